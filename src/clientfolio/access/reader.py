@@ -1,0 +1,142 @@
+"""Scoped reads of the customer store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+
+from clientfolio.access.principal import Principal
+from clientfolio.store import Store
+from clientfolio.store.schema import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    ProductLine,
+    Region,
+    Segment,
+)
+
+__all__ = ["PortfolioReader", "SaleRow"]
+
+
+@dataclass(frozen=True)
+class SaleRow:
+    """One invoice line with its context, as analytics and exports take it."""
+
+    customer_code: str
+    customer_name: str
+    invoice_number: str
+    issued_on: dt.date
+    kind: str
+    line_no: int
+    product_code: str | None
+    product_name: str | None
+    product_line: str | None
+    quantity: float | None
+    amount_cents: int
+    margin_cents: int | None
+    segment: str | None
+    region: str | None
+
+
+class PortfolioReader:
+    """Reads of customer data for one principal, filtered by their scope."""
+
+    def __init__(self, store: Store, principal: Principal) -> None:
+        self.store = store
+        self.principal = principal
+
+    def _customer_visible(self) -> ColumnElement[bool]:
+        scope = self.principal.scope
+        clauses: list[ColumnElement[bool]] = []
+        if scope.regions is not None:
+            clauses.append(
+                Customer.region_id.in_(select(Region.id).where(Region.code.in_(scope.regions)))
+            )
+        if scope.segments is not None:
+            clauses.append(
+                Customer.segment_id.in_(select(Segment.id).where(Segment.code.in_(scope.segments)))
+            )
+        return and_(true(), *clauses)
+
+    def _line_visible(self) -> ColumnElement[bool]:
+        lines = self.principal.scope.product_lines
+        if lines is None:
+            return true()
+        return ProductLine.code.in_(lines)
+
+    def _sales_query(self) -> Select[tuple]:  # type: ignore[type-arg]
+        return (
+            select(
+                Customer.code,
+                Customer.name,
+                Invoice.number,
+                Invoice.issued_on,
+                Invoice.kind,
+                InvoiceLine.line_no,
+                Product.code,
+                Product.name,
+                ProductLine.code,
+                InvoiceLine.quantity,
+                InvoiceLine.amount_cents,
+                InvoiceLine.margin_cents,
+                Segment.code,
+                Region.code,
+            )
+            .select_from(InvoiceLine)
+            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .outerjoin(Product, Product.id == InvoiceLine.product_id)
+            .outerjoin(ProductLine, ProductLine.id == Product.product_line_id)
+            .outerjoin(Segment, Segment.id == Customer.segment_id)
+            .outerjoin(Region, Region.id == Customer.region_id)
+            .where(self._customer_visible(), self._line_visible())
+        )
+
+    def sales(self) -> Iterator[SaleRow]:
+        """Every visible invoice line, by invoice date then number then line."""
+        query = self._sales_query().order_by(
+            Invoice.issued_on, Invoice.number, InvoiceLine.line_no
+        )
+        with self.store.engine.connect() as conn:
+            for row in conn.execute(query).yield_per(10_000):
+                yield SaleRow(*row)
+
+    def customers(self) -> list[Customer]:
+        """Visible customers, by code."""
+        with self.store.session() as session:
+            rows = session.scalars(
+                select(Customer).where(self._customer_visible()).order_by(Customer.code)
+            ).all()
+            session.expunge_all()
+            return list(rows)
+
+    def revenue_by_customer_year(self) -> list[tuple[str, int, int]]:
+        """(customer code, year, revenue in cents) for visible sales."""
+        sub = self._sales_query().subquery()
+        year = func.extract("year", sub.c.issued_on)
+        query = (
+            select(sub.c.code, year, func.sum(sub.c.amount_cents))
+            .group_by(sub.c.code, year)
+            .order_by(sub.c.code, year)
+        )
+        with self.store.engine.connect() as conn:
+            return [(code, int(y), int(total)) for code, y, total in conn.execute(query)]
+
+    def payments(self) -> list[tuple[str, dt.date, dt.date | None, dt.date, int | None]]:
+        """(invoice number, issued on, due on, paid on, amount cents) of visible customers."""
+        query = (
+            select(Invoice.number, Invoice.issued_on, Invoice.due_on, Payment.paid_on,
+                   Payment.amount_cents)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(self._customer_visible())
+            .order_by(Payment.paid_on, Invoice.number)
+        )
+        with self.store.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
