@@ -1,0 +1,140 @@
+"""Importing invoices, customers, products, prospects and FEC files.
+
+``import_file`` is all-or-nothing: every row is validated, every bad row is
+reported (file, line, column, value, reason) and one bad row means nothing is
+written.  It is idempotent: a file already imported is recognised by its
+SHA-256, and rows already in the store are recognised by their keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import insert, update
+
+from clientfolio.ingest.columns import FIELDS, KINDS, Mapping, load_mapping, match_columns
+from clientfolio.ingest.fec import is_fec_header, load_fec
+from clientfolio.ingest.invoices import InvoiceWriter, read_invoice_rows
+from clientfolio.ingest.lookups import ErrorSink
+from clientfolio.ingest.parties import load_parties
+from clientfolio.ingest.report import ImportRejected, ImportResult, RowError
+from clientfolio.ingest.sources import SourceOptions, Table, open_table
+from clientfolio.ingest.values import DateParser
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+from clientfolio.store.schema import ImportBatch
+
+__all__ = [
+    "FIELDS",
+    "KINDS",
+    "ImportRejected",
+    "ImportResult",
+    "Mapping",
+    "RowError",
+    "guess_kind",
+    "import_file",
+    "load_mapping",
+]
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes read, file size) while a file is read."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def guess_kind(table: Table) -> str:
+    """The kind of a file from its header (FEC, invoices, prospects, customers, products)."""
+    if is_fec_header(table.header):
+        return "fec"
+    for kind in ("invoices", "prospects", "customers", "products"):
+        try:
+            match = match_columns(table.name, table.header, kind)
+        except ImportRejected:
+            continue
+        if kind != "prospects" or {"stage", "source", "accessibility_score"} & set(match.indexes):
+            return kind
+    raise ImportRejected([RowError(table.name, 1, "", "", "cannot tell what this file holds: "
+                                   "give --kind (invoices, customers, products, prospects, fec)")])
+
+
+def import_file(
+    store: Store,
+    path: Path | str,
+    *,
+    kind: str | None = None,
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row."""
+    path = Path(path)
+    settings = settings or Settings()
+    mapping = mapping or Mapping()
+    if kind is not None and kind not in KINDS:
+        raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
+    table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
+    kind = kind or guess_kind(table)
+    result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
+    sha = _sha256(path)
+    with store.engine.connect() as conn:
+        previous = conn.execute(
+            ImportBatch.__table__.select().where(ImportBatch.sha256 == sha, ImportBatch.kind == kind)
+        ).first()
+    if previous is not None:
+        result.already_imported, result.import_id = True, previous.id
+        return result
+    dates = DateParser(mapping.date_order or settings.date_order)
+    decimal = mapping.decimal or ("." if table.delimiter == "," else ",")
+    errors = ErrorSink(path.name, settings.max_reported_errors)
+
+    def tick(_rows: int) -> None:
+        if progress:
+            progress(table.position(), table.size)
+
+    with store.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            import_id = conn.execute(
+                insert(ImportBatch).values(kind=kind, source_name=str(path)[:500], sha256=sha, rows_read=0)
+                .returning(ImportBatch.id)
+            ).scalar_one()
+            if kind == "fec":
+                writer = InvoiceWriter(conn, import_id, errors, result)
+                result.rows_read = load_fec(path.name, table.header, table.rows, writer, errors, dates, tick)
+                writer.finish()
+            else:
+                match = match_columns(path.name, table.header, kind, mapping)
+                result.columns = match.shown()
+                if kind == "invoices":
+                    writer = InvoiceWriter(conn, import_id, errors, result)
+                    result.rows_read = read_invoice_rows(
+                        table.rows, match.indexes, writer, errors, dates, decimal,
+                        settings.import_chunk_rows, tick)
+                    writer.finish()
+                else:
+                    result.rows_read = load_parties(conn, kind, table.rows, match.indexes, import_id,
+                                                    errors, result, dates, decimal)
+            tick(result.rows_read)
+            if errors:
+                raise ImportRejected(errors.errors, errors.total)
+            if result.rows_read == 0:
+                raise ImportRejected([RowError(path.name, 0, "", "", "no data rows under the header")])
+            conn.execute(update(ImportBatch).where(ImportBatch.id == import_id).values(rows_read=result.rows_read))
+            result.import_id = None if dry_run else import_id
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+    return result

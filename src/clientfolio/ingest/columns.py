@@ -1,0 +1,244 @@
+"""Which column holds which field: automatic matching of usual French and
+English headers, or an explicit mapping file.
+
+A mapping file (TOML or JSON) may hold::
+
+    delimiter = ";"          # optional: ; , tab |
+    encoding = "cp1252"      # optional
+    decimal = ","            # optional: "," or "."
+    date_order = "dmy"       # optional: dmy, mdy, ymd
+    sheet = "Ventes"         # optional, XLSX
+    [columns]                # field = header in the file
+    invoice_number = "N° pièce"
+    amount = "Total HT"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clientfolio.ingest.report import ImportRejected, RowError
+
+__all__ = ["FIELDS", "KINDS", "ColumnMatch", "Field", "Mapping", "load_mapping", "match_columns"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    help: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+
+
+def _f(name: str, help: str, *synonyms: str, required: bool = False) -> Field:
+    return Field(name, help, (name.replace("_", " "), *synonyms), required)
+
+
+_CONTACT = (
+    _f("contact_name", "contact person", "contact", "nom contact", "interlocuteur", "nom du contact"),
+    _f("contact_function", "contact's function", "fonction", "poste", "titre", "job title"),
+    _f("email", "contact email", "e mail", "mail", "courriel", "adresse email", "adresse mail"),
+    _f("phone", "contact phone", "telephone", "tel", "portable", "mobile", "numero de telephone"),
+)
+_COMPANY = (
+    _f("siren", "SIREN (9 digits)", "n siren", "numero siren"),
+    _f("naf_code", "NAF/APE code", "code naf", "naf", "ape", "code ape", "naf code"),
+    _f("sector", "business sector", "secteur", "secteur d activite", "activite", "industry"),
+    _f("size_band", "micro/small/medium/large (TPE/PME/ETI/GE)", "taille", "tranche effectif",
+       "categorie entreprise", "size"),
+    _f("region", "sales region", "zone", "secteur geographique", "territory", "territoire"),
+    _f("segment", "customer segment", "typologie", "type client", "categorie client",
+       "customer segment", "marche"),
+    _f("city", "city", "ville", "commune", "town"),
+    _f("potential", "potential revenue, euros excl. tax", "potentiel", "ca potentiel",
+       "potentiel ca", "potential revenue"),
+    _f("created_on", "date the record was created", "date creation", "date de creation",
+       "client depuis", "created", "customer since", "date entree"),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "invoices": (
+        _f("invoice_number", "invoice or credit note number", "numero facture", "n facture",
+           "no facture", "num facture", "facture", "n piece", "numero piece", "piece",
+           "ref piece", "invoice", "invoice no", "invoice id", "document number",
+           "document", required=True),
+        _f("invoice_date", "issue date", "date facture", "date", "date piece", "date document",
+           "date d emission", "date emission", "document date", required=True),
+        _f("customer_code", "customer code", "code client", "client", "n client",
+           "numero client", "ref client", "id client", "compte client", "customer",
+           "customer id", "account", required=True),
+        _f("customer_name", "customer name (creates unknown customers)", "raison sociale",
+           "nom client", "client nom", "societe", "company", "company name", "nom"),
+        _f("line_no", "line number within the invoice", "ligne", "n ligne", "numero ligne",
+           "line", "line number"),
+        _f("product_code", "product code", "code article", "article", "ref article",
+           "reference", "code produit", "produit", "product", "sku", "item", "item code"),
+        _f("product_name", "product label (creates unknown products)", "designation",
+           "libelle", "libelle article", "libelle produit", "description", "item name"),
+        _f("product_line", "product family", "famille", "gamme", "famille article",
+           "ligne de produit", "ligne produit", "product family", "family", "category"),
+        _f("quantity", "quantity", "quantite", "qte", "qty"),
+        _f("amount", "amount excl. tax, euros", "montant ht", "total ht", "montant",
+           "ca ht", "ht", "prix total ht", "amount excl tax", "net amount", "net", "revenue",
+           "sales", "chiffre d affaires", required=True),
+        _f("cost", "cost excl. tax (margin = amount - cost)", "cout", "cout de revient",
+           "prix de revient", "cout ht", "cogs", "cost of sales"),
+        _f("margin", "gross margin, euros", "marge", "marge brute", "gross margin"),
+        _f("kind", "invoice or credit note (facture/avoir)", "type", "type piece",
+           "type document", "nature", "document type"),
+        _f("due_date", "payment due date", "date echeance", "echeance", "date d echeance",
+           "due on"),
+        _f("paid_date", "date settled in full", "date reglement", "date de reglement",
+           "date paiement", "date de paiement", "date encaissement", "paid on",
+           "payment date"),
+    ),
+    "customers": (
+        _f("customer_code", "customer code", "code client", "code", "n client",
+           "numero client", "customer id", "id", "customer", "client", required=True),
+        _f("name", "company name", "raison sociale", "nom", "nom client", "societe",
+           "denomination", "company", "customer name", required=True),
+        _f("siret", "SIRET (14 digits)", "n siret", "numero siret"),
+        *_COMPANY,
+        _f("address", "street address", "adresse", "adresse 1", "rue"),
+        _f("postal_code", "postal code", "code postal", "cp", "zip", "zip code"),
+        _f("country", "ISO country code", "pays"),
+        _f("status", "active/inactive/lost", "statut", "etat"),
+        *_CONTACT,
+    ),
+    "products": (
+        _f("product_code", "product code", "code article", "code", "article", "ref article",
+           "reference", "code produit", "sku", "item code", required=True),
+        _f("name", "product label", "designation", "libelle", "nom", "description",
+           "product name", "item name", required=True),
+        _f("product_line", "product family", "famille", "gamme", "famille article",
+           "ligne de produit", "product family", "family", "category"),
+        _f("unit_price", "unit price excl. tax, euros", "prix unitaire", "prix", "pu ht",
+           "prix unitaire ht", "price"),
+    ),
+    "prospects": (
+        _f("prospect_code", "prospect code", "code prospect", "code", "id", "prospect"),
+        _f("name", "company name", "raison sociale", "nom", "societe", "denomination",
+           "company", required=True),
+        *_COMPANY,
+        _f("stage", "suspect/prospect/cold/warm/hot/won/lost", "etape", "stade", "statut",
+           "etat", "status", "phase"),
+        _f("source", "network/press/recommendation/bought_file/event/web/other", "origine",
+           "provenance", "origin", "lead source", "canal"),
+        _f("accessibility_score", "IPA marks 0-10", "ipa", "accessibilite", "accessibility",
+           "indice d accessibilite"),
+        _f("potential_score", "IPO marks 0-10", "ipo", "indice de potentiel", "potential score",
+           "note potentiel"),
+        _f("has_project", "has a project (oui/non)", "projet", "project", "a un projet"),
+        _f("last_similar_purchase", "date of last similar purchase",
+           "date dernier achat similaire", "dernier achat", "last purchase"),
+        *_CONTACT,
+    ),
+}
+KINDS = (*FIELDS, "fec")
+
+
+def normalize(header: str) -> str:
+    """Lower case, no accents, "N°" as "n", punctuation as spaces."""
+    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
+    text = re.sub(r"n[°ºo]\s*(?=\w)", "n ", text.lower().replace("n°", "n ").replace("nº", "n "))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class Mapping:
+    columns: dict[str, str | None] = field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal: str | None = None
+    date_order: str | None = None
+    sheet: str | None = None
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read a TOML or JSON mapping file."""
+    name = path.name
+    try:
+        raw = path.read_bytes()
+        data: dict[str, Any] = (
+            json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode())
+        )
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ImportRejected([RowError(name, 0, "", "", f"unreadable mapping file: {exc}")])
+    known = {"columns", "delimiter", "encoding", "decimal", "date_order", "sheet"}
+    if unknown := set(data) - known:
+        raise ImportRejected(
+            [RowError(name, 0, "", ", ".join(sorted(unknown)), f"unknown keys; use {sorted(known)}")]
+        )
+    delimiter = data.get("delimiter")
+    if delimiter in ("tab", "\\t"):
+        delimiter = "\t"
+    if data.get("decimal") not in (None, ",", "."):
+        raise ImportRejected([RowError(name, 0, "decimal", str(data["decimal"]), "use , or .")])
+    if data.get("date_order") not in (None, "dmy", "mdy", "ymd"):
+        raise ImportRejected(
+            [RowError(name, 0, "date_order", str(data["date_order"]), "use dmy, mdy or ymd")]
+        )
+    return Mapping(
+        columns=dict(data.get("columns", {})),
+        delimiter=delimiter,
+        encoding=data.get("encoding"),
+        decimal=data.get("decimal"),
+        date_order=data.get("date_order"),
+        sheet=data.get("sheet"),
+    )
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    """field name -> column index, and the headers left unused."""
+
+    indexes: dict[str, int]
+    header: list[str]
+    unused: list[str]
+
+    def shown(self) -> dict[str, str]:
+        return {name: self.header[i] for name, i in self.indexes.items()}
+
+
+def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Mapping()) -> ColumnMatch:
+    """Match ``header`` to the fields of ``kind``; missing required fields reject the file."""
+    fields = FIELDS[kind]
+    by_norm: dict[str, int] = {}
+    for i, h in enumerate(header):
+        by_norm.setdefault(normalize(h), i)
+    taken: dict[str, int] = {}
+    errors: list[RowError] = []
+    names = {f.name for f in fields}
+    for name, wanted in mapping.columns.items():
+        if name not in names:
+            errors.append(RowError(file, 1, name, str(wanted), f"mapping names an unknown field; "
+                                   f"fields for {kind}: {', '.join(sorted(names))}"))
+        elif wanted is not None:
+            if (i := by_norm.get(normalize(wanted))) is None:
+                errors.append(RowError(file, 1, name, wanted, "mapped column not in the header"))
+            else:
+                taken[name] = i
+    used = set(taken.values())
+    for f in fields:
+        if f.name in taken or f.name in mapping.columns:
+            continue
+        for synonym in f.synonyms:
+            i = by_norm.get(normalize(synonym), -1)
+            if i >= 0 and i not in used:
+                taken[f.name] = i
+                used.add(i)
+                break
+    for f in fields:
+        if f.required and f.name not in taken:
+            errors.append(RowError(file, 1, f.name, "", f"missing required column ({f.help}); "
+                                   f"looked for: {', '.join(f.synonyms[:6])}"))
+    if errors:
+        raise ImportRejected(errors)
+    unused = [h for i, h in enumerate(header) if i not in used and h]
+    return ColumnMatch(taken, header, unused)

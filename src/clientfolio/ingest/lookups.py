@@ -1,0 +1,82 @@
+"""Reference look-ups used while importing: code -> id, creating what is missing
+inside the import's transaction, and the sink of row errors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select
+
+from clientfolio.ingest.report import RowError
+
+__all__ = ["CodeBook", "ErrorSink", "slug"]
+
+
+def slug(text: str, limit: int = 64) -> str:
+    """An upper-case code from a label: "Île-de-France" -> "ILE-DE-FRANCE"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z0-9]+", "-", ascii_text.upper()).strip("-")[:limit] or "X"
+
+
+class CodeBook:
+    """``code -> id`` of one table with ``code`` and ``name`` columns.
+
+    ``resolve`` accepts a code or a name (case and accents ignored) and, when
+    ``create`` is true, inserts a missing entry (with the import id if the
+    table has one)."""
+
+    def __init__(self, conn: Connection, table: Table, import_id: int | None = None) -> None:
+        self.conn = conn
+        self.table = table
+        self.import_id = import_id if "import_id" in table.c else None
+        self.ids: dict[str, int] = {}
+        self._by_key: dict[str, int] = {}
+        for id_, code, name in conn.execute(select(table.c.id, table.c.code, table.c.name)):
+            self._remember(id_, code, name)
+        self.created = 0
+
+    def _remember(self, id_: int, code: str, name: str) -> None:
+        self.ids[code] = id_
+        self._by_key.setdefault(slug(code), id_)
+        self._by_key.setdefault(slug(name), id_)
+
+    def get(self, code: str) -> int | None:
+        return self.ids.get(code)
+
+    def resolve(self, value: str, *, create: bool = True, **extra: Any) -> int | None:
+        """The id of the entry whose code or name is ``value``."""
+        found = self.ids.get(value)
+        if found is None:
+            found = self._by_key.get(slug(value))
+        if found is None and create:
+            found = self.add(slug(value) if "code" not in extra else extra.pop("code"), value, **extra)
+        return found
+
+    def add(self, code: str, name: str, **extra: Any) -> int:
+        values = {"code": code, "name": name, **extra}
+        if self.import_id is not None:
+            values["import_id"] = self.import_id
+        new_id = self.conn.execute(insert(self.table).values(values).returning(self.table.c.id)).scalar_one()
+        self._remember(new_id, code, name)
+        self.created += 1
+        return int(new_id)
+
+
+class ErrorSink:
+    """Collects every row error; keeps the first ``limit`` and counts the rest."""
+
+    def __init__(self, file: str, limit: int) -> None:
+        self.file = file
+        self.limit = limit
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def add(self, line: int, column: str, value: Any, reason: str) -> None:
+        self.total += 1
+        if len(self.errors) < self.limit:
+            self.errors.append(RowError(self.file, line, column, "" if value is None else str(value), reason))
+
+    def __bool__(self) -> bool:
+        return self.total > 0

@@ -1,0 +1,74 @@
+"""What an import tells: the bad rows (file, line, column, value, reason) and
+the counts of what was, or would be, written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clientfolio.errors import ClientfolioError
+
+__all__ = ["ImportRejected", "ImportResult", "RowError"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One reason a row cannot be imported.  ``line`` is the line of the file
+    (the header is line 1; for XLSX the sheet row); 0 when the whole file is at fault."""
+
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        column = f" column {self.column!r}" if self.column else ""
+        shown = f" value {value!r}" if self.value else ""
+        return f"{where}:{column}{shown}: {self.reason}"
+
+
+class ImportRejected(ClientfolioError):
+    """Nothing was imported: the file has bad rows (all of them listed)."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None) -> None:
+        self.errors = errors
+        self.total = total if total is not None else len(errors)
+        first = str(errors[0]) if errors else "rejected"
+        more = f" (and {self.total - 1} more)" if self.total > 1 else ""
+        super().__init__(f"nothing imported: {first}{more}")
+
+
+@dataclass
+class ImportResult:
+    """Counts of an accepted import (or of a dry run: what it would write)."""
+
+    file: str
+    kind: str
+    rows_read: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+    already_imported: bool = False
+    import_id: int | None = None
+
+    def count(self, bucket: str, table: str, n: int = 1) -> None:
+        counts: dict[str, int] = getattr(self, bucket)
+        counts[table] = counts.get(table, 0) + n
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "rows_read": self.rows_read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "columns": self.columns,
+            "dry_run": self.dry_run,
+            "already_imported": self.already_imported,
+            "import_id": self.import_id,
+        }

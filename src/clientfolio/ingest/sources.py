@@ -1,0 +1,227 @@
+"""Reading tabular files: CSV (delimiter and encoding sniffed) and XLSX.
+
+``open_table`` gives the header and an iterator of ``(line, cells)``; problems
+of the file itself (empty, binary, bad encoding, ragged or huge lines) are
+raised as ``ImportRejected`` with the line at fault.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from clientfolio.ingest.report import ImportRejected, RowError
+
+__all__ = ["SourceOptions", "Table", "open_table"]
+
+DELIMITERS = ";,\t|"
+_SAMPLE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """How to read the file; ``None`` means detect."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read from the file underneath, for progress bars."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.bytes_read += n or 0
+        return n or 0
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+@dataclass
+class Table:
+    """A file opened for import."""
+
+    name: str
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    size: int
+    encoding: str = ""
+    delimiter: str = ""
+    _position: Any = field(default=None, repr=False)
+
+    def position(self) -> int:
+        """Bytes consumed so far (for a progress bar out of ``size``)."""
+        return int(self._position()) if self._position else self.size
+
+    def fail(self, line: int, reason: str, column: str = "", value: str = "") -> ImportRejected:
+        return ImportRejected([RowError(self.name, line, column, value, reason)])
+
+
+def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
+    """Open ``path`` (CSV or XLSX, told by content, not by name)."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as probe:
+            head = probe.read(_SAMPLE)
+    except OSError as exc:
+        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")])
+    if not head.strip():
+        raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(path, size, options)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRejected(
+            [RowError(name, 0, "", "", "old Excel .xls format: save it as .xlsx or CSV")]
+        )
+    return _open_csv(path, head, size, options)
+
+
+def _detect_encoding(name: str, head: bytes, forced: str | None) -> str:
+    if forced:
+        return forced
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise ImportRejected(
+            [RowError(name, 0, "", "", "binary content: not a CSV or XLSX file")]
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _detect_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Table:
+    name = path.name
+    encoding = _detect_encoding(name, head, options.encoding)
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    delimiter = options.delimiter or _detect_delimiter(sample.splitlines()[0] if sample else "")
+    counting = _CountingReader(path.open("rb"))
+    text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    table = Table(name, [], iter(()), size, encoding, delimiter, lambda: counting.bytes_read)
+
+    def fail(reason: str) -> ImportRejected:
+        return table.fail(reader.line_num + 1, reason)
+
+    def read() -> list[str] | None:
+        try:
+            return next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            text.close()
+            if "field larger" in str(exc):
+                raise fail(
+                    f"a field is longer than {csv.field_size_limit():,} characters"
+                ) from None
+            raise fail(f"malformed CSV: {exc}") from None
+        except UnicodeDecodeError as exc:
+            text.close()
+            raise fail(
+                f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?"
+            ) from None
+
+    header = read()
+    while header is not None and not any(cell.strip() for cell in header):
+        header = read()
+    if header is None:
+        text.close()
+        raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
+    table.header = [h.strip().lstrip("\ufeff") for h in header]
+    width = len(table.header)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            while (row := read()) is not None:
+                if len(row) != width:
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    if len(row) > width and not any(c.strip() for c in row[width:]):
+                        row = row[:width]
+                    else:
+                        raise fail_at(reader.line_num, len(row))
+                yield reader.line_num, row
+        finally:
+            text.close()
+
+    def fail_at(line: int, got: int) -> ImportRejected:
+        return table.fail(
+            line, f"{got} fields where the header has {width} (delimiter {delimiter!r})"
+        )
+
+    table.rows = rows()
+    return table
+
+
+def _open_xlsx(path: Path, size: int, options: SourceOptions) -> Table:
+    from openpyxl import load_workbook  # deferred: only XLSX imports need it
+
+    name = path.name
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken zip
+        raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")])
+    if options.sheet and options.sheet not in book.sheetnames:
+        book.close()
+        raise ImportRejected(
+            [RowError(name, 0, "", options.sheet, f"no such sheet; sheets: {book.sheetnames}")]
+        )
+    sheet = book[options.sheet] if options.sheet else book.worksheets[0]
+    cells = sheet.iter_rows(values_only=True)
+    line = 0
+    header: list[str] = []
+    for line, values in enumerate(cells, start=1):
+        if any(v not in (None, "") for v in values):
+            header = ["" if v is None else str(v).strip() for v in values]
+            break
+    if not header:
+        book.close()
+        raise ImportRejected([RowError(name, 0, "", "", "the workbook's sheet is empty")])
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    start = line
+    done = {"rows": 0}
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, values in enumerate(cells, start=start + 1):
+                done["rows"] = number
+                row = ["" if v is None else v for v in values[:width]]
+                if not any(v != "" for v in row):
+                    continue
+                row.extend([""] * (width - len(row)))
+                yield number, row
+        finally:
+            book.close()
+
+    total_rows = max(sheet.max_row or 1, 1)
+    return Table(
+        name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows
+    )

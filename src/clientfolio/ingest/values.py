@@ -1,0 +1,176 @@
+"""Parsers for the values of imported cells, as French and other tools write them.
+
+Each parser takes the raw cell (a string from a CSV, or whatever openpyxl gives
+for an XLSX cell) and returns the storage form, or raises ``ValueError`` whose
+message is the reason shown to the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+__all__ = [
+    "DateParser",
+    "parse_amount_cents",
+    "parse_bool",
+    "parse_int",
+    "parse_quantity",
+    "parse_siren",
+    "parse_siret",
+]
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f'’")
+_SIMPLE_DOT = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_SIMPLE_COMMA = re.compile(r"[+-]?\d+(?:,\d+)?")
+_GROUPED = {
+    ",": re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"),
+    ".": re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+}
+_MAX_CENTS = 10**15  # ten thousand billion euros: beyond is a corrupt cell
+
+
+def _number(raw: Any, decimal: str) -> float:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    text = str(raw).strip()
+    negative = text.startswith("(") and text.endswith(")")  # accounting negatives
+    if negative:
+        text = text[1:-1]
+    text = text.replace("€", "").replace("EUR", "").replace("\u2212", "-").translate(_SPACES)
+    if text.endswith("-"):  # "12,50-" as some ERPs write credits
+        text = "-" + text[:-1]
+    simple = _SIMPLE_COMMA if decimal == "," else _SIMPLE_DOT
+    if simple.fullmatch(text):
+        value = float(text.replace(",", "."))
+    elif _GROUPED[decimal].fullmatch(text):
+        thousands = "." if decimal == "," else ","
+        value = float(text.replace(thousands, "").replace(",", "."))
+    elif decimal == "," and _SIMPLE_DOT.fullmatch(text) and not re.search(r"\.\d{3}$", text):
+        value = float(text)  # a decimal point in a decimal-comma file: unambiguous
+    elif decimal == "." and _SIMPLE_COMMA.fullmatch(text) and not re.search(r",\d{3}$", text):
+        value = float(text.replace(",", "."))
+    else:
+        raise ValueError(f"not a number (decimal separator is {decimal!r})")
+    return -value if negative else value
+
+
+def parse_amount_cents(raw: Any, decimal: str = ",") -> int:
+    """An amount in euros ("1 234,56", "1.234,56", "1234.56", "(12,00)") -> cents."""
+    cents = round(_number(raw, decimal) * 100)
+    if abs(cents) >= _MAX_CENTS:
+        raise ValueError("amount too large")
+    return cents
+
+
+def parse_quantity(raw: Any, decimal: str = ",") -> float:
+    return _number(raw, decimal)
+
+
+def parse_int(raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    text = str(raw).strip()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise ValueError("not a whole number")
+    return int(text)
+
+
+_TRUE = {"1", "oui", "o", "yes", "y", "true", "vrai", "x"}
+_FALSE = {"0", "non", "n", "no", "false", "faux"}
+
+
+def parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("expected oui/non (yes/no)")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def parse_siren(raw: Any) -> str:
+    """A SIREN: 9 digits with a valid Luhn key (spaces allowed)."""
+    digits = str(raw).translate(_SPACES).strip()
+    if not re.fullmatch(r"\d{9}", digits):
+        raise ValueError("a SIREN has 9 digits")
+    if not _luhn_ok(digits):
+        raise ValueError("invalid SIREN (check digit)")
+    return digits
+
+
+def parse_siret(raw: Any) -> str:
+    """A SIRET: 14 digits (SIREN + NIC) with a valid Luhn key."""
+    digits = str(raw).translate(_SPACES).strip()
+    if not re.fullmatch(r"\d{14}", digits):
+        raise ValueError("a SIRET has 14 digits")
+    # La Poste establishments (SIREN 356000000) use another key: accept them.
+    if not _luhn_ok(digits) and not digits.startswith("356000000"):
+        raise ValueError("invalid SIRET (check digit)")
+    return digits
+
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SEPARATED = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T].*)?")
+
+
+class DateParser:
+    """Dates as ISO strings (``YYYY-MM-DD``), from dd/mm/yyyy, dd-mm-yy, ISO,
+    YYYYMMDD (FEC) or spreadsheet date cells.  ``order`` reads the ambiguous
+    separated form: ``dmy`` (French), ``mdy`` or ``ymd``.  Results are cached:
+    an invoice file holds few distinct dates."""
+
+    def __init__(self, order: str = "dmy") -> None:
+        self.order = order
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, raw: Any) -> str:
+        if isinstance(raw, dt.datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+        text = str(raw).strip()
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._parse(text)
+            if len(self._cache) < 100_000:
+                self._cache[text] = cached
+        return cached
+
+    def _parse(self, text: str) -> str:
+        if m := _ISO.fullmatch(text):
+            y, mo, d = (int(g) for g in m.groups())
+        elif m := _COMPACT.fullmatch(text):
+            y, mo, d = (int(g) for g in m.groups())
+        elif m := _SEPARATED.fullmatch(text):
+            a, b, c = m.groups()
+            if len(a) == 4:
+                y, mo, d = int(a), int(b), int(c)
+            elif self.order == "mdy":
+                mo, d, y = int(a), int(b), int(c)
+            else:
+                d, mo, y = int(a), int(b), int(c)
+            if len(c) == 2:
+                y += 2000 if y < 70 else 1900
+        else:
+            raise ValueError("not a date (expected dd/mm/yyyy or yyyy-mm-dd)")
+        if not 1900 <= y <= 2200:
+            raise ValueError("year out of range")
+        try:
+            return dt.date(y, mo, d).isoformat()
+        except ValueError:
+            raise ValueError("no such date") from None
