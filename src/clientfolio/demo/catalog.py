@@ -9,16 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "CITY_STREETS",
     "COMPANY",
     "FIRST_NAMES",
     "FUNCTIONS",
     "LAST_NAMES",
+    "LEGAL_FORMS",
+    "MOBILE_BLOCK",
+    "PLACE_WORDS",
     "PRODUCT_LINES",
     "REGIONS",
     "SEGMENTS",
+    "STREETS",
     "SUPPLIER",
     "USERS",
+    "Activity",
+    "ProductLineRef",
+    "ProductRef",
+    "RegionRef",
+    "SegmentRef",
 ]
 
 
@@ -63,7 +71,7 @@ class ProductLineRef:
     products: tuple[ProductRef, ...]
 
 
-COMPANY = ("Provence Équipements Pro SAS", "732829320")  # the demo seller: name, SIREN
+COMPANY = ("Équipro Solutions SAS", "452136989", "equipro-solutions.example")  # the seller
 SUPPLIER = ("F00001", "Grossiste Industriel de France SA")
 
 MOBILE_BLOCK = "06 39 98"
@@ -185,7 +193,7 @@ FUNCTIONS = (
     "Responsable maintenance", "Directeur administratif et financier", "Chef d'atelier",
     "Responsable des services généraux", "Conducteur de travaux", "Assistante de direction",
 )
-CITY_STREETS = (
+STREETS = (
     "rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "boulevard Gambetta",
     "rue Pasteur", "zone industrielle des Chênes", "rue de l'Industrie",
     "avenue du Général de Gaulle", "chemin des Artisans", "rue des Forges",

@@ -114,6 +114,7 @@ def import_file(
             else:
                 match = match_columns(path.name, table.header, kind, mapping)
                 result.columns = match.shown()
+                errors.headers = result.columns
                 if kind == "invoices":
                     writer = InvoiceWriter(conn, import_id, errors, result)
                     result.rows_read = read_invoice_rows(

@@ -72,11 +72,13 @@ class ErrorSink:
         self.limit = limit
         self.errors: list[RowError] = []
         self.total = 0
+        self.headers: dict[str, str] = {}  # field -> the file's header, for messages
 
     def add(self, line: int, column: str, value: Any, reason: str) -> None:
         self.total += 1
         if len(self.errors) < self.limit:
-            self.errors.append(RowError(self.file, line, column, "" if value is None else str(value), reason))
+            shown = self.headers.get(column, column)
+            self.errors.append(RowError(self.file, line, shown, "" if value is None else str(value), reason))
 
     def __bool__(self) -> bool:
         return self.total > 0

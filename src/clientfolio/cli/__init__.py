@@ -1,0 +1,233 @@
+"""The ``clientfolio`` command: a thin shell over the library.
+
+It parses options, builds the settings and the store, calls the library and
+renders the result with Rich; domain errors become messages and exit codes here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from clientfolio.access import SYSTEM, PortfolioReader
+from clientfolio.analytics import PortfolioSummary, summarize
+from clientfolio.errors import ClientfolioError
+from clientfolio.ingest import KINDS, ImportRejected, ImportResult, import_file, load_mapping
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="clientfolio",
+    help="Measure, develop and protect your customer portfolio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the customer store (migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[str],
+    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _settings(db: str | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def _fail(exc: ClientfolioError) -> typer.Exit:
+    if isinstance(exc, ImportRejected):
+        table = Table(title=f"Nothing imported: {exc.total} problem(s)", title_style="bold red")
+        for name in ("file", "line", "column", "value", "reason"):
+            table.add_column(name, overflow="fold")
+        for err in exc.errors[:200]:
+            table.add_row(err.file, str(err.line or ""), err.column, err.value[:40], err.reason)
+        errors.print(table)
+        if exc.total > 200:
+            errors.print(f"... and {exc.total - 200} more (use --json for the full list)")
+    else:
+        errors.print(f"[bold red]Error:[/] {exc}")
+    return typer.Exit(1)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or FEC file to import.")],
+    kind: Annotated[
+        Optional[str], typer.Option(help=f"What the file holds: {'|'.join(KINDS)} (default: guessed).")
+    ] = None,
+    mapping: Annotated[
+        Optional[Path], typer.Option(help="TOML or JSON file naming the column of each field.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import invoices, customers, products, prospects or an FEC: all or nothing."""
+    settings = _settings(db)
+    try:
+        store = Store(settings.database_url)
+        loaded = load_mapping(mapping) if mapping else None
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=errors, transient=True, disable=as_json,
+        ) as bar:
+            task = bar.add_task(f"Importing {file.name}", total=None)
+            result = import_file(
+                store, file, kind=kind, mapping=loaded, dry_run=dry_run, settings=settings,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except ImportRejected as exc:
+        if as_json:
+            console.print_json(json.dumps({"imported": False, "total_errors": exc.total,
+                                           "errors": [e.__dict__ for e in exc.errors]}))
+            raise typer.Exit(1) from None
+        raise _fail(exc) from None
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps({"imported": not dry_run, **result.as_dict()}))
+        return
+    _show_import(result)
+
+
+def _show_import(result: ImportResult) -> None:
+    if result.already_imported:
+        console.print(f"[yellow]{result.file} was already imported (import #{result.import_id}): nothing to do.")
+        return
+    if result.columns:
+        table = Table(title="Columns matched", show_edge=False)
+        table.add_column("field")
+        table.add_column("column in the file")
+        for name, header in result.columns.items():
+            table.add_row(name, header)
+        console.print(table)
+    counts = Table(title=f"{result.kind}: {result.rows_read:,} rows read", show_edge=False)
+    for name in ("table", "created", "updated", "unchanged"):
+        counts.add_column(name, justify="right" if name != "table" else "left")
+    for name in sorted({*result.created, *result.updated, *result.unchanged}):
+        counts.add_row(name, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
+    console.print(counts)
+    verb = "[yellow]Dry run: nothing written." if result.dry_run else f"[green]Imported (import #{result.import_id})."
+    console.print(verb)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 300,
+    years: Annotated[int, typer.Option(min=1, max=15, help="Years of sales history.")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same portfolio).")] = 7,
+    fec: Annotated[Optional[Path], typer.Option(help="Also write the sales as an FEC file here.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a realistic French B2B demo portfolio, then show its summary."""
+    from clientfolio.demo import generate_demo, write_fec
+
+    settings = _settings(db)
+    try:
+        store = Store(settings.database_url)
+        reader = PortfolioReader(store, SYSTEM)
+        if reader.customers():
+            console.print(f"[yellow]{store.safe_url} already holds a portfolio: showing it "
+                          "(give --db to build the demo elsewhere).")
+        else:
+            with console.status("Building the demo portfolio..."):
+                made = generate_demo(store, customers=customers, years=years, seed=seed)
+            console.print(f"[green]Demo portfolio created in {store.safe_url}:[/] "
+                          f"{made.customers} customers, {made.prospects} prospects, "
+                          f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
+                          f"{made.activities:,} activities, {made.users} users.")
+        if fec:
+            written = write_fec(store, fec)
+            console.print(f"FEC written to {fec} ({written:,} lines).")
+        _show_summary(summarize(reader.revenue_by_customer_year()))
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Year-by-year portfolio summary: customers active, new, lost, revenue, concentration."""
+    try:
+        store = Store(_settings(db).database_url)
+        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_year())
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps({"customers": result.customers,
+                                       "years": [y.__dict__ for y in result.years]}))
+    else:
+        _show_summary(result)
+
+
+def _euros(cents: int) -> str:
+    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
+
+
+def _show_summary(result: PortfolioSummary) -> None:
+    table = Table(title=f"Portfolio: {result.customers} customers over the period")
+    for name in ("year", "active", "new", "lost", "renewal new/lost", "revenue excl. tax", "top 20 % share"):
+        table.add_column(name, justify="right")
+    for y in result.years:
+        ratio = "-" if y.renewal_ratio is None else f"{y.renewal_ratio:.2f}"
+        table.add_row(str(y.year), str(y.active), str(y.new), str(y.lost), ratio,
+                      _euros(y.revenue_cents), f"{y.top20_share:.0%}")
+    console.print(table)
+
+
+@app.command("settings")
+def settings_command(as_json: JsonOption = False) -> None:
+    """List the settings: environment variable, current value and help."""
+    current = Settings()
+    rows = [(env, repr(getattr(current, env.removeprefix("CLIENTFOLIO_").lower())), help_)
+            for env, _default, help_ in Settings.describe()]
+    if as_json:
+        console.print_json(json.dumps([{"variable": v, "value": val, "help": h} for v, val, h in rows]))
+        return
+    table = Table(title="Settings (set them as environment variables)")
+    for name in ("variable", "value", "help"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the store or bring it to the latest schema migration."""
+    try:
+        store = Store(_settings(db).database_url)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    console.print(f"{store.safe_url} is at schema revision {store.current_revision()}.")
+
+
+@db_app.command("status")
+def db_status(db: DbOption = None) -> None:
+    """Show the store's schema revision and the latest one, without changing anything."""
+    try:
+        store = Store(_settings(db).database_url, upgrade=False)
+        current = store.current_revision()
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    head = Store.head_revision()
+    state = "up to date" if current == head else "needs `clientfolio db upgrade`"
+    console.print(f"{store.safe_url}: revision {current or 'none'} (latest {head}): {state}.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,371 @@
+"""A realistic, deterministic demo portfolio of a French B2B SME.
+
+``generate_demo`` fills an empty store with the customers, sales, payments,
+prospects, sales team and activities of a fictitious distributor of
+consumables, equipment and services.  Every draw comes from one
+``random.Random(seed)``: the same seed and date give the same store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, literal, select, text
+
+from clientfolio.demo import catalog
+from clientfolio.demo.identity import CompanyId, Identities, email
+from clientfolio.demo.sales import (
+    INVOICE_COLUMNS,
+    LINE_COLUMNS,
+    PAYMENT_COLUMNS,
+    Buyer,
+    Product,
+    sales_history,
+)
+from clientfolio.errors import ClientfolioError
+from clientfolio.store import Store, bulk_insert
+from clientfolio.store.schema import (
+    Activity,
+    Contact,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    ProductLine,
+    Prospect,
+    Region,
+    Segment,
+    User,
+    UserScope,
+)
+from clientfolio.store.schema import Product as ProductTable
+
+__all__ = ["DemoSummary", "generate_demo"]
+
+CHURN = 0.12  # share of customers who stop buying each year
+MEDIAN_ANNUAL_CENTS = 800_000  # median yearly revenue of a customer (8 000 EUR)
+SIGMA = 1.45  # spread of the lognormal revenue: about 20 % of customers make 80 %
+PROSPECTS_PER_CUSTOMER = 0.6
+STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08,
+          "won": 0.06, "lost": 0.06}
+STAGE_ACCESS = {"suspect": 2, "prospect": 3, "cold": 3, "warm": 5, "hot": 7, "won": 8, "lost": 4}
+STAGE_PROJECT = {"prospect": 0.2, "cold": 0.15, "warm": 0.5, "hot": 0.9, "won": 1.0, "lost": 0.6}
+STAGE_ACTIVITIES = {"suspect": 0.5, "prospect": 1, "cold": 1.5, "warm": 3, "hot": 4.5,
+                    "won": 4, "lost": 2}
+SOURCES = {"network": 0.20, "press": 0.08, "recommendation": 0.20, "bought_file": 0.22,
+           "event": 0.12, "web": 0.15, "other": 0.03}
+SUBJECTS = {
+    "call": ("Point sur les besoins", "Relance devis", "Prise de rendez-vous",
+             "Suivi de commande", "Relance paiement"),
+    "email": ("Envoi de devis", "Envoi de documentation", "Proposition commerciale",
+              "Confirmation de rendez-vous"),
+    "visit": ("Visite de courtoisie", "Démonstration produit", "Présentation de la gamme",
+              "Visite d'atelier"),
+    "meeting": ("Revue de compte annuelle", "Négociation contrat cadre", "Point trimestriel",
+                "Réunion de lancement"),
+}
+KINDS = {"call": 0.40, "email": 0.30, "visit": 0.18, "meeting": 0.12}
+DURATIONS = {"call": (5, 25), "email": None, "visit": (45, 150), "meeting": (30, 120)}
+OUTCOMES = ("Intéressé, à relancer dans un mois", "Devis demandé", "Pas de besoin immédiat",
+            "Commande confirmée", "Rendez-vous fixé", "En attente du retour client")
+
+DAY = dt.timedelta(days=1)
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """Rows written by ``generate_demo`` (``invoices`` counts credit notes too)."""
+
+    customers: int
+    prospects: int
+    invoices: int
+    lines: int
+    payments: int
+    activities: int
+    users: int
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+@dataclass(frozen=True)
+class _Account:
+    """A customer or prospect as the contacts and activities need it."""
+
+    customer_id: int | None
+    prospect_id: int | None
+    owner_id: int
+    phone_block: str
+    name: str
+    weight: float  # expected activities over the last year
+    since: dt.date  # no activity before
+
+
+class _Demo:
+    def __init__(self, rng: random.Random, customers: int, years: int, as_of: dt.date) -> None:
+        self.rng = rng
+        self.as_of = as_of
+        self.first_day = _years_before(as_of, years) + DAY
+        self.n_customers = customers
+        self.years = years
+        self.ids = Identities(rng)
+        self.tables: list[tuple[Table, tuple[str, ...], Rows]] = []
+        self.accounts: list[_Account] = []
+        self.owners: dict[str, int] = {}
+        self.director_id = 0
+
+    def add(self, table: Table, columns: tuple[str, ...], rows: Rows) -> None:
+        self.tables.append((table, columns, rows))
+
+    def build(self) -> list[tuple[Table, tuple[str, ...], Rows]]:
+        offer = self._reference()
+        self._users()
+        buyers, newcomers = self._customers()
+        rows = sales_history(self.rng, buyers, offer, self.first_day, self.as_of)
+        self._prospects(newcomers)
+        self._contacts()
+        self._activities()
+        self.add(Invoice.__table__, INVOICE_COLUMNS, rows.invoices)
+        self.add(InvoiceLine.__table__, LINE_COLUMNS, rows.lines)
+        self.add(Payment.__table__, PAYMENT_COLUMNS, rows.payments)
+        return self.tables
+
+    def _reference(self) -> list[list[Product]]:
+        cols = ("id", "code", "name")
+        self.add(Region.__table__, cols,
+                 [(i, r.code, r.name) for i, r in enumerate(catalog.REGIONS, 1)])
+        self.add(Segment.__table__, cols,
+                 [(i, s.code, s.name) for i, s in enumerate(catalog.SEGMENTS, 1)])
+        self.add(ProductLine.__table__, cols,
+                 [(i, p.code, p.name) for i, p in enumerate(catalog.PRODUCT_LINES, 1)])
+        offer: list[list[Product]] = []
+        products: Rows = []
+        for line_id, line in enumerate(catalog.PRODUCT_LINES, 1):
+            offer.append([])
+            for ref in sorted(line.products, key=lambda p: p.unit_price_cents):
+                products.append((len(products) + 1, ref.code, ref.name, line_id,
+                                 ref.unit_price_cents))
+                offer[-1].append((len(products), ref))
+        self.add(ProductTable.__table__, (*cols, "product_line_id", "unit_price_cents"),
+                 products)
+        return offer
+
+    def _users(self) -> None:
+        users: Rows = []
+        scopes: Rows = []
+        for user_id, (username, display, role, regions) in enumerate(catalog.USERS, 1):
+            users.append((user_id, username, display, f"{username}@{catalog.COMPANY[2]}",
+                          role, True))
+            for code in regions:
+                scopes.append((len(scopes) + 1, user_id, "region", code))
+                self.owners[code] = user_id
+            if role == "sales_director":
+                self.director_id = user_id
+        self.add(User.__table__,
+                 ("id", "username", "display_name", "email", "role", "is_active"), users)
+        self.add(UserScope.__table__, ("id", "user_id", "dimension", "code"), scopes)
+
+    def _customers(self) -> tuple[list[Buyer], list[tuple[int, CompanyId, dt.date, int, int]]]:
+        """Customer rows; their buyers; (id, identity, start, region id, segment id) of
+        those who started in the last year, newest first."""
+        rng, as_of = self.rng, self.as_of
+        founders = max(1, round(self.n_customers / (1 + CHURN * self.years)))
+        hazard = -math.log(1 - CHURN)
+        span = (as_of - self.first_day).days
+        drafts = []
+        for i in range(self.n_customers):
+            if i < founders:
+                start = self.first_day
+                created = start - rng.randint(30, 15 * 365) * DAY
+            else:
+                start = self.first_day + rng.randint(1, span) * DAY
+                start -= max(0, start.weekday() - 4) * DAY
+                created = start - rng.randint(0, 60) * DAY
+            end = start + max(1, round(rng.expovariate(hazard) * 365.25)) * DAY
+            drafts.append((created, i, start, end if end <= as_of else None))
+        drafts.sort()
+        customers: Rows = []
+        buyers: list[Buyer] = []
+        newcomers = []
+        line_w = [s.line_weights for s in catalog.SEGMENTS]
+        for cid, (created, _, start, end) in enumerate(drafts, 1):
+            r = rng.choices(range(len(catalog.REGIONS)), [x.weight for x in catalog.REGIONS])[0]
+            s = rng.choices(range(len(catalog.SEGMENTS)), [x.weight for x in catalog.SEGMENTS])[0]
+            region, segment = catalog.REGIONS[r], catalog.SEGMENTS[s]
+            company = self.ids.company(region, segment)
+            z = rng.gauss(0, 1)
+            annual = MEDIAN_ANNUAL_CENTS * math.exp(SIGMA * z)
+            size = z + rng.gauss(0, 0.45)
+            band = "large" if size > 1.6 else "medium" if size > 0.6 else (
+                "small" if size > -0.5 else "micro")
+            if end is None:
+                status = "active"
+            else:
+                status = "inactive" if (as_of - end).days < 540 else "lost"
+            potential = max(annual * 1.05, annual * rng.lognormvariate(0.45, 0.6))
+            customers.append((
+                cid, f"C{cid:05d}", company.name, company.siren, company.siret,
+                company.activity.naf_code, company.activity.sector, band, r + 1, s + 1,
+                company.address, company.postal_code, company.city, "FR",
+                created.isoformat(), status, round(potential), self.owners[region.code]))
+            buyers.append(self._buyer(cid, start, end, annual, z, line_w[s]))
+            self.accounts.append(_Account(
+                cid, None, self.owners[region.code], region.phone_block, company.name,
+                0.3 if status == "lost" else 1.5 + 1.2 * max(0.0, z + 1), start))
+            if start > self.first_day and (as_of - start).days < 365:
+                newcomers.append((cid, company, start, r + 1, s + 1))
+        self.add(Customer.__table__, (
+            "id", "code", "name", "siren", "siret", "naf_code", "sector", "size_band",
+            "region_id", "segment_id", "address", "postal_code", "city", "country",
+            "created_on", "status", "potential_cents", "owner_id"), customers)
+        newcomers.sort(key=lambda n: (n[2], n[0]), reverse=True)
+        return buyers, newcomers
+
+    def _buyer(self, cid: int, start: dt.date, end: dt.date | None, annual: float, z: float,
+               segment_lines: tuple[float, ...]) -> Buyer:
+        rng = self.rng
+        profile = rng.choices(("very_regular", "regular", "cyclical", "declining"),
+                              (0.18 + 0.25 * (z > 0.8), 0.40, 0.27, 0.12))[0]
+        top = max(segment_lines)
+        weights = tuple(
+            w * rng.lognormvariate(0, 0.5)
+            if w == top or (w > 0 and rng.random() < 0.25 + 1.2 * w) else 0.0
+            for w in segment_lines)
+        terms = rng.choices((30, 45, 60), (0.40, 0.35, 0.25))[0]
+        payer = rng.random()
+        if payer < 0.18:  # late payer
+            delay, default = (rng.randint(20, 35), rng.randint(45, 90)), 0.03
+        else:
+            delay, default = ((2 - terms, 12 - terms) if payer < 0.30 else (-7, 5)), 0.0
+        return Buyer(
+            id=cid, start=start, end=end, annual_cents=annual, profile=profile,
+            extra_orders=min(3.0, max(0.0, 0.4 + 0.5 * z + rng.random())),
+            seasons=tuple(sorted(rng.sample((1, 2, 3, 4), rng.choice((1, 2))))),
+            line_weights=weights,
+            discount=min(0.15, max(0.0, 0.03 + 0.03 * z + rng.gauss(0, 0.02))),
+            terms=terms, pay_delay=delay, default_rate=default)
+
+    def _prospects(self, newcomers: list[tuple[int, CompanyId, dt.date, int, int]]) -> None:
+        rng, as_of = self.rng, self.as_of
+        count = max(len(STAGES), round(self.n_customers * PROSPECTS_PER_CUSTOMER))
+        stages = list(STAGES) + [_pick(rng, STAGES) for _ in range(count - len(STAGES))]
+        prospects: Rows = []
+        for pid, stage in enumerate(stages, 1):
+            customer_id = None
+            if stage == "won" and newcomers:
+                customer_id, company, start, region_id, segment_id = newcomers.pop(0)
+                created = start - rng.randint(30, 200) * DAY
+            else:
+                region_id = rng.choices(range(1, len(catalog.REGIONS) + 1),
+                                        [x.weight for x in catalog.REGIONS])[0]
+                segment_id = rng.randint(1, len(catalog.SEGMENTS))
+                company = self.ids.company(catalog.REGIONS[region_id - 1],
+                                           catalog.SEGMENTS[segment_id - 1])
+                created = as_of - rng.randint(7, 540 if stage == "suspect" else 730) * DAY
+            region = catalog.REGIONS[region_id - 1]
+            zp = rng.gauss(0, 1)
+            access = min(10, max(0, STAGE_ACCESS[stage] + rng.randint(-2, 2)))
+            project = None if stage == "suspect" else rng.random() < STAGE_PROJECT[stage]
+            last_purchase = (as_of - rng.randint(60, 1500) * DAY).isoformat() if (
+                stage != "suspect" and rng.random() < 0.5) else None
+            owner = self.owners[region.code]
+            prospects.append((
+                pid, f"P{pid:05d}", company.name, company.siren, company.activity.naf_code,
+                company.activity.sector, rng.choice(catalog.SIZE_BANDS), region_id,
+                segment_id, company.city, stage, _pick(rng, SOURCES),
+                round(2 * MEDIAN_ANNUAL_CENTS * math.exp(1.2 * zp)), access,
+                min(10, max(0, round(5 + 2.2 * zp + rng.gauss(0, 0.8)))), project,
+                last_purchase, created.isoformat(), owner, customer_id))
+            self.accounts.append(_Account(None, pid, owner, region.phone_block, company.name,
+                                          STAGE_ACTIVITIES[stage], created))
+        self.add(Prospect.__table__, (
+            "id", "code", "name", "siren", "naf_code", "sector", "size_band", "region_id",
+            "segment_id", "city", "stage", "source", "potential_cents", "accessibility_score",
+            "potential_score", "has_project", "last_similar_purchase_on", "created_on",
+            "owner_id", "customer_id"), prospects)
+
+    def _contacts(self) -> None:
+        rng = self.rng
+        contacts: Rows = []
+        for acc in self.accounts:
+            many = acc.weight > 3 or rng.random() < 0.3
+            count = (0 if rng.random() < 0.6 else 1) if acc.weight < 1 else 1 + many
+            for n in range(count):
+                first, last = self.ids.person()
+                block = acc.phone_block if n == 0 else catalog.MOBILE_BLOCK
+                contacts.append((
+                    len(contacts) + 1, acc.customer_id, acc.prospect_id, f"{first} {last}",
+                    rng.choice(catalog.FUNCTIONS), email(first, last, acc.name),
+                    self.ids.phone(block)))
+        self.add(Contact.__table__, (
+            "id", "customer_id", "prospect_id", "name", "function", "email", "phone"),
+            contacts)
+
+    def _activities(self) -> None:
+        rng, as_of = self.rng, self.as_of
+        year_ago = as_of - 364 * DAY
+        rows: Rows = []
+        for acc in self.accounts:
+            since = max(year_ago, acc.since)
+            n = round(acc.weight * rng.uniform(0.5, 1.5))
+            for _ in range(n):
+                kind = _pick(rng, KINDS)
+                day = since + rng.randint(0, (as_of - since).days) * DAY
+                span = DURATIONS[kind]
+                rows.append((
+                    len(rows) + 1, kind, day.isoformat(), acc.customer_id, acc.prospect_id,
+                    self.director_id if rng.random() < 0.12 else acc.owner_id,
+                    rng.choice(SUBJECTS[kind]),
+                    rng.choice(OUTCOMES) if rng.random() < 0.7 else None,
+                    rng.randint(*span) if span else None))
+        rows.sort(key=lambda a: (a[2], a[0]))
+        rows = [(i, *row[1:]) for i, row in enumerate(rows, 1)]
+        self.add(Activity.__table__, (
+            "id", "kind", "occurred_on", "customer_id", "prospect_id", "user_id", "subject",
+            "outcome", "duration_minutes"), rows)
+
+
+def _check_empty(conn: Connection, tables: list[Table]) -> None:
+    for table in tables:
+        if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
+            raise ClientfolioError(
+                f"the store is not empty (table {table.name} has rows): the demo "
+                "portfolio can only be generated into a new, empty store")
+
+
+def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: int = 7,
+                  as_of: dt.date | None = None) -> DemoSummary:
+    """Fill the empty ``store`` with a demo portfolio of ``customers`` customers
+    (those lost and won along the way included) and ``years`` years of sales
+    ending at ``as_of`` (default today), drawn from ``seed``."""
+    if customers < 1 or years < 1:
+        raise ClientfolioError("the demo needs at least one customer and one year")
+    demo = _Demo(random.Random(seed), customers, years, as_of or dt.date.today())
+    tables = demo.build()
+    with store.begin() as conn:
+        _check_empty(conn, [table for table, _, _ in tables])
+        for table, columns, rows in tables:
+            bulk_insert(conn, table, columns, rows)
+        if conn.dialect.name == "postgresql":
+            for table, _, _ in tables:
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
+    count = {table.name: len(rows) for table, _, rows in tables}
+    return DemoSummary(
+        customers=count["customers"], prospects=count["prospects"],
+        invoices=count["invoices"], lines=count["invoice_lines"],
+        payments=count["payments"], activities=count["activities"], users=count["users"])

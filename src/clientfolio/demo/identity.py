@@ -1,0 +1,102 @@
+"""Fictitious French identities: companies (SIREN, SIRET), people, addresses."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from clientfolio.demo import catalog
+
+__all__ = ["CompanyId", "Identities", "ascii_slug", "email", "luhn_valid"]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether ``digits`` passes the Luhn check, as SIREN and SIRET numbers do."""
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _with_check_digit(body: str) -> str:
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+def ascii_slug(text: str) -> str:
+    """``"Mécanique Dupré SARL"`` -> ``"mecanique-dupre-sarl"``."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class CompanyId:
+    name: str
+    siren: str
+    siret: str
+    activity: catalog.Activity
+    postal_code: str
+    city: str
+    address: str
+
+
+class Identities:
+    """Draws unique company names and SIREN numbers, people and phone numbers."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self._names: set[str] = set()
+        self._sirens: set[str] = {catalog.COMPANY[1]}
+        self._phones: set[str] = set()
+
+    def company(self, region: catalog.RegionRef, segment: catalog.SegmentRef) -> CompanyId:
+        rng = self.rng
+        activity = rng.choice(segment.activities)
+        postal_code, city = rng.choice(region.cities)
+        forms, weights = zip(*catalog.LEGAL_FORMS, strict=True)
+        while True:
+            if rng.random() < 0.65:
+                who = rng.choice(catalog.LAST_NAMES)
+                who += " et Fils" if rng.random() < 0.08 else ""
+            else:
+                who = rng.choice(catalog.PLACE_WORDS)
+            name = f"{activity.trade} {who} {rng.choices(forms, weights)[0]}"
+            if name in self._names:
+                name = f"{activity.trade} {who} {city} {rng.choices(forms, weights)[0]}"
+            if name not in self._names:
+                break
+        self._names.add(name)
+        siren = self.siren()
+        nic = _with_check_digit(siren + f"{rng.randint(1, 120):04d}")[9:]
+        address = f"{rng.randint(1, 180)} {rng.choice(catalog.STREETS)}"
+        return CompanyId(name, siren, siren + nic, activity, postal_code, city, address)
+
+    def siren(self) -> str:
+        while True:
+            siren = _with_check_digit(str(self.rng.randint(30_000_000, 99_999_999)))
+            if siren not in self._sirens:
+                self._sirens.add(siren)
+                return siren
+
+    def person(self) -> tuple[str, str]:
+        """(first name, last name)."""
+        return self.rng.choice(catalog.FIRST_NAMES), self.rng.choice(catalog.LAST_NAMES)
+
+    def phone(self, block: str) -> str:
+        """A number in ``block`` ("04 65 71"), unique in the data set when possible."""
+        for _ in range(20):
+            phone = f"{block} {self.rng.randint(0, 99):02d} {self.rng.randint(0, 99):02d}"
+            if phone not in self._phones:
+                break
+        self._phones.add(phone)
+        return phone
+
+
+def email(first: str, last: str, company_name: str) -> str:
+    """``prenom.nom@<company>.example``, legal form left out of the domain."""
+    domain = ascii_slug(company_name.rsplit(" ", 1)[0])
+    return f"{ascii_slug(first)}.{ascii_slug(last)}@{domain}.example"

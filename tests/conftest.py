@@ -1,0 +1,68 @@
+"""Fixtures: a fresh store per test, on SQLite and on PostgreSQL.
+
+Tests taking ``store`` run once per engine.  PostgreSQL tests use a new
+database per test on the local server (``CLIENTFOLIO_TEST_PG_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``).  When that server
+is unreachable they are skipped, except when ``CI`` is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from clientfolio.store import Store
+
+PG_ADMIN_URL = os.environ.get(
+    "CLIENTFOLIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        engine.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_URL} while CI is set: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}")
+    return engine
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    admin = _pg_admin()
+    name = f"clientfolio_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/clientfolio.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh, migrated store (SQLite file, then a PostgreSQL database)."""
+    s = Store(store_url)
+    try:
+        yield s
+    finally:
+        s.dispose()
