@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
@@ -70,7 +71,7 @@ class PortfolioReader:
             return true()
         return ProductLine.code.in_(lines)
 
-    def _sales_query(self) -> Select[tuple]:  # type: ignore[type-arg]
+    def _sales_query(self) -> Select[*tuple[Any, ...]]:
         return (
             select(
                 Customer.code,

@@ -57,7 +57,7 @@ def summarize(rows: Iterable[tuple[str, int, int]]) -> PortfolioSummary:
         by_year[year][code] = by_year[year].get(code, 0) + cents
     seen: set[str] = set()
     previous: set[str] = set()
-    years = []
+    years: list[YearFigures] = []
     for year in sorted(by_year):
         active = {code for code, cents in by_year[year].items() if cents > 0}
         amounts = [by_year[year][c] for c in active]

@@ -220,19 +220,19 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
             errors.append(RowError(file, 1, name, str(wanted), f"mapping names an unknown field; "
                                    f"fields for {kind}: {', '.join(sorted(names))}"))
         elif wanted is not None:
-            if (i := by_norm.get(normalize(wanted))) is None:
+            if (index := by_norm.get(normalize(wanted))) is None:
                 errors.append(RowError(file, 1, name, wanted, "mapped column not in the header"))
             else:
-                taken[name] = i
+                taken[name] = index
     used = set(taken.values())
     for f in fields:
         if f.name in taken or f.name in mapping.columns:
             continue
         for synonym in f.synonyms:
-            i = by_norm.get(normalize(synonym), -1)
-            if i >= 0 and i not in used:
-                taken[f.name] = i
-                used.add(i)
+            found = by_norm.get(normalize(synonym))
+            if found is not None and found not in used:
+                taken[f.name] = found
+                used.add(found)
                 break
     for f in fields:
         if f.required and f.name not in taken:

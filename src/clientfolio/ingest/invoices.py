@@ -145,7 +145,7 @@ class InvoiceWriter:
     def flush(self) -> None:
         """Write what is pending (or drop it, once an error has doomed the import)."""
         if self.errors:
-            self._new_invoices.clear(), self._lines.clear(), self._payments.clear()
+            self._clear()
             return
         table = Invoice.__table__
         bulk_insert(self.conn, table, ("number", "customer_id", "issued_on", "due_on", "kind", "import_id"), [  # type: ignore[arg-type]
@@ -172,7 +172,12 @@ class InvoiceWriter:
         bulk_insert(self.conn, Payment.__table__, ("invoice_id", "paid_on", "import_id"),  # type: ignore[arg-type]
                     [(self._ids[n], paid, self.import_id) for n, paid in self._payments])
         self.result.count("created", "payments", len(self._payments))
-        self._new_invoices.clear(), self._lines.clear(), self._payments.clear()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._new_invoices.clear()
+        self._lines.clear()
+        self._payments.clear()
 
     def _check_stored(self, lines: list[LineIn]) -> None:
         """Lines of invoices imported before must be identical to the stored ones."""
