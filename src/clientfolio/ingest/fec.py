@@ -153,13 +153,13 @@ def _write_sale(entry: _Entry, writer: InvoiceWriter, errors: ErrorSink,
                          paid_on, explicit_line_no=True)
     if head is None:
         return
-    for line_no, (rev_line, account, label, cents) in enumerate(entry.revenue, start=1):
+    for rev_line, account, label, cents in entry.revenue:
         product_id = writer.products.get(account)
         if product_id is None:
             family = PRODUCT_LINES.get(account[:3], f"Comptes {account[:3]}")
             line_id = writer.product_lines.resolve(family, code=account[:3])
             product_id = writer.products.add(account, label or account, product_line_id=line_id)
-        writer.add_line(head, LineIn(rev_line, number, line_no, product_id, label or None,
+        writer.add_line(head, LineIn(rev_line, number, head.lines + 1, product_id, label or None,
                                      None, cents, None))
         if writer.pending >= 20_000:
             writer.flush()
