@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from sqlalchemy import Connection, Table, literal, select, text
@@ -23,18 +24,20 @@ from clientfolio.demo.sales import (
     LINE_COLUMNS,
     PAYMENT_COLUMNS,
     Buyer,
-    Product,
+    Offered,
     sales_history,
 )
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store, bulk_insert
 from clientfolio.store.schema import (
     Activity,
+    Base,
     Contact,
     Customer,
     Invoice,
     InvoiceLine,
     Payment,
+    Product,
     ProductLine,
     Prospect,
     Region,
@@ -42,13 +45,12 @@ from clientfolio.store.schema import (
     User,
     UserScope,
 )
-from clientfolio.store.schema import Product as ProductTable
 
 __all__ = ["DemoSummary", "generate_demo"]
 
 CHURN = 0.12  # share of customers who stop buying each year
-MEDIAN_ANNUAL_CENTS = 800_000  # median yearly revenue of a customer (8 000 EUR)
-SIGMA = 1.45  # spread of the lognormal revenue: about 20 % of customers make 80 %
+MEDIAN_ANNUAL_CENTS = 600_000  # median yearly revenue of a customer (6 000 EUR)
+SIGMA = 1.6  # spread of the lognormal revenue: about 20 % of customers make 80 %
 PROSPECTS_PER_CUSTOMER = 0.6
 STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08,
           "won": 0.06, "lost": 0.06}
@@ -75,6 +77,7 @@ OUTCOMES = ("Intéressé, à relancer dans un mois", "Devis demandé", "Pas de b
 
 DAY = dt.timedelta(days=1)
 Rows = list[tuple[Any, ...]]
+Newcomer = tuple[int, CompanyId, dt.date, int, int]  # id, identity, start, region, segment
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _size_band(size: float) -> str:
+    """Size band of a company whose size, in standard deviations, is ``size``."""
+    floors = {"large": 1.6, "medium": 0.6, "small": -0.5}
+    return next((band for band, floor in floors.items() if size > floor), "micro")
+
+
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
@@ -115,6 +124,8 @@ class _Account:
 
 
 class _Demo:
+    """Draws the rows of every table, in memory and in insertion order."""
+
     def __init__(self, rng: random.Random, customers: int, years: int, as_of: dt.date) -> None:
         self.rng = rng
         self.as_of = as_of
@@ -127,8 +138,8 @@ class _Demo:
         self.owners: dict[str, int] = {}
         self.director_id = 0
 
-    def add(self, table: Table, columns: tuple[str, ...], rows: Rows) -> None:
-        self.tables.append((table, columns, rows))
+    def add(self, model: type[Base], columns: tuple[str, ...], rows: Rows) -> None:
+        self.tables.append((Base.metadata.tables[model.__tablename__], columns, rows))
 
     def build(self) -> list[tuple[Table, tuple[str, ...], Rows]]:
         offer = self._reference()
@@ -138,20 +149,20 @@ class _Demo:
         self._prospects(newcomers)
         self._contacts()
         self._activities()
-        self.add(Invoice.__table__, INVOICE_COLUMNS, rows.invoices)
-        self.add(InvoiceLine.__table__, LINE_COLUMNS, rows.lines)
-        self.add(Payment.__table__, PAYMENT_COLUMNS, rows.payments)
+        self.add(Invoice, INVOICE_COLUMNS, rows.invoices)
+        self.add(InvoiceLine, LINE_COLUMNS, rows.lines)
+        self.add(Payment, PAYMENT_COLUMNS, rows.payments)
         return self.tables
 
-    def _reference(self) -> list[list[Product]]:
+    def _reference(self) -> list[list[Offered]]:
         cols = ("id", "code", "name")
-        self.add(Region.__table__, cols,
+        self.add(Region, cols,
                  [(i, r.code, r.name) for i, r in enumerate(catalog.REGIONS, 1)])
-        self.add(Segment.__table__, cols,
+        self.add(Segment, cols,
                  [(i, s.code, s.name) for i, s in enumerate(catalog.SEGMENTS, 1)])
-        self.add(ProductLine.__table__, cols,
+        self.add(ProductLine, cols,
                  [(i, p.code, p.name) for i, p in enumerate(catalog.PRODUCT_LINES, 1)])
-        offer: list[list[Product]] = []
+        offer: list[list[Offered]] = []
         products: Rows = []
         for line_id, line in enumerate(catalog.PRODUCT_LINES, 1):
             offer.append([])
@@ -159,7 +170,7 @@ class _Demo:
                 products.append((len(products) + 1, ref.code, ref.name, line_id,
                                  ref.unit_price_cents))
                 offer[-1].append((len(products), ref))
-        self.add(ProductTable.__table__, (*cols, "product_line_id", "unit_price_cents"),
+        self.add(Product, (*cols, "product_line_id", "unit_price_cents"),
                  products)
         return offer
 
@@ -174,16 +185,16 @@ class _Demo:
                 self.owners[code] = user_id
             if role == "sales_director":
                 self.director_id = user_id
-        self.add(User.__table__,
+        self.add(User,
                  ("id", "username", "display_name", "email", "role", "is_active"), users)
-        self.add(UserScope.__table__, ("id", "user_id", "dimension", "code"), scopes)
+        self.add(UserScope, ("id", "user_id", "dimension", "code"), scopes)
 
-    def _customers(self) -> tuple[list[Buyer], list[tuple[int, CompanyId, dt.date, int, int]]]:
-        """Customer rows; their buyers; (id, identity, start, region id, segment id) of
-        those who started in the last year, newest first."""
+    def _customers(self) -> tuple[list[Buyer], list[Newcomer]]:
+        """Customer rows; their buyers, and those who started in the last year,
+        newest first."""
         rng, as_of = self.rng, self.as_of
-        founders = max(1, round(self.n_customers / (1 + CHURN * self.years)))
-        hazard = -math.log(1 - CHURN)
+        hazard = -math.log(1 - CHURN)  # newcomers replace the lost at this yearly rate
+        founders = max(1, round(self.n_customers / (1 + hazard * self.years)))
         span = (as_of - self.first_day).days
         drafts = []
         for i in range(self.n_customers):
@@ -192,25 +203,26 @@ class _Demo:
                 created = start - rng.randint(30, 15 * 365) * DAY
             else:
                 start = self.first_day + rng.randint(1, span) * DAY
-                start -= max(0, start.weekday() - 4) * DAY
+                if start.weekday() >= 5 and start + 2 * DAY <= as_of:
+                    start += (7 - start.weekday()) * DAY
                 created = start - rng.randint(0, 60) * DAY
-            end = start + max(1, round(rng.expovariate(hazard) * 365.25)) * DAY
-            drafts.append((created, i, start, end if end <= as_of else None))
+            stop = start + max(1, round(rng.expovariate(hazard) * 365.25)) * DAY
+            drafts.append((created, i, start, stop if stop <= as_of else None))
         drafts.sort()
         customers: Rows = []
         buyers: list[Buyer] = []
-        newcomers = []
+        newcomers: list[Newcomer] = []
         line_w = [s.line_weights for s in catalog.SEGMENTS]
-        for cid, (created, _, start, end) in enumerate(drafts, 1):
+        # stratified draws of the revenue quantile: the 80/20 shape holds on few customers
+        zs = [NormalDist().inv_cdf((i + 0.2 + 0.6 * rng.random()) / len(drafts))
+              for i in range(len(drafts))]
+        rng.shuffle(zs)
+        for cid, (z, (created, _, start, end)) in enumerate(zip(zs, drafts, strict=True), 1):
             r = rng.choices(range(len(catalog.REGIONS)), [x.weight for x in catalog.REGIONS])[0]
             s = rng.choices(range(len(catalog.SEGMENTS)), [x.weight for x in catalog.SEGMENTS])[0]
             region, segment = catalog.REGIONS[r], catalog.SEGMENTS[s]
             company = self.ids.company(region, segment)
-            z = rng.gauss(0, 1)
             annual = MEDIAN_ANNUAL_CENTS * math.exp(SIGMA * z)
-            size = z + rng.gauss(0, 0.45)
-            band = "large" if size > 1.6 else "medium" if size > 0.6 else (
-                "small" if size > -0.5 else "micro")
             if end is None:
                 status = "active"
             else:
@@ -218,7 +230,8 @@ class _Demo:
             potential = max(annual * 1.05, annual * rng.lognormvariate(0.45, 0.6))
             customers.append((
                 cid, f"C{cid:05d}", company.name, company.siren, company.siret,
-                company.activity.naf_code, company.activity.sector, band, r + 1, s + 1,
+                company.activity.naf_code, company.activity.sector,
+                _size_band(z + rng.gauss(0, 0.45)), r + 1, s + 1,
                 company.address, company.postal_code, company.city, "FR",
                 created.isoformat(), status, round(potential), self.owners[region.code]))
             buyers.append(self._buyer(cid, start, end, annual, z, line_w[s]))
@@ -227,7 +240,7 @@ class _Demo:
                 0.3 if status == "lost" else 1.5 + 1.2 * max(0.0, z + 1), start))
             if start > self.first_day and (as_of - start).days < 365:
                 newcomers.append((cid, company, start, r + 1, s + 1))
-        self.add(Customer.__table__, (
+        self.add(Customer, (
             "id", "code", "name", "siren", "siret", "naf_code", "sector", "size_band",
             "region_id", "segment_id", "address", "postal_code", "city", "country",
             "created_on", "status", "potential_cents", "owner_id"), customers)
@@ -258,10 +271,11 @@ class _Demo:
             discount=min(0.15, max(0.0, 0.03 + 0.03 * z + rng.gauss(0, 0.02))),
             terms=terms, pay_delay=delay, default_rate=default)
 
-    def _prospects(self, newcomers: list[tuple[int, CompanyId, dt.date, int, int]]) -> None:
+    def _prospects(self, newcomers: list[Newcomer]) -> None:
         rng, as_of = self.rng, self.as_of
         count = max(len(STAGES), round(self.n_customers * PROSPECTS_PER_CUSTOMER))
         stages = list(STAGES) + [_pick(rng, STAGES) for _ in range(count - len(STAGES))]
+        rng.shuffle(stages)
         prospects: Rows = []
         for pid, stage in enumerate(stages, 1):
             customer_id = None
@@ -284,14 +298,14 @@ class _Demo:
             owner = self.owners[region.code]
             prospects.append((
                 pid, f"P{pid:05d}", company.name, company.siren, company.activity.naf_code,
-                company.activity.sector, rng.choice(catalog.SIZE_BANDS), region_id,
-                segment_id, company.city, stage, _pick(rng, SOURCES),
+                company.activity.sector, _size_band(zp + rng.gauss(0, 0.45)),
+                region_id, segment_id, company.city, stage, _pick(rng, SOURCES),
                 round(2 * MEDIAN_ANNUAL_CENTS * math.exp(1.2 * zp)), access,
                 min(10, max(0, round(5 + 2.2 * zp + rng.gauss(0, 0.8)))), project,
                 last_purchase, created.isoformat(), owner, customer_id))
             self.accounts.append(_Account(None, pid, owner, region.phone_block, company.name,
                                           STAGE_ACTIVITIES[stage], created))
-        self.add(Prospect.__table__, (
+        self.add(Prospect, (
             "id", "code", "name", "siren", "naf_code", "sector", "size_band", "region_id",
             "segment_id", "city", "stage", "source", "potential_cents", "accessibility_score",
             "potential_score", "has_project", "last_similar_purchase_on", "created_on",
@@ -301,8 +315,10 @@ class _Demo:
         rng = self.rng
         contacts: Rows = []
         for acc in self.accounts:
-            many = acc.weight > 3 or rng.random() < 0.3
-            count = (0 if rng.random() < 0.6 else 1) if acc.weight < 1 else 1 + many
+            if acc.customer_id or acc.weight >= 1:
+                count = 1 + (acc.weight > 3 or rng.random() < 0.3)
+            else:  # a suspect, not yet qualified
+                count = int(rng.random() < 0.4)
             for n in range(count):
                 first, last = self.ids.person()
                 block = acc.phone_block if n == 0 else catalog.MOBILE_BLOCK
@@ -310,7 +326,7 @@ class _Demo:
                     len(contacts) + 1, acc.customer_id, acc.prospect_id, f"{first} {last}",
                     rng.choice(catalog.FUNCTIONS), email(first, last, acc.name),
                     self.ids.phone(block)))
-        self.add(Contact.__table__, (
+        self.add(Contact, (
             "id", "customer_id", "prospect_id", "name", "function", "email", "phone"),
             contacts)
 
@@ -333,13 +349,13 @@ class _Demo:
                     rng.randint(*span) if span else None))
         rows.sort(key=lambda a: (a[2], a[0]))
         rows = [(i, *row[1:]) for i, row in enumerate(rows, 1)]
-        self.add(Activity.__table__, (
+        self.add(Activity, (
             "id", "kind", "occurred_on", "customer_id", "prospect_id", "user_id", "subject",
             "outcome", "duration_minutes"), rows)
 
 
-def _check_empty(conn: Connection, tables: list[Table]) -> None:
-    for table in tables:
+def _check_empty(conn: Connection) -> None:
+    for table in Base.metadata.sorted_tables:
         if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
             raise ClientfolioError(
                 f"the store is not empty (table {table.name} has rows): the demo "
@@ -354,9 +370,9 @@ def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: i
     if customers < 1 or years < 1:
         raise ClientfolioError("the demo needs at least one customer and one year")
     demo = _Demo(random.Random(seed), customers, years, as_of or dt.date.today())
-    tables = demo.build()
     with store.begin() as conn:
-        _check_empty(conn, [table for table, _, _ in tables])
+        _check_empty(conn)
+        tables = demo.build()
         for table, columns, rows in tables:
             bulk_insert(conn, table, columns, rows)
         if conn.dialect.name == "postgresql":

@@ -57,16 +57,19 @@ class Identities:
         rng = self.rng
         activity = rng.choice(segment.activities)
         postal_code, city = rng.choice(region.cities)
-        forms, weights = zip(*catalog.LEGAL_FORMS, strict=True)
-        while True:
-            if rng.random() < 0.65:
+        forms = [form for form, _ in catalog.LEGAL_FORMS]
+        weights = [weight for _, weight in catalog.LEGAL_FORMS]
+        for attempt in range(40):
+            draw = rng.random()
+            if draw < 0.45:
                 who = rng.choice(catalog.LAST_NAMES)
-                who += " et Fils" if rng.random() < 0.08 else ""
+                who += " et Fils" if rng.random() < 0.1 else ""
+            elif draw < 0.7:
+                who = "-".join(rng.sample(catalog.LAST_NAMES, 2))
             else:
                 who = rng.choice(catalog.PLACE_WORDS)
-            name = f"{activity.trade} {who} {rng.choices(forms, weights)[0]}"
-            if name in self._names:
-                name = f"{activity.trade} {who} {city} {rng.choices(forms, weights)[0]}"
+            where = f" {city}" if attempt >= 20 else ""  # a crowded name space
+            name = f"{activity.trade} {who}{where} {rng.choices(forms, weights)[0]}"
             if name not in self._names:
                 break
         self._names.add(name)

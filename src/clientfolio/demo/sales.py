@@ -16,6 +16,7 @@ __all__ = [
     "LINE_COLUMNS",
     "PAYMENT_COLUMNS",
     "Buyer",
+    "Offered",
     "SalesRows",
     "sales_history",
 ]
@@ -33,7 +34,7 @@ GROWTH = 1.03  # yearly price and volume growth
 
 DAY = dt.timedelta(days=1)
 
-Product = tuple[int, ProductRef]  # (products.id, reference)
+Offered = tuple[int, ProductRef]  # (products.id, reference)
 Line = tuple[int, str, float | None, int, int]  # product id, description, qty, amount, margin
 
 
@@ -57,6 +58,8 @@ class Buyer:
 
 @dataclass
 class SalesRows:
+    """Rows for ``invoices``, ``invoice_lines`` and ``payments``, in column order."""
+
     invoices: list[tuple[Any, ...]] = field(default_factory=list)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     payments: list[tuple[Any, ...]] = field(default_factory=list)
@@ -77,6 +80,11 @@ def _quarters(first: dt.date, last: dt.date) -> Iterator[tuple[int, dt.date, dt.
         nxt = dt.date(year + 1, 1, 1) if q == 3 else dt.date(year, 3 * q + 4, 1)
         yield q + 1, start, nxt - DAY
         year, q = (year + 1, 0) if q == 3 else (year, q + 1)
+
+
+def _next_workday(day: dt.date) -> dt.date:
+    """The Monday after a weekend day."""
+    return day + (7 - day.weekday()) * DAY if day.weekday() >= 5 else day
 
 
 def _workday(day: dt.date, earliest: dt.date) -> dt.date:
@@ -120,7 +128,7 @@ def _orders(rng: random.Random, b: Buyer, first_day: dt.date, as_of: dt.date
 
 
 def _order_lines(rng: random.Random, b: Buyer, amount: float,
-                 offer: Sequence[Sequence[Product]]) -> list[Line]:
+                 offer: Sequence[Sequence[Offered]]) -> list[Line]:
     """Split an order of about ``amount`` cents into lines of the buyer's product lines."""
     n = 1 + (amount > 150_000) + (amount > 800_000) + (rng.random() < 0.4)
     parts = [0.3 + rng.random() for _ in range(n)]
@@ -152,19 +160,22 @@ def _credit_note(rng: random.Random, lines: list[Line]) -> list[Line]:
     return [(pid, f"Geste commercial : {name}", None, gesture, gesture)]
 
 
-def _paid_on(rng: random.Random, b: Buyer, issued: dt.date, due: dt.date, kind: str
-             ) -> dt.date | None:
-    if kind == "credit_note":  # refunded by transfer
+def _settlement(rng: random.Random, b: Buyer, issued: dt.date, kind: str
+                ) -> tuple[dt.date | None, dt.date | None]:
+    """(due date, payment date) of a document.  A credit note has no due date: the
+    seller owes it, and refunds it by transfer."""
+    due = None if kind == "credit_note" else issued + b.terms * DAY
+    if due is None:
         paid = issued + rng.randint(10, 30) * DAY
     elif rng.random() < b.default_rate:
-        return None
+        return due, None
     else:
         paid = max(issued, due + rng.randint(*b.pay_delay) * DAY)
-    return paid + (7 - paid.weekday()) % 7 * DAY if paid.weekday() >= 5 else paid
+    return due, _next_workday(paid)
 
 
 def sales_history(rng: random.Random, buyers: Sequence[Buyer],
-                  offer: Sequence[Sequence[Product]], first_day: dt.date, as_of: dt.date
+                  offer: Sequence[Sequence[Offered]], first_day: dt.date, as_of: dt.date
                   ) -> SalesRows:
     """Invoices (with credit notes) and payments of ``buyers`` from ``first_day`` to
     ``as_of``, numbered in date order; payments falling after ``as_of`` are not made."""
@@ -182,12 +193,11 @@ def sales_history(rng: random.Random, buyers: Sequence[Buyer],
     for doc_id, (issued, rank, customer_id, _, lines, b) in enumerate(docs, start=1):
         kind, prefix = ("credit_note", "AV") if rank else ("invoice", "F")
         counters[prefix, issued.year] = seq = counters.get((prefix, issued.year), 0) + 1
-        due = issued if rank else issued + b.terms * DAY
+        due, paid = _settlement(rng, b, issued, kind)
         rows.invoices.append((doc_id, f"{prefix}{issued.year}-{seq:06d}", customer_id,
-                              issued.isoformat(), due.isoformat(), kind))
+                              issued.isoformat(), due.isoformat() if due else None, kind))
         for line_no, line in enumerate(lines, start=1):
             rows.lines.append((len(rows.lines) + 1, doc_id, line_no, *line))
-        paid = _paid_on(rng, b, issued, due, kind)
         if paid is not None and paid <= as_of:
             rows.payments.append((len(rows.payments) + 1, doc_id, paid.isoformat(), None))
     return rows
