@@ -59,7 +59,14 @@ def guess_kind(table: Table) -> str:
             match = match_columns(table.name, table.header, kind)
         except ImportRejected:
             continue
-        if kind != "prospects" or {"stage", "source", "accessibility_score"} & set(match.indexes):
+        if kind != "prospects":
+            return kind
+        telling = {match.indexes[f] for f in ("stage", "source", "accessibility_score") if f in match.indexes}
+        try:  # a customers file's "Statut" column is also a prospect stage synonym
+            telling -= set(match_columns(table.name, table.header, "customers").indexes.values())
+        except ImportRejected:
+            pass
+        if telling:
             return kind
     raise ImportRejected([RowError(table.name, 1, "", "", "cannot tell what this file holds: "
                                    "give --kind (invoices, customers, products, prospects, fec)")])
@@ -82,6 +89,16 @@ def import_file(
     if kind is not None and kind not in KINDS:
         raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
     table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
+    try:
+        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress)
+    finally:
+        table.close()  # the rows' iterator closes it too, but only once started
+
+
+def _import_table(
+    store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
+    settings: Settings, progress: Progress | None,
+) -> ImportResult:
     kind = kind or guess_kind(table)
     result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
     sha = _sha256(path)

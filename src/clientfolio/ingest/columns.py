@@ -145,8 +145,9 @@ KINDS = (*FIELDS, "fec")
 
 def normalize(header: str) -> str:
     """Lower case, no accents, "N°" as "n", punctuation as spaces."""
-    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
-    text = re.sub(r"n[°ºo]\s*(?=\w)", "n ", text.lower().replace("n°", "n ").replace("nº", "n "))
+    text = header.lower().replace("n°", "n ").replace("nº", "n ")  # before "°" is dropped as non-ASCII
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"n[°ºo]\s*(?=\w)", "n ", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

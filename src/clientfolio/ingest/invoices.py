@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from clientfolio.ingest.lookups import CodeBook, ErrorSink
 from clientfolio.ingest.report import ImportResult
@@ -202,8 +202,23 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         self.flush()
+        self._check_stored_counts()
         self.result.count("created", "customers", self.customers.created)
         self.result.count("created", "products", self.products.created)
+
+    def _check_stored_counts(self) -> None:
+        """An invoice imported before must not come back with fewer lines."""
+        heads = {h.existing_id: (n, h) for n, h in self.headers.items() if h.existing_id is not None}
+        for chunk in _chunks(sorted(heads), 5000):
+            for invoice_id, stored_lines in self.conn.execute(
+                select(InvoiceLine.invoice_id, func.count()).where(InvoiceLine.invoice_id.in_(chunk))
+                .group_by(InvoiceLine.invoice_id)
+            ):
+                number, head = heads[invoice_id]
+                if head.lines < stored_lines:
+                    self.errors.add(head.first_line, "invoice_number", number,
+                                    f"invoice already imported with {stored_lines} lines, "
+                                    f"this file lists {head.lines}")
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:

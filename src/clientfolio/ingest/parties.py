@@ -194,9 +194,10 @@ def load_parties(
                     contact[name] = parse(raw)
                 except ValueError as exc:
                     errors.add(line, name, raw, str(exc))
-        if "name" not in values:
+        given_code = str(cell(spec.code_field))
+        if "name" not in values and given_code not in stored:  # a stored name is kept, not erased
             errors.add(line, "name", "", "empty name")
-        code = str(cell(spec.code_field)) or (slug(values.get("name", "")) if kind == "prospects" else "")
+        code = given_code or (slug(values.get("name", "")) if kind == "prospects" else "")
         if not code:
             errors.add(line, spec.code_field, "", "empty code")
         elif code in seen:

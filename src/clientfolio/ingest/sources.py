@@ -63,6 +63,12 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     _position: Any = field(default=None, repr=False)
+    _close: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the file (also when its rows were never read)."""
+        if self._close:
+            self._close()
 
     def position(self) -> int:
         """Bytes consumed so far (for a progress bar out of ``size``)."""
@@ -116,6 +122,20 @@ def _detect_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _undecodable_line(path: Path, encoding: str) -> int | None:
+    """The line holding the first bytes not valid in ``encoding`` (the text
+    layer decodes by chunks, so the csv reader's position is not that line)."""
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return None  # lines cannot be split on b"\n" in these
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
 def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Table:
     name = path.name
     encoding = _detect_encoding(name, head, options.encoding)
@@ -124,10 +144,10 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Tab
     counting = _CountingReader(path.open("rb"))
     text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
-    table = Table(name, [], iter(()), size, encoding, delimiter, lambda: counting.bytes_read)
+    table = Table(name, [], iter(()), size, encoding, delimiter, lambda: counting.bytes_read, text.close)
 
-    def fail(reason: str) -> ImportRejected:
-        return table.fail(reader.line_num + 1, reason)
+    def fail(reason: str, line: int | None = None) -> ImportRejected:
+        return table.fail(reader.line_num + 1 if line is None else line, reason)
 
     def read() -> list[str] | None:
         try:
@@ -136,15 +156,18 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Tab
             return None
         except csv.Error as exc:
             text.close()
+            # the csv module has already counted the line it failed in
             if "field larger" in str(exc):
                 raise fail(
-                    f"a field is longer than {csv.field_size_limit():,} characters"
+                    f"a field is longer than {csv.field_size_limit():,} characters",
+                    reader.line_num,
                 ) from None
-            raise fail(f"malformed CSV: {exc}") from None
+            raise fail(f"malformed CSV: {exc}", reader.line_num) from None
         except UnicodeDecodeError as exc:
             text.close()
             raise fail(
-                f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?"
+                f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?",
+                _undecodable_line(path, encoding),
             ) from None
 
     header = read()
@@ -159,9 +182,9 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Tab
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             while (row := read()) is not None:
+                if not any(cell.strip() for cell in row):
+                    continue  # blank, or only delimiters (";;;;" as spreadsheets export)
                 if len(row) != width:
-                    if not any(cell.strip() for cell in row):
-                        continue
                     if len(row) > width and not any(c.strip() for c in row[width:]):
                         row = row[:width]
                     else:
@@ -184,11 +207,21 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions) -> Table:
 
     name = path.name
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        handle = path.open("rb")  # a file object: openpyxl would refuse a path not named .xlsx
+    except OSError as exc:
+        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")])
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken zip
+        handle.close()
         raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")])
-    if options.sheet and options.sheet not in book.sheetnames:
+
+    def close() -> None:
         book.close()
+        handle.close()
+
+    if options.sheet and options.sheet not in book.sheetnames:
+        close()
         raise ImportRejected(
             [RowError(name, 0, "", options.sheet, f"no such sheet; sheets: {book.sheetnames}")]
         )
@@ -201,7 +234,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions) -> Table:
             header = ["" if v is None else str(v).strip() for v in values]
             break
     if not header:
-        book.close()
+        close()
         raise ImportRejected([RowError(name, 0, "", "", "the workbook's sheet is empty")])
     while header and not header[-1]:
         header.pop()
@@ -219,9 +252,9 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions) -> Table:
                 row.extend([""] * (width - len(row)))
                 yield number, row
         finally:
-            book.close()
+            close()
 
     total_rows = max(sheet.max_row or 1, 1)
     return Table(
-        name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows
+        name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows, close
     )

@@ -158,13 +158,16 @@ class DateParser:
             y, mo, d = (int(g) for g in m.groups())
         elif m := _SEPARATED.fullmatch(text):
             a, b, c = m.groups()
-            if len(a) == 4:
+            if len(a) == 4 or (self.order == "ymd" and len(c) == 2):
                 y, mo, d = int(a), int(b), int(c)
+                short_year = len(a) == 2
             elif self.order == "mdy":
                 mo, d, y = int(a), int(b), int(c)
+                short_year = len(c) == 2
             else:
                 d, mo, y = int(a), int(b), int(c)
-            if len(c) == 2:
+                short_year = len(c) == 2
+            if short_year:
                 y += 2000 if y < 70 else 1900
         else:
             raise ValueError("not a date (expected dd/mm/yyyy or yyyy-mm-dd)")

@@ -1,0 +1,210 @@
+"""The ``clientfolio`` command through typer's CliRunner, and its documentation."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from typer.main import get_command
+from typer.testing import CliRunner, Result
+
+from clientfolio import cli
+from clientfolio.store import Store
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+GOOD = "N° facture;Date;Client;Nom;Montant\nF1;01/01/2024;C1;Un;10\nF2;01/01/2023;C2;Deux;5,50\n"
+BAD = "N° facture;Date;Client;Nom;Montant\nF1;41/01/2024;C1;Un;10\nF2;01/01/2023;C2;Deux;x\nF3;01/01/2023;C2;Deux;1\n"
+
+
+@pytest.fixture(autouse=True)
+def wide_plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich output without colours or wrapping, whatever the terminal."""
+    monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
+    monkeypatch.setattr(cli, "errors", Console(width=200, color_system=None, stderr=True))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/x.db"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli.app, list(args), env=env)
+
+
+def write(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The cells of each body row of Rich tables (lines with │ separators)."""
+    return [[c.strip() for c in line.strip().strip("│").split("│")] for line in output.splitlines() if "│" in line]
+
+
+def test_import_prints_columns_and_counts(tmp_path: Path, db: str) -> None:
+    result = run("import", write(tmp_path, "f.csv", GOOD), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "Columns matched" in result.stdout and "invoices: 2 rows read" in result.stdout
+    assert table_rows(result.stdout) == [
+        ["invoice_number", "N° facture"], ["invoice_date", "Date"], ["customer_code", "Client"],
+        ["customer_name", "Nom"], ["amount", "Montant"],
+        ["customers", "2", "0", "0"], ["invoice_lines", "2", "0", "0"], ["invoices", "2", "0", "0"],
+        ["payments", "0", "0", "0"], ["products", "0", "0", "0"],
+    ]
+    assert result.stdout.rstrip().endswith("Imported (import #1).")
+    again = run("import", str(tmp_path / "f.csv"), "--db", db)
+    assert again.exit_code == 0
+    assert again.stdout.strip() == "f.csv was already imported (import #1): nothing to do."
+
+
+def test_bad_file_exits_1_and_lists_the_rows(tmp_path: Path, db: str) -> None:
+    result = run("import", write(tmp_path, "g.csv", BAD), "--db", db)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Nothing imported: 2 problem(s)" in result.stderr
+    assert table_rows(result.stderr) == [
+        ["g.csv", "2", "Date", "41/01/2024", "no such date"],
+        ["g.csv", "3", "Montant", "x", "not a number (decimal separator is ',')"],
+    ]
+    summary = run("summary", "--json", "--db", db)
+    assert json.loads(summary.stdout) == {"customers": 0, "years": []}
+
+
+def test_import_json(tmp_path: Path, db: str) -> None:
+    ok = run("import", write(tmp_path, "f.csv", GOOD), "--json", "--db", db)
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout) == {
+        "imported": True, "file": "f.csv", "kind": "invoices", "rows_read": 2,
+        "created": {"invoices": 2, "invoice_lines": 2, "payments": 0, "customers": 2, "products": 0},
+        "updated": {}, "unchanged": {},
+        "columns": {"invoice_number": "N° facture", "invoice_date": "Date", "customer_code": "Client",
+                    "customer_name": "Nom", "amount": "Montant"},
+        "dry_run": False, "already_imported": False, "import_id": 1,
+    }
+    bad = run("import", write(tmp_path, "g.csv", BAD), "--json", "--db", db)
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout) == {"imported": False, "total_errors": 2, "errors": [
+        {"file": "g.csv", "line": 2, "column": "Date", "value": "41/01/2024", "reason": "no such date"},
+        {"file": "g.csv", "line": 3, "column": "Montant", "value": "x",
+         "reason": "not a number (decimal separator is ',')"},
+    ]}
+
+
+def test_import_kind_and_mapping_options(tmp_path: Path, db: str) -> None:
+    mapping = write(tmp_path, "m.toml", '[columns]\ncustomer_code = "Ident"\nname = "Libellé"\n')
+    data = write(tmp_path, "c.csv", "Ident;Libellé\nK1;Kappa\n")
+    result = run("import", data, "--kind", "customers", "--mapping", mapping, "--json", "--db", db)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["kind"], out["columns"], out["created"]["customers"]) == (
+        "customers", {"customer_code": "Ident", "name": "Libellé"}, 1)
+    unknown = run("import", data, "--kind", "ventes", "--json", "--db", db)
+    assert unknown.exit_code == 1
+    assert json.loads(unknown.stdout)["errors"][0]["reason"] == (
+        "unknown kind; use one of invoices, customers, products, prospects, fec")
+    bad_mapping = write(tmp_path, "bad.toml", 'separator = ";"\n')
+    refused = run("import", data, "--mapping", bad_mapping, "--db", db)
+    assert refused.exit_code == 1
+    assert table_rows(refused.stderr) == [["bad.toml", "", "", "separator", "unknown keys; use ['columns', "
+                                           "'date_order', 'decimal', 'delimiter', 'encoding', 'sheet']"]]
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, db: str) -> None:
+    path = write(tmp_path, "f.csv", GOOD)
+    result = run("import", path, "--dry-run", "--db", db)
+    assert result.exit_code == 0
+    assert result.stdout.rstrip().endswith("Dry run: nothing written.")
+    assert ["invoices", "2", "0", "0"] in table_rows(result.stdout)
+    as_json = json.loads(run("import", path, "--dry-run", "--json", "--db", db).stdout)
+    assert (as_json["imported"], as_json["dry_run"], as_json["import_id"], as_json["created"]["invoices"]) == (
+        False, True, None, 2)
+    assert json.loads(run("summary", "--json", "--db", db).stdout) == {"customers": 0, "years": []}
+    assert json.loads(run("import", path, "--json", "--db", db).stdout)["import_id"] == 1
+
+
+def test_summary(tmp_path: Path, db: str) -> None:
+    assert run("import", write(tmp_path, "f.csv", GOOD), "--db", db).exit_code == 0
+    result = run("summary", "--json", "--db", db)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"customers": 2, "years": [
+        {"year": 2023, "active": 1, "new": 0, "lost": 0, "revenue_cents": 550, "top20_share": 1.0},
+        {"year": 2024, "active": 1, "new": 1, "lost": 1, "revenue_cents": 1000, "top20_share": 1.0},
+    ]}
+    table = run("summary", "--db", db)
+    assert table.exit_code == 0 and "Portfolio: 2 customers over the period" in table.stdout
+    assert [row[:5] for row in table_rows(table.stdout)] == [["2023", "1", "0", "0", "-"],
+                                                            ["2024", "1", "1", "1", "1.00"]]
+
+
+def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIENTFOLIO_DATE_ORDER", "mdy")
+    monkeypatch.delenv("CLIENTFOLIO_DATABASE_URL", raising=False)
+    result = run("settings", "--json")
+    assert result.exit_code == 0
+    settings = {s["variable"]: s["value"] for s in json.loads(result.stdout)}
+    assert settings == {"CLIENTFOLIO_DATABASE_URL": "'sqlite:///./clientfolio.db'",
+                        "CLIENTFOLIO_DATE_ORDER": "'mdy'", "CLIENTFOLIO_IMPORT_CHUNK_ROWS": "20000",
+                        "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000"}
+    table = run("settings")
+    assert table.exit_code == 0
+    assert [row[:2] for row in table_rows(table.stdout) if row[0]] == [[v, settings[v]] for v in settings]
+
+
+def test_db_status_and_upgrade(tmp_path: Path, db: str) -> None:
+    head = Store.head_revision()
+    status = run("db", "status", "--db", db)
+    assert status.exit_code == 0
+    assert status.stdout.strip() == f"{db}: revision none (latest {head}): needs `clientfolio db upgrade`."
+    upgrade = run("db", "upgrade", "--db", db)
+    assert upgrade.exit_code == 0
+    assert upgrade.stdout.strip() == f"{db} is at schema revision {head}."
+    status = run("db", "status", "--db", db)
+    assert status.stdout.strip() == f"{db}: revision {head} (latest {head}): up to date."
+
+
+def test_unreachable_store_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    result = run("db", "upgrade", "--db", f"sqlite:///{tmp_path}/dir.db")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot open the store at sqlite:///{tmp_path}/dir.db: ")
+
+
+def commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command of the tree, groups included, with its path of names."""
+    if path:
+        yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from commands(sub, (*path, name))
+
+
+def doc_sections() -> dict[str, str]:
+    """docs/cli.md cut at its "## `clientfolio ...`" headings."""
+    parts = re.split(r"^#{2,3} `clientfolio ([a-z ]+)`\s*$", DOCS.read_text(encoding="utf-8"), flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    tree = list(commands(get_command(cli.app)))
+    assert {" ".join(path) for path, _ in tree} == {
+        "import", "demo", "summary", "settings", "db", "db upgrade", "db status"}
+    sections = doc_sections()
+    assert set(sections) == {" ".join(path) for path, _ in tree}
+    for path, command in tree:
+        name = " ".join(path)
+        assert (command.help or "").strip(), f"{name} has no help text"
+        first_line = command.help.strip().splitlines()[0].rstrip(".")
+        assert first_line.lower() in " ".join(sections[name].split()).lower(), f"{name}: help not in the docs"
+        for param in command.params:
+            assert (getattr(param, "help", None) or "").strip(), f"{name} {param.name} has no help text"
+            names = param.opts if param.param_type_name == "option" else [param.name.upper()]
+            for opt in names:
+                assert f"`{opt}" in sections[name], f"{name}: {opt} is not documented in docs/cli.md"
+        help_run = run(*path, "--help")
+        assert help_run.exit_code == 0 and first_line in " ".join(help_run.stdout.split())
