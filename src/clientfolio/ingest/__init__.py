@@ -8,15 +8,18 @@ SHA-256, and rows already in the store are recognised by their keys.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import insert, update
 
 from clientfolio.ingest.columns import FIELDS, KINDS, Mapping, load_mapping, match_columns
 from clientfolio.ingest.fec import is_fec_header, load_fec
-from clientfolio.ingest.invoices import InvoiceWriter, read_invoice_rows
+from clientfolio.ingest.invoice_rows import read_invoice_rows
+from clientfolio.ingest.invoices import InvoiceWriter
 from clientfolio.ingest.lookups import ErrorSink
 from clientfolio.ingest.parties import load_parties
 from clientfolio.ingest.report import ImportRejected, ImportResult, RowError
@@ -48,6 +51,20 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an import runs: it holds
+    hundreds of thousands of small, acyclic objects that the collector would
+    otherwise scan over and over (a third of the import time on large files)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def guess_kind(table: Table) -> str:
@@ -117,7 +134,7 @@ def _import_table(
         if progress:
             progress(table.position(), table.size)
 
-    with store.engine.connect() as conn:
+    with store.engine.connect() as conn, _collector_paused():
         transaction = conn.begin()
         try:
             import_id = conn.execute(

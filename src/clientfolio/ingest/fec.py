@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clientfolio.ingest.columns import normalize
-from clientfolio.ingest.invoices import InvoiceWriter, LineIn
+from clientfolio.ingest.invoices import InvoiceWriter
 from clientfolio.ingest.lookups import ErrorSink
 from clientfolio.ingest.report import ImportRejected, RowError
 from clientfolio.ingest.values import DateParser, parse_amount_cents
@@ -149,17 +149,14 @@ def _write_sale(entry: _Entry, writer: InvoiceWriter, errors: ErrorSink,
         settled = letters.get((aux, letter))
         paid_on = max(settled) if settled else (lettered_on or None)
     number = entry.piece or f"{entry.journal}-{entry.number}"
-    head = writer.header(line, number, customer_id, entry.piece_date or entry.date, kind, None,
-                         paid_on, explicit_line_no=True)
-    if head is None:
-        return
+    issued_on = entry.piece_date or entry.date
     for rev_line, account, label, cents in entry.revenue:
         product_id = writer.products.get(account)
         if product_id is None:
             family = PRODUCT_LINES.get(account[:3], f"Comptes {account[:3]}")
             line_id = writer.product_lines.resolve(family, code=account[:3])
             product_id = writer.products.add(account, label or account, product_line_id=line_id)
-        writer.add_line(head, LineIn(rev_line, number, head.lines + 1, product_id, label or None,
-                                     None, cents, None))
+        writer.accept(rev_line, (number, customer_id, issued_on, kind, None, paid_on, None,
+                                 product_id, label or None, None, cents, None), True)
         if writer.pending >= 20_000:
             writer.flush()

@@ -4,12 +4,14 @@ inside the import's transaction, and the sink of row errors."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 import unicodedata
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select
 
 from clientfolio.ingest.report import RowError
+from clientfolio.store import IdBlock, bulk_insert
 
 __all__ = ["CodeBook", "ErrorSink", "slug"]
 
@@ -25,12 +27,18 @@ class CodeBook:
 
     ``resolve`` accepts a code or a name (case and accents ignored) and, when
     ``create`` is true, inserts a missing entry (with the import id if the
-    table has one)."""
+    table has one).  A ``deferred`` book gives new entries their id at once but
+    writes them at the next ``flush`` (one multi-row insert for thousands of
+    new customers)."""
 
-    def __init__(self, conn: Connection, table: Table, import_id: int | None = None) -> None:
+    def __init__(
+        self, conn: Connection, table: Table, import_id: int | None = None, *, deferred: bool = False
+    ) -> None:
         self.conn = conn
         self.table = table
         self.import_id = import_id if "import_id" in table.c else None
+        self._ids = IdBlock(conn, table) if deferred else None
+        self._pending: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         self.ids: dict[str, int] = {}
         self._by_key: dict[str, int] = {}
         for id_, code, name in conn.execute(select(table.c.id, table.c.code, table.c.name)):
@@ -58,10 +66,20 @@ class CodeBook:
         values = {"code": code, "name": name, **extra}
         if self.import_id is not None:
             values["import_id"] = self.import_id
-        new_id = self.conn.execute(insert(self.table).values(values).returning(self.table.c.id)).scalar_one()
+        if self._ids is None:
+            new_id = self.conn.execute(insert(self.table).values(values).returning(self.table.c.id)).scalar_one()
+        else:
+            new_id = self._ids.take()
+            self._pending[("id", *values)].append((new_id, *values.values()))
         self._remember(new_id, code, name)
         self.created += 1
         return int(new_id)
+
+    def flush(self) -> None:
+        """Write the entries a deferred book has created since the last flush."""
+        for columns, rows in self._pending.items():
+            bulk_insert(self.conn, self.table, columns, rows)
+        self._pending.clear()
 
 
 class ErrorSink:

@@ -149,26 +149,25 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Tab
     def fail(reason: str, line: int | None = None) -> ImportRejected:
         return table.fail(reader.line_num + 1 if line is None else line, reason)
 
+    def failure(exc: csv.Error | UnicodeDecodeError) -> ImportRejected:
+        text.close()
+        if isinstance(exc, UnicodeDecodeError):
+            return fail(
+                f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?",
+                _undecodable_line(path, encoding),
+            )
+        # the csv module has already counted the line it failed in
+        if "field larger" in str(exc):
+            return fail(f"a field is longer than {csv.field_size_limit():,} characters", reader.line_num)
+        return fail(f"malformed CSV: {exc}", reader.line_num)
+
     def read() -> list[str] | None:
         try:
             return next(reader)
         except StopIteration:
             return None
-        except csv.Error as exc:
-            text.close()
-            # the csv module has already counted the line it failed in
-            if "field larger" in str(exc):
-                raise fail(
-                    f"a field is longer than {csv.field_size_limit():,} characters",
-                    reader.line_num,
-                ) from None
-            raise fail(f"malformed CSV: {exc}", reader.line_num) from None
-        except UnicodeDecodeError as exc:
-            text.close()
-            raise fail(
-                f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?",
-                _undecodable_line(path, encoding),
-            ) from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise failure(exc) from None
 
     header = read()
     while header is not None and not any(cell.strip() for cell in header):
@@ -181,15 +180,17 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions) -> Tab
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            while (row := read()) is not None:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank, or only delimiters (";;;;" as spreadsheets export)
-                if len(row) != width:
-                    if len(row) > width and not any(c.strip() for c in row[width:]):
+            for row in reader:
+                if len(row) != width or not row[0].strip():  # cheap tests first: most rows pass
+                    if not "".join(row).strip():
+                        continue  # blank, or only delimiters (";;;;" as spreadsheets export)
+                    if len(row) > width and not "".join(row[width:]).strip():
                         row = row[:width]
-                    else:
+                    elif len(row) != width:
                         raise fail_at(reader.line_num, len(row))
                 yield reader.line_num, row
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise failure(exc) from None
         finally:
             text.close()
 

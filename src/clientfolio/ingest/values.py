@@ -136,7 +136,7 @@ class DateParser:
 
     def __init__(self, order: str = "dmy") -> None:
         self.order = order
-        self._cache: dict[str, str] = {}
+        self.cache: dict[str, str] = {}  # raw text -> ISO date
 
     def __call__(self, raw: Any) -> str:
         if isinstance(raw, dt.datetime):
@@ -144,11 +144,11 @@ class DateParser:
         if isinstance(raw, dt.date):
             return raw.isoformat()
         text = str(raw).strip()
-        cached = self._cache.get(text)
+        cached = self.cache.get(text)
         if cached is None:
             cached = self._parse(text)
-            if len(self._cache) < 100_000:
-                self._cache[text] = cached
+            if len(self.cache) < 100_000:
+                self.cache[text] = cached
         return cached
 
     def _parse(self, text: str) -> str:

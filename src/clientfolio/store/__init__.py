@@ -18,10 +18,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from clientfolio.errors import StoreError
-from clientfolio.store.bulk import bulk_insert
+from clientfolio.store.bulk import IdBlock, bulk_insert
 from clientfolio.store.engine import make_engine
 
-__all__ = ["Store", "bulk_insert"]
+__all__ = ["IdBlock", "Store", "bulk_insert"]
 
 
 def _alembic_config() -> Config:

@@ -88,7 +88,7 @@ def _code() -> Mapped[str]:
 
 
 def _import_ref() -> Mapped[int | None]:
-    return mapped_column(ForeignKey("imports.id"), index=True)
+    return mapped_column(ForeignKey("imports.id"))
 
 
 class ImportBatch(Base):

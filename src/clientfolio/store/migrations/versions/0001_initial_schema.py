@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:17:24.187422
+Create Date: 2026-11-23 09:55:02.445470
 """
 
 from __future__ import annotations
@@ -91,7 +91,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_customers_code'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_customers_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_segment_id'), ['segment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_siren'), ['siren'], unique=False)
@@ -109,7 +108,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_products_code'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_products_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_product_line_id'), ['product_line_id'], unique=False)
 
     op.create_table('user_scopes',
@@ -136,7 +134,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoices_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_invoices_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_issued_on'), ['issued_on'], unique=False)
 
     op.create_table('prospects',
@@ -170,7 +167,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_prospects_code'))
     )
     with op.batch_alter_table('prospects', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_prospects_import_id'), ['import_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_prospects_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_prospects_segment_id'), ['segment_id'], unique=False)
 
@@ -265,15 +261,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
     sa.UniqueConstraint('invoice_id', 'paid_on', name=op.f('uq_payments_invoice_id'))
     )
-    with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payments_import_id'), ['import_id'], unique=False)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_payments_import_id'))
-
     op.drop_table('payments')
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_lines_product_id'))
@@ -298,26 +288,22 @@ def downgrade() -> None:
     with op.batch_alter_table('prospects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_prospects_segment_id'))
         batch_op.drop_index(batch_op.f('ix_prospects_region_id'))
-        batch_op.drop_index(batch_op.f('ix_prospects_import_id'))
 
     op.drop_table('prospects')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoices_issued_on'))
-        batch_op.drop_index(batch_op.f('ix_invoices_import_id'))
         batch_op.drop_index(batch_op.f('ix_invoices_customer_id'))
 
     op.drop_table('invoices')
     op.drop_table('user_scopes')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_product_line_id'))
-        batch_op.drop_index(batch_op.f('ix_products_import_id'))
 
     op.drop_table('products')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_siren'))
         batch_op.drop_index(batch_op.f('ix_customers_segment_id'))
         batch_op.drop_index(batch_op.f('ix_customers_region_id'))
-        batch_op.drop_index(batch_op.f('ix_customers_import_id'))
 
     op.drop_table('customers')
     op.drop_table('users')
