@@ -74,7 +74,7 @@ def test_bad_file_exits_1_and_lists_the_rows(tmp_path: Path, db: str) -> None:
         ["g.csv", "3", "Montant", "x", "not a number (decimal separator is ',')"],
     ]
     summary = run("summary", "--json", "--db", db)
-    assert json.loads(summary.stdout) == {"customers": 0, "years": []}
+    assert json.loads(summary.stdout) == {"customers": 0, "periods": []}
 
 
 def test_import_json(tmp_path: Path, db: str) -> None:
@@ -125,7 +125,7 @@ def test_dry_run_writes_nothing(tmp_path: Path, db: str) -> None:
     as_json = json.loads(run("import", path, "--dry-run", "--json", "--db", db).stdout)
     assert (as_json["imported"], as_json["dry_run"], as_json["import_id"], as_json["created"]["invoices"]) == (
         False, True, None, 2)
-    assert json.loads(run("summary", "--json", "--db", db).stdout) == {"customers": 0, "years": []}
+    assert json.loads(run("summary", "--json", "--db", db).stdout) == {"customers": 0, "periods": []}
     assert json.loads(run("import", path, "--json", "--db", db).stdout)["import_id"] == 1
 
 
@@ -133,14 +133,16 @@ def test_summary(tmp_path: Path, db: str) -> None:
     assert run("import", write(tmp_path, "f.csv", GOOD), "--db", db).exit_code == 0
     result = run("summary", "--json", "--db", db)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"customers": 2, "years": [
-        {"year": 2023, "active": 1, "new": 0, "lost": 0, "revenue_cents": 550, "top20_share": 1.0},
-        {"year": 2024, "active": 1, "new": 1, "lost": 1, "revenue_cents": 1000, "top20_share": 1.0},
+    assert json.loads(result.stdout) == {"customers": 2, "periods": [
+        {"start": "2022-01-02", "end": "2023-01-01", "complete": False, "active": 1, "new": 0,
+         "lost": 0, "revenue_cents": 550, "top20_share": 1.0},
+        {"start": "2023-01-02", "end": "2024-01-01", "complete": True, "active": 1, "new": 1,
+         "lost": 1, "revenue_cents": 1000, "top20_share": 1.0},
     ]}
     table = run("summary", "--db", db)
-    assert table.exit_code == 0 and "Portfolio: 2 customers over the period" in table.stdout
-    assert [row[:5] for row in table_rows(table.stdout)] == [["2023", "1", "0", "0", "-"],
-                                                            ["2024", "1", "1", "1", "1.00"]]
+    assert table.exit_code == 0 and "Portfolio: 2 customers with sales, by twelve-month period" in table.stdout
+    assert [row[:5] for row in table_rows(table.stdout)] == [
+        ["2023-01-01 (partial)", "1", "0", "0", "-"], ["2024-01-01", "1", "1", "1", "1.00"]]
 
 
 def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +188,7 @@ def commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[s
 
 def doc_sections() -> dict[str, str]:
     """docs/cli.md cut at its "## `clientfolio ...`" headings."""
-    parts = re.split(r"^#{2,3} `clientfolio ([a-z ]+)`\s*$", DOCS.read_text(encoding="utf-8"), flags=re.M)
+    parts = re.split(r"^#{2,3} `clientfolio ([a-z ]+)`\s*$", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 

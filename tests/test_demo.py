@@ -225,7 +225,8 @@ def read_fec(path: Path) -> list[dict[str, str]]:
 
 def test_fec_is_balanced_and_matches_the_sales(demo_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "fec.txt"
-    written = write_fec(demo_store, path)
+    written_to, written = write_fec(demo_store, path)
+    assert written_to == path
     rows = read_fec(path)
     assert written == len(rows)
     entries: dict[str, list[dict[str, str]]] = defaultdict(list)

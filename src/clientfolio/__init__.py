@@ -13,7 +13,13 @@ The library is the product; the ``clientfolio`` command is a thin shell over it:
 from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
 from clientfolio.analytics import PortfolioSummary, summarize
 from clientfolio.errors import ClientfolioError, StoreError
-from clientfolio.ingest import ImportRejected, ImportResult, RowError, import_file, load_mapping
+from clientfolio.ingest import (
+    ImportRejected,
+    ImportResult,
+    RowError,
+    import_file,
+    load_mapping,
+)
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 

@@ -117,17 +117,16 @@ class PortfolioReader:
             session.expunge_all()
             return list(rows)
 
-    def revenue_by_customer_year(self) -> list[tuple[str, int, int]]:
-        """(customer code, year, revenue in cents) for visible sales."""
+    def revenue_by_customer_date(self) -> list[tuple[str, dt.date, int]]:
+        """(customer code, invoice date, revenue in cents) for visible sales."""
         sub = self._sales_query().subquery()
-        year = func.extract("year", sub.c.issued_on)
         query = (
-            select(sub.c.code, year, func.sum(sub.c.amount_cents))
-            .group_by(sub.c.code, year)
-            .order_by(sub.c.code, year)
+            select(sub.c.code, sub.c.issued_on, func.sum(sub.c.amount_cents))
+            .group_by(sub.c.code, sub.c.issued_on)
+            .order_by(sub.c.code, sub.c.issued_on)
         )
         with self.store.engine.connect() as conn:
-            return [(code, int(y), int(total)) for code, y, total in conn.execute(query)]
+            return [(code, day, int(total)) for code, day, total in conn.execute(query)]
 
     def payments(self) -> list[tuple[str, dt.date, dt.date | None, dt.date, int | None]]:
         """(invoice number, issued on, due on, paid on, amount cents) of visible customers."""

@@ -1,5 +1,5 @@
 """Portfolio analytics: pure functions over rows read through the access layer."""
 
-from clientfolio.analytics.summary import PortfolioSummary, YearFigures, summarize
+from clientfolio.analytics.summary import PeriodFigures, PortfolioSummary, summarize
 
-__all__ = ["PortfolioSummary", "YearFigures", "summarize"]
+__all__ = ["PeriodFigures", "PortfolioSummary", "summarize"]

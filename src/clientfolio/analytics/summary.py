@@ -1,29 +1,34 @@
-"""A first look at a portfolio, year by year (DOMAIN.md section 1).
+"""A first look at a portfolio, twelve months at a time (DOMAIN.md section 1).
 
-Takes ``(customer code, year, revenue cents)`` rows, as
-``PortfolioReader.revenue_by_customer_year`` gives them, and returns per
-calendar year: active, new and lost customers, revenue and the share of
-revenue made by the top 20 % of customers.  The full measures engine (any
-period, churn window, concentration indices) builds on the same reads.
+Takes ``(customer code, date, revenue cents)`` rows, as
+``PortfolioReader.revenue_by_customer_date`` gives them, and returns, for
+consecutive periods of twelve months ending at the as-of date: active, new and
+lost customers, revenue and the share of revenue made by the top 20 % of
+customers.  Rolling periods compare like with like whatever the day; the full
+measures engine (any period length, churn window, concentration indices) builds
+on the same reads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["PortfolioSummary", "YearFigures", "summarize"]
+__all__ = ["PeriodFigures", "PortfolioSummary", "summarize"]
 
 
 @dataclass(frozen=True)
-class YearFigures:
-    year: int
+class PeriodFigures:
+    start: dt.date
+    end: dt.date
+    complete: bool  # false when the data starts after the period's first day
     active: int
     new: int
     lost: int
     revenue_cents: int
-    top20_share: float  # share of the year's revenue made by its top 20 % customers
+    top20_share: float  # share of the period's revenue made by its top 20 % customers
 
     @property
     def renewal_ratio(self) -> float | None:
@@ -34,7 +39,7 @@ class YearFigures:
 @dataclass(frozen=True)
 class PortfolioSummary:
     customers: int
-    years: list[YearFigures]
+    periods: list[PeriodFigures]
 
 
 def _top_share(amounts: list[int], fraction: float = 0.2) -> float:
@@ -45,31 +50,51 @@ def _top_share(amounts: list[int], fraction: float = 0.2) -> float:
     return sum(sorted(amounts, reverse=True)[:top]) / total
 
 
-def summarize(rows: Iterable[tuple[str, int, int]]) -> PortfolioSummary:
-    """Year-by-year figures from (customer, year, revenue cents) rows.
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
-    A customer is active in a year when its net revenue that year is positive;
-    new when active this year and in no earlier year; lost when active the year
-    before and not this year.
+
+def summarize(rows: Iterable[tuple[str, dt.date, int]], as_of: dt.date | None = None) -> PortfolioSummary:
+    """Figures per twelve-month period ending at ``as_of`` (default: the latest
+    date in ``rows``), oldest first, back to the first sale.
+
+    A customer is active in a period when its net revenue there is positive;
+    new when active and active in no earlier period; lost when active in the
+    period before and not in this one.  Rows after ``as_of`` are left out.
     """
-    by_year: dict[int, dict[str, int]] = defaultdict(dict)
-    for code, year, cents in rows:
-        by_year[year][code] = by_year[year].get(code, 0) + cents
+    rows = list(rows)
+    if not rows:
+        return PortfolioSummary(0, [])
+    last = as_of or max(day for _, day, _ in rows)
+    first = min(day for _, day, _ in rows)
+    ends = [last]
+    while (start := _years_before(ends[-1], 1) + dt.timedelta(days=1)) > first:
+        ends.append(start - dt.timedelta(days=1))
+    ends.reverse()
+    by_period: list[dict[str, int]] = [defaultdict(int) for _ in ends]
+    for code, day, cents in rows:
+        if first <= day <= last:
+            index = next(i for i, end in enumerate(ends) if day <= end)
+            by_period[index][code] += cents
     seen: set[str] = set()
     previous: set[str] = set()
-    years: list[YearFigures] = []
-    for year in sorted(by_year):
-        active = {code for code, cents in by_year[year].items() if cents > 0}
-        amounts = [by_year[year][c] for c in active]
-        first_year = not years
-        years.append(YearFigures(
-            year=year,
+    periods: list[PeriodFigures] = []
+    for index, (end, revenue) in enumerate(zip(ends, by_period, strict=True)):
+        start = _years_before(end, 1) + dt.timedelta(days=1)
+        active = {code for code, cents in revenue.items() if cents > 0}
+        periods.append(PeriodFigures(
+            start=start,
+            end=end,
+            complete=start >= first,
             active=len(active),
-            new=0 if first_year else len(active - seen),
-            lost=0 if first_year else len(previous - active),
-            revenue_cents=sum(by_year[year].values()),
-            top20_share=_top_share(amounts),
+            new=len(active - seen) if index else 0,
+            lost=len(previous - active) if index else 0,
+            revenue_cents=sum(revenue.values()),
+            top20_share=_top_share([revenue[c] for c in active]),
         ))
         seen |= active
         previous = active
-    return PortfolioSummary(customers=len(seen), years=years)
+    return PortfolioSummary(customers=len(seen), periods=periods)

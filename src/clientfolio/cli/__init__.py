@@ -12,13 +12,25 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
 from clientfolio.errors import ClientfolioError
-from clientfolio.ingest import KINDS, ImportRejected, ImportResult, import_file, load_mapping
+from clientfolio.ingest import (
+    KINDS,
+    ImportRejected,
+    ImportResult,
+    import_file,
+    load_mapping,
+)
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 
@@ -38,7 +50,7 @@ console = Console()
 errors = Console(stderr=True)
 
 DbOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -68,10 +80,10 @@ def _fail(exc: ClientfolioError) -> typer.Exit:
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or FEC file to import.")],
     kind: Annotated[
-        Optional[str], typer.Option(help=f"What the file holds: {'|'.join(KINDS)} (default: guessed).")
+        str | None, typer.Option(help=f"What the file holds: {'|'.join(KINDS)} (default: guessed).")
     ] = None,
     mapping: Annotated[
-        Optional[Path], typer.Option(help="TOML or JSON file naming the column of each field.")
+        Path | None, typer.Option(help="TOML or JSON file naming the column of each field.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
     db: DbOption = None,
@@ -131,7 +143,7 @@ def demo(
     customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 300,
     years: Annotated[int, typer.Option(min=1, max=15, help="Years of sales history.")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same portfolio).")] = 7,
-    fec: Annotated[Optional[Path], typer.Option(help="Also write the sales as an FEC file here.")] = None,
+    fec: Annotated[Path | None, typer.Option(help="Also write the sales as an FEC file here.")] = None,
     db: DbOption = None,
 ) -> None:
     """Create a realistic French B2B demo portfolio, then show its summary."""
@@ -152,24 +164,25 @@ def demo(
                           f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
                           f"{made.activities:,} activities, {made.users} users.")
         if fec:
-            written = write_fec(store, fec)
-            console.print(f"FEC written to {fec} ({written:,} lines).")
-        _show_summary(summarize(reader.revenue_by_customer_year()))
+            written_to, lines = write_fec(store, fec)
+            console.print(f"FEC written to {written_to} ({lines:,} lines).")
+        _show_summary(summarize(reader.revenue_by_customer_date()))
     except ClientfolioError as exc:
         raise _fail(exc) from None
 
 
 @app.command()
 def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Year-by-year portfolio summary: customers active, new, lost, revenue, concentration."""
+    """Portfolio summary by twelve-month period: customers active, new, lost, revenue, concentration."""
     try:
         store = Store(_settings(db).database_url)
-        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_year())
+        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date())
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if as_json:
-        console.print_json(json.dumps({"customers": result.customers,
-                                       "years": [y.__dict__ for y in result.years]}))
+        console.print_json(json.dumps({"customers": result.customers, "periods": [
+            {**p.__dict__, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in result.periods
+        ]}))
     else:
         _show_summary(result)
 
@@ -179,14 +192,18 @@ def _euros(cents: int) -> str:
 
 
 def _show_summary(result: PortfolioSummary) -> None:
-    table = Table(title=f"Portfolio: {result.customers} customers over the period")
-    for name in ("year", "active", "new", "lost", "renewal new/lost", "revenue excl. tax", "top 20 % share"):
+    table = Table(title=f"Portfolio: {result.customers} customers with sales, by twelve-month period")
+    for name in ("12 months to", "active", "new", "lost", "renewal new/lost", "revenue excl. tax",
+                 "top 20 % share"):
         table.add_column(name, justify="right")
-    for y in result.years:
-        ratio = "-" if y.renewal_ratio is None else f"{y.renewal_ratio:.2f}"
-        table.add_row(str(y.year), str(y.active), str(y.new), str(y.lost), ratio,
-                      _euros(y.revenue_cents), f"{y.top20_share:.0%}")
+    for p in result.periods:
+        ratio = "-" if p.renewal_ratio is None else f"{p.renewal_ratio:.2f}"
+        end = f"{p.end.isoformat()}{'' if p.complete else ' (partial)'}"
+        table.add_row(end, str(p.active), str(p.new), str(p.lost), ratio,
+                      _euros(p.revenue_cents), f"{p.top20_share:.0%}")
     console.print(table)
+    if result.periods and not result.periods[0].complete:
+        console.print("(partial): the data starts inside that period.")
 
 
 @app.command("settings")

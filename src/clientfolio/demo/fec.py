@@ -29,15 +29,11 @@ from clientfolio.access.ledger import LedgerReader
 from clientfolio.demo import catalog
 from clientfolio.demo.identity import luhn_valid
 from clientfolio.errors import ClientfolioError
+from clientfolio.ingest.fec import FEC_COLUMNS
 from clientfolio.store import Store
 
-__all__ = ["FEC_COLUMNS", "write_fec"]
+__all__ = ["write_fec"]
 
-FEC_COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
-)
 JOURNALS = {"VT": "Ventes", "AC": "Achats", "BQ": "Banque"}
 CUSTOMERS = ("411000", "Clients")
 SUPPLIERS = ("401000", "Fournisseurs")
@@ -193,10 +189,10 @@ def _clean(text: str) -> str:
 
 
 def write_fec(store: Store, path: Path, *, principal: Principal = SYSTEM,
-              siren: str = catalog.COMPANY[1]) -> int:
+              siren: str = catalog.COMPANY[1]) -> tuple[Path, int]:
     """Write the sales visible to ``principal``, their payments and monthly purchases
     as an FEC at ``path`` (in a directory: ``<siren>FEC<last entry date>.txt`` in it).
-    Returns the number of entry lines written, the header left out."""
+    Returns the file written and its number of entry lines, the header left out."""
     if not (len(siren) == 9 and luhn_valid(siren)):
         raise ClientfolioError(f"not a valid SIREN number: {siren!r}")
     reader = LedgerReader(store, principal)
@@ -224,4 +220,4 @@ def write_fec(store: Store, path: Path, *, principal: Principal = SYSTEM,
                     _money(max(-line.amount, 0)), line.letter, let_date, day, "", "")
                 out.write("\t".join(_clean(f) for f in fields) + "\n")
                 written += 1
-    return written
+    return path, written

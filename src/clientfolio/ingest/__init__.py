@@ -16,7 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from clientfolio.ingest.columns import FIELDS, KINDS, Mapping, load_mapping, match_columns
+from clientfolio.ingest.columns import (
+    FIELDS,
+    KINDS,
+    Mapping,
+    load_mapping,
+    match_columns,
+)
 from clientfolio.ingest.fec import is_fec_header, load_fec
 from clientfolio.ingest.invoice_rows import read_invoice_rows
 from clientfolio.ingest.invoices import InvoiceWriter

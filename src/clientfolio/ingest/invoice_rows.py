@@ -15,7 +15,12 @@ from typing import Any
 
 from clientfolio.ingest.invoices import InvoiceWriter, parse_kind
 from clientfolio.ingest.lookups import ErrorSink
-from clientfolio.ingest.values import DateParser, parse_amount_cents, parse_int, parse_quantity
+from clientfolio.ingest.values import (
+    DateParser,
+    parse_amount_cents,
+    parse_int,
+    parse_quantity,
+)
 
 __all__ = ["read_invoice_rows"]
 

@@ -24,7 +24,14 @@ from sqlalchemy import Connection, func, select
 from clientfolio.ingest.lookups import CodeBook, ErrorSink
 from clientfolio.ingest.report import ImportResult
 from clientfolio.store import IdBlock, bulk_insert
-from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Payment, Product, ProductLine
+from clientfolio.store.schema import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    ProductLine,
+)
 
 __all__ = ["InvoiceWriter", "Parsed", "parse_kind"]
 

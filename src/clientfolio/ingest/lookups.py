@@ -4,8 +4,8 @@ inside the import's transaction, and the sink of row errors."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 import unicodedata
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select

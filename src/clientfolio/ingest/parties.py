@@ -120,8 +120,8 @@ class _Spec:
 
 
 def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
-    money: Parser = lambda raw: parse_amount_cents(raw, decimal)  # noqa: E731
-    day: Parser = lambda raw: dt.date.fromisoformat(dates(raw))  # noqa: E731
+    money: Parser = lambda raw: parse_amount_cents(raw, decimal)
+    day: Parser = lambda raw: dt.date.fromisoformat(dates(raw))
     company: dict[str, tuple[str, Parser]] = {
         "name": ("name", _text(300)), "siren": ("siren", parse_siren), "naf_code": ("naf_code", _naf),
         "sector": ("sector", _text(200)), "size_band": ("size_band", _SIZE),

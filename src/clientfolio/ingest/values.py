@@ -152,9 +152,7 @@ class DateParser:
         return cached
 
     def _parse(self, text: str) -> str:
-        if m := _ISO.fullmatch(text):
-            y, mo, d = (int(g) for g in m.groups())
-        elif m := _COMPACT.fullmatch(text):
+        if (m := _ISO.fullmatch(text)) or (m := _COMPACT.fullmatch(text)):
             y, mo, d = (int(g) for g in m.groups())
         elif m := _SEPARATED.fullmatch(text):
             a, b, c = m.groups()
