@@ -27,9 +27,9 @@ from pathlib import Path
 from clientfolio.access import SYSTEM, Principal
 from clientfolio.access.ledger import LedgerReader
 from clientfolio.demo import catalog
-from clientfolio.demo.identity import luhn_valid
 from clientfolio.errors import ClientfolioError
 from clientfolio.ingest.fec import FEC_COLUMNS
+from clientfolio.ingest.values import luhn_valid
 from clientfolio.store import Store
 
 __all__ = ["write_fec"]

@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from clientfolio.demo import catalog
+from clientfolio.ingest.lookups import slug
+from clientfolio.ingest.values import luhn_valid
 
-__all__ = ["CompanyId", "Identities", "ascii_slug", "email", "luhn_valid"]
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether ``digits`` passes the Luhn check, as SIREN and SIRET numbers do."""
-    if not (digits.isascii() and digits.isdigit()):
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+__all__ = ["CompanyId", "Identities", "email"]
 
 
 def _with_check_digit(body: str) -> str:
     return next(body + d for d in "0123456789" if luhn_valid(body + d))
-
-
-def ascii_slug(text: str) -> str:
-    """``"Mécanique Dupré SARL"`` -> ``"mecanique-dupre-sarl"``."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -101,5 +84,5 @@ class Identities:
 
 def email(first: str, last: str, company_name: str) -> str:
     """``prenom.nom@<company>.example``, legal form left out of the domain."""
-    domain = ascii_slug(company_name.rsplit(" ", 1)[0])
-    return f"{ascii_slug(first)}.{ascii_slug(last)}@{domain}.example"
+    domain = slug(company_name.rsplit(" ", 1)[0]).lower()
+    return f"{slug(first).lower()}.{slug(last).lower()}@{domain}.example"

@@ -171,7 +171,7 @@ def load_parties(
     for line, row in rows:
         count += 1
 
-        def cell(name: str) -> Any:
+        def cell(name: str, row: list[Any] = row) -> Any:
             i = idx.get(name, -1)
             v = row[i] if i >= 0 else ""
             return v.strip() if isinstance(v, str) else v

@@ -213,7 +213,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions) -> Table:
         raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")])
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken zip
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken zip
         handle.close()
         raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")])
 

@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "DateParser",
+    "luhn_valid",
     "parse_amount_cents",
     "parse_bool",
     "parse_int",
@@ -94,7 +95,10 @@ def parse_bool(raw: Any) -> bool:
     raise ValueError("expected oui/non (yes/no)")
 
 
-def _luhn_ok(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """Whether ``digits`` passes the Luhn check, as SIREN and SIRET numbers do."""
+    if not (digits.isascii() and digits.isdigit()):
+        return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch) * (2 if i % 2 else 1)
@@ -107,7 +111,7 @@ def parse_siren(raw: Any) -> str:
     digits = str(raw).translate(_SPACES).strip()
     if not re.fullmatch(r"\d{9}", digits):
         raise ValueError("a SIREN has 9 digits")
-    if not _luhn_ok(digits):
+    if not luhn_valid(digits):
         raise ValueError("invalid SIREN (check digit)")
     return digits
 
@@ -118,7 +122,7 @@ def parse_siret(raw: Any) -> str:
     if not re.fullmatch(r"\d{14}", digits):
         raise ValueError("a SIRET has 14 digits")
     # La Poste establishments (SIREN 356000000) use another key: accept them.
-    if not _luhn_ok(digits) and not digits.startswith("356000000"):
+    if not luhn_valid(digits) and not digits.startswith("356000000"):
         raise ValueError("invalid SIRET (check digit)")
     return digits
 
