@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
 from clientfolio.access.principal import Principal
@@ -127,6 +130,41 @@ class PortfolioReader:
         )
         with self.store.engine.connect() as conn:
             return [(code, day, int(total)) for code, day, total in conn.execute(query)]
+
+    def transactions(self, con: BaseBackend) -> ir.Table:
+        """The visible invoice lines as the analytics' transactions table
+        (``clientfolio.analytics.transactions``), an Ibis expression on ``con``,
+        a back-end opened on this store (``analytics.engines.connect_store``)."""
+        lines, invoices = con.table("invoice_lines"), con.table("invoices")
+        customers, products = con.table("customers"), con.table("products")
+        product_lines, segments, regions = (
+            con.table("product_lines"), con.table("segments"), con.table("regions"))
+        scope = self.principal.scope
+        visible = customers
+        if scope.regions is not None:
+            visible = visible.filter(visible.region_id.isin(
+                regions.filter(regions.code.isin(sorted(scope.regions))).id))
+        if scope.segments is not None:
+            visible = visible.filter(visible.segment_id.isin(
+                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+        sold = (
+            lines.join(invoices, lines.invoice_id == invoices.id)
+            .join(visible, invoices.customer_id == visible.id)
+            .left_join(products, lines.product_id == products.id)
+            .left_join(product_lines, products.product_line_id == product_lines.id)
+            .left_join(segments, visible.segment_id == segments.id)
+        )
+        if scope.product_lines is not None:
+            sold = sold.filter(product_lines.code.isin(sorted(scope.product_lines)))
+        return sold.select(
+            customer_id=visible.code,
+            invoice_id=invoices.number,
+            date=invoices.issued_on.cast("date"),
+            amount_cents=lines.amount_cents.cast("int64"),
+            product=product_lines.code,
+            segment=segments.code,
+            margin_cents=lines.margin_cents.cast("int64"),
+        )
 
     def payments(self) -> list[tuple[str, dt.date, dt.date | None, dt.date, int | None]]:
         """(invoice number, issued on, due on, paid on, amount cents) of visible customers."""
