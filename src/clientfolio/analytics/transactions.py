@@ -71,9 +71,9 @@ def read_transactions(path: Path, con: BaseBackend) -> ir.Table:
         raise ClientfolioError(f"no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        raw = con.read_parquet(str(path))  # type: ignore[attr-defined]
+        raw = con.read_parquet(str(path))
     elif suffix in (".csv", ".txt"):
-        raw = con.read_csv(str(path))  # type: ignore[attr-defined]
+        raw = con.read_csv(str(path))
     else:
         raise ClientfolioError(f"{path.name}: transactions are read from .csv or .parquet files")
     return standardize(raw)
