@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import ibis.expr.types as ir
-from ibis.backends import BaseBackend
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
@@ -24,6 +21,10 @@ from clientfolio.store.schema import (
     Region,
     Segment,
 )
+
+if TYPE_CHECKING:  # Ibis is imported by the analytics that call ``transactions``
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
 
 __all__ = ["PortfolioReader", "SaleRow"]
 

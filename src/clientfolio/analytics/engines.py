@@ -7,6 +7,7 @@ hand the functions Ibis tables.
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 import ibis
@@ -38,6 +39,7 @@ def connect(engine: str, **options: Any) -> BaseBackend:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", options.get("partitions", 4))
             .config("spark.ui.enabled", "false")
+            .config("spark.sql.warehouse.dir", options.get("warehouse") or tempfile.mkdtemp(prefix="clientfolio-spark-"))
             .getOrCreate()
         )
         return ibis.pyspark.connect(session)

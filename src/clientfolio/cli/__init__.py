@@ -6,6 +6,7 @@ renders the result with Rich; domain errors become messages and exit codes here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
+from clientfolio.cli.render import euros
 from clientfolio.errors import ClientfolioError
 from clientfolio.ingest import (
     KINDS,
@@ -187,10 +189,6 @@ def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
         _show_summary(result)
 
 
-def _euros(cents: int) -> str:
-    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
-
-
 def _show_summary(result: PortfolioSummary) -> None:
     table = Table(title=f"Portfolio: {result.customers} customers with sales, by twelve-month period")
     for name in ("12 months to", "active", "new", "lost", "renewal new/lost", "revenue excl. tax",
@@ -200,10 +198,60 @@ def _show_summary(result: PortfolioSummary) -> None:
         ratio = "-" if p.renewal_ratio is None else f"{p.renewal_ratio:.2f}"
         end = f"{p.end.isoformat()}{'' if p.complete else ' (partial)'}"
         table.add_row(end, str(p.active), str(p.new), str(p.lost), ratio,
-                      _euros(p.revenue_cents), f"{p.top20_share:.0%}")
+                      euros(p.revenue_cents), f"{p.top20_share:.0%}")
     console.print(table)
     if result.periods and not result.periods[0].complete:
         console.print("(partial): the data starts inside that period.")
+
+
+@app.command()
+def analyze(
+    db: DbOption = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(help="CSV or Parquet file: customer_id,invoice_id,date,amount[,product,segment,margin]."),
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="duckdb|sqlite|postgres|spark (default: the store's, or duckdb for files).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write measures.json, abc.csv, rfm.csv and segment_product.csv here.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
+    from clientfolio.analytics.run import analyze_source, write_analysis
+
+    try:
+        day = _parse_day(as_of) if as_of else None
+        if transactions is not None:
+            result = analyze_source(transactions=transactions, engine=engine or "duckdb", as_of=day)
+        else:
+            store = Store(_settings(db).database_url)
+            result = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, as_of=day)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if out is not None:
+        written = write_analysis(result, out)
+        if not as_json:
+            console.print(f"Written: {', '.join(str(p) for p in written)}")
+    if as_json:
+        console.print_json(json.dumps(result.as_dict(), default=str))
+    elif out is None:
+        from clientfolio.cli.render import analysis_tables
+
+        for renderable in analysis_tables(result):
+            console.print(renderable)
+
+
+def _parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClientfolioError(f"--as-of: {text!r} is not a date YYYY-MM-DD") from None
 
 
 @app.command("settings")

@@ -1,0 +1,81 @@
+"""The full portfolio analysis: measures, ABC, RFM and the segment x product
+matrix, computed on one transactions table and fetched as small results.
+
+``analyze`` is what the shells call (``clientfolio analyze``, the web app, the
+report); each part is also a pure function of its own module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from clientfolio.analytics.abc import AbcConfig, abc_classes, abc_summary
+from clientfolio.analytics.matrix import MatrixConfig, SegmentProductMatrix, segment_product
+from clientfolio.analytics.measures import Measures, MeasuresConfig, measures
+from clientfolio.analytics.rfm import RfmConfig, rfm
+
+__all__ = ["Analysis", "AnalyticsConfig", "analyze", "latest_date"]
+
+
+class AnalyticsConfig(BaseModel):
+    """Every threshold and rule of the analysis, with its documented default."""
+
+    model_config = ConfigDict(frozen=True)
+
+    measures: MeasuresConfig = Field(default_factory=MeasuresConfig, description="Portfolio measures.")
+    abc: AbcConfig = Field(default_factory=AbcConfig, description="ABC classes.")
+    rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM purchase patterns.")
+    matrix: MatrixConfig = Field(default_factory=MatrixConfig, description="Segment x product matrix.")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Results of ``analyze``, fetched from the engine."""
+
+    as_of: dt.date
+    measures: Measures
+    abc: pa.Table
+    abc_summary: pa.Table
+    rfm: pa.Table
+    matrix: SegmentProductMatrix
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "measures": self.measures.as_dict(),
+            "abc_summary": self.abc_summary.to_pylist(),
+            "abc": self.abc.to_pylist(),
+            "rfm": self.rfm.to_pylist(),
+            "segment_product": self.matrix.as_dict(),
+        }
+
+
+def latest_date(transactions: ir.Table) -> dt.date | None:
+    """The date of the last transaction (the default as-of date)."""
+    value = transactions.date.max().to_pyarrow().as_py()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def analyze(
+    transactions: ir.Table, *, as_of: dt.date, config: AnalyticsConfig | None = None
+) -> Analysis:
+    """Run every analysis on ``transactions`` (see ``analytics.transactions``)
+    as of ``as_of`` and fetch the results."""
+    config = config or AnalyticsConfig()
+    classes = abc_classes(transactions, as_of=as_of, config=config.abc)
+    return Analysis(
+        as_of=as_of,
+        measures=measures(transactions, as_of=as_of, config=config.measures),
+        abc=classes.to_pyarrow(),
+        abc_summary=abc_summary(classes).to_pyarrow(),
+        rfm=rfm(transactions, as_of=as_of, config=config.rfm).to_pyarrow(),
+        matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
+    )

@@ -1,0 +1,94 @@
+"""Running the analysis on a source, and writing its files.
+
+``analyze_source`` opens the engine, takes the transactions from a file or from
+the store (through the access layer, for one principal), runs ``analyze`` and
+closes the engine.  ``write_analysis`` writes the files other tools read:
+``measures.json``, ``abc.csv``, ``rfm.csv`` and ``segment_product.csv``
+(amounts in euros with two decimals).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from clientfolio.access import PortfolioReader
+from clientfolio.analytics.analysis import Analysis, AnalyticsConfig, analyze, latest_date
+from clientfolio.analytics.engines import connect, connect_store
+from clientfolio.analytics.transactions import read_transactions
+from clientfolio.errors import ClientfolioError
+from clientfolio.store import Store
+
+__all__ = ["analyze_source", "write_analysis"]
+
+_STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
+
+
+def analyze_source(
+    *,
+    transactions: Path | None = None,
+    store: Store | None = None,
+    reader: PortfolioReader | None = None,
+    engine: str | None = None,
+    as_of: dt.date | None = None,
+    config: AnalyticsConfig | None = None,
+) -> Analysis:
+    """Analyse a transactions file (on ``engine``, DuckDB by default) or the
+    store read by ``reader`` (on the store's own engine)."""
+    if transactions is not None:
+        if engine not in (None, "duckdb", "spark"):
+            raise ClientfolioError("files are analysed with --engine duckdb or spark")
+        con = connect(engine or "duckdb")
+        table = read_transactions(transactions, con)
+    elif store is not None and reader is not None:
+        own = _STORE_ENGINES.get(store.dialect)
+        if engine not in (None, own):
+            raise ClientfolioError(
+                f"the store is {store.dialect}: analyse it with --engine {own}, or export "
+                "its transactions to a file for duckdb or spark")
+        con = connect_store(store.url)
+        table = reader.transactions(con)
+    else:
+        raise ClientfolioError("give a transactions file or a store to analyse")
+    try:
+        day = as_of or latest_date(table)
+        if day is None:
+            raise ClientfolioError("no sales to analyse")
+        return analyze(table, as_of=day, config=config)
+    finally:
+        if engine != "spark":
+            con.disconnect()
+
+
+def _euros(cents: Any) -> str:
+    return "" if cents is None else f"{cents / 100:.2f}"
+
+
+def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
+    """Write the analysis files into ``out`` (created); returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / name for name in ("measures.json", "abc.csv", "rfm.csv", "segment_product.csv")]
+    paths[0].write_text(json.dumps(
+        {"as_of": analysis.as_of.isoformat(), **analysis.measures.as_dict()}, indent=2, default=str
+    ) + "\n", encoding="utf-8")
+    _write_csv(paths[1], ["customer_id", "revenue", "share", "cumulative_share", "class"], (
+        [r["customer_id"], _euros(r["value_cents"]), f"{r['share']:.6f}", f"{r['cumulative_share']:.6f}",
+         r["class"]] for r in analysis.abc.to_pylist()))
+    _write_csv(paths[2], ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters",
+                          "profile"], (
+        [r["customer_id"], r["recency_days"], r["frequency"], _euros(r["monetary_cents"]), r["r"], r["f"],
+         r["m"], r["quarters"], r["profile"]] for r in analysis.rfm.to_pylist()))
+    grid = analysis.matrix.as_rows()
+    _write_csv(paths[3], list(grid[0]), ([_euros(v) if isinstance(v, int) else v for v in row.values()]
+                                          for row in grid))
+    return paths
+
+
+def _write_csv(path: Path, header: list[str], rows: Any) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)

@@ -1,0 +1,112 @@
+"""``clientfolio analyze``: files in, the four analysis files out, same answers from the store."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner, Result
+
+from clientfolio import cli
+
+# Three customers as of 2024-12-31 (12-month period 2024-01-01..2024-12-31):
+# C1 1,000.00 (two invoices), C2 300.00, C3 100.00 then a 100.00 credit note (net 0).
+# ABC on 1,300.00: C1 share 0.769231 -> A (cumulative before 0 < 0.8); C2 0.230769 -> B
+# (cumulative before 0.769 < 0.8 ... so A as well: the one crossing 80 % stays A);
+# C3 zero revenue -> C.
+TRANSACTIONS = """customer_id,invoice_id,date,amount,product,segment
+C1,F1,2024-03-01,600.00,P1,S1
+C1,F2,2024-11-15,400.00,P2,S1
+C2,F3,2024-06-10,300.00,P1,S2
+C3,F4,2024-02-01,100.00,P1,S2
+C3,AV1,2024-02-20,-100.00,P1,S2
+"""
+
+
+@pytest.fixture(autouse=True)
+def plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
+    monkeypatch.setattr(cli, "errors", Console(width=200, color_system=None, stderr=True))
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli.app, list(args))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_analyze_a_file_writes_the_four_files(tmp_path: Path) -> None:
+    source = tmp_path / "t.csv"
+    source.write_text(TRANSACTIONS, encoding="utf-8")
+    result = run("analyze", "--transactions", str(source), "--as-of", "2024-12-31", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["abc.csv", "measures.json", "rfm.csv", "segment_product.csv"]
+    abc = read_csv(out / "abc.csv")
+    assert [(r["customer_id"], r["revenue"], r["class"]) for r in abc] == [
+        ("C1", "1000.00", "A"), ("C2", "300.00", "A"), ("C3", "0.00", "C")]
+    assert float(abc[0]["share"]) == pytest.approx(1000 / 1300, abs=1e-6)
+    assert float(abc[1]["cumulative_share"]) == pytest.approx(1.0)
+    rfm = read_csv(out / "rfm.csv")
+    assert list(rfm[0]) == ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters",
+                            "profile"]
+    by_id = {r["customer_id"]: r for r in rfm}
+    # quarters: (2024-01-01..03-31], ..., (2024-09-30..12-31]; C1 bought in q1 (03-01) and q4 (11-15)
+    assert (by_id["C1"]["quarters"], by_id["C1"]["frequency"], by_id["C1"]["monetary"]) == ("1001", "2", "1000.00")
+    assert by_id["C1"]["recency_days"] == "46"
+    matrix = read_csv(out / "segment_product.csv")
+    assert matrix[-1] == {"segment": "Total", "P1": "900.00", "P2": "400.00", "total": "1300.00"}
+    measures = json.loads((out / "measures.json").read_text(encoding="utf-8"))
+    assert measures["as_of"] == "2024-12-31"
+    assert measures["current"]["revenue_cents"] == 130000
+
+
+def test_analyze_json_and_default_as_of(tmp_path: Path) -> None:
+    source = tmp_path / "t.csv"
+    source.write_text(TRANSACTIONS, encoding="utf-8")
+    result = run("analyze", "--transactions", str(source), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2024-11-15"  # the last sale
+    assert {row["class"] for row in data["abc_summary"]} == {"A", "B", "C"}
+
+
+def test_the_store_gives_the_same_analysis_as_the_file(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/s.db"
+    invoices = tmp_path / "factures.csv"
+    invoices.write_text(
+        "N° facture;Date;Code client;Raison sociale;Article;Désignation;Famille;Montant HT;Type\n"
+        "F1;01/03/2024;C1;Un;A1;Vis;P1;600,00;facture\n"
+        "F2;15/11/2024;C1;Un;A2;Écrous;P2;400,00;facture\n"
+        "F3;10/06/2024;C2;Deux;A1;Vis;P1;300,00;facture\n"
+        "F4;01/02/2024;C3;Trois;A1;Vis;P1;100,00;facture\n"
+        "AV1;20/02/2024;C3;Trois;A1;Vis;P1;100,00;avoir\n", encoding="utf-8")
+    assert run("import", str(invoices), "--db", db).exit_code == 0
+    from_store = run("analyze", "--db", db, "--as-of", "2024-12-31", "--json")
+    assert from_store.exit_code == 0, from_store.output
+    source = tmp_path / "t.csv"
+    source.write_text(TRANSACTIONS.replace(",S1", ",").replace(",S2", ","), encoding="utf-8")
+    from_file = run("analyze", "--transactions", str(source), "--as-of", "2024-12-31", "--json")
+    store_data, file_data = json.loads(from_store.stdout), json.loads(from_file.stdout)
+    assert store_data["abc"] == file_data["abc"]
+    assert store_data["rfm"] == file_data["rfm"]
+    assert store_data["measures"] == file_data["measures"]
+
+
+def test_analyze_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,date\nC1,2024-01-01\n", encoding="utf-8")
+    result = run("analyze", "--transactions", str(bad))
+    assert result.exit_code == 1
+    assert "missing: invoice_id, amount" in result.stderr
+    assert run("analyze", "--transactions", str(bad), "--as-of", "31/12/2024").exit_code == 1
+    result = run("analyze", "--transactions", str(tmp_path / "none.csv"))
+    assert result.exit_code == 1 and "no such file" in result.stderr
+    result = run("analyze", "--db", f"sqlite:///{tmp_path}/e.db", "--engine", "duckdb")
+    assert result.exit_code == 1 and "--engine sqlite" in result.stderr
