@@ -1,4 +1,9 @@
-"""Portfolio analytics: pure functions over rows read through the access layer."""
+"""Portfolio analytics: pure functions over the transactions table.
+
+Each function takes an Ibis table (see ``analytics.transactions``) and returns an
+Ibis table or a small result, on any engine (DuckDB, SQLite, PostgreSQL, Spark).
+``analyze`` runs them all; ``run.analyze_source`` opens a file or the store.
+"""
 
 from clientfolio.analytics.summary import PeriodFigures, PortfolioSummary, summarize
 
