@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,12 +71,13 @@ def analyze(
     """Run every analysis on ``transactions`` (see ``analytics.transactions``)
     as of ``as_of`` and fetch the results."""
     config = config or AnalyticsConfig()
-    classes = abc_classes(transactions, as_of=as_of, config=config.abc)
+    classes = abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow()
     return Analysis(
         as_of=as_of,
         measures=measures(transactions, as_of=as_of, config=config.measures),
-        abc=classes.to_pyarrow(),
-        abc_summary=abc_summary(classes).to_pyarrow(),
+        abc=classes,
+        # summed from the fetched classes (one row per customer), not by running them again
+        abc_summary=abc_summary(ibis.memtable(classes)).to_pyarrow(),
         rfm=rfm(transactions, as_of=as_of, config=config.rfm).to_pyarrow(),
         matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
     )
