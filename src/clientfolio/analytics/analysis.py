@@ -78,6 +78,6 @@ def analyze(
         abc=classes,
         # summed from the fetched classes (one row per customer), not by running them again
         abc_summary=abc_summary(ibis.memtable(classes)).to_pyarrow(),
-        rfm=rfm(transactions, as_of=as_of, config=config.rfm).to_pyarrow(),
+        rfm=rfm(transactions, as_of=as_of, config=config.rfm).order_by("customer_id").to_pyarrow(),
         matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
     )
