@@ -20,10 +20,6 @@ class Scope:
     segments: frozenset[str] | None = None
     product_lines: frozenset[str] | None = None
 
-    @property
-    def is_unrestricted(self) -> bool:
-        return self.regions is None and self.segments is None and self.product_lines is None
-
 
 @dataclass(frozen=True)
 class Principal:
