@@ -155,9 +155,7 @@ class PortfolioReader:
             .left_join(product_lines, products.product_line_id == product_lines.id)
             .left_join(segments, visible.segment_id == segments.id)
         )
-        if scope.product_lines is not None:
-            sold = sold.filter(product_lines.code.isin(sorted(scope.product_lines)))
-        return sold.select(
+        table = sold.select(
             customer_id=visible.code,
             invoice_id=invoices.number,
             date=invoices.issued_on.cast("date"),
@@ -166,6 +164,9 @@ class PortfolioReader:
             segment=segments.code,
             margin_cents=lines.margin_cents.cast("int64"),
         )
+        if scope.product_lines is not None:  # lines of no product line stay hidden, as in ``sales``
+            table = table.filter(table.product.isin(sorted(scope.product_lines)))
+        return table
 
     def payments(self) -> list[tuple[str, dt.date, dt.date | None, dt.date, int | None]]:
         """(invoice number, issued on, due on, paid on, amount cents) of visible customers."""
