@@ -83,6 +83,40 @@ PROFILES = ("inactive", "new", "very_regular", "regular", "declining", "cyclical
 
 # --------------------------------------------------------------------------- periods
 
+
+def _measures_sql(d: dict[str, str], source: str, prefix: str = "") -> str:
+    """The measures query over per-customer sums in ``source`` (shared by both stand-ins).
+    Not count(*) FILTER (...) OVER () in it: quadratic in DuckDB 1.5."""
+    return f"""
+        WITH {prefix}f AS (SELECT *, rev_n > 0 AS act_n, rev_p > 0 AS act_p, win_p > 0 AS start_p,
+                     first_date > {d['cur_lo']} AS first_n,
+                     first_date > {d['prev_lo']} AND first_date <= {d['cur_lo']} AS first_p,
+                     row_number() OVER (ORDER BY rev_n DESC, customer_id) AS rank_desc,
+                     sum(CASE WHEN rev_n > 0 THEN 1 ELSE 0 END) OVER () AS n
+              FROM {source})
+        SELECT
+            count(*) FILTER (WHERE act_n) AS "n.active", sum(rev_n) AS "n.revenue_cents",
+            count(*) FILTER (WHERE act_p) AS "n.start",
+            count(*) FILTER (WHERE act_n AND first_n) AS "n.new",
+            coalesce(sum(rev_n) FILTER (WHERE act_n AND first_n), 0) AS "n.new_revenue_cents",
+            count(*) FILTER (WHERE act_p AND NOT act_n) AS "n.lost",
+            coalesce(sum(rev_p) FILTER (WHERE act_p AND NOT act_n), 0) AS "n.lost_revenue_cents",
+            count(*) FILTER (WHERE act_p) AS "p.active", sum(rev_p) AS "p.revenue_cents",
+            count(*) FILTER (WHERE start_p) AS "p.start",
+            count(*) FILTER (WHERE act_p AND first_p) AS "p.new",
+            coalesce(sum(rev_p) FILTER (WHERE act_p AND first_p), 0) AS "p.new_revenue_cents",
+            count(*) FILTER (WHERE start_p AND NOT act_p) AS "p.lost",
+            coalesce(sum(win_p) FILTER (WHERE start_p AND NOT act_p), 0) AS "p.lost_revenue_cents",
+            sum(rev_n) FILTER (WHERE act_n) AS active_revenue,
+            sum(rev_n) FILTER (WHERE act_n AND rank_desc * {TOP_SHARE_DIVISOR} <= n + {TOP_SHARE_DIVISOR - 1})
+              AS top20_revenue,
+            sum(rev_n) FILTER (WHERE act_n AND rank_desc <= {TOP_N}) AS topn_revenue,
+            sum((n + 1 - rank_desc) * rev_n) FILTER (WHERE act_n) AS ascending_rank_revenue,
+            sum(rev_n::DOUBLE * rev_n::DOUBLE) FILTER (WHERE act_n) AS squares,
+            any_value(n) AS n_active,
+            min(customer_id) FILTER (WHERE act_n AND rank_desc = 1) AS "n.largest_customer_id"
+        FROM f"""
+
 def months_before(day: dt.date, months: int) -> dt.date:
     """``day`` moved back ``months`` calendar months (end of month clamped)."""
     import calendar
@@ -255,38 +289,7 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
             coalesce(sum(amount_cents) FILTER (WHERE date > {d['prev_lo']} AND date <= {d['cur_lo']}), 0) AS rev_p,
             coalesce(sum(amount_cents) FILTER (WHERE date > {d['lost_lo']} AND date <= {d['prev_lo']}), 0) AS win_p
         FROM tx WHERE date <= {d['as_of']} GROUP BY customer_id"""
-    row = timed("measures", f"""
-        WITH per AS ({per_customer}),
-        f AS (SELECT *, rev_n > 0 AS act_n, rev_p > 0 AS act_p, win_p > 0 AS start_p,
-                     first_date > {d['cur_lo']} AS first_n,
-                     first_date > {d['prev_lo']} AND first_date <= {d['cur_lo']} AS first_p,
-                     row_number() OVER (ORDER BY rev_n DESC, customer_id) AS rank_desc,
-                     -- not count(*) FILTER (...) OVER (): quadratic in DuckDB 1.5
-                     sum(CASE WHEN rev_n > 0 THEN 1 ELSE 0 END) OVER () AS n
-              FROM per)
-        SELECT
-            count(*) FILTER (WHERE act_n) AS "n.active", sum(rev_n) AS "n.revenue_cents",
-            count(*) FILTER (WHERE act_p) AS "n.start",
-            count(*) FILTER (WHERE act_n AND first_n) AS "n.new",
-            coalesce(sum(rev_n) FILTER (WHERE act_n AND first_n), 0) AS "n.new_revenue_cents",
-            count(*) FILTER (WHERE act_p AND NOT act_n) AS "n.lost",
-            coalesce(sum(rev_p) FILTER (WHERE act_p AND NOT act_n), 0) AS "n.lost_revenue_cents",
-            count(*) FILTER (WHERE act_p) AS "p.active", sum(rev_p) AS "p.revenue_cents",
-            count(*) FILTER (WHERE start_p) AS "p.start",
-            count(*) FILTER (WHERE act_p AND first_p) AS "p.new",
-            coalesce(sum(rev_p) FILTER (WHERE act_p AND first_p), 0) AS "p.new_revenue_cents",
-            count(*) FILTER (WHERE start_p AND NOT act_p) AS "p.lost",
-            coalesce(sum(win_p) FILTER (WHERE start_p AND NOT act_p), 0) AS "p.lost_revenue_cents",
-            -- concentration of period N over its active customers
-            sum(rev_n) FILTER (WHERE act_n) AS active_revenue,
-            sum(rev_n) FILTER (WHERE act_n AND rank_desc * {TOP_SHARE_DIVISOR} <= n + {TOP_SHARE_DIVISOR - 1})
-              AS top20_revenue,
-            sum(rev_n) FILTER (WHERE act_n AND rank_desc <= {TOP_N}) AS topn_revenue,
-            sum((n + 1 - rank_desc) * rev_n) FILTER (WHERE act_n) AS ascending_rank_revenue,
-            sum(rev_n::DOUBLE * rev_n::DOUBLE) FILTER (WHERE act_n) AS squares,
-            any_value(n) AS n_active,
-            min(customer_id) FILTER (WHERE act_n AND rank_desc = 1) AS "n.largest_customer_id"
-        FROM f""").to_pylist()[0]
+    row = timed("measures", _measures_sql(d, "per", prefix=f"per AS ({per_customer}),\n")).to_pylist()[0]
     n, total = int(row["n_active"]), int(row["active_revenue"])
     conc = {"n.top20_share": int(row["top20_revenue"]) / total, "n.top10_share": int(row["topn_revenue"]) / total,
             "n.hhi": float(row["squares"]) / (total * total),
@@ -414,35 +417,7 @@ def run_standin_fused(path: Path, as_of: dt.date) -> dict[str, Any]:
         WHERE date > {d['cur_lo']} AND date <= {d['as_of']} GROUP BY ALL""")
     phases["scans"] = time.perf_counter() - t
 
-    row = timed("measures", f"""
-        WITH f AS (SELECT *, rev_n > 0 AS act_n, rev_p > 0 AS act_p, win_p > 0 AS start_p,
-                     first_date > {d['cur_lo']} AS first_n,
-                     first_date > {d['prev_lo']} AND first_date <= {d['cur_lo']} AS first_p,
-                     row_number() OVER (ORDER BY rev_n DESC, customer_id) AS rank_desc,
-                     sum(CASE WHEN rev_n > 0 THEN 1 ELSE 0 END) OVER () AS n
-              FROM per_n)
-        SELECT
-            count(*) FILTER (WHERE act_n) AS "n.active", sum(rev_n) AS "n.revenue_cents",
-            count(*) FILTER (WHERE act_p) AS "n.start",
-            count(*) FILTER (WHERE act_n AND first_n) AS "n.new",
-            coalesce(sum(rev_n) FILTER (WHERE act_n AND first_n), 0) AS "n.new_revenue_cents",
-            count(*) FILTER (WHERE act_p AND NOT act_n) AS "n.lost",
-            coalesce(sum(rev_p) FILTER (WHERE act_p AND NOT act_n), 0) AS "n.lost_revenue_cents",
-            count(*) FILTER (WHERE act_p) AS "p.active", sum(rev_p) AS "p.revenue_cents",
-            count(*) FILTER (WHERE start_p) AS "p.start",
-            count(*) FILTER (WHERE act_p AND first_p) AS "p.new",
-            coalesce(sum(rev_p) FILTER (WHERE act_p AND first_p), 0) AS "p.new_revenue_cents",
-            count(*) FILTER (WHERE start_p AND NOT act_p) AS "p.lost",
-            coalesce(sum(win_p) FILTER (WHERE start_p AND NOT act_p), 0) AS "p.lost_revenue_cents",
-            sum(rev_n) FILTER (WHERE act_n) AS active_revenue,
-            sum(rev_n) FILTER (WHERE act_n AND rank_desc * {TOP_SHARE_DIVISOR} <= n + {TOP_SHARE_DIVISOR - 1})
-              AS top20_revenue,
-            sum(rev_n) FILTER (WHERE act_n AND rank_desc <= {TOP_N}) AS topn_revenue,
-            sum((n + 1 - rank_desc) * rev_n) FILTER (WHERE act_n) AS ascending_rank_revenue,
-            sum(rev_n::DOUBLE * rev_n::DOUBLE) FILTER (WHERE act_n) AS squares,
-            any_value(n) AS n_active,
-            min(customer_id) FILTER (WHERE act_n AND rank_desc = 1) AS "n.largest_customer_id"
-        FROM f""").to_pylist()[0]
+    row = timed("measures", _measures_sql(d, "per_n")).to_pylist()[0]
     n, total = int(row["n_active"]), int(row["active_revenue"])
     headline: dict[str, Any] = {k: int(v) for k, v in row.items() if k.startswith(("n.", "p.")) and
                                 k != "n.largest_customer_id"}
