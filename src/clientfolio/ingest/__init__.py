@@ -148,7 +148,7 @@ def _import_table(
                 .returning(ImportBatch.id)
             ).scalar_one()
             if kind == "fec":
-                writer = InvoiceWriter(conn, import_id, errors, result)
+                writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows)
                 result.rows_read = load_fec(path.name, table.header, table.rows, writer, errors, dates, tick)
                 writer.finish()
             else:
@@ -156,7 +156,7 @@ def _import_table(
                 result.columns = match.shown()
                 errors.headers = result.columns
                 if kind == "invoices":
-                    writer = InvoiceWriter(conn, import_id, errors, result)
+                    writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows)
                     result.rows_read = read_invoice_rows(
                         table.rows, match.indexes, writer, errors, dates, decimal,
                         settings.import_chunk_rows, tick)

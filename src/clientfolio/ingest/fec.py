@@ -158,5 +158,3 @@ def _write_sale(entry: _Entry, writer: InvoiceWriter, errors: ErrorSink,
             product_id = writer.products.add(account, label or account, product_line_id=line_id)
         writer.accept(rev_line, (number, customer_id, issued_on, kind, None, paid_on, None,
                                  product_id, label or None, None, cents, None), True)
-        if writer.pending >= 20_000:
-            writer.flush()

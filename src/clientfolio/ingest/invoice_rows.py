@@ -188,7 +188,6 @@ def read_invoice_rows(
             writer.skip_row(line)
         else:
             accept(line, parsed, explicit)
-        if writer.pending >= chunk:
-            writer.flush()
+        if count % chunk == 0:
             tick(count)
     return count

@@ -72,7 +72,7 @@ margin cents.  Dates are ISO strings."""
 
 class InvoiceWriter:
     """Accepts validated rows, checks the rules that span rows, and writes in
-    batches inside the import's transaction; reads the store once for what it
+    batches of ``chunk_rows`` lines inside the import's transaction; reads the store once for what it
     already holds."""
 
     INVOICE_COLUMNS = ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id")
@@ -80,8 +80,10 @@ class InvoiceWriter:
         "invoice_id", "line_no", "product_id", "description", "quantity", "amount_cents", "margin_cents",
     )
 
-    def __init__(self, conn: Connection, import_id: int, errors: ErrorSink, result: ImportResult) -> None:
+    def __init__(self, conn: Connection, import_id: int, errors: ErrorSink, result: ImportResult,
+                 chunk_rows: int) -> None:
         self.conn = conn
+        self.chunk_rows = chunk_rows
         self.import_id = import_id
         self.errors = errors
         self.result = result
@@ -164,6 +166,8 @@ class InvoiceWriter:
             self._stored_lines.append((line, number, head.invoice_id, line_no, product_id, quantity, amount, margin))
         else:
             self._lines.append((head.invoice_id, line_no, product_id, description, quantity, amount, margin))
+        if self.pending >= self.chunk_rows:
+            self.flush()
 
     def skip_row(self, line: int) -> None:
         """A row that had errors: it still breaks a run of an invoice's rows."""
