@@ -84,6 +84,18 @@ PROFILES = ("inactive", "new", "very_regular", "regular", "declining", "cyclical
 # --------------------------------------------------------------------------- periods
 
 
+def _profile_case(q: list[str]) -> str:
+    """The RFM profile rules (analytics/rfm.py's defaults) as one SQL CASE, for both stand-ins."""
+    return f"""CASE WHEN quarters = '0000' THEN 'inactive'
+                 WHEN first_date > {q[4 - NEW_QUARTERS]} THEN 'new'
+                 WHEN quarters = '1111' THEN 'very_regular'
+                 WHEN length(replace(quarters, '0', '')) >= 3 THEN 'regular'
+                 WHEN length(replace(quarters[1:2], '0', '')) > length(replace(quarters[3:4], '0', ''))
+                   THEN 'declining'
+                 WHEN regexp_matches(quarters, '10+1') THEN 'cyclical'
+                 ELSE 'declining' END AS profile"""
+
+
 def _measures_sql(d: dict[str, str], source: str, prefix: str = "") -> str:
     """The measures query over per-customer sums in ``source`` (shared by both stand-ins).
     Not count(*) FILTER (...) OVER () in it: quadratic in DuckDB 1.5."""
@@ -333,14 +345,7 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
                 ntile({QUINTILES}) OVER (ORDER BY monetary_cents, customer_id) AS m
             FROM c)
         SELECT customer_id, recency_days, frequency, monetary_cents, r, f, m, quarters,
-            CASE WHEN quarters = '0000' THEN 'inactive'
-                 WHEN first_date > {q[4 - NEW_QUARTERS]} THEN 'new'
-                 WHEN quarters = '1111' THEN 'very_regular'
-                 WHEN length(replace(quarters, '0', '')) >= 3 THEN 'regular'
-                 WHEN length(replace(quarters[1:2], '0', '')) > length(replace(quarters[3:4], '0', ''))
-                   THEN 'declining'
-                 WHEN regexp_matches(quarters, '10+1') THEN 'cyclical'
-                 ELSE 'declining' END AS profile
+            {_profile_case(q)}
         FROM s""")
 
     # 4. segment x product revenue over the last 12 months
@@ -453,14 +458,7 @@ def run_standin_fused(path: Path, as_of: dt.date) -> dict[str, Any]:
             ntile({QUINTILES}) OVER (ORDER BY recency_days DESC, customer_id) AS r,
             ntile({QUINTILES}) OVER (ORDER BY frequency, customer_id) AS f,
             ntile({QUINTILES}) OVER (ORDER BY monetary_cents, customer_id) AS m,
-            CASE WHEN quarters = '0000' THEN 'inactive'
-                 WHEN first_date > {q[4 - NEW_QUARTERS]} THEN 'new'
-                 WHEN quarters = '1111' THEN 'very_regular'
-                 WHEN length(replace(quarters, '0', '')) >= 3 THEN 'regular'
-                 WHEN length(replace(quarters[1:2], '0', '')) > length(replace(quarters[3:4], '0', ''))
-                   THEN 'declining'
-                 WHEN regexp_matches(quarters, '10+1') THEN 'cyclical'
-                 ELSE 'declining' END AS profile
+            {_profile_case(q)}
         FROM c""")
 
     matrix = timed("matrix", "SELECT segment, product, sum(value_cents) AS value_cents FROM cps GROUP BY ALL")
