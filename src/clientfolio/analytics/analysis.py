@@ -17,7 +17,11 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.abc import AbcConfig, abc_classes, abc_summary
-from clientfolio.analytics.matrix import MatrixConfig, SegmentProductMatrix, segment_product
+from clientfolio.analytics.matrix import (
+    MatrixConfig,
+    SegmentProductMatrix,
+    segment_product,
+)
 from clientfolio.analytics.measures import Measures, MeasuresConfig, measures
 from clientfolio.analytics.rfm import RfmConfig, rfm
 

@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from clientfolio.access import PortfolioReader
-from clientfolio.analytics.analysis import Analysis, AnalyticsConfig, analyze, latest_date
+from clientfolio.analytics.analysis import (
+    Analysis,
+    AnalyticsConfig,
+    analyze,
+    latest_date,
+)
 from clientfolio.analytics.engines import connect, connect_store
 from clientfolio.analytics.transactions import read_transactions
 from clientfolio.errors import ClientfolioError
