@@ -195,7 +195,8 @@ def doc_sections() -> dict[str, str]:
 def test_every_command_has_help_and_is_documented() -> None:
     tree = list(commands(get_command(cli.app)))
     assert {" ".join(path) for path, _ in tree} == {
-        "import", "demo", "summary", "analyze", "settings", "db", "db upgrade", "db status"}
+        "import", "demo", "summary", "analyze", "value", "prospects", "activity", "settings", "db",
+        "db upgrade", "db status"}
     sections = doc_sections()
     assert set(sections) == {" ".join(path) for path, _ in tree}
     for path, command in tree:

@@ -7,7 +7,25 @@ principal, filtering rows by that scope.  Shells never query customer tables
 themselves.
 """
 
+from clientfolio.access.pipeline import (
+    ActivityRow,
+    PipelineReader,
+    ProspectRow,
+    StageChangeRow,
+    move_prospect,
+)
 from clientfolio.access.principal import SYSTEM, Principal, Scope
 from clientfolio.access.reader import PortfolioReader, SaleRow
 
-__all__ = ["SYSTEM", "PortfolioReader", "Principal", "SaleRow", "Scope"]
+__all__ = [
+    "SYSTEM",
+    "ActivityRow",
+    "PipelineReader",
+    "PortfolioReader",
+    "Principal",
+    "ProspectRow",
+    "SaleRow",
+    "Scope",
+    "StageChangeRow",
+    "move_prospect",
+]

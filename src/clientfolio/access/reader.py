@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, null, select, true
 
 from clientfolio.access.principal import Principal
 from clientfolio.store import Store
@@ -18,6 +18,7 @@ from clientfolio.store.schema import (
     Payment,
     Product,
     ProductLine,
+    Prospect,
     Region,
     Segment,
 )
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # Ibis is imported by the analytics that call ``transactions`
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["PortfolioReader", "SaleRow"]
+__all__ = ["AccountRow", "PortfolioReader", "SaleRow"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,22 @@ class SaleRow:
     region: str | None
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    """A customer or prospect with what its potential is estimated from."""
+
+    kind: str  # "customer" or "prospect"
+    code: str
+    name: str
+    segment: str | None
+    region: str | None
+    size_band: str | None
+    potential_cents: int | None  # the entered wallet
+    wallet_share_pct: float | None
+    sector_growth_pct: float | None
+    supplier_policy: str | None
+
+
 class PortfolioReader:
     """Reads of customer data for one principal, filtered by their scope."""
 
@@ -57,15 +74,19 @@ class PortfolioReader:
         self.principal = principal
 
     def _customer_visible(self) -> ColumnElement[bool]:
+        return self._visible(Customer)
+
+    def _visible(self, model: type[Customer] | type[Prospect]) -> ColumnElement[bool]:
+        """Rows of customers or prospects inside the principal's regions and segments."""
         scope = self.principal.scope
         clauses: list[ColumnElement[bool]] = []
         if scope.regions is not None:
             clauses.append(
-                Customer.region_id.in_(select(Region.id).where(Region.code.in_(scope.regions)))
+                model.region_id.in_(select(Region.id).where(Region.code.in_(scope.regions)))
             )
         if scope.segments is not None:
             clauses.append(
-                Customer.segment_id.in_(select(Segment.id).where(Segment.code.in_(scope.segments)))
+                model.segment_id.in_(select(Segment.id).where(Segment.code.in_(scope.segments)))
             )
         return and_(true(), *clauses)
 
@@ -120,6 +141,27 @@ class PortfolioReader:
             ).all()
             session.expunge_all()
             return list(rows)
+
+    def accounts(self) -> list[AccountRow]:
+        """Visible customers, then visible open prospects (not won nor lost),
+        each by code, with the fields the value estimates take."""
+        rows: list[AccountRow] = []
+        with self.store.engine.connect() as conn:
+            for model, kind in ((Customer, "customer"), (Prospect, "prospect")):
+                growth, policy = model.sector_growth_pct, model.supplier_policy
+                share = Customer.wallet_share_pct if model is Customer else null()
+                query = (
+                    select(model.code, model.name, Segment.code, Region.code, model.size_band,
+                           model.potential_cents, share, growth, policy)
+                    .outerjoin(Segment, Segment.id == model.segment_id)
+                    .outerjoin(Region, Region.id == model.region_id)
+                    .where(self._visible(model))
+                    .order_by(model.code)
+                )
+                if model is Prospect:
+                    query = query.where(Prospect.stage.not_in(("won", "lost")))
+                rows.extend(AccountRow(kind, *row) for row in conn.execute(query))
+        return rows
 
     def revenue_by_customer_date(self) -> list[tuple[str, dt.date, int]]:
         """(customer code, invoice date, revenue in cents) for visible sales."""
@@ -180,3 +222,56 @@ class PortfolioReader:
         )
         with self.store.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
+
+    def receivables(self, con: BaseBackend) -> ir.Table:
+        """The visible invoices and credit notes, one row each, as an Ibis
+        expression on ``con`` (a back-end on this store): ``customer_id`` (code),
+        ``invoice_id`` (number), ``kind``, ``issued_on``, ``due_on`` (NULL when
+        unknown) and ``amount_cents`` (int64, sum of its lines, credit notes
+        negative).  Customers are scoped as in ``transactions``; a principal
+        scoped on product lines sees the invoices having at least one line in
+        its lines, with their whole amount (payments settle whole invoices).
+        Documents without lines are left out."""
+        lines, invoices, customers = con.table("invoice_lines"), con.table("invoices"), con.table("customers")
+        segments, regions = con.table("segments"), con.table("regions")
+        scope = self.principal.scope
+        visible = customers
+        if scope.regions is not None:
+            visible = visible.filter(visible.region_id.isin(
+                regions.filter(regions.code.isin(sorted(scope.regions))).id))
+        if scope.segments is not None:
+            visible = visible.filter(visible.segment_id.isin(
+                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+        if scope.product_lines is not None:
+            product_lines = con.table("product_lines")
+            codes = product_lines.filter(product_lines.code.isin(sorted(scope.product_lines))).id
+            products = con.table("products")
+            products = products.filter(products.product_line_id.isin(codes))
+            in_lines = lines.filter(lines.product_id.isin(products.id))
+            invoices = invoices.filter(invoices.id.isin(in_lines.invoice_id))
+        totals = lines.group_by(document_id=lines.invoice_id).aggregate(total=lines.amount_cents.sum())
+        docs = (
+            invoices.join(visible, invoices.customer_id == visible.id)
+            .join(totals, invoices.id == totals.document_id)
+        )
+        return docs.select(
+            customer_id=visible.code,
+            invoice_id=invoices.number,
+            kind=invoices.kind,
+            issued_on=invoices.issued_on.cast("date"),
+            due_on=invoices.due_on.cast("date"),
+            amount_cents=totals.total.cast("int64"),
+        )
+
+    def settlements(self, con: BaseBackend) -> ir.Table:
+        """The payments of the invoices ``receivables`` shows, as an Ibis
+        expression on ``con``: ``invoice_id`` (number), ``paid_on`` and
+        ``amount_cents`` (int64; NULL = settled in full)."""
+        payments, invoices = con.table("payments"), con.table("invoices")
+        shown = invoices.filter(invoices.number.isin(self.receivables(con).invoice_id))
+        paid = payments.join(shown, payments.invoice_id == shown.id)
+        return paid.select(
+            invoice_id=shown.number,
+            paid_on=payments.paid_on.cast("date"),
+            amount_cents=payments.amount_cents.cast("int64"),
+        )

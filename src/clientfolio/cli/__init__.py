@@ -24,6 +24,7 @@ from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
+from clientfolio.cli.prospects import activity_command, prospects_command
 from clientfolio.cli.render import euros
 from clientfolio.errors import ClientfolioError
 from clientfolio.ingest import (
@@ -47,6 +48,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the customer store (migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("prospects")(prospects_command)
+app.command("activity")(activity_command)
 
 console = Console()
 errors = Console(stderr=True)
@@ -292,6 +295,12 @@ def db_status(db: DbOption = None) -> None:
     head = Store.head_revision()
     state = "up to date" if current == head else "needs `clientfolio db upgrade`"
     console.print(f"{store.safe_url}: revision {current or 'none'} (latest {head}): {state}.")
+
+
+# the domain commands live beside their renderings; they import this module's helpers lazily
+from clientfolio.cli.value import value_command  # noqa: E402
+
+app.command("value")(value_command)
 
 
 def main() -> None:

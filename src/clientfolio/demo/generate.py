@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, literal, select, text
 
-from clientfolio.demo import catalog
+from clientfolio.demo import catalog, pipeline
 from clientfolio.demo.identity import CompanyId, Identities, email
 from clientfolio.demo.sales import (
     INVOICE_COLUMNS,
@@ -42,6 +42,7 @@ from clientfolio.store.schema import (
     Prospect,
     Region,
     Segment,
+    StageChange,
     User,
     UserScope,
 )
@@ -54,10 +55,8 @@ SIGMA = 1.6  # spread of the lognormal revenue: about 20 % of customers make 80 
 PROSPECTS_PER_CUSTOMER = 0.6
 STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08,
           "won": 0.06, "lost": 0.06}
-STAGE_ACCESS = {"suspect": 2, "prospect": 3, "cold": 3, "warm": 5, "hot": 7, "won": 8, "lost": 4}
-STAGE_PROJECT = {"prospect": 0.2, "cold": 0.15, "warm": 0.5, "hot": 0.9, "won": 1.0, "lost": 0.6}
-STAGE_ACTIVITIES = {"suspect": 0.5, "prospect": 1, "cold": 1.5, "warm": 3, "hot": 4.5,
-                    "won": 4, "lost": 2}
+STAGE_ACTIVITIES = {"suspect": 1, "prospect": 3, "cold": 4, "warm": 8, "hot": 12,
+                    "won": 10, "lost": 5}
 SOURCES = {"network": 0.20, "press": 0.08, "recommendation": 0.20, "bought_file": 0.22,
            "event": 0.12, "web": 0.15, "other": 0.03}
 SUBJECTS = {
@@ -121,6 +120,7 @@ class _Account:
     name: str
     weight: float  # expected activities over the last year
     since: dt.date  # no activity before
+    contacts: int | None = None  # people on file; None: drawn with the contacts
 
 
 class _Demo:
@@ -276,12 +276,14 @@ class _Demo:
         count = max(len(STAGES), round(self.n_customers * PROSPECTS_PER_CUSTOMER))
         stages = list(STAGES) + [_pick(rng, STAGES) for _ in range(count - len(STAGES))]
         rng.shuffle(stages)
+        aims = list(pipeline.CELLS)  # the first open prospects fill every cell of the matrix
         prospects: Rows = []
+        moves: Rows = []
         for pid, stage in enumerate(stages, 1):
-            customer_id = None
+            customer_id, closed_on = None, None
             if stage == "won" and newcomers:
-                customer_id, company, start, region_id, segment_id = newcomers.pop(0)
-                created = start - rng.randint(30, 200) * DAY
+                customer_id, company, closed_on, region_id, segment_id = newcomers.pop(0)
+                created = closed_on - rng.randint(30, 200) * DAY
             else:
                 region_id = rng.choices(range(1, len(catalog.REGIONS) + 1),
                                         [x.weight for x in catalog.REGIONS])[0]
@@ -290,35 +292,44 @@ class _Demo:
                                            catalog.SEGMENTS[segment_id - 1])
                 created = as_of - rng.randint(7, 540 if stage == "suspect" else 730) * DAY
             region = catalog.REGIONS[region_id - 1]
-            zp = rng.gauss(0, 1)
-            access = min(10, max(0, STAGE_ACCESS[stage] + rng.randint(-2, 2)))
-            project = None if stage == "suspect" else rng.random() < STAGE_PROJECT[stage]
-            last_purchase = (as_of - rng.randint(60, 1500) * DAY).isoformat() if (
-                stage != "suspect" and rng.random() < 0.5) else None
+            aim = aims.pop(0) if aims and stage not in ("won", "lost") else None
+            q = pipeline.qualify(rng, stage, as_of, aim)
+            lost_at = _pick(rng, pipeline.LOST_FROM) if stage == "lost" else None
             owner = self.owners[region.code]
+            for before, after, day in pipeline.stage_path(
+                    rng, stage, created, as_of, closed_on=closed_on, lost_at=lost_at):
+                moves.append((len(moves) + 1, pid, before, after, day.isoformat(),
+                              self.director_id if rng.random() < 0.12 else owner))
             prospects.append((
                 pid, f"P{pid:05d}", company.name, company.siren, company.activity.naf_code,
-                company.activity.sector, _size_band(zp + rng.gauss(0, 0.45)),
+                company.activity.sector,
+                _size_band(math.log(q.potential_cents / pipeline.MEDIAN_POTENTIAL_CENTS) / 1.2
+                           + rng.gauss(0, 0.45)),
                 region_id, segment_id, company.city, stage, _pick(rng, SOURCES),
-                round(2 * MEDIAN_ANNUAL_CENTS * math.exp(1.2 * zp)), access,
-                min(10, max(0, round(5 + 2.2 * zp + rng.gauss(0, 0.8)))), project,
-                last_purchase, created.isoformat(), owner, customer_id))
+                q.potential_cents, q.accessibility_score, q.potential_score, q.has_project,
+                q.last_similar_purchase_on and q.last_similar_purchase_on.isoformat(),
+                q.contact_knowledge, q.receptivity, q.timing,
+                _pick(rng, pipeline.LOST_REASONS) if stage == "lost" else None,
+                created.isoformat(), owner, customer_id))
             self.accounts.append(_Account(None, pid, owner, region.phone_block, company.name,
-                                          STAGE_ACTIVITIES[stage], created))
+                                          STAGE_ACTIVITIES[stage], created, q.contacts))
         self.add(Prospect, (
             "id", "code", "name", "siren", "naf_code", "sector", "size_band", "region_id",
             "segment_id", "city", "stage", "source", "potential_cents", "accessibility_score",
-            "potential_score", "has_project", "last_similar_purchase_on", "created_on",
-            "owner_id", "customer_id"), prospects)
+            "potential_score", "has_project", "last_similar_purchase_on", "contact_knowledge",
+            "receptivity", "timing", "lost_reason", "created_on", "owner_id", "customer_id"),
+            prospects)
+        self.add(StageChange, (
+            "id", "prospect_id", "from_stage", "to_stage", "changed_on", "user_id"), moves)
 
     def _contacts(self) -> None:
         rng = self.rng
         contacts: Rows = []
         for acc in self.accounts:
-            if acc.customer_id or acc.weight >= 1:
+            if acc.contacts is not None:  # a prospect, drawn with its qualification
+                count = acc.contacts
+            else:
                 count = 1 + (acc.weight > 3 or rng.random() < 0.3)
-            else:  # a suspect, not yet qualified
-                count = int(rng.random() < 0.4)
             for n in range(count):
                 first, last = self.ids.person()
                 block = acc.phone_block if n == 0 else catalog.MOBILE_BLOCK

@@ -137,6 +137,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("has_project", "has a project (oui/non)", "projet", "project", "a un projet"),
         _f("last_similar_purchase", "date of last similar purchase",
            "date dernier achat similaire", "dernier achat", "last purchase"),
+        _f("contact_knowledge", "IPA: knowledge of the contact, marks 0-10",
+           "connaissance interlocuteur", "connaissance du contact", "connaissance"),
+        _f("receptivity", "IPA: receptivity of the contact, marks 0-10", "receptivite"),
+        _f("timing", "IPA: right moment, marks 0-10", "bon moment", "moment"),
+        _f("lost_reason", "why the prospect was lost", "motif de perte", "raison de la perte",
+           "motif perte", "cause de perte", "reason lost"),
         *_CONTACT,
     ),
 }

@@ -139,6 +139,8 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
             "accessibility_score": ("accessibility_score", _score),
             "potential_score": ("potential_score", _score), "has_project": ("has_project", parse_bool),
             "last_similar_purchase": ("last_similar_purchase_on", day),
+            "contact_knowledge": ("contact_knowledge", _score), "receptivity": ("receptivity", _score),
+            "timing": ("timing", _score), "lost_reason": ("lost_reason", _text(200)),
         }, True),
         "products": _Spec(Product.__table__, "product_code", {  # type: ignore[arg-type]
             "name": ("name", _text(300)), "product_line": ("product_line_id", str),

@@ -35,6 +35,7 @@ __all__ = [
     "ROLES",
     "SCOPE_DIMENSIONS",
     "SIZE_BANDS",
+    "SUPPLIER_POLICIES",
     "Action",
     "Activity",
     "Base",
@@ -49,12 +50,14 @@ __all__ = [
     "Prospect",
     "Region",
     "Segment",
+    "StageChange",
     "User",
     "UserScope",
 ]
 
 CUSTOMER_STATUSES = ("active", "inactive", "lost")
 SIZE_BANDS = ("micro", "small", "medium", "large")  # TPE, PME, ETI, GE
+SUPPLIER_POLICIES = ("single", "preferred", "multiple")  # how a customer spreads its purchases
 INVOICE_KINDS = ("invoice", "credit_note")
 PROSPECT_STAGES = ("suspect", "prospect", "cold", "warm", "hot", "won", "lost")
 PROSPECT_SOURCES = (
@@ -191,7 +194,10 @@ class Customer(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     created_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="active")
-    potential_cents: Mapped[int | None] = mapped_column(BigInteger)
+    potential_cents: Mapped[int | None] = mapped_column(BigInteger)  # entered yearly wallet
+    wallet_share_pct: Mapped[float | None] = mapped_column(Float)  # our share of its purchases
+    sector_growth_pct: Mapped[float | None] = mapped_column(Float)
+    supplier_policy: Mapped[str | None] = mapped_column(String(10))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     import_id: Mapped[int | None] = _import_ref()
 
@@ -210,11 +216,17 @@ class Prospect(Base):
     city: Mapped[str | None] = mapped_column(String(200))
     stage: Mapped[str] = mapped_column(String(10), default="suspect")
     source: Mapped[str | None] = mapped_column(String(20))
-    potential_cents: Mapped[int | None] = mapped_column(BigInteger)
+    potential_cents: Mapped[int | None] = mapped_column(BigInteger)  # entered yearly wallet
+    sector_growth_pct: Mapped[float | None] = mapped_column(Float)
+    supplier_policy: Mapped[str | None] = mapped_column(String(10))
     accessibility_score: Mapped[int | None] = mapped_column(Integer)  # IPA marks
     potential_score: Mapped[int | None] = mapped_column(Integer)  # IPO marks
     has_project: Mapped[bool | None] = mapped_column(Boolean)
     last_similar_purchase_on: Mapped[dt.date | None] = mapped_column(Date)
+    contact_knowledge: Mapped[int | None] = mapped_column(Integer)  # IPA criterion marks 0-10
+    receptivity: Mapped[int | None] = mapped_column(Integer)  # IPA criterion marks 0-10
+    timing: Mapped[int | None] = mapped_column(Integer)  # IPA criterion marks 0-10: right moment
+    lost_reason: Mapped[str | None] = mapped_column(String(200))
     created_on: Mapped[dt.date | None] = mapped_column(Date)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
@@ -323,3 +335,18 @@ class Action(Base):
     target_revenue_cents: Mapped[int | None] = mapped_column(BigInteger)
     result: Mapped[str | None] = mapped_column(Text)
     comments: Mapped[str | None] = mapped_column(Text)
+
+
+class StageChange(Base):
+    """One move of a prospect from a funnel stage to another: who, when (the
+    time spent in each stage is read from these rows)."""
+
+    __tablename__ = "prospect_stage_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prospect_id: Mapped[int] = mapped_column(
+        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[str | None] = mapped_column(String(10))  # None: the prospect's entry
+    to_stage: Mapped[str] = mapped_column(String(10))
+    changed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,223 @@
+"""Scoped reads (and the one write) of the sales pipeline: prospects, their
+stage history, sales activities and the customers' last contact.
+
+A prospect is visible when its region and its segment are in the principal's
+scope, exactly as a customer is; an activity is visible when the customer or
+prospect it is about is visible (an activity about neither is visible only to a
+principal without region or segment restriction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, insert, or_, select, true, update
+
+from clientfolio.access.principal import Principal
+from clientfolio.access.reader import PortfolioReader
+from clientfolio.errors import ClientfolioError
+from clientfolio.store import Store
+from clientfolio.store.schema import (
+    PROSPECT_STAGES,
+    Activity,
+    Contact,
+    Customer,
+    Prospect,
+    Region,
+    Segment,
+    StageChange,
+    User,
+)
+
+__all__ = ["ActivityRow", "PipelineReader", "ProspectRow", "StageChangeRow", "move_prospect"]
+
+
+@dataclass(frozen=True)
+class ProspectRow:
+    """A prospect with its qualification, as the prospects package takes it.
+
+    ``contact`` tells the best contact on file: ``"identified"`` (a person with
+    a function and an email), ``"named"`` (a person, function or email missing)
+    or None (nobody).  ``owner`` is a username; marks are 0-10.
+    """
+
+    code: str
+    name: str
+    stage: str
+    source: str | None
+    region: str | None
+    segment: str | None
+    owner: str | None
+    potential_cents: int | None
+    accessibility_score: int | None
+    potential_score: int | None
+    has_project: bool | None
+    last_similar_purchase_on: dt.date | None
+    contact_knowledge: int | None
+    receptivity: int | None
+    timing: int | None
+    contact: str | None
+    lost_reason: str | None
+    created_on: dt.date | None
+    customer_code: str | None
+
+
+@dataclass(frozen=True)
+class StageChangeRow:
+    """A prospect's move ``from_stage`` (None at its entry) -> ``to_stage``."""
+
+    prospect_code: str
+    from_stage: str | None
+    to_stage: str
+    changed_on: dt.date
+    user: str | None
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """A call, visit, email or meeting about a customer or a prospect, by ``user``."""
+
+    kind: str
+    occurred_on: dt.date
+    customer_code: str | None
+    prospect_code: str | None
+    user: str | None
+
+
+class PipelineReader(PortfolioReader):
+    """``PortfolioReader`` with the reads of prospects and sales activity."""
+
+    def _prospect_visible(self) -> ColumnElement[bool]:
+        return self._visible(Prospect)
+
+    def prospects(self) -> list[ProspectRow]:
+        """Visible prospects, by code."""
+        best = (
+            select(Contact.prospect_id,
+                   func.max(case((Contact.function.is_not(None) & Contact.email.is_not(None), 2),
+                                 else_=1)).label("level"))
+            .where(Contact.prospect_id.is_not(None))
+            .group_by(Contact.prospect_id)
+            .subquery()
+        )
+        columns = {
+            "code": Prospect.code, "name": Prospect.name, "stage": Prospect.stage,
+            "source": Prospect.source, "region": Region.code, "segment": Segment.code,
+            "owner": User.username, "potential_cents": Prospect.potential_cents,
+            "accessibility_score": Prospect.accessibility_score,
+            "potential_score": Prospect.potential_score, "has_project": Prospect.has_project,
+            "last_similar_purchase_on": Prospect.last_similar_purchase_on,
+            "contact_knowledge": Prospect.contact_knowledge, "receptivity": Prospect.receptivity,
+            "timing": Prospect.timing, "contact": best.c.level, "lost_reason": Prospect.lost_reason,
+            "created_on": Prospect.created_on, "customer_code": Customer.code,
+        }
+        query: Select[*tuple[Any, ...]] = (
+            select(*(column.label(name) for name, column in columns.items()))
+            .select_from(Prospect)
+            .outerjoin(Region, Region.id == Prospect.region_id)
+            .outerjoin(Segment, Segment.id == Prospect.segment_id)
+            .outerjoin(User, User.id == Prospect.owner_id)
+            .outerjoin(Customer, Customer.id == Prospect.customer_id)
+            .outerjoin(best, best.c.prospect_id == Prospect.id)
+            .where(self._prospect_visible())
+            .order_by(Prospect.code)
+        )
+        levels = {2: "identified", 1: "named", None: None}
+        with self.store.engine.connect() as conn:
+            return [ProspectRow(**{**row._mapping, "contact": levels[row.contact]})
+                    for row in conn.execute(query)]
+
+    def stage_changes(self) -> list[StageChangeRow]:
+        """The stage history of the visible prospects, by date then record order."""
+        query = (
+            select(Prospect.code, StageChange.from_stage, StageChange.to_stage,
+                   StageChange.changed_on, User.username)
+            .join(Prospect, Prospect.id == StageChange.prospect_id)
+            .outerjoin(User, User.id == StageChange.user_id)
+            .where(self._prospect_visible())
+            .order_by(StageChange.changed_on, StageChange.id)
+        )
+        with self.store.engine.connect() as conn:
+            return [StageChangeRow(*row) for row in conn.execute(query)]
+
+    def activities(self, start: dt.date | None = None, end: dt.date | None = None) -> list[ActivityRow]:
+        """Visible activities dated ``start`` to ``end`` inclusive (open bounds
+        when None), by date then record order."""
+        scope = self.principal.scope
+        unrestricted = true() if scope.regions is None and scope.segments is None else false()
+        query = (
+            select(Activity.kind, Activity.occurred_on, Customer.code, Prospect.code, User.username)
+            .outerjoin(Customer, Customer.id == Activity.customer_id)
+            .outerjoin(Prospect, Prospect.id == Activity.prospect_id)
+            .outerjoin(User, User.id == Activity.user_id)
+            .where(or_(
+                and_(Activity.customer_id.is_not(None), self._customer_visible()),
+                and_(Activity.prospect_id.is_not(None), self._prospect_visible()),
+                and_(Activity.customer_id.is_(None), Activity.prospect_id.is_(None), unrestricted),
+            ))
+            .order_by(Activity.occurred_on, Activity.id)
+        )
+        if start is not None:
+            query = query.where(Activity.occurred_on >= start)
+        if end is not None:
+            query = query.where(Activity.occurred_on <= end)
+        with self.store.engine.connect() as conn:
+            return [ActivityRow(*row) for row in conn.execute(query)]
+
+    def last_contacts(self, as_of: dt.date) -> dict[str, dt.date | None]:
+        """Every visible customer's latest activity on or before ``as_of`` (None
+        when never contacted), by customer code."""
+        last = (
+            select(Activity.customer_id, func.max(Activity.occurred_on).label("last"))
+            .where(Activity.customer_id.is_not(None), Activity.occurred_on <= as_of)
+            .group_by(Activity.customer_id)
+            .subquery()
+        )
+        query = (
+            select(Customer.code, last.c.last)
+            .outerjoin(last, last.c.customer_id == Customer.id)
+            .where(self._customer_visible())
+            .order_by(Customer.code)
+        )
+        with self.store.engine.connect() as conn:
+            return {code: day for code, day in conn.execute(query)}
+
+    def customer_names(self) -> dict[str, str]:
+        """Names of the visible customers, by code."""
+        query = select(Customer.code, Customer.name).where(self._customer_visible())
+        with self.store.engine.connect() as conn:
+            return {code: name for code, name in conn.execute(query)}
+
+
+def move_prospect(
+    store: Store, principal: Principal, code: str, stage: str, *, on: dt.date,
+    reason: str | None = None,
+) -> StageChangeRow:
+    """Move the visible prospect ``code`` to ``stage`` on the day ``on``, for
+    ``principal``: the stage history gets a row (who: the user of the
+    principal's username, when: ``on``) and the prospect its new stage (and its
+    lost reason, required when the stage is ``lost``).  Raises
+    ``ClientfolioError`` for an unknown stage, a prospect out of sight (never
+    told apart from one that does not exist) or a move to its current stage."""
+    if stage not in PROSPECT_STAGES:
+        raise ClientfolioError(f"unknown stage {stage!r}; use one of {', '.join(PROSPECT_STAGES)}")
+    if stage == "lost" and not (reason and reason.strip()):
+        raise ClientfolioError("a prospect is lost for a reason: give it")
+    reader = PipelineReader(store, principal)
+    with store.begin() as conn:
+        found = conn.execute(
+            select(Prospect.id, Prospect.stage).where(Prospect.code == code, reader._prospect_visible())
+        ).first()
+        if found is None:
+            raise ClientfolioError(f"no prospect {code!r} in your scope")
+        if found.stage == stage:
+            raise ClientfolioError(f"prospect {code!r} is already at stage {stage!r}")
+        user_id = conn.execute(select(User.id).where(User.username == principal.username)).scalar()
+        conn.execute(insert(StageChange).values(
+            prospect_id=found.id, from_stage=found.stage, to_stage=stage, changed_on=on,
+            user_id=user_id))
+        conn.execute(update(Prospect).where(Prospect.id == found.id).values(
+            stage=stage, lost_reason=reason.strip() if stage == "lost" and reason else None))
+    return StageChangeRow(code, found.stage, stage, on, principal.username if user_id else None)

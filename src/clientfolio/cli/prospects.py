@@ -1,0 +1,184 @@
+"""``clientfolio prospects`` and ``clientfolio activity``: the pipeline commands.
+
+Registered on the application by ``clientfolio.cli``; the consoles and the
+error handling are that module's, looked up when a command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from clientfolio.cli.render import euros
+from clientfolio.errors import ClientfolioError
+from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
+from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
+
+if TYPE_CHECKING:  # the analyses bring the analytics engine: imported when a command runs
+    from clientfolio.prospects.run import ProspectsView
+
+__all__ = ["activity_command", "prospects_command"]
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale or activity)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def prospects_command(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    priority: Annotated[
+        int | None, typer.Option("--priority", min=1, max=4, help="List only the open prospects of this priority (1-4).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Prospects: IPA / IPO priority matrix, funnel, conversions, time in stage, backward funnel."""
+    from clientfolio import cli
+    from clientfolio.access import SYSTEM
+    from clientfolio.prospects.run import prospects_view
+    from clientfolio.store import Store
+
+    try:
+        day = cli._parse_day(as_of) if as_of else None
+        view = prospects_view(Store(cli._settings(db).database_url), SYSTEM, as_of=day)
+    except ClientfolioError as exc:
+        raise cli._fail(exc) from None
+    if priority is not None:
+        listed = [p for p in view.as_dict()["prospects"] if p["priority"] == priority]
+        if as_json:
+            cli.console.print_json(json.dumps({"as_of": view.as_of.isoformat(), "priority": priority,
+                                               "prospects": listed}))
+            return
+        table = Table(title=f"Priority {priority} prospects as of {view.as_of}: {len(listed)}")
+        for name in ("code", "name", "stage", "owner", "potential", "IPA", "IPO", "cell"):
+            table.add_column(name, justify="right" if name in ("potential", "IPA", "IPO") else "left")
+        for p in listed:
+            table.add_row(p["code"], p["name"], STAGE_LABELS[p["stage"]], p["owner"] or "-",
+                          euros(p["potential_cents"]), f"{p['ipa']:.1f}", f"{p['ipo']:.1f}",
+                          f"{POTENTIAL_SIGNS[p['potential']]} / {p['accessibility']}")
+        cli.console.print(table)
+        return
+    if as_json:
+        cli.console.print_json(json.dumps(view.as_dict()))
+        return
+    for table in _prospect_tables(view):
+        cli.console.print(table)
+    first = sum(1 for p in view.prospects if p.priority == 1)
+    cli.console.print(f"{first} priority 1 prospects: `clientfolio prospects --priority 1` lists them.")
+
+
+def _prospect_tables(view: ProspectsView) -> list[Table]:
+    matrix = Table(title=f"Priority matrix IPA / IPO, open prospects as of {view.as_of}")
+    matrix.add_column("potential \\ accessibility")
+    for access in LEVELS:
+        matrix.add_column(access, justify="right")
+    for potential in LEVELS:
+        matrix.add_row(f"{POTENTIAL_SIGNS[potential]} {potential}", *(
+            f"P{PRIORITY[potential, access]}: {view.matrix[potential, access]}" for access in LEVELS))
+
+    f = view.funnel
+    times = {t.stage: t for t in f.stage_times}
+    funnel = Table(title="Funnel")
+    for name in ("stage", "now", "reached", "to next stage", "days (left)", "days (still there)"):
+        funnel.add_column(name, justify="left" if name == "stage" else "right")
+    for stage in (*FUNNEL_STAGES, "lost"):
+        t = times.get(stage)
+        funnel.add_row(STAGE_LABELS[stage], str(f.counts[stage]), str(f.reached.get(stage, "")),
+                       _percent(f.conversions.get(stage)) if stage in f.conversions else "",
+                       _days(t.mean_days_completed) if t else "", _days(t.mean_days_current) if t else "")
+
+    tables = [matrix, funnel]
+    if view.backward is not None:
+        b = view.backward
+        back = Table(title=f"To win {b.target} new customers a year (churn projection: "
+                           f"{b.new_customers_per_year:.1f})")
+        for name in ("stage", "rate to next", "rate from", "needed a year", "now", "missing"):
+            back.add_column(name, justify="left" if name in ("stage", "rate from") else "right")
+        for need in b.stages:
+            back.add_row(STAGE_LABELS[need.stage], _percent(need.rate_to_next), need.rate_source or "",
+                         "-" if need.needed is None else str(need.needed), str(need.current),
+                         "-" if need.missing is None else str(need.missing))
+        tables.append(back)
+    lost = Table(title="Lost reasons")
+    lost.add_column("reason")
+    lost.add_column("prospects", justify="right")
+    for reason, count in f.lost_reasons.items():
+        lost.add_row(reason, str(count))
+    tables.append(lost)
+    for title, groups in (("Funnel by source", f.by_source), ("Funnel by owner", f.by_owner)):
+        table = Table(title=title)
+        table.add_column(title.rsplit(" ", 1)[-1])
+        for stage in (*FUNNEL_STAGES, "lost"):
+            table.add_column(stage, justify="right")
+        table.add_column("win rate", justify="right")
+        for g in groups:
+            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")),
+                          _percent(g.win_rate))
+        tables.append(table)
+    return tables
+
+
+def activity_command(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    months: Annotated[int, typer.Option("--months", min=1, max=24, help="Length of the period, in months.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Sales activity index per rep (quantity x orientation x efficiency), what-if, unfollowed A/VIP customers."""
+    from clientfolio import cli
+    from clientfolio.access import SYSTEM
+    from clientfolio.prospects.run import activity_view
+    from clientfolio.store import Store
+
+    try:
+        day = cli._parse_day(as_of) if as_of else None
+        view = activity_view(Store(cli._settings(db).database_url), SYSTEM, as_of=day, months=months)
+    except ClientfolioError as exc:
+        raise cli._fail(exc) from None
+    if as_json:
+        cli.console.print_json(json.dumps(view.as_dict()))
+        return
+    report = view.activity
+    cli.console.print("Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
+                      "E efficiency (moves forward and revenue per activity), each 0-10.")
+    index = Table(title=f"Sales activity index, {report.start} to {report.end} ({report.months} months)")
+    for name in ("rep", "acts", "on targets", "moves", "revenue", "Q", "O", "E", "Q×O×E", "first lever"):
+        index.add_column(name, justify="left" if name in ("rep", "first lever") else "right")
+    for s in (*report.reps, report.team):
+        lever = s.levers[0]
+        index.add_row(s.who or "team", str(s.activities), str(s.on_priority_targets), str(s.conversions),
+                      euros(s.revenue_cents), f"{s.quantity:.1f}", f"{s.orientation:.1f}",
+                      f"{s.efficiency:.1f}", f"{s.index:.0f}", f"{lever.factor} +{lever.gain:.0f}")
+    what_if = Table(title="What if the team raised one factor")
+    for name in ("factor", "now", "raised to", "index", "gain", "gain %"):
+        what_if.add_column(name, justify="left" if name == "factor" else "right")
+    for lever in report.team.levers:
+        what_if.add_row(lever.factor, f"{lever.value:.1f}", f"{lever.raised_to:.1f}", f"{lever.index:.0f}",
+                        f"{lever.gain:+.0f}", _percent(lever.gain_rate))
+    unfollowed = [c for c in view.important if c.unfollowed]
+    follow = Table(title=f"A / VIP customers without contact: {len(unfollowed)} of {len(view.important)}")
+    for name in ("code", "name", "why", "last contact", "days"):
+        follow.add_column(name, justify="right" if name == "days" else "left")
+    for c in unfollowed:
+        follow.add_row(c.customer_code, c.name or "", "+".join(c.reasons),
+                       c.last_contact.isoformat() if c.last_contact else "never",
+                       "-" if c.days_since is None else str(c.days_since))
+    for table in (index, what_if, follow):
+        cli.console.print(table)

@@ -1,0 +1,106 @@
+"""``clientfolio value``: the value of the portfolio and of each customer."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+
+from clientfolio.access import SYSTEM, PortfolioReader
+from clientfolio.cli.render import euros
+from clientfolio.errors import ClientfolioError
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+
+if TYPE_CHECKING:  # the value models are imported only when the command runs
+    from clientfolio.value import PortfolioValue
+
+__all__ = ["value_command", "value_tables"]
+
+
+def value_command(
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")] = None,
+    transactions: Annotated[Path | None, typer.Option(
+        help="Value a CSV or Parquet transactions file instead (customer_id,invoice_id,date,amount[,margin]).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write value.csv, prospects.csv and equity.json here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
+    from clientfolio.cli import _fail, _parse_day, console
+    from clientfolio.value import value_source, write_value
+
+    try:
+        day = _parse_day(as_of) if as_of else None
+        if transactions is not None:
+            result = value_source(transactions=transactions, as_of=day)
+        else:
+            settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
+            store = Store(settings.database_url)
+            with console.status("Fitting the value models..."):
+                result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if out is not None:
+        written = write_value(result, out)
+        if not as_json:
+            console.print(f"Written: {', '.join(str(p) for p in written)}")
+    if as_json:
+        console.print_json(json.dumps(result.as_dict(), default=str))
+    elif out is None:
+        for renderable in value_tables(result):
+            console.print(renderable)
+
+
+def value_tables(result: PortfolioValue) -> list[RenderableType]:
+    """Rich renderings of a valuation: headline, breakdowns, crossed ABC, top customers."""
+    e = result.equity
+    if e.total_cents is None:
+        headline = f"Customer capital: not valued ({e.note})"
+    else:
+        interval = (f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
+                    if e.low_cents is not None and e.high_cents is not None else "")
+        headline = (f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
+                    f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}")
+    out: list[RenderableType] = [Panel(headline, title=f"Valuation as of {result.as_of.isoformat()}")]
+    if e.by:
+        table = Table(title="Value by class, category, segment, region")
+        for column in ("breakdown", "group", "lifetime value"):
+            table.add_column(column, justify="right" if column == "lifetime value" else "left")
+        for name, sums in e.by.items():
+            for group, cents in sums.items():
+                table.add_row(name, group, euros(round(cents)))
+        out.append(table)
+    crossed = Table(title="Crossed ABC: revenue (rows) x potential (columns), customers / potential")
+    crossed.add_column("")
+    for p in "ABC":
+        crossed.add_column(f"{p}'", justify="right")
+    for r in "ABCP":
+        cells = [c for c in result.crossed if c["revenue_class"] == r]
+        crossed.add_row(r, *(f"{c['customers']} / {euros(c['potential_cents'])}" for c in cells))
+    out.append(crossed)
+    top = Table(title="The 15 most valuable customers")
+    for column in ("customer", "revenue", "potential", "value", "P(alive)", "CLV", "class", "category",
+                   "strategy", "trajectory"):
+        top.add_column(column)
+    for c in sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]:
+        top.add_row(c.customer_id, euros(c.revenue_cents), euros(c.potential_cents), euros(c.value_cents),
+                    "-" if c.p_alive is None else f"{c.p_alive:.0%}",
+                    euros(None if c.clv_cents is None else round(c.clv_cents)), f"{c.abc}/{c.potential_class}'",
+                    c.category or "-", c.strategy or "-", c.trajectory or "-")
+    out.append(top)
+    moves = Counter(c.trajectory for c in result.customers if c.trajectory)
+    out.append(f"Trajectories: {', '.join(f'{k} {v}' for k, v in sorted(moves.items())) or '-'}")
+    if result.solvency:
+        s = result.solvency
+        out.append(f"Solvency: {json.dumps(s, default=str)}")
+    return out

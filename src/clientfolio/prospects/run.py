@@ -1,0 +1,157 @@
+"""Running the prospects and activity analyses on the store, for one principal.
+
+Everything is read through the access layer (``PipelineReader``), so a
+principal sees only the prospects, activities and customers of their scope.
+The ABC classes and the churn projection come from the analytics, run on the
+store's own engine over the principal's transactions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clientfolio.access import PipelineReader, Principal, ProspectRow
+from clientfolio.analytics._periods import months_before
+from clientfolio.analytics.abc import abc_classes
+from clientfolio.analytics.engines import connect_store
+from clientfolio.analytics.measures import measures
+from clientfolio.prospects.activity import ActivityConfig, ActivityReport, activity_index
+from clientfolio.prospects.followup import FollowUpConfig, ImportantCustomer, follow_up, important_customers
+from clientfolio.prospects.funnel import Backward, Funnel, FunnelConfig, backward_funnel, funnel
+from clientfolio.prospects.priority import Level, Placement, PriorityConfig, matrix_counts, place
+from clientfolio.prospects.stages import OPEN_STAGES
+from clientfolio.store import Store
+
+__all__ = ["ActivityView", "PlacedProspect", "ProspectsConfig", "ProspectsView", "activity_view", "prospects_view"]
+
+
+class ProspectsConfig(BaseModel):
+    """Every setting of the prospects package, with its documented defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    priority: PriorityConfig = Field(default_factory=PriorityConfig, description="IPA / IPO weights and levels.")
+    funnel: FunnelConfig = Field(default_factory=FunnelConfig, description="Reference funnel.")
+    follow_up: FollowUpConfig = Field(default_factory=FollowUpConfig, description="Unfollowed customers.")
+    activity: ActivityConfig = Field(default_factory=ActivityConfig, description="Activity index targets.")
+
+
+@dataclass(frozen=True)
+class PlacedProspect:
+    """An open prospect with its place in the matrix, for listing."""
+
+    code: str
+    name: str
+    stage: str
+    owner: str | None
+    potential_cents: int | None
+    ipa: float
+    ipo: float
+    accessibility: str
+    potential: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class ProspectsView:
+    """The open prospects placed in the matrix, the funnel and its backward
+    arithmetic (None when the churn is unknown)."""
+
+    as_of: dt.date
+    prospects: list[PlacedProspect]
+    matrix: dict[tuple[Level, Level], int]
+    funnel: Funnel
+    backward: Backward | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "matrix": [{"potential": p, "accessibility": a, "prospects": n}
+                       for (p, a), n in self.matrix.items()],
+            "prospects": [asdict(p) for p in self.prospects],
+            "funnel": self.funnel.as_dict(),
+            "backward": None if self.backward is None else self.backward.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    """The activity index and the follow-up of the important customers."""
+
+    as_of: dt.date
+    activity: ActivityReport
+    important: list[ImportantCustomer]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), **self.activity.as_dict(),
+                "important_customers": [{**asdict(c), "last_contact": c.last_contact and c.last_contact.isoformat()}
+                                        for c in self.important]}
+
+
+def _latest(reader: PipelineReader) -> dt.date:
+    """The day of the latest sale or activity, else today."""
+    days = [day for _, day, _ in reader.revenue_by_customer_date()]
+    days += [a.occurred_on for a in reader.activities()]
+    return max(days, default=dt.date.today())
+
+
+def _placed(prospects: Iterable[ProspectRow], as_of: dt.date, config: PriorityConfig
+            ) -> list[tuple[ProspectRow, Placement]]:
+    return [(p, place(p, as_of=as_of, config=config)) for p in prospects]
+
+
+def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None = None,
+                   config: ProspectsConfig = ProspectsConfig()) -> ProspectsView:  # noqa: B008
+    """The matrix, funnel and backward funnel of the prospects ``principal`` sees."""
+    reader = PipelineReader(store, principal)
+    day = as_of or _latest(reader)
+    prospects = reader.prospects()
+    open_ones = _placed((p for p in prospects if p.stage in OPEN_STAGES), day, config.priority)
+    result = funnel(prospects, reader.stage_changes(), as_of=day)
+    con = connect_store(store.url)
+    try:
+        projection = measures(reader.transactions(con), as_of=day).projection
+    finally:
+        con.disconnect()
+    needed = projection.new_per_year_to_hold
+    listed = sorted(open_ones, key=lambda pair: (pair[1].priority, -pair[1].ipo - pair[1].ipa, pair[0].code))
+    return ProspectsView(
+        as_of=day,
+        prospects=[PlacedProspect(p.code, p.name, p.stage, p.owner, p.potential_cents, pl.ipa, pl.ipo,
+                                  pl.accessibility, pl.potential, pl.priority) for p, pl in listed],
+        matrix=dict(matrix_counts(pl for _, pl in open_ones)),
+        funnel=result,
+        backward=None if needed is None else backward_funnel(needed, result, config.funnel),
+    )
+
+
+def activity_view(store: Store, principal: Principal, *, as_of: dt.date | None = None, months: int = 3,
+                  vip: Iterable[str] = (), config: ProspectsConfig = ProspectsConfig()  # noqa: B008
+                  ) -> ActivityView:
+    """The activity index per rep and for the team over the ``months`` to
+    ``as_of``, and the follow-up of the A (and ``vip``) customers."""
+    reader = PipelineReader(store, principal)
+    day = as_of or _latest(reader)
+    start = months_before(day, months) + dt.timedelta(days=1)
+    con = connect_store(store.url)
+    try:
+        classes = abc_classes(reader.transactions(con), as_of=day).to_pyarrow().to_pylist()
+    finally:
+        con.disconnect()
+    important = important_customers((r["customer_id"] for r in classes if r["class"] == "A"), vip)
+    revenue: dict[str, int] = {}
+    for code, sold_on, cents in reader.revenue_by_customer_date():
+        if start <= sold_on <= day:
+            revenue[code] = revenue.get(code, 0) + cents
+    priority = {p.code for p, pl in _placed(reader.prospects(), day, config.priority) if pl.priority <= 2}
+    report = activity_index(
+        reader.activities(start, day), reader.stage_changes(), revenue, start=start, end=day, months=months,
+        priority_customers=set(important), priority_prospects=priority, config=config.activity)
+    followed = follow_up(reader.last_contacts(day), important, as_of=day, names=reader.customer_names(),
+                         config=config.follow_up)
+    return ActivityView(day, report, followed)

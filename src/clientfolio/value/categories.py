@@ -1,0 +1,92 @@
+"""Crossed ABC: revenue x potential, and the four customer categories
+(*matrice ABC croisée*, DOMAIN.md section 3).
+
+Customers are classed A/B/C on revenue (the ABC of section 2) and A'/B'/C' on
+potential, with the same rule as the ABC: ranked by value descending (ties by
+id), A' while the accounts ahead make less than ``a`` of the total positive
+potential, B' below ``b``, C' after, and C' whatever the rank for a potential of
+zero.  Prospects are ranked with the customers on the potential scale (one
+scale, so that a big prospect shows as big) and form the row ``P``.
+
+Each (revenue, potential) cell maps to a category (``CategoryConfig.cells``):
+
+=======  ==============  ==================  ==================
+revenue  A'              B'                  C'
+=======  ==============  ==================  ==================
+A        VIP             VIP                 fonds de commerce
+B        développement   fonds de commerce   gestion économique
+C        développement   gestion économique  gestion économique
+=======  ==============  ==================  ==================
+
+VIP: big now and still room to grow; *fonds de commerce* (core business): big
+now, little room; *potentiel de développement*: small now, much room; *gestion
+économique*: serve at low cost.  Prospects get no category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["CATEGORIES", "CATEGORY_LABELS", "CategoryConfig", "category", "pareto_classes"]
+
+CATEGORIES = ("vip", "core", "development", "economy")
+CATEGORY_LABELS = {
+    "fr": {"vip": "VIP", "core": "Fonds de commerce", "development": "Potentiel de développement",
+           "economy": "Gestion économique"},
+    "en": {"vip": "VIP", "core": "Core business", "development": "Growth potential",
+           "economy": "Low-cost service"},
+}
+_DEFAULT_CELLS = {
+    "AA": "vip", "AB": "vip", "AC": "core",
+    "BA": "development", "BB": "core", "BC": "economy",
+    "CA": "development", "CB": "economy", "CC": "economy",
+}
+
+
+class CategoryConfig(BaseModel):
+    """The potential classes' thresholds and the category of each crossed cell."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    a: float = Field(0.80, gt=0, le=1, description="Cumulative share of potential of the A' accounts.")
+    b: float = Field(0.95, gt=0, le=1, description="Cumulative share of potential at the end of B'.")
+    cells: dict[str, str] = Field(
+        default_factory=lambda: dict(_DEFAULT_CELLS),
+        description="Category of each cell: revenue class then potential class (\"AB\": A on "
+                    "revenue, B' on potential) -> vip, core, development or economy.",
+    )
+
+    @field_validator("cells")
+    @classmethod
+    def _complete(cls, cells: dict[str, str]) -> dict[str, str]:
+        wanted = {r + p for r in "ABC" for p in "ABC"}
+        if set(cells) != wanted or not set(cells.values()) <= set(CATEGORIES):
+            raise ValueError(f"cells must map each of {sorted(wanted)} to one of {CATEGORIES}")
+        return cells
+
+
+def pareto_classes(ids: Sequence[str], values: Sequence[float], a: float, b: float) -> list[str]:
+    """A/B/C of each value by the ABC rule (``analytics.abc``), in the order given."""
+    n = len(ids)
+    order = sorted(range(n), key=lambda i: (-values[i], ids[i]))
+    positive = np.array([max(values[i], 0.0) for i in order], dtype=float)
+    total = positive.sum()
+    out = ["C"] * n
+    ahead = 0.0
+    for rank, i in enumerate(order):
+        share_before = ahead / total if total > 0 else 0.0
+        if positive[rank] > 0:
+            out[i] = "A" if share_before < a else "B" if share_before < b else "C"
+        ahead += positive[rank]
+    return out
+
+
+def category(revenue_class: str | None, potential_class: str, config: CategoryConfig) -> str | None:
+    """The category of a customer (``revenue_class`` A, B or C) or None for a
+    prospect (``revenue_class`` None)."""
+    if revenue_class is None:
+        return None
+    return config.cells[revenue_class + potential_class]

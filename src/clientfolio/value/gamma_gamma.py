@@ -1,0 +1,203 @@
+"""The Gamma-Gamma model of spend per transaction.
+
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "RFM and CLV: Using Iso-Value
+Curves for Customer Base Analysis", *Journal of Marketing Research* 42(4),
+415-430; Hardie, B. G. S. (2013), "The Gamma-Gamma Model of Monetary Value"
+(note, brucehardie.com).
+
+Each transaction value of a customer is Gamma(shape p, rate nu); nu varies
+across customers as Gamma(shape q, rate gamma), written ``v`` here (in money,
+like the values).  The model is fitted
+on the customers with at least one repeat purchase, from x (their number of
+repeat purchases) and mbar (the mean value of those repeat purchases); spend is
+assumed independent of the purchase process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, special
+
+from clientfolio.errors import ClientfolioError
+from clientfolio.value.bgnbd import _fit_message, _float_array, _hessian, _inverse_if_positive_definite
+
+__all__ = [
+    "MIN_REPEAT_BUYERS",
+    "GammaGammaFit",
+    "GammaGammaParams",
+    "expected_spend",
+    "fit_gamma_gamma",
+    "simulate_gamma_gamma",
+]
+
+FloatArray = npt.NDArray[np.float64]
+ArrayLike = npt.ArrayLike
+
+MIN_REPEAT_BUYERS = 10  # fewer customers with repeat purchases: no fit
+_LOG_BOUND = 25.0
+
+
+@dataclass(frozen=True)
+class GammaGammaParams:
+    """Gamma-Gamma parameters: a transaction value ~ Gamma(shape p, rate nu), with
+    nu ~ Gamma(shape q, rate v) across customers (v is Hardie's gamma, in money)."""
+
+    p: float
+    q: float
+    v: float
+
+    def as_array(self) -> FloatArray:
+        return np.array([self.p, self.q, self.v], dtype=np.float64)
+
+    @property
+    def population_mean_spend(self) -> float:
+        """E[value of a transaction] over customers, v p / (q - 1); needs q > 1."""
+        if self.q <= 1:
+            raise ClientfolioError(f"the mean spend is infinite when q <= 1 (q = {self.q:.4g})")
+        return self.v * self.p / (self.q - 1)
+
+
+@dataclass(frozen=True, eq=False)
+class GammaGammaFit:
+    """Result of :func:`fit_gamma_gamma`.  ``log_covariance``: inverse Hessian of
+    the negative log-likelihood wrt (log p, log q, log v), the covariance of the
+    LOG-parameters; ``None`` when the Hessian is singular."""
+
+    params: GammaGammaParams
+    log_likelihood: float
+    n_customers: float  # repeat buyers used (sum of their weights)
+    log_covariance: FloatArray | None
+    converged: bool
+    message: str
+
+    @property
+    def standard_errors(self) -> GammaGammaParams | None:
+        """Standard errors on the natural scale (delta method)."""
+        if self.log_covariance is None:
+            return None
+        se = self.params.as_array() * np.sqrt(np.diag(self.log_covariance))
+        return GammaGammaParams(*(float(v) for v in se))
+
+
+def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    x = _float_array("frequency", frequency)
+    mbar = _float_array("monetary_value", monetary_value)
+    if x.shape != mbar.shape:
+        raise ClientfolioError(f"frequency and monetary_value must have the same length, got {x.size}, {mbar.size}")
+    if np.any(x < 0) or np.any(x != np.floor(x)):
+        raise ClientfolioError("frequency must be whole numbers >= 0")
+    if np.any((x > 0) & (mbar <= 0)):
+        raise ClientfolioError("monetary_value must be > 0 for customers with repeat purchases")
+    return x, mbar
+
+
+def _log_likelihood(
+    log_params: FloatArray, x: FloatArray, mbar: FloatArray, w: FloatArray, x_values: FloatArray, x_weights: FloatArray
+) -> tuple[float, FloatArray]:
+    """Weighted log density of the customers' mbar and its gradient wrt the
+    log-parameters; per customer,
+
+    ln G(px+q) - ln G(px) - ln G(q) + q ln v + px ln x + (px-1) ln mbar - (px+q) ln(v + x mbar),
+
+    the terms in x alone computed once per distinct x (``x_values``, total weights ``x_weights``).
+    """
+    p, q, v = np.exp(log_params)
+    pu = p * x_values
+    dig = special.digamma(pu + q)
+    ll = x_weights @ (special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v)
+                      + pu * np.log(x_values))
+    g_p = x_weights @ (x_values * (dig - special.digamma(pu) + np.log(x_values)))
+    g_q = x_weights @ (dig - special.digamma(q) + np.log(v))
+    g_v = x_weights.sum() * q / v
+    log_mbar = np.log(mbar)
+    spread = v + x * mbar
+    log_spread = np.log(spread)
+    ll += w @ ((p * x - 1) * log_mbar - (p * x + q) * log_spread)
+    g_p += (w * x) @ (log_mbar - log_spread)
+    g_q -= w @ log_spread
+    g_v -= w @ ((p * x + q) / spread)
+    return float(ll), np.array([g_p * p, g_q * q, g_v * v])
+
+
+def fit_gamma_gamma(
+    frequency: ArrayLike, monetary_value: ArrayLike, *, weights: ArrayLike | None = None
+) -> GammaGammaFit:
+    """Maximum-likelihood Gamma-Gamma fit on the customers with frequency > 0.
+
+    Inputs (1-D arrays, one entry per customer): ``frequency`` x, whole number
+    of repeat purchases; ``monetary_value``, mean value of those repeat
+    purchases (money; any finite value where x = 0, ignored); optional ``weights`` (counts of
+    identical customers).  Returns a :class:`GammaGammaFit`.
+
+    Raises ClientfolioError on bad input or with fewer than MIN_REPEAT_BUYERS
+    repeat buyers.
+    """
+    x, mbar = _spend_inputs(frequency, monetary_value)
+    w = np.ones_like(x) if weights is None else _float_array("weights", weights)
+    if w.shape != x.shape or np.any(w < 0):
+        raise ClientfolioError("weights must be >= 0, one per customer")
+    keep = (x > 0) & (w > 0)
+    x, mbar, w = x[keep], mbar[keep], w[keep]
+    if np.count_nonzero(keep) < MIN_REPEAT_BUYERS:
+        raise ClientfolioError(
+            f"cannot fit the Gamma-Gamma model: {np.count_nonzero(keep)} customers with repeat purchases,"
+            f" at least {MIN_REPEAT_BUYERS} needed"
+        )
+    total = float(w.sum())
+    x_values, x_inverse = np.unique(x, return_inverse=True)
+    x_weights = np.bincount(x_inverse, weights=w, minlength=x_values.size).astype(np.float64)
+    data = (x, mbar, w, x_values, x_weights)
+
+    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
+        ll, grad = _log_likelihood(log_params, *data)
+        return -ll / total, -grad / total
+
+    mean_spend = float(mbar @ w) / total
+    start = np.log([1.0, 3.0, 2.0 * mean_spend])  # p v / (q - 1) = the observed mean
+    result = optimize.minimize(
+        objective, start, jac=True, method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3, options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
+    )
+    log_params = np.asarray(result.x, dtype=np.float64)
+    at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
+    hessian = _hessian(lambda point: -_log_likelihood(point, *data)[1], log_params)
+    covariance = _inverse_if_positive_definite(hessian)
+    p, q, v = (float(value) for value in np.exp(log_params))
+    return GammaGammaFit(
+        params=GammaGammaParams(p, q, v),
+        log_likelihood=-float(result.fun) * total,
+        n_customers=total,
+        log_covariance=covariance,
+        converged=bool(result.success) and not at_bound,
+        message=_fit_message(str(result.message), at_bound, covariance is None),
+    )
+
+
+def expected_spend(params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
+    """Conditional expected value of a customer's future transactions (money):
+
+        (q-1)/(px+q-1) * v p/(q-1) + px/(px+q-1) * mbar,
+
+    the population mean v p / (q - 1) for x = 0.  Inputs: 1-D arrays x (repeat
+    purchases) and mbar (mean repeat purchase value).  Raises ClientfolioError
+    when q <= 1 (infinite mean).
+    """
+    x, mbar = _spend_inputs(frequency, monetary_value)
+    population = params.population_mean_spend
+    px = params.p * x
+    weight = px / (px + params.q - 1)
+    return np.asarray((1 - weight) * population + weight * np.where(x > 0, mbar, 0.0), dtype=np.float64)
+
+
+def simulate_gamma_gamma(params: GammaGammaParams, frequency: ArrayLike, rng: np.random.Generator) -> FloatArray:
+    """Draw each customer's mean repeat purchase value from the Gamma-Gamma model
+    (for checks and benchmarks): nu ~ Gamma(q, rate v), and the mean of x values
+    Gamma(p, rate nu) is Gamma(p x, rate x nu).  Returns 0 where x = 0."""
+    x = _float_array("frequency", frequency)
+    rate = rng.gamma(params.q, 1.0 / params.v, size=x.shape)
+    repeat = x > 0
+    safe_x = np.where(repeat, x, 1.0)
+    return np.where(repeat, rng.gamma(params.p * safe_x, 1.0 / (safe_x * rate)), 0.0)

@@ -1,0 +1,100 @@
+"""Running the valuation on a source, and writing its files.
+
+``value_source`` opens the engine on the store (through the access layer, for
+one principal) or on a transactions file, runs ``value_portfolio`` and closes
+the engine.  ``write_value`` writes ``value.csv`` (one row per customer),
+``prospects.csv`` (row P of the crossed ABC) and ``equity.json`` (the valuation,
+its method and breakdowns, the crossed ABC matrix and the portfolio's
+solvency); amounts in euros with two decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from clientfolio.access import PortfolioReader
+from clientfolio.analytics.analysis import latest_date
+from clientfolio.analytics.engines import connect, connect_store
+from clientfolio.analytics.transactions import read_transactions
+from clientfolio.errors import ClientfolioError
+from clientfolio.store import Store
+from clientfolio.value.portfolio import PortfolioValue, ValueConfig, value_portfolio
+
+__all__ = ["VALUE_COLUMNS", "value_source", "write_value"]
+
+VALUE_COLUMNS = (
+    "customer_id", "revenue", "potential", "value", "p_alive", "expected_purchases", "expected_spend",
+    "clv", "abc", "potential_class", "category", "quadrant", "strategy",
+    # after the stable columns: context
+    "name", "segment", "region", "margin", "wallet", "potential_source", "previous_quadrant", "trajectory",
+    "solvency_status", "avg_days_late", "incidents", "dso_days",
+)
+
+
+def value_source(
+    *, store: Store | None = None, reader: PortfolioReader | None = None, transactions: Path | None = None,
+    as_of: dt.date | None = None, config: ValueConfig | None = None,
+) -> PortfolioValue:
+    """Value the store read by ``reader`` (customers, prospects, payments), or a
+    transactions file on DuckDB (purchases only)."""
+    if transactions is not None:
+        con = connect("duckdb")
+        table = read_transactions(transactions, con)
+    elif store is not None and reader is not None:
+        con = connect_store(store.url)
+        table = reader.transactions(con)
+    else:
+        raise ClientfolioError("give a transactions file or a store to value")
+    try:
+        day = as_of or latest_date(table)
+        if day is None:
+            raise ClientfolioError("no sales to value")
+        if reader is None:
+            return value_portfolio(table, as_of=day, config=config)
+        return value_portfolio(table, as_of=day, accounts=reader.accounts(), receivables=reader.receivables(con),
+                               settlements=reader.settlements(con), config=config)
+    finally:
+        con.disconnect()
+
+
+def _euros(cents: float | None) -> str:
+    return "" if cents is None else f"{cents / 100:.2f}"
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def write_value(result: PortfolioValue, out: Path) -> list[Path]:
+    """Write the valuation files into ``out`` (created); returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "value.csv", out / "prospects.csv", out / "equity.json"]
+    with paths[0].open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(VALUE_COLUMNS)
+        for c in result.customers:
+            s = c.solvency
+            writer.writerow([
+                c.customer_id, _euros(c.revenue_cents), _euros(c.potential_cents), _euros(c.value_cents),
+                _number(c.p_alive, 4), _number(c.expected_purchases, 4), _euros(c.expected_spend_cents),
+                _euros(c.clv_cents), c.abc, c.potential_class, c.category or "", c.quadrant or "",
+                c.strategy or "", c.name or "", c.segment or "", c.region or "", _euros(c.margin_cents),
+                _euros(c.wallet_cents), c.potential_source, c.previous_quadrant or "", c.trajectory or "",
+                s.get("status", ""), _number(s.get("avg_days_late"), 1), s.get("incidents", ""),
+                _number(s.get("dso_days"), 1),
+            ])
+    with paths[1].open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["prospect_id", "name", "segment", "region", "wallet", "potential", "potential_source",
+                         "potential_class"])
+        for p in result.prospects:
+            writer.writerow([p.prospect_id, p.name or "", p.segment or "", p.region or "", _euros(p.wallet_cents),
+                             _euros(p.potential_cents), p.potential_source, p.potential_class])
+    summary: dict[str, Any] = result.as_dict()
+    del summary["customers"], summary["prospects"]
+    paths[2].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    return paths

@@ -1,0 +1,123 @@
+"""The whole valuation: a hand-checked small portfolio, the CDNOW sample end to
+end, and the demo store read through the access layer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import ibis
+import pytest
+
+from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
+from clientfolio.access.reader import AccountRow
+from clientfolio.analytics.engines import connect
+from clientfolio.analytics.transactions import standardize
+from clientfolio.demo import generate_demo
+from clientfolio.store import Store
+from clientfolio.value import value_portfolio, value_source, write_value
+from clientfolio.value.run import VALUE_COLUMNS
+from tests.value.cdnow import DATA as CDNOW
+
+AS_OF = dt.date(2024, 12, 31)
+SALES = [  # (customer, date, euros)
+    ("A1", dt.date(2023, 6, 1), 500.0), ("A1", dt.date(2024, 3, 1), 300.0), ("A1", dt.date(2024, 9, 1), 300.0),
+    ("A2", dt.date(2023, 5, 1), 300.0), ("A2", dt.date(2024, 5, 1), 300.0),
+    ("A3", dt.date(2024, 11, 1), 100.0),
+    ("A4", dt.date(2023, 2, 1), 50.0),
+]
+
+
+def _account(code: str, kind: str = "customer", **fields: object) -> AccountRow:
+    base: dict[str, object] = {"kind": kind, "code": code, "name": code.lower(), "segment": "S", "region": "R",
+                               "size_band": "small", "potential_cents": None, "wallet_share_pct": None,
+                               "sector_growth_pct": None, "supplier_policy": None}
+    return AccountRow(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_small_portfolio_by_hand() -> None:
+    con = connect("duckdb")
+    table = standardize(con.create_table("t", ibis.memtable({
+        "customer_id": [s[0] for s in SALES], "invoice_id": [f"F{i}" for i in range(len(SALES))],
+        "date": [s[1] for s in SALES], "amount": [s[2] for s in SALES]})))
+    accounts = [_account("A1", potential_cents=70_000), _account("A2", wallet_share_pct=30.0), _account("A3"),
+                _account("A4"), _account("P1", "prospect", potential_cents=200_000)]
+    result = value_portfolio(table, as_of=AS_OF, accounts=accounts)
+    got = {c.customer_id: c for c in result.customers}
+    # revenue 2024: A1 600, A2 300, A3 100, A4 0 -> ABC A (before 0), A (0.6), B (0.9), C
+    assert [got[c].abc for c in ("A1", "A2", "A3", "A4")] == ["A", "A", "B", "C"]
+    # wallets: entered 700; 300 / 30 % = 1 000; peers 100/700/1 000 -> upper quartile 850
+    assert [(got[c].wallet_cents, got[c].potential_cents) for c in ("A1", "A2", "A3", "A4")] == [
+        (70_000, 10_000), (100_000, 70_000), (85_000, 75_000), (85_000, 85_000)]
+    assert [got[c].value_cents for c in ("A1", "A2", "A3", "A4")] == [70_000, 100_000, 85_000, 85_000]
+    # potentials 2 000 (P1), 850, 750, 700, 100 of 4 400: A' A' A' B' (0.818 before) C' (0.977)
+    assert [got[c].potential_class for c in ("A1", "A2", "A3", "A4")] == ["C", "B", "A", "A"]
+    assert result.prospects[0].potential_class == "A"
+    assert [got[c].category for c in ("A1", "A2", "A3", "A4")] == ["core", "vip", "development", "development"]
+    cells = {(c["revenue_class"], c["potential_class"]): c["customers"] for c in result.crossed}
+    assert {k: v for k, v in cells.items() if v} == {("A", "C"): 1, ("A", "B"): 1, ("B", "A"): 1, ("C", "A"): 1,
+                                                     ("P", "A"): 1}
+    # two repeat buyers: no model, and the valuation says why
+    assert result.equity.total_cents is None and "2 customer(s) made a repeat purchase" in (result.equity.note or "")
+    # no margins: profitability = revenue (median 300), future = potential (median 725)
+    assert [got[c].quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_low", "high_low", "low_high", "low_high"]
+    assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == [
+        "retention", "retention", "cross_sell", "cross_sell"]
+    # a year earlier: revenue 500, 300, -, 50 (median 300); potential 100, 700, -, 850 (median 700)
+    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_low", "high_high", None, "low_high"]
+    assert [got[c].trajectory for c in ("A1", "A2", "A3", "A4")] == ["stable", "down", "new", "stable"]
+    con.disconnect()
+
+
+def test_cdnow_end_to_end_reproduces_the_published_fit(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["customer_id", "invoice_id", "date", "amount"])
+        for n, line in enumerate(CDNOW.read_text().split("\n")):
+            if line.strip():
+                customer, _, day, _, amount = line.split()
+                writer.writerow([customer, n, f"{day[:4]}-{day[4:6]}-{day[6:]}", amount])
+    result = value_source(transactions=path, as_of=dt.date(1997, 9, 30))
+    e = result.equity
+    assert e.customers_valued == 2357 and e.margin_basis == "assumed"
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert e.parameters["bgnbd"][name] == pytest.approx(value, rel=0.005)
+    assert e.parameters["bgnbd"]["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+    assert e.low_cents is not None and e.high_cents is not None and e.total_cents is not None
+    assert 0 < e.low_cents < e.total_cents < e.high_cents
+    assert sum(e.by["abc"].values()) == pytest.approx(e.total_cents)
+    written = write_value(result, tmp_path / "out")
+    header = written[0].read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert tuple(header) == VALUE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db")
+    generate_demo(store, customers=80, years=3, seed=5, as_of=dt.date(2025, 6, 30))
+    return store
+
+
+def test_demo_portfolio_is_valued_with_solvency(demo_store: Store, tmp_path: Path) -> None:
+    result = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM))
+    assert result.equity.total_cents is not None and result.equity.total_cents > 0
+    assert {c.category for c in result.customers} >= {"vip", "core", "development", "economy"}
+    assert result.prospects and result.solvency is not None and result.solvency["has_payment_data"]
+    assert any(c.solvency.get("incidents") for c in result.customers)
+    paths = write_value(result, tmp_path)
+    equity = json.loads(paths[2].read_text())
+    assert equity["equity"]["total_cents"] == pytest.approx(result.equity.total_cents)
+
+
+def test_value_is_read_within_the_principal_scope(demo_store: Store) -> None:
+    everyone = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM))
+    region = sorted({c.region for c in everyone.customers if c.region})[0]
+    rep = Principal("rep", "sales", Scope(regions=frozenset({region})))
+    scoped = value_source(store=demo_store, reader=PortfolioReader(demo_store, rep))
+    assert scoped.customers and {c.region for c in scoped.customers} == {region}
+    assert {p.region for p in scoped.prospects} <= {region}
+    assert len(scoped.customers) < len(everyone.customers)
