@@ -168,3 +168,17 @@ def test_bad_weights_and_horizons_are_refused() -> None:
         fit_bgnbd([1, 2], [1, 1], [2, 2], weights=[1])
     with pytest.raises(ClientfolioError, match="t must be"):
         expected_purchases(PUBLISHED, -1, [1], [1], [2])
+
+
+def test_expected_purchases_stay_finite_when_dropout_barely_varies() -> None:
+    # a, b huge (a fit on regular B2B buyers): the Euler form overflows; the value must
+    # match the a, b -> infinity limit (1/p)[1 - ((1-z)/(1-(1-p)z))^(r+x)], p = a/(a+b)
+    params = BetaGeoParams(r=2.7, alpha=25.0, a=117_297.0, b=5_657_570.0)
+    x, t_x, T, t = np.array([0.0, 12.0, 54.0]), np.array([0.0, 140.0, 199.0]), np.array([10.0, 150.0, 200.0]), 156.0
+    p = params.a / (params.a + params.b)
+    z = t / (params.alpha + T + t)
+    limit = (1 - ((1 - z) / (1 - (1 - p) * z)) ** (params.r + x)) / p
+    alive = p_alive(params, x, t_x, T)
+    got = expected_purchases(params, t, x, t_x, T)
+    assert np.all(np.isfinite(got))
+    assert got == pytest.approx(limit * alive, rel=1e-4)

@@ -120,3 +120,18 @@ def test_errors() -> None:
         expected_spend(PUBLISHED, [1, 2], [10])
     with pytest.raises(ClientfolioError, match="whole numbers"):
         expected_spend(PUBLISHED, [-1], [10])
+
+
+def test_heavy_tailed_spend_values_one_time_buyers_on_their_first_purchase() -> None:
+    heavy = GammaGammaParams(p=2.0, q=0.5, v=10.0)
+    # x = 0 with a first purchase of 30: (10 x 2 + 2 x 1 x 30) / (2 x 1 + 0.5 - 1) = 80 / 1.5
+    # x = 2, mean 40: (20 + 2 x 2 x 40) / (4 + 0.5 - 1) = 180 / 3.5
+    got = expected_spend(heavy, [0, 2], [0.0, 40.0], first_value=[30.0, 99.0])
+    assert got == pytest.approx([80 / 1.5, 180 / 3.5])
+    with pytest.raises(ClientfolioError, match="infinite"):
+        expected_spend(heavy, [0, 2], [0.0, 40.0])
+    with pytest.raises(ClientfolioError, match="undefined"):
+        expected_spend(GammaGammaParams(p=0.3, q=0.5, v=10.0), [0], [0.0], first_value=[30.0])
+    # with q > 1 the first purchase is not used (the published method)
+    light = GammaGammaParams(p=2.0, q=3.0, v=10.0)
+    assert expected_spend(light, [0], [0.0], first_value=[1e6])[0] == pytest.approx(10.0 * 2.0 / 2.0)

@@ -37,7 +37,7 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c1["first_purchase"], c1["last_purchase"]) == (dt.date(2024, 1, 10), dt.date(2024, 9, 1))
     # purchases on 10 Jan (80), 1 Mar (50), 1 Sep (70): 2 repeats worth (50 + 70) / 2
     assert (c1["frequency"], c1["recency_days"], c1["age_days"]) == (2, 235, 356)
-    assert c1["monetary_cents"] == 6000.0
+    assert (c1["monetary_cents"], c1["first_amount_cents"]) == (6000.0, 8000)
     assert (c1["revenue_cents"], c1["margin_cents"]) == (17000, 2000)
     assert (c1["prev_revenue_cents"], c1["prev_margin_cents"]) == (0, None)
     assert (c1["lifetime_revenue_cents"], c1["segment"]) == (17000, "new")
@@ -46,8 +46,9 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c2["revenue_cents"], c2["margin_cents"]) == (0, None)
     assert (c2["prev_revenue_cents"], c2["prev_margin_cents"]) == (20000, 5000)
     c3 = rows["C3"]
-    assert (c3["first_purchase"], c3["frequency"], c3["age_days"], c3["monetary_cents"]) == (
-        None, None, None, None)
+    assert (c3["first_purchase"], c3["frequency"], c3["age_days"], c3["monetary_cents"],
+            c3["first_amount_cents"]) == (None, None, None, None, None)
     assert (c3["revenue_cents"], c3["lifetime_revenue_cents"]) == (-1000, -1000)
     c4 = rows["C4"]
     assert (c4["frequency"], c4["recency_days"], c4["age_days"], c4["monetary_cents"]) == (1, 20, 30, 4000.0)
+    assert c4["first_amount_cents"] == 0

@@ -104,7 +104,10 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 def test_demo_portfolio_is_valued_with_solvency(demo_store: Store, tmp_path: Path) -> None:
     result = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM))
-    assert result.equity.total_cents is not None and result.equity.total_cents > 0
+    e = result.equity
+    assert e.total_cents is not None and e.low_cents is not None and e.high_cents is not None
+    assert 0 < e.low_cents < e.total_cents < e.high_cents and e.interval_method in ("delta", "bootstrap")
+    assert e.margin_basis == "invoices" and sum(e.by["region"].values()) == pytest.approx(e.total_cents)
     assert {c.category for c in result.customers} >= {"vip", "core", "development", "economy"}
     assert result.prospects and result.solvency is not None and result.solvency["has_payment_data"]
     assert any(c.solvency.get("incidents") for c in result.customers)

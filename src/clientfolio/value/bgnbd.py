@@ -296,15 +296,27 @@ def _expected_alive(params: BetaGeoParams, t: FloatArray, x: FloatArray, t_obs: 
         ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
           = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z),   z = t / (alpha+T+t),
 
-    whose exponent and arguments do not grow with x.
+    whose exponent and arguments do not grow with x.  When a and b are very
+    large (the dropout probability barely varies across customers, as in
+    portfolios of regular B2B buyers) that form overflows; the left-hand form is
+    then used, and where both overflow, their limit for a, b -> infinity at
+    p = a / (a+b):  (1/p) [1 - ((1-z) / (1-(1-p) z))^(r+x)].
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     if a == 1.0:
         raise ClientfolioError("expected purchases need a != 1 (the BG/NBD formula divides by a - 1)")
     z = t / (alpha + t_obs + t)
-    hyp = special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    bracket = 1.0 - np.exp((a - 1) * np.log1p(-z)) * hyp
-    return np.asarray((a + b + x - 1) / (a - 1) * bracket, dtype=np.float64)
+    scale = (a + b + x - 1) / (a - 1)
+    # overflow and 0 x inf are expected in the fallbacks' regimes: non-finite values are replaced below
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        euler = scale * (1.0 - np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z))
+        if np.all(np.isfinite(euler)):
+            return np.asarray(euler, dtype=np.float64)
+        direct = scale * (1.0 - np.exp((r + x) * np.log1p(-z)) * special.hyp2f1(r + x, b + x, a + b + x - 1, z))
+        p = a / (a + b)
+        limit = (1.0 - np.exp((r + x) * (np.log1p(-z) - np.log1p(-(1 - p) * z)))) / p
+    return np.asarray(np.where(np.isfinite(euler), euler, np.where(np.isfinite(direct), direct, limit)),
+                      dtype=np.float64)
 
 
 def expected_purchases(

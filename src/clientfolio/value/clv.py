@@ -46,6 +46,10 @@ class ClvConfig(BaseModel):
         0.30, ge=0, le=1,
         description="Gross margin rate used when no invoice carries a margin (state yours).")
     interval_level: float = Field(0.90, gt=0, lt=1, description="Confidence level of the valuation's interval.")
+    bootstrap_samples: int = Field(
+        60, ge=10, le=1000,
+        description="Resamples of the customers for the interval when the delta method is unavailable.")
+    bootstrap_seed: int = Field(0, description="Seed of the bootstrap (same data, same interval).")
     min_repeat_buyers: int = Field(
         10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models.")
 
@@ -61,6 +65,7 @@ class FittedValues:
     bgnbd: BetaGeoFit
     gamma_gamma: GammaGammaFit
     interval: tuple[float | None, float, float | None]
+    interval_method: str  # delta, bootstrap or none
 
     def parameters(self) -> dict[str, Any]:
         p, g = self.bgnbd.params, self.gamma_gamma.params
@@ -83,14 +88,66 @@ def margin_rates(revenue: Floats, margin: Floats, assumed: float) -> tuple[Float
     return np.clip(own, -1.0, 1.0), "invoices"
 
 
+@dataclass(frozen=True)
+class _Histories:
+    """The model inputs of the customers who bought, in the models' units."""
+
+    frequency: Floats
+    recency: Floats
+    age: Floats
+    monetary: Floats  # mean repeat value, 0 without a repeat, at least 1 cent with one
+    first: Floats
+    margin_rate: Floats
+    paying: npt.NDArray[np.bool_]  # repeat buyers whose repeats are worth something: the spend model's sample
+
+
+def _fit(h: _Histories, config: ClvConfig, weights: Floats | None = None) -> tuple[BetaGeoFit, GammaGammaFit, Floats]:
+    bgnbd = fit_bgnbd(h.frequency, h.recency, h.age, weights=weights)
+    gg = fit_gamma_gamma(h.frequency[h.paying], h.monetary[h.paying],
+                         weights=None if weights is None else weights[h.paying])
+    per_year = _DAYS_PER_YEAR / config.time_unit_days
+    clv = customer_lifetime_value(
+        bgnbd.params, gg.params, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
+        horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
+        discount_rate=config.discount_rate, steps_per_year=config.steps_per_year, first_value=h.first)
+    return bgnbd, gg, clv
+
+
+def _bootstrap(h: _Histories, config: ClvConfig) -> tuple[float | None, float | None]:
+    """Percentile interval of the total over samples of the customers drawn with
+    replacement (each refitted: counts as weights); None when too few refits succeed."""
+    rng = np.random.default_rng(config.bootstrap_seed)
+    n = h.frequency.size
+    totals = []
+    for _ in range(config.bootstrap_samples):
+        counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+        try:
+            totals.append(float(counts @ _fit(h, config, counts)[2]))
+        except ClientfolioError:
+            continue
+    if len(totals) < config.bootstrap_samples // 2:
+        return None, None
+    tail = (1 - config.interval_level) / 2
+    low, high = np.quantile(totals, [tail, 1 - tail])
+    return float(low), float(high)
+
+
 def fit_values(frequency: Floats, recency_days: Floats, age_days: Floats, monetary_cents: Floats,
-               margin_rate: Floats, config: ClvConfig) -> FittedValues:
+               first_cents: Floats, margin_rate: Floats, config: ClvConfig) -> FittedValues:
     """Fit BG/NBD and Gamma-Gamma on the customers' histories and value them.
 
     Inputs are per-customer arrays of customers who made a purchase
     (``value.history``: frequency, recency and age in days, mean repeat value
-    in cents, NaN without a repeat).  Raises ClientfolioError when there are too
-    few repeat buyers to fit.
+    in cents (NaN without a repeat), first purchase value in cents).  The spend
+    model is fitted on the repeat buyers whose repeat purchases are worth
+    something; a repeat buyer of free deliveries only is valued at 1 cent a
+    purchase.  When the spend varies with a heavy tail (Gamma-Gamma q <= 1),
+    one-time buyers are valued on their first purchase (``gamma_gamma.expected_spend``).
+
+    The interval of the total comes from the parameters' covariance (delta
+    method); when a fit has none (a parameter at the edge of its range: the
+    data do not determine it), from a bootstrap of the customers.  Raises
+    ClientfolioError when there are too few repeat buyers to fit.
     """
     repeat = frequency > 0
     if int(repeat.sum()) < config.min_repeat_buyers:
@@ -98,22 +155,23 @@ def fit_values(frequency: Floats, recency_days: Floats, age_days: Floats, moneta
             f"{int(repeat.sum())} customer(s) made a repeat purchase: at least "
             f"{config.min_repeat_buyers} are needed to fit the lifetime-value models")
     unit = config.time_unit_days
-    recency, age = recency_days / unit, age_days / unit
-    bgnbd = fit_bgnbd(frequency, recency, age)
-    gg = fit_gamma_gamma(frequency[repeat], monetary_cents[repeat])
-    monetary = np.where(repeat, np.nan_to_num(monetary_cents), 0.0)
+    h = _Histories(frequency, recency_days / unit, age_days / unit,
+                   np.where(repeat, np.maximum(np.nan_to_num(monetary_cents), 1.0), 0.0),
+                   np.nan_to_num(first_cents), margin_rate, repeat & (np.nan_to_num(monetary_cents) > 0))
+    bgnbd, gg, clv = _fit(h, config)
     per_year = _DAYS_PER_YEAR / unit
-    horizon = config.horizon_years * per_year
-    clv = customer_lifetime_value(
-        bgnbd.params, gg.params, frequency, recency, age, monetary, margin_rate, horizon_periods=horizon,
-        periods_per_year=per_year, discount_rate=config.discount_rate, steps_per_year=config.steps_per_year)
-    interval = equity_interval(
-        bgnbd, gg, frequency, recency, age, monetary, margin_rate, horizon_periods=horizon,
-        periods_per_year=per_year, discount_rate=config.discount_rate, steps_per_year=config.steps_per_year,
-        level=config.interval_level)
+    low, point, high = equity_interval(
+        bgnbd, gg, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
+        horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
+        discount_rate=config.discount_rate, steps_per_year=config.steps_per_year,
+        level=config.interval_level, first_value=h.first)
+    method = "delta"
+    if low is None or high is None:
+        low, high = _bootstrap(h, config)
+        method = "bootstrap" if low is not None else "none"
     return FittedValues(
-        p_alive=p_alive(bgnbd.params, frequency, recency, age),
-        expected_purchases=expected_purchases(bgnbd.params, per_year, frequency, recency, age),
-        expected_spend_cents=expected_spend(gg.params, frequency, monetary),
-        clv_cents=clv, bgnbd=bgnbd, gamma_gamma=gg, interval=interval,
+        p_alive=p_alive(bgnbd.params, h.frequency, h.recency, h.age),
+        expected_purchases=expected_purchases(bgnbd.params, per_year, h.frequency, h.recency, h.age),
+        expected_spend_cents=expected_spend(gg.params, h.frequency, h.monetary, h.first),
+        clv_cents=clv, bgnbd=bgnbd, gamma_gamma=gg, interval=(low, point, high), interval_method=method,
     )

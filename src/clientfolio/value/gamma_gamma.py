@@ -176,20 +176,43 @@ def fit_gamma_gamma(
     )
 
 
-def expected_spend(params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
+def expected_spend(
+    params: GammaGammaParams, frequency: ArrayLike, monetary_value: ArrayLike, first_value: ArrayLike | None = None
+) -> FloatArray:
     """Conditional expected value of a customer's future transactions (money):
 
-        (q-1)/(px+q-1) * v p/(q-1) + px/(px+q-1) * mbar,
+        (q-1)/(px+q-1) * v p/(q-1) + px/(px+q-1) * mbar  =  (v p + p x mbar) / (p x + q - 1),
 
     the population mean v p / (q - 1) for x = 0.  Inputs: 1-D arrays x (repeat
-    purchases) and mbar (mean repeat purchase value).  Raises ClientfolioError
-    when q <= 1 (infinite mean).
+    purchases) and mbar (mean repeat purchase value).
+
+    When q <= 1 the population mean is infinite (spend varies across customers
+    with a heavy tail, common in B2B): customers without a repeat purchase are
+    then valued on ``first_value``, the value of their one purchase, taken as one
+    observation (the same formula with x = 1, mbar = first value).  Raises
+    ClientfolioError when q <= 1 and ``first_value`` is not given, or when
+    p x + q - 1 <= 0.
     """
     x, mbar = _spend_inputs(frequency, monetary_value)
-    population = params.population_mean_spend
-    px = params.p * x
-    weight = px / (px + params.q - 1)
-    return np.asarray((1 - weight) * population + weight * np.where(x > 0, mbar, 0.0), dtype=np.float64)
+    if params.q > 1:
+        population = params.population_mean_spend
+        px = params.p * x
+        weight = px / (px + params.q - 1)
+        return np.asarray((1 - weight) * population + weight * np.where(x > 0, mbar, 0.0), dtype=np.float64)
+    if first_value is None:
+        raise ClientfolioError(
+            f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values")
+    first = _float_array("first_value", first_value)
+    if first.shape != x.shape:
+        raise ClientfolioError(f"first_value must have one entry per customer ({x.size}), got {first.size}")
+    once = x == 0
+    x_seen = np.where(once, 1.0, x)
+    denominator = params.p * x_seen + params.q - 1
+    if np.any(denominator <= 0):
+        raise ClientfolioError(
+            f"the expected spend is undefined for p = {params.p:.4g}, q = {params.q:.4g} (p x + q - 1 <= 0)")
+    mean = np.where(once, np.maximum(first, 0.0), mbar)
+    return np.asarray((params.v * params.p + params.p * x_seen * mean) / denominator, dtype=np.float64)
 
 
 def simulate_gamma_gamma(params: GammaGammaParams, frequency: ArrayLike, rng: np.random.Generator) -> FloatArray:

@@ -15,7 +15,8 @@ Rules:
 - ``frequency`` = purchases - 1 (repeat purchases); ``recency_days`` = last
   purchase - first purchase; ``age_days`` = ``as_of`` - first purchase;
   ``monetary_cents`` = mean net amount of the repeat purchases (NULL without
-  any).  Customers who never made a purchase have NULL in all four.
+  any); ``first_amount_cents`` = net amount of the first purchase.  Customers
+  who never made a purchase have NULL in all five.
 - The **window** is ``(as_of - window_months, as_of]`` and the previous window
   the same length before it (``_periods.months_before``): ``revenue_cents`` and
   ``margin_cents`` are net sums over the window, ``prev_*`` over the previous
@@ -41,7 +42,7 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
     Takes ``customer_id, date, amount_cents, margin_cents, segment``.  Gives
     ``customer_id``, ``segment`` (the last one seen), ``first_purchase`` and
     ``last_purchase`` (date), ``frequency``, ``recency_days``, ``age_days``
-    (int64), ``monetary_cents`` (float64), ``revenue_cents``, ``margin_cents``,
+    (int64), ``monetary_cents`` (float64), ``first_amount_cents``, ``revenue_cents``, ``margin_cents``,
     ``prev_revenue_cents``, ``prev_margin_cents`` and ``lifetime_revenue_cents``
     (int64), sorted by ``customer_id``.
     """
@@ -68,6 +69,7 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         last_purchase=ibis.ifelse(bought, days.date, None).max(),
         purchases=ibis.ifelse(bought, 1, 0).sum(),
         repeat_cents=ibis.ifelse(days.rank > 0, days.amount, 0).sum(),
+        first_cents=ibis.ifelse(days.rank == 0, days.amount, 0).sum(),
         revenue_cents=ibis.ifelse(current, days.amount, 0).sum(),
         margin_cents=ibis.ifelse(current, days.margin, None).sum(),
         prev_revenue_cents=ibis.ifelse(previous, days.amount, 0).sum(),
@@ -85,6 +87,7 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         age_days=ibis.literal(as_of, "date").delta(per.first_purchase, unit="day").cast("int64"),
         monetary_cents=ibis.ifelse(per.purchases > 1,
                                    per.repeat_cents.cast("float64") / (per.purchases - 1), None),
+        first_amount_cents=ibis.ifelse(per.purchases > 0, per.first_cents, None).cast("int64"),
         revenue_cents=per.revenue_cents.cast("int64"),
         margin_cents=per.margin_cents.cast("int64"),
         prev_revenue_cents=per.prev_revenue_cents.cast("int64"),

@@ -108,6 +108,7 @@ def customer_lifetime_value(
     periods_per_year: float,
     discount_rate: float,
     steps_per_year: int = 12,
+    first_value: ArrayLike | None = None,
 ) -> FloatArray:
     """Discounted margin expected from each customer over the next ``horizon_periods``.
 
@@ -119,10 +120,13 @@ def customer_lifetime_value(
 
     CLV = sum over k = 1..K of [E(X(t_k)) - E(X(t_{k-1}))] * expected spend * margin
     / (1 + discount_rate)^(t_k / periods_per_year), with t_k every 1/steps_per_year
-    year (the last step ends at the horizon).  Output: one value per customer (money).
+    year (the last step ends at the horizon).  ``first_value`` (each customer's
+    first purchase value) is needed when the spend model has q <= 1: see
+    :func:`~clientfolio.value.gamma_gamma.expected_spend`.  Output: one value per
+    customer (money).
     """
     x, t_x, t_obs = _customers(frequency, recency, T)
-    spend = expected_spend(gg, x, monetary_value)
+    spend = expected_spend(gg, x, monetary_value, first_value)
     margin = _checked_margin(margin_rate, x.size)
     times = _step_times(horizon_periods, periods_per_year, steps_per_year)
     discounts = _discounts(times, periods_per_year, discount_rate)
@@ -143,6 +147,7 @@ def equity_interval(
     discount_rate: float,
     steps_per_year: int = 12,
     level: float = 0.90,
+    first_value: ArrayLike | None = None,
 ) -> EquityInterval:
     """Sum of the customers' CLVs (see :func:`customer_lifetime_value`, same inputs
     but the two fits) with a ``level`` interval from PARAMETER UNCERTAINTY only.
@@ -172,12 +177,12 @@ def equity_interval(
         return discounted_purchases(BetaGeoParams(*np.exp(log_params)))
 
     def spend(log_params: FloatArray) -> FloatArray:
-        return expected_spend(GammaGammaParams(*np.exp(log_params)), x, mbar) * margin
+        return expected_spend(GammaGammaParams(*np.exp(log_params)), x, mbar, first_value) * margin
 
     bg_log = np.log(bgnbd_fit.params.as_array())
     gg_log = np.log(gg_fit.params.as_array())
     base_purchases = discounted_purchases(bgnbd_fit.params)
-    base_spend = expected_spend(gg_fit.params, x, mbar) * margin
+    base_spend = expected_spend(gg_fit.params, x, mbar, first_value) * margin
     point = float(base_purchases @ base_spend)
     if bgnbd_fit.log_covariance is None or gg_fit.log_covariance is None:
         return EquityInterval(None, point, None)

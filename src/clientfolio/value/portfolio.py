@@ -105,6 +105,7 @@ class Equity:
     note: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     by: dict[str, dict[str, float]] = field(default_factory=dict)
+    interval_method: str | None = None  # delta, bootstrap or none
 
 
 @dataclass
@@ -125,8 +126,13 @@ class PortfolioValue:
 _METHOD = ("Sum over customers of the expected gross margin of the next {h:g} years, discounted at "
            "{d:.0%} a year: purchases expected by a BG/NBD model (Fader, Hardie & Lee 2005) times the "
            "value of a purchase expected by a Gamma-Gamma model, both fitted by maximum likelihood on "
-           "the purchase histories, times each customer's margin rate; interval at {lvl:.0%} from the "
-           "parameters' estimation uncertainty (delta method).")
+           "the purchase histories, times each customer's margin rate.")
+_INTERVALS = {
+    "delta": "Interval at {lvl:.0%} from the parameters' estimation uncertainty (delta method).",
+    "bootstrap": "Interval at {lvl:.0%} from {n} resamples of the customers, each refitted (bootstrap): "
+                 "the models' parameters are not all determined by the data.",
+    "none": "No interval: the models could not be refitted on enough resamples of the customers.",
+}
 
 
 def _column(rows: list[dict[str, Any]], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -145,7 +151,8 @@ def _fit(rows: list[dict[str, Any]], config: ClvConfig) -> tuple[FittedValues | 
         return None, "no customer has made a purchase", basis, buyers
     try:
         fitted = fit_values(_column(chosen, "frequency"), _column(chosen, "recency_days"),
-                            _column(chosen, "age_days"), _column(chosen, "monetary_cents"), rates, config)
+                            _column(chosen, "age_days"), _column(chosen, "monetary_cents"),
+                            _column(chosen, "first_amount_cents"), rates, config)
     except ClientfolioError as exc:
         return None, str(exc), basis, buyers
     return fitted, None, basis, buyers
@@ -283,8 +290,10 @@ def _equity(customers: list[CustomerValue], fitted: FittedValues | None, note: s
                 sums[str(getattr(c, key) or "-")] += c.clv_cents
         by[name] = dict(sorted(sums.items()))
     low, point, high = fitted.interval
+    method += " " + _INTERVALS[fitted.interval_method].format(lvl=config.interval_level, n=config.bootstrap_samples)
     return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
-                  sum(c.clv_cents is not None for c in customers), method, note, fitted.parameters(), by)
+                  sum(c.clv_cents is not None for c in customers), method, note, fitted.parameters(), by,
+                  fitted.interval_method)
 
 
 def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> list[dict[str, Any]]:
