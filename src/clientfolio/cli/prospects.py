@@ -143,13 +143,16 @@ def activity_command(
 ) -> None:
     """Sales activity index per rep (quantity x orientation x efficiency), what-if, unfollowed A/VIP customers."""
     from clientfolio import cli
-    from clientfolio.access import SYSTEM
+    from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.prospects.run import activity_view
+    from clientfolio.value import vip_customers
     from clientfolio.store import Store
 
     try:
         day = cli._parse_day(as_of) if as_of else None
-        view = activity_view(Store(cli._settings(db).database_url), SYSTEM, as_of=day, months=months)
+        store = Store(cli._settings(db).database_url)
+        vip = vip_customers(store, PortfolioReader(store, SYSTEM), as_of=day)
+        view = activity_view(store, SYSTEM, as_of=day, months=months, vip=vip)
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:

@@ -9,9 +9,10 @@ from clientfolio.value.portfolio import (
     PortfolioValue,
     ProspectValue,
     ValueConfig,
+    categorize,
     value_portfolio,
 )
-from clientfolio.value.run import value_source, write_value
+from clientfolio.value.run import value_source, vip_customers, write_value
 
 __all__ = [
     "CustomerValue",
@@ -19,7 +20,9 @@ __all__ = [
     "PortfolioValue",
     "ProspectValue",
     "ValueConfig",
+    "categorize",
     "value_portfolio",
     "value_source",
+    "vip_customers",
     "write_value",
 ]

@@ -30,7 +30,8 @@ from clientfolio.value.potential import Account, PotentialConfig, estimate_poten
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import QuadrantConfig, quadrants, trajectory
 
-__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "value_portfolio"]
+__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize",
+           "value_portfolio"]
 
 
 class ValueConfig(BaseModel):
@@ -158,31 +159,18 @@ def _fit(rows: list[dict[str, Any]], config: ClvConfig) -> tuple[FittedValues | 
     return fitted, None, basis, buyers
 
 
-def value_portfolio(
-    transactions: ir.Table, *, as_of: dt.date, accounts: Sequence[AccountRow] | None = None,
-    receivables: ir.Table | None = None, settlements: ir.Table | None = None,
-    config: ValueConfig | None = None,
-) -> PortfolioValue:
-    """Value every customer and the portfolio as of ``as_of``.
-
-    ``transactions`` is the analytics' transactions table; ``accounts`` the
-    customers and open prospects of the file (``PortfolioReader.accounts``,
-    none for a transactions file); ``receivables`` and ``settlements`` the
-    tables ``value.solvency`` takes (solvency is skipped without them).
-    """
-    config = config or ValueConfig()
-    history = customer_history(transactions, as_of=as_of, window_months=config.window_months)
-    rows = history.to_pyarrow().to_pylist()
+def _classify(rows: list[dict[str, Any]], classes: dict[str, str], accounts: Sequence[AccountRow],
+              config: ValueConfig) -> tuple[list[CustomerValue], list[ProspectValue]]:
+    """Potential, crossed ABC and category of every customer (those of the file
+    and those with sales) and of the open prospects."""
     by_id = {r["customer_id"]: r for r in rows}
-    classes = {r["customer_id"]: r["class"] for r in
-               abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow().to_pylist()}
-    known = {a.code: a for a in accounts or () if a.kind == "customer"}
-    prospects = [a for a in accounts or () if a.kind == "prospect"]
+    known = {a.code: a for a in accounts if a.kind == "customer"}
+    prospects = [a for a in accounts if a.kind == "prospect"]
     ids = sorted(set(by_id) | set(known))
 
     def account(code: str) -> Account:
         a, r = known.get(code), by_id.get(code)
-        return Account(code, "customer", a.segment if a else r and r["segment"], a.size_band if a else None,
+        return Account(code, "customer", a.segment if a else (r["segment"] if r else None), a.size_band if a else None,
                        r["revenue_cents"] if r else 0, a.potential_cents if a else None,
                        a.wallet_share_pct if a else None, a.sector_growth_pct if a else None,
                        a.supplier_policy if a else None)
@@ -200,7 +188,7 @@ def value_portfolio(
         revenue = r["revenue_cents"] if r else 0
         abc = classes.get(code, "C")
         customers.append(CustomerValue(
-            customer_id=code, name=a.name if a else None, segment=a.segment if a else r and r["segment"],
+            customer_id=code, name=a.name if a else None, segment=a.segment if a else (r["segment"] if r else None),
             region=a.region if a else None, revenue_cents=revenue, margin_cents=r["margin_cents"] if r else None,
             wallet_cents=pot.wallet_cents, potential_cents=pot.potential_cents, potential_source=pot.source,
             value_cents=max(revenue, 0) + pot.potential_cents, abc=abc, potential_class=pclass,
@@ -208,6 +196,44 @@ def value_portfolio(
     prospect_values = [
         ProspectValue(p.code, p.name, p.segment, p.region, pot.wallet_cents, pot.potential_cents, pot.source, pclass)
         for p, pot, pclass in zip(prospects, potentials[len(ids):], potential_classes[len(ids):], strict=True)]
+    return customers, prospect_values
+
+
+def _histories(transactions: ir.Table, as_of: dt.date, config: ValueConfig
+               ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    rows = customer_history(transactions, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
+    classes = {r["customer_id"]: r["class"] for r in
+               abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow().to_pylist()}
+    return rows, classes
+
+
+def categorize(
+    transactions: ir.Table, *, as_of: dt.date, accounts: Sequence[AccountRow] = (), config: ValueConfig | None = None,
+) -> list[CustomerValue]:
+    """Potential, crossed ABC and category of every customer, without the
+    lifetime-value models (fast: what the follow-up of the VIPs needs)."""
+    config = config or ValueConfig()
+    rows, classes = _histories(transactions, as_of, config)
+    return _classify(rows, classes, accounts, config)[0]
+
+
+def value_portfolio(
+    transactions: ir.Table, *, as_of: dt.date, accounts: Sequence[AccountRow] | None = None,
+    receivables: ir.Table | None = None, settlements: ir.Table | None = None,
+    config: ValueConfig | None = None,
+) -> PortfolioValue:
+    """Value every customer and the portfolio as of ``as_of``.
+
+    ``transactions`` is the analytics' transactions table; ``accounts`` the
+    customers and open prospects of the file (``PortfolioReader.accounts``,
+    none for a transactions file); ``receivables`` and ``settlements`` the
+    tables ``value.solvency`` takes (solvency is skipped without them).
+    """
+    config = config or ValueConfig()
+    rows, classes = _histories(transactions, as_of, config)
+    by_id = {r["customer_id"]: r for r in rows}
+    customers, prospect_values = _classify(rows, classes, accounts or (), config)
+    ids = [c.customer_id for c in customers]
 
     fitted, note, basis, buyers = _fit(rows, config.clv)
     if fitted is not None:

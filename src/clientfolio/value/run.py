@@ -22,9 +22,9 @@ from clientfolio.analytics.engines import connect, connect_store
 from clientfolio.analytics.transactions import read_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
-from clientfolio.value.portfolio import PortfolioValue, ValueConfig, value_portfolio
+from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
 
-__all__ = ["VALUE_COLUMNS", "value_source", "write_value"]
+__all__ = ["VALUE_COLUMNS", "value_source", "vip_customers", "write_value"]
 
 VALUE_COLUMNS = (
     "customer_id", "revenue", "potential", "value", "p_alive", "expected_purchases", "expected_spend",
@@ -59,6 +59,22 @@ def value_source(
                                settlements=reader.settlements(con), config=config)
     finally:
         con.disconnect()
+
+
+def vip_customers(store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None,
+                  config: ValueConfig | None = None) -> set[str]:
+    """Codes of the VIP customers (crossed ABC) the reader may see, as of
+    ``as_of`` (default: the last sale); no lifetime-value model is fitted."""
+    con = connect_store(store.url)
+    try:
+        table = reader.transactions(con)
+        day = as_of or latest_date(table)
+        if day is None:
+            return set()
+        customers = categorize(table, as_of=day, accounts=reader.accounts(), config=config)
+    finally:
+        con.disconnect()
+    return {c.customer_id for c in customers if c.category == "vip"}
 
 
 def _euros(cents: float | None) -> str:
