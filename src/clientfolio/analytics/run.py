@@ -12,8 +12,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
 from clientfolio.access import PortfolioReader
 from clientfolio.analytics.analysis import (
@@ -27,9 +32,47 @@ from clientfolio.analytics.transactions import read_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 
-__all__ = ["analyze_source", "write_analysis"]
+__all__ = ["analyze_source", "open_transactions", "write_analysis"]
 
 _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
+
+
+@contextmanager
+def open_transactions(
+    *, transactions: Path | None = None, store: Store | None = None, reader: PortfolioReader | None = None,
+    engine: str | None = None,
+) -> Iterator[tuple[BaseBackend, ir.Table]]:
+    """The engine and the transactions table of a file (on ``engine``, DuckDB by
+    default, or Spark) or of the store read by ``reader`` (on the store's own
+    engine); the engine is closed on exit."""
+    if transactions is not None:
+        if engine not in (None, "duckdb", "spark"):
+            raise ClientfolioError("files are analysed with --engine duckdb or spark")
+        con = connect(engine or "duckdb")
+        try:
+            table = read_transactions(transactions, con)
+        except BaseException:
+            _close(con, engine)
+            raise
+    elif store is not None and reader is not None:
+        own = _STORE_ENGINES.get(store.dialect)
+        if engine not in (None, own):
+            raise ClientfolioError(
+                f"the store is {store.dialect}: analyse it with --engine {own}, or export "
+                "its transactions to a file for duckdb or spark")
+        con = connect_store(store.url)
+        table = reader.transactions(con)
+    else:
+        raise ClientfolioError("give a transactions file or a store to analyse")
+    try:
+        yield con, table
+    finally:
+        _close(con, engine)
+
+
+def _close(con: BaseBackend, engine: str | None) -> None:
+    if engine != "spark":  # the Spark session is shared by the process
+        con.disconnect()
 
 
 def analyze_source(
@@ -43,29 +86,11 @@ def analyze_source(
 ) -> Analysis:
     """Analyse a transactions file (on ``engine``, DuckDB by default) or the
     store read by ``reader`` (on the store's own engine)."""
-    if transactions is not None:
-        if engine not in (None, "duckdb", "spark"):
-            raise ClientfolioError("files are analysed with --engine duckdb or spark")
-        con = connect(engine or "duckdb")
-        table = read_transactions(transactions, con)
-    elif store is not None and reader is not None:
-        own = _STORE_ENGINES.get(store.dialect)
-        if engine not in (None, own):
-            raise ClientfolioError(
-                f"the store is {store.dialect}: analyse it with --engine {own}, or export "
-                "its transactions to a file for duckdb or spark")
-        con = connect_store(store.url)
-        table = reader.transactions(con)
-    else:
-        raise ClientfolioError("give a transactions file or a store to analyse")
-    try:
+    with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine) as (_, table):
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to analyse")
         return analyze(table, as_of=day, config=config)
-    finally:
-        if engine != "spark":
-            con.disconnect()
 
 
 def _euros(cents: Any) -> str:

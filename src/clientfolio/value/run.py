@@ -18,8 +18,7 @@ from typing import Any
 
 from clientfolio.access import PortfolioReader
 from clientfolio.analytics.analysis import latest_date
-from clientfolio.analytics.engines import connect, connect_store
-from clientfolio.analytics.transactions import read_transactions
+from clientfolio.analytics.run import open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
@@ -41,39 +40,25 @@ def value_source(
 ) -> PortfolioValue:
     """Value the store read by ``reader`` (customers, prospects, payments), or a
     transactions file on DuckDB (purchases only)."""
-    if transactions is not None:
-        con = connect("duckdb")
-        table = read_transactions(transactions, con)
-    elif store is not None and reader is not None:
-        con = connect_store(store.url)
-        table = reader.transactions(con)
-    else:
-        raise ClientfolioError("give a transactions file or a store to value")
-    try:
+    with open_transactions(transactions=transactions, store=store, reader=reader) as (con, table):
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to value")
-        if reader is None:
+        if reader is None or transactions is not None:
             return value_portfolio(table, as_of=day, config=config)
         return value_portfolio(table, as_of=day, accounts=reader.accounts(), receivables=reader.receivables(con),
                                settlements=reader.settlements(con), config=config)
-    finally:
-        con.disconnect()
 
 
 def vip_customers(store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None,
                   config: ValueConfig | None = None) -> set[str]:
     """Codes of the VIP customers (crossed ABC) the reader may see, as of
     ``as_of`` (default: the last sale); no lifetime-value model is fitted."""
-    con = connect_store(store.url)
-    try:
-        table = reader.transactions(con)
+    with open_transactions(store=store, reader=reader) as (_, table):
         day = as_of or latest_date(table)
         if day is None:
             return set()
         customers = categorize(table, as_of=day, accounts=reader.accounts(), config=config)
-    finally:
-        con.disconnect()
     return {c.customer_id for c in customers if c.category == "vip"}
 
 
