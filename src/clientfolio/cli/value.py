@@ -33,21 +33,30 @@ def value_command(
         "--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write value.csv, prospects.csv and equity.json here.")] = None,
+    horizon: Annotated[float, typer.Option(
+        min=0.5, max=20, help="Years of future margin in the valuation.")] = 3.0,
+    discount: Annotated[float, typer.Option(
+        min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %).")] = 0.10,
+    margin_rate: Annotated[float, typer.Option(
+        min=0, max=1, help="Gross margin rate assumed when invoices carry no margin.")] = 0.30,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
     from clientfolio.cli import _fail, _parse_day, console
-    from clientfolio.value import value_source, write_value
+    from clientfolio.value import ValueConfig, value_source, write_value
+    from clientfolio.value.clv import ClvConfig
 
+    config = ValueConfig(clv=ClvConfig(horizon_years=horizon, discount_rate=discount,
+                                       assumed_margin_rate=margin_rate))
     try:
         day = _parse_day(as_of) if as_of else None
         if transactions is not None:
-            result = value_source(transactions=transactions, as_of=day)
+            result = value_source(transactions=transactions, as_of=day, config=config)
         else:
             settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
             store = Store(settings.database_url)
             with console.status("Fitting the value models..."):
-                result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day)
+                result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if out is not None:

@@ -1,0 +1,44 @@
+"""``clientfolio value`` on a transactions file and on a store."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from clientfolio import cli
+from clientfolio.demo import generate_demo
+from clientfolio.store import Store
+from clientfolio.value.run import VALUE_COLUMNS
+
+
+def test_value_command_on_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
+    db = f"sqlite:///{tmp_path}/demo.db"
+    generate_demo(Store(db), customers=60, years=3, seed=11, as_of=dt.date(2025, 6, 30))
+    runner = CliRunner()
+    out = tmp_path / "valeur"
+    written = runner.invoke(cli.app, ["value", "--db", db, "--out", str(out), "--horizon", "2"])
+    assert written.exit_code == 0, written.output
+    with (out / "value.csv").open(encoding="utf-8", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert tuple(table[0]) == VALUE_COLUMNS and len(table) >= 60
+    equity = json.loads((out / "equity.json").read_text(encoding="utf-8"))["equity"]
+    assert equity["horizon_years"] == 2 and equity["total_cents"] > 0
+    assert sum(float(r["clv"] or 0) for r in table) * 100 == pytest.approx(equity["total_cents"], rel=1e-6)
+    shown = runner.invoke(cli.app, ["value", "--db", db])
+    assert shown.exit_code == 0 and "Customer capital:" in shown.stdout and "Crossed ABC" in shown.stdout
+    longer = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json", "--horizon", "5"]).stdout)
+    assert longer["equity"]["total_cents"] > equity["total_cents"]
+
+
+def test_value_command_errors(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.app, ["value", "--transactions", str(tmp_path / "none.csv")])
+    assert result.exit_code == 1 and "no such file" in result.output
+    bad = CliRunner().invoke(cli.app, ["value", "--db", f"sqlite:///{tmp_path}/x.db", "--as-of", "2025-13-01"])
+    assert bad.exit_code == 1 and "not a date" in bad.output
