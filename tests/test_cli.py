@@ -153,7 +153,14 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = {s["variable"]: s["value"] for s in json.loads(result.stdout)}
     assert settings == {"CLIENTFOLIO_DATABASE_URL": "'sqlite:///./clientfolio.db'",
                         "CLIENTFOLIO_DATE_ORDER": "'mdy'", "CLIENTFOLIO_IMPORT_CHUNK_ROWS": "20000",
-                        "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000"}
+                        "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000", "CLIENTFOLIO_KEY_FILE": "'./clientfolio.key'",
+                        "CLIENTFOLIO_LOGIN_MAX_FAILURES": "5", "CLIENTFOLIO_LOGIN_LOCKOUT_MINUTES": "15",
+                        "CLIENTFOLIO_SESSION_IDLE_MINUTES": "30", "CLIENTFOLIO_SESSION_LIFETIME_HOURS": "8",
+                        "CLIENTFOLIO_EXPORT_ALERT_ROWS": "1000", "CLIENTFOLIO_EXPORT_VOLUME_FACTOR": "5.0",
+                        "CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY": "3", "CLIENTFOLIO_EXPORT_DAY_START_HOUR": "7",
+                        "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20", "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
+                        "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000", "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
+                        "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09"}
     table = run("settings")
     assert table.exit_code == 0
     assert [row[:2] for row in table_rows(table.stdout) if row[0]] == [[v, settings[v]] for v in settings]
@@ -196,7 +203,11 @@ def test_every_command_has_help_and_is_documented() -> None:
     tree = list(commands(get_command(cli.app)))
     assert {" ".join(path) for path, _ in tree} == {
         "import", "demo", "summary", "analyze", "value", "prospects", "activity", "settings", "db",
-        "db upgrade", "db status"}
+        "db upgrade", "db status", "keys", "keys status", "keys rotate", "backup", "restore",
+        "export", "trace", "verify", "exports", "exports list", "exports approve",
+        "user", "user add", "user list", "user disable", "user scope", "audit", "audit verify", "audit list",
+        "assess", "plan", "plan list", "plan suggest", "plan swot", "plan export", "plan header", "plan add",
+        "plan update"}
     sections = doc_sections()
     assert set(sections) == {" ".join(path) for path, _ in tree}
     for path, command in tree:

@@ -149,7 +149,8 @@ def test_prospects_stages_and_generated_codes(store: Store, tmp_path: Path) -> N
                  "Jean Dupont;jean@hotel-lac.fr\nLa Forge;tiède;Réseau;3;;non;;;;\nAtelier Nord;PROSPECT;;;;;;;;\n")
     result = import_file(store, path)
     assert result.kind == "prospects"
-    assert result.created == {"prospects": 3, "contacts": 1, "regions": 0, "segments": 0, "product_lines": 0}
+    assert result.created == {"prospects": 3, "prospect_stage_changes": 3, "contacts": 1, "regions": 0,
+                              "segments": 0, "product_lines": 0}
     with store.engine.connect() as conn:
         stored = conn.execute(select(
             Prospect.code, Prospect.name, Prospect.stage, Prospect.source, Prospect.accessibility_score,
@@ -161,6 +162,15 @@ def test_prospects_stages_and_generated_codes(store: Store, tmp_path: Path) -> N
         ("LA-FORGE", "La Forge", "warm", "network", 3, None, False, None, None)]
     assert rows(store, "SELECT p.code, k.name, k.email FROM contacts k JOIN prospects p ON p.id = k.prospect_id") == [
         ("HOTEL-DU-LAC", "Jean Dupont", "jean@hotel-lac.fr")]
+    # each prospect enters the funnel at its stage; a later file that moves one records the move
+    assert sorted(rows(store, "SELECT p.code, s.from_stage, s.to_stage FROM prospect_stage_changes s "
+                              "JOIN prospects p ON p.id = s.prospect_id")) == [
+        ("ATELIER-NORD", None, "prospect"), ("HOTEL-DU-LAC", None, "hot"), ("LA-FORGE", None, "warm")]
+    moved = import_file(store, write(tmp_path, "moved.csv", "Code prospect;Nom;Étape\nLA-FORGE;La Forge;chaud\n"))
+    assert moved.created.get("prospect_stage_changes") == 1 and moved.updated == {"prospects": 1}
+    assert rows(store, "SELECT s.from_stage, s.to_stage, CAST(s.changed_on AS VARCHAR(10)) FROM prospect_stage_changes s "
+                       "JOIN prospects p ON p.id = s.prospect_id WHERE p.code = 'LA-FORGE' AND s.from_stage IS NOT NULL"
+                       ) == [("warm", "hot", dt.date.today().isoformat())]
 
 
 def test_prospect_bad_cells(store: Store, tmp_path: Path) -> None:
@@ -174,3 +184,21 @@ def test_prospect_bad_cells(store: Store, tmp_path: Path) -> None:
         RowError("pr.csv", 3, "Projet", "peut-être", "expected oui/non (yes/no)"),
     ]
     assert rows(store, "SELECT count(*) FROM prospects") == [(0,)]
+
+
+def test_customers_potential_criteria(store: Store, tmp_path: Path) -> None:
+    head = "Code client;Raison sociale;Potentiel;Part de marché;Croissance secteur;Politique fournisseur\n"
+    bad = write(tmp_path, "bad.csv", head + "C4;Quatre;;0;beaucoup;parfois\n")
+    assert sorted(rejected(store, bad, "customers"), key=lambda e: e.column) == [
+        RowError("bad.csv", 2, "Croissance secteur", "beaucoup", "not a percentage (25 or 25 %)"),
+        RowError("bad.csv", 2, "Part de marché", "0", "a share of purchases goes from 0 (excluded) to 100 %"),
+        RowError("bad.csv", 2, "Politique fournisseur", "parfois", "expected one of single, preferred, multiple"),
+    ]
+    body = "C1;Un;20 000;25 %;3,5;plusieurs\nC2;Deux;;100;-2;fournisseur unique\nC3;Trois;;;;\n"
+    result = import_file(store, write(tmp_path, "criteres.csv", head + body))
+    assert result.columns["wallet_share"] == "Part de marché"
+    assert result.columns["supplier_policy"] == "Politique fournisseur"
+    assert rows(store, "SELECT code, potential_cents, wallet_share_pct, sector_growth_pct, supplier_policy "
+                       "FROM customers ORDER BY code") == [
+        ("C1", 2_000_000, 25.0, 3.5, "multiple"), ("C2", None, 100.0, -2.0, "single"),
+        ("C3", None, None, None, None)]

@@ -49,6 +49,81 @@ class Settings(BaseSettings):
         ),
     )
 
+    key_file: str = Field(
+        "./clientfolio.key",
+        description=(
+            "The key file holding the master keys that encrypt the sensitive fields "
+            "(contacts, addresses, notes) and the backups; created with mode 0600 by "
+            "`demo` and `import`. Keep it outside the database and its backups. "
+            "CLIENTFOLIO_KEY (base64 of 32 bytes) takes precedence over it."
+        ),
+    )
+
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Consecutive failed logins that lock an account. Each further run of as "
+            "many failures doubles the lock (up to 24 hours); a success resets the count."
+        ),
+    )
+    login_lockout_minutes: int = Field(
+        15,
+        ge=1,
+        description="How long the first lock lasts, in minutes (even the right password is refused).",
+    )
+    session_idle_minutes: int = Field(
+        30,
+        ge=1,
+        description="A session unused for this many minutes ends (OWASP: 15-30 for sensitive data).",
+    )
+    session_lifetime_hours: int = Field(
+        8,
+        ge=1,
+        description="A session ends this many hours after login, however active (a working day).",
+    )
+
+    export_alert_rows: int = Field(
+        1_000, ge=1, description="An export of more rows than this raises an alert.",
+    )
+    export_volume_factor: float = Field(
+        5.0,
+        gt=1,
+        description=(
+            "An export of more than this many times the user's median export raises an "
+            "alert (once the user has CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY exports)."
+        ),
+    )
+    export_volume_min_history: int = Field(
+        3, ge=1, description="Past exports a user needs before the volume alert applies.",
+    )
+    export_day_start_hour: int = Field(
+        7, ge=0, le=23, description="Exports before this local hour (or at weekends) raise an alert.",
+    )
+    export_day_end_hour: int = Field(
+        20, ge=1, le=24, description="Exports from this local hour on raise an alert.",
+    )
+    export_timezone: str = Field(
+        "Europe/Paris", description="Time zone of the working hours of the export alerts.",
+    )
+    export_hard_limit_rows: int = Field(
+        10_000,
+        ge=1,
+        description="An export of more rows than this is refused until an admin approves the request.",
+    )
+    export_trap_records: int = Field(
+        3, ge=0, le=50, description="Trap records (fictitious customers unique to the export) per export.",
+    )
+    trace_threshold: float = Field(
+        1e-9,
+        gt=0,
+        lt=1,
+        description=(
+            "A leaked file is attributed to an export only when the probability of a wrong "
+            "attribution (binomial tail times the number of exports) is below this."
+        ),
+    )
+
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:
         """(environment variable, default, help) for each setting, for docs and CLI."""

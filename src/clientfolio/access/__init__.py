@@ -15,11 +15,12 @@ from clientfolio.access.pipeline import (
     move_prospect,
 )
 from clientfolio.access.principal import SYSTEM, Principal, Scope
-from clientfolio.access.reader import PortfolioReader, SaleRow
+from clientfolio.access.reader import ContactRow, PortfolioReader, SaleRow
 
 __all__ = [
     "SYSTEM",
     "ActivityRow",
+    "ContactRow",
     "PipelineReader",
     "PortfolioReader",
     "Principal",

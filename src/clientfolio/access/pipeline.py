@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, insert, o
 
 from clientfolio.access.principal import Principal
 from clientfolio.access.reader import PortfolioReader
+from clientfolio.access.rls import limit_connection
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 from clientfolio.store.schema import (
@@ -125,7 +126,7 @@ class PipelineReader(PortfolioReader):
             .order_by(Prospect.code)
         )
         levels = {2: "identified", 1: "named", None: None}
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return [ProspectRow(**{**row._mapping, "contact": levels[row.contact]})
                     for row in conn.execute(query)]
 
@@ -139,7 +140,7 @@ class PipelineReader(PortfolioReader):
             .where(self._prospect_visible())
             .order_by(StageChange.changed_on, StageChange.id)
         )
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return [StageChangeRow(*row) for row in conn.execute(query)]
 
     def activities(self, start: dt.date | None = None, end: dt.date | None = None) -> list[ActivityRow]:
@@ -163,7 +164,7 @@ class PipelineReader(PortfolioReader):
             query = query.where(Activity.occurred_on >= start)
         if end is not None:
             query = query.where(Activity.occurred_on <= end)
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 
     def last_contacts(self, as_of: dt.date) -> dict[str, dt.date | None]:
@@ -181,13 +182,13 @@ class PipelineReader(PortfolioReader):
             .where(self._customer_visible())
             .order_by(Customer.code)
         )
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return {code: day for code, day in conn.execute(query)}
 
     def customer_names(self) -> dict[str, str]:
         """Names of the visible customers, by code."""
         query = select(Customer.code, Customer.name).where(self._customer_visible())
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return {code: name for code, name in conn.execute(query)}
 
 
@@ -207,6 +208,7 @@ def move_prospect(
         raise ClientfolioError("a prospect is lost for a reason: give it")
     reader = PipelineReader(store, principal)
     with store.begin() as conn:
+        limit_connection(conn, principal.scope)
         found = conn.execute(
             select(Prospect.id, Prospect.stage).where(Prospect.code == code, reader._prospect_visible())
         ).first()

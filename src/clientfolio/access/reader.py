@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, null, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, null, select, true
+from sqlalchemy.orm import Session
 
 from clientfolio.access.principal import Principal
+from clientfolio.access.rls import limit_backend, limit_connection
+from clientfolio.protect.fields import email_index, open_field
+from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import (
+    Contact,
     Customer,
     Invoice,
     InvoiceLine,
@@ -27,7 +33,7 @@ if TYPE_CHECKING:  # Ibis is imported by the analytics that call ``transactions`
     import ibis.expr.types as ir
     from ibis.backends import BaseBackend
 
-__all__ = ["AccountRow", "PortfolioReader", "SaleRow"]
+__all__ = ["AccountRow", "ContactRow", "PortfolioReader", "SaleRow"]
 
 
 @dataclass(frozen=True)
@@ -66,12 +72,39 @@ class AccountRow:
     supplier_policy: str | None
 
 
+@dataclass(frozen=True)
+class ContactRow:
+    """A person at a customer or prospect, decrypted."""
+
+    kind: str  # "customer" or "prospect"
+    code: str  # of the customer or prospect
+    name: str
+    function: str | None
+    email: str | None
+    phone: str | None
+
+
 class PortfolioReader:
     """Reads of customer data for one principal, filtered by their scope."""
 
     def __init__(self, store: Store, principal: Principal) -> None:
         self.store = store
         self.principal = principal
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection whose transaction is bound to the principal's scope
+        (row-level security on PostgreSQL: ``access.rls``)."""
+        with self.store.engine.connect() as conn:
+            limit_connection(conn, self.principal.scope)
+            yield conn
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A session bound like ``_connect``; the caller commits what it writes."""
+        with self.store.session() as session:
+            limit_connection(session.connection(), self.principal.scope)
+            yield session
 
     def _customer_visible(self) -> ColumnElement[bool]:
         return self._visible(Customer)
@@ -129,24 +162,85 @@ class PortfolioReader:
         query = self._sales_query().order_by(
             Invoice.issued_on, Invoice.number, InvoiceLine.line_no
         )
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             for row in conn.execute(query).yield_per(10_000):
                 yield SaleRow(*row)
 
-    def customers(self) -> list[Customer]:
-        """Visible customers, by code."""
-        with self.store.session() as session:
+    def customers(self, ring: KeyRing | None = None) -> list[Customer]:
+        """Visible customers, by code; with ``ring``, their addresses decrypted
+        (without, an encrypted address is left as its token)."""
+        with self._session() as session:
             rows = session.scalars(
                 select(Customer).where(self._customer_visible()).order_by(Customer.code)
             ).all()
             session.expunge_all()
-            return list(rows)
+        if ring is not None:
+            for customer in rows:
+                customer.address = open_field(ring, "customers", customer.id, "address", customer.address)
+        return list(rows)
+
+    def customer(self, code: str, *, chain_key: bytes, ring: KeyRing | None = None) -> Customer | None:
+        """The record of customer ``code`` when visible (None otherwise, never
+        telling out of scope from unknown); the read, or the attempt, is
+        written to the audit log (``chain_key``: the audit key) in the same
+        transaction.  With ``ring``, the address is decrypted."""
+        from clientfolio.protect.audit import record_customer_read
+
+        with self._session() as session:
+            found = session.scalars(
+                select(Customer).where(Customer.code == code, self._customer_visible())).first()
+            record_customer_read(session.connection(), actor=self.principal.username,
+                                 customer_code=code, visible=found is not None, chain_key=chain_key)
+            session.expunge_all()  # detached before the commit, so nothing is expired
+            session.commit()
+        if found is not None and ring is not None:
+            found.address = open_field(ring, "customers", found.id, "address", found.address)
+        return found
+
+    def _contact_rows(self, ring: KeyRing | None, where: ColumnElement[bool],
+                      customer_code: str | None = None) -> list[ContactRow]:
+        """Visible contacts matching ``where``: those of customer ``customer_code``,
+        else those of every customer and prospect."""
+        owners: list[tuple[type[Customer] | type[Prospect], str, Any]] = [
+            (Customer, "customer", Contact.customer_id)]
+        if customer_code is None:
+            owners.append((Prospect, "prospect", Contact.prospect_id))
+        else:
+            where = and_(where, Customer.code == customer_code)
+        found: list[ContactRow] = []
+        with self._connect() as conn:
+            for model, kind, owner in owners:
+                query = (
+                    select(Contact.id, model.code, Contact.name, Contact.function, Contact.email,
+                           Contact.phone)
+                    .join(model, model.id == owner)
+                    .where(self._visible(model), where)
+                    .order_by(model.code, Contact.id)
+                )
+                for cid, code, name, function, mail, phone in conn.execute(query):
+                    found.append(ContactRow(
+                        kind, code, open_field(ring, "contacts", cid, "name", name) or "", function,
+                        open_field(ring, "contacts", cid, "email", mail),
+                        open_field(ring, "contacts", cid, "phone", phone)))
+        return found
+
+    def contacts(self, customer_code: str, ring: KeyRing | None) -> list[ContactRow]:
+        """The contacts of visible customer ``customer_code``, decrypted, in the
+        order they were entered (none when the customer is out of scope);
+        raises ``KeyMissing`` when they are encrypted and ``ring`` is None."""
+        return self._contact_rows(ring, true(), customer_code)
+
+    def find_contact_by_email(self, email: str, ring: KeyRing) -> list[ContactRow]:
+        """The visible contacts (of customers, then prospects) whose email is
+        exactly ``email`` (case and surrounding spaces ignored), found through
+        the blind index without decrypting the other rows."""
+        return self._contact_rows(ring, Contact.email_index == email_index(ring, email))
 
     def accounts(self) -> list[AccountRow]:
         """Visible customers, then visible open prospects (not won nor lost),
         each by code, with the fields the value estimates take."""
         rows: list[AccountRow] = []
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             for model, kind in ((Customer, "customer"), (Prospect, "prospect")):
                 growth, policy = model.sector_growth_pct, model.supplier_policy
                 share = Customer.wallet_share_pct if model is Customer else null()
@@ -171,25 +265,32 @@ class PortfolioReader:
             .group_by(sub.c.code, sub.c.issued_on)
             .order_by(sub.c.code, sub.c.issued_on)
         )
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return [(code, day, int(total)) for code, day, total in conn.execute(query)]
+
+    def _visible_customers(self, con: BaseBackend) -> ir.Table:
+        """The customers table of ``con`` filtered by the principal's regions and
+        segments; on PostgreSQL the back-end's session is also bound to the scope
+        (row-level security, the second wall)."""
+        limit_backend(con, self.principal.scope)
+        customers, segments, regions = con.table("customers"), con.table("segments"), con.table("regions")
+        scope = self.principal.scope
+        if scope.regions is not None:
+            customers = customers.filter(customers.region_id.isin(
+                regions.filter(regions.code.isin(sorted(scope.regions))).id))
+        if scope.segments is not None:
+            customers = customers.filter(customers.segment_id.isin(
+                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+        return customers
 
     def transactions(self, con: BaseBackend) -> ir.Table:
         """The visible invoice lines as the analytics' transactions table
         (``clientfolio.analytics.transactions``), an Ibis expression on ``con``,
         a back-end opened on this store (``analytics.engines.connect_store``)."""
-        lines, invoices = con.table("invoice_lines"), con.table("invoices")
-        customers, products = con.table("customers"), con.table("products")
-        product_lines, segments, regions = (
-            con.table("product_lines"), con.table("segments"), con.table("regions"))
+        lines, invoices, products = con.table("invoice_lines"), con.table("invoices"), con.table("products")
+        product_lines, segments = con.table("product_lines"), con.table("segments")
         scope = self.principal.scope
-        visible = customers
-        if scope.regions is not None:
-            visible = visible.filter(visible.region_id.isin(
-                regions.filter(regions.code.isin(sorted(scope.regions))).id))
-        if scope.segments is not None:
-            visible = visible.filter(visible.segment_id.isin(
-                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+        visible = self._visible_customers(con)
         sold = (
             lines.join(invoices, lines.invoice_id == invoices.id)
             .join(visible, invoices.customer_id == visible.id)
@@ -220,7 +321,7 @@ class PortfolioReader:
             .where(self._customer_visible())
             .order_by(Payment.paid_on, Invoice.number)
         )
-        with self.store.engine.connect() as conn:
+        with self._connect() as conn:
             return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
 
     def receivables(self, con: BaseBackend) -> ir.Table:
@@ -232,16 +333,9 @@ class PortfolioReader:
         scoped on product lines sees the invoices having at least one line in
         its lines, with their whole amount (payments settle whole invoices).
         Documents without lines are left out."""
-        lines, invoices, customers = con.table("invoice_lines"), con.table("invoices"), con.table("customers")
-        segments, regions = con.table("segments"), con.table("regions")
+        lines, invoices = con.table("invoice_lines"), con.table("invoices")
         scope = self.principal.scope
-        visible = customers
-        if scope.regions is not None:
-            visible = visible.filter(visible.region_id.isin(
-                regions.filter(regions.code.isin(sorted(scope.regions))).id))
-        if scope.segments is not None:
-            visible = visible.filter(visible.segment_id.isin(
-                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+        visible = self._visible_customers(con)
         if scope.product_lines is not None:
             product_lines = con.table("product_lines")
             codes = product_lines.filter(product_lines.code.isin(sorted(scope.product_lines))).id

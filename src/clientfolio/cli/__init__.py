@@ -34,6 +34,7 @@ from clientfolio.ingest import (
     import_file,
     load_mapping,
 )
+from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 
@@ -106,6 +107,7 @@ def import_command(
             task = bar.add_task(f"Importing {file.name}", total=None)
             result = import_file(
                 store, file, kind=kind, mapping=loaded, dry_run=dry_run, settings=settings,
+                ring=KeyRing.load(settings, create=True),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except ImportRejected as exc:
@@ -162,8 +164,9 @@ def demo(
             console.print(f"[yellow]{store.safe_url} already holds a portfolio: showing it "
                           "(give --db to build the demo elsewhere).")
         else:
+            ring = KeyRing.load(settings, create=True)
             with console.status("Building the demo portfolio..."):
-                made = generate_demo(store, customers=customers, years=years, seed=seed)
+                made = generate_demo(store, customers=customers, years=years, seed=seed, ring=ring)
             console.print(f"[green]Demo portfolio created in {store.safe_url}:[/] "
                           f"{made.customers} customers, {made.prospects} prospects, "
                           f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
@@ -302,6 +305,29 @@ from clientfolio.cli.value import value_command  # noqa: E402
 
 app.command("value")(value_command)
 
+from clientfolio.cli.protect import backup_command, keys_app, restore_command  # noqa: E402
+
+app.add_typer(keys_app, name="keys")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+
+
+from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command  # noqa: E402
+
+app.command("export")(export_command)
+app.command("trace")(trace_command)
+app.command("verify")(verify_command)
+app.add_typer(exports_app, name="exports")
+
+from clientfolio.cli.users import audit_app, user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+from clientfolio.cli.plan import assess_command, plan_app  # noqa: E402
+
+app.command("assess")(assess_command)
+app.add_typer(plan_app, name="plan")
 
 def main() -> None:
     app()

@@ -157,13 +157,13 @@ PRODUCT_LINES: tuple[ProductLineRef, ...] = (
 
 # (username, display name, role, region codes of a sales rep's scope)
 USERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("pbernard", "Philippe Bernard", "director", ()),
-    ("cmorel", "Claire Morel", "sales_director", ()),
+    ("pbernard", "Philippe Bernard", "admin", ()),
+    ("cmorel", "Claire Morel", "manager", ()),
     ("jleroy", "Julien Leroy", "sales", ("IDF",)),
     ("sgirard", "Sophie Girard", "sales", ("ARA",)),
     ("tfaure", "Thomas Faure", "sales", ("NAQ", "OCC")),
     ("amercier", "Aurélie Mercier", "sales", ("HDF", "GES")),
-    ("nrousseau", "Nathalie Rousseau", "accountant", ()),
+    ("nrousseau", "Nathalie Rousseau", "auditor", ()),
 )
 
 FIRST_NAMES = (

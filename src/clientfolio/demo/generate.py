@@ -28,6 +28,8 @@ from clientfolio.demo.sales import (
     sales_history,
 )
 from clientfolio.errors import ClientfolioError
+from clientfolio.protect.fields import seal_rows
+from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store, bulk_insert
 from clientfolio.store.schema import (
     Activity,
@@ -52,6 +54,8 @@ __all__ = ["DemoSummary", "generate_demo"]
 CHURN = 0.12  # share of customers who stop buying each year
 MEDIAN_ANNUAL_CENTS = 600_000  # median yearly revenue of a customer (6 000 EUR)
 SIGMA = 1.6  # spread of the lognormal revenue: about 20 % of customers make 80 %
+LOSS_MAKING_EVERY = 40  # one customer in 40 is sold below cost ...
+BELOW_COST = 0.2  # ... its margin is -20 % of its revenue
 PROSPECTS_PER_CUSTOMER = 0.6
 STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08,
           "won": 0.06, "lost": 0.06}
@@ -146,6 +150,7 @@ class _Demo:
         self._users()
         buyers, newcomers = self._customers()
         rows = sales_history(self.rng, buyers, offer, self.first_day, self.as_of)
+        rows.lines = _below_cost(rows.invoices, rows.lines)
         self._prospects(newcomers)
         self._contacts()
         self._activities()
@@ -183,7 +188,7 @@ class _Demo:
             for code in regions:
                 scopes.append((len(scopes) + 1, user_id, "region", code))
                 self.owners[code] = user_id
-            if role == "sales_director":
+            if role == "manager":
                 self.director_id = user_id
         self.add(User,
                  ("id", "username", "display_name", "email", "role", "is_active"), users)
@@ -365,6 +370,14 @@ class _Demo:
             "outcome", "duration_minutes"), rows)
 
 
+def _below_cost(invoices: Rows, lines: Rows) -> Rows:
+    """``lines`` with the margin of the customers whose id is a multiple of
+    ``LOSS_MAKING_EVERY`` set to ``-BELOW_COST`` x the amount (the plan suggests
+    reconsidering them); no draw, so the rest of the portfolio is unchanged."""
+    losing = {doc[0] for doc in invoices if doc[2] % LOSS_MAKING_EVERY == 0}
+    return [(*line[:7], -round(line[6] * BELOW_COST)) if line[1] in losing else line for line in lines]
+
+
 def _check_empty(conn: Connection) -> None:
     for table in Base.metadata.sorted_tables:
         if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
@@ -374,10 +387,11 @@ def _check_empty(conn: Connection) -> None:
 
 
 def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: int = 7,
-                  as_of: dt.date | None = None) -> DemoSummary:
+                  as_of: dt.date | None = None, ring: KeyRing | None = None) -> DemoSummary:
     """Fill the empty ``store`` with a demo portfolio of ``customers`` customers
     (those lost and won along the way included) and ``years`` years of sales
-    ending at ``as_of`` (default today), drawn from ``seed``."""
+    ending at ``as_of`` (default today), drawn from ``seed``; the sensitive
+    fields are encrypted with ``ring`` (kept plain without one)."""
     if customers < 1 or years < 1:
         raise ClientfolioError("the demo needs at least one customer and one year")
     demo = _Demo(random.Random(seed), customers, years, as_of or dt.date.today())
@@ -385,6 +399,8 @@ def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: i
         _check_empty(conn)
         tables = demo.build()
         for table, columns, rows in tables:
+            if ring is not None:
+                columns, rows = seal_rows(ring, table.name, columns, rows)
             bulk_insert(conn, table, columns, rows)
         if conn.dialect.name == "postgresql":
             for table, _, _ in tables:

@@ -31,6 +31,7 @@ from clientfolio.ingest.parties import load_parties
 from clientfolio.ingest.report import ImportRejected, ImportResult, RowError
 from clientfolio.ingest.sources import SourceOptions, Table, open_table
 from clientfolio.ingest.values import DateParser
+from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import ImportBatch
@@ -104,8 +105,10 @@ def import_file(
     dry_run: bool = False,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    ring: KeyRing | None = None,
 ) -> ImportResult:
-    """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row."""
+    """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row.
+    With a key ring, the sensitive fields (addresses, contacts) are stored encrypted."""
     path = Path(path)
     settings = settings or Settings()
     mapping = mapping or Mapping()
@@ -113,14 +116,14 @@ def import_file(
         raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
     table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
     try:
-        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress)
+        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring)
     finally:
         table.close()  # the rows' iterator closes it too, but only once started
 
 
 def _import_table(
     store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
-    settings: Settings, progress: Progress | None,
+    settings: Settings, progress: Progress | None, ring: KeyRing | None,
 ) -> ImportResult:
     kind = kind or guess_kind(table)
     result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
@@ -163,7 +166,7 @@ def _import_table(
                     writer.finish()
                 else:
                     result.rows_read = load_parties(conn, kind, table.rows, match.indexes, import_id,
-                                                    errors, result, dates, decimal)
+                                                    errors, result, dates, decimal, ring)
             tick(result.rows_read)
             if errors:
                 raise ImportRejected(errors.errors, errors.total)

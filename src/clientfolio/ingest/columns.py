@@ -56,8 +56,12 @@ _COMPANY = (
     _f("segment", "customer segment", "typologie", "type client", "categorie client",
        "customer segment", "marche"),
     _f("city", "city", "ville", "commune", "town"),
-    _f("potential", "potential revenue, euros excl. tax", "potentiel", "ca potentiel",
-       "potentiel ca", "potential revenue"),
+    _f("potential", "yearly revenue if we were the sole supplier (wallet), euros excl. tax",
+       "potentiel", "ca potentiel", "potentiel ca", "potential revenue", "wallet"),
+    _f("sector_growth", "growth of its sector, percent a year", "croissance secteur",
+       "croissance du secteur", "croissance", "growth"),
+    _f("supplier_policy", "single/preferred/multiple suppliers", "politique fournisseur",
+       "politique achats", "fournisseurs", "sourcing"),
     _f("created_on", "date the record was created", "date creation", "date de creation",
        "client depuis", "created", "customer since", "date entree"),
 )
@@ -109,6 +113,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("postal_code", "postal code", "code postal", "cp", "zip", "zip code"),
         _f("country", "ISO country code", "pays"),
         _f("status", "active/inactive/lost", "statut", "etat"),
+        _f("wallet_share", "our share of its purchases in our field, percent", "part de marche",
+           "part fournisseur", "taux de penetration", "part du portefeuille", "share of wallet"),
         *_CONTACT,
     ),
     "products": (

@@ -5,7 +5,8 @@ cell never erases what the store holds); identical rows change nothing, so
 importing a file twice adds nothing.  A code twice in one file is an error.
 Regions, segments and product lines are matched by code or name and created
 when new.  A contact (name, function, email, phone) is added to its company
-once, matched by name.
+once, matched by name.  Given a key ring, the sensitive fields (address,
+contact name, email, phone) are stored encrypted (``clientfolio.protect.fields``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -28,11 +30,15 @@ from clientfolio.ingest.values import (
     parse_siren,
     parse_siret,
 )
+from clientfolio.protect.fields import SENSITIVE_FIELDS, contact_values, open_field, seal_field
+from clientfolio.protect.keys import KeyRing
+from clientfolio.store import IdBlock
 from clientfolio.store.schema import (
     CUSTOMER_STATUSES,
     PROSPECT_SOURCES,
     PROSPECT_STAGES,
     SIZE_BANDS,
+    SUPPLIER_POLICIES,
     Contact,
     Customer,
     Product,
@@ -40,6 +46,7 @@ from clientfolio.store.schema import (
     Prospect,
     Region,
     Segment,
+    StageChange,
 )
 
 __all__ = ["load_parties"]
@@ -74,6 +81,33 @@ _SIZE = _choice(SIZE_BANDS, {
     "petite": "small", "moyenne": "medium", "grande": "large",
 })
 _STATUS = _choice(CUSTOMER_STATUSES, {"actif": "active", "inactif": "inactive", "perdu": "lost"})
+_POLICY = _choice(SUPPLIER_POLICIES, {
+    "unique": "single", "fournisseur_unique": "single", "mono": "single", "prefere": "preferred",
+    "privilegie": "preferred", "principal": "preferred", "multiple": "multiple", "plusieurs": "multiple",
+    "multi": "multiple", "multi_sourcing": "multiple",
+})
+
+
+def _percent(raw: Any) -> float:
+    text = str(raw).strip().rstrip("%").strip().replace(",", ".").replace("\u202f", "").replace(" ", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a percentage (25 or 25 %)") from None
+
+
+def _share(raw: Any) -> float:
+    value = _percent(raw)
+    if not 0 < value <= 100:
+        raise ValueError("a share of purchases goes from 0 (excluded) to 100 %")
+    return value
+
+
+def _growth(raw: Any) -> float:
+    value = _percent(raw)
+    if not -100 < value <= 1000:
+        raise ValueError("a yearly growth goes from -100 % (excluded) to 1000 %")
+    return value
 
 
 def _text(limit: int) -> Parser:
@@ -126,13 +160,14 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
         "name": ("name", _text(300)), "siren": ("siren", parse_siren), "naf_code": ("naf_code", _naf),
         "sector": ("sector", _text(200)), "size_band": ("size_band", _SIZE),
         "city": ("city", _text(200)), "potential": ("potential_cents", money),
+        "sector_growth": ("sector_growth_pct", _growth), "supplier_policy": ("supplier_policy", _POLICY),
         "created_on": ("created_on", day), "region": ("region_id", str), "segment": ("segment_id", str),
     }
     return {
         "customers": _Spec(Customer.__table__, "customer_code", {  # type: ignore[arg-type]
             **company, "siret": ("siret", parse_siret), "address": ("address", _text(500)),
             "postal_code": ("postal_code", _text(10)), "country": ("country", _country),
-            "status": ("status", _STATUS),
+            "status": ("status", _STATUS), "wallet_share": ("wallet_share_pct", _share),
         }, True),
         "prospects": _Spec(Prospect.__table__, "prospect_code", {  # type: ignore[arg-type]
             **company, "stage": ("stage", _STAGE), "source": ("source", _SOURCE),
@@ -156,8 +191,10 @@ _CONTACT_FIELDS = {"contact_name": _text(300), "contact_function": _text(200), "
 def load_parties(
     conn: Connection, kind: str, rows: Iterable[tuple[int, list[Any]]], idx: dict[str, int],
     import_id: int, errors: ErrorSink, result: ImportResult, dates: DateParser, decimal: str,
+    ring: KeyRing | None = None,
 ) -> int:
-    """Validate and upsert every row of a customers, prospects or products file."""
+    """Validate and upsert every row of a customers, prospects or products file;
+    sensitive fields are encrypted with ``ring`` (kept plain without one)."""
     spec = _specs(dates, decimal)[kind]
     table = spec.table
     books = {
@@ -167,7 +204,13 @@ def load_parties(
     }
     db_columns = [col for col, _ in spec.columns.values()]
     stored = {row.code: row for row in conn.execute(select(table.c.id, table.c.code, *[table.c[c] for c in db_columns]))}
-    contacts = _stored_contacts(conn, kind) if spec.with_contact else {}
+    contacts = _stored_contacts(conn, kind, ring) if spec.with_contact else {}
+    contact_ids = IdBlock(conn, Contact.__table__, block=100)  # type: ignore[arg-type]
+    secret = SENSITIVE_FIELDS.get(table.name, ())
+
+    def sealed(record_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        return {c: seal_field(ring, table.name, record_id, c, v) if c in secret else v
+                for c, v in values.items()}
     seen: dict[str, int] = {}
     count = 0
     for line, row in rows:
@@ -212,46 +255,72 @@ def load_parties(
                 values[column] = book.resolve(values[column])
         old = stored.get(code)
         if old is None:
+            hidden = {c: values.pop(c) for c in secret if c in values}
             new_id = conn.execute(
                 insert(table).values(code=code, import_id=import_id, **values).returning(table.c.id)
             ).scalar_one()
+            if hidden:  # encrypted with the record id, known once inserted
+                conn.execute(update(table).where(table.c.id == new_id).values(**sealed(new_id, hidden)))
             result.count("created", table.name)
+            if kind == "prospects":
+                _stage_change(conn, new_id, None, values.get("stage", "suspect"),
+                              values.get("created_on") or dt.date.today(), result)
         else:
             new_id = old.id
-            changed = {c: v for c, v in values.items() if getattr(old, c) != v}
+            changed = {c: v for c, v in values.items() if v != (
+                open_field(ring, table.name, old.id, c, getattr(old, c)) if c in secret else getattr(old, c))}
             if changed:
-                conn.execute(update(table).where(table.c.id == old.id).values(**changed))
+                conn.execute(update(table).where(table.c.id == old.id).values(**sealed(old.id, changed)))
                 result.count("updated", table.name)
+                if "stage" in changed:
+                    _stage_change(conn, old.id, old.stage, changed["stage"], dt.date.today(), result)
             else:
                 result.count("unchanged", table.name)
         if contact.get("contact_name"):
-            _upsert_contact(conn, kind, new_id, contact, contacts, result)
+            _upsert_contact(conn, kind, new_id, contact, contacts, result, ring, contact_ids)
     for book in books.values():
         result.count("created", book.table.name, book.created)
     return count
+
+
+def _stage_change(conn: Connection, prospect_id: int, before: str | None, after: str, on: dt.date,
+                  result: ImportResult) -> None:
+    """Record a prospect's entry in the funnel or its move, as ``move_prospect`` does."""
+    conn.execute(insert(StageChange).values(prospect_id=prospect_id, from_stage=before, to_stage=after,
+                                            changed_on=on))
+    result.count("created", StageChange.__tablename__)
 
 
 def _owner_column(kind: str) -> Any:
     return Contact.customer_id if kind == "customers" else Contact.prospect_id
 
 
-def _stored_contacts(conn: Connection, kind: str) -> dict[tuple[int, str], Any]:
+def _stored_contacts(conn: Connection, kind: str, ring: KeyRing | None) -> dict[tuple[int, str], Any]:
+    """The contacts of customers or prospects, decrypted, by (owner id, lower-cased name)."""
     owner = _owner_column(kind)
     query = select(owner, Contact.id, Contact.name, Contact.function, Contact.email, Contact.phone).where(owner.is_not(None))
-    return {(row[0], row.name.lower()): row for row in conn.execute(query)}
+    stored: dict[tuple[int, str], Any] = {}
+    for row in conn.execute(query):
+        plain = SimpleNamespace(**{**row._asdict(), **{
+            f: open_field(ring, "contacts", row.id, f, getattr(row, f)) for f in SENSITIVE_FIELDS["contacts"]}})
+        stored[(row[0], plain.name.lower())] = plain
+    return stored
 
 
 def _upsert_contact(conn: Connection, kind: str, owner_id: int, contact: dict[str, Any],
-                    contacts: dict[tuple[int, str], Any], result: ImportResult) -> None:
+                    contacts: dict[tuple[int, str], Any], result: ImportResult,
+                    ring: KeyRing | None, ids: IdBlock) -> None:
     values = {"name": contact["contact_name"], "function": contact.get("contact_function"),
               "email": contact.get("email"), "phone": contact.get("phone")}
     values = {k: v for k, v in values.items() if v}
     key = (owner_id, values["name"].lower())
     old = contacts.get(key)
     if old is None:
-        conn.execute(insert(Contact).values(**{_owner_column(kind).key: owner_id}, **values))
+        new_id = ids.take()
+        conn.execute(insert(Contact).values(id=new_id, **{_owner_column(kind).key: owner_id},
+                                            **contact_values(ring, new_id, values)))
         contacts[key] = True
         result.count("created", "contacts")
     elif old is not True and any(getattr(old, k) != v for k, v in values.items()):
-        conn.execute(update(Contact).where(Contact.id == old.id).values(**values))
+        conn.execute(update(Contact).where(Contact.id == old.id).values(**contact_values(ring, old.id, values)))
         result.count("updated", "contacts")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "ACTIVITY_KINDS",
     "CUSTOMER_STATUSES",
+    "EXPORT_APPROVAL_STATUSES",
     "INVOICE_KINDS",
     "PROSPECT_SOURCES",
     "PROSPECT_STAGES",
@@ -36,21 +37,30 @@ __all__ = [
     "SCOPE_DIMENSIONS",
     "SIZE_BANDS",
     "SUPPLIER_POLICIES",
+    "SWOT_QUADRANTS",
     "Action",
     "Activity",
+    "AssessmentAnswer",
+    "AuditEntry",
     "Base",
     "Contact",
     "Customer",
+    "Export",
+    "ExportApproval",
     "ImportBatch",
     "Invoice",
     "InvoiceLine",
+    "LoginSession",
     "Payment",
+    "Plan",
     "Product",
     "ProductLine",
     "Prospect",
     "Region",
     "Segment",
+    "SelfAssessment",
     "StageChange",
+    "SwotItem",
     "User",
     "UserScope",
 ]
@@ -70,7 +80,8 @@ PROSPECT_SOURCES = (
     "other",
 )
 ACTIVITY_KINDS = ("call", "visit", "email", "meeting")
-ROLES = ("admin", "director", "sales_director", "sales", "accountant")
+SWOT_QUADRANTS = ("threats", "opportunities", "weaknesses", "strengths")
+ROLES = ("admin", "manager", "sales", "auditor", "contractor")  # see clientfolio.protect.users
 SCOPE_DIMENSIONS = ("region", "segment", "product_line")
 
 NAMING = {
@@ -162,6 +173,13 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)  # last day of access (contractors)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)  # departure: no access from that day
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32, None = no second factor
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # last accepted code (no replay)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UserScope(Base):
@@ -188,7 +206,7 @@ class Customer(Base):
     size_band: Mapped[str | None] = mapped_column(String(10))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), index=True)
-    address: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(Text)  # encrypted at rest
     postal_code: Mapped[str | None] = mapped_column(String(10))
     city: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -235,7 +253,8 @@ class Prospect(Base):
 
 class Contact(Base):
     """A person at a customer or prospect.  Name, email and phone are personal
-    data: the protection issue encrypts them at rest."""
+    data, encrypted at rest (``clientfolio.protect.fields``); ``email_index`` is
+    the blind index that finds a contact by exact email."""
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,10 +264,11 @@ class Contact(Base):
     prospect_id: Mapped[int | None] = mapped_column(
         ForeignKey("prospects.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)  # encrypted, as email and phone
     function: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email_index: Mapped[str | None] = mapped_column(String(64), index=True)  # blind index
 
 
 class Invoice(Base):
@@ -335,6 +355,13 @@ class Action(Base):
     target_revenue_cents: Mapped[int | None] = mapped_column(BigInteger)
     result: Mapped[str | None] = mapped_column(Text)
     comments: Mapped[str | None] = mapped_column(Text)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    spent_cents: Mapped[int | None] = mapped_column(BigInteger)
+    current_revenue_cents: Mapped[int | None] = mapped_column(BigInteger)
+    result_revenue_cents: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was suggested
+    suggestion_key: Mapped[str | None] = mapped_column(String(200))
+    created_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class StageChange(Base):
@@ -350,3 +377,134 @@ class StageChange(Base):
     to_stage: Mapped[str] = mapped_column(String(10))
     changed_on: Mapped[dt.date] = mapped_column(Date, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class LoginSession(Base):
+    """A signed-in session.  Only the SHA-256 of its random token is kept, so
+    that a copy of the database opens no session."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class AuditEntry(Base):
+    """One entry of the audit log, a hash chain: ``hash`` is the HMAC-SHA256,
+    under a key kept outside the database, of ``prev_hash`` and the entry's
+    canonical JSON (``clientfolio.protect.audit``).  ``seq`` counts from 1
+    without gaps; ``details`` is canonical JSON text."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+EXPORT_APPROVAL_STATUSES = ("pending", "approved", "used")
+
+
+class ExportApproval(Base):
+    """A request to export more rows than the hard limit: ``pending`` until an
+    admin (not the requester) approves it, ``used`` by the export it allowed."""
+
+    __tablename__ = "export_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    row_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    export_uid: Mapped[str | None] = mapped_column(String(40))
+
+
+class Export(Base):
+    """A registered export of customer data: who made it, for whom and why, and
+    what recognises its file: its SHA-256, the master key (``key_id``) its
+    fingerprint and signature derive from, its trap records, its signed
+    manifest.  ``traps``, ``alerts`` and ``manifest`` are JSON text."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_uid: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(10))
+    row_count: Mapped[int] = mapped_column(Integer)  # customers, traps not counted
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    traps: Mapped[str] = mapped_column(Text)
+    alerts: Mapped[str] = mapped_column(Text)
+    manifest: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(100))
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("export_approvals.id"))
+
+
+class Plan(Base):
+    """The header of a commercial action plan (PAC), one per budget year; its
+    actions and SWOT items refer to it."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_year: Mapped[int] = mapped_column(Integer, unique=True)
+    company: Mapped[str] = mapped_column(String(300), default="")
+    business_area: Mapped[str | None] = mapped_column(String(300))
+    vision: Mapped[str | None] = mapped_column(Text)
+    objective: Mapped[str | None] = mapped_column(Text)
+
+
+class SelfAssessment(Base):
+    """The self-assessment of the customer capital on a date: the fact marks
+    (overall, and per theme and indicator in ``details``, JSON text)."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date, unique=True)
+    fact_mark: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(100))
+
+
+class AssessmentAnswer(Base):
+    """A team member's own mark (0-20) for a theme of an assessment."""
+
+    __tablename__ = "assessment_answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "respondent", "theme"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    respondent: Mapped[str] = mapped_column(String(100))
+    theme: Mapped[str] = mapped_column(String(20))
+    mark: Mapped[float] = mapped_column(Float)
+
+
+class SwotItem(Base):
+    """An item of a plan's SWOT: suggested from the analyses (``key`` names the
+    suggestion) and accepted or refused, or written by the user."""
+
+    __tablename__ = "swot_items"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    quadrant: Mapped[str] = mapped_column(String(13))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10))  # suggested or user
+    key: Mapped[str | None] = mapped_column(String(200))
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

@@ -1,0 +1,262 @@
+"""``clientfolio user`` and ``clientfolio audit``: users, roles, scopes and the audit log.
+
+The command line is the file owner's tool (the ``SYSTEM`` principal): it is
+not itself logged in.  Its changes are audited with the actor
+``cli:<operating-system user>``; the audit key comes from the key ring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from clientfolio.errors import ClientfolioError
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+
+if TYPE_CHECKING:  # the protection modules are imported when a command runs
+    from clientfolio.protect.users import UserRecord
+
+__all__ = ["audit_app", "user_app"]
+
+user_app = typer.Typer(help="Users, roles and need-to-know scopes.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log: list and verify it.", no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _open(db: str | None, *, key: bool = True) -> tuple[Store, bytes]:
+    """The store, and the audit chain key from the key ring (created when missing,
+    unless ``key`` is False: then no key is loaded)."""
+    from clientfolio.protect.keys import KeyRing
+
+    settings = Settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    store = Store(settings.database_url)
+    return store, KeyRing.load(settings, create=True).subkey("audit") if key else b""
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in this environment
+        return "cli"
+
+
+def _day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClientfolioError(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name: 2 to 100 of a-z 0-9 . _ @ - (lower-cased).")],
+    role: Annotated[str, typer.Option("--role", help="admin, manager, sales, auditor or contractor.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name (default: the login name).")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Email address.")] = None,
+    expires: Annotated[str | None, typer.Option(
+        "--expires", help="Last day of access, YYYY-MM-DD (required for a contractor).")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (one line) instead of prompting.")] = False,
+    totp: Annotated[bool, typer.Option(
+        "--totp", help="Turn on the TOTP second factor; its secret is printed once.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create a user; the password is prompted twice (hidden) and checked against the policy."""
+    from clientfolio.cli import _fail, console
+    from clientfolio.protect.totp import provisioning_uri
+    from clientfolio.protect.users import create_user, set_totp
+
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        day = _day(expires, "--expires")
+        store, key = _open(db)
+        user_id = create_user(store, username, password, role, display_name=name, email=email,
+                              expires_on=day, actor=_actor(), chain_key=key)
+        secret = set_totp(store, username, True, actor=_actor(), chain_key=key) if totp else None
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    login = username.strip().lower()
+    console.print(f"[green]User {login} ({role}) created[/] (id {user_id}).")
+    if secret:
+        console.print(f"TOTP secret (shown once): {secret}")
+        console.print(f"Authenticator URI: {provisioning_uri(secret, login)}")
+
+
+def _status(user: UserRecord, now: dt.datetime) -> str:
+    from clientfolio.protect.users import account_refusal
+
+    refusal = account_refusal(user.is_active, user.left_on, user.expires_on, now.date())
+    if refusal:
+        return refusal
+    return "locked" if user.locked_until is not None and user.locked_until > now else "active"
+
+
+def _scope_text(scopes: Mapping[str, tuple[str, ...]]) -> str:
+    return "; ".join(f"{d.replace('_', ' ')}: {', '.join(c) or 'none'}" for d, c in sorted(scopes.items())) or "all"
+
+
+@user_app.command("list")
+def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the users: role, status, expiry, second factor and scopes."""
+    from clientfolio.cli import _fail, console
+    from clientfolio.protect.users import list_users
+
+    try:
+        store, _ = _open(db, key=False)
+        users = list_users(store)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    now = dt.datetime.now(dt.UTC)
+    rows = [{**u.as_dict(), "status": _status(u, now)} for u in users]
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    table = Table(title=f"{len(rows)} user(s)")
+    for column in ("user", "name", "role", "status", "expires", "2FA", "scopes"):
+        table.add_column(column, overflow="fold")
+    for u, row in zip(users, rows, strict=True):
+        table.add_row(u.username, u.display_name, u.role, row["status"], str(u.expires_on or ""),
+                      "TOTP" if u.totp else "", _scope_text(u.scopes))
+    console.print(table)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The user to disable.")],
+    db: DbOption = None,
+) -> None:
+    """Disable a user: it can no longer log in, and its sessions end at once."""
+    from clientfolio.cli import _fail, console
+    from clientfolio.protect.users import disable_user
+
+    try:
+        store, key = _open(db)
+        ended = disable_user(store, username, actor=_actor(), chain_key=key)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    console.print(f"User {username.strip().lower()} disabled; {ended} session(s) ended.")
+
+
+@user_app.command("scope")
+def user_scope(
+    username: Annotated[str, typer.Argument(help="The user whose scope to show or set.")],
+    region: Annotated[list[str] | None, typer.Option("--region", help="A region code it may see (repeat).")] = None,
+    segment: Annotated[list[str] | None, typer.Option("--segment", help="A segment code (repeat).")] = None,
+    product_line: Annotated[list[str] | None, typer.Option(
+        "--product-line", help="A product line code (repeat).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="First lift every restriction.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or set a user's need-to-know scope: regions, segments, product lines."""
+    from clientfolio.cli import _fail, console
+    from clientfolio.protect.users import get_user, set_scopes
+
+    try:
+        if region or segment or product_line or clear:
+            store, key = _open(db)
+            scopes = set_scopes(store, username, region or None, segment or None, product_line or None,
+                                clear=clear, actor=_actor(), chain_key=key)
+        else:
+            store, _ = _open(db, key=False)
+            user = get_user(store, username)
+            if user is None:
+                raise ClientfolioError(f"no user {username!r}")
+            scopes = dict(user.scopes)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps({d: list(c) for d, c in scopes.items()}))
+    else:
+        console.print(f"{username.strip().lower()} sees: {_scope_text(scopes)}.")
+
+
+def _head(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    found = re.fullmatch(r"(\d+):([0-9a-fA-F]{64})", text.strip())
+    if not found:
+        raise ClientfolioError(f"--expect-head: {text!r} is not SEQ:HASH (as printed by audit verify)")
+    return int(found.group(1)), found.group(2).lower()
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[str | None, typer.Option(
+        "--expect-head", help="SEQ:HASH noted from an earlier verify: also detects deleted last entries.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify the audit hash chain; exit 1 with the first bad entry when it was tampered with."""
+    from clientfolio.cli import _fail, console, errors
+    from clientfolio.protect.audit import verify_chain
+    from clientfolio.protect.keys import KeyRing
+
+    try:
+        head = _head(expect_head)
+        settings = Settings()
+        if db:
+            settings = settings.model_copy(update={"database_url": db})
+        report = verify_chain(Store(settings.database_url), KeyRing.load(settings).subkey("audit"),
+                              expect_head=head)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps(report.as_dict()))
+    elif report.ok:
+        console.print(f"[green]Audit log intact:[/] {report.entries} entries.")
+        if report.head_seq:
+            console.print(f"Head: {report.head_seq}:{report.head_hash}")
+            console.print("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
+    else:
+        errors.print(f"[bold red]Audit log broken at entry #{report.first_bad_seq} ({report.reason}):[/] "
+                     f"{report.detail}.")
+        if report.head_seq:
+            errors.print(f"Sound up to entry #{report.head_seq}.")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def audit_list(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many entries, newest first.")] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the last entries of the audit log, newest first (not verified: see audit verify)."""
+    from clientfolio.cli import _fail, console
+    from clientfolio.protect.audit import list_events
+
+    try:
+        store, _ = _open(db, key=False)
+        events = list_events(store, limit=limit)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in events]))
+        return
+    table = Table(title=f"Audit log: last {len(events)} entries")
+    for column in ("#", "at (UTC)", "actor", "action", "target", "details"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.target or "",
+                      json.dumps(e.details, ensure_ascii=False, default=str))
+    console.print(table)

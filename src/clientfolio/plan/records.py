@@ -1,0 +1,366 @@
+"""The plan's rows in the store: plan headers, actions, SWOT items,
+assessments and the team's answers, read and written for a principal.
+
+Actions and SWOT items about a customer or a prospect are visible when that
+customer or prospect is (the access layer's rule, ``PortfolioReader._visible``);
+those about neither are visible only to a principal without region or segment
+restriction, as activities are.  Writing an action for a customer or prospect
+out of sight is refused, as if it did not exist.  Assessments are of the whole
+portfolio: only a principal without any scope restriction stores one.
+
+``actions.comments`` is a sensitive field: with a key ring it is written
+encrypted and read decrypted (``protect.fields``); without one it is written
+plain (``keys rotate`` encrypts it later).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, delete, false, insert, or_, select, true, update
+
+from clientfolio.access import PortfolioReader, Principal
+from clientfolio.errors import ClientfolioError
+from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horizon
+from clientfolio.plan.assessment import Assessment
+from clientfolio.plan.questionnaire import Answer
+from clientfolio.plan.swot import QUADRANTS, SwotSuggestion
+from clientfolio.protect.fields import open_field, seal_field
+from clientfolio.protect.keys import KeyRing
+from clientfolio.store import Store
+from clientfolio.store.schema import (
+    Action,
+    AssessmentAnswer,
+    Customer,
+    Plan,
+    Prospect,
+    SelfAssessment,
+    SwotItem,
+    User,
+)
+
+__all__ = [
+    "StoredAssessment",
+    "StoredSwotItem",
+    "add_actions",
+    "add_swot_item",
+    "assessment_history",
+    "edit_swot_item",
+    "plan_actions",
+    "plan_header",
+    "save_assessment",
+    "save_header",
+    "save_swot",
+    "stored_answers",
+    "swot_items",
+    "update_action",
+]
+
+
+@dataclass(frozen=True)
+class StoredSwotItem:
+    id: int
+    quadrant: str
+    text: str
+    source: str
+    key: str | None
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class StoredAssessment:
+    """A stored assessment: its date, fact marks, team marks, by theme."""
+
+    assessed_on: dt.date
+    fact_mark: float | None
+    team_mark: float | None
+    themes: dict[str, dict[str, float | None]]
+    respondents: int
+    details: dict[str, Any]
+
+
+def _unrestricted(principal: Principal) -> bool:
+    return principal.scope.regions is None and principal.scope.segments is None
+
+
+def _visible(reader: PortfolioReader, customer: Any, prospect: Any) -> ColumnElement[bool]:
+    """Rows whose customer or prospect the principal sees (or about neither, for the unrestricted)."""
+    return or_(
+        and_(customer.is_not(None), customer.in_(select(Customer.id).where(reader._visible(Customer)))),
+        and_(prospect.is_not(None), prospect.in_(select(Prospect.id).where(reader._visible(Prospect)))),
+        and_(customer.is_(None), prospect.is_(None),
+             true() if _unrestricted(reader.principal) else false()),
+    )
+
+
+def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
+    found = conn.execute(select(Plan.id).where(Plan.budget_year == year)).scalar()
+    if found is None and create:
+        found = conn.execute(insert(Plan).values(budget_year=year, company="").returning(Plan.id)).scalar_one()
+    return found
+
+
+def plan_header(store: Store, year: int) -> PlanHeader | None:
+    """The header of the plan of ``year`` (None when there is no plan)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(Plan.budget_year, Plan.company, Plan.business_area, Plan.vision, Plan.objective)
+                           .where(Plan.budget_year == year)).first()
+    return None if row is None else PlanHeader(*row)
+
+
+def save_header(store: Store, header: PlanHeader) -> PlanHeader:
+    """Create or update the plan of ``header.budget_year`` with its header."""
+    with store.begin() as conn:
+        plan = _plan_id(conn, header.budget_year, create=True)
+        conn.execute(update(Plan).where(Plan.id == plan).values(
+            company=header.company, business_area=header.business_area, vision=header.vision,
+            objective=header.objective))
+    return header
+
+
+_COLUMNS = {
+    "id": Action.id, "title": Action.title, "typology": Action.typology, "kind": Action.kind,
+    "customer_code": Customer.code, "customer_name": Customer.name, "prospect_code": Prospect.code,
+    "steps": Action.steps, "priority": Action.priority, "owner": User.username,
+    "participants": Action.participants, "due_on": Action.due_on, "horizon": Action.horizon,
+    "progress": Action.progress, "budget_cents": Action.budget_cents, "spent_cents": Action.spent_cents,
+    "comments": Action.comments, "current_revenue_cents": Action.current_revenue_cents,
+    "target_revenue_cents": Action.target_revenue_cents, "result_revenue_cents": Action.result_revenue_cents,
+    "result": Action.result, "reason": Action.reason, "suggestion_key": Action.suggestion_key,
+    "created_on": Action.created_on,
+}
+
+
+def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing | None = None
+                 ) -> list[PlanAction]:
+    """The actions of the plan of ``year`` that ``principal`` sees, by id
+    (comments decrypted with ``ring``)."""
+    reader = PortfolioReader(store, principal)
+    query = (
+        select(*(c.label(n) for n, c in _COLUMNS.items()))
+        .select_from(Action)
+        .join(Plan, Plan.id == Action.plan_id)
+        .outerjoin(Customer, Customer.id == Action.customer_id)
+        .outerjoin(Prospect, Prospect.id == Action.prospect_id)
+        .outerjoin(User, User.id == Action.owner_id)
+        .where(Plan.budget_year == year, _visible(reader, Action.customer_id, Action.prospect_id))
+        .order_by(Action.id)
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    return [PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])})
+            for r in rows]
+
+
+def _resolve(conn: Connection, reader: PortfolioReader, model: type[Customer] | type[Prospect],
+             code: str | None) -> int | None:
+    if code is None:
+        return None
+    found = conn.execute(select(model.id).where(model.code == code, reader._visible(model))).scalar()
+    if found is None:
+        raise ClientfolioError(f"no {model.__tablename__[:-1]} {code!r} in your scope")
+    return int(found)
+
+
+def _user(conn: Connection, username: str | None) -> int | None:
+    if username is None:
+        return None
+    found = conn.execute(select(User.id).where(User.username == username)).scalar()
+    if found is None:
+        raise ClientfolioError(f"no user {username!r}")
+    return int(found)
+
+
+def _check(action: PlanAction) -> None:
+    if not action.title.strip():
+        raise ClientfolioError("an action needs a title")
+    if action.kind not in ACTION_KINDS:
+        raise ClientfolioError(f"unknown action type {action.kind!r}; use {' or '.join(ACTION_KINDS)}")
+    if not 0 <= action.progress <= 100:
+        raise ClientfolioError("progress is a percentage, 0 to 100")
+
+
+def add_actions(store: Store, principal: Principal, year: int, actions: Sequence[PlanAction],
+                *, planned_on: dt.date, ring: KeyRing | None = None) -> list[int]:
+    """Add ``actions`` to the plan of ``year`` (created when missing), in one
+    transaction; an action whose ``suggestion_key`` is already in the plan is
+    skipped.  The horizon is computed from the end date and ``planned_on``.
+    Comments are sealed with ``ring``.  Returns the ids of the added actions."""
+    reader = PortfolioReader(store, principal)
+    added: list[int] = []
+    with store.begin() as conn:
+        plan = _plan_id(conn, year, create=True)
+        known = set(conn.execute(select(Action.suggestion_key).where(
+            Action.plan_id == plan, Action.suggestion_key.is_not(None))).scalars())
+        for a in actions:
+            _check(a)
+            if a.suggestion_key is not None and a.suggestion_key in known:
+                continue
+            values = {
+                "plan_id": plan, "title": a.title, "typology": a.typology, "kind": a.kind,
+                "customer_id": _resolve(conn, reader, Customer, a.customer_code),
+                "prospect_id": _resolve(conn, reader, Prospect, a.prospect_code),
+                "owner_id": _user(conn, a.owner), "participants": a.participants, "steps": a.steps,
+                "priority": a.priority, "due_on": a.due_on, "horizon": horizon(a.due_on, planned_on),
+                "progress": a.progress, "budget_cents": a.budget_cents, "spent_cents": a.spent_cents,
+                "current_revenue_cents": a.current_revenue_cents,
+                "target_revenue_cents": a.target_revenue_cents, "result_revenue_cents": a.result_revenue_cents,
+                "result": a.result, "reason": a.reason, "suggestion_key": a.suggestion_key,
+                "created_on": planned_on,
+            }
+            new = conn.execute(insert(Action).values(**values).returning(Action.id)).scalar_one()
+            conn.execute(update(Action).where(Action.id == new).values(
+                comments=seal_field(ring, "actions", new, "comments", a.comments)))
+            added.append(new)
+            if a.suggestion_key is not None:
+                known.add(a.suggestion_key)
+    return added
+
+
+_UPDATABLE = {"progress", "spent_cents", "result_revenue_cents", "result", "comments", "budget_cents",
+              "participants", "owner", "due_on", "priority", "target_revenue_cents", "steps"}
+
+
+def update_action(store: Store, principal: Principal, action_id: int, *, ring: KeyRing | None = None,
+                  **changes: Any) -> PlanAction:
+    """Change the tracking columns of a visible action (``_UPDATABLE``: progress,
+    spent, result revenue, result, comments, budget, participants, owner, end
+    date, priority, target, steps); returns it as it is now."""
+    unknown = set(changes) - _UPDATABLE
+    if unknown:
+        raise ClientfolioError(f"cannot change {', '.join(sorted(unknown))} of an action")
+    if "progress" in changes and not 0 <= changes["progress"] <= 100:
+        raise ClientfolioError("progress is a percentage, 0 to 100")
+    reader = PortfolioReader(store, principal)
+    with store.begin() as conn:
+        found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on)
+                             .join(Plan, Plan.id == Action.plan_id)
+                             .where(Action.id == action_id,
+                                    _visible(reader, Action.customer_id, Action.prospect_id))).first()
+        if found is None:
+            raise ClientfolioError(f"no action {action_id} in your scope")
+        values = {k: v for k, v in changes.items() if k != "owner"}
+        if "comments" in changes:
+            values["comments"] = seal_field(ring, "actions", action_id, "comments", changes["comments"])
+        if "owner" in changes:
+            values["owner_id"] = _user(conn, changes["owner"])
+        if "due_on" in changes and found.created_on is not None:
+            values["horizon"] = horizon(changes["due_on"], found.created_on)
+        if values:
+            conn.execute(update(Action).where(Action.id == action_id).values(**values))
+    return next(a for a in plan_actions(store, principal, found.budget_year, ring=ring) if a.id == action_id)
+
+
+def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwotItem]:
+    """The stored SWOT items of the plan of ``year`` that ``principal`` sees,
+    by quadrant then id (refused suggestions included, ``accepted`` False)."""
+    reader = PortfolioReader(store, principal)
+    query = (select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key,
+                    SwotItem.accepted)
+             .join(Plan, Plan.id == SwotItem.plan_id)
+             .where(Plan.budget_year == year,
+                    or_(SwotItem.customer_id.is_(None),
+                        SwotItem.customer_id.in_(select(Customer.id).where(reader._visible(Customer)))))
+             .order_by(SwotItem.id))
+    with store.engine.connect() as conn:
+        rows = [StoredSwotItem(*r) for r in conn.execute(query)]
+    return sorted(rows, key=lambda r: (QUADRANTS.index(r.quadrant), r.id))
+
+
+def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterable[SwotSuggestion],
+              *, accepted: bool = True) -> int:
+    """Store suggested items as accepted (or refused); a key already stored is
+    updated.  Returns the number of items written."""
+    reader = PortfolioReader(store, principal)
+    count = 0
+    with store.begin() as conn:
+        plan = _plan_id(conn, year, create=True)
+        for s in suggestions:
+            existing = conn.execute(select(SwotItem.id).where(SwotItem.plan_id == plan, SwotItem.key == s.key)).scalar()
+            if existing is not None:
+                conn.execute(update(SwotItem).where(SwotItem.id == existing).values(accepted=accepted, text=s.text))
+            else:
+                conn.execute(insert(SwotItem).values(
+                    plan_id=plan, quadrant=s.quadrant, text=s.text, source="suggested", key=s.key,
+                    accepted=accepted, customer_id=_resolve(conn, reader, Customer, s.customer_code)))
+            count += 1
+    return count
+
+
+def add_swot_item(store: Store, year: int, quadrant: str, text: str) -> int:
+    """Add the user's own item to a quadrant of the plan of ``year``; returns its id."""
+    if quadrant not in QUADRANTS:
+        raise ClientfolioError(f"unknown quadrant {quadrant!r}; use one of {', '.join(QUADRANTS)}")
+    if not text.strip():
+        raise ClientfolioError("a SWOT item needs a text")
+    with store.begin() as conn:
+        plan = _plan_id(conn, year, create=True)
+        return int(conn.execute(insert(SwotItem).values(
+            plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True
+        ).returning(SwotItem.id)).scalar_one())
+
+
+def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, text: str | None) -> None:
+    """Rewrite a visible item of the plan of ``year``, or delete it when ``text`` is None."""
+    if item_id not in {i.id for i in swot_items(store, principal, year)}:
+        raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
+    with store.begin() as conn:
+        if text is None:
+            conn.execute(delete(SwotItem).where(SwotItem.id == item_id))
+        elif not text.strip():
+            raise ClientfolioError("a SWOT item needs a text")
+        else:
+            conn.execute(update(SwotItem).where(SwotItem.id == item_id).values(text=text.strip(), accepted=True))
+
+
+def save_assessment(store: Store, principal: Principal, assessment: Assessment, answers: Iterable[Answer]) -> None:
+    """Store the assessment of its date (replacing the facts of an earlier run
+    that day) and its answers (replacing a respondent's earlier mark for a theme)."""
+    if not _unrestricted(principal) or principal.scope.product_lines is not None:
+        raise ClientfolioError("an assessment covers the whole portfolio: only a principal without scope "
+                               "restriction stores one")
+    details = json.dumps(assessment.as_dict(), default=str)
+    with store.begin() as conn:
+        found = conn.execute(select(SelfAssessment.id).where(
+            SelfAssessment.assessed_on == assessment.as_of)).scalar()
+        values = {"fact_mark": assessment.fact_mark, "details": details, "username": principal.username}
+        if found is None:
+            found = conn.execute(insert(SelfAssessment).values(assessed_on=assessment.as_of, **values)
+                                 .returning(SelfAssessment.id)).scalar_one()
+        else:
+            conn.execute(update(SelfAssessment).where(SelfAssessment.id == found).values(**values))
+        for a in answers:
+            conn.execute(delete(AssessmentAnswer).where(
+                AssessmentAnswer.assessment_id == found, AssessmentAnswer.respondent == a.respondent,
+                AssessmentAnswer.theme == a.theme))
+            conn.execute(insert(AssessmentAnswer).values(assessment_id=found, respondent=a.respondent,
+                                                         theme=a.theme, mark=a.mark))
+
+
+def stored_answers(store: Store, day: dt.date) -> list[Answer]:
+    """The team's answers stored for the assessment of ``day``."""
+    query = (select(AssessmentAnswer.respondent, AssessmentAnswer.theme, AssessmentAnswer.mark)
+             .join(SelfAssessment, SelfAssessment.id == AssessmentAnswer.assessment_id)
+             .where(SelfAssessment.assessed_on == day)
+             .order_by(AssessmentAnswer.respondent, AssessmentAnswer.id))
+    with store.engine.connect() as conn:
+        return [Answer(*row) for row in conn.execute(query)]
+
+
+def assessment_history(store: Store) -> list[StoredAssessment]:
+    """Every stored assessment, oldest first, with the marks per theme."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details)
+                            .order_by(SelfAssessment.assessed_on)).all()
+    out = []
+    for day, fact, details in rows:
+        data = json.loads(details)
+        themes = {t["theme"]: {"fact_mark": t["fact_mark"], "team_mark": t["team_mark"]} for t in data["themes"]}
+        respondents = len({a.respondent for a in stored_answers(store, day)})
+        out.append(StoredAssessment(day, fact, data.get("team_mark"), themes, respondents, data))
+    return out
+

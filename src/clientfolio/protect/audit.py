@@ -1,0 +1,275 @@
+"""The audit log: a tamper-evident hash chain of who did what.
+
+Each entry (table ``audit_log``) has a ``seq`` counting from 1 without gaps and
+is sealed by
+
+    hash = HMAC-SHA256(chain_key, prev_hash || canonical JSON of
+                       {seq, at, actor, action, target, details})
+
+where ``prev_hash`` is the previous entry's hash (64 zeros for the first) and
+the canonical JSON has sorted keys, no spaces, UTF-8, ``at`` in UTC to the
+microsecond.  ``chain_key`` lives outside the database (``KeyRing.subkey
+("audit")``): whoever edits the database cannot re-seal what they changed.
+
+``verify_chain`` walks the log and names the first bad entry and why:
+
+- ``edited``: an entry's content (or seal, or link) no longer matches its seal;
+- ``deleted``: a ``seq`` is missing, or an entry follows one that is gone (the
+  rest renumbered);
+- ``reordered``: an entry follows, in the chain, another entry than the one
+  before it in ``seq`` order.
+
+Limits: deleting the *last* entries leaves a shorter chain that is still
+sound; ``verify_chain`` reports the head (seq, hash) to write down elsewhere,
+and checks it later with ``expect_head``.  Someone who holds the chain key can
+rewrite the whole log.  The chain key derives from the current master key:
+when it rotates, ``reseal_chain`` re-seals the log under the new key after
+checking it under the old one.
+
+Writers are serialised so that two entries never claim the same ``seq``: on
+PostgreSQL by a transaction-scoped advisory lock, on SQLite by taking the
+write lock of the caller's transaction; ``seq`` being the primary key, a
+writer that still raced would fail rather than fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, false, insert, select, text, update
+
+from clientfolio.errors import ClientfolioError
+from clientfolio.protect.clock import now_utc, utc
+from clientfolio.store import Store
+from clientfolio.store.schema import AuditEntry
+
+__all__ = [
+    "GENESIS",
+    "AuditEvent",
+    "AuditReport",
+    "canonical_json",
+    "list_events",
+    "record_customer_read",
+    "record_event",
+    "reseal_chain",
+    "reseal_chain_in",
+    "verify_chain",
+]
+
+GENESIS = "0" * 64
+_PG_LOCK = 0x434C_4155_4449_54  # "CLAUDIT": the advisory lock of audit writers
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return utc(value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"not JSON serialisable in an audit entry: {type(value).__name__}")
+
+
+def canonical_json(value: object) -> str:
+    """``value`` as canonical JSON: sorted keys, no spaces, UTF-8 text, no NaN;
+    dates as ISO text, sets as sorted lists."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False, default=_jsonable)
+
+
+def _seal(key: bytes, prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str,
+          target: str | None, details: object) -> str:
+    payload = canonical_json({
+        "seq": seq, "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": actor,
+        "action": action, "target": target, "details": details,
+    })
+    return hmac.new(key, (prev_hash + payload).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    else:  # a write statement takes SQLite's write lock for the rest of the transaction
+        conn.execute(update(AuditEntry).where(false()).values(seq=AuditEntry.seq))
+
+
+def record_event(
+    conn: Connection, *, actor: str, action: str, target: str | None = None,
+    details: dict[str, Any] | None = None, chain_key: bytes, at: dt.datetime | None = None,
+) -> int:
+    """Append an entry to the audit log within the caller's transaction on
+    ``conn`` (a change and its entry commit or roll back together); returns
+    its ``seq``.  ``actor`` is a username (or ``cli:<os user>``), ``action`` a
+    dotted name (``login.failure``, ``user.create`` ...), ``details`` a JSON
+    object (before/after values, counts ...); ``at`` defaults to now (UTC)."""
+    _lock(conn)
+    last = conn.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
+    when = now_utc(at)
+    actor, target = actor[:100], None if target is None else target[:200]
+    body = canonical_json(details or {})
+    digest = _seal(chain_key, prev, seq, when, actor, action, target, json.loads(body))
+    conn.execute(insert(AuditEntry).values(
+        seq=seq, at=when, actor=actor, action=action, target=target, details=body,
+        prev_hash=prev, hash=digest))
+    return seq
+
+
+def record_customer_read(
+    conn: Connection, *, actor: str, customer_code: str, visible: bool, chain_key: bytes,
+    at: dt.datetime | None = None,
+) -> int:
+    """Audit that ``actor`` opened the record of customer ``customer_code``
+    (``visible`` False: it asked for one outside its scope, or unknown)."""
+    return record_event(conn, actor=actor, action="customer.read", target=customer_code,
+                        details={"visible": visible}, chain_key=chain_key, at=at)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An entry of the audit log, as read back."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+def list_events(store: Store, *, limit: int = 50, action: str | None = None) -> list[AuditEvent]:
+    """The last ``limit`` entries (of ``action`` only, when given), newest first.
+    Details that are no longer JSON (the entry was edited) show as ``{"raw": text}``."""
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    with store.session() as session:
+        return [AuditEvent(e.seq, utc(e.at), e.actor, e.action, e.target, _shown(e.details), e.hash)
+                for e in session.scalars(query)]
+
+
+def _details(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _shown(body: str) -> dict[str, Any]:
+    details = _details(body)
+    return details if isinstance(details, dict) else {"raw": body}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What ``verify_chain`` found.  ``entries``: entries in the log;
+    ``head_seq``/``head_hash``: the last entry that checks out (the anchor to
+    note down); when not ``ok``, ``first_bad_seq`` is where the damage starts,
+    ``reason`` one of ``edited``, ``deleted``, ``reordered`` and ``detail`` says
+    more."""
+
+    ok: bool
+    entries: int
+    head_seq: int | None
+    head_hash: str | None
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _problem(row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int],
+             key: bytes) -> tuple[int, str, str] | None:
+    """(first bad seq, reason, detail) for ``row`` following (prev_seq, prev_hash), or None."""
+    if row.seq != prev_seq + 1:
+        missing = f"#{prev_seq + 1}" if row.seq == prev_seq + 2 else f"#{prev_seq + 1} to #{row.seq - 1}"
+        return prev_seq + 1, "deleted", f"entry {missing} is missing"
+    details = _details(row.details)
+
+    def sealed(prev: str) -> bool:
+        return details is not None and hmac.compare_digest(
+            _seal(key, prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash)
+
+    if row.prev_hash == prev_hash:
+        if sealed(prev_hash):
+            return None
+        hint = " (or the audit key is not the one that wrote this log)" if row.seq == 1 else ""
+        return row.seq, "edited", f"entry #{row.seq} does not match its seal{hint}"
+    if sealed(prev_hash):
+        return row.seq, "edited", f"the link of entry #{row.seq} to the previous entry was changed"
+    if row.prev_hash in seq_of:
+        after = seq_of[row.prev_hash]
+        where = "the start of the log" if after == 0 else f"entry #{after}"
+        return row.seq, "reordered", f"entry #{row.seq} was written after {where}, not after #{prev_seq}"
+    return row.seq, "deleted", f"the entry written before #{row.seq} is gone (later entries renumbered)"
+
+
+def _verify(conn: Connection, key: bytes) -> AuditReport:
+    hash_of = {seq: digest for seq, digest in conn.execute(select(AuditEntry.seq, AuditEntry.hash))}
+    seq_of = {digest: seq for seq, digest in hash_of.items()} | {GENESIS: 0}
+    prev_seq, prev_hash = 0, GENESIS
+    for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(5_000):
+        problem = _problem(row, prev_seq, prev_hash, seq_of, key)
+        if problem is not None:
+            return AuditReport(False, len(hash_of), prev_seq or None,
+                               prev_hash if prev_seq else None, *problem)
+        prev_seq, prev_hash = row.seq, row.hash
+    return AuditReport(True, len(hash_of), prev_seq or None, prev_hash if prev_seq else None)
+
+
+def verify_chain(store: Store, chain_key: bytes, *, expect_head: tuple[int, str] | None = None) -> AuditReport:
+    """Check the whole audit log against ``chain_key``; with ``expect_head``
+    (seq, hash) noted down from an earlier verification, also check that this
+    entry is still there, unchanged (detects a deleted tail)."""
+    with store.engine.connect() as conn:
+        report = _verify(conn, chain_key)
+        if not report.ok or expect_head is None:
+            return report
+        seq, digest = expect_head
+        last = report.head_seq or 0
+        if seq > last:
+            return AuditReport(False, report.entries, report.head_seq, report.head_hash, last + 1,
+                               "deleted", f"the log ends at #{last}; the noted head is #{seq}")
+        noted = conn.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq)) or ""
+        if not hmac.compare_digest(noted, digest.lower()):
+            return AuditReport(False, report.entries, report.head_seq, report.head_hash, seq, "edited",
+                               f"entry #{seq} is not the one noted down (the log was rewritten)")
+    return report
+
+
+def reseal_chain(store: Store, old_key: bytes, new_key: bytes) -> AuditReport:
+    """Re-seal the whole log under ``new_key`` when the audit key changes (a
+    master key rotation), in one transaction, after checking it under
+    ``old_key``: a log that does not verify is left as it is and
+    ``ClientfolioError`` is raised.  Heads noted down before are replaced by
+    the returned report's."""
+    with store.begin() as conn:
+        return reseal_chain_in(conn, old_key, new_key)
+
+
+def reseal_chain_in(conn: Connection, old_key: bytes, new_key: bytes) -> AuditReport:
+    """``reseal_chain`` inside the caller's transaction (a key rotation re-seals
+    the log in the same transaction as it re-encrypts the fields)."""
+    _lock(conn)
+    report = _verify(conn, old_key)
+    if not report.ok:
+        raise ClientfolioError(f"the audit log does not verify, not re-sealed: {report.reason} "
+                               f"at #{report.first_bad_seq} ({report.detail})")
+    prev = GENESIS
+    for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).all():
+        digest = _seal(new_key, prev, row.seq, row.at, row.actor, row.action, row.target,
+                       json.loads(row.details))
+        conn.execute(update(AuditEntry).where(AuditEntry.seq == row.seq)
+                     .values(prev_hash=prev, hash=digest))
+        prev = digest
+    return AuditReport(True, report.entries, report.head_seq, prev if report.head_seq else None)

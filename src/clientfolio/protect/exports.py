@@ -1,0 +1,414 @@
+"""Registered, fingerprinted exports of customer data.
+
+Every export is made by a principal for a named recipient and purpose, from
+the rows that principal may read (the access layer), and registered with its
+audit entry in one transaction.  Its file carries
+
+- a fingerprint (``fingerprint``: marks in the company names and cities, never
+  in figures or identifiers), keyed by the export's uid;
+- trap records (``traps``): fictitious customers unique to the export;
+- a signed manifest beside it (``manifest``: ``FILE.manifest.json``).
+
+Alerts (``alerts``) are computed, stored with the export and audited; above
+the hard limit the export is refused and a request recorded until an admin
+other than the requester approves it (``approve_export``), after which the
+same export by the same user goes through once.
+
+Customer export columns: ``code, name, siren, sector, size_band, segment,
+region, postal_code, city, revenue_12m`` (revenue excluding tax of the 365
+days to the export day, in euros).  CSV files are written for French
+spreadsheets: UTF-8 with BOM, ``;`` separators, decimal commas.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, select, update
+
+from clientfolio.access.principal import Principal
+from clientfolio.errors import AccessDenied, ClientfolioError, ExportRefused
+from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
+from clientfolio.protect.audit import record_event
+from clientfolio.protect.fingerprint import export_key, mark_text
+from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
+from clientfolio.protect.traps import TrapRecord, insert_traps, make_traps
+from clientfolio.store import Store
+from clientfolio.store.schema import Export, ExportApproval, User
+
+if TYPE_CHECKING:
+    from clientfolio.protect.keys import KeyRing
+
+__all__ = [
+    "CUSTOMER_COLUMNS",
+    "EXPORT_FORMATS",
+    "EXPORT_KINDS",
+    "FINGERPRINT_PURPOSE",
+    "MARKED_COLUMNS",
+    "ApprovalRecord",
+    "ExportKeys",
+    "ExportRecord",
+    "ExportRequest",
+    "ExportResult",
+    "approve_export",
+    "customer_rows",
+    "find_signed",
+    "fingerprint_secrets",
+    "list_approvals",
+    "list_exports",
+    "make_export",
+    "write_table",
+]
+
+EXPORT_KINDS = ("customers",)
+EXPORT_FORMATS = ("csv", "xlsx")
+CUSTOMER_COLUMNS = ("code", "name", "siren", "sector", "size_band", "segment", "region",
+                    "postal_code", "city", "revenue_12m")
+MARKED_COLUMNS = ("name", "city")
+FINGERPRINT_PURPOSE = "export-fingerprint"
+"""Key ring purpose of the fingerprint secret (``KeyRing.subkey``); not
+``"fingerprint"``, whose first bytes the key ring prints as a key's public name."""
+
+
+@dataclass(frozen=True)
+class ExportKeys:
+    """The keys an export uses: the fingerprint secret, the Ed25519 signing key
+    and the audit chain key, all derived from the master key ``key_id``."""
+
+    fingerprint: bytes
+    signing: Ed25519PrivateKey
+    audit: bytes
+    key_id: int
+
+    @classmethod
+    def from_ring(cls, ring: KeyRing) -> ExportKeys:
+        return cls(ring.subkey(FINGERPRINT_PURPOSE), ring.signing_key(), ring.subkey("audit"), ring.current)
+
+
+def fingerprint_secrets(ring: KeyRing) -> dict[int, bytes]:
+    """The fingerprint secret of every master key of ``ring`` (active or
+    retired), by key id: what tracing exports made under older keys needs."""
+    return {key_id: ring.subkey(FINGERPRINT_PURPOSE, key_id) for key_id in sorted({*ring.keys, *ring.retired})}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What is exported (``kind``), for whom, why, and as what file format."""
+
+    recipient: str
+    purpose: str
+    kind: str = "customers"
+    format: str = "csv"
+
+    def checked(self) -> ExportRequest:
+        """The request with its texts trimmed; raises ``ClientfolioError`` when
+        a recipient or purpose is missing or the kind or format is unknown."""
+        recipient, purpose = " ".join(self.recipient.split()), " ".join(self.purpose.split())
+        if not recipient or not purpose:
+            raise ClientfolioError("an export is made for a named recipient and a stated purpose")
+        if self.kind not in EXPORT_KINDS:
+            raise ClientfolioError(f"unknown export kind {self.kind!r}; use one of {', '.join(EXPORT_KINDS)}")
+        if self.format not in EXPORT_FORMATS:
+            raise ClientfolioError(f"unknown format {self.format!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        return ExportRequest(recipient[:200], purpose[:500], self.kind, self.format)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A made export: its file and manifest, rows (customers, traps apart)."""
+
+    export_uid: str
+    path: Path
+    manifest_path: Path
+    rows: int
+    traps: int
+    sha256: str
+    alerts: tuple[Alert, ...]
+    signed: SignedManifest
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """A registered export, as listed and as tracing reads it."""
+
+    export_uid: str
+    created_at: dt.datetime
+    username: str
+    recipient: str
+    purpose: str
+    kind: str
+    format: str
+    row_count: int
+    file_sha256: str
+    key_id: int
+    traps: tuple[TrapRecord, ...]
+    alerts: tuple[Alert, ...]
+    signed: SignedManifest
+
+
+def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[dict[str, Any]]:
+    """The customers ``principal`` may read, as export rows of
+    ``CUSTOMER_COLUMNS`` (revenue of the 365 days to ``as_of``, a Decimal in
+    euros), by code."""
+    from clientfolio.access.reader import PortfolioReader  # the access layer imports this package
+
+    reader = PortfolioReader(store, principal)
+    placed = {a.code: a for a in reader.accounts() if a.kind == "customer"}
+    start = as_of - dt.timedelta(days=365)
+    revenue: dict[str, int] = defaultdict(int)
+    for code, day, cents in reader.revenue_by_customer_date():
+        if start < day <= as_of:
+            revenue[code] += cents
+    return [
+        {"code": c.code, "name": c.name, "siren": c.siren, "sector": c.sector, "size_band": c.size_band,
+         "segment": placed[c.code].segment, "region": placed[c.code].region, "postal_code": c.postal_code,
+         "city": c.city, "revenue_12m": Decimal(revenue[c.code]).scaleb(-2)}
+        for c in reader.customers()
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def write_table(path: Path, fmt: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write ``rows`` as ``fmt`` (``csv``: UTF-8 BOM, ``;``, decimal commas;
+    ``xlsx``: one sheet, figures as numbers) at ``path``."""
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f, delimiter=";")
+            writer.writerow(columns)
+            writer.writerows([_text(row.get(c)) for c in columns] for row in rows)
+        return
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("export")
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([float(v) if isinstance(v := row.get(c), Decimal) else v for c in columns])
+    book.save(path)
+
+
+def _mark(secret: bytes, uid: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    key = export_key(secret, uid)
+    return [{c: mark_text(key, v) if c in MARKED_COLUMNS and isinstance(v, str) else v for c, v in row.items()}
+            for row in rows]
+
+
+def _require_export(principal: Principal) -> None:
+    from clientfolio.protect.users import require
+
+    require(principal, "export")
+
+
+def _refuse(store: Store, principal: Principal, request: ExportRequest, rows: int | None, reason: str,
+            keys: ExportKeys, now: dt.datetime, *, approval: bool = False) -> int | None:
+    """Audit a refused export (and, with ``approval``, record its pending
+    request, reusing an identical pending one); returns the request id."""
+    with store.begin() as conn:
+        request_id = None
+        if approval:
+            request_id = conn.execute(select(ExportApproval.id).where(
+                ExportApproval.username == principal.username, ExportApproval.status == "pending",
+                ExportApproval.recipient == request.recipient, ExportApproval.purpose == request.purpose,
+                ExportApproval.kind == request.kind, ExportApproval.row_count == rows)).scalar()
+            if request_id is None:
+                request_id = conn.execute(insert(ExportApproval).values(
+                    created_at=now, username=principal.username, recipient=request.recipient,
+                    purpose=request.purpose, kind=request.kind, row_count=rows, status="pending",
+                ).returning(ExportApproval.id)).scalar_one()
+        record_event(conn, actor=principal.username, action="export.refused", target=request.kind,
+                     details={"recipient": request.recipient, "purpose": request.purpose, "rows": rows,
+                              "format": request.format, "reason": reason, "request": request_id},
+                     chain_key=keys.audit, at=now)
+    return request_id
+
+
+def _approved_request(store: Store, username: str, request: ExportRequest, rows: int) -> int | None:
+    with store.engine.connect() as conn:
+        return conn.execute(select(ExportApproval.id).where(
+            ExportApproval.username == username, ExportApproval.status == "approved",
+            ExportApproval.recipient == request.recipient, ExportApproval.purpose == request.purpose,
+            ExportApproval.kind == request.kind, ExportApproval.row_count >= rows,
+        ).order_by(ExportApproval.id).limit(1)).scalar()
+
+
+def _history(store: Store, username: str) -> tuple[list[int], dt.date | None, list[TrapRecord]]:
+    """The user's past export sizes, its departure date, and every trap ever made."""
+    with store.engine.connect() as conn:
+        past = list(conn.execute(select(Export.row_count).where(Export.username == username)
+                                 .order_by(Export.created_at)).scalars())
+        left_on = conn.execute(select(User.left_on).where(User.username == username)).scalar()
+        traps = [TrapRecord(**t) for body in conn.execute(select(Export.traps)).scalars()
+                 for t in json.loads(body)]
+    return past, left_on, traps
+
+
+def make_export(
+    store: Store, principal: Principal, request: ExportRequest, out: Path, *, keys: ExportKeys,
+    rules: ExportRules, now: dt.datetime | None = None,
+) -> ExportResult:
+    """Make, register and sign the export ``request`` of what ``principal`` may
+    read, written at ``out`` with its manifest beside it; ``now`` (aware,
+    default: the current time) dates it.  Raises ``ClientfolioError`` when
+    ``out`` exists or the request is incomplete, ``AccessDenied`` when the
+    principal may not export and ``ExportRefused`` above the hard limit without
+    an approved request; both refusals are audited."""
+    request = request.checked()
+    if out.exists():
+        raise ClientfolioError(f"{out} exists: an export never overwrites a file")
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        _require_export(principal)
+    except AccessDenied as exc:
+        _refuse(store, principal, request, None, str(exc), keys, now)
+        raise
+    rows = customer_rows(store, principal, now.astimezone(ZoneInfo(rules.timezone)).date())
+    approval_id = None
+    if rules.needs_approval(len(rows)):
+        approval_id = _approved_request(store, principal.username, request, len(rows))
+        if approval_id is None:
+            reason = f"{len(rows):,} rows: above the hard limit of {rules.hard_limit_rows:,}"
+            request_id = _refuse(store, principal, request, len(rows), reason, keys, now, approval=True)
+            assert request_id is not None
+            raise ExportRefused(f"{reason}; request #{request_id} awaits an admin's approval, "
+                                "then make the same export again", request_id)
+    past, left_on, taken = _history(store, principal.username)
+    alerts = tuple(export_alerts(len(rows), now, past, left_on, rules))
+    uid = f"X{now:%Y%m%d}-{secrets.token_hex(6)}"
+    traps = make_traps(keys.fingerprint, uid, rows, rules.trap_records,
+                       taken_names=[t.name for t in taken], taken_sirens=[t.siren for t in taken])
+    body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, CUSTOMER_COLUMNS))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        write_table(temp, request.format, CUSTOMER_COLUMNS, body)
+        digest = file_sha256(temp)
+        signed = sign_manifest(Manifest(
+            export_uid=uid, recipient=request.recipient, purpose=request.purpose,
+            created_at=now.isoformat(), row_count=len(body), sha256=digest, format=request.format,
+            file_name=out.name, key_id=keys.key_id), keys.signing)
+        _register(store, principal, request, signed, traps, alerts, len(rows), approval_id, keys, now)
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+    written = manifest_path(out)
+    written.write_text(signed.to_json(), encoding="utf-8")
+    return ExportResult(uid, out, written, len(rows), len(traps), digest, alerts, signed)
+
+
+def _register(store: Store, principal: Principal, request: ExportRequest, signed: SignedManifest,
+              traps: Sequence[TrapRecord], alerts: Sequence[Alert], rows: int, approval_id: int | None,
+              keys: ExportKeys, now: dt.datetime) -> None:
+    manifest = signed.manifest
+    with store.begin() as conn:
+        conn.execute(insert(Export).values(
+            export_uid=manifest.export_uid, created_at=now, username=principal.username,
+            recipient=request.recipient, purpose=request.purpose, kind=request.kind, format=request.format,
+            row_count=rows, file_sha256=manifest.sha256, key_id=keys.key_id,
+            traps=json.dumps([t.as_dict() for t in traps], ensure_ascii=False, default=str),
+            alerts=json.dumps([a.__dict__ for a in alerts], ensure_ascii=False),
+            manifest=json.dumps(manifest.__dict__, ensure_ascii=False), signature=signed.signature,
+            approval_id=approval_id))
+        if approval_id is not None:
+            conn.execute(update(ExportApproval).where(ExportApproval.id == approval_id)
+                         .values(status="used", export_uid=manifest.export_uid))
+        record_event(conn, actor=principal.username, action="export", target=manifest.export_uid, details={
+            "recipient": request.recipient, "purpose": request.purpose, "rows": rows, "traps": len(traps),
+            "kind": request.kind, "format": request.format, "fingerprint": f"{keys.key_id}:{manifest.export_uid}",
+            "sha256": manifest.sha256, "alerts": [a.kind for a in alerts], "approval": approval_id,
+        }, chain_key=keys.audit, at=now)
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    """A request to export above the hard limit, and its state."""
+
+    id: int
+    created_at: dt.datetime
+    username: str
+    recipient: str
+    purpose: str
+    kind: str
+    row_count: int
+    status: str
+    approved_by: str | None
+    export_uid: str | None
+
+
+def approve_export(
+    store: Store, request_id: int, admin: Principal, *, chain_key: bytes, now: dt.datetime | None = None,
+) -> ApprovalRecord:
+    """Approve the pending export request ``request_id`` as ``admin`` (an
+    admin, not the requester: four eyes), audited.  Raises ``AccessDenied``
+    for anyone else and ``ClientfolioError`` for a request that is unknown or
+    not pending."""
+    now = now or dt.datetime.now(dt.UTC)
+    if admin.role != "admin":
+        raise AccessDenied("only an admin approves an export above the hard limit")
+    with store.begin() as conn:
+        row = conn.execute(select(ExportApproval.__table__).where(ExportApproval.id == request_id)).first()
+        if row is None:
+            raise ClientfolioError(f"no export request #{request_id}")
+        if row.status != "pending":
+            raise ClientfolioError(f"export request #{request_id} is {row.status}, not pending")
+        if row.username == admin.username:
+            raise AccessDenied("an export request is approved by another admin than its requester")
+        conn.execute(update(ExportApproval).where(ExportApproval.id == request_id)
+                     .values(status="approved", approved_by=admin.username, approved_at=now))
+        record_event(conn, actor=admin.username, action="export.approved", target=str(request_id),
+                     details={"requester": row.username, "recipient": row.recipient, "purpose": row.purpose,
+                              "rows": row.row_count}, chain_key=chain_key, at=now)
+    return ApprovalRecord(row.id, row.created_at, row.username, row.recipient, row.purpose, row.kind,
+                          row.row_count, "approved", admin.username, None)
+
+
+def list_approvals(store: Store, *, status: str | None = None) -> list[ApprovalRecord]:
+    """Export requests above the hard limit (of ``status`` only, when given), newest first."""
+    table = ExportApproval.__table__
+    query = select(table).order_by(table.c.id.desc())
+    if status is not None:
+        query = query.where(table.c.status == status)
+    with store.engine.connect() as conn:
+        return [ApprovalRecord(r.id, r.created_at, r.username, r.recipient, r.purpose, r.kind, r.row_count,
+                               r.status, r.approved_by, r.export_uid) for r in conn.execute(query)]
+
+
+def list_exports(store: Store) -> list[ExportRecord]:
+    """Every registered export, oldest first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(Export.__table__).order_by(Export.created_at, Export.id)).all()
+    return [ExportRecord(
+        r.export_uid, r.created_at, r.username, r.recipient, r.purpose, r.kind, r.format, r.row_count,
+        r.file_sha256, r.key_id, tuple(TrapRecord(**t) for t in json.loads(r.traps)),
+        tuple(Alert(**a) for a in json.loads(r.alerts)),
+        SignedManifest(Manifest(**json.loads(r.manifest)), r.signature),
+    ) for r in rows]
+
+
+def find_signed(store: Store, path: Path) -> SignedManifest:
+    """The signed manifest of the registered export whose file has the SHA-256
+    of ``path``; raises ``ClientfolioError`` when no export has it."""
+    digest = file_sha256(path)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(Export.manifest, Export.signature).where(Export.file_sha256 == digest)).first()
+    if row is None:
+        raise ClientfolioError(f"no manifest beside {path} and no registered export has its SHA-256 {digest[:16]}...")
+    return SignedManifest(Manifest(**json.loads(row.manifest)), row.signature)

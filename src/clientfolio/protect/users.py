@@ -1,0 +1,411 @@
+"""Users, roles and permissions, login with throttling, and principals.
+
+Roles and what they may do (``ROLE_PERMISSIONS``, documented in
+docs/security.md):
+
+=============  ====  =====  ======  =====  =====
+role           read  write  export  audit  admin
+=============  ====  =====  ======  =====  =====
+admin          yes   yes    yes     yes    yes
+manager        yes   yes    yes
+sales          yes   yes
+auditor        yes                  yes
+contractor     yes
+=============  ====  =====  ======  =====  =====
+
+``read`` and ``write`` are always within the user's scopes.  Exports, the way a
+whole file leaves the company, are for managers and admins only.  A contractor
+has an expiry date (its last day of access) and, until given scopes, sees no
+customer at all.
+
+Login (``authenticate``) answers every refusal with the same
+``AuthenticationFailed`` message and about the same work: an unknown user's
+password is checked against a dummy argon2 hash.  The cause goes to the audit
+log.  After ``login_max_failures`` consecutive bad passwords or codes the
+account is locked ``login_lockout_minutes``; each further run of as many
+failures doubles the lock, up to 24 hours; during a lock even the right
+password is refused (and attempts are not counted); a success resets the
+count.  Days (expiry, departure) are UTC days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Connection, ColumnElement, delete, insert, select, update
+
+from clientfolio.access.principal import Principal, Scope
+from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError
+from clientfolio.protect import passwords
+from clientfolio.protect.audit import record_event
+from clientfolio.protect.clock import now_utc, utc
+from clientfolio.protect.totp import new_totp_secret, verify_totp
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+from clientfolio.store.schema import (
+    ROLES,
+    SCOPE_DIMENSIONS,
+    LoginSession,
+    ProductLine,
+    Region,
+    Segment,
+    User,
+    UserScope,
+)
+
+__all__ = [
+    "LOGIN_FAILED",
+    "PERMISSIONS",
+    "ROLE_PERMISSIONS",
+    "UserRecord",
+    "account_refusal",
+    "authenticate",
+    "can",
+    "create_user",
+    "disable_user",
+    "get_user",
+    "list_users",
+    "load_users",
+    "principal_for",
+    "require",
+    "revoke_sessions",
+    "set_password",
+    "set_scopes",
+    "set_totp",
+]
+
+PERMISSIONS = ("read", "write", "export", "audit", "admin")
+ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "admin": frozenset(PERMISSIONS),
+    "manager": frozenset({"read", "write", "export"}),
+    "sales": frozenset({"read", "write"}),
+    "auditor": frozenset({"read", "audit"}),
+    "contractor": frozenset({"read"}),
+})
+LOGIN_FAILED = "unknown user name or wrong password"
+_MAX_LOCK = dt.timedelta(hours=24)
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,99}")
+_SCOPE_TABLES: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
+    "region": Region, "segment": Segment, "product_line": ProductLine}
+
+
+def can(principal: Principal, permission: str) -> bool:
+    """Whether ``principal``'s role grants ``permission`` (one of ``PERMISSIONS``)."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return permission in ROLE_PERMISSIONS.get(principal.role, frozenset())
+
+
+def require(principal: Principal, permission: str) -> None:
+    """Raise ``AccessDenied`` unless ``principal`` may ``permission``."""
+    if not can(principal, permission):
+        raise AccessDenied(f"{principal.username} ({principal.role}) may not {permission}")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the application sees it (never the password hash nor the TOTP secret).
+    ``scopes`` maps a dimension to its codes; a dimension absent is unrestricted."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    is_active: bool
+    expires_on: dt.date | None
+    left_on: dt.date | None
+    locked_until: dt.datetime | None
+    totp: bool
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if k != "scopes"},
+                "scopes": {k: list(v) for k, v in self.scopes.items()}}
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()
+
+
+def account_refusal(is_active: bool, left_on: dt.date | None, expires_on: dt.date | None,
+                    today: dt.date) -> str | None:
+    """Why an account may not be used on ``today`` (``disabled``, ``left``,
+    ``expired``), or None.  ``expires_on`` is the last day of access; from
+    ``left_on`` on, no access."""
+    if not is_active:
+        return "disabled"
+    if left_on is not None and left_on <= today:
+        return "left"
+    if expires_on is not None and expires_on < today:
+        return "expired"
+    return None
+
+
+def _scopes(conn: Connection, user_ids: Iterable[int]) -> dict[int, dict[str, tuple[str, ...]]]:
+    found: dict[int, dict[str, list[str]]] = {}
+    query = (select(UserScope.user_id, UserScope.dimension, UserScope.code)
+             .where(UserScope.user_id.in_(list(user_ids)))
+             .order_by(UserScope.user_id, UserScope.dimension, UserScope.code))
+    for user_id, dimension, code in conn.execute(query):
+        found.setdefault(user_id, {}).setdefault(dimension, []).append(code)
+    return {uid: {d: tuple(c) for d, c in dims.items()} for uid, dims in found.items()}
+
+
+def load_users(conn: Connection, where: ColumnElement[bool]) -> list[UserRecord]:
+    rows = conn.execute(select(User).where(where).order_by(User.username)).all()
+    scopes = _scopes(conn, [r.id for r in rows])
+    return [UserRecord(r.id, r.username, r.display_name, r.email, r.role, r.is_active,
+                       r.expires_on, r.left_on, utc(r.locked_until) if r.locked_until else None,
+                       r.totp_secret is not None, scopes.get(r.id, {})) for r in rows]
+
+
+def get_user(store: Store, username: str) -> UserRecord | None:
+    """The user ``username``, or None."""
+    with store.engine.connect() as conn:
+        found = load_users(conn, User.username == _name(username))
+    return found[0] if found else None
+
+
+def list_users(store: Store) -> list[UserRecord]:
+    """Every user, by username."""
+    with store.engine.connect() as conn:
+        return load_users(conn, User.id.is_not(None))
+
+
+def _summary(record: UserRecord) -> dict[str, Any]:
+    """What the audit log keeps of a user (before/after a change)."""
+    return {k: v for k, v in record.as_dict().items() if k not in ("id", "locked_until")}
+
+
+def _one(conn: Connection, username: str) -> UserRecord:
+    found = load_users(conn, User.username == _name(username))
+    if not found:
+        raise ClientfolioError(f"no user {username!r}")
+    return found[0]
+
+
+def create_user(
+    store: Store, username: str, password: str, role: str, *, display_name: str | None = None,
+    email: str | None = None, expires_on: dt.date | None = None, actor: str = "system",
+    chain_key: bytes, now: dt.datetime | None = None,
+) -> int:
+    """Create a user and return its id.  ``password`` must pass the policy
+    (``PasswordRejected`` otherwise); ``role`` is one of ``ROLES``; a
+    contractor needs ``expires_on`` (its last day of access, not past).
+    Audited as ``user.create`` by ``actor``."""
+    name, moment = _name(username), now_utc(now)
+    if not _USERNAME.fullmatch(name):
+        raise ClientfolioError(f"user name {username!r}: 2 to 100 of a-z 0-9 . _ @ -, "
+                               "starting with a letter or digit")
+    if role not in ROLES:
+        raise ClientfolioError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if role == "contractor" and expires_on is None:
+        raise ClientfolioError("a contractor needs an expiry date")
+    if expires_on is not None and expires_on < moment.date():
+        raise ClientfolioError(f"the expiry date {expires_on} is already past")
+    passwords.check_password(password, username=name, email=email)
+    hashed = passwords.hash_password(password)
+    with store.begin() as conn:
+        if conn.execute(select(User.id).where(User.username == name)).first():
+            raise ClientfolioError(f"user {name!r} already exists")
+        user_id = conn.execute(insert(User).values(
+            username=name, display_name=display_name or name, email=email, role=role,
+            password_hash=hashed, is_active=True, expires_on=expires_on, failed_logins=0,
+            password_changed_at=moment).returning(User.id)).scalar_one()
+        record_event(conn, actor=actor, action="user.create", target=name, chain_key=chain_key,
+                     details={"after": _summary(_one(conn, name))}, at=moment)
+    return int(user_id)
+
+
+def revoke_sessions(conn: Connection, user_id: int, now: dt.datetime) -> int:
+    """End every open session of ``user_id`` (within the caller's transaction); how many."""
+    return conn.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utc(now))
+    ).rowcount
+
+
+def set_password(store: Store, username: str, password: str, *, actor: str, chain_key: bytes,
+                 now: dt.datetime | None = None) -> int:
+    """Give ``username`` a new password (policy checked), unlock it and end its
+    sessions (how many are returned).  Audited as ``user.password``."""
+    moment = now_utc(now)
+    with store.begin() as conn:
+        user = _one(conn, username)
+        passwords.check_password(password, username=user.username, email=user.email)
+        conn.execute(update(User).where(User.id == user.id).values(
+            password_hash=passwords.hash_password(password), password_changed_at=moment,
+            failed_logins=0, locked_until=None))
+        ended = revoke_sessions(conn, user.id, moment)
+        record_event(conn, actor=actor, action="user.password", target=user.username,
+                     details={"sessions_ended": ended}, chain_key=chain_key, at=moment)
+    return ended
+
+
+def disable_user(store: Store, username: str, *, actor: str, chain_key: bytes,
+                 left_on: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Disable ``username`` (and record its departure day ``left_on``, when
+    given): it can no longer log in, and its sessions end at once (how many
+    are returned).  Audited as ``user.disable`` with before/after."""
+    moment = now_utc(now)
+    with store.begin() as conn:
+        before = _one(conn, username)
+        values: dict[str, Any] = {"is_active": False}
+        if left_on is not None:
+            values["left_on"] = left_on
+        conn.execute(update(User).where(User.id == before.id).values(**values))
+        ended = revoke_sessions(conn, before.id, moment)
+        record_event(conn, actor=actor, action="user.disable", target=before.username,
+                     chain_key=chain_key, at=moment, details={
+                         "before": _summary(before), "after": _summary(_one(conn, username)),
+                         "sessions_ended": ended})
+    return ended
+
+
+def set_scopes(
+    store: Store, username: str, regions: Iterable[str] | None = None,
+    segments: Iterable[str] | None = None, product_lines: Iterable[str] | None = None, *,
+    clear: bool = False, actor: str, chain_key: bytes, now: dt.datetime | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Set the need-to-know scope of ``username``, dimension by dimension:
+    codes given replace that dimension's codes; an empty list lifts its
+    restriction; None leaves it as it is; ``clear`` first lifts them all.
+    Unknown codes are refused.  Returns the new scopes; audited as
+    ``user.scope`` with before/after."""
+    wanted = {"region": regions, "segment": segments, "product_line": product_lines}
+    with store.begin() as conn:
+        before = _one(conn, username)
+        if clear:
+            conn.execute(delete(UserScope).where(UserScope.user_id == before.id))
+        for dimension in SCOPE_DIMENSIONS:
+            given = wanted[dimension]
+            if given is None:
+                continue
+            codes = sorted(set(given))
+            table = _SCOPE_TABLES[dimension]
+            known = set(conn.scalars(select(table.code).where(table.code.in_(codes))))
+            if unknown := [c for c in codes if c not in known]:
+                raise ClientfolioError(f"unknown {dimension.replace('_', ' ')} code(s): {', '.join(unknown)}")
+            conn.execute(delete(UserScope).where(UserScope.user_id == before.id,
+                                                 UserScope.dimension == dimension))
+            if codes:
+                conn.execute(insert(UserScope), [
+                    {"user_id": before.id, "dimension": dimension, "code": c} for c in codes])
+        after = _one(conn, username)
+        record_event(conn, actor=actor, action="user.scope", target=before.username,
+                     chain_key=chain_key, at=now_utc(now),
+                     details={"before": dict(before.scopes), "after": dict(after.scopes)})
+    return dict(after.scopes)
+
+
+def set_totp(store: Store, username: str, enabled: bool, *, actor: str, chain_key: bytes,
+             now: dt.datetime | None = None) -> str | None:
+    """Turn the TOTP second factor of ``username`` on (returns the new base32
+    secret, to show once) or off (returns None).  Audited as ``user.totp``."""
+    secret = new_totp_secret() if enabled else None
+    with store.begin() as conn:
+        user = _one(conn, username)
+        conn.execute(update(User).where(User.id == user.id).values(totp_secret=secret,
+                                                                   totp_last_step=None))
+        record_event(conn, actor=actor, action="user.totp", target=user.username,
+                     details={"enabled": enabled}, chain_key=chain_key, at=now_utc(now))
+    return secret
+
+
+def _lock_for(run: int, settings: Settings) -> dt.timedelta:
+    """The lock after the ``run``-th run of failures: the base lock, doubled each run."""
+    return min(dt.timedelta(minutes=settings.login_lockout_minutes) * 2 ** (run - 1), _MAX_LOCK)
+
+
+def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
+             settings: Settings) -> tuple[str | None, dict[str, Any]]:
+    """Check a login of the known user ``row``: (refusal reason or None, the
+    user columns to update)."""
+    if row.password_hash:
+        good = passwords.verify_password(row.password_hash, password)
+    else:  # no password yet (a demo user): the same work, then a refusal
+        passwords.dummy_verify(password)
+        good = False
+    refusal = account_refusal(row.is_active, row.left_on, row.expires_on, moment.date())
+    if refusal is not None:
+        return refusal, {}
+    if row.locked_until is not None and utc(row.locked_until) > moment:
+        return "locked", {}
+    step = None
+    if good and row.totp_secret is not None:
+        step = verify_totp(row.totp_secret, code or "", now=moment, last_step=row.totp_last_step)
+    if not good or (row.totp_secret is not None and step is None):
+        failures = row.failed_logins + 1
+        values: dict[str, Any] = {"failed_logins": failures}
+        if failures % settings.login_max_failures == 0:
+            values["locked_until"] = moment + _lock_for(failures // settings.login_max_failures, settings)
+        reason = "no password" if not row.password_hash else "bad password" if not good else "bad code"
+        return reason, values
+    values = {"failed_logins": 0, "locked_until": None}
+    if step is not None:
+        values["totp_last_step"] = step
+    if passwords.needs_rehash(row.password_hash):
+        values["password_hash"] = passwords.hash_password(password)
+    return None, values
+
+
+def authenticate(
+    store: Store, username: str, password: str, *, totp: str | None = None,
+    now: dt.datetime | None = None, chain_key: bytes, settings: Settings | None = None,
+) -> UserRecord:
+    """The user ``username`` when ``password`` (and ``totp``, the current code,
+    for a user with a second factor) are right and the account is usable;
+    ``AuthenticationFailed`` with the one message ``LOGIN_FAILED`` otherwise.
+    Every attempt is audited (``login.success`` / ``login.failure`` with its
+    cause) in the transaction that counts failures (the user's row is
+    locked meanwhile on PostgreSQL, so that concurrent failures all count).
+    ``settings`` gives the
+    lockout (``login_max_failures``, ``login_lockout_minutes``; documented
+    defaults when None)."""
+    config = settings or Settings.model_construct()
+    moment, name = now_utc(now), _name(username)
+    with store.begin() as conn:
+        row = conn.execute(select(User.__table__).where(User.username == name).with_for_update()).first()
+        reason: str | None
+        values: dict[str, Any] = {}
+        if row is None:
+            passwords.dummy_verify(password)
+            reason = "unknown user"
+        else:
+            reason, values = _attempt(row, password, totp, moment, config)
+            if values:
+                conn.execute(update(User).where(User.id == row.id).values(**values))
+        details: dict[str, Any] = {} if reason is None else {"reason": reason}
+        if "failed_logins" in values and reason is not None:
+            details["failures"] = values["failed_logins"]
+            if "locked_until" in values:
+                details["locked_until"] = values["locked_until"]
+        record_event(conn, actor=name, action="login.failure" if reason else "login.success",
+                     target=name, details=details, chain_key=chain_key, at=moment)
+        user = None if reason else _one(conn, name)
+    if user is None:
+        raise AuthenticationFailed(LOGIN_FAILED)
+    return user
+
+
+def principal_for(store: Store, username: str, *, now: dt.datetime | None = None) -> Principal:
+    """The ``Principal`` (username, role, scope) reading for ``username``.
+    Raises ``AccessDenied`` for an unknown, disabled, departed or expired user.
+    A contractor without any scope sees nothing (regions: none)."""
+    user = get_user(store, username)
+    if user is None or account_refusal(user.is_active, user.left_on, user.expires_on,
+                                       now_utc(now).date()):
+        raise AccessDenied(f"user {username!r} may not use Clientfolio")
+    codes = {d: frozenset(c) for d, c in user.scopes.items()}
+    if user.role == "contractor" and not codes:
+        codes = {"region": frozenset()}
+    return Principal(user.username, user.role, Scope(
+        regions=codes.get("region"), segments=codes.get("segment"),
+        product_lines=codes.get("product_line")))

@@ -1,0 +1,109 @@
+"""``clientfolio export``, ``trace``, ``verify`` and ``exports`` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner, Result
+
+from clientfolio import cli
+
+KEY = base64.b64encode(b"c" * 32).decode()
+
+
+@pytest.fixture(autouse=True)
+def wide_plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=300, color_system=None))
+    monkeypatch.setattr(cli, "errors", Console(width=300, color_system=None, stderr=True))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/x.db"
+    assert run("demo", "--customers", "40", "--years", "1", "--db", url).exit_code == 0
+    return url
+
+
+def run(*args: str, **env: str) -> Result:
+    return CliRunner().invoke(cli.app, list(args), env={"CLIENTFOLIO_KEY": KEY, **env})
+
+
+def test_export_trace_verify_and_list(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "acme.csv"
+    made = run("export", "customers", "--recipient", "ACME", "--purpose", "mailing", "--out", str(out),
+               "--as", "cmorel", "--db", db, "--json")
+    assert made.exit_code == 0, made.stderr
+    export = json.loads(made.stdout)
+    assert (export["rows"], export["traps"], export["file"]) == (40, 3, str(out))
+    assert Path(export["manifest"]) == tmp_path / "acme.csv.manifest.json"
+
+    traced = run("trace", str(out), "--db", db)
+    assert traced.exit_code == 0, traced.stderr
+    text = " ".join(traced.stdout.split())
+    assert f"Match: export {export['export_uid']} for ACME (made by cmorel, purpose: mailing) by its fingerprint" \
+        in text
+    assert "Trap records found:" in text
+    as_json = json.loads(run("trace", str(out), "--db", db, "--json").stdout)
+    assert as_json["attributed"]["recipient"] == "ACME" and as_json["evidence"] == "fingerprint"
+    assert as_json["attributed"]["wrong_attribution"] < 1e-9
+
+    checked = run("verify", str(out), "--db", db)
+    assert checked.exit_code == 0 and checked.stdout.startswith(f"Valid: {out} is export {export['export_uid']}")
+    listed = json.loads(run("exports", "list", "--db", db, "--json").stdout)
+    assert [(e["export_uid"], e["username"], e["rows"]) for e in listed["exports"]] == [
+        (export["export_uid"], "cmorel", 40)]
+    assert "1 registered exports" in run("exports", "list", "--db", db).stdout
+
+
+def test_verify_finds_the_manifest_in_the_registry_and_detects_changes(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "a.xlsx"
+    assert run("export", "customers", "--recipient", "A", "--purpose", "p", "--format", "xlsx",
+               "--out", str(out), "--db", db).exit_code == 0
+    moved = tmp_path / "elsewhere.xlsx"
+    moved.write_bytes(out.read_bytes())
+    assert run("verify", str(moved), "--db", db).stdout.startswith(f"Valid: {moved}")
+    assert run("verify", str(moved), "--manifest", str(tmp_path / "a.xlsx.manifest.json"), "--db", db).exit_code == 0
+    out.write_bytes(out.read_bytes() + b"\0")
+    broken = run("verify", str(out), "--db", db, "--json")
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout)["signature_valid"] is True and json.loads(broken.stdout)["hash_matches"] is False
+    other_key = run("verify", str(moved), "--manifest", str(tmp_path / "a.xlsx.manifest.json"), "--db", db,
+                    CLIENTFOLIO_KEY=base64.b64encode(b"d" * 32).decode())
+    assert other_key.exit_code == 1 and "the signature is not ours" in other_key.stdout
+    unknown = tmp_path / "u.csv"
+    unknown.write_text("a;b\n")
+    missing = run("verify", str(unknown), "--db", db)
+    assert missing.exit_code == 1 and "no registered export has its SHA-256" in missing.stderr
+
+
+def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None:
+    args = ("export", "customers", "--recipient", "ACME", "--purpose", "all", "--out", str(tmp_path / "a.csv"),
+            "--as", "cmorel", "--db", db)
+    refused = run(*args, CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS="30")
+    assert refused.exit_code == 1
+    assert " ".join(refused.stderr.split()).startswith(
+        "Export refused: 40 rows: above the hard limit of 30; request #1 awaits an admin's approval")
+    assert "Request #1 by cmorel: 40 rows for ACME (all) awaits an admin's approval." in \
+        " ".join(run("exports", "list", "--db", db).stdout.split())
+    own = run("exports", "approve", "1", "--as", "cmorel", "--db", db)
+    assert own.exit_code == 1 and "only an admin" in own.stderr
+    approved = run("exports", "approve", "1", "--as", "pbernard", "--db", db)
+    assert approved.exit_code == 0 and "Request #1 approved" in approved.stdout
+    done = run(*args, CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS="30", CLIENTFOLIO_EXPORT_ALERT_ROWS="10")
+    assert done.exit_code == 0, done.stderr
+    assert "Alert (rows): 40 rows: above the alert threshold of 10" in done.stdout
+
+
+def test_who_may_trace_and_export_and_a_file_of_no_export(db: str, tmp_path: Path) -> None:
+    sales = run("export", "customers", "--recipient", "A", "--purpose", "p", "--out", str(tmp_path / "a.csv"),
+                "--as", "jleroy", "--db", db)
+    assert sales.exit_code == 1 and sales.stderr.startswith("Error:")
+    other = tmp_path / "other.csv"
+    other.write_text("nom;ville\nGarage Martin SARL;Saint-Denis\n", encoding="utf-8")
+    assert run("trace", str(other), "--as", "jleroy", "--db", db).exit_code == 1
+    nothing = run("trace", str(other), "--as", "nrousseau", "--db", db)
+    assert nothing.exit_code == 0 and "No match among 0 registered exports" in nothing.stdout

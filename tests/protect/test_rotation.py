@@ -1,0 +1,111 @@
+"""Key rotation: every value readable after, none with the old key alone, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from clientfolio.access import SYSTEM, PortfolioReader
+from clientfolio.errors import DecryptionFailed
+from clientfolio.protect.fields import SENSITIVE_FIELDS, decrypt_field, email_index, encrypt_field, open_field
+from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.rotation import key_status, rotate_keys
+from clientfolio.store import Store
+from clientfolio.store.schema import Base, Contact
+from tests.protect.sensitive import PLAIN, fill
+
+OLD = b"o" * 32
+
+
+def stored(store: Store) -> dict[tuple[str, int, str], str]:
+    """Every non-null sensitive value as stored, by (table, id, field)."""
+    values = {}
+    with store.engine.connect() as conn:
+        for name, fields in SENSITIVE_FIELDS.items():
+            table = Base.metadata.tables[name]
+            for row in conn.execute(select(table.c.id, *[table.c[f] for f in fields])):
+                values.update({(name, row[0], f): v for f, v in zip(fields, row[1:], strict=True) if v is not None})
+    return values
+
+
+def file_ring(tmp_path: Path) -> KeyRing:
+    ring = KeyRing(keys={1: OLD}, current=1, path=tmp_path / "clientfolio.key")
+    ring.save()
+    return ring
+
+
+def test_status_counts_values_by_key_and_plain(store: Store) -> None:
+    fill(store, KeyRing.for_tests(OLD))
+    status = key_status(store)
+    assert status.by_key == {1: 6}
+    assert status.plain == {"actions.comments": 1, "contacts.email": 1, "contacts.name": 1}
+
+
+def test_rotation_reencrypts_everything_and_retires_the_old_key(store: Store, tmp_path: Path) -> None:
+    ring = file_ring(tmp_path)
+    fill(store, ring)
+    report = rotate_keys(store, ring)
+    # rows with a value: customer 1, contacts 1-3, activity 1, action 1; values: the 9 of PLAIN
+    assert (report.old_key_ids, report.new_key_id, report.rows, report.values, report.plain_values,
+            report.indexes) == ((1,), 2, 6, 9, 3, 2)
+    new = report.ring
+    after = stored(store)
+    assert set(after) == set(PLAIN)
+    assert all(v.startswith("v1:2:") for v in after.values())
+    assert {k: decrypt_field(new, *k, v) for k, v in after.items()} == PLAIN
+    old_alone = KeyRing.for_tests(OLD)
+    for key, token in after.items():
+        with pytest.raises(DecryptionFailed):
+            decrypt_field(old_alone, *key, token)
+        with pytest.raises(DecryptionFailed):  # not even under the old id
+            decrypt_field(old_alone, *key, token.replace("v1:2:", "v1:1:", 1))
+    with store.engine.connect() as conn:
+        indexes = dict(conn.execute(select(Contact.id, Contact.email_index)).all())
+    assert indexes == {1: email_index(new, "ann@example.fr"), 2: None, 3: email_index(new, "cy@example.fr")}
+    assert [c.code for c in PortfolioReader(store, SYSTEM).find_contact_by_email("CY@example.fr", new)] == ["C2"]
+    on_file = json.loads((tmp_path / "clientfolio.key").read_text())
+    assert (on_file["current"], list(on_file["keys"]), list(on_file["retired"])) == (2, ["2"], ["1"])
+    assert KeyRing.read(tmp_path / "clientfolio.key") == new
+    assert key_status(store).by_key == {2: 9} and key_status(store).plain == {}
+
+
+def test_rotation_is_all_or_nothing(store: Store, tmp_path: Path) -> None:
+    ring = file_ring(tmp_path)
+    fill(store, ring)
+    foreign = encrypt_field(KeyRing.for_tests(b"x" * 32), "actions", 1, "comments", "planted")
+    with store.begin() as conn:  # the last row rotated does not open: the rotation must fail
+        conn.execute(update(Base.metadata.tables["actions"]).values(comments=foreign))
+    before = stored(store)
+    with pytest.raises(DecryptionFailed, match="actions.comments of record 1"):
+        rotate_keys(store, ring)
+    assert stored(store) == before  # rolled back
+    on_disk = KeyRing.read(tmp_path / "clientfolio.key")
+    assert (sorted(on_disk.keys), on_disk.current) == ([1, 2], 2)  # both kept: nothing is lost
+    assert all(open_field(on_disk, *k, v) == PLAIN[k] for k, v in before.items() if k[0] != "actions")
+
+
+def test_forget_drops_the_old_keys(store: Store, tmp_path: Path) -> None:
+    ring = file_ring(tmp_path)
+    fill(store, ring)
+    report = rotate_keys(store, ring, forget=True)
+    assert (dict(report.ring.retired), list(report.ring.keys)) == ({}, [2])
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM contacts WHERE email_index IS NOT NULL")).scalar() == 2
+
+
+def test_rotation_reseals_the_audit_log(store: Store, tmp_path: Path) -> None:
+    from clientfolio.protect.audit import record_event, verify_chain
+
+    ring = file_ring(tmp_path)
+    with store.begin() as conn:
+        for n in range(3):
+            record_event(conn, actor="cli:test", action="user.change", target=f"u{n}", details={"n": n},
+                         chain_key=ring.subkey("audit"))
+    report = rotate_keys(store, ring)
+    assert report.ring.subkey("audit") != ring.subkey("audit")
+    after = verify_chain(store, report.ring.subkey("audit"))
+    assert after.ok and after.entries == 3
+    assert not verify_chain(store, ring.subkey("audit")).ok  # the old audit key no longer verifies it
