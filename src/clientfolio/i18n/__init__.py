@@ -1,0 +1,98 @@
+"""French and English for the web app and the report: messages and formats.
+
+Messages are written in English in the code (``_("Customers")``); the French
+catalog is made of gettext ``.po`` files in ``i18n/fr/`` (one per part of the
+product: ``web.po``, ``report.po`` ...), read with Babel when first needed and
+merged, so no compiled file is kept in the repository.  Formats follow the
+locale: ``money(123456.78 €)`` is ``123 456,78 €`` in French, ``€123,456.78``
+in English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+__all__ = ["LANGS", "Formatter", "formatter", "gettext_for", "translations"]
+
+LANGS = ("fr", "en")
+_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+_CATALOGS = Path(__file__).parent
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The merged catalog of ``lang`` (English is the source: no catalog)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    parts = [_compiled(path, lang) for path in sorted((_CATALOGS / lang).glob("*.po"))] if lang != "en" else []
+    if not parts:
+        return NullTranslations()
+    for part in parts[1:]:
+        parts[0].merge(part)
+    return parts[0]
+
+
+def _compiled(path: Path, lang: str) -> Translations:
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=_LOCALES[lang])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def gettext_for(lang: str) -> Callable[[str], str]:
+    """``_`` for ``lang``: the French text of an English message (the message
+    itself when the catalog lacks it)."""
+    return translations(lang).gettext
+
+
+class Formatter:
+    """Numbers, money, percentages and dates in a language's conventions."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+        self.lang = lang
+        self.locale = _LOCALES[lang]
+
+    def money(self, cents: float | None, *, decimals: bool = True) -> str:
+        """Euros from cents: ``1 234,56 €`` (fr) or ``€1,234.56`` (en); ``-`` for None."""
+        if cents is None:
+            return "-"
+        pattern = None if decimals else ("#,##0\u00a0¤" if self.lang == "fr" else "¤#,##0")
+        return format_currency(cents / 100, "EUR", format=pattern, locale=self.locale, currency_digits=decimals)
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return "-"
+        return format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0",
+                              locale=self.locale)
+
+    def percent(self, share: float | None, digits: int = 0) -> str:
+        """A share (0.256) as ``25,6 %`` / ``25.6%``."""
+        if share is None:
+            return "-"
+        return format_percent(share, format=f"#,##0{'.' + '0' * digits if digits else ''}\u00a0%"
+                              if self.lang == "fr" else f"#,##0{'.' + '0' * digits if digits else ''}%",
+                              locale=self.locale)
+
+    def date(self, day: dt.date | None, *, long: bool = False) -> str:
+        if day is None:
+            return "-"
+        return format_date(day, format="long" if long else "medium", locale=self.locale)
+
+
+@cache
+def formatter(lang: str) -> Formatter:
+    return Formatter(lang)
