@@ -124,3 +124,10 @@ def test_value_is_read_within_the_principal_scope(demo_store: Store) -> None:
     assert scoped.customers and {c.region for c in scoped.customers} == {region}
     assert {p.region for p in scoped.prospects} <= {region}
     assert len(scoped.customers) < len(everyone.customers)
+
+
+def test_bootstrap_work_is_bounded() -> None:
+    from clientfolio.value.clv import ClvConfig, bootstrap_samples
+
+    config = ClvConfig()  # 60 resamples up to 20,000 customers
+    assert [bootstrap_samples(n, config) for n in (300, 20_000, 40_000, 100_000)] == [60, 60, 30, 20]

@@ -27,7 +27,7 @@ from clientfolio.value.bgnbd import BetaGeoFit, expected_purchases, fit_bgnbd, p
 from clientfolio.value.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
 from clientfolio.value.lifetime import customer_lifetime_value, equity_interval
 
-__all__ = ["ClvConfig", "FittedValues", "fit_values", "margin_rates"]
+__all__ = ["ClvConfig", "FittedValues", "bootstrap_samples", "fit_values", "margin_rates"]
 
 Floats = npt.NDArray[np.float64]
 _DAYS_PER_YEAR = 365.25
@@ -48,7 +48,8 @@ class ClvConfig(BaseModel):
     interval_level: float = Field(0.90, gt=0, lt=1, description="Confidence level of the valuation's interval.")
     bootstrap_samples: int = Field(
         60, ge=10, le=1000,
-        description="Resamples of the customers for the interval when the delta method is unavailable.")
+        description="Resamples of the customers for the interval when the delta method is unavailable "
+                    "(fewer beyond 20,000 customers, at least 20).")
     bootstrap_seed: int = Field(0, description="Seed of the bootstrap (same data, same interval).")
     min_repeat_buyers: int = Field(
         10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models.")
@@ -113,19 +114,28 @@ def _fit(h: _Histories, config: ClvConfig, weights: Floats | None = None) -> tup
     return bgnbd, gg, clv
 
 
+def bootstrap_samples(customers: int, config: ClvConfig) -> int:
+    """Resamples drawn for ``customers``: ``config.bootstrap_samples`` up to
+    20,000 customers, fewer beyond (at least 20) so the work stays bounded."""
+    if customers <= 20_000:
+        return config.bootstrap_samples
+    return max(20, config.bootstrap_samples * 20_000 // customers)
+
+
 def _bootstrap(h: _Histories, config: ClvConfig) -> tuple[float | None, float | None]:
     """Percentile interval of the total over samples of the customers drawn with
     replacement (each refitted: counts as weights); None when too few refits succeed."""
     rng = np.random.default_rng(config.bootstrap_seed)
     n = h.frequency.size
+    samples = bootstrap_samples(n, config)
     totals = []
-    for _ in range(config.bootstrap_samples):
+    for _ in range(samples):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
             totals.append(float(counts @ _fit(h, config, counts)[2]))
         except ClientfolioError:
             continue
-    if len(totals) < config.bootstrap_samples // 2:
+    if len(totals) < samples // 2:
         return None, None
     tail = (1 - config.interval_level) / 2
     low, high = np.quantile(totals, [tail, 1 - tail])

@@ -24,7 +24,7 @@ from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
-from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates
+from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples, fit_values, margin_rates
 from clientfolio.value.history import customer_history
 from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
@@ -316,7 +316,8 @@ def _equity(customers: list[CustomerValue], fitted: FittedValues | None, note: s
                 sums[str(getattr(c, key) or "-")] += c.clv_cents
         by[name] = dict(sorted(sums.items()))
     low, point, high = fitted.interval
-    method += " " + _INTERVALS[fitted.interval_method].format(lvl=config.interval_level, n=config.bootstrap_samples)
+    samples = bootstrap_samples(len(fitted.clv_cents), config)
+    method += " " + _INTERVALS[fitted.interval_method].format(lvl=config.interval_level, n=samples)
     return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
                   sum(c.clv_cents is not None for c in customers), method, note, fitted.parameters(), by,
                   fitted.interval_method)
