@@ -77,7 +77,7 @@ def test_analyze_json_and_default_as_of(tmp_path: Path) -> None:
     assert {row["class"] for row in data["abc_summary"]} == {"A", "B", "C"}
 
 
-def test_the_store_gives_the_same_analysis_as_the_file(tmp_path: Path) -> None:
+def test_the_store_gives_the_same_analysis_as_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = f"sqlite:///{tmp_path}/s.db"
     invoices = tmp_path / "factures.csv"
     invoices.write_text(
@@ -87,6 +87,7 @@ def test_the_store_gives_the_same_analysis_as_the_file(tmp_path: Path) -> None:
         "F3;10/06/2024;C2;Deux;A1;Vis;P1;300,00;facture\n"
         "F4;01/02/2024;C3;Trois;A1;Vis;P1;100,00;facture\n"
         "AV1;20/02/2024;C3;Trois;A1;Vis;P1;100,00;avoir\n", encoding="utf-8")
+    monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(tmp_path / "clientfolio.key"))  # import audits with it
     assert run("import", str(invoices), "--db", db).exit_code == 0
     from_store = run("analyze", "--db", db, "--as-of", "2024-12-31", "--json")
     assert from_store.exit_code == 0, from_store.output

@@ -29,7 +29,8 @@ def wide_plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(tmp_path / "clientfolio.key"))  # import audits with it
     return f"sqlite:///{tmp_path}/x.db"
 
 
@@ -160,7 +161,8 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
                         "CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY": "3", "CLIENTFOLIO_EXPORT_DAY_START_HOUR": "7",
                         "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20", "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
                         "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000", "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
-                        "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09"}
+                        "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09", "CLIENTFOLIO_WEB_SECURE_COOKIES": "False",
+                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600"}
     table = run("settings")
     assert table.exit_code == 0
     assert [row[:2] for row in table_rows(table.stdout) if row[0]] == [[v, settings[v]] for v in settings]
@@ -207,7 +209,7 @@ def test_every_command_has_help_and_is_documented() -> None:
         "export", "trace", "verify", "exports", "exports list", "exports approve",
         "user", "user add", "user list", "user disable", "user scope", "audit", "audit verify", "audit list",
         "assess", "plan", "plan list", "plan suggest", "plan swot", "plan export", "plan header", "plan add",
-        "plan update"}
+        "plan update", "serve", "report"}
     sections = doc_sections()
     assert set(sections) == {" ".join(path) for path, _ in tree}
     for path, command in tree:

@@ -124,6 +124,22 @@ class Settings(BaseSettings):
         ),
     )
 
+    web_secure_cookies: bool = Field(
+        False,
+        description=(
+            "Mark the web app's cookies Secure (sent over HTTPS only). Set it behind a TLS proxy "
+            "that forwards plain HTTP; requests that arrive as https get Secure cookies anyway."
+        ),
+    )
+    web_cache_seconds: int = Field(
+        600,
+        ge=0,
+        description=(
+            "How long the web app keeps a user's dashboard figures (analysis and valuation) "
+            "while the data does not change; 0 recomputes them on every page."
+        ),
+    )
+
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:
         """(environment variable, default, help) for each setting, for docs and CLI."""

@@ -33,6 +33,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
     monkeypatch.setattr(cli, "errors", Console(width=200, color_system=None, stderr=True))
+    monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(tmp_path / "clientfolio.key"))  # changes are audited with it
     shutil.copy(demo_file, tmp_path / "demo.db")
     return f"sqlite:///{tmp_path}/demo.db"
 

@@ -108,3 +108,17 @@ def test_move_prospect_refusals(pipeline: Store) -> None:
         move_prospect(pipeline, NORTH, "PN1", "lost", on=DAY, reason=" ")
     with pipeline.engine.connect() as conn:
         assert conn.execute(select(StageChange.id)).all() == [(1,), (2,)]
+
+
+def test_move_prospect_audits_moves_and_refusals(pipeline: Store) -> None:
+    from clientfolio.protect.audit import list_events, verify_chain
+
+    key = b"k" * 32
+    move_prospect(pipeline, NORTH, "PN1", "warm", on=dt.date(2025, 6, 10), chain_key=key)
+    with pytest.raises(ClientfolioError):
+        move_prospect(pipeline, NORTH, "PS", "hot", on=DAY, chain_key=key)  # another region's
+    events = [(e.actor, e.action, e.target, e.details) for e in list_events(pipeline)]
+    assert ("nina", "prospect.stage", "PN1", {"before": "cold", "after": "warm", "on": "2025-06-10",
+                                              "reason": None}) in events
+    assert ("nina", "prospect.stage.refused", "PS", {"stage": "hot", "reason": "not in scope or unknown"}) in events
+    assert verify_chain(pipeline, key).ok

@@ -17,6 +17,7 @@ from clientfolio.errors import BackupRefused
 from clientfolio.protect.backup import backup, restore, verify_backup
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.rotation import key_status, rotate_keys
+from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.store import Store
 from clientfolio.store.schema import Action, Base, Customer, ImportBatch, Region
 
@@ -28,6 +29,17 @@ def snapshot(store: Store) -> dict[str, list[Any]]:
     with store.engine.connect() as conn:
         return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
                 for t in Base.metadata.sorted_tables}
+
+
+def assert_restored(restored: dict[str, list[Any]], original: dict[str, list[Any]]) -> None:
+    """Every table as in ``original``; the audit log as it was when the archive
+    was made (without the backup's own entry, written once the archive was
+    complete; hashes aside: an older key's log is re-sealed), then the restore's entry."""
+    restored, original = dict(restored), dict(original)
+    log, was = restored.pop("audit_log"), original.pop("audit_log")
+    assert restored == original
+    assert log[-1][3] == "backup.restore"
+    assert [row[:6] for row in log[:-1]] == [row[:6] for row in was if row[3] != "backup"]
 
 
 @pytest.fixture
@@ -59,8 +71,11 @@ def test_backup_then_restore_gives_back_every_row(filled: Store, tmp_path: Path)
         restore(filled.url, RING, archive)
     assert snapshot(filled) != before
     report = restore(filled.url, RING, archive, force=True)
-    assert report.replaced_rows == sum(len(rows) for rows in before.values())  # one deleted, one added
-    assert snapshot(filled) == before
+    # one deleted, one added, and the backup's own audit entry (written once the archive was complete)
+    assert report.replaced_rows == sum(len(rows) for rows in before.values()) + 1
+    assert_restored(snapshot(filled), before)  # every table, row for row
+    assert [e.action for e in list_events(filled, limit=1)] == ["backup.restore"]
+    assert verify_chain(filled, RING.subkey("audit")).ok
     with filled.begin() as conn:  # the id sequences follow the restored rows
         new_id = conn.execute(insert(Region).values(code="AFTER", name="Après").returning(Region.id)).scalar_one()
     assert new_id == max(r[0] for r in before["regions"]) + 1
@@ -80,7 +95,7 @@ def test_restore_into_a_new_sqlite_store(filled: Store, tmp_path: Path) -> None:
     backup(filled, RING, archive)
     target = Store(f"sqlite:///{tmp_path}/new.db", upgrade=False)
     restore(target.url, RING, archive)  # created and migrated, after the verification
-    assert snapshot(target) == utc_naive(snapshot(filled))  # from PostgreSQL too
+    assert_restored(snapshot(target), utc_naive(snapshot(filled)))  # from PostgreSQL too
     target.dispose()
 
 
@@ -98,7 +113,7 @@ def test_backup_is_a_snapshot_while_the_store_is_written(filled: Store, tmp_path
     assert calls[-1] == sum(len(rows) for rows in before.values())
     assert {t.name: t.rows for t in manifest.tables}["customers"] == len(before["customers"])
     restore(filled.url, RING, tmp_path / "b.cfbackup", force=True)
-    assert snapshot(filled) == before
+    assert_restored(snapshot(filled), before)
 
 
 @pytest.mark.parametrize("where", ["header", "first chunk", "middle", "manifest", "last byte"])
@@ -145,7 +160,8 @@ def test_an_older_backup_opens_with_the_retired_key(filled: Store, tmp_path: Pat
     backup(filled, ring, tmp_path / "old.cfbackup")
     rotated = rotate_keys(filled, ring).ring
     restore(filled.url, rotated, tmp_path / "old.cfbackup", force=True)
-    assert snapshot(filled) == before  # the old tokens are back: retired key 1 still opens them
+    assert_restored(snapshot(filled), before)  # the old tokens are back: retired key 1 still opens them
+    assert verify_chain(filled, rotated.subkey("audit")).ok  # the old log, re-sealed under key 2
     assert key_status(filled).by_key == {1: sum(key_status(filled).by_key.values())}
     dropped = rotate_keys(filled, rotated, forget=True).ring  # a store under key 3, keys 1 and 2 gone
     with pytest.raises(BackupRefused, match="made with key 1"):

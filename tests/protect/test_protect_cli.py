@@ -122,5 +122,7 @@ def test_restoring_a_backup_older_than_a_rotation(db: str, tmp_path: Path) -> No
     assert run("restore", str(archive), "--yes", "--db", db).exit_code == 0
     status = run("keys", "status", "--db", db)
     assert "encrypted, key 1 (retired key: run `clientfolio keys rotate`)" in status.stdout
+    assert run("audit", "verify", "--db", db).exit_code == 0  # the restored log, re-sealed under key 2
     assert run("keys", "rotate", "--db", db).exit_code == 0
     assert "encrypted, key 3 " in run("keys", "status", "--db", db).stdout
+    assert run("audit", "verify", "--db", db).exit_code == 0

@@ -107,5 +107,9 @@ def test_rotation_reseals_the_audit_log(store: Store, tmp_path: Path) -> None:
     report = rotate_keys(store, ring)
     assert report.ring.subkey("audit") != ring.subkey("audit")
     after = verify_chain(store, report.ring.subkey("audit"))
-    assert after.ok and after.entries == 3
+    assert after.ok and after.entries == 4  # the three, and the rotation itself
+    from clientfolio.protect.audit import list_events
+
+    rotation = list_events(store, limit=1)[0]
+    assert (rotation.action, rotation.target, rotation.details["old_key_ids"]) == ("keys.rotate", "key 2", [1])
     assert not verify_chain(store, ring.subkey("audit")).ok  # the old audit key no longer verifies it

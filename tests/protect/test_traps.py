@@ -57,3 +57,13 @@ def test_a_trap_is_found_by_its_siren_or_its_name_in_any_spelling() -> None:
     cells = {"Garage Martin 1 SARL", canonical(dotted), dotted.upper(), b.siren, "12"}
     assert find_traps([a, b, c], cells) == [TrapHit(a.code, ("name",)), TrapHit(b.code, ("siren",))]
     assert find_traps([c], cells) == []
+
+
+def test_traps_never_reuse_a_code_of_the_store() -> None:
+    # the export holds the odd customers only; the even ones (another region) exist in the store
+    exported = ROWS[0::2]
+    elsewhere = [str(r["code"]) for r in ROWS[1::2]]
+    traps = make_traps(SECRET, "E1", exported, 10, taken_codes=elsewhere)
+    assert not {t.code for t in traps} & ({str(r["code"]) for r in ROWS})
+    # without the store's codes the gaps between the exported codes would be reused
+    assert {t.code for t in make_traps(SECRET, "E1", exported, 10)} & set(elsewhere)

@@ -194,7 +194,7 @@ class PipelineReader(PortfolioReader):
 
 def move_prospect(
     store: Store, principal: Principal, code: str, stage: str, *, on: dt.date,
-    reason: str | None = None,
+    reason: str | None = None, chain_key: bytes | None = None,
 ) -> StageChangeRow:
     """Move the visible prospect ``code`` to ``stage`` on the day ``on``, for
     ``principal``: the stage history gets a row (who: the user of the
@@ -213,6 +213,8 @@ def move_prospect(
             select(Prospect.id, Prospect.stage).where(Prospect.code == code, reader._prospect_visible())
         ).first()
         if found is None:
+            if chain_key is not None:
+                _audit_refusal(store, principal, code, stage, chain_key)
             raise ClientfolioError(f"no prospect {code!r} in your scope")
         if found.stage == stage:
             raise ClientfolioError(f"prospect {code!r} is already at stage {stage!r}")
@@ -222,4 +224,20 @@ def move_prospect(
             user_id=user_id))
         conn.execute(update(Prospect).where(Prospect.id == found.id).values(
             stage=stage, lost_reason=reason.strip() if stage == "lost" and reason else None))
+        if chain_key is not None:
+            from clientfolio.protect.audit import record_event  # the access layer is imported by protect
+
+            record_event(conn, actor=principal.username, action="prospect.stage", target=code,
+                         details={"before": found.stage, "after": stage, "on": on.isoformat(),
+                                  "reason": reason}, chain_key=chain_key)
     return StageChangeRow(code, found.stage, stage, on, principal.username if user_id else None)
+
+
+def _audit_refusal(store: Store, principal: Principal, code: str, stage: str, chain_key: bytes) -> None:
+    """Log a refused move (a prospect out of sight) in its own transaction: the
+    move's transaction is rolled back with the refusal."""
+    from clientfolio.protect.audit import record_event
+
+    with store.begin() as conn:
+        record_event(conn, actor=principal.username, action="prospect.stage.refused", target=code,
+                     details={"stage": stage, "reason": "not in scope or unknown"}, chain_key=chain_key)

@@ -96,10 +96,13 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Import invoices, customers, products, prospects or an FEC: all or nothing."""
+    from clientfolio.cli.users import _actor
+
     settings = _settings(db)
     try:
         store = Store(settings.database_url)
         loaded = load_mapping(mapping) if mapping else None
+        ring = KeyRing.load(settings, create=True)
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             console=errors, transient=True, disable=as_json,
@@ -107,7 +110,7 @@ def import_command(
             task = bar.add_task(f"Importing {file.name}", total=None)
             result = import_file(
                 store, file, kind=kind, mapping=loaded, dry_run=dry_run, settings=settings,
-                ring=KeyRing.load(settings, create=True),
+                ring=ring, chain_key=ring.subkey("audit"), actor=_actor(),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except ImportRejected as exc:
@@ -154,6 +157,7 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Create a realistic French B2B demo portfolio, then show its summary."""
+    from clientfolio.cli.web import demo_users, open_hint
     from clientfolio.demo import generate_demo, write_fec
 
     settings = _settings(db)
@@ -171,10 +175,12 @@ def demo(
                           f"{made.customers} customers, {made.prospects} prospects, "
                           f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
                           f"{made.activities:,} activities, {made.users} users.")
+            demo_users(store, ring)
         if fec:
             written_to, lines = write_fec(store, fec)
             console.print(f"FEC written to {written_to} ({lines:,} lines).")
         _show_summary(summarize(reader.revenue_by_customer_date()))
+        console.print(open_hint())
     except ClientfolioError as exc:
         raise _fail(exc) from None
 
@@ -328,6 +334,14 @@ from clientfolio.cli.plan import assess_command, plan_app  # noqa: E402
 
 app.command("assess")(assess_command)
 app.add_typer(plan_app, name="plan")
+
+from clientfolio.cli.report import report_command  # noqa: E402
+
+app.command("report")(report_command)
+
+from clientfolio.cli.web import serve_command  # noqa: E402
+
+app.command("serve")(serve_command)
 
 def main() -> None:
     app()

@@ -4,7 +4,9 @@
 Registered on the application by ``clientfolio.cli``; the consoles, the
 settings and the error handling are that module's, looked up when a command
 runs.  The plan package (which brings the analytics engine) is imported
-inside the commands.
+inside the commands.  Their changes are audited with the actor
+``cli:<operating-system user>`` and the audit key of the key ring (created
+when missing), as the ``user`` commands' are.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ def _ring(db: str | None) -> KeyRing | None:
         return KeyRing.load(cli._settings(db))
     except KeyMissing:
         return None
+
+
+def _audit(db: str | None) -> dict[str, Any]:
+    """The audit keywords of a write: the chain key from the key ring (created
+    when missing) and the command line's actor."""
+    from clientfolio import cli
+    from clientfolio.cli.users import _actor
+    from clientfolio.protect.keys import KeyRing
+
+    return {"chain_key": KeyRing.load(cli._settings(db), create=True).subkey("audit"), "actor": _actor()}
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -150,7 +162,7 @@ def assess_command(
         inputs = _gather(store, as_of, None, _ring(db))
         merged = merge_answers(stored_answers(store, inputs.as_of), new)
         result = assessment_of(inputs, merged)
-        save_assessment(store, SYSTEM, result, new)
+        save_assessment(store, SYSTEM, result, new, **_audit(db))
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
@@ -220,7 +232,7 @@ def suggest_command(
         if accept is not None:
             chosen = [found[n - 1] for n in _numbers(accept, len(found))]
             added = add_actions(store, SYSTEM, inputs.year, [as_action(s, inputs.as_of) for s in chosen],
-                                planned_on=inputs.as_of, ring=ring)
+                                planned_on=inputs.as_of, ring=ring, **_audit(db))
             planned |= {s.key for s in chosen}
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
@@ -265,21 +277,22 @@ def swot_command(
         inputs = _gather(store, as_of, year, _ring(db))
         stored = {i.key for i in swot_items(store, SYSTEM, inputs.year) if i.key}
         found = [s for s in swot_of(inputs, assessment_of(inputs)) if s.key not in stored]
+        audit = _audit(db) if {accept, reject, add, edit, delete} != {None} else {}
         if accept is not None:
-            save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(accept, len(found))])
+            save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(accept, len(found))], **audit)
         if reject is not None:
             save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(reject, len(found))],
-                      accepted=False)
+                      accepted=False, **audit)
         if add is not None:
             quadrant, _, text = add.partition(":")
-            add_swot_item(store, inputs.year, quadrant.strip().lower(), text)
+            add_swot_item(store, inputs.year, quadrant.strip().lower(), text, **audit)
         if edit is not None:
             number, _, text = edit.partition(":")
             if not number.strip().lstrip("#").isdigit():
                 raise ClientfolioError(f"--edit {edit!r}: give 'ID: new text'")
-            edit_swot_item(store, SYSTEM, inputs.year, int(number.strip().lstrip("#")), text)
+            edit_swot_item(store, SYSTEM, inputs.year, int(number.strip().lstrip("#")), text, **audit)
         if delete is not None:
-            edit_swot_item(store, SYSTEM, inputs.year, delete, None)
+            edit_swot_item(store, SYSTEM, inputs.year, delete, None, **audit)
         kept = swot_items(store, SYSTEM, inputs.year)
         decided = {i.key for i in kept if i.key}
         found = [s for s in found if s.key not in decided]
@@ -345,7 +358,7 @@ def header_command(
 
     try:
         budget_year = year or dt.date.today().year
-        save_header(_store(db), PlanHeader(budget_year, company, area, vision, objective))
+        save_header(_store(db), PlanHeader(budget_year, company, area, vision, objective), **_audit(db))
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     cli.console.print(f"Plan of {budget_year}: header saved.")
@@ -383,8 +396,9 @@ def add_command(
             budget_cents=_cents(budget), current_revenue_cents=_cents(current), target_revenue_cents=_cents(target),
             comments=comments)
         budget_year = year or dt.date.today().year
+        audit = _audit(db)
         [added] = add_actions(_store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(),
-                              ring=_ring(db))
+                              ring=_ring(db), **audit)
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     cli.console.print(f"Action #{added} added to the plan of {budget_year}.")
@@ -418,7 +432,8 @@ def update_command(
             changes["due_on"] = _day(due)
         if not changes:
             raise ClientfolioError("nothing to change: give --progress, --spent, --result-revenue ...")
-        action = update_action(_store(db), SYSTEM, action_id, ring=_ring(db), **changes)
+        audit = _audit(db)
+        action = update_action(_store(db), SYSTEM, action_id, ring=_ring(db), **audit, **changes)
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     cli.console.print(f"Action #{action.id} ({action.title}): {action.progress} % done.")

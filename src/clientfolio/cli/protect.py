@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from clientfolio.cli.users import _actor
 from clientfolio.errors import ClientfolioError
 from clientfolio.protect.keys import KEY_ENV, KeyRing
 from clientfolio.settings import Settings
@@ -107,7 +108,7 @@ def keys_rotate(
         store = Store(settings.database_url)
         with _bar("Re-encrypting") as bar:
             task = bar.add_task("values", total=None)
-            report = rotate_keys(store, ring, forget=forget,
+            report = rotate_keys(store, ring, forget=forget, actor=_actor(),
                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     except ClientfolioError as exc:
         raise _fail(exc) from None
@@ -139,7 +140,7 @@ def backup_command(
         store = Store(settings.database_url)
         with _bar("Backing up") as bar:
             task = bar.add_task("rows", total=None)
-            manifest = backup(store, ring, dest,
+            manifest = backup(store, ring, dest, actor=_actor(),
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     except ClientfolioError as exc:
         raise _fail(exc) from None
@@ -182,7 +183,7 @@ def restore_command(
             typer.confirm(f"Replace every row of {settings.database_url} with this backup?", abort=True)
         with _bar("Restoring") as bar:
             task = bar.add_task("rows", total=manifest.rows)
-            report = restore(settings.database_url, ring, file, force=True,
+            report = restore(settings.database_url, ring, file, force=True, actor=_actor(),
                              progress=lambda done, total: bar.update(task, completed=done, total=total))
     except ClientfolioError as exc:
         raise _fail(exc) from None

@@ -4,6 +4,9 @@
 reported (file, line, column, value, reason) and one bad row means nothing is
 written.  It is idempotent: a file already imported is recognised by its
 SHA-256, and rows already in the store are recognised by their keys.
+
+With the audit key (``chain_key``), an accepted import is audited (``import``)
+in the import's transaction; a dry run or a rejected file writes no entry.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 
 from clientfolio.ingest.columns import (
     FIELDS,
@@ -31,6 +34,7 @@ from clientfolio.ingest.parties import load_parties
 from clientfolio.ingest.report import ImportRejected, ImportResult, RowError
 from clientfolio.ingest.sources import SourceOptions, Table, open_table
 from clientfolio.ingest.values import DateParser
+from clientfolio.protect.audit import record_event
 from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
@@ -74,6 +78,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _audit(conn: Connection, result: ImportResult, sha: str, chain_key: bytes, actor: str) -> None:
+    record_event(conn, actor=actor, action="import", target=result.file, chain_key=chain_key, details={
+        "kind": result.kind, "sha256": sha, "rows_read": result.rows_read, "created": result.created,
+        "updated": result.updated, "unchanged": result.unchanged, "import_id": result.import_id,
+        "already_imported": result.already_imported})
+
+
 def guess_kind(table: Table) -> str:
     """The kind of a file from its header (FEC, invoices, prospects, customers, products)."""
     if is_fec_header(table.header):
@@ -106,9 +117,15 @@ def import_file(
     settings: Settings | None = None,
     progress: Progress | None = None,
     ring: KeyRing | None = None,
+    chain_key: bytes | None = None,
+    actor: str = "system",
 ) -> ImportResult:
     """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row.
-    With a key ring, the sensitive fields (addresses, contacts) are stored encrypted."""
+    With a key ring, the sensitive fields (addresses, contacts) are stored encrypted.
+    With ``chain_key``, an accepted import (not a dry run) is audited as ``import``
+    by ``actor`` in the import's transaction (target: the file name; details:
+    kind, SHA-256, rows read, counts created/updated/unchanged); a file already
+    imported is audited too (``already_imported``), as it changes nothing."""
     path = Path(path)
     settings = settings or Settings()
     mapping = mapping or Mapping()
@@ -116,14 +133,16 @@ def import_file(
         raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
     table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
     try:
-        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring)
+        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring,
+                             chain_key, actor)
     finally:
         table.close()  # the rows' iterator closes it too, but only once started
 
 
 def _import_table(
     store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
-    settings: Settings, progress: Progress | None, ring: KeyRing | None,
+    settings: Settings, progress: Progress | None, ring: KeyRing | None, chain_key: bytes | None,
+    actor: str,
 ) -> ImportResult:
     kind = kind or guess_kind(table)
     result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
@@ -134,6 +153,9 @@ def _import_table(
         ).first()
     if previous is not None:
         result.already_imported, result.import_id = True, previous.id
+        if chain_key is not None and not dry_run:
+            with store.begin() as conn:
+                _audit(conn, result, sha, chain_key, actor)
         return result
     dates = DateParser(mapping.date_order or settings.date_order)
     decimal = mapping.decimal or ("." if table.delimiter == "," else ",")
@@ -177,6 +199,8 @@ def _import_table(
             if dry_run:
                 transaction.rollback()
             else:
+                if chain_key is not None:
+                    _audit(conn, result, sha, chain_key, actor)
                 transaction.commit()
         except BaseException:
             transaction.rollback()

@@ -11,6 +11,13 @@ portfolio: only a principal without any scope restriction stores one.
 ``actions.comments`` is a sensitive field: with a key ring it is written
 encrypted and read decrypted (``protect.fields``); without one it is written
 plain (``keys rotate`` encrypts it later).
+
+Every write takes ``chain_key`` (the audit key, ``KeyRing.subkey("audit")``):
+when given, the change is audited in its transaction with its before and
+after values (``plan.header``, ``plan.action.add``, ``plan.action.update``,
+``swot.save``, ``swot.add``, ``swot.edit``, ``swot.delete``,
+``assessment.save``); the actor is the principal's username, or ``actor``.
+A comment is never audited in plain text: it shows as ``"(changed)"``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horiz
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.questionnaire import Answer
 from clientfolio.plan.swot import QUADRANTS, SwotSuggestion
+from clientfolio.protect.audit import record_event
 from clientfolio.protect.fields import open_field, seal_field
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
@@ -112,13 +120,33 @@ def plan_header(store: Store, year: int) -> PlanHeader | None:
     return None if row is None else PlanHeader(*row)
 
 
-def save_header(store: Store, header: PlanHeader) -> PlanHeader:
-    """Create or update the plan of ``header.budget_year`` with its header."""
+_HEADER = {"company": Plan.company, "business_area": Plan.business_area, "vision": Plan.vision,
+           "objective": Plan.objective}
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit details of a row changed from ``before`` to ``after``: the
+    columns whose value changed, before and after."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
+
+
+def save_header(store: Store, header: PlanHeader, *, chain_key: bytes | None = None,
+                actor: str = "system") -> PlanHeader:
+    """Create or update the plan of ``header.budget_year`` with its header;
+    audited as ``plan.header`` (the changed fields before/after) by ``actor``
+    with ``chain_key``."""
+    values = {"company": header.company, "business_area": header.business_area, "vision": header.vision,
+              "objective": header.objective}
     with store.begin() as conn:
+        old = conn.execute(select(*(c.label(n) for n, c in _HEADER.items()))
+                           .where(Plan.budget_year == header.budget_year)).first()
         plan = _plan_id(conn, header.budget_year, create=True)
-        conn.execute(update(Plan).where(Plan.id == plan).values(
-            company=header.company, business_area=header.business_area, vision=header.vision,
-            objective=header.objective))
+        conn.execute(update(Plan).where(Plan.id == plan).values(**values))
+        if chain_key is not None:
+            before = {} if old is None else dict(old._mapping)
+            record_event(conn, actor=actor, action="plan.header", target=str(header.budget_year),
+                         details={"created": old is None, **_changed(before, values)}, chain_key=chain_key)
     return header
 
 
@@ -185,11 +213,14 @@ def _check(action: PlanAction) -> None:
 
 
 def add_actions(store: Store, principal: Principal, year: int, actions: Sequence[PlanAction],
-                *, planned_on: dt.date, ring: KeyRing | None = None) -> list[int]:
+                *, planned_on: dt.date, ring: KeyRing | None = None, chain_key: bytes | None = None,
+                actor: str | None = None) -> list[int]:
     """Add ``actions`` to the plan of ``year`` (created when missing), in one
     transaction; an action whose ``suggestion_key`` is already in the plan is
     skipped.  The horizon is computed from the end date and ``planned_on``.
-    Comments are sealed with ``ring``.  Returns the ids of the added actions."""
+    Comments are sealed with ``ring``.  Returns the ids of the added actions.
+    With ``chain_key``, each added action is audited (``plan.action.add``,
+    target its id, its values ``after``) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
     added: list[int] = []
     with store.begin() as conn:
@@ -218,6 +249,13 @@ def add_actions(store: Store, principal: Principal, year: int, actions: Sequence
             added.append(new)
             if a.suggestion_key is not None:
                 known.add(a.suggestion_key)
+            if chain_key is not None:
+                after = {k: v for k, v in values.items() if k not in ("plan_id", "customer_id", "prospect_id",
+                                                                     "owner_id", "created_on")}
+                after |= {"customer_code": a.customer_code, "prospect_code": a.prospect_code, "owner": a.owner,
+                          "comments": None if a.comments is None else "(changed)"}
+                record_event(conn, actor=actor or principal.username, action="plan.action.add",
+                             target=str(new), details={"year": year, "after": after}, chain_key=chain_key)
     return added
 
 
@@ -226,10 +264,13 @@ _UPDATABLE = {"progress", "spent_cents", "result_revenue_cents", "result", "comm
 
 
 def update_action(store: Store, principal: Principal, action_id: int, *, ring: KeyRing | None = None,
-                  **changes: Any) -> PlanAction:
+                  chain_key: bytes | None = None, actor: str | None = None, **changes: Any) -> PlanAction:
     """Change the tracking columns of a visible action (``_UPDATABLE``: progress,
     spent, result revenue, result, comments, budget, participants, owner, end
-    date, priority, target, steps); returns it as it is now."""
+    date, priority, target, steps); returns it as it is now.  With
+    ``chain_key``, audited as ``plan.action.update`` (the changed columns
+    before/after; a comment as ``"(changed)"``) by ``actor`` (default: the
+    principal)."""
     unknown = set(changes) - _UPDATABLE
     if unknown:
         raise ClientfolioError(f"cannot change {', '.join(sorted(unknown))} of an action")
@@ -237,8 +278,10 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
         raise ClientfolioError("progress is a percentage, 0 to 100")
     reader = PortfolioReader(store, principal)
     with store.begin() as conn:
-        found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on)
+        found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on,
+                                    *(_COLUMNS[k].label(k) for k in sorted(_UPDATABLE | {"horizon"})))
                              .join(Plan, Plan.id == Action.plan_id)
+                             .outerjoin(User, User.id == Action.owner_id)
                              .where(Action.id == action_id,
                                     _visible(reader, Action.customer_id, Action.prospect_id))).first()
         if found is None:
@@ -252,6 +295,16 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
             values["horizon"] = horizon(changes["due_on"], found.created_on)
         if values:
             conn.execute(update(Action).where(Action.id == action_id).values(**values))
+        if chain_key is not None:
+            after = {k: v for k, v in changes.items() if k == "comments" or getattr(found, k) != v}
+            if values.get("horizon", found.horizon) != found.horizon:
+                after["horizon"] = values["horizon"]
+            before = {k: getattr(found, k) for k in after}
+            if "comments" in changes:
+                before["comments"] = after["comments"] = "(changed)"
+            record_event(conn, actor=actor or principal.username, action="plan.action.update",
+                         target=str(action_id), details={"year": found.budget_year, "before": before,
+                                                         "after": after}, chain_key=chain_key)
     return next(a for a in plan_actions(store, principal, found.budget_year, ring=ring) if a.id == action_id)
 
 
@@ -272,61 +325,92 @@ def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwot
 
 
 def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterable[SwotSuggestion],
-              *, accepted: bool = True) -> int:
+              *, accepted: bool = True, chain_key: bytes | None = None, actor: str | None = None) -> int:
     """Store suggested items as accepted (or refused); a key already stored is
-    updated.  Returns the number of items written."""
+    updated.  Returns the number of items written.  With ``chain_key``, audited
+    as one ``swot.save`` entry (target the year; each item's key, quadrant,
+    text and ``before``: its accepted flag and text when it was stored, else
+    None) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
-    count = 0
+    written: list[dict[str, Any]] = []
     with store.begin() as conn:
         plan = _plan_id(conn, year, create=True)
         for s in suggestions:
-            existing = conn.execute(select(SwotItem.id).where(SwotItem.plan_id == plan, SwotItem.key == s.key)).scalar()
+            existing = conn.execute(select(SwotItem.id, SwotItem.accepted, SwotItem.text)
+                                    .where(SwotItem.plan_id == plan, SwotItem.key == s.key)).first()
             if existing is not None:
-                conn.execute(update(SwotItem).where(SwotItem.id == existing).values(accepted=accepted, text=s.text))
+                conn.execute(update(SwotItem).where(SwotItem.id == existing.id).values(accepted=accepted, text=s.text))
             else:
                 conn.execute(insert(SwotItem).values(
                     plan_id=plan, quadrant=s.quadrant, text=s.text, source="suggested", key=s.key,
                     accepted=accepted, customer_id=_resolve(conn, reader, Customer, s.customer_code)))
-            count += 1
-    return count
+            written.append({"key": s.key, "quadrant": s.quadrant, "text": s.text, "before": None
+                            if existing is None else {"accepted": existing.accepted, "text": existing.text}})
+        if chain_key is not None and written:
+            record_event(conn, actor=actor or principal.username, action="swot.save", target=str(year),
+                         details={"accepted": accepted, "items": written}, chain_key=chain_key)
+    return len(written)
 
 
-def add_swot_item(store: Store, year: int, quadrant: str, text: str) -> int:
-    """Add the user's own item to a quadrant of the plan of ``year``; returns its id."""
+def add_swot_item(store: Store, year: int, quadrant: str, text: str, *, chain_key: bytes | None = None,
+                  actor: str = "system") -> int:
+    """Add the user's own item to a quadrant of the plan of ``year``; returns its
+    id.  With ``chain_key``, audited as ``swot.add`` (target the item's id) by ``actor``."""
     if quadrant not in QUADRANTS:
         raise ClientfolioError(f"unknown quadrant {quadrant!r}; use one of {', '.join(QUADRANTS)}")
     if not text.strip():
         raise ClientfolioError("a SWOT item needs a text")
     with store.begin() as conn:
         plan = _plan_id(conn, year, create=True)
-        return int(conn.execute(insert(SwotItem).values(
+        item = int(conn.execute(insert(SwotItem).values(
             plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True
         ).returning(SwotItem.id)).scalar_one())
+        if chain_key is not None:
+            record_event(conn, actor=actor, action="swot.add", target=str(item),
+                         details={"year": year, "quadrant": quadrant, "after": text.strip()}, chain_key=chain_key)
+        return item
 
 
-def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, text: str | None) -> None:
-    """Rewrite a visible item of the plan of ``year``, or delete it when ``text`` is None."""
+def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, text: str | None, *,
+                   chain_key: bytes | None = None, actor: str | None = None) -> None:
+    """Rewrite a visible item of the plan of ``year``, or delete it when ``text``
+    is None.  With ``chain_key``, audited as ``swot.edit`` (text before/after)
+    or ``swot.delete`` (text before) by ``actor`` (default: the principal)."""
     if item_id not in {i.id for i in swot_items(store, principal, year)}:
         raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
     with store.begin() as conn:
+        old = conn.execute(select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted)
+                           .where(SwotItem.id == item_id)).one()
         if text is None:
             conn.execute(delete(SwotItem).where(SwotItem.id == item_id))
         elif not text.strip():
             raise ClientfolioError("a SWOT item needs a text")
         else:
             conn.execute(update(SwotItem).where(SwotItem.id == item_id).values(text=text.strip(), accepted=True))
+        if chain_key is not None:
+            details: dict[str, Any] = {"year": year, "quadrant": old.quadrant, "before": old.text}
+            if text is not None:
+                details |= {"after": text.strip(), "accepted_before": old.accepted}
+            record_event(conn, actor=actor or principal.username, action="swot.delete" if text is None
+                         else "swot.edit", target=str(item_id), details=details, chain_key=chain_key)
 
 
-def save_assessment(store: Store, principal: Principal, assessment: Assessment, answers: Iterable[Answer]) -> None:
+def save_assessment(store: Store, principal: Principal, assessment: Assessment, answers: Iterable[Answer],
+                    *, chain_key: bytes | None = None, actor: str | None = None) -> None:
     """Store the assessment of its date (replacing the facts of an earlier run
-    that day) and its answers (replacing a respondent's earlier mark for a theme)."""
+    that day) and its answers (replacing a respondent's earlier mark for a
+    theme).  With ``chain_key``, audited as ``assessment.save`` (target the
+    date; the fact mark before/after, each answer's mark before/after) by
+    ``actor`` (default: the principal)."""
     if not _unrestricted(principal) or principal.scope.product_lines is not None:
         raise ClientfolioError("an assessment covers the whole portfolio: only a principal without scope "
                                "restriction stores one")
     details = json.dumps(assessment.as_dict(), default=str)
+    marks: list[dict[str, Any]] = []
     with store.begin() as conn:
-        found = conn.execute(select(SelfAssessment.id).where(
-            SelfAssessment.assessed_on == assessment.as_of)).scalar()
+        old = conn.execute(select(SelfAssessment.id, SelfAssessment.fact_mark).where(
+            SelfAssessment.assessed_on == assessment.as_of)).first()
+        found = None if old is None else old.id
         values = {"fact_mark": assessment.fact_mark, "details": details, "username": principal.username}
         if found is None:
             found = conn.execute(insert(SelfAssessment).values(assessed_on=assessment.as_of, **values)
@@ -334,11 +418,18 @@ def save_assessment(store: Store, principal: Principal, assessment: Assessment, 
         else:
             conn.execute(update(SelfAssessment).where(SelfAssessment.id == found).values(**values))
         for a in answers:
-            conn.execute(delete(AssessmentAnswer).where(
-                AssessmentAnswer.assessment_id == found, AssessmentAnswer.respondent == a.respondent,
-                AssessmentAnswer.theme == a.theme))
+            mine = and_(AssessmentAnswer.assessment_id == found, AssessmentAnswer.respondent == a.respondent,
+                        AssessmentAnswer.theme == a.theme)
+            marks.append({"respondent": a.respondent, "theme": a.theme, "after": a.mark,
+                          "before": conn.execute(select(AssessmentAnswer.mark).where(mine)).scalar()})
+            conn.execute(delete(AssessmentAnswer).where(mine))
             conn.execute(insert(AssessmentAnswer).values(assessment_id=found, respondent=a.respondent,
                                                          theme=a.theme, mark=a.mark))
+        if chain_key is not None:
+            record_event(conn, actor=actor or principal.username, action="assessment.save",
+                         target=assessment.as_of.isoformat(), chain_key=chain_key, details={
+                             "before": None if old is None else {"fact_mark": old.fact_mark},
+                             "after": {"fact_mark": assessment.fact_mark}, "answers": marks})
 
 
 def stored_answers(store: Store, day: dt.date) -> list[Answer]:

@@ -38,6 +38,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -58,6 +59,7 @@ __all__ = [
     "record_event",
     "reseal_chain",
     "reseal_chain_in",
+    "sealing_key",
     "verify_chain",
 ]
 
@@ -255,6 +257,15 @@ def reseal_chain(store: Store, old_key: bytes, new_key: bytes) -> AuditReport:
     the returned report's."""
     with store.begin() as conn:
         return reseal_chain_in(conn, old_key, new_key)
+
+
+def sealing_key(conn: Connection, candidates: Sequence[bytes]) -> bytes | None:
+    """The first of ``candidates`` under which the whole log verifies (the first
+    one for an empty log); None when none does (the log was tampered with)."""
+    for key in candidates:
+        if _verify(conn, key).ok:
+            return key
+    return None
 
 
 def reseal_chain_in(conn: Connection, old_key: bytes, new_key: bytes) -> AuditReport:

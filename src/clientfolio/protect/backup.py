@@ -54,6 +54,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Table, delete, func, select, text
 
 from clientfolio.errors import BackupRefused, KeyMissing
+from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import Base
@@ -190,9 +191,10 @@ def _snapshot(store: Store) -> Iterator[Connection]:
 
 
 def backup(store: Store, ring: KeyRing, dest: Path, *, chunk_size: int = CHUNK_SIZE,
-           progress: Progress | None = None) -> BackupManifest:
+           progress: Progress | None = None, actor: str = "system") -> BackupManifest:
     """Write a consistent, encrypted archive of every table of ``store`` to ``dest``
-    (mode 0600; replaced only once complete) and return its manifest."""
+    (mode 0600; replaced only once complete) and return its manifest.  The
+    backup (a copy of everything) is written to the audit log as ``backup``."""
     header = json.dumps({
         "format": _FORMAT, "version": 1, "key_id": ring.current,
         "key_fingerprint": ring.fingerprint(), "archive_id": secrets.token_hex(16),
@@ -239,6 +241,9 @@ def backup(store: Store, ring: KeyRing, dest: Path, *, chunk_size: int = CHUNK_S
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    with store.begin() as conn:
+        record_event(conn, actor=actor, action="backup", target=dest.name,
+                     details={"rows": manifest.rows, "key_id": ring.current}, chain_key=ring.subkey("audit"))
     return _sized(manifest, dest)
 
 
@@ -385,12 +390,15 @@ def _count_rows(conn: Connection) -> int:
 
 
 def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
-            progress: Progress | None = None) -> RestoreReport:
+            progress: Progress | None = None, actor: str = "system") -> RestoreReport:
     """Replace every row of the store at ``store_url`` with the archive ``source``.
 
     The archive is verified in full first (``verify_backup``); the store is then
     created or migrated, and its rows replaced in one transaction.  A store that
-    holds rows is replaced only with ``force``.  Raises ``BackupRefused``."""
+    holds rows is replaced only with ``force``.  The restored audit log is
+    re-sealed under the ring's current audit key when an older key sealed it,
+    and the restore is its next entry (``backup.restore``).
+    Raises ``BackupRefused``."""
     manifest = verify_backup(ring, source)
     store = Store(store_url)
     try:
@@ -404,6 +412,15 @@ def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
             _load(conn, ring, source, manifest.rows, progress)
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn)
+            # an older backup's audit log may be sealed under a key since rotated: seal it under today's
+            sealed_by = sealing_key(conn, ring.subkeys("audit"))
+            if sealed_by is None:
+                raise BackupRefused("the audit log of the backup does not verify under any key of the ring")
+            if sealed_by != ring.subkey("audit"):
+                reseal_chain_in(conn, sealed_by, ring.subkey("audit"))
+            record_event(conn, actor=actor, action="backup.restore", target=source.name,
+                         details={"created_at": manifest.created_at, "rows": manifest.rows, "replaced_rows": replaced},
+                         chain_key=ring.subkey("audit"))
     finally:
         store.dispose()
     return RestoreReport(manifest=manifest, replaced_rows=replaced)

@@ -46,7 +46,7 @@ from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
 from clientfolio.protect.traps import TrapRecord, insert_traps, make_traps
 from clientfolio.store import Store
-from clientfolio.store.schema import Export, ExportApproval, User
+from clientfolio.store.schema import Customer, Export, ExportApproval, Prospect, User
 
 if TYPE_CHECKING:
     from clientfolio.protect.keys import KeyRing
@@ -64,11 +64,13 @@ __all__ = [
     "ExportResult",
     "approve_export",
     "customer_rows",
+    "export_history",
     "find_signed",
     "fingerprint_secrets",
     "list_approvals",
     "list_exports",
     "make_export",
+    "register_export",
     "write_table",
 ]
 
@@ -250,8 +252,9 @@ def _approved_request(store: Store, username: str, request: ExportRequest, rows:
         ).order_by(ExportApproval.id).limit(1)).scalar()
 
 
-def _history(store: Store, username: str) -> tuple[list[int], dt.date | None, list[TrapRecord]]:
-    """The user's past export sizes, its departure date, and every trap ever made."""
+def export_history(store: Store, username: str) -> tuple[list[int], dt.date | None, list[TrapRecord]]:
+    """The user's past export sizes, its departure date, and every trap ever made
+    (what the alerts and new trap records are computed from)."""
     with store.engine.connect() as conn:
         past = list(conn.execute(select(Export.row_count).where(Export.username == username)
                                  .order_by(Export.created_at)).scalars())
@@ -290,11 +293,12 @@ def make_export(
             assert request_id is not None
             raise ExportRefused(f"{reason}; request #{request_id} awaits an admin's approval, "
                                 "then make the same export again", request_id)
-    past, left_on, taken = _history(store, principal.username)
+    past, left_on, taken = export_history(store, principal.username)
     alerts = tuple(export_alerts(len(rows), now, past, left_on, rules))
     uid = f"X{now:%Y%m%d}-{secrets.token_hex(6)}"
-    traps = make_traps(keys.fingerprint, uid, rows, rules.trap_records,
-                       taken_names=[t.name for t in taken], taken_sirens=[t.siren for t in taken])
+    codes, names, sirens = _identities(store)
+    traps = make_traps(keys.fingerprint, uid, rows, rules.trap_records, taken_codes=codes,
+                       taken_names=names + [t.name for t in taken], taken_sirens=sirens + [t.siren for t in taken])
     body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, CUSTOMER_COLUMNS))
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
@@ -305,7 +309,7 @@ def make_export(
             export_uid=uid, recipient=request.recipient, purpose=request.purpose,
             created_at=now.isoformat(), row_count=len(body), sha256=digest, format=request.format,
             file_name=out.name, key_id=keys.key_id), keys.signing)
-        _register(store, principal, request, signed, traps, alerts, len(rows), approval_id, keys, now)
+        register_export(store, principal, request, signed, traps, alerts, len(rows), approval_id, keys, now)
         os.replace(temp, out)
     finally:
         temp.unlink(missing_ok=True)
@@ -314,9 +318,28 @@ def make_export(
     return ExportResult(uid, out, written, len(rows), len(traps), digest, alerts, signed)
 
 
-def _register(store: Store, principal: Principal, request: ExportRequest, signed: SignedManifest,
+def _identities(store: Store) -> tuple[list[str], list[str], list[str]]:
+    """Codes, names and SIRENs of every customer and prospect, whatever the
+    exporter's scope: trap records must collide with none of them (read here,
+    never shown)."""
+    codes: list[str] = []
+    names: list[str] = []
+    sirens: list[str] = []
+    with store.engine.connect() as conn:
+        for model in (Customer, Prospect):
+            for code, name, siren in conn.execute(select(model.code, model.name, model.siren)):
+                codes.append(code)
+                names.append(name)
+                if siren:
+                    sirens.append(siren)
+    return codes, names, sirens
+
+
+def register_export(store: Store, principal: Principal, request: ExportRequest, signed: SignedManifest,
               traps: Sequence[TrapRecord], alerts: Sequence[Alert], rows: int, approval_id: int | None,
               keys: ExportKeys, now: dt.datetime) -> None:
+    """Register an export and write its audit entry, in one transaction (the
+    customer exports here, the annual report in ``clientfolio.report``)."""
     manifest = signed.manifest
     with store.begin() as conn:
         conn.execute(insert(Export).values(

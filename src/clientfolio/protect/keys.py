@@ -223,6 +223,13 @@ class KeyRing:
         master = self._master(self.current if key_id is None else key_id, retired=True)
         return _derive(master, purpose)
 
+    def subkeys(self, purpose: str) -> list[bytes]:
+        """``subkey(purpose)`` under every master key held, the current one
+        first, then the active ones, then the retired ones (to find which key
+        made something)."""
+        ids = [self.current, *sorted(set(self.keys) - {self.current}), *sorted(self.retired)]
+        return [self.subkey(purpose, key_id) for key_id in ids]
+
     def field_key(self, key_id: int) -> bytes:
         """The AES-256 key of encrypted fields under master ``key_id`` (active or retired)."""
         return _derive(self._master(key_id, retired=True), "field")

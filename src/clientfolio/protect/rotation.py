@@ -34,7 +34,7 @@ from clientfolio.protect.fields import (
     seal_field,
     token_key_id,
 )
-from clientfolio.protect.audit import reseal_chain_in
+from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import Base
@@ -142,9 +142,10 @@ def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None)
 
 
 def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
-                progress: Progress | None = None) -> RotationReport:
+                progress: Progress | None = None, actor: str = "system") -> RotationReport:
     """Re-encrypt every sensitive value of ``store`` under a new master key and
-    re-seal the audit log under the new audit key (one transaction), then
+    re-seal the audit log under the new audit key, with the rotation as its
+    next entry (``keys.rotate``; one transaction), then
     retire the keys of ``ring`` (``forget``: drop them and the retired ones).
     A ring read from a key file is saved back to it at each step."""
     rotating = ring.with_new_key()
@@ -152,7 +153,13 @@ def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
         rotating.save()
     with store.begin() as conn:
         rows, values, plain, indexes = reencrypt(conn, rotating, progress)
-        reseal_chain_in(conn, ring.subkey("audit"), rotating.subkey("audit"))  # the audit key derives from the master
+        # the audit key derives from the master: re-seal the log under the new one (from whichever key of the
+        # ring sealed it: a restored older backup may have brought a log sealed under a retired key)
+        sealed_by = sealing_key(conn, ring.subkeys("audit"))
+        reseal_chain_in(conn, sealed_by or ring.subkey("audit"), rotating.subkey("audit"))
+        record_event(conn, actor=actor, action="keys.rotate", target=f"key {rotating.current}",
+                     details={"old_key_ids": sorted(ring.keys), "values": values, "rows": rows},
+                     chain_key=rotating.subkey("audit"))
     final = rotating.retire_old(forget=forget)
     if final.path is not None:
         final.save()

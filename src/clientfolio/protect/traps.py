@@ -89,17 +89,18 @@ def _code(rng: random.Random, like: str, taken: Collection[str]) -> str:
 
 def make_traps(
     secret: bytes, export_uid: str, rows: Sequence[Mapping[str, Any]], count: int, *,
-    taken_names: Collection[str] = (), taken_sirens: Collection[str] = (),
+    taken_codes: Collection[str] = (), taken_names: Collection[str] = (), taken_sirens: Collection[str] = (),
 ) -> list[TrapRecord]:
     """``count`` trap records for the export ``export_uid`` of ``rows`` (dicts
     with at least ``code`` and ``name``), shaped like randomly chosen rows, none
-    with a code or name of ``rows``, a name of ``taken_names`` (compared in
-    canonical form) or a SIREN of ``taken_sirens`` (those of earlier traps).
-    No trap for an export without rows."""
+    with a code or name of ``rows``, a code of ``taken_codes``, a name of
+    ``taken_names`` (compared in canonical form) or a SIREN of ``taken_sirens``
+    (those of every real customer and prospect, and of earlier traps).  No trap
+    for an export without rows."""
     if not rows or count <= 0:
         return []
     rng = random.Random(hmac.digest(secret, b"clientfolio-traps/" + export_uid.encode(), "sha256"))
-    codes = {str(r["code"]) for r in rows}
+    codes = {str(r["code"]) for r in rows} | set(taken_codes)
     names = {canonical(str(r["name"])) for r in rows} | {canonical(n) for n in taken_names}
     sirens = {str(r.get("siren")) for r in rows} | set(taken_sirens)
     traps: list[TrapRecord] = []

@@ -180,6 +180,7 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32, None = no second factor
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # last accepted code (no replay)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(5))  # web interface: fr, en; None = the browser's
 
 
 class UserScope(Base):

@@ -1,0 +1,77 @@
+"""``clientfolio report``: the annual portfolio review as PDF, XLSX or HTML,
+in French or English, written as an audited, fingerprinted export.
+
+Registered on the application by ``clientfolio.cli``; the consoles, the
+settings and the error handling are that module's, looked up when the
+command runs.  The report package (which brings the analytics engine and
+fpdf2) is imported inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clientfolio.errors import ClientfolioError
+
+__all__ = ["report_command"]
+
+
+def report_command(
+    fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html (one self-contained file).")] = "pdf",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the review: fr or en.")] = "fr",
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Review as of this date, YYYY-MM-DD (default: the last sale).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="File to write, not existing yet (default: review-AS_OF-LANG.FORMAT here).")] = None,
+    recipient: Annotated[str, typer.Option(
+        "--recipient", help="Who receives the review (recorded and audited).")] = "internal",
+    purpose: Annotated[str, typer.Option(
+        "--purpose", help="Why the review is made (recorded and audited).")] = "annual portfolio review",
+    as_user: Annotated[str | None, typer.Option(
+        "--as", help="Act as this user (its role and scopes apply; default: the local owner, admin).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Annual portfolio review as PDF, XLSX or HTML, in French or English: an audited, fingerprinted export.
+
+    Every analysis with its charts, the valuation, the self-assessment, the SWOT and the action plan,
+    within the user's scope."""
+    from clientfolio import cli
+    from clientfolio.access import SYSTEM
+    from clientfolio.protect.alerts import ExportRules
+    from clientfolio.protect.exports import ExportKeys
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.protect.users import principal_for
+    from clientfolio.report.export import write_report
+    from clientfolio.store import Store
+
+    settings = cli._settings(db)
+    try:
+        day = cli._parse_day(as_of) if as_of else None
+        store = Store(settings.database_url)
+        ring = KeyRing.load(settings, create=True)
+        principal = SYSTEM if as_user is None else principal_for(store, as_user)
+        stem = re.sub(r"[^\w-]+", "-", f"review-{as_of or 'latest'}-{lang}")
+        with nullcontext() if as_json else cli.console.status("Analysing the portfolio, writing the review..."):
+            result = write_report(store, principal, out or Path(f"{stem}.{fmt}"), fmt=fmt, lang=lang,
+                                  keys=ExportKeys.from_ring(ring), rules=ExportRules.from_settings(settings),
+                                  as_of=day, recipient=recipient, purpose=purpose, ring=ring)
+    except ClientfolioError as exc:
+        raise cli._fail(exc) from None
+    alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
+    if as_json:
+        cli.console.print_json(json.dumps({
+            "export_uid": result.export_uid, "file": str(result.path), "manifest": str(result.manifest_path),
+            "customers": result.customers, "sha256": result.sha256, "alerts": alerts}))
+        return
+    cli.console.print(f"[green]Review {result.export_uid}[/] written to {result.path} ({result.customers} customers "
+                      f"named, fingerprinted); signed manifest {result.manifest_path}.")
+    for alert in result.alerts:
+        cli.console.print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")

@@ -1,0 +1,96 @@
+"""The web application's factory: ``create_app(settings)``.
+
+The app is built here and only here, never at import time: the settings, the
+store, the key ring, the templates, the static files, the error handlers and
+the routers.  Extension points for the pages still to come (see docs/web.md):
+
+- ``ROUTERS``: every router, registered in one place (a page router per
+  resource, the REST API under ``/api/v1``);
+- ``NAV``: the navigation list of the base template, ``(path, English label, permission)``;
+- ``clientfolio.web.render.page``: answer a page as HTML or as JSON;
+- ``clientfolio.web.deps``: the ``Annotated`` dependencies (session, principal,
+  language, CSRF check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from clientfolio.errors import KeyMissing
+from clientfolio.protect.keys import KeyRing
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+from clientfolio.web.figures import FigureCache
+from clientfolio.web.render import install_error_handlers
+from clientfolio.web.routers import admin, api, assessment, auth, customers, dashboard, exports, imports, plan
+from clientfolio.web.routers import prospects, report, swot
+from clientfolio.web.state import WebState
+
+__all__ = ["NAV", "ROUTERS", "create_app"]
+
+_HERE = Path(__file__).parent
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, dashboard.router, customers.router, api.router, prospects.router,
+                                  plan.router, swot.router, assessment.router, imports.router, exports.router,
+                                  admin.router, report.router)
+"""Every router of the app; a new resource adds its router here."""
+
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("/", "Dashboard", "read"), ("/customers", "Customers", "read"), ("/prospects", "Prospects", "read"),
+    ("/plan", "Action plan", "read"), ("/swot", "SWOT", "read"), ("/assessment", "Self-assessment", "read"),
+    ("/import", "Import", "write"), ("/export", "Export", "export"), ("/trace", "Trace", "audit"),
+    ("/report", "Annual review", "export"), ("/admin", "Admin", "admin"))
+"""The navigation list of every page: (path, English label translated in the
+template, the permission it needs: a user sees only the links it may follow)."""
+
+_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               ring: KeyRing | None = None) -> FastAPI:
+    """The web application for ``settings`` (default: from the environment).
+    ``store`` and ``ring`` may be given (tests); otherwise the store is opened
+    (and migrated) at ``settings.database_url`` and the key ring loaded with
+    ``KeyRing.load(settings, create=False)``: when there is no key, every page
+    answers 503 with the reason, since the audit log and the encrypted fields
+    need it."""
+    settings = settings or Settings()
+    key_error = None
+    if ring is None:
+        try:
+            ring = KeyRing.load(settings, create=False)
+        except KeyMissing as exc:
+            key_error = str(exc)
+    app = FastAPI(
+        title="Clientfolio", summary="Measure, develop and protect your customer portfolio.",
+        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,  # the docs UIs load CDN scripts
+    )
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    templates.env.autoescape = True
+    app.state.web = WebState(settings, store or Store(settings.database_url), ring, key_error, templates,
+                             FigureCache(settings.web_cache_seconds), NAV)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")  # pages hold customer data
+        return response
+
+    return app

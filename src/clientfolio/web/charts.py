@@ -1,0 +1,87 @@
+"""The dashboard's SVG charts, drawn by ``clientfolio.report.charts`` (shared
+with the annual report) in the reader's language and formats."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+
+from clientfolio.i18n import Formatter
+from clientfolio.report.charts import (
+    bar_chart,
+    funnel_chart,
+    gauge,
+    heatmap,
+    line_chart,
+    pareto_chart,
+    quadrant_chart,
+)
+from clientfolio.value.strategy import STRATEGY_LABELS
+from clientfolio.web.figures import Figures
+from clientfolio.web.models import Dashboard
+
+__all__ = ["dashboard_charts"]
+
+
+def _threshold(values: list[float]) -> float:
+    """Where an axis of the quadrants is cut: the median of the positive
+    values, as ``value.strategy`` does by default."""
+    positive = [v for v in values if v > 0]
+    return statistics.median(positive) if positive else 0.0
+
+
+def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fmt: Formatter,
+                     lang: str) -> dict[str, str]:
+    """The SVG of each chart of the dashboard ``d`` (made from ``figures``), by name."""
+    empty = _("No data")
+
+    def euros(cents: float) -> str:
+        return fmt.money(cents, decimals=False)
+
+    def count(value: float) -> str:
+        return fmt.number(value)
+
+    def share(value: float) -> str:
+        return fmt.percent(value)
+
+    charts: dict[str, str] = {}
+    if d.assessment is not None and d.assessment.fact_mark is not None:
+        charts["gauge"] = gauge(round(d.assessment.fact_mark, 1), title=_("Self-assessment of the customer capital"),
+                                fmt=lambda v: fmt.number(v, 1))
+    ends = [fmt.date(p.end) for p in d.trend]
+    charts["revenue_trend"] = line_chart(ends, {_("Revenue"): [p.revenue_cents for p in d.trend]},
+                                         title=_("Revenue by twelve-month period"), fmt=euros, empty=empty)
+    charts["customers_trend"] = line_chart(
+        ends, {_("Active customers"): [p.active for p in d.trend], _("New customers"): [p.new for p in d.trend],
+               _("Lost customers"): [p.lost for p in d.trend]},
+        title=_("Customers by twelve-month period"), fmt=count, empty=empty)
+    shares = {r.abc: r.customer_share for r in d.abc}
+    charts["pareto"] = pareto_chart(d.pareto, a=shares.get("A", 0.0), b=shares.get("A", 0.0) + shares.get("B", 0.0),
+                                    title=_("ABC analysis: Pareto curve"), fmt=share,
+                                    x_label=_("Share of customers"), y_label=_("Share of revenue"), empty=empty)
+    rows = ["A", "B", "C", "P"]
+    charts["crossed"] = heatmap(
+        [_("Prospects") if r == "P" else r for r in rows], ["A'", "B'", "C'"],
+        [[next(c.customers for c in d.crossed if c.revenue_class == r and c.potential_class == p) for p in "ABC"]
+         for r in rows], title=_("Crossed ABC matrix: revenue (rows) x potential (columns), customers"),
+        fmt=count, empty=empty)
+    charts["rfm"] = bar_chart([p.label for p in d.rfm], [p.customers for p in d.rfm],
+                              title=_("RFM profiles: customers"), fmt=count, empty=empty)
+    if d.matrix is not None:
+        charts["matrix"] = heatmap(d.matrix.segments, d.matrix.products, d.matrix.grid,
+                                   title=_("Segment x product line matrix: revenue of the last twelve months"),
+                                   fmt=euros, empty=empty)
+    customers = figures.inputs.value.customers
+    points = [(c.customer_id, (c.margin_cents if c.margin_cents is not None else c.revenue_cents) / 100,
+               (c.clv_cents if c.clv_cents is not None else c.potential_cents) / 100) for c in customers]
+    labels = STRATEGY_LABELS[lang]
+    charts["quadrants"] = quadrant_chart(
+        points, x_threshold=_threshold([p[1] for p in points]), y_threshold=_threshold([p[2] for p in points]),
+        x_label=_("Profitability: margin of the last twelve months (€)"),
+        y_label=_("Potential: lifetime value (€)"),
+        quadrant_labels=(labels["cross_sell"], labels["loyalty"], labels["termination"], labels["retention"]),
+        title=_("Value strategy: profitability x potential"), empty=empty)
+    charts["funnel"] = funnel_chart([s.label for s in d.funnel], [s.reached for s in d.funnel],
+                                    title=_("Prospecting funnel: prospects that reached each stage"), fmt=count,
+                                    rate_fmt=share, rate_label=_("conversion") + " ", empty=empty)
+    return charts

@@ -1,0 +1,1 @@
+"""The routers of the web app, one per resource (registered in ``web.app.ROUTERS``)."""

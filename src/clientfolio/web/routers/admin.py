@@ -1,0 +1,158 @@
+"""Administration (``/admin``, the admin role only): the users with their
+role, scope and status, to add (the password policy's refusals shown),
+disable or scope; the audit log, newest first and paged, with the
+verification of its chain on demand; the export alerts and the requests
+awaiting approval (approve: an admin other than the requester); a backup
+made now and downloaded.  Every change goes through ``clientfolio.protect``,
+which audits it with the admin as actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import RedirectResponse, Response
+
+from clientfolio.access import Principal, Scope
+from clientfolio.errors import ClientfolioError
+from clientfolio.protect.audit import AuditEvent, list_events, verify_chain
+from clientfolio.protect.backup import backup
+from clientfolio.protect.exports import approve_export, list_approvals, list_exports
+from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.users import UserRecord, account_refusal, create_user, disable_user, list_users, set_scopes
+from clientfolio.store.schema import ROLES
+from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
+from clientfolio.web.pages import Admin, download, scratch
+from clientfolio.web.render import page, wants_json
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+AUDIT_PAGE = 50
+SCOPE_FIELDS = {"regions": "region", "segments": "segment", "product_lines": "product_line"}
+
+
+def _status(user: UserRecord, now: dt.datetime) -> str:
+    refusal = account_refusal(user.is_active, user.left_on, user.expires_on, now.date())
+    if refusal:
+        return refusal
+    return "locked" if user.locked_until is not None and user.locked_until > now else "active"
+
+
+def _entry(event: AuditEvent, full: bool) -> dict[str, Any]:
+    """An audit entry as shown; without ``full``, its target and details (record codes) are left out."""
+    shown = dict(event.__dict__)
+    if not full:
+        shown.update(target=None, details=None)
+    return shown
+
+
+def admin_of(view: View, principal: Principal, ring: KeyRing, audit_page: int, verify: bool) -> dict[str, Any]:
+    """The admin page's data: users, a page of the audit log (and its
+    verification when asked), export alerts and pending approvals.  The
+    entries' targets and details name records: an admin with a need-to-know
+    scope sees them left out."""
+    store = view.state.store
+    now = dt.datetime.now(dt.UTC)
+    full = principal.scope == Scope()
+    events = list_events(store, limit=audit_page * AUDIT_PAGE + 1)[(audit_page - 1) * AUDIT_PAGE:]
+    return {
+        "roles": list(ROLES),
+        "users": [{**u.as_dict(), "status": _status(u, now)} for u in list_users(store)],
+        "audit": {"page": audit_page, "more": len(events) > AUDIT_PAGE,
+                  "events": [_entry(e, full) for e in events[:AUDIT_PAGE]], "full": full,
+                  "verified": verify_chain(store, ring.subkey("audit")).as_dict() if verify else None},
+        "alerts": [{"export_uid": e.export_uid, "created_at": e.created_at, "username": e.username,
+                    "recipient": e.recipient, "rows": e.row_count, "alerts": [a.__dict__ for a in e.alerts]}
+                   for e in reversed(list_exports(store)) if e.alerts][:AUDIT_PAGE],
+        "pending": [a.__dict__ for a in list_approvals(store, status="pending")],
+        "error": None,
+    }
+
+
+def _admin_page(view: View, principal: Principal, ring: KeyRing, *, error: str | None = None,
+                audit_page: int = 1, verify: bool = False) -> Response:
+    data = admin_of(view, principal, ring, audit_page, verify)
+    data["error"] = error
+    return page(view, "admin.html", data, status_code=400 if error else 200)
+
+
+def _done(view: View, answer: dict[str, Any]) -> Response:
+    if wants_json(view.request):
+        return page(view, "admin.html", answer)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.get("/admin")
+def admin_page(view: ViewDep, principal: Admin, ring: RingDep,
+               audit_page: Annotated[int, Query(alias="page", ge=1)] = 1, verify: bool = False) -> Response:
+    """Users, audit log (``?page=``; ``?verify=1`` checks the chain), alerts, approvals, backups."""
+    return _admin_page(view, principal, ring, audit_page=audit_page, verify=verify)
+
+
+@router.post("/admin/users", dependencies=[CsrfChecked])
+def add_user(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)],
+             role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=1024)],
+             display_name: Annotated[str | None, Form(max_length=200)] = None,
+             email: Annotated[str | None, Form(max_length=200)] = None,
+             expires_on: Annotated[dt.date | None, Form()] = None) -> Response:
+    """Create a user; a refusal (password policy, unknown role ...) is shown on the page (400)."""
+    try:
+        user_id = create_user(view.state.store, username, password, role, display_name=display_name or None,
+                              email=email or None, expires_on=expires_on, actor=principal.username,
+                              chain_key=ring.subkey("audit"))
+    except ClientfolioError as exc:
+        return _admin_page(view, principal, ring, error=str(exc))
+    return _done(view, {"created": username.strip().lower(), "id": user_id})
+
+
+def _own(principal: Principal, username: str) -> None:
+    if username.strip().lower() == principal.username:
+        raise ClientfolioError("you cannot change your own account here: ask another admin")
+
+
+@router.post("/admin/users/disable", dependencies=[CsrfChecked])
+def disable(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)]
+            ) -> Response:
+    """Disable a user: no more logins, its sessions end at once."""
+    _own(principal, username)
+    ended = disable_user(view.state.store, username, actor=principal.username, chain_key=ring.subkey("audit"))
+    return _done(view, {"disabled": username, "sessions_ended": ended})
+
+
+def _codes(text: str | None) -> list[str] | None:
+    """None (unchanged) for a missing field; the codes of a comma-separated list ([] lifts the restriction)."""
+    if text is None:
+        return None
+    return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
+
+
+@router.post("/admin/users/scopes", dependencies=[CsrfChecked])
+def scopes(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)],
+           regions: Annotated[str | None, Form(max_length=500)] = None,
+           segments: Annotated[str | None, Form(max_length=500)] = None,
+           product_lines: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+    """Set a user's need-to-know scope: codes separated by commas per dimension (empty: all)."""
+    _own(principal, username)
+    new = set_scopes(view.state.store, username, _codes(regions), _codes(segments), _codes(product_lines),
+                     actor=principal.username, chain_key=ring.subkey("audit"))
+    return _done(view, {"user": username, "scopes": {k: list(v) for k, v in new.items()}})
+
+
+@router.post("/admin/approvals/approve", dependencies=[CsrfChecked])
+def approve(view: ViewDep, principal: Admin, ring: RingDep, request_id: Annotated[int, Form()]) -> Response:
+    """Approve an export request above the hard limit (not one's own)."""
+    approval = approve_export(view.state.store, request_id, principal, chain_key=ring.subkey("audit"))
+    return _done(view, {"approved": approval.id, "requester": approval.username})
+
+
+@router.post("/admin/backup", dependencies=[CsrfChecked])
+def make_backup(view: ViewDep, principal: Admin, ring: RingDep) -> Response:
+    """An encrypted backup of the whole store, made now and downloaded (audited)."""
+    store = view.state.store
+    name = f"clientfolio-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.cfbackup"
+    with scratch() as folder:
+        backup(store, ring, folder / name, actor=principal.username)  # audited by the library
+        return download(folder / name, name, "application/octet-stream", folder=folder)

@@ -1,0 +1,81 @@
+"""The customer list (``/customers``: search, filters by class, RFM profile,
+category and region, sort, pagination) and the customer page
+(``/customers/{code}``: an audited read; 404 alike for an unknown customer
+and for one outside the user's need-to-know scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from clientfolio.access import PipelineReader, PortfolioReader, Principal
+from clientfolio.plan.records import plan_actions
+from clientfolio.protect.keys import KeyRing
+from clientfolio.web.build import SORTS, customer_detail, customer_list, customer_rows
+from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
+from clientfolio.web.models import CustomerDetail, CustomerList
+from clientfolio.web.render import page
+from clientfolio.web.state import WebState
+
+__all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+_SORT_PATTERN = f"^-?({'|'.join(SORTS)})$"
+
+
+class ListQuery(BaseModel):
+    """The customer list's query string."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    q: str | None = Field(None, max_length=100, description="Text searched in the code and the name.")
+    abc: str | None = Field(None, pattern="^[ABC]?$", description="ABC class.")
+    profile: str | None = Field(None, max_length=40, description="RFM profile (very_regular, ...).")
+    category: str | None = Field(None, max_length=40, description="Crossed ABC category (vip, core, ...).")
+    region: str | None = Field(None, max_length=40, description="Region code.")
+    sort: str = Field("code", pattern=_SORT_PATTERN, description="Column to sort on; a leading - sorts descending.")
+    page: int = Field(1, ge=1, description="Page number, from 1.")
+    per_page: int = Field(25, ge=1, le=200, description="Rows per page.")
+
+
+ListQueryDep = Annotated[ListQuery, Query()]
+
+
+def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQuery, lang: str) -> CustomerList:
+    """The page of the customer list that ``query`` asks for, of what ``principal`` sees."""
+    figures = state.figures.get(state.store, principal, ring)
+    rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang)
+    return customer_list(rows, q=query.q, filters={k: getattr(query, k) or None for k in
+                                                   ("abc", "profile", "category", "region")},
+                         sort=query.sort, page=query.page, per_page=query.per_page, lang=lang)
+
+
+def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code: str, lang: str) -> CustomerDetail:
+    """The page of customer ``code`` (the read is audited); 404 when the
+    principal may not see it or it does not exist."""
+    reader = PipelineReader(state.store, principal)
+    customer = reader.customer(code, chain_key=ring.subkey("audit"), ring=ring)
+    if customer is None:
+        raise HTTPException(404, "No such customer.")
+    account = next((a for a in reader.accounts() if a.kind == "customer" and a.code == code), None)
+    figures = state.figures.get(state.store, principal, ring)
+    year = figures.inputs.as_of.year if figures is not None else dt.date.today().year
+    return customer_detail(customer, account, figures, reader.contacts(code, ring), reader.activities(),
+                           plan_actions(state.store, principal, year, ring=ring), lang)
+
+
+@router.get("/customers")
+def customers_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, query: ListQueryDep) -> Response:
+    """The customer list page."""
+    return page(view, "customers.html", list_of(view.state, principal, ring, query, view.lang))
+
+
+@router.get("/customers/{code}")
+def customer_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, code: str) -> Response:
+    """A customer's page."""
+    return page(view, "customer.html", customer_page_of(view.state, principal, ring, code, view.lang))

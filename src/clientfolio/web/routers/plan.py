@@ -1,0 +1,130 @@
+"""The commercial action plan (``/plan``, *PAC*): its header, its actions
+grouped by customer typology with every column of the seed's table, the
+tracking totals (overdue actions highlighted), and the actions suggested
+from the analyses, each with its reason and expected revenue, to accept one
+by one or all at once; ``/plan/export.xlsx`` downloads it in the seed's layout.
+
+The analyses come from the app's figures cache (``web.figures``) for the
+logged-in principal; the plan's actions are read fresh (``plan.records``),
+within the principal's scope.  Every change is audited (``plan.records``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import RedirectResponse, Response
+
+from clientfolio.access import Principal
+from clientfolio.errors import ClientfolioError
+from clientfolio.plan.actions import PlanHeader, by_typology, track
+from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items
+from clientfolio.plan.run import suggestions_of
+from clientfolio.plan.suggestions import Suggestion, as_action
+from clientfolio.plan.xlsx import write_plan_xlsx
+from clientfolio.protect.audit import record_event
+from clientfolio.protect.keys import KeyRing
+from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
+from clientfolio.web.pages import Reader, Writer, download, scratch
+from clientfolio.web.render import page, wants_json
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+YearQuery = Annotated[int | None, Query(ge=1900, le=2999, description="Budget year (default: the analysis year).")]
+AsOfQuery = Annotated[dt.date | None, Query(description="Track the plan as of this day (default: today).")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _suggested(view: View, principal: Principal, ring: KeyRing) -> tuple[int, dt.date | None, list[Suggestion]]:
+    """The analysis year and date, and the suggestions of what ``principal``
+    sees (this year, no date and none without sales)."""
+    figures = view.state.figures.get(view.state.store, principal, ring)
+    if figures is None:
+        return dt.date.today().year, None, []
+    return figures.inputs.year, figures.inputs.as_of, suggestions_of(figures.inputs)
+
+
+def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, as_of: dt.date | None
+            ) -> dict[str, Any]:
+    """The plan page's data: header, actions by typology with their tracking, totals, suggestions."""
+    store = view.state.store
+    analysis_year, _, found = _suggested(view, principal, ring)
+    year = year or analysis_year
+    day = as_of or dt.date.today()
+    actions = plan_actions(store, principal, year, ring=ring)
+    tracking = track(actions, day)
+    status = {s.id: s for s in tracking.actions}
+    planned = {a.suggestion_key for a in actions if a.suggestion_key}
+    header = plan_header(store, year) or PlanHeader(year)
+    return {
+        "year": year, "as_of": day, "header": header.__dict__,
+        "groups": [{"number": n, "typology": typology,
+                    "actions": [{**a.as_dict(), **{k: getattr(status[a.id], k) for k in
+                                                   ("done", "overdue", "achievement", "budget_used")}}
+                                for a in group]}
+                   for n, (typology, group) in enumerate(by_typology(actions), start=1)],
+        "tracking": tracking.as_dict(),
+        "suggestions": [{**s.as_dict(), "in_plan": s.key in planned} for s in found]
+        if year == analysis_year else [],
+    }
+
+
+@router.get("/plan")
+def plan_page(view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None,
+              as_of: AsOfQuery = None) -> Response:
+    """The plan of ``year`` tracked as of ``as_of``, with the suggested actions."""
+    return page(view, "plan.html", plan_of(view, principal, ring, year, as_of))
+
+
+@router.post("/plan/accept", dependencies=[CsrfChecked])
+def accept(view: ViewDep, principal: Writer, ring: RingDep, key: Annotated[list[str] | None, Form()] = None,
+           every: Annotated[bool, Form(alias="all")] = False) -> Response:
+    """Put suggested actions into the plan of the analysis year: those named by
+    ``key``, or all of them with ``all``; back to the plan."""
+    year, day, found = _suggested(view, principal, ring)
+    chosen = found if every else [s for s in found if s.key in set(key or ())]
+    if day is None or not chosen:
+        raise ClientfolioError("no suggestion chosen (or it is no longer suggested)")
+    added = add_actions(view.state.store, principal, year, [as_action(s, day) for s in chosen], planned_on=day,
+                        ring=ring, chain_key=ring.subkey("audit"))
+    if wants_json(view.request):
+        return page(view, "plan.html", {"year": year, "added": added})
+    return RedirectResponse(f"/plan?year={year}", status_code=303)
+
+
+@router.post("/plan/header", dependencies=[CsrfChecked])
+def header(view: ViewDep, principal: Writer, ring: RingDep, year: Annotated[int, Form(ge=1900, le=2999)],
+           company: Annotated[str, Form(max_length=200)] = "",
+           business_area: Annotated[str | None, Form(max_length=200)] = None,
+           vision: Annotated[str | None, Form(max_length=500)] = None,
+           objective: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+    """Set the header of the plan of ``year``: company, strategic business area, vision, objective."""
+    saved = save_header(view.state.store, PlanHeader(year, company.strip(), business_area or None, vision or None,
+                                                     objective or None),
+                        chain_key=ring.subkey("audit"), actor=principal.username)
+    if wants_json(view.request):
+        return page(view, "plan.html", {"header": saved.__dict__})
+    return RedirectResponse(f"/plan?year={year}", status_code=303)
+
+
+@router.get("/plan/export.xlsx")
+def export_xlsx(view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None,
+                as_of: AsOfQuery = None) -> Response:
+    """The plan as an XLSX workbook (PAC, tracking, EMOFF); the download is audited."""
+    store = view.state.store
+    year = year or _suggested(view, principal, ring)[0]
+    actions = plan_actions(store, principal, year, ring=ring)
+    swot: dict[str, list[str]] = {}
+    for item in swot_items(store, principal, year):
+        if item.accepted:
+            swot.setdefault(item.quadrant, []).append(item.text)
+    with scratch() as folder:
+        path = write_plan_xlsx(folder / f"pac-{year}.xlsx", plan_header(store, year) or PlanHeader(year), actions,
+                               track(actions, as_of or dt.date.today()), swot)
+        with store.begin() as conn:
+            record_event(conn, actor=principal.username, action="plan.download", target=str(year),
+                         details={"actions": len(actions), "format": "xlsx"}, chain_key=ring.subkey("audit"))
+        return download(path, path.name, XLSX, folder=folder)

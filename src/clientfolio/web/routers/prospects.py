@@ -1,0 +1,159 @@
+"""The prospects (``/prospects``): the board by funnel stage, the IPA / IPO
+priority matrix (``?priority=1`` lists the priority-1 prospects), the funnel
+and its backward arithmetic; ``POST /prospects/stage`` moves a
+prospect to another stage (a lost prospect needs its reason).
+
+Everything is read for the logged-in principal (``prospects.run.prospects_view``
+and ``access.PipelineReader``): a scoped rep sees only its prospects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
+
+from clientfolio.access import PipelineReader, move_prospect
+from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
+from clientfolio.prospects.run import ProspectsView, prospects_view
+from clientfolio.prospects.stages import FUNNEL_STAGES
+from clientfolio.report.charts import funnel_chart
+from clientfolio.store.schema import PROSPECT_STAGES
+from clientfolio.web.build import STAGE_NAMES
+from clientfolio.web.deps import CsrfChecked, RingDep, ViewDep
+from clientfolio.web.pages import Reader, Writer
+from clientfolio.web.render import page, wants_json
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+BOARD_STAGES = (*FUNNEL_STAGES, "lost")
+
+
+class Card(BaseModel):
+    """A prospect on the board (``priority``, IPA and IPO only while open)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    stage: str
+    owner: str | None
+    region: str | None
+    source: str | None
+    potential_cents: int | None
+    priority: int | None
+    ipa: float | None
+    ipo: float | None
+    lost_reason: str | None
+
+
+class Column(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    label: str
+    prospects: list[Card]
+
+
+class Cell(BaseModel):
+    """A cell of the IPA / IPO matrix: potential level x accessibility level."""
+
+    model_config = ConfigDict(frozen=True)
+
+    potential: str
+    accessibility: str
+    priority: int
+    prospects: int
+
+
+class Step(BaseModel):
+    """A funnel stage: prospects there now, those that reached it, the
+    conversion to the next stage, and (backward funnel) how many it needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    label: str
+    current: int
+    reached: int
+    conversion: float | None
+    needed: int | None
+    missing: int | None
+
+
+class ProspectsPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    as_of: dt.date
+    priority: int | None
+    board: list[Column]
+    matrix: list[Cell]
+    listed: list[Card]
+    funnel: list[Step]
+    target_per_year: int | None
+    lost_reasons: dict[str, int]
+
+
+def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, label: dict[str, str]) -> ProspectsPage:
+    placed = {p.code: p for p in view.prospects}
+    cards = []
+    for row in reader.prospects():
+        p = placed.get(row.code)
+        cards.append(Card(code=row.code, name=row.name, stage=row.stage, owner=row.owner, region=row.region,
+                          source=row.source, potential_cents=row.potential_cents,
+                          priority=None if p is None else p.priority, ipa=None if p is None else p.ipa,
+                          ipo=None if p is None else p.ipo, lost_reason=row.lost_reason))
+    by_code = {c.code: c for c in cards}
+    listed = [by_code[p.code] for p in view.prospects if priority is None or p.priority == priority]
+    f, b = view.funnel, view.backward
+    needs = {} if b is None else {n.stage: n for n in b.stages}
+    return ProspectsPage(
+        as_of=view.as_of, priority=priority,
+        board=[Column(stage=s, label=label[s], prospects=sorted(
+            (c for c in cards if c.stage == s), key=lambda c: (c.priority or 9, -(c.potential_cents or 0), c.code)))
+            for s in BOARD_STAGES],
+        matrix=[Cell(potential=pot, accessibility=acc, priority=PRIORITY[pot, acc], prospects=view.matrix[pot, acc])
+                for pot in LEVELS for acc in LEVELS],
+        listed=listed,
+        funnel=[Step(stage=s, label=label[s], current=f.counts.get(s, 0), reached=f.reached.get(s, 0),
+                     conversion=f.conversions.get(s), needed=needs[s].needed if s in needs else None,
+                     missing=needs[s].missing if s in needs else None) for s in FUNNEL_STAGES],
+        target_per_year=None if b is None else b.target,
+        lost_reasons=dict(f.lost_reasons),
+    )
+
+
+@router.get("/prospects")
+def prospects_page(view: ViewDep, principal: Reader,
+                   priority: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:
+    """The board, the priority matrix (the prospects of ``priority`` listed), the funnel."""
+    store = view.state.store
+    labels = {s: view._(STAGE_NAMES[s]) for s in BOARD_STAGES}
+    data = _page(prospects_view(store, principal), PipelineReader(store, principal), priority, labels)
+    html = {}
+    if not wants_json(view.request):
+        html = {
+            "signs": POTENTIAL_SIGNS, "levels": LEVELS, "stages": PROSPECT_STAGES,
+            "funnel_svg": funnel_chart(
+                [s.label for s in data.funnel], [s.reached for s in data.funnel],
+                title=view._("Prospecting funnel: prospects that reached each stage"), fmt=view.fmt.number,
+                rate_fmt=view.fmt.percent, rate_label=view._("conversion") + " ", empty=view._("No data")),
+        }
+    return page(view, "prospects.html", data, html=html)
+
+
+@router.post("/prospects/stage", dependencies=[CsrfChecked])
+def move(view: ViewDep, principal: Writer, ring: RingDep, code: Annotated[str, Form(max_length=50)],
+         stage: Annotated[str, Form(max_length=20)],
+         reason: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+    """Move the prospect ``code`` to ``stage`` today (``reason`` required for ``lost``); back to the board."""
+    change = move_prospect(view.state.store, principal, code, stage, on=dt.date.today(), reason=reason,
+                           chain_key=ring.subkey("audit"))
+    if wants_json(view.request):
+        return page(view, "prospects.html", {"prospect": change.prospect_code, "from_stage": change.from_stage,
+                                             "to_stage": change.to_stage, "changed_on": change.changed_on})
+    return RedirectResponse(f"/prospects#{code}", status_code=303)

@@ -1,0 +1,133 @@
+"""Fixtures of the browser tests: the web app served by uvicorn in a
+background thread on a free port, on a staffed demo portfolio
+(``tests.browser.staff``), and Debian's Chromium driven by Playwright.
+
+Chromium missing: the tests fail when ``CI`` is set, are skipped otherwise.
+Each test leaves a screenshot of its last page in
+``test-artifacts/screenshots/<test>.png`` (``shot`` saves intermediate ones).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+from clientfolio.web import create_app
+from tests.browser.staff import PASSWORD, RING, Outsider, outsider, staffed_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT_MS = 90_000
+"""How long an action or an expectation waits: the dashboard's figures take
+seconds to compute on a slow, shared machine, again after each change of the data."""
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@dataclass(frozen=True)
+class Site:
+    """The served app: its base URL, store, and the out-of-scope records."""
+
+    url: str
+    store: Store
+    outsider: Outsider
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The app on a staffed demo portfolio, served on 127.0.0.1 and a free port."""
+    tmp = tmp_path_factory.mktemp("browser")
+    store = staffed_store(f"sqlite:///{tmp}/demo.db")
+    settings = Settings(database_url=store.url, key_file=str(tmp / "absent.key"))
+    app = create_app(settings, store=store, ring=RING)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
+    server = uvicorn.Server(config)  # in a thread, uvicorn leaves the signals to the main thread
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the web server did not start"
+        time.sleep(0.05)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", store, outsider(store))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        store.dispose()
+        assert not thread.is_alive(), "the web server did not stop"
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (scripts/test installs Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    yield chromium
+    chromium.close()
+
+
+def _artifact_name(node_name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", node_name).strip("_")
+
+
+@pytest.fixture
+def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookie), in English, downloads accepted."""
+    ctx = browser.new_context(base_url=site.url, locale="en-GB", accept_downloads=True,
+                              viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A tab of ``context``; its last view is saved as ``<test>.png``."""
+    tab = context.new_page()
+    yield tab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / f"{_artifact_name(request.node.name)}.png", full_page=True)
+
+
+@pytest.fixture
+def shot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """``shot(step)``: save the page now as ``<test>-<step>.png``."""
+    def save(step: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{_artifact_name(request.node.name)}-{step}.png", full_page=True)
+    return save
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD, *, then: str = "/") -> None:
+    """Log in through the login form, and land on ``then``."""
+    page.goto(f"/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/login'] button")
+    page.wait_for_url(re.compile(re.escape(then) + r"$"))

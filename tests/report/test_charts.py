@@ -1,0 +1,166 @@
+"""The SVG charts: valid XML, accessible, proportional, escaped, empty-safe."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from clientfolio.i18n import formatter
+from clientfolio.report.charts import (
+    bar_chart,
+    funnel_chart,
+    gauge,
+    heatmap,
+    line_chart,
+    pareto_chart,
+    quadrant_chart,
+)
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+
+
+def euros(value: float) -> str:
+    return formatter("fr").money(value * 100)
+
+
+def parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("role") == "img"
+    assert root.get("viewBox", "").startswith("0 0 720 ")
+    assert root.find("s:title", NS) is not None and root.find("s:desc", NS) is not None
+    return root
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def by_class(root: ET.Element, cls: str) -> list[ET.Element]:
+    return [e for e in root.iter() if cls in (e.get("class") or "").split()]
+
+
+def test_bar_chart_one_bar_per_value_with_label_and_proportional_length() -> None:
+    root = parse(bar_chart(["Nord", "Sud", "Est"], [1000.0, 250.0, 500.0], title="CA par région", fmt=euros))
+    assert root.find("s:title", NS).text == "CA par région"  # type: ignore[union-attr]
+    bars = by_class(root, "bar")
+    assert len(bars) == 3
+    widths = [float(b.get("width", "0")) for b in bars]
+    assert widths[1] / widths[0] == pytest.approx(0.25, abs=0.002)
+    assert widths[2] / widths[0] == pytest.approx(0.5, abs=0.002)
+    shown = texts(root)
+    assert {"Nord", "Sud", "Est"} <= set(shown)
+    assert "1\u202f000,00\xa0€" in shown and "250,00\xa0€" in shown
+    assert "Nord: 1\u202f000,00\xa0€" in root.find("s:desc", NS).text  # type: ignore[operator, union-attr]
+
+
+def test_bar_chart_negative_values_extend_left_of_the_zero_line() -> None:
+    root = parse(bar_chart(["gain", "loss"], [300.0, -100.0], title="t", fmt=str))
+    gain, loss = by_class(root, "bar")
+    zero = float(gain.get("x", "0"))
+    assert float(loss.get("x", "0")) + float(loss.get("width", "0")) == pytest.approx(zero, abs=0.1)
+    assert float(loss.get("width", "0")) * 3 == pytest.approx(float(gain.get("width", "0")), abs=0.2)
+    assert "-100.0" in texts(root)
+
+
+def test_text_is_escaped() -> None:
+    nasty = "<b>Dupont & Fils</b>"
+    svg = bar_chart([nasty], [1.0], title="a < b & c > d", fmt=str)
+    assert "<b>" not in svg
+    root = parse(svg)
+    assert root.find("s:title", NS).text == "a < b & c > d"  # type: ignore[union-attr]
+    assert nasty in texts(root)
+    quadrant = parse(quadrant_chart([(nasty, 1, 1)], x_threshold=0, y_threshold=0, x_label="<x>", y_label="&",
+                                    quadrant_labels=("<1>", "2", "3", "4"), title="q"))
+    assert {"<x>", "&", "<1>"} <= set(texts(quadrant))
+
+
+@pytest.mark.parametrize("svg", [
+    bar_chart([], [], title="empty", fmt=str, empty="Aucune donnée"),
+    line_chart([], {}, title="empty", fmt=str, empty="Aucune donnée"),
+    heatmap([], [], [], title="empty", fmt=str, empty="Aucune donnée"),
+    heatmap(["a"], ["b"], [[None]], title="empty", fmt=str, empty="Aucune donnée"),
+    pareto_chart([], a=0.8, b=0.95, title="empty", empty="Aucune donnée"),
+    quadrant_chart([], x_threshold=0, y_threshold=0, x_label="x", y_label="y",
+                   quadrant_labels=("a", "b", "c", "d"), title="empty", empty="Aucune donnée"),
+    funnel_chart([], [], title="empty", empty="Aucune donnée"),
+])
+def test_empty_input_draws_a_no_data_panel(svg: str) -> None:
+    root = parse(svg)
+    assert [e.text for e in by_class(root, "no-data")] == ["Aucune donnée"]
+    assert "empty" in texts(root)
+
+
+def test_mismatched_lengths_are_refused() -> None:
+    with pytest.raises(ValueError):
+        bar_chart(["a"], [1.0, 2.0], title="t", fmt=str)
+    with pytest.raises(ValueError):
+        line_chart(["a", "b"], {"s": [1.0]}, title="t", fmt=str)
+    with pytest.raises(ValueError):
+        heatmap(["a"], ["b", "c"], [[1.0]], title="t", fmt=str)
+
+
+def test_line_chart_one_line_per_series_with_heights_following_values() -> None:
+    root = parse(line_chart(["2023", "2024", "2025"], {"CA": [0.0, 50.0, 100.0], "Marge": [10.0, -10.0, 0.0]},
+                            title="Évolution", fmt=str))
+    lines = by_class(root, "series")
+    assert len(lines) == 2
+    ys = [float(p.split(",")[1]) for p in lines[0].get("points", "").split()]
+    # y grows downwards: equal steps of value give equal steps of height
+    assert ys[0] > ys[1] > ys[2]
+    assert ys[0] - ys[1] == pytest.approx(ys[1] - ys[2], abs=0.2)
+    assert lines[0].get("stroke-dasharray") is None and lines[1].get("stroke-dasharray")  # differ in greyscale
+    assert {"CA", "Marge", "2023", "2025"} <= set(texts(root))
+
+
+def test_heatmap_cells_carry_their_values() -> None:
+    root = parse(heatmap(["Segment 1", "Segment 2"], ["P1", "P2"], [[20.0, None], [0.0, 67.0]],
+                         title="Segment × produit", fmt=lambda v: f"{v:g} K€"))
+    assert len(by_class(root, "cell")) == 3
+    assert {"20 K€", "0 K€", "67 K€", "Segment 1", "P2"} <= set(texts(root))
+
+
+def test_pareto_chart_cuts_and_zones() -> None:
+    shares = [0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 1.0]
+    root = parse(pareto_chart(shares, a=0.8, b=0.95, title="Concentration", x_label="clients", y_label="CA"))
+    assert len(by_class(root, "cut")) == 4
+    zones = [e.text for e in by_class(root, "zone")]
+    assert zones == ["A 20%", "B 20%", "C 60%"]
+    curve = by_class(root, "curve")[0].get("points", "").split()
+    assert len(curve) == len(shares) + 1
+
+
+def test_quadrant_chart_places_points_by_threshold() -> None:
+    points = [("VIP", 9.0, 9.0), ("Fonds", 9.0, 1.0), ("Eco", 1.0, 1.0)]
+    root = parse(quadrant_chart(points, x_threshold=5, y_threshold=5, x_label="CA", y_label="Potentiel",
+                                quadrant_labels=("Potentiel", "VIP", "Gestion économique", "Fonds de commerce"),
+                                title="Catégories"))
+    circles = {c.find("s:title", NS).text: c for c in by_class(root, "point")}  # type: ignore[union-attr]
+    assert float(circles["VIP"].get("cx", "0")) == pytest.approx(float(circles["Fonds"].get("cx", "0")))
+    assert float(circles["VIP"].get("cy", "0")) < float(circles["Fonds"].get("cy", "0"))
+    assert float(circles["Eco"].get("cx", "0")) < float(circles["Fonds"].get("cx", "0"))
+    assert [e.text for e in by_class(root, "quadrant")] == [
+        "Potentiel", "VIP", "Gestion économique", "Fonds de commerce"]
+    assert "VIP: 1" in root.find("s:desc", NS).text  # type: ignore[operator, union-attr]
+
+
+def test_funnel_chart_widths_and_conversions() -> None:
+    root = parse(funnel_chart(["Suspects", "Prospects", "Clients"], [100, 50, 10], title="Entonnoir",
+                              rate_label="conv."))
+    widths = [float(r.get("width", "0")) for r in by_class(root, "stage")]
+    assert widths[1] / widths[0] == pytest.approx(0.5, abs=0.002)
+    assert widths[2] / widths[0] == pytest.approx(0.1, abs=0.002)
+    assert [e.text for e in by_class(root, "rate")] == ["conv. 50%", "conv. 20%"]
+    assert [e.text for e in by_class(root, "stage-count")] == ["100", "50", "10"]
+
+
+@pytest.mark.parametrize(("mark", "angle"), [(0, 180), (10, 90), (20, 0), (25, 0), (5, 135)])
+def test_gauge_needle_points_at_the_mark(mark: float, angle: float) -> None:
+    root = parse(gauge(mark, title="Note", fmt=lambda v: formatter("fr").number(v, 1)))
+    needle = by_class(root, "needle")[0]
+    dx = float(needle.get("x2", "0")) - float(needle.get("x1", "0"))
+    dy = float(needle.get("y1", "0")) - float(needle.get("y2", "0"))
+    assert math.degrees(math.atan2(dy, dx)) == pytest.approx(angle, abs=0.5)
+    assert by_class(root, "gauge-mark")[0].text == f"{formatter('fr').number(mark, 1)} / 20,0"
