@@ -180,6 +180,7 @@ def demo(
             written_to, lines = write_fec(store, fec)
             console.print(f"FEC written to {written_to} ({lines:,} lines).")
         _show_summary(summarize(reader.revenue_by_customer_date()))
+        _show_capital(store, reader)
         console.print(open_hint())
     except ClientfolioError as exc:
         raise _fail(exc) from None
@@ -199,6 +200,22 @@ def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
         ]}))
     else:
         _show_summary(result)
+
+
+def _show_capital(store: Store, reader: PortfolioReader) -> None:
+    """The headline: the valuation of the customer capital (``clientfolio value`` tells more)."""
+    from clientfolio.value import value_source
+
+    with console.status("Valuing the customer capital..."):
+        equity = value_source(store=store, reader=reader).equity
+    if equity.total_cents is None:
+        console.print(f"Customer capital: not valued ({equity.note}).")
+        return
+    interval = ("" if equity.low_cents is None or equity.high_cents is None else
+                f" ({equity.level:.0%} interval {euros(round(equity.low_cents))} - {euros(round(equity.high_cents))})")
+    console.print(f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
+                  f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
+                  f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details).")
 
 
 def _show_summary(result: PortfolioSummary) -> None:
