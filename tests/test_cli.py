@@ -162,7 +162,7 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
                         "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20", "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
                         "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000", "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
                         "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09", "CLIENTFOLIO_WEB_SECURE_COOKIES": "False",
-                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600"}
+                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600", "CLIENTFOLIO_WEB_MAX_UPLOAD_MB": "20"}
     table = run("settings")
     assert table.exit_code == 0
     assert [row[:2] for row in table_rows(table.stdout) if row[0]] == [[v, settings[v]] for v in settings]

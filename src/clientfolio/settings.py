@@ -139,6 +139,14 @@ class Settings(BaseSettings):
             "while the data does not change; 0 recomputes them on every page."
         ),
     )
+    web_max_upload_mb: int = Field(
+        20,
+        ge=1,
+        description=(
+            "The largest file the web app accepts on its import and trace uploads, in megabytes; "
+            "a larger upload is refused (413) and nothing is imported."
+        ),
+    )
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, str]]:

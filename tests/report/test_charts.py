@@ -164,3 +164,48 @@ def test_gauge_needle_points_at_the_mark(mark: float, angle: float) -> None:
     dy = float(needle.get("y1", "0")) - float(needle.get("y2", "0"))
     assert math.degrees(math.atan2(dy, dx)) == pytest.approx(angle, abs=0.5)
     assert by_class(root, "gauge-mark")[0].text == f"{formatter('fr').number(mark, 1)} / 20,0"
+
+
+def test_symlog_is_symmetric_and_monotonic() -> None:
+    from clientfolio.report.charts import symlog
+    assert symlog(0) == 0
+    assert symlog(9) == pytest.approx(1) and symlog(-9) == pytest.approx(-1)
+    assert symlog(99_990, unit=10) == pytest.approx(4)
+    values = [-1e6, -10, -0.5, 0, 0.5, 10, 1e6]
+    assert [symlog(v) for v in values] == sorted(symlog(v) for v in values)
+    with pytest.raises(ValueError):
+        quadrant_chart([("a", 1, 1)], x_threshold=0, y_threshold=0, x_label="x", y_label="y",
+                       quadrant_labels=("1", "2", "3", "4"), title="t", log=True, unit=0)
+
+
+def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
+    # one customer 1000 times larger than the others
+    points = [("Big", 1_000_000.0, 1_000_000.0), ("S1", 1_000.0, 1_000.0), ("S2", 100.0, 100.0),
+              ("Zero", 0.0, 0.0), ("Neg", -100.0, 10.0)]
+    common = {"x_threshold": 500.0, "y_threshold": 500.0, "x_label": "Marge", "y_label": "CLV",
+              "quadrant_labels": ("TL", "TR", "BL", "BR"), "title": "Q"}
+    linear = parse(quadrant_chart(points, **common))  # type: ignore[arg-type]
+    log = parse(quadrant_chart(points, log=True, log_note="échelle log", **common))  # type: ignore[arg-type]
+
+    def cx(root: ET.Element) -> dict[str, float]:
+        return {c.find("s:title", NS).text or "": float(c.get("cx", "0"))  # type: ignore[union-attr]
+                for c in by_class(root, "point")}
+
+    lin, lg = cx(linear), cx(log)
+    # linear: the small ones are within a pixel or two of each other; log: far apart
+    assert abs(lin["S1"] - lin["S2"]) < 2
+    assert lg["S1"] - lg["S2"] > 50
+    # on the log scale, equal ratios are equal distances: 1e6/1e3 is three times 1e3/1e2... minus the +1
+    left, big, s1, s2, zero = 60, lg["Big"], lg["S1"], lg["S2"], lg["Zero"]
+    span = (big - zero) / math.log10(1 + 1e6)
+    assert s1 - zero == pytest.approx(span * math.log10(1 + 1e3), abs=0.2)
+    assert s2 - zero == pytest.approx(span * math.log10(1 + 1e2), abs=0.2)
+    assert lg["Neg"] < zero and zero - lg["Neg"] == pytest.approx(s2 - zero, abs=0.2)
+    assert zero > left
+    # same quadrants either way; the axis labels say the scale; the powers of ten are ticked
+    assert log.find("s:desc", NS).text == linear.find("s:desc", NS).text  # type: ignore[union-attr]
+    labels = [e.text for e in by_class(log, "axis-label")]
+    assert labels == ["Marge (échelle log)", "CLV (échelle log)"]
+    assert [e.text for e in by_class(linear, "axis-label")] == ["Marge", "CLV"]
+    assert {"0", "1k", "1M", "-100"} <= {e.text for e in by_class(log, "tick-x")}
+    assert not by_class(linear, "tick-x")

@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGS", "Formatter", "formatter", "gettext_for", "translations"]
+__all__ = ["LANGS", "Formatter", "Params", "formatter", "gettext_for", "localized", "render", "translations"]
 
 LANGS = ("fr", "en")
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -96,3 +96,47 @@ class Formatter:
 @cache
 def formatter(lang: str) -> Formatter:
     return Formatter(lang)
+
+
+Params = dict[str, str | int | float]
+"""The parameters of a library message (see ``render``)."""
+
+
+def render(lang: str, template: str, params: Params | None = None,
+           formatter: Callable[[str], Formatter] = formatter) -> str:
+    """The library message ``template`` (English, with ``{name}`` fields, e.g.
+    ``"Win back {customer}"``) in ``lang``, its fields filled from ``params``.
+
+    The template is translated with the catalog of ``lang`` (``gettext_for``;
+    itself when missing), then each parameter is shown in ``lang``'s
+    conventions through ``formatter(lang)``: a name ending in ``_cents`` is an
+    amount in cents, shown by ``money`` without decimals (``1 234 €``); a name
+    ending in ``_share`` is a share (0.256), shown by ``percent`` (``26 %``, one
+    decimal when not a whole percentage); a name ending in ``_msg`` is an
+    English message itself translated; other ints and floats are shown by
+    ``number`` (floats with one decimal), strings as they are.
+    """
+    f = formatter(lang)
+    _ = gettext_for(lang)
+    shown: dict[str, str] = {}
+    for name, value in (params or {}).items():
+        if name.endswith("_cents") and not isinstance(value, str):
+            shown[name] = f.money(value, decimals=False)
+        elif name.endswith("_share") and not isinstance(value, str):
+            shown[name] = f.percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-9 else 1)
+        elif name.endswith("_msg"):
+            shown[name] = _(str(value))
+        elif isinstance(value, bool | str):
+            shown[name] = str(value)
+        elif isinstance(value, int):
+            shown[name] = f.number(value)
+        else:
+            shown[name] = f.number(value, 1)
+    return _(template).format(**shown)
+
+
+def localized(lang: str, text: str, template: str, params: Params | None = None,
+              formatter: Callable[[str], Formatter] = formatter) -> str:
+    """A library text shown in ``lang``: ``text`` (the English the library
+    wrote) in English or when it has no ``template``, else ``render`` of it."""
+    return text if lang == "en" or not template else render(lang, template, params, formatter)

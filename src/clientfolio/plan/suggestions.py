@@ -27,6 +27,10 @@ white spaces).  The end date is the as-of date plus ``months[kind]``, the
 priority ``priorities[kind]``; the typology is the customer's category
 (crossed ABC), "Prospects" or the segment of a white space.  A suggestion's
 ``key`` (kind and target) names it so an accepted one is not suggested twice.
+
+The ``title`` and ``reason`` are English; ``title_msg`` and ``reason_msg`` are
+their message templates and ``params`` the values of their fields, for the
+web app and the report to show them in French (``clientfolio.i18n.render``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.matrix import WhiteSpace
 from clientfolio.analytics.measures import Concentration
+from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.plan.actions import PlanAction, add_months, horizon
 from clientfolio.plan.facts import CustomerLines
 from clientfolio.prospects.followup import ImportantCustomer
@@ -123,6 +128,9 @@ class Suggestion:
     current_revenue_cents: int = 0
     target_revenue_cents: int = 0
     expected_cents: int = 0
+    title_msg: str = ""
+    reason_msg: str = ""
+    params: dict[str, str | int | float] = field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "due_on": self.due_on.isoformat()}
@@ -130,6 +138,15 @@ class Suggestion:
 
 def _euros(cents: float) -> str:
     return f"{cents / 100:,.0f} €".replace(",", "\u202f")
+
+
+_STAGES = {"suspect": "Suspect", "prospect": "Prospect", "cold": "Cold prospect", "warm": "Warm prospect",
+           "hot": "Hot prospect", "won": "Customer", "lost": "Lost"}
+
+
+def _profile_label(key: str) -> str:
+    profile = RFM_PROFILES.get(key)
+    return profile.label_en if profile is not None else key
 
 
 def _typology(c: CustomerValue | None) -> str:
@@ -143,7 +160,8 @@ class _Builder:
 
     def make(self, kind: str, key: str, title: str, typology: str, reason: str, steps: str, *,
              customer: str | None = None, prospect: str | None = None, owner: str | None = None,
-             current: int = 0, target: int = 0, expected: int | None = None) -> Suggestion:
+             current: int = 0, target: int = 0, expected: int | None = None,
+             msg: tuple[str, str, dict[str, str | int | float]] = ("", "", {})) -> Suggestion:
         c = self.by_code.get(customer or "")
         return Suggestion(
             key=f"{kind}:{key}", kind=kind, title=title, typology=typology, reason=reason, steps=steps,
@@ -151,7 +169,8 @@ class _Builder:
             customer_code=customer, customer_name=c.name if c else None, prospect_code=prospect,
             owner=owner if owner is not None else self.i.owners.get(customer or ""),
             current_revenue_cents=current, target_revenue_cents=target,
-            expected_cents=target - current if expected is None else expected)
+            expected_cents=target - current if expected is None else expected,
+            title_msg=msg[0], reason_msg=msg[1], params=dict(msg[2]))
 
 
 def _top(items: Iterable[Suggestion], n: int) -> list[Suggestion]:
@@ -176,7 +195,11 @@ def win_back(b: _Builder) -> list[Suggestion]:
             f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {_euros(before)} in the 12 months "
             f"before, {_euros(now)} in the last 12",
             "Call or visit to learn why it buys less (price, service, competition); a targeted come-back "
-            "or loyalty offer.", customer=code, current=current, target=target))
+            "or loyalty offer.", customer=code, current=current, target=target,
+            msg=("Win back {customer}", ("RFM profile {profile_msg} (quarters {quarters}): {before_cents} in the "
+                                         "12 months before, {now_cents} in the last 12"),
+                 {"customer": c.name if c and c.name else code, "profile_msg": _profile_label(r["profile"]),
+                  "quarters": str(r.get("quarters", "?")), "before_cents": before, "now_cents": now})))
     return _top(out, b.c.max_per_kind)
 
 
@@ -198,7 +221,12 @@ def cross_sell(b: _Builder) -> list[Suggestion]:
             f"White space: segment {w.segment} buys {', '.join(w.neighbours)} but not {w.product}, which "
             f"{len(sales)} customers buy ({_euros(mean)} a year each); customers buying both ({links})",
             f"Offer {w.product} to the {len(members)} active customers of {w.segment}, starting with the "
-            "buyers of the lines most often bought with it.", target=target))
+            "buyers of the lines most often bought with it.", target=target,
+            msg=("Cross-sell {product} to segment {segment}",
+                 ("White space: segment {segment} buys {neighbours} but not {product}, which {buyers} customers "
+                  "buy ({mean_cents} a year each); customers buying both ({links})"),
+                 {"product": w.product, "segment": w.segment, "neighbours": ", ".join(w.neighbours),
+                  "buyers": len(sales), "mean_cents": mean, "links": links})))
     return sorted(out, key=lambda s: (-s.expected_cents, s.key))
 
 
@@ -207,7 +235,11 @@ def prospect(b: _Builder) -> list[Suggestion]:
                   f"Priority-1 prospect (IPA {p.ipa:.1f}, IPO {p.ipo:.1f}), stage {p.stage}, potential "
                   f"{_euros(p.potential_cents or 0)}",
                   "Call for an appointment; qualify the project, the decision maker and the timing.",
-                  prospect=p.code, owner=p.owner, target=round(b.c.prospect_win_rate * (p.potential_cents or 0)))
+                  prospect=p.code, owner=p.owner, target=round(b.c.prospect_win_rate * (p.potential_cents or 0)),
+                  msg=("Call {prospect}", ("Priority-1 prospect (IPA {ipa}, IPO {ipo}), stage {stage_msg}, "
+                                           "potential {potential_cents}"),
+                       {"prospect": p.name, "ipa": float(p.ipa), "ipo": float(p.ipo),
+                        "stage_msg": _STAGES.get(p.stage, p.stage), "potential_cents": p.potential_cents or 0}))
            for p in b.i.prospects if p.priority == 1]
     return sorted(out, key=lambda s: (-s.expected_cents, s.key))[:b.c.max_per_kind]
 
@@ -226,7 +258,13 @@ def follow_up(b: _Builder) -> list[Suggestion]:
             "follow_up", imp.customer_code, f"Follow up {imp.name or imp.customer_code}",
             _typology(c), f"{'+'.join(imp.reasons)} customer {last}; {_euros(revenue)} a year at stake",
             "Visit or call: account review, satisfaction, needs to come; plan the next contacts.",
-            customer=imp.customer_code, current=revenue, target=revenue, expected=round(churn * revenue)))
+            customer=imp.customer_code, current=revenue, target=revenue, expected=round(churn * revenue),
+            msg=("Follow up {customer}",
+                 ("{reasons} customer never contacted; {revenue_cents} a year at stake" if imp.last_contact is None
+                  else "{reasons} customer last contact {last} ({days} days ago); {revenue_cents} a year at stake"),
+                 {"customer": imp.name or imp.customer_code, "reasons": "+".join(imp.reasons),
+                  "last": imp.last_contact.isoformat() if imp.last_contact else "", "days": imp.days_since or 0,
+                  "revenue_cents": revenue})))
     return sorted(out, key=lambda s: (-s.current_revenue_cents, s.key))[:b.c.max_per_kind]
 
 
@@ -243,7 +281,12 @@ def dependency(b: _Builder) -> list[Suggestion]:
         f"Largest customer: {con.largest_share:.1%} of revenue, above the {t:.0%} alert; "
         f"{_euros(needed)} more from other customers brings it to {t:.0%}",
         "Grow the other customers of its segment and win new ones; secure this one with a framework "
-        "contract meanwhile.", customer=code, target=needed)]
+        "contract meanwhile.", customer=code, target=needed,
+        msg=("Reduce the dependency on {customer}",
+             ("Largest customer: {largest_share} of revenue, above the {alert_share} alert; {needed_cents} more "
+              "from other customers brings it to {alert_share}"),
+             {"customer": c.name if c and c.name else code, "largest_share": con.largest_share,
+              "alert_share": t, "needed_cents": needed}))]
 
 
 def negative_margin(b: _Builder) -> list[Suggestion]:
@@ -252,7 +295,10 @@ def negative_margin(b: _Builder) -> list[Suggestion]:
         f"Margin {_euros(c.margin_cents or 0)} on {_euros(c.revenue_cents)} of revenue over the year",
         "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract.",
         customer=c.customer_id, current=max(c.revenue_cents, 0), target=max(c.revenue_cents, 0),
-        expected=-(c.margin_cents or 0))
+        expected=-(c.margin_cents or 0),
+        msg=("Reconsider the terms of {customer}", "Margin {margin_cents} on {revenue_cents} of revenue over the year",
+             {"customer": c.name or c.customer_id, "margin_cents": c.margin_cents or 0,
+              "revenue_cents": c.revenue_cents}))
         for c in b.i.customers if c.margin_cents is not None and c.margin_cents < 0]
     return _top(out, b.c.max_per_kind)
 

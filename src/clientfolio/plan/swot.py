@@ -17,6 +17,10 @@ not suggested again:
 - strengths: the self-assessment's strong indicators; the winning cells of
   the segment x product matrix;
 - weaknesses: the self-assessment's weak indicators.
+
+An item's ``text`` is English; ``text_msg`` is its message template and
+``params`` the values of its fields, for the web app and the report to show it
+in French (``clientfolio.i18n.render``).
 """
 
 from __future__ import annotations
@@ -99,6 +103,8 @@ class SwotSuggestion:
     quadrant: str
     text: str
     customer_code: str | None = None
+    text_msg: str = ""
+    params: dict[str, str | int | float] = field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -114,6 +120,15 @@ def _shown(i: Indicator) -> str:
     return f"{i.label}: {text} ({i.mark or 0:.1f}/20)"
 
 
+def _indicator(key: str, quadrant: str, i: Indicator) -> SwotSuggestion:
+    value = i.value or 0.0
+    template, params = (("{label_msg}: {days} days ({mark}/20)", {"days": round(value)}) if i.unit == "days" else
+                        ("{label_msg}: {value_share} ({mark}/20)", {"value_share": round(value, 2)})
+                        if i.unit == "share" else ("{label_msg}: {value} ({mark}/20)", {"value": float(value)}))
+    return SwotSuggestion(key, quadrant, _shown(i), text_msg=template,
+                          params={"label_msg": i.label, **params, "mark": float(i.mark or 0)})
+
+
 def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
     out = []
     c = i.concentration
@@ -121,40 +136,65 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
         name = i.names.get(c.largest_customer_id, c.largest_customer_id)
         out.append(SwotSuggestion("threat:dependency", "threats",
                                   f"Dependency: {name} makes {c.largest_share:.0%} of revenue "
-                                  f"(alert above {i.dependency_threshold:.0%})", c.largest_customer_id))
+                                  f"(alert above {i.dependency_threshold:.0%})", c.largest_customer_id,
+                                  "Dependency: {customer} makes {largest_share} of revenue (alert above "
+                                  "{alert_share})", {"customer": name, "largest_share": round(c.largest_share, 2),
+                                                     "alert_share": i.dependency_threshold}))
     p = i.projection
     if p is not None and p.years_to_half is not None and p.years_to_half <= config.half_life_alert_years:
         out.append(SwotSuggestion("threat:churn", "threats",
                                   f"Churn: {p.annual_churn or 0:.0%} of customers lost a year; without "
-                                  f"prospecting half are gone in {p.years_to_half:.1f} years"))
+                                  f"prospecting half are gone in {p.years_to_half:.1f} years",
+                                  text_msg="Churn: {churn_share} of customers lost a year; without prospecting "
+                                           "half are gone in {years} years",
+                                  params={"churn_share": round(p.annual_churn or 0, 2),
+                                          "years": float(p.years_to_half)}))
     s = i.solvency or {}
     if s.get("customers_with_incidents"):
         out.append(SwotSuggestion("threat:solvency", "threats",
                                   f"Solvency: {s['customers_with_incidents']} customers with payment incidents, "
-                                  f"{s.get('incident_revenue_share') or 0:.0%} of invoiced revenue"))
+                                  f"{s.get('incident_revenue_share') or 0:.0%} of invoiced revenue",
+                                  text_msg="Solvency: {customers} customers with payment incidents, "
+                                           "{revenue_share} of invoiced revenue",
+                                  params={"customers": int(s["customers_with_incidents"]),
+                                          "revenue_share": round(s.get("incident_revenue_share") or 0, 2)}))
     down = [c for c in i.customers if c.trajectory == "down"]
     if down:
         out.append(SwotSuggestion("threat:trajectory", "threats",
                                   f"{len(down)} customers moved down the profitability x potential matrix "
-                                  f"({_euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)"))
+                                  f"({_euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
+                                  text_msg="{customers} customers moved down the profitability x potential "
+                                           "matrix ({revenue_cents} of revenue)",
+                                  params={"customers": len(down),
+                                          "revenue_cents": sum(max(c.revenue_cents, 0) for c in down)}))
     return out
 
 
 def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
     out = [SwotSuggestion(f"opportunity:white_space:{w.segment}/{w.product}", "opportunities",
                           f"White space: segment {w.segment} does not buy {w.product} yet "
-                          f"(it buys {', '.join(w.neighbours)})")
+                          f"(it buys {', '.join(w.neighbours)})",
+                          text_msg="White space: segment {segment} does not buy {product} yet (it buys "
+                                   "{neighbours})",
+                          params={"segment": w.segment, "product": w.product, "neighbours": ", ".join(w.neighbours)})
            for w in i.white_spaces]
     first = [p for p in i.prospects if p.priority == 1]
     if first:
         out.append(SwotSuggestion("opportunity:prospects", "opportunities",
                                   f"{len(first)} priority-1 prospects, "
-                                  f"{_euros(sum(p.potential_cents or 0 for p in first))} of potential"))
+                                  f"{_euros(sum(p.potential_cents or 0 for p in first))} of potential",
+                                  text_msg="{prospects} priority-1 prospects, {potential_cents} of potential",
+                                  params={"prospects": len(first),
+                                          "potential_cents": sum(p.potential_cents or 0 for p in first)}))
     growth = [c for c in i.customers if c.category == "development"]
     if growth:
         out.append(SwotSuggestion("opportunity:development", "opportunities",
                                   f"{len(growth)} customers with development potential, "
-                                  f"{_euros(sum(c.potential_cents for c in growth))} of potential revenue"))
+                                  f"{_euros(sum(c.potential_cents for c in growth))} of potential revenue",
+                                  text_msg="{customers} customers with development potential, {potential_cents} "
+                                           "of potential revenue",
+                                  params={"customers": len(growth),
+                                          "potential_cents": sum(c.potential_cents for c in growth)}))
     return out
 
 
@@ -162,10 +202,15 @@ def suggest_swot(inputs: SwotInputs, config: SwotConfig | None = None) -> list[S
     """The suggested items, by quadrant (``QUADRANTS`` order); rules in the module docstring."""
     config = config or SwotConfig()
     a = inputs.assessment
-    weaknesses = [SwotSuggestion(f"weakness:{x.key}", "weaknesses", _shown(x)) for x in (a.weaknesses if a else ())]
-    strengths = [SwotSuggestion(f"strength:{x.key}", "strengths", _shown(x)) for x in (a.strengths if a else ())]
+    weaknesses = [_indicator(f"weakness:{x.key}", "weaknesses", x) for x in (a.weaknesses if a else ())]
+    strengths = [_indicator(f"strength:{x.key}", "strengths", x) for x in (a.strengths if a else ())]
     strengths += [SwotSuggestion(f"strength:winning:{w.segment}/{w.product}", "strengths",
                                  f"Winning combination: segment {w.segment} x {w.product} "
-                                 f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)")
+                                 f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)",
+                                 text_msg="Winning combination: segment {segment} x {product} ({segment_share} of "
+                                          "the segment, {product_share} of the line)",
+                                 params={"segment": w.segment, "product": w.product,
+                                         "segment_share": round(w.segment_share, 2),
+                                         "product_share": round(w.product_share, 2)})
                   for w in inputs.winning]
     return _threats(inputs, config) + _opportunities(inputs) + weaknesses + strengths

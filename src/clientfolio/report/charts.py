@@ -37,6 +37,7 @@ __all__ = [
     "line_chart",
     "pareto_chart",
     "quadrant_chart",
+    "symlog",
 ]
 
 FONT = "Open Sans, DejaVu Sans, Verdana, Arial, sans-serif"
@@ -294,15 +295,44 @@ def pareto_chart(cumulative_shares: Sequence[float], *, a: float, b: float, titl
     return _svg(height, title, text, body, kind="pareto")
 
 
+def symlog(value: float, unit: float = 1.0) -> float:
+    """The symmetric log of ``value``: ``sign(v) * log10(1 + |v| / unit)``
+    (linear near 0, logarithmic beyond ``unit``, defined for negatives)."""
+    return math.copysign(math.log10(1 + abs(value) / unit), value)
+
+
 def quadrant_chart(points: Sequence[tuple[str, float, float]], *, x_threshold: float, y_threshold: float,
                    x_label: str, y_label: str, quadrant_labels: tuple[str, str, str, str], title: str,
-                   desc: str | None = None, empty: str = "No data", labelled: int = 12) -> str:
+                   desc: str | None = None, empty: str = "No data", labelled: int = 12, log: bool = False,
+                   unit: float = 1.0, log_note: str = "log scale", fmt: Fmt | None = None) -> str:
     """A scatter of named points cut into four quadrants at the thresholds;
     quadrant names (top-left, top-right, bottom-left, bottom-right) are
     written in their corner, and the ``labelled`` points farthest from the
-    origin carry their name."""
+    origin carry their name.
+
+    ``log``: both axes on a symmetric log scale (``symlog(v, unit)``), so one
+    very large customer does not crush the others into a corner; the axis
+    labels then end with ``(log_note)`` and the powers of ten are ticked
+    (written with ``fmt``).  Points keep their order either side of the
+    thresholds, so the quadrant counts do not change."""
     if not points:
         return _empty(title, empty, "quadrant")
+    if unit <= 0:
+        raise ValueError("quadrant_chart: unit must be positive")
+    if log:
+        points = [(name, symlog(x, unit), symlog(y, unit)) for name, x, y in points]
+        x_threshold, y_threshold = symlog(x_threshold, unit), symlog(y_threshold, unit)
+        x_label, y_label = f"{x_label} ({log_note})", f"{y_label} ({log_note})"
+    return _quadrant(points, x_threshold=x_threshold, y_threshold=y_threshold, x_label=x_label, y_label=y_label,
+                     quadrant_labels=quadrant_labels, title=title, desc=desc, labelled=labelled,
+                     ticks=(unit, fmt or _compact) if log else None)
+
+
+def _quadrant(points: Sequence[tuple[str, float, float]], *, x_threshold: float, y_threshold: float,
+              x_label: str, y_label: str, quadrant_labels: tuple[str, str, str, str], title: str,
+              desc: str | None, labelled: int, ticks: tuple[float, Fmt] | None) -> str:
+    """The quadrant chart of points already on the drawn scale; ``ticks``
+    (unit, fmt): tick the powers of ten of a symmetric log scale."""
     height, top, left, right, bottom = 420, 44, 60, 20, 50
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     xs, ys = [p[1] for p in points] + [x_threshold], [p[2] for p in points] + [y_threshold]
@@ -323,8 +353,10 @@ def quadrant_chart(points: Sequence[tuple[str, float, float]], *, x_threshold: f
                (left + 6, top + plot_h - 8, "start"), (left + plot_w - 6, top + plot_h - 8, "end"))
     body += [_text(x, y, label, size=14, anchor=anchor, weight="bold", fill="#4b5563", cls="quadrant")
              for (x, y, anchor), label in zip(corners, quadrant_labels, strict=True)]
-    body += [_text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle"),
-             _text(left, top - 6, y_label, size=13)]
+    body += [_text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle", cls="axis-label"),
+             _text(left, top - 6, y_label, size=13, cls="axis-label")]
+    if ticks is not None:
+        body += _log_ticks(ticks, (x_low, x_high), (y_low, y_high), xy, left, top + plot_h)
     far = sorted(points, key=lambda p: -math.hypot((p[1] - x_low) / x_span, (p[2] - y_low) / y_span))[:labelled]
     named = {id(p) for p in far}
     for point in points:
@@ -339,6 +371,35 @@ def quadrant_chart(points: Sequence[tuple[str, float, float]], *, x_threshold: f
         counts[(0 if y >= y_threshold else 2) + (1 if x >= x_threshold else 0)] += 1
     text = desc or "; ".join(f"{label}: {n}" for label, n in zip(quadrant_labels, counts, strict=True))
     return _svg(height, title, text, body, kind="quadrant")
+
+
+def _compact(value: float) -> str:
+    """A tick of a log axis, short: ``0``, ``100``, ``10k``, ``-1M``."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
+def _log_ticks(ticks: tuple[float, Fmt], x_range: tuple[float, float], y_range: tuple[float, float],
+               xy: Callable[[float, float], tuple[float, float]], left: float, base: float) -> list[str]:
+    """Ticks at 0 and at the powers of ten (times ``unit``) inside the drawn
+    ranges of a symmetric log scale, written with ``fmt`` under the x axis and
+    left of the y axis."""
+    unit, fmt = ticks
+    body: list[str] = []
+    values = [0.0] + [sign * unit * 10 ** k for k in range(0, 13) for sign in (1, -1)]
+    for value in sorted(values):
+        t = symlog(value, unit)
+        if x_range[0] <= t <= x_range[1]:
+            x, _ = xy(t, y_range[0])
+            body += [_line(x, base, x, base + 5, stroke=INK, cls="tick"),
+                     _text(x, base + 17, fmt(value), size=10, anchor="middle", cls="tick-x")]
+        if y_range[0] <= t <= y_range[1]:
+            _, y = xy(x_range[0], t)
+            body += [_line(left - 5, y, left, y, stroke=INK, cls="tick"),
+                     _text(left - 7, y + 4, fmt(value), size=10, anchor="end", cls="tick-y")]
+    return body
 
 
 def funnel_chart(stages: Sequence[str], counts: Sequence[int], *, title: str,

@@ -7,6 +7,13 @@ package (Apache 2.0, a wheel with no dependency): neither fpdf2 nor the
 machine's fonts are relied on, so ``é``, ``€`` and French spacing print
 everywhere.  Characters the font lacks are replaced (the narrow no-break
 space of French numbers by a no-break space, others by ``?``).
+
+A table's caption is kept with its table: before writing a caption, the
+space left on the page is checked against the caption, the header row and
+the first ``KEEP_ROWS`` rows; when they do not fit, the caption starts a new
+page.  Each caption's place (page, top, space left, space needed) is kept in
+``_Document.captions`` (the tests check that none is left at the foot of a
+page).
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from clientfolio.report.layout import Figure, Report, Section, Table, format_val
 __all__ = ["render_pdf", "write_pdf"]
 
 FAMILY = "Open Sans"
+KEEP_ROWS = 3
+"""Rows of a table that must fit under its caption (fewer if the table has fewer)."""
+_LINE, _PADDING = 3.8, 0.8
 _SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -70,6 +80,8 @@ class _Document(FPDF):
         self.add_font(FAMILY, "B", str(OPENSANS_BOLD.path))
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(15, 15, 15)
+        #: (page, y, space left, space needed) of each table caption written
+        self.captions: list[tuple[int, float, float, float]] = []
 
     def footer(self) -> None:
         self.set_y(-11)
@@ -100,7 +112,17 @@ def _figures(pdf: _Document, report: Report, figures: Sequence[Figure], *, large
 def _table(pdf: _Document, report: Report, table: Table) -> None:
     fmt = formatter(report.lang)
     pdf.set_font(FAMILY, "B", 9)
-    pdf.multi_cell(0, 5, _clean(table.caption), new_x="LMARGIN", new_y="NEXT")
+    caption = _clean(table.caption)
+    row = _LINE + 2 * _PADDING
+    # the caption, a header row of up to two lines, and the first rows (or "-")
+    caption_height = pdf.multi_cell(0, 5, caption, dry_run=True, output="HEIGHT")
+    assert isinstance(caption_height, float | int)
+    needed = (float(caption_height)
+              + (2 * _LINE + 2 * _PADDING + row * min(KEEP_ROWS, len(table.rows)) if table.rows else 5))
+    if pdf.get_y() + needed > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.captions.append((pdf.page_no(), pdf.get_y(), pdf.page_break_trigger - pdf.get_y(), needed))
+    pdf.multi_cell(0, 5, caption, new_x="LMARGIN", new_y="NEXT")
     if not table.rows:
         pdf.set_font(FAMILY, "", 8)
         pdf.cell(0, 5, "-", new_x="LMARGIN", new_y="NEXT")
@@ -108,7 +130,7 @@ def _table(pdf: _Document, report: Report, table: Table) -> None:
     pdf.set_font(FAMILY, "", 7)
     weights = [3 if k == "text" else 1.8 if k in ("money", "row") else 1.3 for k in table.kinds]
     aligns = ["LEFT" if k == "text" else "RIGHT" for k in table.kinds]
-    with pdf.table(col_widths=weights, text_align=aligns, line_height=3.8, padding=0.8,
+    with pdf.table(col_widths=weights, text_align=aligns, line_height=_LINE, padding=_PADDING,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(236, 238, 241)),
                    first_row_as_headings=True) as grid:
         grid.row([_clean(c) for c in table.columns])
@@ -142,6 +164,12 @@ def render_pdf(report: Report, *, export_uid: str | None = None, made_at: dt.dat
                compress: bool = True) -> bytes:
     """The PDF bytes of ``report``; ``export_uid`` printed in every footer;
     ``compress=False`` leaves the content streams readable (tests)."""
+    return bytes(_render(report, export_uid=export_uid, made_at=made_at, compress=compress).output())
+
+
+def _render(report: Report, *, export_uid: str | None = None, made_at: dt.datetime | None = None,
+            compress: bool = True) -> _Document:
+    """The laid-out document of ``report`` (before its output)."""
     footer = f"{report.title} · {report.labels.get('confidential', '')}"
     pdf = _Document(f"{footer} · {export_uid}" if export_uid else footer)
     pdf.compress = compress
@@ -165,7 +193,7 @@ def render_pdf(report: Report, *, export_uid: str | None = None, made_at: dt.dat
         pdf.cell(0, 6, _clean(f"{number}. {section.title}"), new_x="LMARGIN", new_y="NEXT")
     for number, section in enumerate(report.sections, start=1):
         _section(pdf, report, number, section)
-    return bytes(pdf.output())
+    return pdf
 
 
 def write_pdf(report: Report, path: Path, *, export_uid: str | None = None,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from clientfolio.i18n import localized
 from clientfolio.plan.assessment import READINGS, THEME_INFO
 from clientfolio.plan.swot import QUADRANTS as SWOT_QUADRANTS
 from clientfolio.plan.swot import RECOMMENDATIONS
@@ -150,9 +151,9 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
         x_label=_("Profitability: margin of the year (€)"), y_label=_("Potential: lifetime value (€)"),
         quadrant_labels=(strategy["cross_sell"], strategy["loyalty"], strategy["termination"],
                          strategy["retention"]), title=_("Value strategy: profitability x potential"),
-        empty=_("No data"))
+        empty=_("No data"), log=True, log_note=_("log scale"))
     top = sorted(customers, key=lambda c: -c.value_cents)[:TOP]
-    notes = (eq.method,) + ((eq.note,) if eq.note else ())
+    notes = (localized(lang, eq.method, eq.method_msg, eq.method_params),) + ((eq.note,) if eq.note else ())
     return Section("value", _("Customer value"), notes, (
         Figure(_("Value of the customer capital"), eq.total_cents, "money"),
         Figure(_("Low bound"), eq.low_cents, "money"), Figure(_("High bound"), eq.high_cents, "money"),
@@ -311,7 +312,8 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
         verb = rec.verb_fr if lang == "fr" else rec.verb_en
         rows += [(_(quadrant.capitalize()), verb, namer.text(item.text), _("kept"))
                  for item in data.kept_swot if item.quadrant == quadrant]
-        rows += [(_(quadrant.capitalize()), verb, namer.text(s.text), _("suggested"))
+        rows += [(_(quadrant.capitalize()), verb, namer.text(localized(lang, s.text, s.text_msg, s.params)),
+                  _("suggested"))
                  for s in data.swot if s.quadrant == quadrant]
     return Section("swot", _("SWOT"), tuple(
         f"{_(q.capitalize())}: {RECOMMENDATIONS[q].verb_fr if lang == 'fr' else RECOMMENDATIONS[q].verb_en}"
@@ -340,5 +342,6 @@ def _plan(data: ReviewData, lang: str, namer: Namer) -> Section:
         table(_("Suggested actions"),
               [(_("Action"), "text"), (_("Typology"), "text"), (_("Priority"), "int"), (_("Due"), "date"),
                (_("Why"), "text"), (_("Expected revenue"), "money")],
-              [(namer.text(s.title), s.typology, s.priority, s.due_on, namer.text(s.reason), s.expected_cents)
+              [(namer.text(localized(lang, s.title, s.title_msg, s.params)), _(s.typology), s.priority, s.due_on,
+                namer.text(localized(lang, s.reason, s.reason_msg, s.params)), s.expected_cents)
                for s in data.suggestions])), ())

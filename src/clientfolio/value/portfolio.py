@@ -107,6 +107,8 @@ class Equity:
     parameters: dict[str, Any] = field(default_factory=dict)
     by: dict[str, dict[str, float]] = field(default_factory=dict)
     interval_method: str | None = None  # delta, bootstrap or none
+    method_msg: str = ""  # ``method``'s message template, for ``clientfolio.i18n.render``
+    method_params: dict[str, str | int | float] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,6 +130,17 @@ _METHOD = ("Sum over customers of the expected gross margin of the next {h:g} ye
            "{d:.0%} a year: purchases expected by a BG/NBD model (Fader, Hardie & Lee 2005) times the "
            "value of a purchase expected by a Gamma-Gamma model, both fitted by maximum likelihood on "
            "the purchase histories, times each customer's margin rate.")
+_METHOD_MSG = ("Sum over customers of the expected gross margin of the next {horizon} years, discounted at "
+               "{discount_share} a year: purchases expected by a BG/NBD model (Fader, Hardie & Lee 2005) times "
+               "the value of a purchase expected by a Gamma-Gamma model, both fitted by maximum likelihood on "
+               "the purchase histories, times each customer's margin rate.")
+_INTERVALS_MSG = {
+    "delta": "Interval at {level_share} from the parameters' estimation uncertainty (delta method).",
+    "bootstrap": "Interval at {level_share} from {samples} resamples of the customers, each refitted (bootstrap): "
+                 "the models' parameters are not all determined by the data.",
+    "none": "No interval: the models could not be refitted on enough resamples of the customers.",
+}
+"""``_METHOD`` and ``_INTERVALS`` as message templates (fields shown by ``clientfolio.i18n.render``)."""
 _INTERVALS = {
     "delta": "Interval at {lvl:.0%} from the parameters' estimation uncertainty (delta method).",
     "bootstrap": "Interval at {lvl:.0%} from {n} resamples of the customers, each refitted (bootstrap): "
@@ -302,12 +315,18 @@ def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements
         con.disconnect()
 
 
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
 def _equity(customers: list[CustomerValue], fitted: FittedValues | None, note: str | None, basis: str,
             config: ClvConfig) -> Equity:
     method = _METHOD.format(h=config.horizon_years, d=config.discount_rate, lvl=config.interval_level)
+    params: dict[str, str | int | float] = {"horizon": _whole(config.horizon_years),
+                                             "discount_share": config.discount_rate}
     if fitted is None:
         return Equity(None, None, None, config.interval_level, config.horizon_years, config.discount_rate,
-                      basis, 0, method, note)
+                      basis, 0, method, note, method_msg=_METHOD_MSG, method_params=params)
     by: dict[str, dict[str, float]] = {}
     for name, key in (("abc", "abc"), ("category", "category"), ("segment", "segment"), ("region", "region")):
         sums: dict[str, float] = defaultdict(float)
@@ -318,9 +337,10 @@ def _equity(customers: list[CustomerValue], fitted: FittedValues | None, note: s
     low, point, high = fitted.interval
     samples = bootstrap_samples(len(fitted.clv_cents), config)
     method += " " + _INTERVALS[fitted.interval_method].format(lvl=config.interval_level, n=samples)
+    params |= {"level_share": config.interval_level, "samples": samples}
     return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
                   sum(c.clv_cents is not None for c in customers), method, note, fitted.parameters(), by,
-                  fitted.interval_method)
+                  fitted.interval_method, _METHOD_MSG + " " + _INTERVALS_MSG[fitted.interval_method], params)
 
 
 def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> list[dict[str, Any]]:

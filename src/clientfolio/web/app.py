@@ -22,11 +22,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from clientfolio.errors import KeyMissing
+from clientfolio.i18n import gettext_for
 from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
+from clientfolio.web.deps import get_lang, optional_session
 from clientfolio.web.figures import FigureCache
-from clientfolio.web.render import install_error_handlers
+from clientfolio.web.pages import UPLOAD_PATHS, too_large_message
+from clientfolio.web.render import error_page, install_error_handlers
 from clientfolio.web.routers import admin, api, assessment, auth, customers, dashboard, exports, imports, plan
 from clientfolio.web.routers import prospects, report, swot
 from clientfolio.web.state import WebState
@@ -84,6 +87,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def upload_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Refuse (413) an upload whose announced length is beyond the limit
+        before its body is read; the pages check the bytes too (no length,
+        or a false one)."""
+        if request.method == "POST" and request.url.path in UPLOAD_PATHS:
+            megabytes = settings.web_max_upload_mb
+            length = request.headers.get("content-length", "")
+            # the form's other fields and the multipart framing: 64 KiB at most
+            if length.isdigit() and int(length) > megabytes * 1024 * 1024 + 65536:
+                session = optional_session(request, request.app.state.web)
+                message = too_large_message(gettext_for(get_lang(request, session)), megabytes)
+                return error_page(request, 413, message)
+        return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -16,13 +16,13 @@ from typing import Any
 from clientfolio.access import ActivityRow, ContactRow
 from clientfolio.access.reader import AccountRow
 from clientfolio.analytics.rfm import RFM_PROFILES
-from clientfolio.i18n import gettext_for
+from clientfolio.i18n import gettext_for, localized
 from clientfolio.plan.actions import PlanAction
 from clientfolio.prospects.stages import FUNNEL_STAGES
 from clientfolio.store.schema import Customer
 from clientfolio.value.categories import CATEGORY_LABELS
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
-from clientfolio.web.figures import Figures
+from clientfolio.web.figures import Figures, quarter_trend
 from clientfolio.web.models import (
     AbcRow,
     ActionOut,
@@ -42,6 +42,7 @@ from clientfolio.web.models import (
     ProfileOut,
     QuadrantOut,
     QuarterOut,
+    QuarterTrend,
     ThemeOut,
     TrendPoint,
 )
@@ -95,7 +96,8 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
         as_of=a.as_of, customers=customers,
         equity=EquityOut(total_cents=e.total_cents, low_cents=e.low_cents, high_cents=e.high_cents, level=e.level,
                          horizon_years=e.horizon_years, discount_rate=e.discount_rate,
-                         customers_valued=e.customers_valued, method=e.method, note=e.note),
+                         customers_valued=e.customers_valued,
+                         method=localized(lang, e.method, e.method_msg, e.method_params), note=e.note),
         measures=MeasuresOut(
             current=periods[0], previous=periods[1], customers_change_rate=m.evolution.customers_change_rate,
             revenue_change_rate=m.evolution.revenue_change_rate,
@@ -105,6 +107,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
             new_per_year_to_hold=m.projection.new_per_year_to_hold),
         trend=[TrendPoint(end=p.end, complete=p.complete, active=p.active, new=p.new, lost=p.lost,
                           revenue_cents=p.revenue_cents) for p in figures.trend.periods],
+        quarters=[QuarterTrend(quarter=q, revenue_cents=cents, active=n) for q, cents, n in quarter_trend(figures)],
         abc=abc,
         pareto=sorted(r["cumulative_share"] for r in a.abc.to_pylist()),
         crossed=[CrossedCell(**cell) for cell in v.crossed],

@@ -18,9 +18,9 @@ from clientfolio.report.charts import (
 )
 from clientfolio.value.strategy import STRATEGY_LABELS
 from clientfolio.web.figures import Figures
-from clientfolio.web.models import Dashboard
+from clientfolio.web.models import CustomerDetail, Dashboard
 
-__all__ = ["dashboard_charts"]
+__all__ = ["customer_chart", "dashboard_charts"]
 
 
 def _threshold(values: list[float]) -> float:
@@ -55,6 +55,13 @@ def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fm
         ends, {_("Active customers"): [p.active for p in d.trend], _("New customers"): [p.new for p in d.trend],
                _("Lost customers"): [p.lost for p in d.trend]},
         title=_("Customers by twelve-month period"), fmt=count, empty=empty)
+    quarters = [q.quarter for q in d.quarters]
+    charts["quarter_revenue"] = line_chart(quarters, {_("Revenue"): [q.revenue_cents for q in d.quarters]},
+                                           title=_("Revenue per quarter, last eight quarters"), fmt=euros,
+                                           empty=empty)
+    charts["quarter_customers"] = line_chart(quarters, {_("Active customers"): [q.active for q in d.quarters]},
+                                             title=_("Active customers per quarter, last eight quarters"),
+                                             fmt=count, empty=empty)
     shares = {r.abc: r.customer_share for r in d.abc}
     charts["pareto"] = pareto_chart(d.pareto, a=shares.get("A", 0.0), b=shares.get("A", 0.0) + shares.get("B", 0.0),
                                     title=_("ABC analysis: Pareto curve"), fmt=share,
@@ -80,8 +87,16 @@ def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fm
         x_label=_("Profitability: margin of the last twelve months (€)"),
         y_label=_("Potential: lifetime value (€)"),
         quadrant_labels=(labels["cross_sell"], labels["loyalty"], labels["termination"], labels["retention"]),
-        title=_("Value strategy: profitability x potential"), empty=empty)
+        title=_("Value strategy: profitability x potential"), empty=empty, log=True,
+        log_note=_("log scale"))
     charts["funnel"] = funnel_chart([s.label for s in d.funnel], [s.reached for s in d.funnel],
                                     title=_("Prospecting funnel: prospects that reached each stage"), fmt=count,
                                     rate_fmt=share, rate_label=_("conversion") + " ", empty=empty)
     return charts
+
+
+def customer_chart(d: CustomerDetail, _: Callable[[str], str], fmt: Formatter) -> str:
+    """The bar chart of the customer's revenue per calendar quarter (its page's table)."""
+    return bar_chart([h.quarter for h in d.history], [h.revenue_cents for h in d.history],
+                     title=_("Revenue per quarter"), fmt=lambda cents: fmt.money(cents, decimals=False),
+                     empty=_("No sale."))

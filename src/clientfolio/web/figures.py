@@ -43,7 +43,7 @@ from clientfolio.store.schema import (
     StageChange,
 )
 
-__all__ = ["FigureCache", "Figures", "compute_figures", "data_version", "quarter_of"]
+__all__ = ["FigureCache", "Figures", "compute_figures", "data_version", "last_quarters", "quarter_of", "quarter_trend"]
 
 _VERSIONED = (ImportBatch, Customer, Invoice, Payment, Prospect, StageChange, Activity, Action, SelfAssessment,
               AssessmentAnswer)
@@ -65,6 +65,23 @@ class Figures:
 def quarter_of(day: dt.date) -> str:
     """The calendar quarter of ``day``, ``2025-Q2``."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def last_quarters(day: dt.date, count: int = 8) -> list[str]:
+    """The ``count`` calendar quarters ending with the one of ``day``, oldest first."""
+    index = day.year * 4 + (day.month - 1) // 3
+    return [f"{i // 4}-Q{i % 4 + 1}" for i in range(index - count + 1, index + 1)]
+
+
+def quarter_trend(figures: Figures, count: int = 8) -> list[tuple[str, int, int]]:
+    """(quarter, revenue in cents, active customers) over the ``count``
+    quarters ending with the one of ``as_of``; a customer is active in a
+    quarter when its revenue there is not zero (credit notes may cancel it)."""
+    rows = []
+    for quarter in last_quarters(figures.inputs.as_of, count):
+        amounts = [by[quarter] for by in figures.quarterly.values() if by.get(quarter)]
+        rows.append((quarter, sum(amounts), len(amounts)))
+    return rows
 
 
 def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:

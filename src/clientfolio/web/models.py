@@ -32,6 +32,7 @@ __all__ = [
     "ProfileOut",
     "QuadrantOut",
     "QuarterOut",
+    "QuarterTrend",
     "ThemeOut",
     "TrendPoint",
 ]
@@ -95,6 +96,14 @@ class TrendPoint(_Model):
     new: int
     lost: int
     revenue_cents: int
+
+
+class QuarterTrend(_Model):
+    """One calendar quarter of the last eight: revenue and customers with a sale in it."""
+
+    quarter: str
+    revenue_cents: int
+    active: int
 
 
 class AbcRow(_Model):
@@ -180,6 +189,7 @@ class Dashboard(_Model):
     equity: EquityOut | None = None
     measures: MeasuresOut | None = None
     trend: list[TrendPoint] = []
+    quarters: list[QuarterTrend] = []
     abc: list[AbcRow] = []
     pareto: list[float] = []
     crossed: list[CrossedCell] = []

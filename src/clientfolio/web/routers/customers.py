@@ -16,9 +16,10 @@ from clientfolio.access import PipelineReader, PortfolioReader, Principal
 from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
 from clientfolio.web.build import SORTS, customer_detail, customer_list, customer_rows
+from clientfolio.web.charts import customer_chart
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
 from clientfolio.web.models import CustomerDetail, CustomerList
-from clientfolio.web.render import page
+from clientfolio.web.render import page, wants_json
 from clientfolio.web.state import WebState
 
 __all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "router"]
@@ -78,4 +79,6 @@ def customers_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, query:
 @router.get("/customers/{code}")
 def customer_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, code: str) -> Response:
     """A customer's page."""
-    return page(view, "customer.html", customer_page_of(view.state, principal, ring, code, view.lang))
+    data = customer_page_of(view.state, principal, ring, code, view.lang)
+    chart = "" if wants_json(view.request) else customer_chart(data, view._, view.fmt)
+    return page(view, "customer.html", data, html={"chart": chart})

@@ -35,7 +35,7 @@ from clientfolio.protect.exports import (
 )
 from clientfolio.protect.trace import Candidate, trace_file
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
-from clientfolio.web.pages import Auditor, Exporter, download, scratch, upload_to
+from clientfolio.web.pages import Auditor, Exporter, download, scratch, limited_upload
 from clientfolio.web.render import page
 
 __all__ = ["router"]
@@ -106,7 +106,7 @@ async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFi
     """Trace the uploaded file among the registered exports."""
     state = view.state
     with tempfile.TemporaryDirectory(prefix="clientfolio-trace-") as folder:
-        path = await upload_to(file, Path(folder))
+        path = await limited_upload(view, file, Path(folder))
         found = trace_file(state.store, path, fingerprint_secrets(ring), threshold=state.settings.trace_threshold)
     return page(view, "trace.html", {"result": {
         "file": file.filename, "rows": found.rows, "marked_texts": found.marked_texts,

@@ -21,7 +21,7 @@ from clientfolio.ingest.columns import match_columns
 from clientfolio.ingest.sources import open_table
 from clientfolio.protect.audit import record_event
 from clientfolio.web.deps import CsrfChecked, RingDep, ViewDep
-from clientfolio.web.pages import Writer, upload_to
+from clientfolio.web.pages import Writer, limited_upload
 from clientfolio.web.render import page
 
 __all__ = ["router"]
@@ -57,7 +57,7 @@ async def upload(view: ViewDep, principal: Writer, ring: RingDep, file: UploadFi
     data: dict[str, Any] = {"kinds": list(KINDS), "kind": kind or None, "dry_run": dry_run, "file": file.filename,
                             "result": None, "errors": None}
     with tempfile.TemporaryDirectory(prefix="clientfolio-import-") as folder:
-        path = await upload_to(file, Path(folder))
+        path = await limited_upload(view, file, Path(folder))
         try:
             result = import_file(state.store, path, kind=kind or None, dry_run=dry_run, settings=state.settings,
                                  ring=ring, chain_key=ring.subkey("audit"), actor=principal.username)

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import localized
 from clientfolio.plan.actions import PlanHeader, by_typology, track
 from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items
 from clientfolio.plan.run import suggestions_of
@@ -67,7 +68,9 @@ def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, a
                                 for a in group]}
                    for n, (typology, group) in enumerate(by_typology(actions), start=1)],
         "tracking": tracking.as_dict(),
-        "suggestions": [{**s.as_dict(), "in_plan": s.key in planned} for s in found]
+        "suggestions": [{**s.as_dict(), "title": localized(view.lang, s.title, s.title_msg, s.params),
+                         "reason": localized(view.lang, s.reason, s.reason_msg, s.params),
+                         "in_plan": s.key in planned} for s in found]
         if year == analysis_year else [],
     }
 

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import localized
 from clientfolio.plan.records import add_swot_item, edit_swot_item, save_swot, swot_items
 from clientfolio.plan.run import swot_of
 from clientfolio.plan.swot import QUADRANTS, RECOMMENDATIONS, SwotSuggestion
@@ -51,7 +52,8 @@ def swot_of_view(view: View, principal: Principal, ring: KeyRing) -> dict[str, A
         "verb": RECOMMENDATIONS[q].verb_en if english else RECOMMENDATIONS[q].verb_fr,
         "recommendation": view._(RECOMMENDATIONS[q].text),
         "items": [{"id": i.id, "text": i.text, "source": i.source} for i in kept if i.quadrant == q],
-        "suggested": [s.as_dict() for s in found if s.quadrant == q],
+        "suggested": [{**s.as_dict(), "text": localized(view.lang, s.text, s.text_msg, s.params)}
+                      for s in found if s.quadrant == q],
     } for q in QUADRANTS]}
 
 

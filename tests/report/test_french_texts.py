@@ -1,0 +1,31 @@
+"""The texts the library writes (suggested actions, SWOT items, valuation
+method) read in French in the French review, and as before in English."""
+
+from __future__ import annotations
+
+import html
+
+from clientfolio.i18n import render
+from clientfolio.report.annual import gather_review
+from clientfolio.report.html import render_html
+from clientfolio.report.sections import build_report
+from clientfolio.store import Store
+from tests.report.test_annual import MANAGER, RING, demo  # noqa: F401  (the fixture)
+
+
+def test_the_library_texts_are_in_french_in_the_french_review(demo: Store) -> None:  # noqa: F811
+    data = gather_review(demo, MANAGER, ring=RING)
+    fr = html.unescape(render_html(build_report(data, "fr")))
+    en = html.unescape(render_html(build_report(data, "en")))
+    assert "Somme sur les clients de la marge brute attendue" in fr and "Sum over customers" not in fr
+    assert "Sum over customers of the expected gross margin" in en and "Somme sur les clients" not in en
+    assert data.suggestions and data.swot
+    for s in data.suggestions:
+        assert render("fr", s.title_msg, s.params) in fr and s.title in en
+        assert render("fr", s.reason_msg, s.params) in fr and s.reason in en
+    for item in data.swot:
+        assert render("fr", item.text_msg, item.params) in fr and item.text in en
+    kinds = {s.kind for s in data.suggestions}
+    assert "follow_up" not in kinds or "Assurer le suivi de " in fr
+    assert "prospect" not in kinds or "Prospect de priorité 1 (IPA " in fr
+    assert "Follow up " not in fr and "Priority-1 prospect" not in fr
