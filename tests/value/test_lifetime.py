@@ -13,7 +13,7 @@ import pytest
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd
 from clientfolio.value.gamma_gamma import GammaGammaFit, GammaGammaParams, expected_spend, fit_gamma_gamma
-from clientfolio.value.lifetime import EquityInterval, customer_lifetime_value, equity_interval
+from clientfolio.value.lifetime import EquityInterval, customer_lifetime_value, equity_interval, values_and_equity
 from tests.value.cdnow import cdnow_calibration
 
 Fits = tuple[BetaGeoFit, GammaGammaFit]
@@ -156,3 +156,12 @@ def test_errors(fits: Fits) -> None:
     with pytest.raises(ClientfolioError, match="steps_per_year"):
         customer_lifetime_value(bg.params, gg.params, [1], [1], [2], [10], 1.0, horizon_periods=52,
                                 periods_per_year=52, discount_rate=0.1, steps_per_year=0)
+
+
+def test_values_and_equity_share_one_computation(fits: Fits) -> None:
+    bg, gg = fits
+    data = cdnow_calibration()
+    values, interval = values_and_equity(bg, gg, data.frequency, data.recency, data.T, data.monetary_value, 0.3,
+                                         horizon_periods=156.0, periods_per_year=52.0, discount_rate=0.1)
+    assert values == pytest.approx(_clv(bg.params, gg.params, 0.3), rel=1e-12)
+    assert interval == _equity(bg, gg, 0.3)

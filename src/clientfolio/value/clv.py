@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
-from clientfolio.value.lifetime import customer_lifetime_value, equity_interval
+from clientfolio.value.lifetime import customer_lifetime_value, values_and_equity
 
 __all__ = ["ClvConfig", "FittedValues", "bootstrap_samples", "fit_values", "margin_rates"]
 
@@ -102,16 +102,19 @@ class _Histories:
     paying: npt.NDArray[np.bool_]  # repeat buyers whose repeats are worth something: the spend model's sample
 
 
-def _fit(h: _Histories, config: ClvConfig, weights: Floats | None = None) -> tuple[BetaGeoFit, GammaGammaFit, Floats]:
+def _fit(h: _Histories, weights: Floats | None = None) -> tuple[BetaGeoFit, GammaGammaFit]:
     bgnbd = fit_bgnbd(h.frequency, h.recency, h.age, weights=weights)
     gg = fit_gamma_gamma(h.frequency[h.paying], h.monetary[h.paying],
                          weights=None if weights is None else weights[h.paying])
+    return bgnbd, gg
+
+
+def _clv(h: _Histories, config: ClvConfig, bgnbd: BetaGeoFit, gg: GammaGammaFit) -> Floats:
     per_year = _DAYS_PER_YEAR / config.time_unit_days
-    clv = customer_lifetime_value(
+    return customer_lifetime_value(
         bgnbd.params, gg.params, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
         horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
         discount_rate=config.discount_rate, steps_per_year=config.steps_per_year, first_value=h.first)
-    return bgnbd, gg, clv
 
 
 def bootstrap_samples(customers: int, config: ClvConfig) -> int:
@@ -132,7 +135,7 @@ def _bootstrap(h: _Histories, config: ClvConfig) -> tuple[float | None, float | 
     for _ in range(samples):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
-            totals.append(float(counts @ _fit(h, config, counts)[2]))
+            totals.append(float(counts @ _clv(h, config, *_fit(h, counts))))
         except ClientfolioError:
             continue
     if len(totals) < samples // 2:
@@ -168,9 +171,9 @@ def fit_values(frequency: Floats, recency_days: Floats, age_days: Floats, moneta
     h = _Histories(frequency, recency_days / unit, age_days / unit,
                    np.where(repeat, np.maximum(np.nan_to_num(monetary_cents), 1.0), 0.0),
                    np.nan_to_num(first_cents), margin_rate, repeat & (np.nan_to_num(monetary_cents) > 0))
-    bgnbd, gg, clv = _fit(h, config)
+    bgnbd, gg = _fit(h)
     per_year = _DAYS_PER_YEAR / unit
-    low, point, high = equity_interval(
+    clv, (low, point, high) = values_and_equity(
         bgnbd, gg, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
         horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
         discount_rate=config.discount_rate, steps_per_year=config.steps_per_year,

@@ -31,7 +31,7 @@ from clientfolio.value.bgnbd import (
 )
 from clientfolio.value.gamma_gamma import GammaGammaFit, GammaGammaParams, expected_spend
 
-__all__ = ["EquityInterval", "customer_lifetime_value", "equity_interval"]
+__all__ = ["EquityInterval", "customer_lifetime_value", "equity_interval", "values_and_equity"]
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
@@ -150,7 +150,33 @@ def equity_interval(
     first_value: ArrayLike | None = None,
 ) -> EquityInterval:
     """Sum of the customers' CLVs (see :func:`customer_lifetime_value`, same inputs
-    but the two fits) with a ``level`` interval from PARAMETER UNCERTAINTY only.
+    but the two fits) with a ``level`` interval from PARAMETER UNCERTAINTY only:
+    the interval of :func:`values_and_equity`."""
+    return values_and_equity(
+        bgnbd_fit, gg_fit, frequency, recency, T, monetary_value, margin_rate, horizon_periods=horizon_periods,
+        periods_per_year=periods_per_year, discount_rate=discount_rate, steps_per_year=steps_per_year,
+        level=level, first_value=first_value)[1]
+
+
+def values_and_equity(
+    bgnbd_fit: BetaGeoFit,
+    gg_fit: GammaGammaFit,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    margin_rate: ArrayLike,
+    *,
+    horizon_periods: float,
+    periods_per_year: float,
+    discount_rate: float,
+    steps_per_year: int = 12,
+    level: float = 0.90,
+    first_value: ArrayLike | None = None,
+) -> tuple[FloatArray, EquityInterval]:
+    """Each customer's CLV (:func:`customer_lifetime_value`, same inputs but the
+    two fits) and their sum with a ``level`` interval from PARAMETER UNCERTAINTY
+    only, the discounted purchases computed once for both.
 
     Delta method: the gradient of the total wrt the 7 log-parameters (forward
     differences) combined with the fits' log-parameter covariances, the two fits
@@ -159,9 +185,9 @@ def equity_interval(
     actual future purchases will vary around their expectation (that spread is
     not included, nor is model misspecification).
 
-    Returns EquityInterval(low, point, high) in money.  ``low`` and ``high`` are
-    None when either fit has no covariance (its Hessian was singular or not
-    positive definite, e.g. a parameter at its bound).
+    Returns (CLVs, EquityInterval(low, point, high)) in money.  ``low`` and
+    ``high`` are None when either fit has no covariance (its Hessian was
+    singular or not positive definite, e.g. a parameter at its bound).
     """
     if not 0 < level < 1:
         raise ClientfolioError("level must be between 0 and 1")
@@ -183,9 +209,10 @@ def equity_interval(
     gg_log = np.log(gg_fit.params.as_array())
     base_purchases = discounted_purchases(bgnbd_fit.params)
     base_spend = expected_spend(gg_fit.params, x, mbar, first_value) * margin
+    values = base_purchases * base_spend
     point = float(base_purchases @ base_spend)
     if bgnbd_fit.log_covariance is None or gg_fit.log_covariance is None:
-        return EquityInterval(None, point, None)
+        return values, EquityInterval(None, point, None)
 
     def forward(function: Callable[[FloatArray], FloatArray], at: FloatArray, other: FloatArray) -> FloatArray:
         return np.array([(function(at + step) @ other - point) / _LOG_STEP for step in np.eye(at.size) * _LOG_STEP])
@@ -194,4 +221,4 @@ def equity_interval(
     grad_gg = forward(spend, gg_log, base_purchases)
     variance = float(grad_bg @ bgnbd_fit.log_covariance @ grad_bg + grad_gg @ gg_fit.log_covariance @ grad_gg)
     half_width = float(stats.norm.ppf(0.5 + level / 2)) * np.sqrt(max(variance, 0.0))
-    return EquityInterval(float(point - half_width), point, float(point + half_width))
+    return values, EquityInterval(float(point - half_width), point, float(point + half_width))
