@@ -45,8 +45,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
-from scipy.stats import binom
 
 __all__ = [
     "GAMMA",
@@ -193,6 +191,10 @@ def tail_probability(checked: int, agreeing: int) -> tuple[float, float]:
     """P(X >= agreeing) for X ~ Binomial(checked, 1/2), and its log10."""
     if agreeing <= 0:
         return 1.0, 0.0
+    # imported here: scipy.stats costs 0.4 s, and every command imports this module through the access layer
+    from scipy.special import logsumexp
+    from scipy.stats import binom
+
     # the sum of the pmf in logs: ``binom.logsf`` underflows to -inf in far tails
     log_p = min(0.0, float(logsumexp(binom.logpmf(np.arange(agreeing, checked + 1), checked, 0.5))))
     return math.exp(log_p), log_p / math.log(10)
