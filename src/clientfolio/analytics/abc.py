@@ -45,8 +45,9 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics._periods import months_before
+from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 
-__all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_summary"]
+__all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_needs", "abc_of_totals", "abc_summary"]
 
 ABC_CLASSES = ("A", "B", "C")
 
@@ -78,6 +79,13 @@ class AbcConfig(BaseModel):
         return self
 
 
+def abc_needs(as_of: dt.date, config: AbcConfig = AbcConfig()) -> CustomerNeeds:  # noqa: B008 - frozen
+    """What the ABC classes need of each customer's lines (see ``customer_totals``):
+    the net revenue or margin of the period."""
+    column = "amount_cents" if config.basis == "revenue" else "margin_cents"
+    return CustomerNeeds(spans={"abc_value": Span(months_before(as_of, config.months), as_of, column)})
+
+
 def abc_classes(
     transactions: ir.Table,
     *,
@@ -93,10 +101,21 @@ def abc_classes(
     margin), ``share`` and ``cumulative_share`` (float64, 0-1) and ``class``
     (``A``, ``B`` or ``C``), sorted by value descending then ``customer_id``.
     """
+    totals = customer_totals(transactions, as_of=as_of, needs=[abc_needs(as_of, config)])
+    return abc_of_totals(totals, as_of=as_of, config=config)
+
+
+def abc_of_totals(
+    totals: ir.Table,
+    *,
+    as_of: dt.date,
+    config: AbcConfig = AbcConfig(),  # noqa: B008 - frozen, never mutated
+) -> ir.Table:
+    """``abc_classes`` computed from customer totals that include ``abc_needs``
+    (``analyze`` computes them once for the measures, ABC and RFM)."""
     start = months_before(as_of, config.months)
-    t = transactions.filter((transactions.date > start) & (transactions.date <= as_of))
-    column = t.amount_cents if config.basis == "revenue" else t.margin_cents
-    per = t.group_by("customer_id").aggregate(value_cents=column.fill_null(0).sum())
+    per = totals.filter(totals.last_line > ibis.literal(start, "date")).select(
+        "customer_id", value_cents=totals.abc_value)
     per = per.mutate(positive=ibis.ifelse(per.value_cents > 0, per.value_cents, 0))
     order = [per.value_cents.desc(), per.customer_id.asc()]
     per = per.mutate(

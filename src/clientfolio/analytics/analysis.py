@@ -1,5 +1,7 @@
 """The full portfolio analysis: measures, ABC, RFM and the segment x product
 matrix, computed on one transactions table and fetched as small results.
+The measures, ABC and RFM start from one pass over the lines
+(``customer_totals``, cached in the engine); the matrix makes its own.
 
 ``analyze`` is what the shells call (``clientfolio analyze``, the web app, the
 report); each part is also a pure function of its own module.
@@ -16,14 +18,15 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics.abc import AbcConfig, abc_classes, abc_summary
+from clientfolio.analytics.abc import AbcConfig, abc_needs, abc_of_totals, abc_summary
+from clientfolio.analytics.customer_totals import customer_totals
 from clientfolio.analytics.matrix import (
     MatrixConfig,
     SegmentProductMatrix,
     segment_product,
 )
-from clientfolio.analytics.measures import Measures, MeasuresConfig, measures
-from clientfolio.analytics.rfm import RfmConfig, rfm
+from clientfolio.analytics.measures import Measures, MeasuresConfig, measures_needs, measures_of_totals
+from clientfolio.analytics.rfm import RfmConfig, rfm_needs, rfm_of_totals
 
 __all__ = ["Analysis", "AnalyticsConfig", "analyze", "latest_date"]
 
@@ -75,13 +78,20 @@ def analyze(
     """Run every analysis on ``transactions`` (see ``analytics.transactions``)
     as of ``as_of`` and fetch the results."""
     config = config or AnalyticsConfig()
-    classes = abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow()
-    return Analysis(
-        as_of=as_of,
-        measures=measures(transactions, as_of=as_of, config=config.measures),
-        abc=classes,
-        # summed from the fetched classes (one row per customer), not by running them again
-        abc_summary=abc_summary(ibis.memtable(classes)).to_pyarrow(),
-        rfm=rfm(transactions, as_of=as_of, config=config.rfm).order_by("customer_id").to_pyarrow(),
-        matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
-    )
+    needs = [
+        measures_needs(as_of, config=config.measures),
+        abc_needs(as_of, config.abc),
+        rfm_needs(as_of, config.rfm),
+    ]
+    # one pass over the lines for the three, cached in the engine (one row per customer)
+    with customer_totals(transactions, as_of=as_of, needs=needs).cache() as totals:
+        classes = abc_of_totals(totals, as_of=as_of, config=config.abc).to_pyarrow()
+        return Analysis(
+            as_of=as_of,
+            measures=measures_of_totals(totals, as_of=as_of, config=config.measures),
+            abc=classes,
+            # summed from the fetched classes (one row per customer), not by running them again
+            abc_summary=abc_summary(ibis.memtable(classes)).to_pyarrow(),
+            rfm=rfm_of_totals(totals, as_of=as_of, config=config.rfm).order_by("customer_id").to_pyarrow(),
+            matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
+        )

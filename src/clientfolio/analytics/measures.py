@@ -97,6 +97,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics._periods import months_before
+from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 
 __all__ = [
     "PERIOD_MONTHS",
@@ -108,6 +109,8 @@ __all__ = [
     "PeriodMeasures",
     "Projection",
     "measures",
+    "measures_needs",
+    "measures_of_totals",
 ]
 
 Period = Literal["year", "quarter", "month"]
@@ -246,21 +249,26 @@ def _bounds(as_of: dt.date, months: int, window: int) -> _Bounds:
     )
 
 
-def _totals(transactions: ir.Table, b: _Bounds, top_customers: int) -> ir.Table:
-    """One row of integer totals (see ``measures``), computed in the engine."""
-    t = transactions.filter(transactions.date <= b.as_of)
+def measures_needs(as_of: dt.date, *, period: Period = "year",
+                   config: MeasuresConfig = MeasuresConfig()) -> CustomerNeeds:  # noqa: B008 - frozen
+    """What the measures need of each customer's lines (see ``customer_totals``):
+    the net of period N and N-1 and of their lost windows."""
+    b = _bounds(as_of, _months(period), config.lost_window_months)
+    return CustomerNeeds(spans={
+        "rev_n": Span(b.n_lo, b.as_of), "rev_p": Span(b.p_lo, b.n_lo),
+        "win_n": Span(b.wn_lo, b.n_lo), "win_p": Span(b.wp_lo, b.p_lo),
+    })
 
-    def net(lo: dt.date, hi: dt.date) -> ir.IntegerScalar:
-        inside = (t.date > lo) & (t.date <= hi)
-        return ibis.ifelse(inside, t.amount_cents, 0).sum()
 
-    per = t.group_by("customer_id").aggregate(
-        first_date=t.date.min(),
-        rev_n=net(b.n_lo, b.as_of),
-        rev_p=net(b.p_lo, b.n_lo),
-        win_n=net(b.wn_lo, b.n_lo),
-        win_p=net(b.wp_lo, b.p_lo),
-    )
+def _months(period: Period) -> int:
+    if period not in PERIOD_MONTHS:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_MONTHS)}, not {period!r}")
+    return PERIOD_MONTHS[period]
+
+
+def _totals(per: ir.Table, b: _Bounds, top_customers: int) -> ir.Table:
+    """One row of integer totals (see ``measures``), computed in the engine from
+    the customer totals (``first_line``, ``rev_n``, ``rev_p``, ``win_n``, ``win_p``)."""
     # Ranks 1.. by revenue of N descending (the active customers come first);
     # the count of active customers on every row, for the top 20 % cut.
     per = per.mutate(
@@ -276,8 +284,8 @@ def _totals(transactions: ir.Table, b: _Bounds, top_customers: int) -> ir.Table:
 
     active_n, active_p = per.rev_n > 0, per.rev_p > 0
     start_n, start_p = per.win_n > 0, per.win_p > 0
-    first_n = (per.first_date > b.n_lo) & (per.first_date <= b.as_of)
-    first_p = (per.first_date > b.p_lo) & (per.first_date <= b.n_lo)
+    first_n = (per.first_line > b.n_lo) & (per.first_line <= b.as_of)
+    first_p = (per.first_line > b.p_lo) & (per.first_line <= b.n_lo)
     new_n, new_p = active_n & first_n, active_p & first_p
     lost_n, lost_p = start_n & ~active_n, start_p & ~active_p
     return per.aggregate(
@@ -387,12 +395,24 @@ def measures(
     transactions table; gives a ``Measures`` (money in integer cents, shares and
     rates as fractions 0-1).  Runs one query and fetches one row.
     """
-    if period not in PERIOD_MONTHS:
-        raise ValueError(f"period must be one of {', '.join(PERIOD_MONTHS)}, not {period!r}")
-    months = PERIOD_MONTHS[period]
+    needs = measures_needs(as_of, period=period, config=config)
+    totals = customer_totals(transactions, as_of=as_of, needs=[needs])
+    return measures_of_totals(totals, as_of=as_of, period=period, config=config)
+
+
+def measures_of_totals(
+    totals: ir.Table,
+    *,
+    as_of: dt.date,
+    period: Period = "year",
+    config: MeasuresConfig = MeasuresConfig(),  # noqa: B008 - frozen, never mutated
+) -> Measures:
+    """``measures`` computed from customer totals that include ``measures_needs``
+    (``analyze`` computes them once for the measures, ABC and RFM)."""
+    months = _months(period)
     b = _bounds(as_of, months, config.lost_window_months)
     # An aggregate without grouping always gives exactly one row.
-    row: dict[str, Any] = _totals(transactions, b, config.top_customers).to_pyarrow().to_pylist()[0]
+    row: dict[str, Any] = _totals(totals, b, config.top_customers).to_pyarrow().to_pylist()[0]
     day = dt.timedelta(days=1)
     current = _period(row, "n", b.n_lo + day, as_of)
     previous = _period(row, "p", b.p_lo + day, b.n_lo)

@@ -20,14 +20,16 @@ Definitions (``as_of`` is the analysis date, N = ``RfmConfig.quarters``):
   February).  The boundaries are computed in Python and compared as literal
   dates, so every engine cuts at the same day.  The N quarters are "the window".
 - **Purchase**: an invoice (``customer_id, invoice_id``) whose net amount (sum
-  of its lines) is positive; its date is the latest date of its lines.  A
-  credit note is a separate invoice number with negative lines: it is never a
-  purchase, and it does not undo the purchase it credits (that purchase still
-  counts for recency and frequency), but it lowers the amounts.
+  of its lines) is positive; it is dated by its positive lines (the latest
+  purchase by its latest one, the first purchase by its earliest: the same day
+  unless an invoice's lines carry different dates).  A credit note is a separate invoice
+  number with negative lines: it is never a purchase, and it does not undo the
+  purchase it credits (that purchase still counts for recency and frequency),
+  but it lowers the amounts.
 - ``recency_days`` = ``as_of`` - date of the last purchase up to ``as_of`` (any
   time, not only in the window); NULL when the customer has no purchase at all
   (only credit notes).
-- ``frequency`` = number of purchases dated in the window.
+- ``frequency`` = number of purchases with a line dated in the window.
 - ``monetary_cents`` = net amount (invoices and credit notes) of the lines
   dated in the window.
 - ``amount_q1`` … ``amount_qN`` = net amount of the lines dated in each quarter.
@@ -65,6 +67,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics._periods import months_before
+from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 
 __all__ = [
     "RFM_PROFILES",
@@ -74,6 +77,8 @@ __all__ = [
     "RfmRule",
     "quarter_bounds",
     "rfm",
+    "rfm_needs",
+    "rfm_of_totals",
 ]
 
 Condition = Literal["no_quarter", "every_quarter", "at_least", "first_purchase_within", "fading", "gap"]
@@ -277,6 +282,17 @@ def _condition(rule: RfmRule, bought: list[ir.BooleanValue], first: ir.DateValue
     return reduce(operator.or_, gaps) if gaps else ibis.literal(False)
 
 
+def rfm_needs(as_of: dt.date, config: RfmConfig | None = None) -> CustomerNeeds:
+    """What RFM needs of each customer's lines (see ``customer_totals``): the net
+    of each quarter and the purchases."""
+    config = config or RfmConfig()
+    bounds = quarter_bounds(as_of, config.quarters)
+    return CustomerNeeds(
+        spans={f"amount_q{k + 1}": Span(after, up_to) for k, (after, up_to) in enumerate(bounds)},
+        purchases_after=bounds[0][0],
+    )
+
+
 def rfm(transactions: ir.Table, *, as_of: dt.date, config: RfmConfig | None = None) -> ir.Table:
     """RFM figures, purchase code, scores and profile of each customer.
 
@@ -295,31 +311,17 @@ def rfm(transactions: ir.Table, *, as_of: dt.date, config: RfmConfig | None = No
 
     The definitions are in the module docstring.
     """
+    totals = customer_totals(transactions, as_of=as_of, needs=[rfm_needs(as_of, config)])
+    return rfm_of_totals(totals, as_of=as_of, config=config)
+
+
+def rfm_of_totals(totals: ir.Table, *, as_of: dt.date, config: RfmConfig | None = None) -> ir.Table:
+    """``rfm`` computed from customer totals that include ``rfm_needs``
+    (``analyze`` computes them once for the measures, ABC and RFM)."""
     config = config or RfmConfig()
     n = config.quarters
-    bounds = quarter_bounds(as_of, n)
-    window_start = ibis.literal(bounds[0][0], "date")
-    t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
-
-    def in_quarter(k: int) -> ir.BooleanValue:
-        after, up_to = bounds[k]
-        return (t.date > ibis.literal(after, "date")) & (t.date <= ibis.literal(up_to, "date"))
-
     amount_names = [f"amount_q{k + 1}" for k in range(n)]
-    invoices = t.group_by(["customer_id", "invoice_id"]).aggregate(
-        net=t.amount_cents.sum(),
-        day=t.date.max(),
-        **{name: ibis.ifelse(in_quarter(k), t.amount_cents, 0).sum() for k, name in enumerate(amount_names)},
-    )
-    purchase = invoices.net > 0
-    no_date = ibis.null("date")
-    customers = invoices.group_by("customer_id").aggregate(
-        last_purchase=ibis.ifelse(purchase, invoices.day, no_date).max(),
-        first_purchase=ibis.ifelse(purchase, invoices.day, no_date).min(),
-        frequency=ibis.ifelse(purchase & (invoices.day > window_start), 1, 0).sum(),
-        **{name: invoices[name].sum() for name in amount_names},
-    )
-    c = customers
+    c = totals
     amounts = [c[name].cast("int64") for name in amount_names]
     bought = [amount > 0 for amount in amounts]
     # the code is built by concatenating CASE expressions: || on SQL engines, CONCAT on Spark
@@ -333,7 +335,7 @@ def rfm(transactions: ir.Table, *, as_of: dt.date, config: RfmConfig | None = No
     base = c.select(
         "customer_id",
         recency_days=ibis.literal(as_of, "date").delta(c.last_purchase, unit="day").cast("int64"),
-        frequency=c.frequency.cast("int64"),
+        frequency=c.purchases,
         monetary_cents=monetary,
         **dict(zip(amount_names, amounts, strict=True)),
         quarters=code,

@@ -1,0 +1,190 @@
+"""Per-customer totals: the one pass over the invoice lines that the measures,
+the ABC classes and the RFM patterns start from.
+
+Each analysis says what it needs of a customer's lines (``CustomerNeeds``):
+net amounts over spans of dates and, for RFM, its purchases.
+``customer_totals`` computes all that is asked in one GROUP BY customer over
+the lines up to ``as_of``; ``analyze`` thus reads the transactions once for the
+three analyses and runs each of them on the result (one row per customer),
+cached in the engine.
+
+- **Spans** ``(after, up_to]`` are cut at every boundary any analysis asks for,
+  and each piece is summed once: the measures' period N, the ABC period and the
+  four RFM quarters cover the same lines, which are added up once.
+- **Purchases**: an invoice (``customer_id, invoice_id``) whose lines net to a
+  positive amount.  Summing every invoice would take a GROUP BY over millions
+  of invoice numbers; instead every invoice with a positive line counts as a
+  purchase in the one pass, and the few customers with an invoice that has a
+  positive line but nets to zero or less (sought first, by a small query, among
+  the invoices with a line of zero or less: credit notes and corrected
+  invoices) get their purchases counted again without it.  A purchase is dated by its positive lines: the
+  latest purchase by its latest one, the first purchase by its earliest (the
+  same day unless an invoice's lines carry different dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = ["CustomerNeeds", "Span", "customer_totals"]
+
+Column = Literal["amount_cents", "margin_cents"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """The net of ``column`` over the lines dated ``after < date <= up_to``
+    (``margin_cents`` counts unknown margins as 0)."""
+
+    after: dt.date
+    up_to: dt.date
+    column: Column = "amount_cents"
+
+
+@dataclass(frozen=True)
+class CustomerNeeds:
+    """What one analysis needs of each customer's lines.
+
+    Every totals table has ``customer_id`` and ``first_line`` / ``last_line``
+    (dates of the customer's first and last line up to ``as_of``).  ``spans``
+    adds one int64 column per name.  ``purchases_after`` adds
+    ``first_purchase`` and ``last_purchase`` (dates, NULL without a purchase)
+    and ``purchases`` (int64: purchases with a line after that date).
+    """
+
+    spans: Mapping[str, Span] = field(default_factory=dict)
+    purchases_after: dt.date | None = None
+
+
+def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[CustomerNeeds]) -> ir.Table:
+    """One row per customer with a line up to ``as_of``, with the columns the
+    ``needs`` ask for (see ``CustomerNeeds``).
+
+    Takes the transactions table (``customer_id, invoice_id, date,
+    amount_cents, margin_cents``; see ``analytics.transactions``).
+    """
+    spans: dict[str, Span] = {}
+    after_dates: set[dt.date] = set()
+    for need in needs:
+        for name, span in need.spans.items():
+            if spans.setdefault(name, span) != span:
+                raise ValueError(f"two analyses ask for different spans named {name!r}")
+        if need.purchases_after is not None:
+            after_dates.add(need.purchases_after)
+    if len(after_dates) > 1:
+        raise ValueError("the analyses ask for purchases after different dates")
+
+    t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
+    pieces = _pieces(spans.values())
+    aggregates: dict[str, ir.Scalar] = {"first_line": t.date.min(), "last_line": t.date.max()}
+    for index, (column, after, up_to) in enumerate(pieces):
+        inside = (t.date > ibis.literal(after, "date")) & (t.date <= ibis.literal(up_to, "date"))
+        value = t.margin_cents.fill_null(0) if column == "margin_cents" else t.amount_cents
+        aggregates[f"_piece{index}"] = ibis.ifelse(inside, value, 0).sum()
+    if after_dates:
+        (after,) = after_dates
+        aggregates.update(_purchase_aggregates(t, after))
+    per = t.group_by("customer_id").aggregate(**aggregates)
+
+    def net(span: Span) -> ir.IntegerValue:
+        parts = [per[f"_piece{i}"].cast("int64") for i, piece in enumerate(pieces)
+                 if piece[0] == span.column and span.after <= piece[1] and piece[2] <= span.up_to]
+        return reduce(operator.add, parts) if parts else ibis.literal(0, "int64")
+
+    columns = {name: net(span) for name, span in spans.items()}
+    if not after_dates:
+        return per.select("customer_id", "first_line", "last_line", **columns)
+    per = per.select("customer_id", "first_line", "last_line", "first_purchase", "last_purchase",
+                     purchases=per.purchases.cast("int64"), **columns)
+    # Invoices with a positive line that net to zero or less are not purchases:
+    # their customers' purchases are counted again without them.  The search
+    # runs now, as small queries (the usual answer is none), so that the pass
+    # over the lines stays one plain GROUP BY; it is skipped when no line is
+    # zero or negative.
+    if _all_positive(t):
+        return per
+    refused = _refused_invoices(t).to_pyarrow()
+    if refused.num_rows == 0:
+        return per
+    fixed = ibis.memtable(_recounted(t, ibis.memtable(refused), after).to_pyarrow())
+    joined = per.left_join(fixed, per.customer_id == fixed.recounted_customer)
+    recounted = joined.recounted_customer.notnull()
+    return joined.select(
+        "customer_id", "first_line", "last_line",
+        first_purchase=ibis.ifelse(recounted, joined.recounted_first, joined.first_purchase),
+        last_purchase=ibis.ifelse(recounted, joined.recounted_last, joined.last_purchase),
+        purchases=ibis.ifelse(recounted, joined.recounted_purchases, joined.purchases),
+        **{name: joined[name] for name in columns},
+    )
+
+
+def _purchase_aggregates(t: ir.Table, after: dt.date, where: ir.BooleanValue | None = None,
+                         ) -> dict[str, ir.Scalar]:
+    """First and last purchase, and purchases with a line after ``after``,
+    counting every invoice with a positive line as a purchase (and only the
+    lines ``where`` holds, when given)."""
+    sold = t.amount_cents > 0
+    if where is not None:
+        sold = sold & where
+    return {
+        "first_purchase": t.date.min(where=sold),
+        "last_purchase": t.date.max(where=sold),
+        "purchases": t.invoice_id.nunique(where=sold & (t.date > ibis.literal(after, "date"))),
+    }
+
+
+def _all_positive(t: ir.Table) -> bool:
+    """Whether every line is positive (no credit note: every invoice is a purchase)."""
+    lowest = t.amount_cents.min().to_pyarrow().as_py()
+    return lowest is None or lowest > 0
+
+
+def _refused_invoices(t: ir.Table) -> ir.Table:
+    """``refused_customer, refused_invoice`` of the invoices that have a positive
+    line but net to zero or less, sought among the invoices with a line of zero
+    or less (credit notes and corrected invoices: few)."""
+    keys = ["customer_id", "invoice_id"]
+    doubtful = t.filter(t.amount_cents <= 0).select(*keys).distinct()
+    lines = t.semi_join(doubtful, keys)
+    nets = lines.group_by(keys).aggregate(net=lines.amount_cents.sum(), top=lines.amount_cents.max())
+    return nets.filter((nets.net <= 0) & (nets.top > 0)).select(
+        refused_customer=nets.customer_id, refused_invoice=nets.invoice_id)
+
+
+def _recounted(t: ir.Table, refused: ir.Table, after: dt.date) -> ir.Table:
+    """The purchase figures, without the ``refused`` invoices, of the customers
+    that have one: ``recounted_customer, recounted_first, recounted_last,
+    recounted_purchases``."""
+    theirs = t.semi_join(refused, t.customer_id == refused.refused_customer)
+    again = refused.view()
+    marked = theirs.left_join(again, [theirs.customer_id == again.refused_customer,
+                                      theirs.invoice_id == again.refused_invoice])
+    marked = marked.select(*theirs.columns, kept=marked.refused_invoice.isnull())
+    per = marked.group_by("customer_id").aggregate(**_purchase_aggregates(marked, after, where=marked.kept))
+    return per.select(
+        recounted_customer=per.customer_id, recounted_first=per.first_purchase,
+        recounted_last=per.last_purchase, recounted_purchases=per.purchases.cast("int64"))
+
+
+def _pieces(spans: Iterable[Span]) -> list[tuple[Column, dt.date, dt.date]]:
+    """The spans cut at every boundary: ``(column, after, up_to)`` pieces that
+    each lie inside at least one span, in date order."""
+    pieces: list[tuple[Column, dt.date, dt.date]] = []
+    by_column: dict[Column, list[Span]] = {}
+    for span in spans:
+        if span.after < span.up_to:
+            by_column.setdefault(span.column, []).append(span)
+    for column, listed in sorted(by_column.items()):
+        bounds = sorted({d for s in listed for d in (s.after, s.up_to)})
+        for after, up_to in zip(bounds, bounds[1:], strict=False):
+            if any(s.after <= after and up_to <= s.up_to for s in listed):
+                pieces.append((column, after, up_to))
+    return pieces
