@@ -27,3 +27,20 @@ def test_scoped_transactions_match_the_scoped_sales(store: Store) -> None:
                 assert 0 < len(got) < len(list(PortfolioReader(store, SYSTEM).sales()))
     finally:
         con.disconnect()
+
+
+def test_a_scoped_store_analysed_on_duckdb_matches_its_own_engine(store: Store) -> None:
+    """On DuckDB the store is analysed from a copy of the lines the reader may
+    see: the same analysis as on the store's own engine, for every scope."""
+    from clientfolio.analytics.run import analyze_source
+
+    generate_demo(store, customers=40, years=2, seed=3, as_of=dt.date(2025, 6, 30))
+    day = dt.date(2025, 6, 30)
+    everyone = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day)
+    for scope in (Scope(regions=frozenset({"IDF"})), Scope(product_lines=frozenset({"SRV"}))):
+        reader = PortfolioReader(store, Principal("rep", "sales", scope))
+        own = analyze_source(store=store, reader=reader, as_of=day).as_dict()
+        on_duckdb = analyze_source(store=store, reader=reader, engine="duckdb", as_of=day).as_dict()
+        assert on_duckdb == own
+        assert 0 < len(own["abc"]) <= len(everyone.abc)
+        assert own["measures"] != everyone.as_dict()["measures"]

@@ -2,7 +2,9 @@
 
 ``analyze_source`` opens the engine, takes the transactions from a file or from
 the store (through the access layer, for one principal), runs ``analyze`` and
-closes the engine.  ``write_analysis`` writes the files other tools read:
+closes the engine.  The store is analysed on its own engine, or on DuckDB or
+Spark from a copy of the lines the principal may see, written to a private
+temporary directory (mode 0700) and deleted afterwards.  ``write_analysis`` writes the files other tools read:
 ``measures.json``, ``abc.csv``, ``rfm.csv`` and ``segment_product.csv``
 (amounts in euros with two decimals).
 """
@@ -12,12 +14,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from clientfolio.access import PortfolioReader
@@ -28,11 +32,11 @@ from clientfolio.analytics.analysis import (
     latest_date,
 )
 from clientfolio.analytics.engines import connect, connect_store
-from clientfolio.analytics.transactions import read_transactions
+from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, read_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 
-__all__ = ["analyze_source", "open_transactions", "write_analysis"]
+__all__ = ["analyze_source", "copy_store_lines", "open_transactions", "write_analysis"]
 
 _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
 
@@ -44,7 +48,8 @@ def open_transactions(
 ) -> Iterator[tuple[BaseBackend, ir.Table]]:
     """The engine and the transactions table of a file (on ``engine``, DuckDB by
     default, or Spark) or of the store read by ``reader`` (on the store's own
-    engine); the engine is closed on exit."""
+    engine by default, or on DuckDB or Spark from a private copy of the lines
+    the reader may see); the engine is closed on exit."""
     if transactions is not None:
         if engine not in (None, "duckdb", "spark"):
             raise ClientfolioError("files are analysed with --engine duckdb or spark")
@@ -54,20 +59,45 @@ def open_transactions(
         except BaseException:
             _close(con, engine)
             raise
+        try:
+            yield con, table
+        finally:
+            _close(con, engine)
     elif store is not None and reader is not None:
         own = _STORE_ENGINES.get(store.dialect)
-        if engine not in (None, own):
+        if engine in (None, own):
+            con = connect_store(store.url)
+            try:
+                yield con, reader.transactions(con)
+            finally:
+                _close(con, engine)
+        elif engine in ("duckdb", "spark"):
+            with tempfile.TemporaryDirectory(prefix="clientfolio-lines-") as private:
+                path = copy_store_lines(store, reader, Path(private) / "transactions.parquet")
+                con = connect(engine)
+                try:
+                    yield con, con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
+                finally:
+                    _close(con, engine)
+        else:
             raise ClientfolioError(
-                f"the store is {store.dialect}: analyse it with --engine {own}, or export "
-                "its transactions to a file for duckdb or spark")
-        con = connect_store(store.url)
-        table = reader.transactions(con)
+                f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
     else:
         raise ClientfolioError("give a transactions file or a store to analyse")
+
+
+def copy_store_lines(store: Store, reader: PortfolioReader, path: Path) -> Path:
+    """Write the invoice lines ``reader`` may see (the transactions table, read
+    through the access layer) to the Parquet file ``path``, in batches."""
+    con = connect_store(store.url)
     try:
-        yield con, table
+        batches = reader.transactions(con).cast(TRANSACTION_COLUMNS).to_pyarrow_batches()
+        with pq.ParquetWriter(path, batches.schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
     finally:
-        _close(con, engine)
+        con.disconnect()
+    return path
 
 
 def _close(con: BaseBackend, engine: str | None) -> None:

@@ -241,7 +241,9 @@ def analyze(
         typer.Option(help="CSV or Parquet file: customer_id,invoice_id,date,amount[,product,segment,margin]."),
     ] = None,
     engine: Annotated[
-        str | None, typer.Option(help="duckdb|sqlite|postgres|spark (default: the store's, or duckdb for files).")
+        str | None, typer.Option(
+            help="duckdb|sqlite|postgres|spark (default: the store's own, or duckdb for files; the store on "
+                 "duckdb or spark is analysed from a private copy of its visible lines).")
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
