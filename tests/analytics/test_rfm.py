@@ -88,6 +88,36 @@ def test_rfm_profiles_scores_and_credit_notes(load: Load) -> None:
     assert as_rows(result, ["customer_id"]) == [dict(zip(COLUMNS, row, strict=True)) for row in EXPECTED]
 
 
+def test_rfm_invoices_netting_to_zero_or_less_are_not_purchases(load: Load) -> None:
+    # Same quarters as PORTFOLIO (as of 2024-05-31).  An invoice is a purchase when its
+    # lines net to a positive amount, whatever the sign of each line.
+    rows = [
+        # M1 a purchase in q1, then an invoice of +100 and -150 (net -50): not a purchase
+        line("M1", "F1", D(2023, 7, 1), 100), line("M1", "F2", D(2024, 4, 10), 100),
+        line("M1", "F2", D(2024, 4, 10), -150),
+        # M2 one invoice of +200 with a -50 discount line (net 150): a purchase, its first -> new
+        line("M2", "G1", D(2024, 3, 1), 200), line("M2", "G1", D(2024, 3, 1), -50),
+        # M3 a purchase before the window, then +30 -30 (net 0): last purchase stays 2023-01-01
+        line("M3", "H0", D(2023, 1, 1), 40), line("M3", "H1", D(2024, 1, 15), 30),
+        line("M3", "H1", D(2024, 1, 15), -30),
+        # M4 +50 -80 in q1 (net -30), then a purchase in q4: the first purchase is in q4 -> new
+        line("M4", "J1", D(2023, 8, 15), 50), line("M4", "J1", D(2023, 8, 15), -80),
+        line("M4", "J2", D(2024, 4, 1), 70),
+    ]
+    result = rfm(load(rows), as_of=D(2024, 5, 31)).select(
+        "customer_id", "recency_days", "frequency", "monetary_cents", "quarters", "profile")
+    assert as_rows(result, ["customer_id"]) == [
+        {"customer_id": "M1", "recency_days": 335, "frequency": 1, "monetary_cents": 5000,
+         "quarters": "1000", "profile": "declining"},
+        {"customer_id": "M2", "recency_days": 91, "frequency": 1, "monetary_cents": 15000,
+         "quarters": "0001", "profile": "new"},
+        {"customer_id": "M3", "recency_days": 516, "frequency": 0, "monetary_cents": 0,
+         "quarters": "0000", "profile": "inactive"},
+        {"customer_id": "M4", "recency_days": 60, "frequency": 1, "monetary_cents": 4000,
+         "quarters": "0001", "profile": "new"},
+    ]
+
+
 def test_rfm_quintile_ties_broken_by_customer_id(load: Load) -> None:
     # seven identical customers: NTILE(5) makes buckets of 2, 2, 1, 1, 1 in customer_id order
     rows = [line(f"K{i}", f"F{i}", D(2024, 2, 1), 10) for i in range(1, 8)]

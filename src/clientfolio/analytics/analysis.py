@@ -19,7 +19,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.abc import AbcConfig, abc_needs, abc_of_totals, abc_summary
-from clientfolio.analytics.customer_totals import customer_totals
+from clientfolio.analytics.customer_totals import customer_totals, settle_purchases
 from clientfolio.analytics.matrix import (
     MatrixConfig,
     SegmentProductMatrix,
@@ -84,7 +84,8 @@ def analyze(
         rfm_needs(as_of, config.rfm),
     ]
     # one pass over the lines for the three, cached in the engine (one row per customer)
-    with customer_totals(transactions, as_of=as_of, needs=needs).cache() as totals:
+    with customer_totals(transactions, as_of=as_of, needs=needs).cache() as cached:
+        totals = settle_purchases(transactions, cached, as_of=as_of, needs=needs)
         classes = abc_of_totals(totals, as_of=as_of, config=config.abc).to_pyarrow()
         return Analysis(
             as_of=as_of,

@@ -13,13 +13,14 @@ cached in the engine.
   four RFM quarters cover the same lines, which are added up once.
 - **Purchases**: an invoice (``customer_id, invoice_id``) whose lines net to a
   positive amount.  Summing every invoice would take a GROUP BY over millions
-  of invoice numbers; instead every invoice with a positive line counts as a
-  purchase in the one pass, and the few customers with an invoice that has a
-  positive line but nets to zero or less (sought first, by a small query, among
-  the invoices with a line of zero or less: credit notes and corrected
-  invoices) get their purchases counted again without it.  A purchase is dated by its positive lines: the
-  latest purchase by its latest one, the first purchase by its earliest (the
-  same day unless an invoice's lines carry different dates).
+  of invoice numbers; instead the pass counts every invoice with a positive
+  line as a purchase, and ``settle_purchases`` then recounts, without them,
+  the purchases of the few customers with an invoice that has a positive line
+  but nets to zero or less.  Such invoices are sought (by a small query) only
+  when some line is zero or negative, among the invoices with such a line.  A
+  purchase is dated by its positive lines: the latest purchase by its latest
+  one, the first purchase by its earliest (the same day unless an invoice's
+  lines carry different dates).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["CustomerNeeds", "Span", "customer_totals"]
+__all__ = ["CustomerNeeds", "Span", "customer_totals", "settle_purchases"]
 
 Column = Literal["amount_cents", "margin_cents"]
 
@@ -56,8 +57,9 @@ class CustomerNeeds:
     Every totals table has ``customer_id`` and ``first_line`` / ``last_line``
     (dates of the customer's first and last line up to ``as_of``).  ``spans``
     adds one int64 column per name.  ``purchases_after`` adds
-    ``first_purchase`` and ``last_purchase`` (dates, NULL without a purchase)
-    and ``purchases`` (int64: purchases with a line after that date).
+    ``first_purchase`` and ``last_purchase`` (dates, NULL without a purchase),
+    ``purchases`` (int64: purchases with a line after that date) and
+    ``lowest_line`` (the smallest line amount, for ``settle_purchases``).
     """
 
     spans: Mapping[str, Span] = field(default_factory=dict)
@@ -91,7 +93,7 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
         aggregates[f"_piece{index}"] = ibis.ifelse(inside, value, 0).sum()
     if after_dates:
         (after,) = after_dates
-        aggregates.update(_purchase_aggregates(t, after))
+        aggregates.update(_purchase_aggregates(t, after), lowest_line=t.amount_cents.min())
     per = t.group_by("customer_id").aggregate(**aggregates)
 
     def net(span: Span) -> ir.IntegerValue:
@@ -102,27 +104,41 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     columns = {name: net(span) for name, span in spans.items()}
     if not after_dates:
         return per.select("customer_id", "first_line", "last_line", **columns)
-    per = per.select("customer_id", "first_line", "last_line", "first_purchase", "last_purchase",
-                     purchases=per.purchases.cast("int64"), **columns)
-    # Invoices with a positive line that net to zero or less are not purchases:
-    # their customers' purchases are counted again without them.  The search
-    # runs now, as small queries (the usual answer is none), so that the pass
-    # over the lines stays one plain GROUP BY; it is skipped when no line is
-    # zero or negative.
-    if _all_positive(t):
-        return per
+    return per.select("customer_id", "first_line", "last_line", "lowest_line", "first_purchase",
+                      "last_purchase", purchases=per.purchases.cast("int64"), **columns)
+
+
+def settle_purchases(transactions: ir.Table, totals: ir.Table, *, as_of: dt.date,
+                     needs: Iterable[CustomerNeeds]) -> ir.Table:
+    """``totals`` (from ``customer_totals`` with the same arguments) with the
+    purchases of the customers who have an invoice with a positive line netting
+    to zero or less counted again without it.
+
+    Runs small queries now: whether any line is zero or negative (read from
+    ``totals``: pass them cached, or the pass over the lines runs once more),
+    then, if so, the search for such invoices (the usual answer is none) and the
+    recount of their customers.  Gives ``totals`` itself when there is nothing
+    to settle, or when the ``needs`` ask for no purchases.
+    """
+    after_dates = {n.purchases_after for n in needs if n.purchases_after is not None}
+    if not after_dates:
+        return totals
+    (after,) = after_dates
+    lowest = totals.lowest_line.min().to_pyarrow().as_py()
+    if lowest is None or lowest > 0:
+        return totals
+    t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
     refused = _refused_invoices(t).to_pyarrow()
     if refused.num_rows == 0:
-        return per
+        return totals
     fixed = ibis.memtable(_recounted(t, ibis.memtable(refused), after).to_pyarrow())
-    joined = per.left_join(fixed, per.customer_id == fixed.recounted_customer)
+    joined = totals.left_join(fixed, totals.customer_id == fixed.recounted_customer)
     recounted = joined.recounted_customer.notnull()
     return joined.select(
-        "customer_id", "first_line", "last_line",
+        *[name for name in totals.columns if name not in ("first_purchase", "last_purchase", "purchases")],
         first_purchase=ibis.ifelse(recounted, joined.recounted_first, joined.first_purchase),
         last_purchase=ibis.ifelse(recounted, joined.recounted_last, joined.last_purchase),
         purchases=ibis.ifelse(recounted, joined.recounted_purchases, joined.purchases),
-        **{name: joined[name] for name in columns},
     )
 
 
@@ -139,12 +155,6 @@ def _purchase_aggregates(t: ir.Table, after: dt.date, where: ir.BooleanValue | N
         "last_purchase": t.date.max(where=sold),
         "purchases": t.invoice_id.nunique(where=sold & (t.date > ibis.literal(after, "date"))),
     }
-
-
-def _all_positive(t: ir.Table) -> bool:
-    """Whether every line is positive (no credit note: every invoice is a purchase)."""
-    lowest = t.amount_cents.min().to_pyarrow().as_py()
-    return lowest is None or lowest > 0
 
 
 def _refused_invoices(t: ir.Table) -> ir.Table:

@@ -67,7 +67,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics._periods import months_before
-from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
+from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
 
 __all__ = [
     "RFM_PROFILES",
@@ -311,13 +311,17 @@ def rfm(transactions: ir.Table, *, as_of: dt.date, config: RfmConfig | None = No
 
     The definitions are in the module docstring.
     """
-    totals = customer_totals(transactions, as_of=as_of, needs=[rfm_needs(as_of, config)])
+    needs = [rfm_needs(as_of, config)]
+    totals = customer_totals(transactions, as_of=as_of, needs=needs)
+    # reads the totals once now (``analyze`` passes them cached)
+    totals = settle_purchases(transactions, totals, as_of=as_of, needs=needs)
     return rfm_of_totals(totals, as_of=as_of, config=config)
 
 
 def rfm_of_totals(totals: ir.Table, *, as_of: dt.date, config: RfmConfig | None = None) -> ir.Table:
-    """``rfm`` computed from customer totals that include ``rfm_needs``
-    (``analyze`` computes them once for the measures, ABC and RFM)."""
+    """``rfm`` computed from customer totals that include ``rfm_needs``, their
+    purchases settled (``analyze`` computes them once for the measures, ABC
+    and RFM)."""
     config = config or RfmConfig()
     n = config.quarters
     amount_names = [f"amount_q{k + 1}" for k in range(n)]
