@@ -205,26 +205,34 @@ def segment_product_cells(transactions: ir.Table, *, as_of: dt.date,
     t = transactions.filter((transactions.date > ibis.literal(start, "date"))
                             & (transactions.date <= ibis.literal(as_of, "date")))
     value = t.amount_cents if config.basis == "revenue" else t.margin_cents.fill_null(0)
-    labelled = t.select(segment=_label(t.segment), product=_label(t.product),
-                        value=value, revenue=t.amount_cents)
+    # summed by the names as written, then labelled (blank -> "(unknown)") and summed again:
+    # the labels are computed on a few rows, not on every line
+    raw = t.group_by(["segment", "product"]).aggregate(value=value.sum(), revenue=t.amount_cents.sum())
+    labelled = raw.select(segment=_label(raw.segment), product=_label(raw.product),
+                          value=raw.value, revenue=raw.revenue)
     return labelled.group_by(["segment", "product"]).aggregate(
         value_cents=labelled.value.sum().cast("int64"),
         revenue_cents=labelled.revenue.sum().cast("int64"),
     )
 
 
-def _co_buyers(transactions: ir.Table, start: dt.date, as_of: dt.date) -> ir.Table:
-    """Pairs of known product lines (``product, other``) with the number of
-    ``customers`` buying both (positive net revenue on each) in the period."""
+def _co_buyers(transactions: ir.Table, start: dt.date, as_of: dt.date,
+               pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """For each pair of known product lines ``(q, p)``, the number of customers
+    buying both (positive net revenue on each) in the period: one GROUP BY
+    customer over the lines of the product lines involved, then one row of counts."""
+    involved = sorted({name for pair in pairs for name in pair})
     t = transactions.filter((transactions.date > ibis.literal(start, "date"))
-                            & (transactions.date <= ibis.literal(as_of, "date")))
-    t = t.mutate(product=_label(t.product))
-    bought = (t.filter(t.product != UNKNOWN)
-              .group_by(["customer_id", "product"]).aggregate(net=t.amount_cents.sum()))
-    bought = bought.filter(bought.net > 0).select("customer_id", "product")
-    other = bought.select(other_customer=bought.customer_id, other=bought.product)
-    pairs = bought.join(other, [bought.customer_id == other.other_customer, bought.product != other.other])
-    return pairs.group_by(["product", "other"]).aggregate(customers=pairs.customer_id.count().cast("int64"))
+                            & (transactions.date <= ibis.literal(as_of, "date"))
+                            & transactions.product.isin(involved))
+    column = {name: f"net{i}" for i, name in enumerate(involved)}
+    per = t.group_by("customer_id").aggregate(**{
+        column[name]: ibis.ifelse(t.product == name, t.amount_cents, 0).sum() for name in involved})
+    counts = per.aggregate(**{
+        f"pair{k}": ibis.ifelse((per[column[q]] > 0) & (per[column[p]] > 0), 1, 0).sum()
+        for k, (q, p) in enumerate(pairs)})
+    row = counts.to_pyarrow().to_pylist()[0]
+    return {pair: int(row[f"pair{k}"] or 0) for k, pair in enumerate(pairs)}
 
 
 def segment_product(transactions: ir.Table, *, as_of: dt.date,
@@ -274,10 +282,8 @@ def segment_product(transactions: ir.Table, *, as_of: dt.date,
         if not buys(s, p) and any(buys(o, p) for o in known_segments if o != s)
     ]
     candidates = [(s, p, neighbours) for s, p, neighbours in candidates if neighbours]
-    pairs: dict[tuple[str, str], int] = {}
-    if candidates:
-        pairs = {(r["product"], r["other"]): int(r["customers"])
-                 for r in _co_buyers(transactions, start, as_of).to_pyarrow().to_pylist()}
+    needed = sorted({(q, p) for _, p, neighbours in candidates for q in neighbours})
+    pairs = _co_buyers(transactions, start, as_of, needed) if needed else {}
     white_spaces = tuple(
         WhiteSpace(s, p, neighbours, tuple(pairs.get((q, p), 0) for q in neighbours))
         for s, p, neighbours in candidates
