@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 # beside this script, so on sys.path when it runs
-from gen_transactions import END_DATE, generate
+from gen_transactions import END_DATE, add_credit_notes, generate
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -263,7 +263,8 @@ def clientfolio_headline(result: Any) -> dict[str, Any]:
 def rfm_headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"rfm.customers": len(rows),
                            "rfm.frequency_sum": sum(int(r["frequency"]) for r in rows),
-                           "rfm.recency_sum": sum(int(r["recency_days"]) for r in rows),
+                           "rfm.recency_sum": sum(int(r["recency_days"]) for r in rows
+                                                  if r["recency_days"] is not None),
                            "rfm.monetary_cents": sum(int(r["monetary_cents"]) for r in rows)}
     out["rfm.rxfxm_sum"] = sum(int(r["r"]) * int(r["f"]) * int(r["m"]) for r in rows)
     out.update({f"rfm.profile.{p}": 0 for p in PROFILES})
@@ -523,14 +524,24 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     def inside(lo: pd.Timestamp, hi: pd.Timestamp) -> pd.Series:
         return (date > lo) & (date <= hi)
 
+    # purchases (RFM): invoices netting above zero; only those with a line of zero or
+    # less can fail, so only they are summed (none in the files without credit notes)
+    sold = amount > 0
+    if (amount <= 0).any():
+        doubtful = hist[hist["invoice_id"].isin(hist.loc[~sold, "invoice_id"].unique())]
+        nets = (doubtful["amount"] * 100).round().astype("int64").groupby(doubtful["invoice_id"]).sum()
+        sold &= ~hist["invoice_id"].isin(nets.index[nets <= 0])
+    bought_on = date.where(sold)
+
     quarters = [f"q{k + 1}" for k in range(4)]
-    per = hist.assign(
+    per = hist.assign(bought_on=bought_on,
         rev_p=amount.where(inside(ts["prev_lo"], ts["cur_lo"]), 0.0),
         win_p=amount.where(inside(ts["lost_lo"], ts["prev_lo"]), 0.0),
         lines_n=inside(ts["cur_lo"], ts["as_of"]),
         **{name: amount.where(inside(qb[k], qb[k + 1]), 0.0) for k, name in enumerate(quarters)},
     ).groupby("customer_id").agg(
-        first=("date", "min"), last=("date", "max"), rev_p=("rev_p", "sum"), win_p=("win_p", "sum"),
+        first=("date", "min"), first_purchase=("bought_on", "min"), last_purchase=("bought_on", "max"),
+        rev_p=("rev_p", "sum"), win_p=("win_p", "sum"),
         lines_n=("lines_n", "sum"), **{name: (name, "sum") for name in quarters})
     per["rev_n"] = per[quarters].sum(axis=1)          # the 4 quarters are the last 12 months
     lap("per customer")
@@ -581,15 +592,17 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     cur = hist[date > ts["cur_lo"]]
     bought = per[quarters] > 0
     rfm = pd.DataFrame(index=per.index)
-    rfm["recency_days"] = (ts["as_of"] - per["last"]).dt.days
-    rfm["frequency"] = cur.groupby("customer_id")["invoice_id"].nunique().reindex(per.index, fill_value=0)
+    rfm["recency_days"] = (ts["as_of"] - per["last_purchase"]).dt.days
+    purchases = hist[(date > ts["cur_lo"]) & sold]
+    rfm["frequency"] = purchases.groupby("customer_id")["invoice_id"].nunique().reindex(per.index, fill_value=0)
     rfm["monetary"] = v_cur.round(2)                  # whole cents: float sums of equal cents tie
     rfm["quarters"] = (bought @ [1000, 100, 10, 1]).astype(str).str.zfill(4)
     rfm = rfm.sort_index()
-    rfm["r"] = pd.qcut(rfm["recency_days"].rank(method="first", ascending=False), QUINTILES, labels=False) + 1
+    never = rfm["recency_days"].fillna(2**62)            # no purchase: the least recent
+    rfm["r"] = pd.qcut(never.rank(method="first", ascending=False), QUINTILES, labels=False) + 1
     rfm["f"] = pd.qcut(rfm["frequency"].rank(method="first"), QUINTILES, labels=False) + 1
     rfm["m"] = pd.qcut(rfm["monetary"].rank(method="first"), QUINTILES, labels=False) + 1
-    code, new_customer = rfm["quarters"], per["first"].reindex(rfm.index) > qb[4 - NEW_QUARTERS]
+    code, new_customer = rfm["quarters"], per["first_purchase"].reindex(rfm.index) > qb[4 - NEW_QUARTERS]
     count = bought.reindex(rfm.index).sum(axis=1)
     first_half = bought[["q1", "q2"]].reindex(rfm.index).sum(axis=1)
     rfm["profile"] = np.select(
@@ -754,6 +767,10 @@ def main() -> None:
                              "busy (it is shared; default 120, 0 to start at once)")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=END_DATE)
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--credit-notes", type=float, default=0.0, metavar="SHARE",
+                        help="analyse the copy of each file with credit notes for this share of the "
+                             "invoices and corrected invoices netting below zero (gen_transactions.py "
+                             "--credit-notes); the SQL stand-ins, which ignore credit notes, are skipped")
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -795,8 +812,15 @@ def main() -> None:
             seconds = generate(path, lines)
             print(f"  {lines:,} lines in {seconds:.1f} s, {path.stat().st_size / 2**20:.0f} MB",
                   file=sys.stderr, flush=True)
+        if args.credit_notes:
+            base, path = path, path.with_name(f"{path.stem}_credits.parquet")
+            if not path.exists():
+                written = add_credit_notes(base, path, args.credit_notes)
+                print(f"  {written:,} lines with credit notes: {path.name}", file=sys.stderr, flush=True)
         results: dict[str, dict[str, Any]] = {}
         for engine in engines:
+            if args.credit_notes and engine.startswith("standin"):
+                continue
             if engine == "lifetimes" and lines > args.skip_lifetimes_above:
                 results[engine] = {"skipped": f"more than {args.skip_lifetimes_above:,} lines"}
                 continue

@@ -21,6 +21,11 @@ so new and lost customers exist in every year.  Every customer has at least
 one invoice; the others go to customers in proportion to a Pareto activity
 rate (alpha 1.2) times the length of their life in the history.
 
+``--credit-notes 0.02`` also writes ``transactions_<lines>_credits.parquet``:
+the same lines, plus a credit note (its own number, negative lines) for 2 %
+of the invoices and, for one invoice in 1,000, lines of minus twice the
+amount in the invoice itself (it nets below zero: not a purchase).
+
 Every draw is a hash of the row number and a salt, so the file is the same
 from run to run and for any number of threads; nothing goes through Python
 rows, and DuckDB spills to disk if memory runs short (50M lines take ~2 GB
@@ -149,6 +154,38 @@ COPY (
 """
 
 
+_CREDITS_SQL = """
+COPY (
+    SELECT * FROM read_parquet('{base}')
+    UNION ALL
+    -- credit notes: {share} of the invoices are half credited, by a credit note of
+    -- their own number ("A" + the invoice's digits) ten days later, line by line
+    SELECT customer_id, 'A' || substr(invoice_id, 2), least(date + 10, DATE '{end}'),
+           -round(amount / 2, 2), product, segment, -round(margin / 2, 2)
+    FROM read_parquet('{base}') WHERE hash(invoice_id || 'credit') % 10000 < {credit_per_10000}
+    UNION ALL
+    -- corrected invoices: one invoice in a thousand carries, for each of its lines,
+    -- a line of minus twice the amount, so that it nets below zero (not a purchase)
+    SELECT customer_id, invoice_id, date, -2 * amount, product, segment, -2 * margin
+    FROM read_parquet('{base}') WHERE hash(invoice_id || 'corrected') % 1000 = 0
+) TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880);
+"""
+
+
+def add_credit_notes(base: Path, path: Path, share: float) -> int:
+    """Write ``base`` plus credit notes for ``share`` of its invoices and a few
+    corrected invoices netting below zero to ``path``; returns the lines written."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(_CREDITS_SQL.format(base=base, out=str(path) + ".tmp", end=END_DATE.isoformat(),
+                                    share=f"{share:.1%}", credit_per_10000=round(share * 10000)))
+    row = con.execute(f"SELECT count(*) FROM read_parquet('{path}.tmp')").fetchone()
+    con.close()
+    Path(str(path) + ".tmp").rename(path)
+    return row[0] if row else 0
+
+
 def generate(path: Path, lines: int, *, threads: int | None = None) -> float:
     """Write ``lines`` transaction lines to ``path`` (Parquet); returns seconds."""
     import duckdb
@@ -185,10 +222,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--credit-notes", type=float, default=0.0, metavar="SHARE",
+                        help="also write a copy with credit notes for this share of the invoices "
+                             "(e.g. 0.02) and corrected invoices netting below zero (one in 1,000)")
     args = parser.parse_args()
     out = args.out or Path(__file__).parent / "data" / f"transactions_{args.lines}.parquet"
     seconds = generate(out, args.lines)
     print(f"{args.lines:,} lines -> {out} in {seconds:.1f} s ({out.stat().st_size / 2**20:.0f} MB)")
+    if args.credit_notes:
+        credited = out.with_name(f"{out.stem}_credits.parquet")
+        written = add_credit_notes(out, credited, args.credit_notes)
+        print(f"{written:,} lines with credit notes -> {credited}")
 
 
 if __name__ == "__main__":
