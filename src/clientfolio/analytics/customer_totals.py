@@ -4,9 +4,11 @@ the ABC classes and the RFM patterns start from.
 Each analysis says what it needs of a customer's lines (``CustomerNeeds``):
 net amounts over spans of dates and, for RFM, its purchases.
 ``customer_totals`` computes all that is asked in one GROUP BY customer over
-the lines up to ``as_of``; ``analyze`` thus reads the transactions once for the
-three analyses and runs each of them on the result (one row per customer),
-cached in the engine.
+the lines up to ``as_of`` (and, for the number of purchases in RFM's window, a
+second one over the lines of that window: a COUNT DISTINCT in the first would
+cost more); ``analyze`` thus reads the transactions once for the three
+analyses and runs each of them on the result (one row per customer), cached in
+the engine.
 
 - **Spans** ``(after, up_to]`` are cut at every boundary any analysis asks for,
   and each piece is summed once: the measures' period N, the ABC period and the
@@ -14,13 +16,12 @@ cached in the engine.
 - **Purchases**: an invoice (``customer_id, invoice_id``) whose lines net to a
   positive amount.  Summing every invoice would take a GROUP BY over millions
   of invoice numbers; instead the pass counts every invoice with a positive
-  line as a purchase, and ``settle_purchases`` then recounts, without them,
-  the purchases of the few customers with an invoice that has a positive line
-  but nets to zero or less.  Such invoices are sought (by a small query) only
-  when some line is zero or negative, among the invoices with such a line.  A
-  purchase is dated by its positive lines: the latest purchase by its latest
-  one, the first purchase by its earliest (the same day unless an invoice's
-  lines carry different dates).
+  line as a purchase, which is exact for a customer with no line of zero or
+  less, and ``settle_purchases`` then counts, invoice by invoice, the
+  purchases of the customers with such a line (credit notes, corrected
+  invoices).  A purchase is dated by its positive lines: the latest purchase by
+  its latest one, the first purchase by its earliest (the same day unless an
+  invoice's lines carry different dates).
 """
 
 from __future__ import annotations
@@ -106,8 +107,7 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     columns = {name: net(span) for name, span in spans.items()}
     if not after_dates:
         return per.select("customer_id", "first_line", "last_line", **columns)
-    # the purchases after the date, counted over those lines only (a COUNT DISTINCT
-    # in the pass would cost more than this second, narrower one)
+    # the purchases after the date, counted over those lines only
     per = per.select("customer_id", "first_line", "last_line", "lowest_line", "first_purchase",
                      "last_purchase", **columns)
     recent = t.filter((t.date > ibis.literal(after, "date")) & (t.amount_cents > 0))
@@ -122,77 +122,55 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
 def settle_purchases(transactions: ir.Table, totals: ir.Table, *, as_of: dt.date,
                      needs: Iterable[CustomerNeeds]) -> ir.Table:
     """``totals`` (from ``customer_totals`` with the same arguments) with the
-    purchases of the customers who have an invoice with a positive line netting
-    to zero or less counted again without it.
+    purchases of the customers who have a line of zero or less (a credit note,
+    a corrected invoice) counted exactly, invoice by invoice.
 
-    Runs small queries now: whether any line is zero or negative (read from
+    Runs two queries now: whether any customer has such a line (read from
     ``totals``: pass them cached, or the pass over the lines runs once more),
-    then, if so, the search for such invoices (the usual answer is none) and the
-    recount of their customers.  Gives ``totals`` itself when there is nothing
-    to settle, or when the ``needs`` ask for no purchases.
+    then, if so, the purchases of those customers, fetched (one row each) and
+    joined to ``totals``.  Gives ``totals`` itself when no line is zero or
+    negative, or when the ``needs`` ask for no purchases.
     """
     after_dates = {n.purchases_after for n in needs if n.purchases_after is not None}
     if not after_dates:
         return totals
     (after,) = after_dates
-    lowest = totals.lowest_line.min().to_pyarrow().as_py()
-    if lowest is None or lowest > 0:
+    credited = totals.filter(totals.lowest_line <= 0).select(credited=totals.customer_id)
+    if credited.count().to_pyarrow().as_py() == 0:
         return totals
     t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
-    refused = _refused_invoices(t).to_pyarrow()
-    if refused.num_rows == 0:
-        return totals
-    fixed = ibis.memtable(_recounted(t, ibis.memtable(refused), after).to_pyarrow())
-    joined = totals.left_join(fixed, totals.customer_id == fixed.recounted_customer)
-    recounted = joined.recounted_customer.notnull()
+    exact = ibis.memtable(_exact_purchases(t.semi_join(credited, t.customer_id == credited.credited),
+                                           after).to_pyarrow())
+    joined = totals.left_join(exact, totals.customer_id == exact.exact_customer)
+    recounted = joined.exact_customer.notnull()
     return joined.select(
         *[name for name in totals.columns if name not in ("first_purchase", "last_purchase", "purchases")],
-        first_purchase=ibis.ifelse(recounted, joined.recounted_first, joined.first_purchase),
-        last_purchase=ibis.ifelse(recounted, joined.recounted_last, joined.last_purchase),
-        purchases=ibis.ifelse(recounted, joined.recounted_purchases, joined.purchases),
+        first_purchase=ibis.ifelse(recounted, joined.exact_first, joined.first_purchase),
+        last_purchase=ibis.ifelse(recounted, joined.exact_last, joined.last_purchase),
+        purchases=ibis.ifelse(recounted, joined.exact_purchases, joined.purchases),
     )
 
 
-def _purchase_aggregates(t: ir.Table, after: dt.date, where: ir.BooleanValue | None = None,
-                         ) -> dict[str, ir.Scalar]:
-    """First and last purchase, and purchases with a line after ``after``,
-    counting every invoice with a positive line as a purchase (and only the
-    lines ``where`` holds, when given)."""
-    sold = t.amount_cents > 0
-    if where is not None:
-        sold = sold & where
-    return {
-        "first_purchase": t.date.min(where=sold),
-        "last_purchase": t.date.max(where=sold),
-        "purchases": t.invoice_id.nunique(where=sold & (t.date > ibis.literal(after, "date"))),
-    }
-
-
-def _refused_invoices(t: ir.Table) -> ir.Table:
-    """``refused_customer, refused_invoice`` of the invoices that have a positive
-    line but net to zero or less, sought among the invoices with a line of zero
-    or less (credit notes and corrected invoices: few)."""
-    keys = ["customer_id", "invoice_id"]
-    doubtful = t.filter(t.amount_cents <= 0).select(*keys).distinct()
-    lines = t.semi_join(doubtful, keys)
-    nets = lines.group_by(keys).aggregate(net=lines.amount_cents.sum(), top=lines.amount_cents.max())
-    return nets.filter((nets.net <= 0) & (nets.top > 0)).select(
-        refused_customer=nets.customer_id, refused_invoice=nets.invoice_id)
-
-
-def _recounted(t: ir.Table, refused: ir.Table, after: dt.date) -> ir.Table:
-    """The purchase figures, without the ``refused`` invoices, of the customers
-    that have one: ``recounted_customer, recounted_first, recounted_last,
-    recounted_purchases``."""
-    theirs = t.semi_join(refused, t.customer_id == refused.refused_customer)
-    again = refused.view()
-    marked = theirs.left_join(again, [theirs.customer_id == again.refused_customer,
-                                      theirs.invoice_id == again.refused_invoice])
-    marked = marked.select(*theirs.columns, kept=marked.refused_invoice.isnull())
-    per = marked.group_by("customer_id").aggregate(**_purchase_aggregates(marked, after, where=marked.kept))
-    return per.select(
-        recounted_customer=per.customer_id, recounted_first=per.first_purchase,
-        recounted_last=per.last_purchase, recounted_purchases=per.purchases.cast("int64"))
+def _exact_purchases(lines: ir.Table, after: dt.date) -> ir.Table:
+    """Per customer of ``lines``, the purchases summed invoice by invoice:
+    ``exact_customer, exact_first, exact_last`` (first and last positive line of
+    an invoice netting above zero) and ``exact_purchases`` (such invoices with a
+    positive line after ``after``)."""
+    sold = lines.amount_cents > 0
+    invoices = lines.group_by(["customer_id", "invoice_id"]).aggregate(
+        net=lines.amount_cents.sum(),
+        first_sold=lines.date.min(where=sold),
+        last_sold=lines.date.max(where=sold),
+        recent=(sold & (lines.date > ibis.literal(after, "date"))).any(),
+    )
+    bought = invoices.net > 0
+    per = invoices.group_by("customer_id").aggregate(
+        exact_first=invoices.first_sold.min(where=bought),
+        exact_last=invoices.last_sold.max(where=bought),
+        exact_purchases=ibis.ifelse(bought & invoices.recent, 1, 0).sum(),
+    )
+    return per.select(exact_customer=per.customer_id, exact_first=per.exact_first,
+                      exact_last=per.exact_last, exact_purchases=per.exact_purchases.cast("int64"))
 
 
 def _pieces(spans: Iterable[Span]) -> list[tuple[Column, dt.date, dt.date]]:
