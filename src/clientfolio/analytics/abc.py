@@ -82,8 +82,9 @@ class AbcConfig(BaseModel):
 def abc_needs(as_of: dt.date, config: AbcConfig = AbcConfig()) -> CustomerNeeds:  # noqa: B008 - frozen
     """What the ABC classes need of each customer's lines (see ``customer_totals``):
     the net revenue or margin of the period."""
-    column = "amount_cents" if config.basis == "revenue" else "margin_cents"
-    return CustomerNeeds(spans={"abc_value": Span(months_before(as_of, config.months), as_of, column)})
+    start = months_before(as_of, config.months)
+    span = Span(start, as_of, "amount_cents") if config.basis == "revenue" else Span(start, as_of, "margin_cents")
+    return CustomerNeeds(spans={"abc_value": span})
 
 
 def abc_classes(
