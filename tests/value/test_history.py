@@ -40,15 +40,16 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c1["monetary_cents"], c1["first_amount_cents"]) == (6000.0, 8000)
     assert (c1["revenue_cents"], c1["margin_cents"]) == (17000, 2000)
     assert (c1["prev_revenue_cents"], c1["prev_margin_cents"]) == (0, None)
-    assert (c1["lifetime_revenue_cents"], c1["segment"]) == (17000, "new")
+    assert (c1["lifetime_revenue_cents"], c1["lifetime_margin_cents"], c1["segment"]) == (17000, 2000, "new")
     c2 = rows["C2"]
     assert (c2["frequency"], c2["recency_days"], c2["age_days"], c2["monetary_cents"]) == (0, 0, 565, None)
     assert (c2["revenue_cents"], c2["margin_cents"]) == (0, None)
     assert (c2["prev_revenue_cents"], c2["prev_margin_cents"]) == (20000, 5000)
+    assert (c2["lifetime_revenue_cents"], c2["lifetime_margin_cents"]) == (20000, 5000)
     c3 = rows["C3"]
     assert (c3["first_purchase"], c3["frequency"], c3["age_days"], c3["monetary_cents"],
             c3["first_amount_cents"]) == (None, None, None, None, None)
-    assert (c3["revenue_cents"], c3["lifetime_revenue_cents"]) == (-1000, -1000)
+    assert (c3["revenue_cents"], c3["lifetime_revenue_cents"], c3["lifetime_margin_cents"]) == (-1000, -1000, None)
     c4 = rows["C4"]
     assert (c4["frequency"], c4["recency_days"], c4["age_days"], c4["monetary_cents"]) == (1, 20, 30, 4000.0)
     assert c4["first_amount_cents"] == 0

@@ -126,6 +126,14 @@ def test_value_is_read_within_the_principal_scope(demo_store: Store) -> None:
     assert len(scoped.customers) < len(everyone.customers)
 
 
+def test_margins_of_an_idle_portfolio_come_from_its_invoices(demo_store: Store) -> None:
+    # three years after the last sale no customer has revenue in the two windows: the
+    # margin rates come from each customer's whole history, not from the assumed rate
+    later = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM), as_of=dt.date(2028, 6, 30))
+    assert later.equity.margin_basis == "invoices"
+    assert all(c.revenue_cents == 0 for c in later.customers)
+
+
 def test_bootstrap_work_is_bounded() -> None:
     from clientfolio.value.clv import ClvConfig, bootstrap_samples
 

@@ -20,7 +20,8 @@ Rules:
 - The **window** is ``(as_of - window_months, as_of]`` and the previous window
   the same length before it (``_periods.months_before``): ``revenue_cents`` and
   ``margin_cents`` are net sums over the window, ``prev_*`` over the previous
-  one; a margin is NULL when no line of the window has one.
+  one; a margin is NULL when no line of the window has one.  ``lifetime_*``
+  are the same sums over every line up to ``as_of``.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
     ``customer_id``, ``segment`` (the last one seen), ``first_purchase`` and
     ``last_purchase`` (date), ``frequency``, ``recency_days``, ``age_days``
     (int64), ``monetary_cents`` (float64), ``first_amount_cents``, ``revenue_cents``, ``margin_cents``,
-    ``prev_revenue_cents``, ``prev_margin_cents`` and ``lifetime_revenue_cents``
-    (int64), sorted by ``customer_id``.
+    ``prev_revenue_cents``, ``prev_margin_cents``, ``lifetime_revenue_cents`` and
+    ``lifetime_margin_cents`` (int64), sorted by ``customer_id``.
     """
     start = months_before(as_of, window_months)
     before = months_before(as_of, 2 * window_months)
@@ -75,6 +76,7 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         prev_revenue_cents=ibis.ifelse(previous, days.amount, 0).sum(),
         prev_margin_cents=ibis.ifelse(previous, days.margin, None).sum(),
         lifetime_revenue_cents=days.amount.sum(),
+        lifetime_margin_cents=days.margin.sum(),
     )
     has = per.purchases > 0
     return per.select(
@@ -93,4 +95,5 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         prev_revenue_cents=per.prev_revenue_cents.cast("int64"),
         prev_margin_cents=per.prev_margin_cents.cast("int64"),
         lifetime_revenue_cents=per.lifetime_revenue_cents.cast("int64"),
+        lifetime_margin_cents=per.lifetime_margin_cents.cast("int64"),
     ).order_by("customer_id")

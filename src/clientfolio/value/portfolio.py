@@ -160,6 +160,11 @@ def _fit(rows: list[dict[str, Any]], config: ClvConfig) -> tuple[FittedValues | 
     revenue = _column(chosen, "revenue_cents") + _column(chosen, "prev_revenue_cents")
     now, before = _column(chosen, "margin_cents"), _column(chosen, "prev_margin_cents")
     margin = np.where(np.isnan(now) & np.isnan(before), np.nan, np.nan_to_num(now) + np.nan_to_num(before))
+    # a customer without revenue in the two windows (as of a date long after its
+    # last sale) is costed on its whole history
+    idle = ~(revenue > 0)
+    revenue = np.where(idle, _column(chosen, "lifetime_revenue_cents"), revenue)
+    margin = np.where(idle, _column(chosen, "lifetime_margin_cents"), margin)
     rates, basis = margin_rates(revenue, margin, config.assumed_margin_rate)
     if not chosen:
         return None, "no customer has made a purchase", basis, buyers
