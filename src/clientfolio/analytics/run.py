@@ -4,9 +4,9 @@
 the store (through the access layer, for one principal), runs ``analyze`` and
 closes the engine.  The store is analysed on its own engine, or on DuckDB or
 Spark from a copy of the lines the principal may see, written to a private
-temporary directory (mode 0700) and deleted afterwards.  ``write_analysis`` writes the files other tools read:
-``measures.json``, ``abc.csv``, ``rfm.csv`` and ``segment_product.csv``
-(amounts in euros with two decimals).
+temporary directory (mode 0700) and deleted afterwards.  ``write_analysis``
+writes the files other tools read: ``measures.json``, ``abc.csv``,
+``rfm.csv`` and ``segment_product.csv`` (amounts in euros with two decimals).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,40 +50,31 @@ def open_transactions(
     default, or Spark) or of the store read by ``reader`` (on the store's own
     engine by default, or on DuckDB or Spark from a private copy of the lines
     the reader may see); the engine is closed on exit."""
-    if transactions is not None:
-        if engine not in (None, "duckdb", "spark"):
-            raise ClientfolioError("files are analysed with --engine duckdb or spark")
-        con = connect(engine or "duckdb")
-        try:
+    with ExitStack() as stack:
+        if transactions is not None:
+            if engine not in (None, "duckdb", "spark"):
+                raise ClientfolioError("files are analysed with --engine duckdb or spark")
+            con = connect(engine or "duckdb")
+            stack.callback(_close, con, engine)
             table = read_transactions(transactions, con)
-        except BaseException:
-            _close(con, engine)
-            raise
-        try:
-            yield con, table
-        finally:
-            _close(con, engine)
-    elif store is not None and reader is not None:
-        own = _STORE_ENGINES.get(store.dialect)
-        if engine in (None, own):
-            con = connect_store(store.url)
-            try:
-                yield con, reader.transactions(con)
-            finally:
-                _close(con, engine)
-        elif engine in ("duckdb", "spark"):
-            with tempfile.TemporaryDirectory(prefix="clientfolio-lines-") as private:
-                path = copy_store_lines(store, reader, Path(private) / "transactions.parquet")
+        elif store is not None and reader is not None:
+            own = _STORE_ENGINES.get(store.dialect)
+            if engine in (None, own):
+                con = connect_store(store.url)
+                stack.callback(_close, con, engine)
+                table = reader.transactions(con)
+            elif engine in ("duckdb", "spark"):
+                private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="clientfolio-lines-")))
+                path = copy_store_lines(store, reader, private / "transactions.parquet")
                 con = connect(engine)
-                try:
-                    yield con, con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
-                finally:
-                    _close(con, engine)
+                stack.callback(_close, con, engine)  # closed before the copy is deleted
+                table = con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
+            else:
+                raise ClientfolioError(
+                    f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
         else:
-            raise ClientfolioError(
-                f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
-    else:
-        raise ClientfolioError("give a transactions file or a store to analyse")
+            raise ClientfolioError("give a transactions file or a store to analyse")
+        yield con, table
 
 
 def copy_store_lines(store: Store, reader: PortfolioReader, path: Path) -> Path:
