@@ -28,6 +28,11 @@ def _value(key: str, value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _label(key: str) -> str:
+    """A key as a heading: amounts are shown in euros, so without ``_cents``."""
+    return key.removesuffix("_cents")
+
+
 def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         name = f"{prefix}{key}"
@@ -43,12 +48,12 @@ def analysis_tables(analysis: Analysis) -> list[RenderableType]:
     measures.add_column("measure")
     measures.add_column("value", justify="right")
     for key, value in _flatten(analysis.measures.as_dict()):
-        measures.add_row(key, _value(key.rsplit(".", 1)[-1], value))
+        measures.add_row(_label(key), _value(key.rsplit(".", 1)[-1], value))
 
     abc = Table(title="ABC classes")
     summary = analysis.abc_summary.to_pylist()
     for column in summary[0] if summary else ():
-        abc.add_column(column, justify="right")
+        abc.add_column(_label(column), justify="right")
     for row in summary:
         abc.add_row(*(_value(k, v) for k, v in row.items()))
 
