@@ -111,5 +111,14 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
     out.append(f"Trajectories: {', '.join(f'{k} {v}' for k, v in sorted(moves.items())) or '-'}")
     if result.solvency:
         s = result.solvency
-        out.append(f"Solvency: {json.dumps(s, default=str)}")
+        if not s.get("has_payment_data"):
+            out.append("Solvency: no payment data.")
+        else:
+            dso = "-" if s["dso_days"] is None else f"{s['dso_days']:.0f} days"
+            share = "-" if s["incident_revenue_share"] is None else f"{s['incident_revenue_share']:.0%}"
+            out.append(
+                f"Solvency since {s['window_start']}: {s['customers_with_incidents']} of {s['customers']} "
+                f"customers with payment incidents ({s['customers_at_risk']} at risk, {s['customers_to_watch']} to watch), "
+                f"{share} of the revenue; {euros(s['open_cents'])} open, "
+                f"{euros(s['overdue_cents'])} overdue; DSO {dso}.")
     return out
