@@ -132,6 +132,20 @@ def test_heavy_tailed_spend_values_one_time_buyers_on_their_first_purchase() -> 
         expected_spend(heavy, [0, 2], [0.0, 40.0])
     with pytest.raises(ClientfolioError, match="undefined"):
         expected_spend(GammaGammaParams(p=0.3, q=0.5, v=10.0), [0], [0.0], first_value=[30.0])
-    # with q > 1 the first purchase is not used (the published method)
+    # with q > 1 too the first purchase is one observation: (10 x 2 + 2 x 1 x 100) / (2 + 3 - 1) = 55;
+    # without it, the published method: the population mean 10 x 2 / (3 - 1) = 10
     light = GammaGammaParams(p=2.0, q=3.0, v=10.0)
-    assert expected_spend(light, [0], [0.0], first_value=[1e6])[0] == pytest.approx(10.0 * 2.0 / 2.0)
+    assert expected_spend(light, [0], [0.0], first_value=[100.0])[0] == pytest.approx(220 / 4)
+    assert expected_spend(light, [0], [0.0])[0] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("p", [0.56, 2.0])
+def test_expected_spend_is_continuous_in_q_across_one(p: float) -> None:
+    """No jump at q = 1, where the population mean becomes infinite: the demo's
+    fit had q = 1.0089 and valued every one-time buyer at the population mean."""
+    x, mbar, first = [0, 0, 1, 5], [0.0, 0.0, 800.0, 1200.0], [50.0, 9000.0, 300.0, 700.0]
+    below = expected_spend(GammaGammaParams(p=p, q=1 - 1e-6, v=1500.0), x, mbar, first_value=first)
+    above = expected_spend(GammaGammaParams(p=p, q=1 + 1e-6, v=1500.0), x, mbar, first_value=first)
+    np.testing.assert_allclose(above, below, rtol=0.01)
+    near = expected_spend(GammaGammaParams(p=p, q=1.0089, v=1500.0), x, mbar, first_value=first)
+    np.testing.assert_allclose(near, below, rtol=0.05)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+
+import pytest
 
 from clientfolio.value.history import customer_history
 from tests.analytics.conftest import as_rows, engine, load, spark_backend  # noqa: F401
@@ -37,7 +40,10 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c1["first_purchase"], c1["last_purchase"]) == (dt.date(2024, 1, 10), dt.date(2024, 9, 1))
     # purchases on 10 Jan (80), 1 Mar (50), 1 Sep (70): 2 repeats worth (50 + 70) / 2
     assert (c1["frequency"], c1["recency_days"], c1["age_days"]) == (2, 235, 356)
-    assert (c1["monetary_cents"], c1["first_amount_cents"]) == (6000.0, 8000)
+    assert (c1["monetary_cents"], c1["first_amount_cents"], c1["largest_purchase_cents"]) == (6000.0, 8000, 8000)
+    logs = [math.log(8000), math.log(5000), math.log(7000)]
+    assert c1["log_sum"] == pytest.approx(sum(logs), rel=1e-12)
+    assert c1["log_square_sum"] == pytest.approx(sum(v * v for v in logs), rel=1e-12)
     assert (c1["revenue_cents"], c1["margin_cents"]) == (17000, 2000)
     assert (c1["prev_revenue_cents"], c1["prev_margin_cents"]) == (0, None)
     assert (c1["lifetime_revenue_cents"], c1["lifetime_margin_cents"], c1["segment"]) == (17000, 2000, "new")
@@ -52,4 +58,7 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c3["revenue_cents"], c3["lifetime_revenue_cents"], c3["lifetime_margin_cents"]) == (-1000, -1000, None)
     c4 = rows["C4"]
     assert (c4["frequency"], c4["recency_days"], c4["age_days"], c4["monetary_cents"]) == (1, 20, 30, 4000.0)
-    assert c4["first_amount_cents"] == 0
+    assert (c4["first_amount_cents"], c4["largest_purchase_cents"]) == (0, 4000)
+    # the log-normal spend model's sums count the purchases worth more than zero only
+    assert (c4["log_count"], c1["log_count"], c2["log_count"], c3["log_count"]) == (1, 3, 1, None)
+    assert c4["log_sum"] == pytest.approx(math.log(4000)) and c2["log_sum"] == pytest.approx(math.log(20000))

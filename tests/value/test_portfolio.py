@@ -17,8 +17,10 @@ from clientfolio.analytics.engines import connect
 from clientfolio.analytics.transactions import standardize
 from clientfolio.demo import generate_demo
 from clientfolio.store import Store
-from clientfolio.value import value_portfolio, value_source, write_value
+from clientfolio.value import ValueConfig, value_portfolio, value_source, write_value
+from clientfolio.value.clv import ClvConfig
 from clientfolio.value.run import VALUE_COLUMNS
+from clientfolio.value.strategy import QuadrantConfig
 from tests.value.cdnow import DATA as CDNOW
 
 AS_OF = dt.date(2024, 12, 31)
@@ -48,26 +50,54 @@ def test_small_portfolio_by_hand() -> None:
     got = {c.customer_id: c for c in result.customers}
     # revenue 2024: A1 600, A2 300, A3 100, A4 0 -> ABC A (before 0), A (0.6), B (0.9), C
     assert [got[c].abc for c in ("A1", "A2", "A3", "A4")] == ["A", "A", "B", "C"]
-    # wallets: entered 700; 300 / 30 % = 1 000; peers 100/700/1 000 -> upper quartile 850
+    # wallets: entered 700; 300 / 30 % = 1 000; A3: two known wallets (700, 1 000) < 3 peers, so the
+    # revenue of S/small, 100/300/600 -> upper quartile at 0.75 x 2 = 1.5: 300 + 0.5 x 300 = 450;
+    # A4 bought nothing in 2024: no estimate from peers (it would be 450 of potential out of nothing)
     assert [(got[c].wallet_cents, got[c].potential_cents) for c in ("A1", "A2", "A3", "A4")] == [
-        (70_000, 10_000), (100_000, 70_000), (85_000, 75_000), (85_000, 85_000)]
-    assert [got[c].value_cents for c in ("A1", "A2", "A3", "A4")] == [70_000, 100_000, 85_000, 85_000]
-    # potentials 2 000 (P1), 850, 750, 700, 100 of 4 400: A' A' A' B' (0.818 before) C' (0.977)
-    assert [got[c].potential_class for c in ("A1", "A2", "A3", "A4")] == ["C", "B", "A", "A"]
+        (70_000, 10_000), (100_000, 70_000), (45_000, 35_000), (None, 0)]
+    assert [got[c].potential_source for c in ("A1", "A2", "A3", "A4")] == [
+        "entered", "share", "peers_revenue:segment+size", "no_revenue"]
+    assert result.potential_sources == {
+        "customers": {"entered": 1, "share": 1, "peers_revenue:segment+size": 1, "no_revenue": 1},
+        "prospects": {"entered": 1}}
+    assert result.as_dict()["potential_sources"] == result.potential_sources
+    assert [got[c].value_cents for c in ("A1", "A2", "A3", "A4")] == [70_000, 100_000, 45_000, 0]
+    # potentials 2 000 (P1), 700, 350, 100, 0 of 3 150: P1 A' (0 before), A2 A' (0.635), A3 B' (0.857),
+    # A1 C' (0.968), A4 C' (zero)
+    assert [got[c].potential_class for c in ("A1", "A2", "A3", "A4")] == ["C", "A", "B", "C"]
     assert result.prospects[0].potential_class == "A"
-    assert [got[c].category for c in ("A1", "A2", "A3", "A4")] == ["core", "vip", "development", "development"]
+    assert [got[c].category for c in ("A1", "A2", "A3", "A4")] == ["core", "vip", "core", "economy"]
     cells = {(c["revenue_class"], c["potential_class"]): c["customers"] for c in result.crossed}
-    assert {k: v for k, v in cells.items() if v} == {("A", "C"): 1, ("A", "B"): 1, ("B", "A"): 1, ("C", "A"): 1,
+    assert {k: v for k, v in cells.items() if v} == {("A", "C"): 1, ("A", "A"): 1, ("B", "B"): 1, ("C", "C"): 1,
                                                      ("P", "A"): 1}
     # two repeat buyers: no model, and the valuation says why
     assert result.equity.total_cents is None and "2 customer(s) made a repeat purchase" in (result.equity.note or "")
-    # no margins: profitability = revenue (median 300), future = potential (median 725)
-    assert [got[c].quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_low", "high_low", "low_high", "low_high"]
-    assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == [
-        "retention", "retention", "cross_sell", "cross_sell"]
-    # a year earlier: revenue 500, 300, -, 50 (median 300); potential 100, 700, -, 850 (median 700)
-    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_low", "high_high", None, "low_high"]
-    assert [got[c].trajectory for c in ("A1", "A2", "A3", "A4")] == ["stable", "down", "new", "stable"]
+    # no margins: profitability = revenue 600, 300, 100, 0; no model: potential = the potential revenue
+    # 100, 700, 350, 0.  Pareto 2 %: profits 100 + 300 + 600 = 1 000, 2 % = 20 < 100 -> cut 100, the three high;
+    # potentials 100 + 350 + 700 = 1 150, 2 % = 23 < 100 -> cut 100, the three high.  A4 bought nothing
+    # in 2024 and has no future value: no quadrant, flagged
+    assert result.quadrant_thresholds == {"rule": "pareto", "low_share": 0.02, "profit_cents": 10_000,
+                                          "potential_cents": 10_000, "profit_basis": "revenue",
+                                          "potential_basis": "potential_revenue"}
+    assert [got[c].quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_high", "high_high", "high_high", None]
+    assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == ["loyalty", "loyalty", "loyalty", None]
+    assert [got[c].quadrant_note for c in ("A1", "A2", "A3", "A4")] == [None, None, None, "no_purchase"]
+    # a year earlier: revenue 500, 300, -, 50 (cut 50: 2 % of 850 = 17); today's potential 100, 700, -, 0
+    # (cut 100): A4 bought in 2023 so it keeps its quadrant then
+    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == [
+        "high_high", "high_high", None, "high_low"]
+    assert [got[c].trajectory for c in ("A1", "A2", "A3", "A4")] == ["stable", "stable", "new", None]
+    # the same with a low share of 20 %: profits 20 % of 1 000 = 200: running 100 <= 200, 400 > 200 -> cut
+    # 300, A3 low; potentials 20 % of 1 150 = 230: running 100 <= 230, 450 > 230 -> cut 350, A1 low
+    wide = value_portfolio(table, as_of=AS_OF, accounts=accounts,
+                           config=ValueConfig(quadrants=QuadrantConfig(low_share=0.2)))
+    got = {c.customer_id: c for c in wide.customers}
+    assert (wide.quadrant_thresholds["profit_cents"], wide.quadrant_thresholds["potential_cents"]) == (30_000, 35_000)
+    assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == ["retention", "loyalty", "cross_sell", None]
+    # a year earlier: revenue 50, 300, 500 -> 20 % of 850 = 170: running 50, 350 > 170 -> cut 300, A4 low;
+    # potentials 100, 700 -> 20 % of 800 = 160: running 100, 800 > 160 -> cut 700, A1 and A4 low
+    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_low", "high_high", None, "low_low"]
+    assert [got[c].trajectory for c in ("A1", "A2", "A3", "A4")] == ["stable", "stable", "new", None]
     con.disconnect()
 
 
@@ -80,13 +110,18 @@ def test_cdnow_end_to_end_reproduces_the_published_fit(tmp_path: Path) -> None:
             if line.strip():
                 customer, _, day, _, amount = line.split()
                 writer.writerow([customer, n, f"{day[:4]}-{day[4:6]}-{day[6:]}", amount])
-    result = value_source(transactions=path, as_of=dt.date(1997, 9, 30))
+    bgnbd = ValueConfig(clv=ClvConfig(purchase_model="bgnbd", bootstrap_samples=20))
+    result = value_source(transactions=path, as_of=dt.date(1997, 9, 30), config=bgnbd)
     e = result.equity
-    assert e.customers_valued == 2357 and e.margin_basis == "assumed"
+    assert e.customers_valued == 2357 and e.margin_basis == "assumed" and e.purchase_model == "bgnbd"
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     for name, value in published.items():
-        assert e.parameters["bgnbd"][name] == pytest.approx(value, rel=0.005)
-    assert e.parameters["bgnbd"]["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+        assert e.parameters["purchases"][name] == pytest.approx(value, rel=0.005)
+    assert e.parameters["purchases"]["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+    # CDNOW's spend meets the Gamma-Gamma model's assumptions: the published fit (p 6.25, q 3.74, v 15.44)
+    assert e.spend_model == "gamma_gamma" and all(d["passed"] for d in e.parameters["spend"]["diagnostics"])
+    spend = e.parameters["spend"]["parameters"]  # money in cents
+    assert (spend["p"], spend["q"], spend["v"] / 100) == pytest.approx((6.25, 3.74, 15.44), rel=0.01)
     assert e.low_cents is not None and e.high_cents is not None and e.total_cents is not None
     assert 0 < e.low_cents < e.total_cents < e.high_cents
     assert sum(e.by["abc"].values()) == pytest.approx(e.total_cents)
@@ -106,7 +141,7 @@ def test_demo_portfolio_is_valued_with_solvency(demo_store: Store, tmp_path: Pat
     result = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM))
     e = result.equity
     assert e.total_cents is not None and e.low_cents is not None and e.high_cents is not None
-    assert 0 < e.low_cents < e.total_cents < e.high_cents and e.interval_method in ("delta", "bootstrap")
+    assert 0 < e.low_cents < e.total_cents < e.high_cents and e.interval_method == "bootstrap"
     assert e.margin_basis == "invoices" and sum(e.by["region"].values()) == pytest.approx(e.total_cents)
     assert {c.category for c in result.customers} >= {"vip", "core", "development", "economy"}
     assert result.prospects and result.solvency is not None and result.solvency["has_payment_data"]
@@ -135,7 +170,7 @@ def test_margins_of_an_idle_portfolio_come_from_its_invoices(demo_store: Store) 
 
 
 def test_bootstrap_work_is_bounded() -> None:
-    from clientfolio.value.clv import ClvConfig, bootstrap_samples
+    from clientfolio.value.clv import bootstrap_samples
 
-    config = ClvConfig()  # 60 resamples up to 20,000 customers
-    assert [bootstrap_samples(n, config) for n in (300, 20_000, 40_000, 100_000)] == [60, 60, 30, 20]
+    config = ClvConfig()  # 100 resamples up to 20,000 customers
+    assert [bootstrap_samples(n, config) for n in (300, 20_000, 40_000, 100_000)] == [100, 100, 50, 20]

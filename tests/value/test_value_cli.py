@@ -45,3 +45,25 @@ def test_value_command_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "no such file" in result.output
     bad = CliRunner().invoke(cli.app, ["value", "--db", f"sqlite:///{tmp_path}/x.db", "--as-of", "2025-13-01"])
     assert bad.exit_code == 1 and "not a date" in bad.output
+
+
+def test_value_backtest_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
+    db = f"sqlite:///{tmp_path}/demo.db"
+    generate_demo(Store(db), customers=60, years=3, seed=11, as_of=dt.date(2025, 6, 30))
+    runner = CliRunner()
+    shown = runner.invoke(cli.app, ["value", "--db", db, "--backtest"])
+    assert shown.exit_code == 0, shown.output
+    backtest = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json"]).stdout)["equity"]["backtest"]
+    as_of = dt.date.fromisoformat(backtest["as_of"])  # the last sale, a year after the cutoff
+    cutoff = dt.date.fromisoformat(backtest["fitted_on"])
+    assert (cutoff.year, cutoff.month, cutoff.day) == (as_of.year - 1, as_of.month, as_of.day)
+    for name in ("all customers", "class A", "class B", "class C", "one-time buyers"):
+        assert name in shown.stdout
+    total = backtest["total"]
+    assert f"{total['customers']} " in shown.stdout and f"{total['error']:+.0%}" in shown.stdout
+    said = f"Fitted on the history up to {cutoff.day} {cutoff:%B %Y}"
+    assert said in " ".join(shown.stdout.split())
+    headline = runner.invoke(cli.app, ["value", "--db", db])
+    assert said in " ".join(headline.stdout.split())
+    assert "The value of a purchase" in " ".join(headline.stdout.split())

@@ -21,7 +21,7 @@ from clientfolio.store import Store
 if TYPE_CHECKING:  # the value models are imported only when the command runs
     from clientfolio.value import PortfolioValue
 
-__all__ = ["value_command", "value_tables"]
+__all__ = ["backtest_table", "value_command", "value_tables"]
 
 
 def value_command(
@@ -39,6 +39,10 @@ def value_command(
         min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %).")] = 0.10,
     margin_rate: Annotated[float, typer.Option(
         min=0, max=1, help="Gross margin rate assumed when invoices carry no margin.")] = 0.30,
+    backtest: Annotated[bool, typer.Option(
+        "--backtest", help="Print the one-year backtest: the models fitted a year before the as-of date, their "
+                           "forecast of the following year against what the customers bought (total, by ABC "
+                           "class, one-time buyers).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
@@ -65,6 +69,8 @@ def value_command(
             console.print(f"Written: {', '.join(str(p) for p in written)}")
     if as_json:
         console.print_json(json.dumps(result.as_dict(), default=str))
+    elif backtest:
+        console.print(backtest_table(result))
     elif out is None:
         for renderable in value_tables(result):
             console.print(renderable)
@@ -78,8 +84,10 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
     else:
         interval = (f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
                     if e.low_cents is not None and e.high_cents is not None else "")
+        told = [s.text for s in (e.spend, *e.cautions, e.backtest_statement) if s is not None]
         headline = (f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
-                    f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}")
+                    f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}\n"
+                    + "\n".join(told))
     out: list[RenderableType] = [Panel(headline, title=f"Valuation as of {result.as_of.isoformat()}")]
     if e.by:
         table = Table(title="Value by class, category, segment, region")
@@ -97,6 +105,8 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
         cells = [c for c in result.crossed if c["revenue_class"] == r]
         crossed.add_row(r, *(f"{c['customers']} / {euros(c['potential_cents'])}" for c in cells))
     out.append(crossed)
+    out.append(_potential_sources(result))
+    out.append(_strategies(result))
     top = Table(title="The 15 most valuable customers")
     for column in ("customer", "revenue", "potential", "value", "P(alive)", "CLV", "class", "category",
                    "strategy", "trajectory"):
@@ -122,3 +132,53 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
                 f"{share} of the revenue; {euros(s['open_cents'])} open, "
                 f"{euros(s['overdue_cents'])} overdue; DSO {dso}.")
     return out
+
+
+def _potential_sources(result: PortfolioValue) -> str:
+    """One line: how many customers and prospects have an entered potential,
+    and how many each kind of estimate (``value.potential.SOURCE_LABELS``)."""
+    from clientfolio.value.potential import source_label
+
+    parts = [f"{kind} " + ", ".join(f"{n} {source_label(source)}" for source, n in counts.items())
+             for kind, counts in result.potential_sources.items() if counts]
+    return f"Potential sources: {'; '.join(parts) or '-'}"
+
+
+def _strategies(result: PortfolioValue) -> str:
+    """One line: the customers of each strategy, and where the axes are cut."""
+    t = result.quadrant_thresholds
+    counts = Counter(c.strategy for c in result.customers if c.strategy)
+    idle = sum(c.quadrant is None and c.quadrant_note == "no_purchase" for c in result.customers)
+
+    def cut(cents: float | None) -> str:
+        return "-" if cents is None else euros(round(cents))
+
+    rule = f"pareto {t['low_share'] * 100:g} %" if t.get("rule") == "pareto" else t.get("rule", "-")
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
+    return (f"Strategies: {shown}; no quadrant (no purchase in the window, no future value) {idle}. "
+            f"High ({rule}): profitability ({t.get('profit_basis')}) from {cut(t.get('profit_cents'))}, "
+            f"potential ({t.get('potential_basis')}) from {cut(t.get('potential_cents'))}.")
+
+
+_GROUPS = {"total": "all customers", "A": "class A", "B": "class B", "C": "class C", "one_time": "one-time buyers"}
+
+
+def backtest_table(result: PortfolioValue) -> RenderableType:
+    """The one-year backtest of the valuation's models: the sentence, then the
+    forecast against the outcome for all customers, each ABC class and the
+    one-time buyers of the cutoff date."""
+    e = result.equity
+    if e.backtest is None or e.backtest_statement is None:
+        reason = e.note or "the history before the backtest's cutoff is too short to fit the models"
+        return f"No backtest: {reason}."
+    b = e.backtest
+    table = Table(title=f"Backtest: the models fitted on the history up to {b['fitted_on']} ({b['purchase_model']}, "
+                        f"{b['spend_model']} spend), their forecast of the {b['months']} months to {b['as_of']}",
+                  caption=e.backtest_statement.text)
+    for column in ("customers of the cutoff", "count", "forecast", "bought", "gap"):
+        table.add_column(column, justify="left" if column.startswith("customers") else "right")
+    for g in (b["total"], *b["groups"]):
+        gap = "-" if g["error"] is None else f"{g['error']:+.0%}"
+        table.add_row(_GROUPS.get(g["name"], g["name"]), str(g["customers"]), euros(round(g["predicted_cents"])),
+                      euros(round(g["actual_cents"])), gap)
+    return table

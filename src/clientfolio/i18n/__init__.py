@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -98,7 +98,7 @@ def formatter(lang: str) -> Formatter:
     return Formatter(lang)
 
 
-Params = dict[str, str | int | float]
+Params = Mapping[str, str | int | float | dt.date]
 """The parameters of a library message (see ``render``)."""
 
 
@@ -113,14 +113,17 @@ def render(lang: str, template: str, params: Params | None = None,
     amount in cents, shown by ``money`` without decimals (``1 234 €``); a name
     ending in ``_share`` is a share (0.256), shown by ``percent`` (``26 %``, one
     decimal when not a whole percentage); a name ending in ``_msg`` is an
-    English message itself translated; other ints and floats are shown by
+    English message itself translated; a date is shown by ``date`` (long form);
+    other ints and floats are shown by
     ``number`` (floats with one decimal), strings as they are.
     """
     f = formatter(lang)
     _ = gettext_for(lang)
     shown: dict[str, str] = {}
     for name, value in (params or {}).items():
-        if name.endswith("_cents") and not isinstance(value, str):
+        if isinstance(value, dt.date):
+            shown[name] = f.date(value, long=True)
+        elif name.endswith("_cents") and not isinstance(value, str):
             shown[name] = f.money(value, decimals=False)
         elif name.endswith("_share") and not isinstance(value, str):
             shown[name] = f.percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-9 else 1)

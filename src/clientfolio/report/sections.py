@@ -15,8 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from clientfolio.i18n import localized
 from clientfolio.plan.assessment import READINGS, THEME_INFO
 from clientfolio.plan.swot import QUADRANTS as SWOT_QUADRANTS
@@ -26,6 +24,7 @@ from clientfolio.report import charts
 from clientfolio.report.annual import ReviewData
 from clientfolio.report.layout import Figure, Namer, Report, Section, Table, money_axis, table, translator
 from clientfolio.value.categories import CATEGORIES, CATEGORY_LABELS
+from clientfolio.value.portfolio import quadrant_points
 from clientfolio.value.strategy import STRATEGY_LABELS
 
 __all__ = ["build_report"]
@@ -141,14 +140,11 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
                           [[cells.get((r, k)) for k in classes] for r in (*classes, "P")],
                           title=_("Crossed ABC: customers by revenue class and potential class"),
                           fmt=lambda x: f.number(x), empty=_("No data"))
-    profits = [c.margin_cents if c.margin_cents is not None else c.revenue_cents for c in customers]
-    futures = [c.clv_cents if c.clv_cents is not None else c.potential_cents for c in customers]
+    q = quadrant_points(v)  # the thresholds the quadrants were assigned with
     strategy = STRATEGY_LABELS[lang]
     quad = charts.quadrant_chart(
-        [(namer.customer(c.customer_id, c.name), float(x or 0) / 100, float(y or 0) / 100)
-         for c, x, y in zip(customers, profits, futures, strict=True)][:400],
-        x_threshold=_median(profits) / 100, y_threshold=_median(futures) / 100,
-        x_label=_("Profitability: margin of the year (€)"), y_label=_("Potential: lifetime value (€)"),
+        [(namer.customer(c.customer_id, c.name), x / 100, y / 100) for c, x, y in q.points][:400],
+        x_threshold=q.x_cut / 100, y_threshold=q.y_cut / 100, x_label=_(q.x_label), y_label=_(q.y_label),
         quadrant_labels=(strategy["cross_sell"], strategy["loyalty"], strategy["termination"],
                          strategy["retention"]), title=_("Value strategy: profitability x potential"),
         empty=_("No data"), log=True, log_note=_("log scale"))
@@ -173,12 +169,6 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
                 c.p_alive) for c in top]),
         _solvency(v.solvency, lang),
     ), (heat, quad))
-
-
-def _median(values: Sequence[float | None]) -> float:
-    """The median of the positive values, the rule of the strategy quadrants (``value.strategy``)."""
-    positive = [float(v) for v in values if v is not None and v > 0]
-    return float(np.median(positive)) if positive else 0.0
 
 
 def _solvency(solvency: dict[str, Any] | None, lang: str) -> Table:

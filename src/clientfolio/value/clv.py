@@ -3,38 +3,53 @@
 Takes the per-customer summary of ``value.history`` and gives, per customer, the
 probability of being alive, the purchases expected in the next year, the
 expected value of a purchase and the lifetime value (expected margin over the
-horizon, discounted), with the models' parameters and the interval of the
-total.  Time is counted in ``time_unit_days`` (weeks by default, as in the
-published CDNOW studies); money in cents.
+horizon, discounted), with the models chosen, their parameters and the
+interval of the total.  Time is counted in ``time_unit_days`` (weeks by
+default, as in the published CDNOW studies); money in cents.
 
-The margin of a purchase is its expected value times the customer's margin
-rate: its own (margin / revenue over the current and previous windows) where
-its invoices carry margins, else the portfolio's, else
-``ClvConfig.assumed_margin_rate`` (the valuation then says it is assumed).
+- **Purchases**: BG/NBD and MBG/NBD are both fitted; the one with the higher
+  likelihood is used (same number of parameters), unless ``purchase_model``
+  forces one.  In the MBG/NBD a customer may also leave after its first
+  purchase, so a one-time buyer of long ago is not "certainly alive".
+- **Spend**: ``value.spend`` (Gamma-Gamma when its diagnostics pass on the
+  user's data, else the log-normal shrinkage), capped per customer.
+- **Margin**: each customer's own rate (margin / revenue over the current and
+  previous windows) where its invoices carry margins, else the portfolio's,
+  else ``assumed_margin_rate``; rates are kept within [0, 1]: a customer sold
+  at a loss is worth nothing rather than less than nothing (the company can
+  stop serving it), so no lifetime value is negative.
+- **Interval** of the total: a bootstrap of the customers: ``bootstrap_samples``
+  resamples drawn with replacement, both models refitted on each (the models
+  chosen for the point estimate kept), each refit valuing the ACTUAL
+  customers; the percentiles of those totals.  It measures how precisely the
+  portfolio's own history determines the models, cannot go below zero, and is
+  widened to hold the point estimate when a skewed resampling distribution
+  leaves it outside (``interval_note`` says so).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
+from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.bgnbd import BetaGeoFit, expected_purchases, fit_bgnbd, p_alive
-from clientfolio.value.gamma_gamma import GammaGammaFit, expected_spend, fit_gamma_gamma
-from clientfolio.value.lifetime import customer_lifetime_value, values_and_equity
+from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
+from clientfolio.value.lifetime import DiscountedPurchases
+from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
 
-__all__ = ["ClvConfig", "FittedValues", "bootstrap_samples", "fit_values", "margin_rates"]
+__all__ = ["ClvConfig", "FittedValues", "ModelInputs", "bootstrap_samples", "fit_values", "margin_rates", "model_inputs"]
 
 Floats = npt.NDArray[np.float64]
 _DAYS_PER_YEAR = 365.25
 
 
 class ClvConfig(BaseModel):
-    """Horizon, discounting and units of the lifetime value."""
+    """Horizon, discounting, units, models and interval of the lifetime value."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,11 +60,14 @@ class ClvConfig(BaseModel):
     assumed_margin_rate: float = Field(
         0.30, ge=0, le=1,
         description="Gross margin rate used when no invoice carries a margin (state yours).")
+    purchase_model: Literal["auto", "bgnbd", "mbgnbd"] = Field(
+        "auto", description="auto: the better fit of BG/NBD and MBG/NBD on the purchases; or force one.")
+    spend: SpendConfig = Field(default_factory=SpendConfig, description="The spend model and its diagnostics.")
     interval_level: float = Field(0.90, gt=0, lt=1, description="Confidence level of the valuation's interval.")
     bootstrap_samples: int = Field(
-        60, ge=10, le=1000,
-        description="Resamples of the customers for the interval when the delta method is unavailable "
-                    "(fewer beyond 20,000 customers, at least 20).")
+        100, ge=0, le=2000,
+        description="Resamples of the customers for the interval (fewer beyond 20,000 customers, at least 20; "
+                    "0: no interval).")
     bootstrap_seed: int = Field(0, description="Seed of the bootstrap (same data, same interval).")
     min_repeat_buyers: int = Field(
         10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models.")
@@ -57,134 +75,164 @@ class ClvConfig(BaseModel):
 
 @dataclass(frozen=True)
 class FittedValues:
-    """Per-customer model outputs (arrays in the order of the input) and the fits."""
+    """Per-customer model outputs (arrays in the order of the input), the models
+    chosen, and the total with its interval."""
 
     p_alive: Floats
     expected_purchases: Floats  # in the next year
     expected_spend_cents: Floats
     clv_cents: Floats
-    bgnbd: BetaGeoFit
-    gamma_gamma: GammaGammaFit
+    purchases: BetaGeoFit
+    alternative: BetaGeoFit | None  # the purchase model not chosen (None when one was forced)
+    spend: SpendModel
     interval: tuple[float | None, float, float | None]
-    interval_method: str  # delta, bootstrap or none
+    interval_method: str  # bootstrap or none
+    resamples: int  # bootstrap refits that succeeded
+    interval_note: str | None = None
+
+    @property
+    def purchase_model(self) -> str:
+        return "mbgnbd" if self.purchases.params.modified else "bgnbd"
 
     def parameters(self) -> dict[str, Any]:
-        p, g = self.bgnbd.params, self.gamma_gamma.params
-        return {"bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
-                          "log_likelihood": self.bgnbd.log_likelihood},
-                "gamma_gamma": {"p": g.p, "q": g.q, "v": g.v}}
+        p = self.purchases.params
+        purchases: dict[str, Any] = {"model": self.purchase_model, "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
+                                     "log_likelihood": self.purchases.log_likelihood}
+        if self.alternative is not None:
+            purchases["log_likelihoods"] = {
+                self.purchase_model: self.purchases.log_likelihood,
+                "mbgnbd" if self.alternative.params.modified else "bgnbd": self.alternative.log_likelihood}
+        return {"purchases": purchases, "spend": self.spend.as_dict()}
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """The models' inputs for the customers who bought: frequency, recency and
+    age in days, and their purchase amounts (``spend``)."""
+
+    frequency: Floats
+    recency_days: Floats
+    age_days: Floats
+    spend: SpendHistories
+
+
+def model_inputs(rows: list[dict[str, Any]]) -> ModelInputs:
+    """The inputs of :func:`fit_values` from ``value.history.customer_history``
+    rows, all of customers who bought (``frequency`` not NULL)."""
+    def column(name: str) -> Floats:
+        return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
+
+    frequency = column("frequency")
+    return ModelInputs(frequency, column("recency_days"), column("age_days"), SpendHistories(
+        frequency, np.where(frequency > 0, np.nan_to_num(column("monetary_cents")), 0.0),
+        column("first_amount_cents"), column("largest_purchase_cents"), column("log_count"), column("log_sum"),
+        column("log_square_sum"), np.array([r["segment"] or "" for r in rows], dtype=np.str_)))
 
 
 def margin_rates(revenue: Floats, margin: Floats, assumed: float) -> tuple[Floats, str]:
     """Each customer's margin rate and the basis (``invoices`` or ``assumed``).
 
     ``revenue`` and ``margin`` are per-customer sums in cents (margin NaN when
-    unknown).  Rates are clipped to [-1, 1]."""
+    unknown).  Rates are kept within [0, 1] (a customer sold at a loss is worth
+    nothing, not less: see the module docstring)."""
     known = ~np.isnan(margin) & (revenue > 0)
     if not known.any():
         return np.full(revenue.shape, assumed), "assumed"
     portfolio = float(margin[known].sum() / revenue[known].sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(known, margin / np.where(revenue > 0, revenue, 1.0), portfolio)
-    return np.clip(own, -1.0, 1.0), "invoices"
-
-
-@dataclass(frozen=True)
-class _Histories:
-    """The model inputs of the customers who bought, in the models' units."""
-
-    frequency: Floats
-    recency: Floats
-    age: Floats
-    monetary: Floats  # mean repeat value, 0 without a repeat, at least 1 cent with one
-    first: Floats
-    margin_rate: Floats
-    paying: npt.NDArray[np.bool_]  # repeat buyers whose repeats are worth something: the spend model's sample
-
-
-def _fit(h: _Histories, weights: Floats | None = None) -> tuple[BetaGeoFit, GammaGammaFit]:
-    bgnbd = fit_bgnbd(h.frequency, h.recency, h.age, weights=weights)
-    gg = fit_gamma_gamma(h.frequency[h.paying], h.monetary[h.paying],
-                         weights=None if weights is None else weights[h.paying])
-    return bgnbd, gg
-
-
-def _clv(h: _Histories, config: ClvConfig, bgnbd: BetaGeoFit, gg: GammaGammaFit) -> Floats:
-    per_year = _DAYS_PER_YEAR / config.time_unit_days
-    return customer_lifetime_value(
-        bgnbd.params, gg.params, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
-        horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
-        discount_rate=config.discount_rate, steps_per_year=config.steps_per_year, first_value=h.first)
+    return np.clip(own, 0.0, 1.0), "invoices"
 
 
 def bootstrap_samples(customers: int, config: ClvConfig) -> int:
     """Resamples drawn for ``customers``: ``config.bootstrap_samples`` up to
     20,000 customers, fewer beyond (at least 20) so the work stays bounded."""
-    if customers <= 20_000:
+    if customers <= 20_000 or config.bootstrap_samples == 0:
         return config.bootstrap_samples
-    return max(20, config.bootstrap_samples * 20_000 // customers)
+    return max(min(20, config.bootstrap_samples), config.bootstrap_samples * 20_000 // customers)
 
 
-def _bootstrap(h: _Histories, config: ClvConfig) -> tuple[float | None, float | None]:
-    """Percentile interval of the total over samples of the customers drawn with
-    replacement (each refitted: counts as weights); None when too few refits succeed."""
+def _purchase_model(frequency: Floats, recency: Floats, age: Floats, config: ClvConfig
+                    ) -> tuple[BetaGeoFit, BetaGeoFit | None]:
+    """The purchase model to use, and the other one when both were fitted."""
+    if config.purchase_model != "auto":
+        return fit_bgnbd(frequency, recency, age, modified=config.purchase_model == "mbgnbd"), None
+    plain = fit_bgnbd(frequency, recency, age)
+    modified = fit_bgnbd(frequency, recency, age, modified=True)
+    return (modified, plain) if modified.log_likelihood > plain.log_likelihood else (plain, modified)
+
+
+def _bootstrap(frequency: Floats, recency: Floats, age: Floats, spend: SpendHistories, value_per_purchase: Floats,
+               purchases: DiscountedPurchases, start: BetaGeoParams, spend_model: str, config: ClvConfig
+               ) -> tuple[list[float], int]:
+    """Totals over the actual customers with the models refitted on resamples
+    of them (counts as weights); ``value_per_purchase`` is the margin rate."""
     rng = np.random.default_rng(config.bootstrap_seed)
-    n = h.frequency.size
+    n = frequency.size
     samples = bootstrap_samples(n, config)
-    totals = []
+    totals: list[float] = []
     for _ in range(samples):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
-            totals.append(float(counts @ _clv(h, config, *_fit(h, counts))))
+            fit = fit_bgnbd(frequency, recency, age, weights=counts, modified=start.modified, start=start,
+                            covariance=False)
+            model = fit_spend(spend, config.spend, weights=counts, model=spend_model)
         except ClientfolioError:
             continue
-    if len(totals) < samples // 2:
-        return None, None
-    tail = (1 - config.interval_level) / 2
-    low, high = np.quantile(totals, [tail, 1 - tail])
-    return float(low), float(high)
+        totals.append(float(purchases(fit.params) @ (model.expected * value_per_purchase)))
+    return totals, samples
 
 
-def fit_values(frequency: Floats, recency_days: Floats, age_days: Floats, monetary_cents: Floats,
-               first_cents: Floats, margin_rate: Floats, config: ClvConfig) -> FittedValues:
-    """Fit BG/NBD and Gamma-Gamma on the customers' histories and value them.
+def fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, *, interval: bool = True
+               ) -> FittedValues:
+    """Fit the purchase and spend models on the customers' histories and value them.
 
-    Inputs are per-customer arrays of customers who made a purchase
-    (``value.history``: frequency, recency and age in days, mean repeat value
-    in cents (NaN without a repeat), first purchase value in cents).  The spend
-    model is fitted on the repeat buyers whose repeat purchases are worth
-    something; a repeat buyer of free deliveries only is valued at 1 cent a
-    purchase.  When the spend varies with a heavy tail (Gamma-Gamma q <= 1),
-    one-time buyers are valued on their first purchase (``gamma_gamma.expected_spend``).
-
-    The interval of the total comes from the parameters' covariance (delta
-    method); when a fit has none (a parameter at the edge of its range: the
-    data do not determine it), from a bootstrap of the customers.  Raises
-    ClientfolioError when there are too few repeat buyers to fit.
+    ``inputs``: the customers who made a purchase (:func:`model_inputs`);
+    ``margin_rate``: one per customer, or one for all (1: value revenue).  With
+    ``interval`` False no bootstrap is run (a valuation only compared, as the
+    trajectories' past one, or backtested).  Raises ClientfolioError when there
+    are too few repeat buyers to fit.
     """
+    with threadpool_limits(limits=1, user_api="blas"):  # small problems: BLAS threads only contend
+        return _fit_values(inputs, margin_rate, config, interval)
+
+
+def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, interval: bool
+                ) -> FittedValues:
+    frequency, spend = inputs.frequency, inputs.spend
     repeat = frequency > 0
     if int(repeat.sum()) < config.min_repeat_buyers:
         raise ClientfolioError(
             f"{int(repeat.sum())} customer(s) made a repeat purchase: at least "
             f"{config.min_repeat_buyers} are needed to fit the lifetime-value models")
     unit = config.time_unit_days
-    h = _Histories(frequency, recency_days / unit, age_days / unit,
-                   np.where(repeat, np.maximum(np.nan_to_num(monetary_cents), 1.0), 0.0),
-                   np.nan_to_num(first_cents), margin_rate, repeat & (np.nan_to_num(monetary_cents) > 0))
-    bgnbd, gg = _fit(h)
+    recency, age = inputs.recency_days / unit, inputs.age_days / unit
+    fit, alternative = _purchase_model(frequency, recency, age, config)
+    model = fit_spend(spend, config.spend)
+    margin = np.clip(np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), frequency.shape), 0.0, 1.0)
     per_year = _DAYS_PER_YEAR / unit
-    clv, (low, point, high) = values_and_equity(
-        bgnbd, gg, h.frequency, h.recency, h.age, h.monetary, h.margin_rate,
-        horizon_periods=config.horizon_years * per_year, periods_per_year=per_year,
-        discount_rate=config.discount_rate, steps_per_year=config.steps_per_year,
-        level=config.interval_level, first_value=h.first)
-    method = "delta"
-    if low is None or high is None:
-        low, high = _bootstrap(h, config)
-        method = "bootstrap" if low is not None else "none"
+    purchases = DiscountedPurchases(frequency, recency, age, horizon_periods=config.horizon_years * per_year,
+                                    periods_per_year=per_year, discount_rate=config.discount_rate,
+                                    steps_per_year=config.steps_per_year)
+    clv = purchases(fit.params) * model.expected * margin
+    point = float(clv.sum())
+    low: float | None = None
+    high: float | None = None
+    method, note, done = "none", None, 0
+    if interval and config.bootstrap_samples > 0:
+        totals, samples = _bootstrap(frequency, recency, age, spend, margin, purchases, fit.params, model.name,
+                                     config)
+        done = len(totals)
+        if done >= max(samples // 2, 1):
+            tail = (1 - config.interval_level) / 2
+            low, high = (float(v) for v in np.quantile(totals, [tail, 1 - tail]))
+            method = "bootstrap"
+            if not low <= point <= high:
+                note = "widened to hold the point estimate"
+                low, high = min(low, point), max(high, point)
     return FittedValues(
-        p_alive=p_alive(bgnbd.params, h.frequency, h.recency, h.age),
-        expected_purchases=expected_purchases(bgnbd.params, per_year, h.frequency, h.recency, h.age),
-        expected_spend_cents=expected_spend(gg.params, h.frequency, h.monetary, h.first),
-        clv_cents=clv, bgnbd=bgnbd, gamma_gamma=gg, interval=(low, point, high), interval_method=method,
+        p_alive=p_alive(fit.params, frequency, recency, age),
+        expected_purchases=expected_purchases(fit.params, per_year, frequency, recency, age),
+        expected_spend_cents=model.expected, clv_cents=clv, purchases=fit, alternative=alternative, spend=model,
+        interval=(low, point, high), interval_method=method, resamples=done, interval_note=note,
     )

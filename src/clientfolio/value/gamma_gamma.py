@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy import optimize, special
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.bgnbd import _fit_message, _float_array, _hessian, _inverse_if_positive_definite
+from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite
 
 __all__ = [
     "MIN_REPEAT_BUYERS",
@@ -30,6 +30,7 @@ __all__ = [
     "GammaGammaParams",
     "expected_spend",
     "fit_gamma_gamma",
+    "q_profile_interval",
     "simulate_gamma_gamma",
 ]
 
@@ -83,8 +84,8 @@ class GammaGammaFit:
 
 
 def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    x = _float_array("frequency", frequency)
-    mbar = _float_array("monetary_value", monetary_value)
+    x = float_array("frequency", frequency)
+    mbar = float_array("monetary_value", monetary_value)
     if x.shape != mbar.shape:
         raise ClientfolioError(f"frequency and monetary_value must have the same length, got {x.size}, {mbar.size}")
     if np.any(x < 0) or np.any(x != np.floor(x)):
@@ -136,7 +137,7 @@ def fit_gamma_gamma(
     repeat buyers.
     """
     x, mbar = _spend_inputs(frequency, monetary_value)
-    w = np.ones_like(x) if weights is None else _float_array("weights", weights)
+    w = np.ones_like(x) if weights is None else float_array("weights", weights)
     if w.shape != x.shape or np.any(w < 0):
         raise ClientfolioError("weights must be >= 0, one per customer")
     keep = (x > 0) & (w > 0)
@@ -163,8 +164,8 @@ def fit_gamma_gamma(
     )
     log_params = np.asarray(result.x, dtype=np.float64)
     at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
-    hessian = _hessian(lambda point: -_log_likelihood(point, *data)[1], log_params)
-    covariance = _inverse_if_positive_definite(hessian)
+    hess = hessian(lambda point: -_log_likelihood(point, *data)[1], log_params)
+    covariance = inverse_if_positive_definite(hess)
     p, q, v = (float(value) for value in np.exp(log_params))
     return GammaGammaFit(
         params=GammaGammaParams(p, q, v),
@@ -172,7 +173,7 @@ def fit_gamma_gamma(
         n_customers=total,
         log_covariance=covariance,
         converged=bool(result.success) and not at_bound,
-        message=_fit_message(str(result.message), at_bound, covariance is None),
+        message=fit_message(str(result.message), at_bound, covariance is None),
     )
 
 
@@ -183,26 +184,28 @@ def expected_spend(
 
         (q-1)/(px+q-1) * v p/(q-1) + px/(px+q-1) * mbar  =  (v p + p x mbar) / (p x + q - 1),
 
-    the population mean v p / (q - 1) for x = 0.  Inputs: 1-D arrays x (repeat
-    purchases) and mbar (mean repeat purchase value).
+    the population mean v p / (q - 1) for x = 0 (as in the papers and the
+    lifetimes package).  Inputs: 1-D arrays x (repeat purchases) and mbar (mean
+    repeat purchase value).
 
-    When q <= 1 the population mean is infinite (spend varies across customers
-    with a heavy tail, common in B2B): customers without a repeat purchase are
-    then valued on ``first_value``, the value of their one purchase, taken as one
-    observation (the same formula with x = 1, mbar = first value).  Raises
-    ClientfolioError when q <= 1 and ``first_value`` is not given, or when
-    p x + q - 1 <= 0.
+    With ``first_value`` (each customer's first purchase), customers without a
+    repeat purchase count their one purchase as an observation (the same
+    formula with x = 1, mbar = first value) instead of taking the population
+    mean: the value is then finite and continuous in q on both sides of 1,
+    where the population mean becomes infinite (spend with a heavy tail, common
+    in B2B).  Raises ClientfolioError when q <= 1 and ``first_value`` is not
+    given, or when p x + q - 1 <= 0.
     """
     x, mbar = _spend_inputs(frequency, monetary_value)
-    if params.q > 1:
+    if first_value is None:
+        if params.q <= 1:
+            raise ClientfolioError(
+                f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values")
         population = params.population_mean_spend
         px = params.p * x
         weight = px / (px + params.q - 1)
         return np.asarray((1 - weight) * population + weight * np.where(x > 0, mbar, 0.0), dtype=np.float64)
-    if first_value is None:
-        raise ClientfolioError(
-            f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values")
-    first = _float_array("first_value", first_value)
+    first = float_array("first_value", first_value)
     if first.shape != x.shape:
         raise ClientfolioError(f"first_value must have one entry per customer ({x.size}), got {first.size}")
     once = x == 0
@@ -215,11 +218,63 @@ def expected_spend(
     return np.asarray((params.v * params.p + params.p * x_seen * mean) / denominator, dtype=np.float64)
 
 
+def q_profile_interval(
+    fit: GammaGammaFit, frequency: ArrayLike, monetary_value: ArrayLike, *, level: float = 0.95,
+    weights: ArrayLike | None = None,
+) -> tuple[float, float]:
+    """Profile-likelihood interval of q at ``level``: the q whose likelihood,
+    maximised over p and v, is within chi2(1, level) / 2 of the maximum.
+
+    Inputs: the fit and the data it was fitted on (repeat buyers' x and mbar,
+    optional weights).  Returns (low, high); low is 0 and high inf where the
+    likelihood stays within the bound (the data do not limit q on that side:
+    for a fit with q near 1, the interval holds 1 and the population mean spend
+    is not determined)."""
+    from scipy import stats  # deferred: scipy.stats is slow to import
+
+    x, mbar = _spend_inputs(frequency, monetary_value)
+    w = np.ones_like(x) if weights is None else float_array("weights", weights)
+    keep = (x > 0) & (w > 0)
+    x, mbar, w = x[keep], mbar[keep], w[keep]
+    x_values, x_inverse = np.unique(x, return_inverse=True)
+    x_weights = np.bincount(x_inverse, weights=w, minlength=x_values.size).astype(np.float64)
+    data = (x, mbar, w, x_values, x_weights)
+    total = float(w.sum())
+    best = fit.log_likelihood
+    bound = float(stats.chi2.ppf(level, 1)) / 2
+    start = np.log([fit.params.p, fit.params.v])
+
+    def profile(log_q: float) -> float:
+        def objective(pv: FloatArray) -> tuple[float, FloatArray]:
+            ll, grad = _log_likelihood(np.array([pv[0], log_q, pv[1]]), *data)
+            return -ll / total, -grad[[0, 2]] / total
+        result = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
+                                   bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
+                                   options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 1000})
+        return best - (-float(result.fun) * total) - bound  # < 0 inside the interval
+
+    centre = float(np.log(fit.params.q))
+
+    def edge(direction: float) -> float:
+        inside = centre
+        for step in (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0):
+            outside = centre + direction * step
+            if abs(outside) >= _LOG_BOUND:
+                break
+            if profile(outside) > 0:
+                return float(np.exp(optimize.brentq(profile, min(inside, outside), max(inside, outside),
+                                                    xtol=1e-6)))
+            inside = outside
+        return 0.0 if direction < 0 else float("inf")
+
+    return edge(-1.0), edge(1.0)
+
+
 def simulate_gamma_gamma(params: GammaGammaParams, frequency: ArrayLike, rng: np.random.Generator) -> FloatArray:
     """Draw each customer's mean repeat purchase value from the Gamma-Gamma model
     (for checks and benchmarks): nu ~ Gamma(q, rate v), and the mean of x values
     Gamma(p, rate nu) is Gamma(p x, rate x nu).  Returns 0 where x = 0."""
-    x = _float_array("frequency", frequency)
+    x = float_array("frequency", frequency)
     rate = rng.gamma(params.q, 1.0 / params.v, size=x.shape)
     repeat = x > 0
     safe_x = np.where(repeat, x, 1.0)

@@ -10,13 +10,18 @@ Rules:
 
 - A **purchase** is a day on which the customer's net amount is zero or more
   (the lines of one day are summed, as the CDNOW studies count one purchase a
-  day; a free delivery is a purchase).  A day whose credit notes outweigh its
-  invoices is not a purchase; its amount still counts in the revenue.
+  day; a free delivery is a purchase, as the published CDNOW results count
+  every transaction day, free ones included).  A day whose credit notes
+  outweigh its invoices is not a purchase; its amount still counts in the
+  revenue.
 - ``frequency`` = purchases - 1 (repeat purchases); ``recency_days`` = last
   purchase - first purchase; ``age_days`` = ``as_of`` - first purchase;
-  ``monetary_cents`` = mean net amount of the repeat purchases (NULL without
-  any); ``first_amount_cents`` = net amount of the first purchase.  Customers
-  who never made a purchase have NULL in all five.
+  ``monetary_cents`` = mean amount of the repeat purchases (NULL without
+  any); ``first_amount_cents`` = amount of the first purchase;
+  ``largest_purchase_cents`` = the largest purchase; ``log_count``,
+  ``log_sum`` and ``log_square_sum`` = the number of purchases worth more than
+  zero and the sums over them of ln(amount in cents) and of its square (the
+  spread of each customer's purchases, for the log-normal spend model).  Customers who never made a purchase have NULL in all of them.
 - The **window** is ``(as_of - window_months, as_of]`` and the previous window
   the same length before it (``_periods.months_before``): ``revenue_cents`` and
   ``margin_cents`` are net sums over the window, ``prev_*`` over the previous
@@ -62,6 +67,8 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
             ibis.window(group_by=["customer_id", bought], order_by=[days.date])), None),
         latest=ibis.row_number().over(order),
     )
+    paid = days.amount > 0
+    log_amount = ibis.greatest(days.amount, 1).cast("float64").ln()  # used where paid
     current = (days.date > start)
     previous = (days.date > before) & (days.date <= start)
     per = days.group_by("customer_id").aggregate(
@@ -71,6 +78,10 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         purchases=ibis.ifelse(bought, 1, 0).sum(),
         repeat_cents=ibis.ifelse(days.rank > 0, days.amount, 0).sum(),
         first_cents=ibis.ifelse(days.rank == 0, days.amount, 0).sum(),
+        largest_cents=ibis.ifelse(bought, days.amount, None).max(),
+        log_count=ibis.ifelse(paid, 1, 0).sum(),
+        log_sum=ibis.ifelse(paid, log_amount, 0.0).sum(),
+        log_square_sum=ibis.ifelse(paid, log_amount * log_amount, 0.0).sum(),
         revenue_cents=ibis.ifelse(current, days.amount, 0).sum(),
         margin_cents=ibis.ifelse(current, days.margin, None).sum(),
         prev_revenue_cents=ibis.ifelse(previous, days.amount, 0).sum(),
@@ -90,6 +101,10 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         monetary_cents=ibis.ifelse(per.purchases > 1,
                                    per.repeat_cents.cast("float64") / (per.purchases - 1), None),
         first_amount_cents=ibis.ifelse(per.purchases > 0, per.first_cents, None).cast("int64"),
+        largest_purchase_cents=per.largest_cents.cast("int64"),
+        log_count=ibis.ifelse(has, per.log_count, None).cast("int64"),
+        log_sum=ibis.ifelse(has, per.log_sum, None).cast("float64"),
+        log_square_sum=ibis.ifelse(has, per.log_square_sum, None).cast("float64"),
         revenue_cents=per.revenue_cents.cast("int64"),
         margin_cents=per.margin_cents.cast("int64"),
         prev_revenue_cents=per.prev_revenue_cents.cast("int64"),

@@ -1,5 +1,5 @@
-"""Discounted customer lifetime value from a BG/NBD and a Gamma-Gamma model, and
-the customer equity (the sum over customers) with an interval.
+"""Discounted customer lifetime value: expected purchases from a BG/NBD (or
+MBG/NBD) model times the expected value of a purchase times the margin.
 
 The CLV follows Fader, Hardie & Lee (2005), "RFM and CLV: Using Iso-Value
 Curves for Customer Base Analysis", *Journal of Marketing Research* 42(4):
@@ -12,40 +12,26 @@ and each step's expected purchases are discounted at the step's end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from math import ceil
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import (
-    BetaGeoFit,
     BetaGeoParams,
-    _customers,
-    _expected_alive,
-    _group,
-    _log_odds_dead,
+    checked_histories,
+    expected_purchases_if_alive,
+    group_rows,
+    log_odds_dead,
 )
-from clientfolio.value.gamma_gamma import GammaGammaFit, GammaGammaParams, expected_spend
+from clientfolio.value.gamma_gamma import GammaGammaParams, expected_spend
 
-__all__ = ["EquityInterval", "customer_lifetime_value", "equity_interval", "values_and_equity"]
+__all__ = ["DiscountedPurchases", "checked_margin", "customer_lifetime_value"]
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
-
-_LOG_STEP = 1e-6  # forward-difference step on the log-parameters (relative error ~1e-6 on the gradient)
-
-
-class EquityInterval(NamedTuple):
-    """Customer equity (sum of the CLVs, money) and its interval; ``low`` and
-    ``high`` are None when a fit has no covariance."""
-
-    low: float | None
-    point: float
-    high: float | None
 
 
 def _step_times(horizon_periods: float, periods_per_year: float, steps_per_year: int) -> FloatArray:
@@ -61,25 +47,32 @@ def _step_times(horizon_periods: float, periods_per_year: float, steps_per_year:
     return np.minimum(np.arange(1, count + 1) * step, horizon_periods)
 
 
-class _DiscountedPurchases:
-    """Per customer, sum_k [E(X(t_k)) - E(X(t_{k-1}))] * discount_k (E from eq. 10
-    of the BG/NBD paper) as a function of the parameters.  The 2F1 depends on
-    (x, T) only, so it is computed once per distinct pair, grouped here once."""
+class DiscountedPurchases:
+    """Per customer, sum_k [E(X(t_k)) - E(X(t_{k-1}))] / (1 + discount_rate)^(t_k / periods_per_year)
+    (E from eq. 10 of the BG/NBD paper), t_k every 1/steps_per_year year up to
+    the horizon, as a function of the purchase model's parameters: built once
+    for a set of customers (``frequency``, ``recency``, ``T`` in the model's
+    time unit), called for each parameter set (the bootstrap's refits).  The
+    2F1 depends on (x, T) only, so it is computed once per distinct pair."""
 
-    def __init__(self, x: FloatArray, t_x: FloatArray, t_obs: FloatArray, times: FloatArray, discounts: FloatArray):
-        (pair_x, pair_T), self._inverse = _group(x, t_obs)
+    def __init__(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, horizon_periods: float,
+                 periods_per_year: float, discount_rate: float, steps_per_year: int = 12):
+        x, t_x, t_obs = checked_histories(frequency, recency, T)
+        times = _step_times(horizon_periods, periods_per_year, steps_per_year)
+        (pair_x, pair_T), self._inverse = group_rows(x, t_obs)
         self._pair_x, self._pair_T = pair_x[:, None], pair_T[:, None]
         self._x, self._t_x, self._t_obs = x, t_x, t_obs
-        self._times, self._discounts = times[None, :], discounts
+        self._times, self._discounts = times[None, :], _discounts(times, periods_per_year, discount_rate)
 
     def __call__(self, params: BetaGeoParams) -> FloatArray:
-        alive_purchases = _expected_alive(params, self._times, self._pair_x, self._pair_T)  # (pairs, steps)
-        per_pair = np.diff(alive_purchases, axis=1, prepend=0.0) @ self._discounts
-        alive = special.expit(-_log_odds_dead(params, self._x, self._t_x, self._t_obs))
+        alive_purchases = expected_purchases_if_alive(params, self._times, self._pair_x, self._pair_T)
+        per_pair = np.diff(alive_purchases, axis=1, prepend=0.0) @ self._discounts  # (pairs, steps) -> pairs
+        alive = special.expit(-log_odds_dead(params, self._x, self._t_x, self._t_obs))
         return np.asarray(per_pair[self._inverse] * alive, dtype=np.float64)
 
 
-def _checked_margin(margin_rate: ArrayLike, n: int) -> FloatArray:
+def checked_margin(margin_rate: ArrayLike, n: int) -> FloatArray:
+    """``margin_rate`` (a scalar or one per customer) as one finite rate per customer."""
     try:
         margin = np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), (n,))
     except ValueError:
@@ -125,100 +118,10 @@ def customer_lifetime_value(
     :func:`~clientfolio.value.gamma_gamma.expected_spend`.  Output: one value per
     customer (money).
     """
-    x, t_x, t_obs = _customers(frequency, recency, T)
+    x, _, _ = checked_histories(frequency, recency, T)
     spend = expected_spend(gg, x, monetary_value, first_value)
-    margin = _checked_margin(margin_rate, x.size)
-    times = _step_times(horizon_periods, periods_per_year, steps_per_year)
-    discounts = _discounts(times, periods_per_year, discount_rate)
-    return _DiscountedPurchases(x, t_x, t_obs, times, discounts)(bgnbd) * spend * margin
-
-
-def equity_interval(
-    bgnbd_fit: BetaGeoFit,
-    gg_fit: GammaGammaFit,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
-    monetary_value: ArrayLike,
-    margin_rate: ArrayLike,
-    *,
-    horizon_periods: float,
-    periods_per_year: float,
-    discount_rate: float,
-    steps_per_year: int = 12,
-    level: float = 0.90,
-    first_value: ArrayLike | None = None,
-) -> EquityInterval:
-    """Sum of the customers' CLVs (see :func:`customer_lifetime_value`, same inputs
-    but the two fits) with a ``level`` interval from PARAMETER UNCERTAINTY only:
-    the interval of :func:`values_and_equity`."""
-    return values_and_equity(
-        bgnbd_fit, gg_fit, frequency, recency, T, monetary_value, margin_rate, horizon_periods=horizon_periods,
-        periods_per_year=periods_per_year, discount_rate=discount_rate, steps_per_year=steps_per_year,
-        level=level, first_value=first_value)[1]
-
-
-def values_and_equity(
-    bgnbd_fit: BetaGeoFit,
-    gg_fit: GammaGammaFit,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
-    monetary_value: ArrayLike,
-    margin_rate: ArrayLike,
-    *,
-    horizon_periods: float,
-    periods_per_year: float,
-    discount_rate: float,
-    steps_per_year: int = 12,
-    level: float = 0.90,
-    first_value: ArrayLike | None = None,
-) -> tuple[FloatArray, EquityInterval]:
-    """Each customer's CLV (:func:`customer_lifetime_value`, same inputs but the
-    two fits) and their sum with a ``level`` interval from PARAMETER UNCERTAINTY
-    only, the discounted purchases computed once for both.
-
-    Delta method: the gradient of the total wrt the 7 log-parameters (forward
-    differences) combined with the fits' log-parameter covariances, the two fits
-    taken as independent; interval = point -/+ z * standard error (normal).  It
-    says how precisely the models are estimated, not how much the customers'
-    actual future purchases will vary around their expectation (that spread is
-    not included, nor is model misspecification).
-
-    Returns (CLVs, EquityInterval(low, point, high)) in money.  ``low`` and
-    ``high`` are None when either fit has no covariance (its Hessian was
-    singular or not positive definite, e.g. a parameter at its bound).
-    """
-    if not 0 < level < 1:
-        raise ClientfolioError("level must be between 0 and 1")
-    x, t_x, t_obs = _customers(frequency, recency, T)
-    mbar = np.asarray(monetary_value, dtype=np.float64)
-    margin = _checked_margin(margin_rate, x.size)
-    times = _step_times(horizon_periods, periods_per_year, steps_per_year)
-    discounts = _discounts(times, periods_per_year, discount_rate)
-
-    discounted_purchases = _DiscountedPurchases(x, t_x, t_obs, times, discounts)
-
-    def purchases(log_params: FloatArray) -> FloatArray:
-        return discounted_purchases(BetaGeoParams(*np.exp(log_params)))
-
-    def spend(log_params: FloatArray) -> FloatArray:
-        return expected_spend(GammaGammaParams(*np.exp(log_params)), x, mbar, first_value) * margin
-
-    bg_log = np.log(bgnbd_fit.params.as_array())
-    gg_log = np.log(gg_fit.params.as_array())
-    base_purchases = discounted_purchases(bgnbd_fit.params)
-    base_spend = expected_spend(gg_fit.params, x, mbar, first_value) * margin
-    values = base_purchases * base_spend
-    point = float(base_purchases @ base_spend)
-    if bgnbd_fit.log_covariance is None or gg_fit.log_covariance is None:
-        return values, EquityInterval(None, point, None)
-
-    def forward(function: Callable[[FloatArray], FloatArray], at: FloatArray, other: FloatArray) -> FloatArray:
-        return np.array([(function(at + step) @ other - point) / _LOG_STEP for step in np.eye(at.size) * _LOG_STEP])
-
-    grad_bg = forward(purchases, bg_log, base_spend)
-    grad_gg = forward(spend, gg_log, base_purchases)
-    variance = float(grad_bg @ bgnbd_fit.log_covariance @ grad_bg + grad_gg @ gg_fit.log_covariance @ grad_gg)
-    half_width = float(stats.norm.ppf(0.5 + level / 2)) * np.sqrt(max(variance, 0.0))
-    return values, EquityInterval(float(point - half_width), point, float(point + half_width))
+    margin = checked_margin(margin_rate, x.size)
+    purchases = DiscountedPurchases(frequency, recency, T, horizon_periods=horizon_periods,
+                                    periods_per_year=periods_per_year, discount_rate=discount_rate,
+                                    steps_per_year=steps_per_year)
+    return purchases(bgnbd) * spend * margin

@@ -8,7 +8,6 @@ the report); each part is a function of its own module.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -23,15 +22,24 @@ from clientfolio.analytics._periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
+from clientfolio.value.backtest import Backtest, backtest
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
-from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples, fit_values, margin_rates
+from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
+from clientfolio.value.equity import Equity, equity_of
 from clientfolio.value.history import customer_history
-from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials
+from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials, source_counts
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
-from clientfolio.value.strategy import QuadrantConfig, quadrants, trajectory
+from clientfolio.value.strategy import (
+    AXIS_LABELS,
+    QuadrantConfig,
+    QuadrantThresholds,
+    quadrant_thresholds,
+    quadrants,
+    trajectory,
+)
 
 __all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize",
-           "value_portfolio"]
+           "QuadrantPoints", "quadrant_points", "value_portfolio"]
 
 
 class ValueConfig(BaseModel):
@@ -46,6 +54,9 @@ class ValueConfig(BaseModel):
     quadrants: QuadrantConfig = Field(default_factory=QuadrantConfig, description="Strategy quadrants.")
     clv: ClvConfig = Field(default_factory=ClvConfig, description="Lifetime value and valuation.")
     solvency: SolvencyConfig = Field(default_factory=SolvencyConfig, description="Payment behaviour.")
+    backtest: bool = Field(
+        True, description="Backtest the lifetime-value models with the valuation: fitted one window earlier, "
+                          "their forecast of the last window against what happened.")
 
 
 @dataclass
@@ -74,6 +85,9 @@ class CustomerValue:
     previous_quadrant: str | None = None
     trajectory: str | None = None
     solvency: dict[str, Any] = field(default_factory=dict)
+    quadrant_note: str | None = None  # a key of strategy.QUADRANT_NOTES
+    profitability_cents: float | None = None  # the quadrant's profitability axis
+    future_cents: float | None = None  # the quadrant's potential axis
 
 
 @dataclass
@@ -91,27 +105,6 @@ class ProspectValue:
 
 
 @dataclass
-class Equity:
-    """The valuation of the customer capital: discounted expected margin."""
-
-    total_cents: float | None
-    low_cents: float | None
-    high_cents: float | None
-    level: float
-    horizon_years: float
-    discount_rate: float
-    margin_basis: str
-    customers_valued: int
-    method: str
-    note: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    by: dict[str, dict[str, float]] = field(default_factory=dict)
-    interval_method: str | None = None  # delta, bootstrap or none
-    method_msg: str = ""  # ``method``'s message template, for ``clientfolio.i18n.render``
-    method_params: dict[str, str | int | float] = field(default_factory=dict)
-
-
-@dataclass
 class PortfolioValue:
     as_of: dt.date
     customers: list[CustomerValue]
@@ -119,42 +112,31 @@ class PortfolioValue:
     equity: Equity
     crossed: list[dict[str, Any]]
     solvency: dict[str, Any] | None
+    quadrant_thresholds: dict[str, Any] = field(default_factory=dict)
+    """Where the quadrants' axes are cut (``QuadrantThresholds.as_dict``): rule, cuts in cents, bases."""
+    potential_sources: dict[str, dict[str, int]] = field(init=False)
+    """How many customers and prospects have each potential source (``potential.source_counts``)."""
+
+    def __post_init__(self) -> None:
+        self.potential_sources = source_counts(
+            [("customer", c.potential_source) for c in self.customers]
+            + [("prospect", p.potential_source) for p in self.prospects])
 
     def as_dict(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "equity": asdict(self.equity), "crossed_abc": self.crossed,
+                "potential_sources": self.potential_sources, "quadrant_thresholds": self.quadrant_thresholds,
                 "solvency": self.solvency, "customers": [asdict(c) for c in self.customers],
                 "prospects": [asdict(p) for p in self.prospects]}
-
-
-_METHOD = ("Sum over customers of the expected gross margin of the next {h:g} years, discounted at "
-           "{d:.0%} a year: purchases expected by a BG/NBD model (Fader, Hardie & Lee 2005) times the "
-           "value of a purchase expected by a Gamma-Gamma model, both fitted by maximum likelihood on "
-           "the purchase histories, times each customer's margin rate.")
-_METHOD_MSG = ("Sum over customers of the expected gross margin of the next {horizon} years, discounted at "
-               "{discount_share} a year: purchases expected by a BG/NBD model (Fader, Hardie & Lee 2005) times "
-               "the value of a purchase expected by a Gamma-Gamma model, both fitted by maximum likelihood on "
-               "the purchase histories, times each customer's margin rate.")
-_INTERVALS_MSG = {
-    "delta": "Interval at {level_share} from the parameters' estimation uncertainty (delta method).",
-    "bootstrap": "Interval at {level_share} from {samples} resamples of the customers, each refitted (bootstrap): "
-                 "the models' parameters are not all determined by the data.",
-    "none": "No interval: the models could not be refitted on enough resamples of the customers.",
-}
-"""``_METHOD`` and ``_INTERVALS`` as message templates (fields shown by ``clientfolio.i18n.render``)."""
-_INTERVALS = {
-    "delta": "Interval at {lvl:.0%} from the parameters' estimation uncertainty (delta method).",
-    "bootstrap": "Interval at {lvl:.0%} from {n} resamples of the customers, each refitted (bootstrap): "
-                 "the models' parameters are not all determined by the data.",
-    "none": "No interval: the models could not be refitted on enough resamples of the customers.",
-}
 
 
 def _column(rows: list[dict[str, Any]], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
 
 
-def _fit(rows: list[dict[str, Any]], config: ClvConfig) -> tuple[FittedValues | None, str | None, str, list[int]]:
-    """Fit the models on the customers of ``rows`` who made a purchase."""
+def _fit(rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
+         ) -> tuple[FittedValues | None, str | None, str, list[int]]:
+    """Fit the models on the customers of ``rows`` who made a purchase (and
+    the interval of their total unless ``interval`` is False)."""
     buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
     chosen = [rows[i] for i in buyers]
     revenue = _column(chosen, "revenue_cents") + _column(chosen, "prev_revenue_cents")
@@ -169,9 +151,7 @@ def _fit(rows: list[dict[str, Any]], config: ClvConfig) -> tuple[FittedValues | 
     if not chosen:
         return None, "no customer has made a purchase", basis, buyers
     try:
-        fitted = fit_values(_column(chosen, "frequency"), _column(chosen, "recency_days"),
-                            _column(chosen, "age_days"), _column(chosen, "monetary_cents"),
-                            _column(chosen, "first_amount_cents"), rates, config)
+        fitted = fit_values(model_inputs(chosen), rates, config, interval=interval)
     except ClientfolioError as exc:
         return None, str(exc), basis, buyers
     return fitted, None, basis, buyers
@@ -262,44 +242,153 @@ def value_portfolio(
             c.expected_purchases = float(fitted.expected_purchases[k])
             c.expected_spend_cents = float(fitted.expected_spend_cents[k])
             c.clv_cents = float(fitted.clv_cents[k])
-    _place_in_quadrants(customers, transactions, as_of, by_id, basis, config)
+    thresholds = _place_in_quadrants(customers, transactions, as_of, by_id, basis, config)
     sol = None
     if receivables is not None and settlements is not None:
         sol = _solvency(customers, receivables, settlements, as_of, config.solvency)
-    return PortfolioValue(as_of, customers, prospect_values, _equity(customers, fitted, note, basis, config.clv),
-                          _crossed(customers, prospect_values), sol)
+    tested = _backtest(transactions, as_of, config) if config.backtest and fitted is not None else None
+    return PortfolioValue(as_of, customers, prospect_values,
+                          equity_of(customers, fitted, note, basis, config.clv, tested),
+                          _crossed(customers, prospect_values), sol, quadrant_thresholds=thresholds.as_dict())
 
 
-def _profit(row: dict[str, Any] | None, basis: str, margin: str, revenue: str) -> float | None:
-    if row is None:
+def _backtest(transactions: ir.Table, as_of: dt.date, config: ValueConfig) -> Backtest | None:
+    """The one-window backtest, None when the history before it is too short to fit."""
+    try:
+        return backtest(transactions, as_of=as_of, months=config.window_months, clv=config.clv, abc=config.abc)
+    except ClientfolioError:
         return None
-    return row[margin] if basis == "invoices" else row[revenue]
+
+
+def _axes(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None,
+          start: dt.date) -> tuple[list[float | None], list[float | None], list[str | None], list[bool], str, str]:
+    """The two axes of the quadrants for one window (see ``_place_in_quadrants``):
+    profitability and potential of each customer, its note, whether it bought
+    in the window, and the two bases."""
+    known = [r for r in rows.values() if r["margin_cents"] is not None and r["revenue_cents"] > 0]
+    revenue = sum(r["revenue_cents"] for r in known)
+    rate = sum(r["margin_cents"] for r in known) / revenue if known and revenue > 0 else None
+    profits: list[float | None] = []
+    potentials: list[float | None] = []
+    notes: list[str | None] = []
+    bought: list[bool] = []
+    for c in customers:
+        row = rows.get(c.customer_id)
+        note = None
+        if row is None:
+            profit = None
+        elif rate is None:
+            profit = float(row["revenue_cents"])
+        elif row["margin_cents"] is None:
+            profit, note = row["revenue_cents"] * rate, "margin_estimated"
+        else:
+            profit = float(row["margin_cents"])
+        if profit is not None and profit < 0:
+            note = "negative_margin"
+        active = row is not None and row["last_purchase"] is not None and row["last_purchase"] > start
+        if not active:
+            note = "no_purchase"
+        profits.append(profit)
+        potentials.append(future.get(c.customer_id) if future is not None
+                          else c.potential_cents * (1.0 if rate is None else min(max(rate, 0.0), 1.0)))
+        notes.append(note)
+        bought.append(active)
+    potential_basis = "clv" if future is not None else "potential_revenue" if rate is None else "potential_margin"
+    return profits, potentials, notes, bought, "revenue" if rate is None else "margin", potential_basis
+
+
+def _quadrants(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None,
+               end: dt.date, config: ValueConfig
+               ) -> tuple[list[str | None], list[str | None], list[float | None], list[float | None],
+                          QuadrantThresholds]:
+    """Quadrant and note of each customer in the window ending ``end``, the
+    axes' values and the thresholds used."""
+    profits, potentials, notes, bought, profit_basis, potential_basis = _axes(
+        customers, rows, future, months_before(end, config.window_months))
+    thresholds = quadrant_thresholds(profits, potentials, config.quadrants, profit_basis=profit_basis,
+                                     potential_basis=potential_basis)
+    placed = quadrants(profits, potentials, thresholds=thresholds)
+    # no purchase in the window and no future value: no quadrant (nothing to invent)
+    placed = [None if not active and q is not None and q.endswith("_low") else q
+              for q, active in zip(placed, bought, strict=True)]
+    return placed, notes, profits, potentials, thresholds
 
 
 def _place_in_quadrants(customers: list[CustomerValue], transactions: ir.Table, as_of: dt.date,
-                        now: dict[str, dict[str, Any]], basis: str, config: ValueConfig) -> None:
-    """Quadrant, strategy and trajectory of each customer (``value.strategy``)."""
-    future_now = [c.clv_cents if c.clv_cents is not None else c.potential_cents for c in customers]
-    current = quadrants([_profit(now.get(c.customer_id), basis, "margin_cents", "revenue_cents")
-                         for c in customers], future_now, config.quadrants)
+                        now: dict[str, dict[str, Any]], basis: str, config: ValueConfig) -> QuadrantThresholds:
+    """Quadrant, strategy and trajectory of each customer (``value.strategy``);
+    returns the thresholds of today's quadrants.
+
+    - **Profitability** = the margin of the window; a customer whose margin is
+      negative is low, flagged ``negative_margin``; a customer without margin
+      on its invoices while others have some gets its revenue times the
+      portfolio's margin rate (sum of margins / sum of revenue of the customers
+      with margins), flagged ``margin_estimated``; when no invoice of the window
+      carries a margin, profitability is the revenue (basis ``revenue``).
+    - **Potential** = the lifetime value when the models are fitted (basis
+      ``clv``; a customer that never bought has none), else the potential
+      revenue times the portfolio's margin rate (``potential_margin``; the
+      potential revenue itself without margins: ``potential_revenue``).
+    - A customer **without a purchase in the window** is flagged
+      ``no_purchase``: it keeps a quadrant (``low_high``) only when its future
+      value is high, else it has none (no strategy, no trajectory): nothing
+      to keep or end, it has stopped buying.
+    - **Trajectory**: the same rules one window earlier (models refitted on the
+      history up to then, today's potential otherwise); a customer without a
+      quadrant then but with one now, having bought before, is ``up``
+      (it came back).
+
+    ``basis`` (the valuation's margin basis) is not needed: the bases are the
+    window's own.
+    """
+    del basis
+    future_now = None if all(c.clv_cents is None for c in customers) else {
+        c.customer_id: c.clv_cents for c in customers if c.clv_cents is not None}
+    current, notes, profits, futures, thresholds = _quadrants(customers, now, future_now, as_of, config)
     before = months_before(as_of, config.window_months)
     past_rows = customer_history(transactions, as_of=before, window_months=config.window_months).to_pyarrow()
     past = {r["customer_id"]: r for r in past_rows.to_pylist() if r["first_purchase"] is not None}
-    fitted, _, _, buyers = _fit(list(past.values()), config.clv)
-    future_past: dict[str, float] = {}
+    fitted, _, _, buyers = _fit(list(past.values()), config.clv, interval=False)
+    future_past: dict[str, float] | None = None
     if fitted is not None:
         codes = list(past)
         future_past = {codes[i]: float(fitted.clv_cents[k]) for k, i in enumerate(buyers)}
     known_past = [c for c in customers if c.customer_id in past]
-    previous = dict(zip([c.customer_id for c in known_past], quadrants(
-        [_profit(past[c.customer_id], basis, "margin_cents", "revenue_cents") for c in known_past],
-        [future_past.get(c.customer_id, 0.0) if fitted is not None else float(c.potential_cents)
-         for c in known_past], config.quadrants), strict=True))
-    for c, quadrant in zip(customers, current, strict=True):
-        c.quadrant = quadrant
+    previous = dict(zip([c.customer_id for c in known_past],
+                        _quadrants(known_past, past, future_past, before, config)[0], strict=True))
+    for c, quadrant, note, profit, future in zip(customers, current, notes, profits, futures, strict=True):
+        c.quadrant, c.quadrant_note, c.profitability_cents, c.future_cents = quadrant, note, profit, future
         c.strategy = config.quadrants.strategies.get(quadrant) if quadrant else None
         c.previous_quadrant = previous.get(c.customer_id)
-        c.trajectory = trajectory(c.previous_quadrant, quadrant) if c.customer_id in now else None
+        if c.customer_id not in now or quadrant is None:
+            c.trajectory = None
+        elif c.previous_quadrant is None and c.customer_id in past:
+            c.trajectory = "up"
+        else:
+            c.trajectory = trajectory(c.previous_quadrant, quadrant)
+    return thresholds
+
+
+@dataclass(frozen=True)
+class QuadrantPoints:
+    """What a quadrant chart draws (``quadrant_points``)."""
+
+    points: list[tuple[CustomerValue, float, float]]  # customers with a quadrant, profitability, potential (cents)
+    x_cut: float  # where the profitability line goes (cents)
+    y_cut: float  # where the potential line goes (cents)
+    x_label: str  # English axis labels (``strategy.AXIS_LABELS``), to translate
+    y_label: str
+
+
+def quadrant_points(result: PortfolioValue) -> QuadrantPoints:
+    """What a quadrant chart draws: the customers with a quadrant and their two
+    axes, and its two lines at the thresholds the quadrants were assigned with
+    (``result.quadrant_thresholds``), so that a point on the high side of a
+    line is a customer high on that axis."""
+    t = result.quadrant_thresholds
+    x_cut, y_cut = QuadrantThresholds(t["rule"], t["profit_cents"], t["potential_cents"]).lines()
+    points = [(c, c.profitability_cents or 0.0, c.future_cents or 0.0) for c in result.customers if c.quadrant]
+    return QuadrantPoints(points, x_cut, y_cut, AXIS_LABELS[t["profit_basis"]], AXIS_LABELS[t["potential_basis"]])
 
 
 def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements: ir.Table, as_of: dt.date,
@@ -318,34 +407,6 @@ def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements
         return portfolio_solvency(docs, paid, as_of=as_of, config=config).as_dict()
     finally:
         con.disconnect()
-
-
-def _whole(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else float(x)
-
-
-def _equity(customers: list[CustomerValue], fitted: FittedValues | None, note: str | None, basis: str,
-            config: ClvConfig) -> Equity:
-    method = _METHOD.format(h=config.horizon_years, d=config.discount_rate, lvl=config.interval_level)
-    params: dict[str, str | int | float] = {"horizon": _whole(config.horizon_years),
-                                             "discount_share": config.discount_rate}
-    if fitted is None:
-        return Equity(None, None, None, config.interval_level, config.horizon_years, config.discount_rate,
-                      basis, 0, method, note, method_msg=_METHOD_MSG, method_params=params)
-    by: dict[str, dict[str, float]] = {}
-    for name, key in (("abc", "abc"), ("category", "category"), ("segment", "segment"), ("region", "region")):
-        sums: dict[str, float] = defaultdict(float)
-        for c in customers:
-            if c.clv_cents is not None:
-                sums[str(getattr(c, key) or "-")] += c.clv_cents
-        by[name] = dict(sorted(sums.items()))
-    low, point, high = fitted.interval
-    samples = bootstrap_samples(len(fitted.clv_cents), config)
-    method += " " + _INTERVALS[fitted.interval_method].format(lvl=config.interval_level, n=samples)
-    params |= {"level_share": config.interval_level, "samples": samples}
-    return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
-                  sum(c.clv_cents is not None for c in customers), method, note, fitted.parameters(), by,
-                  fitted.interval_method, _METHOD_MSG + " " + _INTERVALS_MSG[fitted.interval_method], params)
 
 
 def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> list[dict[str, Any]]:

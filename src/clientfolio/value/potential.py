@@ -4,34 +4,67 @@ The **wallet** is "what revenue in a year if we were the sole supplier"; the
 **potential** is what is left to win: ``max(0, wallet - current revenue)``.  The
 wallet is, in this order:
 
-1. **entered**: the figure the user entered (``potential`` column of the
-   customers or prospects file), taken as it is: the user weighed the criteria;
-2. **share**: the customer's revenue divided by our share of its purchases
-   (``wallet_share_pct``, the competition criterion: 25 % means competitors
-   sell it three times what we do);
-3. **peers**: a quantile (``peer_quantile``, 75 % by default) of the known
-   wallets of comparable customers (same segment and size band; when fewer than
-   ``min_peers`` have one, same segment; then the whole portfolio).  A
-   customer's known wallet is its entered or share-based one, else its revenue
-   (what it proves it can buy).
+1. **entered** (``entered``): the figure the user entered (``potential``
+   column of the customers or prospects file), taken as it is: the user weighed
+   the criteria;
+2. **share** (``share``): the customer's revenue divided by our share of its
+   purchases (``wallet_share_pct``, the competition criterion: 25 % means
+   competitors sell it three times what we do);
+3. **comparable customers' known wallets** (``peers:<group>``): a quantile
+   (``peer_quantile``, 75 % by default) of the entered or share-based wallets
+   of the customers of the same segment and size band (``peers:segment+size``);
+   when fewer than ``min_peers`` have one, of the same segment
+   (``peers:segment``); then of the whole portfolio (``peers:portfolio``).  A
+   group needs a known segment (and size band): accounts without one are not
+   "comparable" to each other;
+4. **comparable customers' revenue** (``peers_revenue:<group>``, same groups):
+   when too few known wallets exist, the quantile of what the comparable
+   customers bought from us over the window.  It is a weaker estimate (a
+   revenue is only the part of a wallet we already have), so its source says
+   so and every screen shows it as an estimate from revenue, never as a wallet.
 
-Estimated wallets (2 and 3) are then adjusted by the other criteria: times
+No estimate (``no_revenue``) for a **customer without revenue in the window**
+(lost or dormant) unless the user entered its potential: comparable customers
+tell what an active customer of its kind buys, not whether this one still needs
+anything, so a peer-based wallet would make a lost customer a "potentiel de
+développement" out of nothing.  Its past stays in its history and its lifetime
+value; the user can enter a win-back potential.  No estimate either
+(``none``) when no group has ``min_peers`` members.
+
+Estimated wallets (2 to 4) are then adjusted by the other criteria: times
 ``1 + sector_growth_pct / 100`` (next year's purchases of a growing sector) and
 times the customer's **supplier policy** cap (a customer that splits its
 purchases between suppliers never gives one all of them: ``policy_caps``).  The
-``source`` column says which rule gave the figure, so estimates show as such.
+``source`` says which rule gave the figure (``SOURCE_LABELS`` names each in
+English, the French catalog translates), so estimates show as such; see
+``source_counts`` for the summary of a portfolio.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Account", "PotentialConfig", "Potential", "estimate_potentials"]
+__all__ = ["SOURCE_LABELS", "Account", "Potential", "PotentialConfig", "estimate_potentials", "source_counts",
+           "source_label"]
+
+_GROUPS = ("segment+size", "segment", "portfolio")
+_GROUP_WORDS = {"segment+size": "same segment and size band", "segment": "same segment",
+                "portfolio": "whole portfolio"}
+SOURCE_LABELS: dict[str, str] = {
+    "entered": "entered",
+    "share": "estimated from the wallet share",
+    **{f"peers:{g}": f"estimated from comparable customers' known potential ({w})" for g, w in _GROUP_WORDS.items()},
+    **{f"peers_revenue:{g}": f"estimated from comparable customers' revenue ({w})" for g, w in _GROUP_WORDS.items()},
+    "no_revenue": "not estimated: no revenue in the period",
+    "none": "not estimated: too few comparable customers",
+}
+"""English label of each potential source: the message the French catalog
+(``i18n/fr/library.po``) translates; never show the codes themselves."""
 
 
 class PotentialConfig(BaseModel):
@@ -76,11 +109,12 @@ class Potential:
     revenue_cents: int
     wallet_cents: int | None
     potential_cents: int
-    source: str  # entered, share, peers:segment+size, peers:segment, peers:portfolio, none
+    source: str  # a key of SOURCE_LABELS
 
     @property
     def estimated(self) -> bool:
-        return self.source != "entered"
+        """True when the wallet is an estimate (not entered, and not missing)."""
+        return self.source not in ("entered", "no_revenue", "none")
 
 
 def _known_wallet(account: Account) -> tuple[float, str] | None:
@@ -96,33 +130,35 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
     """The wallet and potential of every account, in the order given (see the
     module docstring for the rules)."""
     config = config or PotentialConfig()
-    by_group: dict[tuple[str | None, str | None], list[float]] = defaultdict(list)
-    by_segment: dict[str | None, list[float]] = defaultdict(list)
-    everyone: list[float] = []
+    wallets: dict[str, dict[tuple[str | None, ...], list[float]]] = {"peers": defaultdict(list),
+                                                                       "peers_revenue": defaultdict(list)}
     for account in accounts:
         if account.kind != "customer":
             continue
         known = _known_wallet(account)
-        reference = known[0] if known else float(account.revenue_cents)
-        if reference > 0:
-            by_group[(account.segment, account.size_band)].append(reference)
-            by_segment[account.segment].append(reference)
-            everyone.append(reference)
+        for kind, reference in (("peers", known[0] if known else 0.0), ("peers_revenue", account.revenue_cents)):
+            if reference > 0:
+                for key in _group_keys(account):
+                    if key is not None:
+                        wallets[kind][key].append(float(reference))
 
     def peers(account: Account) -> tuple[float, str] | None:
-        for values, name in ((by_group.get((account.segment, account.size_band), []), "segment+size"),
-                             (by_segment.get(account.segment, []), "segment"),
-                             (everyone, "portfolio")):
-            if len(values) >= config.min_peers:
-                return float(np.quantile(values, config.peer_quantile)), f"peers:{name}"
+        for kind in ("peers", "peers_revenue"):
+            for key, name in zip(_group_keys(account), _GROUPS, strict=True):
+                values = wallets[kind].get(key, []) if key is not None else []
+                if len(values) >= config.min_peers:
+                    return float(np.quantile(values, config.peer_quantile)), f"{kind}:{name}"
         return None
 
     out = []
     for account in accounts:
-        found = _known_wallet(account) or peers(account)
+        found = _known_wallet(account)
+        lost = found is None and account.kind == "customer" and account.revenue_cents <= 0
+        if found is None and not lost:
+            found = peers(account)
         if found is None:
             wallet = None
-            source = "none"
+            source = "no_revenue" if lost else "none"
         else:
             wallet, source = found
             if source != "entered":
@@ -133,3 +169,32 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
         out.append(Potential(account.account_id, account.kind, account.revenue_cents, wallet_cents,
                              potential if wallet_cents is not None else 0, source))
     return out
+
+
+def _group_keys(account: Account) -> list[tuple[str | None, ...] | None]:
+    """The keys of the account's comparable groups (segment+size, segment,
+    portfolio), None for a group it cannot belong to (unknown segment or size
+    band: accounts without one are not comparable to each other)."""
+    return [
+        ("segment+size", account.segment, account.size_band) if account.segment and account.size_band else None,
+        ("segment", account.segment) if account.segment else None,
+        ("portfolio",),
+    ]
+
+
+def source_label(source: str) -> str:
+    """The English label of a potential source (the code itself if unknown)."""
+    return SOURCE_LABELS.get(source, source)
+
+
+def source_counts(potentials: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """How many customers and prospects have each potential source:
+    ``{"customers": {source: n}, "prospects": {source: n}}`` from
+    ``(kind, source)`` pairs (kind ``customer`` or ``prospect``); sources in
+    the order of ``SOURCE_LABELS``, those with no account left out."""
+    counts: dict[str, Counter[str]] = {"customers": Counter(), "prospects": Counter()}
+    for kind, source in potentials:
+        counts["customers" if kind == "customer" else "prospects"][source] += 1
+    order = {s: k for k, s in enumerate(SOURCE_LABELS)}
+    return {kind: dict(sorted(c.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+            for kind, c in counts.items()}

@@ -30,7 +30,7 @@ VALUE_COLUMNS = (
     "clv", "abc", "potential_class", "category", "quadrant", "strategy",
     # after the stable columns: context
     "name", "segment", "region", "margin", "wallet", "potential_source", "previous_quadrant", "trajectory",
-    "solvency_status", "avg_days_late", "incidents", "dso_days",
+    "solvency_status", "avg_days_late", "incidents", "dso_days", "quadrant_note",
 )
 
 
@@ -86,7 +86,7 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
                 c.strategy or "", c.name or "", c.segment or "", c.region or "", _euros(c.margin_cents),
                 _euros(c.wallet_cents), c.potential_source, c.previous_quadrant or "", c.trajectory or "",
                 s.get("status", ""), _number(s.get("avg_days_late"), 1), s.get("incidents", ""),
-                _number(s.get("dso_days"), 1),
+                _number(s.get("dso_days"), 1), c.quadrant_note or "",
             ])
     with paths[1].open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)

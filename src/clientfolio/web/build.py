@@ -21,6 +21,7 @@ from clientfolio.plan.actions import PlanAction
 from clientfolio.prospects.stages import FUNNEL_STAGES
 from clientfolio.store.schema import Customer
 from clientfolio.value.categories import CATEGORY_LABELS
+from clientfolio.value.potential import source_label
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
 from clientfolio.web.figures import Figures, quarter_trend
 from clientfolio.web.models import (
@@ -39,6 +40,7 @@ from clientfolio.web.models import (
     MatrixOut,
     MeasuresOut,
     PeriodOut,
+    PotentialSourceOut,
     ProfileOut,
     QuadrantOut,
     QuarterOut,
@@ -111,6 +113,8 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
         abc=abc,
         pareto=sorted(r["cumulative_share"] for r in a.abc.to_pylist()),
         crossed=[CrossedCell(**cell) for cell in v.crossed],
+        potential_sources=[PotentialSourceOut(kind=kind, source=source, label=_(source_label(source)), count=n)
+                           for kind, counts in v.potential_sources.items() for source, n in counts.items()],
         rfm=[ProfileOut(profile=key, label=_profile_label(lang, key) or key,
                         action=profile.action_fr if lang == "fr" else profile.action_en, customers=profiles[key])
              for key, profile in RFM_PROFILES.items()],

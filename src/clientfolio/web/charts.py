@@ -3,7 +3,6 @@ with the annual report) in the reader's language and formats."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 
 from clientfolio.i18n import Formatter
@@ -16,18 +15,12 @@ from clientfolio.report.charts import (
     pareto_chart,
     quadrant_chart,
 )
+from clientfolio.value.portfolio import quadrant_points
 from clientfolio.value.strategy import STRATEGY_LABELS
 from clientfolio.web.figures import Figures
 from clientfolio.web.models import CustomerDetail, Dashboard
 
 __all__ = ["customer_chart", "dashboard_charts"]
-
-
-def _threshold(values: list[float]) -> float:
-    """Where an axis of the quadrants is cut: the median of the positive
-    values, as ``value.strategy`` does by default."""
-    positive = [v for v in values if v > 0]
-    return statistics.median(positive) if positive else 0.0
 
 
 def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fmt: Formatter,
@@ -78,14 +71,11 @@ def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fm
         charts["matrix"] = heatmap(d.matrix.segments, d.matrix.products, d.matrix.grid,
                                    title=_("Segment x product line matrix: revenue of the last twelve months"),
                                    fmt=euros, empty=empty)
-    customers = figures.inputs.value.customers
-    points = [(c.customer_id, (c.margin_cents if c.margin_cents is not None else c.revenue_cents) / 100,
-               (c.clv_cents if c.clv_cents is not None else c.potential_cents) / 100) for c in customers]
+    q = quadrant_points(figures.inputs.value)  # the assignment's thresholds, one home
     labels = STRATEGY_LABELS[lang]
     charts["quadrants"] = quadrant_chart(
-        points, x_threshold=_threshold([p[1] for p in points]), y_threshold=_threshold([p[2] for p in points]),
-        x_label=_("Profitability: margin of the last twelve months (€)"),
-        y_label=_("Potential: lifetime value (€)"),
+        [(c.customer_id, x / 100, y / 100) for c, x, y in q.points], x_threshold=q.x_cut / 100,
+        y_threshold=q.y_cut / 100, x_label=_(q.x_label), y_label=_(q.y_label),
         quadrant_labels=(labels["cross_sell"], labels["loyalty"], labels["termination"], labels["retention"]),
         title=_("Value strategy: profitability x potential"), empty=empty, log=True,
         log_note=_("log scale"))

@@ -28,6 +28,7 @@ __all__ = [
     "FunnelStage",
     "MatrixOut",
     "MeasuresOut",
+    "PotentialSourceOut",
     "PeriodOut",
     "ProfileOut",
     "QuadrantOut",
@@ -126,6 +127,16 @@ class CrossedCell(_Model):
     potential_cents: int
 
 
+class PotentialSourceOut(_Model):
+    """How many customers (``kind`` customers) or prospects have their potential
+    from one source: entered, or estimated by one rule (``label`` says which)."""
+
+    kind: str
+    source: str
+    label: str
+    count: int
+
+
 class ProfileOut(_Model):
     """An RFM profile, its recommended action and how many customers have it."""
 
@@ -193,6 +204,7 @@ class Dashboard(_Model):
     abc: list[AbcRow] = []
     pareto: list[float] = []
     crossed: list[CrossedCell] = []
+    potential_sources: list[PotentialSourceOut] = []
     rfm: list[ProfileOut] = []
     matrix: MatrixOut | None = None
     quadrants: list[QuadrantOut] = []

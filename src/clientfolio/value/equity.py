@@ -1,0 +1,173 @@
+"""The valuation of the customer capital as shown to its readers: the total,
+its interval, the models used and why, the sanity checks, and the backtest,
+each said in one plain sentence (English text, with its message template and
+parameters for ``clientfolio.i18n.render`` in the user's language)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from clientfolio.i18n import render
+from clientfolio.value.backtest import Backtest
+from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples
+
+__all__ = ["Equity", "Statement", "equity_of", "no_churn_ceiling"]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A sentence shown with the valuation: ``text`` in English, ``msg`` its
+    template and ``params`` its fields (``clientfolio.i18n.render``)."""
+
+    text: str
+    msg: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, msg: str, params: dict[str, Any] | None = None) -> Statement:
+        return cls(render("en", msg, params or {}), msg, params or {})
+
+    def in_language(self, lang: str) -> str:
+        return self.text if lang == "en" else render(lang, self.msg, self.params)
+
+
+@dataclass
+class Equity:
+    """The valuation of the customer capital: discounted expected margin."""
+
+    total_cents: float | None
+    low_cents: float | None
+    high_cents: float | None
+    level: float
+    horizon_years: float
+    discount_rate: float
+    margin_basis: str
+    customers_valued: int
+    method: str
+    note: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    by: dict[str, dict[str, float]] = field(default_factory=dict)
+    interval_method: str | None = None  # bootstrap or none
+    method_msg: str = ""  # ``method``'s message template, for ``clientfolio.i18n.render``
+    method_params: dict[str, Any] = field(default_factory=dict)
+    purchase_model: str | None = None  # bgnbd or mbgnbd
+    spend_model: str | None = None  # gamma_gamma or lognormal
+    spend: Statement | None = None  # which spend model and why, in one sentence
+    ceiling_cents: float | None = None  # the no-churn ceiling (``no_churn_ceiling``)
+    cautions: list[Statement] = field(default_factory=list)
+    backtest: dict[str, Any] | None = None
+    backtest_statement: Statement | None = None
+
+
+class _Valued(Protocol):
+    revenue_cents: int
+    margin_cents: int | None
+    clv_cents: float | None
+    abc: str
+    category: str | None
+    segment: str | None
+    region: str | None
+
+
+_METHOD = ("Sum over customers of the expected gross margin of the next {horizon} years, discounted at "
+           "{discount_share} a year: purchases expected by the {purchase_model} model (fitted on the purchase "
+           "histories), times the expected value of a purchase, times each customer's margin rate (a customer "
+           "sold at a loss counts for zero).")
+_INTERVALS = {
+    "bootstrap": "Interval at {level_share} from {samples} resamples of the customers, each refitted (bootstrap).",
+    "none": "No interval: the models could not be refitted on enough resamples of the customers.",
+}
+_PURCHASE_MODELS = {"bgnbd": "BG/NBD (Fader, Hardie & Lee 2005)",
+                    "mbgnbd": "MBG/NBD (Batislam, Denizel & Filiztekin 2007)"}
+_SPEND = {
+    "gamma_gamma": "The value of a purchase comes from the Gamma-Gamma model, whose assumptions hold on these "
+                   "purchases.",
+    "spread": "The value of a purchase is each customer's own average purchase, drawn toward its segment's median "
+              "the fewer purchases it has: the Gamma-Gamma model does not fit these purchases (customers' spend "
+              "is spread over too wide a range for its average to be determined).",
+    "independence": "The value of a purchase is each customer's own average purchase, drawn toward its segment's "
+                    "median the fewer purchases it has: the Gamma-Gamma model does not fit these purchases "
+                    "(customers who buy more often spend differently per purchase, which it assumes they do not).",
+    "forced": "The value of a purchase is each customer's own average purchase, drawn toward its segment's median "
+              "the fewer purchases it has (chosen in the settings).",
+}
+_ABOVE_CEILING = ("The valuation exceeds {ceiling_cents}, what today's customers would bring over {horizon} years "
+                  "if none left and none grew (the margin of the last 12 months, discounted): the models expect "
+                  "growth; treat the figure with caution.")
+_WIDENED = "The interval was widened to hold the point estimate (the resampled totals are skewed)."
+
+
+def no_churn_ceiling(customers: Sequence[_Valued], margin_basis: str, assumed_rate: float, config: ClvConfig
+                     ) -> float:
+    """What today's customers would bring over the horizon if none left and none
+    grew: the margin of the last window (revenue x the assumed rate when the
+    invoices carry no margin) times the horizon's discount factor, sum over the
+    steps of (1 / steps_per_year) / (1 + discount_rate)^(t_k)."""
+    if margin_basis == "invoices":
+        yearly = float(sum(max(c.margin_cents or 0, 0) for c in customers))
+    else:
+        yearly = sum(max(c.revenue_cents, 0) for c in customers) * assumed_rate
+    steps = int(np.ceil(config.horizon_years * config.steps_per_year - 1e-9))
+    times = np.minimum(np.arange(1, steps + 1) / config.steps_per_year, config.horizon_years)
+    widths = np.diff(times, prepend=0.0)
+    return float(yearly * (widths @ (1 + config.discount_rate) ** -times))
+
+
+def _spend_statement(fitted: FittedValues) -> Statement:
+    model = fitted.spend
+    if model.name == "gamma_gamma":
+        return Statement.of(_SPEND["gamma_gamma"])
+    failed = {d.name for d in model.diagnostics if not d.passed}
+    if not failed:
+        return Statement.of(_SPEND["forced"])
+    return Statement.of(_SPEND["spread" if failed & {"q_above_one", "population_mean"} else "independence"])
+
+
+def _breakdowns(customers: Sequence[_Valued]) -> dict[str, dict[str, float]]:
+    by: dict[str, dict[str, float]] = {}
+    for name in ("abc", "category", "segment", "region"):
+        sums: dict[str, float] = defaultdict(float)
+        for c in customers:
+            if c.clv_cents is not None:
+                sums[str(getattr(c, name) or "-")] += c.clv_cents
+        by[name] = dict(sorted(sums.items()))
+    return by
+
+
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def equity_of(customers: Sequence[_Valued], fitted: FittedValues | None, note: str | None, basis: str,
+              config: ClvConfig, backtest: Backtest | None = None) -> Equity:
+    """The valuation of ``customers`` (their lifetime values set from ``fitted``;
+    ``note`` says why there is no fit), its statements and cautions."""
+    params: dict[str, Any] = {"horizon": _whole(config.horizon_years), "discount_share": config.discount_rate}
+    tested = None if backtest is None else backtest.as_dict()
+    told = None if backtest is None else Statement(backtest.sentence, backtest.sentence_msg, backtest.sentence_params)
+    if fitted is None:
+        method = Statement.of(_METHOD, params | {"purchase_model": _PURCHASE_MODELS["bgnbd"]})
+        return Equity(None, None, None, config.interval_level, config.horizon_years, config.discount_rate,
+                      basis, 0, method.text, note, method_msg=method.msg, method_params=method.params,
+                      backtest=tested, backtest_statement=told)
+    low, point, high = fitted.interval
+    samples = fitted.resamples or bootstrap_samples(len(fitted.clv_cents), config)
+    params |= {"purchase_model": _PURCHASE_MODELS[fitted.purchase_model], "level_share": config.interval_level,
+               "samples": samples}
+    method = Statement.of(_METHOD + " " + _INTERVALS[fitted.interval_method], params)
+    ceiling = no_churn_ceiling(customers, basis, config.assumed_margin_rate, config)
+    cautions = []
+    if point > ceiling:
+        cautions.append(Statement.of(_ABOVE_CEILING, {"ceiling_cents": ceiling, "horizon": params["horizon"]}))
+    if fitted.interval_note:
+        cautions.append(Statement.of(_WIDENED))
+    return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
+                  sum(c.clv_cents is not None for c in customers), method.text, note, fitted.parameters(),
+                  _breakdowns(customers), fitted.interval_method, method.msg, method.params,
+                  fitted.purchase_model, fitted.spend.name, _spend_statement(fitted), ceiling, cautions,
+                  tested, told)
