@@ -29,3 +29,15 @@ def test_the_library_texts_are_in_french_in_the_french_review(demo: Store) -> No
     assert "follow_up" not in kinds or "Assurer le suivi de " in fr
     assert "prospect" not in kinds or "Prospect de priorité 1 (IPA " in fr
     assert "Follow up " not in fr and "Priority-1 prospect" not in fr
+
+
+def test_the_review_says_how_far_to_trust_the_valuation(demo: Store) -> None:  # noqa: F811
+    data = gather_review(demo, MANAGER, ring=RING)
+    eq = data.inputs.value.equity
+    assert eq.spend is not None and eq.backtest_statement is not None and eq.backtest is not None
+    fr = html.unescape(render_html(build_report(data, "fr")))
+    en = html.unescape(render_html(build_report(data, "en")))
+    assert eq.spend.in_language("fr") in fr and eq.spend.text in en
+    assert eq.backtest_statement.in_language("fr") in fr and eq.backtest_statement.text in en
+    assert "Contrôle a posteriori : les modèles mis à l'épreuve de la dernière année" in fr
+    assert "Clients d'un seul achat" in fr and "One-time buyers" in en and "one_time" not in fr

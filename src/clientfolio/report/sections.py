@@ -149,7 +149,8 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
                          strategy["retention"]), title=_("Value strategy: profitability x potential"),
         empty=_("No data"), log=True, log_note=_("log scale"))
     top = sorted(customers, key=lambda c: -c.value_cents)[:TOP]
-    notes = (localized(lang, eq.method, eq.method_msg, eq.method_params),) + ((eq.note,) if eq.note else ())
+    told = tuple(s.in_language(lang) for s in (eq.spend, *eq.cautions, eq.backtest_statement) if s is not None)
+    notes = (localized(lang, eq.method, eq.method_msg, eq.method_params),) + told + ((eq.note,) if eq.note else ())
     return Section("value", _("Customer value"), notes, (
         Figure(_("Value of the customer capital"), eq.total_cents, "money"),
         Figure(_("Low bound"), eq.low_cents, "money"), Figure(_("High bound"), eq.high_cents, "money"),
@@ -167,8 +168,25 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
               [(namer.customer(c.customer_id, c.name), labels.get(c.category or "", "-"),
                 strategy.get(c.strategy or "", "-"), c.revenue_cents, c.potential_cents, c.value_cents, c.clv_cents,
                 c.p_alive) for c in top]),
+        *_backtest(eq.backtest, lang),
         _solvency(v.solvency, lang),
     ), (heat, quad))
+
+
+_BACKTEST_GROUPS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
+                    "one_time": "One-time buyers"}
+
+
+def _backtest(backtest: dict[str, Any] | None, lang: str) -> tuple[Table, ...]:
+    """The valuation's one-year backtest: forecast against outcome by group (none without a backtest)."""
+    if backtest is None:
+        return ()
+    _, _f = translator(lang)
+    return (table(_("Backtest: the models tried on the last year"),
+                  [(_("Customers of the cutoff date"), "text"), (_("Customers"), "int"), (_("Forecast"), "money"),
+                   (_("Bought"), "money"), (_("Gap"), "pct")],
+                  [(_(_BACKTEST_GROUPS[g["name"]]), g["customers"], g["predicted_cents"], g["actual_cents"],
+                    g["error"]) for g in (backtest["total"], *backtest["groups"])]),)
 
 
 def _solvency(solvency: dict[str, Any] | None, lang: str) -> Table:

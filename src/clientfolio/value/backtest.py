@@ -25,10 +25,10 @@ from clientfolio.analytics._periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.i18n import render
 from clientfolio.value.bgnbd import expected_purchases
-from clientfolio.value.clv import ClvConfig, fit_values, model_inputs
+from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, model_inputs
 from clientfolio.value.history import customer_history
 
-__all__ = ["Backtest", "BacktestGroup", "backtest"]
+__all__ = ["Backtest", "BacktestGroup", "backtest", "compare_forecast"]
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,17 @@ def backtest(transactions: ir.Table, *, as_of: dt.date, months: int = 12, clv: C
     cutoff = months_before(as_of, months)
     past = [r for r in customer_history(transactions, as_of=cutoff, window_months=months).to_pyarrow().to_pylist()
             if r["frequency"] is not None]
+    fitted = fit_values(model_inputs(past), 1.0, clv, interval=False)
+    return compare_forecast(transactions, past=past, fitted=fitted, as_of=as_of, months=months, clv=clv, abc=abc)
+
+
+def compare_forecast(transactions: ir.Table, *, past: list[dict[str, Any]], fitted: FittedValues, as_of: dt.date,
+                     months: int, clv: ClvConfig, abc: AbcConfig | None = None) -> Backtest:
+    """The backtest of models already ``fitted`` on ``past``, the history rows
+    (``value.history``) of the customers who had bought ``months`` before
+    ``as_of`` (the valuation's trajectories fit the same models: one fit for both)."""
+    cutoff = months_before(as_of, months)
     inputs = model_inputs(past)
-    fitted = fit_values(inputs, 1.0, clv, interval=False)
     unit = clv.time_unit_days
     horizon = (as_of - cutoff).days / unit
     forecast = expected_purchases(fitted.purchases.params, horizon, inputs.frequency, inputs.recency_days / unit,

@@ -22,7 +22,7 @@ from clientfolio.analytics._periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.backtest import Backtest, backtest
+from clientfolio.value.backtest import compare_forecast
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
 from clientfolio.value.equity import Equity, equity_of
@@ -242,22 +242,21 @@ def value_portfolio(
             c.expected_purchases = float(fitted.expected_purchases[k])
             c.expected_spend_cents = float(fitted.expected_spend_cents[k])
             c.clv_cents = float(fitted.clv_cents[k])
-    thresholds = _place_in_quadrants(customers, transactions, as_of, by_id, basis, config)
+    before = months_before(as_of, config.window_months)
+    past = [r for r in customer_history(transactions, as_of=before, window_months=config.window_months)
+            .to_pyarrow().to_pylist() if r["first_purchase"] is not None]
+    past_fit, _, _, _ = _fit(past, config.clv, interval=False)  # for the trajectories and the backtest
+    thresholds = _place_in_quadrants(customers, as_of, by_id, past, past_fit, config)
     sol = None
     if receivables is not None and settlements is not None:
         sol = _solvency(customers, receivables, settlements, as_of, config.solvency)
-    tested = _backtest(transactions, as_of, config) if config.backtest and fitted is not None else None
+    tested = None
+    if config.backtest and fitted is not None and past_fit is not None:
+        tested = compare_forecast(transactions, past=past, fitted=past_fit, as_of=as_of,
+                                  months=config.window_months, clv=config.clv, abc=config.abc)
     return PortfolioValue(as_of, customers, prospect_values,
                           equity_of(customers, fitted, note, basis, config.clv, tested),
                           _crossed(customers, prospect_values), sol, quadrant_thresholds=thresholds.as_dict())
-
-
-def _backtest(transactions: ir.Table, as_of: dt.date, config: ValueConfig) -> Backtest | None:
-    """The one-window backtest, None when the history before it is too short to fit."""
-    try:
-        return backtest(transactions, as_of=as_of, months=config.window_months, clv=config.clv, abc=config.abc)
-    except ClientfolioError:
-        return None
 
 
 def _axes(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None,
@@ -314,8 +313,9 @@ def _quadrants(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any
     return placed, notes, profits, potentials, thresholds
 
 
-def _place_in_quadrants(customers: list[CustomerValue], transactions: ir.Table, as_of: dt.date,
-                        now: dict[str, dict[str, Any]], basis: str, config: ValueConfig) -> QuadrantThresholds:
+def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dict[str, dict[str, Any]],
+                        past_rows: list[dict[str, Any]], past_fit: FittedValues | None, config: ValueConfig
+                        ) -> QuadrantThresholds:
     """Quadrant, strategy and trajectory of each customer (``value.strategy``);
     returns the thresholds of today's quadrants.
 
@@ -333,26 +333,20 @@ def _place_in_quadrants(customers: list[CustomerValue], transactions: ir.Table, 
       ``no_purchase``: it keeps a quadrant (``low_high``) only when its future
       value is high, else it has none (no strategy, no trajectory): nothing
       to keep or end, it has stopped buying.
-    - **Trajectory**: the same rules one window earlier (models refitted on the
-      history up to then, today's potential otherwise); a customer without a
-      quadrant then but with one now, having bought before, is ``up``
-      (it came back).
-
-    ``basis`` (the valuation's margin basis) is not needed: the bases are the
-    window's own.
+    - **Trajectory**: the same rules one window earlier (``past_fit``: the
+      models fitted on ``past_rows``, the history up to then, by
+      ``value_portfolio``; today's potential without them); a customer without a
+      quadrant then but with one now, having bought before, is ``up`` (it came
+      back).
     """
-    del basis
     future_now = None if all(c.clv_cents is None for c in customers) else {
         c.customer_id: c.clv_cents for c in customers if c.clv_cents is not None}
     current, notes, profits, futures, thresholds = _quadrants(customers, now, future_now, as_of, config)
     before = months_before(as_of, config.window_months)
-    past_rows = customer_history(transactions, as_of=before, window_months=config.window_months).to_pyarrow()
-    past = {r["customer_id"]: r for r in past_rows.to_pylist() if r["first_purchase"] is not None}
-    fitted, _, _, buyers = _fit(list(past.values()), config.clv, interval=False)
+    past = {r["customer_id"]: r for r in past_rows}
     future_past: dict[str, float] | None = None
-    if fitted is not None:
-        codes = list(past)
-        future_past = {codes[i]: float(fitted.clv_cents[k]) for k, i in enumerate(buyers)}
+    if past_fit is not None:  # every past row bought: one CLV each, in order
+        future_past = {code: float(v) for code, v in zip(past, past_fit.clv_cents, strict=True)}
     known_past = [c for c in customers if c.customer_id in past]
     previous = dict(zip([c.customer_id for c in known_past],
                         _quadrants(known_past, past, future_past, before, config)[0], strict=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from clientfolio.access import ActivityRow, ContactRow
@@ -25,6 +25,7 @@ from clientfolio.value.potential import source_label
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
 from clientfolio.web.figures import Figures, quarter_trend
 from clientfolio.web.models import (
+    BacktestRow,
     AbcRow,
     ActionOut,
     ActivityOut,
@@ -76,6 +77,18 @@ def _profile_label(lang: str, key: str | None) -> str | None:
     return key if profile is None else profile.label_fr if lang == "fr" else profile.label_en
 
 
+_BACKTEST_GROUPS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
+                    "one_time": "One-time buyers"}
+
+
+def _backtest_rows(backtest: dict[str, Any] | None, _: Callable[[str], str]) -> list[BacktestRow]:
+    if backtest is None:
+        return []
+    return [BacktestRow(group=g["name"], label=_(_BACKTEST_GROUPS[g["name"]]), customers=g["customers"],
+                        predicted_cents=g["predicted_cents"], actual_cents=g["actual_cents"], error=g["error"])
+            for g in (backtest["total"], *backtest["groups"])]
+
+
 def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
     """The dashboard of ``figures`` (None: no sale to analyse) for ``customers`` visible customers."""
     if figures is None:
@@ -99,7 +112,11 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
         equity=EquityOut(total_cents=e.total_cents, low_cents=e.low_cents, high_cents=e.high_cents, level=e.level,
                          horizon_years=e.horizon_years, discount_rate=e.discount_rate,
                          customers_valued=e.customers_valued,
-                         method=localized(lang, e.method, e.method_msg, e.method_params), note=e.note),
+                         method=localized(lang, e.method, e.method_msg, e.method_params), note=e.note,
+                         spend=e.spend.in_language(lang) if e.spend else None,
+                         cautions=[c.in_language(lang) for c in e.cautions],
+                         backtest=e.backtest_statement.in_language(lang) if e.backtest_statement else None,
+                         backtest_rows=_backtest_rows(e.backtest, _)),
         measures=MeasuresOut(
             current=periods[0], previous=periods[1], customers_change_rate=m.evolution.customers_change_rate,
             revenue_change_rate=m.evolution.revenue_change_rate,

@@ -24,6 +24,7 @@ __all__ = [
     "CustomerList",
     "CustomerRow",
     "Dashboard",
+    "BacktestRow",
     "EquityOut",
     "FunnelStage",
     "MatrixOut",
@@ -43,8 +44,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class BacktestRow(_Model):
+    """One group of the valuation's backtest: the forecast of its revenue and what it bought."""
+
+    group: str  # total, A, B, C, one_time
+    label: str
+    customers: int
+    predicted_cents: float
+    actual_cents: float
+    error: float | None  # forecast / outcome - 1
+
+
 class EquityOut(_Model):
-    """The valuation of the customer capital and its interval (None: not valued, see ``note``)."""
+    """The valuation of the customer capital and its interval (None: not valued,
+    see ``note``), with the sentences that say how far to trust it: the spend
+    model used and why, cautions, and the one-year backtest."""
 
     total_cents: float | None
     low_cents: float | None
@@ -55,6 +69,10 @@ class EquityOut(_Model):
     customers_valued: int
     method: str
     note: str | None
+    spend: str | None = None
+    cautions: list[str] = []
+    backtest: str | None = None
+    backtest_rows: list[BacktestRow] = []
 
 
 class PeriodOut(_Model):
