@@ -84,12 +84,14 @@ def test_unconditional_expectation_against_equation_7_and_x0_customer() -> None:
     np.testing.assert_allclose(expected_purchases(PUBLISHED, t[:, None], [0], [0], [0])[:, 0], direct, rtol=1e-12)
 
 
-def test_unconditional_expectation_matches_simulated_customers() -> None:
+@pytest.mark.parametrize("params", [PUBLISHED, BetaGeoParams(r=0.5248, alpha=6.1831, a=0.8914, b=1.6140, modified=True)],
+                         ids=["bgnbd", "mbgnbd"])
+def test_unconditional_expectation_matches_simulated_customers(params: BetaGeoParams) -> None:
     rng = np.random.default_rng(20050101)
     for t in (39.0, 78.0):
-        frequency, _ = simulate_bgnbd(PUBLISHED, np.full(200_000, t), rng)
+        frequency, _ = simulate_bgnbd(params, np.full(200_000, t), rng)
         standard_error = frequency.std() / np.sqrt(frequency.size)
-        assert abs(frequency.mean() - expected_purchases_new(PUBLISHED, t)) < 4 * standard_error
+        assert abs(frequency.mean() - expected_purchases_new(params, t)) < 4 * standard_error
 
 
 def test_fit_recovers_simulated_parameters() -> None:
