@@ -122,11 +122,15 @@ class PortfolioValue:
             [("customer", c.potential_source) for c in self.customers]
             + [("prospect", p.potential_source) for p in self.prospects])
 
-    def as_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """``as_dict`` without the customers and prospects (``equity.json``)."""
         return {"as_of": self.as_of.isoformat(), "equity": asdict(self.equity), "crossed_abc": self.crossed,
                 "potential_sources": self.potential_sources, "quadrant_thresholds": self.quadrant_thresholds,
-                "solvency": self.solvency, "customers": [asdict(c) for c in self.customers],
-                "prospects": [asdict(p) for p in self.prospects]}
+                "solvency": self.solvency}
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.summary() | {"customers": [asdict(c) for c in self.customers],
+                                 "prospects": [asdict(p) for p in self.prospects]}
 
 
 def _column(rows: list[dict[str, Any]], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -142,12 +142,15 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
                     if key is not None:
                         wallets[kind][key].append(float(reference))
 
+    quantiles = {kind: {key: float(np.quantile(values, config.peer_quantile))  # once per group
+                        for key, values in groups.items() if len(values) >= config.min_peers}
+                 for kind, groups in wallets.items()}
+
     def peers(account: Account) -> tuple[float, str] | None:
         for kind in ("peers", "peers_revenue"):
             for key, name in zip(_group_keys(account), _GROUPS, strict=True):
-                values = wallets[kind].get(key, []) if key is not None else []
-                if len(values) >= config.min_peers:
-                    return float(np.quantile(values, config.peer_quantile)), f"{kind}:{name}"
+                if key is not None and key in quantiles[kind]:
+                    return quantiles[kind][key], f"{kind}:{name}"
         return None
 
     out = []

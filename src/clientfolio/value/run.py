@@ -95,7 +95,6 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
         for p in result.prospects:
             writer.writerow([p.prospect_id, p.name or "", p.segment or "", p.region or "", _euros(p.wallet_cents),
                              _euros(p.potential_cents), p.potential_source, p.potential_class])
-    summary: dict[str, Any] = result.as_dict()
-    del summary["customers"], summary["prospects"]
+    summary: dict[str, Any] = result.summary()
     paths[2].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return paths
