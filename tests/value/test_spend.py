@@ -83,6 +83,27 @@ def test_population_mean_diagnostic() -> None:
     assert not check.passed and check.value is None
 
 
+def _lognormal_customers(spread: float, customers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Customers whose levels are log-normal across customers (``spread`` on the log
+    scale, the B2B case) and whose purchases vary by 0.5 around their level."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 20, customers).astype(float)
+    level = rng.normal(np.log(1000), spread, customers)
+    return x, np.array([np.exp(rng.normal(m, 0.5, int(k))).mean() for m, k in zip(level, x, strict=True)])
+
+
+@pytest.mark.parametrize(("spread", "passes"), [(1.0, True), (1.25, False)])
+def test_population_mean_diagnostic_on_log_normal_customers(spread: float, passes: bool) -> None:
+    """Spread 1.25 (as the 1M-line benchmark): q = 1.08 is clear of 1 (interval from 1.05) yet the
+    model's mean purchase is 4.0 times the customers' mean; spread 1.0: q = 1.48, ratio 1.4."""
+    x, mbar = _lognormal_customers(spread, 20_000)
+    checks = {d.name: d for d in spend_diagnostics(_from_summary(x, mbar), fit_gamma_gamma(x, mbar),
+                                                   SpendConfig())}
+    assert checks["q_above_one"].passed
+    assert checks["population_mean"].passed is passes
+    assert (checks["population_mean"].value or 0) == pytest.approx(1.4 if passes else 4.0, abs=0.15)
+
+
 def test_independence_diagnostic() -> None:
     rng = np.random.default_rng(4)
     x = rng.integers(1, 30, 400).astype(float)
