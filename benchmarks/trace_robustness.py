@@ -6,7 +6,11 @@ customer export for each of 10 recipients, then
 1. takes recipient R03's file through each attack (10 % of the rows kept,
    shuffled, columns dropped and renamed, XLSX round trip then CSV with ';'
    and decimal commas, 10 % of the values edited, all of them together, and
-   1 % of the rows as a limit case) and traces it;
+   1 % of the rows as a limit case; and a data cleaner's work: punctuation
+   stripped, legal forms and abbreviations flipped, name and city merged into
+   one column, the trap records dropped, a UTF-16 "Unicode text" re-save, the
+   data on a second XLSX sheet) and traces it; then a copy merged from R03's
+   and R05's files (two colluders);
 2. traces 1,000 files that must not be attributed to a wrong recipient: 400
    unmarked copies of the same customers, 300 copies marked under another
    secret (another installation), 300 files of the other nine recipients,
@@ -19,10 +23,12 @@ Run:  .venv/bin/python benchmarks/trace_robustness.py [--customers 5000] [--file
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import datetime as dt
 import io
 import random
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,6 +47,7 @@ from clientfolio.protect.exports import (
     fingerprint_secrets,
     list_exports,
     make_export,
+    verify_keys,
     write_table,
 )
 from clientfolio.protect.fingerprint import export_key, mark_text
@@ -53,6 +60,7 @@ Grid = list[list[str]]
 NOW = dt.datetime(2026, 1, 6, 10, 0, tzinfo=dt.UTC)
 RING = KeyRing.for_tests(b"benchmark-master-key-32-bytes!!!")
 THRESHOLD = Settings().trace_threshold
+VERIFY = verify_keys(RING)
 
 
 def keep_rows(share: float) -> Callable[[Grid, random.Random], Grid]:
@@ -121,6 +129,66 @@ def edit_values(share: float) -> Callable[[Grid, random.Random], Grid]:
     return attack
 
 
+def strip_punctuation(grid: Grid, rng: random.Random) -> Grid:
+    """A cleaner's normalisation: punctuation removed, upper case, spaces collapsed."""
+    return [grid[0], *([" ".join(re.sub(r"[^\w\s]", " ", c).upper().split()) for c in row] for row in grid[1:])]
+
+
+_FLIPS = {"SARL": "S.A.R.L.", "S.A.R.L.": "SARL", "SAS": "S.A.S.", "S.A.S.": "SAS", "SA": "S.A.", "S.A.": "SA",
+          "Saint": "St", "St": "Saint", "Sainte": "Ste", "Ste": "Sainte"}
+
+
+def flip_forms(grid: Grid, rng: random.Random) -> Grid:
+    """Every legal form re-dotted or un-dotted, every Saint/St swapped."""
+    return [grid[0], *([re.sub(r"[\w.]+", lambda m: _FLIPS.get(m.group(0), m.group(0)), c) for c in row]
+                       for row in grid[1:])]
+
+
+def merge_columns(grid: Grid, rng: random.Random) -> Grid:
+    """Name, postal code and city merged into one column ("name, 75001 Paris")."""
+    head = grid[0]
+    name, postal, city = head.index("name"), head.index("postal_code"), head.index("city")
+    rest = [i for i in range(len(head)) if i not in (name, postal, city)]
+    return [["who", *(head[i] for i in rest)],
+            *([f"{row[name]}, {row[postal]} {row[city]}", *(row[i] for i in rest)] for row in grid[1:])]
+
+
+def drop_traps(codes: dict[str, frozenset[str]]) -> Callable[[Grid, random.Random], Grid]:
+    """The rows of R03's trap records dropped (as a leaker who found them would)."""
+    def attack(grid: Grid, rng: random.Random) -> Grid:
+        return [grid[0], *(row for row in grid[1:] if row[0] not in codes["R03"])]
+    return attack
+
+
+def utf16_resave(grid: Grid, rng: random.Random) -> Grid:
+    """Saved as Excel's "Unicode text" (UTF-16 LE with BOM, tab-separated), read back by the tracer."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "leak.txt"
+        path.write_bytes(codecs.BOM_UTF16_LE + "\r\n".join("\t".join(r) for r in grid).encode("utf-16-le"))
+        return read_table(path)
+
+
+def second_sheet(grid: Grid, rng: random.Random) -> Grid:
+    """The data on the second sheet of an XLSX file (a first sheet of notes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Workbook()
+        book.create_sheet("notes").append(["Notes"])
+        sheet = book.create_sheet("data")
+        for row in grid:
+            sheet.append(row)
+        path = Path(tmp) / "leak.xlsx"
+        book.save(path)
+        return read_table(path)
+
+
+def cleaner(codes: dict[str, frozenset[str]]) -> Callable[[Grid, random.Random], Grid]:
+    def attack(grid: Grid, rng: random.Random) -> Grid:
+        for step in (drop_traps(codes), keep_rows(0.10), strip_punctuation, merge_columns, utf16_resave):
+            grid = step(grid, rng)
+        return grid
+    return attack
+
+
 def combined(grid: Grid, rng: random.Random) -> Grid:
     for attack in (keep_rows(0.10), shuffle, drop_and_rename, xlsx_round_trip, edit_values(0.10)):
         grid = attack(grid, rng)
@@ -157,13 +225,17 @@ def grid_of(rows: list[dict[str, object]], tmp: Path, name: str) -> Grid:
 
 
 def describe(result: TraceResult) -> tuple[str, str, str, str]:
+    if result.collusion:
+        return (" + ".join(c.export.recipient for c in result.implicated), "collusion",
+                ", ".join(f"{c.score.agreeing}/{c.score.checked}" for c in result.implicated), "-")
     found = result.attributed
     if found is None:
         return "no match", "-", "-", "-"
     score = found.score
+    p = (f"{10 ** found.log10_wrong_attribution:.1e}" if found.log10_wrong_attribution > -300
+         else f"1e{found.log10_wrong_attribution:.0f}")
     return (found.export.recipient, result.evidence or "-", f"{score.agreeing}/{score.checked}",
-            f"{10 ** found.log10_wrong_attribution:.1e}" if found.log10_wrong_attribution > -300
-            else f"1e{found.log10_wrong_attribution:.0f}")
+            p + (" (reversed)" if score.anti else ""))
 
 
 def main() -> None:
@@ -191,10 +263,26 @@ def main() -> None:
 
         print("| attack on R03's file | rows left | found | evidence | marks agreeing | P(wrong attribution) |")
         print("|---|---|---|---|---|---|")
-        for label, attack in ATTACKS:
+        trap_codes = {e.recipient: frozenset(t.code for t in e.traps) for e in exports}
+        cleanups: list[tuple[str, Callable[[Grid, random.Random], Grid]]] = [
+            ("trap records dropped", drop_traps(trap_codes)),
+            ("punctuation stripped, upper case", strip_punctuation),
+            ("legal forms and Saint/St flipped", flip_forms),
+            ("name, postal code and city merged into one column", merge_columns),
+            ("UTF-16 'Unicode text' re-save (tabs)", utf16_resave),
+            ("data on the second sheet of an XLSX file", second_sheet),
+            ("cleaner: traps dropped, 10 %, punctuation, merged, UTF-16", cleaner(trap_codes)),
+        ]
+        for label, attack in [*ATTACKS, *cleanups]:
             leaked = attack([list(r) for r in files["R03"]], random.Random(rng.random()))
-            result = trace_rows(leaked, exports, secrets, threshold=THRESHOLD)
+            result = trace_rows(leaked, exports, secrets, threshold=THRESHOLD, verify_keys=VERIFY)
             print(f"| {label} | {len(leaked) - 1:,} | " + " | ".join(describe(result)) + " |")
+        mix = random.Random(rng.random())
+        merged = [files["R03"][0], *(a if mix.random() < 0.5 else b
+                                     for a, b in zip(files["R03"][1:], files["R05"][1:], strict=False))]
+        result = trace_rows(merged, exports, secrets, threshold=THRESHOLD, verify_keys=VERIFY)
+        print(f"| two colluders (R03 and R05, each row from either) | {len(merged) - 1:,} | "
+              + " | ".join(describe(result)) + " |")
 
         null_started = time.perf_counter()
         foreign_key = export_key(b"another installation's secret!!", "X-foreign")
@@ -215,12 +303,11 @@ def main() -> None:
                 truth = f"R{rng.choice([i for i in range(1, 11) if i != 3]):02d}"
                 label, grid = "other recipients", files[truth]
             counts[label] += 1
-            result = trace_rows(random_rework([list(r) for r in grid], rng), exports, secrets, threshold=THRESHOLD)
-            if result.attributed is not None:
-                if result.attributed.export.recipient == truth:
-                    right += 1
-                else:
-                    false += 1
+            result = trace_rows(random_rework([list(r) for r in grid], rng), exports, secrets, threshold=THRESHOLD,
+                                verify_keys=VERIFY)
+            named = {c.export.recipient for c in result.implicated}
+            false += bool(named - {truth})
+            right += named == {truth}
             wrong = [c for c in result.candidates if c.export.recipient != truth]
             closest = min(closest, min(c.log10_wrong_attribution for c in wrong))
         print(f"\n{args.files:,} files that are not R03's, traced in {time.perf_counter() - null_started:.1f} s: "

@@ -156,13 +156,19 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
                         "CLIENTFOLIO_DATE_ORDER": "'mdy'", "CLIENTFOLIO_IMPORT_CHUNK_ROWS": "20000",
                         "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000", "CLIENTFOLIO_KEY_FILE": "'./clientfolio.key'",
                         "CLIENTFOLIO_LOGIN_MAX_FAILURES": "5", "CLIENTFOLIO_LOGIN_LOCKOUT_MINUTES": "15",
+                        "CLIENTFOLIO_LOGIN_ADDRESS_MAX_FAILURES": "20",
+                        "CLIENTFOLIO_LOGIN_ADDRESS_WINDOW_MINUTES": "15",
                         "CLIENTFOLIO_SESSION_IDLE_MINUTES": "30", "CLIENTFOLIO_SESSION_LIFETIME_HOURS": "8",
                         "CLIENTFOLIO_EXPORT_ALERT_ROWS": "1000", "CLIENTFOLIO_EXPORT_VOLUME_FACTOR": "5.0",
                         "CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY": "3", "CLIENTFOLIO_EXPORT_DAY_START_HOUR": "7",
                         "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20", "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
                         "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000", "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
                         "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09", "CLIENTFOLIO_WEB_SECURE_COOKIES": "False",
-                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600", "CLIENTFOLIO_WEB_MAX_UPLOAD_MB": "20"}
+                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600", "CLIENTFOLIO_WEB_MAX_UPLOAD_MB": "20",
+                        "CLIENTFOLIO_UPLOAD_MAX_EXPANDED_MB": "200", "CLIENTFOLIO_UPLOAD_MAX_ZIP_RATIO": "100",
+                        "CLIENTFOLIO_UPLOAD_MAX_ROWS": "1048576", "CLIENTFOLIO_UPLOAD_MAX_CELLS": "5000000",
+                        "CLIENTFOLIO_UPLOAD_MAX_FIELD_CHARS": "131072", "CLIENTFOLIO_UPLOAD_SECONDS": "120",
+                        "CLIENTFOLIO_UPLOAD_WORKERS": "2", "CLIENTFOLIO_UPLOAD_QUEUE": "4"}
     table = run("settings")
     assert table.exit_code == 0
     assert [row[:2] for row in table_rows(table.stdout) if row[0]] == [[v, settings[v]] for v in settings]
@@ -205,7 +211,7 @@ def test_every_command_has_help_and_is_documented() -> None:
     tree = list(commands(get_command(cli.app)))
     assert {" ".join(path) for path, _ in tree} == {
         "import", "demo", "summary", "analyze", "value", "prospects", "activity", "settings", "db",
-        "db upgrade", "db status", "keys", "keys status", "keys rotate", "backup", "restore",
+        "db upgrade", "db status", "keys", "keys status", "keys rotate", "keys recover", "backup", "restore",
         "export", "trace", "verify", "exports", "exports list", "exports approve",
         "user", "user add", "user list", "user disable", "user scope", "audit", "audit verify", "audit list",
         "assess", "plan", "plan list", "plan suggest", "plan swot", "plan export", "plan header", "plan add",

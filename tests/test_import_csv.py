@@ -367,9 +367,12 @@ def test_invalid_utf8_after_the_first_64_kib(store: Store, tmp_path: Path) -> No
     good = "".join(f"F{i};01/01/2024;C1;Élise;{i},50\n" for i in range(3000))
     assert len(good.encode()) > 64 * 1024
     data = (HEAD + good).encode() + "F9;01/01/2024;C1;Élise;1\n".encode("cp1252") + b"F10;01/01/2024;C1;X;1\n"
-    assert file_error(store, tmp_path, data) == RowError(
-        "x.csv", 3002, "", "", "bytes not valid in utf-8 (invalid continuation byte): "
-        "is the file in one encoding?")
+    error = file_error(store, tmp_path, data)  # a Windows-1252 line in a UTF-8 file: named, not mojibake
+    assert (error.line, error.params) == (3002, {"line": 3002, "sample": "Élise"})
+    assert error.reason.startswith("line 3002 is not UTF-8 like the rest of the file")
+    other = (HEAD + good).encode() + b"F9;01/01/2024;C1;\x81\x8d;1\n"  # not Windows-1252 text either
+    assert file_error(store, tmp_path, other) == RowError(
+        "x.csv", 3002, "", "", "bytes not valid in utf-8 (invalid start byte): is the file in one encoding?")
 
 
 def test_field_longer_than_the_csv_limit(store: Store, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ __all__ = [
     "DecryptionFailed",
     "ExportRefused",
     "KeyMissing",
+    "LoginThrottled",
     "PasswordRejected",
     "StoreError",
 ]
@@ -41,6 +42,15 @@ class AuthenticationFailed(ClientfolioError):
     """A login is refused.  One message whatever the cause (unknown user, bad
     password or code, locked, disabled, expired): the cause goes to the audit
     log only."""
+
+
+class LoginThrottled(AuthenticationFailed):
+    """A login refused before its password is checked: too many failures from
+    the client's address.  ``minutes``: when to try again (at least 1)."""
+
+    def __init__(self, message: str, minutes: int) -> None:
+        super().__init__(message)
+        self.minutes = minutes
 
 
 class AccessDenied(ClientfolioError):

@@ -63,14 +63,35 @@ class Settings(BaseSettings):
         5,
         ge=1,
         description=(
-            "Consecutive failed logins that lock an account. Each further run of as "
-            "many failures doubles the lock (up to 24 hours); a success resets the count."
+            "Consecutive failed logins on an account from one client address that lock the account "
+            "for that address only (the right password from another address still works). Each "
+            "further run of as many failures doubles the lock (up to 24 hours); a success resets "
+            "the count."
         ),
     )
     login_lockout_minutes: int = Field(
         15,
         ge=1,
-        description="How long the first lock lasts, in minutes (even the right password is refused).",
+        description=(
+            "How long the first lock lasts, in minutes (even the right password is refused from "
+            "the address that failed)."
+        ),
+    )
+    login_address_max_failures: int = Field(
+        20,
+        ge=1,
+        description=(
+            "Failed logins from one client address (on any accounts, known or not) within "
+            "CLIENTFOLIO_LOGIN_ADDRESS_WINDOW_MINUTES after which that address is refused (429, "
+            "try again in a few minutes) without its password being checked. The address is the "
+            "connection's; X-Forwarded-For is trusted only from the proxies listed in "
+            "FORWARDED_ALLOW_IPS (default 127.0.0.1: a reverse proxy on the same machine)."
+        ),
+    )
+    login_address_window_minutes: int = Field(
+        15,
+        ge=1,
+        description="The sliding window, in minutes, over which failures from one address are counted.",
     )
     session_idle_minutes: int = Field(
         30,
@@ -145,6 +166,69 @@ class Settings(BaseSettings):
         description=(
             "The largest file the web app accepts on its import and trace uploads, in megabytes; "
             "a larger upload is refused (413) and nothing is imported."
+        ),
+    )
+
+    upload_max_expanded_mb: int = Field(
+        200,
+        ge=1,
+        description=(
+            "The most an imported or traced XLSX file may expand to, in megabytes: the sum of the "
+            "uncompressed sizes its ZIP declares (checked before it is opened) and the bytes read "
+            "from it. Beyond: the file is refused, nothing is imported."
+        ),
+    )
+    upload_max_zip_ratio: int = Field(
+        100,
+        ge=2,
+        description=(
+            "The highest compression ratio (uncompressed / compressed size) of a part of an XLSX "
+            "file larger than 1 MB once uncompressed; beyond, the file is refused as a zip bomb. "
+            "Ordinary spreadsheets stay well below 100."
+        ),
+    )
+    upload_max_rows: int = Field(
+        1_048_576,
+        ge=1,
+        description=(
+            "The most rows read from an imported or traced file (CSV or XLSX, empty rows included); "
+            "the default is the most a spreadsheet holds. Beyond: the file is refused."
+        ),
+    )
+    upload_max_cells: int = Field(
+        5_000_000,
+        ge=1,
+        description=(
+            "The most cells read from an imported or traced file (rows x columns, empty cells "
+            "included: a sheet declaring 16,384 columns counts them all). Beyond: the file is refused."
+        ),
+    )
+    upload_max_field_chars: int = Field(
+        131_072,
+        ge=1024,
+        description="The longest CSV field, in characters; a longer one rejects the file.",
+    )
+    upload_seconds: int = Field(
+        120,
+        ge=1,
+        description=(
+            "The web app's time limit of reading an uploaded file (import, trace), in seconds; "
+            "beyond, the file is refused and nothing is imported."
+        ),
+    )
+    upload_workers: int = Field(
+        2,
+        ge=1,
+        description=(
+            "Uploaded files (import, trace) the web app reads at the same time, each in a worker "
+            "thread off the event loop."
+        ),
+    )
+    upload_queue: int = Field(
+        4,
+        ge=0,
+        description=(
+            "Uploads that may wait for a worker; beyond, an upload is answered 503 (busy, try again)."
         ),
     )
 

@@ -118,7 +118,7 @@ def test_swot_items(filled: Store) -> None:
         ("threats", "Dependency on Deux", "suggested", "threat:dependency", True),
         ("opportunities", "3 prospects", "suggested", "opportunity:prospects", False),
         ("strengths", "A stable team", "user", None, True)]
-    assert [i.text for i in swot_items(filled, NORTH, 2025)] == ["3 prospects", "A stable team"]
+    assert swot_items(filled, NORTH, 2025) == []  # company items (and the dependency's share): not to a scope
     edit_swot_item(filled, SYSTEM, 2025, mine, "A stable, trained team")
     edit_swot_item(filled, SYSTEM, 2025, items[0].id, None)
     assert [i.text for i in swot_items(filled, SYSTEM, 2025)] == ["3 prospects", "A stable, trained team"]

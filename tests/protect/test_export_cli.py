@@ -32,6 +32,12 @@ def run(*args: str, **env: str) -> Result:
     return CliRunner().invoke(cli.app, list(args), env={"CLIENTFOLIO_KEY": KEY, **env})
 
 
+def approve(*args: str, password: str) -> Result:
+    """``exports approve ARGS --password-stdin``, the approver's password on standard input."""
+    return CliRunner().invoke(cli.app, ["exports", "approve", *args, "--password-stdin"], input=password + "\n",
+                              env={"CLIENTFOLIO_KEY": KEY})
+
+
 def test_export_trace_verify_and_list(db: str, tmp_path: Path) -> None:
     out = tmp_path / "acme.csv"
     made = run("export", "customers", "--recipient", "ACME", "--purpose", "mailing", "--out", str(out),
@@ -44,12 +50,20 @@ def test_export_trace_verify_and_list(db: str, tmp_path: Path) -> None:
     traced = run("trace", str(out), "--db", db)
     assert traced.exit_code == 0, traced.stderr
     text = " ".join(traced.stdout.split())
-    assert f"Match: export {export['export_uid']} for ACME (made by cmorel, purpose: mailing) by its fingerprint" \
-        in text
+    assert f"Match: export {export['export_uid']} for ACME, by its fingerprint" in text
     assert "Trap records found:" in text
     as_json = json.loads(run("trace", str(out), "--db", db, "--json").stdout)
     assert as_json["attributed"]["recipient"] == "ACME" and as_json["evidence"] == "fingerprint"
     assert as_json["attributed"]["wrong_attribution"] < 1e-9
+
+    rows = [line.split(";") for line in out.read_text(encoding="utf-8-sig").splitlines()]
+    (tmp_path / "unicode.txt").write_bytes("\r\n".join("\t".join(r) for r in rows).encode("utf-16"))
+    resaved = run("trace", str(tmp_path / "unicode.txt"), "--db", db, "--json")
+    assert resaved.exit_code == 0, resaved.stderr
+    assert json.loads(resaved.stdout)["attributed"]["recipient"] == "ACME"
+    (tmp_path / "bin.csv").write_bytes(b"a;b\x00\x01;c\n" * 5)
+    broken = run("trace", str(tmp_path / "bin.csv"), "--db", db)
+    assert broken.exit_code != 0 and "not a readable table" in broken.stderr and "Traceback" not in broken.stderr
 
     checked = run("verify", str(out), "--db", db)
     assert checked.exit_code == 0 and checked.stdout.startswith(f"Valid: {out} is export {export['export_uid']}")
@@ -89,10 +103,20 @@ def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None
         "Export refused: 40 rows: above the hard limit of 30; request #1 awaits an admin's approval")
     assert "Request #1 by cmorel: 40 rows for ACME (all) awaits an admin's approval." in \
         " ".join(run("exports", "list", "--db", db).stdout.split())
-    own = run("exports", "approve", "1", "--as", "cmorel", "--db", db)
+    own = approve("1", "--as", "cmorel", "--db", db, password="x")
     assert own.exit_code == 1 and "only an admin" in own.stderr
-    approved = run("exports", "approve", "1", "--as", "pbernard", "--db", db)
-    assert approved.exit_code == 0 and "Request #1 approved" in approved.stdout
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.protect.users import set_password
+    from clientfolio.store import Store
+
+    store = Store(db)
+    set_password(store, "pbernard", "a long enough passphrase", actor="test",
+                 chain_key=KeyRing.from_env(KEY).subkey("audit"))
+    store.dispose()
+    no_password = approve("1", "--as", "pbernard", "--db", db, password="")
+    assert no_password.exit_code == 1 and "wrong password" in no_password.stderr
+    approved = approve("1", "--as", "pbernard", "--db", db, password="a long enough passphrase")
+    assert approved.exit_code == 0 and "Request #1 approved" in approved.stdout, approved.output
     done = run(*args, CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS="30", CLIENTFOLIO_EXPORT_ALERT_ROWS="10")
     assert done.exit_code == 0, done.stderr
     assert "Alert (rows): 40 rows: above the alert threshold of 10" in done.stdout

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from clientfolio.access import SYSTEM, Principal, Scope
 from clientfolio.demo import generate_demo
-from clientfolio.errors import AccessDenied, ClientfolioError, ExportRefused
+from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, ExportRefused
 from clientfolio.protect.alerts import ExportRules
 from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.protect.exports import (
@@ -29,6 +29,7 @@ from clientfolio.protect.exports import (
 )
 from clientfolio.protect.fingerprint import canonical
 from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.users import set_password
 from clientfolio.protect.manifest import SignedManifest, verify_file
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, User
@@ -37,6 +38,7 @@ RING = KeyRing.for_tests(b"k" * 32)
 KEYS = ExportKeys.from_ring(RING)
 NOON = dt.datetime(2026, 1, 6, 11, 0, tzinfo=dt.UTC)  # a Tuesday, 12:00 in Paris
 MANAGER = Principal("cmorel", "manager")
+APPROVER_PW = "a long enough passphrase"
 
 
 @pytest.fixture
@@ -65,7 +67,9 @@ def test_an_export_is_written_registered_signed_and_audited(demo: Store, tmp_pat
         (r["code"], r["siren"], r["postal_code"], f"{r['revenue_12m']:.2f}".replace(".", ",")) for r in rows]
     assert [canonical(r["name"]) for r in real] == [canonical(r["name"]) for r in rows]
     assert sum(r["name"] != o["name"] for r, o in zip(real, rows, strict=True)) > 5  # some marks show
-    assert all(r["revenue_12m"] == "0,00" for r in written if r["code"] in traps)
+    # traps carry a plausible revenue (no tell-tale zero) and sit where their codes sort
+    assert all(r["revenue_12m"] != "0,00" for r in written if r["code"] in traps)
+    assert [r["code"] for r in written] == sorted(r["code"] for r in written)
 
     (record,) = list_exports(demo)
     assert (record.export_uid, record.recipient, record.username, record.row_count, record.format) == (
@@ -140,16 +144,22 @@ def test_above_the_hard_limit_an_admin_must_approve(demo: Store, tmp_path: Path)
     assert [(a.id, a.status, a.row_count) for a in list_approvals(demo)] == [(request_id, "pending", 60)]
     assert not (tmp_path / "a.csv").exists()
 
+    admin = Principal("pbernard", "admin")
+    set_password(demo, "pbernard", APPROVER_PW, actor="test", chain_key=KEYS.audit)
+    with demo.begin() as conn:  # the demo's users were made now; this admin existed before the request
+        conn.execute(update(User).where(User.username == "pbernard").values(created_at=NOON - dt.timedelta(days=9)))
     with pytest.raises(AccessDenied):  # not an admin
-        approve_export(demo, request_id, MANAGER, chain_key=KEYS.audit)
-    with pytest.raises(AccessDenied):  # an admin cannot approve its own request
-        approve_export(demo, request_id, Principal("cmorel", "admin"), chain_key=KEYS.audit)
+        approve_export(demo, request_id, MANAGER, password=APPROVER_PW, chain_key=KEYS.audit, now=NOON)
+    with pytest.raises(AuthenticationFailed):  # an admin cannot approve its own request (nor without password)
+        approve_export(demo, request_id, Principal("cmorel", "admin"), password="", chain_key=KEYS.audit, now=NOON)
+    with pytest.raises(AuthenticationFailed):  # the approver's own password, not just its name
+        approve_export(demo, request_id, admin, password="wrong password!", chain_key=KEYS.audit, now=NOON)
     with pytest.raises(ClientfolioError, match="no export request"):
-        approve_export(demo, 999, SYSTEM, chain_key=KEYS.audit)
-    approved = approve_export(demo, request_id, Principal("pbernard", "admin"), chain_key=KEYS.audit, now=NOON)
+        approve_export(demo, 999, admin, password=APPROVER_PW, chain_key=KEYS.audit, now=NOON)
+    approved = approve_export(demo, request_id, admin, password=APPROVER_PW, chain_key=KEYS.audit, now=NOON)
     assert (approved.status, approved.approved_by) == ("approved", "pbernard")
     with pytest.raises(ClientfolioError, match="not pending"):
-        approve_export(demo, request_id, SYSTEM, chain_key=KEYS.audit)
+        approve_export(demo, request_id, admin, password=APPROVER_PW, chain_key=KEYS.audit, now=NOON)
 
     with pytest.raises(ExportRefused):  # another user, or another recipient, is not approved
         make_export(demo, SYSTEM, request, tmp_path / "a.csv", keys=KEYS, rules=rules, now=NOON)
@@ -174,5 +184,32 @@ def test_traps_never_repeat_across_exports(demo: Store, tmp_path: Path) -> None:
     assert len({t.siren for t in traps}) == 20 and len({canonical(t.name) for t in traps}) == 20
     rows = read_csv(tmp_path / "0.csv")
     assert json.loads(json.dumps(rows))  # plain text cells
-    assert Decimal(sum(Decimal(r["revenue_12m"].replace(",", ".")) for r in rows)) == sum(
-        r["revenue_12m"] for r in customer_rows(demo, SYSTEM, NOON.date()))
+    trap_codes = {t.code for t in list_exports(demo)[0].traps}
+    assert Decimal(sum(Decimal(r["revenue_12m"].replace(",", ".")) for r in rows if r["code"] not in trap_codes)) \
+        == sum(r["revenue_12m"] for r in customer_rows(demo, SYSTEM, NOON.date()))
+
+
+def test_an_approval_needs_an_admin_older_than_the_request_and_not_the_requester(
+        demo: Store, tmp_path: Path) -> None:
+    """Issue 14: the requester cannot create a second admin and approve as it."""
+    from clientfolio.protect.users import create_user
+
+    rules = ExportRules(hard_limit_rows=59)
+    boss = Principal("pbernard", "admin")
+    set_password(demo, "pbernard", APPROVER_PW, actor="test", chain_key=KEYS.audit)
+    with pytest.raises(ExportRefused) as refused:
+        make_export(demo, boss, ExportRequest("ACME", "whole file"), tmp_path / "a.csv", keys=KEYS, rules=rules,
+                    now=NOON + dt.timedelta(days=3650))  # ten years on: every demo user existed then
+    request_id = refused.value.request_id
+    later = NOON + dt.timedelta(days=3651)
+    with pytest.raises(AccessDenied, match="another admin than its requester"):
+        approve_export(demo, request_id, boss, password=APPROVER_PW, chain_key=KEYS.audit, now=later)
+    create_user(demo, "puppet", APPROVER_PW, "admin", actor="pbernard", chain_key=KEYS.audit)
+    with demo.begin() as conn:
+        conn.execute(update(User).where(User.username == "puppet").values(created_at=later))
+    with pytest.raises(AccessDenied, match="created after export request"):
+        approve_export(demo, request_id, Principal("puppet", "admin"), password=APPROVER_PW, chain_key=KEYS.audit,
+                       now=later)
+    assert [e.details["reason"][:20] for e in list_events(demo, action="export.approval.refused")] == [
+        "puppet was created a", "an export request is"]
+    assert [a.status for a in list_approvals(demo)] == ["pending"]

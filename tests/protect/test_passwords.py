@@ -86,3 +86,36 @@ def test_the_common_list_ships_with_the_package() -> None:
     common = passwords._common()
     assert len(common) > 300
     assert {"123456", "password", "azerty", "motdepasse", "soleil"} <= common
+
+
+# --- issue 14: weak words joined by digits or signs, the company's name, French reasons -------------------
+
+
+@pytest.mark.parametrize("weak", [
+    "Azerty123!Azerty", "Soleil2024Soleil", "Marseille13!Azerty", "azzzzzerty1234", "P@ssw0rd2024!!",
+    "Qwerty!!Qwerty99", "jleroy2024jleroy", "Durand-2024-Durand",
+])
+def test_weak_words_with_digits_between_are_refused(weak: str) -> None:
+    assert password_problems(weak, username="jleroy", company="Durand Frères SARL"), weak
+
+
+@pytest.mark.parametrize("fine", ["a long enough passphrase", "correct horse battery staple",
+                                  "la mer est calme ce soir", "Tr0ub4dor&3xyz"])
+def test_passphrases_still_pass(fine: str) -> None:
+    assert password_problems(fine, username="jleroy", company="Durand Frères SARL") == []
+
+
+def test_the_company_name_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIENTFOLIO_COMPANY_NAME", "Boulangerie Vasseur")
+    assert password_problems("vasseur et fils 1987") == ["contains the company's name"]
+    monkeypatch.delenv("CLIENTFOLIO_COMPANY_NAME")
+    assert password_problems("vasseur et fils 1987") == []
+
+
+def test_a_french_reason() -> None:
+    from clientfolio.protect.passwords import reasons_in
+
+    reasons = password_problems("Azerty123!Azerty")
+    assert reasons_in(reasons, "fr") == ("mot de passe refusé : uniquement des mots courants ou des suites de "
+                                         "touches, séparés par des chiffres ou des signes")
+    assert reasons_in(reasons, "en").startswith("password refused: only common words")

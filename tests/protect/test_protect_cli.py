@@ -126,3 +126,39 @@ def test_restoring_a_backup_older_than_a_rotation(db: str, tmp_path: Path) -> No
     assert run("keys", "rotate", "--db", db).exit_code == 0
     assert "encrypted, key 3 " in run("keys", "status", "--db", db).stdout
     assert run("audit", "verify", "--db", db).exit_code == 0
+
+
+def test_an_interrupted_rotation_is_told_apart_and_recovered(db: str, tmp_path: Path) -> None:
+    """The state a rotation killed during re-encryption leaves (issue 14): the key file
+    holds the new key as current, the data and the log are under the old one, and an
+    audited action has been sealed under the new key since."""
+    from clientfolio.protect.keys import KeyRing
+
+    key_file = tmp_path / "keys" / "clientfolio.key"
+    assert run("keys", "recover", "--db", db).stdout.startswith("No interrupted key rotation")
+    KeyRing.read(key_file).with_new_key().save()  # what the killed rotation left
+    added = run("user", "add", "zoe", "--role", "sales", "--password-stdin", "--db", db,
+                stdin="a long enough passphrase\n")
+    assert added.exit_code == 0, added.output
+    verified = run("audit", "verify", "--db", db)
+    said = " ".join(verified.stderr.split())
+    assert verified.exit_code == 3, verified.output
+    assert "broken" not in said and "Key rotation interrupted (not tampering)" in said
+    assert "under key 1" in said and "under key 2" in said and "clientfolio keys recover" in said
+    assert "run `clientfolio keys recover`" in run("keys", "status", "--db", db).stdout
+    recovered = run("keys", "recover", "--db", db)
+    assert recovered.exit_code == 0, recovered.output
+    assert "A key rotation to key 2 had been interrupted: completed." in " ".join(recovered.stdout.split())
+    again = run("audit", "verify", "--db", db)
+    assert again.exit_code == 0 and "Audit log intact" in again.stdout, again.output
+    assert run("keys", "rotate", "--db", db).exit_code == 0  # and rotation works again
+    assert run("audit", "verify", "--db", db).exit_code == 0
+    store = Store(db)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(Contact.id, Contact.name)).all()
+    store.dispose()
+    from clientfolio.protect.fields import open_field
+
+    ring = KeyRing.read(key_file)
+    assert rows and all(n.startswith("v1:3:") for _, n in rows)
+    assert all(open_field(ring, "contacts", i, "name", n) for i, n in rows)  # readable

@@ -113,3 +113,138 @@ def test_rotation_reseals_the_audit_log(store: Store, tmp_path: Path) -> None:
     rotation = list_events(store, limit=1)[0]
     assert (rotation.action, rotation.target, rotation.details["old_key_ids"]) == ("keys.rotate", "key 2", [1])
     assert not verify_chain(store, ring.subkey("audit")).ok  # the old audit key no longer verifies it
+
+
+# --- a rotation stopped at any step recovers (issue 14, item 8) ---------------------------------------------
+
+
+class Crash(Exception):
+    """A crash simulated at a checkpoint of the rotation."""
+
+
+def audited(store: Store, ring: KeyRing, n: int, actor: str = "cli:test") -> None:
+    from clientfolio.protect.audit import record_event
+
+    with store.begin() as conn:
+        for i in range(n):
+            record_event(conn, actor=actor, action="user.change", target=f"u{i}", details={"n": i},
+                         chain_key=ring.subkey("audit"))
+
+
+@pytest.mark.parametrize("point", [p for p in __import__(
+    "clientfolio.protect.rotation", fromlist=["CHECKPOINTS"]).CHECKPOINTS])
+def test_a_rotation_crashed_at_any_step_recovers(store: Store, tmp_path: Path, point: str) -> None:
+    from clientfolio.protect.audit import list_events, verify_log
+
+    ring = file_ring(tmp_path)
+    fill(store, ring)
+    audited(store, ring, 2)
+
+    def crash(name: str) -> None:
+        if name == point:
+            raise Crash(name)
+
+    with pytest.raises(Crash):
+        rotate_keys(store, ring, checkpoint=crash)
+    left = KeyRing.read(tmp_path / "clientfolio.key")
+    # every value still opens with the ring left on disk, whatever the step
+    assert {k: open_field(left, *k, v) for k, v in stored(store).items()} == PLAIN
+    # work goes on meanwhile: an audited action under the ring as loaded now
+    audited(store, left, 1, actor="cli:meanwhile")
+    report = verify_log(store, left)
+    assert report.ok, report  # never "broken": the entries are sealed under keys of the ring
+    assert report.interrupted_rotation == left.rotation_interrupted
+    assert left.rotation_interrupted == (point not in ("start", "retired"))
+    if point in ("key-saved", "batch", "reencrypted", "resealed", "recorded"):  # rolled back: old key, then new
+        assert [r[2] for r in report.sealed_by] == [1, 2]
+    recovered = rotate_keys(store, left)  # `keys recover`
+    assert recovered.resumed == left.rotation_interrupted
+    final = recovered.ring
+    assert not final.rotation_interrupted and KeyRing.read(tmp_path / "clientfolio.key") == final
+    after = verify_log(store, final)
+    assert after.ok and not after.interrupted_rotation and after.sealed_by == ()
+    assert {k: open_field(final, *k, v) for k, v in stored(store).items()} == PLAIN
+    assert all(v.startswith(f"v1:{final.current}:") for v in stored(store).values())
+    assert [c.code for c in PortfolioReader(store, SYSTEM).find_contact_by_email("ann@example.fr", final)] == ["C1"]
+    actions = [e.action for e in reversed(list_events(store, limit=100))]
+    assert actions.count("user.change") == 3 and actions[-1] == "keys.rotate"
+
+
+def test_tampering_during_an_interrupted_rotation_is_still_found(store: Store, tmp_path: Path) -> None:
+    from clientfolio.errors import ClientfolioError
+    from clientfolio.protect.audit import verify_log
+    from clientfolio.store.schema import AuditEntry
+
+    ring = file_ring(tmp_path)
+    audited(store, ring, 3)
+
+    def crash(name: str) -> None:
+        if name == "resealed":
+            raise Crash(name)
+
+    with pytest.raises(Crash):
+        rotate_keys(store, ring, checkpoint=crash)
+    left = KeyRing.read(tmp_path / "clientfolio.key")
+    audited(store, left, 2)
+    with store.begin() as conn:
+        conn.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="someone else"))
+    report = verify_log(store, left)
+    assert (report.ok, report.first_bad_seq, report.reason, report.interrupted_rotation) == (False, 2, "edited", True)
+    with pytest.raises(ClientfolioError, match="does not verify"):
+        rotate_keys(store, left)
+    assert KeyRing.read(tmp_path / "clientfolio.key").rotation_interrupted  # nothing half-done
+
+
+def test_an_entry_under_a_retired_key_is_not_accepted(store: Store, tmp_path: Path) -> None:
+    """Only the active keys of an interrupted rotation may seal entries: an entry
+    sealed under an old, retired key (leaked, say) breaks the chain."""
+    from clientfolio.protect.audit import verify_log
+
+    ring = file_ring(tmp_path)
+    audited(store, ring, 2)
+    rotated = rotate_keys(store, ring).ring
+    audited(store, ring, 1, actor="forger")  # sealed under the retired key 1
+    report = verify_log(store, rotated)
+    assert (report.ok, report.first_bad_seq, report.reason) == (False, 4, "edited")
+
+
+_KILLER = """
+import os, signal, sys
+from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.rotation import rotate_keys
+from clientfolio.store import Store
+
+def hook(name):
+    if name == sys.argv[3]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+rotate_keys(Store(sys.argv[1]), KeyRing.read(__import__("pathlib").Path(sys.argv[2])), checkpoint=hook)
+"""
+
+
+@pytest.mark.parametrize("point", ["resealed", "committed"])
+def test_a_rotation_killed_9_recovers(tmp_path: Path, point: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from clientfolio.protect.audit import verify_log
+
+    url = f"sqlite:///{tmp_path}/killed.db"
+    store = Store(url)
+    ring = file_ring(tmp_path)
+    fill(store, ring)
+    audited(store, ring, 2)
+    store.dispose()
+    done = subprocess.run([sys.executable, "-c", _KILLER, url, str(tmp_path / "clientfolio.key"), point],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    left = KeyRing.read(tmp_path / "clientfolio.key")
+    assert left.rotation_interrupted
+    store = Store(url)
+    audited(store, left, 1)
+    assert verify_log(store, left).interrupted_rotation and verify_log(store, left).ok
+    final = rotate_keys(store, left).ring
+    assert verify_log(store, final).ok
+    assert {k: open_field(final, *k, v) for k, v in stored(store).items()} == PLAIN
+    store.dispose()

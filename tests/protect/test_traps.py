@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from clientfolio.ingest.values import luhn_valid
 from clientfolio.protect.fingerprint import canonical
-from clientfolio.protect.traps import TrapHit, find_traps, insert_traps, make_traps
+from clientfolio.protect.traps import CellIndex, TrapHit, find_traps, insert_traps, make_traps
 
 SECRET = b"s" * 32
 COLUMNS = ("code", "name", "siren", "region", "city", "revenue_12m")
@@ -40,7 +40,9 @@ def test_traps_look_like_the_rows_but_exist_nowhere_else() -> None:
         assert (trap.shape["region"], trap.shape["city"]) in {("IDF", "Paris"), ("ARA", "Lyon")}
         assert trap.row(COLUMNS) == {"code": trap.code, "name": trap.name, "siren": trap.siren,
                                      "region": trap.shape["region"], "city": trap.shape["city"],
-                                     "revenue_12m": Decimal("0.00")}
+                                     "revenue_12m": Decimal(trap.revenue or "")}
+        # a plausible revenue: another real row's, give or take 20 %, never a tell-tale zero
+        assert Decimal("80.00") <= Decimal(trap.revenue or "0") <= Decimal("120.00")
 
 
 def test_traps_are_inserted_among_the_rows_in_order() -> None:
@@ -54,7 +56,7 @@ def test_traps_are_inserted_among_the_rows_in_order() -> None:
 def test_a_trap_is_found_by_its_siren_or_its_name_in_any_spelling() -> None:
     a, b, c = make_traps(SECRET, "E1", ROWS, 3)
     dotted = a.name[: -len(a.name.rsplit(" ", 1)[1])] + ".".join(a.name.rsplit(" ", 1)[1]) + "."
-    cells = {"Garage Martin 1 SARL", canonical(dotted), dotted.upper(), b.siren, "12"}
+    cells = CellIndex(["Garage Martin 1 SARL", dotted.upper(), b.siren, "12"])
     assert find_traps([a, b, c], cells) == [TrapHit(a.code, ("name",)), TrapHit(b.code, ("siren",))]
     assert find_traps([c], cells) == []
 

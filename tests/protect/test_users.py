@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select, update
 
 from clientfolio.access import PortfolioReader, Principal, Scope
-from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, PasswordRejected
+from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, LoginThrottled, PasswordRejected
 from clientfolio.protect import passwords
 from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.protect.totp import totp
@@ -316,3 +316,59 @@ def test_role_permissions(role: str, granted: set[str]) -> None:
     require(Principal("boss", "admin"), "admin")
     with pytest.raises(ValueError, match="unknown permission 'fly'"):
         can(principal, "fly")
+
+
+ATTACKER, OFFICE = "203.0.113.66", "198.51.100.7"
+
+
+def test_an_address_with_too_many_failures_is_throttled_without_a_password_check(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("jleroy", "amartin", "pdurand"):
+        add(store, name)
+    settings = Settings.model_construct(login_address_max_failures=6, login_address_window_minutes=15)
+    at = T0
+    for n in range(6):  # two guesses on each account, and one on a name that does not exist
+        at += dt.timedelta(seconds=1)
+        name = ("jleroy", "amartin", "pdurand", "nobody")[n % 4]
+        refused(lambda: login(store, name, f"guess {n}", at=at, settings=settings, address=ATTACKER))
+    checked: list[str] = []
+    monkeypatch.setattr(passwords, "verify_password", lambda stored, pw: checked.append(pw) or True)
+    monkeypatch.setattr(passwords, "dummy_verify", lambda pw: checked.append(pw))
+    with pytest.raises(LoginThrottled) as caught:  # even the right password: refused unchecked
+        login(store, "jleroy", at=at + dt.timedelta(minutes=1), settings=settings, address=ATTACKER)
+    assert checked == [] and caught.value.minutes == 14
+    assert str(caught.value) == "Too many failed logins from your address: try again in 14 minutes."
+    assert last_login(store) == ("login.failure", {"reason": "address throttled", "address": ATTACKER,
+                                                   "retry_after_minutes": 14})
+    monkeypatch.undo()
+    # the victims log in from their own address meanwhile
+    assert getattr(login(store, "jleroy", at=at + dt.timedelta(minutes=1), settings=settings,
+                         address=OFFICE), "username") == "jleroy"
+    # once the oldest failure has left the window, the address may try again
+    assert refused(lambda: login(store, "amartin", "guess", at=T0 + dt.timedelta(minutes=15, seconds=1),
+                                 settings=settings, address=ATTACKER)) == LOGIN_FAILED
+    assert last_login(store)[1]["reason"] == "bad password"
+
+
+def test_an_account_locks_only_for_the_address_that_failed(store: Store) -> None:
+    add(store)
+    for n in range(5):
+        refused(lambda: login(store, password=f"bad password {n}", at=T0 + dt.timedelta(seconds=n),
+                              address=ATTACKER))
+    assert last_login(store)[1]["locked_until"] == "2025-03-03T09:15:04+00:00"
+    refused(lambda: login(store, at=T0 + dt.timedelta(minutes=1), address=ATTACKER))  # the right password
+    assert last_login(store) == ("login.failure", {"reason": "locked", "address": ATTACKER})
+    user = login(store, at=T0 + dt.timedelta(minutes=2), address=OFFICE)  # the owner, from the office
+    assert last_login(store) == ("login.success", {"address": OFFICE})
+    assert getattr(user, "locked_until") is None
+    refused(lambda: login(store, at=T0 + dt.timedelta(minutes=3), address=ATTACKER))  # still locked there
+    assert last_login(store)[1]["reason"] == "locked"
+    login(store, at=T0 + dt.timedelta(minutes=16), address=ATTACKER)  # the lock is over
+
+
+def test_set_password_unlocks_every_address(store: Store) -> None:
+    add(store)
+    for n in range(5):
+        refused(lambda: login(store, password=f"bad password {n}", at=T0, address=ATTACKER))
+    set_password(store, "jleroy", "another horse battery staple", actor="admin", chain_key=KEY, now=T0)
+    login(store, password="another horse battery staple", at=T0 + dt.timedelta(seconds=1), address=ATTACKER)

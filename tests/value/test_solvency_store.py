@@ -74,17 +74,17 @@ SETTLEMENTS: dict[str, list[tuple[str, dt.date, int | None]]] = {
 
 def test_scoped_receivables_and_settlements(store: Store) -> None:
     _fill(store)
-    con = connect_store(store.url)
-    try:
-        cases = [
-            (Scope(), ["F1", "F2", "F3", "F4"]),
-            (Scope(regions=frozenset({"IDF"})), ["F1", "F2"]),
-            (Scope(segments=frozenset({"BTP"})), ["F3", "F4"]),
-            (Scope(product_lines=frozenset({"SRV"})), ["F1"]),  # whole amount of F1
-            (Scope(product_lines=frozenset({"MAT"})), ["F1", "F2", "F4"]),
-            (Scope(regions=frozenset({"IDF"}), segments=frozenset({"BTP"})), []),
-        ]
-        for scope, numbers in cases:
+    cases = [
+        (Scope(), ["F1", "F2", "F3", "F4"]),
+        (Scope(regions=frozenset({"IDF"})), ["F1", "F2"]),
+        (Scope(segments=frozenset({"BTP"})), ["F3", "F4"]),
+        (Scope(product_lines=frozenset({"SRV"})), ["F1"]),  # whole amount of F1
+        (Scope(product_lines=frozenset({"MAT"})), ["F1", "F2", "F4"]),
+        (Scope(regions=frozenset({"IDF"}), segments=frozenset({"BTP"})), []),
+    ]
+    for scope, numbers in cases:
+        con = connect_store(store.url)  # one session per reader: on PostgreSQL its scope is bound for good
+        try:
             reader = PortfolioReader(store, Principal("rep", "sales", scope))
             receivables = reader.receivables(con)
             assert receivables.columns == (
@@ -95,8 +95,8 @@ def test_scoped_receivables_and_settlements(store: Store) -> None:
             assert settlements.columns == ("invoice_id", "paid_on", "amount_cents")
             got = [tuple(r.values()) for r in as_rows(settlements, ["invoice_id", "paid_on"])]
             assert got == [p for n in numbers for p in SETTLEMENTS.get(n, [])], scope
-    finally:
-        con.disconnect()
+        finally:
+            con.disconnect()
 
 
 def test_solvency_on_the_store(store: Store) -> None:

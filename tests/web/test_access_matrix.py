@@ -35,6 +35,7 @@ from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import Prospect
 from clientfolio.web import create_app
+from clientfolio.access import SYSTEM
 from tests.browser.staff import PASSWORD, RING, SCOPED, UNRESTRICTED, Outsider, outsider, staffed_store
 from tests.conftest import PG_ADMIN_URL, _pg_admin
 
@@ -167,7 +168,10 @@ def test_no_route_shows_another_regions_records(role: str, matrix_app: FastAPI, 
             where = f"{role} GET {endpoint.url} ({accept}) -> {answer.status_code}"
             if answer.status_code not in ALLOWED:
                 problems.append(f"{where}: unexpected status")
-            if found := leaks(text_of(answer.content), record, endpoint.url):
+            body = text_of(answer.content)
+            for sent in (record.customer_code, record.prospect_code):  # the code asked for, echoed
+                body = body.replace(sent, "")
+            if found := leaks(body, record, endpoint.url):
                 problems.append(f"{where}: shows {found}")
             refused = answer.status_code == 403 or (answer.status_code == 404 and endpoint.params)
             if refused and not any(e.actor == username for e in events_since(staffed, before)):
@@ -248,3 +252,96 @@ def test_moving_another_regions_prospect_is_audited(matrix_app: FastAPI, staffed
                                           "csrf_token": token.group(1)}, follow_redirects=False)
     assert any(e.actor == SCOPED["sales"] and e.action != "login.success"
                for e in events_since(staffed, before))
+
+
+SESSION_ROUTES = {"/login", "/logout", "/logout-everywhere", "/lang"}
+"""POST routes of the session itself (no stored row of the portfolio changes)."""
+
+DOWNLOADS = {"/export", "/report", "/trace"}
+"""POST routes that read (a download, an upload traced): the scope's own data may be answered (200)."""
+
+REFUSED = {400, 403, 404, 422}
+
+WRITE_TABLES = ("regions", "segments", "product_lines", "products", "users", "user_scopes", "customers",
+                "prospects", "contacts", "invoices", "invoice_lines", "payments", "activities", "actions",
+                "prospect_stage_changes", "plans", "assessments", "assessment_answers", "swot_items")
+"""The tables a write could change (the audit log, sessions, exports registry left out)."""
+
+
+def digest(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``WRITE_TABLES``, sorted (read without scope)."""
+    with store.engine.connect() as conn:
+        return {t: sorted((tuple(r) for r in conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
+                for t in WRITE_TABLES}
+
+
+def write_attempts(o: Outsider, company_item: int) -> dict[str, dict[str, object]]:
+    """POST route -> the form (and files) aimed OUTSIDE the users' scope: a
+    record of another region, or a company-level item."""
+    take = f"code;nom;region\n{o.customer_code};Pris;IDF\n".encode()
+    return {
+        "/swot/decide": {"data": {"all": "true"}},
+        "/swot/items": {"data": {"quadrant": "threats", "text": "Pris"}},
+        "/swot/items/edit": {"data": {"item_id": str(company_item), "delete": "true"}},
+        "/plan/accept": {"data": {"key": f"customer:{o.customer_code}"}},
+        "/plan/header": {"data": {"year": "2025", "company": "Pris", "vision": "Pris"}},
+        "/assessment": {"data": {"portfolio": "1", "loyalty": "1"}},
+        "/prospects/stage": {"data": {"code": o.prospect_code, "stage": "lost", "reason": "Pris"}},
+        "/import": {"data": {"kind": "customers"}, "files": {"file": ("take.csv", take, "text/csv")}},
+        "/admin/users": {"data": {"username": "t.pris", "role": "manager", "password": PASSWORD + " pris"}},
+        "/admin/users/disable": {"data": {"username": UNRESTRICTED}},
+        "/admin/users/scopes": {"data": {"username": SCOPED["sales"], "regions": ""}},
+        "/admin/approvals/approve": {"data": {"request_id": "1", "password": PASSWORD}},
+        "/admin/backup": {"data": {}},
+        "/export": {"data": {"recipient": "Pris", "purpose": "Pris", "format": "csv"}},
+        "/report": {"data": {"format": "html", "lang": "en"}},
+        "/trace": {"files": {"file": ("t.csv", f"{o.customer_code}\n".encode(), "text/csv")}},
+    }
+
+
+@pytest.fixture(scope="module")
+def company_item(staffed: Store) -> int:
+    """A SWOT item of the whole company in the plan of the analysis year."""
+    from clientfolio.plan.records import add_swot_item
+    return add_swot_item(staffed, 2025, "threats", "Company item", principal=SYSTEM)
+
+
+def test_every_post_route_has_a_write_attempt(matrix_app: FastAPI, record: Outsider) -> None:
+    posts = {e.template for e in endpoints(matrix_app, record) if e.method == "POST"} - SESSION_ROUTES
+    assert posts == set(write_attempts(record, 0)), "a POST route without its write attempt (or one gone)"
+
+
+@pytest.mark.parametrize("role", sorted(SCOPED))
+def test_no_scoped_user_writes_outside_its_scope(role: str, matrix_app: FastAPI, staffed: Store,
+                                                 record: Outsider, company_item: int) -> None:
+    """Every POST route x every role scoped to one region, aimed at another
+    region's record or at the whole company: refused, nothing changed."""
+    username = SCOPED[role]
+    client = session_of(matrix_app, username)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token, "no CSRF token on the dashboard"
+    attempts = write_attempts(record, company_item)
+    problems: list[str] = []
+    for endpoint in endpoints(matrix_app, record):
+        if endpoint.method != "POST" or endpoint.template in SESSION_ROUTES:
+            continue
+        attempt = attempts[endpoint.template]
+        data = {**attempt.get("data", {}), "csrf_token": token.group(1)}  # type: ignore[dict-item]
+        for accept in ("text/html", "application/json"):
+            before = digest(staffed)
+            answer = client.post(endpoint.url, data=data, files=attempt.get("files"),  # type: ignore[arg-type]
+                                 headers={"Accept": accept}, follow_redirects=False)
+            where = f"{role} POST {endpoint.url} ({accept}) -> {answer.status_code}"
+            allowed = REFUSED | ({200} if endpoint.template in DOWNLOADS else set())
+            if answer.status_code not in allowed:
+                problems.append(f"{where}: not refused")
+            after = digest(staffed)
+            if changed := [t for t in WRITE_TABLES if before[t] != after[t]]:
+                problems.append(f"{where}: changed {changed}")
+            body = text_of(answer.content)
+            for sent in (record.customer_code, record.prospect_code):  # the code asked for, echoed
+                body = body.replace(sent, "")
+            if found := leaks(body, record, endpoint.url):
+                problems.append(f"{where}: shows {found}")
+    assert client.get("/api/v1/me").status_code == 200, "a write attempt ended the session"
+    assert not problems, "\n".join(problems)

@@ -31,7 +31,7 @@ def test_login_opens_a_session_with_a_safe_cookie(app: FastAPI) -> None:
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = _cookie(answer, "clientfolio_session")
     parts = {p.strip().split("=")[0].lower() for p in cookie.split(";")}
-    assert {"httponly", "path"} <= parts and "samesite=lax" in cookie.lower()
+    assert {"httponly", "path"} <= parts and "samesite=strict" in cookie.lower()  # as docs/security.md says
     assert "secure" not in parts and "max-age" not in parts and "expires" not in parts
     assert client.get("/").status_code == 200
 
@@ -69,7 +69,7 @@ def test_lockout_refuses_even_the_right_password(app: FastAPI) -> None:
         assert login(client, "cmorel", "not the password at all").status_code == 401
     locked = login(client, "cmorel")
     assert locked.status_code == 401
-    assert "After 5 failures in a row the account is locked for 15 minutes" in locked.text
+    assert "After 5 failures in a row from the same address, the account is locked for 15 minutes" in locked.text
     assert "clientfolio_session" not in locked.headers.get("set-cookie", "")
 
 
@@ -149,3 +149,20 @@ def test_without_a_key_every_page_says_why(demo: Store, tmp_path: Path, monkeypa
             answer = client.get(answer.headers["location"])
         assert answer.status_code == 503 and "no key" in answer.text
     assert RING is not None
+
+
+def test_an_attacker_address_gets_429_and_cannot_lock_the_victims_out(demo: Store, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path, login_address_max_failures=6)
+    attacker = client_of(app, client=("203.0.113.66", 40000), headers={"Accept-Language": "fr"})
+    for victim in ("pbernard", "pbernard", "pbernard", "pbernard", "pbernard", "nobody-at-all"):
+        assert login(attacker, victim, "not the password at all").status_code == 401
+    throttled = login(attacker, "pbernard")  # the right password: not even checked
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
+    assert "Trop d'échecs de connexion depuis votre adresse : réessayez dans 15 minutes." in throttled.text.replace(
+        "&#39;", "'")
+    assert "clientfolio_session" not in throttled.headers.get("set-cookie", "")
+    event = list_events(demo, action="login.failure", limit=1)[0]
+    assert event.details["reason"] == "address throttled" and event.details["address"] == "203.0.113.66"
+    office = client_of(app, client=("198.51.100.7", 40000))  # pbernard, locked for the attacker only
+    assert login(office, "pbernard").status_code == 303
+    assert list_events(demo, action="login.success", limit=1)[0].details == {"address": "198.51.100.7"}

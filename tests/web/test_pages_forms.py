@@ -180,6 +180,18 @@ def test_export_then_trace_the_exported_file(app: FastAPI, demo: Store) -> None:
     nothing = auditor.post("/trace?format=json", data={"csrf_token": token(auditor)},
                            files={"file": ("other.csv", other)}).json()["result"]
     assert nothing["attributed"] is None
+    # Excel's "Unicode text" (UTF-16 LE with BOM, tabs): traced, no 500; a binary file: a clear 400
+    rows = [line.split(";") for line in leaked.decode("utf-8-sig").splitlines()]
+    utf16 = "\r\n".join("\t".join(r) for r in rows).encode("utf-16")
+    resaved = auditor.post("/trace?format=json", data={"csrf_token": token(auditor)},
+                           files={"file": ("found.txt", utf16, "text/plain")})
+    assert resaved.status_code == 200 and resaved.json()["result"]["attributed"]["export_uid"] == uid
+    french = auditor.post("/trace", data={"csrf_token": token(auditor)}, files={"file": ("found.txt", utf16)},
+                          headers={"Accept-Language": "fr"})
+    assert french.status_code == 200
+    binary = auditor.post("/trace", data={"csrf_token": token(auditor)},
+                          files={"file": ("x.csv", b"a;b\x00\x01;c\n" * 5)})
+    assert binary.status_code == 400 and "not a readable table" in binary.text
 
 
 def test_add_and_disable_a_user(admin: TestClient, app: FastAPI, demo: Store) -> None:

@@ -94,29 +94,36 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", help="Import as this user (its scopes apply; default: the local owner, admin).")] = None,
 ) -> None:
     """Import invoices, customers, products, prospects or an FEC: all or nothing."""
+    from clientfolio.cli.exports import _principal
     from clientfolio.cli.users import _actor
+    from clientfolio.filelimits import ReadLimits, reading_limits
 
     settings = _settings(db)
     try:
         store = Store(settings.database_url)
         loaded = load_mapping(mapping) if mapping else None
+        principal = _principal(store, as_user)
         ring = KeyRing.load(settings, create=True)
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
             console=errors, transient=True, disable=as_json,
-        ) as bar:
+        ) as bar, reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*
             task = bar.add_task(f"Importing {file.name}", total=None)
             result = import_file(
                 store, file, kind=kind, mapping=loaded, dry_run=dry_run, settings=settings,
-                ring=ring, chain_key=ring.subkey("audit"), actor=_actor(),
+                ring=ring, chain_key=ring.subkey("audit"), principal=principal,
+                actor=_actor() if as_user is None else principal.username,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except ImportRejected as exc:
         if as_json:
             console.print_json(json.dumps({"imported": False, "total_errors": exc.total,
-                                           "errors": [e.__dict__ for e in exc.errors]}))
+                                           "errors": [{k: v for k, v in e.__dict__.items() if k not in ("template", "params")}
+                                                      for e in exc.errors]}))
             raise typer.Exit(1) from None
         raise _fail(exc) from None
     except ClientfolioError as exc:

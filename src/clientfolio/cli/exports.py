@@ -97,11 +97,19 @@ def _trace_dict(result: TraceResult) -> dict[str, Any]:
                 "username": c.export.username, "created_at": str(c.export.created_at),
                 "checked": c.score.checked, "agreeing": c.score.agreeing,
                 "log10_p": round(c.score.log10_probability, 2),
-                "wrong_attribution": c.wrong_attribution, "traps": [t.code for t in c.traps]}
+                "wrong_attribution": c.wrong_attribution, "anti": c.score.anti,
+                "traps": [t.code for t in c.traps], "tampered": list(c.tampered),
+                "signed_recipient": c.signed_recipient}
+
+    from clientfolio.i18n import render
+    from clientfolio.protect.trace import verdict
 
     return {"rows": result.rows, "marked_texts": result.marked_texts,
             "attributed": candidate(result.attributed) if result.attributed else None,
             "evidence": result.evidence, "threshold": result.threshold,
+            "implicated": [candidate(c) for c in result.implicated],
+            "tampered": [candidate(c) for c in result.tampered],
+            "verdict": [render("en", template, params) for template, params in verdict(result)],
             "candidates": [candidate(c) for c in result.candidates[:10]], "unchecked": list(result.unchecked)}
 
 
@@ -113,7 +121,8 @@ def trace_command(
 ) -> None:
     """Name the export and recipient a leaked file comes from, with the probability of a wrong attribution."""
     from clientfolio import cli
-    from clientfolio.protect.exports import fingerprint_secrets
+    from clientfolio.protect.exports import fingerprint_secrets, verify_keys
+    from clientfolio.filelimits import ReadLimits, reading_limits
     from clientfolio.protect.keys import KeyRing
     from clientfolio.protect.trace import trace_file
     from clientfolio.protect.users import require
@@ -123,8 +132,15 @@ def trace_command(
     try:
         store = Store(settings.database_url)
         require(_principal(store, as_user), "audit")
-        result = trace_file(store, file, fingerprint_secrets(KeyRing.load(settings)),
-                            threshold=settings.trace_threshold)
+        ring = KeyRing.load(settings)
+        with reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*, as the web app
+            result = trace_file(store, file, fingerprint_secrets(ring), threshold=settings.trace_threshold,
+                                verify_keys=verify_keys(ring))
+        from clientfolio.cli.users import _actor
+        from clientfolio.protect.trace_audit import record_trace
+
+        record_trace(store, actor=as_user or _actor(), file_name=str(file), path=file, result=result,
+                     chain_key=ring.subkey("audit"))
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
@@ -143,17 +159,17 @@ def _show_trace(console: Any, result: TraceResult) -> None:
                       f"{c.score.agreeing}/{c.score.checked}", _probability(c.log10_wrong_attribution),
                       ", ".join(t.code for t in c.traps) or "-")
     console.print(table)
+    from clientfolio.i18n import render
+    from clientfolio.protect.trace import verdict
+
+    for template, params in verdict(result):
+        text = render("en", template, params)
+        style = "bold green" if text.startswith("Match") else "bold red" if text.startswith(
+            ("Tampering", "Collusion")) else "bold" if text.startswith("No match") else ""
+        head, _, rest = text.partition(":")
+        console.print(f"[{style}]{head}:[/]{rest}" if style else text, highlight=False)
     found = result.attributed
-    if found is None:
-        console.print(f"[bold]No match[/] among {len(result.candidates)} registered exports "
-                      f"(threshold {result.threshold:g}).")
-        return
-    how = ("by its fingerprint" if result.evidence == "fingerprint"
-           else "by its trap records (the fingerprint alone is not conclusive)")
-    console.print(f"[bold green]Match:[/] export {found.export.export_uid} for [bold]{found.export.recipient}[/] "
-                  f"(made by {found.export.username}, purpose: {found.export.purpose}) {how}; probability of a "
-                  f"wrong attribution {_probability(found.log10_wrong_attribution)}.")
-    if found.traps:
+    if found is not None and found.traps:
         hits = ", ".join(f"{t.code} ({'+'.join(t.matched)})" for t in found.traps)
         console.print(f"Trap records found: {hits}.")
 
@@ -242,9 +258,14 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 def approve_command(
     request_id: Annotated[int, typer.Argument(help="The number of the export request.")],
     as_user: Annotated[str, typer.Option("--as", help="The approving admin (not the requester).")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the approving admin's password from standard input (one line).")] = False,
+    totp: Annotated[str | None, typer.Option(
+        "--totp", help="The approving admin's current code, when it has a second factor.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Approve an export request above the hard limit (an admin other than the requester)."""
+    """Approve an export request above the hard limit (an admin other than the requester,
+    who existed when it was made, confirming with its own password and code)."""
     from clientfolio import cli
     from clientfolio.protect.exports import approve_export
     from clientfolio.protect.keys import KeyRing
@@ -253,7 +274,12 @@ def approve_command(
     settings = cli._settings(db)
     try:
         store = Store(settings.database_url)
-        approval = approve_export(store, request_id, _principal(store, as_user),
+        principal = _principal(store, as_user)
+        if password_stdin:
+            password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+        else:
+            password = typer.prompt(f"Password of {principal.username}", hide_input=True)
+        approval = approve_export(store, request_id, principal, password=password, totp=totp,
                                   chain_key=KeyRing.load(settings).subkey("audit"))
     except ClientfolioError as exc:
         raise cli._fail(exc) from None

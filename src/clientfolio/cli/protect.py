@@ -81,6 +81,9 @@ def keys_status(db: DbOption = None) -> None:
     for field, count in counts.plain.items():
         table.add_row(f"plain text: {field}", f"{count:,}")
     console.print(table)
+    if ring is not None and ring.rotation_interrupted:
+        console.print(f"[yellow]A key rotation to key {ring.current} was interrupted (active keys: "
+                      f"{', '.join(map(str, sorted(ring.keys)))}): run `clientfolio keys recover`.")
     if counts.plain:
         console.print("[yellow]Some values are not encrypted yet: run `clientfolio keys rotate`.")
     if missing is not None and counts.encrypted:
@@ -93,18 +96,38 @@ def keys_rotate(
     forget: Annotated[bool, typer.Option(
         "--forget-old", help="Drop the old keys instead of keeping them to open older backups.")] = False,
 ) -> None:
-    """Re-encrypt every sensitive value under a new key, then retire the old one."""
+    """Re-encrypt every sensitive value under a new key, then retire the old one
+    (an interrupted rotation is completed instead: run it again for a new key)."""
+    _rotate(db, forget, recover=False)
+
+
+@keys_app.command("recover")
+def keys_recover(
+    db: DbOption = None,
+    forget: Annotated[bool, typer.Option(
+        "--forget-old", help="Drop the old keys instead of keeping them to open older backups.")] = False,
+) -> None:
+    """Complete a key rotation that was interrupted (error, crash, kill): everything
+    under the current key, the audit log re-sealed, the old key retired."""
+    _rotate(db, forget, recover=True)
+
+
+def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
     from clientfolio.cli import _fail, console
     from clientfolio.protect.rotation import rotate_keys
     from clientfolio.store import Store
 
     settings = _settings(db)
     try:
-        ring = KeyRing.load(settings, create=True)
+        ring = KeyRing.load(settings, create=not recover)
         if ring.path is None:
             raise ClientfolioError(
                 f"the key comes from {KEY_ENV}: rotation writes a new key, so it needs the key "
                 f"file; unset {KEY_ENV} and save the key in {settings.key_file}")
+        if recover and not ring.rotation_interrupted:
+            console.print(f"No interrupted key rotation: key {ring.current} is the only active key; "
+                          "nothing to recover.")
+            return
         store = Store(settings.database_url)
         with _bar("Re-encrypting") as bar:
             task = bar.add_task("values", total=None)
@@ -112,10 +135,14 @@ def keys_rotate(
                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     except ClientfolioError as exc:
         raise _fail(exc) from None
+    if report.resumed:
+        console.print(f"[yellow]A key rotation to key {report.new_key_id} had been interrupted: completed.[/] "
+                      + ("" if recover else "Run `clientfolio keys rotate` again for a new key."))
     console.print(
         f"[green]Rotated:[/] key {report.new_key_id} (fingerprint {report.ring.fingerprint()}) is current; "
         f"{report.values:,} values in {report.rows:,} rows re-encrypted "
-        f"({report.plain_values:,} were plain text), {report.indexes:,} email indexes recomputed.")
+        f"({report.plain_values:,} were plain text), {report.indexes:,} email indexes recomputed; "
+        "audit log re-sealed.")
     old = ", ".join(map(str, report.old_key_ids))
     if forget:
         console.print(f"Old key(s) {old} dropped: backups made before now can no longer be restored.")

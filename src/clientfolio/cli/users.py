@@ -205,9 +205,10 @@ def audit_verify(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify the audit hash chain; exit 1 with the first bad entry when it was tampered with."""
+    """Verify the audit hash chain; exit 1 with the first bad entry when it was tampered with,
+    3 when it is intact but a key rotation was interrupted (run `keys recover`)."""
     from clientfolio.cli import _fail, console, errors
-    from clientfolio.protect.audit import verify_chain
+    from clientfolio.protect.audit import verify_log
     from clientfolio.protect.keys import KeyRing
 
     try:
@@ -215,10 +216,11 @@ def audit_verify(
         settings = Settings()
         if db:
             settings = settings.model_copy(update={"database_url": db})
-        report = verify_chain(Store(settings.database_url), KeyRing.load(settings).subkey("audit"),
-                              expect_head=head)
+        report = verify_log(Store(settings.database_url), KeyRing.load(settings), expect_head=head)
     except ClientfolioError as exc:
         raise _fail(exc) from None
+    runs = "; ".join(f"#{first}" + (f" to #{last}" if last != first else "") + f" under key {key}"
+                     for first, last, key in report.sealed_by)
     if as_json:
         console.print_json(json.dumps(report.as_dict()))
     elif report.ok:
@@ -231,8 +233,14 @@ def audit_verify(
                      f"{report.detail}.")
         if report.head_seq:
             errors.print(f"Sound up to entry #{report.head_seq}.")
+    if report.interrupted_rotation and not as_json:
+        errors.print("[bold yellow]Key rotation interrupted[/] (not tampering): the key file holds "
+                     "several active keys" + (f"; entries sealed {runs}" if runs else "")
+                     + ". Run `clientfolio keys recover` to complete it.")
     if not report.ok:
         raise typer.Exit(1)
+    if report.interrupted_rotation:
+        raise typer.Exit(3)
 
 
 @audit_app.command("list")

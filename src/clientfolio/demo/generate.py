@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, literal, select, text
 
+from clientfolio.access.principal import SYSTEM
+from clientfolio.access.rls import limit_connection
 from clientfolio.demo import catalog, pipeline
 from clientfolio.demo.identity import CompanyId, Identities, email
 from clientfolio.demo.sales import (
@@ -396,6 +398,7 @@ def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: i
         raise ClientfolioError("the demo needs at least one customer and one year")
     demo = _Demo(random.Random(seed), customers, years, as_of or dt.date.today())
     with store.begin() as conn:
+        limit_connection(conn, SYSTEM.scope)  # the demo writes every region
         _check_empty(conn)
         tables = demo.build()
         for table, columns, rows in tables:

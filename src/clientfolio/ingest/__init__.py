@@ -19,6 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, update
 
+from clientfolio.access.principal import SYSTEM, Principal
+from clientfolio.access.rls import limit_connection
+from clientfolio.access.writes import COMPANY_ONLY, WriteGuard, whole_company
 from clientfolio.ingest.columns import (
     FIELDS,
     KINDS,
@@ -118,15 +121,24 @@ def import_file(
     progress: Progress | None = None,
     ring: KeyRing | None = None,
     chain_key: bytes | None = None,
-    actor: str = "system",
+    principal: Principal = SYSTEM,
+    actor: str | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row.
     With a key ring, the sensitive fields (addresses, contacts) are stored encrypted.
     With ``chain_key``, an accepted import (not a dry run) is audited as ``import``
     by ``actor`` in the import's transaction (target: the file name; details:
     kind, SHA-256, rows read, counts created/updated/unchanged); a file already
-    imported is audited too (``already_imported``), as it changes nothing."""
+    imported is audited too (``already_imported``), as it changes nothing.
+
+    ``principal`` is who imports: every row must stay inside its scope
+    (``access.writes``: a row outside is refused, whether its code exists or
+    not), the catalogue (products) and an FEC ledger need a principal who sees
+    the whole company, and every connection is bound to its scope (row-level
+    security on PostgreSQL).  ``actor`` names it in the audit log (default:
+    its username; the command line gives ``cli:<os user>``)."""
     path = Path(path)
+    actor = actor or principal.username
     settings = settings or Settings()
     mapping = mapping or Mapping()
     if kind is not None and kind not in KINDS:
@@ -134,7 +146,7 @@ def import_file(
     table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
     try:
         return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring,
-                             chain_key, actor)
+                             chain_key, actor, principal)
     finally:
         table.close()  # the rows' iterator closes it too, but only once started
 
@@ -142,12 +154,15 @@ def import_file(
 def _import_table(
     store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
     settings: Settings, progress: Progress | None, ring: KeyRing | None, chain_key: bytes | None,
-    actor: str,
+    actor: str, principal: Principal,
 ) -> ImportResult:
     kind = kind or guess_kind(table)
+    if kind in ("products", "fec") and not whole_company(principal):
+        raise ImportRejected([RowError(path.name, 0, "", kind, COMPANY_ONLY)])
     result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
     sha = _sha256(path)
     with store.engine.connect() as conn:
+        limit_connection(conn, principal.scope)
         previous = conn.execute(
             ImportBatch.__table__.select().where(ImportBatch.sha256 == sha, ImportBatch.kind == kind)
         ).first()
@@ -155,6 +170,7 @@ def _import_table(
         result.already_imported, result.import_id = True, previous.id
         if chain_key is not None and not dry_run:
             with store.begin() as conn:
+                limit_connection(conn, principal.scope)
                 _audit(conn, result, sha, chain_key, actor)
         return result
     dates = DateParser(mapping.date_order or settings.date_order)
@@ -168,6 +184,8 @@ def _import_table(
     with store.engine.connect() as conn, _collector_paused():
         transaction = conn.begin()
         try:
+            limit_connection(conn, principal.scope)
+            guard = WriteGuard(conn, principal)
             import_id = conn.execute(
                 insert(ImportBatch).values(kind=kind, source_name=str(path)[:500], sha256=sha, rows_read=0)
                 .returning(ImportBatch.id)
@@ -181,14 +199,14 @@ def _import_table(
                 result.columns = match.shown()
                 errors.headers = result.columns
                 if kind == "invoices":
-                    writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows)
+                    writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows, guard)
                     result.rows_read = read_invoice_rows(
                         table.rows, match.indexes, writer, errors, dates, decimal,
                         settings.import_chunk_rows, tick)
                     writer.finish()
                 else:
                     result.rows_read = load_parties(conn, kind, table.rows, match.indexes, import_id,
-                                                    errors, result, dates, decimal, ring)
+                                                    errors, result, dates, decimal, ring, guard)
             tick(result.rows_read)
             if errors:
                 raise ImportRejected(errors.errors, errors.total)

@@ -28,7 +28,7 @@ from clientfolio.ingest.columns import normalize
 from clientfolio.ingest.invoices import InvoiceWriter
 from clientfolio.ingest.lookups import ErrorSink
 from clientfolio.ingest.report import ImportRejected, RowError
-from clientfolio.ingest.values import DateParser, parse_amount_cents
+from clientfolio.ingest.values import DateParser, TooLong, fits, parse_amount_cents
 
 __all__ = ["FEC_COLUMNS", "is_fec_header", "load_fec"]
 
@@ -45,6 +45,12 @@ PRODUCT_LINES = {
     "706": "Prestations de services", "707": "Ventes de marchandises",
     "708": "Produits des activités annexes", "709": "Rabais, remises et ristournes accordés",
 }
+
+
+_STORED = (("CompAuxNum", "customers", "code"), ("CompAuxLib", "customers", "name"),
+           ("PieceRef", "invoices", "number"), ("CompteNum", "products", "code"),
+           ("CompteLib", "invoice_lines", "description"))
+"""The FEC fields the store keeps, and where (their lengths are checked)."""
 
 
 def is_fec_header(header: list[str]) -> bool:
@@ -99,6 +105,11 @@ def load_fec(
                 errors.add(line, name, cell[name], str(exc))
         if not cell["EcritureNum"] or not cell["JournalCode"]:
             errors.add(line, "EcritureNum", cell["EcritureNum"], "entry without journal or number")
+        for name, table, column in _STORED:  # what the store keeps of the line: within its columns
+            try:
+                fits(cell[name], table, column)
+            except TooLong as exc:
+                errors.add(line, name, cell[name], exc)
         if "EcritureDate" not in parsed and not cell["EcritureDate"]:
             errors.add(line, "EcritureDate", "", "empty entry date")
         if errors.total > bad:

@@ -13,10 +13,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from clientfolio.access.writes import OUTSIDE_SCOPE
 from clientfolio.ingest.invoices import InvoiceWriter, parse_kind
 from clientfolio.ingest.lookups import ErrorSink
+from clientfolio.store.schema import column_length
 from clientfolio.ingest.values import (
     DateParser,
+    TooLong,
+    fits,
     parse_amount_cents,
     parse_int,
     parse_quantity,
@@ -50,6 +54,8 @@ class _Rows:
         self.dates = dates
         self.decimal = decimal
         self.explicit_line_no = self.col["line_no"] >= 0
+        self.number_max = column_length("invoices", "number") or 1 << 30  # longer: the full path tells
+        self.description_max = column_length("invoice_lines", "description") or 1 << 30
 
     def fast(self, row: list[Any]) -> Parsed | None:
         """The common shapes only; ``None`` sends the row to ``full``."""
@@ -60,7 +66,8 @@ class _Rows:
         issued = cache.get(row[c["invoice_date"]])
         customer_id = self.writer.customers.ids.get(row[c["customer_code"]])
         raw = row[c["amount"]]
-        if not number or issued is None or customer_id is None or not plain(raw) or number != number.strip():
+        if (not number or issued is None or customer_id is None or not plain(raw) or number != number.strip()
+                or len(number) > self.number_max):
             return None
         amount = round(float(raw.replace(",", ".")) * 100)
         quantity = margin = product_id = line_no = None
@@ -83,6 +90,8 @@ class _Rows:
                 return None
         if (i := c["product_name"]) >= 0:
             description = row[i].strip() or None
+            if description and len(description) > self.description_max:
+                return None
         if (i := c["line_no"]) >= 0:
             if not row[i].isdigit():
                 return None
@@ -106,16 +115,32 @@ class _Rows:
             value = row[i] if i >= 0 else ""
             return value.strip() if isinstance(value, str) else value
 
+        def too_long(name: str, value: str, table: str, column: str) -> bool:
+            """Whether ``value`` is longer than the store's column (then reported)."""
+            try:
+                fits(value, table, column)
+            except TooLong as exc:
+                errors.add(line, name, value, exc)
+                return True
+            return False
+
         bad = errors.total
         number = str(cell("invoice_number"))
         if not number:
             errors.add(line, "invoice_number", "", "empty invoice number")
+        else:
+            too_long("invoice_number", number, "invoices", "number")
         code = str(cell("customer_code"))
         customer_id = writer.customers.get(code) if code else None
         if not code:
             errors.add(line, "customer_code", "", "empty customer code")
+        elif customer_id is None and too_long("customer_code", code, "customers", "code"):
+            pass
+        elif customer_id is None and writer.scoped:  # unknown or out of scope: one answer
+            errors.add(line, "customer_code", code, OUTSIDE_SCOPE)
         elif customer_id is None and (name := str(cell("customer_name"))):
-            customer_id = writer.customers.add(code, name, status="active")
+            if not too_long("customer_name", name, "customers", "name"):
+                customer_id = writer.customers.add(code, name, status="active")
         elif customer_id is None:
             errors.add(line, "customer_code", code, "unknown customer: import the customer "
                        "file first, or add a customer name column to create it")
@@ -145,12 +170,18 @@ class _Rows:
             errors.add(line, "quantity", cell("quantity"),
                        "negative quantity on an invoice (a credit note needs type 'avoir')")
         product_id = None
+        label = str(cell("product_name"))
+        label_fits = not label or not too_long("product_name", label, "invoice_lines", "description")
         if product_code := str(cell("product_code")):
             product_id = writer.products.get(product_code)
-            if product_id is None and (label := str(cell("product_name"))):
+            if product_id is None and too_long("product_code", product_code, "products", "code"):
+                pass
+            elif product_id is None and label:
                 family = str(cell("product_line"))
-                line_id = writer.product_lines.resolve(family) if family else None
-                product_id = writer.products.add(product_code, label, product_line_id=line_id)
+                if label_fits and not too_long("product_name", label, "products", "name") and not (
+                        family and too_long("product_line", family, "product_lines", "name")):
+                    line_id = writer.product_lines.resolve(family) if family else None
+                    product_id = writer.products.add(product_code, label, product_line_id=line_id)
             elif product_id is None:
                 errors.add(line, "product_code", product_code,
                            "unknown product: import the product file first, or add a label column")

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
 from clientfolio.ingest.lookups import CodeBook, ErrorSink
 from clientfolio.ingest.report import ImportResult
 from clientfolio.store import IdBlock, bulk_insert
@@ -81,8 +82,9 @@ class InvoiceWriter:
     )
 
     def __init__(self, conn: Connection, import_id: int, errors: ErrorSink, result: ImportResult,
-                 chunk_rows: int) -> None:
+                 chunk_rows: int, guard: WriteGuard | None = None) -> None:
         self.conn = conn
+        self.guard = guard
         self.chunk_rows = chunk_rows
         self.import_id = import_id
         self.errors = errors
@@ -96,6 +98,11 @@ class InvoiceWriter:
                 select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.issued_on, Invoice.kind)
             )
         }
+        allowed = guard.customer_ids() if guard is not None else None
+        self.scoped = allowed is not None
+        if allowed is not None:  # customers and invoices out of scope are out of sight
+            self.customers.keep_only(allowed)
+            self.stored = {n: v for n, v in self.stored.items() if v[1] in allowed}
         self.headers: dict[str, _Header] = {}
         self._invoice_ids = IdBlock(conn, Invoice.__table__)  # type: ignore[arg-type]
         self._invoices: list[tuple[Any, ...]] = []
@@ -112,6 +119,9 @@ class InvoiceWriter:
         head = self.headers.get(number)
         if head is None:
             stored = self.stored.get(number)
+            if stored is None and self.guard is not None and self.scoped and self.guard.taken("invoices", number):
+                self.errors.add(line, "invoice_number", number, OUTSIDE_SCOPE)
+                return None
             if stored is not None and stored[1:] != (customer_id, issued_on, kind):
                 self.errors.add(line, "invoice_number", number,
                                 "invoice already imported with another customer, date or type")

@@ -15,6 +15,8 @@ from clientfolio.store import IdBlock, bulk_insert
 
 __all__ = ["CodeBook", "ErrorSink", "slug"]
 
+_SHOWN = 60  # characters of a too long value kept in its error
+
 
 def slug(text: str, limit: int = 64) -> str:
     """An upper-case code from a label: "Île-de-France" -> "ILE-DE-FRANCE"."""
@@ -52,6 +54,12 @@ class CodeBook:
 
     def get(self, code: str) -> int | None:
         return self.ids.get(code)
+
+    def keep_only(self, ids: set[int]) -> None:
+        """Forget the entries whose id is not in ``ids`` (rows out of the actor's
+        scope: looked up, they are treated as unknown, never as existing)."""
+        self.ids = {c: i for c, i in self.ids.items() if i in ids}
+        self._by_key = {k: i for k, i in self._by_key.items() if i in ids}
 
     def resolve(self, value: str, *, create: bool = True, **extra: Any) -> int | None:
         """The id of the entry whose code or name is ``value``."""
@@ -92,11 +100,18 @@ class ErrorSink:
         self.total = 0
         self.headers: dict[str, str] = {}  # field -> the file's header, for messages
 
-    def add(self, line: int, column: str, value: Any, reason: str) -> None:
+    def add(self, line: int, column: str, value: Any, reason: str | ValueError) -> None:
+        """Count a bad cell; ``reason`` may be the parser's ``ValueError`` (a
+        ``TooLong`` one keeps its template, and its value is shortened)."""
         self.total += 1
         if len(self.errors) < self.limit:
             shown = self.headers.get(column, column)
-            self.errors.append(RowError(self.file, line, shown, "" if value is None else str(value), reason))
+            text = "" if value is None else str(value)
+            template: str = getattr(reason, "template", "")
+            params: dict[str, str | int] = getattr(reason, "params", {})
+            if template and len(text) > _SHOWN:
+                text = text[:_SHOWN - 1] + "\u2026"
+            self.errors.append(RowError(self.file, line, shown, text, str(reason), template, params))
 
     def __bool__(self) -> bool:
         return self.total > 0

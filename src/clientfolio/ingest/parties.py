@@ -20,10 +20,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
 
+from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
 from clientfolio.ingest.lookups import CodeBook, ErrorSink, slug
 from clientfolio.ingest.report import ImportResult
 from clientfolio.ingest.values import (
     DateParser,
+    TooLong,
+    fits,
     parse_amount_cents,
     parse_bool,
     parse_int,
@@ -111,12 +114,19 @@ def _growth(raw: Any) -> float:
 
 
 def _text(limit: int) -> Parser:
+    """A text of at most ``limit`` characters: for the fields stored encrypted
+    (their column holds the ciphertext, so the limit is not the column's)."""
     def parse(raw: Any) -> str:
         text = str(raw).strip()
         if len(text) > limit:
-            raise ValueError(f"longer than {limit} characters")
+            raise TooLong(limit, len(text))
         return text
     return parse
+
+
+def _plain(raw: Any) -> str:
+    """A text whose length is checked against its column (``fits``)."""
+    return str(raw).strip()
 
 
 def _naf(raw: Any) -> str:
@@ -157,16 +167,16 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
     money: Parser = lambda raw: parse_amount_cents(raw, decimal)
     day: Parser = lambda raw: dt.date.fromisoformat(dates(raw))
     company: dict[str, tuple[str, Parser]] = {
-        "name": ("name", _text(300)), "siren": ("siren", parse_siren), "naf_code": ("naf_code", _naf),
-        "sector": ("sector", _text(200)), "size_band": ("size_band", _SIZE),
-        "city": ("city", _text(200)), "potential": ("potential_cents", money),
+        "name": ("name", _plain), "siren": ("siren", parse_siren), "naf_code": ("naf_code", _naf),
+        "sector": ("sector", _plain), "size_band": ("size_band", _SIZE),
+        "city": ("city", _plain), "potential": ("potential_cents", money),
         "sector_growth": ("sector_growth_pct", _growth), "supplier_policy": ("supplier_policy", _POLICY),
         "created_on": ("created_on", day), "region": ("region_id", str), "segment": ("segment_id", str),
     }
     return {
         "customers": _Spec(Customer.__table__, "customer_code", {  # type: ignore[arg-type]
             **company, "siret": ("siret", parse_siret), "address": ("address", _text(500)),
-            "postal_code": ("postal_code", _text(10)), "country": ("country", _country),
+            "postal_code": ("postal_code", _plain), "country": ("country", _country),
             "status": ("status", _STATUS), "wallet_share": ("wallet_share_pct", _share),
         }, True),
         "prospects": _Spec(Prospect.__table__, "prospect_code", {  # type: ignore[arg-type]
@@ -175,10 +185,10 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
             "potential_score": ("potential_score", _score), "has_project": ("has_project", parse_bool),
             "last_similar_purchase": ("last_similar_purchase_on", day),
             "contact_knowledge": ("contact_knowledge", _score), "receptivity": ("receptivity", _score),
-            "timing": ("timing", _score), "lost_reason": ("lost_reason", _text(200)),
+            "timing": ("timing", _score), "lost_reason": ("lost_reason", _plain),
         }, True),
         "products": _Spec(Product.__table__, "product_code", {  # type: ignore[arg-type]
-            "name": ("name", _text(300)), "product_line": ("product_line_id", str),
+            "name": ("name", _plain), "product_line": ("product_line_id", str),
             "unit_price": ("unit_price_cents", money),
         }, False),
     }
@@ -191,10 +201,14 @@ _CONTACT_FIELDS = {"contact_name": _text(300), "contact_function": _text(200), "
 def load_parties(
     conn: Connection, kind: str, rows: Iterable[tuple[int, list[Any]]], idx: dict[str, int],
     import_id: int, errors: ErrorSink, result: ImportResult, dates: DateParser, decimal: str,
-    ring: KeyRing | None = None,
+    ring: KeyRing | None = None, guard: WriteGuard | None = None,
 ) -> int:
     """Validate and upsert every row of a customers, prospects or products file;
-    sensitive fields are encrypted with ``ring`` (kept plain without one)."""
+    sensitive fields are encrypted with ``ring`` (kept plain without one).
+    With ``guard`` (the actor's write scope), the stored rows out of scope are
+    out of sight, and a row that would write one, or leave the scope, is
+    refused (``OUTSIDE_SCOPE``, the same for a code that exists and one that
+    does not)."""
     spec = _specs(dates, decimal)[kind]
     table = spec.table
     books = {
@@ -204,6 +218,8 @@ def load_parties(
     }
     db_columns = [col for col, _ in spec.columns.values()]
     stored = {row.code: row for row in conn.execute(select(table.c.id, table.c.code, *[table.c[c] for c in db_columns]))}
+    if guard is not None and not guard.unlimited:  # rows out of scope are out of sight, as they are read
+        stored = {code: row for code, row in stored.items() if guard.inside(row.region_id, row.segment_id)}
     contacts = _stored_contacts(conn, kind, ring) if spec.with_contact else {}
     contact_ids = IdBlock(conn, Contact.__table__, block=100)  # type: ignore[arg-type]
     secret = SENSITIVE_FIELDS.get(table.name, ())
@@ -228,9 +244,12 @@ def load_parties(
             if raw == "" or raw is None:
                 continue
             try:
-                values[column] = parse(raw)
+                values[column] = value = parse(raw)
+                if isinstance(value, str) and column not in secret:  # the store's column length
+                    fits(value, books[column].table.name if column in books else table.name,
+                         "name" if column in books else column)
             except ValueError as exc:
-                errors.add(line, name, raw, str(exc))
+                errors.add(line, name, raw, exc)
         contact: dict[str, Any] = {}
         for name, parse in _CONTACT_FIELDS.items() if spec.with_contact else ():
             raw = cell(name)
@@ -238,8 +257,13 @@ def load_parties(
                 try:
                     contact[name] = parse(raw)
                 except ValueError as exc:
-                    errors.add(line, name, raw, str(exc))
+                    errors.add(line, name, raw, exc)
         given_code = str(cell(spec.code_field))
+        try:
+            fits(given_code, table.name, "code")
+        except TooLong as exc:
+            errors.add(line, spec.code_field, given_code, exc)
+            continue
         if "name" not in values and given_code not in stored:  # a stored name is kept, not erased
             errors.add(line, "name", "", "empty name")
         code = given_code or (slug(values.get("name", "")) if kind == "prospects" else "")
@@ -254,6 +278,11 @@ def load_parties(
             if column in values:
                 values[column] = book.resolve(values[column])
         old = stored.get(code)
+        if guard is not None and kind != "products" and not guard.may_write_party(
+                kind, code, old, values.get("region_id", getattr(old, "region_id", None)),
+                values.get("segment_id", getattr(old, "segment_id", None))):
+            errors.add(line, spec.code_field, code, OUTSIDE_SCOPE)
+            continue
         if old is None:
             hidden = {c: values.pop(c) for c in secret if c in values}
             new_id = conn.execute(

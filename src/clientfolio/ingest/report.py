@@ -3,6 +3,7 @@ the counts of what was, or would be, written."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from clientfolio.errors import ClientfolioError
@@ -13,13 +14,17 @@ __all__ = ["ImportRejected", "ImportResult", "RowError"]
 @dataclass(frozen=True)
 class RowError:
     """One reason a row cannot be imported.  ``line`` is the line of the file
-    (the header is line 1; for XLSX the sheet row); 0 when the whole file is at fault."""
+    (the header is line 1; for XLSX the sheet row); 0 when the whole file is at fault.
+    A reason with parameters also has its ``template`` and ``params`` (its
+    French is in ``i18n/fr/library.po``)."""
 
     file: str
     line: int
     column: str
     value: str
     reason: str
+    template: str = ""  # the reason as a message template, for ``clientfolio.i18n.localized``
+    params: Mapping[str, str | int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -11,8 +11,12 @@ import datetime as dt
 import re
 from typing import Any
 
+from clientfolio.store.schema import column_length
+
 __all__ = [
     "DateParser",
+    "TooLong",
+    "fits",
     "luhn_valid",
     "parse_amount_cents",
     "parse_bool",
@@ -55,6 +59,26 @@ def _number(raw: Any, decimal: str) -> float:
     else:
         raise ValueError(f"not a number (decimal separator is {decimal!r})")
     return -value if negative else value
+
+
+class TooLong(ValueError):
+    """A text longer than its column of the store keeps (``String(n)`` in
+    ``store/schema.py``, the one place the limits are read from)."""
+
+    TEMPLATE = "longer than the {limit} characters the store keeps ({length} characters)"
+
+    def __init__(self, limit: int, length: int) -> None:
+        self.template = self.TEMPLATE
+        self.params: dict[str, str | int] = {"limit": limit, "length": length}
+        super().__init__(self.TEMPLATE.format(**self.params))
+
+
+def fits(text: str, table: str, column: str) -> str:
+    """``text`` when the store's ``table.column`` holds it, else ``TooLong``."""
+    limit = column_length(table, column)
+    if limit is not None and len(text) > limit:
+        raise TooLong(limit, len(text))
+    return text
 
 
 def parse_amount_cents(raw: Any, decimal: str = ",") -> int:

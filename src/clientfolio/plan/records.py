@@ -4,8 +4,10 @@ assessments and the team's answers, read and written for a principal.
 Actions and SWOT items about a customer or a prospect are visible when that
 customer or prospect is (the access layer's rule, ``PortfolioReader._visible``);
 those about neither are visible only to a principal without region or segment
-restriction, as activities are.  Writing an action for a customer or prospect
-out of sight is refused, as if it did not exist.  Assessments are of the whole
+restriction, as activities are.  The company's SWOT items (about no customer,
+or stating a share of the whole revenue) are visible only to a principal who
+sees the whole company: they hold the company's figures.  Writing an action
+for a customer or prospect out of sight is refused, as if it did not exist.  Assessments are of the whole
 portfolio: only a principal without any scope restriction stores one.
 
 ``actions.comments`` is a sensitive field: with a key ring it is written
@@ -28,14 +30,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, false, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, false, insert, not_, or_, select, true, update
 
-from clientfolio.access import PortfolioReader, Principal
-from clientfolio.errors import ClientfolioError
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+from clientfolio.access import SYSTEM, PortfolioReader, Principal
+from clientfolio.access.rls import limit_connection
+from clientfolio.access.writes import OUTSIDE_SCOPE, require_whole_company, whole_company
+from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horizon
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.questionnaire import Answer
-from clientfolio.plan.swot import QUADRANTS, SwotSuggestion
+from clientfolio.plan.swot import COMPANY_FIGURE_KEYS, QUADRANTS, SwotSuggestion
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fields import open_field, seal_field
 from clientfolio.protect.keys import KeyRing
@@ -105,6 +112,22 @@ def _visible(reader: PortfolioReader, customer: Any, prospect: Any) -> ColumnEle
     )
 
 
+@contextmanager
+def _begin(store: Store, principal: Principal) -> Iterator[Connection]:
+    """A transaction bound to ``principal``'s scope (row-level security on PostgreSQL)."""
+    with store.begin() as conn:
+        limit_connection(conn, principal.scope)
+        yield conn
+
+
+@contextmanager
+def _connect(store: Store, principal: Principal) -> Iterator[Connection]:
+    """A connection whose transaction is bound to ``principal``'s scope."""
+    with store.engine.connect() as conn:
+        limit_connection(conn, principal.scope)
+        yield conn
+
+
 def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
     found = conn.execute(select(Plan.id).where(Plan.budget_year == year)).scalar()
     if found is None and create:
@@ -114,7 +137,7 @@ def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
 
 def plan_header(store: Store, year: int) -> PlanHeader | None:
     """The header of the plan of ``year`` (None when there is no plan)."""
-    with store.engine.connect() as conn:
+    with _connect(store, SYSTEM) as conn:  # the plans table holds no customer data
         row = conn.execute(select(Plan.budget_year, Plan.company, Plan.business_area, Plan.vision, Plan.objective)
                            .where(Plan.budget_year == year)).first()
     return None if row is None else PlanHeader(*row)
@@ -132,13 +155,16 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[st
 
 
 def save_header(store: Store, header: PlanHeader, *, chain_key: bytes | None = None,
-                actor: str = "system") -> PlanHeader:
+                actor: str | None = None, principal: Principal = SYSTEM) -> PlanHeader:
     """Create or update the plan of ``header.budget_year`` with its header;
     audited as ``plan.header`` (the changed fields before/after) by ``actor``
-    with ``chain_key``."""
+    (default: the principal) with ``chain_key``.  The header is the whole
+    company's: ``AccessDenied`` unless ``principal`` sees the whole company."""
+    require_whole_company(principal)
+    actor = actor or principal.username
     values = {"company": header.company, "business_area": header.business_area, "vision": header.vision,
               "objective": header.objective}
-    with store.begin() as conn:
+    with _begin(store, principal) as conn:
         old = conn.execute(select(*(c.label(n) for n, c in _HEADER.items()))
                            .where(Plan.budget_year == header.budget_year)).first()
         plan = _plan_id(conn, header.budget_year, create=True)
@@ -178,7 +204,7 @@ def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing
         .where(Plan.budget_year == year, _visible(reader, Action.customer_id, Action.prospect_id))
         .order_by(Action.id)
     )
-    with store.engine.connect() as conn:
+    with _connect(store, principal) as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     return [PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])})
             for r in rows]
@@ -217,18 +243,22 @@ def add_actions(store: Store, principal: Principal, year: int, actions: Sequence
                 actor: str | None = None) -> list[int]:
     """Add ``actions`` to the plan of ``year`` (created when missing), in one
     transaction; an action whose ``suggestion_key`` is already in the plan is
-    skipped.  The horizon is computed from the end date and ``planned_on``.
+    skipped; an action about no customer nor prospect is a company action, for
+    a principal who sees the whole company only (``AccessDenied`` otherwise).
+    The horizon is computed from the end date and ``planned_on``.
     Comments are sealed with ``ring``.  Returns the ids of the added actions.
     With ``chain_key``, each added action is audited (``plan.action.add``,
     target its id, its values ``after``) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
     added: list[int] = []
-    with store.begin() as conn:
+    with _begin(store, principal) as conn:
         plan = _plan_id(conn, year, create=True)
         known = set(conn.execute(select(Action.suggestion_key).where(
             Action.plan_id == plan, Action.suggestion_key.is_not(None))).scalars())
         for a in actions:
             _check(a)
+            if a.customer_code is None and a.prospect_code is None:
+                require_whole_company(principal)  # a company action: only who sees the whole company
             if a.suggestion_key is not None and a.suggestion_key in known:
                 continue
             values = {
@@ -277,7 +307,7 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
     if "progress" in changes and not 0 <= changes["progress"] <= 100:
         raise ClientfolioError("progress is a percentage, 0 to 100")
     reader = PortfolioReader(store, principal)
-    with store.begin() as conn:
+    with _begin(store, principal) as conn:
         found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on,
                                     *(_COLUMNS[k].label(k) for k in sorted(_UPDATABLE | {"horizon"})))
                              .join(Plan, Plan.id == Action.plan_id)
@@ -308,18 +338,31 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
     return next(a for a in plan_actions(store, principal, found.budget_year, ring=ring) if a.id == action_id)
 
 
+def _company_item(customer: Any, key: Any) -> ColumnElement[bool]:
+    """SWOT items of the whole company: not tied to a customer, or stating a
+    share of the whole portfolio (``COMPANY_FIGURE_KEYS``)."""
+    return or_(customer.is_(None), and_(key.is_not(None), key.in_(sorted(COMPANY_FIGURE_KEYS))))
+
+
 def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwotItem]:
     """The stored SWOT items of the plan of ``year`` that ``principal`` sees,
-    by quadrant then id (refused suggestions included, ``accepted`` False)."""
+    by quadrant then id (refused suggestions included, ``accepted`` False).
+
+    The company's items (``_company_item``: not tied to a customer, or the
+    dependency item, whose share is of the whole revenue) hold figures of the
+    whole company: only a principal who sees the whole company sees them.  A
+    scoped principal sees the items about its visible customers, and is
+    suggested the others computed on its own scope."""
     reader = PortfolioReader(store, principal)
+    seen = true() if whole_company(principal) else and_(
+        not_(_company_item(SwotItem.customer_id, SwotItem.key)),
+        SwotItem.customer_id.in_(select(Customer.id).where(reader._visible(Customer))))
     query = (select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key,
                     SwotItem.accepted)
              .join(Plan, Plan.id == SwotItem.plan_id)
-             .where(Plan.budget_year == year,
-                    or_(SwotItem.customer_id.is_(None),
-                        SwotItem.customer_id.in_(select(Customer.id).where(reader._visible(Customer)))))
+             .where(Plan.budget_year == year, seen)
              .order_by(SwotItem.id))
-    with store.engine.connect() as conn:
+    with _connect(store, principal) as conn:
         rows = [StoredSwotItem(*r) for r in conn.execute(query)]
     return sorted(rows, key=lambda r: (QUADRANTS.index(r.quadrant), r.id))
 
@@ -333,11 +376,19 @@ def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterab
     None) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
     written: list[dict[str, Any]] = []
-    with store.begin() as conn:
+    visible = select(Customer.id).where(reader._visible(Customer))
+    with _begin(store, principal) as conn:
         plan = _plan_id(conn, year, create=True)
         for s in suggestions:
-            existing = conn.execute(select(SwotItem.id, SwotItem.accepted, SwotItem.text)
+            existing = conn.execute(select(SwotItem.id, SwotItem.accepted, SwotItem.text, SwotItem.customer_id,
+                                           SwotItem.key)
                                     .where(SwotItem.plan_id == plan, SwotItem.key == s.key)).first()
+            if existing is not None and existing.customer_id is not None and conn.execute(
+                    visible.where(Customer.id == existing.customer_id)).first() is None:
+                raise AccessDenied(OUTSIDE_SCOPE)  # an item about a customer out of sight
+            if (s.customer_code is None or s.key in COMPANY_FIGURE_KEYS) or (
+                    existing is not None and (existing.customer_id is None or existing.key in COMPANY_FIGURE_KEYS)):
+                require_whole_company(principal)  # a company item
             if existing is not None:
                 conn.execute(update(SwotItem).where(SwotItem.id == existing.id).values(accepted=accepted, text=s.text))
             else:
@@ -353,14 +404,18 @@ def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterab
 
 
 def add_swot_item(store: Store, year: int, quadrant: str, text: str, *, chain_key: bytes | None = None,
-                  actor: str = "system") -> int:
+                  actor: str | None = None, principal: Principal = SYSTEM) -> int:
     """Add the user's own item to a quadrant of the plan of ``year``; returns its
-    id.  With ``chain_key``, audited as ``swot.add`` (target the item's id) by ``actor``."""
+    id.  With ``chain_key``, audited as ``swot.add`` (target the item's id) by
+    ``actor`` (default: the principal).  Such an item is the whole company's:
+    ``AccessDenied`` unless ``principal`` sees the whole company."""
+    require_whole_company(principal)
+    actor = actor or principal.username
     if quadrant not in QUADRANTS:
         raise ClientfolioError(f"unknown quadrant {quadrant!r}; use one of {', '.join(QUADRANTS)}")
     if not text.strip():
         raise ClientfolioError("a SWOT item needs a text")
-    with store.begin() as conn:
+    with _begin(store, principal) as conn:
         plan = _plan_id(conn, year, create=True)
         item = int(conn.execute(insert(SwotItem).values(
             plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True
@@ -378,9 +433,11 @@ def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, 
     or ``swot.delete`` (text before) by ``actor`` (default: the principal)."""
     if item_id not in {i.id for i in swot_items(store, principal, year)}:
         raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
-    with store.begin() as conn:
-        old = conn.execute(select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted)
-                           .where(SwotItem.id == item_id)).one()
+    with _begin(store, principal) as conn:
+        old = conn.execute(select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted, SwotItem.customer_id,
+                                  SwotItem.key).where(SwotItem.id == item_id)).one()
+        if old.customer_id is None or old.key in COMPANY_FIGURE_KEYS:
+            require_whole_company(principal)  # a company item
         if text is None:
             conn.execute(delete(SwotItem).where(SwotItem.id == item_id))
         elif not text.strip():
@@ -407,7 +464,7 @@ def save_assessment(store: Store, principal: Principal, assessment: Assessment, 
                                "restriction stores one")
     details = json.dumps(assessment.as_dict(), default=str)
     marks: list[dict[str, Any]] = []
-    with store.begin() as conn:
+    with _begin(store, principal) as conn:
         old = conn.execute(select(SelfAssessment.id, SelfAssessment.fact_mark).where(
             SelfAssessment.assessed_on == assessment.as_of)).first()
         found = None if old is None else old.id
@@ -438,13 +495,17 @@ def stored_answers(store: Store, day: dt.date) -> list[Answer]:
              .join(SelfAssessment, SelfAssessment.id == AssessmentAnswer.assessment_id)
              .where(SelfAssessment.assessed_on == day)
              .order_by(AssessmentAnswer.respondent, AssessmentAnswer.id))
-    with store.engine.connect() as conn:
+    with _connect(store, SYSTEM) as conn:  # the team's own marks: no customer data
         return [Answer(*row) for row in conn.execute(query)]
 
 
-def assessment_history(store: Store) -> list[StoredAssessment]:
-    """Every stored assessment, oldest first, with the marks per theme."""
-    with store.engine.connect() as conn:
+def assessment_history(store: Store, principal: Principal = SYSTEM) -> list[StoredAssessment]:
+    """Every stored assessment, oldest first, with the marks per theme.  An
+    assessment is made on the whole company's figures: a principal who does
+    not see the whole company gets none (no company figure to a scoped user)."""
+    if not _unrestricted(principal) or principal.scope.product_lines is not None:
+        return []
+    with _connect(store, principal) as conn:
         rows = conn.execute(select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details)
                             .order_by(SelfAssessment.assessed_on)).all()
     out = []

@@ -39,6 +39,7 @@ from clientfolio.prospects.run import PlacedProspect
 from clientfolio.value.portfolio import CustomerValue
 
 __all__ = [
+    "COMPANY_FIGURE_KEYS",
     "QUADRANTS",
     "RECOMMENDATIONS",
     "Recommendation",
@@ -49,6 +50,11 @@ __all__ = [
 ]
 
 QUADRANTS = ("threats", "opportunities", "weaknesses", "strengths")
+
+COMPANY_FIGURE_KEYS = frozenset({"threat:dependency"})
+"""Suggested items tied to a customer whose figure is of the portfolio they were
+computed on (the customer's share of the revenue): stored, they are the
+company's items, as those tied to no customer (``plan.records.swot_items``)."""
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, false, insert, select, text, update
 
@@ -48,6 +48,9 @@ from clientfolio.errors import ClientfolioError
 from clientfolio.protect.clock import now_utc, utc
 from clientfolio.store import Store
 from clientfolio.store.schema import AuditEntry
+
+if TYPE_CHECKING:
+    from clientfolio.protect.keys import KeyRing
 
 __all__ = [
     "GENESIS",
@@ -61,6 +64,7 @@ __all__ = [
     "reseal_chain_in",
     "sealing_key",
     "verify_chain",
+    "verify_log",
 ]
 
 GENESIS = "0" * 64
@@ -185,54 +189,86 @@ class AuditReport:
     first_bad_seq: int | None = None
     reason: str | None = None
     detail: str = ""
+    # with several audit keys (an interrupted key rotation): runs of entries
+    # (first seq, last seq, key: its position in the keys given, its id from
+    # ``verify_log``) and whether a rotation was interrupted
+    sealed_by: tuple[tuple[int, int, int], ...] = ()
+    interrupted_rotation: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _problem(row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int],
-             key: bytes) -> tuple[int, str, str] | None:
-    """(first bad seq, reason, detail) for ``row`` following (prev_seq, prev_hash), or None."""
+             keys: Sequence[bytes], prefer: int = 0) -> tuple[tuple[int, str, str] | None, int]:
+    """(first bad seq, reason, detail) for ``row`` following (prev_seq, prev_hash), or None;
+    and the position in ``keys`` of the key that sealed it (``prefer`` tried first)."""
     if row.seq != prev_seq + 1:
         missing = f"#{prev_seq + 1}" if row.seq == prev_seq + 2 else f"#{prev_seq + 1} to #{row.seq - 1}"
-        return prev_seq + 1, "deleted", f"entry {missing} is missing"
+        return (prev_seq + 1, "deleted", f"entry {missing} is missing"), prefer
     details = _details(row.details)
+    order = [prefer, *[n for n in range(len(keys)) if n != prefer]]
 
-    def sealed(prev: str) -> bool:
-        return details is not None and hmac.compare_digest(
-            _seal(key, prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash)
+    def sealed(prev: str) -> int | None:
+        if details is None:
+            return None
+        for n in order:
+            if hmac.compare_digest(
+                    _seal(keys[n], prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash):
+                return n
+        return None
 
     if row.prev_hash == prev_hash:
-        if sealed(prev_hash):
-            return None
+        used = sealed(prev_hash)
+        if used is not None:
+            return None, used
         hint = " (or the audit key is not the one that wrote this log)" if row.seq == 1 else ""
-        return row.seq, "edited", f"entry #{row.seq} does not match its seal{hint}"
-    if sealed(prev_hash):
-        return row.seq, "edited", f"the link of entry #{row.seq} to the previous entry was changed"
+        return (row.seq, "edited", f"entry #{row.seq} does not match its seal{hint}"), prefer
+    if sealed(prev_hash) is not None:
+        return (row.seq, "edited", f"the link of entry #{row.seq} to the previous entry was changed"), prefer
     if row.prev_hash in seq_of:
         after = seq_of[row.prev_hash]
         where = "the start of the log" if after == 0 else f"entry #{after}"
-        return row.seq, "reordered", f"entry #{row.seq} was written after {where}, not after #{prev_seq}"
-    return row.seq, "deleted", f"the entry written before #{row.seq} is gone (later entries renumbered)"
+        return (row.seq, "reordered", f"entry #{row.seq} was written after {where}, not after #{prev_seq}"), prefer
+    return (row.seq, "deleted", f"the entry written before #{row.seq} is gone (later entries renumbered)"), prefer
 
 
-def _verify(conn: Connection, key: bytes) -> AuditReport:
+def _keys(key: bytes | Sequence[bytes]) -> list[bytes]:
+    return [key] if isinstance(key, bytes) else list(key)
+
+
+def _verify(conn: Connection, key: bytes | Sequence[bytes]) -> AuditReport:
+    """Walk the log; with several keys (an interrupted key rotation), each entry
+    may be sealed under any of them, and the report's ``sealed_by`` gives the
+    runs of entries sealed under each (first seq, last seq, position in ``key``)."""
+    keys = _keys(key)
     hash_of = {seq: digest for seq, digest in conn.execute(select(AuditEntry.seq, AuditEntry.hash))}
     seq_of = {digest: seq for seq, digest in hash_of.items()} | {GENESIS: 0}
     prev_seq, prev_hash = 0, GENESIS
+    runs: list[tuple[int, int, int]] = []
+    used = 0
     for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(5_000):
-        problem = _problem(row, prev_seq, prev_hash, seq_of, key)
+        problem, used = _problem(row, prev_seq, prev_hash, seq_of, keys, used)
         if problem is not None:
             return AuditReport(False, len(hash_of), prev_seq or None,
-                               prev_hash if prev_seq else None, *problem)
+                               prev_hash if prev_seq else None, *problem,
+                               sealed_by=tuple(runs) if len(keys) > 1 else ())
+        if runs and runs[-1][2] == used:
+            runs[-1] = (runs[-1][0], row.seq, used)
+        else:
+            runs.append((row.seq, row.seq, used))
         prev_seq, prev_hash = row.seq, row.hash
-    return AuditReport(True, len(hash_of), prev_seq or None, prev_hash if prev_seq else None)
+    return AuditReport(True, len(hash_of), prev_seq or None, prev_hash if prev_seq else None,
+                       sealed_by=tuple(runs) if len(keys) > 1 else ())
 
 
-def verify_chain(store: Store, chain_key: bytes, *, expect_head: tuple[int, str] | None = None) -> AuditReport:
+def verify_chain(store: Store, chain_key: bytes | Sequence[bytes], *,
+                 expect_head: tuple[int, str] | None = None) -> AuditReport:
     """Check the whole audit log against ``chain_key``; with ``expect_head``
     (seq, hash) noted down from an earlier verification, also check that this
-    entry is still there, unchanged (detects a deleted tail)."""
+    entry is still there, unchanged (detects a deleted tail).  ``chain_key`` may
+    be several keys (the active keys of an interrupted rotation, see
+    ``verify_log``): each entry may then be sealed under any of them."""
     with store.engine.connect() as conn:
         report = _verify(conn, chain_key)
         if not report.ok or expect_head is None:
@@ -259,6 +295,22 @@ def reseal_chain(store: Store, old_key: bytes, new_key: bytes) -> AuditReport:
         return reseal_chain_in(conn, old_key, new_key)
 
 
+def verify_log(store: Store, ring: KeyRing, *, expect_head: tuple[int, str] | None = None) -> AuditReport:
+    """``verify_chain`` with the audit keys of ``ring``: its current key, and
+    when a key rotation was interrupted (the ring holds several active keys),
+    any of its active keys, each entry under one of them (the log then holds
+    entries sealed under the old key, followed by entries sealed under the new
+    one); the report says ``interrupted_rotation`` so that this state, which
+    ``clientfolio keys recover`` completes, is not taken for tampering."""
+    interrupted = ring.rotation_interrupted
+    ids = [ring.current, *sorted((k for k in ring.keys if k != ring.current), reverse=True)]
+    if not interrupted:
+        return verify_chain(store, ring.subkey("audit"), expect_head=expect_head)
+    report = verify_chain(store, [ring.subkey("audit", k) for k in ids], expect_head=expect_head)
+    return replace(report, interrupted_rotation=True,
+                   sealed_by=tuple((first, last, ids[n]) for first, last, n in report.sealed_by))
+
+
 def sealing_key(conn: Connection, candidates: Sequence[bytes]) -> bytes | None:
     """The first of ``candidates`` under which the whole log verifies (the first
     one for an empty log); None when none does (the log was tampered with)."""
@@ -268,9 +320,11 @@ def sealing_key(conn: Connection, candidates: Sequence[bytes]) -> bytes | None:
     return None
 
 
-def reseal_chain_in(conn: Connection, old_key: bytes, new_key: bytes) -> AuditReport:
+def reseal_chain_in(conn: Connection, old_key: bytes | Sequence[bytes], new_key: bytes) -> AuditReport:
     """``reseal_chain`` inside the caller's transaction (a key rotation re-seals
-    the log in the same transaction as it re-encrypts the fields)."""
+    the log in the same transaction as it re-encrypts the fields).  ``old_key``
+    may be several keys: the log of an interrupted rotation holds entries
+    sealed under the old key and, after it, under the new one."""
     _lock(conn)
     report = _verify(conn, old_key)
     if not report.ok:

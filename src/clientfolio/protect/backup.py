@@ -53,6 +53,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Table, delete, func, select, text
 
+from clientfolio.access.principal import SYSTEM
+from clientfolio.access.rls import limit_connection
 from clientfolio.errors import BackupRefused, KeyMissing
 from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
@@ -184,6 +186,7 @@ def _snapshot(store: Store) -> Iterator[Connection]:
         else:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             conn.begin()
+            limit_connection(conn, SYSTEM.scope)  # a backup holds every row: row-level security fails closed
         try:
             yield conn
         finally:
@@ -403,6 +406,7 @@ def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
     store = Store(store_url)
     try:
         with store.begin() as conn:
+            limit_connection(conn, SYSTEM.scope)  # a restore replaces every row
             replaced = _count_rows(conn)
             if replaced and not force:
                 raise BackupRefused(

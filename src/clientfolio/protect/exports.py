@@ -18,12 +18,18 @@ Customer export columns: ``code, name, siren, sector, size_band, segment,
 region, postal_code, city, revenue_12m`` (revenue excluding tax of the 365
 days to the export day, in euros).  CSV files are written for French
 spreadsheets: UTF-8 with BOM, ``;`` separators, decimal commas.
+
+No cell is a live formula: a text starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is written with a ``'`` before it (OWASP's CSV
+injection rule), in CSV and XLSX alike, and XLSX cells are written as strings,
+never formulas (``neutral``; tracing strips the quote: ``trace.unquoted``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -35,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import insert, select, update
 
 from clientfolio.access.principal import Principal
@@ -56,6 +62,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "EXPORT_KINDS",
     "FINGERPRINT_PURPOSE",
+    "FORMULA_TRIGGERS",
     "MARKED_COLUMNS",
     "ApprovalRecord",
     "ExportKeys",
@@ -70,7 +77,11 @@ __all__ = [
     "list_approvals",
     "list_exports",
     "make_export",
+    "neutral",
     "register_export",
+    "traps_json",
+    "traps_sha256",
+    "verify_keys",
     "write_table",
 ]
 
@@ -97,6 +108,12 @@ class ExportKeys:
     @classmethod
     def from_ring(cls, ring: KeyRing) -> ExportKeys:
         return cls(ring.subkey(FINGERPRINT_PURPOSE), ring.signing_key(), ring.subkey("audit"), ring.current)
+
+
+def verify_keys(ring: KeyRing) -> dict[int, Ed25519PublicKey]:
+    """The Ed25519 public key of every master key of ``ring`` (active or
+    retired), by key id: what checking the manifests of the registry needs."""
+    return {key_id: ring.verify_key(key_id) for key_id in sorted({*ring.keys, *ring.retired})}
 
 
 def fingerprint_secrets(ring: KeyRing) -> dict[int, bytes]:
@@ -158,6 +175,17 @@ class ExportRecord:
     traps: tuple[TrapRecord, ...]
     alerts: tuple[Alert, ...]
     signed: SignedManifest
+    traps_sha256: str = ""  # of the trap records as registered, to check against the manifest's
+
+
+def traps_json(traps: Sequence[TrapRecord]) -> str:
+    """The trap records as the registry stores them (``exports.traps``)."""
+    return json.dumps([t.as_dict() for t in traps], ensure_ascii=False, default=str)
+
+
+def traps_sha256(text: str) -> str:
+    """SHA-256 of the registry's trap records text, as signed in the manifest."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[dict[str, Any]]:
@@ -181,30 +209,52 @@ def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[di
     ]
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def neutral(text: str) -> str:
+    """``text`` made inert in a spreadsheet: a ``'`` before it when it starts
+    with a formula trigger (``FORMULA_TRIGGERS``)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    return str(value)
+        return f"{value:.2f}".replace(".", ",")  # a figure: a negative one stays a number
+    return neutral(str(value))
 
 
 def write_table(path: Path, fmt: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
     """Write ``rows`` as ``fmt`` (``csv``: UTF-8 BOM, ``;``, decimal commas;
-    ``xlsx``: one sheet, figures as numbers) at ``path``."""
+    ``xlsx``: one sheet, figures as numbers, texts as strings) at ``path``;
+    texts are ``neutral``: no cell is a formula."""
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f, delimiter=";")
-            writer.writerow(columns)
+            writer.writerow([neutral(c) for c in columns])
             writer.writerows([_text(row.get(c)) for c in columns] for row in rows)
         return
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("export")
-    sheet.append(list(columns))
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)
+        if value is None or isinstance(value, int | float):
+            return value
+        written = WriteOnlyCell(sheet, neutral(str(value)))
+        written.data_type = "s"  # a string, even if it were to start with "=": never a formula
+        return written
+
+    sheet.append([cell(c) for c in columns])
     for row in rows:
-        sheet.append([float(v) if isinstance(v := row.get(c), Decimal) else v for c in columns])
+        sheet.append([cell(row.get(c)) for c in columns])
     book.save(path)
 
 
@@ -308,7 +358,7 @@ def make_export(
         signed = sign_manifest(Manifest(
             export_uid=uid, recipient=request.recipient, purpose=request.purpose,
             created_at=now.isoformat(), row_count=len(body), sha256=digest, format=request.format,
-            file_name=out.name, key_id=keys.key_id), keys.signing)
+            file_name=out.name, key_id=keys.key_id, traps_sha256=traps_sha256(traps_json(traps))), keys.signing)
         register_export(store, principal, request, signed, traps, alerts, len(rows), approval_id, keys, now)
         os.replace(temp, out)
     finally:
@@ -346,7 +396,7 @@ def register_export(store: Store, principal: Principal, request: ExportRequest, 
             export_uid=manifest.export_uid, created_at=now, username=principal.username,
             recipient=request.recipient, purpose=request.purpose, kind=request.kind, format=request.format,
             row_count=rows, file_sha256=manifest.sha256, key_id=keys.key_id,
-            traps=json.dumps([t.as_dict() for t in traps], ensure_ascii=False, default=str),
+            traps=traps_json(traps),
             alerts=json.dumps([a.__dict__ for a in alerts], ensure_ascii=False),
             manifest=json.dumps(manifest.__dict__, ensure_ascii=False), signature=signed.signature,
             approval_id=approval_id))
@@ -377,14 +427,26 @@ class ApprovalRecord:
 
 
 def approve_export(
-    store: Store, request_id: int, admin: Principal, *, chain_key: bytes, now: dt.datetime | None = None,
+    store: Store, request_id: int, admin: Principal, *, password: str, totp: str | None = None,
+    chain_key: bytes, now: dt.datetime | None = None,
 ) -> ApprovalRecord:
     """Approve the pending export request ``request_id`` as ``admin`` (an
-    admin, not the requester: four eyes), audited.  Raises ``AccessDenied``
-    for anyone else and ``ClientfolioError`` for a request that is unknown or
-    not pending."""
+    admin, not the requester: four eyes), audited.  The approver proves it is
+    that admin: its own ``password`` (and ``totp``, its current code, when it
+    has a second factor) are checked by ``users.authenticate`` (audited as a
+    login, failures counted towards its lockout), and it must have existed
+    when the request was made (an admin created afterwards, by the requester
+    say, cannot approve it).  Raises ``AuthenticationFailed`` for a wrong
+    password or code, ``AccessDenied`` for anyone else and ``ClientfolioError``
+    for a request that is unknown or not pending."""
+    from clientfolio.protect.clock import utc
+    from clientfolio.protect.users import authenticate
+
     now = now or dt.datetime.now(dt.UTC)
     if admin.role != "admin":
+        raise AccessDenied("only an admin approves an export above the hard limit")
+    approver = authenticate(store, admin.username, password, totp=totp, chain_key=chain_key, now=now)
+    if approver.role != "admin":
         raise AccessDenied("only an admin approves an export above the hard limit")
     with store.begin() as conn:
         row = conn.execute(select(ExportApproval.__table__).where(ExportApproval.id == request_id)).first()
@@ -392,10 +454,24 @@ def approve_export(
             raise ClientfolioError(f"no export request #{request_id}")
         if row.status != "pending":
             raise ClientfolioError(f"export request #{request_id} is {row.status}, not pending")
+        refusal = None
+        created = conn.scalar(select(User.created_at).where(User.id == approver.id))
         if row.username == admin.username:
-            raise AccessDenied("an export request is approved by another admin than its requester")
-        conn.execute(update(ExportApproval).where(ExportApproval.id == request_id)
-                     .values(status="approved", approved_by=admin.username, approved_at=now))
+            refusal = "an export request is approved by another admin than its requester"
+        elif created is not None and utc(created) > utc(row.created_at):
+            refusal = (f"{admin.username} was created after export request #{request_id}: "
+                       "it is approved by an admin who existed when it was made")
+        if refusal is not None:
+            record_event(conn, actor=admin.username, action="export.approval.refused", target=str(request_id),
+                         details={"requester": row.username, "reason": refusal}, chain_key=chain_key, at=now)
+    if refusal is not None:  # the refusal is audited (committed above), then raised
+        raise AccessDenied(refusal)
+    with store.begin() as conn:
+        updated = conn.execute(update(ExportApproval).where(ExportApproval.id == request_id,
+                                                            ExportApproval.status == "pending")
+                               .values(status="approved", approved_by=admin.username, approved_at=now)).rowcount
+        if updated != 1:
+            raise ClientfolioError(f"export request #{request_id} is no longer pending")
         record_event(conn, actor=admin.username, action="export.approved", target=str(request_id),
                      details={"requester": row.username, "recipient": row.recipient, "purpose": row.purpose,
                               "rows": row.row_count}, chain_key=chain_key, at=now)
@@ -422,7 +498,7 @@ def list_exports(store: Store) -> list[ExportRecord]:
         r.export_uid, r.created_at, r.username, r.recipient, r.purpose, r.kind, r.format, r.row_count,
         r.file_sha256, r.key_id, tuple(TrapRecord(**t) for t in json.loads(r.traps)),
         tuple(Alert(**a) for a in json.loads(r.alerts)),
-        SignedManifest(Manifest(**json.loads(r.manifest)), r.signature),
+        SignedManifest(Manifest(**json.loads(r.manifest)), r.signature), traps_sha256(r.traps),
     ) for r in rows]
 
 

@@ -2,33 +2,37 @@
 
 In the spirit of Agrawal & Kiernan's watermarking of relations and of Li,
 Swarup & Jajodia's fingerprinting with a *virtual primary key*: a secret key
-and an HMAC decide which values carry a mark and which one, and the mark is a
-choice between two equivalent spellings of a word, never a change of meaning:
+and an HMAC decide the marks, and a mark is a choice between two equivalent
+writings of a text, never a change of meaning.  Two families of *slots*:
 
-- a legal form written with or without dots: ``SARL`` / ``S.A.R.L.``, ``SAS`` /
-  ``S.A.S.``, ``SA`` / ``S.A.``, ``SASU``, ``EURL``, ``SNC``;
-- a common word or its usual abbreviation: ``Saint`` / ``St``, ``Sainte`` /
-  ``Ste``, ``Société`` / ``Sté``, ``Compagnie`` / ``Cie``, ``Établissements`` /
-  ``Ets``.
+- ``form``: where the legal form of a company name stands, first or last
+  (``SARL Dupont`` / ``Dupont SARL``, whatever its spelling: ``S.A.R.L.``,
+  ``sarl``...).  It survives case, accents, punctuation, spacing and legal
+  forms respelled (``SARL`` <-> ``S.A.R.L.``);
+- ``spelling``: a common word or its usual abbreviation, ``Saint`` / ``St``,
+  ``Sainte`` / ``Ste``, ``Société`` / ``Sté``, ``Compagnie`` / ``Cie``,
+  ``Établissements`` / ``Ets``, ``Boulevard`` / ``Bd``, ``Avenue`` / ``Av``.
+  It survives case, accents, punctuation and spacing.
 
-Each occurrence of such a word in a text is a *slot* holding one bit (0: the
-first spelling, 1: the second).  The *canonical* form of a text (every slot
-spelled the first way, case folded, spaces collapsed) is the same for all its
-marked variants; it is the key of the mark, so that a mark is found again
-without the customer code, whatever columns were dropped, renamed or
-reordered: every text cell of a leaked file is read for slots.
+The *key* of a text (``canonical``) is what a data cleaner cannot change
+without changing the meaning: accents removed, case folded, punctuation and
+spaces collapsed, dotted letters joined (``S.A.R.L.`` -> ``sarl``), legal forms
+dropped, abbreviations written in one way.  Marks are found again from it, so
+without the customer code, whatever columns were dropped, renamed, merged or
+reordered: every text cell of a leaked file (and its parts) is read.
 
-For an export, ``export_key(secret, export_uid)`` derives a key; for a text
-``t`` with ``n >= 1`` slots, ``h = HMAC-SHA256(export key, canonical(t))``:
-the text is marked when ``h[0] < 256 * GAMMA`` (always: ``GAMMA`` is 1), in slot ``h[1:5] mod n``, with
-the bit ``h[5] & 1``.  Identical texts are marked identically within an export.
+For an export, ``export_key(secret, export_uid)`` derives a key; every slot
+``s`` of a text of key ``t`` carries the bit ``HMAC-SHA256(export key, t NUL
+s)[0] & 1`` (``GAMMA``: every slot is marked).
 
-Detection (``score``): over the distinct canonical texts of a file that the
-export would have marked, count the slots whose spelling agrees with the
-expected bit.  For a file that does not come from this export, the spellings
-are independent of the HMAC, so each agrees with probability 1/2 and the
-count follows Binomial(n, 1/2): ``tail_probability(n, k)`` is the probability
-of at least ``k`` agreements by chance.
+Detection (``score``): over the distinct (key, slot) pairs of a file, count the
+slots whose writing agrees with the export's bit, per family.  For a file that
+does not come from this export the writings do not depend on the export's
+HMAC, so in each family the count follows Binomial(n, 1/2).  Both tails are
+evidence: a file whose every mark is the *opposite* of the export's (someone
+who flipped every abbreviation) comes from it as surely as an exact copy.  The
+probability of a score as extreme by chance is the smallest two-sided family
+p-value times the number of families (Bonferroni).
 
 Numbers and identifiers are never marked: the exporter marks only the columns
 it names (company name, city).
@@ -47,7 +51,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "FAMILIES",
     "GAMMA",
+    "LEGAL_FORMS",
     "Observation",
     "Score",
     "canonical",
@@ -57,72 +63,121 @@ __all__ = [
     "read_text",
     "score",
     "tail_probability",
+    "tokens",
+    "two_sided",
 ]
 
 GAMMA = 1.0
-"""Share of the texts having a slot that carry a mark.  Agrawal & Kiernan mark
-a fraction of the tuples to limit the distortion; an equivalent spelling
-distorts nothing, so every markable text carries a mark: twice the evidence
-per row, which is what small leaks need.  Fixed: changing it would make the
-exports already made untraceable."""
+"""Share of the slots that carry a mark.  Agrawal & Kiernan mark a fraction of
+the tuples to limit the distortion; an equivalent writing distorts nothing, so
+every slot carries a mark: what small leaks need."""
+
+FAMILIES = ("form", "spelling")
+
+LEGAL_FORMS = frozenset({"sarl", "sas", "sasu", "sa", "eurl", "snc", "sci", "selarl", "scop", "scp", "sca"})
+"""Legal forms, as read once accents, case and dots are gone (``S.A.R.L.`` is ``sarl``)."""
 
 _PAIRS: tuple[tuple[str, str], ...] = (
-    ("SARL", "S.A.R.L."), ("SASU", "S.A.S.U."), ("SAS", "S.A.S."), ("SA", "S.A."),
-    ("EURL", "E.U.R.L."), ("SNC", "S.N.C."),
     ("Saint", "St"), ("Sainte", "Ste"), ("Société", "Sté"), ("Compagnie", "Cie"),
-    ("Établissements", "Ets"),
+    ("Établissements", "Ets"), ("Boulevard", "Bd"), ("Avenue", "Av"),
 )
-_SPELLINGS: dict[str, tuple[int, int]] = {  # casefolded spelling -> (pair index, bit)
-    spelling.casefold(): (i, bit) for i, pair in enumerate(_PAIRS) for bit, spelling in enumerate(pair)
+_GROUPS: dict[str, tuple[str, int]] = {  # plain token -> (group, bit); Sainte and Société share "ste"
+    "saint": ("saint", 0), "st": ("saint", 1), "sainte": ("ste", 0), "societe": ("ste", 0), "ste": ("ste", 1),
+    "compagnie": ("cie", 0), "cie": ("cie", 1), "etablissements": ("ets", 0), "ets": ("ets", 1),
+    "boulevard": ("bd", 0), "bd": ("bd", 1), "avenue": ("av", 0), "av": ("av", 1),
 }
+_SPELLINGS: dict[str, tuple[int, int]] = {  # casefolded spelling, with or without accents -> (pair index, bit)
+    variant: (i, bit) for i, pair in reversed(list(enumerate(_PAIRS))) for bit, spelling in enumerate(pair)
+    for variant in (unicodedata.normalize("NFC", "".join(
+        c for c in unicodedata.normalize("NFKD", spelling) if not unicodedata.combining(c))).casefold(),
+        spelling.casefold())
+}  # reversed: "ste" (no accent) is Sainte's, "sté" Société's
 _TOKEN = re.compile(
     r"(?<![\w.])("
-    + "|".join(re.escape(s) for s in sorted((s for p in _PAIRS for s in p), key=len, reverse=True))
+    + "|".join(re.escape(s) for s in sorted(_SPELLINGS, key=len, reverse=True))
     + r")(?!\w)",
     re.IGNORECASE,
 )
+_FORM = "|".join(r"\.?\s?".join(letter for letter in form) + r"\.?"
+                 for form in sorted(LEGAL_FORMS, key=len, reverse=True))
+_FORM_FIRST = re.compile(rf"^(?P<form>{_FORM})(?=[\s,;\-–]|$)[\s,;\-–]*(?P<rest>\S.*?)$", re.IGNORECASE)
+_FORM_LAST = re.compile(rf"^(?P<rest>.*?\w\)?)[\s,;\-–]+(?P<form>{_FORM})$", re.IGNORECASE)
+_WORDS = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class Observation:
-    """A text's canonical form and the bit read in each of its slots."""
+    """A text's key and the bit read in each of its slots (slot name, bit);
+    slot names are ``form`` and ``<group>#<n>`` (the n-th such word)."""
 
     canonical: str
-    bits: tuple[int, ...]
+    slots: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
 class Score:
     """Marked texts of a file checked against one export: ``checked`` slots,
-    ``agreeing`` with the export's bits, and the chance of as many agreements
-    in a file not made by that export (``probability``; ``log10_probability``
-    stays finite when it underflows)."""
+    ``agreeing`` with the export's bits (``by_family``: (checked, agreeing) of
+    each family), and the chance of a score as extreme, either way, in a file
+    not made by that export (``probability``; ``log10_probability`` stays
+    finite when it underflows).  ``anti`` when the evidence is the opposite
+    marks (agreement far *below* one half)."""
 
     checked: int
     agreeing: int
     probability: float
     log10_probability: float
+    anti: bool = False
+    by_family: tuple[tuple[str, int, int], ...] = ()
 
 
-def _normal(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` a data cleaner would keep: accents removed, case
+    folded, punctuation gone, runs of single letters joined (``s a r l`` ->
+    ``sarl``)."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in _WORDS.split(_plain(text)):
+        if not word:
+            continue
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(word)
+    if run:
+        out.append("".join(run))
+    return out
+
+
+def _key(words: list[str]) -> str:
+    return " ".join(_GROUPS[w][0] if w in _GROUPS else w for w in words if w not in LEGAL_FORMS)
 
 
 def read_text(text: str) -> Observation | None:
-    """The canonical form and slot bits of ``text``; None when it has no slot."""
-    text = _normal(text)
-    bits: list[int] = []
-
-    def plain(match: re.Match[str]) -> str:
-        pair, bit = _SPELLINGS[match.group(1).casefold()]
-        bits.append(bit)
-        return _PAIRS[pair][0]
-
-    canonical = _TOKEN.sub(plain, text)
-    if not bits:
+    """The key and slot bits of ``text``; None when it has no slot."""
+    words = tokens(text)
+    slots: list[tuple[str, int]] = []
+    if len(words) >= 2 and (words[0] in LEGAL_FORMS) != (words[-1] in LEGAL_FORMS):
+        slots.append(("form", int(words[-1] in LEGAL_FORMS)))
+    seen: Counter[str] = Counter()
+    for word in words:
+        if word in _GROUPS:
+            group, bit = _GROUPS[word]
+            slots.append((f"{group}#{seen[group]}", bit))
+            seen[group] += 1
+    key = _key(words)
+    if not slots or not key:
         return None
-    return Observation(_SPACES.sub(" ", canonical).strip().casefold(), tuple(bits))
+    return Observation(key, tuple(slots))
 
 
 def export_key(secret: bytes, export_uid: str) -> bytes:
@@ -130,12 +185,13 @@ def export_key(secret: bytes, export_uid: str) -> bytes:
     return hmac.digest(secret, b"clientfolio-mark/" + export_uid.encode(), "sha256")
 
 
-def _choice(key: bytes, canonical: str, slots: int) -> tuple[int, int] | None:
-    """(slot, bit) of a marked text, None for an unmarked one."""
-    h = hmac.digest(key, canonical.encode(), "sha256")
-    if h[0] >= 256 * GAMMA:
-        return None
-    return int.from_bytes(h[1:5], "big") % slots, h[5] & 1
+def _bit(key: bytes, canonical: str, slot: str) -> int:
+    """The bit the export of ``key`` writes in ``slot`` of a text of key ``canonical``."""
+    return hmac.digest(key, f"{canonical}\x00{slot}".encode(), "sha256")[0] & 1
+
+
+def family(slot: str) -> str:
+    return "form" if slot == "form" else "spelling"
 
 
 def _spelled(spelling: str, like: str) -> str:
@@ -148,43 +204,56 @@ def _spelled(spelling: str, like: str) -> str:
 
 
 def mark_text(key: bytes, text: str) -> str:
-    """``text`` with the mark of the export of ``key`` (unchanged when it has
-    no slot or is not selected)."""
+    """``text`` with the marks of the export of ``key`` (unchanged when it has
+    no slot): each abbreviable word spelled, and the legal form placed, as the
+    key's HMAC says."""
     seen = read_text(text)
     if seen is None:
         return text
-    chosen = _choice(key, seen.canonical, len(seen.bits))
-    if chosen is None:
-        return text
-    slot, bit = chosen
-    matches = list(_TOKEN.finditer(_normal(text)))
-    target = matches[slot]
-    pair, _ = _SPELLINGS[target.group(1).casefold()]
-    spelling = _spelled(_PAIRS[pair][bit], target.group(1))
-    body = _normal(text)
-    return body[: target.start(1)] + spelling + body[target.end(1):]
+    body = unicodedata.normalize("NFC", text)
+    wanted = {slot: _bit(key, seen.canonical, slot) for slot, _ in seen.slots}
+    counts: Counter[str] = Counter()
+
+    def respell(match: re.Match[str]) -> str:
+        word = match.group(1)
+        group = _GROUPS[_plain(word)][0]
+        slot = f"{group}#{counts[group]}"
+        counts[group] += 1
+        if slot not in wanted or (word.casefold() == "ste" and wanted[slot] == 0):
+            return word  # "Ste" without accent: Sainte or Société?  Left as written
+        pair, _ = _SPELLINGS[word.casefold()]
+        return _spelled(_PAIRS[pair][wanted[slot]], word)
+
+    body = _TOKEN.sub(respell, body)
+    if "form" in wanted:
+        stripped, moved = body.strip(), None
+        if wanted["form"] == 1 and (first := _FORM_FIRST.match(stripped)):
+            moved = f"{first.group('rest')} {first.group('form')}"
+        elif wanted["form"] == 0 and (last := _FORM_LAST.match(stripped)):
+            moved = f"{last.group('form')} {last.group('rest')}"
+        after = read_text(moved) if moved else None
+        if moved and after is not None and after.canonical == seen.canonical and \
+                [slot for slot, _ in after.slots] == [slot for slot, _ in seen.slots]:
+            body = moved  # only a move that keeps the key and the slots (not "SNC et SNC")
+    return body
 
 
 def canonical(text: str) -> str:
-    """The canonical form of any text: that of ``read_text`` when it has slots,
-    else the text with its spaces collapsed, case folded."""
-    seen = read_text(text)
-    return seen.canonical if seen else _SPACES.sub(" ", _normal(text)).strip().casefold()
+    """The key of any text: what stays of it after a data cleaner's
+    normalisation (accents, case, punctuation, spacing, legal forms,
+    abbreviations)."""
+    return _key(tokens(text))
 
 
-def observe(observations: Iterable[Observation]) -> dict[str, tuple[int | None, ...]]:
-    """The slot bits of every distinct canonical text of ``observations`` (one
-    per cell of a file); when the copies of a text disagree on a slot, its
-    majority bit, or None on a tie."""
-    counts: dict[str, list[Counter[int]]] = {}
+def observe(observations: Iterable[Observation]) -> dict[tuple[str, str], int | None]:
+    """The bit of every distinct (key, slot) of ``observations`` (one per text
+    of a file); when the copies of a text disagree on a slot, its majority
+    bit, or None on a tie."""
+    counts: dict[tuple[str, str], Counter[int]] = {}
     for seen in observations:
-        slots = counts.setdefault(seen.canonical, [Counter() for _ in seen.bits])
-        for counter, bit in zip(slots, seen.bits, strict=True):
-            counter[bit] += 1
-    return {
-        text: tuple(None if c[0] == c[1] else int(c[1] > c[0]) for c in slots)
-        for text, slots in counts.items()
-    }
+        for slot, bit in seen.slots:
+            counts.setdefault((seen.canonical, slot), Counter())[bit] += 1
+    return {where: None if c[0] == c[1] else int(c[1] > c[0]) for where, c in counts.items()}
 
 
 def tail_probability(checked: int, agreeing: int) -> tuple[float, float]:
@@ -200,15 +269,29 @@ def tail_probability(checked: int, agreeing: int) -> tuple[float, float]:
     return math.exp(log_p), log_p / math.log(10)
 
 
-def score(key: bytes, observed: Mapping[str, tuple[int | None, ...]]) -> Score:
-    """How the texts ``observed`` in a file agree with the marks of ``key``."""
-    checked = agreeing = 0
-    for canonical, bits in observed.items():
-        chosen = _choice(key, canonical, len(bits))
-        if chosen is None or bits[chosen[0]] is None:
-            continue
-        checked += 1
-        agreeing += bits[chosen[0]] == chosen[1]
-    probability, log10 = tail_probability(checked, agreeing)
-    return Score(checked, agreeing, probability, log10)
+def two_sided(checked: int, agreeing: int) -> tuple[float, float, bool]:
+    """P(|X - n/2| >= |agreeing - n/2|) for X ~ Binomial(n, 1/2) (at most 1),
+    its log10, and whether ``agreeing`` is in the lower tail."""
+    anti = 2 * agreeing < checked
+    _, log10 = tail_probability(checked, checked - agreeing if anti else agreeing)
+    log10 = min(0.0, log10 + math.log10(2))
+    return 10 ** log10, log10, anti
 
+
+def score(key: bytes, observed: Mapping[tuple[str, str], int | None]) -> Score:
+    """How the slots ``observed`` in a file agree with the marks of ``key``."""
+    tally = {name: [0, 0] for name in FAMILIES}
+    for (canonical, slot), bit in observed.items():
+        if bit is None:
+            continue
+        counts = tally[family(slot)]
+        counts[0] += 1
+        counts[1] += bit == _bit(key, canonical, slot)
+    tested = [(name, n, k, *two_sided(n, k)) for name, (n, k) in tally.items() if n]
+    checked, agreeing = sum(n for n, _ in tally.values()), sum(k for _, k in tally.values())
+    if not tested:
+        return Score(0, 0, 1.0, 0.0)
+    best = min(tested, key=lambda t: t[4])
+    log10 = min(0.0, best[4] + math.log10(len(tested)))
+    return Score(checked, agreeing, 10 ** log10, log10, best[5] and log10 < math.log10(0.05),
+                 tuple((name, n, k) for name, n, k, *_ in tested))

@@ -191,6 +191,14 @@ class KeyRing:
 
     # --- rotation -----------------------------------------------------------
 
+    @property
+    def rotation_interrupted(self) -> bool:
+        """Whether a key rotation was started and not finished: the ring holds
+        several active keys (a finished rotation leaves only the current one
+        active).  ``clientfolio keys recover`` (``rotation.rotate_keys``)
+        completes it."""
+        return len(self.keys) > 1
+
     def with_new_key(self) -> KeyRing:
         """This ring plus a new random key, which becomes current."""
         new_id = max([*self.keys, *self.retired]) + 1

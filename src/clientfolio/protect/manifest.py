@@ -34,6 +34,7 @@ __all__ = [
     "file_sha256",
     "manifest_path",
     "sign_manifest",
+    "signature_valid",
     "verify_file",
 ]
 
@@ -42,7 +43,11 @@ __all__ = [
 class Manifest:
     """What a signature vouches for.  ``created_at`` is ISO 8601 with its
     offset; ``row_count`` counts the data rows of the file; ``key_id`` names
-    the master key the signing key derives from."""
+    the master key the signing key derives from; ``traps_sha256`` is the
+    SHA-256 of the trap records as registered (empty in manifests made before
+    it, and then left out of the signed JSON, so that their signatures hold).
+    Tracing checks every registry row against it (``trace``): a recipient or
+    trap record edited in the database shows as tampering."""
 
     export_uid: str
     recipient: str
@@ -53,9 +58,13 @@ class Manifest:
     format: str
     file_name: str
     key_id: int
+    traps_sha256: str = ""
 
     def canonical(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        fields = asdict(self)
+        if not self.traps_sha256:
+            del fields["traps_sha256"]
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)
@@ -108,12 +117,16 @@ def sign_manifest(manifest: Manifest, key: Ed25519PrivateKey) -> SignedManifest:
     return SignedManifest(manifest, base64.b64encode(key.sign(manifest.canonical())).decode("ascii"))
 
 
-def verify_file(path: Path, signed: SignedManifest, key: Ed25519PublicKey) -> Verification:
-    """Check the file at ``path`` against ``signed`` with the public ``key``."""
+def signature_valid(signed: SignedManifest, key: Ed25519PublicKey) -> bool:
+    """Whether ``signed`` carries a valid signature of its manifest by ``key``."""
     try:
         key.verify(base64.b64decode(signed.signature, validate=True), signed.manifest.canonical())
-        valid = True
     except (InvalidSignature, binascii.Error, ValueError):
-        valid = False
+        return False
+    return True
+
+
+def verify_file(path: Path, signed: SignedManifest, key: Ed25519PublicKey) -> Verification:
+    """Check the file at ``path`` against ``signed`` with the public ``key``."""
     digest = file_sha256(path)
-    return Verification(valid, digest == signed.manifest.sha256, digest, signed.manifest)
+    return Verification(signature_valid(signed, key), digest == signed.manifest.sha256, digest, signed.manifest)

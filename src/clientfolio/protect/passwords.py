@@ -21,6 +21,7 @@ The policy follows NIST SP 800-63B section 5.1.1.2, without composition rules:
 
 from __future__ import annotations
 
+import os
 import string
 import unicodedata
 from functools import cache
@@ -40,6 +41,7 @@ __all__ = [
     "hash_password",
     "needs_rehash",
     "password_problems",
+    "reasons_in",
     "verify_password",
 ]
 
@@ -86,8 +88,45 @@ def _is_repetition(text: str) -> bool:
     )
 
 
-def password_problems(password: str, *, username: str | None = None, email: str | None = None) -> list[str]:
-    """Why ``password`` breaks the policy (empty list: it is acceptable)."""
+def _collapse(text: str) -> str:
+    """``text`` with every run of one repeated character kept once (``azzzerty``: ``azerty``)."""
+    return "".join(c for i, c in enumerate(text) if i == 0 or c != text[i - 1])
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if c.isalpha())
+
+
+def _made_of_weak_words(letters: str, names: set[str], *, most: int = 3) -> bool:
+    """Whether ``letters`` is the concatenation of at most ``most`` weak words: common
+    passwords, keyboard walks or sequences (4+), the user's or company's names."""
+    if not letters:
+        return False
+    common = _common()
+    # fewest pieces to cover letters[:i]
+    best = [0] + [most + 1] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(end):
+            if best[start] >= most:
+                continue
+            piece = letters[start:end]
+            if (piece in common and len(piece) >= 4) or piece in names or _is_walk(piece) \
+                    or (len(piece) >= 4 and any(len(piece) % k == 0 and piece == piece[:k] * (len(piece) // k)
+                                                for k in range(1, min(5, len(piece))))):
+                best[end] = min(best[end], best[start] + 1)
+    return best[-1] <= most
+
+
+def password_problems(password: str, *, username: str | None = None, email: str | None = None,
+                      company: str | None = None) -> list[str]:
+    """Why ``password`` breaks the policy (empty list: it is acceptable).
+
+    Compared after normalising: case folded, the usual character swaps undone
+    (``p@ssw0rd``), runs of a repeated character collapsed (``azzzerty``); a
+    password whose letters are only one to three weak words (common passwords,
+    keyboard walks, the user name, the email, the company's name), whatever the
+    digits and punctuation between them (8 at most: more carry entropy of their own) (``Azerty123!Azerty``, ``Soleil2024Soleil``),
+    is refused too.  ``company``: default the setting ``CLIENTFOLIO_COMPANY_NAME``."""
     text = unicodedata.normalize("NFKC", password)
     if len(text) < MIN_LENGTH:
         return [f"at least {MIN_LENGTH} characters"]
@@ -96,10 +135,11 @@ def password_problems(password: str, *, username: str | None = None, email: str 
     lower = text.lower()
     problems: list[str] = []
     core = lower.strip(_AROUND)
-    candidates = {lower, core, lower.translate(_SWAPS), core.translate(_SWAPS)} - {""}
+    forms = {lower, core, lower.translate(_SWAPS), core.translate(_SWAPS)} - {""}
+    candidates = forms | {_collapse(c) for c in forms}
     if candidates & _common():
         problems.append("a common password (or one with digits around it)")
-    if any(_is_walk(c) for c in (lower, core)):
+    if any(_is_walk(c) for c in (lower, core, _collapse(core))):
         problems.append("a keyboard or alphabet sequence")
     if any(_is_repetition(c) for c in (lower, core)):
         problems.append("a repeated character or pattern")
@@ -108,14 +148,50 @@ def password_problems(password: str, *, username: str | None = None, email: str 
         names.add(username.lower())
     if email and len(local := email.split("@", 1)[0]) >= 3:
         names.add(local.lower())
-    if any(name in lower for name in names):
+    if company is None:
+        company = os.environ.get("CLIENTFOLIO_COMPANY_NAME", "")
+    company_words = {w for w in (_letters(part) for part in company.lower().split()) if len(w) >= 4}
+    if company and len(_letters(company.lower())) >= 3:
+        company_words.add(_letters(company.lower()))
+    if any(name in lower or name in lower.translate(_SWAPS) for name in names):
         problems.append("contains the user name, the email or the application's name")
+    elif any(word in _letters(c) for c in forms for word in company_words):
+        problems.append("contains the company's name")
+    if not problems and len(lower) - len(_letters(lower)) <= 8:  # the digits and signs add little
+        weak = {_letters(n) for n in names} | company_words
+        if any(_made_of_weak_words(form, weak) for c in (lower, lower.translate(_SWAPS))
+               for form in {_letters(c), _collapse(_letters(c))}):
+            problems.append("only common words or keyboard patterns, with digits or signs between them")
     return problems
 
 
-def check_password(password: str, *, username: str | None = None, email: str | None = None) -> None:
+REASONS_FR = {
+    f"at least {MIN_LENGTH} characters": f"au moins {MIN_LENGTH} caractères",
+    f"at most {MAX_LENGTH} characters": f"au plus {MAX_LENGTH} caractères",
+    "a common password (or one with digits around it)":
+        "un mot de passe courant (ou entouré de chiffres)",
+    "a keyboard or alphabet sequence": "une suite de touches du clavier ou de l'alphabet",
+    "a repeated character or pattern": "un caractère ou un motif répété",
+    "contains the user name, the email or the application's name":
+        "contient l'identifiant, l'adresse e-mail ou le nom de l'application",
+    "contains the company's name": "contient le nom de l'entreprise",
+    "only common words or keyboard patterns, with digits or signs between them":
+        "uniquement des mots courants ou des suites de touches, séparés par des chiffres ou des signes",
+}
+"""The French text of each reason of ``password_problems``."""
+
+
+def reasons_in(reasons: list[str], lang: str) -> str:
+    """``reasons`` as one message in ``lang`` (``fr`` or ``en``)."""
+    if lang == "fr":
+        return "mot de passe refusé : " + " ; ".join(REASONS_FR.get(r, r) for r in reasons)
+    return "password refused: " + "; ".join(reasons)
+
+
+def check_password(password: str, *, username: str | None = None, email: str | None = None,
+                   company: str | None = None) -> None:
     """Raise ``PasswordRejected`` (with the reasons) when ``password`` breaks the policy."""
-    problems = password_problems(password, username=username, email=email)
+    problems = password_problems(password, username=username, email=email, company=company)
     if problems:
         raise PasswordRejected(problems)
 

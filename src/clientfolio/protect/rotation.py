@@ -15,6 +15,19 @@ unreadable:
 A failure in step 2 rolls the data back: the file then holds both keys, the
 new one current, and every value still opens.  Other writers (a running web
 application) keep the ring they loaded: stop them while rotating.
+
+**Recovery.**  A rotation stopped at any point (an error, a crash, ``kill -9``)
+leaves one of three states: nothing changed (before the key file was saved);
+the key file holding both keys, the new one current, with the data and the
+audit log still under the old key, or already under the new one (committed
+before the key file was rewritten).  Both keys being active, every value opens
+meanwhile; audited actions meanwhile are sealed under the new key, after the
+entries sealed under the old one.  ``rotate_keys`` on such a ring (``clientfolio
+keys recover``, or ``keys rotate``) completes the rotation: it re-encrypts
+everything under the current key (values already under it included: the step
+is idempotent), re-seals the log from whichever active key sealed each entry,
+and retires the old key.  ``audit.verify_log`` accepts such a log, entry by
+entry under one of the active keys, and reports ``interrupted_rotation``.
 """
 
 from __future__ import annotations
@@ -26,6 +39,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, func, or_, select, update
 
+from clientfolio.access.principal import SYSTEM
+from clientfolio.access.rls import limit_connection
 from clientfolio.protect.fields import (
     SENSITIVE_FIELDS,
     email_index,
@@ -39,10 +54,16 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import Base
 
-__all__ = ["KeyStatus", "RotationReport", "key_status", "reencrypt", "rotate_keys"]
+__all__ = ["CHECKPOINTS", "KeyStatus", "RotationReport", "key_status", "reencrypt", "rotate_keys"]
 
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows in all) while values are re-encrypted."""
+
+Checkpoint = Callable[[str], None]
+"""Called with the name of each step of a rotation as it is reached (tests: a crash there)."""
+
+CHECKPOINTS = ("start", "key-saved", "batch", "reencrypted", "resealed", "recorded", "committed", "retired")
+"""The steps of ``rotate_keys``, in order (``batch``: after each batch of re-encrypted rows)."""
 
 _BATCH = 2_000
 
@@ -58,6 +79,7 @@ class RotationReport:
     plain_values: int  # of which values found in plain text
     indexes: int  # blind indexes recomputed
     ring: KeyRing
+    resumed: bool = False  # an interrupted rotation was completed (no new key made)
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ def key_status(store: Store) -> KeyStatus:
     by_key: Counter[int] = Counter()
     plain: Counter[str] = Counter()
     with store.engine.connect() as conn:
+        limit_connection(conn, SYSTEM.scope)  # every sensitive value, whatever its scope
         for name, fields in SENSITIVE_FIELDS.items():
             for row in conn.execute(_rows_with_values(_table(name))).yield_per(_BATCH):
                 for field, value in zip(fields, row[1:], strict=True):
@@ -100,7 +123,8 @@ def key_status(store: Store) -> KeyStatus:
     return KeyStatus(dict(sorted(by_key.items())), dict(sorted(plain.items())))
 
 
-def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None) -> tuple[int, int, int, int]:
+def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None, *,
+              checkpoint: Checkpoint | None = None) -> tuple[int, int, int, int]:
     """Encrypt every sensitive value on ``conn`` under ``ring.current`` and
     recompute the blind indexes; (rows, values, plain values, indexes) rewritten.
     Runs in the caller's transaction."""
@@ -138,31 +162,58 @@ def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None)
             last = batch[-1][0]
             if progress:
                 progress(rows, total)
+            if checkpoint:
+                checkpoint("batch")
     return rows, values, plain, indexes
 
 
 def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
-                progress: Progress | None = None, actor: str = "system") -> RotationReport:
+                progress: Progress | None = None, actor: str = "system",
+                checkpoint: Checkpoint | None = None) -> RotationReport:
     """Re-encrypt every sensitive value of ``store`` under a new master key and
     re-seal the audit log under the new audit key, with the rotation as its
     next entry (``keys.rotate``; one transaction), then
     retire the keys of ``ring`` (``forget``: drop them and the retired ones).
-    A ring read from a key file is saved back to it at each step."""
-    rotating = ring.with_new_key()
-    if rotating.path is not None:
+    A ring read from a key file is saved back to it at each step.
+
+    When ``ring`` is left by an interrupted rotation (``ring.rotation_interrupted``:
+    several active keys), no new key is made: that rotation is completed, to
+    its current key (``details.resumed`` in the audit entry).  Whatever the step
+    at which a rotation stopped, this brings the store, the audit log and the key
+    file back to one state: everything under the current key, the others retired.
+
+    ``checkpoint`` (tests) is called with the name of each step as it is reached
+    (``CHECKPOINTS``); raising there, or killing the process, simulates a crash."""
+    step = checkpoint or (lambda name: None)
+    resumed = ring.rotation_interrupted
+    rotating = ring if resumed else ring.with_new_key()
+    old_ids = tuple(sorted(ring.keys) if not resumed else sorted(set(ring.keys) - {ring.current}))
+    step("start")
+    if rotating.path is not None and not resumed:
         rotating.save()
+    step("key-saved")
     with store.begin() as conn:
-        rows, values, plain, indexes = reencrypt(conn, rotating, progress)
+        limit_connection(conn, SYSTEM.scope)  # every row is re-encrypted: row-level security fails closed
+        rows, values, plain, indexes = reencrypt(conn, rotating, progress, checkpoint=step)
+        step("reencrypted")
         # the audit key derives from the master: re-seal the log under the new one (from whichever key of the
-        # ring sealed it: a restored older backup may have brought a log sealed under a retired key)
+        # ring sealed it: a restored older backup may have brought a log sealed under a retired key; after an
+        # interrupted rotation, entries sealed under the old key may be followed by entries under the new one)
         sealed_by = sealing_key(conn, ring.subkeys("audit"))
-        reseal_chain_in(conn, sealed_by or ring.subkey("audit"), rotating.subkey("audit"))
+        active = [ring.subkey("audit", k) for k in sorted(ring.keys, reverse=True)]
+        reseal_chain_in(conn, sealed_by or active, rotating.subkey("audit"))
+        step("resealed")
+        details: dict[str, Any] = {"old_key_ids": list(old_ids), "values": values, "rows": rows}
+        if resumed:
+            details["resumed"] = True
         record_event(conn, actor=actor, action="keys.rotate", target=f"key {rotating.current}",
-                     details={"old_key_ids": sorted(ring.keys), "values": values, "rows": rows},
-                     chain_key=rotating.subkey("audit"))
+                     details=details, chain_key=rotating.subkey("audit"))
+        step("recorded")
+    step("committed")
     final = rotating.retire_old(forget=forget)
     if final.path is not None:
         final.save()
+    step("retired")
     return RotationReport(
-        old_key_ids=tuple(sorted(ring.keys)), new_key_id=final.current, rows=rows,
-        values=values, plain_values=plain, indexes=indexes, ring=final)
+        old_key_ids=old_ids, new_key_id=final.current, rows=rows,
+        values=values, plain_values=plain, indexes=indexes, ring=final, resumed=resumed)

@@ -5,7 +5,13 @@ exist nowhere else, so that a copy holding one of them can only come from the
 export that carried it.  A trap copies the shape of a real row of the export
 (its sector, size band, segment, region, postal code and city) under a new
 code, a new company name and a new SIREN number (with a valid check digit);
-its revenue is zero, so that no sum users compute changes.
+its revenue is that of another real row of the export, give or take 20 %,
+so that nothing (a zero, a code after the highest) tells it apart: the sums
+computed on the file include the traps' few revenues.  Its code is drawn among
+the free codes of the real codes' range, and it is placed where its code sorts.
+
+A trap is found again by its name (its ``canonical`` key, also inside a merged
+cell) or by its SIREN (also as the start of a SIRET, spaces ignored).
 
 Everything is drawn from ``HMAC(secret, export uid)``: the same export always
 gets the same traps, and nobody without the secret can tell them apart.
@@ -13,6 +19,7 @@ gets the same traps, and nobody without the secret can tell them apart.
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import random
 import re
@@ -24,7 +31,7 @@ from typing import Any
 from clientfolio.ingest.values import luhn_valid
 from clientfolio.protect.fingerprint import canonical
 
-__all__ = ["TrapHit", "TrapRecord", "find_traps", "insert_traps", "make_traps"]
+__all__ = ["CellIndex", "TrapHit", "TrapRecord", "find_traps", "insert_traps", "make_traps"]
 
 _SURNAMES = (
     "Arnaud", "Barbier", "Benoît", "Bertin", "Blanchard", "Bonnet", "Boyer", "Brunet", "Carpentier",
@@ -46,12 +53,14 @@ class TrapRecord:
     name: str
     siren: str
     shape: Mapping[str, Any]
+    revenue: str | None = None  # a Decimal's text; None (traps made before it): zero
 
     def row(self, columns: Sequence[str]) -> dict[str, Any]:
         """The trap as an export row of ``columns``: its identity, the copied
-        shape, and zero (``Decimal("0.00")``) in the ``revenue*`` columns."""
+        shape, and its revenue in the ``revenue*`` columns."""
         values = {**self.shape, "code": self.code, "name": self.name, "siren": self.siren}
-        return {c: Decimal("0.00") if c.startswith("revenue") else values.get(c) for c in columns}
+        amount = Decimal(self.revenue or "0.00")
+        return {c: amount if c.startswith("revenue") else values.get(c) for c in columns}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"shape": dict(self.shape)}
@@ -103,6 +112,8 @@ def make_traps(
     codes = {str(r["code"]) for r in rows} | set(taken_codes)
     names = {canonical(str(r["name"])) for r in rows} | {canonical(n) for n in taken_names}
     sirens = {str(r.get("siren")) for r in rows} | set(taken_sirens)
+    names_index = CellIndex(names)  # a trap's name is inside no real or earlier name either
+    revenues = [r[k] for r in rows for k in r if k.startswith("revenue") and isinstance(r[k], Decimal) and r[k] > 0]
     traps: list[TrapRecord] = []
     while len(traps) < count:
         model = rows[rng.randrange(len(rows))]
@@ -112,14 +123,18 @@ def make_traps(
             who += "-" + rng.choice(_SURNAMES)
         name = f"{trade} {who} {rng.choice(_FORMS)}"
         siren = _siren(rng)
-        if canonical(name) in names or siren in sirens:
+        if canonical(name) in names or names_index.has_name(canonical(name)) or siren in sirens:
             continue
         code = _code(rng, str(model["code"]), codes)
         names.add(canonical(name))
         sirens.add(siren)
         codes.add(code)
         shape = {k: v for k, v in model.items() if k not in _TRAP_FIELDS and not k.startswith("revenue")}
-        traps.append(TrapRecord(code, name, siren, shape))
+        revenue = None
+        if revenues:
+            amount = rng.choice(revenues) * Decimal(rng.randint(800, 1200)) / 1000
+            revenue = str(amount.quantize(Decimal("0.01")))
+        traps.append(TrapRecord(code, name, siren, shape, revenue))
     return traps
 
 
@@ -127,24 +142,57 @@ def insert_traps(
     secret: bytes, export_uid: str, rows: list[dict[str, Any]], traps: Sequence[TrapRecord],
     columns: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """``rows`` with the ``traps`` (as rows of ``columns``) inserted at
-    positions drawn from the secret, so that they are not all at the end."""
+    """``rows`` with the ``traps`` (as rows of ``columns``) inserted where
+    their codes sort when the rows are in code order, else at positions drawn
+    from the secret: never all at the end."""
     rng = random.Random(hmac.digest(secret, b"clientfolio-trap-places/" + export_uid.encode(), "sha256"))
     result = list(rows)
+    codes = [str(r.get("code")) for r in result]
+    in_order = codes == sorted(codes)
     for trap in traps:
-        result.insert(rng.randint(0, len(result)), trap.row(columns))
+        place = bisect.bisect(codes, trap.code) if in_order else rng.randint(0, len(result))
+        result.insert(place, trap.row(columns))
+        codes.insert(place, trap.code)
     return result
 
 
-def find_traps(traps: Iterable[TrapRecord], cells: Collection[str]) -> list[TrapHit]:
-    """The ``traps`` present in a file whose cells (trimmed, and each in its
-    ``canonical`` form too) are ``cells``: a trap is present when the file holds
-    its SIREN or its name (in canonical form: whatever the spelling of its legal
-    form), in any column."""
+_SEPARATORS = re.compile(r"[\s\u00a0\u202f]+")
+
+
+class CellIndex:
+    """The texts of a file, searchable for a trap's name (its canonical key as
+    a run of whole words of a text's key, so inside a merged cell too) and its
+    SIREN (a run of digits, spaces ignored, that is the SIREN or a SIRET
+    starting with it)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        keys: list[str] = []
+        digits: list[str] = []
+        for text in texts:
+            key = canonical(text)
+            if key:
+                keys.append(f" {key} ")
+            if any(c.isdigit() for c in text):
+                digits.extend(re.findall(r"\d+", _SEPARATORS.sub("", text)))
+        self._keys = "\n".join(keys)
+        self._digits = "|" + "|".join(digits) + "|"
+
+    def has_name(self, key: str) -> bool:
+        return bool(key) and f" {key} " in self._keys
+
+    def has_siren(self, siren: str) -> bool:
+        return re.search(rf"\|{re.escape(siren)}(?:\d{{5}})?\|", self._digits) is not None
+
+
+def find_traps(traps: Iterable[TrapRecord], cells: CellIndex) -> list[TrapHit]:
+    """The ``traps`` present in a file whose texts are indexed in ``cells``: a
+    trap is present when the file holds its name (whatever its spelling, case,
+    accents, punctuation or legal form, alone or inside a cell) or its SIREN
+    (or a SIRET of it), in any column."""
     hits = []
     for trap in traps:
-        matched = tuple(what for what, text in (("name", canonical(trap.name)), ("siren", trap.siren))
-                        if text in cells)
+        matched = tuple(what for what, found in (("name", cells.has_name(canonical(trap.name))),
+                                                 ("siren", cells.has_siren(trap.siren))) if found)
         if matched:
             hits.append(TrapHit(trap.code, matched))
     return hits

@@ -21,26 +21,38 @@ customer at all.
 Login (``authenticate``) answers every refusal with the same
 ``AuthenticationFailed`` message and about the same work: an unknown user's
 password is checked against a dummy argon2 hash.  The cause goes to the audit
-log.  After ``login_max_failures`` consecutive bad passwords or codes the
-account is locked ``login_lockout_minutes``; each further run of as many
-failures doubles the lock, up to 24 hours; during a lock even the right
-password is refused (and attempts are not counted); a success resets the
-count.  Days (expiry, departure) are UTC days.
+log.  Failures are counted by client address (``address``; the command line
+is ``local``), so that nobody can lock a colleague out:
+
+* an address with ``login_address_max_failures`` failures (any accounts, known
+  or not) within ``login_address_window_minutes`` is refused at once, the
+  password not even checked (``LoginThrottled``, telling when to try again);
+* after ``login_max_failures`` consecutive bad passwords or codes on an account
+  from one address, the account is locked ``login_lockout_minutes`` *for that
+  address only*; each further run of as many failures doubles the lock, up to
+  24 hours; during a lock even the right password is refused from that address
+  (and attempts are not counted), while the right password from another
+  address still works.  A success resets the count of its address.
+
+``users.failed_logins`` and ``users.locked_until`` still show the last run of
+failures and lock (for the admin's list), but no longer refuse anyone.
+Failures older than a day are forgotten.  Days (expiry, departure) are UTC days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, delete, insert, select, update
+from sqlalchemy import Connection, ColumnElement, delete, func, insert, select, update
 
 from clientfolio.access.principal import Principal, Scope
-from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError
+from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, LoginThrottled
 from clientfolio.protect import passwords
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.clock import now_utc, utc
@@ -50,6 +62,7 @@ from clientfolio.store import Store
 from clientfolio.store.schema import (
     ROLES,
     SCOPE_DIMENSIONS,
+    LoginFailure,
     LoginSession,
     ProductLine,
     Region,
@@ -59,7 +72,9 @@ from clientfolio.store.schema import (
 )
 
 __all__ = [
+    "LOCAL_ADDRESS",
     "LOGIN_FAILED",
+    "LOGIN_THROTTLED",
     "PERMISSIONS",
     "ROLE_PERMISSIONS",
     "UserRecord",
@@ -88,7 +103,10 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType({
     "contractor": frozenset({"read"}),
 })
 LOGIN_FAILED = "unknown user name or wrong password"
+LOGIN_THROTTLED = "Too many failed logins from your address: try again in {minutes} minutes."
+LOCAL_ADDRESS = "local"  # the address of logins from the command line
 _MAX_LOCK = dt.timedelta(hours=24)
+_MEMORY = dt.timedelta(hours=24)  # failures older than this are forgotten
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,99}")
 _SCOPE_TABLES: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
     "region": Region, "segment": Segment, "product_line": ProductLine}
@@ -234,8 +252,8 @@ def revoke_sessions(conn: Connection, user_id: int, now: dt.datetime) -> int:
 
 def set_password(store: Store, username: str, password: str, *, actor: str, chain_key: bytes,
                  now: dt.datetime | None = None) -> int:
-    """Give ``username`` a new password (policy checked), unlock it and end its
-    sessions (how many are returned).  Audited as ``user.password``."""
+    """Give ``username`` a new password (policy checked), unlock it (for every
+    address) and end its sessions (how many are returned).  Audited as ``user.password``."""
     moment = now_utc(now)
     with store.begin() as conn:
         user = _one(conn, username)
@@ -243,6 +261,7 @@ def set_password(store: Store, username: str, password: str, *, actor: str, chai
         conn.execute(update(User).where(User.id == user.id).values(
             password_hash=passwords.hash_password(password), password_changed_at=moment,
             failed_logins=0, locked_until=None))
+        conn.execute(delete(LoginFailure).where(LoginFailure.username == user.username))  # unlocked everywhere
         ended = revoke_sessions(conn, user.id, moment)
         record_event(conn, actor=actor, action="user.password", target=user.username,
                      details={"sessions_ended": ended}, chain_key=chain_key, at=moment)
@@ -324,10 +343,37 @@ def _lock_for(run: int, settings: Settings) -> dt.timedelta:
     return min(dt.timedelta(minutes=settings.login_lockout_minutes) * 2 ** (run - 1), _MAX_LOCK)
 
 
+def _pair_lock(conn: Connection, username: str, address: str,
+               settings: Settings) -> tuple[int, dt.datetime | None]:
+    """(failures of ``username`` from ``address`` since its last success, the
+    end of the lock they placed, or None)."""
+    count, last = conn.execute(
+        select(func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.username == username, LoginFailure.address == address)).one()
+    if not count or count % settings.login_max_failures:
+        return int(count), None
+    return int(count), utc(last) + _lock_for(count // settings.login_max_failures, settings)
+
+
+def _address_retry(conn: Connection, address: str, moment: dt.datetime,
+                   settings: Settings) -> dt.datetime | None:
+    """When ``address`` may try again, if it has reached its limit of failures
+    in the window; None when it may try now."""
+    window = dt.timedelta(minutes=settings.login_address_window_minutes)
+    recent = conn.scalars(
+        select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > moment - window)
+        .order_by(LoginFailure.at.desc()).limit(settings.login_address_max_failures)).all()
+    if len(recent) < settings.login_address_max_failures:
+        return None
+    return utc(recent[-1]) + window  # then the failures in the window drop below the limit
+
+
 def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
-             settings: Settings) -> tuple[str | None, dict[str, Any]]:
-    """Check a login of the known user ``row``: (refusal reason or None, the
-    user columns to update)."""
+             settings: Settings, failures: int,
+             locked_until: dt.datetime | None) -> tuple[str | None, dict[str, Any]]:
+    """Check a login of the known user ``row`` from an address with
+    ``failures`` consecutive failures on it (locked for that address until
+    ``locked_until``): (refusal reason or None, the user columns to update)."""
     if row.password_hash:
         good = passwords.verify_password(row.password_hash, password)
     else:  # no password yet (a demo user): the same work, then a refusal
@@ -336,13 +382,13 @@ def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
     refusal = account_refusal(row.is_active, row.left_on, row.expires_on, moment.date())
     if refusal is not None:
         return refusal, {}
-    if row.locked_until is not None and utc(row.locked_until) > moment:
+    if locked_until is not None and locked_until > moment:
         return "locked", {}
     step = None
     if good and row.totp_secret is not None:
         step = verify_totp(row.totp_secret, code or "", now=moment, last_step=row.totp_last_step)
     if not good or (row.totp_secret is not None and step is None):
-        failures = row.failed_logins + 1
+        failures += 1
         values: dict[str, Any] = {"failed_logins": failures}
         if failures % settings.login_max_failures == 0:
             values["locked_until"] = moment + _lock_for(failures // settings.login_max_failures, settings)
@@ -359,18 +405,39 @@ def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
 def authenticate(
     store: Store, username: str, password: str, *, totp: str | None = None,
     now: dt.datetime | None = None, chain_key: bytes, settings: Settings | None = None,
+    address: str | None = None,
 ) -> UserRecord:
     """The user ``username`` when ``password`` (and ``totp``, the current code,
     for a user with a second factor) are right and the account is usable;
     ``AuthenticationFailed`` with the one message ``LOGIN_FAILED`` otherwise.
+    ``address`` is the client's (the web app's ``request.client.host``; None:
+    ``LOCAL_ADDRESS``, the command line): an address at its limit of failures
+    gets ``LoginThrottled`` without its password being checked, and an account
+    locks only for the address that failed on it (see the module).
     Every attempt is audited (``login.success`` / ``login.failure`` with its
-    cause) in the transaction that counts failures (the user's row is
-    locked meanwhile on PostgreSQL, so that concurrent failures all count).
-    ``settings`` gives the
-    lockout (``login_max_failures``, ``login_lockout_minutes``; documented
-    defaults when None)."""
+    cause, and the address when given) in the transaction that counts
+    failures (the user's row is locked meanwhile on PostgreSQL, so that
+    concurrent failures all count).  ``settings`` gives the limits
+    (``login_max_failures``, ``login_lockout_minutes``,
+    ``login_address_max_failures``, ``login_address_window_minutes``;
+    documented defaults when None)."""
     config = settings or Settings.model_construct()
     moment, name = now_utc(now), _name(username)
+    where = (address or LOCAL_ADDRESS)[:64]
+    with store.begin() as conn:
+        conn.execute(delete(LoginFailure).where(LoginFailure.at < moment - _MEMORY))
+        details: dict[str, Any] = {} if address is None else {"address": where}
+        retry = _address_retry(conn, where, moment, config)
+        if retry is not None:  # refused before any password work: the address is at its limit
+            minutes = max(1, math.ceil((retry - moment).total_seconds() / 60))
+            record_event(conn, actor=name[:100], action="login.failure", target=name[:200],
+                         details={"reason": "address throttled", **details, "retry_after_minutes": minutes},
+                         chain_key=chain_key, at=moment)
+            throttled = LoginThrottled(LOGIN_THROTTLED.format(minutes=minutes), minutes)
+        else:
+            throttled = None
+    if throttled is not None:
+        raise throttled
     with store.begin() as conn:
         row = conn.execute(select(User.__table__).where(User.username == name).with_for_update()).first()
         reason: str | None
@@ -379,16 +446,22 @@ def authenticate(
             passwords.dummy_verify(password)
             reason = "unknown user"
         else:
-            reason, values = _attempt(row, password, totp, moment, config)
+            failures, locked_until = _pair_lock(conn, name, where, config)
+            reason, values = _attempt(row, password, totp, moment, config, failures, locked_until)
             if values:
                 conn.execute(update(User).where(User.id == row.id).values(**values))
-        details: dict[str, Any] = {} if reason is None else {"reason": reason}
+        if reason is None:
+            conn.execute(delete(LoginFailure).where(LoginFailure.username == name, LoginFailure.address == where))
+        elif reason != "locked":  # a refusal during a lock is not counted
+            conn.execute(insert(LoginFailure).values(username=name[:100], address=where, at=moment))
+        if reason is not None:
+            details["reason"] = reason
         if "failed_logins" in values and reason is not None:
             details["failures"] = values["failed_logins"]
             if "locked_until" in values:
                 details["locked_until"] = values["locked_until"]
-        record_event(conn, actor=name, action="login.failure" if reason else "login.success",
-                     target=name, details=details, chain_key=chain_key, at=moment)
+        record_event(conn, actor=name[:100], action="login.failure" if reason else "login.success",
+                     target=name[:200], details=details, chain_key=chain_key, at=moment)
         user = None if reason else _one(conn, name)
     if user is None:
         raise AuthenticationFailed(LOGIN_FAILED)

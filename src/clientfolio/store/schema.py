@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -50,6 +51,7 @@ __all__ = [
     "ImportBatch",
     "Invoice",
     "InvoiceLine",
+    "LoginFailure",
     "LoginSession",
     "Payment",
     "Plan",
@@ -63,6 +65,7 @@ __all__ = [
     "SwotItem",
     "User",
     "UserScope",
+    "column_length",
 ]
 
 CUSTOMER_STATUSES = ("active", "inactive", "lost")
@@ -380,6 +383,23 @@ class StageChange(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class LoginFailure(Base):
+    """A failed login, by the address it came from: what limits an address
+    (``login_address_max_failures``) and locks an account for that address
+    only (``login_max_failures``).  ``username`` is as typed (unknown users
+    too), so no foreign key; rows older than a day are purged."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    __table_args__ = (
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_username_address", "username", "address"),
+    )
+
+
 class LoginSession(Base):
     """A signed-in session.  Only the SHA-256 of its random token is kept, so
     that a copy of the database opens no session."""
@@ -509,3 +529,11 @@ class SwotItem(Base):
     key: Mapped[str | None] = mapped_column(String(200))
     accepted: Mapped[bool] = mapped_column(Boolean, default=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+
+
+def column_length(table: str, column: str) -> int | None:
+    """The most characters the store keeps in ``table.column`` (its
+    ``String(n)``), None when unbounded: the one place imports read their
+    length limits from."""
+    length = Base.metadata.tables[table].c[column].type
+    return getattr(length, "length", None)

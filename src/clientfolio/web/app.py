@@ -33,6 +33,7 @@ from clientfolio.web.render import error_page, install_error_handlers
 from clientfolio.web.routers import admin, api, assessment, auth, customers, dashboard, exports, imports, plan
 from clientfolio.web.routers import prospects, report, swot
 from clientfolio.web.state import WebState
+from clientfolio.web.uploads import UploadWorkers
 
 __all__ = ["NAV", "ROUTERS", "create_app"]
 
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.autoescape = True
     app.state.web = WebState(settings, store or Store(settings.database_url), ring, key_error, templates,
-                             FigureCache(settings.web_cache_seconds), NAV)
+                             FigureCache(settings.web_cache_seconds), NAV, UploadWorkers(settings))
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

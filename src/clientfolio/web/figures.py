@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from clientfolio.access.principal import SYSTEM
+from clientfolio.access.rls import limit_connection
 from clientfolio.access import PortfolioReader, Principal, Scope
 from clientfolio.analytics.summary import PortfolioSummary, summarize
 from clientfolio.plan.assessment import Assessment
@@ -103,6 +105,7 @@ def data_version(store: Store) -> tuple[int, ...]:
     changes with every row added to them."""
     query = select(*(select(func.coalesce(func.max(m.id), 0)).scalar_subquery() for m in _VERSIONED))
     with store.engine.connect() as conn:
+        limit_connection(conn, SYSTEM.scope)  # largest ids only: what changed, not what is in it
         row = conn.execute(query).one()
     return tuple(int(v) for v in row)
 

@@ -10,6 +10,8 @@ Errors are converted here, at the edge: ``LoginRequired`` -> a redirect to
 the login page (401 for JSON and the API); ``AuthenticationFailed`` -> 401;
 ``AccessDenied`` (``CsrfRefused`` included) -> 403, written to the audit log
 (``web.refused``: who, the method and path, why); ``KeyMissing`` -> 503;
+``FileLimitExceeded`` (an upload beyond its reading limits) -> 413 with its
+message in the page's language; ``UploadsBusy`` -> 503 with ``Retry-After``;
 another ``ClientfolioError`` -> 400 with its message; an HTTP error (404 ...)
 -> the same error page.
 """
@@ -27,6 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, KeyMissing
+from clientfolio.filelimits import FileLimitExceeded
+from clientfolio.i18n import gettext_for
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.users import ROLE_PERMISSIONS
 from clientfolio.web.build import TERMS
@@ -40,6 +44,7 @@ from clientfolio.web.deps import (
     secure_cookies,
 )
 from clientfolio.web.state import WebState
+from clientfolio.web.uploads import UploadsBusy, busy_message
 
 __all__ = ["error_page", "install_error_handlers", "page", "wants_json"]
 
@@ -97,6 +102,12 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return page(view, "error.html", {"status": status_code, "message": view._(message)}, status_code=status_code)
 
 
+def _lang_of(request: Request) -> str:
+    """The language of the request's page (its view's, else the cookie's or the browser's)."""
+    view = getattr(request.state, "view", None)
+    return view.lang if isinstance(view, View) else get_lang(request, None)
+
+
 def _audit_refusal(request: Request, exc: Exception) -> None:
     """Write a refused request to the audit log: the user (``anonymous``
     before login), ``METHOD /path`` and the reason (nothing without a key)."""
@@ -137,6 +148,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         return error_page(request, 400, str(exc))
 
+    async def beyond_limits(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, FileLimitExceeded)
+        return error_page(request, 413, exc.message(_lang_of(request)))
+
+    async def busy(request: Request, exc: Exception) -> Response:
+        response = error_page(request, 503, busy_message(gettext_for(_lang_of(request))))
+        response.headers["Retry-After"] = "30"
+        return response
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return error_page(request, exc.status_code, str(exc.detail))
@@ -145,5 +165,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthenticationFailed, unauthorized)
     app.add_exception_handler(AccessDenied, forbidden)
     app.add_exception_handler(KeyMissing, no_key)
+    app.add_exception_handler(FileLimitExceeded, beyond_limits)
+    app.add_exception_handler(UploadsBusy, busy)
     app.add_exception_handler(ClientfolioError, refused)
     app.add_exception_handler(HTTPException, http_error)

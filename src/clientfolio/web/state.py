@@ -10,6 +10,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web.figures import FigureCache
+from clientfolio.web.uploads import UploadWorkers
 
 __all__ = ["WebState"]
 
@@ -18,7 +19,8 @@ __all__ = ["WebState"]
 class WebState:
     """The settings, the store, the key ring (None, with ``key_error``, when
     it could not be loaded), the templates, the dashboard figures' cache and
-    the navigation list ``(path, English label, permission)``."""
+    the navigation list ``(path, English label, permission)``, and the
+    workers that read the uploaded files (``web.uploads``)."""
 
     settings: Settings
     store: Store
@@ -27,3 +29,4 @@ class WebState:
     templates: Jinja2Templates
     figures: FigureCache
     nav: tuple[tuple[str, str, str], ...]
+    uploads: UploadWorkers

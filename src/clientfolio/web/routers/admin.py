@@ -4,7 +4,9 @@ disable or scope; the audit log, newest first and paged, with the
 verification of its chain on demand; the export alerts and the requests
 awaiting approval (approve: an admin other than the requester); a backup
 made now and downloaded.  Every change goes through ``clientfolio.protect``,
-which audits it with the admin as actor."""
+which audits it with the admin as actor.  The changes are the whole company's
+(a user created without scope, a scope lifted, a whole-store backup): an admin
+limited to a scope may look but not change (403, ``access.writes``)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal, Scope
-from clientfolio.errors import ClientfolioError
-from clientfolio.protect.audit import AuditEvent, list_events, verify_chain
+from clientfolio.access.writes import require_whole_company
+from clientfolio.errors import ClientfolioError, PasswordRejected
+from clientfolio.protect.audit import AuditEvent, list_events, verify_log
 from clientfolio.protect.backup import backup
 from clientfolio.protect.exports import approve_export, list_approvals, list_exports
 from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.passwords import reasons_in
 from clientfolio.protect.users import UserRecord, account_refusal, create_user, disable_user, list_users, set_scopes
 from clientfolio.store.schema import ROLES
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
@@ -63,7 +67,7 @@ def admin_of(view: View, principal: Principal, ring: KeyRing, audit_page: int, v
         "users": [{**u.as_dict(), "status": _status(u, now)} for u in list_users(store)],
         "audit": {"page": audit_page, "more": len(events) > AUDIT_PAGE,
                   "events": [_entry(e, full) for e in events[:AUDIT_PAGE]], "full": full,
-                  "verified": verify_chain(store, ring.subkey("audit")).as_dict() if verify else None},
+                  "verified": verify_log(store, ring).as_dict() if verify else None},
         "alerts": [{"export_uid": e.export_uid, "created_at": e.created_at, "username": e.username,
                     "recipient": e.recipient, "rows": e.row_count, "alerts": [a.__dict__ for a in e.alerts]}
                    for e in reversed(list_exports(store)) if e.alerts][:AUDIT_PAGE],
@@ -99,10 +103,13 @@ def add_user(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated
              email: Annotated[str | None, Form(max_length=200)] = None,
              expires_on: Annotated[dt.date | None, Form()] = None) -> Response:
     """Create a user; a refusal (password policy, unknown role ...) is shown on the page (400)."""
+    require_whole_company(principal)
     try:
         user_id = create_user(view.state.store, username, password, role, display_name=display_name or None,
                               email=email or None, expires_on=expires_on, actor=principal.username,
                               chain_key=ring.subkey("audit"))
+    except PasswordRejected as exc:  # the policy's reasons in the admin's language
+        return _admin_page(view, principal, ring, error=reasons_in(exc.reasons, view.lang))
     except ClientfolioError as exc:
         return _admin_page(view, principal, ring, error=str(exc))
     return _done(view, {"created": username.strip().lower(), "id": user_id})
@@ -117,6 +124,7 @@ def _own(principal: Principal, username: str) -> None:
 def disable(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)]
             ) -> Response:
     """Disable a user: no more logins, its sessions end at once."""
+    require_whole_company(principal)
     _own(principal, username)
     ended = disable_user(view.state.store, username, actor=principal.username, chain_key=ring.subkey("audit"))
     return _done(view, {"disabled": username, "sessions_ended": ended})
@@ -135,6 +143,7 @@ def scopes(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[s
            segments: Annotated[str | None, Form(max_length=500)] = None,
            product_lines: Annotated[str | None, Form(max_length=500)] = None) -> Response:
     """Set a user's need-to-know scope: codes separated by commas per dimension (empty: all)."""
+    require_whole_company(principal)
     _own(principal, username)
     new = set_scopes(view.state.store, username, _codes(regions), _codes(segments), _codes(product_lines),
                      actor=principal.username, chain_key=ring.subkey("audit"))
@@ -142,15 +151,21 @@ def scopes(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[s
 
 
 @router.post("/admin/approvals/approve", dependencies=[CsrfChecked])
-def approve(view: ViewDep, principal: Admin, ring: RingDep, request_id: Annotated[int, Form()]) -> Response:
-    """Approve an export request above the hard limit (not one's own)."""
-    approval = approve_export(view.state.store, request_id, principal, chain_key=ring.subkey("audit"))
+def approve(view: ViewDep, principal: Admin, ring: RingDep, request_id: Annotated[int, Form()],
+            password: Annotated[str, Form(max_length=1024)] = "",
+            totp: Annotated[str | None, Form(max_length=10)] = None) -> Response:
+    """Approve an export request above the hard limit (not one's own), the
+    approving admin confirming with its own password (and code)."""
+    require_whole_company(principal)
+    approval = approve_export(view.state.store, request_id, principal, password=password, totp=totp or None,
+                              chain_key=ring.subkey("audit"))
     return _done(view, {"approved": approval.id, "requester": approval.username})
 
 
 @router.post("/admin/backup", dependencies=[CsrfChecked])
 def make_backup(view: ViewDep, principal: Admin, ring: RingDep) -> Response:
     """An encrypted backup of the whole store, made now and downloaded (audited)."""
+    require_whole_company(principal)
     store = view.state.store
     name = f"clientfolio-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.cfbackup"
     with scratch() as folder:

@@ -40,7 +40,7 @@ def assessment_page_of(view: View, principal: Principal, ring: KeyRing) -> dict[
     store = view.state.store
     figures = view.state.figures.get(store, principal, ring)
     history = [{"assessed_on": h.assessed_on, "fact_mark": h.fact_mark, "team_mark": h.team_mark,
-                "respondents": h.respondents, "themes": h.themes} for h in assessment_history(store)]
+                "respondents": h.respondents, "themes": h.themes} for h in assessment_history(store, principal)]
     if figures is None:
         return {"assessment": None, "answers": [], "history": history}
     a = figures.assessment

@@ -1,8 +1,9 @@
 """Login, logout, logout everywhere, and the language switch.
 
 ``POST /login`` checks the pre-session CSRF token, then ``authenticate``
-(one answer for every refusal; the cause goes to the audit log), opens a
-session and sets its cookie: ``HttpOnly``, ``SameSite=Lax``, ``Path=/``, no
+(one answer for every refusal; the cause goes to the audit log; 429 with
+``Retry-After`` when the client's address has too many failures), opens a
+session and sets its cookie: ``HttpOnly``, ``SameSite=Strict``, ``Path=/``, no
 ``Max-Age`` (gone with the browser), ``Secure`` over https or with
 ``CLIENTFOLIO_WEB_SECURE_COOKIES``.  Asked for JSON, it answers the token
 instead of redirecting, for API clients (``Authorization: Bearer``).
@@ -15,10 +16,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from clientfolio.errors import AuthenticationFailed
+from clientfolio.errors import AuthenticationFailed, LoginThrottled
 from clientfolio.i18n import LANGS
 from clientfolio.protect.sessions import close_all_sessions, close_session, open_session
-from clientfolio.protect.users import authenticate
+from clientfolio.protect.users import LOGIN_THROTTLED, authenticate
 from clientfolio.web.deps import (
     LANG_COOKIE,
     PRELOGIN_COOKIE,
@@ -48,11 +49,12 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(view: ViewDep, target: str, *, error: str | None = None, username: str = "",
-                status_code: int = 200) -> Response:
+                status_code: int = 200, throttled: bool = False) -> Response:
     settings = view.state.settings
     return page(view, "login.html", {
         "next": target, "error": error, "username": username, "csrf_token": view.csrf_token(),
         "max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes,
+        "throttled": throttled,
     }, status_code=status_code)
 
 
@@ -73,9 +75,15 @@ def login(
 ) -> Response:
     """Log in: open a session and go to ``next`` (401 and the login page on any refusal)."""
     state, target = view.state, safe_next(next)
+    client = view.request.client  # the connection's address (X-Forwarded-For only from a trusted proxy)
     try:
         user = authenticate(state.store, username, password, totp=totp or None, chain_key=ring.subkey("audit"),
-                            settings=state.settings)
+                            settings=state.settings, address=client.host if client else None)
+    except LoginThrottled as exc:  # too many failures from this address: the password was not checked
+        throttled = _login_page(view, target, error=view._(LOGIN_THROTTLED).format(minutes=exc.minutes),
+                                username=username, status_code=429, throttled=True)
+        throttled.headers["Retry-After"] = str(exc.minutes * 60)
+        return throttled
     except AuthenticationFailed as exc:
         return _login_page(view, target, error=str(exc), username=username, status_code=401)
     token = open_session(state.store, user.id, user_agent=view.request.headers.get("user-agent"),
@@ -85,7 +93,7 @@ def login(
         response = JSONResponse({"username": user.username, "role": user.role, "token": token})
     else:
         response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
                         secure=secure_cookies(view.request, state.settings))
     response.delete_cookie(PRELOGIN_COOKIE, path="/")
     return response

@@ -32,8 +32,11 @@ from clientfolio.protect.exports import (
     fingerprint_secrets,
     list_exports,
     make_export,
+    verify_keys,
 )
-from clientfolio.protect.trace import Candidate, trace_file
+from clientfolio.i18n import render
+from clientfolio.protect.trace import Candidate, trace_file, verdict
+from clientfolio.protect.trace_audit import record_trace
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Auditor, Exporter, download, scratch, limited_upload
 from clientfolio.web.render import page
@@ -92,7 +95,8 @@ def _candidate(c: Candidate) -> dict[str, Any]:
     return {"export_uid": e.export_uid, "recipient": e.recipient, "username": e.username, "purpose": e.purpose,
             "created_at": e.created_at, "checked": c.score.checked, "agreeing": c.score.agreeing,
             "wrong_attribution": c.wrong_attribution, "log10_wrong_attribution": c.log10_wrong_attribution,
-            "traps": [t.code for t in c.traps]}
+            "traps": [t.code for t in c.traps], "anti": c.score.anti, "tampered": list(c.tampered),
+            "signed_recipient": c.signed_recipient}
 
 
 @router.get("/trace")
@@ -107,9 +111,16 @@ async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFi
     state = view.state
     with tempfile.TemporaryDirectory(prefix="clientfolio-trace-") as folder:
         path = await limited_upload(view, file, Path(folder))
-        found = trace_file(state.store, path, fingerprint_secrets(ring), threshold=state.settings.trace_threshold)
+        found = await state.uploads.run(  # a worker thread, within the reading limits (web.uploads)
+            trace_file, state.store, path, fingerprint_secrets(ring), threshold=state.settings.trace_threshold,
+            verify_keys=verify_keys(ring))
+        record_trace(state.store, actor=principal.username, file_name=file.filename or path.name, path=path,
+                     result=found, chain_key=ring.subkey("audit"))  # who traced what, and the verdict
     return page(view, "trace.html", {"result": {
         "file": file.filename, "rows": found.rows, "marked_texts": found.marked_texts,
         "attributed": None if found.attributed is None else _candidate(found.attributed),
         "evidence": found.evidence, "threshold": found.threshold,
+        "verdict": [render(view.lang, template, params) for template, params in verdict(found)],
+        "implicated": [_candidate(c) for c in found.implicated],
+        "tampered": [_candidate(c) for c in found.tampered],
         "candidates": [_candidate(c) for c in found.candidates[:5]], "unchecked": list(found.unchecked)}})

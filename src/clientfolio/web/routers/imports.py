@@ -4,7 +4,10 @@ matched, and either the counts written (or that would be) or every bad row
 (file, line, column, value, reason) with the statement that nothing was
 imported: ``ingest.import_file`` is all or nothing.  For the roles with the
 ``write`` permission; each import, accepted or rejected, is audited (the
-accepted one by ``import_file``, in the import's transaction)."""
+accepted one by ``import_file``, in the import's transaction).  The file is
+read in an upload worker (``web.uploads``: off the event loop, a few at a
+time, 503 when busy) within the reading limits (``clientfolio.filelimits``:
+413 beyond them, nothing imported)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import localized
 from clientfolio.ingest import KINDS, ImportRejected, guess_kind, import_file
 from clientfolio.ingest.columns import match_columns
 from clientfolio.ingest.sources import open_table
@@ -59,11 +63,13 @@ async def upload(view: ViewDep, principal: Writer, ring: RingDep, file: UploadFi
     with tempfile.TemporaryDirectory(prefix="clientfolio-import-") as folder:
         path = await limited_upload(view, file, Path(folder))
         try:
-            result = import_file(state.store, path, kind=kind or None, dry_run=dry_run, settings=state.settings,
-                                 ring=ring, chain_key=ring.subkey("audit"), actor=principal.username)
+            result = await state.uploads.run(  # a worker thread, within the reading limits
+                import_file, state.store, path, kind=kind or None, dry_run=dry_run, settings=state.settings,
+                ring=ring, chain_key=ring.subkey("audit"), principal=principal)
         except ImportRejected as exc:
-            data["kind"], data["columns"] = _columns(path, kind or None)
-            data["errors"] = [e.__dict__ for e in exc.errors]
+            data["kind"], data["columns"] = await state.uploads.run(_columns, path, kind or None)
+            data["errors"] = [{**e.__dict__, "reason": localized(view.lang, e.reason, e.template, e.params)}
+                              for e in exc.errors]
             data["total_errors"] = exc.total
             if not dry_run:
                 with state.store.begin() as conn:

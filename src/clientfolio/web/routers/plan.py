@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal
+from clientfolio.access.writes import whole_company
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import localized
 from clientfolio.plan.actions import PlanHeader, by_typology, track
@@ -91,7 +92,10 @@ def accept(view: ViewDep, principal: Writer, ring: RingDep, key: Annotated[list[
     chosen = found if every else [s for s in found if s.key in set(key or ())]
     if day is None or not chosen:
         raise ClientfolioError("no suggestion chosen (or it is no longer suggested)")
-    added = add_actions(view.state.store, principal, year, [as_action(s, day) for s in chosen], planned_on=day,
+    actions = [as_action(s, day) for s in chosen]
+    if every and not whole_company(principal):  # "all" of a scoped user: the actions about its customers
+        actions = [a for a in actions if a.customer_code is not None or a.prospect_code is not None]
+    added = add_actions(view.state.store, principal, year, actions, planned_on=day,
                         ring=ring, chain_key=ring.subkey("audit"))
     if wants_json(view.request):
         return page(view, "plan.html", {"year": year, "added": added})
@@ -107,7 +111,7 @@ def header(view: ViewDep, principal: Writer, ring: RingDep, year: Annotated[int,
     """Set the header of the plan of ``year``: company, strategic business area, vision, objective."""
     saved = save_header(view.state.store, PlanHeader(year, company.strip(), business_area or None, vision or None,
                                                      objective or None),
-                        chain_key=ring.subkey("audit"), actor=principal.username)
+                        chain_key=ring.subkey("audit"), principal=principal)
     if wants_json(view.request):
         return page(view, "plan.html", {"header": saved.__dict__})
     return RedirectResponse(f"/plan?year={year}", status_code=303)

@@ -88,7 +88,7 @@ def add_item(view: ViewDep, principal: Writer, ring: RingDep, quadrant: Annotate
     """Add the user's own item to ``quadrant``."""
     year = _suggested(view, principal, ring)[0]
     item = add_swot_item(view.state.store, year, quadrant, text, chain_key=ring.subkey("audit"),
-                         actor=principal.username)
+                         principal=principal)
     return _done(view, {"year": year, "id": item})
 
 
