@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -48,6 +49,29 @@ def pg_url() -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def ordinary_role(pg_url: str, *, write: bool = False) -> Iterator[str]:
+    """The URL of a new ordinary role of the database at ``pg_url`` (no superuser,
+    no BYPASSRLS: row-level security binds it) that may read its tables, and
+    write them with ``write``; dropped on exit."""
+    role = f"cf_app_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    rights = "SELECT, INSERT, UPDATE, DELETE" if write else "SELECT"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT {rights} ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        if write:
+            conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+    try:
+        yield make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
         admin.dispose()
 
 

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
 from clientfolio.access.writes import COMPANY_ONLY, OUTSIDE_SCOPE
@@ -21,6 +20,7 @@ from clientfolio.demo import generate_demo
 from clientfolio.ingest import ImportRejected, import_file
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Invoice, Prospect, Region
+from tests.conftest import ordinary_role
 
 REP = Principal("rep", "sales", Scope(regions=frozenset({"IDF"})))
 
@@ -128,20 +128,8 @@ def app_role(pg_url: str) -> Iterator[str]:
     store = Store(pg_url)
     generate_demo(store, customers=30, years=1, seed=5, as_of=dt.date(2025, 6, 30))
     store.dispose()
-    role = f"cf_app_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
-        conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'))
-        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-    try:
-        yield make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
+    with ordinary_role(pg_url, write=True) as url:
+        yield url
 
 
 @pytest.mark.postgres

@@ -6,7 +6,6 @@ scope sees only that scope's rows even through queries without any filter."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from clientfolio.access.rls import limit_backend, limit_connection, scope_settin
 from clientfolio.analytics.engines import connect
 from clientfolio.demo import generate_demo
 from clientfolio.store import Store
+from tests.conftest import ordinary_role
 
 pytestmark = pytest.mark.postgres
 
@@ -35,19 +35,8 @@ def app_role_url(pg_url: str) -> Iterator[str]:
     store = Store(pg_url)
     generate_demo(store, customers=40, years=2, seed=3, as_of=dt.date(2025, 6, 30))
     store.dispose()
-    role = f"cf_app_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
-        conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
-    try:
-        yield make_url(pg_url).set(username=role, password=None).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
+    with ordinary_role(pg_url) as url:
+        yield url
 
 
 def counts(conn) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ from typing import IO, Any, Protocol
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import Params, render
 
-__all__ = ["FileLimitExceeded", "ReadLimits", "RowGuard", "active_limits", "check_zip", "open_workbook",
+__all__ = ["FileLimitExceeded", "LimitSettings", "ReadLimits", "RowGuard", "active_limits", "check_zip", "open_workbook",
            "reading_limits"]
 
 MB = 1024 * 1024
@@ -53,7 +53,9 @@ RATIO_GRACE_BYTES = MB
 XLSX_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 
-class _Settings(Protocol):
+class LimitSettings(Protocol):
+    """The settings the reading limits come from (``clientfolio.settings.Settings``)."""
+
     upload_max_expanded_mb: int
     upload_max_zip_ratio: int
     upload_max_rows: int
@@ -77,7 +79,7 @@ class ReadLimits:
     deadline: float | None = None
 
     @classmethod
-    def from_settings(cls, settings: _Settings, *, timed: bool = False) -> ReadLimits:
+    def from_settings(cls, settings: LimitSettings, *, timed: bool = False) -> ReadLimits:
         """The limits of ``settings`` (the time limit only when ``timed``: the web app's workers)."""
         return cls(expanded_bytes=settings.upload_max_expanded_mb * MB, zip_ratio=settings.upload_max_zip_ratio,
                    rows=settings.upload_max_rows, cells=settings.upload_max_cells,

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from clientfolio.filelimits import ReadLimits, reading_limits
+from clientfolio.filelimits import LimitSettings, ReadLimits, reading_limits
 
 __all__ = ["UploadWorkers", "UploadsBusy", "busy_message"]
 
@@ -35,15 +35,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class _Settings(Protocol):
+class _Settings(LimitSettings, Protocol):
     upload_workers: int
     upload_queue: int
-    upload_max_expanded_mb: int
-    upload_max_zip_ratio: int
-    upload_max_rows: int
-    upload_max_cells: int
-    upload_max_field_chars: int
-    upload_seconds: int
 
 
 class UploadsBusy(Exception):
