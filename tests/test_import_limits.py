@@ -4,6 +4,7 @@ each limit triggers where it must, and an ordinary file passes."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import threading
 import time
@@ -193,7 +194,10 @@ def test_upload_workers_queue_time_limit_and_release() -> None:
         assert workers.pending == 0
         assert await workers.run(job, 4) == 4  # the slots are free again
 
-    asyncio.run(scenario())
+    # a loop of its own, in a thread of its own: another test (Playwright's sync API) may have left one
+    # running in this thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
     workers.close()
     assert all(s.seconds == 7 and s.deadline is not None for s in seen)
     assert seen[0].cells == settings.upload_max_cells
