@@ -25,6 +25,7 @@ def test_the_quadrant_chart_counts_the_quadrants_of_the_assignment(app: FastAPI)
     # every point on the high side of a line is a customer of a "high" quadrant on that axis
     drawn = dict(part.rsplit(": ", 1) for part in desc.text.split("; "))
     assigned = {q["label"]: q["customers"] for q in quadrants}
+    assert not set(assigned) & {"high_high", "low_high", "high_low", "low_low"}  # labels, even of empty quadrants
     assert {label: int(n) for label, n in drawn.items()} == assigned
     assert sum(assigned.values()) > 0
 
