@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web import create_app
 from tests.browser.staff import PASSWORD, RING, Outsider, outsider, staffed_store
+from tests.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 90_000
@@ -50,26 +47,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store = staffed_store(f"sqlite:///{tmp}/demo.db")
     settings = Settings(database_url=store.url, key_file=str(tmp / "absent.key"))
     app = create_app(settings, store=store, ring=RING)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
-    server = uvicorn.Server(config)  # in a thread, uvicorn leaves the signals to the main thread
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the web server did not start"
-        time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", store, outsider(store))
+        with serving(app) as url:
+            yield Site(url, store, outsider(store))
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
         store.dispose()
-        assert not thread.is_alive(), "the web server did not stop"
 
 
 @pytest.fixture(scope="session")

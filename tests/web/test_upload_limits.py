@@ -8,47 +8,22 @@ the bombs are read."""
 from __future__ import annotations
 
 import resource
-import socket
 import statistics
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
+from tests.serving import serving
 from tests.web.conftest import PASSWORD, logged_in, make_app
 from tests.web.pages_fixtures import token
 from tests.xlsx_bombs import bomb_rows, far_row, plain_rows, random_rows, write_xlsx
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free port of 127.0.0.1; its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the web server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def bearer(url: str, username: str) -> httpx.Client:
