@@ -58,7 +58,7 @@ def test_value_backtest_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     as_of = dt.date.fromisoformat(backtest["as_of"])  # the last sale, a year after the cutoff
     cutoff = dt.date.fromisoformat(backtest["fitted_on"])
     assert (cutoff.year, cutoff.month, cutoff.day) == (as_of.year - 1, as_of.month, as_of.day)
-    for name in ("all customers", "class A", "class B", "class C", "one-time buyers"):
+    for name in ("All customers", "Class A", "Class B", "Class C", "One-time buyers"):
         assert name in shown.stdout
     total = backtest["total"]
     assert f"{total['customers']} " in shown.stdout and f"{total['error']:+.0%}" in shown.stdout

@@ -223,9 +223,8 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
     console.print(f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
                   f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
                   f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details).")
-    for statement in (equity.spend, *equity.cautions, equity.backtest_statement):
-        if statement is not None:
-            console.print(statement.text)
+    for statement in equity.statements():
+        console.print(statement.text)
 
 
 def _show_summary(result: PortfolioSummary) -> None:

@@ -84,7 +84,7 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
     else:
         interval = (f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
                     if e.low_cents is not None and e.high_cents is not None else "")
-        told = [s.text for s in (e.spend, *e.cautions, e.backtest_statement) if s is not None]
+        told = [s.text for s in e.statements()]
         headline = (f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
                     f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}\n"
                     + "\n".join(told))
@@ -160,13 +160,12 @@ def _strategies(result: PortfolioValue) -> str:
             f"potential ({t.get('potential_basis')}) from {cut(t.get('potential_cents'))}.")
 
 
-_GROUPS = {"total": "all customers", "A": "class A", "B": "class B", "C": "class C", "one_time": "one-time buyers"}
-
-
 def backtest_table(result: PortfolioValue) -> RenderableType:
     """The one-year backtest of the valuation's models: the sentence, then the
     forecast against the outcome for all customers, each ABC class and the
     one-time buyers of the cutoff date."""
+    from clientfolio.value.backtest import GROUP_LABELS
+
     e = result.equity
     if e.backtest is None or e.backtest_statement is None:
         reason = e.note or "the history before the backtest's cutoff is too short to fit the models"
@@ -179,6 +178,6 @@ def backtest_table(result: PortfolioValue) -> RenderableType:
         table.add_column(column, justify="left" if column.startswith("customers") else "right")
     for g in (b["total"], *b["groups"]):
         gap = "-" if g["error"] is None else f"{g['error']:+.0%}"
-        table.add_row(_GROUPS.get(g["name"], g["name"]), str(g["customers"]), euros(round(g["predicted_cents"])),
+        table.add_row(GROUP_LABELS[g["name"]], str(g["customers"]), euros(round(g["predicted_cents"])),
                       euros(round(g["actual_cents"])), gap)
     return table

@@ -459,7 +459,7 @@ def save_assessment(store: Store, principal: Principal, assessment: Assessment, 
     theme).  With ``chain_key``, audited as ``assessment.save`` (target the
     date; the fact mark before/after, each answer's mark before/after) by
     ``actor`` (default: the principal)."""
-    if not _unrestricted(principal) or principal.scope.product_lines is not None:
+    if not whole_company(principal):
         raise ClientfolioError("an assessment covers the whole portfolio: only a principal without scope "
                                "restriction stores one")
     details = json.dumps(assessment.as_dict(), default=str)
@@ -503,7 +503,7 @@ def assessment_history(store: Store, principal: Principal = SYSTEM) -> list[Stor
     """Every stored assessment, oldest first, with the marks per theme.  An
     assessment is made on the whole company's figures: a principal who does
     not see the whole company gets none (no company figure to a scoped user)."""
-    if not _unrestricted(principal) or principal.scope.product_lines is not None:
+    if not whole_company(principal):
         return []
     with _connect(store, principal) as conn:
         rows = conn.execute(select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details)

@@ -23,6 +23,7 @@ from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
 from clientfolio.report import charts
 from clientfolio.report.annual import ReviewData
 from clientfolio.report.layout import Figure, Namer, Report, Section, Table, money_axis, table, translator
+from clientfolio.value.backtest import GROUP_LABELS
 from clientfolio.value.categories import CATEGORIES, CATEGORY_LABELS
 from clientfolio.value.portfolio import quadrant_points
 from clientfolio.value.strategy import STRATEGY_LABELS
@@ -149,7 +150,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
                          strategy["retention"]), title=_("Value strategy: profitability x potential"),
         empty=_("No data"), log=True, log_note=_("log scale"))
     top = sorted(customers, key=lambda c: -c.value_cents)[:TOP]
-    told = tuple(s.in_language(lang) for s in (eq.spend, *eq.cautions, eq.backtest_statement) if s is not None)
+    told = tuple(s.in_language(lang) for s in eq.statements())
     notes = (localized(lang, eq.method, eq.method_msg, eq.method_params),) + told + ((eq.note,) if eq.note else ())
     return Section("value", _("Customer value"), notes, (
         Figure(_("Value of the customer capital"), eq.total_cents, "money"),
@@ -173,9 +174,6 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
     ), (heat, quad))
 
 
-_BACKTEST_GROUPS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
-                    "one_time": "One-time buyers"}
-
 
 def _backtest(backtest: dict[str, Any] | None, lang: str) -> tuple[Table, ...]:
     """The valuation's one-year backtest: forecast against outcome by group (none without a backtest)."""
@@ -185,7 +183,7 @@ def _backtest(backtest: dict[str, Any] | None, lang: str) -> tuple[Table, ...]:
     return (table(_("Backtest: the models tried on the last year"),
                   [(_("Customers of the cutoff date"), "text"), (_("Customers"), "int"), (_("Forecast"), "money"),
                    (_("Bought"), "money"), (_("Gap"), "pct")],
-                  [(_(_BACKTEST_GROUPS[g["name"]]), g["customers"], g["predicted_cents"], g["actual_cents"],
+                  [(_(GROUP_LABELS[g["name"]]), g["customers"], g["predicted_cents"], g["actual_cents"],
                     g["error"]) for g in (backtest["total"], *backtest["groups"])]),)
 
 

@@ -28,7 +28,12 @@ from clientfolio.value.bgnbd import expected_purchases
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, model_inputs
 from clientfolio.value.history import customer_history
 
-__all__ = ["Backtest", "BacktestGroup", "backtest", "compare_forecast"]
+__all__ = ["GROUP_LABELS", "Backtest", "BacktestGroup", "backtest", "compare_forecast"]
+
+
+GROUP_LABELS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
+                "one_time": "One-time buyers"}
+"""The English label of each group (translated by the catalogs where shown)."""
 
 
 @dataclass(frozen=True)
@@ -108,22 +113,26 @@ def backtest(transactions: ir.Table, *, as_of: dt.date, months: int = 12, clv: C
     past = [r for r in customer_history(transactions, as_of=cutoff, window_months=months).to_pyarrow().to_pylist()
             if r["frequency"] is not None]
     fitted = fit_values(model_inputs(past), 1.0, clv, interval=False)
-    return compare_forecast(transactions, past=past, fitted=fitted, as_of=as_of, months=months, clv=clv, abc=abc)
+    now = customer_history(transactions, as_of=as_of, window_months=months).to_pyarrow().to_pylist()
+    return compare_forecast(transactions, past=past, now=now, fitted=fitted, as_of=as_of, months=months, clv=clv,
+                            abc=abc)
 
 
-def compare_forecast(transactions: ir.Table, *, past: list[dict[str, Any]], fitted: FittedValues, as_of: dt.date,
-                     months: int, clv: ClvConfig, abc: AbcConfig | None = None) -> Backtest:
+def compare_forecast(transactions: ir.Table, *, past: list[dict[str, Any]], now: list[dict[str, Any]],
+                     fitted: FittedValues, as_of: dt.date, months: int, clv: ClvConfig,
+                     abc: AbcConfig | None = None) -> Backtest:
     """The backtest of models already ``fitted`` on ``past``, the history rows
     (``value.history``) of the customers who had bought ``months`` before
-    ``as_of`` (the valuation's trajectories fit the same models: one fit for both)."""
+    ``as_of``; ``now``: the history rows as of ``as_of`` over ``months`` (their
+    ``revenue_cents`` is the outcome).  The valuation has both and fits the same
+    models for its trajectories: one fit and one history for both."""
     cutoff = months_before(as_of, months)
     inputs = model_inputs(past)
     unit = clv.time_unit_days
     horizon = (as_of - cutoff).days / unit
     forecast = expected_purchases(fitted.purchases.params, horizon, inputs.frequency, inputs.recency_days / unit,
                                   inputs.age_days / unit) * fitted.expected_spend_cents
-    later = {r["customer_id"]: r["revenue_cents"] for r in
-             customer_history(transactions, as_of=as_of, window_months=months).to_pyarrow().to_pylist()}
+    later = {r["customer_id"]: r["revenue_cents"] for r in now}
     actual = np.array([float(later.get(r["customer_id"], 0) or 0) for r in past])
     classes = {r["customer_id"]: r["class"] for r in
                abc_classes(transactions, as_of=cutoff, config=abc or AbcConfig()).to_pyarrow().to_pylist()}

@@ -39,6 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
+from clientfolio.value.history import column
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
 
@@ -119,14 +120,14 @@ class ModelInputs:
 def model_inputs(rows: list[dict[str, Any]]) -> ModelInputs:
     """The inputs of :func:`fit_values` from ``value.history.customer_history``
     rows, all of customers who bought (``frequency`` not NULL)."""
-    def column(name: str) -> Floats:
-        return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
+    def col(name: str) -> Floats:
+        return column(rows, name)
 
-    frequency = column("frequency")
-    return ModelInputs(frequency, column("recency_days"), column("age_days"), SpendHistories(
-        frequency, np.where(frequency > 0, np.nan_to_num(column("monetary_cents")), 0.0),
-        column("first_amount_cents"), column("largest_purchase_cents"), column("log_count"), column("log_sum"),
-        column("log_square_sum"), np.array([r["segment"] or "" for r in rows], dtype=np.str_)))
+    frequency = col("frequency")
+    return ModelInputs(frequency, col("recency_days"), col("age_days"), SpendHistories(
+        frequency, np.where(frequency > 0, np.nan_to_num(col("monetary_cents")), 0.0),
+        col("first_amount_cents"), col("largest_purchase_cents"), col("log_count"), col("log_sum"),
+        col("log_square_sum"), np.array([r["segment"] or "" for r in rows], dtype=np.str_)))
 
 
 def margin_rates(revenue: Floats, margin: Floats, assumed: float) -> tuple[Floats, str]:

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
-
-from clientfolio.i18n import render
+from clientfolio.i18n import localized, render
 from clientfolio.value.backtest import Backtest
 from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples
+from clientfolio.value.lifetime import discount_factor
 
 __all__ = ["Equity", "Statement", "equity_of", "no_churn_ceiling"]
 
@@ -33,7 +32,7 @@ class Statement:
         return cls(render("en", msg, params or {}), msg, params or {})
 
     def in_language(self, lang: str) -> str:
-        return self.text if lang == "en" else render(lang, self.msg, self.params)
+        return localized(lang, self.text, self.msg, self.params)
 
 
 @dataclass
@@ -62,6 +61,10 @@ class Equity:
     cautions: list[Statement] = field(default_factory=list)
     backtest: dict[str, Any] | None = None
     backtest_statement: Statement | None = None
+
+    def statements(self) -> list[Statement]:
+        """What is said with the figure, in order: the spend model, the cautions, the backtest."""
+        return [s for s in (self.spend, *self.cautions, self.backtest_statement) if s is not None]
 
 
 class _Valued(Protocol):
@@ -106,16 +109,13 @@ def no_churn_ceiling(customers: Sequence[_Valued], margin_basis: str, assumed_ra
                      ) -> float:
     """What today's customers would bring over the horizon if none left and none
     grew: the margin of the last window (revenue x the assumed rate when the
-    invoices carry no margin) times the horizon's discount factor, sum over the
-    steps of (1 / steps_per_year) / (1 + discount_rate)^(t_k)."""
+    invoices carry no margin) times the horizon's discount factor
+    (``lifetime.discount_factor``)."""
     if margin_basis == "invoices":
         yearly = float(sum(max(c.margin_cents or 0, 0) for c in customers))
     else:
         yearly = sum(max(c.revenue_cents, 0) for c in customers) * assumed_rate
-    steps = int(np.ceil(config.horizon_years * config.steps_per_year - 1e-9))
-    times = np.minimum(np.arange(1, steps + 1) / config.steps_per_year, config.horizon_years)
-    widths = np.diff(times, prepend=0.0)
-    return float(yearly * (widths @ (1 + config.discount_rate) ** -times))
+    return yearly * discount_factor(config.horizon_years, config.discount_rate, config.steps_per_year)
 
 
 def _spend_statement(fitted: FittedValues) -> Statement:

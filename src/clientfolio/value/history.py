@@ -33,12 +33,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import Any
+
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
 
 from clientfolio.analytics._periods import months_before
 
-__all__ = ["customer_history"]
+__all__ = ["column", "customer_history"]
 
 
 def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: int = 12) -> ir.Table:
@@ -112,3 +116,8 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         lifetime_revenue_cents=per.lifetime_revenue_cents.cast("int64"),
         lifetime_margin_cents=per.lifetime_margin_cents.cast("int64"),
     ).order_by("customer_id")
+
+
+def column(rows: list[dict[str, Any]], name: str) -> npt.NDArray[np.float64]:
+    """One column of ``customer_history`` rows as floats, NaN for NULL."""
+    return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)

@@ -28,7 +28,7 @@ from clientfolio.value.bgnbd import (
 )
 from clientfolio.value.gamma_gamma import GammaGammaParams, expected_spend
 
-__all__ = ["DiscountedPurchases", "checked_margin", "customer_lifetime_value"]
+__all__ = ["DiscountedPurchases", "checked_margin", "customer_lifetime_value", "discount_factor"]
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
@@ -125,3 +125,11 @@ def customer_lifetime_value(
                                     periods_per_year=periods_per_year, discount_rate=discount_rate,
                                     steps_per_year=steps_per_year)
     return purchases(bgnbd) * spend * margin
+
+
+def discount_factor(horizon_years: float, discount_rate: float, steps_per_year: int = 12) -> float:
+    """The present value of 1 a year paid over ``horizon_years``, step by step as
+    the CLV discounts it: sum over the steps of (step length in years) /
+    (1 + discount_rate)^(t_k in years) (2.49 for 3 years at 10 %, monthly)."""
+    times = _step_times(horizon_years, 1.0, steps_per_year)
+    return float(np.diff(times, prepend=0.0) @ _discounts(times, 1.0, discount_rate))

@@ -26,7 +26,7 @@ from clientfolio.value.backtest import compare_forecast
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
 from clientfolio.value.equity import Equity, equity_of
-from clientfolio.value.history import customer_history
+from clientfolio.value.history import column, customer_history
 from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials, source_counts
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import (
@@ -133,24 +133,20 @@ class PortfolioValue:
                                  "prospects": [asdict(p) for p in self.prospects]}
 
 
-def _column(rows: list[dict[str, Any]], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
-
-
 def _fit(rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
          ) -> tuple[FittedValues | None, str | None, str, list[int]]:
     """Fit the models on the customers of ``rows`` who made a purchase (and
     the interval of their total unless ``interval`` is False)."""
     buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
     chosen = [rows[i] for i in buyers]
-    revenue = _column(chosen, "revenue_cents") + _column(chosen, "prev_revenue_cents")
-    now, before = _column(chosen, "margin_cents"), _column(chosen, "prev_margin_cents")
+    revenue = column(chosen, "revenue_cents") + column(chosen, "prev_revenue_cents")
+    now, before = column(chosen, "margin_cents"), column(chosen, "prev_margin_cents")
     margin = np.where(np.isnan(now) & np.isnan(before), np.nan, np.nan_to_num(now) + np.nan_to_num(before))
     # a customer without revenue in the two windows (as of a date long after its
     # last sale) is costed on its whole history
     idle = ~(revenue > 0)
-    revenue = np.where(idle, _column(chosen, "lifetime_revenue_cents"), revenue)
-    margin = np.where(idle, _column(chosen, "lifetime_margin_cents"), margin)
+    revenue = np.where(idle, column(chosen, "lifetime_revenue_cents"), revenue)
+    margin = np.where(idle, column(chosen, "lifetime_margin_cents"), margin)
     rates, basis = margin_rates(revenue, margin, config.assumed_margin_rate)
     if not chosen:
         return None, "no customer has made a purchase", basis, buyers
@@ -256,7 +252,7 @@ def value_portfolio(
         sol = _solvency(customers, receivables, settlements, as_of, config.solvency)
     tested = None
     if config.backtest and fitted is not None and past_fit is not None:
-        tested = compare_forecast(transactions, past=past, fitted=past_fit, as_of=as_of,
+        tested = compare_forecast(transactions, past=past, now=rows, fitted=past_fit, as_of=as_of,
                                   months=config.window_months, clv=config.clv, abc=config.abc)
     return PortfolioValue(as_of, customers, prospect_values,
                           equity_of(customers, fitted, note, basis, config.clv, tested),

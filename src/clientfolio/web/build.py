@@ -20,6 +20,7 @@ from clientfolio.i18n import gettext_for, localized
 from clientfolio.plan.actions import PlanAction
 from clientfolio.prospects.stages import FUNNEL_STAGES
 from clientfolio.store.schema import Customer
+from clientfolio.value.backtest import GROUP_LABELS
 from clientfolio.value.categories import CATEGORY_LABELS
 from clientfolio.value.potential import source_label
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS, QuadrantConfig
@@ -77,14 +78,11 @@ def _profile_label(lang: str, key: str | None) -> str | None:
     return key if profile is None else profile.label_fr if lang == "fr" else profile.label_en
 
 
-_BACKTEST_GROUPS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
-                    "one_time": "One-time buyers"}
-
 
 def _backtest_rows(backtest: dict[str, Any] | None, _: Callable[[str], str]) -> list[BacktestRow]:
     if backtest is None:
         return []
-    return [BacktestRow(group=g["name"], label=_(_BACKTEST_GROUPS[g["name"]]), customers=g["customers"],
+    return [BacktestRow(group=g["name"], label=_(GROUP_LABELS[g["name"]]), customers=g["customers"],
                         predicted_cents=g["predicted_cents"], actual_cents=g["actual_cents"], error=g["error"])
             for g in (backtest["total"], *backtest["groups"])]
 
