@@ -11,10 +11,12 @@ in the import's transaction; a dry run or a rejected file writes no entry.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, update
@@ -123,6 +125,10 @@ def import_file(
     chain_key: bytes | None = None,
     principal: Principal = SYSTEM,
     actor: str | None = None,
+    header_row: int | None = None,
+    allow_future: bool = False,
+    discounts_as_products: bool = False,
+    today: dt.date | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``store``; raises ``ImportRejected`` listing every bad row.
     With a key ring, the sensitive fields (addresses, contacts) are stored encrypted.
@@ -136,25 +142,40 @@ def import_file(
     not), the catalogue (products) and an FEC ledger need a principal who sees
     the whole company, and every connection is bound to its scope (row-level
     security on PostgreSQL).  ``actor`` names it in the audit log (default:
-    its username; the command line gives ``cli:<os user>``)."""
+    its username; the command line gives ``cli:<os user>``).
+
+    ``header_row`` gives the line (CSV) or sheet row (XLSX) of the header when
+    the one found is wrong (title rows above it are skipped either way).  Dates
+    that must lie in the past (invoices, payments, FEC entries, activities) are
+    refused after ``today`` (default: the day of the import) unless
+    ``allow_future``.  In an FEC, the discounts granted (accounts 709) are lines
+    without product, out of the product lines, unless ``discounts_as_products``."""
     path = Path(path)
     actor = actor or principal.username
     settings = settings or Settings()
     mapping = mapping or Mapping()
     if kind is not None and kind not in KINDS:
         raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
-    table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet))
+    table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet,
+                                           header_row or mapping.header_row))
+    options = _Options(None if allow_future else (today or dt.date.today()), discounts_as_products)
     try:
         return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring,
-                             chain_key, actor, principal)
+                             chain_key, actor, principal, options)
     finally:
         table.close()  # the rows' iterator closes it too, but only once started
+
+
+@dataclass(frozen=True)
+class _Options:
+    latest: dt.date | None  # the last day a past date may take (None: --allow-future)
+    discounts_as_products: bool
 
 
 def _import_table(
     store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
     settings: Settings, progress: Progress | None, ring: KeyRing | None, chain_key: bytes | None,
-    actor: str, principal: Principal,
+    actor: str, principal: Principal, options: _Options,
 ) -> ImportResult:
     kind = kind or guess_kind(table)
     if kind in ("products", "fec") and not whole_company(principal):
@@ -173,7 +194,7 @@ def _import_table(
                 limit_connection(conn, principal.scope)
                 _audit(conn, result, sha, chain_key, actor)
         return result
-    dates = DateParser(mapping.date_order or settings.date_order)
+    dates = DateParser(mapping.date_order or settings.date_order, options.latest)
     decimal = mapping.decimal or ("." if table.delimiter == "," else ",")
     errors = ErrorSink(path.name, settings.max_reported_errors)
 

@@ -8,6 +8,7 @@ A mapping file (TOML or JSON) may hold::
     decimal = ","            # optional: "," or "."
     date_order = "dmy"       # optional: dmy, mdy, ymd
     sheet = "Ventes"         # optional, XLSX
+    header_row = 3           # optional: the line or sheet row of the header (default: found)
     [columns]                # field = header in the file
     invoice_number = "N° pièce"
     amount = "Total HT"
@@ -171,6 +172,7 @@ class Mapping:
     decimal: str | None = None
     date_order: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -183,7 +185,7 @@ def load_mapping(path: Path) -> Mapping:
         )
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ImportRejected([RowError(name, 0, "", "", f"unreadable mapping file: {exc}")])
-    known = {"columns", "delimiter", "encoding", "decimal", "date_order", "sheet"}
+    known = {"columns", "delimiter", "encoding", "decimal", "date_order", "sheet", "header_row"}
     if unknown := set(data) - known:
         raise ImportRejected(
             [RowError(name, 0, "", ", ".join(sorted(unknown)), f"unknown keys; use {sorted(known)}")]
@@ -204,7 +206,16 @@ def load_mapping(path: Path) -> Mapping:
         decimal=data.get("decimal"),
         date_order=data.get("date_order"),
         sheet=data.get("sheet"),
+        header_row=_header_row(name, data.get("header_row")),
     )
+
+
+def _header_row(file: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ImportRejected([RowError(file, 0, "header_row", str(value), "use a line number from 1")])
+    return value
 
 
 @dataclass(frozen=True)

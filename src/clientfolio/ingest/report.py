@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from clientfolio.errors import ClientfolioError
 
-__all__ = ["ImportRejected", "ImportResult", "RowError"]
+__all__ = ["ImportRejected", "ImportResult", "RowError", "SetAside"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,20 @@ class ImportRejected(ClientfolioError):
 
 
 @dataclass
+class SetAside:
+    """Rows of a file deliberately not imported, for one reason (an English
+    message, translated at display), with their count and amount (cents,
+    excluding tax where the file tells it; 0 when the rows carry no amount)."""
+
+    reason: str
+    rows: int = 0
+    amount_cents: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"reason": self.reason, "rows": self.rows, "amount_cents": self.amount_cents}
+
+
+@dataclass
 class ImportResult:
     """Counts of an accepted import (or of a dry run: what it would write)."""
 
@@ -59,6 +73,16 @@ class ImportResult:
     dry_run: bool = False
     already_imported: bool = False
     import_id: int | None = None
+    set_aside: list[SetAside] = field(default_factory=list)
+
+    def put_aside(self, reason: str, rows: int = 1, amount_cents: int = 0) -> None:
+        """Count ``rows`` set aside for ``reason`` (added to the same reason's count)."""
+        for item in self.set_aside:
+            if item.reason == reason:
+                item.rows += rows
+                item.amount_cents += amount_cents
+                return
+        self.set_aside.append(SetAside(reason, rows, amount_cents))
 
     def count(self, bucket: str, table: str, n: int = 1) -> None:
         counts: dict[str, int] = getattr(self, bucket)
@@ -76,4 +100,5 @@ class ImportResult:
             "dry_run": self.dry_run,
             "already_imported": self.already_imported,
             "import_id": self.import_id,
+            "set_aside": [item.as_dict() for item in self.set_aside],
         }

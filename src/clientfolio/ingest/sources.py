@@ -39,6 +39,7 @@ class SourceOptions:
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    header_row: int | None = None  # the line (CSV) or sheet row (XLSX) of the header, from 1
 
 
 class _CountingReader(io.RawIOBase):

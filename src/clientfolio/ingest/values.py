@@ -15,6 +15,7 @@ from clientfolio.store.schema import column_length
 
 __all__ = [
     "DateParser",
+    "FutureDate",
     "TooLong",
     "fits",
     "luhn_valid",
@@ -156,15 +157,49 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SEPARATED = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T].*)?")
 
 
+class FutureDate(ValueError):
+    """A date after the day of the import where only the past makes sense (an
+    invoice, a payment, an entry, an activity): a typing error (2031 for 2021)
+    would otherwise move every default analysis to that day."""
+
+    TEMPLATE = "date in the future (after {today}): check the file, or import it with --allow-future"
+
+    def __init__(self, today: dt.date) -> None:
+        self.template = self.TEMPLATE
+        self.params: dict[str, str | int] = {"today": today.isoformat()}
+        super().__init__(self.TEMPLATE.format(**self.params))
+
+
 class DateParser:
     """Dates as ISO strings (``YYYY-MM-DD``), from dd/mm/yyyy, dd-mm-yy, ISO,
     YYYYMMDD (FEC) or spreadsheet date cells.  ``order`` reads the ambiguous
     separated form: ``dmy`` (French), ``mdy`` or ``ymd``.  Results are cached:
-    an invoice file holds few distinct dates."""
+    an invoice file holds few distinct dates.
 
-    def __init__(self, order: str = "dmy") -> None:
+    ``latest`` is the last day a *past* date may take (the day of the import;
+    ``None``: no limit): ``past`` parses a date that must not be later (invoice,
+    payment, FEC entry, activity) and raises ``FutureDate`` otherwise; ``__call__``
+    parses any date (a due date may lie ahead).  ``past_cache`` holds the past
+    dates already accepted, for the fast paths."""
+
+    def __init__(self, order: str = "dmy", latest: dt.date | None = None) -> None:
         self.order = order
+        self.latest = latest
+        self._latest_iso = latest.isoformat() if latest else "9999-12-31"
         self.cache: dict[str, str] = {}  # raw text -> ISO date
+        self.past_cache: dict[str, str] = {}  # raw text -> ISO date not after ``latest``
+
+    def past(self, raw: Any) -> str:
+        """A date not after ``latest`` (``FutureDate`` otherwise)."""
+        if isinstance(raw, str) and (hit := self.past_cache.get(raw)) is not None:
+            return hit
+        iso = self(raw)
+        if iso > self._latest_iso:
+            assert self.latest is not None
+            raise FutureDate(self.latest)
+        if isinstance(raw, str) and len(self.past_cache) < 100_000:
+            self.past_cache[raw] = iso
+        return iso
 
     def __call__(self, raw: Any) -> str:
         if isinstance(raw, dt.datetime):

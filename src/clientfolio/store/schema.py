@@ -287,6 +287,9 @@ class Invoice(Base):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(12), default="invoice")
     import_id: Mapped[int | None] = _import_ref()
+    # what the customer owes, tax included (the FEC's customer line, or an export's
+    # "Total TTC"): payments in that basis are converted in proportion to the lines
+    gross_cents: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class InvoiceLine(Base):
