@@ -197,7 +197,7 @@ def test_mapping_file_with_unknown_key_or_bad_values(tmp_path: Path) -> None:
     for name, body, expected in [
         ("a.toml", 'separator = ";"\n', RowError("a.toml", 0, "", "separator",
                                                  "unknown keys; use ['columns', 'date_order', 'decimal', "
-                                                 "'delimiter', 'encoding', 'sheet']")),
+                                                 "'delimiter', 'encoding', 'header_row', 'sheet']")),
         ("b.json", '{"decimal": ";"}', RowError("b.json", 0, "decimal", ";", "use , or .")),
         ("c.toml", 'date_order = "dym"\n', RowError("c.toml", 0, "date_order", "dym", "use dmy, mdy or ymd")),
     ]:

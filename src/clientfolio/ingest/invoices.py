@@ -76,7 +76,7 @@ class InvoiceWriter:
     batches of ``chunk_rows`` lines inside the import's transaction; reads the store once for what it
     already holds."""
 
-    INVOICE_COLUMNS = ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id")
+    INVOICE_COLUMNS = ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id", "gross_cents")
     LINE_COLUMNS = (
         "invoice_id", "line_no", "product_id", "description", "quantity", "amount_cents", "margin_cents",
     )
@@ -109,6 +109,8 @@ class InvoiceWriter:
         self._lines: list[tuple[Any, ...]] = []
         self._stored_lines: list[tuple[Any, ...]] = []
         self._payments: list[tuple[int, str, int]] = []
+        self._gross: dict[str, int] = {}  # number -> amount tax included, for the invoice's row
+        self._paid: dict[tuple[int, str], tuple[int, str, int | None]] = {}  # (invoice id, day) -> line, number, cents
         self._last_number = ""
         self._last_head: _Header | None = None
         self._previous_line = 0
@@ -131,7 +133,8 @@ class InvoiceWriter:
                 invoice_id, customer_id, issued_on, kind, line, line, 0, stored is not None)
             if stored is None:
                 self._invoices.append(
-                    (invoice_id, number, customer_id, issued_on, due_on, kind, self.import_id))
+                    (invoice_id, number, customer_id, issued_on, due_on, kind, self.import_id,
+                     self._gross.pop(number, None)))
                 if paid_on:
                     self._payments.append((invoice_id, paid_on, self.import_id))
             return head
@@ -144,6 +147,59 @@ class InvoiceWriter:
                             f"invoice already listed at line {head.first_line}: duplicate invoice?")
             return None
         return head
+
+    def gross(self, number: str, cents: int) -> None:
+        """The amount tax included of invoice ``number``, given before its first line."""
+        self._gross[number] = cents
+
+    def invoice_id(self, number: str) -> int | None:
+        """The id of invoice ``number``: met in this file, or already in the store (and in sight)."""
+        head = self.headers.get(number)
+        if head is not None:
+            return head.invoice_id
+        stored = self.stored.get(number)
+        return stored[0] if stored else None
+
+    def pay(self, line: int, number: str, paid_on: str, amount_cents: int | None) -> None:
+        """A payment of invoice ``number`` (of this file or already stored) on
+        ``paid_on``: ``amount_cents`` in the basis of the invoice's lines
+        (excluding tax), ``None`` when it settles the invoice in full.  Payments
+        of one invoice on one day are added together; written by ``finish``."""
+        invoice_id = self.invoice_id(number)
+        if invoice_id is None:
+            self.errors.add(line, "invoice_number", number, "payment of an invoice that is neither in the file "
+                            "nor in the store")
+            return
+        key = (invoice_id, paid_on)
+        before = self._paid.get(key)
+        if before is not None:
+            amount_cents = None if before[2] is None or amount_cents is None else before[2] + amount_cents
+        self._paid[key] = (line, number, amount_cents)
+
+    def _write_paid(self) -> None:
+        """Write the payments given to ``pay``: one already stored (same invoice
+        and day) must be the same, and is then left as it is."""
+        if not self._paid or self.errors:
+            return
+        stored: dict[tuple[int, str], int | None] = {}
+        for chunk in _chunks(sorted({k[0] for k in self._paid}), 5000):
+            for invoice_id, paid_on, cents in self.conn.execute(
+                select(Payment.invoice_id, Payment.paid_on, Payment.amount_cents).where(Payment.invoice_id.in_(chunk))
+            ):
+                stored[(invoice_id, paid_on.isoformat())] = cents
+        rows = []
+        for (invoice_id, paid_on), (line, number, cents) in sorted(self._paid.items()):
+            if (invoice_id, paid_on) not in stored:
+                rows.append((invoice_id, paid_on, cents, self.import_id))
+            elif stored[(invoice_id, paid_on)] == cents:
+                self.result.count("unchanged", "payments")
+            else:
+                self.errors.add(line, "invoice_number", number,
+                                f"payment of {paid_on} already imported with another amount")
+        if not self.errors:
+            bulk_insert(self.conn, Payment.__table__, ("invoice_id", "paid_on", "amount_cents", "import_id"), rows)  # type: ignore[arg-type]
+            self.result.count("created", "payments", len(rows))
+        self._paid.clear()
 
     def accept(self, line: int, row: Parsed, explicit_line_no: bool) -> None:
         """Take one validated row (rows come in file order)."""
@@ -226,6 +282,7 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         self.flush()
+        self._write_paid()
         self._check_stored_counts()
         self.result.count("created", "customers", self.customers.created)
         self.result.count("created", "products", self.products.created)
