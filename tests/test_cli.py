@@ -87,7 +87,7 @@ def test_import_json(tmp_path: Path, db: str) -> None:
         "updated": {}, "unchanged": {},
         "columns": {"invoice_number": "N° facture", "invoice_date": "Date", "customer_code": "Client",
                     "customer_name": "Nom", "amount": "Montant"},
-        "dry_run": False, "already_imported": False, "import_id": 1,
+        "dry_run": False, "already_imported": False, "import_id": 1, "set_aside": [],
     }
     bad = run("import", write(tmp_path, "g.csv", BAD), "--json", "--db", db)
     assert bad.exit_code == 1
@@ -109,12 +109,12 @@ def test_import_kind_and_mapping_options(tmp_path: Path, db: str) -> None:
     unknown = run("import", data, "--kind", "ventes", "--json", "--db", db)
     assert unknown.exit_code == 1
     assert json.loads(unknown.stdout)["errors"][0]["reason"] == (
-        "unknown kind; use one of invoices, customers, products, prospects, fec")
+        "unknown kind; use one of invoices, customers, products, prospects, activities, fec")
     bad_mapping = write(tmp_path, "bad.toml", 'separator = ";"\n')
     refused = run("import", data, "--mapping", bad_mapping, "--db", db)
     assert refused.exit_code == 1
     assert table_rows(refused.stderr) == [["bad.toml", "", "", "separator", "unknown keys; use ['columns', "
-                                           "'date_order', 'decimal', 'delimiter', 'encoding', 'sheet']"]]
+                                           "'date_order', 'decimal', 'delimiter', 'encoding', 'header_row', 'sheet']"]]
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, db: str) -> None:
@@ -210,7 +210,7 @@ def doc_sections() -> dict[str, str]:
 def test_every_command_has_help_and_is_documented() -> None:
     tree = list(commands(get_command(cli.app)))
     assert {" ".join(path) for path, _ in tree} == {
-        "import", "demo", "summary", "analyze", "value", "prospects", "activity", "settings", "db",
+        "import", "demo", "summary", "analyze", "value", "prospects", "activity", "activity log", "settings", "db",
         "db upgrade", "db status", "keys", "keys status", "keys rotate", "keys recover", "backup", "restore",
         "export", "trace", "verify", "exports", "exports list", "exports approve",
         "user", "user add", "user list", "user disable", "user scope", "audit", "audit verify", "audit list",

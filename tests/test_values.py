@@ -173,10 +173,12 @@ def test_normalize_headers(header: str, normal: str) -> None:
 def test_match_columns_first_synonym_wins_and_lists_unused() -> None:
     header = ["Facture", "Date", "Client", "Montant HT", "Montant", "Commentaire", ""]
     match = match_columns("f.csv", header, "invoices")
-    assert match.indexes == {"invoice_number": 0, "invoice_date": 1, "customer_code": 2, "amount": 3}
+    # "Client" alone holds the customer: looked up as a code, then as a name
+    assert match.indexes == {"invoice_number": 0, "invoice_date": 1, "customer_code": 2, "customer_name": 2,
+                             "amount": 3}
     assert match.unused == ["Montant", "Commentaire"]
     assert match.shown() == {"invoice_number": "Facture", "invoice_date": "Date", "customer_code": "Client",
-                             "amount": "Montant HT"}
+                             "customer_name": "Client", "amount": "Montant HT"}
 
 
 def test_match_columns_mapping_overrides_and_nulls() -> None:

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
-from clientfolio.cli.prospects import activity_command, prospects_command
+from clientfolio.cli.prospects import activity_app, prospects_command
 from clientfolio.cli.render import euros
 from clientfolio.errors import ClientfolioError
 from clientfolio.ingest import (
@@ -50,7 +50,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the customer store (migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("prospects")(prospects_command)
-app.command("activity")(activity_command)
+app.add_typer(activity_app, name="activity")
 
 console = Console()
 errors = Console(stderr=True)
@@ -96,8 +96,15 @@ def import_command(
     as_json: JsonOption = False,
     as_user: Annotated[str | None, typer.Option(
         "--as", help="Import as this user (its scopes apply; default: the local owner, admin).")] = None,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", min=1, help="Line (CSV) or sheet row (XLSX) of the header, when the one found is wrong.")] = None,
+    allow_future: Annotated[bool, typer.Option(
+        "--allow-future", help="Keep invoice, payment, entry and activity dates after today (refused by default).")] = False,
+    discounts_as_products: Annotated[bool, typer.Option(
+        "--discounts-as-products", help="FEC: the discounts granted (709) as a product line (default: lines "
+        "without product, kept out of the product lines).")] = False,
 ) -> None:
-    """Import invoices, customers, products, prospects or an FEC: all or nothing."""
+    """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
     from clientfolio.cli.exports import _principal
     from clientfolio.cli.users import _actor
     from clientfolio.filelimits import ReadLimits, reading_limits
@@ -118,6 +125,7 @@ def import_command(
                 ring=ring, chain_key=ring.subkey("audit"), principal=principal,
                 actor=_actor() if as_user is None else principal.username,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                header_row=header_row, allow_future=allow_future, discounts_as_products=discounts_as_products,
             )
     except ImportRejected as exc:
         if as_json:
@@ -151,6 +159,13 @@ def _show_import(result: ImportResult) -> None:
     for name in sorted({*result.created, *result.updated, *result.unchanged}):
         counts.add_row(name, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
     console.print(counts)
+    if result.set_aside:
+        aside = Table(title="Set aside (not imported, on purpose)", show_edge=False)
+        for name in ("why", "rows", "amount"):
+            aside.add_column(name, justify="left" if name == "why" else "right")
+        for item in result.set_aside:
+            aside.add_row(item.reason, f"{item.rows:,}", euros(item.amount_cents) if item.amount_cents else "-")
+        console.print(aside)
     verb = "[yellow]Dry run: nothing written." if result.dry_run else f"[green]Imported (import #{result.import_id})."
     console.print(verb)
 

@@ -1,11 +1,14 @@
 """``clientfolio prospects`` and ``clientfolio activity``: the pipeline commands.
 
+``activity`` is a group: without a sub-command it shows the activity index
+(``activity_command``, its callback); ``activity log`` records one activity.
 Registered on the application by ``clientfolio.cli``; the consoles and the
 error handling are that module's, looked up when a command runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,7 +23,9 @@ from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
 if TYPE_CHECKING:  # the analyses bring the analytics engine: imported when a command runs
     from clientfolio.prospects.run import ProspectsView
 
-__all__ = ["activity_command", "prospects_command"]
+__all__ = ["activity_app", "activity_command", "activity_log_command", "prospects_command"]
+
+activity_app = typer.Typer(no_args_is_help=False)
 
 DbOption = Annotated[
     str | None,
@@ -135,13 +140,17 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     return tables
 
 
+@activity_app.callback(invoke_without_command=True)
 def activity_command(
+    ctx: typer.Context,
     db: DbOption = None,
     as_of: AsOfOption = None,
     months: Annotated[int, typer.Option("--months", min=1, max=24, help="Length of the period, in months.")] = 3,
     as_json: JsonOption = False,
 ) -> None:
     """Sales activity index per rep (quantity x orientation x efficiency), what-if, unfollowed A/VIP customers."""
+    if ctx.invoked_subcommand is not None:  # ``activity log``: the index is not shown
+        return
     from clientfolio import cli
     from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.prospects.run import activity_view
@@ -185,3 +194,53 @@ def activity_command(
                        "-" if c.days_since is None else str(c.days_since))
     for table in (index, what_if, follow):
         cli.console.print(table)
+
+
+@activity_app.command("log")
+def activity_log_command(
+    kind: Annotated[str, typer.Option(
+        "--type", help="call, visit, meeting, email or quote, or a French word (appel, visite, rendez-vous, "
+                       "e-mail, devis ...).")],
+    customer: Annotated[str | None, typer.Option(
+        "--customer", help="Code of the customer (or give --prospect).")] = None,
+    prospect: Annotated[str | None, typer.Option(
+        "--prospect", help="Code of the prospect (or give --customer).")] = None,
+    day: Annotated[str | None, typer.Option(
+        "--date", help="Day of the activity, YYYY-MM-DD or DD/MM/YYYY, not in the future (default: today).")] = None,
+    rep: Annotated[str | None, typer.Option(
+        "--rep", help="The rep: username or full name of a user (default: the --as user).")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Subject or note (300 characters at most).")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="Outcome, stored encrypted.")] = None,
+    duration: Annotated[str | None, typer.Option("--duration", help="Duration in minutes (30, 1h30).")] = None,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", help="Log as this user (its scopes apply; a sales rep logs only their own activities; "
+                     "default: the local owner, admin).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log one sales activity (call, visit, meeting, e-mail or quote) on a customer or a prospect."""
+    from clientfolio import cli
+    from clientfolio.cli.exports import _principal
+    from clientfolio.cli.users import _actor
+    from clientfolio.prospects.activity_log import log_activity
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
+
+    settings = cli._settings(db)
+    try:
+        store = Store(settings.database_url)
+        principal = _principal(store, as_user)
+        ring = KeyRing.load(settings, create=True)
+        logged = log_activity(
+            store, principal, kind=kind, occurred_on=day or dt.date.today(), customer_code=customer,
+            prospect_code=prospect, user=rep, subject=subject, outcome=outcome, duration_minutes=duration,
+            ring=ring, chain_key=ring.subkey("audit"), actor=_actor() if as_user is None else principal.username,
+            date_order=settings.date_order)
+    except ClientfolioError as exc:
+        raise cli._fail(exc) from None
+    if as_json:
+        cli.console.print_json(json.dumps({"logged": True, **logged.as_dict()}))
+        return
+    about = f"customer {logged.customer_code}" if logged.customer_code else f"prospect {logged.prospect_code}"
+    cli.console.print(f"[green]Logged activity #{logged.id}:[/] {logged.kind} on {logged.occurred_on} with "
+                      f"{about} by {logged.user}.")

@@ -31,6 +31,7 @@ from clientfolio.ingest.columns import (
     load_mapping,
     match_columns,
 )
+from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
 from clientfolio.ingest.fec import is_fec_header, load_fec
 from clientfolio.ingest.invoice_rows import read_invoice_rows
 from clientfolio.ingest.invoices import InvoiceWriter
@@ -91,9 +92,21 @@ def _audit(conn: Connection, result: ImportResult, sha: str, chain_key: bytes, a
 
 
 def guess_kind(table: Table) -> str:
-    """The kind of a file from its header (FEC, invoices, prospects, customers, products)."""
+    """The kind of a file from its header (FEC, invoices, prospects, customers, products,
+    activities: a date, a type and a rep column, and no amount)."""
     if is_fec_header(table.header):
         return "fec"
+    try:
+        acts = match_columns(table.name, table.header, "activities")
+    except ImportRejected:
+        acts = None
+    if acts is not None and "rep" in acts.indexes:
+        from clientfolio.ingest.columns import normalize
+
+        money = ("amount", "amount_incl_tax", "paid_amount", "balance")
+        amount = {normalize(s) for f in FIELDS["invoices"] if f.name in money for s in f.synonyms}
+        if not amount & {normalize(str(h)) for h in table.header}:
+            return "activities"
     for kind in ("invoices", "prospects", "customers", "products"):
         try:
             match = match_columns(table.name, table.header, kind)
@@ -108,8 +121,8 @@ def guess_kind(table: Table) -> str:
             pass
         if telling:
             return kind
-    raise ImportRejected([RowError(table.name, 1, "", "", "cannot tell what this file holds: "
-                                   "give --kind (invoices, customers, products, prospects, fec)")])
+    raise ImportRejected([RowError(table.name, table.header_line, "", "", "cannot tell what this file holds: "
+                                   "give --kind (invoices, customers, products, prospects, activities, fec)")])
 
 
 def import_file(
@@ -213,18 +226,29 @@ def _import_table(
             ).scalar_one()
             if kind == "fec":
                 writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows)
-                result.rows_read = load_fec(path.name, table.header, table.rows, writer, errors, dates, tick)
+                result.rows_read = load_fec(path.name, table.header, table.rows, writer, errors, dates, tick,
+                                             discounts_as_products=options.discounts_as_products)
                 writer.finish()
             else:
-                match = match_columns(path.name, table.header, kind, mapping)
+                match = match_columns(path.name, table.header, kind, mapping, line=table.header_line)
                 result.columns = match.shown()
                 errors.headers = result.columns
                 if kind == "invoices":
                     writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows, guard)
-                    result.rows_read = read_invoice_rows(
-                        table.rows, match.indexes, writer, errors, dates, decimal,
-                        settings.import_chunk_rows, tick)
+                    if (start := bulk_start(path, table)) is not None:  # CSV: converted by blocks
+                        result.rows_read = read_invoice_table(
+                            path, table, start, match.indexes, writer, errors, dates, decimal,
+                            settings.import_chunk_rows, tick)
+                    else:
+                        result.rows_read = read_invoice_rows(
+                            table.rows, match.indexes, writer, errors, dates, decimal,
+                            settings.import_chunk_rows, tick)
                     writer.finish()
+                elif kind == "activities":
+                    from clientfolio.ingest.activities import load_activities
+
+                    result.rows_read = load_activities(conn, table.rows, match.indexes, errors, result, dates,
+                                                       ring, guard)
                 else:
                     result.rows_read = load_parties(conn, kind, table.rows, match.indexes, import_id,
                                                     errors, result, dates, decimal, ring, guard)

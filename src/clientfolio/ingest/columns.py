@@ -26,7 +26,7 @@ from typing import Any
 
 from clientfolio.ingest.report import ImportRejected, RowError
 
-__all__ = ["FIELDS", "KINDS", "ColumnMatch", "Field", "Mapping", "load_mapping", "match_columns"]
+__all__ = ["FIELDS", "KINDS", "ColumnMatch", "Field", "Mapping", "known_headers", "load_mapping", "match_columns"]
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,22 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("invoice_number", "invoice or credit note number", "numero facture", "n facture",
            "no facture", "num facture", "facture", "n piece", "numero piece", "piece",
            "ref piece", "invoice", "invoice no", "invoice id", "document number",
-           "document", required=True),
-        _f("invoice_date", "issue date", "date facture", "date", "date piece", "date document",
-           "date d emission", "date emission", "document date", required=True),
-        _f("customer_code", "customer code", "code client", "client", "n client",
-           "numero client", "ref client", "id client", "compte client", "customer",
-           "customer id", "account", required=True),
+           "numero de facture", "n de facture", "no de facture", "facture n", "facture no",
+           "facture numero", "n de piece", "numero de piece", "piece n", "num piece",
+           "ref facture", "reference facture", "invoice num", "invoice n", "invoice ref",
+           "document", "numero", "num", "no", "n", required=True),
+        _f("invoice_date", "issue date", "date facture", "date de facture", "date de la facture",
+           "date de facturation", "date facturation", "facture date", "date", "date piece",
+           "date de piece", "piece date", "date document", "date d emission", "date emission",
+           "document date", "issue date", "date issued", "issued on", "date d edition", required=True),
+        _f("customer_code", "customer code", "code client", "n client", "numero client", "ref client",
+           "id client", "compte client", "client code", "client id", "code tiers", "n tiers",
+           "numero tiers", "compte tiers", "ref tiers", "customer id", "customer no", "customer number",
+           "account", "client", "customer", "tiers", required=True),
         _f("customer_name", "customer name (creates unknown customers)", "raison sociale",
-           "nom client", "client nom", "societe", "company", "company name", "nom"),
+           "nom client", "client nom", "nom du client", "nom de l entreprise", "societe", "company",
+           "company name", "client name", "nom tiers", "libelle tiers", "intitule tiers", "intitule",
+           "denomination", "entreprise", "nom", "client", "customer", "tiers"),
         _f("line_no", "line number within the invoice", "ligne", "n ligne", "numero ligne",
            "line", "line number"),
         _f("product_code", "product code", "code article", "article", "ref article",
@@ -90,24 +98,45 @@ FIELDS: dict[str, tuple[Field, ...]] = {
            "ligne de produit", "ligne produit", "product family", "family", "category"),
         _f("quantity", "quantity", "quantite", "qte", "qty"),
         _f("amount", "amount excl. tax, euros", "montant ht", "total ht", "montant",
-           "ca ht", "ht", "prix total ht", "amount excl tax", "net amount", "net", "revenue",
+           "ca ht", "ht", "montant total ht", "total hors taxes", "total hors taxe",
+           "montant hors taxes", "montant hors taxe", "montant net ht", "total net ht", "net ht",
+           "prix total ht", "amount excl tax", "total excl tax", "amount excl vat", "total excl vat",
+           "subtotal", "sub total", "net amount", "net total", "net", "revenue",
            "sales", "chiffre d affaires", required=True),
         _f("cost", "cost excl. tax (margin = amount - cost)", "cout", "cout de revient",
            "prix de revient", "cout ht", "cogs", "cost of sales"),
         _f("margin", "gross margin, euros", "marge", "marge brute", "gross margin"),
         _f("kind", "invoice or credit note (facture/avoir)", "type", "type piece",
-           "type document", "nature", "document type"),
+           "type document", "nature", "document type", "type de piece", "type de document",
+           "type de facture", "transaction type", "invoice type"),
         _f("due_date", "payment due date", "date echeance", "echeance", "date d echeance",
-           "due on"),
+           "due on", "date de l echeance", "date limite de paiement", "date limite de reglement",
+           "date limite", "echeance de paiement", "due date", "payment due date", "date due"),
         _f("paid_date", "date settled in full", "date reglement", "date de reglement",
            "date paiement", "date de paiement", "date encaissement", "paid on",
-           "payment date"),
+           "payment date", "date du reglement", "date du paiement", "date d encaissement",
+           "reglee le", "regle le", "payee le", "paye le", "encaisse le", "paid date", "date paid",
+           "last payment date", "date dernier reglement", "date du dernier reglement",
+           "date dernier paiement"),
+        _f("amount_incl_tax", "amount incl. tax, euros", "total ttc", "montant ttc", "ttc",
+           "montant total ttc", "total toutes taxes comprises", "montant toutes taxes comprises",
+           "prix total ttc", "amount incl tax", "total incl tax", "amount incl vat", "total incl vat",
+           "gross amount", "gross total"),
+        _f("paid_amount", "amount paid so far, euros incl. tax", "montant regle", "regle",
+           "montant paye", "deja regle", "montant deja regle", "total regle", "montant encaisse",
+           "encaisse", "paye", "paid", "amount paid", "paid amount", "total paid"),
+        _f("balance", "amount still due, euros incl. tax", "reste du", "reste a payer",
+           "reste a regler", "reste a encaisser", "solde", "solde du", "solde restant", "restant du",
+           "montant du", "montant restant", "montant restant du", "balance due", "amount due",
+           "open balance", "outstanding", "amount outstanding", "balance"),
     ),
     "customers": (
         _f("customer_code", "customer code", "code client", "code", "n client",
-           "numero client", "customer id", "id", "customer", "client", required=True),
+           "numero client", "customer id", "id", "code tiers", "n tiers", "compte tiers", "customer",
+           "client", "tiers", required=True),
         _f("name", "company name", "raison sociale", "nom", "nom client", "societe",
-           "denomination", "company", "customer name", required=True),
+           "denomination", "company", "customer name", "nom du client", "client name", "nom tiers",
+           "libelle tiers", "intitule", "nom de l entreprise", "entreprise", required=True),
         _f("siret", "SIRET (14 digits)", "n siret", "numero siret"),
         *_COMPANY,
         _f("address", "street address", "adresse", "adresse 1", "rue"),
@@ -151,6 +180,20 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("lost_reason", "why the prospect was lost", "motif de perte", "raison de la perte",
            "motif perte", "cause de perte", "reason lost"),
         *_CONTACT,
+    ),
+    "activities": (
+        _f("date", "day of the activity (not in the future)", "date activite", "date de l action", "le",
+           "date d activite", "activity date", required=True),
+        _f("rep", "sales rep: username or full name of a user (empty: yourself)", "commercial",
+           "representant", "vendeur", "utilisateur", "responsable", "owner", "sales rep", "user"),
+        _f("customer_code", "customer code (or a prospect code)", "code client", "client", "n client",
+           "customer", "customer id"),
+        _f("prospect_code", "prospect code (or a customer code)", "code prospect", "prospect"),
+        _f("type", "call/visit/meeting/email/quote (appel, visite, rendez-vous, e-mail, devis)",
+           "type d action", "nature", "action", "canal", "activity type", "type activite", required=True),
+        _f("outcome", "result (stored encrypted)", "resultat", "compte rendu", "issue", "result"),
+        _f("subject", "subject or note", "objet", "sujet", "note", "commentaire", "notes"),
+        _f("duration", "duration in minutes (30, 1h30)", "duree", "duree min", "duree minutes"),
     ),
 }
 KINDS = (*FIELDS, "fec")
@@ -230,8 +273,20 @@ class ColumnMatch:
         return {name: self.header[i] for name, i in self.indexes.items()}
 
 
-def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Mapping()) -> ColumnMatch:
-    """Match ``header`` to the fields of ``kind``; missing required fields reject the file."""
+_ONE_CUSTOMER_COLUMN = frozenset({"client", "customer", "tiers"})
+"""Headers that may hold a customer's code or name: alone in the file, the
+column is read as both."""
+
+
+def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Mapping(),
+                  line: int = 1) -> ColumnMatch:
+    """Match ``header`` (at ``line`` of the file) to the fields of ``kind``;
+    missing required fields reject the file.
+
+    An invoices file with a single customer column gives it to both
+    ``customer_code`` and ``customer_name`` (the rows reader then looks an
+    unknown value up by name): a name column when no code column is found, or
+    a code column headed "Client", "Customer" or "Tiers" when no name column is."""
     fields = FIELDS[kind]
     by_norm: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -241,11 +296,11 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
     names = {f.name for f in fields}
     for name, wanted in mapping.columns.items():
         if name not in names:
-            errors.append(RowError(file, 1, name, str(wanted), f"mapping names an unknown field; "
+            errors.append(RowError(file, line, name, str(wanted), f"mapping names an unknown field; "
                                    f"fields for {kind}: {', '.join(sorted(names))}"))
         elif wanted is not None:
             if (index := by_norm.get(normalize(wanted))) is None:
-                errors.append(RowError(file, 1, name, wanted, "mapped column not in the header"))
+                errors.append(RowError(file, line, name, wanted, "mapped column not in the header"))
             else:
                 taken[name] = index
     used = set(taken.values())
@@ -258,11 +313,30 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
                 taken[f.name] = found
                 used.add(found)
                 break
+    if kind == "invoices":
+        _one_customer_column(header, taken, mapping)
     for f in fields:
         if f.required and f.name not in taken:
-            errors.append(RowError(file, 1, f.name, "", f"missing required column ({f.help}); "
+            errors.append(RowError(file, line, f.name, "", f"missing required column ({f.help}); "
                                    f"looked for: {', '.join(f.synonyms[:6])}"))
     if errors:
         raise ImportRejected(errors)
     unused = [h for i, h in enumerate(header) if i not in used and h]
     return ColumnMatch(taken, header, unused)
+
+
+def _one_customer_column(header: list[str], taken: dict[str, int], mapping: Mapping) -> None:
+    """A single customer column serves as code and name (see ``match_columns``);
+    a field the mapping sets to none stays without a column."""
+    code, name = taken.get("customer_code"), taken.get("customer_name")
+    if code is None and name is not None and "customer_code" not in mapping.columns:
+        taken["customer_code"] = name
+    elif (name is None and code is not None and "customer_name" not in mapping.columns
+          and normalize(header[code]) in _ONE_CUSTOMER_COLUMN):
+        taken["customer_name"] = code
+
+
+def known_headers() -> frozenset[str]:
+    """Every header (normalized) a field of any kind is matched by: what a
+    header row is recognised by."""
+    return frozenset(normalize(s) for fields in FIELDS.values() for f in fields for s in f.synonyms)

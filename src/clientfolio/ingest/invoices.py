@@ -12,13 +12,46 @@ Rules (each broken rule is a row error; any row error rejects the whole file):
   product only if the row carries its label;
 - an invoice already in the store must match line for line: identical lines are
   skipped (importing a file twice adds nothing), different ones are errors.
+
+Files without a type column (as invoicing tools export them), decided per
+invoice (its consecutive rows; with a line-number column, an invoice listed
+again further down keeps the kind of its first rows):
+
+- an invoice is a credit note when its lines sum below zero, or when its number
+  reads as a credit note's (``CREDIT_NOTE_NUMBER``: AV, AVO, AVR, AVOIR or CN not
+  followed by a letter, A-, CR-; case ignored), or when it is already stored as
+  one.  An invoice with a negative line (a discount) and a positive total stays
+  an invoice;
+- negative quantities are then allowed (the type column is what they would
+  contradict); a credit note's quantities are stored negative, and its amounts
+  and margins too: a credit note written with positive amounts (total above
+  zero) has every line's sign turned, one written with negative amounts is kept
+  as it is (its mixed signs, if any, still sum to the same total).
+
+Invoice-level amounts (``amount_incl_tax``, ``paid_amount``, ``balance``), taken
+from the first non-empty cell of an invoice's rows:
+
+- the amount tax included is the invoice's gross amount when its rows give one
+  value (repeated on every row, or on one row), unless that value is below the
+  lines' total excluding tax: then, as when the rows give different values, each
+  row carries its own line's amount and the gross is their sum.  A credit note's
+  gross is stored negative;
+- the paid amount is ``paid_amount``, else the gross (or, without one, the lines'
+  total) minus ``balance``; it is counted tax included when the invoice has a
+  gross amount, excluding tax otherwise, and stored in the lines' basis
+  (``paid x lines total / gross``, rounded to the cent), or as a payment in full
+  when it covers the invoice; zero is no payment.  A paid amount needs its day
+  (``paid_date``), else the row is an error.  ``paid_date`` alone still means
+  settled in full.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, func, select
 
 from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
@@ -34,7 +67,12 @@ from clientfolio.store.schema import (
     ProductLine,
 )
 
-__all__ = ["InvoiceWriter", "Parsed", "parse_kind"]
+__all__ = ["CREDIT_NOTE_NUMBER", "InvoiceWriter", "Parsed", "parse_kind"]
+
+CREDIT_NOTE_NUMBER = re.compile(r"(?:AVOIR|AVO|AVR|AV|CN)(?![A-Z])|A-|CR-", re.IGNORECASE)
+"""The numbers that read as a credit note's when a file has no type column
+(``match`` at the start): "AV0012", "AV-12", "Avoir 3", "AVR2024-1", "CN-7",
+"A-12", "CR-5"; not "AVANCE-1" or "CNAM-2"."""
 
 _INVOICE_WORDS = {"", "f", "fa", "fac", "facture", "invoice", "inv", "i"}
 _CREDIT_WORDS = {"a", "av", "avoir", "avoir client", "credit", "credit note", "cn", "c", "creditnote"}
@@ -60,6 +98,149 @@ class _Header:
     lines: int
     stored: bool
     line_nos: set[int] | None = None
+
+
+class _Headers:
+    """The headers of the invoices met in the file, in memory that hardly grows with
+    it: the recent ones as ``_Header`` objects, the older ones (moved by ``archive``
+    at each batch written) packed in arrays, about 90 bytes an invoice, found through an
+    open-addressing table of their numbers' 64-bit hashes (a second, independent
+    hash is compared too; only a collision of both, about one chance in 10^30 for
+    a million invoices, could mistake one number for another).  A header found in
+    the arrays comes back as an object (``get``), its line numbers with it."""
+
+    _ROW = np.dtype([("hash2", "i8"), ("invoice_id", "i8"), ("customer_id", "i8"), ("issued", "i4"),
+                     ("kind", "i1"), ("stored", "i1"), ("first_line", "i8"), ("last_line", "i8"),
+                     ("lines", "i4"), ("line_min", "i4"), ("line_max", "i4"), ("numbered", "i1")])
+
+    def __init__(self) -> None:
+        self.live: dict[str, _Header] = {}
+        self._keys = np.zeros(1024, np.int64)  # 0: empty slot
+        self._slots = np.full(1024, -1, np.int32)  # row of the slot's header (-1: taken back)
+        self._rows = np.zeros(1024, self._ROW)
+        self._count = 0  # rows used
+        self._used = 0  # slots used
+        self._line_nos: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, line numbers)
+
+    @staticmethod
+    def _hash(number: str) -> int:
+        return hash(number) or 1
+
+    def _find(self, number: str) -> int:
+        """The slot of ``number`` in the table (-1: not there)."""
+        if not self._used:
+            return -1
+        h = self._hash(number)
+        keys, mask = self._keys, len(self._keys) - 1
+        slot = h & mask
+        h2 = None
+        while (key := int(keys[slot])) != 0:
+            if key == h and (row := int(self._slots[slot])) >= 0:
+                h2 = hash(number + "\x00") if h2 is None else h2
+                if int(self._rows[row]["hash2"]) == h2:
+                    return slot
+            slot = (slot + 1) & mask
+        return -1
+
+    def get(self, number: str) -> _Header | None:
+        head = self.live.get(number)
+        if head is None and self._used:
+            slot = self._find(number)
+            if slot >= 0:
+                head = self.live[number] = self._revive(number, int(self._slots[slot]))
+                self._slots[slot] = -1
+        return head
+
+    def __contains__(self, number: str) -> bool:
+        return self.get(number) is not None
+
+    def __setitem__(self, number: str, head: _Header) -> None:
+        self.live[number] = head
+
+    def __len__(self) -> int:
+        return len(self.live) + int((self._slots >= 0).sum())
+
+    def _revive(self, number: str, row: int) -> _Header:
+        r = self._rows[row]
+        day = int(r["issued"])
+        line_nos: set[int] | None = None
+        if r["numbered"] and int(r["line_max"]) - int(r["line_min"]) + 1 == int(r["lines"]):
+            line_nos = set(range(int(r["line_min"]), int(r["line_max"]) + 1))  # 1..n, as most are
+        elif r["numbered"]:
+            h = self._hash(number)
+            for hashes, values in self._line_nos:
+                lo, hi = np.searchsorted(hashes, h), np.searchsorted(hashes, h, side="right")
+                if hi > lo:
+                    line_nos = (line_nos or set()) | set(values[lo:hi].tolist())
+        return _Header(int(r["invoice_id"]), int(r["customer_id"]), f"{day // 10000:04d}-{day // 100 % 100:02d}-"
+                       f"{day % 100:02d}", "credit_note" if r["kind"] else "invoice", int(r["first_line"]),
+                       int(r["last_line"]), int(r["lines"]), bool(r["stored"]), line_nos)
+
+    def archive(self, keep: _Header | None) -> None:
+        """Pack every header met but ``keep`` (the invoice being read, which may go on)."""
+        heads = [(n, h) for n, h in self.live.items() if h is not keep]
+        if not heads:
+            return
+        self.live = {n: h for n, h in self.live.items() if h is keep}
+        n = len(heads)
+        while self._count + n > len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), self._ROW)])
+        rows = self._rows[self._count:self._count + n]
+        hashes = np.fromiter((self._hash(number) for number, _ in heads), np.int64, n)
+        rows["hash2"] = np.fromiter((hash(number + "\x00") for number, _ in heads), np.int64, n)
+        rows["invoice_id"] = [h.invoice_id for _, h in heads]
+        rows["customer_id"] = [h.customer_id for _, h in heads]
+        rows["issued"] = [int(h.issued_on.replace("-", "")) for _, h in heads]
+        rows["kind"] = [h.kind == "credit_note" for _, h in heads]
+        rows["stored"] = [h.stored for _, h in heads]
+        rows["first_line"] = [h.first_line for _, h in heads]
+        rows["last_line"] = [h.last_line for _, h in heads]
+        rows["lines"] = [h.lines for _, h in heads]
+        rows["numbered"] = [h.line_nos is not None for _, h in heads]
+        rows["line_min"] = [min(h.line_nos) if h.line_nos else 0 for _, h in heads]
+        rows["line_max"] = [max(h.line_nos) if h.line_nos else -1 for _, h in heads]
+        pairs = [(hashes[i], no) for i, (_, h) in enumerate(heads)
+                 if h.line_nos and max(h.line_nos) - min(h.line_nos) + 1 != len(h.line_nos) for no in h.line_nos]
+        if pairs:
+            keys = np.array([p[0] for p in pairs], np.int64)
+            order = np.argsort(keys, kind="stable")
+            self._line_nos.append((keys[order], np.array([p[1] for p in pairs], np.int64)[order]))
+        self._insert(hashes, np.arange(self._count, self._count + n, dtype=np.int64))
+        self._count += n
+
+    def _insert(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        if (self._used + len(hashes)) * 2 > len(self._keys):  # at most half full: short probes
+            size = len(self._keys)
+            while (self._used + len(hashes)) * 2 > size:
+                size *= 2
+            live = self._slots >= 0
+            old_keys, old_rows = self._keys[live], self._slots[live]
+            self._keys = np.zeros(size, np.int64)
+            self._slots = np.full(size, -1, np.int32)
+            self._used = 0
+            self._insert(old_keys, old_rows.astype(np.int64))
+        mask = len(self._keys) - 1
+        pos = hashes & mask
+        while len(hashes):  # linear probing, a round for each clash
+            free = np.flatnonzero(self._keys[pos] == 0)
+            _, first = np.unique(pos[free], return_index=True)
+            won = free[first]
+            self._keys[pos[won]] = hashes[won]
+            self._slots[pos[won]] = rows[won].astype(np.int32)
+            self._used += len(won)
+            left = np.ones(len(hashes), bool)
+            left[won] = False
+            hashes, rows, pos = hashes[left], rows[left], (pos[left] + 1) & mask
+
+    def stored(self) -> list[tuple[int, int, int, str | None]]:
+        """(invoice id, first line, lines, number when known) of the stored invoices met."""
+        out: list[tuple[int, int, int, str | None]] = [
+            (h.invoice_id, h.first_line, h.lines, n) for n, h in self.live.items() if h.stored]
+        taken = self._slots[self._slots >= 0]
+        rows = self._rows[np.sort(taken)]
+        rows = rows[rows["stored"] == 1]
+        out += [(int(r["invoice_id"]), int(r["first_line"]), int(r["lines"]), None) for r in rows]
+        return out
 
 
 Parsed = tuple[
@@ -103,7 +284,7 @@ class InvoiceWriter:
         if allowed is not None:  # customers and invoices out of scope are out of sight
             self.customers.keep_only(allowed)
             self.stored = {n: v for n, v in self.stored.items() if v[1] in allowed}
-        self.headers: dict[str, _Header] = {}
+        self.headers = _Headers()
         self._invoice_ids = IdBlock(conn, Invoice.__table__)  # type: ignore[arg-type]
         self._invoices: list[tuple[Any, ...]] = []
         self._lines: list[tuple[Any, ...]] = []
@@ -129,12 +310,13 @@ class InvoiceWriter:
                                 "invoice already imported with another customer, date or type")
                 return None
             invoice_id = stored[0] if stored else self._invoice_ids.take()
+            gross = self._gross.pop(number, None)
             head = self.headers[number] = _Header(
                 invoice_id, customer_id, issued_on, kind, line, line, 0, stored is not None)
             if stored is None:
                 self._invoices.append(
                     (invoice_id, number, customer_id, issued_on, due_on, kind, self.import_id,
-                     self._gross.pop(number, None)))
+                     gross))
                 if paid_on:
                     self._payments.append((invoice_id, paid_on, self.import_id))
             return head
@@ -183,10 +365,10 @@ class InvoiceWriter:
             return
         stored: dict[tuple[int, str], int | None] = {}
         for chunk in _chunks(sorted({k[0] for k in self._paid}), 5000):
-            for invoice_id, paid_on, cents in self.conn.execute(
+            for stored_id, day, stored_cents in self.conn.execute(
                 select(Payment.invoice_id, Payment.paid_on, Payment.amount_cents).where(Payment.invoice_id.in_(chunk))
             ):
-                stored[(invoice_id, paid_on.isoformat())] = cents
+                stored[(stored_id, day.isoformat())] = stored_cents
         rows = []
         for (invoice_id, paid_on), (line, number, cents) in sorted(self._paid.items()):
             if (invoice_id, paid_on) not in stored:
@@ -232,7 +414,7 @@ class InvoiceWriter:
             self._stored_lines.append((line, number, head.invoice_id, line_no, product_id, quantity, amount, margin))
         else:
             self._lines.append((head.invoice_id, line_no, product_id, description, quantity, amount, margin))
-        if self.pending >= self.chunk_rows:
+        if len(self._lines) + len(self._stored_lines) >= self.chunk_rows:  # self.pending, inlined
             self.flush()
 
     def skip_row(self, line: int) -> None:
@@ -260,6 +442,7 @@ class InvoiceWriter:
         self._lines.clear()
         self._stored_lines.clear()
         self._payments.clear()
+        self.headers.archive(self._last_head)
 
     def _check_stored(self, lines: list[tuple[Any, ...]]) -> None:
         """Lines of invoices imported before must be identical to the stored ones."""
@@ -289,17 +472,21 @@ class InvoiceWriter:
 
     def _check_stored_counts(self) -> None:
         """An invoice imported before must not come back with fewer lines."""
-        heads = {h.invoice_id: (n, h) for n, h in self.headers.items() if h.stored}
+        heads = {h[0]: h for h in self.headers.stored()}
+        short = []
         for chunk in _chunks(sorted(heads), 5000):
             for invoice_id, stored_lines in self.conn.execute(
                 select(InvoiceLine.invoice_id, func.count()).where(InvoiceLine.invoice_id.in_(chunk))
                 .group_by(InvoiceLine.invoice_id)
             ):
-                number, head = heads[invoice_id]
-                if head.lines < stored_lines:
-                    self.errors.add(head.first_line, "invoice_number", number,
-                                    f"invoice already imported with {stored_lines} lines, "
-                                    f"this file lists {head.lines}")
+                if heads[invoice_id][2] < stored_lines:
+                    short.append((heads[invoice_id], stored_lines))
+        if short:
+            numbers = {v[0]: n for n, v in self.stored.items()}
+            for (invoice_id, first_line, lines, number), stored_lines in sorted(short):
+                self.errors.add(first_line, "invoice_number", number or numbers[invoice_id],
+                                f"invoice already imported with {stored_lines} lines, "
+                                f"this file lists {lines}")
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:

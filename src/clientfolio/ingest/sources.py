@@ -2,9 +2,23 @@
 
 ``open_table`` gives the header and an iterator of ``(line, cells)``; problems
 of the file itself (empty, binary, bad encoding, ragged or huge lines) are
-raised as ``ImportRejected`` with the line at fault.  A file mixing UTF-8 lines
-(with accents) and Windows-1252 lines is refused, naming the first line not in
-UTF-8, rather than read as mojibake ("Ã©" for "é"): no line-by-line guess.
+raised as ``ImportRejected`` with the line at fault (and, for a field too long,
+its column).  A file mixing UTF-8 lines (with accents) and 8-bit lines is
+refused, naming the first line not in UTF-8, rather than read as mojibake
+("Ã©" for "é"): no line-by-line guess.
+
+The encoding is told from the content (``clientfolio.textfiles``): BOM, UTF-16
+without BOM, UTF-8, else Windows-1252 or ISO-8859-15 (allowed in an FEC; its
+"œ" and "€" are told from the whole file).
+
+The header is the row, among the first ``HEADER_SEARCH`` rows that are not
+blank, whose cells are the most known headers (any field's synonym, or an FEC
+column); title rows above it ("Export des ventes – 2025") are skipped.  A
+header on two rows ("Facture" merged over "N°" and "Date", "Montant" over "HT"
+and "TTC") is read as one ("Facture N°", "Montant HT") when that matches more.
+Ties go to the row first in the file; when no row holds a known header, the
+first row is the header.  ``SourceOptions.header_row`` names it instead.  The
+delimiter of a CSV file is the one giving the best header.
 
 Both readers hold the file to the active reading limits
 (``clientfolio.filelimits``: the declared sizes and compression ratio of an
@@ -18,18 +32,28 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
 from clientfolio.filelimits import FileLimitExceeded, ReadLimits, RowGuard, active_limits, open_workbook
+from clientfolio.ingest.columns import known_headers, normalize
+from clientfolio.ingest.fec import FEC_COLUMNS
 from clientfolio.ingest.report import ImportRejected, RowError
+from clientfolio.textfiles import detect_encoding
 
-__all__ = ["SourceOptions", "Table", "open_table"]
+__all__ = ["HEADER_SEARCH", "SourceOptions", "Table", "combine_header_rows", "find_header", "open_table"]
 
 DELIMITERS = ";,\t|"
 _SAMPLE = 64 * 1024
+HEADER_SEARCH = 20
+"""The rows (not blank) among which the header is looked for."""
+_MEASURE_CHARS = 1 << 24
+"""How long a field may be when the record holding a field too long is read
+again to name its column (beyond, the column is not named)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,7 @@ class Table:
     delimiter: str = ""
     _position: Any = field(default=None, repr=False)
     _close: Any = field(default=None, repr=False)
+    header_line: int = 1  # the line (CSV) or sheet row (XLSX) of the header (its lower row when on two)
 
     def close(self) -> None:
         """Release the file (also when its rows were never read)."""
@@ -110,23 +135,105 @@ def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
     return _open_csv(path, head, size, options, limits)
 
 
-def _detect_encoding(name: str, head: bytes, forced: str | None) -> str:
+def _detect_encoding(name: str, path: Path, head: bytes, forced: str | None) -> str:
     if forced:
         return forced
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
+    encoding = detect_encoding(path, head)
+    if encoding is None:
         raise ImportRejected(
             [RowError(name, 0, "", "", "binary content: not a CSV or XLSX file")]
         )
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    return encoding
 
+
+# -- the header ------------------------------------------------------------------------------
+
+@cache
+def _known() -> frozenset[str]:
+    return known_headers() | {normalize(c) for c in FEC_COLUMNS}
+
+
+def _score(header: Sequence[str]) -> int:
+    """How many cells of ``header`` are known headers."""
+    known = _known()
+    return sum(1 for h in header if h and normalize(h) in known)
+
+
+def _joined(upper: str, lower: str) -> str:
+    """"Montant HT" from "Montant" over "HT"; "N° client" from "Client" over
+    "N°" (the order that is a known header, else the upper label first)."""
+    first = f"{upper} {lower}"
+    if normalize(first) in _known():
+        return first
+    second = f"{lower} {upper}"
+    return second if normalize(second) in _known() else first
+
+
+def combine_header_rows(upper: Sequence[str], lower: Sequence[str]) -> list[str]:
+    """The header written on two rows: each label of ``upper`` joined to each
+    label below it.  A label merged over several columns has its value in the
+    first of them only (as spreadsheets store it): it spreads to the columns
+    right of it that are blank above and labelled below.  A label over a blank
+    cell (merged down the two rows) stays alone and spreads to none."""
+    width = max(len(upper), len(lower))
+    ups = [*upper, *[""] * (width - len(upper))]
+    lows = [*lower, *[""] * (width - len(lower))]
+    group = ""
+    cells: list[str] = []
+    for up, low in zip(ups, lows, strict=True):
+        if up:
+            group = up if low else ""
+            cells.append(_joined(up, low) if low else up)
+        elif low:
+            cells.append(_joined(group, low) if group else low)
+        else:
+            group = ""
+            cells.append("")
+    return cells
+
+
+def find_header(rows: Sequence[Sequence[str]], forced: int | None = None) -> tuple[int, list[str]] | None:
+    """(the index in ``rows`` of the header's row, its cells) among ``rows``
+    (the first rows of a file as text, blank ones included: a header on two
+    rows is on two rows next to each other), or None when all are blank.
+    ``forced``: the index of the header's row, given (joined to the row above
+    it only when that matches more known headers)."""
+    filled = [any(cells) for cells in rows]
+    if forced is not None:
+        alone = list(rows[forced])
+        if forced > 0 and filled[forced - 1]:
+            both = combine_header_rows(rows[forced - 1], alone)
+            if _score(both) > _score(alone):
+                return forced, both
+        return forced, alone
+    best: tuple[int, list[str]] | None = None
+    best_score = 0
+    for i, cells in enumerate(rows):
+        if not filled[i]:
+            continue
+        if best is None:
+            best = i, list(cells)  # when no row holds a known header: the first one
+        candidates = [(i, list(cells))]
+        if i + 1 < len(rows) and filled[i + 1]:
+            candidates.append((i + 1, combine_header_rows(cells, rows[i + 1])))
+        for candidate in candidates:
+            if (score := _score(candidate[1])) > best_score:
+                best, best_score = candidate, score
+    return best
+
+
+def _texts(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None else str(v).strip().lstrip("\ufeff") for v in values]
+
+
+def _missing_header_row(name: str, line: int, blank: bool) -> ImportRejected:
+    what = "is blank" if blank else "is not in the file"
+    params: dict[str, str | int] = {"line": line}
+    template = f"the header row given (line {{line}}) {what}"
+    return ImportRejected([RowError(name, line, "", "", template.format(**params), template, params)])
+
+
+# -- CSV -------------------------------------------------------------------------------------
 
 MIXED_ENCODINGS = ("line {line} is not UTF-8 like the rest of the file (it reads as Windows-1252: {sample}): "
                    "the file mixes two encodings; save it again as UTF-8 (\"CSV UTF-8\") and import it again")
@@ -170,10 +277,61 @@ def _mixed_line(path: Path) -> tuple[int, str] | None:
     return None
 
 
-def _detect_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
+    """The first rows of ``sample`` (up to ``HEADER_SEARCH`` not blank) cut at ``delimiter``."""
+    rows: list[list[str]] = []
+    filled = 0
+    try:
+        for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+            rows.append(_texts(row))
+            filled += any(rows[-1])
+            if filled >= HEADER_SEARCH:
+                break
+    except csv.Error:
+        pass  # a field too long or cut by the sample's end: the rows before it tell
+    return rows
+
+
+def _detect_delimiter(sample: str) -> str:
+    """The delimiter giving the header of the most known headers; among equals
+    (unknown headers), the most frequent in the first line holding one."""
+    scores = {}
+    for d in DELIMITERS:
+        found = find_header(_sample_rows(sample, d))
+        scores[d] = _score(found[1]) if found else 0
+    best = max(scores.values())
+    tied = [d for d in DELIMITERS if scores[d] == best]
+    if len(tied) == 1:
+        return tied[0]
+    lines = (line for line in sample.splitlines()[:HEADER_SEARCH * 5] if line.strip())
+    first = next((line for line in lines if any(d in line for d in tied)), "")
+    counts = {d: first.count(d) for d in tied}
+    top = max(tied, key=lambda d: counts[d])
+    return top if counts[top] else ","
+
+
+def _long_field(path: Path, encoding: str, delimiter: str, start: int, chars: int) -> tuple[int, int] | None:
+    """(the index, the length) of the longest field of the record starting at
+    line ``start``, when longer than ``chars``: the record is read again with
+    the csv module's field limit raised (to ``_MEASURE_CHARS``), then restored."""
+    previous = csv.field_size_limit()
+    try:
+        csv.field_size_limit(max(chars, _MEASURE_CHARS))
+        with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            lines = iter(text)
+            next(islice(lines, start - 1, start - 1), None)  # skip the lines before the record
+            record = next(csv.reader(lines, delimiter=delimiter), None)
+    except (OSError, ValueError, csv.Error):  # UnicodeDecodeError is a ValueError
+        return None
+    finally:
+        csv.field_size_limit(previous)
+    if not record:
+        return None
+    index = max(range(len(record)), key=lambda i: len(record[i]))
+    return (index, len(record[index])) if len(record[index]) > chars else None
+
+
+TOO_LONG = "a field is longer than {limit} characters ({length} characters in this column, field {field} of the line)"
 
 
 def _undecodable_line(path: Path, encoding: str) -> int | None:
@@ -194,14 +352,14 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
     name = path.name
     guard = RowGuard(name, limits)
     csv.field_size_limit(limits.field_chars)  # the csv module's limit is process-wide: set from the settings
-    encoding = _detect_encoding(name, head, options.encoding)
-    if encoding == "cp1252" and not options.encoding and (mixed := _mixed_line(path)):
+    encoding = _detect_encoding(name, path, head, options.encoding)
+    if encoding in ("cp1252", "iso-8859-15") and not options.encoding and (mixed := _mixed_line(path)):
         line, sample = mixed  # UTF-8 accents would be read as mojibake ("Ã©"): refused
         params: dict[str, str | int] = {"line": line, "sample": sample}
         raise ImportRejected([RowError(name, line, "", "", MIXED_ENCODINGS.format(**params), MIXED_ENCODINGS,
                                        params)])
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    delimiter = options.delimiter or _detect_delimiter(sample.splitlines()[0] if sample else "")
+    delimiter = options.delimiter or _detect_delimiter(sample)
     counting = _CountingReader(path.open("rb"))
     text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
@@ -210,7 +368,8 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
     def fail(reason: str, line: int | None = None) -> ImportRejected:
         return table.fail(reader.line_num + 1 if line is None else line, reason)
 
-    def failure(exc: csv.Error | UnicodeDecodeError) -> ImportRejected:
+    def failure(exc: csv.Error | UnicodeDecodeError, start: int) -> ImportRejected:
+        """The error of the record starting at line ``start``."""
         text.close()
         if isinstance(exc, UnicodeDecodeError):
             if encoding == "utf-8" and not options.encoding and (mixed := _mixed_line(path)):
@@ -223,52 +382,95 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
             )
         # the csv module has already counted the line it failed in
         if "field larger" in str(exc):
-            return fail(f"a field is longer than {limits.field_chars:,} characters", reader.line_num)
+            return too_long(start, reader.line_num)
         return fail(f"malformed CSV: {exc}", reader.line_num)
 
-    def read() -> list[str] | None:
+    def too_long(start: int, line: int) -> ImportRejected:
+        found = _long_field(path, encoding, delimiter, start, limits.field_chars)
+        if found is None:
+            return fail(f"a field is longer than {limits.field_chars:,} characters", line)
+        index, length = found
+        column = table.header[index] if index < len(table.header) else ""
+        params: dict[str, str | int] = {"limit": limits.field_chars, "length": length, "field": index + 1}
+        reason = TOO_LONG.format(**{k: f"{v:,}" for k, v in params.items()})
+        return ImportRejected([RowError(name, line, column, "", reason, TOO_LONG, params)])
+
+    # the first records, among which the header is: (first line, last line, cells)
+    looked: list[tuple[int, int, list[str]]] = []
+    pending: tuple[csv.Error | UnicodeDecodeError, int] | None = None
+    forced = options.header_row
+    filled = 0
+    while (filled < HEADER_SEARCH) if forced is None else (not looked or looked[-1][0] < forced):
+        before = reader.line_num
         try:
             row = next(reader)
             guard(len(row))
-            return row
         except StopIteration:
-            return None
+            break
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise failure(exc) from None
+            pending = exc, before + 1  # raised once the header (naming the column) is known
+            break
         except FileLimitExceeded:
             text.close()
             raise
-
-    header = read()
-    while header is not None and not any(cell.strip() for cell in header):
-        header = read()
-    if header is None:
+        looked.append((before + 1, reader.line_num, row))
+        filled += any(cell.strip() for cell in row)
+        if forced is not None and len(looked) > 2:
+            del looked[0]  # only the header's row and the one above it are kept
+    texts = [_texts(cells) for _, _, cells in looked]
+    at: int | None = None
+    if forced is not None:
+        at = next((i for i, (start, _, _) in enumerate(looked) if start == forced), None)
+        if at is None or not any(texts[at]):
+            if pending is not None:
+                raise failure(*pending)
+            text.close()
+            raise _missing_header_row(name, forced, at is not None)
+    found = find_header(texts, at)
+    if found is None:
+        if pending is not None:
+            raise failure(*pending)
         text.close()
         raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
-    table.header = [h.strip().lstrip("\ufeff") for h in header]
-    width = len(table.header)
+    index, header = found
+    width = len(looked[index][2])
+    table.header = [*header[:width], *[""] * (width - len(header))]
+    table.header_line = looked[index][0]
+    if pending is not None:
+        raise failure(*pending)
+    after = [(end, cells) for _, end, cells in looked[index + 1:]]
+
+    def shaped(line: int, row: list[str]) -> list[str] | None:
+        """``row`` as wide as the header; None when blank."""
+        if not "".join(row).strip():
+            return None  # blank, or only delimiters (";;;;" as spreadsheets export)
+        if len(row) > width and not "".join(row[width:]).strip():
+            return row[:width]
+        if len(row) != width:
+            raise table.fail(line, f"{len(row)} fields where the header has {width} (delimiter {delimiter!r})")
+        return row
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        last = looked[-1][1] if looked else 0  # the last line of the record before the one read
         try:
+            for line, row in after:
+                if len(row) != width or not row[0].strip():
+                    if (ok := shaped(line, row)) is None:
+                        continue
+                    row = ok
+                yield line, row
             for row in reader:
+                last = line = reader.line_num  # the record's last line (the next one starts after it)
                 guard(len(row))
                 if len(row) != width or not row[0].strip():  # cheap tests first: most rows pass
-                    if not "".join(row).strip():
-                        continue  # blank, or only delimiters (";;;;" as spreadsheets export)
-                    if len(row) > width and not "".join(row[width:]).strip():
-                        row = row[:width]
-                    elif len(row) != width:
-                        raise fail_at(reader.line_num, len(row))
-                yield reader.line_num, row
+                    if (ok := shaped(line, row)) is None:
+                        continue
+                    row = ok
+                yield line, row
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise failure(exc) from None
+            raise failure(exc, last + 1) from None
         finally:
             text.close()
-
-    def fail_at(line: int, got: int) -> ImportRejected:
-        return table.fail(
-            line, f"{got} fields where the header has {width} (delimiter {delimiter!r})"
-        )
 
     table.rows = rows()
     return table
@@ -300,28 +502,46 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
         )
     sheet = book[options.sheet] if options.sheet else book.worksheets[0]
     cells = RowGuard(name, limits).rows_of(sheet.iter_rows(values_only=True))  # padding counted too
-    line = 0
-    header: list[str] = []
+    forced = options.header_row
+    looked: list[tuple[int, Sequence[Any]]] = []  # the first rows, among which the header is
+    filled = 0
     try:
         for line, values in enumerate(cells, start=1):
-            if any(v not in (None, "") for v in values):
-                header = ["" if v is None else str(v).strip() for v in values]
-                break
+            looked.append((line, values))
+            if forced is None:
+                filled += any(v not in (None, "") for v in values)
+                if filled >= HEADER_SEARCH:
+                    break
+            else:
+                if len(looked) > 2:
+                    del looked[0]  # only the header's row and the one above it are kept
+                if line >= forced:
+                    break
     except FileLimitExceeded:
         close()
         raise
-    if not header:
+    texts = [_texts(values) for _, values in looked]
+    at: int | None = None
+    if forced is not None:
+        at = next((i for i, (line, _) in enumerate(looked) if line == forced), None)
+        if at is None or not any(texts[at]):
+            close()
+            raise _missing_header_row(name, forced, at is not None)
+    found = find_header(texts, at)
+    if found is None:
         close()
         raise ImportRejected([RowError(name, 0, "", "", "the workbook's sheet is empty")])
+    index, header = found
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    start = line
+    start = looked[-1][0] if looked else 0
+    after = looked[index + 1:]
     done = {"rows": 0}
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for number, values in enumerate(cells, start=start + 1):
+            for number, values in chain(after, enumerate(cells, start=start + 1)):
                 done["rows"] = number
                 row = ["" if v is None else v for v in values[:width]]
                 if not any(v != "" for v in row):
@@ -332,6 +552,8 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
             close()
 
     total_rows = max(sheet.max_row or 1, 1)
-    return Table(
+    table = Table(
         name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows, close
     )
+    table.header_line = looked[index][0]
+    return table

@@ -28,7 +28,6 @@ reported as *tampering* and never used to blame anyone.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -49,6 +48,7 @@ from clientfolio.protect.fingerprint import Observation, Score, export_key, obse
 from clientfolio.protect.manifest import signature_valid
 from clientfolio.protect.traps import CellIndex, TrapHit, find_traps
 from clientfolio.store import Store
+from clientfolio.textfiles import detect_encoding
 
 __all__ = ["TRAP_SUPPORT", "Candidate", "TraceResult", "read_table", "tampering", "texts_of", "trace_file", "trace_rows",
            "unquoted", "verdict"]
@@ -113,24 +113,23 @@ _UNREADABLE = "{path} is not a readable table (CSV in UTF-8, UTF-16 or Windows-1
 
 
 def _decode(raw: bytes) -> str:
-    """The text of a CSV file: by its BOM (UTF-8, UTF-16 LE/BE), UTF-16
-    without BOM when every other byte is NUL, else UTF-8, else Windows-1252,
-    else Latin-1."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8):].decode("utf-8")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    head = raw[:4096]
-    if len(head) >= 4 and head[1::2].count(0) > 0.8 * len(head[1::2]):
-        return raw.decode("utf-16-le")
-    if len(head) >= 4 and head[0::2].count(0) > 0.8 * len(head[0::2]):
-        return raw.decode("utf-16-be")
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    """The text of a CSV file, in the encoding ``textfiles.detect_encoding``
+    tells (by its BOM; UTF-16 without BOM when every other byte is NUL; UTF-8;
+    Windows-1252 or ISO-8859-15); a file mixing UTF-8 and 8-bit lines is read
+    as Windows-1252, else Latin-1.  Raises ``UnicodeDecodeError`` for bad
+    UTF-16, ``ValueError`` for binary content."""
+    encoding = detect_encoding(raw)
+    if encoding is None:
+        raise ValueError("binary content")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding.startswith("utf-16"):
+            raise
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def read_table(path: Path) -> list[list[str]]:
@@ -164,6 +163,8 @@ def read_table(path: Path) -> list[list[str]]:
         text = _decode(raw)
     except UnicodeDecodeError as exc:
         raise ClientfolioError(_UNREADABLE.format(path=path, why=f"bad {exc.encoding} text")) from None
+    except ValueError as exc:
+        raise ClientfolioError(_UNREADABLE.format(path=path, why=str(exc))) from None
     if "\x00" in text:
         raise ClientfolioError(_UNREADABLE.format(path=path, why="binary content"))
     sample = text[:20_000]

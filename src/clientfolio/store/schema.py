@@ -82,7 +82,7 @@ PROSPECT_SOURCES = (
     "web",
     "other",
 )
-ACTIVITY_KINDS = ("call", "visit", "email", "meeting")
+ACTIVITY_KINDS = ("call", "visit", "email", "meeting", "quote")
 SWOT_QUADRANTS = ("threats", "opportunities", "weaknesses", "strengths")
 ROLES = ("admin", "manager", "sales", "auditor", "contractor")  # see clientfolio.protect.users
 SCOPE_DIMENSIONS = ("region", "segment", "product_line")

@@ -58,7 +58,7 @@ STAGE_NAMES = {"suspect": "Suspect", "prospect": "Prospect", "cold": "Cold prosp
 """English names of the funnel's stages (French in the web catalog, as DOMAIN.md names them)."""
 
 TERMS = {"ok": "No incident", "watch": "To watch", "risk": "At risk", "up": "Up", "down": "Down",
-         "stable": "Stable", "new": "New", "call": "Call", "visit": "Visit", "email": "Email", "meeting": "Meeting",
+         "stable": "Stable", "new": "New", "call": "Call", "visit": "Visit", "email": "Email", "meeting": "Meeting", "quote": "Quote",
          "admin": "administrator", "manager": "manager", "sales": "sales rep", "auditor": "auditor",
          "contractor": "contractor"}
 """English words for the stored codes shown on the pages (solvency status, trajectory, activity kind, role)."""
