@@ -229,3 +229,24 @@ def test_backup_and_annual_review_downloads(admin: TestClient, demo: Store) -> N
     assert review.status_code == 200 and review.headers["content-disposition"].startswith("attachment")
     assert "<html" in review.text.lower()
     assert review.headers["x-export-uid"] in [e.export_uid for e in list_exports(demo)]
+
+
+FEC_DATA = __import__("pathlib").Path(__file__).parents[1] / "data" / "fec"
+
+
+def test_an_fec_import_speaks_french_and_tells_what_was_set_aside(app: FastAPI, demo: Store) -> None:
+    french = logged_in(app, "pbernard", headers={"Accept-Language": "fr"})
+    future = french.post("/import", data={"csrf_token": token(french), "dry_run": "1"},
+                         files={"file": ("fec.txt", (FEC_DATA / "fec_future_date.txt").read_bytes())})
+    assert future.status_code == 422
+    assert "date dans le futur" in future.text and "--allow-future" in future.text
+    assert "importé : 2 lignes erronées." in future.text  # the two lines of the 2031 entry
+    kept = french.post("/import?format=json", data={"csrf_token": token(french), "dry_run": "1",
+                                                     "allow_future": "1"},
+                       files={"file": ("fec.txt", (FEC_DATA / "fec_future_date.txt").read_bytes())})
+    assert kept.status_code == 200
+    tab = french.post("/import", data={"csrf_token": token(french), "dry_run": "1"},
+                      files={"file": ("fec.txt", (FEC_DATA / "fec_aux_tab.txt").read_bytes())})
+    assert tab.status_code == 200 and "Mis de côté" in tab.text
+    assert "ventes au comptant (sans compte client)" in tab.text and "Lignes de facture" in tab.text
+    assert "invoice_lines" not in tab.text

@@ -141,5 +141,8 @@ def render(lang: str, template: str, params: Params | None = None,
 def localized(lang: str, text: str, template: str, params: Params | None = None,
               formatter: Callable[[str], Formatter] = formatter) -> str:
     """A library text shown in ``lang``: ``text`` (the English the library
-    wrote) in English or when it has no ``template``, else ``render`` of it."""
-    return text if lang == "en" or not template else render(lang, template, params, formatter)
+    wrote) in English; else ``render`` of its ``template``, or, without one,
+    ``text`` translated as it is (itself when the catalog lacks it)."""
+    if lang == "en":
+        return text
+    return render(lang, template, params, formatter) if template else gettext_for(lang)(text)
