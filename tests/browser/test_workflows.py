@@ -42,7 +42,7 @@ def test_import_a_file_with_an_error_then_the_corrected_one(page: Page, tmp_path
     log_in(page, UNRESTRICTED, then="/import")
     page.set_input_files("input[name=file]", bad)
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported: 1 bad rows")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported: 1 bad row.")
     errors = page.locator("section.error table tbody tr")
     expect(errors).to_have_count(1)
     expect(errors.first).to_contain_text("SIREN")

@@ -157,7 +157,8 @@ def _show_import(result: ImportResult) -> None:
     for name in ("table", "created", "updated", "unchanged"):
         counts.add_column(name, justify="right" if name != "table" else "left")
     for name in sorted({*result.created, *result.updated, *result.unchanged}):
-        counts.add_row(name, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
+        shown = "  of which credit notes" if name == "credit_notes" else name  # counted among the invoices
+        counts.add_row(shown, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
     console.print(counts)
     if result.set_aside:
         aside = Table(title="Set aside (not imported, on purpose)", show_edge=False)
