@@ -262,3 +262,111 @@ def test_bulk_reader_keeps_the_reading_limits(store: Store, tmp_path: Path) -> N
     assert info.value.limit == "cells" and info.value.params["row"] == 51  # the header is a row
     with pytest.raises(ImportRejected):
         import_file(store, write(tmp_path, "empty.csv", BAD_HEAD + ";;;;;\n"))
+
+
+def _outcome(store: Store, path: Path) -> object:
+    """What an import gives: its counts and the lines stored, or its errors."""
+    try:
+        result = import_file(store, path, settings=Settings(import_chunk_rows=100))
+    except ImportRejected as exc:
+        return exc.errors
+    with store.engine.connect() as conn:
+        ids = [tuple(r) for r in conn.execute(text(
+            "SELECT i.number, l.line_no FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id ORDER BY l.id"))]
+    return result.created, result.unchanged, result.rows_read, sales(store), ids
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bulk_and_row_paths_agree_on_the_rules_across_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           seed: int) -> None:
+    """The bulk reader checks the rules that span rows per run of an invoice's rows
+    (``InvoiceWriter.accept_columns``), the row path row by row: same rows, same
+    errors, through blocks of a few lines (invoices going on from one block to the
+    next), batches of 100 lines, invoices listed twice, a customer or date changing
+    inside an invoice, line numbers twice, credit notes, and a file partly imported
+    before (its invoices stored)."""
+    import random
+
+    import clientfolio.ingest.bulk_rows as bulk_rows
+
+    rng = random.Random(seed)
+    explicit = seed % 2 == 0
+    head = "N° facture;" + ("N° ligne;" if explicit else "") + "Date facture;Code client;Nom client;Montant HT\n"
+
+    def body(invoices: int, anomalies: float) -> list[list[str]]:
+        out = []
+        for number in range(1, invoices + 1):
+            name = f"AV{number}" if rng.random() < 0.05 else f"F{number}"
+            if rng.random() < anomalies:
+                name = f"F{rng.randint(1, number)}"  # listed again, or twice in a row
+            customer, day = f"C{number % 7}", f"{1 + number % 28:02d}/03/2024"
+            rows = out[-1] if out and out[-1][0].startswith(name + ";") else []
+            if not rows:
+                out.append(rows)
+            for line in range(1, rng.randint(1, 4) + 1):
+                if rng.random() < anomalies / 3:
+                    customer = f"C{rng.randint(0, 6)}"
+                if rng.random() < anomalies / 3:
+                    day = f"{rng.randint(1, 28):02d}/03/2024"
+                no = rng.randint(1, line) if rng.random() < anomalies else line
+                amount = rng.randint(-500, 2000) if rng.random() < 0.1 else rng.randint(1, 2000)
+                rows.append(f"{name};" + (f"{no};" if explicit else "")
+                            + f"{day};{customer};Client {customer};{amount},{rng.randint(0, 99):02d}\n")
+        return out
+
+    monkeypatch.setattr(bulk_rows, "BLOCK_BYTES", 256 + seed * 64)
+    clean, dirty = body(400, 0.0), body(150, 0.05)
+    before = sum(len(rows) for rows in clean[:250])  # imported again below, unchanged
+    files = {"clean": head + "".join(sum(clean, [])), "dirty": head + "".join(sum(dirty, [])),
+             "again": head + "".join(sum(clean[:250], []))
+             + "".join("G" + line for line in sum(clean[250:], []))}
+    outcomes = []
+    for bulk in (True, False):
+        store = Store(f"sqlite:///{tmp_path}/{seed}{bulk}.db")
+        with monkeypatch.context() as m:
+            if not bulk:
+                m.setattr(ingest, "bulk_start", lambda path, table: None)
+            outcomes.append([_outcome(store, write(tmp_path, f"{name}.csv", data, "cp1252"))
+                             for name, data in files.items()])
+    assert outcomes[0] == outcomes[1]
+    assert isinstance(outcomes[0][0], tuple) and outcomes[0][0][0]["invoice_lines"] == len(sum(clean, []))
+    assert isinstance(outcomes[0][1], list) and outcomes[0][1]  # the dirty file is refused
+    assert isinstance(outcomes[0][2], tuple) and outcomes[0][2][1]["invoice_lines"] == before
+
+
+def test_an_error_of_the_writing_thread_is_raised_and_nothing_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are written in a thread on SQLite only."""
+    import sys
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+
+    from clientfolio.ingest.invoices import InvoiceWriter
+
+    def fail(self: InvoiceWriter, batch: object) -> None:
+        self._failure = RuntimeError("disk full")
+
+    monkeypatch.setattr(InvoiceWriter, "_write", fail)
+    interval = sys.getswitchinterval()
+    body = "".join(f"F{i};02/01/2024;C1;Un;X;{i}\n" for i in range(1, 300))
+    before = counts(store)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(store, write(tmp_path, "w.csv", BAD_HEAD + body), settings=Settings(import_chunk_rows=100))
+    assert counts(store) == before
+    assert sys.getswitchinterval() == interval
+
+
+def test_imports_at_once_put_back_the_switch_interval() -> None:
+    """The GIL's switch interval is the process's: lowered while any import writes in
+    the background, put back by the last one, whatever the order they stop in."""
+    import sys
+
+    from clientfolio.ingest.invoices import _fast_switching
+
+    before = sys.getswitchinterval()
+    _fast_switching(True)
+    _fast_switching(True)  # a second import starts before the first stops
+    _fast_switching(False)
+    assert sys.getswitchinterval() < before
+    _fast_switching(False)
+    assert sys.getswitchinterval() == before

@@ -1,6 +1,9 @@
 """Reading a CSV invoice file by blocks: parsed and converted by pyarrow, checked
-in bulk, written row by row through the same ``_Runs`` and ``InvoiceWriter`` as
-the rows of ``invoice_rows``.
+in bulk, and handed to the same ``InvoiceWriter`` as the rows of ``invoice_rows``:
+the runs of rows that need nothing decided per invoice by columns
+(``InvoiceWriter.accept_columns``, which checks the rules that span rows per run),
+the others row by row through ``_Runs``.  The writer writes each batch in a thread
+of its own meanwhile (``InvoiceWriter.background``).
 
 The file is read in blocks of whole lines (``BLOCK_BYTES``).  Each block is
 decoded, parsed by ``pyarrow.csv`` with every column as text, and each field is
@@ -27,7 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Callable, Iterator
-from itertools import islice, repeat
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -165,41 +168,49 @@ def read_invoice_table(
                                        escape_char=False, newlines_in_values=False, ignore_empty_lines=True)
     convert_options = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                            strings_can_be_null=False, quoted_strings_can_be_null=False)
-    seen_rows, seen_cells = header_line, width
     blocks = _Blocks(path, offset, header_line + 1)
     table._position = lambda: blocks.position  # the progress of the import is this reader's
-    count = 0
+
     def progress(rows: int, done: float) -> None:
         """``done``: the part of the block converted."""
         blocks.position = blocks.start + int(blocks.size * done)
         tick(rows)
 
     converter = _Converter(state, runs, decimal, chunk, progress)
-    for first, block in blocks:
-        check_deadline(table.name, limits)
-        records, lines, longest = _lines(block)
-        handover = (
-            longest > limits.field_chars or b"\x00" in block
-            or seen_rows + lines > limits.rows or seen_cells + len(records) * width > limits.cells
-            or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
-            or (b'"' in block and _odd_quotes(block))
-        )
-        if not handover:
-            try:
-                data = block if codec == "utf-8" or block.isascii() else block.decode(codec).encode("utf-8")
-                parsed = pacsv.read_csv(pa.py_buffer(data), read_options, parse_options, convert_options)
-                handover = parsed.num_rows != len(records)
-            except (UnicodeDecodeError, pa.ArrowInvalid):
-                handover = True
-        if handover:
-            rest = ((line, row) for line, row in table.rows if line >= first)
-            return read_invoice_rows(rest, idx, writer, errors, dates, decimal, chunk, tick,
-                                     state=state, runs=runs, count=count)
-        seen_rows += lines
-        seen_cells += len(records) * width
-        count = converter.block(parsed, (records + first).tolist(), count)
-    runs.finish()
-    return count
+    seen_rows, seen_cells = header_line, width
+    count = 0
+    writer.background(True)  # each batch written while the next blocks are converted
+    try:
+        for first, block in blocks:
+            check_deadline(table.name, limits)
+            records, lines, longest = _lines(block)
+            handover = (
+                longest > limits.field_chars or b"\x00" in block
+                or seen_rows + lines > limits.rows or seen_cells + len(records) * width > limits.cells
+                or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
+                or (b'"' in block and _odd_quotes(block))
+            )
+            if not handover:
+                try:
+                    data = block if codec == "utf-8" or block.isascii() else block.decode(codec).encode("utf-8")
+                    parsed = pacsv.read_csv(pa.py_buffer(data), read_options, parse_options, convert_options)
+                    handover = parsed.num_rows != len(records)
+                except (UnicodeDecodeError, pa.ArrowInvalid):
+                    handover = True
+            if handover:
+                rest = ((line, row) for line, row in table.rows if line >= first)
+                return read_invoice_rows(rest, idx, writer, errors, dates, decimal, chunk, tick,
+                                         state=state, runs=runs, count=count)
+            seen_rows += lines
+            seen_cells += len(records) * width
+            count = converter.block(parsed, (records + first).tolist(), count)
+        runs.finish()
+        return count
+    except BaseException:
+        writer.stop()  # the batch being written, if any, is dropped with its error: this one tells
+        raise
+    finally:
+        writer.background(False)
 
 
 def _odd_quotes(block: bytes) -> bool:
@@ -263,9 +274,8 @@ class _Converter:
         customers = distinct(customers_arr, lambda k: _bad_if_none(state.customer_id(k.strip())) if k.strip() else _BAD)
         amount, amount_ok = self._cents(_required(column("amount")), required=True)
         ok &= amount_ok
-        out: list[Any] = [numbers, customers, issued, repeat("invoice"), repeat(None), repeat(None),
-                          repeat(None), repeat(None), repeat(None), repeat(None), amount.to_pylist(),
-                          repeat(None)]
+        out: list[Any] = [numbers, customers, issued, None, None, None, None, None, None, None,
+                          amount.to_pylist(), None]  # as ``Parsed`` (``None``: no column; the kind: "invoice")
         if (arr := column("due_date")) is not None:
             out[4] = distinct(arr, _parser(state.dates, empty=True))
         if (arr := column("paid_date")) is not None:
@@ -311,9 +321,9 @@ class _Converter:
                 cents, fine = self._cents(arr)
                 ok &= fine
                 parts.append(cents.to_pylist())
-            extras = zip(*parts)
+            extras = list(zip(*parts))
         direct = self._direct(numbers_arr, numbers, amount, ok) if extras is None else np.zeros(n, bool)
-        return self._rows(cols, lines, ok.tolist(), direct.tolist(), zip(*out), extras, count)
+        return self._rows(cols, lines, ok.tolist(), direct, out, extras, count)
 
     def _direct(self, numbers_arr: pa.Array, numbers: list[str], amount: pa.Array, ok: np.ndarray) -> np.ndarray:
         """The rows that need nothing decided per invoice: handed to the writer at once
@@ -336,37 +346,45 @@ class _Converter:
             fine[0] = False
         writer = self.state.writer
         heads, stored = writer.headers, writer.stored
-        for r in np.flatnonzero(fine).tolist():  # met before: the kind it had then
-            number = numbers[starts[r]]
-            known = heads.get(number) or stored.get(number)
+        at = np.flatnonzero(fine)
+        firsts = [numbers[i] for i in starts[at].tolist()]
+        seen = heads.met(firsts, *heads.hashes(firsts))
+        if stored:
+            seen |= np.fromiter((x in stored for x in firsts), bool, len(firsts))
+        for r, number in zip(at[seen].tolist(), np.asarray(firsts, dtype=object)[seen].tolist()):
+            known = heads.get(number) or stored.get(number)  # met before: the kind it had then
             if known is not None and (known.kind if isinstance(known, _Header) else known[3]) != "invoice":
                 fine[r] = False
         return np.repeat(fine, np.diff(np.append(starts, n)))
 
-    def _rows(self, cols: list[pa.Array], lines: list[int], oks: list[bool], direct: list[bool], parsed: Any,
-              extras: Any, count: int) -> int:
+    def _rows(self, cols: list[pa.Array], lines: list[int], oks: list[bool], direct: np.ndarray, out: list[Any],
+              extras: list[Any] | None, count: int) -> int:
+        """Hand the block's rows over in file order: the runs of ``direct`` rows to the
+        writer by columns, the others one by one to ``_Runs`` (or the row path)."""
         runs = self.runs
-        add, accept, explicit = runs.add, self.state.writer.accept, self.state.explicit_line_no
+        add, explicit = runs.add, self.state.explicit_line_no
+        writer = self.state.writer
         amounts = self.state.invoice_amounts if extras is not None else None
-        rows = zip(lines, oks, direct, parsed, extras if extras is not None else repeat(None))
         n = len(lines)
-        gathered = bool(runs.rows)
-        for start in range(0, n, self.chunk):  # a progress tick every ``chunk`` rows
-            for i, (line, fine, at_once, row, extra) in enumerate(islice(rows, self.chunk), start):
-                if at_once:
-                    if gathered:
-                        runs.finish()
-                        gathered = False
-                    count += 1
-                    accept(line, row, explicit)
-                    continue
-                gathered = True
-                if fine:
-                    count += 1
-                    add(line, row, extra)
-                elif self._slow(cols, i, line, amounts):
-                    count += 1
-            self.progress(count, min(start + self.chunk, n) / n)
+        cuts = set(range(0, n, self.chunk)) | {n}  # a progress tick every ``chunk`` rows
+        cuts.update((np.flatnonzero(direct[1:] != direct[:-1]) + 1).tolist())
+        edges = sorted(cuts)
+        for a, b in zip(edges, edges[1:]):
+            if direct[a]:
+                runs.finish()
+                writer.accept_columns(lines[a:b], [None if c is None else c[a:b] for c in out], explicit)
+                count += b - a
+            else:
+                for i in range(a, b):
+                    if oks[i]:
+                        count += 1
+                        add(lines[i], (out[0][i], out[1][i], out[2][i], "invoice",
+                                       *(None if c is None else c[i] for c in out[4:])),
+                            extras[i] if extras is not None else None)
+                    elif self._slow(cols, i, lines[i], amounts):
+                        count += 1
+            if b % self.chunk == 0 or b == n:
+                self.progress(count, b / n)
         return count
 
     def _slow(self, cols: list[pa.Array], i: int, line: int,

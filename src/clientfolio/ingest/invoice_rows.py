@@ -100,6 +100,8 @@ class _Rows:
             name, code = code, slug(code)
         if not name or _too_long(code, "customers", "code") or _too_long(name, "customers", "name"):
             return None
+        if not writer.customers.created:
+            writer.wait()  # the first id is read from the store
         new = writer.customers.add(code, name, status="active")
         if self.one_customer_column:
             self.aliases[name] = new
@@ -113,6 +115,8 @@ class _Rows:
                 or _too_long(label, "products", "name")
                 or (family and _too_long(family, "product_lines", "name"))):
             return None
+        if not writer.products.created or (family and writer.product_lines.resolve(family, create=False) is None):
+            writer.wait()  # the first id is read from the store; a new product line is written at once
         line_id = writer.product_lines.resolve(family) if family else None
         return writer.products.add(code, label, product_line_id=line_id)
 
@@ -174,6 +178,7 @@ class _Rows:
     def full(self, line: int, row: list[Any]) -> Parsed | None:
         """Every supported format; reports each bad cell and returns ``None``."""
         c, errors, writer = self.col, self.errors, self.writer
+        writer.wait()  # what follows may read or write the store
 
         def cell(name: str) -> Any:
             i = c[name]

@@ -48,7 +48,10 @@ from the first non-empty cell of an invoice's rows:
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -73,6 +76,31 @@ CREDIT_NOTE_NUMBER = re.compile(r"(?:AVOIR|AVO|AVR|AV|CN)(?![A-Z])|A-|CR-", re.I
 """The numbers that read as a credit note's when a file has no type column
 (``match`` at the start): "AV0012", "AV-12", "Avoir 3", "AVR2024-1", "CN-7",
 "A-12", "CR-5"; not "AVANCE-1" or "CNAM-2"."""
+
+_SQLITE_PARAMS = 32_000
+"""Parameters of a statement written in the background (SQLite takes 32,766)."""
+
+_SWITCH_INTERVAL = 0.0001
+"""The GIL's switch interval while batches are written in the background."""
+
+_switching = threading.Lock()
+_switching_imports = [0, 0.0]  # imports writing in the background, the interval before the first
+
+
+def _fast_switching(on: bool) -> None:
+    """Lower the GIL's switch interval while at least one import writes in the
+    background, and put back the one found when the last stops: the interval
+    is the process's, and imports may run at once (the web app's upload workers)."""
+    with _switching:
+        if on:
+            if _switching_imports[0] == 0:
+                _switching_imports[1] = sys.getswitchinterval()
+                sys.setswitchinterval(_SWITCH_INTERVAL)
+            _switching_imports[0] += 1
+        else:
+            _switching_imports[0] -= 1
+            if _switching_imports[0] == 0:
+                sys.setswitchinterval(_switching_imports[1])
 
 _INVOICE_WORDS = {"", "f", "fa", "fac", "facture", "invoice", "inv", "i"}
 _CREDIT_WORDS = {"a", "av", "avoir", "avoir client", "credit", "credit note", "cn", "c", "creditnote"}
@@ -208,6 +236,52 @@ class _Headers:
         self._insert(hashes, np.arange(self._count, self._count + n, dtype=np.int64))
         self._count += n
 
+    @staticmethod
+    def hashes(numbers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(``_hash``, second hash) of each of ``numbers``."""
+        h = np.fromiter(map(hash, numbers), np.int64, len(numbers))
+        h[h == 0] = 1
+        return h, np.fromiter((hash(n + "\x00") for n in numbers), np.int64, len(numbers))
+
+    def met(self, numbers: list[str], hashes: np.ndarray, hash2: np.ndarray) -> np.ndarray:
+        """Whether each of ``numbers`` is a header already (live or packed), all at once."""
+        n = len(numbers)
+        found = np.zeros(n, bool)
+        if self.live:
+            live = self.live
+            found |= np.fromiter((x in live for x in numbers), bool, n)
+        if not self._used:
+            return found
+        keys, slots, mask = self._keys, self._slots, len(self._keys) - 1
+        todo = np.arange(n)
+        pos = hashes & mask
+        while len(todo):  # linear probing, as ``_find``, one round for every array
+            key = keys[pos]
+            row = slots[pos]
+            hit = (key == hashes[todo]) & (row >= 0)
+            if hit.any():
+                same = np.zeros(len(todo), bool)
+                same[hit] = self._rows["hash2"][row[hit]] == hash2[todo[hit]]
+                found[todo[same]] = True
+                hit = same
+            going = (key != 0) & ~hit
+            todo, pos = todo[going], (pos[going] + 1) & mask
+        return found
+
+    def pack(self, hashes: np.ndarray, hash2: np.ndarray, fields: dict[str, Any]) -> None:
+        """Pack headers given as arrays (``fields``: the ``_ROW`` fields but the hash)."""
+        n = len(hashes)
+        if not n:
+            return
+        while self._count + n > len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), self._ROW)])
+        rows = self._rows[self._count:self._count + n]
+        rows["hash2"] = hash2
+        for name, values in fields.items():
+            rows[name] = values
+        self._insert(hashes, np.arange(self._count, self._count + n, dtype=np.int64))
+        self._count += n
+
     def _insert(self, hashes: np.ndarray, rows: np.ndarray) -> None:
         if (self._used + len(hashes)) * 2 > len(self._keys):  # at most half full: short probes
             size = len(self._keys)
@@ -295,6 +369,10 @@ class InvoiceWriter:
         self._last_number = ""
         self._last_head: _Header | None = None
         self._previous_line = 0
+        self._background = False
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._first_id = True  # no invoice id taken yet (on SQLite, the first reads the store)
 
     def _header(self, line: int, number: str, customer_id: int, issued_on: str, kind: str,
                 due_on: str | None, paid_on: str | None, explicit_line_no: bool) -> _Header | None:
@@ -302,6 +380,8 @@ class InvoiceWriter:
         head = self.headers.get(number)
         if head is None:
             stored = self.stored.get(number)
+            if stored is None and self.guard is not None and self.scoped:
+                self.wait()  # the guard reads the store
             if stored is None and self.guard is not None and self.scoped and self.guard.taken("invoices", number):
                 self.errors.add(line, "invoice_number", number, OUTSIDE_SCOPE)
                 return None
@@ -309,7 +389,7 @@ class InvoiceWriter:
                 self.errors.add(line, "invoice_number", number,
                                 "invoice already imported with another customer, date or type")
                 return None
-            invoice_id = stored[0] if stored else self._invoice_ids.take()
+            invoice_id = stored[0] if stored else self._take_id()
             gross = self._gross.pop(number, None)
             head = self.headers[number] = _Header(
                 invoice_id, customer_id, issued_on, kind, line, line, 0, stored is not None)
@@ -329,6 +409,12 @@ class InvoiceWriter:
                             f"invoice already listed at line {head.first_line}: duplicate invoice?")
             return None
         return head
+
+    def _take_id(self) -> int:
+        if self._first_id:
+            self.wait()
+            self._first_id = False
+        return self._invoice_ids.take()
 
     def gross(self, number: str, cents: int) -> None:
         """The amount tax included of invoice ``number``, given before its first line."""
@@ -417,6 +503,109 @@ class InvoiceWriter:
         if len(self._lines) + len(self._stored_lines) >= self.chunk_rows:  # self.pending, inlined
             self.flush()
 
+    def accept_columns(self, lines: list[int], cols: list[Any], explicit_line_no: bool) -> None:
+        """``accept`` each row of a part of a file given by columns (in the order of
+        ``Parsed``; ``None``: a column of ``None``; every kind ``"invoice"``), with the
+        rules that span rows checked at once, per run of an invoice's rows.  The runs
+        that need a closer look (met before, in the store or given a gross amount; a
+        customer or date changing inside the run; line numbers twice, out of shape, or
+        not given) go through ``accept`` row by row, so every error is ``accept``'s."""
+        n = len(lines)
+        if not n:
+            return
+        numbers = cols[0]
+        by_number = np.asarray(numbers, dtype=object)
+        new_run = np.ones(n, bool)
+        new_run[1:] = by_number[1:] != by_number[:-1]
+        starts = np.flatnonzero(new_run)
+        ends = np.append(starts[1:], n)
+        sizes = ends - starts
+        runs = len(starts)
+        customer = np.asarray(cols[1], dtype=object)
+        issued = np.asarray(cols[2], dtype=object)
+        changed = np.zeros(n, np.int32)
+        changed[1:] = ((customer[1:] != customer[:-1]) | (issued[1:] != issued[:-1])) & ~new_run[1:]
+        close = np.add.reduceat(changed, starts) > 0  # the runs sent to ``accept``
+        run_numbers = by_number[starts].tolist()
+        if self.scoped or (cols[3] is not None and any(k != "invoice" for k in cols[3])):
+            close[:] = True
+        if run_numbers[0] == self._last_number:
+            close[0] = True  # the invoice of the rows before goes on
+        hashes, hash2 = self.headers.hashes(run_numbers)
+        close |= self.headers.met(run_numbers, hashes, hash2)
+        if self.stored or self._gross:
+            close |= np.fromiter((x in self.stored or x in self._gross for x in run_numbers), bool, runs)
+        _, where, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+        close |= counts[where] > 1  # an invoice listed twice here: the second is ``accept``'s to judge
+        line_no: np.ndarray
+        if explicit_line_no:
+            if cols[6] is None or any(x is None for x in cols[6]):
+                close[:] = True
+                line_no = np.zeros(n, np.int64)
+            else:
+                line_no = np.asarray(cols[6], dtype=np.int64)
+                run_of = np.repeat(np.arange(runs), sizes)
+                order = np.lexsort((line_no, run_of))
+                twice = (run_of[order][1:] == run_of[order][:-1]) & (line_no[order][1:] == line_no[order][:-1])
+                close[run_of[order][1:][twice]] = True
+                low, high = np.minimum.reduceat(line_no, starts), np.maximum.reduceat(line_no, starts)
+                close |= (high - low + 1 != sizes) | (low < 0) | (high >= 1 << 31)  # packed: 1..n as most are
+        else:
+            if cols[6] is not None:
+                close[:] = True
+            line_no = np.arange(n, dtype=np.int64) - np.repeat(starts, sizes) + 1
+        done = 0  # runs handed over
+        for stop in [*np.flatnonzero(close).tolist(), runs]:
+            if stop > done:
+                self._accept_runs(lines, cols, starts[done:stop], ends[done:stop], run_numbers[done:stop],
+                                  hashes[done:stop], hash2[done:stop], line_no, explicit_line_no)
+            if stop < runs:
+                for i in range(int(starts[stop]), int(ends[stop])):
+                    self.accept(lines[i], (numbers[i], *(None if c is None else c[i] for c in cols[1:3]),
+                                           "invoice", *(None if c is None else c[i] for c in cols[4:])),
+                                explicit_line_no)
+                done = stop + 1
+
+    def _accept_runs(self, lines: list[int], cols: list[Any], starts: np.ndarray, ends: np.ndarray,
+                     numbers: list[str], hashes: np.ndarray, hash2: np.ndarray, line_no: np.ndarray,
+                     explicit_line_no: bool) -> None:
+        """Runs of new invoices, each consistent: written and remembered at once."""
+        take = self._invoice_ids.take
+        ids = [self._take_id(), *(take() for _ in numbers[1:])]
+        first = starts.tolist()
+        customers = [cols[1][i] for i in first]
+        issued = [cols[2][i] for i in first]
+        due = [None] * len(first) if cols[4] is None else [cols[4][i] for i in first]
+        self._invoices.extend(zip(ids, numbers, customers, issued, due, repeat("invoice"),
+                                  repeat(self.import_id), repeat(None)))
+        if cols[5] is not None:
+            paid = [cols[5][i] for i in first]
+            self._payments.extend((i, p, self.import_id) for i, p in zip(ids, paid) if p)
+        a, b = first[0], int(ends[-1])
+        sizes = ends - starts
+        self._lines.extend(zip(
+            np.repeat(np.asarray(ids, np.int64), sizes).tolist(), line_no[a:b].tolist(),
+            *(repeat(None) if c is None else c[a:b] for c in cols[7:])))
+        last_lines = [lines[i - 1] for i in ends.tolist()]
+        numbered = (np.minimum.reduceat(line_no[:b], starts), np.maximum.reduceat(line_no[:b], starts)) \
+            if explicit_line_no else None
+        k = len(numbers) - 1  # the last run stays an object: its rows may go on
+        if k:
+            self.headers.pack(hashes[:k], hash2[:k], {
+                "invoice_id": ids[:k], "customer_id": customers[:k],
+                "issued": [int(d.replace("-", "")) for d in issued[:k]], "kind": 0, "stored": 0,
+                "first_line": [lines[i] for i in first[:k]], "last_line": last_lines[:k],
+                "lines": sizes[:k], "numbered": numbered is not None,
+                "line_min": 0 if numbered is None else numbered[0][:k],
+                "line_max": -1 if numbered is None else numbered[1][:k]})
+        head = self.headers[numbers[k]] = _Header(
+            ids[k], customers[k], issued[k], "invoice", lines[first[k]], last_lines[k], int(sizes[k]), False,
+            None if numbered is None else set(line_no[first[k]:int(ends[k])].tolist()))
+        self._previous_line = last_lines[k]
+        self._last_number, self._last_head = numbers[k], head
+        if len(self._lines) + len(self._stored_lines) >= self.chunk_rows:
+            self.flush()
+
     def skip_row(self, line: int) -> None:
         """A row that had errors: it still breaks a run of an invoice's rows."""
         self._previous_line = line
@@ -429,15 +618,23 @@ class InvoiceWriter:
     def flush(self) -> None:
         """Write what is pending (or drop it, once an error has doomed the import)."""
         if not self.errors:
+            self.wait()
             self.customers.flush()
             self.products.flush()
-            bulk_insert(self.conn, Invoice.__table__, self.INVOICE_COLUMNS, self._invoices)  # type: ignore[arg-type]
-            bulk_insert(self.conn, InvoiceLine.__table__, self.LINE_COLUMNS, self._lines)  # type: ignore[arg-type]
-            bulk_insert(self.conn, Payment.__table__, ("invoice_id", "paid_on", "import_id"), self._payments)  # type: ignore[arg-type]
+            self._check_stored(self._stored_lines)
             self.result.count("created", "invoices", len(self._invoices))
             self.result.count("created", "invoice_lines", len(self._lines))
             self.result.count("created", "payments", len(self._payments))
-            self._check_stored(self._stored_lines)
+            batch = [(Invoice.__table__, self.INVOICE_COLUMNS, self._invoices),
+                     (InvoiceLine.__table__, self.LINE_COLUMNS, self._lines),
+                     (Payment.__table__, ("invoice_id", "paid_on", "import_id"), self._payments)]
+            if self._background and (self._invoices or self._lines or self._payments):
+                self._thread = threading.Thread(target=self._write, args=(batch,), daemon=True)
+                self._thread.start()
+                self._invoices, self._lines, self._payments = [], [], []  # the thread's now
+            else:
+                for table, columns, rows in batch:
+                    bulk_insert(self.conn, table, columns, rows)  # type: ignore[arg-type]
         self._invoices.clear()
         self._lines.clear()
         self._stored_lines.clear()
@@ -462,6 +659,63 @@ class InvoiceWriter:
             else:
                 self.errors.add(file_line, "invoice_number", number,
                                 f"line {line_no} differs from the invoice already imported")
+
+    def background(self, on: bool) -> None:
+        """Write each batch in a thread of its own while the next is read (``on``; on
+        SQLite only, which lets the other threads run while it inserts), or no more
+        (``False``: once the last batch is written).  The connection is then the
+        thread's while it writes: ``wait`` before any other use of it."""
+        try:
+            self.wait()
+        finally:
+            was = self._background
+            self._background = on and self.conn.dialect.name == "sqlite"
+            if self._background and not was:
+                # the writing thread waits for the GIL after each statement, up to the switch
+                # interval (5 ms) while this one runs Python: 1M lines took 1.7x longer to write
+                _fast_switching(True)
+            elif was and not self._background:
+                _fast_switching(False)
+
+    def wait(self) -> None:
+        """Wait for the batch being written in the background (its error is raised here)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            failure, self._failure = self._failure, None
+            if failure is not None:
+                raise failure
+
+    def stop(self) -> None:
+        """Wait for the batch being written, its error dropped (another error is being raised)."""
+        try:
+            self.wait()
+        except Exception:  # noqa: S110 - the error on its way out is the one to tell
+            pass
+        self.background(False)
+
+    def _write(self, batch: list[tuple[Any, tuple[str, ...], list[tuple[Any, ...]]]]) -> None:
+        """Insert ``batch`` as ``bulk_insert`` does, in statements of as many rows as
+        SQLite takes parameters: each statement is a wait for the GIL after SQLite
+        has run without it, so the fewer the better."""
+        try:
+            cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for table, columns, rows in batch:
+                    width = len(columns)
+                    head = f"INSERT INTO {table.name} ({','.join(columns)}) VALUES "
+                    one = "(" + ",".join("?" * width) + ")"
+                    size, start = 1 << (_SQLITE_PARAMS // width).bit_length() - 1, 0
+                    while start < len(rows):  # statements of 2^k rows: a few texts, which sqlite3 caches compiled
+                        while start + size > len(rows):
+                            size >>= 1
+                        part = rows[start:start + size]
+                        cursor.execute(head + ",".join([one] * size), list(chain.from_iterable(part)))
+                        start += size
+            finally:
+                cursor.close()
+        except BaseException as exc:  # raised by ``wait``, in the import's thread
+            self._failure = exc
 
     def finish(self) -> None:
         self.flush()
