@@ -28,6 +28,15 @@ class Settings(BaseSettings):
             "postgresql+psycopg://user@host/dbname."
         ),
     )
+    config: str = Field(
+        "",
+        description=(
+            "The domain settings file (TOML: one table per analysis, e.g. [abc], [rfm], [valuation "
+            "sections]; see docs/settings.md). Default: clientfolio.toml beside the SQLite store, or in "
+            "the working directory for other stores; none found: the defaults. Each of its keys can also "
+            "be set as CLIENTFOLIO_<TABLE>__<KEY>, which wins over the file."
+        ),
+    )
     date_order: Literal["dmy", "mdy", "ymd"] = Field(
         "dmy",
         description=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from clientfolio.access import SYSTEM, Principal, Scope
 from clientfolio.errors import ClientfolioError
@@ -30,6 +30,7 @@ from clientfolio.plan.records import (
 from clientfolio.plan.swot import SwotSuggestion
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Prospect, Region, User
+from tests.conftest import ordinary_role
 
 DAY = dt.date(2025, 6, 30)
 NORTH = Principal("rep", "sales", Scope(regions=frozenset({"N"})))
@@ -161,3 +162,45 @@ def test_comments_are_encrypted_with_a_key_ring(filled: Store) -> None:
     assert update_action(filled, SYSTEM, first, ring=ring, comments="new").comments == "new"
     with pytest.raises(KeyMissing):
         plan_actions(filled, SYSTEM, 2025)
+
+
+@pytest.mark.postgres
+def test_plan_rows_through_row_level_security(pg_url: str) -> None:
+    """As an ordinary role (row-level security binds it, and fails closed), each
+    operation reads and writes on the one connection the access layer bound to
+    the principal's scope: the scoped user sees, changes and adds the rows of
+    its scope; nothing is seen through an unbound connection."""
+    admin = Store(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(insert(Region), [{"id": 1, "code": "N", "name": "Nord"},
+                                          {"id": 2, "code": "S", "name": "Sud"}])
+            conn.execute(insert(Customer), [{"id": 1, "code": "C1", "name": "Un", "region_id": 1},
+                                            {"id": 2, "code": "C2", "name": "Deux", "region_id": 2}])
+            conn.execute(insert(Prospect), [{"id": 1, "code": "P1", "name": "Pro", "region_id": 2, "stage": "warm"}])
+            conn.execute(insert(User), [{"id": 1, "username": "kam", "display_name": "K", "role": "sales"}])
+        add_actions(admin, SYSTEM, 2025, rows(), planned_on=DAY)
+        save_swot(admin, SYSTEM, 2025, [SwotSuggestion("customer:C1", "strengths", "C1 buys", "C1"),
+                                        SwotSuggestion("customer:C2", "threats", "C2 leaves", "C2")])
+    finally:
+        admin.dispose()
+    with ordinary_role(pg_url, write=True) as url:
+        store = Store(url)
+        try:
+            with store.engine.connect() as conn:  # nothing bound: nothing seen
+                assert conn.execute(select(func.count()).select_from(Customer)).scalar_one() == 0
+            visit = plan_actions(store, NORTH, 2025)
+            assert [a.title for a in visit] == ["Visit"]
+            assert update_action(store, NORTH, visit[0].id, progress=40).progress == 40
+            added = add_actions(store, NORTH, 2025, [PlanAction(None, "Lunch", customer_code="C1")], planned_on=DAY)
+            with pytest.raises(ClientfolioError, match="no customer 'C2' in your scope"):
+                add_actions(store, NORTH, 2025, [PlanAction(None, "Lunch", customer_code="C2")], planned_on=DAY)
+            assert [a.id for a in plan_actions(store, NORTH, 2025)] == [visit[0].id, *added]
+            assert len(plan_actions(store, SYSTEM, 2025)) == 5
+            mine = swot_items(store, NORTH, 2025)
+            assert [i.key for i in mine] == ["customer:C1"]
+            edit_swot_item(store, NORTH, 2025, mine[0].id, "C1 buys more")
+            assert [i.text for i in swot_items(store, NORTH, 2025)] == ["C1 buys more"]
+            assert {i.key for i in swot_items(store, SYSTEM, 2025)} == {"customer:C1", "customer:C2"}
+        finally:
+            store.dispose()

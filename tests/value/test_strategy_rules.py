@@ -15,7 +15,7 @@ from clientfolio.analytics.engines import connect
 from clientfolio.analytics.transactions import standardize
 from clientfolio.report.charts import quadrant_chart
 from clientfolio.value import PortfolioValue, value_portfolio
-from clientfolio.value.portfolio import quadrant_points
+from clientfolio.value.strategy import quadrant_points
 
 AS_OF = dt.date(2024, 12, 31)  # window: 2024; the window before: 2023
 LINES = [  # (customer, date, euros, margin euros or None)
@@ -86,7 +86,7 @@ def test_each_rule_by_hand(result: PortfolioValue) -> None:
 
 
 def test_the_chart_is_drawn_at_the_thresholds_of_the_assignment(result: PortfolioValue) -> None:
-    q = quadrant_points(result)
+    q = quadrant_points(result.customers, result.quadrant_thresholds)
     t = result.quadrant_thresholds
     assert (q.x_cut, q.y_cut) == (t["profit_cents"], t["potential_cents"])
     assert {c.customer_id for c, _, _ in q.points} == {c.customer_id for c in result.customers if c.quadrant}

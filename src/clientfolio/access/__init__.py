@@ -4,7 +4,15 @@ A ``Principal`` is who is reading and what they may see: their need-to-know
 scope (*besoin d'en connaître*) on regions, segments and product lines.
 ``PortfolioReader`` answers the reads of the rest of the application for one
 principal, filtering rows by that scope.  Shells never query customer tables
-themselves.
+themselves.  A domain package that writes its own rows about customers (the
+plan's actions and SWOT items) queries through the reader's door: one
+connection or transaction bound to the principal's scope (``connect``,
+``begin``: row-level security on PostgreSQL) and the scope's conditions
+(``visible``, ``visible_ids``, ``visible_about``).
+
+The access layer imports no domain package: what it needs of protection (the
+key ring, field encryption, the audit writer) are leaves below it
+(``clientfolio.keyring``, ``crypto``, ``audit_log``).
 """
 
 from clientfolio.access.pipeline import (

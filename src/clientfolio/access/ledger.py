@@ -17,8 +17,8 @@ class LedgerReader(PortfolioReader):
         """Names of the visible product lines, by code."""
         query = (
             select(ProductLine.code, ProductLine.name)
-            .where(self._line_visible())
+            .where(self.visible_lines())
             .order_by(ProductLine.code)
         )
-        with self.store.engine.connect() as conn:
+        with self.connect() as conn:
             return {code: name for code, name in conn.execute(query)}

@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, insert, or_, select, true, update
+from sqlalchemy import Select, case, func, insert, select, update
 
 from clientfolio.access.principal import Principal
 from clientfolio.access.reader import PortfolioReader
-from clientfolio.access.rls import limit_connection
+from clientfolio.audit_log import record_event
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 from clientfolio.store.schema import (
@@ -90,9 +90,6 @@ class ActivityRow:
 class PipelineReader(PortfolioReader):
     """``PortfolioReader`` with the reads of prospects and sales activity."""
 
-    def _prospect_visible(self) -> ColumnElement[bool]:
-        return self._visible(Prospect)
-
     def prospects(self) -> list[ProspectRow]:
         """Visible prospects, by code."""
         best = (
@@ -122,11 +119,11 @@ class PipelineReader(PortfolioReader):
             .outerjoin(User, User.id == Prospect.owner_id)
             .outerjoin(Customer, Customer.id == Prospect.customer_id)
             .outerjoin(best, best.c.prospect_id == Prospect.id)
-            .where(self._prospect_visible())
+            .where(self.visible(Prospect))
             .order_by(Prospect.code)
         )
         levels = {2: "identified", 1: "named", None: None}
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [ProspectRow(**{**row._mapping, "contact": levels[row.contact]})
                     for row in conn.execute(query)]
 
@@ -137,34 +134,28 @@ class PipelineReader(PortfolioReader):
                    StageChange.changed_on, User.username)
             .join(Prospect, Prospect.id == StageChange.prospect_id)
             .outerjoin(User, User.id == StageChange.user_id)
-            .where(self._prospect_visible())
+            .where(self.visible(Prospect))
             .order_by(StageChange.changed_on, StageChange.id)
         )
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [StageChangeRow(*row) for row in conn.execute(query)]
 
     def activities(self, start: dt.date | None = None, end: dt.date | None = None) -> list[ActivityRow]:
         """Visible activities dated ``start`` to ``end`` inclusive (open bounds
         when None), by date then record order."""
-        scope = self.principal.scope
-        unrestricted = true() if scope.regions is None and scope.segments is None else false()
         query = (
             select(Activity.kind, Activity.occurred_on, Customer.code, Prospect.code, User.username)
             .outerjoin(Customer, Customer.id == Activity.customer_id)
             .outerjoin(Prospect, Prospect.id == Activity.prospect_id)
             .outerjoin(User, User.id == Activity.user_id)
-            .where(or_(
-                and_(Activity.customer_id.is_not(None), self._customer_visible()),
-                and_(Activity.prospect_id.is_not(None), self._prospect_visible()),
-                and_(Activity.customer_id.is_(None), Activity.prospect_id.is_(None), unrestricted),
-            ))
+            .where(self.visible_about(Activity.customer_id, Activity.prospect_id))
             .order_by(Activity.occurred_on, Activity.id)
         )
         if start is not None:
             query = query.where(Activity.occurred_on >= start)
         if end is not None:
             query = query.where(Activity.occurred_on <= end)
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 
     def last_contacts(self, as_of: dt.date) -> dict[str, dt.date | None]:
@@ -179,16 +170,16 @@ class PipelineReader(PortfolioReader):
         query = (
             select(Customer.code, last.c.last)
             .outerjoin(last, last.c.customer_id == Customer.id)
-            .where(self._customer_visible())
+            .where(self.visible(Customer))
             .order_by(Customer.code)
         )
-        with self._connect() as conn:
+        with self.connect() as conn:
             return {code: day for code, day in conn.execute(query)}
 
     def customer_names(self) -> dict[str, str]:
         """Names of the visible customers, by code."""
-        query = select(Customer.code, Customer.name).where(self._customer_visible())
-        with self._connect() as conn:
+        query = select(Customer.code, Customer.name).where(self.visible(Customer))
+        with self.connect() as conn:
             return {code: name for code, name in conn.execute(query)}
 
 
@@ -207,10 +198,9 @@ def move_prospect(
     if stage == "lost" and not (reason and reason.strip()):
         raise ClientfolioError("a prospect is lost for a reason: give it")
     reader = PipelineReader(store, principal)
-    with store.begin() as conn:
-        limit_connection(conn, principal.scope)
+    with reader.begin() as conn:
         found = conn.execute(
-            select(Prospect.id, Prospect.stage).where(Prospect.code == code, reader._prospect_visible())
+            select(Prospect.id, Prospect.stage).where(Prospect.code == code, reader.visible(Prospect))
         ).first()
         if found is None:
             if chain_key is not None:
@@ -225,8 +215,6 @@ def move_prospect(
         conn.execute(update(Prospect).where(Prospect.id == found.id).values(
             stage=stage, lost_reason=reason.strip() if stage == "lost" and reason else None))
         if chain_key is not None:
-            from clientfolio.protect.audit import record_event  # the access layer is imported by protect
-
             record_event(conn, actor=principal.username, action="prospect.stage", target=code,
                          details={"before": found.stage, "after": stage, "on": on.isoformat(),
                                   "reason": reason}, chain_key=chain_key)
@@ -236,8 +224,6 @@ def move_prospect(
 def _audit_refusal(store: Store, principal: Principal, code: str, stage: str, chain_key: bytes) -> None:
     """Log a refused move (a prospect out of sight) in its own transaction: the
     move's transaction is rolled back with the refusal."""
-    from clientfolio.protect.audit import record_event
-
     with store.begin() as conn:
         record_event(conn, actor=principal.username, action="prospect.stage.refused", target=code,
                      details={"stage": stage, "reason": "not in scope or unknown"}, chain_key=chain_key)

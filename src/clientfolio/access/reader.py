@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, null, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from clientfolio.access.principal import Principal
 from clientfolio.access.rls import limit_backend, limit_connection
-from clientfolio.protect.fields import email_index, open_field
-from clientfolio.protect.keys import KeyRing
+from clientfolio.audit_log import record_customer_read
+from clientfolio.crypto import email_index, open_field
+from clientfolio.keyring import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import (
     Contact,
@@ -92,25 +93,33 @@ class PortfolioReader:
         self.principal = principal
 
     @contextmanager
-    def _connect(self) -> Iterator[Connection]:
+    def connect(self) -> Iterator[Connection]:
         """A connection whose transaction is bound to the principal's scope
-        (row-level security on PostgreSQL: ``access.rls``)."""
+        (row-level security on PostgreSQL: ``access.rls``), for reads; the
+        one door to the customer rows for a caller that builds its own queries
+        with ``visible`` / ``visible_ids`` / ``visible_about``."""
         with self.store.engine.connect() as conn:
             limit_connection(conn, self.principal.scope)
             yield conn
 
     @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction bound to the principal's scope like ``connect``'s,
+        committed when the block ends, rolled back when it raises (writes)."""
+        with self.store.begin() as conn:
+            limit_connection(conn, self.principal.scope)
+            yield conn
+
+    @contextmanager
     def _session(self) -> Iterator[Session]:
-        """A session bound like ``_connect``; the caller commits what it writes."""
+        """A session bound like ``connect``; the caller commits what it writes."""
         with self.store.session() as session:
             limit_connection(session.connection(), self.principal.scope)
             yield session
 
-    def _customer_visible(self) -> ColumnElement[bool]:
-        return self._visible(Customer)
-
-    def _visible(self, model: type[Customer] | type[Prospect]) -> ColumnElement[bool]:
-        """Rows of customers or prospects inside the principal's regions and segments."""
+    def visible(self, model: type[Customer] | type[Prospect]) -> ColumnElement[bool]:
+        """The condition on ``model`` rows (customers or prospects) inside the
+        principal's regions and segments."""
         scope = self.principal.scope
         clauses: list[ColumnElement[bool]] = []
         if scope.regions is not None:
@@ -123,7 +132,26 @@ class PortfolioReader:
             )
         return and_(true(), *clauses)
 
-    def _line_visible(self) -> ColumnElement[bool]:
+    def visible_ids(self, model: type[Customer] | type[Prospect]) -> Select[int]:
+        """The ids of the visible customers or prospects, as a subquery to
+        filter rows that refer to them (``column.in_(reader.visible_ids(Customer))``)."""
+        return select(model.id).where(self.visible(model))
+
+    def visible_about(self, customer_id: Any, prospect_id: Any) -> ColumnElement[bool]:
+        """The condition on rows about a customer (``customer_id``) or a prospect
+        (``prospect_id``), such as activities, plan actions and SWOT items: the
+        customer or prospect is visible; a row about neither is visible only to
+        a principal without region or segment restriction."""
+        scope = self.principal.scope
+        unrestricted = true() if scope.regions is None and scope.segments is None else false()
+        return or_(
+            and_(customer_id.is_not(None), customer_id.in_(self.visible_ids(Customer))),
+            and_(prospect_id.is_not(None), prospect_id.in_(self.visible_ids(Prospect))),
+            and_(customer_id.is_(None), prospect_id.is_(None), unrestricted),
+        )
+
+    def visible_lines(self) -> ColumnElement[bool]:
+        """The condition on ``ProductLine`` rows of the product lines in scope."""
         lines = self.principal.scope.product_lines
         if lines is None:
             return true()
@@ -154,7 +182,7 @@ class PortfolioReader:
             .outerjoin(ProductLine, ProductLine.id == Product.product_line_id)
             .outerjoin(Segment, Segment.id == Customer.segment_id)
             .outerjoin(Region, Region.id == Customer.region_id)
-            .where(self._customer_visible(), self._line_visible())
+            .where(self.visible(Customer), self.visible_lines())
         )
 
     def sales(self) -> Iterator[SaleRow]:
@@ -162,7 +190,7 @@ class PortfolioReader:
         query = self._sales_query().order_by(
             Invoice.issued_on, Invoice.number, InvoiceLine.line_no
         )
-        with self._connect() as conn:
+        with self.connect() as conn:
             for row in conn.execute(query).yield_per(10_000):
                 yield SaleRow(*row)
 
@@ -171,7 +199,7 @@ class PortfolioReader:
         (without, an encrypted address is left as its token)."""
         with self._session() as session:
             rows = session.scalars(
-                select(Customer).where(self._customer_visible()).order_by(Customer.code)
+                select(Customer).where(self.visible(Customer)).order_by(Customer.code)
             ).all()
             session.expunge_all()
         if ring is not None:
@@ -184,11 +212,9 @@ class PortfolioReader:
         telling out of scope from unknown); the read, or the attempt, is
         written to the audit log (``chain_key``: the audit key) in the same
         transaction.  With ``ring``, the address is decrypted."""
-        from clientfolio.protect.audit import record_customer_read
-
         with self._session() as session:
             found = session.scalars(
-                select(Customer).where(Customer.code == code, self._customer_visible())).first()
+                select(Customer).where(Customer.code == code, self.visible(Customer))).first()
             record_customer_read(session.connection(), actor=self.principal.username,
                                  customer_code=code, visible=found is not None, chain_key=chain_key)
             session.expunge_all()  # detached before the commit, so nothing is expired
@@ -208,13 +234,13 @@ class PortfolioReader:
         else:
             where = and_(where, Customer.code == customer_code)
         found: list[ContactRow] = []
-        with self._connect() as conn:
+        with self.connect() as conn:
             for model, kind, owner in owners:
                 query = (
                     select(Contact.id, model.code, Contact.name, Contact.function, Contact.email,
                            Contact.phone)
                     .join(model, model.id == owner)
-                    .where(self._visible(model), where)
+                    .where(self.visible(model), where)
                     .order_by(model.code, Contact.id)
                 )
                 for cid, code, name, function, mail, phone in conn.execute(query):
@@ -240,7 +266,7 @@ class PortfolioReader:
         """Visible customers, then visible open prospects (not won nor lost),
         each by code, with the fields the value estimates take."""
         rows: list[AccountRow] = []
-        with self._connect() as conn:
+        with self.connect() as conn:
             for model, kind in ((Customer, "customer"), (Prospect, "prospect")):
                 growth, policy = model.sector_growth_pct, model.supplier_policy
                 share = Customer.wallet_share_pct if model is Customer else null()
@@ -249,7 +275,7 @@ class PortfolioReader:
                            model.potential_cents, share, growth, policy)
                     .outerjoin(Segment, Segment.id == model.segment_id)
                     .outerjoin(Region, Region.id == model.region_id)
-                    .where(self._visible(model))
+                    .where(self.visible(model))
                     .order_by(model.code)
                 )
                 if model is Prospect:
@@ -265,7 +291,7 @@ class PortfolioReader:
             .group_by(sub.c.code, sub.c.issued_on)
             .order_by(sub.c.code, sub.c.issued_on)
         )
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [(code, day, int(total)) for code, day, total in conn.execute(query)]
 
     def _visible_customers(self, con: BaseBackend) -> ir.Table:
@@ -318,10 +344,10 @@ class PortfolioReader:
                    Payment.amount_cents)
             .join(Invoice, Invoice.id == Payment.invoice_id)
             .join(Customer, Customer.id == Invoice.customer_id)
-            .where(self._customer_visible())
+            .where(self.visible(Customer))
             .order_by(Payment.paid_on, Invoice.number)
         )
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
 
     def receivables(self, con: BaseBackend) -> ir.Table:

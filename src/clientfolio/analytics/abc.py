@@ -44,7 +44,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 
 __all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_needs", "abc_of_totals", "abc_summary"]

@@ -49,7 +49,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 
 __all__ = [
     "UNKNOWN",

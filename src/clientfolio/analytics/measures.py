@@ -96,8 +96,8 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics._periods import months_before
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
+from clientfolio.periods import months_before
 
 __all__ = [
     "PERIOD_MONTHS",
@@ -394,6 +394,12 @@ def measures(
     Takes the columns ``customer_id``, ``date`` and ``amount_cents`` of the
     transactions table; gives a ``Measures`` (money in integer cents, shares and
     rates as fractions 0-1).  Runs one query and fetches one row.
+
+    The top-20 % share (``concentration.top_20pct_share``) is the share of the
+    period's revenue made by its ``ceil(n / 5)`` largest active customers: "the
+    top 20 % of customers" rounded up, at least one (11 customers -> 3, 10 -> 2).
+    This is the one definition: ``clientfolio summary``, ``analyze``, the
+    dashboard and the annual report all read it from here.
     """
     needs = measures_needs(as_of, period=period, config=config)
     totals = customer_totals(transactions, as_of=as_of, needs=[needs])

@@ -66,7 +66,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
 
 __all__ = [

@@ -106,7 +106,13 @@ def analyze_source(
     config: AnalyticsConfig | None = None,
 ) -> Analysis:
     """Analyse a transactions file (on ``engine``, DuckDB by default) or the
-    store read by ``reader`` (on the store's own engine)."""
+    store read by ``reader`` (on the store's own engine); ``config`` defaults
+    to the effective one (``clientfolio.config``: environment, settings file
+    beside the store, defaults)."""
+    if config is None:
+        from clientfolio.config import load_domain_config
+
+        config = load_domain_config(database_url=None if store is None else store.url).analytics
     with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine) as (_, table):
         day = as_of or latest_date(table)
         if day is None:

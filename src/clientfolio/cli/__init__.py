@@ -20,10 +20,12 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.markup import escape
 from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
+from clientfolio.analytics.measures import MeasuresConfig
 from clientfolio.cli.prospects import activity_app, prospects_command
 from clientfolio.cli.render import euros
 from clientfolio.errors import ClientfolioError
@@ -78,7 +80,7 @@ def _fail(exc: ClientfolioError) -> typer.Exit:
         if exc.total > 200:
             errors.print(f"... and {exc.total - 200} more (use --json for the full list)")
     else:
-        errors.print(f"[bold red]Error:[/] {exc}")
+        errors.print(f"[bold red]Error:[/] {escape(str(exc))}")  # a [table] in a message stays visible
     return typer.Exit(1)
 
 
@@ -202,11 +204,18 @@ def demo(
         if fec:
             written_to, lines = write_fec(store, fec)
             console.print(f"FEC written to {written_to} ({lines:,} lines).")
-        _show_summary(summarize(reader.revenue_by_customer_date()))
+        _show_summary(summarize(reader.revenue_by_customer_date(), config=_measures_config(store)))
         _show_capital(store, reader)
         console.print(open_hint())
     except ClientfolioError as exc:
         raise _fail(exc) from None
+
+
+def _measures_config(store: Store) -> MeasuresConfig:
+    """The measures' rules in effect for ``store`` (clientfolio.toml beside it, CLIENTFOLIO_MEASURES__*)."""
+    from clientfolio.config import load_domain_config
+
+    return load_domain_config(database_url=store.url).analytics.measures
 
 
 @app.command()
@@ -214,7 +223,7 @@ def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Portfolio summary by twelve-month period: customers active, new, lost, revenue, concentration."""
     try:
         store = Store(_settings(db).database_url)
-        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date())
+        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date(), config=_measures_config(store))
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -311,13 +320,27 @@ def _parse_day(text: str) -> dt.date:
 
 
 @app.command("settings")
-def settings_command(as_json: JsonOption = False) -> None:
-    """List the settings: environment variable, current value and help."""
-    current = Settings()
+def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the settings: environment variable, current value and help.
+
+    Then the domain settings (the thresholds and rules of the analyses, docs/settings.md): table, key,
+    value, source (default, file or env) and help.
+    """
+    from clientfolio.config import load_domain_config
+
+    current = _settings(db)
     rows = [(env, repr(getattr(current, env.removeprefix("CLIENTFOLIO_").lower())), help_)
             for env, _default, help_ in Settings.describe()]
+    try:
+        domain = load_domain_config(current)
+    except ClientfolioError as exc:
+        raise _fail(exc) from None
     if as_json:
-        console.print_json(json.dumps([{"variable": v, "value": val, "help": h} for v, val, h in rows]))
+        console.print_json(json.dumps({
+            "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
+            "file": None if domain.file is None else str(domain.file),
+            "domain": [row.as_dict() for row in domain.rows()],
+        }, default=str))
         return
     table = Table(title="Settings (set them as environment variables)")
     for name in ("variable", "value", "help"):
@@ -325,6 +348,14 @@ def settings_command(as_json: JsonOption = False) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    read = "defaults only: no settings file found" if domain.file is None else f"file {domain.file}"
+    detail = Table(title=f"Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)")
+    for name in ("table", "key", "value", "source", "help"):
+        detail.add_column(name, overflow="fold")
+    for item in domain.rows():
+        detail.add_row(item.section, item.key, json.dumps(item.value, ensure_ascii=False, default=str),
+                       item.source, item.help)
+    console.print(detail)
 
 
 @db_app.command("upgrade")

@@ -33,12 +33,14 @@ def value_command(
         "--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write value.csv, prospects.csv and equity.json here.")] = None,
-    horizon: Annotated[float, typer.Option(
-        min=0.5, max=20, help="Years of future margin in the valuation.")] = 3.0,
-    discount: Annotated[float, typer.Option(
-        min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %).")] = 0.10,
-    margin_rate: Annotated[float, typer.Option(
-        min=0, max=1, help="Gross margin rate assumed when invoices carry no margin.")] = 0.30,
+    horizon: Annotated[float | None, typer.Option(
+        min=0.5, max=20, help="Years of future margin in the valuation (default: the settings', 3).")] = None,
+    discount: Annotated[float | None, typer.Option(
+        min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %; default: the settings', "
+                             "0.10).")] = None,
+    margin_rate: Annotated[float | None, typer.Option(
+        min=0, max=1, help="Gross margin rate assumed when invoices carry no margin (default: the "
+                           "settings', 0.30).")] = None,
     backtest: Annotated[bool, typer.Option(
         "--backtest", help="Print the one-year backtest: the models fitted a year before the as-of date, their "
                            "forecast of the following year against what the customers bought (total, by ABC "
@@ -47,17 +49,19 @@ def value_command(
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
     from clientfolio.cli import _fail, _parse_day, console
-    from clientfolio.value import ValueConfig, value_source, write_value
-    from clientfolio.value.clv import ClvConfig
+    from clientfolio.config import load_domain_config
+    from clientfolio.value import value_source, write_value
 
-    config = ValueConfig(clv=ClvConfig(horizon_years=horizon, discount_rate=discount,
-                                       assumed_margin_rate=margin_rate))
+    settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
+    given = {k: v for k, v in (("horizon_years", horizon), ("discount_rate", discount),
+                               ("assumed_margin_rate", margin_rate)) if v is not None}
     try:
+        config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
+        config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
         day = _parse_day(as_of) if as_of else None
         if transactions is not None:
             result = value_source(transactions=transactions, as_of=day, config=config)
         else:
-            settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
             store = Store(settings.database_url)
             with console.status("Fitting the value models..."):
                 result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)

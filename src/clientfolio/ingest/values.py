@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from clientfolio.identifiers import luhn_valid
 from clientfolio.store.schema import column_length
 
 __all__ = [
@@ -118,17 +119,6 @@ def parse_bool(raw: Any) -> bool:
     if text in _FALSE:
         return False
     raise ValueError("expected oui/non (yes/no)")
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether ``digits`` passes the Luhn check, as SIREN and SIRET numbers do."""
-    if not (digits.isascii() and digits.isdigit()):
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def parse_siren(raw: Any) -> str:

@@ -21,11 +21,12 @@ customer typology, and the tracking of progress, budget and results.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+from clientfolio.periods import add_months
 
 __all__ = [
     "ACTION_KINDS",
@@ -88,14 +89,6 @@ class PlanAction:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved forward ``months`` calendar months, the day of month clamped
-    to the end of a shorter month (31 August + 6 months = 28/29 February), as
-    ``analytics._periods.months_before`` does backwards."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def horizon(due_on: dt.date | None, planned_on: dt.date) -> Horizon | None:

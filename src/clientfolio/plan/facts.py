@@ -44,7 +44,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 from clientfolio.analytics.matrix import UNKNOWN, SegmentProductMatrix
 from clientfolio.analytics.measures import Measures
 from clientfolio.prospects.followup import ImportantCustomer

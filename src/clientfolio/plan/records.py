@@ -2,7 +2,7 @@
 assessments and the team's answers, read and written for a principal.
 
 Actions and SWOT items about a customer or a prospect are visible when that
-customer or prospect is (the access layer's rule, ``PortfolioReader._visible``);
+customer or prospect is (the access layer's rule, ``PortfolioReader.visible_about``);
 those about neither are visible only to a principal without region or segment
 restriction, as activities are.  The company's SWOT items (about no customer,
 or stating a share of the whole revenue) are visible only to a principal who
@@ -13,6 +13,10 @@ portfolio: only a principal without any scope restriction stores one.
 ``actions.comments`` is a sensitive field: with a key ring it is written
 encrypted and read decrypted (``protect.fields``); without one it is written
 plain (``keys rotate`` encrypts it later).
+
+Every operation reads and writes through ONE connection of the access layer
+(``PortfolioReader.connect`` / ``begin``), bound to the principal's scope
+(row-level security on PostgreSQL).
 
 Every write takes ``chain_key`` (the audit key, ``KeyRing.subkey("audit")``):
 when given, the change is audited in its transaction with its before and
@@ -30,13 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, false, insert, not_, or_, select, true, update
-
-from contextlib import contextmanager
-from collections.abc import Iterator
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, not_, or_, select, true, update
 
 from clientfolio.access import SYSTEM, PortfolioReader, Principal
-from clientfolio.access.rls import limit_connection
 from clientfolio.access.writes import OUTSIDE_SCOPE, require_whole_company, whole_company
 from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horizon
@@ -98,36 +98,6 @@ class StoredAssessment:
     details: dict[str, Any]
 
 
-def _unrestricted(principal: Principal) -> bool:
-    return principal.scope.regions is None and principal.scope.segments is None
-
-
-def _visible(reader: PortfolioReader, customer: Any, prospect: Any) -> ColumnElement[bool]:
-    """Rows whose customer or prospect the principal sees (or about neither, for the unrestricted)."""
-    return or_(
-        and_(customer.is_not(None), customer.in_(select(Customer.id).where(reader._visible(Customer)))),
-        and_(prospect.is_not(None), prospect.in_(select(Prospect.id).where(reader._visible(Prospect)))),
-        and_(customer.is_(None), prospect.is_(None),
-             true() if _unrestricted(reader.principal) else false()),
-    )
-
-
-@contextmanager
-def _begin(store: Store, principal: Principal) -> Iterator[Connection]:
-    """A transaction bound to ``principal``'s scope (row-level security on PostgreSQL)."""
-    with store.begin() as conn:
-        limit_connection(conn, principal.scope)
-        yield conn
-
-
-@contextmanager
-def _connect(store: Store, principal: Principal) -> Iterator[Connection]:
-    """A connection whose transaction is bound to ``principal``'s scope."""
-    with store.engine.connect() as conn:
-        limit_connection(conn, principal.scope)
-        yield conn
-
-
 def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
     found = conn.execute(select(Plan.id).where(Plan.budget_year == year)).scalar()
     if found is None and create:
@@ -137,7 +107,7 @@ def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
 
 def plan_header(store: Store, year: int) -> PlanHeader | None:
     """The header of the plan of ``year`` (None when there is no plan)."""
-    with _connect(store, SYSTEM) as conn:  # the plans table holds no customer data
+    with PortfolioReader(store, SYSTEM).connect() as conn:  # the plans table holds no customer data
         row = conn.execute(select(Plan.budget_year, Plan.company, Plan.business_area, Plan.vision, Plan.objective)
                            .where(Plan.budget_year == year)).first()
     return None if row is None else PlanHeader(*row)
@@ -164,7 +134,7 @@ def save_header(store: Store, header: PlanHeader, *, chain_key: bytes | None = N
     actor = actor or principal.username
     values = {"company": header.company, "business_area": header.business_area, "vision": header.vision,
               "objective": header.objective}
-    with _begin(store, principal) as conn:
+    with PortfolioReader(store, principal).begin() as conn:
         old = conn.execute(select(*(c.label(n) for n, c in _HEADER.items()))
                            .where(Plan.budget_year == header.budget_year)).first()
         plan = _plan_id(conn, header.budget_year, create=True)
@@ -194,6 +164,14 @@ def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing
     """The actions of the plan of ``year`` that ``principal`` sees, by id
     (comments decrypted with ``ring``)."""
     reader = PortfolioReader(store, principal)
+    with reader.connect() as conn:
+        return _actions(conn, reader, year, ring)
+
+
+def _actions(conn: Connection, reader: PortfolioReader, year: int, ring: KeyRing | None,
+             action_id: int | None = None) -> list[PlanAction]:
+    """The visible actions of the plan of ``year`` read on ``conn`` (only
+    ``action_id`` when given), by id."""
     query = (
         select(*(c.label(n) for n, c in _COLUMNS.items()))
         .select_from(Action)
@@ -201,11 +179,12 @@ def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing
         .outerjoin(Customer, Customer.id == Action.customer_id)
         .outerjoin(Prospect, Prospect.id == Action.prospect_id)
         .outerjoin(User, User.id == Action.owner_id)
-        .where(Plan.budget_year == year, _visible(reader, Action.customer_id, Action.prospect_id))
+        .where(Plan.budget_year == year, reader.visible_about(Action.customer_id, Action.prospect_id))
         .order_by(Action.id)
     )
-    with _connect(store, principal) as conn:
-        rows = [dict(row._mapping) for row in conn.execute(query)]
+    if action_id is not None:
+        query = query.where(Action.id == action_id)
+    rows = [dict(row._mapping) for row in conn.execute(query)]
     return [PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])})
             for r in rows]
 
@@ -214,7 +193,7 @@ def _resolve(conn: Connection, reader: PortfolioReader, model: type[Customer] | 
              code: str | None) -> int | None:
     if code is None:
         return None
-    found = conn.execute(select(model.id).where(model.code == code, reader._visible(model))).scalar()
+    found = conn.execute(select(model.id).where(model.code == code, reader.visible(model))).scalar()
     if found is None:
         raise ClientfolioError(f"no {model.__tablename__[:-1]} {code!r} in your scope")
     return int(found)
@@ -251,7 +230,7 @@ def add_actions(store: Store, principal: Principal, year: int, actions: Sequence
     target its id, its values ``after``) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
     added: list[int] = []
-    with _begin(store, principal) as conn:
+    with reader.begin() as conn:
         plan = _plan_id(conn, year, create=True)
         known = set(conn.execute(select(Action.suggestion_key).where(
             Action.plan_id == plan, Action.suggestion_key.is_not(None))).scalars())
@@ -307,13 +286,13 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
     if "progress" in changes and not 0 <= changes["progress"] <= 100:
         raise ClientfolioError("progress is a percentage, 0 to 100")
     reader = PortfolioReader(store, principal)
-    with _begin(store, principal) as conn:
+    with reader.begin() as conn:
         found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on,
                                     *(_COLUMNS[k].label(k) for k in sorted(_UPDATABLE | {"horizon"})))
                              .join(Plan, Plan.id == Action.plan_id)
                              .outerjoin(User, User.id == Action.owner_id)
                              .where(Action.id == action_id,
-                                    _visible(reader, Action.customer_id, Action.prospect_id))).first()
+                                    reader.visible_about(Action.customer_id, Action.prospect_id))).first()
         if found is None:
             raise ClientfolioError(f"no action {action_id} in your scope")
         values = {k: v for k, v in changes.items() if k != "owner"}
@@ -335,7 +314,7 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
             record_event(conn, actor=actor or principal.username, action="plan.action.update",
                          target=str(action_id), details={"year": found.budget_year, "before": before,
                                                          "after": after}, chain_key=chain_key)
-    return next(a for a in plan_actions(store, principal, found.budget_year, ring=ring) if a.id == action_id)
+        return _actions(conn, reader, found.budget_year, ring, action_id)[0]
 
 
 def _company_item(customer: Any, key: Any) -> ColumnElement[bool]:
@@ -354,17 +333,22 @@ def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwot
     scoped principal sees the items about its visible customers, and is
     suggested the others computed on its own scope."""
     reader = PortfolioReader(store, principal)
-    seen = true() if whole_company(principal) else and_(
-        not_(_company_item(SwotItem.customer_id, SwotItem.key)),
-        SwotItem.customer_id.in_(select(Customer.id).where(reader._visible(Customer))))
-    query = (select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key,
-                    SwotItem.accepted)
-             .join(Plan, Plan.id == SwotItem.plan_id)
-             .where(Plan.budget_year == year, seen)
-             .order_by(SwotItem.id))
-    with _connect(store, principal) as conn:
-        rows = [StoredSwotItem(*r) for r in conn.execute(query)]
+    with reader.connect() as conn:
+        rows = [StoredSwotItem(*r) for r in conn.execute(_swot_query(reader, year))]
     return sorted(rows, key=lambda r: (QUADRANTS.index(r.quadrant), r.id))
+
+
+def _swot_query(reader: PortfolioReader, year: int) -> Any:
+    """The query of the SWOT items of the plan of ``year`` that the reader's
+    principal sees (``swot_items``), by id."""
+    seen = true() if whole_company(reader.principal) else and_(
+        not_(_company_item(SwotItem.customer_id, SwotItem.key)),
+        SwotItem.customer_id.in_(reader.visible_ids(Customer)))
+    return (select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key,
+                   SwotItem.accepted)
+            .join(Plan, Plan.id == SwotItem.plan_id)
+            .where(Plan.budget_year == year, seen)
+            .order_by(SwotItem.id))
 
 
 def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterable[SwotSuggestion],
@@ -376,8 +360,8 @@ def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterab
     None) by ``actor`` (default: the principal)."""
     reader = PortfolioReader(store, principal)
     written: list[dict[str, Any]] = []
-    visible = select(Customer.id).where(reader._visible(Customer))
-    with _begin(store, principal) as conn:
+    visible = reader.visible_ids(Customer)
+    with reader.begin() as conn:
         plan = _plan_id(conn, year, create=True)
         for s in suggestions:
             existing = conn.execute(select(SwotItem.id, SwotItem.accepted, SwotItem.text, SwotItem.customer_id,
@@ -415,7 +399,7 @@ def add_swot_item(store: Store, year: int, quadrant: str, text: str, *, chain_ke
         raise ClientfolioError(f"unknown quadrant {quadrant!r}; use one of {', '.join(QUADRANTS)}")
     if not text.strip():
         raise ClientfolioError("a SWOT item needs a text")
-    with _begin(store, principal) as conn:
+    with PortfolioReader(store, principal).begin() as conn:
         plan = _plan_id(conn, year, create=True)
         item = int(conn.execute(insert(SwotItem).values(
             plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True
@@ -431,9 +415,10 @@ def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, 
     """Rewrite a visible item of the plan of ``year``, or delete it when ``text``
     is None.  With ``chain_key``, audited as ``swot.edit`` (text before/after)
     or ``swot.delete`` (text before) by ``actor`` (default: the principal)."""
-    if item_id not in {i.id for i in swot_items(store, principal, year)}:
-        raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
-    with _begin(store, principal) as conn:
+    reader = PortfolioReader(store, principal)
+    with reader.begin() as conn:
+        if conn.execute(_swot_query(reader, year).where(SwotItem.id == item_id)).first() is None:
+            raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
         old = conn.execute(select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted, SwotItem.customer_id,
                                   SwotItem.key).where(SwotItem.id == item_id)).one()
         if old.customer_id is None or old.key in COMPANY_FIGURE_KEYS:
@@ -464,7 +449,7 @@ def save_assessment(store: Store, principal: Principal, assessment: Assessment, 
                                "restriction stores one")
     details = json.dumps(assessment.as_dict(), default=str)
     marks: list[dict[str, Any]] = []
-    with _begin(store, principal) as conn:
+    with PortfolioReader(store, principal).begin() as conn:
         old = conn.execute(select(SelfAssessment.id, SelfAssessment.fact_mark).where(
             SelfAssessment.assessed_on == assessment.as_of)).first()
         found = None if old is None else old.id
@@ -495,7 +480,7 @@ def stored_answers(store: Store, day: dt.date) -> list[Answer]:
              .join(SelfAssessment, SelfAssessment.id == AssessmentAnswer.assessment_id)
              .where(SelfAssessment.assessed_on == day)
              .order_by(AssessmentAnswer.respondent, AssessmentAnswer.id))
-    with _connect(store, SYSTEM) as conn:  # the team's own marks: no customer data
+    with PortfolioReader(store, SYSTEM).connect() as conn:  # the team's own marks: no customer data
         return [Answer(*row) for row in conn.execute(query)]
 
 
@@ -505,14 +490,19 @@ def assessment_history(store: Store, principal: Principal = SYSTEM) -> list[Stor
     not see the whole company gets none (no company figure to a scoped user)."""
     if not whole_company(principal):
         return []
-    with _connect(store, principal) as conn:
-        rows = conn.execute(select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details)
-                            .order_by(SelfAssessment.assessed_on)).all()
+    respondents = (select(AssessmentAnswer.assessment_id,
+                          func.count(AssessmentAnswer.respondent.distinct()).label("count"))
+                   .group_by(AssessmentAnswer.assessment_id)
+                   .subquery())
+    query = (select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details,
+                    func.coalesce(respondents.c.count, 0))
+             .outerjoin(respondents, respondents.c.assessment_id == SelfAssessment.id)
+             .order_by(SelfAssessment.assessed_on))
+    with PortfolioReader(store, principal).connect() as conn:
+        rows = conn.execute(query).all()
     out = []
-    for day, fact, details in rows:
+    for day, fact, details, count in rows:
         data = json.loads(details)
         themes = {t["theme"]: {"fact_mark": t["fact_mark"], "team_mark": t["team_mark"]} for t in data["themes"]}
-        respondents = len({a.respondent for a in stored_answers(store, day)})
-        out.append(StoredAssessment(day, fact, data.get("team_mark"), themes, respondents, data))
+        out.append(StoredAssessment(day, fact, data.get("team_mark"), themes, int(count), data))
     return out
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,6 +68,7 @@ class PlanInputs:
     owners: dict[str, str]
     names: dict[str, str]
     actions: list[PlanAction]
+    config: PlanConfig = field(default_factory=PlanConfig)  # the settings the inputs were gathered with
 
 
 def _file(reader: PortfolioReader, fields: Iterable[str], users: dict[int, str]
@@ -83,15 +84,21 @@ def gather(store: Store, principal: Principal, *, as_of: dt.date | None = None, 
            config: PlanConfig | None = None, ring: KeyRing | None = None) -> PlanInputs:
     """Run the analyses the plan needs on what ``principal`` sees, at
     ``as_of`` (default: the date of the last sale), and read the plan of
-    ``year`` (default: the as-of date's year; comments opened with ``ring``)."""
-    config = config or PlanConfig()
+    ``year`` (default: the as-of date's year; comments opened with ``ring``).
+    ``config`` defaults to the effective one (``clientfolio.config``:
+    environment, settings file beside the store, defaults)."""
+    if config is None:
+        from clientfolio.config import load_domain_config
+
+        config = load_domain_config(database_url=store.url).plan
     reader = PortfolioReader(store, principal)
     analysis = analyze_source(store=store, reader=reader, as_of=as_of, config=config.analytics)
     day = analysis.as_of
     value = value_source(store=store, reader=reader, as_of=day, config=config.value)
     vip = [c.customer_id for c in value.customers if c.category == "vip"]
-    prospects = prospects_view(store, principal, as_of=day, config=config.prospects)
-    activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects)
+    prospects = prospects_view(store, principal, as_of=day, config=config.prospects, analytics=config.analytics)
+    activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects,
+                             analytics=config.analytics)
     con = connect_store(store.url)
     try:
         rows = customer_lines(reader.transactions(con), as_of=day, months=config.value.window_months)
@@ -103,13 +110,13 @@ def gather(store: Store, principal: Principal, *, as_of: dt.date | None = None, 
     records, owners, names = _file(reader, config.assessment.key_fields, users)
     budget_year = year or day.year
     return PlanInputs(day, budget_year, analysis, value, prospects, activity, lines, records, owners, names,
-                      plan_actions(store, principal, budget_year, ring=ring))
+                      plan_actions(store, principal, budget_year, ring=ring), config)
 
 
 def assessment_of(inputs: PlanInputs, answers: Sequence[Answer] = (), config: PlanConfig | None = None
                   ) -> Assessment:
     """The self-assessment of the inputs, with the team's ``answers`` beside it."""
-    config = config or PlanConfig()
+    config = config or inputs.config
     a = inputs.analysis
     facts = gather_facts(
         as_of=inputs.as_of, measures=a.measures, rfm=a.rfm.to_pylist(), matrix=a.matrix, lines=inputs.lines,
@@ -121,7 +128,7 @@ def assessment_of(inputs: PlanInputs, answers: Sequence[Answer] = (), config: Pl
 
 def suggestions_of(inputs: PlanInputs, config: PlanConfig | None = None) -> list[Suggestion]:
     """The suggested actions of the inputs."""
-    config = config or PlanConfig()
+    config = config or inputs.config
     m = inputs.analysis.measures
     return suggest_actions(SuggestionInputs(
         as_of=inputs.as_of, customers=inputs.value.customers, rfm=inputs.analysis.rfm.to_pylist(),
@@ -134,7 +141,7 @@ def suggestions_of(inputs: PlanInputs, config: PlanConfig | None = None) -> list
 def swot_of(inputs: PlanInputs, assessment: Assessment | None, config: PlanConfig | None = None
             ) -> list[SwotSuggestion]:
     """The suggested SWOT items of the inputs (and of ``assessment``)."""
-    config = config or PlanConfig()
+    config = config or inputs.config
     m = inputs.analysis.measures
     return suggest_swot(SwotInputs(
         concentration=m.concentration, dependency_threshold=config.analytics.measures.dependency_alert_share,

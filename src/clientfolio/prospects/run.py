@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.access import PipelineReader, Principal, ProspectRow
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 from clientfolio.analytics.abc import abc_classes
+from clientfolio.analytics.analysis import AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
 from clientfolio.analytics.measures import measures
 from clientfolio.prospects.activity import ActivityConfig, ActivityReport, activity_index
@@ -105,9 +106,24 @@ def _placed(prospects: Iterable[ProspectRow], as_of: dt.date, config: PriorityCo
     return [(p, place(p, as_of=as_of, config=config)) for p in prospects]
 
 
+def _configs(store: Store, config: ProspectsConfig | None, analytics: AnalyticsConfig | None
+             ) -> tuple[ProspectsConfig, AnalyticsConfig]:
+    """The given configs, else the effective ones (``clientfolio.config``:
+    environment, settings file beside the store, defaults)."""
+    if config is not None and analytics is not None:
+        return config, analytics
+    from clientfolio.config import load_domain_config
+
+    domain = load_domain_config(database_url=store.url)
+    return config or domain.prospects, analytics or domain.analytics
+
+
 def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None = None,
-                   config: ProspectsConfig = ProspectsConfig()) -> ProspectsView:  # noqa: B008
-    """The matrix, funnel and backward funnel of the prospects ``principal`` sees."""
+                   config: ProspectsConfig | None = None, analytics: AnalyticsConfig | None = None
+                   ) -> ProspectsView:
+    """The matrix, funnel and backward funnel of the prospects ``principal``
+    sees (the churn projection with the ``analytics`` measures settings)."""
+    config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
     prospects = reader.prospects()
@@ -115,7 +131,7 @@ def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None 
     result = funnel(prospects, reader.stage_changes(), as_of=day)
     con = connect_store(store.url)
     try:
-        projection = measures(reader.transactions(con), as_of=day).projection
+        projection = measures(reader.transactions(con), as_of=day, config=analytics.measures).projection
     finally:
         con.disconnect()
     needed = projection.new_per_year_to_hold
@@ -131,16 +147,18 @@ def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None 
 
 
 def activity_view(store: Store, principal: Principal, *, as_of: dt.date | None = None, months: int = 3,
-                  vip: Iterable[str] = (), config: ProspectsConfig = ProspectsConfig()  # noqa: B008
-                  ) -> ActivityView:
+                  vip: Iterable[str] = (), config: ProspectsConfig | None = None,
+                  analytics: AnalyticsConfig | None = None) -> ActivityView:
     """The activity index per rep and for the team over the ``months`` to
-    ``as_of``, and the follow-up of the A (and ``vip``) customers."""
+    ``as_of``, and the follow-up of the A (with the ``analytics`` ABC
+    settings) and ``vip`` customers."""
+    config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
     start = months_before(day, months) + dt.timedelta(days=1)
     con = connect_store(store.url)
     try:
-        classes = abc_classes(reader.transactions(con), as_of=day).to_pyarrow().to_pylist()
+        classes = abc_classes(reader.transactions(con), as_of=day, config=analytics.abc).to_pyarrow().to_pylist()
     finally:
         con.disconnect()
     important = important_customers((r["customer_id"] for r in classes if r["class"] == "A"), vip)

@@ -35,22 +35,29 @@ writer that still raced would fail rather than fork the chain.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, false, insert, select, text, update
+from sqlalchemy import Connection, select, update
 
+from clientfolio.audit_log import (
+    GENESIS,
+    canonical_json,
+    lock_chain,
+    record_customer_read,
+    record_event,
+    seal_entry,
+)
+from clientfolio.clock import utc
 from clientfolio.errors import ClientfolioError
-from clientfolio.protect.clock import now_utc, utc
 from clientfolio.store import Store
 from clientfolio.store.schema import AuditEntry
 
 if TYPE_CHECKING:
-    from clientfolio.protect.keys import KeyRing
+    from clientfolio.keyring import KeyRing
 
 __all__ = [
     "GENESIS",
@@ -66,77 +73,6 @@ __all__ = [
     "verify_chain",
     "verify_log",
 ]
-
-GENESIS = "0" * 64
-_PG_LOCK = 0x434C_4155_4449_54  # "CLAUDIT": the advisory lock of audit writers
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return utc(value).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"not JSON serialisable in an audit entry: {type(value).__name__}")
-
-
-def canonical_json(value: object) -> str:
-    """``value`` as canonical JSON: sorted keys, no spaces, UTF-8 text, no NaN;
-    dates as ISO text, sets as sorted lists."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_jsonable)
-
-
-def _seal(key: bytes, prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str,
-          target: str | None, details: object) -> str:
-    payload = canonical_json({
-        "seq": seq, "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": actor,
-        "action": action, "target": target, "details": details,
-    })
-    return hmac.new(key, (prev_hash + payload).encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _lock(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    else:  # a write statement takes SQLite's write lock for the rest of the transaction
-        conn.execute(update(AuditEntry).where(false()).values(seq=AuditEntry.seq))
-
-
-def record_event(
-    conn: Connection, *, actor: str, action: str, target: str | None = None,
-    details: dict[str, Any] | None = None, chain_key: bytes, at: dt.datetime | None = None,
-) -> int:
-    """Append an entry to the audit log within the caller's transaction on
-    ``conn`` (a change and its entry commit or roll back together); returns
-    its ``seq``.  ``actor`` is a username (or ``cli:<os user>``), ``action`` a
-    dotted name (``login.failure``, ``user.create`` ...), ``details`` a JSON
-    object (before/after values, counts ...); ``at`` defaults to now (UTC)."""
-    _lock(conn)
-    last = conn.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
-    when = now_utc(at)
-    actor, target = actor[:100], None if target is None else target[:200]
-    body = canonical_json(details or {})
-    digest = _seal(chain_key, prev, seq, when, actor, action, target, json.loads(body))
-    conn.execute(insert(AuditEntry).values(
-        seq=seq, at=when, actor=actor, action=action, target=target, details=body,
-        prev_hash=prev, hash=digest))
-    return seq
-
-
-def record_customer_read(
-    conn: Connection, *, actor: str, customer_code: str, visible: bool, chain_key: bytes,
-    at: dt.datetime | None = None,
-) -> int:
-    """Audit that ``actor`` opened the record of customer ``customer_code``
-    (``visible`` False: it asked for one outside its scope, or unknown)."""
-    return record_event(conn, actor=actor, action="customer.read", target=customer_code,
-                        details={"visible": visible}, chain_key=chain_key, at=at)
-
 
 @dataclass(frozen=True)
 class AuditEvent:
@@ -214,7 +150,7 @@ def _problem(row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int],
             return None
         for n in order:
             if hmac.compare_digest(
-                    _seal(keys[n], prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash):
+                    seal_entry(keys[n], prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash):
                 return n
         return None
 
@@ -325,14 +261,14 @@ def reseal_chain_in(conn: Connection, old_key: bytes | Sequence[bytes], new_key:
     the log in the same transaction as it re-encrypts the fields).  ``old_key``
     may be several keys: the log of an interrupted rotation holds entries
     sealed under the old key and, after it, under the new one."""
-    _lock(conn)
+    lock_chain(conn)
     report = _verify(conn, old_key)
     if not report.ok:
         raise ClientfolioError(f"the audit log does not verify, not re-sealed: {report.reason} "
                                f"at #{report.first_bad_seq} ({report.detail})")
     prev = GENESIS
     for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).all():
-        digest = _seal(new_key, prev, row.seq, row.at, row.actor, row.action, row.target,
+        digest = seal_entry(new_key, prev, row.seq, row.at, row.actor, row.action, row.target,
                        json.loads(row.details))
         conn.execute(update(AuditEntry).where(AuditEntry.seq == row.seq)
                      .values(prev_hash=prev, hash=digest))

@@ -15,8 +15,8 @@ other than the requester approves it (``approve_export``), after which the
 same export by the same user goes through once.
 
 Customer export columns: ``code, name, siren, sector, size_band, segment,
-region, postal_code, city, revenue_12m`` (revenue excluding tax of the 365
-days to the export day, in euros).  CSV files are written for French
+region, postal_code, city, revenue_12m`` (revenue excluding tax of the twelve
+months to the export day, ``clientfolio.periods``, in euros).  CSV files are written for French
 spreadsheets: UTF-8 with BOM, ``;`` separators, decimal commas.
 
 No cell is a live formula: a text starting with ``=``, ``+``, ``-``, ``@``, a
@@ -45,11 +45,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import insert, select, update
 
 from clientfolio.access.principal import Principal
+from clientfolio.access.reader import PortfolioReader
 from clientfolio.errors import AccessDenied, ClientfolioError, ExportRefused
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
+from clientfolio.periods import months_before
 from clientfolio.protect.traps import TrapRecord, insert_traps, make_traps
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Export, ExportApproval, Prospect, User
@@ -190,13 +192,11 @@ def traps_sha256(text: str) -> str:
 
 def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[dict[str, Any]]:
     """The customers ``principal`` may read, as export rows of
-    ``CUSTOMER_COLUMNS`` (revenue of the 365 days to ``as_of``, a Decimal in
-    euros), by code."""
-    from clientfolio.access.reader import PortfolioReader  # the access layer imports this package
-
+    ``CUSTOMER_COLUMNS`` (revenue of the twelve months to ``as_of``: the days
+    after ``months_before(as_of, 12)`` up to ``as_of``, a Decimal in euros), by code."""
     reader = PortfolioReader(store, principal)
     placed = {a.code: a for a in reader.accounts() if a.kind == "customer"}
-    start = as_of - dt.timedelta(days=365)
+    start = months_before(as_of, 12)
     revenue: dict[str, int] = defaultdict(int)
     for code, day, cents in reader.revenue_by_customer_date():
         if start < day <= as_of:

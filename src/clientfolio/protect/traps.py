@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from clientfolio.ingest.values import luhn_valid
+from clientfolio.identifiers import luhn_valid
 from clientfolio.protect.fingerprint import canonical
 
 __all__ = ["CellIndex", "TrapHit", "TrapRecord", "find_traps", "insert_traps", "make_traps"]

@@ -56,7 +56,10 @@ def gather_review(store: Store, principal: Principal, *, as_of: dt.date | None =
     at ``as_of`` (default: the date of the last sale visible to it); plan
     comments are opened with ``ring`` when given.  Raises ``ClientfolioError``
     when there is nothing to analyse."""
-    config = config or PlanConfig()
+    if config is None:
+        from clientfolio.config import load_domain_config  # the settings file beside the store
+
+        config = load_domain_config(database_url=store.url).plan
     inputs = gather(store, principal, as_of=as_of, config=config, ring=ring)
     assessment = assessment_of(inputs, stored_answers(store, inputs.as_of), config)
     kept = swot_items(store, principal, inputs.year)

@@ -25,8 +25,7 @@ from clientfolio.report.annual import ReviewData
 from clientfolio.report.layout import Figure, Namer, Report, Section, Table, money_axis, table, translator
 from clientfolio.value.backtest import GROUP_LABELS
 from clientfolio.value.categories import CATEGORIES, CATEGORY_LABELS
-from clientfolio.value.portfolio import quadrant_points
-from clientfolio.value.strategy import STRATEGY_LABELS
+from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
 
 __all__ = ["build_report"]
 
@@ -141,7 +140,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
                           [[cells.get((r, k)) for k in classes] for r in (*classes, "P")],
                           title=_("Crossed ABC: customers by revenue class and potential class"),
                           fmt=lambda x: f.number(x), empty=_("No data"))
-    q = quadrant_points(v)  # the thresholds the quadrants were assigned with
+    q = quadrant_points(v.customers, v.quadrant_thresholds)  # the thresholds the quadrants were assigned with
     strategy = STRATEGY_LABELS[lang]
     quad = charts.quadrant_chart(
         [(namer.customer(c.customer_id, c.name), x / 100, y / 100) for c, x, y in q.points][:400],

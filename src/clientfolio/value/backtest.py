@@ -21,7 +21,7 @@ from typing import Any
 import ibis.expr.types as ir
 import numpy as np
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.i18n import render
 from clientfolio.value.bgnbd import expected_purchases

@@ -23,7 +23,7 @@ Rules:
   zero and the sums over them of ln(amount in cents) and of its square (the
   spread of each customer's purchases, for the log-normal spend model).  Customers who never made a purchase have NULL in all of them.
 - The **window** is ``(as_of - window_months, as_of]`` and the previous window
-  the same length before it (``_periods.months_before``): ``revenue_cents`` and
+  the same length before it (``periods.months_before``): ``revenue_cents`` and
   ``margin_cents`` are net sums over the window, ``prev_*`` over the previous
   one; a margin is NULL when no line of the window has one.  ``lifetime_*``
   are the same sums over every line up to ``as_of``.
@@ -40,7 +40,7 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 
-from clientfolio.analytics._periods import months_before
+from clientfolio.periods import months_before
 
 __all__ = ["column", "customer_history"]
 

@@ -18,10 +18,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.access.reader import AccountRow
-from clientfolio.analytics._periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
+from clientfolio.periods import months_before
 from clientfolio.value.backtest import compare_forecast
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
@@ -30,7 +30,6 @@ from clientfolio.value.history import column, customer_history
 from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials, source_counts
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import (
-    AXIS_LABELS,
     QuadrantConfig,
     QuadrantThresholds,
     quadrant_thresholds,
@@ -39,7 +38,7 @@ from clientfolio.value.strategy import (
 )
 
 __all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize",
-           "QuadrantPoints", "quadrant_points", "value_portfolio"]
+           "value_portfolio"]
 
 
 class ValueConfig(BaseModel):
@@ -361,28 +360,6 @@ def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dic
         else:
             c.trajectory = trajectory(c.previous_quadrant, quadrant)
     return thresholds
-
-
-@dataclass(frozen=True)
-class QuadrantPoints:
-    """What a quadrant chart draws (``quadrant_points``)."""
-
-    points: list[tuple[CustomerValue, float, float]]  # customers with a quadrant, profitability, potential (cents)
-    x_cut: float  # where the profitability line goes (cents)
-    y_cut: float  # where the potential line goes (cents)
-    x_label: str  # English axis labels (``strategy.AXIS_LABELS``), to translate
-    y_label: str
-
-
-def quadrant_points(result: PortfolioValue) -> QuadrantPoints:
-    """What a quadrant chart draws: the customers with a quadrant and their two
-    axes, and its two lines at the thresholds the quadrants were assigned with
-    (``result.quadrant_thresholds``), so that a point on the high side of a
-    line is a customer high on that axis."""
-    t = result.quadrant_thresholds
-    x_cut, y_cut = QuadrantThresholds(t["rule"], t["profit_cents"], t["potential_cents"]).lines()
-    points = [(c, c.profitability_cents or 0.0, c.future_cents or 0.0) for c in result.customers if c.quadrant]
-    return QuadrantPoints(points, x_cut, y_cut, AXIS_LABELS[t["profit_basis"]], AXIS_LABELS[t["potential_basis"]])
 
 
 def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements: ir.Table, as_of: dt.date,

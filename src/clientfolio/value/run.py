@@ -39,7 +39,9 @@ def value_source(
     as_of: dt.date | None = None, config: ValueConfig | None = None,
 ) -> PortfolioValue:
     """Value the store read by ``reader`` (customers, prospects, payments), or a
-    transactions file on DuckDB (purchases only)."""
+    transactions file on DuckDB (purchases only); ``config`` defaults to the
+    effective one (``clientfolio.config``)."""
+    config = config or _effective(store)
     with open_transactions(transactions=transactions, store=store, reader=reader) as (con, table):
         day = as_of or latest_date(table)
         if day is None:
@@ -54,12 +56,20 @@ def vip_customers(store: Store, reader: PortfolioReader, *, as_of: dt.date | Non
                   config: ValueConfig | None = None) -> set[str]:
     """Codes of the VIP customers (crossed ABC) the reader may see, as of
     ``as_of`` (default: the last sale); no lifetime-value model is fitted."""
+    config = config or _effective(store)
     with open_transactions(store=store, reader=reader) as (_, table):
         day = as_of or latest_date(table)
         if day is None:
             return set()
         customers = categorize(table, as_of=day, accounts=reader.accounts(), config=config)
     return {c.customer_id for c in customers if c.category == "vip"}
+
+
+def _effective(store: Store | None) -> ValueConfig:
+    """The valuation settings of the environment and of the settings file beside ``store``."""
+    from clientfolio.config import load_domain_config
+
+    return load_domain_config(database_url=None if store is None else store.url).value
 
 
 def _euros(cents: float | None) -> str:

@@ -44,14 +44,14 @@ trajectory from one period to the next (DOMAIN.md section 4, seed 004).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["AXIS_LABELS", "QUADRANTS", "QUADRANT_NOTES", "STRATEGY_LABELS", "QuadrantConfig", "QuadrantThresholds", "pareto_cut",
-           "quadrant_thresholds", "quadrants", "trajectory"]
+__all__ = ["AXIS_LABELS", "QUADRANTS", "QUADRANT_NOTES", "STRATEGY_LABELS", "Placed", "QuadrantConfig", "QuadrantPoints",
+           "QuadrantThresholds", "pareto_cut", "quadrant_points", "quadrant_thresholds", "quadrants", "trajectory"]
 
 QUADRANTS = ("high_high", "low_high", "high_low", "low_low")  # profitability_potential
 QUADRANT_NOTES = {
@@ -136,6 +136,12 @@ class QuadrantThresholds:
                 "potential_cents": self.potential_cents, "profit_basis": self.profit_basis,
                 "potential_basis": self.potential_basis}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuadrantThresholds:
+        """The thresholds back from ``as_dict``."""
+        return cls(data["rule"], data["profit_cents"], data["potential_cents"], data.get("low_share"),
+                   data.get("profit_basis", "margin"), data.get("potential_basis", "clv"))
+
 
 def pareto_cut(values: Sequence[float | None], low_share: float) -> float | None:
     """The ``pareto`` cut of an axis: the value of the first customer (smallest
@@ -175,6 +181,53 @@ def quadrants(profits: Sequence[float | None], potentials: Sequence[float | None
     t = thresholds or quadrant_thresholds(profits, potentials, config)
     return [None if p is None and f is None else f"{t.level(p, t.profit_cents)}_{t.level(f, t.potential_cents)}"
             for p, f in zip(profits, potentials, strict=True)]
+
+
+class Placed(Protocol):
+    """A customer placed in a quadrant (``value.portfolio.CustomerValue``)."""
+
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def quadrant(self) -> str | None: ...
+    @property
+    def profitability_cents(self) -> float | None: ...
+    @property
+    def future_cents(self) -> float | None: ...
+
+
+C = TypeVar("C", bound=Placed)
+
+
+@dataclass(frozen=True)
+class QuadrantPoints(Generic[C]):
+    """What a quadrant chart draws (``quadrant_points``)."""
+
+    points: list[tuple[C, float, float]]  # customers with a quadrant, profitability, potential (cents)
+    x_cut: float  # where the profitability line goes (cents)
+    y_cut: float  # where the potential line goes (cents)
+    x_label: str  # English axis labels (``AXIS_LABELS``), to translate
+    y_label: str
+    thresholds: QuadrantThresholds
+
+    def side(self, x: float, y: float) -> str:
+        """The quadrant a point at ``(x, y)`` is drawn in (``high_low`` = right
+        of the profitability line, below the potential line)."""
+        return f"{'high' if x >= self.x_cut else 'low'}_{'high' if y >= self.y_cut else 'low'}"
+
+
+def quadrant_points(customers: Sequence[C], thresholds: QuadrantThresholds | Mapping[str, Any]) -> QuadrantPoints[C]:
+    """What every quadrant chart draws (the dashboard's and the report's): the
+    customers with a quadrant, each at its two axes (profitability, potential,
+    in cents; a missing value at 0), and the two lines at the ``thresholds``
+    the quadrants were assigned with (``PortfolioValue.quadrant_thresholds``;
+    an axis without a positive value at 1 cent, every point below it).  So a
+    point is drawn in the quadrant its customer was assigned to
+    (``QuadrantPoints.side``): no chart cuts its axes itself."""
+    t = thresholds if isinstance(thresholds, QuadrantThresholds) else QuadrantThresholds.from_dict(thresholds)
+    x_cut, y_cut = t.lines()
+    points = [(c, c.profitability_cents or 0.0, c.future_cents or 0.0) for c in customers if c.quadrant]
+    return QuadrantPoints(points, x_cut, y_cut, AXIS_LABELS[t.profit_basis], AXIS_LABELS[t.potential_basis], t)
 
 
 def trajectory(before: str | None, now: str | None) -> str | None:

@@ -23,7 +23,7 @@ from clientfolio.store.schema import Customer
 from clientfolio.value.backtest import GROUP_LABELS
 from clientfolio.value.categories import CATEGORY_LABELS
 from clientfolio.value.potential import source_label
-from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS, QuadrantConfig
+from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
 from clientfolio.web.figures import Figures, quarter_trend
 from clientfolio.web.models import (
     BacktestRow,
@@ -103,7 +103,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
     profiles = Counter(r["profile"] for r in a.rfm.to_pylist())
     quadrants = Counter(c.quadrant for c in v.customers if c.quadrant)
     # every quadrant's strategy, those without customers too (no raw quadrant code shown)
-    strategies = QuadrantConfig().strategies | {c.quadrant: c.strategy for c in v.customers if c.quadrant}
+    strategies = inputs.config.value.quadrants.strategies | {c.quadrant: c.strategy for c in v.customers if c.quadrant}
     funnel = inputs.prospects.funnel
     theme_label = "label_fr" if lang == "fr" else "label_en"
     return Dashboard(

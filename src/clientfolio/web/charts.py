@@ -15,8 +15,7 @@ from clientfolio.report.charts import (
     pareto_chart,
     quadrant_chart,
 )
-from clientfolio.value.portfolio import quadrant_points
-from clientfolio.value.strategy import STRATEGY_LABELS
+from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
 from clientfolio.web.figures import Figures
 from clientfolio.web.models import CustomerDetail, Dashboard
 
@@ -71,7 +70,8 @@ def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fm
         charts["matrix"] = heatmap(d.matrix.segments, d.matrix.products, d.matrix.grid,
                                    title=_("Segment x product line matrix: revenue of the last twelve months"),
                                    fmt=euros, empty=empty)
-    q = quadrant_points(figures.inputs.value)  # the assignment's thresholds, one home
+    v = figures.inputs.value
+    q = quadrant_points(v.customers, v.quadrant_thresholds)  # the assignment's thresholds, one home
     labels = STRATEGY_LABELS[lang]
     charts["quadrants"] = quadrant_chart(
         [(c.customer_id, x / 100, y / 100) for c, x, y in q.points], x_threshold=q.x_cut / 100,

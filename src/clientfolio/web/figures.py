@@ -96,7 +96,7 @@ def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) ->
     quarterly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, day, cents in rows:
         quarterly[code][quarter_of(day)] += cents
-    return Figures(inputs, assessment, summarize(rows, inputs.as_of),
+    return Figures(inputs, assessment, summarize(rows, inputs.as_of, config=inputs.config.analytics.measures),
                    {code: dict(by) for code, by in quarterly.items()})
 
 
