@@ -66,12 +66,12 @@ GOAL_SECONDS = 3.0
 GOAL_PEAK_MB = 1536
 GOAL_VS_PANDAS = 2.0
 GOAL_VS_LIFETIMES = 5.0
-MEMORY_FLOOR_MB = 1500          # a child is stopped when the machine has less memory available
+MEMORY_FLOOR_MB = 1500  # a child is stopped when the machine has less memory available
 
 # The rules both re-implementations follow (clientfolio's defaults, to be kept in step).
-ABC_A, ABC_B = 0.80, 0.95      # cumulative revenue share closing classes A and B
-TOP_SHARE_DIVISOR = 5          # "top 20 %" of customers: the first ceil(n / 5)
-TOP_N = 10                     # "top 10" customers
+ABC_A, ABC_B = 0.80, 0.95  # cumulative revenue share closing classes A and B
+TOP_SHARE_DIVISOR = 5  # "top 20 %" of customers: the first ceil(n / 5)
+TOP_N = 10  # "top 10" customers
 QUINTILES = 5
 NEW_QUARTERS = 2
 PROFILES = ("inactive", "new", "very_regular", "regular", "declining", "cyclical")
@@ -101,8 +101,8 @@ def _measures_sql(d: dict[str, str], source: str, prefix: str = "") -> str:
     Not count(*) FILTER (...) OVER () in it: quadratic in DuckDB 1.5."""
     return f"""
         WITH {prefix}f AS (SELECT *, rev_n > 0 AS act_n, rev_p > 0 AS act_p, win_p > 0 AS start_p,
-                     first_date > {d['cur_lo']} AS first_n,
-                     first_date > {d['prev_lo']} AND first_date <= {d['cur_lo']} AS first_p,
+                     first_date > {d["cur_lo"]} AS first_n,
+                     first_date > {d["prev_lo"]} AND first_date <= {d["cur_lo"]} AS first_p,
                      row_number() OVER (ORDER BY rev_n DESC, customer_id) AS rank_desc,
                      sum(CASE WHEN rev_n > 0 THEN 1 ELSE 0 END) OVER () AS n
               FROM {source})
@@ -129,6 +129,7 @@ def _measures_sql(d: dict[str, str], source: str, prefix: str = "") -> str:
             min(customer_id) FILTER (WHERE act_n AND rank_desc = 1) AS "n.largest_customer_id"
         FROM f"""
 
+
 def months_before(day: dt.date, months: int) -> dt.date:
     """``day`` moved back ``months`` calendar months (end of month clamped)."""
     import calendar
@@ -143,9 +144,9 @@ def periods(as_of: dt.date) -> dict[str, Any]:
     """Window bounds: a period is ``lo < date <= hi``."""
     return {
         "as_of": as_of,
-        "cur_lo": months_before(as_of, 12),             # last 12 months: (cur_lo, as_of]
-        "prev_lo": months_before(as_of, 24),            # previous 12: (prev_lo, cur_lo]
-        "lost_lo": months_before(as_of, 36),            # lost window of the previous 12: (lost_lo, prev_lo]
+        "cur_lo": months_before(as_of, 12),  # last 12 months: (cur_lo, as_of]
+        "prev_lo": months_before(as_of, 24),  # previous 12: (prev_lo, cur_lo]
+        "lost_lo": months_before(as_of, 36),  # lost window of the previous 12: (lost_lo, prev_lo]
         # 4 rolling quarters, oldest first: (q[0], q[1]], ..., (q[3], q[4] = as_of]
         "quarters": [months_before(as_of, 3 * k) for k in (4, 3, 2, 1, 0)],
     }
@@ -153,10 +154,14 @@ def periods(as_of: dt.date) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- headline numbers
 
+
 def compare(results: dict[str, dict[str, Any]]) -> list[str]:
     """Lines saying where the engines' headline numbers agree."""
-    names = [n for n in ("clientfolio", "standin", "standin_table", "standin_fused", "pandas")
-             if results.get(n, {}).get("headline")]
+    names = [
+        n
+        for n in ("clientfolio", "standin", "standin_table", "standin_fused", "pandas")
+        if results.get(n, {}).get("headline")
+    ]
     if len(names) < 2:
         return ["(fewer than two engines with results: nothing to compare)"]
     base = names[0]
@@ -175,13 +180,20 @@ def compare(results: dict[str, dict[str, Any]]) -> list[str]:
                 bad.append(f"{key}: {x} vs {y}")
         common = len(keys)
         alone = len({k for k in set(a) ^ set(b) if not k.startswith("_")})
-        out.append(f"{base} vs {other}: " + (f"all {common} headline numbers agree" if not bad else
-                   f"{len(bad)} of {common} differ: " + "; ".join(bad[:12]))
-                   + (f" ({alone} computed by only one of them)" if alone else ""))
+        out.append(
+            f"{base} vs {other}: "
+            + (
+                f"all {common} headline numbers agree"
+                if not bad
+                else f"{len(bad)} of {common} differ: " + "; ".join(bad[:12])
+            )
+            + (f" ({alone} computed by only one of them)" if alone else "")
+        )
     return out
 
 
 # --------------------------------------------------------------------------- engines (children)
+
 
 def run_clientfolio(path: Path, as_of: dt.date) -> dict[str, Any]:
     import ibis
@@ -224,7 +236,7 @@ def _time_fetches() -> dict[str, float]:
     def timed_fetch(self: Any, *args: Any, **kwargs: Any) -> Any:
         caller = sys._getframe(1).f_globals.get("__name__", "?").rsplit(".", 1)[-1]
         columns = set(self.columns)
-        if caller == "analysis":            # analyze fetches the ABC and RFM tables itself
+        if caller == "analysis":  # analyze fetches the ABC and RFM tables itself
             caller = "rfm" if "profile" in columns else "abc_summary" if "customers" in columns else "abc"
         t = time.perf_counter()
         try:
@@ -240,32 +252,49 @@ def clientfolio_headline(result: Any) -> dict[str, Any]:
     """The headline numbers of an ``Analysis``, under the keys the other engines use."""
     out: dict[str, Any] = {}
     for prefix, period in (("n", result.measures.current), ("p", result.measures.previous)):
-        out.update({f"{prefix}.active": period.active_customers, f"{prefix}.revenue_cents": period.revenue_cents,
-                    f"{prefix}.start": period.active_at_start, f"{prefix}.new": period.new_customers,
-                    f"{prefix}.new_revenue_cents": period.new_revenue_cents,
-                    f"{prefix}.lost": period.lost_customers,
-                    f"{prefix}.lost_revenue_cents": period.lost_revenue_cents})
+        out.update(
+            {
+                f"{prefix}.active": period.active_customers,
+                f"{prefix}.revenue_cents": period.revenue_cents,
+                f"{prefix}.start": period.active_at_start,
+                f"{prefix}.new": period.new_customers,
+                f"{prefix}.new_revenue_cents": period.new_revenue_cents,
+                f"{prefix}.lost": period.lost_customers,
+                f"{prefix}.lost_revenue_cents": period.lost_revenue_cents,
+            }
+        )
     c = result.measures.concentration
-    out.update({"n.top20_share": c.top_20pct_share, "n.top10_share": c.top_n_share, "n.hhi": c.hhi,
-                "n.gini": c.gini, "n.largest_customer_id": c.largest_customer_id})
+    out.update(
+        {
+            "n.top20_share": c.top_20pct_share,
+            "n.top10_share": c.top_n_share,
+            "n.hhi": c.hhi,
+            "n.gini": c.gini,
+            "n.largest_customer_id": c.largest_customer_id,
+        }
+    )
     for row in result.abc_summary.to_pylist():
         out[f"abc.{row['class']}.customers"] = int(row["customers"])
         out[f"abc.{row['class']}.revenue_cents"] = int(row["value_cents"])
     out.update(rfm_headline(result.rfm.to_pylist()))
     m = result.matrix
-    out.update(matrix_headline([(seg, prod, m.value(seg, prod)) for seg in m.segments for prod in m.products
-                                if m.value(seg, prod)]))
+    out.update(
+        matrix_headline(
+            [(seg, prod, m.value(seg, prod)) for seg in m.segments for prod in m.products if m.value(seg, prod)]
+        )
+    )
     for ws in m.white_spaces:
         out.update({f"matrix.co.{q}|{ws.product}": n for q, n in zip(ws.neighbours, ws.co_buyers, strict=True) if n})
     return out
 
 
 def rfm_headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"rfm.customers": len(rows),
-                           "rfm.frequency_sum": sum(int(r["frequency"]) for r in rows),
-                           "rfm.recency_sum": sum(int(r["recency_days"]) for r in rows
-                                                  if r["recency_days"] is not None),
-                           "rfm.monetary_cents": sum(int(r["monetary_cents"]) for r in rows)}
+    out: dict[str, Any] = {
+        "rfm.customers": len(rows),
+        "rfm.frequency_sum": sum(int(r["frequency"]) for r in rows),
+        "rfm.recency_sum": sum(int(r["recency_days"]) for r in rows if r["recency_days"] is not None),
+        "rfm.monetary_cents": sum(int(r["monetary_cents"]) for r in rows),
+    }
     out["rfm.rxfxm_sum"] = sum(int(r["r"]) * int(r["f"]) * int(r["m"]) for r in rows)
     out.update({f"rfm.profile.{p}": 0 for p in PROFILES})
     for r in rows:
@@ -291,7 +320,7 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
     con = duckdb.connect()
     # what read_transactions gives: a view over the file, euros -> integer cents
     con.execute(f"""
-        CREATE TEMP {'TABLE' if materialize else 'VIEW'} tx AS
+        CREATE TEMP {"TABLE" if materialize else "VIEW"} tx AS
         SELECT customer_id::VARCHAR AS customer_id, invoice_id::VARCHAR AS invoice_id,
             date::DATE AS date, CAST(round(amount * 100) AS BIGINT) AS amount_cents,
             product::VARCHAR AS product, segment::VARCHAR AS segment,
@@ -310,21 +339,24 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
     # lost = active in the 12 months before the period and not in it
     per_customer = f"""
         SELECT customer_id, min(date) AS first_date,
-            coalesce(sum(amount_cents) FILTER (WHERE date > {d['cur_lo']}), 0) AS rev_n,
-            coalesce(sum(amount_cents) FILTER (WHERE date > {d['prev_lo']} AND date <= {d['cur_lo']}), 0) AS rev_p,
-            coalesce(sum(amount_cents) FILTER (WHERE date > {d['lost_lo']} AND date <= {d['prev_lo']}), 0) AS win_p
-        FROM tx WHERE date <= {d['as_of']} GROUP BY customer_id"""
+            coalesce(sum(amount_cents) FILTER (WHERE date > {d["cur_lo"]}), 0) AS rev_n,
+            coalesce(sum(amount_cents) FILTER (WHERE date > {d["prev_lo"]} AND date <= {d["cur_lo"]}), 0) AS rev_p,
+            coalesce(sum(amount_cents) FILTER (WHERE date > {d["lost_lo"]} AND date <= {d["prev_lo"]}), 0) AS win_p
+        FROM tx WHERE date <= {d["as_of"]} GROUP BY customer_id"""
     row = timed("measures", _measures_sql(d, "per", prefix=f"per AS ({per_customer}),\n")).to_pylist()[0]
     n, total = int(row["n_active"]), int(row["active_revenue"])
-    conc = {"n.top20_share": int(row["top20_revenue"]) / total, "n.top10_share": int(row["topn_revenue"]) / total,
-            "n.hhi": float(row["squares"]) / (total * total),
-            "n.gini": 2 * int(row["ascending_rank_revenue"]) / (n * total) - (n + 1) / n,
-            "n.largest_customer_id": row["n.largest_customer_id"]}
+    conc = {
+        "n.top20_share": int(row["top20_revenue"]) / total,
+        "n.top10_share": int(row["topn_revenue"]) / total,
+        "n.hhi": float(row["squares"]) / (total * total),
+        "n.gini": 2 * int(row["ascending_rank_revenue"]) / (n * total) - (n + 1) / n,
+        "n.largest_customer_id": row["n.largest_customer_id"],
+    }
 
     # 2. ABC over the last 12 months; then its summary (a second query, as in analyze)
     abc_sql = f"""
         WITH v AS (SELECT customer_id, sum(amount_cents) AS value_cents FROM tx
-                   WHERE date > {d['cur_lo']} AND date <= {d['as_of']} GROUP BY customer_id
+                   WHERE date > {d["cur_lo"]} AND date <= {d["as_of"]} GROUP BY customer_id
                    HAVING sum(amount_cents) > 0),
         r AS (SELECT *, value_cents / sum(value_cents) OVER () AS share,
                      sum(value_cents) OVER (ORDER BY value_cents DESC, customer_id ROWS UNBOUNDED PRECEDING)
@@ -332,17 +364,22 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
         SELECT *, CASE WHEN cumulative_share - share < {ABC_A} THEN 'A'
                        WHEN cumulative_share - share < {ABC_B} THEN 'B' ELSE 'C' END AS class FROM r"""
     abc = timed("abc", abc_sql)
-    abc_summary = timed("abc", f"""
+    abc_summary = timed(
+        "abc",
+        f"""
         SELECT class, count(*) AS customers, sum(value_cents) AS value_cents FROM ({abc_sql})
-        GROUP BY class ORDER BY class""").to_pylist()
+        GROUP BY class ORDER BY class""",
+    ).to_pylist()
 
     # 3. RFM over 4 rolling quarters, for every customer known on as_of
-    rfm = timed("rfm", f"""
+    rfm = timed(
+        "rfm",
+        f"""
         WITH w AS (
             SELECT customer_id, invoice_id, date, amount_cents,
                 CASE WHEN date > {q[3]} THEN 4 WHEN date > {q[2]} THEN 3
                      WHEN date > {q[1]} THEN 2 WHEN date > {q[0]} THEN 1 END AS quarter
-            FROM tx WHERE date <= {d['as_of']}),
+            FROM tx WHERE date <= {d["as_of"]}),
         c AS (
             SELECT customer_id, min(date) AS first_date, max(date) AS last_date,
                 count(DISTINCT invoice_id) FILTER (WHERE quarter IS NOT NULL) AS frequency,
@@ -352,31 +389,39 @@ def run_standin(path: Path, as_of: dt.date, materialize: bool = False) -> dict[s
                 ) AS quarters
             FROM w GROUP BY customer_id),
         s AS (
-            SELECT *, {d['as_of']} - last_date AS recency_days,
-                ntile({QUINTILES}) OVER (ORDER BY {d['as_of']} - last_date DESC, customer_id) AS r,
+            SELECT *, {d["as_of"]} - last_date AS recency_days,
+                ntile({QUINTILES}) OVER (ORDER BY {d["as_of"]} - last_date DESC, customer_id) AS r,
                 ntile({QUINTILES}) OVER (ORDER BY frequency, customer_id) AS f,
                 ntile({QUINTILES}) OVER (ORDER BY monetary_cents, customer_id) AS m
             FROM c)
         SELECT customer_id, recency_days, frequency, monetary_cents, r, f, m, quarters,
             {_profile_case(q)}
-        FROM s""")
+        FROM s""",
+    )
 
     # 4. segment x product revenue over the last 12 months
-    matrix = timed("matrix", f"""
+    matrix = timed(
+        "matrix",
+        f"""
         SELECT segment, product, sum(amount_cents) AS value_cents FROM tx
-        WHERE date > {d['cur_lo']} AND date <= {d['as_of']} GROUP BY ALL""").to_pylist()
+        WHERE date > {d["cur_lo"]} AND date <= {d["as_of"]} GROUP BY ALL""",
+    ).to_pylist()
     # co-purchases of product lines, for the white spaces (segment_product's second query)
-    co_buyers = timed("matrix", f"""
+    co_buyers = timed(
+        "matrix",
+        f"""
         WITH b AS (SELECT customer_id, product FROM tx
-                   WHERE date > {d['cur_lo']} AND date <= {d['as_of']} AND product IS NOT NULL
+                   WHERE date > {d["cur_lo"]} AND date <= {d["as_of"]} AND product IS NOT NULL
                    GROUP BY ALL HAVING sum(amount_cents) > 0)
         SELECT b1.product, b2.product AS other, count(*) AS customers
         FROM b b1 JOIN b b2 ON b1.customer_id = b2.customer_id AND b1.product <> b2.product
-        GROUP BY ALL""").to_pylist()
+        GROUP BY ALL""",
+    ).to_pylist()
     seconds = time.perf_counter() - start
 
-    headline: dict[str, Any] = {k: int(v) for k, v in row.items() if k.startswith(("n.", "p.")) and
-                                k != "n.largest_customer_id"}
+    headline: dict[str, Any] = {
+        k: int(v) for k, v in row.items() if k.startswith(("n.", "p.")) and k != "n.largest_customer_id"
+    }
     headline.update(conc)
     for row in abc_summary:
         headline[f"abc.{row['class']}.customers"] = int(row["customers"])
@@ -419,31 +464,37 @@ def run_standin_fused(path: Path, as_of: dt.date) -> dict[str, Any]:
     t = time.perf_counter()
     quarter_sums = ", ".join(
         f"coalesce(sum(amount_cents) FILTER (WHERE date > {q[k]} AND date <= {q[k + 1]}), 0) AS q{k + 1}"
-        for k in range(4))
+        for k in range(4)
+    )
     con.execute(f"""
         CREATE TEMP TABLE per AS
         SELECT customer_id, min(date) AS first_date, max(date) AS last_date, {quarter_sums},
-            coalesce(sum(amount_cents) FILTER (WHERE date > {d['prev_lo']} AND date <= {d['cur_lo']}), 0) AS rev_p,
-            coalesce(sum(amount_cents) FILTER (WHERE date > {d['lost_lo']} AND date <= {d['prev_lo']}), 0) AS win_p,
+            coalesce(sum(amount_cents) FILTER (WHERE date > {d["prev_lo"]} AND date <= {d["cur_lo"]}), 0) AS rev_p,
+            coalesce(sum(amount_cents) FILTER (WHERE date > {d["lost_lo"]} AND date <= {d["prev_lo"]}), 0) AS win_p,
             count(DISTINCT invoice_id) FILTER (WHERE date > {q[0]}) AS frequency,
             count(*) FILTER (WHERE date > {q[0]}) AS lines_n
-        FROM tx WHERE date <= {d['as_of']} GROUP BY customer_id""")
+        FROM tx WHERE date <= {d["as_of"]} GROUP BY customer_id""")
     con.execute("CREATE TEMP VIEW per_n AS SELECT *, q1 + q2 + q3 + q4 AS rev_n FROM per")
     con.execute(f"""
         CREATE TEMP TABLE cps AS
         SELECT customer_id, segment, product, sum(amount_cents) AS value_cents FROM tx
-        WHERE date > {d['cur_lo']} AND date <= {d['as_of']} GROUP BY ALL""")
+        WHERE date > {d["cur_lo"]} AND date <= {d["as_of"]} GROUP BY ALL""")
     phases["scans"] = time.perf_counter() - t
 
     row = timed("measures", _measures_sql(d, "per_n")).to_pylist()[0]
     n, total = int(row["n_active"]), int(row["active_revenue"])
-    headline: dict[str, Any] = {k: int(v) for k, v in row.items() if k.startswith(("n.", "p.")) and
-                                k != "n.largest_customer_id"}
-    headline.update({"n.top20_share": int(row["top20_revenue"]) / total,
-                     "n.top10_share": int(row["topn_revenue"]) / total,
-                     "n.hhi": float(row["squares"]) / (total * total),
-                     "n.gini": 2 * int(row["ascending_rank_revenue"]) / (n * total) - (n + 1) / n,
-                     "n.largest_customer_id": row["n.largest_customer_id"]})
+    headline: dict[str, Any] = {
+        k: int(v) for k, v in row.items() if k.startswith(("n.", "p.")) and k != "n.largest_customer_id"
+    }
+    headline.update(
+        {
+            "n.top20_share": int(row["top20_revenue"]) / total,
+            "n.top10_share": int(row["topn_revenue"]) / total,
+            "n.hhi": float(row["squares"]) / (total * total),
+            "n.gini": 2 * int(row["ascending_rank_revenue"]) / (n * total) - (n + 1) / n,
+            "n.largest_customer_id": row["n.largest_customer_id"],
+        }
+    )
 
     t = time.perf_counter()
     con.execute(f"""
@@ -458,29 +509,38 @@ def run_standin_fused(path: Path, as_of: dt.date) -> dict[str, Any]:
         FROM r""")
     phases["abc"] = time.perf_counter() - t
     abc = timed("abc", "SELECT * FROM abc ORDER BY value_cents DESC, customer_id")
-    for row in timed("abc", """SELECT class, count(*) AS customers, sum(value_cents) AS value_cents
-                               FROM abc GROUP BY class""").to_pylist():
+    for row in timed(
+        "abc",
+        """SELECT class, count(*) AS customers, sum(value_cents) AS value_cents
+                               FROM abc GROUP BY class""",
+    ).to_pylist():
         headline[f"abc.{row['class']}.customers"] = int(row["customers"])
         headline[f"abc.{row['class']}.revenue_cents"] = int(row["value_cents"])
 
-    rfm = timed("rfm", f"""
+    rfm = timed(
+        "rfm",
+        f"""
         WITH c AS (SELECT *, concat((q1 > 0)::INT, (q2 > 0)::INT, (q3 > 0)::INT, (q4 > 0)::INT) AS quarters,
-                          q1 + q2 + q3 + q4 AS monetary_cents, {d['as_of']} - last_date AS recency_days
+                          q1 + q2 + q3 + q4 AS monetary_cents, {d["as_of"]} - last_date AS recency_days
                    FROM per)
         SELECT customer_id, recency_days, frequency, monetary_cents, quarters,
             ntile({QUINTILES}) OVER (ORDER BY recency_days DESC, customer_id) AS r,
             ntile({QUINTILES}) OVER (ORDER BY frequency, customer_id) AS f,
             ntile({QUINTILES}) OVER (ORDER BY monetary_cents, customer_id) AS m,
             {_profile_case(q)}
-        FROM c""")
+        FROM c""",
+    )
 
     matrix = timed("matrix", "SELECT segment, product, sum(value_cents) AS value_cents FROM cps GROUP BY ALL")
-    co_buyers = timed("matrix", """
+    co_buyers = timed(
+        "matrix",
+        """
         WITH b AS (SELECT customer_id, product FROM cps WHERE product IS NOT NULL
                    GROUP BY ALL HAVING sum(value_cents) > 0)
         SELECT b1.product, b2.product AS other, count(*) AS customers
         FROM b b1 JOIN b b2 ON b1.customer_id = b2.customer_id AND b1.product <> b2.product
-        GROUP BY ALL""")
+        GROUP BY ALL""",
+    )
     seconds = time.perf_counter() - start
     headline.update(rfm_headline(rfm.to_pylist()))
     headline.update(matrix_headline([(r["segment"], r["product"], r["value_cents"]) for r in matrix.to_pylist()]))
@@ -514,7 +574,7 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
         t = now
 
     df = pd.read_parquet(path, columns=["customer_id", "invoice_id", "date", "amount", "product", "segment"])
-    df["date"] = pd.to_datetime(df["date"])          # date32 arrives as Python date objects
+    df["date"] = pd.to_datetime(df["date"])  # date32 arrives as Python date objects
     lap("read")
 
     # per-customer figures in one groupby, shared by the measures, ABC and RFM
@@ -534,16 +594,26 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     bought_on = date.where(sold)
 
     quarters = [f"q{k + 1}" for k in range(4)]
-    per = hist.assign(bought_on=bought_on,
-        rev_p=amount.where(inside(ts["prev_lo"], ts["cur_lo"]), 0.0),
-        win_p=amount.where(inside(ts["lost_lo"], ts["prev_lo"]), 0.0),
-        lines_n=inside(ts["cur_lo"], ts["as_of"]),
-        **{name: amount.where(inside(qb[k], qb[k + 1]), 0.0) for k, name in enumerate(quarters)},
-    ).groupby("customer_id").agg(
-        first=("date", "min"), first_purchase=("bought_on", "min"), last_purchase=("bought_on", "max"),
-        rev_p=("rev_p", "sum"), win_p=("win_p", "sum"),
-        lines_n=("lines_n", "sum"), **{name: (name, "sum") for name in quarters})
-    per["rev_n"] = per[quarters].sum(axis=1)          # the 4 quarters are the last 12 months
+    per = (
+        hist.assign(
+            bought_on=bought_on,
+            rev_p=amount.where(inside(ts["prev_lo"], ts["cur_lo"]), 0.0),
+            win_p=amount.where(inside(ts["lost_lo"], ts["prev_lo"]), 0.0),
+            lines_n=inside(ts["cur_lo"], ts["as_of"]),
+            **{name: amount.where(inside(qb[k], qb[k + 1]), 0.0) for k, name in enumerate(quarters)},
+        )
+        .groupby("customer_id")
+        .agg(
+            first=("date", "min"),
+            first_purchase=("bought_on", "min"),
+            last_purchase=("bought_on", "max"),
+            rev_p=("rev_p", "sum"),
+            win_p=("win_p", "sum"),
+            lines_n=("lines_n", "sum"),
+            **{name: (name, "sum") for name in quarters},
+        )
+    )
+    per["rev_n"] = per[quarters].sum(axis=1)  # the 4 quarters are the last 12 months
     lap("per customer")
 
     # 1. measures (the definitions of measures.py)
@@ -553,34 +623,48 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     first_p = (first > ts["prev_lo"]) & (first <= ts["cur_lo"])
     headline: dict[str, Any] = {}
     for prefix, active, value, at_start, window, first_in in (
-            ("n", act_n, v_cur, act_p, v_prev, first_n), ("p", act_p, v_prev, start_p, v_win, first_p)):
+        ("n", act_n, v_cur, act_p, v_prev, first_n),
+        ("p", act_p, v_prev, start_p, v_win, first_p),
+    ):
         new, lost = active & first_in, at_start & ~active
-        headline.update({
-            f"{prefix}.active": int(active.sum()), f"{prefix}.revenue_cents": round(value.sum() * 100),
-            f"{prefix}.start": int(at_start.sum()), f"{prefix}.new": int(new.sum()),
-            f"{prefix}.new_revenue_cents": round(value[new].sum() * 100),
-            f"{prefix}.lost": int(lost.sum()), f"{prefix}.lost_revenue_cents": round(window[lost].sum() * 100)})
-    ranked = v_cur[act_n].rename("value").reset_index().sort_values(["value", "customer_id"],
-                                                                    ascending=[False, True])
+        headline.update(
+            {
+                f"{prefix}.active": int(active.sum()),
+                f"{prefix}.revenue_cents": round(value.sum() * 100),
+                f"{prefix}.start": int(at_start.sum()),
+                f"{prefix}.new": int(new.sum()),
+                f"{prefix}.new_revenue_cents": round(value[new].sum() * 100),
+                f"{prefix}.lost": int(lost.sum()),
+                f"{prefix}.lost_revenue_cents": round(window[lost].sum() * 100),
+            }
+        )
+    ranked = v_cur[act_n].rename("value").reset_index().sort_values(["value", "customer_id"], ascending=[False, True])
     values = ranked["value"].to_numpy()
     share, n = values / values.sum(), len(values)
-    headline.update({
-        "n.top20_share": float(share[: (n + TOP_SHARE_DIVISOR - 1) // TOP_SHARE_DIVISOR].sum()),
-        "n.top10_share": float(share[:TOP_N].sum()),
-        "n.hhi": float((share ** 2).sum()),
-        "n.gini": float(2 * (np.arange(n, 0, -1) * values).sum() / (n * values.sum()) - (n + 1) / n),
-        "n.largest_customer_id": ranked["customer_id"].iloc[0],
-    })
+    headline.update(
+        {
+            "n.top20_share": float(share[: (n + TOP_SHARE_DIVISOR - 1) // TOP_SHARE_DIVISOR].sum()),
+            "n.top10_share": float(share[:TOP_N].sum()),
+            "n.hhi": float((share**2).sum()),
+            "n.gini": float(2 * (np.arange(n, 0, -1) * values).sum() / (n * values.sum()) - (n + 1) / n),
+            "n.largest_customer_id": ranked["customer_id"].iloc[0],
+        }
+    )
     lap("measures")
 
     # 2. ABC: customers with lines in the last 12 months
-    abc = v_cur[per["lines_n"] > 0].rename("value").reset_index().sort_values(
-        ["value", "customer_id"], ascending=[False, True])
+    abc = (
+        v_cur[per["lines_n"] > 0]
+        .rename("value")
+        .reset_index()
+        .sort_values(["value", "customer_id"], ascending=[False, True])
+    )
     positive = abc["value"].clip(lower=0)
     abc["share"] = positive / positive.sum()
     abc["cumulative_share"] = abc["share"].cumsum()
-    abc["class"] = pd.cut(abc["cumulative_share"] - abc["share"], [-np.inf, ABC_A, ABC_B, np.inf],
-                          right=False, labels=["A", "B", "C"]).astype(str)
+    abc["class"] = pd.cut(
+        abc["cumulative_share"] - abc["share"], [-np.inf, ABC_A, ABC_B, np.inf], right=False, labels=["A", "B", "C"]
+    ).astype(str)
     abc.loc[abc["value"] <= 0, "class"] = "C"
     summary = abc.groupby("class")["value"].agg(["count", "sum"])
     for cls, row in summary.iterrows():
@@ -595,10 +679,10 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     rfm["recency_days"] = (ts["as_of"] - per["last_purchase"]).dt.days
     purchases = hist[(date > ts["cur_lo"]) & sold]
     rfm["frequency"] = purchases.groupby("customer_id")["invoice_id"].nunique().reindex(per.index, fill_value=0)
-    rfm["monetary"] = v_cur.round(2)                  # whole cents: float sums of equal cents tie
+    rfm["monetary"] = v_cur.round(2)  # whole cents: float sums of equal cents tie
     rfm["quarters"] = (bought @ [1000, 100, 10, 1]).astype(str).str.zfill(4)
     rfm = rfm.sort_index()
-    never = rfm["recency_days"].fillna(2**62)            # no purchase: the least recent
+    never = rfm["recency_days"].fillna(2**62)  # no purchase: the least recent
     rfm["r"] = pd.qcut(never.rank(method="first", ascending=False), QUINTILES, labels=False) + 1
     rfm["f"] = pd.qcut(rfm["frequency"].rank(method="first"), QUINTILES, labels=False) + 1
     rfm["m"] = pd.qcut(rfm["monetary"].rank(method="first"), QUINTILES, labels=False) + 1
@@ -606,28 +690,46 @@ def run_pandas(path: Path, as_of: dt.date) -> dict[str, Any]:
     count = bought.reindex(rfm.index).sum(axis=1)
     first_half = bought[["q1", "q2"]].reindex(rfm.index).sum(axis=1)
     rfm["profile"] = np.select(
-        [code == "0000", new_customer, code == "1111", count >= 3, first_half > count - first_half,
-         code.str.contains("10+1")],
-        ["inactive", "new", "very_regular", "regular", "declining", "cyclical"], "declining")
-    headline.update({"rfm.customers": len(rfm), "rfm.frequency_sum": int(rfm["frequency"].sum()),
-                     "rfm.recency_sum": int(rfm["recency_days"].sum()),
-                     "rfm.monetary_cents": round(rfm["monetary"].sum() * 100),
-                     "rfm.rxfxm_sum": int((rfm["r"] * rfm["f"] * rfm["m"]).sum())})
+        [
+            code == "0000",
+            new_customer,
+            code == "1111",
+            count >= 3,
+            first_half > count - first_half,
+            code.str.contains("10+1"),
+        ],
+        ["inactive", "new", "very_regular", "regular", "declining", "cyclical"],
+        "declining",
+    )
+    headline.update(
+        {
+            "rfm.customers": len(rfm),
+            "rfm.frequency_sum": int(rfm["frequency"].sum()),
+            "rfm.recency_sum": int(rfm["recency_days"].sum()),
+            "rfm.monetary_cents": round(rfm["monetary"].sum() * 100),
+            "rfm.rxfxm_sum": int((rfm["r"] * rfm["f"] * rfm["m"]).sum()),
+        }
+    )
     headline.update({f"rfm.profile.{p}": 0 for p in PROFILES})
     for profile, number in rfm["profile"].value_counts().items():
         headline[f"rfm.profile.{profile}"] = int(number)
     lap("rfm")
 
     # 4. segment x product
-    matrix = cur.pivot_table(index="segment", columns="product", values="amount", aggfunc="sum",
-                             margins=True, margins_name="Total")
-    headline.update(matrix_headline([(s, p, round(v * 100)) for (s, p), v in
-                                     matrix.drop(index="Total", columns="Total").stack().items()]))
+    matrix = cur.pivot_table(
+        index="segment", columns="product", values="amount", aggfunc="sum", margins=True, margins_name="Total"
+    )
+    headline.update(
+        matrix_headline(
+            [(s, p, round(v * 100)) for (s, p), v in matrix.drop(index="Total", columns="Total").stack().items()]
+        )
+    )
     net = cur.groupby(["customer_id", "product"])["amount"].sum()
     bought_lines = (net > 0).unstack(fill_value=False).astype("int64")
-    co = bought_lines.T @ bought_lines               # customers buying both lines
-    headline.update({f"matrix.co.{p}|{o}": int(co.loc[p, o]) for p in co.index for o in co.columns
-                     if p != o and co.loc[p, o] > 0})
+    co = bought_lines.T @ bought_lines  # customers buying both lines
+    headline.update(
+        {f"matrix.co.{p}|{o}": int(co.loc[p, o]) for p in co.index for o in co.columns if p != o and co.loc[p, o] > 0}
+    )
     lap("matrix")
     return {"seconds": time.perf_counter() - start, "phases": phases, "headline": headline}
 
@@ -642,30 +744,51 @@ def run_lifetimes(path: Path, as_of: dt.date) -> dict[str, Any]:
     df["date"] = pd.to_datetime(df["date"])
     read = time.perf_counter() - start
     summary = summary_data_from_transaction_data(
-        df, "customer_id", "date", monetary_value_col="amount", observation_period_end=pd.Timestamp(as_of))
+        df, "customer_id", "date", monetary_value_col="amount", observation_period_end=pd.Timestamp(as_of)
+    )
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "phases": {"read": read, "summary": seconds - read},
-            "headline": {"lifetimes.customers": len(summary),
-                         "lifetimes.frequency_sum": int(summary["frequency"].sum())}}
+    return {
+        "seconds": seconds,
+        "phases": {"read": read, "summary": seconds - read},
+        "headline": {"lifetimes.customers": len(summary), "lifetimes.frequency_sum": int(summary["frequency"].sum())},
+    }
 
 
 # imported (and timed) before the work starts, in the child
-IMPORTS = {"clientfolio": ["ibis", "clientfolio.analytics", "clientfolio.analytics.analysis",
-                           "clientfolio.analytics.transactions"],
-           "standin": ["duckdb", "pyarrow"], "standin_table": ["duckdb", "pyarrow"],
-           "standin_fused": ["duckdb", "pyarrow"], "pandas": ["numpy", "pandas", "pyarrow"],
-           "lifetimes": ["pandas", "pyarrow", "lifetimes.utils"]}
-RUNNERS = {"clientfolio": run_clientfolio, "standin": run_standin, "standin_table": run_standin_table,
-           "standin_fused": run_standin_fused,
-           "pandas": run_pandas, "lifetimes": run_lifetimes}
+IMPORTS = {
+    "clientfolio": [
+        "ibis",
+        "clientfolio.analytics",
+        "clientfolio.analytics.analysis",
+        "clientfolio.analytics.transactions",
+    ],
+    "standin": ["duckdb", "pyarrow"],
+    "standin_table": ["duckdb", "pyarrow"],
+    "standin_fused": ["duckdb", "pyarrow"],
+    "pandas": ["numpy", "pandas", "pyarrow"],
+    "lifetimes": ["pandas", "pyarrow", "lifetimes.utils"],
+}
+RUNNERS = {
+    "clientfolio": run_clientfolio,
+    "standin": run_standin,
+    "standin_table": run_standin_table,
+    "standin_fused": run_standin_fused,
+    "pandas": run_pandas,
+    "lifetimes": run_lifetimes,
+}
 
 
 # --------------------------------------------------------------------------- parent
 
+
 def clientfolio_available() -> str | None:
     """None when ``clientfolio.analytics.analyze`` imports, else why not."""
-    probe = subprocess.run([sys.executable, "-c", "from clientfolio.analytics.analysis import analyze"],
-                           check=False, capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "from clientfolio.analytics.analysis import analyze"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode == 0:
         return None
     return (probe.stderr.strip().splitlines() or ["import failed"])[-1]
@@ -678,7 +801,7 @@ def cpu_times() -> tuple[float, float]:
     except OSError:
         return 0.0, 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)     # idle + iowait
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
     return (sum(fields[:8]) - idle) / tick, sum(fields[:8]) / tick
 
 
@@ -714,10 +837,13 @@ def run_child(engine: str, path: Path, as_of: dt.date) -> dict[str, Any]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         busy0, total0 = cpu_times()
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--child", engine, "--file", str(path),
-                                 "--as-of", as_of.isoformat()], stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", engine, "--file", str(path), "--as-of", as_of.isoformat()],
+            stdout=out,
+            stderr=err,
+        )
         killed = None
-        while True:                      # poll, to stop the child before it starves the machine
+        while True:  # poll, to stop the child before it starves the machine
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -734,8 +860,12 @@ def run_child(engine: str, path: Path, as_of: dt.date) -> dict[str, Any]:
         stdout, stderr = out.read().decode(), err.read().decode()
     cpu = usage.ru_utime + usage.ru_stime
     others = max(0.0, (busy1 - busy0) - cpu) / (total1 - total0) if total1 > total0 else 0.0
-    figures = {"process_seconds": wall, "peak_mb": usage.ru_maxrss / 1024,   # Linux: kilobytes
-               "cpu_seconds": cpu, "others_busy": others}
+    figures = {
+        "process_seconds": wall,
+        "peak_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
+        "cpu_seconds": cpu,
+        "others_busy": others,
+    }
     if proc.returncode != 0:
         tail = stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
         return {"error": killed or tail[0], **figures}
@@ -753,24 +883,49 @@ def fmt_ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(DEFAULT_ENGINES),
-                        help="default: %(default)s; standin_table = the stand-in reading the file once "
-                             "into a DuckDB table first")
-    parser.add_argument("--skip-lifetimes-above", type=int, default=10_000_000, metavar="N",
-                        help="do not run lifetimes on files of more than N lines (default 10,000,000)")
-    parser.add_argument("--skip-pandas-above", type=int, default=None, metavar="N",
-                        help="do not run pandas on files of more than N lines (default: always run)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs of each engine (fresh process each); the fastest is kept")
-    parser.add_argument("--wait-idle", type=float, default=120, metavar="SECONDS",
-                        help="before each run, wait up to SECONDS for the machine to be under 15 %% "
-                             "busy (it is shared; default 120, 0 to start at once)")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=ENGINES,
+        default=list(DEFAULT_ENGINES),
+        help="default: %(default)s; standin_table = the stand-in reading the file once into a DuckDB table first",
+    )
+    parser.add_argument(
+        "--skip-lifetimes-above",
+        type=int,
+        default=10_000_000,
+        metavar="N",
+        help="do not run lifetimes on files of more than N lines (default 10,000,000)",
+    )
+    parser.add_argument(
+        "--skip-pandas-above",
+        type=int,
+        default=None,
+        metavar="N",
+        help="do not run pandas on files of more than N lines (default: always run)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each engine (fresh process each); the fastest is kept"
+    )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=120,
+        metavar="SECONDS",
+        help="before each run, wait up to SECONDS for the machine to be under 15 %% "
+        "busy (it is shared; default 120, 0 to start at once)",
+    )
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=END_DATE)
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
-    parser.add_argument("--credit-notes", type=float, default=0.0, metavar="SHARE",
-                        help="analyse the copy of each file with credit notes for this share of the "
-                             "invoices and corrected invoices netting below zero (gen_transactions.py "
-                             "--credit-notes); the SQL stand-ins, which ignore credit notes, are skipped")
+    parser.add_argument(
+        "--credit-notes",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="analyse the copy of each file with credit notes for this share of the "
+        "invoices and corrected invoices netting below zero (gen_transactions.py "
+        "--credit-notes); the SQL stand-ins, which ignore credit notes, are skipped",
+    )
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -791,27 +946,35 @@ def main() -> None:
     if "clientfolio" in engines:
         why = clientfolio_available()
         if why:
-            print(f"clientfolio.analytics.analyze is not available yet ({why}): only the DuckDB SQL "
-                  "stand-in is timed for it.\n", file=sys.stderr)
+            print(
+                f"clientfolio.analytics.analyze is not available yet ({why}): only the DuckDB SQL "
+                "stand-in is timed for it.\n",
+                file=sys.stderr,
+            )
             engines.remove("clientfolio")
             if "standin" not in engines:
                 engines.insert(0, "standin")
     DATA.mkdir(exist_ok=True)
     machine = f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
-    print(f"as of {args.as_of}; {machine}.  seconds = the work in the child process, from reading the file "
-          f"to the last result fetched (best of {args.repeat}); import s = importing the libraries first; "
-          "process s = the child's whole wall time (start-up, imports, work, and this script's checks of the "
-          "results); peak MB = the child's peak RSS; CPU s = its user+system CPU; others = share of the "
-          "machine's CPU used by other processes meanwhile (the machine is shared: over ~10 % the figures "
-          "are not clean)")
+    print(
+        f"as of {args.as_of}; {machine}.  seconds = the work in the child process, from reading the file "
+        f"to the last result fetched (best of {args.repeat}); import s = importing the libraries first; "
+        "process s = the child's whole wall time (start-up, imports, work, and this script's checks of the "
+        "results); peak MB = the child's peak RSS; CPU s = its user+system CPU; others = share of the "
+        "machine's CPU used by other processes meanwhile (the machine is shared: over ~10 % the figures "
+        "are not clean)"
+    )
     everything: dict[int, dict[str, dict[str, Any]]] = {}
     for lines in args.lines:
         path = DATA / f"transactions_{lines}.parquet"
         if not path.exists():
             print(f"generating {path.name} ...", file=sys.stderr, flush=True)
             seconds = generate(path, lines)
-            print(f"  {lines:,} lines in {seconds:.1f} s, {path.stat().st_size / 2**20:.0f} MB",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {lines:,} lines in {seconds:.1f} s, {path.stat().st_size / 2**20:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
         if args.credit_notes:
             base, path = path, path.with_name(f"{path.stem}_credits.parquet")
             if not path.exists():
@@ -850,26 +1013,37 @@ def main() -> None:
 def print_table(lines: int, results: dict[str, dict[str, Any]]) -> None:
     main_engine = "clientfolio" if "seconds" in results.get("clientfolio", {}) else "standin"
     ref = results.get(main_engine)
-    print(f"\n{'lines':>12}  {'engine':<14} {'seconds':>7} {'import s':>8} {'process s':>9} {'peak MB':>7} "
-          f"{'CPU s':>6} {'others':>6}  phases (s)")
+    print(
+        f"\n{'lines':>12}  {'engine':<14} {'seconds':>7} {'import s':>8} {'process s':>9} {'peak MB':>7} "
+        f"{'CPU s':>6} {'others':>6}  phases (s)"
+    )
     for engine, r in results.items():
         label = engine + ("*" if engine.startswith("standin") else "")
         if "skipped" in r:
             print(f"{lines:>12,}  {label:<14} skipped: {r['skipped']}")
             continue
         if "error" in r:
-            print(f"{lines:>12,}  {label:<14} FAILED after {r['process_seconds']:.1f} s, "
-                  f"{r['peak_mb']:.0f} MB: {r['error']}")
+            print(
+                f"{lines:>12,}  {label:<14} FAILED after {r['process_seconds']:.1f} s, "
+                f"{r['peak_mb']:.0f} MB: {r['error']}"
+            )
             continue
         phases = ", ".join(f"{k} {v:.2f}" for k, v in r.get("phases", {}).items())
-        print(f"{lines:>12,}  {label:<14} {r['seconds']:>7.2f} {r.get('import_seconds', 0):>8.2f} "
-              f"{r['process_seconds']:>9.2f} {r['peak_mb']:>7.0f} {r['cpu_seconds']:>6.1f} {r['others_busy']:>6.0%}  "
-              f"{phases}")
-    print(f"{'':>12}  ratios against {main_engine}: pandas/{main_engine} "
-          f"{fmt_ratio(results.get('pandas'), ref)}, lifetimes/{main_engine} "
-          f"{fmt_ratio(results.get('lifetimes'), ref)}"
-          + ("  (lifetimes computes only frequency/recency/T/monetary)" if "seconds" in results.get(
-              "lifetimes", {}) else ""))
+        print(
+            f"{lines:>12,}  {label:<14} {r['seconds']:>7.2f} {r.get('import_seconds', 0):>8.2f} "
+            f"{r['process_seconds']:>9.2f} {r['peak_mb']:>7.0f} {r['cpu_seconds']:>6.1f} {r['others_busy']:>6.0%}  "
+            f"{phases}"
+        )
+    print(
+        f"{'':>12}  ratios against {main_engine}: pandas/{main_engine} "
+        f"{fmt_ratio(results.get('pandas'), ref)}, lifetimes/{main_engine} "
+        f"{fmt_ratio(results.get('lifetimes'), ref)}"
+        + (
+            "  (lifetimes computes only frequency/recency/T/monetary)"
+            if "seconds" in results.get("lifetimes", {})
+            else ""
+        )
+    )
     if any(e.startswith("standin") for e in results):
         print(f"{'':>12}  * standin: the same analyses in hand-written DuckDB SQL, a stand-in, not clientfolio")
 
@@ -881,8 +1055,10 @@ def check_goal(results: dict[str, dict[str, Any]]) -> None:
         print("  goal: no clientfolio or stand-in figures")
         return
     label = engine + (" (SQL stand-in, not clientfolio itself)" if engine == "standin" else "")
-    checks = [(f"under {GOAL_SECONDS:.0f} s", r["seconds"] < GOAL_SECONDS, f"{r['seconds']:.2f} s"),
-              (f"peak under {GOAL_PEAK_MB} MB", r["peak_mb"] < GOAL_PEAK_MB, f"{r['peak_mb']:.0f} MB")]
+    checks = [
+        (f"under {GOAL_SECONDS:.0f} s", r["seconds"] < GOAL_SECONDS, f"{r['seconds']:.2f} s"),
+        (f"peak under {GOAL_PEAK_MB} MB", r["peak_mb"] < GOAL_PEAK_MB, f"{r['peak_mb']:.0f} MB"),
+    ]
     for other, factor in (("pandas", GOAL_VS_PANDAS), ("lifetimes", GOAL_VS_LIFETIMES)):
         o = results.get(other, {})
         if "seconds" in o:

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from clientfolio.value.bgnbd import BetaGeoParams, fit_bgnbd, p_alive, simulate_bgnbd
-from clientfolio.value.gamma_gamma import GammaGammaParams, fit_gamma_gamma, simulate_gamma_gamma
 from clientfolio.value.clv import ClvConfig, ModelInputs, fit_values
+from clientfolio.value.gamma_gamma import GammaGammaParams, fit_gamma_gamma, simulate_gamma_gamma
 from clientfolio.value.lifetime import customer_lifetime_value
 from clientfolio.value.spend import SpendHistories
 
@@ -53,14 +53,22 @@ def simulate(customers: int, seed: int) -> tuple[np.ndarray, ...]:
     return frequency, recency, T, monetary, first
 
 
-def model_inputs(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, monetary: np.ndarray,
-                 first: np.ndarray) -> ModelInputs:
+def model_inputs(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, monetary: np.ndarray, first: np.ndarray
+) -> ModelInputs:
     """The valuation's inputs (days, cents), each purchase taken at the customer's mean."""
     n = frequency + 1
     mean = (first + frequency * monetary) / n
-    spend = SpendHistories(frequency, monetary * 100, first * 100, np.maximum(first, monetary) * 100, n,
-                           n * np.log(mean * 100), n * np.log(mean * 100) ** 2,
-                           np.full(frequency.size, "S", dtype=np.str_))
+    spend = SpendHistories(
+        frequency,
+        monetary * 100,
+        first * 100,
+        np.maximum(first, monetary) * 100,
+        n,
+        n * np.log(mean * 100),
+        n * np.log(mean * 100) ** 2,
+        np.full(frequency.size, "S", dtype=np.str_),
+    )
     return ModelInputs(frequency, recency * 7, T * 7, spend)
 
 
@@ -77,15 +85,28 @@ def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
-def run(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, monetary: np.ndarray, first: np.ndarray,
-        repeat: int) -> dict[str, Any]:
+def run(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, monetary: np.ndarray, first: np.ndarray, repeat: int
+) -> dict[str, Any]:
     seconds: dict[str, float] = {}
     seconds["fit_bgnbd"], bg = best_of(repeat, lambda: fit_bgnbd(frequency, recency, T))
     seconds["fit_gamma_gamma"], gg = best_of(repeat, lambda: fit_gamma_gamma(frequency, monetary))
     seconds["p_alive"], _ = best_of(repeat, lambda: p_alive(bg.params, frequency, recency, T))
-    seconds["clv (3 years)"], clv = best_of(repeat, lambda: customer_lifetime_value(
-        bg.params, gg.params, frequency, recency, T, monetary, 1.0,
-        horizon_periods=HORIZON_WEEKS, periods_per_year=WEEKS_PER_YEAR, discount_rate=DISCOUNT_RATE))
+    seconds["clv (3 years)"], clv = best_of(
+        repeat,
+        lambda: customer_lifetime_value(
+            bg.params,
+            gg.params,
+            frequency,
+            recency,
+            T,
+            monetary,
+            1.0,
+            horizon_periods=HORIZON_WEEKS,
+            periods_per_year=WEEKS_PER_YEAR,
+            discount_rate=DISCOUNT_RATE,
+        ),
+    )
     inputs = model_inputs(frequency, recency, T, monetary, first)
     seconds["valuation"], fitted = best_of(repeat, lambda: fit_values(inputs, 1.0, ClvConfig()))
     return {"seconds": seconds, "bg": bg, "gg": gg, "clv": clv, "fitted": fitted}
@@ -98,11 +119,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2005)
     args = parser.parse_args()
     frequency, recency, T, monetary, first = simulate(args.customers, args.seed)
-    print(f"{args.customers:,} customers, {np.count_nonzero(frequency):,} repeat buyers, "
-          f"{int(frequency.sum()):,} repeat purchases; best of {args.repeat}")
+    print(
+        f"{args.customers:,} customers, {np.count_nonzero(frequency):,} repeat buyers, "
+        f"{int(frequency.sum()):,} repeat purchases; best of {args.repeat}"
+    )
     day_recency, day_T = in_whole_days(recency, T)
-    results = {"continuous times": run(frequency, recency, T, monetary, first, args.repeat),
-               "whole days": run(frequency, day_recency, day_T, monetary, first, args.repeat)}
+    results = {
+        "continuous times": run(frequency, recency, T, monetary, first, args.repeat),
+        "whole days": run(frequency, day_recency, day_T, monetary, first, args.repeat),
+    }
 
     steps = list(next(iter(results.values()))["seconds"])
     print(f"\n{'step':<18}" + "".join(f"{label:>18}" for label in results))
@@ -111,13 +136,19 @@ def main() -> None:
     for label, r in results.items():
         bg, gg, fitted = r["bg"], r["gg"], r["fitted"]
         low, point, high = fitted.interval
-        print(f"\n{label}: BG/NBD r={bg.params.r:.3f} alpha={bg.params.alpha:.3f} a={bg.params.a:.3f} "
-              f"b={bg.params.b:.3f} (true {TRUE_BGNBD.r}, {TRUE_BGNBD.alpha}, {TRUE_BGNBD.a}, {TRUE_BGNBD.b}), "
-              f"converged={bg.converged}")
-        print(f"{' ' * len(label)}  Gamma-Gamma p={gg.params.p:.3f} q={gg.params.q:.3f} v={gg.params.v:.3f} "
-              f"(true {TRUE_GG.p}, {TRUE_GG.q}, {TRUE_GG.v}), converged={gg.converged}")
-        print(f"{' ' * len(label)}  valuation: {fitted.purchase_model}, {fitted.spend.name} spend, equity "
-              f"{point / 100:,.0f} (90 %: {low / 100:,.0f} - {high / 100:,.0f}, {fitted.resamples} resamples)")
+        print(
+            f"\n{label}: BG/NBD r={bg.params.r:.3f} alpha={bg.params.alpha:.3f} a={bg.params.a:.3f} "
+            f"b={bg.params.b:.3f} (true {TRUE_BGNBD.r}, {TRUE_BGNBD.alpha}, {TRUE_BGNBD.a}, {TRUE_BGNBD.b}), "
+            f"converged={bg.converged}"
+        )
+        print(
+            f"{' ' * len(label)}  Gamma-Gamma p={gg.params.p:.3f} q={gg.params.q:.3f} v={gg.params.v:.3f} "
+            f"(true {TRUE_GG.p}, {TRUE_GG.q}, {TRUE_GG.v}), converged={gg.converged}"
+        )
+        print(
+            f"{' ' * len(label)}  valuation: {fitted.purchase_model}, {fitted.spend.name} spend, equity "
+            f"{point / 100:,.0f} (90 %: {low / 100:,.0f} - {high / 100:,.0f}, {fitted.resamples} resamples)"
+        )
         fits = r["seconds"]["fit_bgnbd"] + r["seconds"]["fit_gamma_gamma"]
         verdict = "met" if fits < GOAL_SECONDS else "NOT met"
         print(f"{' ' * len(label)}  both fits {fits:.2f} s: goal (< {GOAL_SECONDS:.0f} s) {verdict}")

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 START_DATE = dt.date(2022, 1, 1)
-END_DATE = dt.date(2025, 12, 31)   # the benchmark's as-of date
+END_DATE = dt.date(2025, 12, 31)  # the benchmark's as-of date
 
 _SQL = """
 -- uniform in (0, 1) from a hash of (key, salt), salt < 32
@@ -178,8 +178,15 @@ def add_credit_notes(base: Path, path: Path, share: float) -> int:
     import duckdb
 
     con = duckdb.connect()
-    con.execute(_CREDITS_SQL.format(base=base, out=str(path) + ".tmp", end=END_DATE.isoformat(),
-                                    share=f"{share:.1%}", credit_per_10000=round(share * 10000)))
+    con.execute(
+        _CREDITS_SQL.format(
+            base=base,
+            out=str(path) + ".tmp",
+            end=END_DATE.isoformat(),
+            share=f"{share:.1%}",
+            credit_per_10000=round(share * 10000),
+        )
+    )
     row = con.execute(f"SELECT count(*) FROM read_parquet('{path}.tmp')").fetchone()
     con.close()
     Path(str(path) + ".tmp").rename(path)
@@ -193,12 +200,15 @@ def generate(path: Path, lines: int, *, threads: int | None = None) -> float:
     customers = max(lines // 20, 10)
     invoices = -(-lines // 3)
     sql = _SQL.format(
-        start=START_DATE.isoformat(), end=END_DATE.isoformat(),
+        start=START_DATE.isoformat(),
+        end=END_DATE.isoformat(),
         days=(END_DATE - START_DATE).days + 1,
-        raw_customers=int(customers * 1.6) + 100, customers=customers,
+        raw_customers=int(customers * 1.6) + 100,
+        customers=customers,
         # a few more invoices than needed: the last ones are cut at `lines`
         more_invoices=max(int(invoices * 1.02) + 100 - customers, 0),
-        lines=lines, out=str(path) + ".tmp",
+        lines=lines,
+        out=str(path) + ".tmp",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -222,9 +232,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--credit-notes", type=float, default=0.0, metavar="SHARE",
-                        help="also write a copy with credit notes for this share of the invoices "
-                             "(e.g. 0.02) and corrected invoices netting below zero (one in 1,000)")
+    parser.add_argument(
+        "--credit-notes",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="also write a copy with credit notes for this share of the invoices "
+        "(e.g. 0.02) and corrected invoices netting below zero (one in 1,000)",
+    )
     args = parser.parse_args()
     out = args.out or Path(__file__).parent / "data" / f"transactions_{args.lines}.parquet"
     seconds = generate(out, args.lines)

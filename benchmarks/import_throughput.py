@@ -28,8 +28,10 @@ def write_csv(path: Path, lines: int, seed: int = 1) -> None:
     customers = [f"C{i:05d}" for i in range(5000)]
     products = [(f"P{i:04d}", f"Article {i}", f"Famille {i % 12}") for i in range(400)]
     with path.open("w", encoding="cp1252", newline="") as f:
-        f.write("N° facture;Date facture;Code client;Raison sociale;N° ligne;Article;Désignation;"
-                "Famille;Quantité;Montant HT;Coût\r\n")
+        f.write(
+            "N° facture;Date facture;Code client;Raison sociale;N° ligne;Article;Désignation;"
+            "Famille;Quantité;Montant HT;Coût\r\n"
+        )
         n = invoice = 0
         while n < lines:
             invoice += 1
@@ -38,8 +40,10 @@ def write_csv(path: Path, lines: int, seed: int = 1) -> None:
             for line_no in range(1, min(rng.randint(1, 5), lines - n) + 1):
                 p_code, label, family = rng.choice(products)
                 amount = rng.randint(100, 500_000) / 100
-                f.write(f"F{invoice:08d};{day};{code};Société {code};{line_no};{p_code};{label};"
-                        f"{family};{rng.randint(1, 50)};{amount:.2f};{amount * 0.6:.2f}\r\n".replace(".", ","))
+                f.write(
+                    f"F{invoice:08d};{day};{code};Société {code};{line_no};{p_code};{label};"
+                    f"{family};{rng.randint(1, 50)};{amount:.2f};{amount * 0.6:.2f}\r\n".replace(".", ",")
+                )
                 n += 1
 
 
@@ -56,9 +60,16 @@ def child(csv_path: str) -> None:
         result = import_file(store, csv_path)
         seconds = time.perf_counter() - start
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"lines": result.created["invoice_lines"], "seconds": round(seconds, 2),
-                          "lines_per_second": round(result.created["invoice_lines"] / seconds),
-                          "peak_rss_mb": round(rss_mb)}))
+        print(
+            json.dumps(
+                {
+                    "lines": result.created["invoice_lines"],
+                    "seconds": round(seconds, 2),
+                    "lines_per_second": round(result.created["invoice_lines"] / seconds),
+                    "peak_rss_mb": round(rss_mb),
+                }
+            )
+        )
 
 
 def main() -> None:
@@ -75,11 +86,14 @@ def main() -> None:
     if not csv_path.exists():
         print(f"writing {csv_path} ...", file=sys.stderr)
         write_csv(csv_path, args.lines)
-    out = subprocess.run([sys.executable, __file__, "--child", str(csv_path)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(csv_path)], check=True, capture_output=True, text=True
+    )
     figures = json.loads(out.stdout)
-    print(f"{figures['lines']:,} invoice lines in {figures['seconds']} s: "
-          f"{figures['lines_per_second']:,} lines/s, peak memory {figures['peak_rss_mb']} MB")
+    print(
+        f"{figures['lines']:,} invoice lines in {figures['seconds']} s: "
+        f"{figures['lines_per_second']:,} lines/s, peak memory {figures['peak_rss_mb']} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -25,10 +25,18 @@ from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Product
 def _fresh(tmp: str, name: str) -> Store:
     store = Store(f"sqlite:///{tmp}/{name}.db")
     with store.begin() as conn:
-        bulk_insert(conn, Customer.__table__, ("id", "code", "name", "status"),  # type: ignore[arg-type]
-                    [(i, f"C{i:05d}", f"Client {i}", "active") for i in range(1, 5001)])
-        bulk_insert(conn, Product.__table__, ("id", "code", "name"),  # type: ignore[arg-type]
-                    [(i, f"P{i:04d}", f"Article {i}") for i in range(1, 401)])
+        bulk_insert(
+            conn,
+            Customer.__table__,
+            ("id", "code", "name", "status"),  # type: ignore[arg-type]
+            [(i, f"C{i:05d}", f"Client {i}", "active") for i in range(1, 5001)],
+        )
+        bulk_insert(
+            conn,
+            Product.__table__,
+            ("id", "code", "name"),  # type: ignore[arg-type]
+            [(i, f"P{i:04d}", f"Article {i}") for i in range(1, 401)],
+        )
     return store
 
 
@@ -40,12 +48,16 @@ def in_sqlite(tmp: str, lines: int) -> float:
         conn.exec_driver_sql(
             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
             "INSERT INTO invoices (id, number, customer_id, issued_on, kind) "
-            "SELECT i, printf('F%08d', i), 1 + i % 5000, '2024-05-12', 'invoice' FROM s", (invoices,))
+            "SELECT i, printf('F%08d', i), 1 + i % 5000, '2024-05-12', 'invoice' FROM s",
+            (invoices,),
+        )
         conn.exec_driver_sql(
             "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
             "INSERT INTO invoice_lines (invoice_id, line_no, product_id, description, quantity, "
             "amount_cents, margin_cents) SELECT i / 3 + 1, i % 3 + 1, 1 + i % 400, 'Article', 12.0, "
-            "123456, 74074 FROM s", (lines - 1,))
+            "123456, 74074 FROM s",
+            (lines - 1,),
+        )
     seconds = time.perf_counter() - start
     store.dispose()
     return seconds
@@ -53,17 +65,33 @@ def in_sqlite(tmp: str, lines: int) -> float:
 
 def through_python(tmp: str, lines: int) -> float:
     store = _fresh(tmp, "p")
-    invoices = [(i, f"F{i:08d}", 1 + i % 5000, "2024-05-12", None, "invoice", None)
-                for i in range(1, (lines + 2) // 3 + 1)]
+    invoices = [
+        (i, f"F{i:08d}", 1 + i % 5000, "2024-05-12", None, "invoice", None) for i in range(1, (lines + 2) // 3 + 1)
+    ]
     rows = [(i // 3 + 1, i % 3 + 1, 1 + i % 400, "Article", 12.0, 123456, 74074) for i in range(lines)]
     start = time.perf_counter()
     with store.begin() as conn:
-        bulk_insert(conn, Invoice.__table__,  # type: ignore[arg-type]
-                    ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id"), invoices)
+        bulk_insert(
+            conn,
+            Invoice.__table__,  # type: ignore[arg-type]
+            ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id"),
+            invoices,
+        )
         for at in range(0, lines, 20_000):
-            bulk_insert(conn, InvoiceLine.__table__, (  # type: ignore[arg-type]
-                "invoice_id", "line_no", "product_id", "description", "quantity", "amount_cents",
-                "margin_cents"), rows[at : at + 20_000])
+            bulk_insert(
+                conn,
+                InvoiceLine.__table__,
+                (  # type: ignore[arg-type]
+                    "invoice_id",
+                    "line_no",
+                    "product_id",
+                    "description",
+                    "quantity",
+                    "amount_cents",
+                    "margin_cents",
+                ),
+                rows[at : at + 20_000],
+            )
     seconds = time.perf_counter() - start
     store.dispose()
     return seconds
@@ -74,8 +102,10 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for label, run in (("SQLite alone (INSERT ... SELECT)", in_sqlite),
-                           ("through Python (bulk_insert of ready tuples)", through_python)):
+        for label, run in (
+            ("SQLite alone (INSERT ... SELECT)", in_sqlite),
+            ("through Python (bulk_insert of ready tuples)", through_python),
+        ):
             seconds = run(tmp, args.lines)
             print(f"{label}: {args.lines:,} lines in {seconds:.2f} s = {args.lines / seconds:,.0f} lines/s")
 

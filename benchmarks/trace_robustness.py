@@ -67,6 +67,7 @@ def keep_rows(share: float) -> Callable[[Grid, random.Random], Grid]:
     def attack(grid: Grid, rng: random.Random) -> Grid:
         body = grid[1:]
         return [grid[0], *rng.sample(body, max(1, round(share * len(body))))]
+
     return attack
 
 
@@ -111,6 +112,7 @@ def xlsx_round_trip(grid: Grid, rng: random.Random) -> Grid:
 
 def edit_values(share: float) -> Callable[[Grid, random.Random], Grid]:
     """Edit ``share`` of the cells: a letter changed, a letter dropped, or another row's value."""
+
     def attack(grid: Grid, rng: random.Random) -> Grid:
         body = [list(row) for row in grid[1:]]
         for row in body:
@@ -120,12 +122,13 @@ def edit_values(share: float) -> Callable[[Grid, random.Random], Grid]:
                 how = rng.randrange(3)
                 k = rng.randrange(len(cell))
                 if how == 0:
-                    row[j] = cell[:k] + rng.choice("aeiourstxz") + cell[k + 1:]
+                    row[j] = cell[:k] + rng.choice("aeiourstxz") + cell[k + 1 :]
                 elif how == 1:
-                    row[j] = cell[:k] + cell[k + 1:]
+                    row[j] = cell[:k] + cell[k + 1 :]
                 else:
                     row[j] = rng.choice(body)[j]
         return [grid[0], *body]
+
     return attack
 
 
@@ -134,14 +137,26 @@ def strip_punctuation(grid: Grid, rng: random.Random) -> Grid:
     return [grid[0], *([" ".join(re.sub(r"[^\w\s]", " ", c).upper().split()) for c in row] for row in grid[1:])]
 
 
-_FLIPS = {"SARL": "S.A.R.L.", "S.A.R.L.": "SARL", "SAS": "S.A.S.", "S.A.S.": "SAS", "SA": "S.A.", "S.A.": "SA",
-          "Saint": "St", "St": "Saint", "Sainte": "Ste", "Ste": "Sainte"}
+_FLIPS = {
+    "SARL": "S.A.R.L.",
+    "S.A.R.L.": "SARL",
+    "SAS": "S.A.S.",
+    "S.A.S.": "SAS",
+    "SA": "S.A.",
+    "S.A.": "SA",
+    "Saint": "St",
+    "St": "Saint",
+    "Sainte": "Ste",
+    "Ste": "Sainte",
+}
 
 
 def flip_forms(grid: Grid, rng: random.Random) -> Grid:
     """Every legal form re-dotted or un-dotted, every Saint/St swapped."""
-    return [grid[0], *([re.sub(r"[\w.]+", lambda m: _FLIPS.get(m.group(0), m.group(0)), c) for c in row]
-                       for row in grid[1:])]
+    return [
+        grid[0],
+        *([re.sub(r"[\w.]+", lambda m: _FLIPS.get(m.group(0), m.group(0)), c) for c in row] for row in grid[1:]),
+    ]
 
 
 def merge_columns(grid: Grid, rng: random.Random) -> Grid:
@@ -149,14 +164,18 @@ def merge_columns(grid: Grid, rng: random.Random) -> Grid:
     head = grid[0]
     name, postal, city = head.index("name"), head.index("postal_code"), head.index("city")
     rest = [i for i in range(len(head)) if i not in (name, postal, city)]
-    return [["who", *(head[i] for i in rest)],
-            *([f"{row[name]}, {row[postal]} {row[city]}", *(row[i] for i in rest)] for row in grid[1:])]
+    return [
+        ["who", *(head[i] for i in rest)],
+        *([f"{row[name]}, {row[postal]} {row[city]}", *(row[i] for i in rest)] for row in grid[1:]),
+    ]
 
 
 def drop_traps(codes: dict[str, frozenset[str]]) -> Callable[[Grid, random.Random], Grid]:
     """The rows of R03's trap records dropped (as a leaker who found them would)."""
+
     def attack(grid: Grid, rng: random.Random) -> Grid:
         return [grid[0], *(row for row in grid[1:] if row[0] not in codes["R03"])]
+
     return attack
 
 
@@ -186,6 +205,7 @@ def cleaner(codes: dict[str, frozenset[str]]) -> Callable[[Grid, random.Random],
         for step in (drop_traps(codes), keep_rows(0.10), strip_punctuation, merge_columns, utf16_resave):
             grid = step(grid, rng)
         return grid
+
     return attack
 
 
@@ -226,16 +246,27 @@ def grid_of(rows: list[dict[str, object]], tmp: Path, name: str) -> Grid:
 
 def describe(result: TraceResult) -> tuple[str, str, str, str]:
     if result.collusion:
-        return (" + ".join(c.export.recipient for c in result.implicated), "collusion",
-                ", ".join(f"{c.score.agreeing}/{c.score.checked}" for c in result.implicated), "-")
+        return (
+            " + ".join(c.export.recipient for c in result.implicated),
+            "collusion",
+            ", ".join(f"{c.score.agreeing}/{c.score.checked}" for c in result.implicated),
+            "-",
+        )
     found = result.attributed
     if found is None:
         return "no match", "-", "-", "-"
     score = found.score
-    p = (f"{10 ** found.log10_wrong_attribution:.1e}" if found.log10_wrong_attribution > -300
-         else f"1e{found.log10_wrong_attribution:.0f}")
-    return (found.export.recipient, result.evidence or "-", f"{score.agreeing}/{score.checked}",
-            p + (" (reversed)" if score.anti else ""))
+    p = (
+        f"{10**found.log10_wrong_attribution:.1e}"
+        if found.log10_wrong_attribution > -300
+        else f"1e{found.log10_wrong_attribution:.0f}"
+    )
+    return (
+        found.export.recipient,
+        result.evidence or "-",
+        f"{score.agreeing}/{score.checked}",
+        p + (" (reversed)" if score.anti else ""),
+    )
 
 
 def main() -> None:
@@ -252,14 +283,23 @@ def main() -> None:
         generate_demo(store, customers=args.customers, years=1, seed=args.seed, as_of=NOW.date())
         keys = ExportKeys.from_ring(RING)
         for i in range(1, 11):
-            make_export(store, SYSTEM, ExportRequest(f"R{i:02d}", "benchmark"), tmp / f"R{i:02d}.csv",
-                        keys=keys, rules=ExportRules(), now=NOW)
+            make_export(
+                store,
+                SYSTEM,
+                ExportRequest(f"R{i:02d}", "benchmark"),
+                tmp / f"R{i:02d}.csv",
+                keys=keys,
+                rules=ExportRules(),
+                now=NOW,
+            )
         exports, secrets = list_exports(store), fingerprint_secrets(RING)
         files = {e.recipient: read_table(tmp / f"{e.recipient}.csv") for e in exports}
         plain_rows = customer_rows(store, SYSTEM, NOW.date())
-        print(f"{args.customers:,} customers, {len(exports)} registered exports "
-              f"({exports[0].signed.manifest.row_count:,} rows each with the traps), "
-              f"setup {time.perf_counter() - started:.1f} s\n")
+        print(
+            f"{args.customers:,} customers, {len(exports)} registered exports "
+            f"({exports[0].signed.manifest.row_count:,} rows each with the traps), "
+            f"setup {time.perf_counter() - started:.1f} s\n"
+        )
 
         print("| attack on R03's file | rows left | found | evidence | marks agreeing | P(wrong attribution) |")
         print("|---|---|---|---|---|---|")
@@ -278,16 +318,23 @@ def main() -> None:
             result = trace_rows(leaked, exports, secrets, threshold=THRESHOLD, verify_keys=VERIFY)
             print(f"| {label} | {len(leaked) - 1:,} | " + " | ".join(describe(result)) + " |")
         mix = random.Random(rng.random())
-        merged = [files["R03"][0], *(a if mix.random() < 0.5 else b
-                                     for a, b in zip(files["R03"][1:], files["R05"][1:], strict=False))]
+        merged = [
+            files["R03"][0],
+            *(a if mix.random() < 0.5 else b for a, b in zip(files["R03"][1:], files["R05"][1:], strict=False)),
+        ]
         result = trace_rows(merged, exports, secrets, threshold=THRESHOLD, verify_keys=VERIFY)
-        print(f"| two colluders (R03 and R05, each row from either) | {len(merged) - 1:,} | "
-              + " | ".join(describe(result)) + " |")
+        print(
+            f"| two colluders (R03 and R05, each row from either) | {len(merged) - 1:,} | "
+            + " | ".join(describe(result))
+            + " |"
+        )
 
         null_started = time.perf_counter()
         foreign_key = export_key(b"another installation's secret!!", "X-foreign")
-        marked_elsewhere = [{**r, "name": mark_text(foreign_key, str(r["name"])),
-                             "city": mark_text(foreign_key, str(r["city"]))} for r in plain_rows]
+        marked_elsewhere = [
+            {**r, "name": mark_text(foreign_key, str(r["name"])), "city": mark_text(foreign_key, str(r["city"]))}
+            for r in plain_rows
+        ]
         sources: list[tuple[str, Grid, str | None]] = [
             ("unmarked copy", grid_of(plain_rows, tmp, "plain.csv"), None),
             ("marked by another installation", grid_of(marked_elsewhere, tmp, "foreign.csv"), None),
@@ -303,19 +350,23 @@ def main() -> None:
                 truth = f"R{rng.choice([i for i in range(1, 11) if i != 3]):02d}"
                 label, grid = "other recipients", files[truth]
             counts[label] += 1
-            result = trace_rows(random_rework([list(r) for r in grid], rng), exports, secrets, threshold=THRESHOLD,
-                                verify_keys=VERIFY)
+            result = trace_rows(
+                random_rework([list(r) for r in grid], rng), exports, secrets, threshold=THRESHOLD, verify_keys=VERIFY
+            )
             named = {c.export.recipient for c in result.implicated}
             false += bool(named - {truth})
             right += named == {truth}
             wrong = [c for c in result.candidates if c.export.recipient != truth]
             closest = min(closest, min(c.log10_wrong_attribution for c in wrong))
-        print(f"\n{args.files:,} files that are not R03's, traced in {time.perf_counter() - null_started:.1f} s: "
-              + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        print(
+            f"\n{args.files:,} files that are not R03's, traced in {time.perf_counter() - null_started:.1f} s: "
+            + ", ".join(f"{v} {k}" for k, v in counts.items())
+        )
         print(f"- false attributions: {false}")
         print(f"- files of other recipients attributed to their own recipient: {right} of {counts['other recipients']}")
-        print(f"- closest wrong export over all files: P(wrong attribution) = {10 ** closest:.2g} "
-              f"(threshold {THRESHOLD:g})")
+        print(
+            f"- closest wrong export over all files: P(wrong attribution) = {10**closest:.2g} (threshold {THRESHOLD:g})"
+        )
         store.dispose()
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
 

@@ -19,9 +19,7 @@ from sqlalchemy.engine import make_url
 
 from clientfolio.store import Store
 
-PG_ADMIN_URL = os.environ.get(
-    "CLIENTFOLIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("CLIENTFOLIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def _pg_admin():  # type: ignore[no-untyped-def]

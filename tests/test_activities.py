@@ -57,8 +57,11 @@ def build(store: Store) -> Store:
     """Customers, invoices, prospects, three users, and P001's move by jdupont."""
     for name, kind in (("clients.csv", "customers"), ("factures.csv", "invoices"), ("prospects.csv", "prospects")):
         import_file(store, DATA / name, kind=kind, today=TODAY)
-    for username, display, role in (("jdupont", "Jean Dupont", "sales"), ("mmartin", "Marie Martin", "sales"),
-                                    ("pdurand", "Pierre Durand", "manager")):
+    for username, display, role in (
+        ("jdupont", "Jean Dupont", "sales"),
+        ("mmartin", "Marie Martin", "sales"),
+        ("pdurand", "Pierre Durand", "manager"),
+    ):
         create_user(store, username, PW, role, display_name=display, chain_key=KEY)
     set_scopes(store, "jdupont", regions=["IDF"], actor="admin", chain_key=KEY)
     set_scopes(store, "mmartin", regions=["ARA"], actor="admin", chain_key=KEY)
@@ -92,11 +95,48 @@ def rejected(store: Store, name: str, **kw: object) -> list[tuple[int, str, str,
 
 
 def test_type_words_and_durations() -> None:
-    assert [parse_type(w) for w in ("Appel", "appel téléphonique", "TEL", "Téléphone", "visite", "RDV terrain",
-                                     "rendez-vous", "rdv", "Réunion", "meeting", "visio", "E-mail", "mail",
-                                     "courriel", "devis", "offre", "proposition", "quote")] == [
-        "call", "call", "call", "call", "visit", "visit", "meeting", "meeting", "meeting", "meeting",
-        "meeting", "email", "email", "email", "quote", "quote", "quote", "quote"]
+    assert [
+        parse_type(w)
+        for w in (
+            "Appel",
+            "appel téléphonique",
+            "TEL",
+            "Téléphone",
+            "visite",
+            "RDV terrain",
+            "rendez-vous",
+            "rdv",
+            "Réunion",
+            "meeting",
+            "visio",
+            "E-mail",
+            "mail",
+            "courriel",
+            "devis",
+            "offre",
+            "proposition",
+            "quote",
+        )
+    ] == [
+        "call",
+        "call",
+        "call",
+        "call",
+        "visit",
+        "visit",
+        "meeting",
+        "meeting",
+        "meeting",
+        "meeting",
+        "meeting",
+        "email",
+        "email",
+        "email",
+        "quote",
+        "quote",
+        "quote",
+        "quote",
+    ]
     with pytest.raises(ValueError, match="appel.*visite.*rendez-vous.*e-mail.*devis"):
         parse_type("fax")
     assert [parse_duration(d) for d in ("30", "30 min", "1h30", "2 h", 45)] == [30, 30, 90, 120, 45]
@@ -113,8 +153,9 @@ def test_an_activities_file_is_recognised(tmp_path: Path) -> None:
     finally:
         table.close()
     invoices = tmp_path / "ventes.csv"  # a date, a type, a rep AND an amount: not activities
-    invoices.write_text("N° facture;Date;Type;Commercial;Code client;Montant HT\nF1;01/02/2025;facture;jd;C1;10\n",
-                        encoding="utf-8")
+    invoices.write_text(
+        "N° facture;Date;Type;Commercial;Code client;Montant HT\nF1;01/02/2025;facture;jd;C1;10\n", encoding="utf-8"
+    )
     table = open_table(invoices, SourceOptions(None, None, None, None))
     try:
         assert guess_kind(table) == "invoices"
@@ -131,9 +172,16 @@ def test_imported_activities_feed_the_follow_up_and_the_index(portfolio: Store) 
     result = import_file(portfolio, DATA / "activites.csv", ring=RING, today=TODAY)  # kind guessed
     assert result.kind == "activities" and result.rows_read == 10
     assert result.created == {"activities": 10} and result.unchanged == {}
-    assert result.columns == {"date": "Date", "rep": "Commercial", "customer_code": "Code client",
-                              "prospect_code": "Code prospect", "type": "Type d'action", "subject": "Objet",
-                              "outcome": "Compte rendu", "duration": "Durée"}
+    assert result.columns == {
+        "date": "Date",
+        "rep": "Commercial",
+        "customer_code": "Code client",
+        "prospect_code": "Code prospect",
+        "type": "Type d'action",
+        "subject": "Objet",
+        "outcome": "Compte rendu",
+        "duration": "Durée",
+    }
 
     after = view(portfolio)
     # Last contacts as of 2025-06-30 (unfollowed beyond 90 days): C001 20/06 (10 days), C002 20/05 (41),
@@ -174,11 +222,21 @@ def test_imported_activities_feed_the_follow_up_and_the_index(portfolio: Store) 
     assert team.levers[0].factor == "quantity"  # the lowest factor: +1 gives 1 x 7.778 x 7.222 = 56.2
 
     kinds = {(a.customer_code or a.prospect_code, a.kind) for a in PipelineReader(portfolio, SYSTEM).activities()}
-    assert {("C001", "call"), ("C001", "visit"), ("C002", "email"), ("P001", "meeting"), ("C005", "quote"),
-            ("C004", "call"), ("C004", "meeting"), ("P002", "email"), ("C003", "visit")} <= kinds
+    assert {
+        ("C001", "call"),
+        ("C001", "visit"),
+        ("C002", "email"),
+        ("P001", "meeting"),
+        ("C005", "quote"),
+        ("C004", "call"),
+        ("C004", "meeting"),
+        ("P002", "email"),
+        ("C003", "visit"),
+    } <= kinds
     with portfolio.engine.connect() as conn:
-        row = conn.execute(select(Activity.id, Activity.outcome, Activity.duration_minutes)
-                           .where(Activity.subject == "Point commande")).one()
+        row = conn.execute(
+            select(Activity.id, Activity.outcome, Activity.duration_minutes).where(Activity.subject == "Point commande")
+        ).one()
         visit = conn.execute(select(Activity.duration_minutes).where(Activity.subject == "Revue annuelle")).scalar()
     assert row.duration_minutes == 15 and visit == 90
     assert is_token(row.outcome)  # encrypted with the ring
@@ -204,8 +262,11 @@ def test_importing_again_adds_only_the_surplus(portfolio: Store, tmp_path: Path)
 def test_bad_rows_are_reported_and_nothing_is_written(portfolio: Store) -> None:
     errors = rejected(portfolio, "activites_erreurs.csv")
     assert [e[:3] for e in errors] == [
-        (2, "Type d'action", "fax"), (3, "Commercial", "inconnu"), (4, "Code client", "C999"),
-        (5, "Date", "31/12/2099")]
+        (2, "Type d'action", "fax"),
+        (3, "Commercial", "inconnu"),
+        (4, "Code client", "C999"),
+        (5, "Date", "31/12/2099"),
+    ]
     reasons = [e[3] for e in errors]
     assert reasons[0].startswith("unknown activity type") and "appel" in reasons[0] and "devis" in reasons[0]
     assert reasons[1] == UNKNOWN_USER
@@ -222,7 +283,8 @@ def test_a_rep_logs_only_their_own_activities_in_their_scope(portfolio: Store) -
         import_file(portfolio, DATA / "activites_hors_perimetre.csv", principal=jdupont, today=TODAY)
     assert [(e.line, e.column, e.value, e.reason) for e in caught.value.errors] == [
         (2, "Code client", "C003", OUTSIDE_SCOPE),  # C003 is in ARA
-        (3, "Commercial", "mmartin", SELF_ONLY)]
+        (3, "Commercial", "mmartin", SELF_ONLY),
+    ]
     assert stored(portfolio) == 0
     # the system actor is no user: a row without rep is refused
     assert [(e[0], e[3]) for e in rejected(portfolio, "activites_hors_perimetre.csv")] == [(2, NO_REP), (4, NO_REP)]
@@ -235,15 +297,30 @@ def test_a_rep_logs_only_their_own_activities_in_their_scope(portfolio: Store) -
 
 def test_log_activity(portfolio: Store) -> None:
     mmartin = principal_for(portfolio, "mmartin")
-    logged = log_activity(portfolio, mmartin, kind="Appel", occurred_on="25/06/2025", customer_code="C003",
-                          subject="Relance", outcome="Rappeler en septembre", duration_minutes="20",
-                          ring=RING, chain_key=KEY, today=TODAY)
+    logged = log_activity(
+        portfolio,
+        mmartin,
+        kind="Appel",
+        occurred_on="25/06/2025",
+        customer_code="C003",
+        subject="Relance",
+        outcome="Rappeler en septembre",
+        duration_minutes="20",
+        ring=RING,
+        chain_key=KEY,
+        today=TODAY,
+    )
     assert (logged.kind, logged.occurred_on, logged.user, logged.duration_minutes) == (
-        "call", dt.date(2025, 6, 25), "mmartin", 20)
+        "call",
+        dt.date(2025, 6, 25),
+        "mmartin",
+        20,
+    )
     with portfolio.engine.connect() as conn:
         outcome = conn.execute(select(Activity.outcome).where(Activity.id == logged.id)).scalar_one()
-        audit = conn.execute(select(AuditEntry.actor, AuditEntry.target, AuditEntry.details)
-                             .where(AuditEntry.action == "activity.log")).one()
+        audit = conn.execute(
+            select(AuditEntry.actor, AuditEntry.target, AuditEntry.details).where(AuditEntry.action == "activity.log")
+        ).one()
     assert open_field(RING, "activities", logged.id, "outcome", outcome) == "Rappeler en septembre"
     assert audit.actor == "mmartin" and audit.target == "C003"
     assert json.loads(audit.details)["kind"] == "call" and "Relance" not in audit.details
@@ -259,8 +336,9 @@ def test_log_activity(portfolio: Store) -> None:
         with pytest.raises(ClientfolioError, match=message):
             log_activity(portfolio, mmartin, today=TODAY, **args)  # type: ignore[arg-type]
     with pytest.raises(ClientfolioError, match="unknown user"):
-        log_activity(portfolio, SYSTEM, kind="visite", occurred_on="2025-06-20", customer_code="C003",
-                     user="nobody", today=TODAY)
+        log_activity(
+            portfolio, SYSTEM, kind="visite", occurred_on="2025-06-20", customer_code="C003", user="nobody", today=TODAY
+        )
     assert stored(portfolio) == 1
 
 
@@ -290,21 +368,70 @@ def test_the_activity_log_command(cli_db: str) -> None:
 
     # without VIP (the command finds none here): the A customers C001, C002, C003; C003 unfollowed (171 days)
     assert followed() == [("C003", True), ("C002", False), ("C001", False)]
-    result = run("activity", "log", "--db", cli_db, "--customer", "C003", "--type", "appel", "--date", "2025-06-25",
-                 "--rep", "mmartin", "--subject", "Relance", "--outcome", "Commande en juillet", "--duration", "20",
-                 "--as", "mmartin", "--json")
+    result = run(
+        "activity",
+        "log",
+        "--db",
+        cli_db,
+        "--customer",
+        "C003",
+        "--type",
+        "appel",
+        "--date",
+        "2025-06-25",
+        "--rep",
+        "mmartin",
+        "--subject",
+        "Relance",
+        "--outcome",
+        "Commande en juillet",
+        "--duration",
+        "20",
+        "--as",
+        "mmartin",
+        "--json",
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     logged = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert (logged["logged"], logged["kind"], logged["occurred_on"], logged["customer_code"], logged["user"]) == (
-        True, "call", "2025-06-25", "C003", "mmartin")
+        True,
+        "call",
+        "2025-06-25",
+        "C003",
+        "mmartin",
+    )
     # C003 last contacted 5 days before 2025-06-30: every A customer is followed now (3 of 3)
     assert followed() == [("C002", False), ("C001", False), ("C003", False)]
 
-    refused = run("activity", "log", "--db", cli_db, "--customer", "C001", "--type", "visite", "--date", "2025-06-25",
-                  "--as", "mmartin")
+    refused = run(
+        "activity",
+        "log",
+        "--db",
+        cli_db,
+        "--customer",
+        "C001",
+        "--type",
+        "visite",
+        "--date",
+        "2025-06-25",
+        "--as",
+        "mmartin",
+    )
     assert refused.exit_code == 1 and OUTSIDE_SCOPE in " ".join(refused.stderr.split())  # type: ignore[attr-defined]
-    plain = run("activity", "log", "--db", cli_db, "--prospect", "P001", "--type", "devis", "--date", "2025-06-26",
-                "--rep", "Jean Dupont")
+    plain = run(
+        "activity",
+        "log",
+        "--db",
+        cli_db,
+        "--prospect",
+        "P001",
+        "--type",
+        "devis",
+        "--date",
+        "2025-06-26",
+        "--rep",
+        "Jean Dupont",
+    )
     assert plain.exit_code == 0  # type: ignore[attr-defined]
     assert "quote on 2025-06-26 with prospect P001 by jdupont" in plain.stdout  # type: ignore[attr-defined]
     store = Store(cli_db)
@@ -329,9 +456,18 @@ def test_a_rep_logs_under_row_level_security(pg_url: str, tmp_path: Path) -> Non
             mine = tmp_path / "miennes.csv"
             mine.write_text("Date;Code client;Type\n05/05/2025;C001;appel\n06/05/2025;C002;visite\n", encoding="utf-8")
             assert import_file(store, mine, kind="activities", principal=jdupont, today=TODAY).created == {
-                "activities": 2}
-            logged = log_activity(store, jdupont, kind="mail", occurred_on="2025-06-01", customer_code="C005",
-                                  ring=RING, chain_key=KEY, today=TODAY)
+                "activities": 2
+            }
+            logged = log_activity(
+                store,
+                jdupont,
+                kind="mail",
+                occurred_on="2025-06-01",
+                customer_code="C005",
+                ring=RING,
+                chain_key=KEY,
+                today=TODAY,
+            )
             assert logged.user == "jdupont"
             with pytest.raises(ClientfolioError, match="outside your scope"):
                 log_activity(store, jdupont, kind="mail", occurred_on="2025-06-01", customer_code="C003", today=TODAY)

@@ -50,12 +50,24 @@ def test_analyze_a_file_writes_the_four_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["abc.csv", "measures.json", "rfm.csv", "segment_product.csv"]
     abc = read_csv(out / "abc.csv")
     assert [(r["customer_id"], r["revenue"], r["class"]) for r in abc] == [
-        ("C1", "1000.00", "A"), ("C2", "300.00", "A"), ("C3", "0.00", "C")]
+        ("C1", "1000.00", "A"),
+        ("C2", "300.00", "A"),
+        ("C3", "0.00", "C"),
+    ]
     assert float(abc[0]["share"]) == pytest.approx(1000 / 1300, abs=1e-6)
     assert float(abc[1]["cumulative_share"]) == pytest.approx(1.0)
     rfm = read_csv(out / "rfm.csv")
-    assert list(rfm[0]) == ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters",
-                            "profile"]
+    assert list(rfm[0]) == [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r",
+        "f",
+        "m",
+        "quarters",
+        "profile",
+    ]
     by_id = {r["customer_id"]: r for r in rfm}
     # quarters: (2024-01-01..03-31], ..., (2024-09-30..12-31]; C1 bought in q1 (03-01) and q4 (11-15)
     assert (by_id["C1"]["quarters"], by_id["C1"]["frequency"], by_id["C1"]["monetary"]) == ("1001", "2", "1000.00")
@@ -87,7 +99,9 @@ def store_with_invoices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         "F2;15/11/2024;C1;Un;A2;Écrous;P2;400,00;facture\n"
         "F3;10/06/2024;C2;Deux;A1;Vis;P1;300,00;facture\n"
         "F4;01/02/2024;C3;Trois;A1;Vis;P1;100,00;facture\n"
-        "AV1;20/02/2024;C3;Trois;A1;Vis;P1;100,00;avoir\n", encoding="utf-8")
+        "AV1;20/02/2024;C3;Trois;A1;Vis;P1;100,00;avoir\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(tmp_path / "clientfolio.key"))  # import audits with it
     assert run("import", str(invoices), "--db", db).exit_code == 0
     return db

@@ -54,10 +54,16 @@ def test_import_prints_columns_and_counts(tmp_path: Path, db: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Columns matched" in result.stdout and "invoices: 2 rows read" in result.stdout
     assert table_rows(result.stdout) == [
-        ["invoice_number", "N° facture"], ["invoice_date", "Date"], ["customer_code", "Client"],
-        ["customer_name", "Nom"], ["amount", "Montant"],
-        ["customers", "2", "0", "0"], ["invoice_lines", "2", "0", "0"], ["invoices", "2", "0", "0"],
-        ["payments", "0", "0", "0"], ["products", "0", "0", "0"],
+        ["invoice_number", "N° facture"],
+        ["invoice_date", "Date"],
+        ["customer_code", "Client"],
+        ["customer_name", "Nom"],
+        ["amount", "Montant"],
+        ["customers", "2", "0", "0"],
+        ["invoice_lines", "2", "0", "0"],
+        ["invoices", "2", "0", "0"],
+        ["payments", "0", "0", "0"],
+        ["products", "0", "0", "0"],
     ]
     assert result.stdout.rstrip().endswith("Imported (import #1).")
     again = run("import", str(tmp_path / "f.csv"), "--db", db)
@@ -82,20 +88,41 @@ def test_import_json(tmp_path: Path, db: str) -> None:
     ok = run("import", write(tmp_path, "f.csv", GOOD), "--json", "--db", db)
     assert ok.exit_code == 0
     assert json.loads(ok.stdout) == {
-        "imported": True, "file": "f.csv", "kind": "invoices", "rows_read": 2,
+        "imported": True,
+        "file": "f.csv",
+        "kind": "invoices",
+        "rows_read": 2,
         "created": {"invoices": 2, "invoice_lines": 2, "payments": 0, "customers": 2, "products": 0},
-        "updated": {}, "unchanged": {},
-        "columns": {"invoice_number": "N° facture", "invoice_date": "Date", "customer_code": "Client",
-                    "customer_name": "Nom", "amount": "Montant"},
-        "dry_run": False, "already_imported": False, "import_id": 1, "set_aside": [],
+        "updated": {},
+        "unchanged": {},
+        "columns": {
+            "invoice_number": "N° facture",
+            "invoice_date": "Date",
+            "customer_code": "Client",
+            "customer_name": "Nom",
+            "amount": "Montant",
+        },
+        "dry_run": False,
+        "already_imported": False,
+        "import_id": 1,
+        "set_aside": [],
     }
     bad = run("import", write(tmp_path, "g.csv", BAD), "--json", "--db", db)
     assert bad.exit_code == 1
-    assert json.loads(bad.stdout) == {"imported": False, "total_errors": 2, "errors": [
-        {"file": "g.csv", "line": 2, "column": "Date", "value": "41/01/2024", "reason": "no such date"},
-        {"file": "g.csv", "line": 3, "column": "Montant", "value": "x",
-         "reason": "not a number (decimal separator is ',')"},
-    ]}
+    assert json.loads(bad.stdout) == {
+        "imported": False,
+        "total_errors": 2,
+        "errors": [
+            {"file": "g.csv", "line": 2, "column": "Date", "value": "41/01/2024", "reason": "no such date"},
+            {
+                "file": "g.csv",
+                "line": 3,
+                "column": "Montant",
+                "value": "x",
+                "reason": "not a number (decimal separator is ',')",
+            },
+        ],
+    }
 
 
 def test_import_kind_and_mapping_options(tmp_path: Path, db: str) -> None:
@@ -105,16 +132,27 @@ def test_import_kind_and_mapping_options(tmp_path: Path, db: str) -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert (out["kind"], out["columns"], out["created"]["customers"]) == (
-        "customers", {"customer_code": "Ident", "name": "Libellé"}, 1)
+        "customers",
+        {"customer_code": "Ident", "name": "Libellé"},
+        1,
+    )
     unknown = run("import", data, "--kind", "ventes", "--json", "--db", db)
     assert unknown.exit_code == 1
     assert json.loads(unknown.stdout)["errors"][0]["reason"] == (
-        "unknown kind; use one of invoices, customers, products, prospects, activities, fec")
+        "unknown kind; use one of invoices, customers, products, prospects, activities, fec"
+    )
     bad_mapping = write(tmp_path, "bad.toml", 'separator = ";"\n')
     refused = run("import", data, "--mapping", bad_mapping, "--db", db)
     assert refused.exit_code == 1
-    assert table_rows(refused.stderr) == [["bad.toml", "", "", "separator", "unknown keys; use ['columns', "
-                                           "'date_order', 'decimal', 'delimiter', 'encoding', 'header_row', 'sheet']"]]
+    assert table_rows(refused.stderr) == [
+        [
+            "bad.toml",
+            "",
+            "",
+            "separator",
+            "unknown keys; use ['columns', 'date_order', 'decimal', 'delimiter', 'encoding', 'header_row', 'sheet']",
+        ]
+    ]
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, db: str) -> None:
@@ -125,7 +163,11 @@ def test_dry_run_writes_nothing(tmp_path: Path, db: str) -> None:
     assert ["invoices", "2", "0", "0"] in table_rows(result.stdout)
     as_json = json.loads(run("import", path, "--dry-run", "--json", "--db", db).stdout)
     assert (as_json["imported"], as_json["dry_run"], as_json["import_id"], as_json["created"]["invoices"]) == (
-        False, True, None, 2)
+        False,
+        True,
+        None,
+        2,
+    )
     assert json.loads(run("summary", "--json", "--db", db).stdout) == {"customers": 0, "periods": []}
     assert json.loads(run("import", path, "--json", "--db", db).stdout)["import_id"] == 1
 
@@ -134,17 +176,38 @@ def test_summary(tmp_path: Path, db: str) -> None:
     assert run("import", write(tmp_path, "f.csv", GOOD), "--db", db).exit_code == 0
     result = run("summary", "--json", "--db", db)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"customers": 2, "periods": [
-        # new as the measures define it (first line ever in the period): C2, whose data starts here
-        {"start": "2022-01-02", "end": "2023-01-01", "complete": False, "active": 1, "new": 1,
-         "lost": 0, "revenue_cents": 550, "top20_share": 1.0},
-        {"start": "2023-01-02", "end": "2024-01-01", "complete": True, "active": 1, "new": 1,
-         "lost": 1, "revenue_cents": 1000, "top20_share": 1.0},
-    ]}
+    assert json.loads(result.stdout) == {
+        "customers": 2,
+        "periods": [
+            # new as the measures define it (first line ever in the period): C2, whose data starts here
+            {
+                "start": "2022-01-02",
+                "end": "2023-01-01",
+                "complete": False,
+                "active": 1,
+                "new": 1,
+                "lost": 0,
+                "revenue_cents": 550,
+                "top20_share": 1.0,
+            },
+            {
+                "start": "2023-01-02",
+                "end": "2024-01-01",
+                "complete": True,
+                "active": 1,
+                "new": 1,
+                "lost": 1,
+                "revenue_cents": 1000,
+                "top20_share": 1.0,
+            },
+        ],
+    }
     table = run("summary", "--db", db)
     assert table.exit_code == 0 and "Portfolio: 2 customers with sales, by twelve-month period" in table.stdout
     assert [row[:5] for row in table_rows(table.stdout)] == [
-        ["2023-01-01 (partial)", "1", "1", "0", "-"], ["2024-01-01", "1", "1", "1", "1.00"]]
+        ["2023-01-01 (partial)", "1", "1", "0", "-"],
+        ["2024-01-01", "1", "1", "1", "1.00"],
+    ]
 
 
 def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,23 +216,40 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("settings", "--json")
     assert result.exit_code == 0
     settings = {s["variable"]: s["value"] for s in json.loads(result.stdout)["settings"]}
-    assert settings == {"CLIENTFOLIO_DATABASE_URL": "'sqlite:///./clientfolio.db'", "CLIENTFOLIO_CONFIG": "''",
-                        "CLIENTFOLIO_DATE_ORDER": "'mdy'", "CLIENTFOLIO_IMPORT_CHUNK_ROWS": "20000",
-                        "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000", "CLIENTFOLIO_KEY_FILE": "'./clientfolio.key'",
-                        "CLIENTFOLIO_LOGIN_MAX_FAILURES": "5", "CLIENTFOLIO_LOGIN_LOCKOUT_MINUTES": "15",
-                        "CLIENTFOLIO_LOGIN_ADDRESS_MAX_FAILURES": "20",
-                        "CLIENTFOLIO_LOGIN_ADDRESS_WINDOW_MINUTES": "15",
-                        "CLIENTFOLIO_SESSION_IDLE_MINUTES": "30", "CLIENTFOLIO_SESSION_LIFETIME_HOURS": "8",
-                        "CLIENTFOLIO_EXPORT_ALERT_ROWS": "1000", "CLIENTFOLIO_EXPORT_VOLUME_FACTOR": "5.0",
-                        "CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY": "3", "CLIENTFOLIO_EXPORT_DAY_START_HOUR": "7",
-                        "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20", "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
-                        "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000", "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
-                        "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09", "CLIENTFOLIO_WEB_SECURE_COOKIES": "False",
-                        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600", "CLIENTFOLIO_WEB_MAX_UPLOAD_MB": "20",
-                        "CLIENTFOLIO_UPLOAD_MAX_EXPANDED_MB": "200", "CLIENTFOLIO_UPLOAD_MAX_ZIP_RATIO": "100",
-                        "CLIENTFOLIO_UPLOAD_MAX_ROWS": "1048576", "CLIENTFOLIO_UPLOAD_MAX_CELLS": "5000000",
-                        "CLIENTFOLIO_UPLOAD_MAX_FIELD_CHARS": "131072", "CLIENTFOLIO_UPLOAD_SECONDS": "120",
-                        "CLIENTFOLIO_UPLOAD_WORKERS": "2", "CLIENTFOLIO_UPLOAD_QUEUE": "4"}
+    assert settings == {
+        "CLIENTFOLIO_DATABASE_URL": "'sqlite:///./clientfolio.db'",
+        "CLIENTFOLIO_CONFIG": "''",
+        "CLIENTFOLIO_DATE_ORDER": "'mdy'",
+        "CLIENTFOLIO_IMPORT_CHUNK_ROWS": "20000",
+        "CLIENTFOLIO_MAX_REPORTED_ERRORS": "10000",
+        "CLIENTFOLIO_KEY_FILE": "'./clientfolio.key'",
+        "CLIENTFOLIO_LOGIN_MAX_FAILURES": "5",
+        "CLIENTFOLIO_LOGIN_LOCKOUT_MINUTES": "15",
+        "CLIENTFOLIO_LOGIN_ADDRESS_MAX_FAILURES": "20",
+        "CLIENTFOLIO_LOGIN_ADDRESS_WINDOW_MINUTES": "15",
+        "CLIENTFOLIO_SESSION_IDLE_MINUTES": "30",
+        "CLIENTFOLIO_SESSION_LIFETIME_HOURS": "8",
+        "CLIENTFOLIO_EXPORT_ALERT_ROWS": "1000",
+        "CLIENTFOLIO_EXPORT_VOLUME_FACTOR": "5.0",
+        "CLIENTFOLIO_EXPORT_VOLUME_MIN_HISTORY": "3",
+        "CLIENTFOLIO_EXPORT_DAY_START_HOUR": "7",
+        "CLIENTFOLIO_EXPORT_DAY_END_HOUR": "20",
+        "CLIENTFOLIO_EXPORT_TIMEZONE": "'Europe/Paris'",
+        "CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS": "10000",
+        "CLIENTFOLIO_EXPORT_TRAP_RECORDS": "3",
+        "CLIENTFOLIO_TRACE_THRESHOLD": "1e-09",
+        "CLIENTFOLIO_WEB_SECURE_COOKIES": "False",
+        "CLIENTFOLIO_WEB_CACHE_SECONDS": "600",
+        "CLIENTFOLIO_WEB_MAX_UPLOAD_MB": "20",
+        "CLIENTFOLIO_UPLOAD_MAX_EXPANDED_MB": "200",
+        "CLIENTFOLIO_UPLOAD_MAX_ZIP_RATIO": "100",
+        "CLIENTFOLIO_UPLOAD_MAX_ROWS": "1048576",
+        "CLIENTFOLIO_UPLOAD_MAX_CELLS": "5000000",
+        "CLIENTFOLIO_UPLOAD_MAX_FIELD_CHARS": "131072",
+        "CLIENTFOLIO_UPLOAD_SECONDS": "120",
+        "CLIENTFOLIO_UPLOAD_WORKERS": "2",
+        "CLIENTFOLIO_UPLOAD_QUEUE": "4",
+    }
     table = run("settings")
     assert table.exit_code == 0
     own = table.stdout.split("Domain settings")[0]
@@ -212,12 +292,50 @@ def doc_sections() -> dict[str, str]:
 def test_every_command_has_help_and_is_documented() -> None:
     tree = list(commands(get_command(cli.app)))
     assert {" ".join(path) for path, _ in tree} == {
-        "import", "demo", "summary", "analyze", "value", "prospects", "activity", "activity log", "settings", "db",
-        "db upgrade", "db status", "keys", "keys status", "keys rotate", "keys recover", "backup", "restore",
-        "export", "trace", "verify", "exports", "exports list", "exports approve",
-        "user", "user add", "user list", "user disable", "user scope", "audit", "audit verify", "audit list",
-        "assess", "plan", "plan list", "plan suggest", "plan swot", "plan export", "plan header", "plan add",
-        "plan update", "serve", "report"}
+        "import",
+        "demo",
+        "summary",
+        "analyze",
+        "value",
+        "prospects",
+        "activity",
+        "activity log",
+        "settings",
+        "db",
+        "db upgrade",
+        "db status",
+        "keys",
+        "keys status",
+        "keys rotate",
+        "keys recover",
+        "backup",
+        "restore",
+        "export",
+        "trace",
+        "verify",
+        "exports",
+        "exports list",
+        "exports approve",
+        "user",
+        "user add",
+        "user list",
+        "user disable",
+        "user scope",
+        "audit",
+        "audit verify",
+        "audit list",
+        "assess",
+        "plan",
+        "plan list",
+        "plan suggest",
+        "plan swot",
+        "plan export",
+        "plan header",
+        "plan add",
+        "plan update",
+        "serve",
+        "report",
+    }
     sections = doc_sections()
     assert set(sections) == {" ".join(path) for path, _ in tree}
     for path, command in tree:

@@ -19,8 +19,10 @@ from clientfolio.config import SECTIONS, ConfigError, config_file, load_domain_c
 from clientfolio.value.clv import ClvConfig
 
 # value last 12 months: C1 500, C2 300, C3 150, C4 50 (of 1000)
-TRANSACTIONS = ("customer_id,invoice_id,date,amount\n"
-                "C1,F1,2024-06-01,500\nC2,F2,2024-06-02,300\nC3,F3,2024-06-03,150\nC4,F4,2024-06-04,50\n")
+TRANSACTIONS = (
+    "customer_id,invoice_id,date,amount\n"
+    "C1,F1,2024-06-01,500\nC2,F2,2024-06-02,300\nC3,F3,2024-06-03,150\nC4,F4,2024-06-04,50\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +48,8 @@ def classes(folder: Path) -> dict[str, str]:
 
 
 def test_the_file_changes_the_abc_classes_and_the_environment_wins(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # defaults 80 % / 95 %: before C1 0, C2 .5, C3 .8, C4 .95 -> A A B C
     assert classes(tmp_path) == {"C1": "A", "C2": "A", "C3": "B", "C4": "C"}
     (tmp_path / "clientfolio.toml").write_text("[abc]\na = 0.5\nb = 0.8\n", encoding="utf-8")
@@ -68,8 +71,9 @@ def test_the_file_is_beside_the_sqlite_store_or_named(tmp_path: Path, monkeypatc
     assert config_file(database_url=f"sqlite:///{store}/x.db") == (store / "clientfolio.toml", False)
     assert config_file(database_url="sqlite:///data/x.db") == (tmp_path / "data" / "clientfolio.toml", False)
     assert config_file(database_url="postgresql+psycopg://u@h/db") == (tmp_path / "clientfolio.toml", False)
-    (store / "clientfolio.toml").write_text("[clv]\nhorizon_years = 5\n[clv.spend]\nmodel = 'lognormal'\n",
-                                            encoding="utf-8")
+    (store / "clientfolio.toml").write_text(
+        "[clv]\nhorizon_years = 5\n[clv.spend]\nmodel = 'lognormal'\n", encoding="utf-8"
+    )
     domain = load_domain_config(database_url=f"sqlite:///{store}/x.db")
     assert domain.file == store / "clientfolio.toml"
     assert domain.value.clv == ClvConfig(horizon_years=5, spend={"model": "lognormal"})
@@ -84,8 +88,9 @@ def test_a_bad_value_names_the_file_table_key_value_and_reason(tmp_path: Path) -
     (tmp_path / "clientfolio.toml").write_text("[abc]\na = 1.5\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_domain_config()
-    assert str(caught.value) == (f"{tmp_path / 'clientfolio.toml'}: table abc, key a = 1.5: "
-                                 "Input should be less than or equal to 1")
+    assert str(caught.value) == (
+        f"{tmp_path / 'clientfolio.toml'}: table abc, key a = 1.5: Input should be less than or equal to 1"
+    )
     (problem,) = caught.value.problems
     assert (problem.table, problem.key, problem.value) == ("abc", "a", 1.5)
     result = run("analyze", "--transactions", "t.csv")
@@ -98,16 +103,23 @@ def test_a_bad_value_names_the_file_table_key_value_and_reason(tmp_path: Path) -
 
 def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIENTFOLIO_RFM__QUARTERS", "many")
-    with pytest.raises(ConfigError, match=r'^CLIENTFOLIO_RFM__QUARTERS="many" \(table rfm, key quarters\): Input should '
-                                          r"be a valid integer"):
+    with pytest.raises(
+        ConfigError,
+        match=r'^CLIENTFOLIO_RFM__QUARTERS="many" \(table rfm, key quarters\): Input should '
+        r"be a valid integer",
+    ):
         load_domain_config()
 
 
-def test_unknown_keys_and_tables_are_refused_with_the_known_ones(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_keys_and_tables_are_refused_with_the_known_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "clientfolio.toml").write_text("[matrix]\nwinning = 0.3\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"table matrix, key winning = 0.3: unknown key; known keys: basis, months, "
-                                          r"winning_share$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"table matrix, key winning = 0.3: unknown key; known keys: basis, months, "
+        r"winning_share$",
+    ):
         load_domain_config()
     (tmp_path / "clientfolio.toml").write_text("[clv.spend]\nmodle = 'auto'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"table clv, key spend.modle = \"auto\": unknown key; known keys: model, "):
@@ -117,8 +129,11 @@ def test_unknown_keys_and_tables_are_refused_with_the_known_ones(tmp_path: Path,
         load_domain_config()
     (tmp_path / "clientfolio.toml").unlink()
     monkeypatch.setenv("CLIENTFOLIO_ABC__A_SHARE", "0.7")
-    with pytest.raises(ConfigError, match=r"CLIENTFOLIO_ABC__A_SHARE=\"0.7\" \(table abc, key a_share\): unknown key; "
-                                          r"known keys: a, b, basis, months"):
+    with pytest.raises(
+        ConfigError,
+        match=r"CLIENTFOLIO_ABC__A_SHARE=\"0.7\" \(table abc, key a_share\): unknown key; "
+        r"known keys: a, b, basis, months",
+    ):
         load_domain_config()
     monkeypatch.delenv("CLIENTFOLIO_ABC__A_SHARE")
     monkeypatch.setenv("CLIENTFOLIO_ABCD__A", "0.7")
@@ -140,15 +155,23 @@ def test_settings_lists_every_field_of_every_section(tmp_path: Path, monkeypatch
     assert any(s["variable"] == "CLIENTFOLIO_CONFIG" for s in listed["settings"])
     rows = {(r["section"], r["key"]): r for r in listed["domain"]}
     for section, model in SECTIONS.items():
-        for key, info in model.model_fields.items():
+        for key in model.model_fields:
             found = [r for (s, k), r in rows.items() if s == section and (k == key or k.startswith(f"{key}."))]
             assert found, (section, key)
             assert all(r["help"] for r in found), (section, key)
     assert rows["funnel", "min_reached"] | {"help": ""} == {
-        "section": "funnel", "key": "min_reached", "variable": "CLIENTFOLIO_FUNNEL__MIN_REACHED", "value": 30,
-        "default": 20, "source": "file", "help": ""}
+        "section": "funnel",
+        "key": "min_reached",
+        "variable": "CLIENTFOLIO_FUNNEL__MIN_REACHED",
+        "value": 30,
+        "default": 20,
+        "source": "file",
+        "help": "",
+    }
     assert (rows["swot", "half_life_alert_years"]["value"], rows["swot", "half_life_alert_years"]["source"]) == (
-        4.0, "env")
+        4.0,
+        "env",
+    )
     assert rows["clv", "spend.model"]["variable"] == "CLIENTFOLIO_CLV__SPEND__MODEL"
     assert rows["quadrants", "strategies"]["value"]["low_low"] == "termination"
     table = run("settings")
@@ -171,7 +194,8 @@ def test_analyze_reads_the_file_beside_the_store(tmp_path: Path, monkeypatch: py
     store.mkdir()
     db = f"sqlite:///{store}/x.db"
     invoices = "N° facture;Date;Client;Nom;Montant\n" + "".join(
-        f"F{i};0{i}/06/2024;C{i};Client {i};{amount}\n" for i, amount in enumerate((500, 300, 150, 50), start=1))
+        f"F{i};0{i}/06/2024;C{i};Client {i};{amount}\n" for i, amount in enumerate((500, 300, 150, 50), start=1)
+    )
     (tmp_path / "invoices.csv").write_text(invoices, encoding="utf-8")
     assert run("import", str(tmp_path / "invoices.csv"), "--db", db).exit_code == 0
 

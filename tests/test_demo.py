@@ -67,8 +67,7 @@ def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     with store.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.c if c.name != "created_at"]
-            tables[table.name] = [tuple(r) for r in conn.execute(
-                select(*columns).order_by(*table.primary_key.columns))]
+            tables[table.name] = [tuple(r) for r in conn.execute(select(*columns).order_by(*table.primary_key.columns))]
     return tables
 
 
@@ -148,8 +147,11 @@ def test_every_funnel_stage_is_present(demo_store: Store) -> None:
 def test_some_customers_pay_late_and_recent_invoices_are_unpaid(demo_store: Store) -> None:
     reader = PortfolioReader(demo_store, SYSTEM)
     customer_of = {s.invoice_number: s.customer_code for s in reader.sales()}
-    late = {customer_of[number] for number, _, due_on, paid_on, _ in reader.payments()
-            if due_on and (paid_on - due_on).days >= 20}
+    late = {
+        customer_of[number]
+        for number, _, due_on, paid_on, _ in reader.payments()
+        if due_on and (paid_on - due_on).days >= 20
+    }
     assert 0.08 <= len(late) / len(set(customer_of.values())) <= 0.35
     paid = {number for number, *_ in reader.payments()}
     with demo_store.session() as session:
@@ -169,9 +171,14 @@ def test_some_customers_pay_late_and_recent_invoices_are_unpaid(demo_store: Stor
 def test_invoice_lines(demo_store: Store) -> None:
     with demo_store.session() as session:
         lines = session.execute(
-            select(Invoice.kind, InvoiceLine.invoice_id, InvoiceLine.line_no,
-                   InvoiceLine.amount_cents, InvoiceLine.product_id)
-            .join(Invoice, Invoice.id == InvoiceLine.invoice_id)).all()
+            select(
+                Invoice.kind,
+                InvoiceLine.invoice_id,
+                InvoiceLine.line_no,
+                InvoiceLine.amount_cents,
+                InvoiceLine.product_id,
+            ).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        ).all()
     numbers: dict[int, list[int]] = defaultdict(list)
     for kind, invoice_id, line_no, amount, product_id in lines:
         numbers[invoice_id].append(line_no)
@@ -240,14 +247,11 @@ def test_fec_is_balanced_and_matches_the_sales(demo_store: Store, tmp_path: Path
         assert len({(r["JournalCode"], r["EcritureDate"]) for r in lines}) == 1
         assert sum(cents(r["Debit"]) for r in lines) == sum(cents(r["Credit"]) for r in lines)
     assert {r["JournalCode"] for r in rows} == {"VT", "BQ", "AC"}
-    revenue = sum(cents(r["Credit"]) - cents(r["Debit"]) for r in rows
-                  if r["CompteNum"].startswith("70"))
+    revenue = sum(cents(r["Credit"]) - cents(r["Debit"]) for r in rows if r["CompteNum"].startswith("70"))
     assert revenue == sum(s.amount_cents for s in PortfolioReader(demo_store, SYSTEM).sales())
 
 
-def test_fec_lettering_pairs_invoices_with_their_payments(
-    demo_store: Store, tmp_path: Path
-) -> None:
+def test_fec_lettering_pairs_invoices_with_their_payments(demo_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "fec.txt"
     write_fec(demo_store, path)
     groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
@@ -284,18 +288,14 @@ def test_fec_file_name_scope_and_siren(demo_store: Store, tmp_path: Path) -> Non
         write_fec(demo_store, tmp_path / "x.txt", siren="123456789")
     idf = Principal("jleroy", "sales", Scope(regions=frozenset({"IDF"})))
     write_fec(demo_store, tmp_path / "idf.txt", principal=idf)
-    codes = {r["CompAuxNum"] for r in read_fec(tmp_path / "idf.txt")
-             if r["CompteNum"] == "411000"}
+    codes = {r["CompAuxNum"] for r in read_fec(tmp_path / "idf.txt") if r["CompteNum"] == "411000"}
     with demo_store.session() as session:
-        idf_codes = set(session.scalars(
-            select(Customer.code).join(Region).where(Region.code == "IDF")))
+        idf_codes = set(session.scalars(select(Customer.code).join(Region).where(Region.code == "IDF")))
     assert codes and codes <= idf_codes
 
 
 @pytest.mark.postgres
-def test_postgresql_gets_the_same_portfolio_and_usable_sequences(
-    pg_url: str, new_store: Store, tmp_path: Path
-) -> None:
+def test_postgresql_gets_the_same_portfolio_and_usable_sequences(pg_url: str, new_store: Store, tmp_path: Path) -> None:
     pg = Store(pg_url)
     try:
         for store in (pg, new_store):
@@ -305,9 +305,7 @@ def test_postgresql_gets_the_same_portfolio_and_usable_sequences(
         assert (tmp_path / "pg.txt").read_bytes() == (tmp_path / "sqlite.txt").read_bytes()
         with pg.begin() as conn:
             new_id = conn.execute(
-                insert(Customer)
-                .values(code="CNEW", name="Nouveau client SAS", status="active")
-                .returning(Customer.id)
+                insert(Customer).values(code="CNEW", name="Nouveau client SAS", status="active").returning(Customer.id)
             ).scalar_one()
         assert new_id == 31
     finally:

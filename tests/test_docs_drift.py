@@ -54,7 +54,9 @@ def test_web_md_lists_exactly_the_router_modules() -> None:
     assert len(rows) == 1, "docs/web.md: expected one row '| `routers/` | ...' in the table of web/"
     documented = {t for t in _ticks(rows[0].split("|")[2]) if re.fullmatch(r"[a-z_]+", t)}
     modules = {p.stem for p in (SRC / "web" / "routers").glob("*.py") if p.stem != "__init__"}
-    assert not modules - documented, f"routers missing from docs/web.md's `routers/` row: {sorted(modules - documented)}"
+    assert not modules - documented, (
+        f"routers missing from docs/web.md's `routers/` row: {sorted(modules - documented)}"
+    )
     assert not documented - modules, f"docs/web.md lists routers that do not exist: {sorted(documented - modules)}"
 
 
@@ -62,8 +64,7 @@ def test_every_router_module_is_registered() -> None:
     from clientfolio.web.app import ROUTERS
 
     modules = sorted(p.stem for p in (SRC / "web" / "routers").glob("*.py") if p.stem != "__init__")
-    missing = [m for m in modules
-               if importlib.import_module(f"clientfolio.web.routers.{m}").router not in ROUTERS]
+    missing = [m for m in modules if importlib.import_module(f"clientfolio.web.routers.{m}").router not in ROUTERS]
     assert missing == [], f"router modules not in web.app.ROUTERS: {missing}"
 
 
@@ -110,15 +111,17 @@ def test_every_route_named_in_web_md_exists(app: FastAPI) -> None:
     routes = _app_routes(app)
     unknown = sorted(p for p in _documented_routes() if p not in routes)
     assert unknown == [], f"docs/web.md names paths that are no route of create_app(): {unknown}"
-    wrong = sorted(f"{m} {p}" for p, methods in _documented_routes().items() for m in methods
-                   if m and m not in routes[p])
+    wrong = sorted(
+        f"{m} {p}" for p, methods in _documented_routes().items() for m in methods if m and m not in routes[p]
+    )
     assert wrong == [], f"docs/web.md names routes with a method the app does not answer: {wrong}"
 
 
 def test_every_route_is_in_web_md(app: FastAPI) -> None:
     documented = _documented_routes()
-    missing = sorted(f"{'|'.join(sorted(m))} {p}" for p, m in _app_routes(app, ours=True).items()
-                     if p not in documented)
+    missing = sorted(
+        f"{'|'.join(sorted(m))} {p}" for p, m in _app_routes(app, ours=True).items() if p not in documented
+    )
     assert missing == [], f"routes of the app missing from the tables of docs/web.md: {missing}"
 
 
@@ -126,9 +129,13 @@ def test_every_route_is_in_web_md(app: FastAPI) -> None:
 
 
 def _module_constants(tree: ast.Module) -> dict[str, str]:
-    return {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-            for t in node.targets if isinstance(t, ast.Name)}
+    return {
+        t.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
 
 
 @functools.cache
@@ -197,13 +204,17 @@ def test_the_table_says_where_each_action_is_written_and_explained() -> None:
         assert files, f"docs/architecture.md: no file in the 'written by' cell of {action}"
         assert files[0] in code.get(action, set()), (
             f"docs/architecture.md says {action} is written by {files[0]}; the code writes it in "
-            f"{sorted(code.get(action, set()))}")
+            f"{sorted(code.get(action, set()))}"
+        )
         for doc in re.findall(r"\]\(([\w-]+\.md)", explained):
             assert f"`{action}`" in _doc(doc), f"docs/architecture.md says {doc} explains {action}: it does not name it"
 
 
-_CONTEXT = re.compile(r"(?:audited|audit log|logged as|written[^.`]{0,60}? as)\s*(?:as\s*)?\(?\s*"
-                      r"((?:`[a-z_]+(?:\.[a-z_]+)*`(?:\s*(?:,|/|or|and)\s*)?)+)", re.IGNORECASE)
+_CONTEXT = re.compile(
+    r"(?:audited|audit log|logged as|written[^.`]{0,60}? as)\s*(?:as\s*)?\(?\s*"
+    r"((?:`[a-z_]+(?:\.[a-z_]+)*`(?:\s*(?:,|/|or|and)\s*)?)+)",
+    re.IGNORECASE,
+)
 _DOTTED = re.compile(r"[a-z_]+(?:\.[a-z_]+)+")
 _FILES = re.compile(r".*\.(py|md|po|html|json|csv|xlsx|pdf|txt|toml|db|key|css)")
 
@@ -212,8 +223,11 @@ _FILES = re.compile(r".*\.(py|md|po|html|json|csv|xlsx|pdf|txt|toml|db|key|css)"
 def _code_name(token: str) -> bool:
     """``token`` names a module or an attribute of the code, under ``clientfolio``
     or one of its packages (``plan.records``, ``exports.neutral`` ...)."""
-    packages = [""] + [f"{p.parent.relative_to(SRC).as_posix().replace('/', '.')}."
-                       for p in SRC.rglob("__init__.py") if p.parent != SRC]
+    packages = [""] + [
+        f"{p.parent.relative_to(SRC).as_posix().replace('/', '.')}."
+        for p in SRC.rglob("__init__.py")
+        if p.parent != SRC
+    ]
     for prefix in packages:
         parts = f"clientfolio.{prefix}{token}".split(".")
         for cut in range(len(parts), 1, -1):
@@ -254,8 +268,14 @@ def named_events(doc: str) -> set[str]:
             candidates.add(_ticks(line)[0])
         previous = line
     candidates |= {t for t in _ticks(text) if _DOTTED.fullmatch(t) and t.split(".")[0] in namespaces}
-    return {t for t in candidates if re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)*", t)
-            and not _FILES.fullmatch(t) and not _column(t) and not (t not in code_actions() and _code_name(t))}
+    return {
+        t
+        for t in candidates
+        if re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)*", t)
+        and not _FILES.fullmatch(t)
+        and not _column(t)
+        and not (t not in code_actions() and _code_name(t))
+    }
 
 
 @pytest.mark.parametrize("doc", ["web.md", "security.md", "architecture.md"])

@@ -34,15 +34,23 @@ def test_an_accepted_import_is_audited_with_its_counts(store: Store, tmp_path: P
     [entry] = list_events(store)
     assert (entry.action, entry.target, entry.actor) == ("import", "clients.csv", "kam")
     assert result.created["customers"] == 2 and entry.details == {
-        "kind": "customers", "sha256": hashlib.sha256(first.read_bytes()).hexdigest(), "rows_read": 2,
-        "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+        "kind": "customers",
+        "sha256": hashlib.sha256(first.read_bytes()).hexdigest(),
+        "rows_read": 2,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
         "import_id": result.import_id,
-        "already_imported": False}
+        "already_imported": False,
+    }
     second = import_file(store, write(tmp_path, "clients-2.csv", CHANGED), chain_key=KEY)
     entry = list_events(store, limit=1)[0]
     assert (entry.actor, entry.target, entry.details["rows_read"]) == ("system", "clients-2.csv", 3)
     assert (entry.details["created"], entry.details["updated"], entry.details["unchanged"]) == (
-        second.created, second.updated, second.unchanged)
+        second.created,
+        second.updated,
+        second.unchanged,
+    )
     assert (second.created["customers"], second.updated["customers"]) == (1, 1)
     again = import_file(store, first, chain_key=KEY, actor="kam")  # recognised: nothing written but the entry
     assert again.already_imported

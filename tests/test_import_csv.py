@@ -36,8 +36,20 @@ EMPTY = dict.fromkeys(TABLES, 0)
 
 def sales(store: Store) -> list[tuple[object, ...]]:
     """(invoice, date, kind, line, customer, product, quantity, amount, margin) of every line."""
-    return [(s.invoice_number, s.issued_on, s.kind, s.line_no, s.customer_code, s.product_code,
-             s.quantity, s.amount_cents, s.margin_cents) for s in PortfolioReader(store, SYSTEM).sales()]
+    return [
+        (
+            s.invoice_number,
+            s.issued_on,
+            s.kind,
+            s.line_no,
+            s.customer_code,
+            s.product_code,
+            s.quantity,
+            s.amount_cents,
+            s.margin_cents,
+        )
+        for s in PortfolioReader(store, SYSTEM).sales()
+    ]
 
 
 def rejected(store: Store, path: Path, **kw: object) -> list[RowError]:
@@ -68,10 +80,17 @@ def test_french_cp1252_semicolons_decimal_comma(store: Store, tmp_path: Path) ->
     result = import_file(store, path)
     assert result.kind == "invoices" and result.rows_read == 3 and not result.dry_run
     assert result.columns == {
-        "invoice_number": "N° facture", "invoice_date": "Date facture", "customer_code": "Code client",
-        "customer_name": "Raison sociale", "product_code": "Code article", "product_name": "Désignation",
-        "quantity": "Quantité", "amount": "Montant HT (€)", "cost": "Coût de revient",
-        "due_date": "Date échéance", "paid_date": "Date règlement",
+        "invoice_number": "N° facture",
+        "invoice_date": "Date facture",
+        "customer_code": "Code client",
+        "customer_name": "Raison sociale",
+        "product_code": "Code article",
+        "product_name": "Désignation",
+        "quantity": "Quantité",
+        "amount": "Montant HT (€)",
+        "cost": "Coût de revient",
+        "due_date": "Date échéance",
+        "paid_date": "Date règlement",
     }
     assert result.created == {"invoices": 2, "invoice_lines": 3, "payments": 1, "customers": 2, "products": 2}
     assert sales(store) == [
@@ -81,23 +100,37 @@ def test_french_cp1252_semicolons_decimal_comma(store: Store, tmp_path: Path) ->
     ]
     reader = PortfolioReader(store, SYSTEM)
     assert [(c.code, c.name, c.status) for c in reader.customers()] == [
-        ("C001", "Société Générale d'Études", "active"), ("C002", "Dupont; Fils & Cie", "active")]
+        ("C001", "Société Générale d'Études", "active"),
+        ("C002", "Dupont; Fils & Cie", "active"),
+    ]
     assert reader.payments() == [("FA-001", D(2024, 1, 15), D(2024, 2, 14), D(2024, 2, 20), None)]
     with store.engine.connect() as conn:
         assert conn.execute(select(InvoiceLine.description).order_by(InvoiceLine.id)).scalars().all() == [
-            "Câble 10 m² 90 °C", "Pose à l'heure", "Câble 10 m² 90 °C"]
+            "Câble 10 m² 90 °C",
+            "Pose à l'heure",
+            "Câble 10 m² 90 °C",
+        ]
         assert conn.execute(text("SELECT code, name FROM products ORDER BY code")).all() == [
-            ("CAB10", "Câble 10 m² 90 °C"), ("POSE", "Pose à l'heure")]
+            ("CAB10", "Câble 10 m² 90 °C"),
+            ("POSE", "Pose à l'heure"),
+        ]
 
 
 def test_utf8_bom_commas_decimal_point_iso_dates(store: Store, tmp_path: Path) -> None:
-    data = ("\ufeffInvoice No,Invoice Date,Customer,Company,Net Amount,Type\n"
-            'INV-1,2024-03-31,K1,"Martin, Durand & Co","1,234.56",invoice\n'
-            "CN-1,2024-04-02,K1,\"Martin, Durand & Co\",-20.5,credit note\n")
+    data = (
+        "\ufeffInvoice No,Invoice Date,Customer,Company,Net Amount,Type\n"
+        'INV-1,2024-03-31,K1,"Martin, Durand & Co","1,234.56",invoice\n'
+        'CN-1,2024-04-02,K1,"Martin, Durand & Co",-20.5,credit note\n'
+    )
     result = import_file(store, write(tmp_path, "bom.csv", data))
-    assert result.columns == {"invoice_number": "Invoice No", "invoice_date": "Invoice Date",
-                              "customer_code": "Customer", "customer_name": "Company",
-                              "amount": "Net Amount", "kind": "Type"}
+    assert result.columns == {
+        "invoice_number": "Invoice No",
+        "invoice_date": "Invoice Date",
+        "customer_code": "Customer",
+        "customer_name": "Company",
+        "amount": "Net Amount",
+        "kind": "Type",
+    }
     assert sales(store) == [
         ("INV-1", D(2024, 3, 31), "invoice", 1, "K1", None, None, 123456, None),
         ("CN-1", D(2024, 4, 2), "credit_note", 1, "K1", None, None, -2050, None),
@@ -107,20 +140,29 @@ def test_utf8_bom_commas_decimal_point_iso_dates(store: Store, tmp_path: Path) -
 
 @pytest.mark.parametrize("delimiter", ["\t", "|"])
 def test_tab_and_pipe_delimiters(store: Store, tmp_path: Path, delimiter: str) -> None:
-    rows = [["Numéro facture", "Date", "Client", "Nom client", "Total HT", "Marge"],
-            ["F7", "05/06/2023", "C9", "Garage; du Centre", "2 500,00", "500,5"],
-            ["F8", "2023-06-30", "C9", "Garage; du Centre", "99", "-1,25"]]
+    rows = [
+        ["Numéro facture", "Date", "Client", "Nom client", "Total HT", "Marge"],
+        ["F7", "05/06/2023", "C9", "Garage; du Centre", "2 500,00", "500,5"],
+        ["F8", "2023-06-30", "C9", "Garage; du Centre", "99", "-1,25"],
+    ]
     path = write(tmp_path, "f.txt", "".join(delimiter.join(r) + "\n" for r in rows))
     result = import_file(store, path)
     assert result.columns["amount"] == "Total HT" and result.columns["margin"] == "Marge"
-    assert sales(store) == [("F7", D(2023, 6, 5), "invoice", 1, "C9", None, None, 250000, 50050),
-                            ("F8", D(2023, 6, 30), "invoice", 1, "C9", None, None, 9900, -125)]
+    assert sales(store) == [
+        ("F7", D(2023, 6, 5), "invoice", 1, "C9", None, None, 250000, 50050),
+        ("F8", D(2023, 6, 30), "invoice", 1, "C9", None, None, 9900, -125),
+    ]
 
 
-@pytest.mark.parametrize("cell,order,day", [
-    ("03/04/2024", "mdy", D(2024, 3, 4)), ("03/04/2024", "dmy", D(2024, 4, 3)),
-    ("2024/04/03", "mdy", D(2024, 4, 3)), ("24.04.03", "ymd", D(2024, 4, 3)),
-])
+@pytest.mark.parametrize(
+    "cell,order,day",
+    [
+        ("03/04/2024", "mdy", D(2024, 3, 4)),
+        ("03/04/2024", "dmy", D(2024, 4, 3)),
+        ("2024/04/03", "mdy", D(2024, 4, 3)),
+        ("24.04.03", "ymd", D(2024, 4, 3)),
+    ],
+)
 def test_date_order_setting(store: Store, tmp_path: Path, cell: str, order: str, day: dt.date) -> None:
     path = write(tmp_path, "us.csv", f"Invoice,Date,Customer,Company,Amount\nU1,{cell},K,Kay,1\n")
     import_file(store, path, settings=Settings(date_order=order))
@@ -129,9 +171,13 @@ def test_date_order_setting(store: Store, tmp_path: Path, cell: str, order: str,
 
 def test_numero_sign_glued_to_the_word(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", "N°Facture;Date;N°Client;Nom;Montant\nF1;01/01/2024;C1;Un;1\n")
-    assert import_file(store, path).columns == {"invoice_number": "N°Facture", "invoice_date": "Date",
-                                                "customer_code": "N°Client", "customer_name": "Nom",
-                                                "amount": "Montant"}
+    assert import_file(store, path).columns == {
+        "invoice_number": "N°Facture",
+        "invoice_date": "Date",
+        "customer_code": "N°Client",
+        "customer_name": "Nom",
+        "amount": "Montant",
+    }
 
 
 def test_utf16_with_bom_is_read(store: Store, tmp_path: Path) -> None:
@@ -146,20 +192,44 @@ def test_utf16_with_bom_is_read(store: Store, tmp_path: Path) -> None:
 ODD = "Ref doc;Jour;Tiers;Libellé tiers;Valeur;Article\nX-1;07/08/2024;T1;Tiers Un;1.234,50;ZZ\n"
 
 
-@pytest.mark.parametrize("mapping_name,mapping_text", [
-    ("map.toml", 'delimiter = ";"\nencoding = "cp1252"\ndecimal = ","\ndate_order = "dmy"\n[columns]\n'
-                 'invoice_number = "Ref doc"\ninvoice_date = "Jour"\ncustomer_code = "Tiers"\n'
-                 'customer_name = "Libellé tiers"\namount = "Valeur"\nproduct_name = "Article"\n'),
-    ("map.json", json.dumps({"delimiter": ";", "encoding": "cp1252", "columns": {
-        "invoice_number": "Ref doc", "invoice_date": "Jour", "customer_code": "tiers",
-        "customer_name": "LIBELLE TIERS", "amount": "Valeur", "product_code": None}})),
-])
-def test_mapping_file_names_odd_headers(store: Store, tmp_path: Path, mapping_name: str,
-                                        mapping_text: str) -> None:
+@pytest.mark.parametrize(
+    "mapping_name,mapping_text",
+    [
+        (
+            "map.toml",
+            'delimiter = ";"\nencoding = "cp1252"\ndecimal = ","\ndate_order = "dmy"\n[columns]\n'
+            'invoice_number = "Ref doc"\ninvoice_date = "Jour"\ncustomer_code = "Tiers"\n'
+            'customer_name = "Libellé tiers"\namount = "Valeur"\nproduct_name = "Article"\n',
+        ),
+        (
+            "map.json",
+            json.dumps(
+                {
+                    "delimiter": ";",
+                    "encoding": "cp1252",
+                    "columns": {
+                        "invoice_number": "Ref doc",
+                        "invoice_date": "Jour",
+                        "customer_code": "tiers",
+                        "customer_name": "LIBELLE TIERS",
+                        "amount": "Valeur",
+                        "product_code": None,
+                    },
+                }
+            ),
+        ),
+    ],
+)
+def test_mapping_file_names_odd_headers(store: Store, tmp_path: Path, mapping_name: str, mapping_text: str) -> None:
     mapping = load_mapping(write(tmp_path, mapping_name, mapping_text))
     result = import_file(store, write(tmp_path, "odd.csv", ODD, "cp1252"), kind="invoices", mapping=mapping)
-    columns = {"invoice_number": "Ref doc", "invoice_date": "Jour", "customer_code": "Tiers",
-               "customer_name": "Libellé tiers", "amount": "Valeur"}
+    columns = {
+        "invoice_number": "Ref doc",
+        "invoice_date": "Jour",
+        "customer_code": "Tiers",
+        "customer_name": "Libellé tiers",
+        "amount": "Valeur",
+    }
     if mapping_name == "map.toml":  # "Article" taken as the line's label
         columns["product_name"] = "Article"
     # (the JSON mapping sets product_code to null: "Article" is not matched as a product code)
@@ -174,31 +244,63 @@ def test_mapping_file_names_odd_headers(store: Store, tmp_path: Path, mapping_na
 def test_without_mapping_odd_headers_are_rejected(store: Store, tmp_path: Path) -> None:
     errors = rejected(store, write(tmp_path, "odd.csv", ODD, "cp1252"), kind="invoices")
     assert [(e.line, e.column) for e in errors] == [  # "Tiers" is a customer column
-        (1, "invoice_number"), (1, "invoice_date"), (1, "amount")]
-    assert errors[2].reason == ("missing required column (amount excl. tax, euros); "
-                                "looked for: amount, montant ht, total ht, montant, ca ht, ht")
+        (1, "invoice_number"),
+        (1, "invoice_date"),
+        (1, "amount"),
+    ]
+    assert errors[2].reason == (
+        "missing required column (amount excl. tax, euros); "
+        "looked for: amount, montant ht, total ht, montant, ca ht, ht"
+    )
 
 
 def test_mapping_naming_unknown_field_or_absent_column(store: Store, tmp_path: Path) -> None:
-    mapping = load_mapping(write(tmp_path, "m.toml", '[columns]\nmontant = "Valeur"\ninvoice_number = "Ref doc"\n'
-                                 'invoice_date = "Jour"\ncustomer_code = "Tiers"\namount = "Total"\n'))
+    mapping = load_mapping(
+        write(
+            tmp_path,
+            "m.toml",
+            '[columns]\nmontant = "Valeur"\ninvoice_number = "Ref doc"\n'
+            'invoice_date = "Jour"\ncustomer_code = "Tiers"\namount = "Total"\n',
+        )
+    )
     errors = rejected(store, write(tmp_path, "odd.csv", ODD, "cp1252"), kind="invoices", mapping=mapping)
     assert errors == [
-        RowError("odd.csv", 1, "montant", "Valeur", "mapping names an unknown field; fields for invoices: "
-                 "amount, amount_incl_tax, balance, cost, customer_code, customer_name, due_date, invoice_date, "
-                 "invoice_number, kind, line_no, margin, paid_amount, paid_date, product_code, product_line, "
-                 "product_name, quantity"),
+        RowError(
+            "odd.csv",
+            1,
+            "montant",
+            "Valeur",
+            "mapping names an unknown field; fields for invoices: "
+            "amount, amount_incl_tax, balance, cost, customer_code, customer_name, due_date, invoice_date, "
+            "invoice_number, kind, line_no, margin, paid_amount, paid_date, product_code, product_line, "
+            "product_name, quantity",
+        ),
         RowError("odd.csv", 1, "amount", "Total", "mapped column not in the header"),
-        RowError("odd.csv", 1, "amount", "", "missing required column (amount excl. tax, euros); "
-                 "looked for: amount, montant ht, total ht, montant, ca ht, ht"),
+        RowError(
+            "odd.csv",
+            1,
+            "amount",
+            "",
+            "missing required column (amount excl. tax, euros); "
+            "looked for: amount, montant ht, total ht, montant, ca ht, ht",
+        ),
     ]
 
 
 def test_mapping_file_with_unknown_key_or_bad_values(tmp_path: Path) -> None:
     for name, body, expected in [
-        ("a.toml", 'separator = ";"\n', RowError("a.toml", 0, "", "separator",
-                                                 "unknown keys; use ['columns', 'date_order', 'decimal', "
-                                                 "'delimiter', 'encoding', 'header_row', 'sheet']")),
+        (
+            "a.toml",
+            'separator = ";"\n',
+            RowError(
+                "a.toml",
+                0,
+                "",
+                "separator",
+                "unknown keys; use ['columns', 'date_order', 'decimal', "
+                "'delimiter', 'encoding', 'header_row', 'sheet']",
+            ),
+        ),
         ("b.json", '{"decimal": ";"}', RowError("b.json", 0, "decimal", ";", "use , or .")),
         ("c.toml", 'date_order = "dym"\n', RowError("c.toml", 0, "date_order", "dym", "use dmy, mdy or ymd")),
     ]:
@@ -216,8 +318,12 @@ HEAD = "N° facture;Date facture;Code client;Nom client;Montant HT\n"
 
 
 def test_bad_rows_reject_the_whole_file_and_are_all_listed(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "f.csv", HEAD + "F1;01/01/2024;C1;Un;10\nF2;32/01/2024;C1;Un;10\n"
-                 "F3;02/01/2024;C1;Un;10\nF4;02/01/2024;C2;Deux;12,3,4\nF5;hier;C3;Trois;1\n")
+    path = write(
+        tmp_path,
+        "f.csv",
+        HEAD + "F1;01/01/2024;C1;Un;10\nF2;32/01/2024;C1;Un;10\n"
+        "F3;02/01/2024;C1;Un;10\nF4;02/01/2024;C2;Deux;12,3,4\nF5;hier;C3;Trois;1\n",
+    )
     errors = rejected(store, path)
     assert errors == [
         RowError("f.csv", 3, "Date facture", "32/01/2024", "no such date"),
@@ -240,6 +346,7 @@ def test_dry_run_counts_but_writes_nothing(store: Store, tmp_path: Path) -> None
 
 # -- idempotence -----------------------------------------------------------------------------
 
+
 def test_same_file_twice_adds_nothing(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", HEAD + "F1;01/01/2024;C1;Un;10\n")
     first = import_file(store, path)
@@ -251,23 +358,35 @@ def test_same_file_twice_adds_nothing(store: Store, tmp_path: Path) -> None:
 
 def test_overlapping_file_adds_only_new_invoices(store: Store, tmp_path: Path) -> None:
     import_file(store, write(tmp_path, "jan.csv", HEAD + "F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;5\n"))
-    result = import_file(store, write(tmp_path, "jan-feb.csv", HEAD + "F1;01/01/2024;C1;Un;10\n"
-                                      "F1;01/01/2024;C1;Un;5\nF2;01/02/2024;C1;Un;7\n"))
+    result = import_file(
+        store,
+        write(tmp_path, "jan-feb.csv", HEAD + "F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;5\nF2;01/02/2024;C1;Un;7\n"),
+    )
     assert result.created == {"invoices": 1, "invoice_lines": 1, "payments": 0, "customers": 0, "products": 0}
     assert result.unchanged == {"invoice_lines": 2}
     assert [(s[0], s[3], s[7]) for s in sales(store)] == [("F1", 1, 1000), ("F1", 2, 500), ("F2", 1, 700)]
 
 
-@pytest.mark.parametrize("rows,expected", [
-    ("F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;6\n",
-     RowError("b.csv", 3, "N° facture", "F1", "line 2 differs from the invoice already imported")),
-    ("F1;01/01/2024;C2;Deux;10\nF1;01/01/2024;C2;Deux;5\n",
-     RowError("b.csv", 2, "N° facture", "F1", "invoice already imported with another customer, date or type")),
-    ("F1;01/01/2024;C1;Un;10\n",
-     RowError("b.csv", 2, "N° facture", "F1", "invoice already imported with 2 lines, this file lists 1")),
-])
-def test_invoice_changed_since_its_import_is_rejected(store: Store, tmp_path: Path, rows: str,
-                                                      expected: RowError) -> None:
+@pytest.mark.parametrize(
+    "rows,expected",
+    [
+        (
+            "F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;6\n",
+            RowError("b.csv", 3, "N° facture", "F1", "line 2 differs from the invoice already imported"),
+        ),
+        (
+            "F1;01/01/2024;C2;Deux;10\nF1;01/01/2024;C2;Deux;5\n",
+            RowError("b.csv", 2, "N° facture", "F1", "invoice already imported with another customer, date or type"),
+        ),
+        (
+            "F1;01/01/2024;C1;Un;10\n",
+            RowError("b.csv", 2, "N° facture", "F1", "invoice already imported with 2 lines, this file lists 1"),
+        ),
+    ],
+)
+def test_invoice_changed_since_its_import_is_rejected(
+    store: Store, tmp_path: Path, rows: str, expected: RowError
+) -> None:
     import_file(store, write(tmp_path, "a.csv", HEAD + "F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;5\n"))
     before = counts(store)
     with pytest.raises(ImportRejected) as info:
@@ -283,22 +402,30 @@ QHEAD = "N° facture;Date;Client;Nom;Montant;Quantité;Type\n"
 
 def test_negative_quantity_only_on_credit_notes(store: Store, tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.csv", QHEAD + "F1;01/01/2024;C1;Un;10;-2;facture\n")
-    assert rejected(store, bad) == [RowError("bad.csv", 2, "Quantité", "-2",
-                                             "negative quantity on an invoice (a credit note needs type 'avoir')")]
+    assert rejected(store, bad) == [
+        RowError("bad.csv", 2, "Quantité", "-2", "negative quantity on an invoice (a credit note needs type 'avoir')")
+    ]
     good = write(tmp_path, "good.csv", QHEAD + "A1;02/01/2024;C1;Un;15,00;-2;avoir\nA2;02/01/2024;C1;Un;-4;3;AV\n")
     import_file(store, good)
     assert [(s[0], s[2], s[6], s[7]) for s in sales(store)] == [
-        ("A1", "credit_note", -2.0, -1500), ("A2", "credit_note", -3.0, -400)]
+        ("A1", "credit_note", -2.0, -1500),
+        ("A2", "credit_note", -3.0, -400),
+    ]
 
 
 def test_unknown_customer_or_product_without_names(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "f.csv", "Facture;Date;Code client;Code article;Montant\n"
-                 "F1;01/01/2024;C1;P1;10\n")
+    path = write(tmp_path, "f.csv", "Facture;Date;Code client;Code article;Montant\nF1;01/01/2024;C1;P1;10\n")
     assert rejected(store, path) == [
-        RowError("f.csv", 2, "Code client", "C1", "unknown customer: import the customer file first, "
-                 "or add a customer name column to create it"),
-        RowError("f.csv", 2, "Code article", "P1", "unknown product: import the product file first, "
-                 "or add a label column"),
+        RowError(
+            "f.csv",
+            2,
+            "Code client",
+            "C1",
+            "unknown customer: import the customer file first, or add a customer name column to create it",
+        ),
+        RowError(
+            "f.csv", 2, "Code article", "P1", "unknown product: import the product file first, or add a label column"
+        ),
     ]
     import_file(store, write(tmp_path, "c.csv", "Code client;Raison sociale\nC1;Un\n"), kind="customers")
     import_file(store, write(tmp_path, "p.csv", "Code article;Désignation\nP1;Produit un\n"), kind="products")
@@ -306,44 +433,83 @@ def test_unknown_customer_or_product_without_names(store: Store, tmp_path: Path)
     assert sales(store) == [("F1", D(2024, 1, 1), "invoice", 1, "C1", "P1", None, 1000, None)]
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C2;Deux;10\n",
-     (3, "N° facture", "F1", "customer, date or type differ from the same invoice at line 2")),
-    ("F1;01/01/2024;C1;Un;10\nF1;02/01/2024;C1;Un;10\n",
-     (3, "N° facture", "F1", "customer, date or type differ from the same invoice at line 2")),
-    ("F1;01/01/2024;C1;Un;10\nF2;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;10\n",
-     (4, "N° facture", "F1", "invoice already listed at line 2: duplicate invoice?")),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        (
+            "F1;01/01/2024;C1;Un;10\nF1;01/01/2024;C2;Deux;10\n",
+            (3, "N° facture", "F1", "customer, date or type differ from the same invoice at line 2"),
+        ),
+        (
+            "F1;01/01/2024;C1;Un;10\nF1;02/01/2024;C1;Un;10\n",
+            (3, "N° facture", "F1", "customer, date or type differ from the same invoice at line 2"),
+        ),
+        (
+            "F1;01/01/2024;C1;Un;10\nF2;01/01/2024;C1;Un;10\nF1;01/01/2024;C1;Un;10\n",
+            (4, "N° facture", "F1", "invoice already listed at line 2: duplicate invoice?"),
+        ),
+    ],
+)
 def test_duplicate_invoices(store: Store, tmp_path: Path, body: str, expected: tuple[int, str, str, str]) -> None:
     assert rejected(store, write(tmp_path, "d.csv", HEAD + body)) == [RowError("d.csv", *expected)]
 
 
 def test_line_number_twice(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "d.csv", "Facture;Ligne;Date;Client;Nom;Montant\nF1;1;01/01/2024;C1;Un;1\n"
-                 "F2;1;01/01/2024;C1;Un;1\nF1;2;01/01/2024;C1;Un;1\nF1;1;01/01/2024;C1;Un;1\n")
+    path = write(
+        tmp_path,
+        "d.csv",
+        "Facture;Ligne;Date;Client;Nom;Montant\nF1;1;01/01/2024;C1;Un;1\n"
+        "F2;1;01/01/2024;C1;Un;1\nF1;2;01/01/2024;C1;Un;1\nF1;1;01/01/2024;C1;Un;1\n",
+    )
     assert rejected(store, path) == [RowError("d.csv", 5, "Ligne", "1", "line 1 of invoice F1 appears twice")]
-    ok = write(tmp_path, "ok.csv", "Facture;Ligne;Date;Client;Nom;Montant\nF1;2;01/01/2024;C1;Un;2\n"
-               "F2;1;01/01/2024;C1;Un;3\nF1;1;01/01/2024;C1;Un;1\n")
+    ok = write(
+        tmp_path,
+        "ok.csv",
+        "Facture;Ligne;Date;Client;Nom;Montant\nF1;2;01/01/2024;C1;Un;2\n"
+        "F2;1;01/01/2024;C1;Un;3\nF1;1;01/01/2024;C1;Un;1\n",
+    )
     import_file(store, ok)  # with line numbers, an invoice's lines need not be consecutive
     assert [(s[0], s[3], s[7]) for s in sales(store)] == [("F1", 1, 100), ("F1", 2, 200), ("F2", 1, 300)]
 
 
 def test_missing_required_column(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", "N° facture;Date facture;Code client;Nom client\nF1;01/01/2024;C1;Un\n")
-    assert rejected(store, path, kind="invoices") == [RowError(
-        "f.csv", 1, "amount", "", "missing required column (amount excl. tax, euros); "
-        "looked for: amount, montant ht, total ht, montant, ca ht, ht")]
+    assert rejected(store, path, kind="invoices") == [
+        RowError(
+            "f.csv",
+            1,
+            "amount",
+            "",
+            "missing required column (amount excl. tax, euros); "
+            "looked for: amount, montant ht, total ht, montant, ca ht, ht",
+        )
+    ]
 
 
 def test_unknown_kind_and_unguessable_file(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", "Foo;Bar\n1;2\n")
-    assert rejected(store, path, kind="ventes") == [RowError(
-        "f.csv", 0, "", "ventes", "unknown kind; use one of invoices, customers, products, prospects, activities, fec")]
-    assert rejected(store, path) == [RowError("f.csv", 1, "", "", "cannot tell what this file holds: give "
-                                              "--kind (invoices, customers, products, prospects, activities, fec)")]
+    assert rejected(store, path, kind="ventes") == [
+        RowError(
+            "f.csv",
+            0,
+            "",
+            "ventes",
+            "unknown kind; use one of invoices, customers, products, prospects, activities, fec",
+        )
+    ]
+    assert rejected(store, path) == [
+        RowError(
+            "f.csv",
+            1,
+            "",
+            "",
+            "cannot tell what this file holds: give --kind (invoices, customers, products, prospects, activities, fec)",
+        )
+    ]
 
 
 # -- bad files -------------------------------------------------------------------------------
+
 
 def file_error(store: Store, tmp_path: Path, data: bytes) -> RowError:
     errors = rejected(store, write(tmp_path, "x.csv", data))
@@ -355,7 +521,8 @@ def test_empty_file_and_header_only(store: Store, tmp_path: Path) -> None:
     assert file_error(store, tmp_path, b"") == RowError("x.csv", 0, "", "", "the file is empty")
     assert file_error(store, tmp_path, b" \r\n\n") == RowError("x.csv", 0, "", "", "the file is empty")
     assert file_error(store, tmp_path, HEAD.encode() + b";;;;\n") == RowError(
-        "x.csv", 0, "", "", "no data rows under the header")
+        "x.csv", 0, "", "", "no data rows under the header"
+    )
 
 
 def test_utf16_without_bom_and_binary_bytes(store: Store, tmp_path: Path) -> None:
@@ -377,23 +544,27 @@ def test_invalid_utf8_after_the_first_64_kib(store: Store, tmp_path: Path) -> No
     assert error.reason.startswith("line 3002 is not UTF-8 like the rest of the file")
     other = (HEAD + good).encode() + b"F9;01/01/2024;C1;\x81\x8d;1\n"  # not Windows-1252 text either
     assert file_error(store, tmp_path, other) == RowError(
-        "x.csv", 3002, "", "", "bytes not valid in utf-8 (invalid start byte): is the file in one encoding?")
+        "x.csv", 3002, "", "", "bytes not valid in utf-8 (invalid start byte): is the file in one encoding?"
+    )
 
 
 def test_field_longer_than_the_csv_limit(store: Store, tmp_path: Path) -> None:
-    data = (HEAD + "F1;01/01/2024;C1;Un;1\n" + "F2;01/01/2024;C1;" + "x" * 200_000 + ";1\nF3;01/01/2024;C1;Un;1\n")
+    data = HEAD + "F1;01/01/2024;C1;Un;1\n" + "F2;01/01/2024;C1;" + "x" * 200_000 + ";1\nF3;01/01/2024;C1;Un;1\n"
     error = file_error(store, tmp_path, data.encode())
     assert (error.file, error.line, error.column) == ("x.csv", 3, "Nom client")  # the column named, not only the line
-    assert error.reason == ("a field is longer than 131,072 characters "
-                            "(200,000 characters in this column, field 4 of the line)")
+    assert error.reason == (
+        "a field is longer than 131,072 characters (200,000 characters in this column, field 4 of the line)"
+    )
 
 
 def test_rows_with_too_many_or_too_few_fields(store: Store, tmp_path: Path) -> None:
     ok = "F1;01/01/2024;C1;Un;1\n"
     assert file_error(store, tmp_path, (HEAD + ok + "F2;01/01/2024;C1;Un;1;surplus\n").encode()) == RowError(
-        "x.csv", 3, "", "", "6 fields where the header has 5 (delimiter ';')")
+        "x.csv", 3, "", "", "6 fields where the header has 5 (delimiter ';')"
+    )
     assert file_error(store, tmp_path, (HEAD + ok + ok + "F2;01/01/2024;C1\n").encode()) == RowError(
-        "x.csv", 4, "", "", "3 fields where the header has 5 (delimiter ';')")
+        "x.csv", 4, "", "", "3 fields where the header has 5 (delimiter ';')"
+    )
     import_file(store, write(tmp_path, "y.csv", HEAD + "F1;01/01/2024;C1;Un;1;;\n\nF2;01/01/2024;C1;Un;2\n"))
     assert [(s[0], s[7]) for s in sales(store)] == [("F1", 100), ("F2", 200)]
 
@@ -401,9 +572,9 @@ def test_rows_with_too_many_or_too_few_fields(store: Store, tmp_path: Path) -> N
 def test_due_and_paid_dates_stored(store: Store, tmp_path: Path) -> None:
     import_file(store, write(tmp_path, "f.csv", FRENCH, "cp1252"))
     with store.engine.connect() as conn:
-        assert conn.execute(select(Invoice.number, Invoice.issued_on, Invoice.due_on, Invoice.kind)
-                            .order_by(Invoice.number)).all() == [
-            ("FA-001", D(2024, 1, 15), D(2024, 2, 14), "invoice"), ("FA-002", D(2024, 2, 3), None, "invoice")]
+        assert conn.execute(
+            select(Invoice.number, Invoice.issued_on, Invoice.due_on, Invoice.kind).order_by(Invoice.number)
+        ).all() == [("FA-001", D(2024, 1, 15), D(2024, 2, 14), "invoice"), ("FA-002", D(2024, 2, 3), None, "invoice")]
 
 
 def test_error_report_is_capped_but_counted(store: Store, tmp_path: Path) -> None:
@@ -411,8 +582,10 @@ def test_error_report_is_capped_but_counted(store: Store, tmp_path: Path) -> Non
     with pytest.raises(ImportRejected) as info:
         import_file(store, path, settings=Settings(max_reported_errors=2))
     assert ([e.line for e in info.value.errors], info.value.total) == ([2, 3], 5)
-    assert str(info.value) == ("nothing imported: f.csv:2: column 'Montant HT' value 'x0': "
-                               "not a number (decimal separator is ',') (and 4 more)")
+    assert str(info.value) == (
+        "nothing imported: f.csv:2: column 'Montant HT' value 'x0': "
+        "not a number (decimal separator is ',') (and 4 more)"
+    )
 
 
 def test_batches_are_all_or_nothing_too(store: Store, tmp_path: Path) -> None:
@@ -422,13 +595,20 @@ def test_batches_are_all_or_nothing_too(store: Store, tmp_path: Path) -> None:
     settings = Settings(import_chunk_rows=100)
     bad = write(tmp_path, "bad.csv", HEAD + body + "F999;01/01/2024;C1;Client 1;oops\n")
     assert rejected(store, bad, settings=settings) == [
-        RowError("bad.csv", 302, "Montant HT", "oops", "not a number (decimal separator is ',')")]
+        RowError("bad.csv", 302, "Montant HT", "oops", "not a number (decimal separator is ',')")
+    ]
     seen: list[tuple[int, int]] = []
-    result = import_file(store, write(tmp_path, "good.csv", HEAD + body), settings=settings,
-                         progress=lambda done, size: seen.append((done, size)))
+    result = import_file(
+        store,
+        write(tmp_path, "good.csv", HEAD + body),
+        settings=settings,
+        progress=lambda done, size: seen.append((done, size)),
+    )
     assert result.created == {"invoices": 100, "invoice_lines": 300, "payments": 0, "customers": 7, "products": 0}
     size = (tmp_path / "good.csv").stat().st_size
     assert seen[-1] == (size, size) and len(seen) >= 3
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), sum(amount_cents) FROM invoice_lines")).one() == (
-            300, sum(i * 100 + 25 for i in range(300)))
+            300,
+            sum(i * 100 + 25 for i in range(300)),
+        )

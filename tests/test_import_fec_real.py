@@ -39,26 +39,41 @@ def rows(store: Store, query: str) -> list[tuple[Any, ...]]:
 
 def invoices(store: Store) -> list[tuple[Any, ...]]:
     """(number, customer code, kind, issued on, gross, lines total) by number."""
-    return [(n, c, k, D.fromisoformat(str(i)[:10]), g, int(t)) for n, c, k, i, g, t in rows(store, """
+    return [
+        (n, c, k, D.fromisoformat(str(i)[:10]), g, int(t))
+        for n, c, k, i, g, t in rows(
+            store,
+            """
         SELECT i.number, c.code, i.kind, i.issued_on, i.gross_cents,
                (SELECT SUM(l.amount_cents) FROM invoice_lines l WHERE l.invoice_id = i.id)
-        FROM invoices i JOIN customers c ON c.id = i.customer_id ORDER BY i.number""")]
+        FROM invoices i JOIN customers c ON c.id = i.customer_id ORDER BY i.number""",
+        )
+    ]
 
 
 def payments(store: Store) -> list[tuple[str, dt.date, int | None]]:
-    return [(n, D.fromisoformat(str(p)[:10]), a) for n, p, a in rows(store, """
+    return [
+        (n, D.fromisoformat(str(p)[:10]), a)
+        for n, p, a in rows(
+            store,
+            """
         SELECT i.number, p.paid_on, p.amount_cents FROM payments p JOIN invoices i ON i.id = p.invoice_id
-        ORDER BY i.number, p.paid_on""")]
+        ORDER BY i.number, p.paid_on""",
+        )
+    ]
 
 
 def open_by_customer(store: Store) -> dict[str, int]:
     """Outstanding per customer code, excl. tax (credit notes are not receivables)."""
     found: dict[str, int] = {code: 0 for (code,) in rows(store, "SELECT code FROM customers")}
-    for code, amount, whole, paid in rows(store, """
+    for code, amount, whole, paid in rows(
+        store,
+        """
         SELECT c.code, (SELECT SUM(l.amount_cents) FROM invoice_lines l WHERE l.invoice_id = i.id),
                (SELECT COUNT(*) FROM payments p WHERE p.invoice_id = i.id AND p.amount_cents IS NULL),
                (SELECT COALESCE(SUM(p.amount_cents), 0) FROM payments p WHERE p.invoice_id = i.id)
-        FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'invoice'"""):
+        FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.kind = 'invoice'""",
+    ):
         found[code] += 0 if whole else int(amount) - int(paid)
     return found
 
@@ -73,13 +88,20 @@ def count(store: Store, table: str) -> int:
 
 # 1. auxiliary accounts, tab, Debit/Credit ------------------------------------------------------
 
+
 def test_aux_accounts_two_journals_credit_note_discount_cash_sale(store: Store) -> None:
     result = load(store, "fec_aux_tab.txt")
     assert result.rows_read == 25
     # F0001 (VT), F0002 (VT), F0003 (VE journal) and the credit note A0001; customers C001, C002;
     # lines: one each, F0002 two (707 + its 709 discount); products 706000 and 707000, not 709000
-    assert result.created == {"invoices": 4, "credit_notes": 1, "invoice_lines": 5, "payments": 2,
-                              "customers": 2, "products": 2}
+    assert result.created == {
+        "invoices": 4,
+        "credit_notes": 1,
+        "invoice_lines": 5,
+        "payments": 2,
+        "customers": 2,
+        "products": 2,
+    }
     assert aside(result) == {
         "cash sales (no customer account)": (1, 30_000),  # CA000001: 707 300,00 against the till (530)
         "payments not lettered to an invoice": (1, 15_000),  # BQ000003: cheque of 150,00, unlettered
@@ -92,7 +114,9 @@ def test_aux_accounts_two_journals_credit_note_discount_cash_sale(store: Store) 
         ("2024-F0003", "C001", "invoice", D(2024, 3, 1), 60_000, 50_000),  # VE journal: 707 500 + VAT 100
     ]
     assert rows(store, "SELECT code, name FROM customers ORDER BY code") == [
-        ("C001", "Boulangerie Martin"), ("C002", "Garage Dupuis SARL")]
+        ("C001", "Boulangerie Martin"),
+        ("C002", "Garage Dupuis SARL"),
+    ]
     # lettering AA (F0001 with BQ000001) and AB (F0003 with BQ000002) balance: settled in full on the
     # bank entry's date (not DateLet, 15/02 for AA)
     assert payments(store) == [("2024-F0001", D(2024, 2, 12), None), ("2024-F0003", D(2024, 3, 20), None)]
@@ -100,7 +124,8 @@ def test_aux_accounts_two_journals_credit_note_discount_cash_sale(store: Store) 
     assert open_by_customer(store) == {"C001": 0, "C002": 190_000}
     # the discount is a line without product, described by its account's label, out of the product lines
     assert rows(store, "SELECT l.description, l.amount_cents FROM invoice_lines l WHERE l.product_id IS NULL") == [
-        ("Remises accordées", -10_000)]
+        ("Remises accordées", -10_000)
+    ]
     assert rows(store, "SELECT code FROM product_lines ORDER BY code") == [("706",), ("707",)]
 
 
@@ -110,21 +135,33 @@ def test_discounts_as_products_on_request(store: Store) -> None:
     assert count(store, "invoice_lines") == 5
     assert rows(store, "SELECT COUNT(*) FROM invoice_lines WHERE product_id IS NULL") == [(0,)]
     assert rows(store, "SELECT code, name FROM product_lines ORDER BY code") == [
-        ("706", "Prestations de services"), ("707", "Ventes de marchandises"),
-        ("709", "Rabais, remises et ristournes accordés")]
+        ("706", "Prestations de services"),
+        ("707", "Ventes de marchandises"),
+        ("709", "Rabais, remises et ristournes accordés"),
+    ]
     assert open_by_customer(store) == {"C001": 0, "C002": 190_000}  # the same amounts
 
 
 # 2. customers in general sub-accounts, pipe --------------------------------------------------
 
+
 def test_customers_in_general_sub_accounts_pipe(store: Store) -> None:
     result = load(store, "fec_general_pipe.txt")
     # 4110001 and 4110002 without CompAuxNum, and "411000 Clients divers" shared by passing customers
-    assert result.created == {"invoices": 4, "credit_notes": 0, "invoice_lines": 4, "payments": 2,
-                              "customers": 3, "products": 2}
+    assert result.created == {
+        "invoices": 4,
+        "credit_notes": 0,
+        "invoice_lines": 4,
+        "payments": 2,
+        "customers": 3,
+        "products": 2,
+    }
     assert result.set_aside == []
     assert rows(store, "SELECT code, name FROM customers ORDER BY code") == [
-        ("411000", "Clients divers"), ("4110001", "Boulangerie Martin"), ("4110002", "Hôtel du Lac")]
+        ("411000", "Clients divers"),
+        ("4110001", "Boulangerie Martin"),
+        ("4110002", "Hôtel du Lac"),
+    ]
     # PieceRef "FA2024-101" holds the fiscal year: kept as it is
     assert invoices(store) == [
         ("FA2024-101", "4110001", "invoice", D(2024, 5, 2), 60_000, 50_000),
@@ -141,12 +178,24 @@ def test_customers_in_general_sub_accounts_pipe(store: Store) -> None:
 
 # 3. Montant/Sens layout ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["fec_montant_sens.txt",  # Sens D/C, headers as the law spells them
-                                  "fec_montant_sens_signe.txt"])  # Sens +1/-1/1, headers in lower case, pipe
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fec_montant_sens.txt",  # Sens D/C, headers as the law spells them
+        "fec_montant_sens_signe.txt",
+    ],
+)  # Sens +1/-1/1, headers in lower case, pipe
 def test_montant_sens_layout(store: Store, name: str) -> None:
     result = load(store, name)
-    assert result.created == {"invoices": 2, "credit_notes": 1, "invoice_lines": 2, "payments": 1,
-                              "customers": 1, "products": 1}
+    assert result.created == {
+        "invoices": 2,
+        "credit_notes": 1,
+        "invoice_lines": 2,
+        "payments": 1,
+        "customers": 1,
+        "products": 1,
+    }
     assert invoices(store) == [
         ("2024-A0201", "C010", "credit_note", D(2024, 6, 20), -12_000, -10_000),
         ("2024-F0201", "C010", "invoice", D(2024, 6, 3), 72_000, 60_000),
@@ -162,15 +211,17 @@ def test_missing_amount_columns_of_both_layouts(store: Store, tmp_path: Path) ->
     with pytest.raises(ImportRejected) as info:
         import_file(store, path, kind="fec", today=TODAY)
     assert info.value.errors == [RowError("fec.txt", 1, "Sens", "", "missing FEC column")]
-    path.write_text("\n".join([lines[0].replace("\tMontant\tSens\t", "\tX\tY\t"), *lines[1:]]) + "\n",
-                    encoding="utf-8")
+    path.write_text("\n".join([lines[0].replace("\tMontant\tSens\t", "\tX\tY\t"), *lines[1:]]) + "\n", encoding="utf-8")
     with pytest.raises(ImportRejected) as info:
         import_file(store, path, kind="fec", today=TODAY)
-    assert info.value.errors == [RowError("fec.txt", 1, "Debit", "", "missing FEC column"),
-                                 RowError("fec.txt", 1, "Credit", "", "missing FEC column")]
+    assert info.value.errors == [
+        RowError("fec.txt", 1, "Debit", "", "missing FEC column"),
+        RowError("fec.txt", 1, "Credit", "", "missing FEC column"),
+    ]
 
 
 # 4. two fiscal years: numbering restarting, an invoice settled through the opening entry ----------
+
 
 def test_two_years_settled_through_the_opening_entry(store: Store) -> None:
     first = load(store, "fec_2024.txt")
@@ -179,8 +230,14 @@ def test_two_years_settled_through_the_opening_entry(store: Store) -> None:
     second = load(store, "fec_2025.txt")
     # 2025's own F0001 (another customer) is a new invoice; the AN line of 1200,00 (PieceRef F0012,
     # lettered AA with BQ000001 of 20/01/2025) settles 2024's F0012
-    assert second.created == {"invoices": 1, "credit_notes": 0, "invoice_lines": 1, "payments": 1,
-                              "customers": 1, "products": 0}
+    assert second.created == {
+        "invoices": 1,
+        "credit_notes": 0,
+        "invoice_lines": 1,
+        "payments": 1,
+        "customers": 1,
+        "products": 0,
+    }
     assert second.set_aside == []
     assert invoices(store) == [
         ("2024-F0001", "C100", "invoice", D(2024, 3, 4), 48_000, 40_000),
@@ -214,17 +271,84 @@ def test_years_imported_twice_or_extended_change_nothing(store: Store, tmp_path:
         assert load(store, name).already_imported  # the same file: recognised by its SHA-256
     # a later export of 2025 holding one more sale: the rest is found again, unchanged
     extended = tmp_path / "fec_2025_bis.txt"
-    extended.write_text((DATA / "fec_2025.txt").read_text(encoding="utf-8") + "".join(
-        "\t".join(row) + "\n" for row in [
-            ["VT", "Ventes", "VT000002", "20250310", "411000", "Clients", "C300", "Pressing Lavande", "F0002",
-             "20250310", "Facture F0002", "240,00", "0,00", "", "", "20250310", "", ""],
-            ["VT", "Ventes", "VT000002", "20250310", "706000", "Prestations de services", "", "", "F0002",
-             "20250310", "Facture F0002", "0,00", "200,00", "", "", "20250310", "", ""],
-            ["VT", "Ventes", "VT000002", "20250310", "445710", "TVA collectée", "", "", "F0002",
-             "20250310", "Facture F0002", "0,00", "40,00", "", "", "20250310", "", ""]]), encoding="utf-8")
+    extended.write_text(
+        (DATA / "fec_2025.txt").read_text(encoding="utf-8")
+        + "".join(
+            "\t".join(row) + "\n"
+            for row in [
+                [
+                    "VT",
+                    "Ventes",
+                    "VT000002",
+                    "20250310",
+                    "411000",
+                    "Clients",
+                    "C300",
+                    "Pressing Lavande",
+                    "F0002",
+                    "20250310",
+                    "Facture F0002",
+                    "240,00",
+                    "0,00",
+                    "",
+                    "",
+                    "20250310",
+                    "",
+                    "",
+                ],
+                [
+                    "VT",
+                    "Ventes",
+                    "VT000002",
+                    "20250310",
+                    "706000",
+                    "Prestations de services",
+                    "",
+                    "",
+                    "F0002",
+                    "20250310",
+                    "Facture F0002",
+                    "0,00",
+                    "200,00",
+                    "",
+                    "",
+                    "20250310",
+                    "",
+                    "",
+                ],
+                [
+                    "VT",
+                    "Ventes",
+                    "VT000002",
+                    "20250310",
+                    "445710",
+                    "TVA collectée",
+                    "",
+                    "",
+                    "F0002",
+                    "20250310",
+                    "Facture F0002",
+                    "0,00",
+                    "40,00",
+                    "",
+                    "",
+                    "20250310",
+                    "",
+                    "",
+                ],
+            ]
+        ),
+        encoding="utf-8",
+    )
     result = import_file(store, extended, today=TODAY)
-    assert result.created == {"invoices": 1, "credit_notes": 0, "invoice_lines": 1, "payments": 0,
-                              "customers": 0, "products": 0}
+    assert result.created == {
+        "invoices": 1,
+        "credit_notes": 0,
+        "invoice_lines": 1,
+        "payments": 0,
+        "customers": 0,
+        "products": 0,
+    }
     assert result.unchanged == {"invoice_lines": 1, "payments": 1}  # 2025-F0001, and F0012's payment of 20/01
     assert (count(store, "invoices"), count(store, "payments")) == (4, 2)
     assert payments(store) == before[1]
@@ -248,6 +372,7 @@ def test_years_in_reverse_order_leave_the_old_invoice_open(store: Store) -> None
 
 # 5. instalments ----------------------------------------------------------------------------------
 
+
 def test_instalments_are_partial_payments(store: Store) -> None:
     result = load(store, "fec_instalments.txt")
     assert result.created["invoices"] == 4 and result.set_aside == []
@@ -269,12 +394,15 @@ def test_instalments_are_partial_payments(store: Store) -> None:
 
 # 6. a future date --------------------------------------------------------------------------------
 
+
 def test_future_date_rejected_unless_allowed(store: Store) -> None:
     with pytest.raises(ImportRejected) as info:
         load(store, "fec_future_date.txt")
     # BQ000001 typed 2031 for 2024, on both its lines
     assert [(e.line, e.column, e.value, e.reason) for e in info.value.errors] == [
-        (5, "EcritureDate", "20310210", FUTURE), (6, "EcritureDate", "20310210", FUTURE)]
+        (5, "EcritureDate", "20310210", FUTURE),
+        (6, "EcritureDate", "20310210", FUTURE),
+    ]
     assert count(store, "imports") == count(store, "invoices") == 0
     result = load(store, "fec_future_date.txt", allow_future=True)
     assert result.created["invoices"] == 1
@@ -283,6 +411,7 @@ def test_future_date_rejected_unless_allowed(store: Store) -> None:
 
 
 # 7. no sale to a customer ------------------------------------------------------------------------
+
 
 def test_cash_sales_only_rejected_and_not_recorded(store: Store) -> None:
     reason = "no sale to a customer account (411…) in this FEC: 3 entries read, 2 cash sales set aside"
@@ -294,6 +423,7 @@ def test_cash_sales_only_rejected_and_not_recorded(store: Store) -> None:
 
 
 # 8. a bad date -----------------------------------------------------------------------------------
+
 
 def test_bad_date_is_the_only_error(store: Store) -> None:
     with pytest.raises(ImportRejected) as info:

@@ -24,38 +24,62 @@ def test_the_limits_come_from_the_schema() -> None:
 
 
 def test_a_customer_code_of_100_characters_is_refused(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "clients.csv", f"Code client;Raison sociale;Ville\nC1;Un;Lyon\n{LONG_CODE};Deux;{'x' * 201}\n")
+    path = write(
+        tmp_path, "clients.csv", f"Code client;Raison sociale;Ville\nC1;Un;Lyon\n{LONG_CODE};Deux;{'x' * 201}\n"
+    )
     errors = rejected(store, path, kind="customers")
     reason = "longer than the 64 characters the store keeps (100 characters)"
-    assert errors == [RowError("clients.csv", 3, "Ville", "x" * 59 + "\u2026",
-                               "longer than the 200 characters the store keeps (201 characters)",
-                               "longer than the {limit} characters the store keeps ({length} characters)",
-                               {"limit": 200, "length": 201}),
-                      RowError("clients.csv", 3, "Code client", SHOWN, reason,
-                               "longer than the {limit} characters the store keeps ({length} characters)",
-                               {"limit": 64, "length": 100})]
+    assert errors == [
+        RowError(
+            "clients.csv",
+            3,
+            "Ville",
+            "x" * 59 + "\u2026",
+            "longer than the 200 characters the store keeps (201 characters)",
+            "longer than the {limit} characters the store keeps ({length} characters)",
+            {"limit": 200, "length": 201},
+        ),
+        RowError(
+            "clients.csv",
+            3,
+            "Code client",
+            SHOWN,
+            reason,
+            "longer than the {limit} characters the store keeps ({length} characters)",
+            {"limit": 64, "length": 100},
+        ),
+    ]
     assert str(errors[1]) == f"clients.csv:3: column 'Code client' value {SHOWN!r}: {reason}"
     assert localized("fr", errors[1].reason, errors[1].template, errors[1].params) == (
-        "plus long que les 64 caractères que la base conserve (100 caractères)")
+        "plus long que les 64 caractères que la base conserve (100 caractères)"
+    )
     assert counts(store) == EMPTY
 
 
 def test_long_invoice_numbers_customers_and_products_are_refused(store: Store, tmp_path: Path) -> None:
     head = "N° facture;Date facture;Code client;Raison sociale;Code article;Désignation;Montant HT\n"
-    path = write(tmp_path, "ventes.csv", head
-                 + "FA-1;15/01/2024;C1;Un;P1;Article;10,00\n"
-                 + f"{'F' * 65};15/01/2024;C1;Un;P1;Article;10,00\n"  # an invoice number of 65
-                 + f"FA-2;15/01/2024;{LONG_CODE};Deux;P1;Article;10,00\n"
-                 + f"FA-3;15/01/2024;C3;{'N' * 301};P1;Article;10,00\n"
-                 + f"FA-4;15/01/2024;C1;Un;P2;{'D' * 301};10,00\n")
+    path = write(
+        tmp_path,
+        "ventes.csv",
+        head
+        + "FA-1;15/01/2024;C1;Un;P1;Article;10,00\n"
+        + f"{'F' * 65};15/01/2024;C1;Un;P1;Article;10,00\n"  # an invoice number of 65
+        + f"FA-2;15/01/2024;{LONG_CODE};Deux;P1;Article;10,00\n"
+        + f"FA-3;15/01/2024;C3;{'N' * 301};P1;Article;10,00\n"
+        + f"FA-4;15/01/2024;C1;Un;P2;{'D' * 301};10,00\n",
+    )
     errors = rejected(store, path, kind="invoices")
     assert [(e.line, e.column, e.params["limit"]) for e in errors] == [
-        (3, "N° facture", 64), (4, "Code client", 64), (5, "Raison sociale", 300), (6, "Désignation", 300)]
+        (3, "N° facture", 64),
+        (4, "Code client", 64),
+        (5, "Raison sociale", 300),
+        (6, "Désignation", 300),
+    ]
     assert counts(store) == EMPTY
 
 
 def test_a_file_mixing_utf8_and_cp1252_is_refused_naming_the_first_bad_line(store: Store, tmp_path: Path) -> None:
-    head = "Code client;Raison sociale;Ville\n".encode()
+    head = b"Code client;Raison sociale;Ville\n"
     utf8 = "C1;Boulangerie Émile;Orléans\n".encode()
     cp1252 = "C2;Café de la Gare;Besançon\n".encode("cp1252")
     for body in (utf8 + cp1252, cp1252 + utf8, utf8 * 3000 + cp1252):  # cp1252 read first, or past the sample
@@ -76,9 +100,12 @@ def test_long_fec_fields_are_refused(store: Store, tmp_path: Path) -> None:
     from clientfolio.ingest import ImportRejected
     from tests.test_import_fec import LINES, entry, fec
 
-    long_piece = [entry("VT", "VT9", "20240401", "41100000", "Clients", LONG_CODE, "Long SARL", "P" * 65,
-                        "20240401", "12,00", ""),
-                  entry("VT", "VT9", "20240401", "70600000", "Prestations", "", "", "P" * 65, "20240401", "", "12,00")]
+    long_piece = [
+        entry(
+            "VT", "VT9", "20240401", "41100000", "Clients", LONG_CODE, "Long SARL", "P" * 65, "20240401", "12,00", ""
+        ),
+        entry("VT", "VT9", "20240401", "70600000", "Prestations", "", "", "P" * 65, "20240401", "", "12,00"),
+    ]
     try:
         import_file(store, fec(tmp_path, [*LINES, *long_piece]))
     except ImportRejected as exc:

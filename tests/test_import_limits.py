@@ -60,8 +60,9 @@ def customers_csv(tmp_path: Path, rows: int, name: str = "clients.csv") -> Path:
 
 
 def test_ordinary_files_pass_the_default_limits(tmp_path: Path) -> None:
-    xlsx = write_xlsx(tmp_path / "clients.xlsx", plain_rows([["code client", "raison sociale"], ["C1", "Dupont"],
-                                                             ["C2", 42]]))
+    xlsx = write_xlsx(
+        tmp_path / "clients.xlsx", plain_rows([["code client", "raison sociale"], ["C1", "Dupont"], ["C2", 42]])
+    )
     assert read_all(xlsx) == [["code client", "raison sociale"], ["C1", "Dupont"], ["C2", 42]]
     assert read_table(xlsx)[1:] == [["C1", "Dupont"], ["C2", "42"]]
     assert len(read_all(customers_csv(tmp_path, 5000))) == 5001
@@ -122,8 +123,9 @@ def test_cells(tmp_path: Path) -> None:
     assert error.value == 3 * 16_384 and "cellules" in error.message("fr")
     assert len(read_all(wide, ReadLimits(cells=50_000))) == 3
     # the sheet of the /trace attack: a few bytes declaring 16,384 columns by a million rows
-    huge = write_xlsx(tmp_path / "trace.xlsx", [*plain_rows([["a"]]), far_row(1_048_576, ["b"])],
-                      dimension="A1:XFD1048576")
+    huge = write_xlsx(
+        tmp_path / "trace.xlsx", [*plain_rows([["a"]]), far_row(1_048_576, ["b"])], dimension="A1:XFD1048576"
+    )
     started = time.monotonic()
     with pytest.raises(FileLimitExceeded, match="cells"):
         read_table(huge)

@@ -14,13 +14,16 @@ from clientfolio.ingest import ImportRejected, RowError, import_file
 from clientfolio.store import Store
 from clientfolio.store.schema import Prospect
 
-CUSTOMERS_HEAD = ("Code client;Raison sociale;SIREN;SIRET;Code NAF;Secteur;Taille;Région;Segment;Adresse;"
-                  "Code postal;Ville;Pays;Statut;Potentiel;Client depuis;Contact;Fonction;Email;Téléphone\n")
-PAUL = ("C001;Boulangerie Paul;732 829 320;73282932000017;1071c;Boulangerie;PME;Île-de-France;Artisans;"
-        "12 rue de la Paix;75002;Paris;France;actif;15 000,00;01/09/2019;Marie Curie;Gérante;"
-        "Marie.Curie@Example.FR;01 23 45 67 89\n")
-RENAULT = ("C002;Garage Renault;552100554;;45.20A;Automobile;ETI;Nord;Garages;;59000;Lille;BE;inactif;;"
-           "2021-03-15;;;;\n")
+CUSTOMERS_HEAD = (
+    "Code client;Raison sociale;SIREN;SIRET;Code NAF;Secteur;Taille;Région;Segment;Adresse;"
+    "Code postal;Ville;Pays;Statut;Potentiel;Client depuis;Contact;Fonction;Email;Téléphone\n"
+)
+PAUL = (
+    "C001;Boulangerie Paul;732 829 320;73282932000017;1071c;Boulangerie;PME;Île-de-France;Artisans;"
+    "12 rue de la Paix;75002;Paris;France;actif;15 000,00;01/09/2019;Marie Curie;Gérante;"
+    "Marie.Curie@Example.FR;01 23 45 67 89\n"
+)
+RENAULT = "C002;Garage Renault;552100554;;45.20A;Automobile;ETI;Nord;Garages;;59000;Lille;BE;inactif;;2021-03-15;;;;\n"
 
 
 def write(tmp_path: Path, name: str, data: str) -> Path:
@@ -35,9 +38,25 @@ def rows(store: Store, sql: str) -> list[tuple[object, ...]]:
 
 
 def customer_rows(store: Store) -> list[tuple[object, ...]]:
-    return [(c.code, c.name, c.siren, c.siret, c.naf_code, c.sector, c.size_band, c.address, c.postal_code,
-             c.city, c.country, c.status, c.potential_cents, c.created_on)
-            for c in PortfolioReader(store, SYSTEM).customers()]
+    return [
+        (
+            c.code,
+            c.name,
+            c.siren,
+            c.siret,
+            c.naf_code,
+            c.sector,
+            c.size_band,
+            c.address,
+            c.postal_code,
+            c.city,
+            c.country,
+            c.status,
+            c.potential_cents,
+            c.created_on,
+        )
+        for c in PortfolioReader(store, SYSTEM).customers()
+    ]
 
 
 def rejected(store: Store, path: Path, kind: str) -> list[RowError]:
@@ -53,35 +72,88 @@ def test_customers_every_field(store: Store, tmp_path: Path) -> None:
     assert result.columns["region"] == "Région" and result.columns["status"] == "Statut"
     assert result.created == {"customers": 2, "contacts": 1, "regions": 2, "segments": 2, "product_lines": 0}
     assert customer_rows(store) == [
-        ("C001", "Boulangerie Paul", "732829320", "73282932000017", "10.71C", "Boulangerie", "small",
-         "12 rue de la Paix", "75002", "Paris", "FR", "active", 1500000, dt.date(2019, 9, 1)),
-        ("C002", "Garage Renault", "552100554", None, "45.20A", "Automobile", "medium", None, "59000", "Lille",
-         "BE", "inactive", None, dt.date(2021, 3, 15)),
+        (
+            "C001",
+            "Boulangerie Paul",
+            "732829320",
+            "73282932000017",
+            "10.71C",
+            "Boulangerie",
+            "small",
+            "12 rue de la Paix",
+            "75002",
+            "Paris",
+            "FR",
+            "active",
+            1500000,
+            dt.date(2019, 9, 1),
+        ),
+        (
+            "C002",
+            "Garage Renault",
+            "552100554",
+            None,
+            "45.20A",
+            "Automobile",
+            "medium",
+            None,
+            "59000",
+            "Lille",
+            "BE",
+            "inactive",
+            None,
+            dt.date(2021, 3, 15),
+        ),
     ]
-    assert rows(store, "SELECT c.code, r.code, r.name, s.code, s.name FROM customers c "
-                       "JOIN regions r ON r.id = c.region_id JOIN segments s ON s.id = c.segment_id "
-                       "ORDER BY c.code") == [
+    assert rows(
+        store,
+        "SELECT c.code, r.code, r.name, s.code, s.name FROM customers c "
+        "JOIN regions r ON r.id = c.region_id JOIN segments s ON s.id = c.segment_id "
+        "ORDER BY c.code",
+    ) == [
         ("C001", "ILE-DE-FRANCE", "Île-de-France", "ARTISANS", "Artisans"),
-        ("C002", "NORD", "Nord", "GARAGES", "Garages")]
-    assert rows(store, "SELECT c.code, k.name, k.function, k.email, k.phone FROM contacts k "
-                       "JOIN customers c ON c.id = k.customer_id") == [
-        ("C001", "Marie Curie", "Gérante", "marie.curie@example.fr", "01 23 45 67 89")]
+        ("C002", "NORD", "Nord", "GARAGES", "Garages"),
+    ]
+    assert rows(
+        store,
+        "SELECT c.code, k.name, k.function, k.email, k.phone FROM contacts k JOIN customers c ON c.id = k.customer_id",
+    ) == [("C001", "Marie Curie", "Gérante", "marie.curie@example.fr", "01 23 45 67 89")]
 
 
 def test_customers_update_without_erasing(store: Store, tmp_path: Path) -> None:
     import_file(store, write(tmp_path, "a.csv", CUSTOMERS_HEAD + PAUL + RENAULT))
-    moved = ("C001;;;;;;;;;8 avenue Foch;;;;;;;marie curie;;;06 00 00 00 00\n"
-             "C002;Garage Renault;552100554;;45.20A;Automobile;ETI;Nord;Garages;;59000;Lille;BE;inactif;;"
-             "15/03/2021;;;;\n")
+    moved = (
+        "C001;;;;;;;;;8 avenue Foch;;;;;;;marie curie;;;06 00 00 00 00\n"
+        "C002;Garage Renault;552100554;;45.20A;Automobile;ETI;Nord;Garages;;59000;Lille;BE;inactif;;"
+        "15/03/2021;;;;\n"
+    )
     result = import_file(store, write(tmp_path, "b.csv", CUSTOMERS_HEAD + moved))
     assert (result.created, result.updated, result.unchanged) == (
-        {"regions": 0, "segments": 0, "product_lines": 0}, {"customers": 1, "contacts": 1}, {"customers": 1})
+        {"regions": 0, "segments": 0, "product_lines": 0},
+        {"customers": 1, "contacts": 1},
+        {"customers": 1},
+    )
     paul, renault = customer_rows(store)
-    assert paul == ("C001", "Boulangerie Paul", "732829320", "73282932000017", "10.71C", "Boulangerie", "small",
-                    "8 avenue Foch", "75002", "Paris", "FR", "active", 1500000, dt.date(2019, 9, 1))
+    assert paul == (
+        "C001",
+        "Boulangerie Paul",
+        "732829320",
+        "73282932000017",
+        "10.71C",
+        "Boulangerie",
+        "small",
+        "8 avenue Foch",
+        "75002",
+        "Paris",
+        "FR",
+        "active",
+        1500000,
+        dt.date(2019, 9, 1),
+    )
     assert renault[7] is None and renault[13] == dt.date(2021, 3, 15)
     assert rows(store, "SELECT name, function, email, phone FROM contacts") == [
-        ("marie curie", "Gérante", "marie.curie@example.fr", "06 00 00 00 00")]
+        ("marie curie", "Gérante", "marie.curie@example.fr", "06 00 00 00 00")
+    ]
 
 
 def test_customers_file_twice(store: Store, tmp_path: Path) -> None:
@@ -91,21 +163,27 @@ def test_customers_file_twice(store: Store, tmp_path: Path) -> None:
     same_rows = import_file(store, write(tmp_path, "b.csv", CUSTOMERS_HEAD + PAUL + "\n"))
     assert not same_rows.already_imported and same_rows.import_id != first.import_id
     assert (same_rows.created, same_rows.updated, same_rows.unchanged) == (
-        {"regions": 0, "segments": 0, "product_lines": 0}, {}, {"customers": 1})
+        {"regions": 0, "segments": 0, "product_lines": 0},
+        {},
+        {"customers": 1},
+    )
     assert rows(store, "SELECT count(*) FROM contacts") == [(1,)]
 
 
-@pytest.mark.parametrize("cell,column,reason", [
-    ("123456789", "SIREN", "invalid SIREN (check digit)"),
-    ("73282932", "SIREN", "a SIREN has 9 digits"),
-    ("73282932000018", "SIRET", "invalid SIRET (check digit)"),
-    ("marie.curie@", "Email", "not an email address"),
-    ("1071", "Code NAF", "a NAF code looks like 25.62B"),
-    ("géante", "Taille", "expected one of micro, small, medium, large"),
-    ("dormant", "Statut", "expected one of active, inactive, lost"),
-    ("quinze", "Potentiel", "not a number (decimal separator is ',')"),
-    ("31/04/2020", "Client depuis", "no such date"),
-])
+@pytest.mark.parametrize(
+    "cell,column,reason",
+    [
+        ("123456789", "SIREN", "invalid SIREN (check digit)"),
+        ("73282932", "SIREN", "a SIREN has 9 digits"),
+        ("73282932000018", "SIRET", "invalid SIRET (check digit)"),
+        ("marie.curie@", "Email", "not an email address"),
+        ("1071", "Code NAF", "a NAF code looks like 25.62B"),
+        ("géante", "Taille", "expected one of micro, small, medium, large"),
+        ("dormant", "Statut", "expected one of active, inactive, lost"),
+        ("quinze", "Potentiel", "not a number (decimal separator is ',')"),
+        ("31/04/2020", "Client depuis", "no such date"),
+    ],
+)
 def test_customer_bad_cells(store: Store, tmp_path: Path, cell: str, column: str, reason: str) -> None:
     index = CUSTOMERS_HEAD.strip().split(";").index(column)
     bad = RENAULT.strip().split(";")
@@ -125,61 +203,109 @@ def test_customer_code_twice_and_empty_cells(store: Store, tmp_path: Path) -> No
 
 
 def test_products_with_families(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "p.csv", "Code article;Désignation;Famille;Prix unitaire HT\n"
-                 "P1;Vis inox 4x40;Visserie;0,12\nP2;Perceuse;Outillage électrique;1 249,90\nP3;Clou;visserie;\n")
+    path = write(
+        tmp_path,
+        "p.csv",
+        "Code article;Désignation;Famille;Prix unitaire HT\n"
+        "P1;Vis inox 4x40;Visserie;0,12\nP2;Perceuse;Outillage électrique;1 249,90\nP3;Clou;visserie;\n",
+    )
     result = import_file(store, path)
-    assert result.kind == "products" and result.created == {"products": 3, "regions": 0, "segments": 0,
-                                                            "product_lines": 2}
-    assert rows(store, "SELECT p.code, p.name, l.code, l.name, p.unit_price_cents FROM products p "
-                       "JOIN product_lines l ON l.id = p.product_line_id ORDER BY p.code") == [
+    assert result.kind == "products" and result.created == {
+        "products": 3,
+        "regions": 0,
+        "segments": 0,
+        "product_lines": 2,
+    }
+    assert rows(
+        store,
+        "SELECT p.code, p.name, l.code, l.name, p.unit_price_cents FROM products p "
+        "JOIN product_lines l ON l.id = p.product_line_id ORDER BY p.code",
+    ) == [
         ("P1", "Vis inox 4x40", "VISSERIE", "Visserie", 12),
         ("P2", "Perceuse", "OUTILLAGE-ELECTRIQUE", "Outillage électrique", 124990),
-        ("P3", "Clou", "VISSERIE", "Visserie", None)]
+        ("P3", "Clou", "VISSERIE", "Visserie", None),
+    ]
     update = write(tmp_path, "p2.csv", "Code article;Désignation;Famille;Prix unitaire HT\nP3;Clou;;0,05\n")
     assert import_file(store, update).updated == {"products": 1}
     assert rows(store, "SELECT unit_price_cents, product_line_id IS NOT NULL FROM products WHERE code = 'P3'") == [
-        (5, True)]
+        (5, True)
+    ]
 
 
 PROSPECTS_HEAD = "Raison sociale;Étape;Origine;IPA;IPO;Projet;Ville;Dernier achat;Contact;Email\n"
 
 
 def test_prospects_stages_and_generated_codes(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "pr.csv", PROSPECTS_HEAD + "Hôtel du Lac;Chaud;Salon;7;9;oui;Annecy;12/05/2023;"
-                 "Jean Dupont;jean@hotel-lac.fr\nLa Forge;tiède;Réseau;3;;non;;;;\nAtelier Nord;PROSPECT;;;;;;;;\n")
+    path = write(
+        tmp_path,
+        "pr.csv",
+        PROSPECTS_HEAD + "Hôtel du Lac;Chaud;Salon;7;9;oui;Annecy;12/05/2023;"
+        "Jean Dupont;jean@hotel-lac.fr\nLa Forge;tiède;Réseau;3;;non;;;;\nAtelier Nord;PROSPECT;;;;;;;;\n",
+    )
     result = import_file(store, path)
     assert result.kind == "prospects"
-    assert result.created == {"prospects": 3, "prospect_stage_changes": 3, "contacts": 1, "regions": 0,
-                              "segments": 0, "product_lines": 0}
+    assert result.created == {
+        "prospects": 3,
+        "prospect_stage_changes": 3,
+        "contacts": 1,
+        "regions": 0,
+        "segments": 0,
+        "product_lines": 0,
+    }
     with store.engine.connect() as conn:
-        stored = conn.execute(select(
-            Prospect.code, Prospect.name, Prospect.stage, Prospect.source, Prospect.accessibility_score,
-            Prospect.potential_score, Prospect.has_project, Prospect.city, Prospect.last_similar_purchase_on,
-        ).order_by(Prospect.code)).all()
+        stored = conn.execute(
+            select(
+                Prospect.code,
+                Prospect.name,
+                Prospect.stage,
+                Prospect.source,
+                Prospect.accessibility_score,
+                Prospect.potential_score,
+                Prospect.has_project,
+                Prospect.city,
+                Prospect.last_similar_purchase_on,
+            ).order_by(Prospect.code)
+        ).all()
     assert stored == [
         ("ATELIER-NORD", "Atelier Nord", "prospect", None, None, None, None, None, None),
         ("HOTEL-DU-LAC", "Hôtel du Lac", "hot", "event", 7, 9, True, "Annecy", dt.date(2023, 5, 12)),
-        ("LA-FORGE", "La Forge", "warm", "network", 3, None, False, None, None)]
+        ("LA-FORGE", "La Forge", "warm", "network", 3, None, False, None, None),
+    ]
     assert rows(store, "SELECT p.code, k.name, k.email FROM contacts k JOIN prospects p ON p.id = k.prospect_id") == [
-        ("HOTEL-DU-LAC", "Jean Dupont", "jean@hotel-lac.fr")]
+        ("HOTEL-DU-LAC", "Jean Dupont", "jean@hotel-lac.fr")
+    ]
     # each prospect enters the funnel at its stage; a later file that moves one records the move
-    assert sorted(rows(store, "SELECT p.code, s.from_stage, s.to_stage FROM prospect_stage_changes s "
-                              "JOIN prospects p ON p.id = s.prospect_id")) == [
-        ("ATELIER-NORD", None, "prospect"), ("HOTEL-DU-LAC", None, "hot"), ("LA-FORGE", None, "warm")]
+    assert sorted(
+        rows(
+            store,
+            "SELECT p.code, s.from_stage, s.to_stage FROM prospect_stage_changes s "
+            "JOIN prospects p ON p.id = s.prospect_id",
+        )
+    ) == [("ATELIER-NORD", None, "prospect"), ("HOTEL-DU-LAC", None, "hot"), ("LA-FORGE", None, "warm")]
     moved = import_file(store, write(tmp_path, "moved.csv", "Code prospect;Nom;Étape\nLA-FORGE;La Forge;chaud\n"))
     assert moved.created.get("prospect_stage_changes") == 1 and moved.updated == {"prospects": 1}
-    assert rows(store, "SELECT s.from_stage, s.to_stage, CAST(s.changed_on AS VARCHAR(10)) FROM prospect_stage_changes s "
-                       "JOIN prospects p ON p.id = s.prospect_id WHERE p.code = 'LA-FORGE' AND s.from_stage IS NOT NULL"
-                       ) == [("warm", "hot", dt.date.today().isoformat())]
+    assert rows(
+        store,
+        "SELECT s.from_stage, s.to_stage, CAST(s.changed_on AS VARCHAR(10)) FROM prospect_stage_changes s "
+        "JOIN prospects p ON p.id = s.prospect_id WHERE p.code = 'LA-FORGE' AND s.from_stage IS NOT NULL",
+    ) == [("warm", "hot", dt.date.today().isoformat())]
 
 
 def test_prospect_bad_cells(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "pr.csv", PROSPECTS_HEAD + "Hôtel du Lac;brûlant;Salon;7;9;oui;;;;\n"
-                 "La Forge;froid;pigeon voyageur;11;;peut-être;;;;\n")
+    path = write(
+        tmp_path,
+        "pr.csv",
+        PROSPECTS_HEAD + "Hôtel du Lac;brûlant;Salon;7;9;oui;;;;\nLa Forge;froid;pigeon voyageur;11;;peut-être;;;;\n",
+    )
     assert rejected(store, path, "prospects") == [
         RowError("pr.csv", 2, "Étape", "brûlant", "expected one of suspect, prospect, cold, warm, hot, won, lost"),
-        RowError("pr.csv", 3, "Origine", "pigeon voyageur",
-                 "expected one of network, press, recommendation, bought_file, event, web, other"),
+        RowError(
+            "pr.csv",
+            3,
+            "Origine",
+            "pigeon voyageur",
+            "expected one of network, press, recommendation, bought_file, event, web, other",
+        ),
         RowError("pr.csv", 3, "IPA", "11", "marks go from 0 to 10"),
         RowError("pr.csv", 3, "Projet", "peut-être", "expected oui/non (yes/no)"),
     ]
@@ -198,7 +324,8 @@ def test_customers_potential_criteria(store: Store, tmp_path: Path) -> None:
     result = import_file(store, write(tmp_path, "criteres.csv", head + body))
     assert result.columns["wallet_share"] == "Part de marché"
     assert result.columns["supplier_policy"] == "Politique fournisseur"
-    assert rows(store, "SELECT code, potential_cents, wallet_share_pct, sector_growth_pct, supplier_policy "
-                       "FROM customers ORDER BY code") == [
-        ("C1", 2_000_000, 25.0, 3.5, "multiple"), ("C2", None, 100.0, -2.0, "single"),
-        ("C3", None, None, None, None)]
+    assert rows(
+        store,
+        "SELECT code, potential_cents, wallet_share_pct, sector_growth_pct, supplier_policy "
+        "FROM customers ORDER BY code",
+    ) == [("C1", 2_000_000, 25.0, 3.5, "multiple"), ("C2", None, 100.0, -2.0, "single"), ("C3", None, None, None, None)]

@@ -58,16 +58,29 @@ def _xlsx_with_title(path: Path) -> Path:
             return float(text.replace(" ", "").replace(",", "."))
 
         day = dt.datetime.strptime(date, "%d/%m/%Y")
-        sheet.append([number, day, client, euros(ht), euros(ttc), euros(paid),
-                      dt.datetime.strptime(paid_on, "%d/%m/%Y") if paid_on else None])
+        sheet.append(
+            [
+                number,
+                day,
+                client,
+                euros(ht),
+                euros(ttc),
+                euros(paid),
+                dt.datetime.strptime(paid_on, "%d/%m/%Y") if paid_on else None,
+            ]
+        )
     target = path / "factures.xlsx"
     book.save(target)
     return target
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:
-    return {"fec": DATA / "123456789FEC20251231.txt", "fec_montant_sens": DATA / "fec_montant_sens.txt",
-            "csv": DATA / "factures.csv", "xlsx": _xlsx_with_title(tmp_path)}
+    return {
+        "fec": DATA / "123456789FEC20251231.txt",
+        "fec_montant_sens": DATA / "fec_montant_sens.txt",
+        "csv": DATA / "factures.csv",
+        "xlsx": _xlsx_with_title(tmp_path),
+    }
 
 
 def _open_by_customer(store: Store) -> dict[str, int]:

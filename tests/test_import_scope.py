@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
 from clientfolio.access.writes import COMPANY_ONLY, OUTSIDE_SCOPE
@@ -33,18 +33,29 @@ def write(tmp: Path, name: str, body: str) -> Path:
 
 def first_of(store: Store, model: type[Customer] | type[Prospect], region: str) -> str:
     with store.engine.connect() as conn:
-        return str(conn.execute(select(model.code).join(Region, Region.id == model.region_id)
-                                .where(Region.code == region).order_by(model.code).limit(1)).scalar_one())
+        return str(
+            conn.execute(
+                select(model.code)
+                .join(Region, Region.id == model.region_id)
+                .where(Region.code == region)
+                .order_by(model.code)
+                .limit(1)
+            ).scalar_one()
+        )
 
 
 def region_of(store: Store, code: str) -> str:
     with store.engine.connect() as conn:
-        return str(conn.execute(select(Region.code).join(Customer, Customer.region_id == Region.id)
-                                .where(Customer.code == code)).scalar_one())
+        return str(
+            conn.execute(
+                select(Region.code).join(Customer, Customer.region_id == Region.id).where(Customer.code == code)
+            ).scalar_one()
+        )
 
 
-def refusal(store: Store, path: Path, kind: str, principal: Principal = REP, *, dry_run: bool = False
-            ) -> list[tuple[int, str]]:
+def refusal(
+    store: Store, path: Path, kind: str, principal: Principal = REP, *, dry_run: bool = False
+) -> list[tuple[int, str]]:
     with pytest.raises(ImportRejected) as caught:
         import_file(store, path, kind=kind, principal=principal, dry_run=dry_run)
     return [(e.line, e.reason) for e in caught.value.errors]
@@ -72,26 +83,36 @@ def test_a_rep_cannot_take_another_regions_customer(demo: Store, tmp_path: Path)
 def test_a_dry_run_does_not_tell_an_existing_code_from_a_new_one(demo: Store, tmp_path: Path) -> None:
     other = first_of(demo, Customer, "ARA")
     for target in ("ARA", "IDF"):
-        existing = refusal(demo, write(tmp_path, "a.csv", f"code;nom;region\n{other};;{target}\n"), "customers",
-                           dry_run=True)
-        new = refusal(demo, write(tmp_path, "b.csv", f"code;nom;region\nZZ999;;{target}\n"), "customers",
-                      dry_run=True)
+        existing = refusal(
+            demo, write(tmp_path, "a.csv", f"code;nom;region\n{other};;{target}\n"), "customers", dry_run=True
+        )
+        new = refusal(demo, write(tmp_path, "b.csv", f"code;nom;region\nZZ999;;{target}\n"), "customers", dry_run=True)
         assert existing == new and new
-        named = refusal(demo, write(tmp_path, "c.csv", f"code;nom;region\n{other};Autre;ARA\n"), "customers",
-                        dry_run=True)
-        assert named == refusal(demo, write(tmp_path, "d.csv", "code;nom;region\nZZ998;Autre;ARA\n"), "customers",
-                                dry_run=True) == [(2, OUTSIDE_SCOPE)]
+        named = refusal(
+            demo, write(tmp_path, "c.csv", f"code;nom;region\n{other};Autre;ARA\n"), "customers", dry_run=True
+        )
+        assert (
+            named
+            == refusal(demo, write(tmp_path, "d.csv", "code;nom;region\nZZ998;Autre;ARA\n"), "customers", dry_run=True)
+            == [(2, OUTSIDE_SCOPE)]
+        )
 
 
 def test_a_rep_creates_and_updates_inside_its_region_only(demo: Store, tmp_path: Path) -> None:
     mine = first_of(demo, Customer, "IDF")
-    result = import_file(demo, write(tmp_path, "ok.csv", f"code;nom;region\nNEW01;Nouvelle;IDF\n{mine};Renommé;\n"),
-                         kind="customers", principal=REP)
+    result = import_file(
+        demo,
+        write(tmp_path, "ok.csv", f"code;nom;region\nNEW01;Nouvelle;IDF\n{mine};Renommé;\n"),
+        kind="customers",
+        principal=REP,
+    )
     assert result.created.get("customers") == 1 and result.updated.get("customers") == 1
     assert refusal(demo, write(tmp_path, "noregion.csv", "code;nom\nNEW02;Sans région\n"), "customers") == [
-        (2, OUTSIDE_SCOPE)]
+        (2, OUTSIDE_SCOPE)
+    ]
     assert refusal(demo, write(tmp_path, "leave.csv", f"code;nom;region\n{mine};;ARA\n"), "customers") == [
-        (2, OUTSIDE_SCOPE)]
+        (2, OUTSIDE_SCOPE)
+    ]
     assert region_of(demo, mine) == "IDF"
 
 
@@ -101,13 +122,19 @@ def test_invoices_and_prospects_of_other_regions_are_refused(demo: Store, tmp_pa
     for body in (f"{head}F-X1;2025-06-01;{other};;100,00\n", f"{head}F-X1;2025-06-01;NEWC;Nouveau;100,00\n"):
         assert refusal(demo, write(tmp_path, "inv.csv", body), "invoices") == [(2, OUTSIDE_SCOPE)]
     with demo.engine.connect() as conn:  # an invoice number of another region's customer
-        taken = conn.execute(select(Invoice.number).join(Customer, Customer.id == Invoice.customer_id)
-                             .join(Region, Region.id == Customer.region_id).where(Region.code == "ARA")
-                             .limit(1)).scalar_one()
+        taken = conn.execute(
+            select(Invoice.number)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .join(Region, Region.id == Customer.region_id)
+            .where(Region.code == "ARA")
+            .limit(1)
+        ).scalar_one()
     assert refusal(demo, write(tmp_path, "num.csv", f"{head}{taken};2025-06-01;{mine};;1,00\n"), "invoices") == [
-        (2, OUTSIDE_SCOPE)]
-    done = import_file(demo, write(tmp_path, "mine.csv", f"{head}F-NEW-1;2025-06-01;{mine};;100,00\n"),
-                       kind="invoices", principal=REP)
+        (2, OUTSIDE_SCOPE)
+    ]
+    done = import_file(
+        demo, write(tmp_path, "mine.csv", f"{head}F-NEW-1;2025-06-01;{mine};;100,00\n"), kind="invoices", principal=REP
+    )
     assert done.created.get("invoices") == 1
     prospect = first_of(demo, Prospect, "ARA")
     for code in (prospect, "PNEW"):
@@ -143,11 +170,16 @@ def test_the_attack_under_row_level_security(pg_url: str, app_role: str, tmp_pat
             assert refusal(store, path, "customers", dry_run=True) == [(2, OUTSIDE_SCOPE)]
             assert refusal(store, path, "customers") == [(2, OUTSIDE_SCOPE)]
         assert region_of(owner, other) == "ARA"
-        created = import_file(store, write(tmp_path, "ok.csv", "code;nom;region\nNEW01;Nouvelle;IDF\n"),
-                              kind="customers", principal=REP)
+        created = import_file(
+            store, write(tmp_path, "ok.csv", "code;nom;region\nNEW01;Nouvelle;IDF\n"), kind="customers", principal=REP
+        )
         assert created.created.get("customers") == 1
-        everything = import_file(store, write(tmp_path, "sys.csv", f"code;nom;region\n{other};Renommé;ARA\n"),
-                                 kind="customers", principal=SYSTEM)  # the system actor binds "*"
+        everything = import_file(
+            store,
+            write(tmp_path, "sys.csv", f"code;nom;region\n{other};Renommé;ARA\n"),
+            kind="customers",
+            principal=SYSTEM,
+        )  # the system actor binds "*"
         assert everything.updated.get("customers") == 1
     finally:
         store.dispose()

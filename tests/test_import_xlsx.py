@@ -16,12 +16,28 @@ from clientfolio.ingest import ImportRejected, Mapping, RowError, import_file
 from clientfolio.store import Store
 
 D = dt.date
-HEADER = ["N° facture", "Date facture", "Code client", "Raison sociale", "Code article", "Désignation",
-          "Quantité", "Montant HT", "Type", None]
+HEADER = [
+    "N° facture",
+    "Date facture",
+    "Code client",
+    "Raison sociale",
+    "Code article",
+    "Désignation",
+    "Quantité",
+    "Montant HT",
+    "Type",
+    None,
+]
 
 
-def workbook(path: Path, rows: list[list[Any]], *, blank_rows: int = 2, sheets: tuple[str, ...] = ("Ventes",),
-             data_sheet: str = "Ventes") -> Path:
+def workbook(
+    path: Path,
+    rows: list[list[Any]],
+    *,
+    blank_rows: int = 2,
+    sheets: tuple[str, ...] = ("Ventes",),
+    data_sheet: str = "Ventes",
+) -> Path:
     book = Workbook()
     first = book.active
     assert first is not None
@@ -40,8 +56,20 @@ def workbook(path: Path, rows: list[list[Any]], *, blank_rows: int = 2, sheets: 
 
 
 def sales(store: Store) -> list[tuple[object, ...]]:
-    return [(s.invoice_number, s.issued_on, s.kind, s.line_no, s.customer_code, s.product_code,
-             s.product_name, s.quantity, s.amount_cents) for s in PortfolioReader(store, SYSTEM).sales()]
+    return [
+        (
+            s.invoice_number,
+            s.issued_on,
+            s.kind,
+            s.line_no,
+            s.customer_code,
+            s.product_code,
+            s.product_name,
+            s.quantity,
+            s.amount_cents,
+        )
+        for s in PortfolioReader(store, SYSTEM).sales()
+    ]
 
 
 def count(store: Store, table: str) -> int:
@@ -64,9 +92,15 @@ def test_header_below_blank_rows_date_and_number_cells(store: Store, tmp_path: P
     result = import_file(store, path)
     assert result.kind == "invoices" and result.rows_read == 4
     assert result.columns == {
-        "invoice_number": "N° facture", "invoice_date": "Date facture", "customer_code": "Code client",
-        "customer_name": "Raison sociale", "product_code": "Code article", "product_name": "Désignation",
-        "quantity": "Quantité", "amount": "Montant HT", "kind": "Type",
+        "invoice_number": "N° facture",
+        "invoice_date": "Date facture",
+        "customer_code": "Code client",
+        "customer_name": "Raison sociale",
+        "product_code": "Code article",
+        "product_name": "Désignation",
+        "quantity": "Quantité",
+        "amount": "Montant HT",
+        "kind": "Type",
     }
     assert result.created == {"invoices": 3, "invoice_lines": 4, "payments": 0, "customers": 2, "products": 2}
     assert sales(store) == [
@@ -76,7 +110,9 @@ def test_header_below_blank_rows_date_and_number_cells(store: Store, tmp_path: P
         ("FA-2", D(2024, 7, 1), "invoice", 1, "1002", "P-10", "Vis inox", 1.0, 100050),
     ]
     assert [(c.code, c.name) for c in PortfolioReader(store, SYSTEM).customers()] == [
-        ("1002", "Numéro Deux"), ("C001", "Étoile SARL")]
+        ("1002", "Numéro Deux"),
+        ("C001", "Étoile SARL"),
+    ]
 
 
 def test_xlsx_told_by_content_not_name_and_imported_once(store: Store, tmp_path: Path) -> None:
@@ -88,10 +124,12 @@ def test_xlsx_told_by_content_not_name_and_imported_once(store: Store, tmp_path:
 
 
 def test_bad_cells_are_reported_at_their_sheet_row(store: Store, tmp_path: Path) -> None:
-    rows: list[list[Any]] = [HEADER,
-            ["FA-1", D(2024, 5, 2), "C001", "Un", "P-10", "Vis", 1, 10, None, None],
-            ["FA-2", "31/02/2024", "C001", "Un", "P-10", "Vis", 1, 10, None, None],
-            ["FA-3", D(2024, 5, 3), "C001", "Un", "P-10", "Vis", -1, "dix", "facture", None]]
+    rows: list[list[Any]] = [
+        HEADER,
+        ["FA-1", D(2024, 5, 2), "C001", "Un", "P-10", "Vis", 1, 10, None, None],
+        ["FA-2", "31/02/2024", "C001", "Un", "P-10", "Vis", 1, 10, None, None],
+        ["FA-3", D(2024, 5, 3), "C001", "Un", "P-10", "Vis", -1, "dix", "facture", None],
+    ]
     path = workbook(tmp_path / "bad.xlsx", rows, blank_rows=3)
     with pytest.raises(ImportRejected) as info:
         import_file(store, path)
@@ -108,7 +146,11 @@ def test_sheet_chosen_by_mapping(store: Store, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as info:  # the first sheet holds a note, not a table
         import_file(store, path, kind="invoices")
     assert [(e.line, e.column) for e in info.value.errors] == [
-        (1, "invoice_number"), (1, "invoice_date"), (1, "customer_code"), (1, "amount")]
+        (1, "invoice_number"),
+        (1, "invoice_date"),
+        (1, "customer_code"),
+        (1, "amount"),
+    ]
     import_file(store, path, mapping=Mapping(sheet="Ventes"))
     assert sales(store) == [("FA-1", D(2024, 5, 2), "invoice", 1, "C001", "P-10", "Vis inox", 100.0, 1999)]
     with pytest.raises(ImportRejected) as info:
@@ -117,13 +159,21 @@ def test_sheet_chosen_by_mapping(store: Store, tmp_path: Path) -> None:
 
 
 def test_customers_workbook_with_date_and_number_cells(store: Store, tmp_path: Path) -> None:
-    rows: list[list[Any]] = [["Code client", "Raison sociale", "SIREN", "Client depuis", "Potentiel", "Code postal"],
-            [501, "Boulangerie Paul", 732829320, D(2019, 9, 1), 15000.5, "06000"]]
+    rows: list[list[Any]] = [
+        ["Code client", "Raison sociale", "SIREN", "Client depuis", "Potentiel", "Code postal"],
+        [501, "Boulangerie Paul", 732829320, D(2019, 9, 1), 15000.5, "06000"],
+    ]
     result = import_file(store, workbook(tmp_path / "clients.xlsx", rows), kind="customers")
     assert result.created["customers"] == 1
     (customer,) = PortfolioReader(store, SYSTEM).customers()
-    assert (customer.code, customer.name, customer.siren, customer.created_on, customer.potential_cents,
-            customer.postal_code) == ("501", "Boulangerie Paul", "732829320", D(2019, 9, 1), 1500050, "06000")
+    assert (
+        customer.code,
+        customer.name,
+        customer.siren,
+        customer.created_on,
+        customer.potential_cents,
+        customer.postal_code,
+    ) == ("501", "Boulangerie Paul", "732829320", D(2019, 9, 1), 1500050, "06000")
 
 
 def test_empty_workbook(store: Store, tmp_path: Path) -> None:

@@ -52,17 +52,27 @@ from tests.web.conftest import RING, fill_demo, logged_in, make_app
 #        revenue 900,000 cents, top ceil(10 / 5) = 2: (1,000 + 1,000) / 9,000 = 2/9
 #   customers with sales (summary) = K01..K11, L1, L2 = 13
 INVOICES = "N° facture;Date;Client;Nom;Montant\n" + "".join(
-    f"{number};{day};{code};{code};{amount}\n" for number, day, code, amount in [
+    f"{number};{day};{code};{code};{amount}\n"
+    for number, day, code, amount in [
         *[(f"A{i}", "15/03/2023", f"K0{i}", "1000") for i in range(1, 9)],
-        ("A9", "10/01/2023", "L1", "700"), ("A10", "20/06/2023", "L2", "300"),
-        ("B1", "01/03/2024", "K01", "3000"), ("B2", "31/12/2024", "K01", "2000"),
-        ("B3", "05/02/2024", "K02", "3000"), ("B4", "05/04/2024", "K03", "2000"),
-        ("B5", "05/05/2024", "K04", "1000"), ("B6", "05/06/2024", "K05", "900"),
-        ("B7", "05/07/2024", "K06", "800"), ("B8", "05/08/2024", "K07", "700"),
-        ("B9", "05/09/2024", "K08", "600"), ("B10", "05/10/2024", "K09", "500"),
-        ("B11", "05/11/2024", "K10", "400"), ("B12", "06/11/2024", "K11", "100"),
-        ("B13", "07/11/2024", "Z1", "300"), ("AV1", "08/11/2024", "Z1", "-300"),
-    ])
+        ("A9", "10/01/2023", "L1", "700"),
+        ("A10", "20/06/2023", "L2", "300"),
+        ("B1", "01/03/2024", "K01", "3000"),
+        ("B2", "31/12/2024", "K01", "2000"),
+        ("B3", "05/02/2024", "K02", "3000"),
+        ("B4", "05/04/2024", "K03", "2000"),
+        ("B5", "05/05/2024", "K04", "1000"),
+        ("B6", "05/06/2024", "K05", "900"),
+        ("B7", "05/07/2024", "K06", "800"),
+        ("B8", "05/08/2024", "K07", "700"),
+        ("B9", "05/09/2024", "K08", "600"),
+        ("B10", "05/10/2024", "K09", "500"),
+        ("B11", "05/11/2024", "K10", "400"),
+        ("B12", "06/11/2024", "K11", "100"),
+        ("B13", "07/11/2024", "Z1", "300"),
+        ("AV1", "08/11/2024", "Z1", "-300"),
+    ]
+)
 
 HAND_N = {"active": 11, "new": 3, "lost": 2, "revenue_cents": 1_500_000, "top20_share": 2 / 3}
 HAND_N1 = {"active": 10, "new": 10, "lost": 0, "revenue_cents": 900_000, "top20_share": 2 / 9}
@@ -82,9 +92,16 @@ def run_json(*args: str) -> Any:
 
 def of_measures(m: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Periods N and N-1 of a measures dict (``Measures.as_dict``)."""
+
     def period(p: dict[str, Any], share: float | None) -> dict[str, Any]:
-        return {"active": p["active_customers"], "new": p["new_customers"], "lost": p["lost_customers"],
-                "revenue_cents": p["revenue_cents"], "top20_share": share}
+        return {
+            "active": p["active_customers"],
+            "new": p["new_customers"],
+            "lost": p["lost_customers"],
+            "revenue_cents": p["revenue_cents"],
+            "top20_share": share,
+        }
+
     return {"N": period(m["current"], m["concentration"]["top_20pct_share"]), "N-1": period(m["previous"], None)}
 
 
@@ -99,12 +116,14 @@ def of_summary(s: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def of_dashboard(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Periods N and N-1 of the dashboard JSON (its measures and its yearly trend)."""
     m = d["measures"]
-    got = of_measures({"current": m["current"], "previous": m["previous"],
-                       "concentration": {"top_20pct_share": m["top_20pct_share"]}})
+    got = of_measures(
+        {"current": m["current"], "previous": m["previous"], "concentration": {"top_20pct_share": m["top_20pct_share"]}}
+    )
     for name, point, period in (("N", d["trend"][-1], m["current"]), ("N-1", d["trend"][-2], m["previous"])):
         assert point["end"] == period["end"]
         assert {k: point[k] for k in ("active", "new", "lost", "revenue_cents")} == {
-            k: got[name][k] for k in ("active", "new", "lost", "revenue_cents")}, name
+            k: got[name][k] for k in ("active", "new", "lost", "revenue_cents")
+        }, name
     return got
 
 
@@ -116,8 +135,9 @@ def export_lines(store: Store, tmp_path: Path) -> Path:
         writer = csv.writer(f)
         writer.writerow(["customer_id", "invoice_id", "date", "amount"])
         for r in rows.to_pylist():
-            writer.writerow([r["customer_id"], r["invoice_id"], r["date"].isoformat(),
-                             str(Decimal(r["amount_cents"]).scaleb(-2))])
+            writer.writerow(
+                [r["customer_id"], r["invoice_id"], r["date"].isoformat(), str(Decimal(r["amount_cents"]).scaleb(-2))]
+            )
     return path
 
 
@@ -164,18 +184,23 @@ def test_eleven_customers_the_same_figures_everywhere(hand: Store, tmp_path: Pat
     summary = run_json("summary", "--json", "--db", hand.url)
     assert summary["customers"] == 13
     assert [(p["start"], p["end"], p["complete"]) for p in summary["periods"]] == [
-        ("2023-01-01", "2023-12-31", False), ("2024-01-01", "2024-12-31", True)]
+        ("2023-01-01", "2023-12-31", False),
+        ("2024-01-01", "2024-12-31", True),
+    ]
     assert summary["periods"][-2]["top20_share"] == pytest.approx(HAND_N1["top20_share"])
 
 
 def test_the_summary_periods_are_the_measures_of_their_end() -> None:
     """Each period of the summary is the measures' period N at its end date, even
     from a 29 February (the periods tile: each ends the day before the next starts)."""
-    rows = [(f"C{i % 7}", dt.date(2019, 1, 1) + dt.timedelta(days=37 * i), 1000 + 13 * i - (300 if i % 5 else 0))
-            for i in range(60)]
+    rows = [
+        (f"C{i % 7}", dt.date(2019, 1, 1) + dt.timedelta(days=37 * i), 1000 + 13 * i - (300 if i % 5 else 0))
+        for i in range(60)
+    ]
     summary = summarize(rows, dt.date(2024, 2, 29))
     assert [p.end for p in summary.periods] == [dt.date(y, 2, 28) for y in (2019, 2020)] + [
-        dt.date(y, 2, 28) for y in (2021, 2022, 2023)] + [dt.date(2024, 2, 29)]
+        dt.date(y, 2, 28) for y in (2021, 2022, 2023)
+    ] + [dt.date(2024, 2, 29)]
     for before, after in zip(summary.periods, summary.periods[1:], strict=False):
         assert after.start == before.end + dt.timedelta(days=1)
     assert summarize([], None).periods == []
@@ -193,8 +218,9 @@ def demo_app(demo: Store, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     return make_app(demo, tmp_path_factory.mktemp("app"))
 
 
-def test_the_demo_the_same_figures_everywhere(demo: Store, demo_app: FastAPI, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demo_the_same_figures_everywhere(
+    demo: Store, demo_app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(tmp_path / "absent.key"))
     api = logged_in(demo_app, "pbernard").get("/api/v1/dashboard").json()  # an admin: the whole portfolio
     figures = assert_agree(every_shell(demo, tmp_path, api))
@@ -212,11 +238,16 @@ def test_the_quadrant_chart_draws_each_customer_in_its_quadrant(demo: Store, dem
         assert q.side(x, y) == c.quadrant, c.customer_id
     # the dashboard's chart (drawn in euros, on a log scale): customers per corner = customers per quadrant
     html = logged_in(demo_app, "pbernard").get("/").text
-    chart = html[html.index('class="chart chart-quadrant"'):]
+    chart = html[html.index('class="chart chart-quadrant"') :]
     desc = re.search(r"<desc[^>]*>([^<]*)</desc>", chart)
     assert desc is not None
     labels = STRATEGY_LABELS["en"]
-    corners = dict(zip(("low_high", "high_high", "low_low", "high_low"),
-                       (labels[k] for k in ("cross_sell", "loyalty", "termination", "retention")), strict=True))
+    corners = dict(
+        zip(
+            ("low_high", "high_high", "low_low", "high_low"),
+            (labels[k] for k in ("cross_sell", "loyalty", "termination", "retention")),
+            strict=True,
+        )
+    )
     placed = Counter(c.quadrant for c in value.customers if c.quadrant)
     assert html_unescape(desc.group(1)) == "; ".join(f"{corners[k]}: {placed[k]}" for k in corners)

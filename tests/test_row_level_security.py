@@ -26,7 +26,9 @@ pytestmark = pytest.mark.postgres
 def test_scope_settings() -> None:
     assert scope_settings(Scope()) == {"clientfolio.regions": "", "clientfolio.segments": ""}
     assert scope_settings(Scope(regions=frozenset({"OCC", "IDF"}), segments=frozenset())) == {
-        "clientfolio.regions": "IDF,OCC", "clientfolio.segments": ","}
+        "clientfolio.regions": "IDF,OCC",
+        "clientfolio.segments": ",",
+    }
 
 
 @pytest.fixture
@@ -40,8 +42,10 @@ def app_role_url(pg_url: str) -> Iterator[str]:
 
 
 def counts(conn) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-            for t in ("customers", "invoices", "invoice_lines", "payments", "contacts", "prospects", "activities")}
+    return {
+        t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+        for t in ("customers", "invoices", "invoice_lines", "payments", "contacts", "prospects", "activities")
+    }
 
 
 def test_unfiltered_queries_see_only_the_scope(pg_url: str, app_role_url: str) -> None:
@@ -63,8 +67,9 @@ def test_unfiltered_queries_see_only_the_scope(pg_url: str, app_role_url: str) -
             assert seen == expected
             scoped = counts(conn)
             assert all(0 < scoped[t] < everything[t] for t in scoped)
-            invoices = conn.execute(text(
-                "SELECT count(*) FROM invoices i JOIN customers c ON c.id = i.customer_id")).scalar_one()
+            invoices = conn.execute(
+                text("SELECT count(*) FROM invoices i JOIN customers c ON c.id = i.customer_id")
+            ).scalar_one()
             assert scoped["invoices"] == invoices
         with engine.connect() as conn:
             limit_connection(conn, Scope(regions=frozenset()))
@@ -123,8 +128,12 @@ def test_a_bound_scope_cannot_be_widened(app_role_url: str) -> None:
             with pytest.raises(Exception, match="permission denied|must be owner"):
                 conn.execute(text("DELETE FROM pg_temp.clientfolio_binding"))
         with engine.connect() as conn:  # a table of the same name made by the application is not trusted
-            conn.execute(text("CREATE TEMPORARY TABLE clientfolio_binding "
-                              "(xact bigint PRIMARY KEY, regions text[], segments text[], lookup boolean)"))
+            conn.execute(
+                text(
+                    "CREATE TEMPORARY TABLE clientfolio_binding "
+                    "(xact bigint PRIMARY KEY, regions text[], segments text[], lookup boolean)"
+                )
+            )
             conn.execute(text("INSERT INTO pg_temp.clientfolio_binding VALUES (0, '{*}', '{*}', true)"))
             assert conn.execute(text("SELECT count(*) FROM customers")).scalar_one() == 0
             with pytest.raises(Exception, match="tampered"):
@@ -167,17 +176,24 @@ def test_company_items_are_for_the_whole_company(pg_url: str, app_role_url: str)
     admin = create_engine(pg_url)
     with admin.begin() as conn:
         plan = conn.execute(text("INSERT INTO plans (budget_year, company) VALUES (2025, 'X') RETURNING id")).scalar()
-        idf = conn.execute(text("SELECT c.id FROM customers c JOIN regions r ON r.id = c.region_id "
-                                "WHERE r.code = 'IDF' LIMIT 1")).scalar()
+        idf = conn.execute(
+            text("SELECT c.id FROM customers c JOIN regions r ON r.id = c.region_id WHERE r.code = 'IDF' LIMIT 1")
+        ).scalar()
         for key, customer in (("company:churn", None), ("threat:dependency", idf), ("customer:idf", idf)):
-            conn.execute(text("INSERT INTO swot_items (plan_id, quadrant, text, source, key, accepted, customer_id) "
-                              "VALUES (:p, 'threats', 'figure', 'suggested', :k, true, :c)"),
-                         {"p": plan, "k": key, "c": customer})
+            conn.execute(
+                text(
+                    "INSERT INTO swot_items (plan_id, quadrant, text, source, key, accepted, customer_id) "
+                    "VALUES (:p, 'threats', 'figure', 'suggested', :k, true, :c)"
+                ),
+                {"p": plan, "k": key, "c": customer},
+            )
     admin.dispose()
     store = Store(app_role_url)
     try:
-        for scope, keys in ((Scope(regions=frozenset({"IDF"})), {"customer:idf"}),
-                            (Scope(), {"company:churn", "threat:dependency", "customer:idf"})):
+        for scope, keys in (
+            (Scope(regions=frozenset({"IDF"})), {"customer:idf"}),
+            (Scope(), {"company:churn", "threat:dependency", "customer:idf"}),
+        ):
             with store.begin() as conn:
                 limit_connection(conn, scope)
                 assert set(conn.execute(text("SELECT key FROM swot_items")).scalars()) == keys, scope

@@ -17,8 +17,20 @@ def test_migrations_from_empty_match_the_models(store_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     tables = set(inspect(store.engine).get_table_names())
-    assert {"customers", "invoices", "invoice_lines", "payments", "prospects", "activities",
-            "actions", "users", "user_scopes", "regions", "segments", "product_lines"} <= tables
+    assert {
+        "customers",
+        "invoices",
+        "invoice_lines",
+        "payments",
+        "prospects",
+        "activities",
+        "actions",
+        "users",
+        "user_scopes",
+        "regions",
+        "segments",
+        "product_lines",
+    } <= tables
     store.dispose()
 
 

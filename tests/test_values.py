@@ -20,39 +20,45 @@ from clientfolio.ingest.values import (
 )
 
 
-@pytest.mark.parametrize("raw,decimal,cents", [
-    ("1 234,56", ",", 123456),
-    ("1\u00a0234,56", ",", 123456),
-    ("1\u202f234,56 €", ",", 123456),
-    ("1.234,56", ",", 123456),
-    ("1234.56", ",", 123456),  # a decimal point in a decimal-comma file: unambiguous
-    ("12,5", ",", 1250),
-    ("-12,50", ",", -1250),
-    ("12,50-", ",", -1250),
-    ("(12,00)", ",", -1200),
-    ("\u22127,10", ",", -710),
-    ("100 EUR", ",", 10000),
-    ("0", ",", 0),
-    ("1,234.56", ".", 123456),
-    ("1234,5", ".", 123450),  # a decimal comma in a decimal-point file
-    ("19.99", ".", 1999),
-    (19.99, ",", 1999),
-    (1234, ",", 123400),
-    ("1'234.50", ".", 123450),
-    ("1.234", ",", 123400),  # three digits after the other separator: thousands
-    ("1,234", ".", 123400),
-])
+@pytest.mark.parametrize(
+    "raw,decimal,cents",
+    [
+        ("1 234,56", ",", 123456),
+        ("1\u00a0234,56", ",", 123456),
+        ("1\u202f234,56 €", ",", 123456),
+        ("1.234,56", ",", 123456),
+        ("1234.56", ",", 123456),  # a decimal point in a decimal-comma file: unambiguous
+        ("12,5", ",", 1250),
+        ("-12,50", ",", -1250),
+        ("12,50-", ",", -1250),
+        ("(12,00)", ",", -1200),
+        ("\u22127,10", ",", -710),
+        ("100 EUR", ",", 10000),
+        ("0", ",", 0),
+        ("1,234.56", ".", 123456),
+        ("1234,5", ".", 123450),  # a decimal comma in a decimal-point file
+        ("19.99", ".", 1999),
+        (19.99, ",", 1999),
+        (1234, ",", 123400),
+        ("1'234.50", ".", 123450),
+        ("1.234", ",", 123400),  # three digits after the other separator: thousands
+        ("1,234", ".", 123400),
+    ],
+)
 def test_amounts(raw: object, decimal: str, cents: int) -> None:
     assert parse_amount_cents(raw, decimal) == cents
 
 
-@pytest.mark.parametrize("raw,decimal,reason", [
-    ("12,3,4", ",", "not a number (decimal separator is ',')"),
-    ("abc", ",", "not a number (decimal separator is ',')"),
-    ("", ",", "not a number (decimal separator is ',')"),
-    ("1e5", ".", "not a number (decimal separator is '.')"),
-    ("10000000000000", ",", "amount too large"),
-])
+@pytest.mark.parametrize(
+    "raw,decimal,reason",
+    [
+        ("12,3,4", ",", "not a number (decimal separator is ',')"),
+        ("abc", ",", "not a number (decimal separator is ',')"),
+        ("", ",", "not a number (decimal separator is ',')"),
+        ("1e5", ".", "not a number (decimal separator is '.')"),
+        ("10000000000000", ",", "amount too large"),
+    ],
+)
 def test_bad_amounts(raw: str, decimal: str, reason: str) -> None:
     with pytest.raises(ValueError) as info:
         parse_amount_cents(raw, decimal)
@@ -69,9 +75,21 @@ def test_quantities_and_whole_numbers() -> None:
             parse_int(bad)
 
 
-@pytest.mark.parametrize("raw,value", [("oui", True), ("O", True), ("x", True), ("Vrai", True), ("1", True),
-                                       ("non", False), ("N", False), ("faux", False), ("0", False),
-                                       (True, True)])
+@pytest.mark.parametrize(
+    "raw,value",
+    [
+        ("oui", True),
+        ("O", True),
+        ("x", True),
+        ("Vrai", True),
+        ("1", True),
+        ("non", False),
+        ("N", False),
+        ("faux", False),
+        ("0", False),
+        (True, True),
+    ],
+)
 def test_booleans(raw: object, value: bool) -> None:
     assert parse_bool(raw) is value
 
@@ -81,17 +99,23 @@ def test_bad_boolean() -> None:
         parse_bool("peut-être")
 
 
-@pytest.mark.parametrize("raw,value", [("732 829 320", "732829320"), ("552100554", "552100554"),
-                                       ("443\u00a0061\u00a0841", "443061841")])
+@pytest.mark.parametrize(
+    "raw,value", [("732 829 320", "732829320"), ("552100554", "552100554"), ("443\u00a0061\u00a0841", "443061841")]
+)
 def test_siren(raw: str, value: str) -> None:
     assert parse_siren(raw) == value
 
 
-@pytest.mark.parametrize("raw,reason", [("123456789", "invalid SIREN (check digit)"),
-                                        ("732829321", "invalid SIREN (check digit)"),
-                                        ("73282932", "a SIREN has 9 digits"),
-                                        ("7328293200", "a SIREN has 9 digits"),
-                                        ("73282932A", "a SIREN has 9 digits")])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        ("123456789", "invalid SIREN (check digit)"),
+        ("732829321", "invalid SIREN (check digit)"),
+        ("73282932", "a SIREN has 9 digits"),
+        ("7328293200", "a SIREN has 9 digits"),
+        ("73282932A", "a SIREN has 9 digits"),
+    ],
+)
 def test_bad_siren(raw: str, reason: str) -> None:
     with pytest.raises(ValueError) as info:
         parse_siren(raw)
@@ -107,39 +131,45 @@ def test_siret() -> None:
         parse_siret("732829320")
 
 
-@pytest.mark.parametrize("raw,order,iso", [
-    ("15/01/2024", "dmy", "2024-01-15"),
-    ("5/1/2024", "dmy", "2024-01-05"),
-    ("15.01.2024", "dmy", "2024-01-15"),
-    ("15-01-24", "dmy", "2024-01-15"),
-    ("03/04/99", "dmy", "1999-04-03"),
-    ("03/04/2024", "mdy", "2024-03-04"),
-    ("2024/04/03", "mdy", "2024-04-03"),  # a four-digit year first is always year, month, day
-    ("2024.04.03", "dmy", "2024-04-03"),
-    ("24/04/03", "ymd", "2024-04-03"),
-    ("24/04/03", "dmy", "2003-04-24"),
-    ("2024-02-29", "dmy", "2024-02-29"),
-    ("2024-02-29T10:30:00", "dmy", "2024-02-29"),
-    ("15/01/2024 08:00", "dmy", "2024-01-15"),
-    ("20241231", "dmy", "2024-12-31"),
-    (dt.datetime(2024, 3, 5, 14, 0), "dmy", "2024-03-05"),
-    (dt.date(2024, 3, 5), "mdy", "2024-03-05"),
-])
+@pytest.mark.parametrize(
+    "raw,order,iso",
+    [
+        ("15/01/2024", "dmy", "2024-01-15"),
+        ("5/1/2024", "dmy", "2024-01-05"),
+        ("15.01.2024", "dmy", "2024-01-15"),
+        ("15-01-24", "dmy", "2024-01-15"),
+        ("03/04/99", "dmy", "1999-04-03"),
+        ("03/04/2024", "mdy", "2024-03-04"),
+        ("2024/04/03", "mdy", "2024-04-03"),  # a four-digit year first is always year, month, day
+        ("2024.04.03", "dmy", "2024-04-03"),
+        ("24/04/03", "ymd", "2024-04-03"),
+        ("24/04/03", "dmy", "2003-04-24"),
+        ("2024-02-29", "dmy", "2024-02-29"),
+        ("2024-02-29T10:30:00", "dmy", "2024-02-29"),
+        ("15/01/2024 08:00", "dmy", "2024-01-15"),
+        ("20241231", "dmy", "2024-12-31"),
+        (dt.datetime(2024, 3, 5, 14, 0), "dmy", "2024-03-05"),
+        (dt.date(2024, 3, 5), "mdy", "2024-03-05"),
+    ],
+)
 def test_dates(raw: object, order: str, iso: str) -> None:
     assert DateParser(order)(raw) == iso
 
 
-@pytest.mark.parametrize("raw,reason", [
-    ("32/01/2024", "no such date"),
-    ("29/02/2023", "no such date"),
-    ("01/13/2024", "no such date"),
-    ("2024-13-01", "no such date"),
-    ("20241301", "no such date"),
-    ("01/01/1850", "year out of range"),
-    ("hier", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
-    ("", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
-    ("2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
-])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        ("32/01/2024", "no such date"),
+        ("29/02/2023", "no such date"),
+        ("01/13/2024", "no such date"),
+        ("2024-13-01", "no such date"),
+        ("20241301", "no such date"),
+        ("01/01/1850", "year out of range"),
+        ("hier", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
+        ("", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
+        ("2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
+    ],
+)
 def test_bad_dates(raw: str, reason: str) -> None:
     parser = DateParser("dmy")
     for _ in range(2):  # the second time from the cache: errors are not cached as values
@@ -148,9 +178,19 @@ def test_bad_dates(raw: str, reason: str) -> None:
         assert str(info.value) == reason
 
 
-@pytest.mark.parametrize("raw,kind", [("", "invoice"), ("Facture", "invoice"), ("FAC", "invoice"),
-                                      ("invoice", "invoice"), ("Avoir", "credit_note"), ("AV", "credit_note"),
-                                      ("credit note", "credit_note"), (" avoir client ", "credit_note")])
+@pytest.mark.parametrize(
+    "raw,kind",
+    [
+        ("", "invoice"),
+        ("Facture", "invoice"),
+        ("FAC", "invoice"),
+        ("invoice", "invoice"),
+        ("Avoir", "credit_note"),
+        ("AV", "credit_note"),
+        ("credit note", "credit_note"),
+        (" avoir client ", "credit_note"),
+    ],
+)
 def test_invoice_kinds(raw: str, kind: str) -> None:
     assert parse_kind(raw) == kind
 
@@ -160,12 +200,21 @@ def test_bad_invoice_kind() -> None:
         parse_kind("devis")
 
 
-@pytest.mark.parametrize("header,normal", [
-    ("N° facture", "n facture"), ("Nº pièce", "n piece"), ("No facture", "n facture"),
-    ("Montant HT (€)", "montant ht"), ("Date d'émission", "date d emission"), ("  E-mail ", "e mail"),
-    ("Quantité", "quantite"), ("Coût de revient", "cout de revient"), ("N°client", "n client"),
-    ("N°Facture", "n facture"),
-])
+@pytest.mark.parametrize(
+    "header,normal",
+    [
+        ("N° facture", "n facture"),
+        ("Nº pièce", "n piece"),
+        ("No facture", "n facture"),
+        ("Montant HT (€)", "montant ht"),
+        ("Date d'émission", "date d emission"),
+        ("  E-mail ", "e mail"),
+        ("Quantité", "quantite"),
+        ("Coût de revient", "cout de revient"),
+        ("N°client", "n client"),
+        ("N°Facture", "n facture"),
+    ],
+)
 def test_normalize_headers(header: str, normal: str) -> None:
     assert normalize(header) == normal
 
@@ -174,11 +223,21 @@ def test_match_columns_first_synonym_wins_and_lists_unused() -> None:
     header = ["Facture", "Date", "Client", "Montant HT", "Montant", "Commentaire", ""]
     match = match_columns("f.csv", header, "invoices")
     # "Client" alone holds the customer: looked up as a code, then as a name
-    assert match.indexes == {"invoice_number": 0, "invoice_date": 1, "customer_code": 2, "customer_name": 2,
-                             "amount": 3}
+    assert match.indexes == {
+        "invoice_number": 0,
+        "invoice_date": 1,
+        "customer_code": 2,
+        "customer_name": 2,
+        "amount": 3,
+    }
     assert match.unused == ["Montant", "Commentaire"]
-    assert match.shown() == {"invoice_number": "Facture", "invoice_date": "Date", "customer_code": "Client",
-                             "customer_name": "Client", "amount": "Montant HT"}
+    assert match.shown() == {
+        "invoice_number": "Facture",
+        "invoice_date": "Date",
+        "customer_code": "Client",
+        "customer_name": "Client",
+        "amount": "Montant HT",
+    }
 
 
 def test_match_columns_mapping_overrides_and_nulls() -> None:
@@ -189,4 +248,5 @@ def test_match_columns_mapping_overrides_and_nulls() -> None:
     with pytest.raises(ImportRejected) as info:
         match_columns("f.csv", header, "invoices", Mapping(columns={"amount": None}))
     assert [(e.line, e.column, e.reason.split(";")[0]) for e in info.value.errors] == [
-        (1, "amount", "missing required column (amount excl. tax, euros)")]
+        (1, "amount", "missing required column (amount excl. tax, euros)")
+    ]

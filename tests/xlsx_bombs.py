@@ -22,24 +22,30 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>")
+    "</Types>"
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
 _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Feuil1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    '<sheets><sheet name="Feuil1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dimension}<sheetData>')
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dimension}<sheetData>'
+)
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
@@ -61,7 +67,7 @@ def plain_rows(rows: list[list[str | int]]) -> Iterator[bytes]:
 def far_row(number: int, values: Iterable[str | int]) -> bytes:
     """A row numbered ``number``: the reader yields an empty row for each
     number skipped before it."""
-    return f'<row r="{number}">'.encode() + _row(values)[len("<row>"):]
+    return f'<row r="{number}">'.encode() + _row(values)[len("<row>") :]
 
 
 def bomb_rows(megabytes: float, header: list[str | int] | None = None) -> Iterator[bytes]:
@@ -85,8 +91,9 @@ def random_rows(megabytes: float) -> Iterator[bytes]:
         yield row
 
 
-def write_xlsx(path: Path, rows: Iterable[bytes], *, dimension: str | None = None,
-               method: int = zipfile.ZIP_DEFLATED) -> Path:
+def write_xlsx(
+    path: Path, rows: Iterable[bytes], *, dimension: str | None = None, method: int = zipfile.ZIP_DEFLATED
+) -> Path:
     """An XLSX file of one sheet holding ``rows`` (XML of ``<row>``
     elements), its ``<dimension ref=...>`` when given, streamed into the ZIP
     (``method``: how the sheet is compressed)."""
@@ -98,8 +105,7 @@ def write_xlsx(path: Path, rows: Iterable[bytes], *, dimension: str | None = Non
         info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", (2025, 1, 1, 0, 0, 0))
         info.compress_type = method
         with z.open(info, "w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_HEAD.format(
-                dimension=f'<dimension ref="{dimension}"/>' if dimension else "").encode())
+            sheet.write(_SHEET_HEAD.format(dimension=f'<dimension ref="{dimension}"/>' if dimension else "").encode())
             for row in rows:
                 sheet.write(row)
             sheet.write(_SHEET_TAIL.encode())

@@ -48,18 +48,26 @@ def _jsonable(value: object) -> object:
 def canonical_json(value: object) -> str:
     """``value`` as canonical JSON: sorted keys, no spaces, UTF-8 text, no NaN;
     dates as ISO text, sets as sorted lists."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_jsonable)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_jsonable
+    )
 
 
-def seal_entry(key: bytes, prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str,
-               target: str | None, details: object) -> str:
+def seal_entry(
+    key: bytes, prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str, target: str | None, details: object
+) -> str:
     """The seal (hex HMAC-SHA256 under ``key``) of the entry ``seq`` that
     follows the entry of hash ``prev_hash``."""
-    payload = canonical_json({
-        "seq": seq, "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": actor,
-        "action": action, "target": target, "details": details,
-    })
+    payload = canonical_json(
+        {
+            "seq": seq,
+            "at": utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+        }
+    )
     return hmac.new(key, (prev_hash + payload).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -72,8 +80,14 @@ def lock_chain(conn: Connection) -> None:
 
 
 def record_event(
-    conn: Connection, *, actor: str, action: str, target: str | None = None,
-    details: dict[str, Any] | None = None, chain_key: bytes, at: dt.datetime | None = None,
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+    chain_key: bytes,
+    at: dt.datetime | None = None,
 ) -> int:
     """Append an entry to the audit log within the caller's transaction on
     ``conn`` (a change and its entry commit or roll back together); returns
@@ -81,25 +95,37 @@ def record_event(
     dotted name (``login.failure``, ``user.create`` ...), ``details`` a JSON
     object (before/after values, counts ...); ``at`` defaults to now (UTC)."""
     lock_chain(conn)
-    last = conn.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    last = conn.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (1, GENESIS) if last is None else (last.seq + 1, last.hash)
     when = now_utc(at)
     actor, target = actor[:100], None if target is None else target[:200]
     body = canonical_json(details or {})
     digest = seal_entry(chain_key, prev, seq, when, actor, action, target, json.loads(body))
-    conn.execute(insert(AuditEntry).values(
-        seq=seq, at=when, actor=actor, action=action, target=target, details=body,
-        prev_hash=prev, hash=digest))
+    conn.execute(
+        insert(AuditEntry).values(
+            seq=seq, at=when, actor=actor, action=action, target=target, details=body, prev_hash=prev, hash=digest
+        )
+    )
     return seq
 
 
 def record_customer_read(
-    conn: Connection, *, actor: str, customer_code: str, visible: bool, chain_key: bytes,
+    conn: Connection,
+    *,
+    actor: str,
+    customer_code: str,
+    visible: bool,
+    chain_key: bytes,
     at: dt.datetime | None = None,
 ) -> int:
     """Audit that ``actor`` opened the record of customer ``customer_code``
     (``visible`` False: it asked for one outside its scope, or unknown)."""
-    return record_event(conn, actor=actor, action="customer.read", target=customer_code,
-                        details={"visible": visible}, chain_key=chain_key, at=at)
+    return record_event(
+        conn,
+        actor=actor,
+        action="customer.read",
+        target=customer_code,
+        details={"visible": visible},
+        chain_key=chain_key,
+        at=at,
+    )

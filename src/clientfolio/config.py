@@ -62,8 +62,17 @@ from clientfolio.value.potential import PotentialConfig
 from clientfolio.value.solvency import SolvencyConfig
 from clientfolio.value.strategy import QuadrantConfig
 
-__all__ = ["CONFIG_FILE_NAME", "ENV_PREFIX", "SECTIONS", "ConfigError", "ConfigProblem", "DomainConfig",
-           "SettingRow", "config_file", "load_domain_config"]
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "ENV_PREFIX",
+    "SECTIONS",
+    "ConfigError",
+    "ConfigProblem",
+    "DomainConfig",
+    "SettingRow",
+    "config_file",
+    "load_domain_config",
+]
 
 CONFIG_FILE_NAME = "clientfolio.toml"
 ENV_PREFIX = "CLIENTFOLIO_"
@@ -79,37 +88,42 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 # ValueConfig's own fields (its nested configs are sections of their own)
-_VALUE_OWN: dict[str, Any] = {name: (f.annotation, f) for name, f in ValueConfig.model_fields.items()
-                              if not _is_model(f.annotation)}
+_VALUE_OWN: dict[str, Any] = {
+    name: (f.annotation, f) for name, f in ValueConfig.model_fields.items() if not _is_model(f.annotation)
+}
 ValueOptions: type[BaseModel] = create_model(
-    "ValueOptions", __config__=ConfigDict(frozen=True, extra="forbid"),
-    __doc__="The valuation's own settings (window, backtest).", **_VALUE_OWN,
+    "ValueOptions",
+    __config__=ConfigDict(frozen=True, extra="forbid"),
+    __doc__="The valuation's own settings (window, backtest).",
+    **_VALUE_OWN,
 )
 
 #: Each domain config, by the name of its table (file) and variable prefix (environment).
-SECTIONS: Mapping[str, type[BaseModel]] = MappingProxyType({
-    # analysis (clientfolio analyze, the plan, the report, the web dashboard)
-    "measures": MeasuresConfig,
-    "abc": AbcConfig,            # also the ABC on revenue of the valuation
-    "rfm": RfmConfig,
-    "matrix": MatrixConfig,
-    # valuation (clientfolio value)
-    "value": ValueOptions,
-    "potential": PotentialConfig,
-    "categories": CategoryConfig,
-    "quadrants": QuadrantConfig,
-    "clv": ClvConfig,            # with its table [clv.spend]
-    "solvency": SolvencyConfig,
-    # prospects and activity
-    "priority": PriorityConfig,
-    "funnel": FunnelConfig,
-    "follow_up": FollowUpConfig,
-    "activity": ActivityConfig,
-    # the plan
-    "assessment": AssessmentConfig,  # with its table [assessment.scales]
-    "suggestions": SuggestionConfig,
-    "swot": SwotConfig,
-})
+SECTIONS: Mapping[str, type[BaseModel]] = MappingProxyType(
+    {
+        # analysis (clientfolio analyze, the plan, the report, the web dashboard)
+        "measures": MeasuresConfig,
+        "abc": AbcConfig,  # also the ABC on revenue of the valuation
+        "rfm": RfmConfig,
+        "matrix": MatrixConfig,
+        # valuation (clientfolio value)
+        "value": ValueOptions,
+        "potential": PotentialConfig,
+        "categories": CategoryConfig,
+        "quadrants": QuadrantConfig,
+        "clv": ClvConfig,  # with its table [clv.spend]
+        "solvency": SolvencyConfig,
+        # prospects and activity
+        "priority": PriorityConfig,
+        "funnel": FunnelConfig,
+        "follow_up": FollowUpConfig,
+        "activity": ActivityConfig,
+        # the plan
+        "assessment": AssessmentConfig,  # with its table [assessment.scales]
+        "suggestions": SuggestionConfig,
+        "swot": SwotConfig,
+    }
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -168,8 +182,15 @@ class SettingRow:
     help: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"section": self.section, "key": self.key, "variable": self.variable, "value": self.value,
-                "default": self.default, "source": self.source, "help": self.help}
+        return {
+            "section": self.section,
+            "key": self.key,
+            "variable": self.variable,
+            "value": self.value,
+            "default": self.default,
+            "source": self.source,
+            "help": self.help,
+        }
 
 
 @dataclass(frozen=True)
@@ -188,32 +209,45 @@ class DomainConfig:
 
     @property
     def analytics(self) -> AnalyticsConfig:
-        return AnalyticsConfig(measures=self.section("measures", MeasuresConfig), abc=self.section("abc", AbcConfig),
-                               rfm=self.section("rfm", RfmConfig), matrix=self.section("matrix", MatrixConfig))
+        return AnalyticsConfig(
+            measures=self.section("measures", MeasuresConfig),
+            abc=self.section("abc", AbcConfig),
+            rfm=self.section("rfm", RfmConfig),
+            matrix=self.section("matrix", MatrixConfig),
+        )
 
     @property
     def value(self) -> ValueConfig:
         own = self.sections["value"]
         return ValueConfig(
             **{name: getattr(own, name) for name in type(own).model_fields},
-            abc=self.section("abc", AbcConfig), potential=self.section("potential", PotentialConfig),
+            abc=self.section("abc", AbcConfig),
+            potential=self.section("potential", PotentialConfig),
             categories=self.section("categories", CategoryConfig),
-            quadrants=self.section("quadrants", QuadrantConfig), clv=self.section("clv", ClvConfig),
-            solvency=self.section("solvency", SolvencyConfig))
+            quadrants=self.section("quadrants", QuadrantConfig),
+            clv=self.section("clv", ClvConfig),
+            solvency=self.section("solvency", SolvencyConfig),
+        )
 
     @property
     def prospects(self) -> ProspectsConfig:
-        return ProspectsConfig(priority=self.section("priority", PriorityConfig),
-                               funnel=self.section("funnel", FunnelConfig),
-                               follow_up=self.section("follow_up", FollowUpConfig),
-                               activity=self.section("activity", ActivityConfig))
+        return ProspectsConfig(
+            priority=self.section("priority", PriorityConfig),
+            funnel=self.section("funnel", FunnelConfig),
+            follow_up=self.section("follow_up", FollowUpConfig),
+            activity=self.section("activity", ActivityConfig),
+        )
 
     @property
     def plan(self) -> PlanConfig:
-        return PlanConfig(assessment=self.section("assessment", AssessmentConfig),
-                          suggestions=self.section("suggestions", SuggestionConfig),
-                          swot=self.section("swot", SwotConfig),
-                          analytics=self.analytics, value=self.value, prospects=self.prospects)
+        return PlanConfig(
+            assessment=self.section("assessment", AssessmentConfig),
+            suggestions=self.section("suggestions", SuggestionConfig),
+            swot=self.section("swot", SwotConfig),
+            analytics=self.analytics,
+            value=self.value,
+            prospects=self.prospects,
+        )
 
     def rows(self) -> list[SettingRow]:
         """Every field of every section: value, default, source and help."""
@@ -222,8 +256,9 @@ class DomainConfig:
             rows.extend(self._rows(name, (), model, self.sections[name], model()))
         return rows
 
-    def _rows(self, section: str, path: tuple[str, ...], model: type[BaseModel], current: BaseModel,
-              default: BaseModel) -> Iterator[SettingRow]:
+    def _rows(
+        self, section: str, path: tuple[str, ...], model: type[BaseModel], current: BaseModel, default: BaseModel
+    ) -> Iterator[SettingRow]:
         for key, info in model.model_fields.items():
             here = (*path, key)
             value, value_default = getattr(current, key), getattr(default, key)
@@ -236,8 +271,15 @@ class DomainConfig:
                 source = "file"
             else:
                 source = "default"
-            yield SettingRow(section, ".".join(here), _variable(section, here), _plain(value), _plain(value_default),
-                             source, info.description or "")
+            yield SettingRow(
+                section,
+                ".".join(here),
+                _variable(section, here),
+                _plain(value),
+                _plain(value_default),
+                source,
+                info.description or "",
+            )
 
 
 def _plain(value: Any) -> Any:
@@ -288,8 +330,7 @@ def config_file(settings: Settings | None = None, *, database_url: str | None = 
 def _read_file(path: Path, required: bool) -> tuple[dict[str, Any], Path | None]:
     if not path.is_file():
         if required:
-            raise ConfigError([ConfigProblem(f"CLIENTFOLIO_CONFIG={path}", None, None, None,
-                                             "no such settings file")])
+            raise ConfigError([ConfigProblem(f"CLIENTFOLIO_CONFIG={path}", None, None, None, "no such settings file")])
         return {}, None
     try:
         with path.open("rb") as f:
@@ -301,11 +342,13 @@ def _read_file(path: Path, required: bool) -> tuple[dict[str, Any], Path | None]
     problems = []
     for name, table in data.items():
         if name not in SECTIONS:
-            problems.append(ConfigProblem(str(path), None, None, None,
-                                          f"unknown table {name!r}; known tables: {', '.join(SECTIONS)}"))
+            problems.append(
+                ConfigProblem(
+                    str(path), None, None, None, f"unknown table {name!r}; known tables: {', '.join(SECTIONS)}"
+                )
+            )
         elif not isinstance(table, dict):
-            problems.append(ConfigProblem(str(path), None, None, None,
-                                          f"{name!r} must be a table, not a value"))
+            problems.append(ConfigProblem(str(path), None, None, None, f"{name!r} must be a table, not a value"))
     if problems:
         raise ConfigError(problems)
     return data, path
@@ -323,13 +366,20 @@ _ENV: type[BaseSettings] = create_model("DomainEnvironment", __base__=_DomainEnv
 
 def _read_env() -> dict[str, Any]:
     problems = []
-    for name, value in os.environ.items():
+    for name in os.environ:
         upper = name.upper()
-        if upper.startswith(ENV_PREFIX) and _DELIMITER in upper[len(ENV_PREFIX):]:
-            section = upper[len(ENV_PREFIX):].split(_DELIMITER, 1)[0].lower()
+        if upper.startswith(ENV_PREFIX) and _DELIMITER in upper[len(ENV_PREFIX) :]:
+            section = upper[len(ENV_PREFIX) :].split(_DELIMITER, 1)[0].lower()
             if section not in SECTIONS:
-                problems.append(ConfigProblem(f"{name}", None, None, None,
-                                              f"unknown section {section!r}; known sections: {', '.join(SECTIONS)}"))
+                problems.append(
+                    ConfigProblem(
+                        f"{name}",
+                        None,
+                        None,
+                        None,
+                        f"unknown section {section!r}; known sections: {', '.join(SECTIONS)}",
+                    )
+                )
     if problems:
         raise ConfigError(problems)
     try:
@@ -349,8 +399,9 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _unknown_keys(model: type[BaseModel], data: Mapping[str, Any], path: tuple[str, ...]
-                  ) -> Iterator[tuple[tuple[str, ...], str]]:
+def _unknown_keys(
+    model: type[BaseModel], data: Mapping[str, Any], path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], str]]:
     """(path, reason) of each key ``model`` does not know, nested models included."""
     known = model.model_fields
     for key, value in data.items():
@@ -362,8 +413,9 @@ def _unknown_keys(model: type[BaseModel], data: Mapping[str, Any], path: tuple[s
             yield from _unknown_keys(nested, value, (*path, key))
 
 
-def _problem(section: str, path: tuple[str, ...], value: Any, reason: str, file: Path | None,
-             env: Mapping[str, Any]) -> ConfigProblem:
+def _problem(
+    section: str, path: tuple[str, ...], value: Any, reason: str, file: Path | None, env: Mapping[str, Any]
+) -> ConfigProblem:
     if _lookup(env, (section, *path)) or file is None:
         return ConfigProblem(_variable(section, path), section, ".".join(path), value, reason)
     return ConfigProblem(str(file), section, ".".join(path), value, reason)

@@ -85,7 +85,8 @@ def encrypt_field(ring: KeyRing, table: str, record_id: int, field: str, plainte
     under the ring's current key."""
     nonce = secrets.token_bytes(_NONCE)
     sealed = AESGCM(ring.field_key(ring.current)).encrypt(
-        nonce, plaintext.encode("utf-8"), _associated(table, record_id, field))
+        nonce, plaintext.encode("utf-8"), _associated(table, record_id, field)
+    )
     return f"{_VERSION}:{ring.current}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
 
@@ -104,19 +105,18 @@ def decrypt_field(ring: KeyRing, table: str, record_id: int, field: str, token: 
         return plain.decode("utf-8")
     except (InvalidTag, binascii.Error, ValueError):
         raise DecryptionFailed(
-            f"{where} does not open with key {key_id}: wrong key, or the value was altered") from None
+            f"{where} does not open with key {key_id}: wrong key, or the value was altered"
+        ) from None
 
 
-def seal_field(ring: KeyRing | None, table: str, record_id: int, field: str,
-               value: str | None) -> str | None:
+def seal_field(ring: KeyRing | None, table: str, record_id: int, field: str, value: str | None) -> str | None:
     """What a writer stores: ``None`` stays ``None``; without a ring, the plain value."""
     if value is None or ring is None:
         return value
     return encrypt_field(ring, table, record_id, field, value)
 
 
-def open_field(ring: KeyRing | None, table: str, record_id: int, field: str,
-               stored: str | None) -> str | None:
+def open_field(ring: KeyRing | None, table: str, record_id: int, field: str, stored: str | None) -> str | None:
     """What a reader returns: ``None`` and plain values as they are, tokens
     decrypted (a token without a ring raises ``KeyMissing``)."""
     if stored is None or not is_token(stored):
@@ -133,8 +133,7 @@ def normalize_email(email: str) -> str:
 
 def email_index(ring: KeyRing, email: str) -> str:
     """The blind index of ``email`` (64 hex digits) under the current key."""
-    return hmac.new(ring.subkey("email-index"), normalize_email(email).encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(ring.subkey("email-index"), normalize_email(email).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def contact_values(ring: KeyRing | None, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
@@ -149,8 +148,9 @@ def contact_values(ring: KeyRing | None, contact_id: int, values: dict[str, Any]
     return stored
 
 
-def seal_rows(ring: KeyRing, table: str, columns: Sequence[str],
-              rows: list[tuple[Any, ...]]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+def seal_rows(
+    ring: KeyRing, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     """Rows of ``table`` (tuples in the order of ``columns``, ``"id"`` among them)
     as stored: sensitive columns sealed; contacts gain their ``email_index``."""
     columns = tuple(columns)

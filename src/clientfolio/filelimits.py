@@ -42,8 +42,16 @@ from typing import IO, Any, Protocol
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import Params, render
 
-__all__ = ["FileLimitExceeded", "LimitSettings", "ReadLimits", "RowGuard", "active_limits", "check_zip", "open_workbook",
-           "reading_limits"]
+__all__ = [
+    "FileLimitExceeded",
+    "LimitSettings",
+    "ReadLimits",
+    "RowGuard",
+    "active_limits",
+    "check_zip",
+    "open_workbook",
+    "reading_limits",
+]
 
 MB = 1024 * 1024
 RATIO_GRACE_BYTES = MB
@@ -81,10 +89,14 @@ class ReadLimits:
     @classmethod
     def from_settings(cls, settings: LimitSettings, *, timed: bool = False) -> ReadLimits:
         """The limits of ``settings`` (the time limit only when ``timed``: the web app's workers)."""
-        return cls(expanded_bytes=settings.upload_max_expanded_mb * MB, zip_ratio=settings.upload_max_zip_ratio,
-                   rows=settings.upload_max_rows, cells=settings.upload_max_cells,
-                   field_chars=settings.upload_max_field_chars,
-                   seconds=settings.upload_seconds if timed else None)
+        return cls(
+            expanded_bytes=settings.upload_max_expanded_mb * MB,
+            zip_ratio=settings.upload_max_zip_ratio,
+            rows=settings.upload_max_rows,
+            cells=settings.upload_max_cells,
+            field_chars=settings.upload_max_field_chars,
+            seconds=settings.upload_seconds if timed else None,
+        )
 
     def started(self) -> ReadLimits:
         """These limits with the deadline set ``seconds`` from now."""
@@ -93,21 +105,21 @@ class ReadLimits:
 
 _TEMPLATES = {
     "expanded": "{file}: its contents expand to {value_mb} MB, beyond the limit of {limit_mb} MB; "
-                "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "bytes": "{file}: more than {limit_mb} MB read from inside the file (the limit); "
-             "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "ratio": "{file}: its part {member} is compressed {value} times, beyond the limit of {limit} times "
-             "(a compression bomb?); the file is refused, nothing was imported.",
+    "(a compression bomb?); the file is refused, nothing was imported.",
     "method": "{file}: its part {member} uses a compression method that XLSX files do not use ({value}); "
-              "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "rows": "{file}: more than {limit} rows (the limit; row {value} reached); "
-            "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "cells": "{file}: more than {limit} cells (the limit; {value} reached at row {row}); "
-             "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "field": "{file}, line {row}: a field longer than {limit} characters (the limit); "
-             "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
     "seconds": "{file}: reading it took longer than the limit of {limit} seconds; "
-               "the file is refused, nothing was imported.",
+    "the file is refused, nothing was imported.",
 }
 
 
@@ -126,8 +138,11 @@ class FileLimitExceeded(ClientfolioError):
         self.params: Params = {"file": file, "value": value, "limit": maximum, **extra}
         if limit in ("expanded", "bytes"):
             limit_mb = maximum / MB
-            self.params = {**self.params, "value_mb": float(value) / MB,
-                           "limit_mb": int(limit_mb) if float(limit_mb).is_integer() else limit_mb}
+            self.params = {
+                **self.params,
+                "value_mb": float(value) / MB,
+                "limit_mb": int(limit_mb) if float(limit_mb).is_integer() else limit_mb,
+            }
         if isinstance(maximum, float) and maximum.is_integer():
             self.params = {**self.params, "limit": int(maximum)}
         super().__init__(self.message("en"))
@@ -242,8 +257,10 @@ class _GuardedArchive:
         self._limits = limits
 
     def open(self, member: str | zipfile.ZipInfo, mode: str = "r", **kwargs: Any) -> _CountingPart:
-        return _CountingPart(self._archive.open(member, mode, **kwargs),  # type: ignore[arg-type]
-                             _Budget(self._name, self._limits))
+        return _CountingPart(
+            self._archive.open(member, mode, **kwargs),  # type: ignore[arg-type]
+            _Budget(self._name, self._limits),
+        )
 
     def read(self, member: str | zipfile.ZipInfo) -> bytes:
         with self.open(member) as part:

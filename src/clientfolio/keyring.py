@@ -67,9 +67,7 @@ class KeySettings(Protocol):
 
 
 def _derive(master: bytes, purpose: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"clientfolio/" + purpose.encode()
-    ).derive(master)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"clientfolio/" + purpose.encode()).derive(master)
 
 
 def _b64_key(text: str, where: str) -> bytes:
@@ -117,7 +115,10 @@ class KeyRing:
 
     @classmethod
     def load(
-        cls, settings: KeySettings, *, create: bool = False,
+        cls,
+        settings: KeySettings,
+        *,
+        create: bool = False,
         environ: Mapping[str, str] | None = None,
     ) -> KeyRing:
         """The ring from ``CLIENTFOLIO_KEY`` in ``environ`` (default: the process
@@ -132,7 +133,8 @@ class KeyRing:
         if not create:
             raise KeyMissing(
                 f"no key: set {KEY_ENV} or put the key file at {path} "
-                "(CLIENTFOLIO_KEY_FILE); the encrypted fields cannot be read without it")
+                "(CLIENTFOLIO_KEY_FILE); the encrypted fields cannot be read without it"
+            )
         return replace(cls.generate(path), unsaved=True)
 
     @classmethod
@@ -159,18 +161,25 @@ class KeyRing:
 
     def to_json(self) -> str:
         """The key file text of this ring."""
-        return json.dumps({
-            "format": _FORMAT, "version": 1, "current": self.current,
-            "keys": {str(k): _b64(v) for k, v in sorted(self.keys.items())},
-            "retired": {str(k): _b64(v) for k, v in sorted(self.retired.items())},
-        }, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "format": _FORMAT,
+                    "version": 1,
+                    "current": self.current,
+                    "keys": {str(k): _b64(v) for k, v in sorted(self.keys.items())},
+                    "retired": {str(k): _b64(v) for k, v in sorted(self.retired.items())},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     def save(self, *, exclusive: bool = False) -> None:
         """Write the ring to its file, readable by its owner only (0600), through a
         temporary file renamed over the old one.  ``exclusive``: fail if it exists."""
         if self.path is None:
-            raise KeyMissing(
-                f"this key ring comes from {KEY_ENV}, not from a key file: it cannot be saved")
+            raise KeyMissing(f"this key ring comes from {KEY_ENV}, not from a key file: it cannot be saved")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if exclusive and self.path.exists():
             raise KeyMissing(f"the key file {self.path} already exists")
@@ -205,16 +214,14 @@ class KeyRing:
     def with_new_key(self) -> KeyRing:
         """This ring plus a new random key, which becomes current."""
         new_id = max([*self.keys, *self.retired]) + 1
-        return replace(self, keys={**self.keys, new_id: secrets.token_bytes(KEY_BYTES)},
-                       current=new_id, unsaved=False)
+        return replace(self, keys={**self.keys, new_id: secrets.token_bytes(KEY_BYTES)}, current=new_id, unsaved=False)
 
     def retire_old(self, *, forget: bool = False) -> KeyRing:
         """Only the current key stays active; the others move to ``retired`` (for
         old backups), or are dropped with ``forget`` (retired ones too)."""
         old = {k: v for k, v in self.keys.items() if k != self.current}
         retired = {} if forget else {**self.retired, **old}
-        return replace(self, keys={self.current: self.keys[self.current]}, retired=retired,
-                       unsaved=False)
+        return replace(self, keys={self.current: self.keys[self.current]}, retired=retired, unsaved=False)
 
     # --- derived keys -------------------------------------------------------
 

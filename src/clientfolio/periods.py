@@ -36,4 +36,3 @@ def months_before(day: dt.date, months: int) -> dt.date:
     if months < 0:
         raise ValueError("months must be >= 0")
     return add_months(day, -months)
-

@@ -52,10 +52,7 @@ class Settings(BaseSettings):
     max_reported_errors: int = Field(
         10_000,
         ge=1,
-        description=(
-            "Bad rows kept in an import report; beyond this the report counts them "
-            "without listing them."
-        ),
+        description=("Bad rows kept in an import report; beyond this the report counts them without listing them."),
     )
 
     key_file: str = Field(
@@ -114,7 +111,9 @@ class Settings(BaseSettings):
     )
 
     export_alert_rows: int = Field(
-        1_000, ge=1, description="An export of more rows than this raises an alert.",
+        1_000,
+        ge=1,
+        description="An export of more rows than this raises an alert.",
     )
     export_volume_factor: float = Field(
         5.0,
@@ -125,16 +124,25 @@ class Settings(BaseSettings):
         ),
     )
     export_volume_min_history: int = Field(
-        3, ge=1, description="Past exports a user needs before the volume alert applies.",
+        3,
+        ge=1,
+        description="Past exports a user needs before the volume alert applies.",
     )
     export_day_start_hour: int = Field(
-        7, ge=0, le=23, description="Exports before this local hour (or at weekends) raise an alert.",
+        7,
+        ge=0,
+        le=23,
+        description="Exports before this local hour (or at weekends) raise an alert.",
     )
     export_day_end_hour: int = Field(
-        20, ge=1, le=24, description="Exports from this local hour on raise an alert.",
+        20,
+        ge=1,
+        le=24,
+        description="Exports from this local hour on raise an alert.",
     )
     export_timezone: str = Field(
-        "Europe/Paris", description="Time zone of the working hours of the export alerts.",
+        "Europe/Paris",
+        description="Time zone of the working hours of the export alerts.",
     )
     export_hard_limit_rows: int = Field(
         10_000,
@@ -142,7 +150,10 @@ class Settings(BaseSettings):
         description="An export of more rows than this is refused until an admin approves the request.",
     )
     export_trap_records: int = Field(
-        3, ge=0, le=50, description="Trap records (fictitious customers unique to the export) per export.",
+        3,
+        ge=0,
+        le=50,
+        description="Trap records (fictitious customers unique to the export) per export.",
     )
     trace_threshold: float = Field(
         1e-9,
@@ -236,9 +247,7 @@ class Settings(BaseSettings):
     upload_queue: int = Field(
         4,
         ge=0,
-        description=(
-            "Uploads that may wait for a worker; beyond, an upload is answered 503 (busy, try again)."
-        ),
+        description=("Uploads that may wait for a worker; beyond, an upload is answered 503 (busy, try again)."),
     )
 
     @classmethod

@@ -115,7 +115,7 @@ def _is_utf8(data: bytes) -> bool:
 def _chunks_of(source: bytes | Path, start: int = 0) -> Iterator[bytes]:
     if isinstance(source, bytes):
         for at in range(start, len(source), CHUNK):
-            yield source[at:at + CHUNK]
+            yield source[at : at + CHUNK]
         return
     with source.open("rb") as f:
         f.seek(start)
@@ -143,5 +143,5 @@ def detect_encoding(source: bytes | Path, head: bytes | None = None) -> str | No
     for chunk in _chunks_of(source, len(head)):  # ASCII so far: the first accents tell, however far down
         if not chunk.isascii():
             at = high.start() if (high := _FIRST_HIGH.search(chunk)) else 0
-            return "utf-8" if _is_utf8(chunk[at:at + _HEAD]) else eight_bit_encoding(_chunks_of(source))
+            return "utf-8" if _is_utf8(chunk[at : at + _HEAD]) else eight_bit_encoding(_chunks_of(source))
     return "utf-8"

@@ -27,11 +27,17 @@ from clientfolio.analytics.transactions import standardize
 
 Load = Callable[[list[dict[str, Any]]], ir.Table]
 
-_ARROW = pa.schema([
-    ("customer_id", pa.string()), ("invoice_id", pa.string()), ("date", pa.date32()),
-    ("amount", pa.float64()), ("product", pa.string()), ("segment", pa.string()),
-    ("margin", pa.float64()),
-])
+_ARROW = pa.schema(
+    [
+        ("customer_id", pa.string()),
+        ("invoice_id", pa.string()),
+        ("date", pa.date32()),
+        ("amount", pa.float64()),
+        ("product", pa.string()),
+        ("segment", pa.string()),
+        ("margin", pa.float64()),
+    ]
+)
 
 
 def _arrow(rows: list[dict[str, Any]]) -> pa.Table:
@@ -56,8 +62,14 @@ def spark_backend() -> Iterator[Any]:
     con._session.stop()
 
 
-@pytest.fixture(params=["duckdb", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("spark", marks=pytest.mark.spark)])
+@pytest.fixture(
+    params=[
+        "duckdb",
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("spark", marks=pytest.mark.spark),
+    ]
+)
 def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
     if request.param == "spark":
         yield request.getfixturevalue("spark_backend")
@@ -78,6 +90,7 @@ def load(engine: Any) -> Load:
         name = f"t_{uuid.uuid4().hex[:10]}"
         table = engine.create_table(name, ibis.memtable(_arrow(rows)))
         return standardize(table)
+
     return load_rows
 
 

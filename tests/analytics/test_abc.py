@@ -15,20 +15,42 @@ D = dt.date
 AS_OF = D(2024, 12, 31)  # default period: (2023-12-31, 2024-12-31] = 2024
 
 
-def sale(customer: str, day: dt.date, amount: float, margin: float | None = None,
-         invoice: str | None = None) -> dict[str, Any]:
-    return {"customer_id": customer, "invoice_id": invoice or f"{customer}-{day.isoformat()}-{amount}",
-            "date": day, "amount": amount, "margin": margin}
+def sale(
+    customer: str, day: dt.date, amount: float, margin: float | None = None, invoice: str | None = None
+) -> dict[str, Any]:
+    return {
+        "customer_id": customer,
+        "invoice_id": invoice or f"{customer}-{day.isoformat()}-{amount}",
+        "date": day,
+        "amount": amount,
+        "margin": margin,
+    }
 
 
 def approx_rows(rows: list[tuple[str, int, float, float, str]]) -> list[dict[str, Any]]:
-    return [{"customer_id": c, "value_cents": v, "share": pytest.approx(s), "cumulative_share":
-             pytest.approx(cum), "class": k} for c, v, s, cum, k in rows]
+    return [
+        {
+            "customer_id": c,
+            "value_cents": v,
+            "share": pytest.approx(s),
+            "cumulative_share": pytest.approx(cum),
+            "class": k,
+        }
+        for c, v, s, cum, k in rows
+    ]
 
 
 def summary_rows(rows: list[tuple[str, int, float, int, float]]) -> list[dict[str, Any]]:
-    return [{"class": k, "customers": n, "customer_share": pytest.approx(ns), "value_cents": v,
-             "value_share": pytest.approx(vs)} for k, n, ns, v, vs in rows]
+    return [
+        {
+            "class": k,
+            "customers": n,
+            "customer_share": pytest.approx(ns),
+            "value_cents": v,
+            "value_share": pytest.approx(vs),
+        }
+        for k, n, ns, v, vs in rows
+    ]
 
 
 # Positive total 1000 € in 2024, thresholds 0.80 / 0.95 (before = cumulative share
@@ -47,10 +69,14 @@ def summary_rows(rows: list[tuple[str, int, float, int, float]]) -> list[dict[st
 # come first so that the order is not the insertion order.
 EDGES = [
     sale("T2", D(2024, 5, 1), 50),
-    sale("X", D(2024, 1, 1), 300), sale("X", D(2024, 12, 31), 200), sale("X", D(2025, 1, 1), 9999),
-    sale("NEG", D(2024, 2, 1), 20), sale("NEG", D(2024, 3, 1), -50, invoice="AV-NEG"),
+    sale("X", D(2024, 1, 1), 300),
+    sale("X", D(2024, 12, 31), 200),
+    sale("X", D(2025, 1, 1), 9999),
+    sale("NEG", D(2024, 2, 1), 20),
+    sale("NEG", D(2024, 3, 1), -50, invoice="AV-NEG"),
     sale("Y", D(2024, 6, 1), 300),
-    sale("ZERO", D(2024, 2, 1), 80), sale("ZERO", D(2024, 2, 2), -80, invoice="AV-ZERO"),
+    sale("ZERO", D(2024, 2, 1), 80),
+    sale("ZERO", D(2024, 2, 2), -80, invoice="AV-ZERO"),
     sale("M", D(2024, 7, 1), 100),
     sale("T1", D(2024, 5, 1), 50),
     sale("OLD", D(2023, 12, 31), 5000),
@@ -59,50 +85,75 @@ EDGES = [
 
 def test_classes_edges_and_summary(load: Load) -> None:
     classes = abc_classes(load(EDGES), as_of=AS_OF)
-    assert as_rows(classes) == approx_rows([
-        ("X", 50000, 0.50, 0.50, "A"),
-        ("Y", 30000, 0.30, 0.80, "A"),
-        ("M", 10000, 0.10, 0.90, "B"),
-        ("T1", 5000, 0.05, 0.95, "B"),
-        ("T2", 5000, 0.05, 1.00, "C"),
-        ("ZERO", 0, 0.0, 1.00, "C"),
-        ("NEG", -3000, 0.0, 1.00, "C"),
-    ])
+    assert as_rows(classes) == approx_rows(
+        [
+            ("X", 50000, 0.50, 0.50, "A"),
+            ("Y", 30000, 0.30, 0.80, "A"),
+            ("M", 10000, 0.10, 0.90, "B"),
+            ("T1", 5000, 0.05, 0.95, "B"),
+            ("T2", 5000, 0.05, 1.00, "C"),
+            ("ZERO", 0, 0.0, 1.00, "C"),
+            ("NEG", -3000, 0.0, 1.00, "C"),
+        ]
+    )
     # A: X, Y (2 of 7, 800 €, 0.80); B: M, T1 (2/7, 150 €, 0.15);
     # C: T2, ZERO, NEG (3/7, 50 + 0 - 30 = 20 €, 0.05).
-    assert as_rows(abc_summary(classes)) == summary_rows([
-        ("A", 2, 2 / 7, 80000, 0.80),
-        ("B", 2, 2 / 7, 15000, 0.15),
-        ("C", 3, 3 / 7, 2000, 0.05),
-    ])
+    assert as_rows(abc_summary(classes)) == summary_rows(
+        [
+            ("A", 2, 2 / 7, 80000, 0.80),
+            ("B", 2, 2 / 7, 15000, 0.15),
+            ("C", 3, 3 / 7, 2000, 0.05),
+        ]
+    )
 
 
 def test_one_customer_and_empty_classes(load: Load) -> None:
     # One customer, 42 € over two lines: share 1, before 0 -> A.  B and C are empty rows.
-    classes = abc_classes(load([sale("SOLO", D(2024, 3, 1), 40), sale("SOLO", D(2024, 4, 1), 2)]),
-                          as_of=AS_OF)
+    classes = abc_classes(load([sale("SOLO", D(2024, 3, 1), 40), sale("SOLO", D(2024, 4, 1), 2)]), as_of=AS_OF)
     assert as_rows(classes) == approx_rows([("SOLO", 4200, 1.0, 1.0, "A")])
-    assert as_rows(abc_summary(classes)) == summary_rows([
-        ("A", 1, 1.0, 4200, 1.0), ("B", 0, 0.0, 0, 0.0), ("C", 0, 0.0, 0, 0.0),
-    ])
+    assert as_rows(abc_summary(classes)) == summary_rows(
+        [
+            ("A", 1, 1.0, 4200, 1.0),
+            ("B", 0, 0.0, 0, 0.0),
+            ("C", 0, 0.0, 0, 0.0),
+        ]
+    )
 
 
 def test_zero_revenue_and_empty_period(load: Load) -> None:
     # Nobody has a positive value: every share 0, everyone C (no division by zero).
-    table = load([sale("Z1", D(2024, 3, 1), 10), sale("Z1", D(2024, 3, 2), -10, invoice="AV-Z1"),
-                  sale("Z2", D(2024, 3, 1), 0), sale("Z3", D(2024, 3, 1), -5)])
+    table = load(
+        [
+            sale("Z1", D(2024, 3, 1), 10),
+            sale("Z1", D(2024, 3, 2), -10, invoice="AV-Z1"),
+            sale("Z2", D(2024, 3, 1), 0),
+            sale("Z3", D(2024, 3, 1), -5),
+        ]
+    )
     classes = abc_classes(table, as_of=AS_OF)
-    assert as_rows(classes) == approx_rows([
-        ("Z1", 0, 0.0, 0.0, "C"), ("Z2", 0, 0.0, 0.0, "C"), ("Z3", -500, 0.0, 0.0, "C"),
-    ])
-    assert as_rows(abc_summary(classes)) == summary_rows([
-        ("A", 0, 0.0, 0, 0.0), ("B", 0, 0.0, 0, 0.0), ("C", 3, 1.0, -500, 0.0),
-    ])
+    assert as_rows(classes) == approx_rows(
+        [
+            ("Z1", 0, 0.0, 0.0, "C"),
+            ("Z2", 0, 0.0, 0.0, "C"),
+            ("Z3", -500, 0.0, 0.0, "C"),
+        ]
+    )
+    assert as_rows(abc_summary(classes)) == summary_rows(
+        [
+            ("A", 0, 0.0, 0, 0.0),
+            ("B", 0, 0.0, 0, 0.0),
+            ("C", 3, 1.0, -500, 0.0),
+        ]
+    )
     # A period without any line: no customer, and still three empty classes.
     empty = abc_classes(table, as_of=D(2020, 1, 1))
-    assert as_rows(abc_summary(empty)) == summary_rows([
-        ("A", 0, 0.0, 0, 0.0), ("B", 0, 0.0, 0, 0.0), ("C", 0, 0.0, 0, 0.0),
-    ])
+    assert as_rows(abc_summary(empty)) == summary_rows(
+        [
+            ("A", 0, 0.0, 0, 0.0),
+            ("B", 0, 0.0, 0, 0.0),
+            ("C", 0, 0.0, 0, 0.0),
+        ]
+    )
 
 
 def test_margin_basis_and_settings(load: Load) -> None:
@@ -113,17 +164,23 @@ def test_margin_basis_and_settings(load: Load) -> None:
     #   S          900     900 in March  outside the 6 months
     # By revenue P would come first; by margin Q does.  With a = 0.5, b = 0.9 P (before
     # 0.8 < 0.9) stays B.
-    table = load([
-        sale("P", D(2024, 8, 1), 1000, 100), sale("Q", D(2024, 9, 1), 400, 300),
-        sale("Q", D(2024, 10, 1), 100, 100), sale("R", D(2024, 11, 1), 200),
-        sale("S", D(2024, 3, 1), 900, 900),
-    ])
+    table = load(
+        [
+            sale("P", D(2024, 8, 1), 1000, 100),
+            sale("Q", D(2024, 9, 1), 400, 300),
+            sale("Q", D(2024, 10, 1), 100, 100),
+            sale("R", D(2024, 11, 1), 200),
+            sale("S", D(2024, 3, 1), 900, 900),
+        ]
+    )
     config = AbcConfig(a=0.5, b=0.9, basis="margin", months=6)
-    assert as_rows(abc_classes(table, as_of=AS_OF, config=config)) == approx_rows([
-        ("Q", 40000, 0.8, 0.8, "A"),
-        ("P", 10000, 0.2, 1.0, "B"),
-        ("R", 0, 0.0, 1.0, "C"),
-    ])
+    assert as_rows(abc_classes(table, as_of=AS_OF, config=config)) == approx_rows(
+        [
+            ("Q", 40000, 0.8, 0.8, "A"),
+            ("P", 10000, 0.2, 1.0, "B"),
+            ("R", 0, 0.0, 1.0, "C"),
+        ]
+    )
 
 
 def test_seed_reference_distribution(load: Load) -> None:
@@ -134,9 +191,13 @@ def test_seed_reference_distribution(load: Load) -> None:
     rows = [sale(f"C{i:02}", D(2024, 6, 1), amount) for i, amount in enumerate(amounts)]
     classes = abc_classes(load(rows), as_of=AS_OF)
     assert [r["class"] for r in as_rows(classes)] == list("AABBBBBCCC")
-    assert as_rows(abc_summary(classes)) == summary_rows([
-        ("A", 2, 0.2, 80000, 0.80), ("B", 5, 0.5, 15000, 0.15), ("C", 3, 0.3, 5000, 0.05),
-    ])
+    assert as_rows(abc_summary(classes)) == summary_rows(
+        [
+            ("A", 2, 0.2, 80000, 0.80),
+            ("B", 5, 0.5, 15000, 0.15),
+            ("C", 3, 0.3, 5000, 0.05),
+        ]
+    )
 
 
 def test_config() -> None:

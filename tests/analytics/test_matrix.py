@@ -21,10 +21,24 @@ from tests.analytics.conftest import Load, as_rows
 D = dt.date
 
 
-def sale(customer: str, invoice: str, day: dt.date, amount: float, segment: str | None,
-         product: str | None, margin: float | None = None) -> dict[str, Any]:
-    return {"customer_id": customer, "invoice_id": invoice, "date": day, "amount": amount,
-            "segment": segment, "product": product, "margin": margin}
+def sale(
+    customer: str,
+    invoice: str,
+    day: dt.date,
+    amount: float,
+    segment: str | None,
+    product: str | None,
+    margin: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "customer_id": customer,
+        "invoice_id": invoice,
+        "date": day,
+        "amount": amount,
+        "segment": segment,
+        "product": product,
+        "margin": margin,
+    }
 
 
 S1, S2, S3, S4, S5 = (f"Segment {i}" for i in range(1, 6))
@@ -39,16 +53,24 @@ IN = D(2024, 6, 1)
 #   S5: E1 buys P3 1, P2 1 credited; E2 buys P1 2 credited      -> 0 | 0 | 1      = 1
 #                                                                  50 | 72.5 | 71 = 193.5
 SEED = [
-    sale("A1", "F1", IN, 15_000, S1, P1), sale("A1", "F1", IN, 5_000, S1, P2),
-    sale("A2", "F2", IN, 5_000, S1, P1), sale("A2", "F3", IN, 2_000, S1, P3),
-    sale("B1", "F4", IN, 67_000, S2, P2), sale("B1", "F4", IN, 3_000, S2, P3),
-    sale("B2", "F5", D(2024, 1, 1), 4_000, S2, P1), sale("B2", "AV1", D(2024, 2, 1), -4_000, S2, P1),
+    sale("A1", "F1", IN, 15_000, S1, P1),
+    sale("A1", "F1", IN, 5_000, S1, P2),
+    sale("A2", "F2", IN, 5_000, S1, P1),
+    sale("A2", "F3", IN, 2_000, S1, P3),
+    sale("B1", "F4", IN, 67_000, S2, P2),
+    sale("B1", "F4", IN, 3_000, S2, P3),
+    sale("B2", "F5", D(2024, 1, 1), 4_000, S2, P1),
+    sale("B2", "AV1", D(2024, 2, 1), -4_000, S2, P1),
     sale("C1", "F6", IN, 5_000, S3, P1),
-    sale("D1", "F7", IN, 25_000, S4, P1), sale("D1", "F8", IN, 60_000, S4, P3),
-    sale("D2", "F9", IN, 500, S4, P2), sale("D2", "F9", IN, 5_000, S4, P3),
-    sale("E1", "F10", IN, 1_000, S5, P3), sale("E1", "F11", IN, 1_000, S5, P2),
+    sale("D1", "F7", IN, 25_000, S4, P1),
+    sale("D1", "F8", IN, 60_000, S4, P3),
+    sale("D2", "F9", IN, 500, S4, P2),
+    sale("D2", "F9", IN, 5_000, S4, P3),
+    sale("E1", "F10", IN, 1_000, S5, P3),
+    sale("E1", "F11", IN, 1_000, S5, P2),
     sale("E1", "AV2", IN, -1_000, S5, P2),
-    sale("E2", "F12", IN, 2_000, S5, P1), sale("E2", "AV3", IN, -2_000, S5, P1),
+    sale("E2", "F12", IN, 2_000, S5, P1),
+    sale("E2", "AV3", IN, -2_000, S5, P1),
     # outside the twelve months (2023-12-31, 2024-12-31]: no row, no column
     sale("Z1", "F13", D(2023, 12, 31), 1_000, "Segment 6", "Produit 4"),
     sale("Z1", "F14", D(2025, 1, 1), 1_000, "Segment 6", P1),
@@ -88,13 +110,11 @@ def test_seed_segment_product_matrix(load: Load) -> None:
     assert [w.evidence for w in m.white_spaces] == [2, 1, 2, 2, 2]
     rows = m.as_rows()
     assert rows[0] == {"segment": S1, P1: 20 * K, P2: 5 * K, P3: 2 * K, "total": 27 * K}
-    assert rows[-1] == {"segment": "Total", P1: 50 * K, P2: 72 * K + K // 2, P3: 71 * K,
-                        "total": 193 * K + K // 2}
+    assert rows[-1] == {"segment": "Total", P1: 50 * K, P2: 72 * K + K // 2, P3: 71 * K, "total": 193 * K + K // 2}
     assert [r["segment"] for r in rows] == [S1, S2, S3, S4, S5, "Total"]
     data = json.loads(json.dumps(m.as_dict()))
     assert data["total"] == 19_350_000 and data["grid"][1] == [0, 6_700_000, 300_000]
-    assert data["white_spaces"][0] == {"segment": S2, "product": P1, "neighbours": [P2, P3],
-                                       "co_buyers": [1, 2]}
+    assert data["white_spaces"][0] == {"segment": S2, "product": P1, "neighbours": [P2, P3], "co_buyers": [1, 2]}
     assert data["winning"][0]["segment_share"] == pytest.approx(20 / 27)
 
 
@@ -105,14 +125,13 @@ def test_margin_basis_unknowns_and_period(load: Load) -> None:
         sale("X1", "F2", D(2023, 12, 31), 100, "A", "P", 40),
         sale("X2", "F3", D(2024, 6, 30), 50, None, "P", 20),
         sale("X2", "F4", D(2024, 6, 1), 20, None, "Q", 10),
-        sale("X3", "F5", D(2024, 3, 1), 30, "B", None, None),    # unknown margin counts 0
-        sale("X3", "F6", D(2024, 3, 2), 10, "B", "  ", 5),       # blank product is unknown
-        sale("X4", "F7", D(2024, 4, 1), 200, "B", "Q", -10),     # sold at a loss: still bought
-        sale("X6", "F8", D(2024, 5, 1), 70, None, "R", 30),      # R sold to the unknown segment only
+        sale("X3", "F5", D(2024, 3, 1), 30, "B", None, None),  # unknown margin counts 0
+        sale("X3", "F6", D(2024, 3, 2), 10, "B", "  ", 5),  # blank product is unknown
+        sale("X4", "F7", D(2024, 4, 1), 200, "B", "Q", -10),  # sold at a loss: still bought
+        sale("X6", "F8", D(2024, 5, 1), 70, None, "R", 30),  # R sold to the unknown segment only
     ]
     table = load(rows)
-    m = segment_product(table, as_of=D(2024, 6, 30),
-                        config=MatrixConfig(basis="margin", months=6, winning_share=0.5))
+    m = segment_product(table, as_of=D(2024, 6, 30), config=MatrixConfig(basis="margin", months=6, winning_share=0.5))
     assert m.start == D(2023, 12, 30)
     assert m.segments == ("A", "B", UNKNOWN)
     assert m.products == ("P", "Q", "R", UNKNOWN)
@@ -139,8 +158,7 @@ def test_margin_basis_unknowns_and_period(load: Load) -> None:
     assert empty.as_rows() == [{"segment": "Total", "total": 0}]
 
 
-@pytest.mark.parametrize("kwargs", [{"basis": "profit"}, {"months": 0}, {"winning_share": 0},
-                                    {"winning_share": 1.5}])
+@pytest.mark.parametrize("kwargs", [{"basis": "profit"}, {"months": 0}, {"winning_share": 0}, {"winning_share": 1.5}])
 def test_matrix_config_rejects_bad_values(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         MatrixConfig(**kwargs)

@@ -30,38 +30,61 @@ def line(customer: str, invoice: str, day: dt.date, amount: float) -> dict[str, 
 # "new" = first purchase after 2023-11-30 (the last 2 quarters).
 PORTFOLIO = [
     # C01 every quarter, on the boundary days; a purchase before the window, one after as_of
-    line("C01", "F0101", D(2023, 1, 10), 50), line("C01", "F0102", D(2023, 6, 1), 100),
-    line("C01", "F0103", D(2023, 9, 1), 100), line("C01", "F0104", D(2024, 2, 29), 100),
-    line("C01", "F0105", D(2024, 5, 31), 100), line("C01", "F0106", D(2024, 6, 1), 999),
+    line("C01", "F0101", D(2023, 1, 10), 50),
+    line("C01", "F0102", D(2023, 6, 1), 100),
+    line("C01", "F0103", D(2023, 9, 1), 100),
+    line("C01", "F0104", D(2024, 2, 29), 100),
+    line("C01", "F0105", D(2024, 5, 31), 100),
+    line("C01", "F0106", D(2024, 6, 1), 999),
     # C02 three quarters: 1101
-    line("C02", "F0201", D(2023, 8, 31), 200), line("C02", "F0202", D(2023, 10, 15), 200),
+    line("C02", "F0201", D(2023, 8, 31), 200),
+    line("C02", "F0202", D(2023, 10, 15), 200),
     line("C02", "F0203", D(2024, 4, 1), 300),
     # C03 1010, its second invoice has two lines (one purchase)
-    line("C03", "F0301", D(2023, 7, 1), 150), line("C03", "F0302", D(2023, 12, 1), 100),
+    line("C03", "F0301", D(2023, 7, 1), 150),
+    line("C03", "F0302", D(2023, 12, 1), 100),
     line("C03", "F0302", D(2023, 12, 1), 50),
     # C04 1100, and a credit note in q3 (net -100: not bought, not a purchase)
-    line("C04", "F0401", D(2023, 6, 15), 400), line("C04", "F0402", D(2023, 11, 30), 400),
+    line("C04", "F0401", D(2023, 6, 15), 400),
+    line("C04", "F0402", D(2023, 11, 30), 400),
     line("C04", "AV0401", D(2024, 1, 10), -100),
     # C05 the seed: no, no, yes 100 K€, yes 230 K€ -> 0011; first purchase in q3 -> new
-    line("C05", "F0501", D(2023, 12, 15), 100_000), line("C05", "F0502", D(2024, 3, 15), 230_000),
+    line("C05", "F0501", D(2023, 12, 15), 100_000),
+    line("C05", "F0502", D(2024, 3, 15), 230_000),
     # C06 nothing in the window
     line("C06", "F0601", D(2023, 3, 1), 80),
     # C07 0011 too but an older customer: no rule matches -> fallback (declining, "à fidéliser")
-    line("C07", "F0701", D(2022, 12, 1), 60), line("C07", "F0702", D(2024, 1, 20), 60),
+    line("C07", "F0701", D(2022, 12, 1), 60),
+    line("C07", "F0702", D(2024, 1, 20), 60),
     line("C07", "F0703", D(2024, 5, 2), 60),
     # C08 its q4 invoice fully credited: q4 net 0 -> 1000; the credited invoice is still a purchase
-    line("C08", "F0801", D(2023, 7, 10), 200), line("C08", "F0802", D(2024, 3, 10), 300),
+    line("C08", "F0801", D(2023, 7, 10), 200),
+    line("C08", "F0802", D(2024, 3, 10), 300),
     line("C08", "AV0801", D(2024, 4, 10), -300),
     # C09 only a credit note in the window
-    line("C09", "F0901", D(2022, 6, 1), 70), line("C09", "AV0901", D(2024, 5, 1), -50),
+    line("C09", "F0901", D(2022, 6, 1), 70),
+    line("C09", "AV0901", D(2024, 5, 1), -50),
     # C10 only a credit note: no purchase at all, recency NULL
     line("C10", "AV1001", D(2024, 5, 1), -20),
     # C11 only after as_of: no row
     line("C11", "F1101", D(2024, 6, 15), 10),
 ]
 
-COLUMNS = ["customer_id", "recency_days", "frequency", "monetary_cents", "amount_q1", "amount_q2",
-           "amount_q3", "amount_q4", "quarters", "r", "f", "m", "profile"]
+COLUMNS = [
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary_cents",
+    "amount_q1",
+    "amount_q2",
+    "amount_q3",
+    "amount_q4",
+    "quarters",
+    "r",
+    "f",
+    "m",
+    "profile",
+]
 EXPECTED = [
     # id    recency freq monetary     q1      q2      q3        q4         code  r  f  m  profile
     ("C01", 0, 4, 40000, 10000, 10000, 10000, 10000, "1111", 5, 5, 4, "very_regular"),
@@ -93,28 +116,57 @@ def test_rfm_invoices_netting_to_zero_or_less_are_not_purchases(load: Load) -> N
     # lines net to a positive amount, whatever the sign of each line.
     rows = [
         # M1 a purchase in q1, then an invoice of +100 and -150 (net -50): not a purchase
-        line("M1", "F1", D(2023, 7, 1), 100), line("M1", "F2", D(2024, 4, 10), 100),
+        line("M1", "F1", D(2023, 7, 1), 100),
+        line("M1", "F2", D(2024, 4, 10), 100),
         line("M1", "F2", D(2024, 4, 10), -150),
         # M2 one invoice of +200 with a -50 discount line (net 150): a purchase, its first -> new
-        line("M2", "G1", D(2024, 3, 1), 200), line("M2", "G1", D(2024, 3, 1), -50),
+        line("M2", "G1", D(2024, 3, 1), 200),
+        line("M2", "G1", D(2024, 3, 1), -50),
         # M3 a purchase before the window, then +30 -30 (net 0): last purchase stays 2023-01-01
-        line("M3", "H0", D(2023, 1, 1), 40), line("M3", "H1", D(2024, 1, 15), 30),
+        line("M3", "H0", D(2023, 1, 1), 40),
+        line("M3", "H1", D(2024, 1, 15), 30),
         line("M3", "H1", D(2024, 1, 15), -30),
         # M4 +50 -80 in q1 (net -30), then a purchase in q4: the first purchase is in q4 -> new
-        line("M4", "J1", D(2023, 8, 15), 50), line("M4", "J1", D(2023, 8, 15), -80),
+        line("M4", "J1", D(2023, 8, 15), 50),
+        line("M4", "J1", D(2023, 8, 15), -80),
         line("M4", "J2", D(2024, 4, 1), 70),
     ]
     result = rfm(load(rows), as_of=D(2024, 5, 31)).select(
-        "customer_id", "recency_days", "frequency", "monetary_cents", "quarters", "profile")
+        "customer_id", "recency_days", "frequency", "monetary_cents", "quarters", "profile"
+    )
     assert as_rows(result, ["customer_id"]) == [
-        {"customer_id": "M1", "recency_days": 335, "frequency": 1, "monetary_cents": 5000,
-         "quarters": "1000", "profile": "declining"},
-        {"customer_id": "M2", "recency_days": 91, "frequency": 1, "monetary_cents": 15000,
-         "quarters": "0001", "profile": "new"},
-        {"customer_id": "M3", "recency_days": 516, "frequency": 0, "monetary_cents": 0,
-         "quarters": "0000", "profile": "inactive"},
-        {"customer_id": "M4", "recency_days": 60, "frequency": 1, "monetary_cents": 4000,
-         "quarters": "0001", "profile": "new"},
+        {
+            "customer_id": "M1",
+            "recency_days": 335,
+            "frequency": 1,
+            "monetary_cents": 5000,
+            "quarters": "1000",
+            "profile": "declining",
+        },
+        {
+            "customer_id": "M2",
+            "recency_days": 91,
+            "frequency": 1,
+            "monetary_cents": 15000,
+            "quarters": "0001",
+            "profile": "new",
+        },
+        {
+            "customer_id": "M3",
+            "recency_days": 516,
+            "frequency": 0,
+            "monetary_cents": 0,
+            "quarters": "0000",
+            "profile": "inactive",
+        },
+        {
+            "customer_id": "M4",
+            "recency_days": 60,
+            "frequency": 1,
+            "monetary_cents": 4000,
+            "quarters": "0001",
+            "profile": "new",
+        },
     ]
 
 
@@ -130,32 +182,55 @@ def test_rfm_quintile_ties_broken_by_customer_id(load: Load) -> None:
 
 
 def _rule(profile: str, when: Any, k: int | None = None) -> RfmRule:
-    return RfmRule(profile=profile, when=when, k=k, label_fr=profile, label_en=profile,
-                   action_fr="-", action_en="-")
+    return RfmRule(profile=profile, when=when, k=k, label_fr=profile, label_en=profile, action_fr="-", action_en="-")
 
 
 def test_rfm_custom_rules_two_quarters_two_buckets(load: Load) -> None:
     # q1 = (2023-09-30, 2023-12-31], q2 = (2023-12-31, 2024-03-31]; "new" = first purchase in q2
-    config = RfmConfig(quarters=2, score_buckets=2, fallback="lapsing", rules=(
-        _rule("gone", "no_quarter"), _rule("new", "first_purchase_within", 1),
-        _rule("steady", "every_quarter"), _rule("back", "gap"), _rule("lapsing", "fading"),
-    ))
+    config = RfmConfig(
+        quarters=2,
+        score_buckets=2,
+        fallback="lapsing",
+        rules=(
+            _rule("gone", "no_quarter"),
+            _rule("new", "first_purchase_within", 1),
+            _rule("steady", "every_quarter"),
+            _rule("back", "gap"),
+            _rule("lapsing", "fading"),
+        ),
+    )
     rows = [
-        line("A", "A1", D(2023, 10, 1), 10), line("A", "A2", D(2024, 1, 1), 10),
+        line("A", "A1", D(2023, 10, 1), 10),
+        line("A", "A2", D(2024, 1, 1), 10),
         line("B", "B1", D(2023, 12, 31), 30),
         line("C", "C1", D(2024, 3, 31), 5),
-        line("D", "D1", D(2023, 1, 1), 8), line("D", "D2", D(2024, 2, 1), 8),  # 01, not new: fallback
+        line("D", "D1", D(2023, 1, 1), 8),
+        line("D", "D2", D(2024, 2, 1), 8),  # 01, not new: fallback
     ]
     result = rfm(load(rows), as_of=D(2024, 3, 31), config=config)
-    columns = ["customer_id", "recency_days", "frequency", "monetary_cents", "amount_q1", "amount_q2",
-               "quarters", "r", "f", "m", "profile"]
+    columns = [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary_cents",
+        "amount_q1",
+        "amount_q2",
+        "quarters",
+        "r",
+        "f",
+        "m",
+        "profile",
+    ]
     assert result.columns == tuple(columns)
-    assert as_rows(result, ["customer_id"]) == [dict(zip(columns, row, strict=True)) for row in [
-        ("A", 90, 2, 2000, 1000, 1000, "11", 1, 2, 2, "steady"),
-        ("B", 91, 1, 3000, 3000, 0, "10", 1, 1, 2, "lapsing"),
-        ("C", 0, 1, 500, 0, 500, "01", 2, 1, 1, "new"),
-        ("D", 59, 1, 800, 0, 800, "01", 2, 2, 1, "lapsing"),
-    ]]
+    assert as_rows(result, ["customer_id"]) == [
+        dict(zip(columns, row, strict=True))
+        for row in [
+            ("A", 90, 2, 2000, 1000, 1000, "11", 1, 2, 2, "steady"),
+            ("B", 91, 1, 3000, 3000, 0, "10", 1, 1, 2, "lapsing"),
+            ("C", 0, 1, 500, 0, 500, "01", 2, 1, 1, "new"),
+            ("D", 59, 1, 800, 0, 800, "01", 2, 2, 1, "lapsing"),
+        ]
+    ]
 
 
 def test_default_profiles_labels_and_actions() -> None:
@@ -175,18 +250,28 @@ def test_default_profiles_labels_and_actions() -> None:
 
 
 def _raw(profile: str, when: str, k: int | None = None) -> dict[str, Any]:
-    return {"profile": profile, "when": when, "k": k, "label_fr": profile, "label_en": profile,
-            "action_fr": "-", "action_en": "-"}
+    return {
+        "profile": profile,
+        "when": when,
+        "k": k,
+        "label_fr": profile,
+        "label_en": profile,
+        "action_fr": "-",
+        "action_en": "-",
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"rules": [_raw("a", "at_least")], "fallback": "a"}, "needs k"),
-    ({"rules": [_raw("a", "gap", 2)], "fallback": "a"}, "takes no k"),
-    ({"rules": [_raw("a", "sometimes")], "fallback": "a"}, "literal_error"),
-    ({"rules": [_raw("a", "at_least", 5)], "fallback": "a"}, "k=5 > quarters=4"),
-    ({"rules": [_raw("a", "gap")], "fallback": "b"}, "fallback 'b'"),
-    ({"rules": [_raw("a", "gap"), _raw("a", "fading")], "fallback": "a"}, "one rule"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"rules": [_raw("a", "at_least")], "fallback": "a"}, "needs k"),
+        ({"rules": [_raw("a", "gap", 2)], "fallback": "a"}, "takes no k"),
+        ({"rules": [_raw("a", "sometimes")], "fallback": "a"}, "literal_error"),
+        ({"rules": [_raw("a", "at_least", 5)], "fallback": "a"}, "k=5 > quarters=4"),
+        ({"rules": [_raw("a", "gap")], "fallback": "b"}, "fallback 'b'"),
+        ({"rules": [_raw("a", "gap"), _raw("a", "fading")], "fallback": "a"}, "one rule"),
+    ],
+)
 def test_rfm_config_rejects_inconsistent_rules(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         RfmConfig(**kwargs)
@@ -194,8 +279,9 @@ def test_rfm_config_rejects_inconsistent_rules(kwargs: dict[str, Any], message: 
 
 def test_quarter_bounds_clamp_month_ends() -> None:
     assert quarter_bounds(D(2024, 5, 31), 4) == [
-        (D(2023, 5, 31), D(2023, 8, 31)), (D(2023, 8, 31), D(2023, 11, 30)),
-        (D(2023, 11, 30), D(2024, 2, 29)), (D(2024, 2, 29), D(2024, 5, 31)),
+        (D(2023, 5, 31), D(2023, 8, 31)),
+        (D(2023, 8, 31), D(2023, 11, 30)),
+        (D(2023, 11, 30), D(2024, 2, 29)),
+        (D(2024, 2, 29), D(2024, 5, 31)),
     ]
-    assert quarter_bounds(D(2023, 1, 31), 2) == [(D(2022, 7, 31), D(2022, 10, 31)),
-                                                 (D(2022, 10, 31), D(2023, 1, 31))]
+    assert quarter_bounds(D(2023, 1, 31), 2) == [(D(2022, 7, 31), D(2022, 10, 31)), (D(2022, 10, 31), D(2023, 1, 31))]

@@ -13,15 +13,21 @@ from clientfolio.store import Store
 
 def test_scoped_transactions_match_the_scoped_sales(store: Store) -> None:
     generate_demo(store, customers=40, years=2, seed=3, as_of=dt.date(2025, 6, 30))
-    for scope in (Scope(), Scope(regions=frozenset({"IDF"})), Scope(segments=frozenset({"SAN", "BTP"})),
-                  Scope(product_lines=frozenset({"SRV"}))):
+    for scope in (
+        Scope(),
+        Scope(regions=frozenset({"IDF"})),
+        Scope(segments=frozenset({"SAN", "BTP"})),
+        Scope(product_lines=frozenset({"SRV"})),
+    ):
         con = connect_store(store.url)  # one session per reader: on PostgreSQL its scope is bound for good
         try:
             reader = PortfolioReader(store, Principal("rep", "sales", scope))
             expected = sorted((s.customer_code, s.invoice_number, s.amount_cents) for s in reader.sales())
             table = reader.transactions(con)
-            got = sorted((r["customer_id"], r["invoice_id"], r["amount_cents"])
-                         for r in table.select("customer_id", "invoice_id", "amount_cents").to_pyarrow().to_pylist())
+            got = sorted(
+                (r["customer_id"], r["invoice_id"], r["amount_cents"])
+                for r in table.select("customer_id", "invoice_id", "amount_cents").to_pyarrow().to_pylist()
+            )
             assert got == expected
             if scope != Scope():
                 assert 0 < len(got) < len(list(PortfolioReader(store, SYSTEM).sales()))

@@ -81,8 +81,9 @@ def _artifact_name(node_name: str) -> str:
 @pytest.fixture
 def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
     """A fresh browser profile (no cookie), in English, downloads accepted."""
-    ctx = browser.new_context(base_url=site.url, locale="en-GB", accept_downloads=True,
-                              viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(
+        base_url=site.url, locale="en-GB", accept_downloads=True, viewport={"width": 1280, "height": 900}
+    )
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
     ctx.close()
@@ -100,9 +101,11 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
 @pytest.fixture
 def shot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], None]:
     """``shot(step)``: save the page now as ``<test>-<step>.png``."""
+
     def save(step: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{_artifact_name(request.node.name)}-{step}.png", full_page=True)
+
     return save
 
 

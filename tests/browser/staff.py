@@ -19,8 +19,18 @@ from clientfolio.protect.users import ROLE_PERMISSIONS, create_user, set_scopes
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Prospect, Region
 
-__all__ = ["AS_OF", "HOME", "OTHER", "PASSWORD", "RING", "SCOPED", "UNRESTRICTED", "Outsider", "outsider",
-           "staffed_store"]
+__all__ = [
+    "AS_OF",
+    "HOME",
+    "OTHER",
+    "PASSWORD",
+    "RING",
+    "SCOPED",
+    "UNRESTRICTED",
+    "Outsider",
+    "outsider",
+    "staffed_store",
+]
 
 RING = KeyRing.for_tests(b"b" * 32)
 PASSWORD = "violet tractor umbrella 42"
@@ -41,8 +51,9 @@ def staffed_store(url: str, *, customers: int = 60, seed: int = 11) -> Store:
     key = RING.subkey("audit")
     for role, name in SCOPED.items():
         expires = dt.date.today() + dt.timedelta(days=365) if role == "contractor" else None
-        create_user(store, name, PASSWORD, role, display_name=f"Test {role}", expires_on=expires,
-                    actor="test", chain_key=key)
+        create_user(
+            store, name, PASSWORD, role, display_name=f"Test {role}", expires_on=expires, actor="test", chain_key=key
+        )
         set_scopes(store, name, regions=[HOME], actor="test", chain_key=key)
     create_user(store, UNRESTRICTED, PASSWORD, "manager", display_name="Test boss", actor="test", chain_key=key)
     return store
@@ -64,16 +75,32 @@ class Outsider:
 
     def identifying(self) -> tuple[str, ...]:
         """The strings that must never reach a user who may not see them."""
-        return tuple(s for s in (self.customer_code, self.customer_name, self.siren, self.prospect_code,
-                                 self.prospect_name, self.prospect_siren) if s)
+        return tuple(
+            s
+            for s in (
+                self.customer_code,
+                self.customer_name,
+                self.siren,
+                self.prospect_code,
+                self.prospect_name,
+                self.prospect_siren,
+            )
+            if s
+        )
 
 
 def outsider(store: Store) -> Outsider:
     """The first customer and prospect of ``OTHER`` (by code), the first customer of ``HOME``."""
+
     def first(model: type[Customer] | type[Prospect], region: str) -> tuple[str, str, str | None]:
         with store.engine.connect() as conn:
-            row = conn.execute(select(model.code, model.name, model.siren).join(Region, Region.id == model.region_id)
-                               .where(Region.code == region).order_by(model.code).limit(1)).one()
+            row = conn.execute(
+                select(model.code, model.name, model.siren)
+                .join(Region, Region.id == model.region_id)
+                .where(Region.code == region)
+                .order_by(model.code)
+                .limit(1)
+            ).one()
         return row[0], row[1], row[2]
 
     code, name, siren = first(Customer, OTHER)

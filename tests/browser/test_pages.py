@@ -16,8 +16,10 @@ from tests.browser.staff import HOME, OTHER, PASSWORD, SCOPED, UNRESTRICTED
 pytestmark = pytest.mark.browser
 
 
-def test_a_wrong_password_is_refused_then_the_right_one_opens_the_dashboard(page: Page, shot: Callable[[str], None],
-                                                                             ) -> None:
+def test_a_wrong_password_is_refused_then_the_right_one_opens_the_dashboard(
+    page: Page,
+    shot: Callable[[str], None],
+) -> None:
     page.goto("/customers")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.fill("input[name=username]", UNRESTRICTED)
@@ -36,8 +38,9 @@ def test_the_dashboard_draws_its_charts(page: Page) -> None:
     charts = page.locator("svg[role=img]")
     expect(charts.first).to_be_visible()
     assert charts.count() >= 3
-    marks = [charts.nth(i).locator("path, rect, polyline, polygon, circle, line").count()
-             for i in range(charts.count())]
+    marks = [
+        charts.nth(i).locator("path, rect, polyline, polygon, circle, line").count() for i in range(charts.count())
+    ]
     drawn = charts.nth(max(range(len(marks)), key=marks.__getitem__))
     assert max(marks) > 3, marks
     drawn.scroll_into_view_if_needed()
@@ -70,8 +73,7 @@ def test_switch_to_french_and_back(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_a_sales_rep_never_sees_another_regions_customer(page: Page, site: Site,
-                                                         shot: Callable[[str], None]) -> None:
+def test_a_sales_rep_never_sees_another_regions_customer(page: Page, site: Site, shot: Callable[[str], None]) -> None:
     other = site.outsider
     log_in(page, SCOPED["sales"], then="/customers?per_page=200")
     table = page.locator("table.list tbody")

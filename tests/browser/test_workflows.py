@@ -29,16 +29,22 @@ def luhn_siren(body: str) -> str:
     raise AssertionError("no check digit")
 
 
-def test_import_a_file_with_an_error_then_the_corrected_one(page: Page, tmp_path: Path,
-                                                            shot: Callable[[str], None]) -> None:
+def test_import_a_file_with_an_error_then_the_corrected_one(
+    page: Page, tmp_path: Path, shot: Callable[[str], None]
+) -> None:
     good_siren = luhn_siren("73282932")
     bad_siren = good_siren[:-1] + str((int(good_siren[-1]) + 1) % 10)
     head = "Code client;Raison sociale;SIREN;Région;Segment\n"
     bad, good = tmp_path / "clients.csv", tmp_path / "clients-corrige.csv"
-    bad.write_text(head + f"Z0001;Atelier Neuf SARL;{good_siren};{HOME};IND\n"
-                          f"Z0002;Forge du Canal SAS;{bad_siren};{HOME};IND\n", encoding="utf-8")
-    good.write_text(head + f"Z0001;Atelier Neuf SARL;{good_siren};{HOME};IND\n"
-                           f"Z0002;Forge du Canal SAS;{luhn_siren('55210055')};{HOME};IND\n", encoding="utf-8")
+    bad.write_text(
+        head + f"Z0001;Atelier Neuf SARL;{good_siren};{HOME};IND\nZ0002;Forge du Canal SAS;{bad_siren};{HOME};IND\n",
+        encoding="utf-8",
+    )
+    good.write_text(
+        head + f"Z0001;Atelier Neuf SARL;{good_siren};{HOME};IND\n"
+        f"Z0002;Forge du Canal SAS;{luhn_siren('55210055')};{HOME};IND\n",
+        encoding="utf-8",
+    )
     log_in(page, UNRESTRICTED, then="/import")
     page.set_input_files("input[name=file]", bad)
     page.get_by_role("button", name="Import", exact=True).click()
@@ -73,8 +79,9 @@ def test_accept_a_suggested_action(page: Page) -> None:
     expect(planned).to_contain_text(title)  # the action is in the plan now
 
 
-def test_make_an_export_and_trace_it(page: Page, browser: Browser, site: Site, tmp_path: Path,
-                                     shot: Callable[[str], None]) -> None:
+def test_make_an_export_and_trace_it(
+    page: Page, browser: Browser, site: Site, tmp_path: Path, shot: Callable[[str], None]
+) -> None:
     log_in(page, SCOPED["admin"], then="/export")
     page.fill("input[name=recipient]", "Cabinet Expertise Comptable Martin")
     page.fill("input[name=purpose]", "Revue annuelle des comptes clients")

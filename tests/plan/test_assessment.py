@@ -24,20 +24,30 @@ def facts() -> Facts:
     return gather_facts(
         as_of=AS_OF,
         measures=measures(period(new=12, lost=10, start=100), concentration(top20=0.80, largest=0.15)),
-        rfm=[{"customer_id": "A", "monetary_cents": 600, "profile": "very_regular"},
-             {"customer_id": "B", "monetary_cents": 200, "profile": "regular"},
-             {"customer_id": "C", "monetary_cents": 200, "profile": "declining"},
-             {"customer_id": "D", "monetary_cents": -50, "profile": "inactive"}],
-        matrix=matrix({("S1", "P1"): 100, ("S1", "P2"): 50, ("S2", "P1"): 80, ("S2", "P2"): 0,
-                       (UNKNOWN, "P1"): 5}),
-        lines=CustomerLines(now={"A": 500, "B": 300, "C": 0, "D": -10}, before={},
-                            by_line={"A": {"P1": 300, "P2": 200}, "B": {"P1": 300}}),
+        rfm=[
+            {"customer_id": "A", "monetary_cents": 600, "profile": "very_regular"},
+            {"customer_id": "B", "monetary_cents": 200, "profile": "regular"},
+            {"customer_id": "C", "monetary_cents": 200, "profile": "declining"},
+            {"customer_id": "D", "monetary_cents": -50, "profile": "inactive"},
+        ],
+        matrix=matrix({("S1", "P1"): 100, ("S1", "P2"): 50, ("S2", "P1"): 80, ("S2", "P2"): 0, (UNKNOWN, "P1"): 5}),
+        lines=CustomerLines(
+            now={"A": 500, "B": 300, "C": 0, "D": -10},
+            before={},
+            by_line={"A": {"P1": 300, "P2": 200}, "B": {"P1": 300}},
+        ),
         solvency={"has_payment_data": True, "incident_revenue_share": 0.06, "dso_days": 45.0},
-        file_records=[{"siren": "123456789", "city": "Lyon", "potential": 5, "owner": 1},
-                      {"siren": "  ", "city": None, "potential": 0, "owner": 2}],
+        file_records=[
+            {"siren": "123456789", "city": "Lyon", "potential": 5, "owner": 1},
+            {"siren": "  ", "city": None, "potential": 0, "owner": 2},
+        ],
         key_fields=FIELDS,
-        important=[important("A", 10, unfollowed=False), important("B", 20, unfollowed=False),
-                   important("C", None, unfollowed=True), important("E", 80, unfollowed=False)],
+        important=[
+            important("A", 10, unfollowed=False),
+            important("B", 20, unfollowed=False),
+            important("C", None, unfollowed=True),
+            important("E", 80, unfollowed=False),
+        ],
         actions=[(AS_OF - DAY, 50), (AS_OF + 10 * DAY, 0), (AS_OF - 5 * DAY, 100), (None, 0)],
     )
 
@@ -70,17 +80,39 @@ THEME_MARKS = {
 
 def test_facts_are_measured_from_the_results() -> None:
     f = facts()
-    assert f.as_dict() == pytest.approx({
-        "as_of": "2025-06-30", "renewal_ratio": 1.2, "top_20pct_share": 0.80, "largest_share": 0.15,
-        "retention_rate": 0.90, "recurring_revenue_share": 0.80, "incident_revenue_share": 0.06, "dso_days": 45.0,
-        "file_completeness": 0.75, "complete_records_share": 0.5, "followed_share": 0.75,
-        "overdue_actions_share": 0.5, "multi_line_share": 0.5, "matrix_coverage": 0.75})
+    assert f.as_dict() == pytest.approx(
+        {
+            "as_of": "2025-06-30",
+            "renewal_ratio": 1.2,
+            "top_20pct_share": 0.80,
+            "largest_share": 0.15,
+            "retention_rate": 0.90,
+            "recurring_revenue_share": 0.80,
+            "incident_revenue_share": 0.06,
+            "dso_days": 45.0,
+            "file_completeness": 0.75,
+            "complete_records_share": 0.5,
+            "followed_share": 0.75,
+            "overdue_actions_share": 0.5,
+            "multi_line_share": 0.5,
+            "matrix_coverage": 0.75,
+        }
+    )
 
 
 def test_unmeasurable_facts_are_none() -> None:
-    f = gather_facts(as_of=AS_OF, measures=measures(period(new=3, lost=0, start=0), concentration(customers=0)),
-                     rfm=[], matrix=matrix({}), lines=CustomerLines(), solvency={"has_payment_data": False},
-                     file_records=[], key_fields=FIELDS, important=[], actions=[(None, 0), (AS_OF, 100)])
+    f = gather_facts(
+        as_of=AS_OF,
+        measures=measures(period(new=3, lost=0, start=0), concentration(customers=0)),
+        rfm=[],
+        matrix=matrix({}),
+        lines=CustomerLines(),
+        solvency={"has_payment_data": False},
+        file_records=[],
+        key_fields=FIELDS,
+        important=[],
+        actions=[(None, 0), (AS_OF, 100)],
+    )
     assert f == Facts(AS_OF)
 
 
@@ -107,22 +139,39 @@ def test_overall_mark_weights_the_themes_and_skips_unmarked_ones() -> None:
 def test_strengths_weaknesses_and_perception_gaps() -> None:
     team = {"portfolio": [12.0, 16.0], "loyalty": [15.0], "follow_up": [1.0]}
     a = assess(facts(), team)
-    assert [i.key for i in a.strengths] == ["recurring_revenue_share", "retention_rate", "incident_revenue_share",
-                                            "multi_line_share", "dso_days", "renewal_ratio"]  # from 14 (included)
+    assert [i.key for i in a.strengths] == [
+        "recurring_revenue_share",
+        "retention_rate",
+        "incident_revenue_share",
+        "multi_line_share",
+        "dso_days",
+        "renewal_ratio",
+    ]  # from 14 (included)
     assert [i.key for i in a.weaknesses] == ["overdue_actions_share", "largest_share", "top_20pct_share"]  # < 10
     portfolio = a.themes[0]
     assert (portfolio.team_mark, portfolio.respondents) == (14.0, 2)
     assert portfolio.gap == pytest.approx(14.0 - THEME_MARKS["portfolio"])
-    assert [(g.theme, g.direction) for g in a.gaps] == [("portfolio", "overestimated"),
-                                                        ("follow_up", "underestimated")]  # loyalty: -1.3
+    assert [(g.theme, g.direction) for g in a.gaps] == [
+        ("portfolio", "overestimated"),
+        ("follow_up", "underestimated"),
+    ]  # loyalty: -1.3
     assert a.gaps[1].gap == pytest.approx(1.0 - THEME_MARKS["follow_up"]) == -4.0
     assert a.team_mark == pytest.approx((14.0 + 15.0 + 1.0) / 3)
     assert a.as_dict()["reading_text"]["fr"].startswith("Le portefeuille client a de la valeur")
 
 
-@pytest.mark.parametrize(("mark", "expected"), [
-    (0.0, "risk"), (9.99, "risk"), (10.0, "consolidate"), (14.99, "consolidate"), (15.0, "guarantee"),
-    (20.0, "guarantee"), (None, None)])
+@pytest.mark.parametrize(
+    ("mark", "expected"),
+    [
+        (0.0, "risk"),
+        (9.99, "risk"),
+        (10.0, "consolidate"),
+        (14.99, "consolidate"),
+        (15.0, "guarantee"),
+        (20.0, "guarantee"),
+        (None, None),
+    ],
+)
 def test_reading_of_the_overall_mark(mark: float | None, expected: str | None) -> None:
     assert reading(mark) == expected
 
@@ -147,27 +196,37 @@ def test_file_completeness() -> None:
 
 def test_questionnaire_files(tmp_path: Path) -> None:
     toml = tmp_path / "team.toml"
-    toml.write_text('[alice]\nportfolio = 14\nloyalty = 12.5\n\n[bob]\nportfolio = 9\n', encoding="utf-8")
+    toml.write_text("[alice]\nportfolio = 14\nloyalty = 12.5\n\n[bob]\nportfolio = 9\n", encoding="utf-8")
     got = load_answers(toml)
-    assert got == [Answer("alice", "portfolio", 14.0), Answer("alice", "loyalty", 12.5),
-                   Answer("bob", "portfolio", 9.0)]
+    assert got == [
+        Answer("alice", "portfolio", 14.0),
+        Answer("alice", "loyalty", 12.5),
+        Answer("bob", "portfolio", 9.0),
+    ]
     assert team_marks(got) == {"portfolio": [14.0, 9.0], "loyalty": [12.5]}
     js = tmp_path / "team.json"
     js.write_text('{"carla": {"fit": 20, "file": 0}}', encoding="utf-8")
     assert load_answers(js) == [Answer("carla", "fit", 20.0), Answer("carla", "file", 0.0)]
     merged = merge_answers(got, [Answer("bob", "portfolio", 11.0), Answer("bob", "fit", 3.0)])
-    assert merged == [Answer("alice", "portfolio", 14.0), Answer("alice", "loyalty", 12.5),
-                      Answer("bob", "portfolio", 11.0), Answer("bob", "fit", 3.0)]
+    assert merged == [
+        Answer("alice", "portfolio", 14.0),
+        Answer("alice", "loyalty", 12.5),
+        Answer("bob", "portfolio", 11.0),
+        Answer("bob", "fit", 3.0),
+    ]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"alice": {"sales": 3}}, "unknown theme 'sales'"),
-    ({"alice": {"fit": 21}}, "fit = 21 is not a mark from 0 to 20"),
-    ({"alice": {"fit": -1}}, "is not a mark"),
-    ({"alice": {"fit": True}}, "is not a mark"),
-    ({"alice": {"fit": "12"}}, "is not a mark"),
-    ({"alice": 12}, "must be a table"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"alice": {"sales": 3}}, "unknown theme 'sales'"),
+        ({"alice": {"fit": 21}}, "fit = 21 is not a mark from 0 to 20"),
+        ({"alice": {"fit": -1}}, "is not a mark"),
+        ({"alice": {"fit": True}}, "is not a mark"),
+        ({"alice": {"fit": "12"}}, "is not a mark"),
+        ({"alice": 12}, "must be a table"),
+    ],
+)
 def test_bad_answers_are_refused(data: dict[str, object], message: str) -> None:
     with pytest.raises(ClientfolioError, match=message):
         answers_from(data)

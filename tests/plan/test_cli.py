@@ -58,8 +58,22 @@ def test_plan_suggests_every_kind_and_accepts_them(db: str, tmp_path: Path) -> N
 
     header = run("plan", "header", "--db", db, "--year", "2025", "--company", "Demo SA", "--vision", "Lead")
     assert header.exit_code == 0
-    added = run("plan", "add", "--db", db, "--year", "2025", "--title", "Train the team", "--type", "internal",
-                "--due", "2025-09-30", "--budget", "1500")
+    added = run(
+        "plan",
+        "add",
+        "--db",
+        db,
+        "--year",
+        "2025",
+        "--title",
+        "Train the team",
+        "--type",
+        "internal",
+        "--due",
+        "2025-09-30",
+        "--budget",
+        "1500",
+    )
     assert added.stdout.strip() == f"Action #{n + 1} added to the plan of 2025."
     updated = run("plan", "update", "1", "--db", db, "--progress", "100", "--spent", "120.5", "--result-revenue", "900")
     assert updated.exit_code == 0 and "100 % done" in updated.stdout
@@ -108,10 +122,28 @@ def test_swot_accept_add_edit(db: str) -> None:
     first = json.loads(run("plan", "swot", "--db", db, "--as-of", AS_OF, "--json").stdout)
     quadrants = {s["quadrant"] for s in first["suggested"]}
     assert quadrants == {"threats", "opportunities", "weaknesses", "strengths"} and first["items"] == []
-    kept = json.loads(run("plan", "swot", "--db", db, "--as-of", AS_OF, "--accept", "1", "--reject", "2",
-                          "--add", "strengths: A stable team", "--json").stdout)
+    kept = json.loads(
+        run(
+            "plan",
+            "swot",
+            "--db",
+            db,
+            "--as-of",
+            AS_OF,
+            "--accept",
+            "1",
+            "--reject",
+            "2",
+            "--add",
+            "strengths: A stable team",
+            "--json",
+        ).stdout
+    )
     assert [(i["source"], i["accepted"]) for i in kept["items"]] == [
-        ("suggested", True), ("suggested", False), ("user", True)]  # by quadrant: two threats, one strength
+        ("suggested", True),
+        ("suggested", False),
+        ("user", True),
+    ]  # by quadrant: two threats, one strength
     assert [i["text"] for i in kept["items"] if i["source"] == "user"] == ["A stable team"]
     assert len(kept["suggested"]) == len(first["suggested"]) - 2
     mine = next(i["id"] for i in kept["items"] if i["source"] == "user")

@@ -40,8 +40,13 @@ NORTH = Principal("rep", "sales", Scope(regions=frozenset({"N"})))
 def filled(store: Store) -> Store:
     with store.begin() as conn:
         conn.execute(insert(Region), [{"id": 1, "code": "N", "name": "Nord"}, {"id": 2, "code": "S", "name": "Sud"}])
-        conn.execute(insert(Customer), [{"id": 1, "code": "C1", "name": "Un", "region_id": 1},
-                                        {"id": 2, "code": "C2", "name": "Deux", "region_id": 2}])
+        conn.execute(
+            insert(Customer),
+            [
+                {"id": 1, "code": "C1", "name": "Un", "region_id": 1},
+                {"id": 2, "code": "C2", "name": "Deux", "region_id": 2},
+            ],
+        )
         conn.execute(insert(Prospect), [{"id": 1, "code": "P1", "name": "Pro", "region_id": 2, "stage": "warm"}])
         conn.execute(insert(User), [{"id": 1, "username": "kam", "display_name": "K", "role": "sales"}])
     return store
@@ -49,8 +54,16 @@ def filled(store: Store) -> Store:
 
 def rows() -> list[PlanAction]:
     return [
-        PlanAction(None, "Visit", typology="VIP customers", customer_code="C1", owner="kam",
-                   due_on=dt.date(2025, 12, 30), target_revenue_cents=500, suggestion_key="follow_up:C1"),
+        PlanAction(
+            None,
+            "Visit",
+            typology="VIP customers",
+            customer_code="C1",
+            owner="kam",
+            due_on=dt.date(2025, 12, 30),
+            target_revenue_cents=500,
+            suggestion_key="follow_up:C1",
+        ),
         PlanAction(None, "Call", customer_code="C2", due_on=dt.date(2026, 1, 15), suggestion_key="win_back:C2"),
         PlanAction(None, "Call the prospect", prospect_code="P1", due_on=dt.date(2028, 1, 1)),
         PlanAction(None, "Training", kind="internal", budget_cents=300_000),
@@ -63,10 +76,14 @@ def test_actions_are_added_once_and_read_in_scope(filled: Store) -> None:
     again = add_actions(filled, SYSTEM, 2025, rows()[:2], planned_on=DAY)
     assert again == []  # their suggestion keys are already in the plan
     got = plan_actions(filled, SYSTEM, 2025)
-    assert [(a.title, a.customer_code, a.customer_name, a.prospect_code, a.owner, a.horizon, a.created_on)
-            for a in got] == [
-        ("Visit", "C1", "Un", None, "kam", "short", DAY), ("Call", "C2", "Deux", None, None, "medium", DAY),
-        ("Call the prospect", None, None, "P1", None, "long", DAY), ("Training", None, None, None, None, None, DAY)]
+    assert [
+        (a.title, a.customer_code, a.customer_name, a.prospect_code, a.owner, a.horizon, a.created_on) for a in got
+    ] == [
+        ("Visit", "C1", "Un", None, "kam", "short", DAY),
+        ("Call", "C2", "Deux", None, None, "medium", DAY),
+        ("Call the prospect", None, None, "P1", None, "long", DAY),
+        ("Training", None, None, None, None, None, DAY),
+    ]
     assert [a.title for a in plan_actions(filled, NORTH, 2025)] == ["Visit"]  # C2, P1 in the south; internal hidden
     assert plan_actions(filled, SYSTEM, 2024) == []
     assert plan_header(filled, 2025) == PlanHeader(2025, "")
@@ -88,10 +105,24 @@ def test_refused_actions(filled: Store) -> None:
 
 def test_tracking_updates(filled: Store) -> None:
     first, second, *_ = add_actions(filled, SYSTEM, 2025, rows(), planned_on=DAY)
-    a = update_action(filled, NORTH, first, progress=60, spent_cents=1_000, result_revenue_cents=250,
-                      result="2 orders", due_on=dt.date(2027, 1, 1))
+    a = update_action(
+        filled,
+        NORTH,
+        first,
+        progress=60,
+        spent_cents=1_000,
+        result_revenue_cents=250,
+        result="2 orders",
+        due_on=dt.date(2027, 1, 1),
+    )
     assert (a.progress, a.spent_cents, a.result_revenue_cents, a.result, a.due_on, a.horizon) == (
-        60, 1_000, 250, "2 orders", dt.date(2027, 1, 1), "medium")
+        60,
+        1_000,
+        250,
+        "2 orders",
+        dt.date(2027, 1, 1),
+        "medium",
+    )
     assert update_action(filled, SYSTEM, first, owner=None).owner is None
     with pytest.raises(ClientfolioError, match=f"no action {second} in your scope"):
         update_action(filled, NORTH, second, progress=10)
@@ -109,8 +140,10 @@ def test_header(filled: Store) -> None:
 
 
 def test_swot_items(filled: Store) -> None:
-    suggested = [SwotSuggestion("threat:dependency", "threats", "Dependency on Deux", "C2"),
-                 SwotSuggestion("opportunity:prospects", "opportunities", "3 prospects")]
+    suggested = [
+        SwotSuggestion("threat:dependency", "threats", "Dependency on Deux", "C2"),
+        SwotSuggestion("opportunity:prospects", "opportunities", "3 prospects"),
+    ]
     assert save_swot(filled, SYSTEM, 2025, suggested[:1]) == 1
     save_swot(filled, SYSTEM, 2025, suggested[1:], accepted=False)
     mine = add_swot_item(filled, 2025, "strengths", "  A stable team ")
@@ -118,7 +151,8 @@ def test_swot_items(filled: Store) -> None:
     assert [(i.quadrant, i.text, i.source, i.key, i.accepted) for i in items] == [
         ("threats", "Dependency on Deux", "suggested", "threat:dependency", True),
         ("opportunities", "3 prospects", "suggested", "opportunity:prospects", False),
-        ("strengths", "A stable team", "user", None, True)]
+        ("strengths", "A stable team", "user", None, True),
+    ]
     assert swot_items(filled, NORTH, 2025) == []  # company items (and the dependency's share): not to a scope
     edit_swot_item(filled, SYSTEM, 2025, mine, "A stable, trained team")
     edit_swot_item(filled, SYSTEM, 2025, items[0].id, None)
@@ -140,7 +174,8 @@ def test_assessments_kept_per_date(filled: Store) -> None:
     history = assessment_history(filled)
     assert [(h.assessed_on, h.fact_mark, h.team_mark, h.respondents, h.themes["portfolio"]) for h in history] == [
         (dt.date(2024, 6, 30), 10.0, 8.0, 1, {"fact_mark": 10.0, "team_mark": 8.0}),
-        (DAY, 20.0, 13.0, 2, {"fact_mark": 20.0, "team_mark": 13.0})]
+        (DAY, 20.0, 13.0, 2, {"fact_mark": 20.0, "team_mark": 13.0}),
+    ]
     with pytest.raises(ClientfolioError, match="whole portfolio"):
         save_assessment(filled, NORTH, later, [])
 
@@ -153,8 +188,9 @@ def test_comments_are_encrypted_with_a_key_ring(filled: Store) -> None:
     from clientfolio.store.schema import Action
 
     ring = KeyRing.generate()
-    [first] = add_actions(filled, SYSTEM, 2025, [PlanAction(None, "Visit", comments="secret reason")],
-                          planned_on=DAY, ring=ring)
+    [first] = add_actions(
+        filled, SYSTEM, 2025, [PlanAction(None, "Visit", comments="secret reason")], planned_on=DAY, ring=ring
+    )
     with filled.engine.connect() as conn:
         stored = conn.execute(select(Action.comments).where(Action.id == first)).scalar_one()
     assert stored.startswith("v1:") and "secret" not in stored
@@ -173,15 +209,28 @@ def test_plan_rows_through_row_level_security(pg_url: str) -> None:
     admin = Store(pg_url)
     try:
         with admin.begin() as conn:
-            conn.execute(insert(Region), [{"id": 1, "code": "N", "name": "Nord"},
-                                          {"id": 2, "code": "S", "name": "Sud"}])
-            conn.execute(insert(Customer), [{"id": 1, "code": "C1", "name": "Un", "region_id": 1},
-                                            {"id": 2, "code": "C2", "name": "Deux", "region_id": 2}])
+            conn.execute(
+                insert(Region), [{"id": 1, "code": "N", "name": "Nord"}, {"id": 2, "code": "S", "name": "Sud"}]
+            )
+            conn.execute(
+                insert(Customer),
+                [
+                    {"id": 1, "code": "C1", "name": "Un", "region_id": 1},
+                    {"id": 2, "code": "C2", "name": "Deux", "region_id": 2},
+                ],
+            )
             conn.execute(insert(Prospect), [{"id": 1, "code": "P1", "name": "Pro", "region_id": 2, "stage": "warm"}])
             conn.execute(insert(User), [{"id": 1, "username": "kam", "display_name": "K", "role": "sales"}])
         add_actions(admin, SYSTEM, 2025, rows(), planned_on=DAY)
-        save_swot(admin, SYSTEM, 2025, [SwotSuggestion("customer:C1", "strengths", "C1 buys", "C1"),
-                                        SwotSuggestion("customer:C2", "threats", "C2 leaves", "C2")])
+        save_swot(
+            admin,
+            SYSTEM,
+            2025,
+            [
+                SwotSuggestion("customer:C1", "strengths", "C1 buys", "C1"),
+                SwotSuggestion("customer:C2", "threats", "C2 leaves", "C2"),
+            ],
+        )
     finally:
         admin.dispose()
     with ordinary_role(pg_url, write=True) as url:

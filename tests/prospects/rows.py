@@ -19,6 +19,7 @@ def move(code: str, before: str | None, after: str, day: str, user: str | None =
     return StageChangeRow(code, before, after, dt.date.fromisoformat(day), user)
 
 
-def activity(day: str, user: str | None, *, customer: str | None = None, prospect: str | None = None,
-             kind: str = "call") -> ActivityRow:
+def activity(
+    day: str, user: str | None, *, customer: str | None = None, prospect: str | None = None, kind: str = "call"
+) -> ActivityRow:
     return ActivityRow(kind, dt.date.fromisoformat(day), customer, prospect, user)

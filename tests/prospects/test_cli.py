@@ -56,8 +56,10 @@ def test_the_demo_fills_every_stage_and_keeps_a_coherent_history(demo_db: str) -
         history = moves[code]
         assert history[0].from_stage is None and history[0].changed_on == p.created_on
         assert history[-1].to_stage == p.stage
-        assert all(a.to_stage == b.from_stage and a.changed_on <= b.changed_on
-                   for a, b in zip(history, history[1:], strict=False))
+        assert all(
+            a.to_stage == b.from_stage and a.changed_on <= b.changed_on
+            for a, b in zip(history, history[1:], strict=False)
+        )
         assert history[-1].changed_on <= AS_OF
     with store.session() as session:
         assert session.scalar(select(Prospect.contact_knowledge).where(Prospect.stage == "hot").limit(1)) is not None
@@ -82,11 +84,9 @@ def test_prospects_json_matrix_funnel_and_backward(demo_db: str) -> None:
 
 def test_prospects_priority_lists_one_cell_group(demo_db: str) -> None:
     everything = json.loads(run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--json").stdout)
-    first = json.loads(run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--priority", "1",
-                           "--json").stdout)
+    first = json.loads(run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--priority", "1", "--json").stdout)
     assert first["priority"] == 1
-    assert [p["code"] for p in first["prospects"]] == [p["code"] for p in everything["prospects"]
-                                                       if p["priority"] == 1]
+    assert [p["code"] for p in first["prospects"]] == [p["code"] for p in everything["prospects"] if p["priority"] == 1]
     assert {(p["potential"], p["accessibility"]) for p in first["prospects"]} == {("high", "high")}
     table = run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--priority", "1")
     assert table.exit_code == 0
@@ -97,8 +97,15 @@ def test_prospects_priority_lists_one_cell_group(demo_db: str) -> None:
 def test_prospects_tables(demo_db: str) -> None:
     result = run("prospects", "--db", demo_db, "--as-of", "2025-06-30")
     assert result.exit_code == 0, result.output
-    for title in ("Priority matrix IPA / IPO", "Funnel", "To win", "Lost reasons", "Funnel by source",
-                  "Funnel by owner", "Prospect tiède"):
+    for title in (
+        "Priority matrix IPA / IPO",
+        "Funnel",
+        "To win",
+        "Lost reasons",
+        "Funnel by source",
+        "Funnel by owner",
+        "Prospect tiède",
+    ):
         assert title in result.stdout
     assert "clientfolio prospects --priority 1" in result.stdout
 
@@ -122,8 +129,11 @@ def test_activity_json_and_tables(demo_db: str) -> None:
     assert all(c["unfollowed"] == (c["days_since"] is None or c["days_since"] > 90) for c in important)
     table = run("activity", "--db", demo_db, "--as-of", "2025-06-30")
     assert table.exit_code == 0
-    for title in ("Sales activity index, 2025-03-31 to 2025-06-30", "What if the team raised one factor",
-                  "A / VIP customers without contact"):
+    for title in (
+        "Sales activity index, 2025-03-31 to 2025-06-30",
+        "What if the team raised one factor",
+        "A / VIP customers without contact",
+    ):
         assert title in table.stdout
 
 

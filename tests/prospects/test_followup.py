@@ -23,17 +23,25 @@ def test_unfollowed_a_and_vip_customers() -> None:
     rows = follow_up(LAST, important, as_of=AS_OF, names={"C2": "Deux SA"})
     # X9 is not among the visible customers (LAST): left out.  Never contacted first, then the longest.
     assert [(r.customer_code, r.days_since, r.unfollowed) for r in rows] == [
-        ("C3", None, True), ("C2", 121, True), ("C4", 90, False), ("C1", 29, False)]
+        ("C3", None, True),
+        ("C2", 121, True),
+        ("C4", 90, False),
+        ("C1", 29, False),
+    ]
     assert rows[1].name == "Deux SA" and rows[1].reasons == ("A", "VIP")
     strict = follow_up(LAST, important, as_of=AS_OF, config=FollowUpConfig(unfollowed_days=60))
     assert [r.customer_code for r in strict if r.unfollowed] == ["C3", "C2", "C4"]
 
 
 def test_activities_per_customer_and_prospect() -> None:
-    rows = account_activity([
-        activity("2025-05-02", "ana", customer="C1"), activity("2025-06-03", "bob", customer="C1", kind="visit"),
-        activity("2025-06-10", "ana", prospect="P1", kind="email"), activity("2025-06-11", "ana"),
-    ])
+    rows = account_activity(
+        [
+            activity("2025-05-02", "ana", customer="C1"),
+            activity("2025-06-03", "bob", customer="C1", kind="visit"),
+            activity("2025-06-10", "ana", prospect="P1", kind="email"),
+            activity("2025-06-11", "ana"),
+        ]
+    )
     assert [(r.customer_code, r.prospect_code, r.activities, r.by_kind, r.last_on) for r in rows] == [
         (None, "P1", 1, {"email": 1}, dt.date(2025, 6, 10)),
         ("C1", None, 2, {"call": 1, "visit": 1}, dt.date(2025, 6, 3)),

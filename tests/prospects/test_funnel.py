@@ -21,14 +21,21 @@ PROSPECTS = [
     prospect("F", "lost", owner="bob", created_on=JAN),  # lost, no history, no reason
 ]
 CHANGES = [
-    move("A", None, "suspect", "2025-01-01"), move("A", "suspect", "prospect", "2025-02-01"),
-    move("A", "prospect", "cold", "2025-03-01"), move("A", "cold", "warm", "2025-04-01"),
+    move("A", None, "suspect", "2025-01-01"),
+    move("A", "suspect", "prospect", "2025-02-01"),
+    move("A", "prospect", "cold", "2025-03-01"),
+    move("A", "cold", "warm", "2025-04-01"),
     move("A", "warm", "hot", "2025-05-01"),
-    move("B", None, "suspect", "2025-01-01"), move("B", "suspect", "prospect", "2025-01-11"),
-    move("B", "prospect", "cold", "2025-01-21"), move("B", "cold", "warm", "2025-01-31"),
-    move("B", "warm", "hot", "2025-02-10"), move("B", "hot", "won", "2025-03-02"),
-    move("C", None, "suspect", "2025-01-01"), move("C", "suspect", "prospect", "2025-02-01"),
-    move("C", "prospect", "cold", "2025-03-03"), move("C", "cold", "lost", "2025-04-02"),
+    move("B", None, "suspect", "2025-01-01"),
+    move("B", "suspect", "prospect", "2025-01-11"),
+    move("B", "prospect", "cold", "2025-01-21"),
+    move("B", "cold", "warm", "2025-01-31"),
+    move("B", "warm", "hot", "2025-02-10"),
+    move("B", "hot", "won", "2025-03-02"),
+    move("C", None, "suspect", "2025-01-01"),
+    move("C", "suspect", "prospect", "2025-02-01"),
+    move("C", "prospect", "cold", "2025-03-03"),
+    move("C", "cold", "lost", "2025-04-02"),
 ]
 
 
@@ -38,7 +45,8 @@ def test_counts_reached_and_conversions() -> None:
     # Furthest stage: A hot, B won, C cold (lost from it), D suspect, E warm, F suspect.
     assert f.reached == {"suspect": 6, "prospect": 4, "cold": 4, "warm": 3, "hot": 2, "won": 1}
     assert f.conversions == pytest.approx(
-        {"suspect": 4 / 6, "prospect": 1.0, "cold": 3 / 4, "warm": 2 / 3, "hot": 1 / 2})
+        {"suspect": 4 / 6, "prospect": 1.0, "cold": 3 / 4, "warm": 2 / 3, "hot": 1 / 2}
+    )
     assert f.won_last_year == 1
     assert f.lost_reasons == {"Prix": 1, "unknown": 1}
     assert f.lost_at_stage == {"cold": 1}
@@ -63,7 +71,10 @@ def test_time_in_stage_from_the_history() -> None:
 def test_per_source_and_owner() -> None:
     f = funnel(PROSPECTS, CHANGES, as_of=AS_OF)
     assert [(g.key, g.won, g.lost, g.win_rate) for g in f.by_source] == [
-        ("network", 1, 0, 1.0), ("press", 0, 1, 0.0), (None, 0, 1, 0.0)]
+        ("network", 1, 0, 1.0),
+        ("press", 0, 1, 0.0),
+        (None, 0, 1, 0.0),
+    ]
     assert [(g.key, g.counts["hot"], g.counts["suspect"]) for g in f.by_owner] == [("ana", 1, 0), ("bob", 0, 1)]
 
 

@@ -27,11 +27,20 @@ IPA = {"high": 8.4, "medium": 6.0, "low": 1.6}
 IPO = {"high": 10.0, "medium": 6.88, "low": 1.25}  # 6.875 rounded to 0.01
 
 
-@pytest.mark.parametrize(("potential", "access", "priority"), [
-    ("high", "high", 1), ("high", "medium", 2), ("high", "low", 3),
-    ("medium", "high", 2), ("medium", "medium", 2), ("medium", "low", 3),
-    ("low", "high", 3), ("low", "medium", 3), ("low", "low", 4),
-])
+@pytest.mark.parametrize(
+    ("potential", "access", "priority"),
+    [
+        ("high", "high", 1),
+        ("high", "medium", 2),
+        ("high", "low", 3),
+        ("medium", "high", 2),
+        ("medium", "medium", 2),
+        ("medium", "low", 3),
+        ("low", "high", 3),
+        ("low", "medium", 3),
+        ("low", "low", 4),
+    ],
+)
 def test_every_cell_of_the_seed_table(potential: str, access: str, priority: int) -> None:
     placed = place(prospect("P1", "cold", **ACCESS[access], **POTENTIAL[potential]), as_of=AS_OF)
     assert (placed.potential, placed.accessibility, placed.priority) == (potential, access, priority)
@@ -71,18 +80,22 @@ def test_last_similar_purchase_due_for_renewal() -> None:
 
 
 def test_weights_and_thresholds_are_settings() -> None:
-    config = PriorityConfig(contact_weight=0, knowledge_weight=1, receptivity_weight=0, timing_weight=0,
-                            ipa_high_from=9, ipa_medium_from=5)
-    p = place(prospect("P1", contact="identified", contact_knowledge=8, receptivity=0, timing=0),
-              as_of=AS_OF, config=config)
+    config = PriorityConfig(
+        contact_weight=0, knowledge_weight=1, receptivity_weight=0, timing_weight=0, ipa_high_from=9, ipa_medium_from=5
+    )
+    p = place(
+        prospect("P1", contact="identified", contact_knowledge=8, receptivity=0, timing=0), as_of=AS_OF, config=config
+    )
     assert (p.ipa, p.accessibility) == (8.0, "medium")
     with pytest.raises(ValueError, match="medium level"):
         PriorityConfig(ipo_high_from=3, ipo_medium_from=5)
 
 
 def test_matrix_counts_every_cell() -> None:
-    placed = [place(prospect(f"P{i}", **ACCESS[a], **POTENTIAL[p]), as_of=AS_OF)
-              for i, (p, a) in enumerate([("high", "high"), ("high", "high"), ("low", "medium")])]
+    placed = [
+        place(prospect(f"P{i}", **ACCESS[a], **POTENTIAL[p]), as_of=AS_OF)
+        for i, (p, a) in enumerate([("high", "high"), ("high", "high"), ("low", "medium")])
+    ]
     counts = matrix_counts(placed)
     assert list(counts) == list(PRIORITY)
     assert counts[("high", "high")] == 2 and counts[("low", "medium")] == 1 and sum(counts.values()) == 3

@@ -16,8 +16,13 @@ UTC = dt.UTC
 MONDAY_NOON = dt.datetime(2026, 1, 5, 11, 0, tzinfo=UTC)  # 12:00 in Paris (winter: UTC+1)
 
 
-def kinds(rows: int, at: dt.datetime = MONDAY_NOON, past: list[int] | None = None,
-          left_on: dt.date | None = None, rules: ExportRules = RULES) -> list[str]:
+def kinds(
+    rows: int,
+    at: dt.datetime = MONDAY_NOON,
+    past: list[int] | None = None,
+    left_on: dt.date | None = None,
+    rules: ExportRules = RULES,
+) -> list[str]:
     return [a.kind for a in export_alerts(rows, at, past or [], left_on, rules)]
 
 
@@ -50,9 +55,11 @@ def test_off_hours_in_local_time_and_weekends() -> None:
     assert kinds(10, dt.datetime(2026, 7, 6, 5, 30, tzinfo=UTC)) == []
     saturday = export_alerts(10, dt.datetime(2026, 1, 10, 11, 0, tzinfo=UTC), [], None, RULES)
     assert [(a.kind, a.message) for a in saturday] == [
-        ("off_hours", "made on a Saturday (2026-01-10 12:00 Europe/Paris)")]
-    assert kinds(10, dt.datetime(2026, 1, 5, 4, 0, tzinfo=UTC), rules=ExportRules(timezone="America/New_York")) == \
-        ["off_hours"]  # 23:00 on the Sunday in New York
+        ("off_hours", "made on a Saturday (2026-01-10 12:00 Europe/Paris)")
+    ]
+    assert kinds(10, dt.datetime(2026, 1, 5, 4, 0, tzinfo=UTC), rules=ExportRules(timezone="America/New_York")) == [
+        "off_hours"
+    ]  # 23:00 on the Sunday in New York
 
 
 def test_a_departing_or_departed_user_raises_an_alert() -> None:
@@ -63,13 +70,18 @@ def test_a_departing_or_departed_user_raises_an_alert() -> None:
 def test_every_alert_at_once_in_a_fixed_order() -> None:
     sunday_night = dt.datetime(2026, 1, 4, 22, 0, tzinfo=UTC)
     assert kinds(5_000, sunday_night, [100, 100, 100], dt.date(2026, 1, 31)) == [
-        "rows", "volume", "off_hours", "departure"]
+        "rows",
+        "volume",
+        "off_hours",
+        "departure",
+    ]
 
 
 def test_the_hard_limit_and_the_rules_from_the_settings() -> None:
     assert not RULES.needs_approval(10_000) and RULES.needs_approval(10_001)
-    rules = ExportRules.from_settings(Settings(export_alert_rows=50, export_hard_limit_rows=60,
-                                               export_timezone="UTC", export_trap_records=0))
+    rules = ExportRules.from_settings(
+        Settings(export_alert_rows=50, export_hard_limit_rows=60, export_timezone="UTC", export_trap_records=0)
+    )
     assert (rules.alert_rows, rules.hard_limit_rows, rules.timezone, rules.trap_records) == (50, 60, "UTC", 0)
     assert rules.volume_factor == 5.0 and (rules.day_start_hour, rules.day_end_hour) == (7, 20)
 

@@ -12,6 +12,7 @@ import threading
 import pytest
 from sqlalchemy import Connection, select, text
 
+from clientfolio.errors import ClientfolioError
 from clientfolio.protect.audit import (
     GENESIS,
     AuditReport,
@@ -21,7 +22,6 @@ from clientfolio.protect.audit import (
     reseal_chain,
     verify_chain,
 )
-from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 from clientfolio.store.schema import AuditEntry
 
@@ -33,9 +33,15 @@ def five_entries(store: Store) -> list[str]:
     """Entries 1..5 (actor u1..u5) at T0 + n minutes; their hashes."""
     with store.begin() as conn:
         for n in range(1, 6):
-            record_event(conn, actor=f"u{n}", action="test.event", target=f"C{n}",
-                         details={"n": n, "day": dt.date(2025, 3, n)}, chain_key=KEY,
-                         at=T0 + dt.timedelta(minutes=n))
+            record_event(
+                conn,
+                actor=f"u{n}",
+                action="test.event",
+                target=f"C{n}",
+                details={"n": n, "day": dt.date(2025, 3, n)},
+                chain_key=KEY,
+                at=T0 + dt.timedelta(minutes=n),
+            )
     with store.engine.connect() as conn:
         return list(conn.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)))
 
@@ -58,34 +64,62 @@ def test_the_seal_is_the_hmac_of_the_previous_hash_and_the_canonical_entry(store
     with store.engine.connect() as conn:
         first = conn.execute(select(AuditEntry).where(AuditEntry.seq == 1)).one()
     assert first.details == '{"day":"2025-03-01","n":1}'
-    payload = ('{"action":"test.event","actor":"u1","at":"2025-03-01T09:01:00.000000Z",'
-               '"details":{"day":"2025-03-01","n":1},"seq":1,"target":"C1"}')
+    payload = (
+        '{"action":"test.event","actor":"u1","at":"2025-03-01T09:01:00.000000Z",'
+        '"details":{"day":"2025-03-01","n":1},"seq":1,"target":"C1"}'
+    )
     assert first.prev_hash == GENESIS
     assert first.hash == hmac.new(KEY, (GENESIS + payload).encode(), hashlib.sha256).hexdigest()
     assert hashes[0] == first.hash
     assert canonical_json({"b": [1, 2], "a": "é", "s": {"y", "x"}}) == '{"a":"é","b":[1,2],"s":["x","y"]}'
 
 
-@pytest.mark.parametrize(("tamper", "bad_seq", "reason"), [
-    (["UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"], 3, "edited"),
-    (["UPDATE audit_log SET details = '{\"day\":\"2025-03-04\",\"n\": 40}' WHERE seq = 4"], 4, "edited"),
-    (["UPDATE audit_log SET details = 'not json' WHERE seq = 2"], 2, "edited"),
-    (["UPDATE audit_log SET target = NULL WHERE seq = 5"], 5, "edited"),
-    (["UPDATE audit_log SET hash = '" + "f" * 64 + "' WHERE seq = 2"], 2, "edited"),
-    (["UPDATE audit_log SET prev_hash = '" + "e" * 64 + "' WHERE seq = 4"], 4, "edited"),
-    (["DELETE FROM audit_log WHERE seq = 3"], 3, "deleted"),
-    (["DELETE FROM audit_log WHERE seq IN (2, 3)"], 2, "deleted"),
-    (["DELETE FROM audit_log WHERE seq = 1"], 1, "deleted"),
-    (["DELETE FROM audit_log WHERE seq = 3",  # then renumbered to hide the gap
-      "UPDATE audit_log SET seq = 3 WHERE seq = 4", "UPDATE audit_log SET seq = 4 WHERE seq = 5"],
-     3, "deleted"),
-    (["UPDATE audit_log SET seq = 100 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = 3",
-      "UPDATE audit_log SET seq = 3 WHERE seq = 100"], 2, "reordered"),
-    (["UPDATE audit_log SET seq = 100 WHERE seq = 1", "UPDATE audit_log SET seq = 1 WHERE seq = 5",
-      "UPDATE audit_log SET seq = 5 WHERE seq = 100"], 1, "reordered"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "bad_seq", "reason"),
+    [
+        (["UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"], 3, "edited"),
+        (['UPDATE audit_log SET details = \'{"day":"2025-03-04","n": 40}\' WHERE seq = 4'], 4, "edited"),
+        (["UPDATE audit_log SET details = 'not json' WHERE seq = 2"], 2, "edited"),
+        (["UPDATE audit_log SET target = NULL WHERE seq = 5"], 5, "edited"),
+        (["UPDATE audit_log SET hash = '" + "f" * 64 + "' WHERE seq = 2"], 2, "edited"),
+        (["UPDATE audit_log SET prev_hash = '" + "e" * 64 + "' WHERE seq = 4"], 4, "edited"),
+        (["DELETE FROM audit_log WHERE seq = 3"], 3, "deleted"),
+        (["DELETE FROM audit_log WHERE seq IN (2, 3)"], 2, "deleted"),
+        (["DELETE FROM audit_log WHERE seq = 1"], 1, "deleted"),
+        (
+            [
+                "DELETE FROM audit_log WHERE seq = 3",  # then renumbered to hide the gap
+                "UPDATE audit_log SET seq = 3 WHERE seq = 4",
+                "UPDATE audit_log SET seq = 4 WHERE seq = 5",
+            ],
+            3,
+            "deleted",
+        ),
+        (
+            [
+                "UPDATE audit_log SET seq = 100 WHERE seq = 2",
+                "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_log SET seq = 3 WHERE seq = 100",
+            ],
+            2,
+            "reordered",
+        ),
+        (
+            [
+                "UPDATE audit_log SET seq = 100 WHERE seq = 1",
+                "UPDATE audit_log SET seq = 1 WHERE seq = 5",
+                "UPDATE audit_log SET seq = 5 WHERE seq = 100",
+            ],
+            1,
+            "reordered",
+        ),
+    ],
+)
 def test_tampering_is_found_at_the_first_bad_entry(
-    store: Store, tamper: list[str], bad_seq: int, reason: str,
+    store: Store,
+    tamper: list[str],
+    bad_seq: int,
+    reason: str,
 ) -> None:
     five_entries(store)
     sql(store, *tamper)
@@ -102,8 +136,7 @@ def test_an_edit_resealed_without_the_key_is_still_found(store: Store) -> None:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory', hash = :h WHERE seq = 2"), {"h": forged})
         conn.execute(text("UPDATE audit_log SET prev_hash = :h WHERE seq = 3"), {"h": forged})
     report = verify_chain(store, KEY)
-    assert (report.first_bad_seq, report.reason, report.detail) == (
-        2, "edited", "entry #2 does not match its seal")
+    assert (report.first_bad_seq, report.reason, report.detail) == (2, "edited", "entry #2 does not match its seal")
 
 
 def test_a_deleted_tail_is_found_only_against_the_noted_head(store: Store) -> None:
@@ -112,7 +145,11 @@ def test_a_deleted_tail_is_found_only_against_the_noted_head(store: Store) -> No
     assert verify_chain(store, KEY).ok  # the limit: a shorter chain is still sound
     report = verify_chain(store, KEY, expect_head=(5, hashes[4]))
     assert (report.ok, report.first_bad_seq, report.reason, report.detail) == (
-        False, 5, "deleted", "the log ends at #4; the noted head is #5")
+        False,
+        5,
+        "deleted",
+        "the log ends at #4; the noted head is #5",
+    )
     rewritten = verify_chain(store, KEY, expect_head=(4, "0" * 64))
     assert (rewritten.ok, rewritten.first_bad_seq, rewritten.reason) == (False, 4, "edited")
 
@@ -143,7 +180,9 @@ def test_list_events_newest_first(store: Store) -> None:
     five_entries(store)
     events = list_events(store, limit=2)
     assert [(e.seq, e.actor, e.target, e.details) for e in events] == [
-        (5, "u5", "C5", {"day": "2025-03-05", "n": 5}), (4, "u4", "C4", {"day": "2025-03-04", "n": 4})]
+        (5, "u5", "C5", {"day": "2025-03-05", "n": 5}),
+        (4, "u4", "C4", {"day": "2025-03-04", "n": 4}),
+    ]
     assert events[0].at == T0 + dt.timedelta(minutes=5)
     assert [e.seq for e in list_events(store, action="nothing")] == []
     sql(store, "UPDATE audit_log SET details = 'oops' WHERE seq = 5")
@@ -178,4 +217,6 @@ def test_concurrent_writers_never_fork_the_chain(store: Store) -> None:
         thread.join()
     report = verify_chain(store, KEY)
     assert (report.ok, report.entries, report.head_seq) == (True, 40, 40)
-    assert sorted(e.actor for e in list_events(store, limit=100)) == sorted(f"w{w}" for w in range(4) for _ in range(10))
+    assert sorted(e.actor for e in list_events(store, limit=100)) == sorted(
+        f"w{w}" for w in range(4) for _ in range(10)
+    )

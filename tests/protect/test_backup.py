@@ -14,10 +14,10 @@ from sqlalchemy import delete, insert, select, update
 
 from clientfolio.demo import generate_demo
 from clientfolio.errors import BackupRefused
+from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.protect.backup import backup, restore, verify_backup
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.rotation import key_status, rotate_keys
-from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.store import Store
 from clientfolio.store.schema import Action, Base, Customer, ImportBatch, Region
 
@@ -27,8 +27,10 @@ RING = KeyRing.for_tests(b"k" * 32)
 def snapshot(store: Store) -> dict[str, list[Any]]:
     """Every row of every table of the models, by primary key."""
     with store.engine.connect() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for t in Base.metadata.sorted_tables
+        }
 
 
 def assert_restored(restored: dict[str, list[Any]], original: dict[str, list[Any]]) -> None:
@@ -46,10 +48,19 @@ def assert_restored(restored: dict[str, list[Any]], original: dict[str, list[Any
 def filled(store: Store) -> Store:
     generate_demo(store, customers=12, years=1, seed=3, as_of=dt.date(2025, 6, 30), ring=RING)
     with store.begin() as conn:
-        conn.execute(insert(ImportBatch).values(kind="customers", source_name="clients.csv", sha256="ab" * 32,
-                                                rows_read=3))
-        conn.execute(insert(Action).values(title="Relance", kind="commercial", progress=10, budget_cents=1234,
-                                           comments=None, due_on=dt.date(2025, 7, 1)))
+        conn.execute(
+            insert(ImportBatch).values(kind="customers", source_name="clients.csv", sha256="ab" * 32, rows_read=3)
+        )
+        conn.execute(
+            insert(Action).values(
+                title="Relance",
+                kind="commercial",
+                progress=10,
+                budget_cents=1234,
+                comments=None,
+                due_on=dt.date(2025, 7, 1),
+            )
+        )
     return store
 
 
@@ -83,10 +94,12 @@ def test_backup_then_restore_gives_back_every_row(filled: Store, tmp_path: Path)
 
 def utc_naive(rows: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The snapshot with times in UTC without zone (SQLite keeps no zone)."""
+
     def value(v: Any) -> Any:
         if isinstance(v, dt.datetime) and v.tzinfo is not None:
             return v.astimezone(dt.UTC).replace(tzinfo=None)
         return v
+
     return {name: [tuple(value(v) for v in row) for row in table] for name, table in rows.items()}
 
 
@@ -122,8 +135,13 @@ def test_a_flipped_byte_is_refused_and_the_store_left_intact(filled: Store, tmp_
     backup(filled, RING, archive, chunk_size=4096)
     data = bytearray(archive.read_bytes())
     header_end = 13 + int.from_bytes(data[9:13], "big")
-    at = {"header": 20, "first chunk": header_end + 30, "middle": len(data) // 2,
-          "manifest": len(data) - 40, "last byte": len(data) - 1}[where]
+    at = {
+        "header": 20,
+        "first chunk": header_end + 30,
+        "middle": len(data) // 2,
+        "manifest": len(data) - 40,
+        "last byte": len(data) - 1,
+    }[where]
     data[at] ^= 0x01
     archive.write_bytes(bytes(data))
     with filled.begin() as conn:

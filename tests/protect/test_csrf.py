@@ -28,7 +28,14 @@ def test_altered_or_malformed_tokens_are_refused() -> None:
     raw = bytearray(base64.urlsafe_b64decode(csrf_token(SESSION, KEY)))
     raw[40] ^= 1
     altered = base64.urlsafe_b64encode(bytes(raw)).decode()
-    for bad in (altered, altered[:-4], "", None, "not base64 at all!", "é" * 88,
-                base64.urlsafe_b64encode(b"x" * 64).decode()):
+    for bad in (
+        altered,
+        altered[:-4],
+        "",
+        None,
+        "not base64 at all!",
+        "é" * 88,
+        base64.urlsafe_b64encode(b"x" * 64).decode(),
+    ):
         assert not verify_csrf(SESSION, bad, KEY)
     assert not verify_csrf("", csrf_token("", KEY), KEY)

@@ -34,14 +34,28 @@ def run(*args: str, **env: str) -> Result:
 
 def approve(*args: str, password: str) -> Result:
     """``exports approve ARGS --password-stdin``, the approver's password on standard input."""
-    return CliRunner().invoke(cli.app, ["exports", "approve", *args, "--password-stdin"], input=password + "\n",
-                              env={"CLIENTFOLIO_KEY": KEY})
+    return CliRunner().invoke(
+        cli.app, ["exports", "approve", *args, "--password-stdin"], input=password + "\n", env={"CLIENTFOLIO_KEY": KEY}
+    )
 
 
 def test_export_trace_verify_and_list(db: str, tmp_path: Path) -> None:
     out = tmp_path / "acme.csv"
-    made = run("export", "customers", "--recipient", "ACME", "--purpose", "mailing", "--out", str(out),
-               "--as", "cmorel", "--db", db, "--json")
+    made = run(
+        "export",
+        "customers",
+        "--recipient",
+        "ACME",
+        "--purpose",
+        "mailing",
+        "--out",
+        str(out),
+        "--as",
+        "cmorel",
+        "--db",
+        db,
+        "--json",
+    )
     assert made.exit_code == 0, made.stderr
     export = json.loads(made.stdout)
     assert (export["rows"], export["traps"], export["file"]) == (40, 3, str(out))
@@ -69,14 +83,30 @@ def test_export_trace_verify_and_list(db: str, tmp_path: Path) -> None:
     assert checked.exit_code == 0 and checked.stdout.startswith(f"Valid: {out} is export {export['export_uid']}")
     listed = json.loads(run("exports", "list", "--db", db, "--json").stdout)
     assert [(e["export_uid"], e["username"], e["rows"]) for e in listed["exports"]] == [
-        (export["export_uid"], "cmorel", 40)]
+        (export["export_uid"], "cmorel", 40)
+    ]
     assert "1 registered exports" in run("exports", "list", "--db", db).stdout
 
 
 def test_verify_finds_the_manifest_in_the_registry_and_detects_changes(db: str, tmp_path: Path) -> None:
     out = tmp_path / "a.xlsx"
-    assert run("export", "customers", "--recipient", "A", "--purpose", "p", "--format", "xlsx",
-               "--out", str(out), "--db", db).exit_code == 0
+    assert (
+        run(
+            "export",
+            "customers",
+            "--recipient",
+            "A",
+            "--purpose",
+            "p",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+            "--db",
+            db,
+        ).exit_code
+        == 0
+    )
     moved = tmp_path / "elsewhere.xlsx"
     moved.write_bytes(out.read_bytes())
     assert run("verify", str(moved), "--db", db).stdout.startswith(f"Valid: {moved}")
@@ -85,8 +115,15 @@ def test_verify_finds_the_manifest_in_the_registry_and_detects_changes(db: str, 
     broken = run("verify", str(out), "--db", db, "--json")
     assert broken.exit_code == 1
     assert json.loads(broken.stdout)["signature_valid"] is True and json.loads(broken.stdout)["hash_matches"] is False
-    other_key = run("verify", str(moved), "--manifest", str(tmp_path / "a.xlsx.manifest.json"), "--db", db,
-                    CLIENTFOLIO_KEY=base64.b64encode(b"d" * 32).decode())
+    other_key = run(
+        "verify",
+        str(moved),
+        "--manifest",
+        str(tmp_path / "a.xlsx.manifest.json"),
+        "--db",
+        db,
+        CLIENTFOLIO_KEY=base64.b64encode(b"d" * 32).decode(),
+    )
     assert other_key.exit_code == 1 and "the signature is not ours" in other_key.stdout
     unknown = tmp_path / "u.csv"
     unknown.write_text("a;b\n")
@@ -95,14 +132,28 @@ def test_verify_finds_the_manifest_in_the_registry_and_detects_changes(db: str, 
 
 
 def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None:
-    args = ("export", "customers", "--recipient", "ACME", "--purpose", "all", "--out", str(tmp_path / "a.csv"),
-            "--as", "cmorel", "--db", db)
+    args = (
+        "export",
+        "customers",
+        "--recipient",
+        "ACME",
+        "--purpose",
+        "all",
+        "--out",
+        str(tmp_path / "a.csv"),
+        "--as",
+        "cmorel",
+        "--db",
+        db,
+    )
     refused = run(*args, CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS="30")
     assert refused.exit_code == 1
     assert " ".join(refused.stderr.split()).startswith(
-        "Export refused: 40 rows: above the hard limit of 30; request #1 awaits an admin's approval")
-    assert "Request #1 by cmorel: 40 rows for ACME (all) awaits an admin's approval." in \
-        " ".join(run("exports", "list", "--db", db).stdout.split())
+        "Export refused: 40 rows: above the hard limit of 30; request #1 awaits an admin's approval"
+    )
+    assert "Request #1 by cmorel: 40 rows for ACME (all) awaits an admin's approval." in " ".join(
+        run("exports", "list", "--db", db).stdout.split()
+    )
     own = approve("1", "--as", "cmorel", "--db", db, password="x")
     assert own.exit_code == 1 and "only an admin" in own.stderr
     from clientfolio.protect.keys import KeyRing
@@ -110,8 +161,9 @@ def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None
     from clientfolio.store import Store
 
     store = Store(db)
-    set_password(store, "pbernard", "a long enough passphrase", actor="test",
-                 chain_key=KeyRing.from_env(KEY).subkey("audit"))
+    set_password(
+        store, "pbernard", "a long enough passphrase", actor="test", chain_key=KeyRing.from_env(KEY).subkey("audit")
+    )
     store.dispose()
     no_password = approve("1", "--as", "pbernard", "--db", db, password="")
     assert no_password.exit_code == 1 and "wrong password" in no_password.stderr
@@ -123,8 +175,20 @@ def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None
 
 
 def test_who_may_trace_and_export_and_a_file_of_no_export(db: str, tmp_path: Path) -> None:
-    sales = run("export", "customers", "--recipient", "A", "--purpose", "p", "--out", str(tmp_path / "a.csv"),
-                "--as", "jleroy", "--db", db)
+    sales = run(
+        "export",
+        "customers",
+        "--recipient",
+        "A",
+        "--purpose",
+        "p",
+        "--out",
+        str(tmp_path / "a.csv"),
+        "--as",
+        "jleroy",
+        "--db",
+        db,
+    )
     assert sales.exit_code == 1 and sales.stderr.startswith("Error:")
     other = tmp_path / "other.csv"
     other.write_text("nom;ville\nGarage Martin SARL;Saint-Denis\n", encoding="utf-8")

@@ -28,9 +28,11 @@ from clientfolio.store import Store
 RING = KeyRing.for_tests(b"k" * 32)
 OTHER = KeyRing.for_tests(b"o" * 32)
 
-CUSTOMERS = ("Code client;Raison sociale;Région;Adresse;Contact;Fonction;Email;Téléphone\n"
-             "C1;Paul;Nord;12 rue de la Paix;Marie Curie;Gérante; Marie.Curie@Example.FR ;01 23 45 67 89\n"
-             "C2;Renault;Sud;;Pierre Curie;;pierre@example.fr;\n")
+CUSTOMERS = (
+    "Code client;Raison sociale;Région;Adresse;Contact;Fonction;Email;Téléphone\n"
+    "C1;Paul;Nord;12 rue de la Paix;Marie Curie;Gérante; Marie.Curie@Example.FR ;01 23 45 67 89\n"
+    "C2;Renault;Sud;;Pierre Curie;;pierre@example.fr;\n"
+)
 
 
 def test_token_format_and_round_trip() -> None:
@@ -85,16 +87,19 @@ def _import(store: Store, tmp_path: Path, ring: KeyRing | None) -> None:
 def test_import_stores_ciphertext_and_the_reader_decrypts(store: Store, tmp_path: Path) -> None:
     _import(store, tmp_path, RING)
     with store.engine.connect() as conn:
-        raw = [tuple(r) for r in conn.execute(text(
-            "SELECT name, function, email, phone, email_index FROM contacts ORDER BY id"))]
+        raw = [
+            tuple(r)
+            for r in conn.execute(text("SELECT name, function, email, phone, email_index FROM contacts ORDER BY id"))
+        ]
         address = conn.execute(text("SELECT address FROM customers WHERE code = 'C1'")).scalar_one()
     assert all(value.startswith("v1:1:") for row in raw for value in (row[0], row[2]))
     assert raw[0][1] == "Gérante" and raw[1][3] is None  # function is not sensitive; NULL stays NULL
     assert raw[0][4] == email_index(RING, "marie.curie@example.fr")
     assert "Curie" not in str(raw) and "Paix" not in address
     reader = PortfolioReader(store, SYSTEM)
-    assert reader.contacts("C1", RING) == [ContactRow(
-        "customer", "C1", "Marie Curie", "Gérante", "marie.curie@example.fr", "01 23 45 67 89")]
+    assert reader.contacts("C1", RING) == [
+        ContactRow("customer", "C1", "Marie Curie", "Gérante", "marie.curie@example.fr", "01 23 45 67 89")
+    ]
     assert [c.address for c in reader.customers(RING)] == ["12 rue de la Paix", None]
     assert [c.name for c in reader.find_contact_by_email(" PIERRE@example.fr", RING)] == ["Pierre Curie"]
     assert reader.find_contact_by_email("nobody@example.fr", RING) == []
@@ -124,4 +129,5 @@ def test_reimport_with_encryption_changes_nothing(store: Store, tmp_path: Path) 
 def test_without_a_ring_values_stay_plain(store: Store, tmp_path: Path) -> None:
     _import(store, tmp_path, None)
     assert PortfolioReader(store, SYSTEM).contacts("C2", None) == [
-        ContactRow("customer", "C2", "Pierre Curie", None, "pierre@example.fr", None)]
+        ContactRow("customer", "C2", "Pierre Curie", None, "pierre@example.fr", None)
+    ]

@@ -20,8 +20,7 @@ from clientfolio.protect.fingerprint import (
 )
 
 SECRET = b"s" * 32
-NAMES = [f"Atelier {who} {n} {form}" for n in range(400) for who, form in
-         (("Martin", "SARL"), ("Petit", "SAS"))]
+NAMES = [f"Atelier {who} {n} {form}" for n in range(400) for who, form in (("Martin", "SARL"), ("Petit", "SAS"))]
 
 
 def test_read_text_gives_the_key_and_the_bit_of_each_slot() -> None:
@@ -29,7 +28,8 @@ def test_read_text_gives_the_key_and_the_bit_of_each_slot() -> None:
     assert read_text("S.A.R.L. Mécanique  Dupont") == Observation("mecanique dupont", (("form", 0),))
     assert read_text("ST-DENIS") == Observation("saint denis", (("saint#0", 1),))
     assert read_text("Sté Générale de Cie SA") == Observation(
-        "ste generale de cie", (("form", 1), ("ste#0", 1), ("cie#0", 1)))
+        "ste generale de cie", (("form", 1), ("ste#0", 1), ("cie#0", 1))
+    )
     assert read_text("Boulangerie Martin") is None
     assert read_text("1234,56") is None
     # the key survives what a data cleaner does: case, accents, punctuation, spacing, legal forms, abbreviations
@@ -45,13 +45,35 @@ def test_a_mark_changes_spellings_and_places_the_legal_form() -> None:
         key = export_key(SECRET, uid)
         for text in ("Transports Morel SAS", "TRANSPORTS MOREL SAS", "Saint-Malo"):
             changed.setdefault(text, set()).add(mark_text(key, text))
-    assert changed == {"Transports Morel SAS": {"Transports Morel SAS", "SAS Transports Morel"},
-                       "TRANSPORTS MOREL SAS": {"TRANSPORTS MOREL SAS", "SAS TRANSPORTS MOREL"},
-                       "Saint-Malo": {"Saint-Malo", "St-Malo"}}
+    assert changed == {
+        "Transports Morel SAS": {"Transports Morel SAS", "SAS Transports Morel"},
+        "TRANSPORTS MOREL SAS": {"TRANSPORTS MOREL SAS", "SAS TRANSPORTS MOREL"},
+        "Saint-Malo": {"Saint-Malo", "St-Malo"},
+    }
 
 
-words = st.sampled_from(["Dupont", "SARL", "S.A.", "sas", "Saint", "st", "Ste", "Cie", "Sté", "12", "et",
-                         "Établissements", "Ets", "-", "Lyon", "E.U.R.L.", "SNC", "SA."])
+words = st.sampled_from(
+    [
+        "Dupont",
+        "SARL",
+        "S.A.",
+        "sas",
+        "Saint",
+        "st",
+        "Ste",
+        "Cie",
+        "Sté",
+        "12",
+        "et",
+        "Établissements",
+        "Ets",
+        "-",
+        "Lyon",
+        "E.U.R.L.",
+        "SNC",
+        "SA.",
+    ]
+)
 
 
 @given(st.lists(words, min_size=1, max_size=8), st.text(alphabet="ab", min_size=1, max_size=4))

@@ -25,13 +25,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def test_subkey_is_hkdf_sha256_of_the_current_master() -> None:
-    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                    info=b"clientfolio/email-index").derive(MASTER)
+    expected = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"clientfolio/email-index").derive(MASTER)
     ring = KeyRing.for_tests(MASTER)
     assert ring.subkey("email-index") == expected
     assert ring.subkey("backup") != expected and len(ring.subkey("backup")) == 32
-    assert ring.field_key(1) == HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                     info=b"clientfolio/field").derive(MASTER)
+    assert ring.field_key(1) == HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"clientfolio/field").derive(
+        MASTER
+    )
 
 
 def test_signing_key_is_deterministic_and_verifies() -> None:
@@ -57,7 +57,11 @@ def test_created_key_file_is_written_0600_on_first_use(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     data = json.loads(path.read_text())
     assert (data["format"], data["current"], list(data["keys"]), data["retired"]) == (
-        "clientfolio-keyring", 1, ["1"], {})
+        "clientfolio-keyring",
+        1,
+        ["1"],
+        {},
+    )
     again = KeyRing.load(conf, environ={})
     assert again.fingerprint() == fingerprint and again.path == path
     assert base64.b64decode(data["keys"]["1"]) == again.keys[1]
@@ -98,8 +102,9 @@ def test_rotation_steps_of_the_ring(tmp_path: Path) -> None:
 
 def test_damaged_key_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "k.key"
-    path.write_text('{"format": "clientfolio-keyring", "current": 2, "keys": {"1": "'
-                    + base64.b64encode(MASTER).decode() + '"}}')
+    path.write_text(
+        '{"format": "clientfolio-keyring", "current": 2, "keys": {"1": "' + base64.b64encode(MASTER).decode() + '"}}'
+    )
     with pytest.raises(KeyMissing, match="names key 2 as current but does not hold it"):
         KeyRing.read(path)
     path.write_text("{}")

@@ -22,36 +22,42 @@ REPEAT = "a repeated character or pattern"
 NAMED = "contains the user name, the email or the application's name"
 
 
-@pytest.mark.parametrize("password", [
-    "correct horse battery staple",
-    "mangerdespommesvertes",  # lower-case letters only: no composition rule
-    "x7#kP9!mQ2$w",
-    "vélo rouge sous la pluie",
-    "Z83749201847",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery staple",
+        "mangerdespommesvertes",  # lower-case letters only: no composition rule
+        "x7#kP9!mQ2$w",
+        "vélo rouge sous la pluie",
+        "Z83749201847",
+    ],
+)
 def test_good_passwords_pass(password: str) -> None:
     assert password_problems(password, username="jleroy", email="julien.leroy@example.fr") == []
 
 
-@pytest.mark.parametrize(("password", "problems"), [
-    ("short", ["at least 12 characters"]),
-    ("élan vital!", ["at least 12 characters"]),  # 11 characters, 13 bytes
-    ("x" * 60 + "y" * 69, ["at most 128 characters"]),
-    ("password1234", [COMMON]),
-    ("P@ssw0rd2024!", [COMMON]),  # swapped characters, digits and punctuation around
-    ("2024Marseille!!", [COMMON]),
-    ("azertyuiop12", [COMMON, WALK]),
-    ("qwertyuiopas", [WALK]),
-    ("123456789012", [WALK]),
-    ("abcdefghijkl", [WALK]),
-    ("poiuytrezaqs", [WALK]),  # backwards
-    ("aaaaaaaaaaaa", [REPEAT]),
-    ("abcabcabcabc", [REPEAT]),
-    ("199019901990", [REPEAT]),
-    ("jleroy-is-my-name", [NAMED]),
-    ("Julien.Leroy 2024 ok", [NAMED]),
-    ("my clientfolio pass", [NAMED]),
-])
+@pytest.mark.parametrize(
+    ("password", "problems"),
+    [
+        ("short", ["at least 12 characters"]),
+        ("élan vital!", ["at least 12 characters"]),  # 11 characters, 13 bytes
+        ("x" * 60 + "y" * 69, ["at most 128 characters"]),
+        ("password1234", [COMMON]),
+        ("P@ssw0rd2024!", [COMMON]),  # swapped characters, digits and punctuation around
+        ("2024Marseille!!", [COMMON]),
+        ("azertyuiop12", [COMMON, WALK]),
+        ("qwertyuiopas", [WALK]),
+        ("123456789012", [WALK]),
+        ("abcdefghijkl", [WALK]),
+        ("poiuytrezaqs", [WALK]),  # backwards
+        ("aaaaaaaaaaaa", [REPEAT]),
+        ("abcabcabcabc", [REPEAT]),
+        ("199019901990", [REPEAT]),
+        ("jleroy-is-my-name", [NAMED]),
+        ("Julien.Leroy 2024 ok", [NAMED]),
+        ("my clientfolio pass", [NAMED]),
+    ],
+)
 def test_bad_passwords_are_refused_with_their_reasons(password: str, problems: list[str]) -> None:
     assert password_problems(password, username="jleroy", email="julien.leroy@example.fr") == problems
 
@@ -91,16 +97,26 @@ def test_the_common_list_ships_with_the_package() -> None:
 # --- issue 14: weak words joined by digits or signs, the company's name, French reasons -------------------
 
 
-@pytest.mark.parametrize("weak", [
-    "Azerty123!Azerty", "Soleil2024Soleil", "Marseille13!Azerty", "azzzzzerty1234", "P@ssw0rd2024!!",
-    "Qwerty!!Qwerty99", "jleroy2024jleroy", "Durand-2024-Durand",
-])
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "Azerty123!Azerty",
+        "Soleil2024Soleil",
+        "Marseille13!Azerty",
+        "azzzzzerty1234",
+        "P@ssw0rd2024!!",
+        "Qwerty!!Qwerty99",
+        "jleroy2024jleroy",
+        "Durand-2024-Durand",
+    ],
+)
 def test_weak_words_with_digits_between_are_refused(weak: str) -> None:
     assert password_problems(weak, username="jleroy", company="Durand Frères SARL"), weak
 
 
-@pytest.mark.parametrize("fine", ["a long enough passphrase", "correct horse battery staple",
-                                  "la mer est calme ce soir", "Tr0ub4dor&3xyz"])
+@pytest.mark.parametrize(
+    "fine", ["a long enough passphrase", "correct horse battery staple", "la mer est calme ce soir", "Tr0ub4dor&3xyz"]
+)
 def test_passphrases_still_pass(fine: str) -> None:
     assert password_problems(fine, username="jleroy", company="Durand Frères SARL") == []
 
@@ -116,6 +132,8 @@ def test_a_french_reason() -> None:
     from clientfolio.protect.passwords import reasons_in
 
     reasons = password_problems("Azerty123!Azerty")
-    assert reasons_in(reasons, "fr") == ("mot de passe refusé : uniquement des mots courants ou des suites de "
-                                         "touches, séparés par des chiffres ou des signes")
+    assert reasons_in(reasons, "fr") == (
+        "mot de passe refusé : uniquement des mots courants ou des suites de "
+        "touches, séparés par des chiffres ou des signes"
+    )
     assert reasons_in(reasons, "en").startswith("password refused: only common words")

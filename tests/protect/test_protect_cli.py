@@ -137,8 +137,9 @@ def test_an_interrupted_rotation_is_told_apart_and_recovered(db: str, tmp_path: 
     key_file = tmp_path / "keys" / "clientfolio.key"
     assert run("keys", "recover", "--db", db).stdout.startswith("No interrupted key rotation")
     KeyRing.read(key_file).with_new_key().save()  # what the killed rotation left
-    added = run("user", "add", "zoe", "--role", "sales", "--password-stdin", "--db", db,
-                stdin="a long enough passphrase\n")
+    added = run(
+        "user", "add", "zoe", "--role", "sales", "--password-stdin", "--db", db, stdin="a long enough passphrase\n"
+    )
     assert added.exit_code == 0, added.output
     verified = run("audit", "verify", "--db", db)
     said = " ".join(verified.stderr.split())

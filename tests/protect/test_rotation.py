@@ -49,8 +49,14 @@ def test_rotation_reencrypts_everything_and_retires_the_old_key(store: Store, tm
     fill(store, ring)
     report = rotate_keys(store, ring)
     # rows with a value: customer 1, contacts 1-3, activity 1, action 1; values: the 9 of PLAIN
-    assert (report.old_key_ids, report.new_key_id, report.rows, report.values, report.plain_values,
-            report.indexes) == ((1,), 2, 6, 9, 3, 2)
+    assert (report.old_key_ids, report.new_key_id, report.rows, report.values, report.plain_values, report.indexes) == (
+        (1,),
+        2,
+        6,
+        9,
+        3,
+        2,
+    )
     new = report.ring
     after = stored(store)
     assert set(after) == set(PLAIN)
@@ -102,8 +108,14 @@ def test_rotation_reseals_the_audit_log(store: Store, tmp_path: Path) -> None:
     ring = file_ring(tmp_path)
     with store.begin() as conn:
         for n in range(3):
-            record_event(conn, actor="cli:test", action="user.change", target=f"u{n}", details={"n": n},
-                         chain_key=ring.subkey("audit"))
+            record_event(
+                conn,
+                actor="cli:test",
+                action="user.change",
+                target=f"u{n}",
+                details={"n": n},
+                chain_key=ring.subkey("audit"),
+            )
     report = rotate_keys(store, ring)
     assert report.ring.subkey("audit") != ring.subkey("audit")
     after = verify_chain(store, report.ring.subkey("audit"))
@@ -127,12 +139,19 @@ def audited(store: Store, ring: KeyRing, n: int, actor: str = "cli:test") -> Non
 
     with store.begin() as conn:
         for i in range(n):
-            record_event(conn, actor=actor, action="user.change", target=f"u{i}", details={"n": i},
-                         chain_key=ring.subkey("audit"))
+            record_event(
+                conn,
+                actor=actor,
+                action="user.change",
+                target=f"u{i}",
+                details={"n": i},
+                chain_key=ring.subkey("audit"),
+            )
 
 
-@pytest.mark.parametrize("point", [p for p in __import__(
-    "clientfolio.protect.rotation", fromlist=["CHECKPOINTS"]).CHECKPOINTS])
+@pytest.mark.parametrize(
+    "point", [p for p in __import__("clientfolio.protect.rotation", fromlist=["CHECKPOINTS"]).CHECKPOINTS]
+)
 def test_a_rotation_crashed_at_any_step_recovers(store: Store, tmp_path: Path, point: str) -> None:
     from clientfolio.protect.audit import list_events, verify_log
 
@@ -236,8 +255,12 @@ def test_a_rotation_killed_9_recovers(tmp_path: Path, point: str) -> None:
     fill(store, ring)
     audited(store, ring, 2)
     store.dispose()
-    done = subprocess.run([sys.executable, "-c", _KILLER, url, str(tmp_path / "clientfolio.key"), point],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLER, url, str(tmp_path / "clientfolio.key"), point],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     left = KeyRing.read(tmp_path / "clientfolio.key")
     assert left.rotation_interrupted

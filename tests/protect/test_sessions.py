@@ -29,8 +29,7 @@ def minutes(n: float) -> dt.datetime:
     return T0 + dt.timedelta(minutes=n)
 
 
-def user(store: Store, username: str = "jleroy", role: str = "sales",
-         expires_on: dt.date | None = None) -> int:
+def user(store: Store, username: str = "jleroy", role: str = "sales", expires_on: dt.date | None = None) -> int:
     return create_user(store, username, PW, role, expires_on=expires_on, chain_key=KEY, now=T0)
 
 
@@ -86,8 +85,11 @@ def test_disabling_a_user_ends_its_sessions_at_once(store: Store) -> None:
     with store.engine.connect() as conn:
         assert {r and utc(r) for r in conn.scalars(select(LoginSession.revoked_at))} == {minutes(1)}
     event = list_events(store, action="user.disable")[0]
-    assert (event.details["sessions_ended"], event.details["before"]["is_active"],
-            event.details["after"]["is_active"]) == (2, True, False)
+    assert (
+        event.details["sessions_ended"],
+        event.details["before"]["is_active"],
+        event.details["after"]["is_active"],
+    ) == (2, True, False)
 
 
 def test_a_password_change_ends_the_sessions(store: Store) -> None:

@@ -75,5 +75,10 @@ def test_provisioning_uri() -> None:
     uri = provisioning_uri("JBSWY3DPEHPK3PXP", "jleroy")
     parts = urlsplit(uri)
     assert (parts.scheme, parts.netloc, parts.path) == ("otpauth", "totp", "/Clientfolio%3Ajleroy")
-    assert parse_qs(parts.query) == {"secret": ["JBSWY3DPEHPK3PXP"], "issuer": ["Clientfolio"],
-                                     "algorithm": ["SHA1"], "digits": ["6"], "period": ["30"]}
+    assert parse_qs(parts.query) == {
+        "secret": ["JBSWY3DPEHPK3PXP"],
+        "issuer": ["Clientfolio"],
+        "algorithm": ["SHA1"],
+        "digits": ["6"],
+        "period": ["30"],
+    }

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from clientfolio.access import SYSTEM
 from clientfolio.demo import generate_demo
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import render
 from clientfolio.protect.alerts import ExportRules
 from clientfolio.protect.exports import (
     CUSTOMER_COLUMNS,
@@ -29,9 +30,8 @@ from clientfolio.protect.exports import (
     verify_keys,
     write_table,
 )
-from clientfolio.protect.keys import KeyRing
-from clientfolio.i18n import render
 from clientfolio.protect.fingerprint import canonical
+from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.trace import TraceResult, read_table, trace_file, trace_rows, verdict
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Export
@@ -48,8 +48,15 @@ def leaks(store: Store, tmp_path: Path) -> Store:
     """A 150-customer store and three exports of it, for A (CSV), B (XLSX) and C (CSV)."""
     generate_demo(store, customers=150, years=1, seed=11, as_of=dt.date(2026, 1, 5))
     for name, fmt in (("A", "csv"), ("B", "xlsx"), ("C", "csv")):
-        make_export(store, SYSTEM, ExportRequest(name, "test", format=fmt), tmp_path / f"{name}.{fmt}",
-                    keys=KEYS, rules=ExportRules(), now=NOON)
+        make_export(
+            store,
+            SYSTEM,
+            ExportRequest(name, "test", format=fmt),
+            tmp_path / f"{name}.{fmt}",
+            keys=KEYS,
+            rules=ExportRules(),
+            now=NOON,
+        )
     return store
 
 
@@ -125,6 +132,7 @@ def test_read_table_reads_usual_csv_files_and_refuses_bad_ones(tmp_path: Path) -
 
 # --- issue 14: formulas, clean-up, encodings, sheets, collusion, tampering ---------------------------------------
 
+
 def _body(path: Path) -> tuple[list[str], list[list[str]]]:
     header, *body = read_table(path)
     return header, body
@@ -143,12 +151,17 @@ def _without_traps(store: Store, recipient: str, body: list[list[str]]) -> list[
 def test_formula_cells_are_neutralised_in_csv_and_xlsx_and_still_traced(store: Store, tmp_path: Path) -> None:
     generate_demo(store, customers=60, years=1, seed=11, as_of=dt.date(2026, 1, 5))
     with store.begin() as conn:
-        conn.execute(update(Customer).where(Customer.code == "C00001").values(
-            name='=HYPERLINK("http://evil.example","x") SARL', city="=1+1"))
+        conn.execute(
+            update(Customer)
+            .where(Customer.code == "C00001")
+            .values(name='=HYPERLINK("http://evil.example","x") SARL', city="=1+1")
+        )
         conn.execute(update(Customer).where(Customer.code == "C00002").values(name="@SUM(A1) SAS", city="-2+3"))
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"f.{fmt}"
-        make_export(store, SYSTEM, ExportRequest(fmt, "test", format=fmt), out, keys=KEYS, rules=ExportRules(), now=NOON)
+        make_export(
+            store, SYSTEM, ExportRequest(fmt, "test", format=fmt), out, keys=KEYS, rules=ExportRules(), now=NOON
+        )
         if fmt == "csv":
             raw = out.read_text(encoding="utf-8-sig")
             cells = [c for line in raw.splitlines() for c in next(csv.reader([line], delimiter=";"))]
@@ -171,8 +184,13 @@ def test_punctuation_stripped_and_legal_forms_flipped_are_still_traced(leaks: St
     result = _traced(leaks, write_csv(tmp_path / "stripped.csv", [header, *stripped]))
     assert result.attributed is not None and result.attributed.export.recipient == "A"
     flips = {"SARL": "S.A.R.L.", "S.A.R.L.": "SARL", "SAS": "S.A.S.", "S.A.S.": "SAS", "SA": "S.A.", "S.A.": "SA"}
-    flipped = [[" ".join(flips.get(w, w) for w in c.split()).replace("Saint", "§").replace("St", "Saint")
-                .replace("§", "St") for c in r] for r in body]
+    flipped = [
+        [
+            " ".join(flips.get(w, w) for w in c.split()).replace("Saint", "§").replace("St", "Saint").replace("§", "St")
+            for c in r
+        ]
+        for r in body
+    ]
     result = _traced(leaks, write_csv(tmp_path / "flipped.csv", [header, *flipped]))
     assert result.attributed is not None and result.attributed.export.recipient == "A"
 
@@ -261,8 +279,11 @@ def test_an_edited_registry_row_is_tampering_and_blames_nobody(leaks: Store, tmp
     # the manifest edited as well: its signature fails, nobody is named
     with leaks.begin() as conn:
         body = json.loads(conn.execute(select(Export.manifest).where(Export.export_uid == uid)).scalar_one())
-        conn.execute(update(Export).where(Export.export_uid == uid).values(
-            manifest=json.dumps({**body, "recipient": "Agence Innocente"})))
+        conn.execute(
+            update(Export)
+            .where(Export.export_uid == uid)
+            .values(manifest=json.dumps({**body, "recipient": "Agence Innocente"}))
+        )
     again = _traced(leaks, tmp_path / "A.csv")
     assert again.attributed is None and again.tampered[0].tampered == ("signature",)
     assert "Agence Innocente" not in " ".join(render("en", t, p) for t, p in verdict(again))

@@ -10,9 +10,17 @@ from clientfolio.protect.traps import CellIndex, TrapHit, find_traps, insert_tra
 
 SECRET = b"s" * 32
 COLUMNS = ("code", "name", "siren", "region", "city", "revenue_12m")
-ROWS = [{"code": f"C{i:05d}", "name": f"Garage Martin {i} SARL", "siren": f"{300000000 + i}",
-         "region": "IDF" if i % 2 else "ARA", "city": "Paris" if i % 2 else "Lyon",
-         "revenue_12m": Decimal("100.00")} for i in range(1, 41)]
+ROWS = [
+    {
+        "code": f"C{i:05d}",
+        "name": f"Garage Martin {i} SARL",
+        "siren": f"{300000000 + i}",
+        "region": "IDF" if i % 2 else "ARA",
+        "city": "Paris" if i % 2 else "Lyon",
+        "revenue_12m": Decimal("100.00"),
+    }
+    for i in range(1, 41)
+]
 
 
 def test_traps_are_drawn_from_the_secret_and_the_export() -> None:
@@ -24,8 +32,9 @@ def test_traps_are_drawn_from_the_secret_and_the_export() -> None:
 
 def test_traps_look_like_the_rows_but_exist_nowhere_else() -> None:
     earlier = make_traps(SECRET, "E0", ROWS, 5)
-    traps = make_traps(SECRET, "E1", ROWS, 5, taken_names=[t.name for t in earlier],
-                       taken_sirens=[t.siren for t in earlier])
+    traps = make_traps(
+        SECRET, "E1", ROWS, 5, taken_names=[t.name for t in earlier], taken_sirens=[t.siren for t in earlier]
+    )
     codes, names = {r["code"] for r in ROWS}, {canonical(str(r["name"])) for r in ROWS}
     assert len(traps) == 5
     for trap in traps:
@@ -38,9 +47,14 @@ def test_traps_look_like_the_rows_but_exist_nowhere_else() -> None:
         assert trap.siren not in {t.siren for t in earlier}
         assert canonical(trap.name) not in {canonical(t.name) for t in earlier}
         assert (trap.shape["region"], trap.shape["city"]) in {("IDF", "Paris"), ("ARA", "Lyon")}
-        assert trap.row(COLUMNS) == {"code": trap.code, "name": trap.name, "siren": trap.siren,
-                                     "region": trap.shape["region"], "city": trap.shape["city"],
-                                     "revenue_12m": Decimal(trap.revenue or "")}
+        assert trap.row(COLUMNS) == {
+            "code": trap.code,
+            "name": trap.name,
+            "siren": trap.siren,
+            "region": trap.shape["region"],
+            "city": trap.shape["city"],
+            "revenue_12m": Decimal(trap.revenue or ""),
+        }
         # a plausible revenue: another real row's, give or take 20 %, never a tell-tale zero
         assert Decimal("80.00") <= Decimal(trap.revenue or "0") <= Decimal("120.00")
 

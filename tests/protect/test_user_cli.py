@@ -31,8 +31,9 @@ def db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/x.db"
     store = Store(url)
     with store.begin() as conn:
-        conn.execute(insert(Region), [{"code": "IDF", "name": "Île-de-France"},
-                                      {"code": "ARA", "name": "Auvergne-Rhône-Alpes"}])
+        conn.execute(
+            insert(Region), [{"code": "IDF", "name": "Île-de-France"}, {"code": "ARA", "name": "Auvergne-Rhône-Alpes"}]
+        )
     store.dispose()
     return url
 
@@ -42,12 +43,36 @@ def run(*args: str, input: str | None = None, env: dict[str, str] | None = None)
 
 
 def test_user_round_trip_and_its_audit(db: str) -> None:
-    added = run("user", "add", "JLeroy", "--role", "sales", "--name", "Julien Leroy", "--email",
-                "julien@example.fr", "--db", db, input=f"{PW}\n{PW}\n")
+    added = run(
+        "user",
+        "add",
+        "JLeroy",
+        "--role",
+        "sales",
+        "--name",
+        "Julien Leroy",
+        "--email",
+        "julien@example.fr",
+        "--db",
+        db,
+        input=f"{PW}\n{PW}\n",
+    )
     assert added.exit_code == 0, added.output
     assert added.stdout.splitlines()[-1] == "User jleroy (sales) created (id 1)."
-    extern = run("user", "add", "extern", "--role", "contractor", "--expires", "2099-12-31",
-                 "--password-stdin", "--totp", "--db", db, input="a long enough passphrase\n")
+    extern = run(
+        "user",
+        "add",
+        "extern",
+        "--role",
+        "contractor",
+        "--expires",
+        "2099-12-31",
+        "--password-stdin",
+        "--totp",
+        "--db",
+        db,
+        input="a long enough passphrase\n",
+    )
     assert extern.exit_code == 0, extern.output
     lines = extern.stdout.splitlines()
     assert lines[0] == "User extern (contractor) created (id 2)."
@@ -66,13 +91,20 @@ def test_user_round_trip_and_its_audit(db: str) -> None:
     listed = json.loads(run("user", "list", "--json", "--db", db).stdout)
     assert [(u["username"], u["role"], u["status"], u["expires_on"], u["totp"]) for u in listed] == [
         ("extern", "contractor", "active", "2099-12-31", True),
-        ("jleroy", "sales", "disabled", None, False)]
+        ("jleroy", "sales", "disabled", None, False),
+    ]
     table = run("user", "list", "--db", db)
     assert "extern" in table.stdout and "disabled" in table.stdout and "TOTP" in table.stdout
 
     events = json.loads(run("audit", "list", "--json", "--db", db).stdout)
-    assert [e["action"] for e in events] == ["user.disable", "user.scope", "user.scope", "user.totp",
-                                             "user.create", "user.create"]
+    assert [e["action"] for e in events] == [
+        "user.disable",
+        "user.scope",
+        "user.scope",
+        "user.totp",
+        "user.create",
+        "user.create",
+    ]
     assert {e["actor"] for e in events} == {f"cli:{getpass.getuser()}"}
     assert [e["seq"] for e in json.loads(run("audit", "list", "--limit", "2", "--json", "--db", db).stdout)] == [6, 5]
     assert "user.disable" in run("audit", "list", "--db", db).stdout
@@ -81,12 +113,24 @@ def test_user_round_trip_and_its_audit(db: str) -> None:
 def test_user_add_refusals(db: str) -> None:
     weak = run("user", "add", "bob", "--role", "sales", "--password-stdin", "--db", db, input="azerty123456\n")
     assert weak.exit_code == 1
-    assert weak.stderr.strip() == ("Error: password refused: a common password (or one with digits around it); "
-                                   "a keyboard or alphabet sequence")
+    assert weak.stderr.strip() == (
+        "Error: password refused: a common password (or one with digits around it); a keyboard or alphabet sequence"
+    )
     contractor = run("user", "add", "bob", "--role", "contractor", "--password-stdin", "--db", db, input=PW + "\n")
     assert (contractor.exit_code, contractor.stderr.strip()) == (1, "Error: a contractor needs an expiry date")
-    date = run("user", "add", "bob", "--role", "contractor", "--expires", "31/12/2099", "--password-stdin",
-               "--db", db, input=PW + "\n")
+    date = run(
+        "user",
+        "add",
+        "bob",
+        "--role",
+        "contractor",
+        "--expires",
+        "31/12/2099",
+        "--password-stdin",
+        "--db",
+        db,
+        input=PW + "\n",
+    )
     assert date.stderr.strip() == "Error: --expires: '31/12/2099' is not a date YYYY-MM-DD"
     unknown = run("user", "scope", "bob", "--db", db)
     assert (unknown.exit_code, unknown.stderr.strip()) == (1, "Error: no user 'bob'")
@@ -113,8 +157,10 @@ def test_audit_verify_finds_tampering_and_a_deleted_tail(db: str) -> None:
     assert run("audit", "verify", "--db", db).exit_code == 0  # a shorter chain is still sound
     tail = run("audit", "verify", "--expect-head", head, "--db", db)
     assert tail.exit_code == 1
-    assert tail.stderr.splitlines() == ["Audit log broken at entry #3 (deleted): the log ends at #2; the noted head is #3.",
-                                        "Sound up to entry #2."]
+    assert tail.stderr.splitlines() == [
+        "Audit log broken at entry #3 (deleted): the log ends at #2; the noted head is #3.",
+        "Sound up to entry #2.",
+    ]
     with store.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     store.dispose()
@@ -127,8 +173,9 @@ def test_audit_verify_finds_tampering_and_a_deleted_tail(db: str) -> None:
 
 
 def test_audit_verify_needs_the_key(db: str, tmp_path: Path) -> None:
-    result = run("audit", "verify", "--db", db, env={"CLIENTFOLIO_KEY": "",
-                                                      "CLIENTFOLIO_KEY_FILE": str(tmp_path / "none.key")})
+    result = run(
+        "audit", "verify", "--db", db, env={"CLIENTFOLIO_KEY": "", "CLIENTFOLIO_KEY_FILE": str(tmp_path / "none.key")}
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no key: set CLIENTFOLIO_KEY")
     wrong = run("audit", "verify", "--db", db, env={"CLIENTFOLIO_KEY": base64.b64encode(b"w" * 32).decode()})

@@ -42,8 +42,7 @@ def add(store: Store, username: str = "jleroy", role: str = "sales", **kw: objec
     return create_user(store, username, PW, role, chain_key=KEY, actor="admin", now=T0, **kw)  # type: ignore[arg-type]
 
 
-def login(store: Store, username: str = "jleroy", password: str = PW, at: dt.datetime = T0,
-          **kw: object) -> object:
+def login(store: Store, username: str = "jleroy", password: str = PW, at: dt.datetime = T0, **kw: object) -> object:
     return authenticate(store, username, password, now=at, chain_key=KEY, **kw)  # type: ignore[arg-type]
 
 
@@ -62,26 +61,38 @@ def test_create_and_list_users(store: Store) -> None:
     user_id = add(store, "JLeroy", display_name="Julien Leroy", email="julien@example.fr")
     add(store, "extern", "contractor", expires_on=dt.date(2025, 6, 30))
     users = list_users(store)
-    assert [(u.id == user_id, u.username, u.display_name, u.role, u.is_active, u.expires_on, u.totp)
-            for u in users] == [
+    assert [
+        (u.id == user_id, u.username, u.display_name, u.role, u.is_active, u.expires_on, u.totp) for u in users
+    ] == [
         (False, "extern", "extern", "contractor", True, dt.date(2025, 6, 30), False),
-        (True, "jleroy", "Julien Leroy", "sales", True, None, False)]
+        (True, "jleroy", "Julien Leroy", "sales", True, None, False),
+    ]
     with store.engine.connect() as conn:
         hashed = conn.scalar(select(User.password_hash).where(User.username == "jleroy"))
     assert hashed is not None and hashed.startswith("$argon2id$") and PW not in hashed
     event = list_events(store, action="user.create")[-1]
     assert (event.actor, event.target) == ("admin", "jleroy")
     assert event.details["after"] == {
-        "username": "jleroy", "display_name": "Julien Leroy", "email": "julien@example.fr",
-        "role": "sales", "is_active": True, "expires_on": None, "left_on": None, "totp": False,
-        "scopes": {}}
+        "username": "jleroy",
+        "display_name": "Julien Leroy",
+        "email": "julien@example.fr",
+        "role": "sales",
+        "is_active": True,
+        "expires_on": None,
+        "left_on": None,
+        "totp": False,
+        "scopes": {},
+    }
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("x", PW, "sales"), "user name 'x': 2 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit"),
-    (("bob", PW, "boss"), "unknown role 'boss'; use one of admin, manager, sales, auditor, contractor"),
-    (("bob", PW, "contractor"), "a contractor needs an expiry date"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("x", PW, "sales"), "user name 'x': 2 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit"),
+        (("bob", PW, "boss"), "unknown role 'boss'; use one of admin, manager, sales, auditor, contractor"),
+        (("bob", PW, "contractor"), "a contractor needs an expiry date"),
+    ],
+)
 def test_create_user_refusals(store: Store, args: tuple[str, str, str], message: str) -> None:
     with pytest.raises(ClientfolioError) as caught:
         create_user(store, *args, chain_key=KEY, now=T0)
@@ -96,15 +107,17 @@ def test_create_user_refuses_duplicates_past_expiry_and_weak_passwords(store: St
         add(store, "late", "contractor", expires_on=dt.date(2025, 3, 2))
     with pytest.raises(PasswordRejected) as caught:
         create_user(store, "bob", "azerty123456", "sales", chain_key=KEY)
-    assert caught.value.reasons == ["a common password (or one with digits around it)",
-                                    "a keyboard or alphabet sequence"]
+    assert caught.value.reasons == [
+        "a common password (or one with digits around it)",
+        "a keyboard or alphabet sequence",
+    ]
     assert [u.username for u in list_users(store)] == ["jleroy"]
 
 
 def test_login_success_and_failure_are_audited_with_one_answer(store: Store) -> None:
     add(store)
     user = login(store, "JLeroy ")
-    assert getattr(user, "username") == "jleroy"
+    assert user.username == "jleroy"
     assert last_login(store) == ("login.success", {})
     assert refused(lambda: login(store, password="wrong horse battery staple")) == LOGIN_FAILED
     assert last_login(store) == ("login.failure", {"reason": "bad password", "failures": 1})
@@ -115,7 +128,8 @@ def test_login_success_and_failure_are_audited_with_one_answer(store: Store) -> 
 
 
 def test_unknown_users_cost_one_password_verification_too(
-    store: Store, monkeypatch: pytest.MonkeyPatch,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add(store)
     calls: list[str] = []
@@ -143,7 +157,7 @@ def test_lockout_after_five_failures_then_unlock_after_the_delay(store: Store) -
     assert last_login(store) == ("login.failure", {"reason": "locked"})
     refused(lambda: login(store, password="bad again", at=T0 + dt.timedelta(minutes=15)))
     assert last_login(store) == ("login.failure", {"reason": "locked"})  # not counted
-    assert getattr(login(store, at=locked_until + dt.timedelta(seconds=1)), "locked_until") is None
+    assert login(store, at=locked_until + dt.timedelta(seconds=1)).locked_until is None
 
 
 def test_each_further_run_of_failures_doubles_the_lock(store: Store) -> None:
@@ -158,8 +172,10 @@ def test_each_further_run_of_failures_doubles_the_lock(store: Store) -> None:
         at += dt.timedelta(minutes=minutes)
     assert last_login(store)[1]["failures"] == 9
     login(store, at=at + dt.timedelta(seconds=1), settings=settings)
-    assert refused(lambda: login(store, password="nope", at=at + dt.timedelta(seconds=2),
-                                 settings=settings)) == LOGIN_FAILED
+    assert (
+        refused(lambda: login(store, password="nope", at=at + dt.timedelta(seconds=2), settings=settings))
+        == LOGIN_FAILED
+    )
     assert last_login(store)[1]["failures"] == 1  # a success reset the count
 
 
@@ -201,8 +217,14 @@ def test_totp_second_factor(store: Store) -> None:
     login(store, totp=code)
     refused(lambda: login(store, totp=code, at=T0 + dt.timedelta(seconds=5)))  # replayed
     login(store, totp=totp(secret, T0 + dt.timedelta(seconds=30)), at=T0 + dt.timedelta(seconds=31))
-    refused(lambda: login(store, password="bad password here", totp=totp(secret, T0 + dt.timedelta(minutes=1)),
-                          at=T0 + dt.timedelta(minutes=1)))
+    refused(
+        lambda: login(
+            store,
+            password="bad password here",
+            totp=totp(secret, T0 + dt.timedelta(minutes=1)),
+            at=T0 + dt.timedelta(minutes=1),
+        )
+    )
     assert last_login(store) == ("login.failure", {"reason": "bad password", "failures": 1})
     assert set_totp(store, "jleroy", False, actor="admin", chain_key=KEY) is None
     login(store, at=T0 + dt.timedelta(minutes=2))
@@ -220,8 +242,7 @@ def test_login_rehashes_a_hash_made_with_older_parameters(store: Store) -> None:
 
 def test_users_without_password_cannot_log_in(store: Store) -> None:
     with store.begin() as conn:
-        conn.execute(insert(User).values(username="demo", display_name="Demo", role="sales",
-                                         is_active=True))
+        conn.execute(insert(User).values(username="demo", display_name="Demo", role="sales", is_active=True))
     refused(lambda: login(store, "demo"))
     assert last_login(store) == ("login.failure", {"reason": "no password", "failures": 1})
 
@@ -240,28 +261,41 @@ def test_set_password_checks_the_policy_and_unlocks(store: Store) -> None:
 
 def scoped_store(store: Store) -> None:
     with store.begin() as conn:
-        conn.execute(insert(Region), [{"id": 1, "code": "IDF", "name": "Île-de-France"},
-                                      {"id": 2, "code": "ARA", "name": "Auvergne-Rhône-Alpes"}])
+        conn.execute(
+            insert(Region),
+            [
+                {"id": 1, "code": "IDF", "name": "Île-de-France"},
+                {"id": 2, "code": "ARA", "name": "Auvergne-Rhône-Alpes"},
+            ],
+        )
         conn.execute(insert(Segment), [{"id": 1, "code": "IND", "name": "Industrie"}])
         conn.execute(insert(ProductLine), [{"id": 1, "code": "SRV", "name": "Services"}])
-        conn.execute(insert(Customer), [
-            {"code": "C1", "name": "Un", "region_id": 1, "segment_id": 1},
-            {"code": "C2", "name": "Deux", "region_id": 2, "segment_id": 1}])
+        conn.execute(
+            insert(Customer),
+            [
+                {"code": "C1", "name": "Un", "region_id": 1, "segment_id": 1},
+                {"code": "C2", "name": "Deux", "region_id": 2, "segment_id": 1},
+            ],
+        )
 
 
 def test_scopes_make_the_principal(store: Store) -> None:
     scoped_store(store)
     add(store)
     assert principal_for(store, "jleroy", now=T0) == Principal("jleroy", "sales", Scope())
-    after = set_scopes(store, "jleroy", regions=["IDF", "ARA", "IDF"], segments=["IND"],
-                       actor="admin", chain_key=KEY)
+    after = set_scopes(store, "jleroy", regions=["IDF", "ARA", "IDF"], segments=["IND"], actor="admin", chain_key=KEY)
     assert after == {"region": ("ARA", "IDF"), "segment": ("IND",)}
     set_scopes(store, "jleroy", regions=["IDF"], product_lines=["SRV"], actor="admin", chain_key=KEY)
-    assert principal_for(store, "jleroy", now=T0) == Principal("jleroy", "sales", Scope(
-        regions=frozenset({"IDF"}), segments=frozenset({"IND"}), product_lines=frozenset({"SRV"})))
+    assert principal_for(store, "jleroy", now=T0) == Principal(
+        "jleroy",
+        "sales",
+        Scope(regions=frozenset({"IDF"}), segments=frozenset({"IND"}), product_lines=frozenset({"SRV"})),
+    )
     event = list_events(store, action="user.scope")[0]
-    assert event.details == {"before": {"region": ["ARA", "IDF"], "segment": ["IND"]},
-                             "after": {"product_line": ["SRV"], "region": ["IDF"], "segment": ["IND"]}}
+    assert event.details == {
+        "before": {"region": ["ARA", "IDF"], "segment": ["IND"]},
+        "after": {"product_line": ["SRV"], "region": ["IDF"], "segment": ["IND"]},
+    }
     set_scopes(store, "jleroy", segments=[], actor="admin", chain_key=KEY)  # lifts that dimension
     assert get_user(store, "jleroy").scopes == {"product_line": ("SRV",), "region": ("IDF",)}  # type: ignore[union-attr]
     with pytest.raises(ClientfolioError, match="unknown region code\\(s\\): NOPE"):
@@ -294,19 +328,24 @@ def test_reading_a_customer_record_is_audited(store: Store) -> None:
     assert reader.customer("C9", chain_key=KEY) is None  # unknown: the same answer
     reads = list_events(store, action="customer.read")
     assert [(e.actor, e.target, e.details) for e in reads] == [
-        ("jleroy", "C9", {"visible": False}), ("jleroy", "C2", {"visible": False}),
-        ("jleroy", "C1", {"visible": True})]
+        ("jleroy", "C9", {"visible": False}),
+        ("jleroy", "C2", {"visible": False}),
+        ("jleroy", "C1", {"visible": True}),
+    ]
     assert verify_chain(store, KEY).ok
 
 
-@pytest.mark.parametrize(("role", "granted"), [
-    ("admin", {"read", "write", "export", "audit", "admin"}),
-    ("manager", {"read", "write", "export"}),
-    ("sales", {"read", "write"}),
-    ("auditor", {"read", "audit"}),
-    ("contractor", {"read"}),
-    ("someone", set()),
-])
+@pytest.mark.parametrize(
+    ("role", "granted"),
+    [
+        ("admin", {"read", "write", "export", "audit", "admin"}),
+        ("manager", {"read", "write", "export"}),
+        ("sales", {"read", "write"}),
+        ("auditor", {"read", "audit"}),
+        ("contractor", {"read"}),
+        ("someone", set()),
+    ],
+)
 def test_role_permissions(role: str, granted: set[str]) -> None:
     principal = Principal("x", role)
     assert {p for p in ("read", "write", "export", "audit", "admin") if can(principal, p)} == granted
@@ -322,7 +361,8 @@ ATTACKER, OFFICE = "203.0.113.66", "198.51.100.7"
 
 
 def test_an_address_with_too_many_failures_is_throttled_without_a_password_check(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("jleroy", "amartin", "pdurand"):
         add(store, name)
     settings = Settings.model_construct(login_address_max_failures=6, login_address_window_minutes=15)
@@ -338,29 +378,42 @@ def test_an_address_with_too_many_failures_is_throttled_without_a_password_check
         login(store, "jleroy", at=at + dt.timedelta(minutes=1), settings=settings, address=ATTACKER)
     assert checked == [] and caught.value.minutes == 14
     assert str(caught.value) == "Too many failed logins from your address: try again in 14 minutes."
-    assert last_login(store) == ("login.failure", {"reason": "address throttled", "address": ATTACKER,
-                                                   "retry_after_minutes": 14})
+    assert last_login(store) == (
+        "login.failure",
+        {"reason": "address throttled", "address": ATTACKER, "retry_after_minutes": 14},
+    )
     monkeypatch.undo()
     # the victims log in from their own address meanwhile
-    assert getattr(login(store, "jleroy", at=at + dt.timedelta(minutes=1), settings=settings,
-                         address=OFFICE), "username") == "jleroy"
+    assert (
+        login(store, "jleroy", at=at + dt.timedelta(minutes=1), settings=settings, address=OFFICE).username == "jleroy"
+    )
     # once the oldest failure has left the window, the address may try again
-    assert refused(lambda: login(store, "amartin", "guess", at=T0 + dt.timedelta(minutes=15, seconds=1),
-                                 settings=settings, address=ATTACKER)) == LOGIN_FAILED
+    assert (
+        refused(
+            lambda: login(
+                store,
+                "amartin",
+                "guess",
+                at=T0 + dt.timedelta(minutes=15, seconds=1),
+                settings=settings,
+                address=ATTACKER,
+            )
+        )
+        == LOGIN_FAILED
+    )
     assert last_login(store)[1]["reason"] == "bad password"
 
 
 def test_an_account_locks_only_for_the_address_that_failed(store: Store) -> None:
     add(store)
     for n in range(5):
-        refused(lambda: login(store, password=f"bad password {n}", at=T0 + dt.timedelta(seconds=n),
-                              address=ATTACKER))
+        refused(lambda: login(store, password=f"bad password {n}", at=T0 + dt.timedelta(seconds=n), address=ATTACKER))
     assert last_login(store)[1]["locked_until"] == "2025-03-03T09:15:04+00:00"
     refused(lambda: login(store, at=T0 + dt.timedelta(minutes=1), address=ATTACKER))  # the right password
     assert last_login(store) == ("login.failure", {"reason": "locked", "address": ATTACKER})
     user = login(store, at=T0 + dt.timedelta(minutes=2), address=OFFICE)  # the owner, from the office
     assert last_login(store) == ("login.success", {"address": OFFICE})
-    assert getattr(user, "locked_until") is None
+    assert user.locked_until is None
     refused(lambda: login(store, at=T0 + dt.timedelta(minutes=3), address=ATTACKER))  # still locked there
     assert last_login(store)[1]["reason"] == "locked"
     login(store, at=T0 + dt.timedelta(minutes=16), address=ATTACKER)  # the lock is over

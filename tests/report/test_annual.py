@@ -34,9 +34,18 @@ KEYS = ExportKeys.from_ring(RING)
 NOON = dt.datetime(2025, 7, 1, 10, 0, tzinfo=dt.UTC)
 MANAGER = Principal("cmorel", "manager")
 FRENCH_MONEY = re.compile(r"\d{1,3}(?:\u202f\d{3})+,\d{2}\u00a0€")
-FRENCH_TITLES = ("Mesures du portefeuille", "Matrice ABC", "Valeur client", "Matrice RFM : profils d'achat",
-                 "Matrice segments x produits", "Prospects", "Activité commerciale", "Autodiagnostic",
-                 "Matrice EMOFF (SWOT)", "Plan d'action commerciale (PAC)")
+FRENCH_TITLES = (
+    "Mesures du portefeuille",
+    "Matrice ABC",
+    "Valeur client",
+    "Matrice RFM : profils d'achat",
+    "Matrice segments x produits",
+    "Prospects",
+    "Activité commerciale",
+    "Autodiagnostic",
+    "Matrice EMOFF (SWOT)",
+    "Plan d'action commerciale (PAC)",
+)
 
 
 @pytest.fixture
@@ -46,8 +55,7 @@ def demo(store: Store) -> Store:
 
 
 def _write(store: Store, out: Path, fmt: str, lang: str, principal: Principal = MANAGER) -> object:
-    return write_report(store, principal, out, fmt=fmt, lang=lang, keys=KEYS, rules=ExportRules(), ring=RING,
-                        now=NOON)
+    return write_report(store, principal, out, fmt=fmt, lang=lang, keys=KEYS, rules=ExportRules(), ring=RING, now=NOON)
 
 
 def test_each_format_is_written_registered_signed_and_audited(demo: Store, tmp_path: Path) -> None:
@@ -61,8 +69,11 @@ def test_each_format_is_written_registered_signed_and_audited(demo: Store, tmp_p
     assert formatter("fr").money(equity) in text
     assert all(f"{title}</h2>" in text for title in (t.replace("'", "&#39;") for t in FRENCH_TITLES))
     assert FRENCH_MONEY.search(text)
-    assert text.count("<svg") >= 9 and "<script" not in text and "http://" not in text.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        text.count("<svg") >= 9
+        and "<script" not in text
+        and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
 
     pdf = _write(demo, tmp_path / "review.pdf", "pdf", "en")
     body = (tmp_path / "review.pdf").read_bytes()
@@ -86,7 +97,11 @@ def test_each_format_is_written_registered_signed_and_audited(demo: Store, tmp_p
         assert verify_file(path, signed, RING.verify_key()).ok
         record = records[signed.manifest.export_uid]
         assert (record.kind, record.recipient, record.purpose, record.username) == (
-            "report", "internal", "annual portfolio review", "cmorel")
+            "report",
+            "internal",
+            "annual portfolio review",
+            "cmorel",
+        )
         assert record.row_count == result.customers > 0  # type: ignore[attr-defined]
     events = list_events(demo, action="export")
     assert {e.target for e in events} == set(records)
@@ -102,8 +117,13 @@ def test_names_are_marked_escaped_and_the_pdf_embeds_a_unicode_font(demo: Store)
     data = gather_review(demo, MANAGER, ring=RING)
     plain = build_report(data, "fr")
     marked = build_report(data, "fr", mark=lambda name: f"[{name}]")
-    largest = next(t for s in marked.sections if s.key == "abc" for t in s.tables if len(t.columns) == 5
-                   and t.rows and isinstance(t.rows[0][0], str) and t.rows[0][0].startswith("["))
+    largest = next(
+        t
+        for s in marked.sections
+        if s.key == "abc"
+        for t in s.tables
+        if len(t.columns) == 5 and t.rows and isinstance(t.rows[0][0], str) and t.rows[0][0].startswith("[")
+    )
     assert all(row[0].startswith("[") and row[0].endswith("]") for row in largest.rows)
     assert plain.named == marked.named and len(plain.named) == len(data.inputs.names)
     pdf = render_pdf(plain, compress=False)

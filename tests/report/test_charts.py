@@ -72,21 +72,41 @@ def test_text_is_escaped() -> None:
     root = parse(svg)
     assert root.find("s:title", NS).text == "a < b & c > d"  # type: ignore[union-attr]
     assert nasty in texts(root)
-    quadrant = parse(quadrant_chart([(nasty, 1, 1)], x_threshold=0, y_threshold=0, x_label="<x>", y_label="&",
-                                    quadrant_labels=("<1>", "2", "3", "4"), title="q"))
+    quadrant = parse(
+        quadrant_chart(
+            [(nasty, 1, 1)],
+            x_threshold=0,
+            y_threshold=0,
+            x_label="<x>",
+            y_label="&",
+            quadrant_labels=("<1>", "2", "3", "4"),
+            title="q",
+        )
+    )
     assert {"<x>", "&", "<1>"} <= set(texts(quadrant))
 
 
-@pytest.mark.parametrize("svg", [
-    bar_chart([], [], title="empty", fmt=str, empty="Aucune donnée"),
-    line_chart([], {}, title="empty", fmt=str, empty="Aucune donnée"),
-    heatmap([], [], [], title="empty", fmt=str, empty="Aucune donnée"),
-    heatmap(["a"], ["b"], [[None]], title="empty", fmt=str, empty="Aucune donnée"),
-    pareto_chart([], a=0.8, b=0.95, title="empty", empty="Aucune donnée"),
-    quadrant_chart([], x_threshold=0, y_threshold=0, x_label="x", y_label="y",
-                   quadrant_labels=("a", "b", "c", "d"), title="empty", empty="Aucune donnée"),
-    funnel_chart([], [], title="empty", empty="Aucune donnée"),
-])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        bar_chart([], [], title="empty", fmt=str, empty="Aucune donnée"),
+        line_chart([], {}, title="empty", fmt=str, empty="Aucune donnée"),
+        heatmap([], [], [], title="empty", fmt=str, empty="Aucune donnée"),
+        heatmap(["a"], ["b"], [[None]], title="empty", fmt=str, empty="Aucune donnée"),
+        pareto_chart([], a=0.8, b=0.95, title="empty", empty="Aucune donnée"),
+        quadrant_chart(
+            [],
+            x_threshold=0,
+            y_threshold=0,
+            x_label="x",
+            y_label="y",
+            quadrant_labels=("a", "b", "c", "d"),
+            title="empty",
+            empty="Aucune donnée",
+        ),
+        funnel_chart([], [], title="empty", empty="Aucune donnée"),
+    ],
+)
 def test_empty_input_draws_a_no_data_panel(svg: str) -> None:
     root = parse(svg)
     assert [e.text for e in by_class(root, "no-data")] == ["Aucune donnée"]
@@ -103,8 +123,14 @@ def test_mismatched_lengths_are_refused() -> None:
 
 
 def test_line_chart_one_line_per_series_with_heights_following_values() -> None:
-    root = parse(line_chart(["2023", "2024", "2025"], {"CA": [0.0, 50.0, 100.0], "Marge": [10.0, -10.0, 0.0]},
-                            title="Évolution", fmt=str))
+    root = parse(
+        line_chart(
+            ["2023", "2024", "2025"],
+            {"CA": [0.0, 50.0, 100.0], "Marge": [10.0, -10.0, 0.0]},
+            title="Évolution",
+            fmt=str,
+        )
+    )
     lines = by_class(root, "series")
     assert len(lines) == 2
     ys = [float(p.split(",")[1]) for p in lines[0].get("points", "").split()]
@@ -116,8 +142,15 @@ def test_line_chart_one_line_per_series_with_heights_following_values() -> None:
 
 
 def test_heatmap_cells_carry_their_values() -> None:
-    root = parse(heatmap(["Segment 1", "Segment 2"], ["P1", "P2"], [[20.0, None], [0.0, 67.0]],
-                         title="Segment × produit", fmt=lambda v: f"{v:g} K€"))
+    root = parse(
+        heatmap(
+            ["Segment 1", "Segment 2"],
+            ["P1", "P2"],
+            [[20.0, None], [0.0, 67.0]],
+            title="Segment × produit",
+            fmt=lambda v: f"{v:g} K€",
+        )
+    )
     assert len(by_class(root, "cell")) == 3
     assert {"20 K€", "0 K€", "67 K€", "Segment 1", "P2"} <= set(texts(root))
 
@@ -134,21 +167,34 @@ def test_pareto_chart_cuts_and_zones() -> None:
 
 def test_quadrant_chart_places_points_by_threshold() -> None:
     points = [("VIP", 9.0, 9.0), ("Fonds", 9.0, 1.0), ("Eco", 1.0, 1.0)]
-    root = parse(quadrant_chart(points, x_threshold=5, y_threshold=5, x_label="CA", y_label="Potentiel",
-                                quadrant_labels=("Potentiel", "VIP", "Gestion économique", "Fonds de commerce"),
-                                title="Catégories"))
+    root = parse(
+        quadrant_chart(
+            points,
+            x_threshold=5,
+            y_threshold=5,
+            x_label="CA",
+            y_label="Potentiel",
+            quadrant_labels=("Potentiel", "VIP", "Gestion économique", "Fonds de commerce"),
+            title="Catégories",
+        )
+    )
     circles = {c.find("s:title", NS).text: c for c in by_class(root, "point")}  # type: ignore[union-attr]
     assert float(circles["VIP"].get("cx", "0")) == pytest.approx(float(circles["Fonds"].get("cx", "0")))
     assert float(circles["VIP"].get("cy", "0")) < float(circles["Fonds"].get("cy", "0"))
     assert float(circles["Eco"].get("cx", "0")) < float(circles["Fonds"].get("cx", "0"))
     assert [e.text for e in by_class(root, "quadrant")] == [
-        "Potentiel", "VIP", "Gestion économique", "Fonds de commerce"]
+        "Potentiel",
+        "VIP",
+        "Gestion économique",
+        "Fonds de commerce",
+    ]
     assert "VIP: 1" in root.find("s:desc", NS).text  # type: ignore[operator, union-attr]
 
 
 def test_funnel_chart_widths_and_conversions() -> None:
-    root = parse(funnel_chart(["Suspects", "Prospects", "Clients"], [100, 50, 10], title="Entonnoir",
-                              rate_label="conv."))
+    root = parse(
+        funnel_chart(["Suspects", "Prospects", "Clients"], [100, 50, 10], title="Entonnoir", rate_label="conv.")
+    )
     widths = [float(r.get("width", "0")) for r in by_class(root, "stage")]
     assert widths[1] / widths[0] == pytest.approx(0.5, abs=0.002)
     assert widths[2] / widths[0] == pytest.approx(0.1, abs=0.002)
@@ -168,28 +214,51 @@ def test_gauge_needle_points_at_the_mark(mark: float, angle: float) -> None:
 
 def test_symlog_is_symmetric_and_monotonic() -> None:
     from clientfolio.report.charts import symlog
+
     assert symlog(0) == 0
     assert symlog(9) == pytest.approx(1) and symlog(-9) == pytest.approx(-1)
     assert symlog(99_990, unit=10) == pytest.approx(4)
     values = [-1e6, -10, -0.5, 0, 0.5, 10, 1e6]
     assert [symlog(v) for v in values] == sorted(symlog(v) for v in values)
     with pytest.raises(ValueError):
-        quadrant_chart([("a", 1, 1)], x_threshold=0, y_threshold=0, x_label="x", y_label="y",
-                       quadrant_labels=("1", "2", "3", "4"), title="t", log=True, unit=0)
+        quadrant_chart(
+            [("a", 1, 1)],
+            x_threshold=0,
+            y_threshold=0,
+            x_label="x",
+            y_label="y",
+            quadrant_labels=("1", "2", "3", "4"),
+            title="t",
+            log=True,
+            unit=0,
+        )
 
 
 def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
     # one customer 1000 times larger than the others
-    points = [("Big", 1_000_000.0, 1_000_000.0), ("S1", 1_000.0, 1_000.0), ("S2", 100.0, 100.0),
-              ("Zero", 0.0, 0.0), ("Neg", -100.0, 10.0)]
-    common = {"x_threshold": 500.0, "y_threshold": 500.0, "x_label": "Marge", "y_label": "CLV",
-              "quadrant_labels": ("TL", "TR", "BL", "BR"), "title": "Q"}
+    points = [
+        ("Big", 1_000_000.0, 1_000_000.0),
+        ("S1", 1_000.0, 1_000.0),
+        ("S2", 100.0, 100.0),
+        ("Zero", 0.0, 0.0),
+        ("Neg", -100.0, 10.0),
+    ]
+    common = {
+        "x_threshold": 500.0,
+        "y_threshold": 500.0,
+        "x_label": "Marge",
+        "y_label": "CLV",
+        "quadrant_labels": ("TL", "TR", "BL", "BR"),
+        "title": "Q",
+    }
     linear = parse(quadrant_chart(points, **common))  # type: ignore[arg-type]
     log = parse(quadrant_chart(points, log=True, log_note="échelle log", **common))  # type: ignore[arg-type]
 
     def cx(root: ET.Element) -> dict[str, float]:
-        return {c.find("s:title", NS).text or "": float(c.get("cx", "0"))  # type: ignore[union-attr]
-                for c in by_class(root, "point")}
+        return {
+            c.find("s:title", NS).text or "": float(c.get("cx", "0"))  # type: ignore[union-attr]
+            for c in by_class(root, "point")
+        }
 
     lin, lg = cx(linear), cx(log)
     # linear: the small ones are within a pixel or two of each other; log: far apart

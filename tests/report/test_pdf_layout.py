@@ -9,12 +9,25 @@ from clientfolio.report.pdf import KEEP_ROWS, _render, render_pdf
 
 
 def _report(tables: int) -> Report:
-    made = [Table(caption=f"Table {n}: revenue of the customers of region {n}", columns=("Customer", "Revenue"),
-                  kinds=("text", "money"), rows=tuple((f"Customer {n}-{i}", 1000 * i) for i in range(1 + n % 9)))
-            for n in range(tables)]
+    made = [
+        Table(
+            caption=f"Table {n}: revenue of the customers of region {n}",
+            columns=("Customer", "Revenue"),
+            kinds=("text", "money"),
+            rows=tuple((f"Customer {n}-{i}", 1000 * i) for i in range(1 + n % 9)),
+        )
+        for n in range(tables)
+    ]
     made.append(Table(caption="An empty table", columns=("Customer",), kinds=("text",), rows=()))
-    return Report(lang="fr", title="Revue", subtitle="Test", as_of=dt.date(2026, 6, 30), headline=(),
-                  sections=(Section("tables", "Many tables", tables=tuple(made)),), named=frozenset())
+    return Report(
+        lang="fr",
+        title="Revue",
+        subtitle="Test",
+        as_of=dt.date(2026, 6, 30),
+        headline=(),
+        sections=(Section("tables", "Many tables", tables=tuple(made)),),
+        named=frozenset(),
+    )
 
 
 def test_no_caption_is_left_at_the_foot_of_a_page() -> None:

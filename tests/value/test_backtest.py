@@ -59,8 +59,7 @@ def test_data_drawn_from_the_models_are_forecast_within_noise() -> None:
 
 
 def test_a_market_that_halves_shows_a_forecast_twice_what_happened() -> None:
-    result = backtest(_portfolio(3000, seed=3, kept_last_year=0.5), as_of=AS_OF,
-                      clv=ClvConfig(purchase_model="bgnbd"))
+    result = backtest(_portfolio(3000, seed=3, kept_last_year=0.5), as_of=AS_OF, clv=ClvConfig(purchase_model="bgnbd"))
     assert result.total.error == pytest.approx(1.0, abs=0.2)
     assert result.sentence.endswith("too high.")
     assert result.sentence_params["gap_share"] == pytest.approx(result.total.error)
@@ -81,7 +80,6 @@ def test_cdnow_forecast_of_the_holdout_period() -> None:
             rows["amount"].append(float(amount))
     table = standardize(connect("duckdb").create_table("cdnow", ibis.memtable(rows)))
     result = backtest(table, as_of=dt.date(1998, 6, 30), months=9, clv=ClvConfig(purchase_model="bgnbd"))
-    assert (result.fitted_on, result.spend_model, result.total.customers) == (dt.date(1997, 9, 30), "gamma_gamma",
-                                                                               2357)
+    assert (result.fitted_on, result.spend_model, result.total.customers) == (dt.date(1997, 9, 30), "gamma_gamma", 2357)
     assert result.total.actual_cents == pytest.approx(7_097_639, abs=1)
     assert result.total.error == pytest.approx(-0.17, abs=0.01)

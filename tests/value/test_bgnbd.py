@@ -69,8 +69,11 @@ def test_conditional_expectation_against_equation_10_evaluated_directly() -> Non
     t_x = np.array([0.0, 5, 30.43, 20, 35])
     T = np.array([10.0, 20, 38.86, 38, 38])
     t = 39.0
-    body = (a + b + x - 1) / (a - 1) * (
-        1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)))
+    body = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)))
+    )
     denominator = 1 + (x > 0) * a / (b + np.maximum(x, 1) - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)
     np.testing.assert_allclose(expected_purchases(PUBLISHED, t, x, t_x, T), body / denominator, rtol=1e-10)
 
@@ -84,8 +87,11 @@ def test_unconditional_expectation_against_equation_7_and_x0_customer() -> None:
     np.testing.assert_allclose(expected_purchases(PUBLISHED, t[:, None], [0], [0], [0])[:, 0], direct, rtol=1e-12)
 
 
-@pytest.mark.parametrize("params", [PUBLISHED, BetaGeoParams(r=0.5248, alpha=6.1831, a=0.8914, b=1.6140, modified=True)],
-                         ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize(
+    "params",
+    [PUBLISHED, BetaGeoParams(r=0.5248, alpha=6.1831, a=0.8914, b=1.6140, modified=True)],
+    ids=["bgnbd", "mbgnbd"],
+)
 def test_unconditional_expectation_matches_simulated_customers(params: BetaGeoParams) -> None:
     rng = np.random.default_rng(20050101)
     for t in (39.0, 78.0):

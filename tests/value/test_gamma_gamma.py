@@ -39,8 +39,17 @@ def test_cdnow_fit_reproduces_published_parameters(cdnow_fit: GammaGammaFit) -> 
 def _direct_log_likelihood(log_params: np.ndarray, x: np.ndarray, mbar: np.ndarray) -> float:
     """Hardie's density of mbar, written out independently of the library."""
     p, q, v = np.exp(log_params)
-    return float(np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-                        + (p * x - 1) * np.log(mbar) + p * x * np.log(x) - (p * x + q) * np.log(v + x * mbar)))
+    return float(
+        np.sum(
+            gammaln(p * x + q)
+            - gammaln(p * x)
+            - gammaln(q)
+            + q * np.log(v)
+            + (p * x - 1) * np.log(mbar)
+            + p * x * np.log(x)
+            - (p * x + q) * np.log(v + x * mbar)
+        )
+    )
 
 
 def test_cdnow_log_likelihood_and_covariance_from_the_density(cdnow_fit: GammaGammaFit) -> None:
@@ -51,6 +60,7 @@ def test_cdnow_log_likelihood_and_covariance_from_the_density(cdnow_fit: GammaGa
     x, mbar = data.frequency[repeat], data.monetary_value[repeat]
     centre = np.log(cdnow_fit.params.as_array())
     assert cdnow_fit.log_likelihood == pytest.approx(_direct_log_likelihood(centre, x, mbar), abs=1e-6)
+
     def ll(point: np.ndarray) -> float:
         return _direct_log_likelihood(point, x, mbar)
 
@@ -58,11 +68,16 @@ def test_cdnow_log_likelihood_and_covariance_from_the_density(cdnow_fit: GammaGa
     steps = np.eye(3) * h
     slope = [(ll(centre + e) - ll(centre - e)) / (2 * h) for e in steps]
     assert np.max(np.abs(slope)) < 1e-3
-    hessian = np.array([
-        [(ll(centre + ei + ej) - ll(centre + ei - ej) - ll(centre - ei + ej) + ll(centre - ei - ej)) / (4 * h * h)
-         for ej in steps]
-        for ei in steps
-    ])
+    hessian = np.array(
+        [
+            [
+                (ll(centre + ei + ej) - ll(centre + ei - ej) - ll(centre - ei + ej) + ll(centre - ei - ej))
+                / (4 * h * h)
+                for ej in steps
+            ]
+            for ei in steps
+        ]
+    )
     assert cdnow_fit.log_covariance is not None
     np.testing.assert_allclose(cdnow_fit.log_covariance, np.linalg.inv(-hessian), rtol=0.01)
 
@@ -100,8 +115,10 @@ def test_fit_recovers_simulated_parameters() -> None:
 
 def test_weights_equal_repeated_rows() -> None:
     data = cdnow_calibration()
-    repeated = fit_gamma_gamma(np.concatenate([data.frequency, data.frequency[:300]]),
-                               np.concatenate([data.monetary_value, data.monetary_value[:300]]))
+    repeated = fit_gamma_gamma(
+        np.concatenate([data.frequency, data.frequency[:300]]),
+        np.concatenate([data.monetary_value, data.monetary_value[:300]]),
+    )
     weights = np.ones(data.frequency.size)
     weights[:300] = 2
     weighted = fit_gamma_gamma(data.frequency, data.monetary_value, weights=weights)

@@ -16,15 +16,19 @@ ROWS = [
     # C1: 10 Jan nets 100 - 20 = 80 (one purchase); 1 Jun is a credit note alone (not a purchase)
     {"customer_id": "C1", "invoice_id": "F1", "date": dt.date(2024, 1, 10), "amount": 100.0},
     {"customer_id": "C1", "invoice_id": "AV1", "date": dt.date(2024, 1, 10), "amount": -20.0},
-    {"customer_id": "C1", "invoice_id": "F2", "date": dt.date(2024, 3, 1), "amount": 50.0,
-     "segment": "old"},
+    {"customer_id": "C1", "invoice_id": "F2", "date": dt.date(2024, 3, 1), "amount": 50.0, "segment": "old"},
     {"customer_id": "C1", "invoice_id": "AV2", "date": dt.date(2024, 6, 1), "amount": -30.0},
-    {"customer_id": "C1", "invoice_id": "F3", "date": dt.date(2024, 9, 1), "amount": 70.0,
-     "margin": 20.0, "segment": "new"},
+    {
+        "customer_id": "C1",
+        "invoice_id": "F3",
+        "date": dt.date(2024, 9, 1),
+        "amount": 70.0,
+        "margin": 20.0,
+        "segment": "new",
+    },
     {"customer_id": "C1", "invoice_id": "F9", "date": dt.date(2025, 1, 5), "amount": 999.0},
     # C2: one purchase in the previous window
-    {"customer_id": "C2", "invoice_id": "F4", "date": dt.date(2023, 6, 15), "amount": 200.0,
-     "margin": 50.0},
+    {"customer_id": "C2", "invoice_id": "F4", "date": dt.date(2023, 6, 15), "amount": 200.0, "margin": 50.0},
     # C3: nothing but a credit note
     {"customer_id": "C3", "invoice_id": "AV3", "date": dt.date(2024, 2, 1), "amount": -10.0},
     # C4: a free delivery is a purchase (the first), then one repeat of 40
@@ -53,8 +57,13 @@ def test_history_by_hand(load) -> None:  # noqa: F811
     assert (c2["prev_revenue_cents"], c2["prev_margin_cents"]) == (20000, 5000)
     assert (c2["lifetime_revenue_cents"], c2["lifetime_margin_cents"]) == (20000, 5000)
     c3 = rows["C3"]
-    assert (c3["first_purchase"], c3["frequency"], c3["age_days"], c3["monetary_cents"],
-            c3["first_amount_cents"]) == (None, None, None, None, None)
+    assert (c3["first_purchase"], c3["frequency"], c3["age_days"], c3["monetary_cents"], c3["first_amount_cents"]) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
     assert (c3["revenue_cents"], c3["lifetime_revenue_cents"], c3["lifetime_margin_cents"]) == (-1000, -1000, None)
     c4 = rows["C4"]
     assert (c4["frequency"], c4["recency_days"], c4["age_days"], c4["monetary_cents"]) == (1, 20, 30, 4000.0)

@@ -24,20 +24,37 @@ def fits() -> Fits:
     return (fit_bgnbd(data.frequency, data.recency, data.T), fit_gamma_gamma(data.frequency, data.monetary_value))
 
 
-def _clv(bg: BetaGeoParams, gg: GammaGammaParams, margin: npt.ArrayLike = 1.0, *, horizon: float = 156.0,
-         discount: float = 0.1) -> FloatArray:
+def _clv(
+    bg: BetaGeoParams,
+    gg: GammaGammaParams,
+    margin: npt.ArrayLike = 1.0,
+    *,
+    horizon: float = 156.0,
+    discount: float = 0.1,
+) -> FloatArray:
     """CLV of the CDNOW customers, in weeks (52 a year)."""
     data = cdnow_calibration()
-    return customer_lifetime_value(bg, gg, data.frequency, data.recency, data.T, data.monetary_value, margin,
-                                   horizon_periods=horizon, periods_per_year=52.0, discount_rate=discount)
+    return customer_lifetime_value(
+        bg,
+        gg,
+        data.frequency,
+        data.recency,
+        data.T,
+        data.monetary_value,
+        margin,
+        horizon_periods=horizon,
+        periods_per_year=52.0,
+        discount_rate=discount,
+    )
 
 
 @pytest.mark.parametrize("horizon", [156.0, 50.0])  # 50 weeks: the last step is shorter
 def test_undiscounted_clv_is_purchases_times_spend(fits: Fits, horizon: float) -> None:
     bg, gg = fits
     data = cdnow_calibration()
-    by_hand = (expected_purchases(bg.params, horizon, data.frequency, data.recency, data.T)
-               * expected_spend(gg.params, data.frequency, data.monetary_value))
+    by_hand = expected_purchases(bg.params, horizon, data.frequency, data.recency, data.T) * expected_spend(
+        gg.params, data.frequency, data.monetary_value
+    )
     np.testing.assert_allclose(_clv(bg.params, gg.params, horizon=horizon, discount=0.0), by_hand, rtol=1e-10)
 
 
@@ -51,8 +68,9 @@ def test_matches_lifetimes_monthly_loop(fits: Fits) -> None:
     month = 52.0 / 12
     loop = np.zeros_like(data.frequency)
     for k in range(1, 37):
-        step = (expected_purchases(bg.params, k * month, *customers)
-                - expected_purchases(bg.params, (k - 1) * month, *customers))
+        step = expected_purchases(bg.params, k * month, *customers) - expected_purchases(
+            bg.params, (k - 1) * month, *customers
+        )
         loop += step * spend * 0.3 / 1.01**k
     np.testing.assert_allclose(_clv(bg.params, gg.params, 0.3, discount=1.01**12 - 1), loop, rtol=1e-10)
 
@@ -73,8 +91,9 @@ def test_discount_and_margin(fits: Fits) -> None:
 def test_customer_almost_surely_gone_is_worth_almost_nothing() -> None:
     bg = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
     gg = GammaGammaParams(p=6.25, q=3.74, v=15.44)
-    clv = customer_lifetime_value(bg, gg, [20, 20], [5, 5], [5, 300], [40, 40], 1.0,
-                                  horizon_periods=156, periods_per_year=52, discount_rate=0.1)
+    clv = customer_lifetime_value(
+        bg, gg, [20, 20], [5, 5], [5, 300], [40, 40], 1.0, horizon_periods=156, periods_per_year=52, discount_rate=0.1
+    )
     assert clv[0] > 50
     assert clv[1] < 1e-6 * clv[0]
 
@@ -88,11 +107,23 @@ def test_errors(fits: Fits) -> None:
     with pytest.raises(ClientfolioError, match="margin_rate"):
         _clv(bg.params, gg.params, [0.3, 0.4])
     with pytest.raises(ClientfolioError, match="recency must not exceed T"):
-        customer_lifetime_value(bg.params, gg.params, [1], [3], [2], [10], 1.0, horizon_periods=52,
-                                periods_per_year=52, discount_rate=0.1)
+        customer_lifetime_value(
+            bg.params, gg.params, [1], [3], [2], [10], 1.0, horizon_periods=52, periods_per_year=52, discount_rate=0.1
+        )
     with pytest.raises(ClientfolioError, match="steps_per_year"):
-        customer_lifetime_value(bg.params, gg.params, [1], [1], [2], [10], 1.0, horizon_periods=52,
-                                periods_per_year=52, discount_rate=0.1, steps_per_year=0)
+        customer_lifetime_value(
+            bg.params,
+            gg.params,
+            [1],
+            [1],
+            [2],
+            [10],
+            1.0,
+            horizon_periods=52,
+            periods_per_year=52,
+            discount_rate=0.1,
+            steps_per_year=0,
+        )
 
 
 @pytest.mark.parametrize("modified", [False, True])
@@ -102,9 +133,11 @@ def test_discounted_purchases_is_the_discounted_sum_of_expected_purchases(modifi
     params = BetaGeoParams(r=0.5, alpha=6.0, a=0.9, b=1.6, modified=modified)
     x, t_x, T = np.array([0.0, 0.0, 3, 10]), np.array([0.0, 0, 20, 38]), np.array([2.0, 150, 39, 39])
     month = 52.0 / 12
-    direct = sum((expected_purchases(params, k * month, x, t_x, T) - expected_purchases(params, (k - 1) * month,
-                                                                                         x, t_x, T)) / 1.1 ** (k / 12)
-                 for k in range(1, 37))
+    direct = sum(
+        (expected_purchases(params, k * month, x, t_x, T) - expected_purchases(params, (k - 1) * month, x, t_x, T))
+        / 1.1 ** (k / 12)
+        for k in range(1, 37)
+    )
     computed = DiscountedPurchases(x, t_x, T, horizon_periods=156.0, periods_per_year=52.0, discount_rate=0.1)(params)
     np.testing.assert_allclose(computed, direct, rtol=1e-10)
     if modified:  # the one-time buyer of 150 weeks ago is worth less than the one of 2 weeks ago

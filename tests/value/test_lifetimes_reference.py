@@ -10,19 +10,16 @@ The MBG/NBD's references are in ``test_mbgnbd.py``.  The CDNOW master cohort
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from clientfolio.value.bgnbd import BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.gamma_gamma import GammaGammaParams, expected_spend, fit_gamma_gamma
 from tests.value.cdnow import cdnow_calibration
 
-LIFETIMES_BG = BetaGeoParams(r=0.2425945434210674, alpha=4.413602716077387, a=0.7929218333479614,
-                             b=2.4259057287220926)
+LIFETIMES_BG = BetaGeoParams(r=0.2425945434210674, alpha=4.413602716077387, a=0.7929218333479614, b=2.4259057287220926)
 LIFETIMES_GG = GammaGammaParams(p=6.249572277632188, q=3.744224674758896, v=15.443521018374733)
 CUSTOMERS = (4, 18, 21, 50, 1760)
 P_ALIVE = [0.7266202977882532, 1.0, 0.21239102434937462, 1.0, 0.9692212746052555]
-EXPECTED_39 = [1.2259944296717131, 0.19654878485028326, 0.2034188276053057, 0.19479364221265122,
-               20.05525015077943]
+EXPECTED_39 = [1.2259944296717131, 0.19654878485028326, 0.2034188276053057, 0.19479364221265122, 20.05525015077943]
 SPEND = [24.6539187132367, 35.17037133045401, 18.910018475342625, 35.17037133045401, 26.394263503100003]
 
 

@@ -37,10 +37,15 @@ from tests.value.cdnow import cdnow_calibration
 
 # lifetimes' ModifiedBetaGeoFitter on cdnow_calibration() (its log-likelihood: -9582.135715553766)
 LIFETIMES = BetaGeoParams(
-    r=0.5248429031495876, alpha=6.1830817643992075, a=0.8913595172712259, b=1.6140029311983561, modified=True)
+    r=0.5248429031495876, alpha=6.1830817643992075, a=0.8913595172712259, b=1.6140029311983561, modified=True
+)
 LIFETIMES_LL = -9582.135715553766
-LIFETIMES_SE = {"r": 0.08326808867855634, "alpha": 0.6956199090361059, "a": 0.15478993801749238,
-                "b": 0.5374947939555573}
+LIFETIMES_SE = {
+    "r": 0.08326808867855634,
+    "alpha": 0.6956199090361059,
+    "a": 0.15478993801749238,
+    "b": 0.5374947939555573,
+}
 # (customer id, x, t_x, T, P(alive), expected purchases in the next 39 weeks) at LIFETIMES
 CUSTOMERS = [
     (4, 2, 30.428571428571427, 38.857142857142854, 0.7061384907953507, 1.2627588401713423),
@@ -52,8 +57,13 @@ CUSTOMERS = [
     (22180, 0, 0.0, 27.0, 0.428462108088332, 0.22062346923137996),
 ]
 # expected_number_of_purchases_up_to_time(t) at LIFETIMES
-NEW_CUSTOMER = [(1.0, 0.0530603326526043), (10.0, 0.4332510114319037), (39.0, 1.1822798470838038),
-                (78.0, 1.803630518032709), (200.0, 2.9329380601946418)]
+NEW_CUSTOMER = [
+    (1.0, 0.0530603326526043),
+    (10.0, 0.4332510114319037),
+    (39.0, 1.1822798470838038),
+    (78.0, 1.803630518032709),
+    (200.0, 2.9329380601946418),
+]
 
 
 @pytest.fixture(scope="module")
@@ -109,16 +119,20 @@ def test_unconditional_expectation_matches_lifetimes_and_the_closed_form() -> No
     direct = b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
     np.testing.assert_allclose(expected_purchases_new(LIFETIMES, t), direct, rtol=1e-10, atol=1e-15)
     # a customer just acquired (x = 0, T = 0) is a new customer: alive with probability b / (a + b)
-    np.testing.assert_allclose(expected_purchases(LIFETIMES, t[:, None], [0], [0], [0])[:, 0], direct,
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        expected_purchases(LIFETIMES, t[:, None], [0], [0], [0])[:, 0], direct, rtol=1e-12, atol=1e-15
+    )
     assert p_alive(LIFETIMES, [0], [0], [0])[0] == pytest.approx(b / (a + b), rel=1e-14)
 
 
-@pytest.mark.parametrize("params", [
-    BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426, modified=True),
-    BetaGeoParams(r=2.5, alpha=30.0, a=3.7, b=0.6, modified=True),
-    BetaGeoParams(r=0.8, alpha=2.0, a=1.3, b=12.0, modified=True),
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426, modified=True),
+        BetaGeoParams(r=2.5, alpha=30.0, a=3.7, b=0.6, modified=True),
+        BetaGeoParams(r=0.8, alpha=2.0, a=1.3, b=12.0, modified=True),
+    ],
+)
 def test_conditional_expectation_against_the_direct_2f1_form(params: BetaGeoParams) -> None:
     # (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
     #   / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))      (Wagner & Hoppe 2008)
@@ -127,8 +141,14 @@ def test_conditional_expectation_against_the_direct_2f1_form(params: BetaGeoPara
     t_x = np.array([0.0, 0, 5, 30.43, 20, 35, 37])
     T = np.array([0.0, 60, 20, 38.86, 38, 38, 38])
     for t in (0.5, 39.0, 150.0):
-        body = (a + b + x) / (a - 1) * (
-            1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t)))
+        body = (
+            (a + b + x)
+            / (a - 1)
+            * (
+                1
+                - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t))
+            )
+        )
         denominator = 1 + a / (b + x) * ((alpha + T) / (alpha + t_x)) ** (r + x)
         np.testing.assert_allclose(expected_purchases(params, t, x, t_x, T), body / denominator, rtol=1e-10)
 
@@ -155,8 +175,9 @@ def test_simulated_customers_match_the_model_and_the_fit_recovers_the_parameters
     frequency, recency = simulate_bgnbd(truth, T, rng)
     assert np.all(recency[frequency == 0] == 0) and np.all(recency[frequency > 0] > 0) and np.all(recency <= T)
     # P(X(T) = 0) = a/(a+b) (dropout at time 0) + b/(a+b) (alpha/(alpha+T))^r (no purchase)
-    zero_share = np.mean(truth.a / (truth.a + truth.b)
-                         + truth.b / (truth.a + truth.b) * (truth.alpha / (truth.alpha + T)) ** truth.r)
+    zero_share = np.mean(
+        truth.a / (truth.a + truth.b) + truth.b / (truth.a + truth.b) * (truth.alpha / (truth.alpha + T)) ** truth.r
+    )
     assert abs(np.mean(frequency == 0) - zero_share) < 4 * np.sqrt(zero_share * (1 - zero_share) / T.size)
     fit = fit_bgnbd(frequency, recency, T, modified=True)
     assert fit.converged and fit.params.modified
@@ -188,8 +209,7 @@ def test_log_likelihood_chooses_the_model() -> None:
 
 def test_weights_equal_repeated_rows() -> None:
     data = cdnow_calibration()
-    repeated = fit_bgnbd(*(np.concatenate([v, v[:500]]) for v in (data.frequency, data.recency, data.T)),
-                         modified=True)
+    repeated = fit_bgnbd(*(np.concatenate([v, v[:500]]) for v in (data.frequency, data.recency, data.T)), modified=True)
     weights = np.ones(data.frequency.size)
     weights[:500] = 2
     weighted = fit_bgnbd(data.frequency, data.recency, data.T, weights=weights, modified=True)

@@ -25,27 +25,54 @@ from tests.value.cdnow import DATA as CDNOW
 
 AS_OF = dt.date(2024, 12, 31)
 SALES = [  # (customer, date, euros)
-    ("A1", dt.date(2023, 6, 1), 500.0), ("A1", dt.date(2024, 3, 1), 300.0), ("A1", dt.date(2024, 9, 1), 300.0),
-    ("A2", dt.date(2023, 5, 1), 300.0), ("A2", dt.date(2024, 5, 1), 300.0),
+    ("A1", dt.date(2023, 6, 1), 500.0),
+    ("A1", dt.date(2024, 3, 1), 300.0),
+    ("A1", dt.date(2024, 9, 1), 300.0),
+    ("A2", dt.date(2023, 5, 1), 300.0),
+    ("A2", dt.date(2024, 5, 1), 300.0),
     ("A3", dt.date(2024, 11, 1), 100.0),
     ("A4", dt.date(2023, 2, 1), 50.0),
 ]
 
 
 def _account(code: str, kind: str = "customer", **fields: object) -> AccountRow:
-    base: dict[str, object] = {"kind": kind, "code": code, "name": code.lower(), "segment": "S", "region": "R",
-                               "size_band": "small", "potential_cents": None, "wallet_share_pct": None,
-                               "sector_growth_pct": None, "supplier_policy": None}
+    base: dict[str, object] = {
+        "kind": kind,
+        "code": code,
+        "name": code.lower(),
+        "segment": "S",
+        "region": "R",
+        "size_band": "small",
+        "potential_cents": None,
+        "wallet_share_pct": None,
+        "sector_growth_pct": None,
+        "supplier_policy": None,
+    }
     return AccountRow(**{**base, **fields})  # type: ignore[arg-type]
 
 
 def test_small_portfolio_by_hand() -> None:
     con = connect("duckdb")
-    table = standardize(con.create_table("t", ibis.memtable({
-        "customer_id": [s[0] for s in SALES], "invoice_id": [f"F{i}" for i in range(len(SALES))],
-        "date": [s[1] for s in SALES], "amount": [s[2] for s in SALES]})))
-    accounts = [_account("A1", potential_cents=70_000), _account("A2", wallet_share_pct=30.0), _account("A3"),
-                _account("A4"), _account("P1", "prospect", potential_cents=200_000)]
+    table = standardize(
+        con.create_table(
+            "t",
+            ibis.memtable(
+                {
+                    "customer_id": [s[0] for s in SALES],
+                    "invoice_id": [f"F{i}" for i in range(len(SALES))],
+                    "date": [s[1] for s in SALES],
+                    "amount": [s[2] for s in SALES],
+                }
+            ),
+        )
+    )
+    accounts = [
+        _account("A1", potential_cents=70_000),
+        _account("A2", wallet_share_pct=30.0),
+        _account("A3"),
+        _account("A4"),
+        _account("P1", "prospect", potential_cents=200_000),
+    ]
     result = value_portfolio(table, as_of=AS_OF, accounts=accounts)
     got = {c.customer_id: c for c in result.customers}
     # revenue 2024: A1 600, A2 300, A3 100, A4 0 -> ABC A (before 0), A (0.6), B (0.9), C
@@ -54,12 +81,21 @@ def test_small_portfolio_by_hand() -> None:
     # revenue of S/small, 100/300/600 -> upper quartile at 0.75 x 2 = 1.5: 300 + 0.5 x 300 = 450;
     # A4 bought nothing in 2024: no estimate from peers (it would be 450 of potential out of nothing)
     assert [(got[c].wallet_cents, got[c].potential_cents) for c in ("A1", "A2", "A3", "A4")] == [
-        (70_000, 10_000), (100_000, 70_000), (45_000, 35_000), (None, 0)]
+        (70_000, 10_000),
+        (100_000, 70_000),
+        (45_000, 35_000),
+        (None, 0),
+    ]
     assert [got[c].potential_source for c in ("A1", "A2", "A3", "A4")] == [
-        "entered", "share", "peers_revenue:segment+size", "no_revenue"]
+        "entered",
+        "share",
+        "peers_revenue:segment+size",
+        "no_revenue",
+    ]
     assert result.potential_sources == {
         "customers": {"entered": 1, "share": 1, "peers_revenue:segment+size": 1, "no_revenue": 1},
-        "prospects": {"entered": 1}}
+        "prospects": {"entered": 1},
+    }
     assert result.as_dict()["potential_sources"] == result.potential_sources
     assert [got[c].value_cents for c in ("A1", "A2", "A3", "A4")] == [70_000, 100_000, 45_000, 0]
     # potentials 2 000 (P1), 700, 350, 100, 0 of 3 150: P1 A' (0 before), A2 A' (0.635), A3 B' (0.857),
@@ -68,29 +104,39 @@ def test_small_portfolio_by_hand() -> None:
     assert result.prospects[0].potential_class == "A"
     assert [got[c].category for c in ("A1", "A2", "A3", "A4")] == ["core", "vip", "core", "economy"]
     cells = {(c["revenue_class"], c["potential_class"]): c["customers"] for c in result.crossed}
-    assert {k: v for k, v in cells.items() if v} == {("A", "C"): 1, ("A", "A"): 1, ("B", "B"): 1, ("C", "C"): 1,
-                                                     ("P", "A"): 1}
+    assert {k: v for k, v in cells.items() if v} == {
+        ("A", "C"): 1,
+        ("A", "A"): 1,
+        ("B", "B"): 1,
+        ("C", "C"): 1,
+        ("P", "A"): 1,
+    }
     # two repeat buyers: no model, and the valuation says why
     assert result.equity.total_cents is None and "2 customer(s) made a repeat purchase" in (result.equity.note or "")
     # no margins: profitability = revenue 600, 300, 100, 0; no model: potential = the potential revenue
     # 100, 700, 350, 0.  Pareto 2 %: profits 100 + 300 + 600 = 1 000, 2 % = 20 < 100 -> cut 100, the three high;
     # potentials 100 + 350 + 700 = 1 150, 2 % = 23 < 100 -> cut 100, the three high.  A4 bought nothing
     # in 2024 and has no future value: no quadrant, flagged
-    assert result.quadrant_thresholds == {"rule": "pareto", "low_share": 0.02, "profit_cents": 10_000,
-                                          "potential_cents": 10_000, "profit_basis": "revenue",
-                                          "potential_basis": "potential_revenue"}
+    assert result.quadrant_thresholds == {
+        "rule": "pareto",
+        "low_share": 0.02,
+        "profit_cents": 10_000,
+        "potential_cents": 10_000,
+        "profit_basis": "revenue",
+        "potential_basis": "potential_revenue",
+    }
     assert [got[c].quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_high", "high_high", "high_high", None]
     assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == ["loyalty", "loyalty", "loyalty", None]
     assert [got[c].quadrant_note for c in ("A1", "A2", "A3", "A4")] == [None, None, None, "no_purchase"]
     # a year earlier: revenue 500, 300, -, 50 (cut 50: 2 % of 850 = 17); today's potential 100, 700, -, 0
     # (cut 100): A4 bought in 2023 so it keeps its quadrant then
-    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == [
-        "high_high", "high_high", None, "high_low"]
+    assert [got[c].previous_quadrant for c in ("A1", "A2", "A3", "A4")] == ["high_high", "high_high", None, "high_low"]
     assert [got[c].trajectory for c in ("A1", "A2", "A3", "A4")] == ["stable", "stable", "new", None]
     # the same with a low share of 20 %: profits 20 % of 1 000 = 200: running 100 <= 200, 400 > 200 -> cut
     # 300, A3 low; potentials 20 % of 1 150 = 230: running 100 <= 230, 450 > 230 -> cut 350, A1 low
-    wide = value_portfolio(table, as_of=AS_OF, accounts=accounts,
-                           config=ValueConfig(quadrants=QuadrantConfig(low_share=0.2)))
+    wide = value_portfolio(
+        table, as_of=AS_OF, accounts=accounts, config=ValueConfig(quadrants=QuadrantConfig(low_share=0.2))
+    )
     got = {c.customer_id: c for c in wide.customers}
     assert (wide.quadrant_thresholds["profit_cents"], wide.quadrant_thresholds["potential_cents"]) == (30_000, 35_000)
     assert [got[c].strategy for c in ("A1", "A2", "A3", "A4")] == ["retention", "loyalty", "cross_sell", None]

@@ -11,8 +11,16 @@ from clientfolio.value.strategy import QuadrantConfig, pareto_cut, quadrant_thre
 
 ACCOUNTS = [
     Account("K1", "customer", "S", "small", revenue_cents=10_000, entered_cents=50_000),
-    Account("K2", "customer", "S", "small", revenue_cents=20_000, wallet_share_pct=25,
-            sector_growth_pct=10, supplier_policy="multiple"),
+    Account(
+        "K2",
+        "customer",
+        "S",
+        "small",
+        revenue_cents=20_000,
+        wallet_share_pct=25,
+        sector_growth_pct=10,
+        supplier_policy="multiple",
+    ),
     Account("K7", "customer", "S", "small", revenue_cents=15_000, entered_cents=60_000),
     Account("K3", "customer", "S", "small", revenue_cents=30_000),
     Account("K4", "customer", "S", "large", revenue_cents=40_000),
@@ -42,24 +50,37 @@ def test_potential_rules() -> None:
     # segment T has no known wallet: the portfolio's known wallets (70 000)
     assert (got["K6"].wallet_cents, got["K6"].source) == (70_000, "peers:portfolio")
     # a prospect of an unknown segment: portfolio 70 000 x 1.20 x 0.7 (preferred supplier)
-    assert (got["P1"].wallet_cents, got["P1"].potential_cents, got["P1"].source) == (58_800, 58_800,
-                                                                                       "peers:portfolio")
+    assert (got["P1"].wallet_cents, got["P1"].potential_cents, got["P1"].source) == (58_800, 58_800, "peers:portfolio")
     assert (got["P2"].wallet_cents, got["P2"].potential_cents, got["P2"].kind) == (90_000, 90_000, "prospect")
     assert source_counts([(p.kind, p.source) for p in got.values()]) == {
-        "customers": {"entered": 2, "share": 1, "peers:segment+size": 1, "peers:segment": 1, "peers:portfolio": 1,
-                      "no_revenue": 1},
-        "prospects": {"entered": 1, "peers:portfolio": 1}}
+        "customers": {
+            "entered": 2,
+            "share": 1,
+            "peers:segment+size": 1,
+            "peers:segment": 1,
+            "peers:portfolio": 1,
+            "no_revenue": 1,
+        },
+        "prospects": {"entered": 1, "peers:portfolio": 1},
+    }
 
 
 def test_peers_revenue_is_a_fallback_that_says_so() -> None:
     # a small FEC: no segment, no size band, no entered potential, no share: only revenue
-    fec = [Account("F1", "customer", revenue_cents=10_000), Account("F2", "customer", revenue_cents=20_000),
-           Account("F3", "customer", revenue_cents=40_000), Account("F4", "customer", revenue_cents=0),
-           Account("F5", "customer", "S", revenue_cents=5_000)]
+    fec = [
+        Account("F1", "customer", revenue_cents=10_000),
+        Account("F2", "customer", revenue_cents=20_000),
+        Account("F3", "customer", revenue_cents=40_000),
+        Account("F4", "customer", revenue_cents=0),
+        Account("F5", "customer", "S", revenue_cents=5_000),
+    ]
     got = {p.account_id: p for p in estimate_potentials(fec)}
     # revenues 5 000, 10 000, 20 000, 40 000: upper quartile at 0.75 x 3 = 2.25 -> 20 000 + 0.25 x 20 000
     assert [(got[k].wallet_cents, got[k].potential_cents) for k in ("F1", "F2", "F3")] == [
-        (25_000, 15_000), (25_000, 5_000), (25_000, 0)]
+        (25_000, 15_000),
+        (25_000, 5_000),
+        (25_000, 0),
+    ]
     # customers without a segment are compared with the whole portfolio, and the source says revenue
     assert {got[k].source for k in ("F1", "F2", "F3")} == {"peers_revenue:portfolio"}
     assert got["F1"].estimated
@@ -69,8 +90,7 @@ def test_peers_revenue_is_a_fallback_that_says_so() -> None:
     assert (got["F4"].wallet_cents, got["F4"].potential_cents, got["F4"].source) == (None, 0, "no_revenue")
     # the rule must not trigger with three known wallets: they win over the revenue
     known = [*fec, *(Account(f"W{k}", "customer", revenue_cents=1_000, entered_cents=100_000) for k in range(3))]
-    assert {p.source for p in estimate_potentials(known) if p.account_id in ("F1", "F2", "F3")} == {
-        "peers:portfolio"}
+    assert {p.source for p in estimate_potentials(known) if p.account_id in ("F1", "F2", "F3")} == {"peers:portfolio"}
     # every source has a label (the French catalog translates them)
     assert all(SOURCE_LABELS[p.source] for p in estimate_potentials(known))
 
@@ -114,8 +134,19 @@ def test_quadrants_cut_by_the_pareto_rule() -> None:
     t = quadrant_thresholds(profits, potentials)
     assert (t.rule, t.profit_cents, t.potential_cents, t.low_share) == ("pareto", 40, 500, 0.02)
     got = quadrants(profits, potentials, thresholds=t)
-    assert got == ["high_high", "high_low", "high_high", "high_low", "high_low", "high_high", "low_low", "low_high",
-                   "low_high", "low_low", "low_low"]
+    assert got == [
+        "high_high",
+        "high_low",
+        "high_high",
+        "high_low",
+        "high_low",
+        "high_high",
+        "low_low",
+        "low_high",
+        "low_high",
+        "low_low",
+        "low_low",
+    ]
     assert quadrants(profits, potentials) == got  # the thresholds of these values by default
     # four more small customers (30 each): the median would fall to 35 and flip the customer at 40 to high;
     # the pareto cut moves from 40 to 30 and the customers from 40 up stay high, those at 5 and 10 low
@@ -130,8 +161,13 @@ def test_quadrants_fixed_thresholds() -> None:
     config = QuadrantConfig(rule="fixed", profit_threshold_cents=60, potential_threshold_cents=5)
     assert quadrants([100, 50], [80, 10], config) == ["high_high", "low_high"]
     assert quadrant_thresholds([100], [80], config).as_dict() == {
-        "rule": "fixed", "low_share": None, "profit_cents": 60, "potential_cents": 5, "profit_basis": "margin",
-        "potential_basis": "clv"}
+        "rule": "fixed",
+        "low_share": None,
+        "profit_cents": 60,
+        "potential_cents": 5,
+        "profit_basis": "margin",
+        "potential_basis": "clv",
+    }
     with pytest.raises(ValidationError):  # fixed needs both thresholds
         QuadrantConfig(rule="fixed", profit_threshold_cents=60)
     with pytest.raises(ValidationError):  # thresholds in cents are the fixed rule: not silently ignored

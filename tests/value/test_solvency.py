@@ -80,33 +80,93 @@ DELAYS = {
 
 EXPECTED = [
     # A: (0 x 100 000 + 40 x 50 000) / 150 000; incident A2 in the window.
-    {"customer_id": "A", "invoices": 2, "avg_days_late": 2_000_000 / 150_000, "max_days_late": 40,
-     "incidents": 1, "open_cents": 0, "overdue_cents": 0, "dso_days": 0.0, "revenue_cents": 150_000,
-     "incident_revenue_cents": 50_000, "status": "risk"},
+    {
+        "customer_id": "A",
+        "invoices": 2,
+        "avg_days_late": 2_000_000 / 150_000,
+        "max_days_late": 40,
+        "incidents": 1,
+        "open_cents": 0,
+        "overdue_cents": 0,
+        "dso_days": 0.0,
+        "revenue_cents": 150_000,
+        "incident_revenue_cents": 50_000,
+        "status": "risk",
+    },
     # B: (20 x 90 000 + 10 x 40 000) / 130 000 = 16.9 > 10.
-    {"customer_id": "B", "invoices": 2, "avg_days_late": 2_200_000 / 130_000, "max_days_late": 20,
-     "incidents": 0, "open_cents": 0, "overdue_cents": 0, "dso_days": 0.0, "revenue_cents": 130_000,
-     "incident_revenue_cents": 0, "status": "watch"},
+    {
+        "customer_id": "B",
+        "invoices": 2,
+        "avg_days_late": 2_200_000 / 130_000,
+        "max_days_late": 20,
+        "incidents": 0,
+        "open_cents": 0,
+        "overdue_cents": 0,
+        "dso_days": 0.0,
+        "revenue_cents": 130_000,
+        "incident_revenue_cents": 0,
+        "status": "watch",
+    },
     # C: 106 x 60 000 / 100 000 = 63.6; DSO 80 000 x 366 / 100 000 = 292.8.
-    {"customer_id": "C", "invoices": 3, "avg_days_late": 6_360_000 / 100_000, "max_days_late": 106,
-     "incidents": 1, "open_cents": 80_000, "overdue_cents": 40_000, "dso_days": 80_000 * 366 / 100_000,
-     "revenue_cents": 100_000, "incident_revenue_cents": 60_000, "status": "risk"},
+    {
+        "customer_id": "C",
+        "invoices": 3,
+        "avg_days_late": 6_360_000 / 100_000,
+        "max_days_late": 106,
+        "incidents": 1,
+        "open_cents": 80_000,
+        "overdue_cents": 40_000,
+        "dso_days": 80_000 * 366 / 100_000,
+        "revenue_cents": 100_000,
+        "incident_revenue_cents": 60_000,
+        "status": "risk",
+    },
     # D: 30 days, no incident, watch; DSO 20 000 x 366 / 20 000 = 366.
-    {"customer_id": "D", "invoices": 1, "avg_days_late": 30.0, "max_days_late": 30, "incidents": 0,
-     "open_cents": 20_000, "overdue_cents": 20_000, "dso_days": 366.0, "revenue_cents": 20_000,
-     "incident_revenue_cents": 0, "status": "watch"},
+    {
+        "customer_id": "D",
+        "invoices": 1,
+        "avg_days_late": 30.0,
+        "max_days_late": 30,
+        "incidents": 0,
+        "open_cents": 20_000,
+        "overdue_cents": 20_000,
+        "dso_days": 366.0,
+        "revenue_cents": 20_000,
+        "incident_revenue_cents": 0,
+        "status": "watch",
+    },
     # F: only F2 in view (open); no revenue in the window, so no DSO.
-    {"customer_id": "F", "invoices": 1, "avg_days_late": 457.0, "max_days_late": 457, "incidents": 1,
-     "open_cents": 10_000, "overdue_cents": 10_000, "dso_days": None, "revenue_cents": 0,
-     "incident_revenue_cents": 0, "status": "risk"},
+    {
+        "customer_id": "F",
+        "invoices": 1,
+        "avg_days_late": 457.0,
+        "max_days_late": 457,
+        "incidents": 1,
+        "open_cents": 10_000,
+        "overdue_cents": 10_000,
+        "dso_days": None,
+        "revenue_cents": 0,
+        "incident_revenue_cents": 0,
+        "status": "risk",
+    },
 ]
 
 
 def test_invoice_delays(load_solvency: LoadSolvency) -> None:
     r, s = load_solvency(RECEIVABLES, SETTLEMENTS)
     rows = as_rows(invoice_delays(r, s, as_of=AS_OF), ["invoice_id"])
-    got = {row["invoice_id"]: (row["settled_on"], row["days_late"], row["paid_cents"], row["open_cents"],
-                               row["overdue_cents"], row["incident"], row["in_window"]) for row in rows}
+    got = {
+        row["invoice_id"]: (
+            row["settled_on"],
+            row["days_late"],
+            row["paid_cents"],
+            row["open_cents"],
+            row["overdue_cents"],
+            row["incident"],
+            row["in_window"],
+        )
+        for row in rows
+    }
     assert got == DELAYS
 
 
@@ -121,10 +181,14 @@ def test_portfolio(load_solvency: LoadSolvency) -> None:
     r, s = load_solvency(RECEIVABLES, SETTLEMENTS)
     p = portfolio_solvency(r, s, as_of=AS_OF)
     assert p.as_dict() == {
-        "as_of": "2024-06-30", "window_start": "2023-07-01", "window_days": 366,
+        "as_of": "2024-06-30",
+        "window_start": "2023-07-01",
+        "window_days": 366,
         "has_payment_data": True,
-        "customers": 5, "customers_with_incidents": 3,  # A, C, F
-        "customers_at_risk": 3, "customers_to_watch": 2,  # B, D
+        "customers": 5,
+        "customers_with_incidents": 3,  # A, C, F
+        "customers_at_risk": 3,
+        "customers_to_watch": 2,  # B, D
         "revenue_cents": 400_000,  # 150 000 + 130 000 + 100 000 + 20 000
         "incident_revenue_cents": 110_000,  # A2 + C1
         "incident_revenue_share": 110_000 / 400_000,
@@ -158,7 +222,11 @@ def test_settings_move_the_lines(load_solvency: LoadSolvency) -> None:
 def test_config_is_frozen_and_checked() -> None:
     config = SolvencyConfig()
     assert (config.default_terms_days, config.incident_days, config.watch_days, config.window_months) == (
-        30, 30, 10, 12)
+        30,
+        30,
+        10,
+        12,
+    )
     with pytest.raises(ValidationError):
         config.incident_days = 5  # type: ignore[misc]
     with pytest.raises(ValidationError):

@@ -49,12 +49,20 @@ def _fill(store: Store) -> None:
         }
         s.add_all(docs.values())
         s.flush()
-        for number, no, product, cents in [("F1", 1, p1, 10_000), ("F1", 2, p2, 5_000), ("F2", 1, p2, -3_000),
-                                           ("F3", 1, p3, 7_000), ("F4", 1, p2, 2_000)]:
-            s.add(InvoiceLine(invoice_id=docs[number].id, line_no=no, product_id=product.id,
-                              amount_cents=cents))
-        for number, day, paid in [("F1", D(2024, 2, 5), 15_000), ("F3", D(2024, 4, 10), None),
-                                  ("F4", D(2024, 5, 2), 1_000), ("F4", D(2024, 5, 20), 1_000)]:
+        for number, no, product, cents in [
+            ("F1", 1, p1, 10_000),
+            ("F1", 2, p2, 5_000),
+            ("F2", 1, p2, -3_000),
+            ("F3", 1, p3, 7_000),
+            ("F4", 1, p2, 2_000),
+        ]:
+            s.add(InvoiceLine(invoice_id=docs[number].id, line_no=no, product_id=product.id, amount_cents=cents))
+        for number, day, paid in [
+            ("F1", D(2024, 2, 5), 15_000),
+            ("F3", D(2024, 4, 10), None),
+            ("F4", D(2024, 5, 2), 1_000),
+            ("F4", D(2024, 5, 20), 1_000),
+        ]:
             s.add(Payment(invoice_id=docs[number].id, paid_on=day, amount_cents=paid))
         s.commit()
 
@@ -87,8 +95,7 @@ def test_scoped_receivables_and_settlements(store: Store) -> None:
         try:
             reader = PortfolioReader(store, Principal("rep", "sales", scope))
             receivables = reader.receivables(con)
-            assert receivables.columns == (
-                "customer_id", "invoice_id", "kind", "issued_on", "due_on", "amount_cents")
+            assert receivables.columns == ("customer_id", "invoice_id", "kind", "issued_on", "due_on", "amount_cents")
             got = [tuple(r.values()) for r in as_rows(receivables, ["invoice_id"])]
             assert got == [RECEIVABLES[n] for n in numbers], scope
             settlements = reader.settlements(con)
@@ -110,7 +117,6 @@ def test_solvency_on_the_store(store: Store) -> None:
         # settled 10 April = 10 days; F4 due 1 May, settled 20 May = 19 days:
         # (10 x 7 000 + 19 x 2 000) / 9 000 = 12.0 > 10, watch.
         assert (rows["C1"]["avg_days_late"], rows["C1"]["status"]) == (0.0, "ok")
-        assert (rows["C2"]["avg_days_late"], rows["C2"]["max_days_late"], rows["C2"]["status"]) == (
-            12.0, 19, "watch")
+        assert (rows["C2"]["avg_days_late"], rows["C2"]["max_days_late"], rows["C2"]["status"]) == (12.0, 19, "watch")
     finally:
         con.disconnect()

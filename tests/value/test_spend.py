@@ -24,17 +24,31 @@ def _histories(purchases: list[list[float]], segments: list[str] | None = None) 
     repeat = np.array([np.mean(p[1:]) if len(p) > 1 else 0.0 for p in purchases])
     logs = [np.log(p) for p in purchases]
     return SpendHistories(
-        x, repeat, np.array([p[0] for p in purchases]), np.array([max(p) for p in purchases]),
-        np.array([len(p) for p in purchases], dtype=float), np.array([v.sum() for v in logs]),
-        np.array([(v * v).sum() for v in logs]), np.array(segments or ["S"] * len(purchases), dtype=np.str_))
+        x,
+        repeat,
+        np.array([p[0] for p in purchases]),
+        np.array([max(p) for p in purchases]),
+        np.array([len(p) for p in purchases], dtype=float),
+        np.array([v.sum() for v in logs]),
+        np.array([(v * v).sum() for v in logs]),
+        np.array(segments or ["S"] * len(purchases), dtype=np.str_),
+    )
 
 
 def _from_summary(x: np.ndarray, mbar: np.ndarray) -> SpendHistories:
     """Histories known only by (x, mbar): every purchase taken at the customer's mean."""
     mean = np.where(x > 0, mbar, 10.0)
     n = x + 1
-    return SpendHistories(x, np.where(x > 0, mbar, 0.0), mean, mean, n, n * np.log(mean), n * np.log(mean) ** 2,
-                          np.full(x.size, "S", dtype=np.str_))
+    return SpendHistories(
+        x,
+        np.where(x > 0, mbar, 0.0),
+        mean,
+        mean,
+        n,
+        n * np.log(mean),
+        n * np.log(mean) ** 2,
+        np.full(x.size, "S", dtype=np.str_),
+    )
 
 
 def _heavy_tailed(q: float, customers: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +92,9 @@ def test_population_mean_diagnostic() -> None:
     strict = {d.name: d for d in spend_diagnostics(h, fit, SpendConfig(max_population_ratio=1 + (ratio - 1) / 2))}
     assert strict["population_mean"].passed == (ratio <= 1)
     x, mbar = _heavy_tailed(q=0.8)  # q below 1: the mean is infinite, the check fails without a ratio
-    check = {d.name: d for d in spend_diagnostics(_from_summary(x, mbar), fit_gamma_gamma(x, mbar),
-                                                  SpendConfig())}["population_mean"]
+    check = {d.name: d for d in spend_diagnostics(_from_summary(x, mbar), fit_gamma_gamma(x, mbar), SpendConfig())}[
+        "population_mean"
+    ]
     assert not check.passed and check.value is None
 
 
@@ -97,8 +112,7 @@ def test_population_mean_diagnostic_on_log_normal_customers(spread: float, passe
     """Spread 1.25 (as the 1M-line benchmark): q = 1.08 is clear of 1 (interval from 1.05) yet the
     model's mean purchase is 4.0 times the customers' mean; spread 1.0: q = 1.48, ratio 1.4."""
     x, mbar = _lognormal_customers(spread, 20_000)
-    checks = {d.name: d for d in spend_diagnostics(_from_summary(x, mbar), fit_gamma_gamma(x, mbar),
-                                                   SpendConfig())}
+    checks = {d.name: d for d in spend_diagnostics(_from_summary(x, mbar), fit_gamma_gamma(x, mbar), SpendConfig())}
     assert checks["q_above_one"].passed
     assert checks["population_mean"].passed is passes
     assert (checks["population_mean"].value or 0) == pytest.approx(1.4 if passes else 4.0, abs=0.15)
@@ -108,8 +122,10 @@ def test_independence_diagnostic() -> None:
     rng = np.random.default_rng(4)
     x = rng.integers(1, 30, 400).astype(float)
     independent = rng.gamma(6.0, 10.0, 400)
-    checks = {d.name: d for d in spend_diagnostics(_from_summary(x, independent), fit_gamma_gamma(x, independent),
-                                                   SpendConfig())}
+    checks = {
+        d.name: d
+        for d in spend_diagnostics(_from_summary(x, independent), fit_gamma_gamma(x, independent), SpendConfig())
+    }
     assert checks["independence"].passed and abs(checks["independence"].value or 0) < 0.15
     tied = independent * x  # those who buy more often also buy more each time
     checks = {d.name: d for d in spend_diagnostics(_from_summary(x, tied), fit_gamma_gamma(x, tied), SpendConfig())}

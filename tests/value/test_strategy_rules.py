@@ -32,17 +32,37 @@ POTENTIALS = {"B1": 300_000, "B2": 200_000, "B3": 100_000, "B4": 150_000, "B5": 
 
 
 def _account(code: str) -> AccountRow:
-    return AccountRow(kind="customer", code=code, name=code.lower(), segment="S", region="R", size_band="small",
-                      potential_cents=POTENTIALS[code], wallet_share_pct=None, sector_growth_pct=None,
-                      supplier_policy=None)
+    return AccountRow(
+        kind="customer",
+        code=code,
+        name=code.lower(),
+        segment="S",
+        region="R",
+        size_band="small",
+        potential_cents=POTENTIALS[code],
+        wallet_share_pct=None,
+        sector_growth_pct=None,
+        supplier_policy=None,
+    )
 
 
 @pytest.fixture(scope="module")
 def result() -> PortfolioValue:
     con = connect("duckdb")
-    table = standardize(con.create_table("t", ibis.memtable({
-        "customer_id": [r[0] for r in LINES], "invoice_id": [f"F{i}" for i in range(len(LINES))],
-        "date": [r[1] for r in LINES], "amount": [r[2] for r in LINES], "margin": [r[3] for r in LINES]})))
+    table = standardize(
+        con.create_table(
+            "t",
+            ibis.memtable(
+                {
+                    "customer_id": [r[0] for r in LINES],
+                    "invoice_id": [f"F{i}" for i in range(len(LINES))],
+                    "date": [r[1] for r in LINES],
+                    "amount": [r[2] for r in LINES],
+                    "margin": [r[3] for r in LINES],
+                }
+            ),
+        )
+    )
     value = value_portfolio(table, as_of=AS_OF, accounts=[_account(c) for c in POTENTIALS])
     con.disconnect()
     return value
@@ -55,13 +75,15 @@ def test_each_rule_by_hand(result: PortfolioValue) -> None:
     # profitability: B1 400, B2 -100 (negative: low, flagged), B3 800 x 20 % = 160 (estimated, flagged),
     # B4 and B5 0 (no purchase in 2024), B6 10, B7 60
     profits = {c: got[c].profitability_cents for c in POTENTIALS}
-    assert profits == pytest.approx({"B1": 40_000, "B2": -10_000, "B3": 16_000, "B4": 0, "B5": 0, "B6": 1_000,
-                                     "B7": 6_000})
+    assert profits == pytest.approx(
+        {"B1": 40_000, "B2": -10_000, "B3": 16_000, "B4": 0, "B5": 0, "B6": 1_000, "B7": 6_000}
+    )
     # potential (no model: too few repeat buyers) = (wallet - revenue) x 20 %: B1 (3000 - 1000) -> 400,
     # B2 (2000 - 500) -> 300, B3 (1000 - 800) -> 40, B4 1500 -> 300, B5 0, B6 (60 - 50) -> 2, B7 0
     futures = {c: got[c].future_cents for c in POTENTIALS}
-    assert futures == pytest.approx({"B1": 40_000, "B2": 30_000, "B3": 4_000, "B4": 30_000, "B5": 0, "B6": 200,
-                                     "B7": 0})
+    assert futures == pytest.approx(
+        {"B1": 40_000, "B2": 30_000, "B3": 4_000, "B4": 30_000, "B5": 0, "B6": 200, "B7": 0}
+    )
     # pareto 2 %: profits 10 + 60 + 160 + 400 = 630, 2 % = 12.6: running 10, 70 > 12.6 -> cut 60 (B6 low);
     # potentials 2 + 40 + 300 + 300 + 400 = 1042, 2 % = 20.84: running 2, 42 > 20.84 -> cut 40 (B6 low)
     t = result.quadrant_thresholds
@@ -79,10 +101,23 @@ def test_each_rule_by_hand(result: PortfolioValue) -> None:
     # 2023: B4 700 (margin 200), B5 20 (5), B7 bought nothing (dormant); rate 205 / 720; profits 200, 5
     # -> 2 % of 205 = 4.1 < 5: cut 5, both high; potentials (today's) 1500 x 205/720 = 427.08, 0 -> B4 high
     assert {c: got[c].previous_quadrant for c in POTENTIALS} == {
-        "B1": None, "B2": None, "B3": None, "B4": "high_high", "B5": "high_low", "B6": None, "B7": None}
+        "B1": None,
+        "B2": None,
+        "B3": None,
+        "B4": "high_high",
+        "B5": "high_low",
+        "B6": None,
+        "B7": None,
+    }
     assert {c: got[c].trajectory for c in POTENTIALS} == {
-        "B1": "new", "B2": "new", "B3": "new", "B4": "down", "B5": None, "B6": "new",
-        "B7": "up"}  # back from dormancy: up, not new
+        "B1": "new",
+        "B2": "new",
+        "B3": "new",
+        "B4": "down",
+        "B5": None,
+        "B6": "new",
+        "B7": "up",
+    }  # back from dormancy: up, not new
 
 
 def test_the_chart_is_drawn_at_the_thresholds_of_the_assignment(result: PortfolioValue) -> None:
@@ -94,11 +129,20 @@ def test_the_chart_is_drawn_at_the_thresholds_of_the_assignment(result: Portfoli
         assert c.quadrant is not None
         assert (x >= q.x_cut) == c.quadrant.startswith("high_"), c.customer_id
         assert (y >= q.y_cut) == c.quadrant.endswith("_high"), c.customer_id
-    assert (q.x_label, q.y_label) == ("Profitability: margin of the last twelve months (€)",
-                                      "Potential: potential revenue x margin rate (€)")
-    svg = quadrant_chart([(c.customer_id, x / 100, y / 100) for c, x, y in q.points], x_threshold=q.x_cut / 100,
-                         y_threshold=q.y_cut / 100, x_label="x", y_label="y", quadrant_labels=("lh", "hh", "ll", "hl"),
-                         title="t", log=True)
+    assert (q.x_label, q.y_label) == (
+        "Profitability: margin of the last twelve months (€)",
+        "Potential: potential revenue x margin rate (€)",
+    )
+    svg = quadrant_chart(
+        [(c.customer_id, x / 100, y / 100) for c, x, y in q.points],
+        x_threshold=q.x_cut / 100,
+        y_threshold=q.y_cut / 100,
+        x_label="x",
+        y_label="y",
+        quadrant_labels=("lh", "hh", "ll", "hl"),
+        title="t",
+        log=True,
+    )
     # the chart counts its points by side of its lines: the quadrants of the assignment
     assert "lh: 2; hh: 2; ll: 1; hl: 1" in svg
 
@@ -109,7 +153,9 @@ def test_the_command_prints_the_sources_and_the_strategies(result: PortfolioValu
     lines = [r for r in value_tables(result) if isinstance(r, str)]
     assert "Potential sources: customers 7 entered" in lines
     strategies = next(line for line in lines if line.startswith("Strategies: "))
-    assert strategies.startswith("Strategies: cross_sell 2, loyalty 2, retention 1, termination 1; no quadrant (no "
-                                 "purchase in the window, no future value) 1.")
+    assert strategies.startswith(
+        "Strategies: cross_sell 2, loyalty 2, retention 1, termination 1; no quadrant (no "
+        "purchase in the window, no future value) 1."
+    )
     assert "High (pareto 2 %): profitability (margin) from 60 €, potential (potential_margin) from 40 €." in strategies
     assert result.as_dict()["quadrant_thresholds"] == result.quadrant_thresholds

@@ -31,10 +31,12 @@ def _quarter_ends_before(day: dt.date, count: int) -> list[dt.date]:
     return ends
 
 
-@pytest.fixture(scope="module", params=[(7, dt.date(2026, 12, 3)), (5, dt.date(2025, 6, 30))],
-                ids=["demo-seed7", "demo-seed5"])
-def valuations(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[tuple[ibis.Table, list[PortfolioValue]]]:
+@pytest.fixture(
+    scope="module", params=[(7, dt.date(2026, 12, 3)), (5, dt.date(2025, 6, 30))], ids=["demo-seed7", "demo-seed5"]
+)
+def valuations(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ibis.Table, list[PortfolioValue]]]:
     """``clientfolio demo``'s portfolio (300 customers, 4 years) valued as of its
     last day and at the three quarter ends before."""
     seed, as_of = request.param
@@ -59,8 +61,7 @@ def test_totals_move_smoothly_with_the_as_of_date(valuations: tuple[ibis.Table, 
     assert max(totals) / min(totals) < 1.3, totals
 
 
-def test_below_the_no_churn_ceiling_and_sensible_by_class(
-        valuations: tuple[ibis.Table, list[PortfolioValue]]) -> None:
+def test_below_the_no_churn_ceiling_and_sensible_by_class(valuations: tuple[ibis.Table, list[PortfolioValue]]) -> None:
     for result in valuations[1]:
         e = result.equity
         assert e.total_cents is not None and e.ceiling_cents is not None
@@ -91,10 +92,17 @@ def test_a_small_import_moves_the_total_a_little(valuations: tuple[ibis.Table, l
     before = results[0]
     day = before.as_of + dt.timedelta(days=1)
     buyers = sorted(c.customer_id for c in before.customers if c.clv_cents)[:3]
-    extra = ibis.memtable({
-        "customer_id": buyers, "invoice_id": ["X1", "X2", "X3"], "date": [day] * 3,
-        "amount_cents": [50_000, 41_200, 10_000], "product": [None] * 3, "segment": [None] * 3,
-        "margin_cents": [15_000, 12_000, 3_000]}).cast(table.schema())
+    extra = ibis.memtable(
+        {
+            "customer_id": buyers,
+            "invoice_id": ["X1", "X2", "X3"],
+            "date": [day] * 3,
+            "amount_cents": [50_000, 41_200, 10_000],
+            "product": [None] * 3,
+            "segment": [None] * 3,
+            "margin_cents": [15_000, 12_000, 3_000],
+        }
+    ).cast(table.schema())
     after = value_portfolio(table.union(extra), as_of=day)
     assert before.equity.total_cents is not None and after.equity.total_cents is not None
     assert after.equity.total_cents == pytest.approx(before.equity.total_cents, rel=0.03)

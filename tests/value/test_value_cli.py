@@ -34,8 +34,9 @@ def test_value_command_on_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     shown = runner.invoke(cli.app, ["value", "--db", db])
     assert shown.exit_code == 0 and "Customer capital:" in shown.stdout and "Crossed ABC" in shown.stdout
     solvency = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json"]).stdout)["solvency"]
-    assert (f"{solvency['customers_with_incidents']} of {solvency['customers']} customers with payment "
-            "incidents") in shown.stdout
+    assert (
+        f"{solvency['customers_with_incidents']} of {solvency['customers']} customers with payment incidents"
+    ) in shown.stdout
     longer = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json", "--horizon", "5"]).stdout)
     assert longer["equity"]["total_cents"] > equity["total_cents"]
 

@@ -76,8 +76,12 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, username: str, password: str = PASSWORD, **headers: str) -> httpx.Response:
     """Log in through the form (its pre-session CSRF token first); the response."""
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                       headers=headers, follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers=headers,
+        follow_redirects=False,
+    )
 
 
 def logged_in(app: FastAPI, username: str, **kwargs: object) -> TestClient:

@@ -30,12 +30,12 @@ from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from clientfolio.access import SYSTEM
 from clientfolio.protect.audit import AuditEvent, list_events
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import Prospect
 from clientfolio.web import create_app
-from clientfolio.access import SYSTEM
 from tests.browser.staff import PASSWORD, RING, SCOPED, UNRESTRICTED, Outsider, outsider, staffed_store
 from tests.conftest import PG_ADMIN_URL, _pg_admin
 
@@ -91,8 +91,9 @@ def staffed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        store = staffed_store(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
-                              customers=40)
+        store = staffed_store(
+            make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), customers=40
+        )
         yield store
         store.dispose()
     finally:
@@ -117,8 +118,11 @@ def session_of(app: FastAPI, username: str) -> TestClient:
     client = TestClient(app, headers={"Accept-Language": "en"})
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token, "no CSRF token on the login page"
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-                         follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
     return client
 
@@ -154,8 +158,9 @@ def test_every_route_has_out_of_scope_values(matrix_app: FastAPI, record: Outsid
 
 
 @pytest.mark.parametrize("role", sorted(SCOPED))
-def test_no_route_shows_another_regions_records(role: str, matrix_app: FastAPI, staffed: Store,
-                                                 record: Outsider) -> None:
+def test_no_route_shows_another_regions_records(
+    role: str, matrix_app: FastAPI, staffed: Store, record: Outsider
+) -> None:
     username = SCOPED[role]
     client = session_of(matrix_app, username)
     problems: list[str] = []
@@ -180,8 +185,9 @@ def test_no_route_shows_another_regions_records(role: str, matrix_app: FastAPI, 
 
 
 @pytest.mark.parametrize("role", sorted(SCOPED))
-def test_every_post_without_csrf_token_is_refused_and_audited(role: str, matrix_app: FastAPI, staffed: Store,
-                                                                record: Outsider) -> None:
+def test_every_post_without_csrf_token_is_refused_and_audited(
+    role: str, matrix_app: FastAPI, staffed: Store, record: Outsider
+) -> None:
     username = SCOPED[role]
     client = session_of(matrix_app, username)
     posts = [e for e in endpoints(matrix_app, record) if e.method not in ("GET", "HEAD")]
@@ -189,8 +195,13 @@ def test_every_post_without_csrf_token_is_refused_and_audited(role: str, matrix_
     problems: list[str] = []
     for endpoint in posts:
         before = last_seq(staffed)
-        answer = client.request(endpoint.method, endpoint.url, data={"lang": "fr", "username": username},
-                                headers={"Accept": "application/json"}, follow_redirects=False)
+        answer = client.request(
+            endpoint.method,
+            endpoint.url,
+            data={"lang": "fr", "username": username},
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
         where = f"{role} {endpoint.method} {endpoint.url} without CSRF token -> {answer.status_code}"
         if answer.status_code != 403:
             problems.append(f"{where}: not refused")
@@ -222,22 +233,25 @@ def test_a_manager_without_scope_sees_the_record(matrix_app: FastAPI, record: Ou
     assert record.customer_code in leaks(listed, record, "/api/v1/customers")
 
 
-
 def stage_of(store: Store, code: str) -> str:
     with store.engine.connect() as conn:
         return str(conn.execute(select(Prospect.stage).where(Prospect.code == code)).scalar_one())
 
 
 @pytest.mark.parametrize("role", ["admin", "manager", "sales"])
-def test_a_writer_cannot_move_another_regions_prospect(role: str, matrix_app: FastAPI, staffed: Store,
-                                                       record: Outsider) -> None:
+def test_a_writer_cannot_move_another_regions_prospect(
+    role: str, matrix_app: FastAPI, staffed: Store, record: Outsider
+) -> None:
     client = session_of(matrix_app, SCOPED[role])
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/prospects").text)
     assert token
     stage = stage_of(staffed, record.prospect_code)
     target = "lost" if stage != "lost" else "hot"
-    answer = client.post("/prospects/stage", data={"code": record.prospect_code, "stage": target, "reason": "test",
-                                                   "csrf_token": token.group(1)}, follow_redirects=False)
+    answer = client.post(
+        "/prospects/stage",
+        data={"code": record.prospect_code, "stage": target, "reason": "test", "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert answer.status_code in {400, 403, 404}
     assert not leaks(answer.text.replace(record.prospect_code, ""), record, "")
     assert stage_of(staffed, record.prospect_code) == stage
@@ -248,10 +262,12 @@ def test_moving_another_regions_prospect_is_audited(matrix_app: FastAPI, staffed
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/prospects").text)
     assert token
     before = last_seq(staffed)
-    client.post("/prospects/stage", data={"code": record.prospect_code, "stage": "hot",
-                                          "csrf_token": token.group(1)}, follow_redirects=False)
-    assert any(e.actor == SCOPED["sales"] and e.action != "login.success"
-               for e in events_since(staffed, before))
+    client.post(
+        "/prospects/stage",
+        data={"code": record.prospect_code, "stage": "hot", "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert any(e.actor == SCOPED["sales"] and e.action != "login.success" for e in events_since(staffed, before))
 
 
 SESSION_ROUTES = {"/login", "/logout", "/logout-everywhere", "/lang"}
@@ -262,17 +278,34 @@ DOWNLOADS = {"/export", "/report", "/trace"}
 
 REFUSED = {400, 403, 404, 422}
 
-WRITE_TABLES = ("regions", "segments", "product_lines", "products", "users", "user_scopes", "customers",
-                "prospects", "contacts", "invoices", "invoice_lines", "payments", "activities", "actions",
-                "prospect_stage_changes", "plans", "assessments", "assessment_answers", "swot_items")
+WRITE_TABLES = (
+    "regions",
+    "segments",
+    "product_lines",
+    "products",
+    "users",
+    "user_scopes",
+    "customers",
+    "prospects",
+    "contacts",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "activities",
+    "actions",
+    "prospect_stage_changes",
+    "plans",
+    "assessments",
+    "assessment_answers",
+    "swot_items",
+)
 """The tables a write could change (the audit log, sessions, exports registry left out)."""
 
 
 def digest(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every row of ``WRITE_TABLES``, sorted (read without scope)."""
     with store.engine.connect() as conn:
-        return {t: sorted((tuple(r) for r in conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in WRITE_TABLES}
+        return {t: sorted((tuple(r) for r in conn.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in WRITE_TABLES}
 
 
 def write_attempts(o: Outsider, company_item: int) -> dict[str, dict[str, object]]:
@@ -303,6 +336,7 @@ def write_attempts(o: Outsider, company_item: int) -> dict[str, dict[str, object
 def company_item(staffed: Store) -> int:
     """A SWOT item of the whole company in the plan of the analysis year."""
     from clientfolio.plan.records import add_swot_item
+
     return add_swot_item(staffed, 2025, "threats", "Company item", principal=SYSTEM)
 
 
@@ -312,8 +346,9 @@ def test_every_post_route_has_a_write_attempt(matrix_app: FastAPI, record: Outsi
 
 
 @pytest.mark.parametrize("role", sorted(SCOPED))
-def test_no_scoped_user_writes_outside_its_scope(role: str, matrix_app: FastAPI, staffed: Store,
-                                                 record: Outsider, company_item: int) -> None:
+def test_no_scoped_user_writes_outside_its_scope(
+    role: str, matrix_app: FastAPI, staffed: Store, record: Outsider, company_item: int
+) -> None:
     """Every POST route x every role scoped to one region, aimed at another
     region's record or at the whole company: refused, nothing changed."""
     username = SCOPED[role]
@@ -329,8 +364,13 @@ def test_no_scoped_user_writes_outside_its_scope(role: str, matrix_app: FastAPI,
         data = {**attempt.get("data", {}), "csrf_token": token.group(1)}  # type: ignore[dict-item]
         for accept in ("text/html", "application/json"):
             before = digest(staffed)
-            answer = client.post(endpoint.url, data=data, files=attempt.get("files"),  # type: ignore[arg-type]
-                                 headers={"Accept": accept}, follow_redirects=False)
+            answer = client.post(
+                endpoint.url,
+                data=data,
+                files=attempt.get("files"),  # type: ignore[arg-type]
+                headers={"Accept": accept},
+                follow_redirects=False,
+            )
             where = f"{role} POST {endpoint.url} ({accept}) -> {answer.status_code}"
             allowed = REFUSED | ({200} if endpoint.template in DOWNLOADS else set())
             if answer.status_code not in allowed:

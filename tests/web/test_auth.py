@@ -44,8 +44,9 @@ def test_cookie_is_secure_over_https_or_by_setting(app: FastAPI, demo: Store, tm
     assert "; secure" in _cookie(form, "clientfolio_prelogin").lower()
     token = csrf_of(form.text)  # a browser behind the TLS proxy sends the Secure cookie back:
     by_setting.cookies.set("clientfolio_prelogin", _cookie(form, "clientfolio_prelogin").split(";")[0].split("=")[1])
-    answer = by_setting.post("/login", data={"username": "pbernard", "password": PASSWORD, "csrf_token": token},
-                             follow_redirects=False)
+    answer = by_setting.post(
+        "/login", data={"username": "pbernard", "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert "; secure" in _cookie(answer, "clientfolio_session").lower()
 
 
@@ -74,19 +75,23 @@ def test_lockout_refuses_even_the_right_password(app: FastAPI) -> None:
 
 
 def test_every_post_needs_its_csrf_token(app: FastAPI) -> None:
-    posts = sorted(r.path for router in ROUTERS for r in router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or ()))
+    posts = sorted(
+        r.path for router in ROUTERS for r in router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or ())
+    )
     assert {"/lang", "/login", "/logout", "/logout-everywhere", "/prospects/stage", "/import"} <= set(posts)
     client = logged_in(app, "pbernard")
     other = logged_in(app, "pbernard")
     foreign = csrf_of(other.get("/").text)  # a token of another session
     for path in posts:
         for data in ({}, {"csrf_token": "x" * 88}, {"csrf_token": foreign}):
-            answer = client.post(path, data={"lang": "en", "username": "pbernard", "password": PASSWORD, **data},
-                                 follow_redirects=False)
+            answer = client.post(
+                path, data={"lang": "en", "username": "pbernard", "password": PASSWORD, **data}, follow_redirects=False
+            )
             assert answer.status_code == 403, (path, data)
     assert client.get("/").status_code == 200  # nothing was done: still logged in
-    header = client.post("/lang", data={"lang": "en"}, headers={"X-CSRF-Token": csrf_of(client.get("/").text)},
-                         follow_redirects=False)
+    header = client.post(
+        "/lang", data={"lang": "en"}, headers={"X-CSRF-Token": csrf_of(client.get("/").text)}, follow_redirects=False
+    )
     assert header.status_code == 303
 
 
@@ -100,8 +105,9 @@ def test_logout_and_logout_everywhere(app: FastAPI) -> None:
     assert reused.get("/api/v1/me").status_code == 401
     assert second.get("/api/v1/me").status_code == 200
     third = logged_in(app, "sgirard")
-    everywhere = third.post("/logout-everywhere", data={"csrf_token": csrf_of(third.get("/customers").text)},
-                            follow_redirects=False)
+    everywhere = third.post(
+        "/logout-everywhere", data={"csrf_token": csrf_of(third.get("/customers").text)}, follow_redirects=False
+    )
     assert everywhere.status_code == 303
     assert second.get("/api/v1/me").status_code == 401 and third.get("/api/v1/me").status_code == 401
 
@@ -112,8 +118,9 @@ def test_language_switch_is_kept_for_the_user(app: FastAPI) -> None:
     client = logged_in(app, "jleroy", headers={"Accept-Language": "en"})
     page = client.get("/").text
     assert "<h1>Dashboard</h1>" in page and "€" in page and not MONEY_FR.search(page)
-    switched = client.post("/lang", data={"lang": "fr", "next": "/", "csrf_token": csrf_of(page)},
-                           follow_redirects=False)
+    switched = client.post(
+        "/lang", data={"lang": "fr", "next": "/", "csrf_token": csrf_of(page)}, follow_redirects=False
+    )
     assert switched.status_code == 303 and switched.headers["location"] == "/"
     page = client.get("/").text
     assert "<h1>Tableau de bord</h1>" in page and "Valorisation du capital client" in page
@@ -128,8 +135,11 @@ def test_language_switch_is_kept_for_the_user(app: FastAPI) -> None:
 def test_bearer_token_for_api_clients(app: FastAPI) -> None:
     client = client_of(app)
     token = client.get("/login?format=json").json()["csrf_token"]
-    answer = client.post("/login", data={"username": "pbernard", "password": PASSWORD, "csrf_token": token},
-                         headers={"Accept": "application/json"})
+    answer = client.post(
+        "/login",
+        data={"username": "pbernard", "password": PASSWORD, "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert answer.status_code == 200 and answer.json()["role"] == "admin"
     bearer = client_of(app, headers={"Authorization": f"Bearer {answer.json()['token']}"})
     assert bearer.get("/api/v1/me").json()["username"] == "pbernard"
@@ -159,7 +169,8 @@ def test_an_attacker_address_gets_429_and_cannot_lock_the_victims_out(demo: Stor
     throttled = login(attacker, "pbernard")  # the right password: not even checked
     assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
     assert "Trop d'échecs de connexion depuis votre adresse : réessayez dans 15 minutes." in throttled.text.replace(
-        "&#39;", "'")
+        "&#39;", "'"
+    )
     assert "clientfolio_session" not in throttled.headers.get("set-cookie", "")
     event = list_events(demo, action="login.failure", limit=1)[0]
     assert event.details["reason"] == "address throttled" and event.details["address"] == "203.0.113.66"

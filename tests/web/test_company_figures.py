@@ -26,18 +26,25 @@ from tests.web.test_scoped_writes import token_of
 def company_texts(store: Store) -> list[str]:
     """The stored company items' texts that hold a figure."""
     with store.engine.connect() as conn:
-        texts = conn.execute(select(SwotItem.text).where(
-            SwotItem.accepted, or_(SwotItem.customer_id.is_(None), SwotItem.key.in_(COMPANY_FIGURE_KEYS)))).scalars()
+        texts = conn.execute(
+            select(SwotItem.text).where(
+                SwotItem.accepted, or_(SwotItem.customer_id.is_(None), SwotItem.key.in_(COMPANY_FIGURE_KEYS))
+            )
+        ).scalars()
         return [t for t in texts if re.search(r"\d", t)]
 
 
 def outputs(client, exporter: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Every output of the SWOT items: the page, its JSON, the plan XLSX, the review (HTML)."""
-    found = {"/swot": client.get("/swot").text,
-             "/swot (JSON)": client.get("/swot", headers={"Accept": "application/json"}).text,
-             "/plan/export.xlsx": text_of(client.get("/plan/export.xlsx").content)}
+    found = {
+        "/swot": client.get("/swot").text,
+        "/swot (JSON)": client.get("/swot", headers={"Accept": "application/json"}).text,
+        "/plan/export.xlsx": text_of(client.get("/plan/export.xlsx").content),
+    }
     if exporter:
-        answer = client.post("/report", data={"format": "html", "lang": "en", "csrf_token": token_of(client, "/report")})
+        answer = client.post(
+            "/report", data={"format": "html", "lang": "en", "csrf_token": token_of(client, "/report")}
+        )
         assert answer.status_code == 200, answer.text[:300]
         found["/report"] = text_of(answer.content)
     return found
@@ -47,7 +54,7 @@ def shown(text: str, body: str) -> bool:
     """Whether ``text``'s figures (from its first digit on: the review marks the
     customer names before) are in ``body``, raw or escaped."""
     found = re.search(r"\d", text)
-    tail = text[found.start():] if found else text
+    tail = text[found.start() :] if found else text
     return any(t in body for t in (tail, str(escape(tail)), tail.replace("&", "&amp;")))
 
 
@@ -55,8 +62,9 @@ def shown(text: str, body: str) -> bool:
 def kept(matrix_app: FastAPI, staffed: Store) -> list[str]:
     """The company items kept by the unrestricted manager (each with a figure)."""
     boss = session_of(matrix_app, UNRESTRICTED)
-    answer = boss.post("/swot/decide", data={"all": "true", "csrf_token": token_of(boss, "/swot")},
-                       follow_redirects=False)
+    answer = boss.post(
+        "/swot/decide", data={"all": "true", "csrf_token": token_of(boss, "/swot")}, follow_redirects=False
+    )
     assert answer.status_code == 303, answer.text[:300]
     texts = company_texts(staffed)
     assert texts, "no company item with a figure: the test proves nothing"
@@ -75,8 +83,12 @@ def test_a_scoped_user_sees_no_company_figure(role: str, matrix_app: FastAPI, ke
     own = "\n".join(s["text"] for q in page["quadrants"] for s in q["suggested"])
     company = [t for t in kept if not shown(t, own)]  # not a figure of the scope too (100 % of both...)
     assert company, "every company figure is the scope's too: the test proves nothing"
-    problems = [f"{where} shows {t!r}" for where, body in outputs(client, exporter=role == "manager").items()
-                for t in company if shown(t, body)]
+    problems = [
+        f"{where} shows {t!r}"
+        for where, body in outputs(client, exporter=role == "manager").items()
+        for t in company
+        if shown(t, body)
+    ]
     assert not problems, "\n".join(problems)
 
 

@@ -15,8 +15,15 @@ def test_an_admin_approves_with_its_own_password(tmp_path: Path) -> None:
     store = fill_demo(Store(f"sqlite:///{tmp_path}/demo.db"))
     app = make_app(store, tmp_path, export_hard_limit_rows=5)
     manager = logged_in(app, "cmorel")
-    refused = manager.post("/export", data={"recipient": "Agence X", "purpose": "mailing", "format": "csv",
-                                            "csrf_token": csrf_of(manager.get("/export").text)})
+    refused = manager.post(
+        "/export",
+        data={
+            "recipient": "Agence X",
+            "purpose": "mailing",
+            "format": "csv",
+            "csrf_token": csrf_of(manager.get("/export").text),
+        },
+    )
     assert refused.status_code == 403
     (pending,) = [a for a in list_approvals(store) if a.status == "pending"]
 
@@ -25,10 +32,14 @@ def test_an_admin_approves_with_its_own_password(tmp_path: Path) -> None:
     form = re.search(r'<form method="post" action="/admin/approvals/approve".*?</form>', page, re.S)
     assert form is not None and 'name="password" type="password" required' in form.group(0)
     token = csrf_of(page)
-    wrong = admin.post("/admin/approvals/approve", data={"request_id": pending.id, "password": "not it at all",
-                                                         "csrf_token": token})
+    wrong = admin.post(
+        "/admin/approvals/approve", data={"request_id": pending.id, "password": "not it at all", "csrf_token": token}
+    )
     assert wrong.status_code in (401, 403) and [a.status for a in list_approvals(store)] == ["pending"]
-    right = admin.post("/admin/approvals/approve", data={"request_id": pending.id, "password": PASSWORD,
-                                                         "csrf_token": token}, follow_redirects=False)
+    right = admin.post(
+        "/admin/approvals/approve",
+        data={"request_id": pending.id, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert right.status_code in (200, 303) and [a.status for a in list_approvals(store)] == ["approved"]
     store.dispose()

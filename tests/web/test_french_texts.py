@@ -13,8 +13,10 @@ from tests.web.pages_fixtures import TestClient
 
 
 def _clients(app: FastAPI) -> tuple[TestClient, TestClient]:
-    return (logged_in(app, "pbernard", headers={"Accept-Language": "fr"}),
-            logged_in(app, "pbernard", headers={"Accept-Language": "en"}))
+    return (
+        logged_in(app, "pbernard", headers={"Accept-Language": "fr"}),
+        logged_in(app, "pbernard", headers={"Accept-Language": "en"}),
+    )
 
 
 def _page(client: TestClient, path: str) -> str:

@@ -39,12 +39,21 @@ def test_dashboard_answers_its_figures_as_json(app: FastAPI, demo: Store) -> Non
     assert [s["stage"] for s in data["funnel"]] == ["suspect", "prospect", "cold", "warm", "hot", "won"]
     assert 0 <= data["assessment"]["fact_mark"] <= 20 and len(data["assessment"]["themes"]) == 6
     page = client.get("/").text
-    for title in ("Valuation of the customer capital", "ABC analysis: Pareto curve", "RFM profiles: customers",
-                  "Segment x product line matrix", "Value strategy: profitability x potential",
-                  "Prospecting funnel", "Self-assessment of the customer capital"):
+    for title in (
+        "Valuation of the customer capital",
+        "ABC analysis: Pareto curve",
+        "RFM profiles: customers",
+        "Segment x product line matrix",
+        "Value strategy: profitability x potential",
+        "Prospecting funnel",
+        "Self-assessment of the customer capital",
+    ):
         assert title in page, title
-    assert page.count("<svg") >= 8 and "<script" not in page and "http" not in page.split("<body>")[1].replace(
-        "http://www.w3.org", "")  # no script, no outside asset
+    assert (
+        page.count("<svg") >= 8
+        and "<script" not in page
+        and "http" not in page.split("<body>")[1].replace("http://www.w3.org", "")
+    )  # no script, no outside asset
 
 
 def test_customer_list_filters_sorts_and_pages(app: FastAPI) -> None:
@@ -97,20 +106,27 @@ def _scoped(store: Store, app: FastAPI) -> None:
     other = next(a.code for a in everyone if a.kind == "customer" and a.region != "IDF")
     rep = logged_in(app, "jleroy")
     listed = rep.get("/api/v1/customers", params={"per_page": 200}).json()
-    assert sorted(c["code"] for c in listed["items"]) == sorted(own) and {c["region"] for c in listed["items"]} == {"IDF"}
+    assert sorted(c["code"] for c in listed["items"]) == sorted(own) and {c["region"] for c in listed["items"]} == {
+        "IDF"
+    }
     assert rep.get("/api/v1/dashboard").json()["customers"] == len(own)
     assert rep.get(f"/api/v1/customers/{own[0]}").status_code == 200
     hidden, unknown = rep.get(f"/api/v1/customers/{other}"), rep.get("/api/v1/customers/ZZZ999")
     assert hidden.status_code == unknown.status_code == 404 and hidden.json() == unknown.json()
     page, missing = rep.get(f"/customers/{other}"), rep.get("/customers/ZZZ999")
+
     def body(html: str) -> str:
         return html.split("<main>")[1]
 
     assert page.status_code == 404 and body(page.text) == body(missing.text) and "No such customer." in page.text
     assert other not in rep.get("/customers", params={"per_page": 200}).text
     reads = [(e.actor, e.target, e.details["visible"]) for e in list_events(store, action="customer.read", limit=5)]
-    assert reads[:4] == [("jleroy", "ZZZ999", False), ("jleroy", other, False), ("jleroy", "ZZZ999", False),
-                         ("jleroy", other, False)]
+    assert reads[:4] == [
+        ("jleroy", "ZZZ999", False),
+        ("jleroy", other, False),
+        ("jleroy", "ZZZ999", False),
+        ("jleroy", other, False),
+    ]
 
 
 def test_a_sales_rep_sees_only_its_region(store: Store, tmp_path: Path) -> None:
@@ -120,8 +136,7 @@ def test_a_sales_rep_sees_only_its_region(store: Store, tmp_path: Path) -> None:
 def test_api_schema_lists_the_routes_and_needs_a_login(app: FastAPI) -> None:
     client = client_of(app)
     schema = client.get("/api/v1/openapi.json").json()
-    assert set(schema["paths"]) == {"/api/v1/me", "/api/v1/dashboard", "/api/v1/customers",
-                                    "/api/v1/customers/{code}"}
+    assert set(schema["paths"]) == {"/api/v1/me", "/api/v1/dashboard", "/api/v1/customers", "/api/v1/customers/{code}"}
     assert {"Dashboard", "CustomerList", "CustomerDetail"} <= set(schema["components"]["schemas"])
     ok = schema["paths"]["/api/v1/customers/{code}"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CustomerDetail"}
@@ -129,21 +144,41 @@ def test_api_schema_lists_the_routes_and_needs_a_login(app: FastAPI) -> None:
         answer = client.get(path)
         assert answer.status_code == 401 and answer.json() == {"detail": "log in first"}
     assert client.get("/customers/C00001", follow_redirects=False).headers["location"] == (
-        "/login?next=%2Fcustomers%2FC00001")
+        "/login?next=%2Fcustomers%2FC00001"
+    )
 
 
 def test_every_message_of_the_pages_is_in_french() -> None:
     mine = ("base", "login", "error", "dashboard", "customers", "customer")  # the core's pages
-    sources = [*(WEB / "templates" / f"{name}.html" for name in mine),
-               *(WEB / f"{name}.py" for name in ("app", "build", "charts", "deps", "render")),
-               *(WEB / "routers" / f"{name}.py" for name in ("auth", "dashboard", "customers", "api"))]
-    found = {m.group(2) for path in sources
-             for m in re.finditer(r"""_\(\s*(['"])(.+?)\1\s*\)""", path.read_text(encoding="utf-8"))}
+    sources = [
+        *(WEB / "templates" / f"{name}.html" for name in mine),
+        *(WEB / f"{name}.py" for name in ("app", "build", "charts", "deps", "render")),
+        *(WEB / "routers" / f"{name}.py" for name in ("auth", "dashboard", "customers", "api")),
+    ]
+    found = {
+        m.group(2)
+        for path in sources
+        for m in re.finditer(r"""_\(\s*(['"])(.+?)\1\s*\)""", path.read_text(encoding="utf-8"))
+    }
     from clientfolio.web.app import NAV
     from clientfolio.web.build import STAGE_NAMES, TERMS
+
     found |= {label for _, label, _ in NAV} | set(STAGE_NAMES.values()) | set(TERMS.values())
-    same = {"Segment", "Action", "Contacts", "Date", "Code", "Pages", "conversion", "incidents", "Suspect",
-            "Prospect", "Prospects", "Stable", "auditor"}
+    same = {
+        "Segment",
+        "Action",
+        "Contacts",
+        "Date",
+        "Code",
+        "Pages",
+        "conversion",
+        "incidents",
+        "Suspect",
+        "Prospect",
+        "Prospects",
+        "Stable",
+        "auditor",
+    }
     fr = gettext_for("fr")
     untranslated = sorted(m for m in found if fr(m) == m and m not in same)
     assert len(found) > 100 and untranslated == []

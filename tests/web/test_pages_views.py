@@ -54,8 +54,9 @@ def test_the_pages_data(admin: TestClient, demo: Store) -> None:
     plan = admin.get("/plan?format=json").json()
     assert plan["year"] == 2025 and plan["groups"] == [] and plan["tracking"]["count"] == 0
     kinds = {s["kind"] for s in plan["suggestions"]}
-    assert {"follow_up", "prospect"} <= kinds and all(s["reason"] and s["expected_cents"] > 0
-                                                      for s in plan["suggestions"])
+    assert {"follow_up", "prospect"} <= kinds and all(
+        s["reason"] and s["expected_cents"] > 0 for s in plan["suggestions"]
+    )
     swot = admin.get("/swot?format=json").json()
     assert [q["quadrant"] for q in swot["quadrants"]] == ["threats", "opportunities", "weaknesses", "strengths"]
     assert sum(len(q["suggested"]) for q in swot["quadrants"]) > 0
@@ -99,8 +100,12 @@ def test_a_form_without_its_csrf_token_is_refused(admin: TestClient, demo: Store
     for data in ({"code": code, "stage": target}, {"code": code, "stage": target, "csrf_token": "forged"}):
         assert admin.post("/prospects/stage", data=data, follow_redirects=False).status_code == 403
     assert stages(demo)[code] == stage
-    assert admin.post("/admin/users", data={"username": "mallory", "role": "admin",
-                                            "password": "a long enough passphrase 77"}).status_code == 403
+    assert (
+        admin.post(
+            "/admin/users", data={"username": "mallory", "role": "admin", "password": "a long enough passphrase 77"}
+        ).status_code
+        == 403
+    )
 
 
 def test_the_navigation_shows_only_the_links_a_role_may_follow(app: FastAPI) -> None:

@@ -48,8 +48,11 @@ def bearer(fuzzed_app: FastAPI) -> dict[str, str]:
     client = TestClient(fuzzed_app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token
-    answer = client.post("/login", data={"username": UNRESTRICTED, "password": PASSWORD, "csrf_token": token.group(1)},
-                         headers={"Accept": "application/json"})
+    answer = client.post(
+        "/login",
+        data={"username": UNRESTRICTED, "password": PASSWORD, "csrf_token": token.group(1)},
+        headers={"Accept": "application/json"},
+    )
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
@@ -69,16 +72,19 @@ def strategies(operation: APIOperation, known: dict[str, str]) -> dict[str, Sear
     """Requests for ``operation`` by kind: valid ones, invalid ones, and, when
     its path takes parameters, valid ones on an existing record (``known``:
     name -> value)."""
-    found = {"valid": operation.as_strategy(GenerationMode.POSITIVE),
-             "invalid": operation.as_strategy(GenerationMode.NEGATIVE)}
+    found = {
+        "valid": operation.as_strategy(GenerationMode.POSITIVE),
+        "invalid": operation.as_strategy(GenerationMode.NEGATIVE),
+    }
     names = {p.name for p in operation.path_parameters}
     if names and names <= set(known):
         found["known record"] = operation.as_strategy(path_parameters={n: known[n] for n in names})
     return found
 
 
-def test_the_api_never_fails(api_schema: schemathesis.BaseSchema, bearer: dict[str, str],
-                             fuzzed_app: FastAPI, subtests: pytest.Subtests) -> None:
+def test_the_api_never_fails(
+    api_schema: schemathesis.BaseSchema, bearer: dict[str, str], fuzzed_app: FastAPI, subtests: pytest.Subtests
+) -> None:
     """Every operation, with every kind of request: no server error, and the
     status and body the schema declares."""
     known = {"code": outsider(fuzzed_app.state.web.store).home_customer_code}
@@ -92,11 +98,18 @@ def test_the_api_never_fails(api_schema: schemathesis.BaseSchema, bearer: dict[s
             with subtests.test(msg=f"{operation.label} ({kind})"):
 
                 @given(case=strategy)
-                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck))
+                @settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
                 def run(case: schemathesis.Case) -> None:
-                    case.call_and_validate(headers=bearer, checks=[
-                        not_a_server_error, status_code_conformance, response_schema_conformance])
+                    case.call_and_validate(
+                        headers=bearer,
+                        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+                    )
 
                 try:
                     run()

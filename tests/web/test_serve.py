@@ -30,8 +30,9 @@ def test_serve_runs_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     ran: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: ran.update(app=app, **kw))
     key = base64.b64encode(b"s" * 32).decode()
-    result = CliRunner().invoke(cli.app, ["serve", "--port", "8123", "--db", f"sqlite:///{tmp_path}/s.db"],
-                                env={"CLIENTFOLIO_KEY": key})
+    result = CliRunner().invoke(
+        cli.app, ["serve", "--port", "8123", "--db", f"sqlite:///{tmp_path}/s.db"], env={"CLIENTFOLIO_KEY": key}
+    )
     assert result.exit_code == 0, result.output
     assert isinstance(ran["app"], FastAPI) and (ran["host"], ran["port"]) == ("127.0.0.1", 8123)
     assert ran["app"].state.web.store.url == f"sqlite:///{tmp_path}/s.db"
@@ -47,7 +48,8 @@ def test_demo_gives_its_users_a_password_shown_once(tmp_path: Path) -> None:
     password = re.search(r"Their password \(shown only this once\): (\S+)", result.stdout)
     assert password and len(password.group(1)) == 16
     assert result.stdout.rstrip().endswith(
-        "Open the web app: run `clientfolio serve`, then go to http://127.0.0.1:8000")
+        "Open the web app: run `clientfolio serve`, then go to http://127.0.0.1:8000"
+    )
     store = Store(db)
     ring = KeyRing.load(Settings(key_file=key_file), environ={})
     assert authenticate(store, "jleroy", password.group(1), chain_key=ring.subkey("audit")).role == "sales"

@@ -14,9 +14,10 @@ from tests.web.pages_fixtures import token
 
 def test_a_trace_is_audited(app: FastAPI, demo: Store) -> None:
     auditor = logged_in(app, "pbernard")
-    other = "code;name;city\nA1;Dupont SA;Lyon\nA2;Martin SARL;Paris\n".encode()
-    answer = auditor.post("/trace?format=json", data={"csrf_token": token(auditor)},
-                          files={"file": ("found on a USB key.csv", other)})
+    other = b"code;name;city\nA1;Dupont SA;Lyon\nA2;Martin SARL;Paris\n"
+    answer = auditor.post(
+        "/trace?format=json", data={"csrf_token": token(auditor)}, files={"file": ("found on a USB key.csv", other)}
+    )
     assert answer.status_code == 200, answer.text
     entry = list_events(demo, action="trace", limit=1)[0]
     assert (entry.actor, entry.target) == ("pbernard", "found on a USB key.csv")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 
 import pytest
-
 from fastapi import FastAPI
 
 from tests.web.conftest import logged_in
@@ -28,7 +27,12 @@ def test_the_dashboard_says_the_spend_model_and_the_backtest(app: FastAPI) -> No
     assert french["spend"].startswith("La valeur d'un achat")
     assert french["backtest"].startswith("Ajustés sur l'historique jusqu'au")
     assert [r["label"] for r in french["backtest_rows"]] == [
-        "Tous les clients", "Classe A", "Classe B", "Classe C", "Clients d'un seul achat"]
+        "Tous les clients",
+        "Classe A",
+        "Classe B",
+        "Classe C",
+        "Clients d'un seul achat",
+    ]
     page = html.unescape(fr.get("/").text)
     assert french["spend"] in page and french["backtest"] in page
     assert "Contrôle a posteriori" in page and "Clients d'un seul achat" in page

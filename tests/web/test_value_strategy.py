@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from clientfolio.i18n import gettext_for
 from clientfolio.value.potential import SOURCE_LABELS
 from clientfolio.value.strategy import AXIS_LABELS
-from tests.web.test_charts_pages import charts_of
 from tests.web.conftest import logged_in
+from tests.web.test_charts_pages import charts_of
 
 
 def test_the_quadrant_chart_counts_the_quadrants_of_the_assignment(app: FastAPI) -> None:
@@ -50,5 +50,6 @@ def test_every_source_and_axis_has_a_french_label() -> None:
     fr = gettext_for("fr")
     assert all(fr(label) != label for label in SOURCE_LABELS.values())
     assert fr(SOURCE_LABELS["peers_revenue:segment+size"]) == (
-        "estimé d'après le CA de clients comparables (même segment et même taille)")
+        "estimé d'après le CA de clients comparables (même segment et même taille)"
+    )
     assert all(fr(label) != label for label in AXIS_LABELS.values())

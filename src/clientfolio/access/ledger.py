@@ -15,10 +15,6 @@ class LedgerReader(PortfolioReader):
 
     def product_lines(self) -> dict[str, str]:
         """Names of the visible product lines, by code."""
-        query = (
-            select(ProductLine.code, ProductLine.name)
-            .where(self.visible_lines())
-            .order_by(ProductLine.code)
-        )
+        query = select(ProductLine.code, ProductLine.name).where(self.visible_lines()).order_by(ProductLine.code)
         with self.connect() as conn:
             return {code: name for code, name in conn.execute(query)}

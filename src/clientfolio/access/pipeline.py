@@ -93,23 +93,34 @@ class PipelineReader(PortfolioReader):
     def prospects(self) -> list[ProspectRow]:
         """Visible prospects, by code."""
         best = (
-            select(Contact.prospect_id,
-                   func.max(case((Contact.function.is_not(None) & Contact.email.is_not(None), 2),
-                                 else_=1)).label("level"))
+            select(
+                Contact.prospect_id,
+                func.max(case((Contact.function.is_not(None) & Contact.email.is_not(None), 2), else_=1)).label("level"),
+            )
             .where(Contact.prospect_id.is_not(None))
             .group_by(Contact.prospect_id)
             .subquery()
         )
         columns = {
-            "code": Prospect.code, "name": Prospect.name, "stage": Prospect.stage,
-            "source": Prospect.source, "region": Region.code, "segment": Segment.code,
-            "owner": User.username, "potential_cents": Prospect.potential_cents,
+            "code": Prospect.code,
+            "name": Prospect.name,
+            "stage": Prospect.stage,
+            "source": Prospect.source,
+            "region": Region.code,
+            "segment": Segment.code,
+            "owner": User.username,
+            "potential_cents": Prospect.potential_cents,
             "accessibility_score": Prospect.accessibility_score,
-            "potential_score": Prospect.potential_score, "has_project": Prospect.has_project,
+            "potential_score": Prospect.potential_score,
+            "has_project": Prospect.has_project,
             "last_similar_purchase_on": Prospect.last_similar_purchase_on,
-            "contact_knowledge": Prospect.contact_knowledge, "receptivity": Prospect.receptivity,
-            "timing": Prospect.timing, "contact": best.c.level, "lost_reason": Prospect.lost_reason,
-            "created_on": Prospect.created_on, "customer_code": Customer.code,
+            "contact_knowledge": Prospect.contact_knowledge,
+            "receptivity": Prospect.receptivity,
+            "timing": Prospect.timing,
+            "contact": best.c.level,
+            "lost_reason": Prospect.lost_reason,
+            "created_on": Prospect.created_on,
+            "customer_code": Customer.code,
         }
         query: Select[*tuple[Any, ...]] = (
             select(*(column.label(name) for name, column in columns.items()))
@@ -124,14 +135,12 @@ class PipelineReader(PortfolioReader):
         )
         levels = {2: "identified", 1: "named", None: None}
         with self.connect() as conn:
-            return [ProspectRow(**{**row._mapping, "contact": levels[row.contact]})
-                    for row in conn.execute(query)]
+            return [ProspectRow(**{**row._mapping, "contact": levels[row.contact]}) for row in conn.execute(query)]
 
     def stage_changes(self) -> list[StageChangeRow]:
         """The stage history of the visible prospects, by date then record order."""
         query = (
-            select(Prospect.code, StageChange.from_stage, StageChange.to_stage,
-                   StageChange.changed_on, User.username)
+            select(Prospect.code, StageChange.from_stage, StageChange.to_stage, StageChange.changed_on, User.username)
             .join(Prospect, Prospect.id == StageChange.prospect_id)
             .outerjoin(User, User.id == StageChange.user_id)
             .where(self.visible(Prospect))
@@ -184,8 +193,14 @@ class PipelineReader(PortfolioReader):
 
 
 def move_prospect(
-    store: Store, principal: Principal, code: str, stage: str, *, on: dt.date,
-    reason: str | None = None, chain_key: bytes | None = None,
+    store: Store,
+    principal: Principal,
+    code: str,
+    stage: str,
+    *,
+    on: dt.date,
+    reason: str | None = None,
+    chain_key: bytes | None = None,
 ) -> StageChangeRow:
     """Move the visible prospect ``code`` to ``stage`` on the day ``on``, for
     ``principal``: the stage history gets a row (who: the user of the
@@ -209,15 +224,25 @@ def move_prospect(
         if found.stage == stage:
             raise ClientfolioError(f"prospect {code!r} is already at stage {stage!r}")
         user_id = conn.execute(select(User.id).where(User.username == principal.username)).scalar()
-        conn.execute(insert(StageChange).values(
-            prospect_id=found.id, from_stage=found.stage, to_stage=stage, changed_on=on,
-            user_id=user_id))
-        conn.execute(update(Prospect).where(Prospect.id == found.id).values(
-            stage=stage, lost_reason=reason.strip() if stage == "lost" and reason else None))
+        conn.execute(
+            insert(StageChange).values(
+                prospect_id=found.id, from_stage=found.stage, to_stage=stage, changed_on=on, user_id=user_id
+            )
+        )
+        conn.execute(
+            update(Prospect)
+            .where(Prospect.id == found.id)
+            .values(stage=stage, lost_reason=reason.strip() if stage == "lost" and reason else None)
+        )
         if chain_key is not None:
-            record_event(conn, actor=principal.username, action="prospect.stage", target=code,
-                         details={"before": found.stage, "after": stage, "on": on.isoformat(),
-                                  "reason": reason}, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=principal.username,
+                action="prospect.stage",
+                target=code,
+                details={"before": found.stage, "after": stage, "on": on.isoformat(), "reason": reason},
+                chain_key=chain_key,
+            )
     return StageChangeRow(code, found.stage, stage, on, principal.username if user_id else None)
 
 
@@ -225,5 +250,11 @@ def _audit_refusal(store: Store, principal: Principal, code: str, stage: str, ch
     """Log a refused move (a prospect out of sight) in its own transaction: the
     move's transaction is rolled back with the refusal."""
     with store.begin() as conn:
-        record_event(conn, actor=principal.username, action="prospect.stage.refused", target=code,
-                     details={"stage": stage, "reason": "not in scope or unknown"}, chain_key=chain_key)
+        record_event(
+            conn,
+            actor=principal.username,
+            action="prospect.stage.refused",
+            target=code,
+            details={"stage": stage, "reason": "not in scope or unknown"},
+            chain_key=chain_key,
+        )

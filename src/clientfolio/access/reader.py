@@ -123,13 +123,9 @@ class PortfolioReader:
         scope = self.principal.scope
         clauses: list[ColumnElement[bool]] = []
         if scope.regions is not None:
-            clauses.append(
-                model.region_id.in_(select(Region.id).where(Region.code.in_(scope.regions)))
-            )
+            clauses.append(model.region_id.in_(select(Region.id).where(Region.code.in_(scope.regions))))
         if scope.segments is not None:
-            clauses.append(
-                model.segment_id.in_(select(Segment.id).where(Segment.code.in_(scope.segments)))
-            )
+            clauses.append(model.segment_id.in_(select(Segment.id).where(Segment.code.in_(scope.segments))))
         return and_(true(), *clauses)
 
     def visible_ids(self, model: type[Customer] | type[Prospect]) -> Select[int]:
@@ -187,9 +183,7 @@ class PortfolioReader:
 
     def sales(self) -> Iterator[SaleRow]:
         """Every visible invoice line, by invoice date then number then line."""
-        query = self._sales_query().order_by(
-            Invoice.issued_on, Invoice.number, InvoiceLine.line_no
-        )
+        query = self._sales_query().order_by(Invoice.issued_on, Invoice.number, InvoiceLine.line_no)
         with self.connect() as conn:
             for row in conn.execute(query).yield_per(10_000):
                 yield SaleRow(*row)
@@ -198,9 +192,7 @@ class PortfolioReader:
         """Visible customers, by code; with ``ring``, their addresses decrypted
         (without, an encrypted address is left as its token)."""
         with self._session() as session:
-            rows = session.scalars(
-                select(Customer).where(self.visible(Customer)).order_by(Customer.code)
-            ).all()
+            rows = session.scalars(select(Customer).where(self.visible(Customer)).order_by(Customer.code)).all()
             session.expunge_all()
         if ring is not None:
             for customer in rows:
@@ -213,22 +205,26 @@ class PortfolioReader:
         written to the audit log (``chain_key``: the audit key) in the same
         transaction.  With ``ring``, the address is decrypted."""
         with self._session() as session:
-            found = session.scalars(
-                select(Customer).where(Customer.code == code, self.visible(Customer))).first()
-            record_customer_read(session.connection(), actor=self.principal.username,
-                                 customer_code=code, visible=found is not None, chain_key=chain_key)
+            found = session.scalars(select(Customer).where(Customer.code == code, self.visible(Customer))).first()
+            record_customer_read(
+                session.connection(),
+                actor=self.principal.username,
+                customer_code=code,
+                visible=found is not None,
+                chain_key=chain_key,
+            )
             session.expunge_all()  # detached before the commit, so nothing is expired
             session.commit()
         if found is not None and ring is not None:
             found.address = open_field(ring, "customers", found.id, "address", found.address)
         return found
 
-    def _contact_rows(self, ring: KeyRing | None, where: ColumnElement[bool],
-                      customer_code: str | None = None) -> list[ContactRow]:
+    def _contact_rows(
+        self, ring: KeyRing | None, where: ColumnElement[bool], customer_code: str | None = None
+    ) -> list[ContactRow]:
         """Visible contacts matching ``where``: those of customer ``customer_code``,
         else those of every customer and prospect."""
-        owners: list[tuple[type[Customer] | type[Prospect], str, Any]] = [
-            (Customer, "customer", Contact.customer_id)]
+        owners: list[tuple[type[Customer] | type[Prospect], str, Any]] = [(Customer, "customer", Contact.customer_id)]
         if customer_code is None:
             owners.append((Prospect, "prospect", Contact.prospect_id))
         else:
@@ -237,17 +233,22 @@ class PortfolioReader:
         with self.connect() as conn:
             for model, kind, owner in owners:
                 query = (
-                    select(Contact.id, model.code, Contact.name, Contact.function, Contact.email,
-                           Contact.phone)
+                    select(Contact.id, model.code, Contact.name, Contact.function, Contact.email, Contact.phone)
                     .join(model, model.id == owner)
                     .where(self.visible(model), where)
                     .order_by(model.code, Contact.id)
                 )
                 for cid, code, name, function, mail, phone in conn.execute(query):
-                    found.append(ContactRow(
-                        kind, code, open_field(ring, "contacts", cid, "name", name) or "", function,
-                        open_field(ring, "contacts", cid, "email", mail),
-                        open_field(ring, "contacts", cid, "phone", phone)))
+                    found.append(
+                        ContactRow(
+                            kind,
+                            code,
+                            open_field(ring, "contacts", cid, "name", name) or "",
+                            function,
+                            open_field(ring, "contacts", cid, "email", mail),
+                            open_field(ring, "contacts", cid, "phone", phone),
+                        )
+                    )
         return found
 
     def contacts(self, customer_code: str, ring: KeyRing | None) -> list[ContactRow]:
@@ -271,8 +272,17 @@ class PortfolioReader:
                 growth, policy = model.sector_growth_pct, model.supplier_policy
                 share = Customer.wallet_share_pct if model is Customer else null()
                 query = (
-                    select(model.code, model.name, Segment.code, Region.code, model.size_band,
-                           model.potential_cents, share, growth, policy)
+                    select(
+                        model.code,
+                        model.name,
+                        Segment.code,
+                        Region.code,
+                        model.size_band,
+                        model.potential_cents,
+                        share,
+                        growth,
+                        policy,
+                    )
                     .outerjoin(Segment, Segment.id == model.segment_id)
                     .outerjoin(Region, Region.id == model.region_id)
                     .where(self.visible(model))
@@ -302,11 +312,13 @@ class PortfolioReader:
         customers, segments, regions = con.table("customers"), con.table("segments"), con.table("regions")
         scope = self.principal.scope
         if scope.regions is not None:
-            customers = customers.filter(customers.region_id.isin(
-                regions.filter(regions.code.isin(sorted(scope.regions))).id))
+            customers = customers.filter(
+                customers.region_id.isin(regions.filter(regions.code.isin(sorted(scope.regions))).id)
+            )
         if scope.segments is not None:
-            customers = customers.filter(customers.segment_id.isin(
-                segments.filter(segments.code.isin(sorted(scope.segments))).id))
+            customers = customers.filter(
+                customers.segment_id.isin(segments.filter(segments.code.isin(sorted(scope.segments))).id)
+            )
         return customers
 
     def transactions(self, con: BaseBackend) -> ir.Table:
@@ -340,8 +352,7 @@ class PortfolioReader:
     def payments(self) -> list[tuple[str, dt.date, dt.date | None, dt.date, int | None]]:
         """(invoice number, issued on, due on, paid on, amount cents) of visible customers."""
         query = (
-            select(Invoice.number, Invoice.issued_on, Invoice.due_on, Payment.paid_on,
-                   Payment.amount_cents)
+            select(Invoice.number, Invoice.issued_on, Invoice.due_on, Payment.paid_on, Payment.amount_cents)
             .join(Invoice, Invoice.id == Payment.invoice_id)
             .join(Customer, Customer.id == Invoice.customer_id)
             .where(self.visible(Customer))
@@ -370,9 +381,8 @@ class PortfolioReader:
             in_lines = lines.filter(lines.product_id.isin(products.id))
             invoices = invoices.filter(invoices.id.isin(in_lines.invoice_id))
         totals = lines.group_by(document_id=lines.invoice_id).aggregate(total=lines.amount_cents.sum())
-        docs = (
-            invoices.join(visible, invoices.customer_id == visible.id)
-            .join(totals, invoices.id == totals.document_id)
+        docs = invoices.join(visible, invoices.customer_id == visible.id).join(
+            totals, invoices.id == totals.document_id
         )
         return docs.select(
             customer_id=visible.code,

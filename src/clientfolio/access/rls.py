@@ -51,8 +51,10 @@ def limit_connection(conn: Connection, scope: Scope) -> None:
     transaction already bound to another scope raises (the database refuses)."""
     if conn.dialect.name != "postgresql":
         return
-    conn.execute(text("SELECT clientfolio_bind_scope(CAST(:regions AS text[]), CAST(:segments AS text[]), false)"),
-                 {"regions": bound_codes(scope.regions), "segments": bound_codes(scope.segments)})
+    conn.execute(
+        text("SELECT clientfolio_bind_scope(CAST(:regions AS text[]), CAST(:segments AS text[]), false)"),
+        {"regions": bound_codes(scope.regions), "segments": bound_codes(scope.segments)},
+    )
 
 
 def limit_backend(con: BaseBackend, scope: Scope) -> None:

@@ -54,19 +54,27 @@ class WriteGuard:
         self.principal = principal
         scope = principal.scope
         self.unlimited = scope.regions is None and scope.segments is None
-        self._regions: set[int] | None = None if scope.regions is None else {
-            i for (i,) in conn.execute(select(Region.id).where(Region.code.in_(scope.regions)))}
-        self._segments: set[int] | None = None if scope.segments is None else {
-            i for (i,) in conn.execute(select(Segment.id).where(Segment.code.in_(scope.segments)))}
+        self._regions: set[int] | None = (
+            None
+            if scope.regions is None
+            else {i for (i,) in conn.execute(select(Region.id).where(Region.code.in_(scope.regions)))}
+        )
+        self._segments: set[int] | None = (
+            None
+            if scope.segments is None
+            else {i for (i,) in conn.execute(select(Segment.id).where(Segment.code.in_(scope.segments)))}
+        )
 
     def inside(self, region_id: int | None, segment_id: int | None) -> bool:
         """Whether a party of ``region_id`` and ``segment_id`` is inside the scope
         (no region or segment: inside only a scope without limit on it)."""
-        return ((self._regions is None or region_id in self._regions)
-                and (self._segments is None or segment_id in self._segments))
+        return (self._regions is None or region_id in self._regions) and (
+            self._segments is None or segment_id in self._segments
+        )
 
-    def may_write_party(self, kind: str, code: str, stored: object | None,
-                        region_id: int | None, segment_id: int | None) -> bool:
+    def may_write_party(
+        self, kind: str, code: str, stored: object | None, region_id: int | None, segment_id: int | None
+    ) -> bool:
         """Whether customer or prospect ``code`` may be written with the region
         and segment it will have; ``stored`` is its stored row as seen by the
         import (None when not seen: new, or hidden by row-level security)."""
@@ -82,8 +90,9 @@ class WriteGuard:
         """Whether ``code`` is already used in ``kind`` (customers, prospects,
         invoices), even out of sight (PostgreSQL: ``clientfolio_taken``)."""
         if self.conn.dialect.name == "postgresql":
-            found = self.conn.execute(text("SELECT clientfolio_taken(:kind, CAST(:codes AS text[]))"),
-                                      {"kind": kind, "codes": [code]}).scalar_one()
+            found = self.conn.execute(
+                text("SELECT clientfolio_taken(:kind, CAST(:codes AS text[]))"), {"kind": kind, "codes": [code]}
+            ).scalar_one()
             return bool(found)
         model = {"customers": Customer.code, "prospects": Prospect.code, "invoices": Invoice.number}[kind]
         return self.conn.execute(select(model).where(model == code)).first() is not None

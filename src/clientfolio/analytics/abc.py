@@ -44,8 +44,8 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.periods import months_before
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
+from clientfolio.periods import months_before
 
 __all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_needs", "abc_of_totals", "abc_summary"]
 
@@ -58,18 +58,26 @@ class AbcConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     a: float = Field(
-        0.80, gt=0, le=1,
+        0.80,
+        gt=0,
+        le=1,
         description="Cumulative share of value made by the A customers (seed: 80 % of revenue).",
     )
     b: float = Field(
-        0.95, gt=0, le=1,
+        0.95,
+        gt=0,
+        le=1,
         description="Cumulative share reached at the end of the B customers (seed: 80 % + 15 % = 95 %).",
     )
     basis: Literal["revenue", "margin"] = Field(
-        "revenue", description="Rank customers by net revenue or by gross margin.",
+        "revenue",
+        description="Rank customers by net revenue or by gross margin.",
     )
     months: int = Field(
-        12, ge=1, le=120, description="Length of the period ending at the as-of date, in months.",
+        12,
+        ge=1,
+        le=120,
+        description="Length of the period ending at the as-of date, in months.",
     )
 
     @model_validator(mode="after")
@@ -116,7 +124,8 @@ def abc_of_totals(
     (``analyze`` computes them once for the measures, ABC and RFM)."""
     start = months_before(as_of, config.months)
     per = totals.filter(totals.last_line > ibis.literal(start, "date")).select(
-        "customer_id", value_cents=totals.abc_value)
+        "customer_id", value_cents=totals.abc_value
+    )
     per = per.mutate(positive=ibis.ifelse(per.value_cents > 0, per.value_cents, 0))
     order = [per.value_cents.desc(), per.customer_id.asc()]
     per = per.mutate(
@@ -129,12 +138,10 @@ def abc_of_totals(
         return (cents / denominator).fill_null(0.0)
 
     before = fraction(per.cumulative - per.positive)
-    klass = (
-        ibis.cases(
-            ((per.positive > 0) & (before < config.a), "A"),
-            ((per.positive > 0) & (before < config.b), "B"),
-            else_="C",
-        )
+    klass = ibis.cases(
+        ((per.positive > 0) & (before < config.a), "A"),
+        ((per.positive > 0) & (before < config.b), "B"),
+        else_="C",
     )
     return per.select(
         "customer_id",
@@ -166,7 +173,13 @@ def abc_summary(classes: ir.Table) -> ir.Table:
             value_cents=ibis.ifelse(member, classes.value_cents, 0).sum().fill_null(0).cast("int64"),
             value_share=ibis.ifelse(member, classes.share, 0.0).sum().fill_null(0.0),
         )
-        parts.append(row.select(
-            ibis.literal(name).name("class"), "customers", "customer_share", "value_cents", "value_share",
-        ))
+        parts.append(
+            row.select(
+                ibis.literal(name).name("class"),
+                "customers",
+                "customer_share",
+                "value_cents",
+                "value_share",
+            )
+        )
     return ibis.union(*parts).order_by("class")

@@ -69,12 +69,11 @@ def latest_date(transactions: ir.Table) -> dt.date | None:
     value = transactions.date.max().to_pyarrow().as_py()
     if isinstance(value, dt.datetime):
         return value.date()
-    return value
+    day: dt.date | None = value
+    return day
 
 
-def analyze(
-    transactions: ir.Table, *, as_of: dt.date, config: AnalyticsConfig | None = None
-) -> Analysis:
+def analyze(transactions: ir.Table, *, as_of: dt.date, config: AnalyticsConfig | None = None) -> Analysis:
     """Run every analysis on ``transactions`` (see ``analytics.transactions``)
     as of ``as_of`` and fetch the results."""
     config = config or AnalyticsConfig()

@@ -95,32 +95,47 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     if after_dates:
         (after,) = after_dates
         sold = t.amount_cents > 0
-        aggregates.update(first_purchase=t.date.min(where=sold), last_purchase=t.date.max(where=sold),
-                          lowest_line=t.amount_cents.min())
+        aggregates.update(
+            first_purchase=t.date.min(where=sold),
+            last_purchase=t.date.max(where=sold),
+            lowest_line=t.amount_cents.min(),
+        )
     per = t.group_by("customer_id").aggregate(**aggregates)
 
     def net(span: Span) -> ir.IntegerValue:
-        parts = [per[f"_piece{i}"].cast("int64") for i, piece in enumerate(pieces)
-                 if piece[0] == span.column and span.after <= piece[1] and piece[2] <= span.up_to]
+        parts = [
+            per[f"_piece{i}"].cast("int64")
+            for i, piece in enumerate(pieces)
+            if piece[0] == span.column and span.after <= piece[1] and piece[2] <= span.up_to
+        ]
         return reduce(operator.add, parts) if parts else ibis.literal(0, "int64")
 
     columns = {name: net(span) for name, span in spans.items()}
     if not after_dates:
         return per.select("customer_id", "first_line", "last_line", **columns)
     # the purchases after the date, counted over those lines only
-    per = per.select("customer_id", "first_line", "last_line", "lowest_line", "first_purchase",
-                     "last_purchase", **columns)
+    per = per.select(
+        "customer_id", "first_line", "last_line", "lowest_line", "first_purchase", "last_purchase", **columns
+    )
     recent = t.filter((t.date > ibis.literal(after, "date")) & (t.amount_cents > 0))
     counted = recent.group_by("customer_id").aggregate(purchases=recent.invoice_id.nunique())
     counted = counted.select(counted_customer=counted.customer_id, purchases=counted.purchases)
     joined = per.left_join(counted, per.customer_id == counted.counted_customer)
     return joined.select(
-        "customer_id", "first_line", "last_line", "lowest_line", "first_purchase", "last_purchase",
-        purchases=joined.purchases.fill_null(0).cast("int64"), **{name: joined[name] for name in columns})
+        "customer_id",
+        "first_line",
+        "last_line",
+        "lowest_line",
+        "first_purchase",
+        "last_purchase",
+        purchases=joined.purchases.fill_null(0).cast("int64"),
+        **{name: joined[name] for name in columns},
+    )
 
 
-def settle_purchases(transactions: ir.Table, totals: ir.Table, *, as_of: dt.date,
-                     needs: Iterable[CustomerNeeds]) -> ir.Table:
+def settle_purchases(
+    transactions: ir.Table, totals: ir.Table, *, as_of: dt.date, needs: Iterable[CustomerNeeds]
+) -> ir.Table:
     """``totals`` (from ``customer_totals`` with the same arguments) with the
     purchases of the customers who have a line of zero or less (a credit note,
     a corrected invoice) counted exactly, invoice by invoice.
@@ -139,8 +154,9 @@ def settle_purchases(transactions: ir.Table, totals: ir.Table, *, as_of: dt.date
     if credited.count().to_pyarrow().as_py() == 0:
         return totals
     t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
-    exact = ibis.memtable(_exact_purchases(t.semi_join(credited, t.customer_id == credited.credited),
-                                           after).to_pyarrow())
+    exact = ibis.memtable(
+        _exact_purchases(t.semi_join(credited, t.customer_id == credited.credited), after).to_pyarrow()
+    )
     joined = totals.left_join(exact, totals.customer_id == exact.exact_customer)
     recounted = joined.exact_customer.notnull()
     return joined.select(
@@ -169,8 +185,12 @@ def _exact_purchases(lines: ir.Table, after: dt.date) -> ir.Table:
         exact_last=invoices.last_sold.max(where=bought),
         exact_purchases=ibis.ifelse(bought & invoices.recent, 1, 0).sum(),
     )
-    return per.select(exact_customer=per.customer_id, exact_first=per.exact_first,
-                      exact_last=per.exact_last, exact_purchases=per.exact_purchases.cast("int64"))
+    return per.select(
+        exact_customer=per.customer_id,
+        exact_first=per.exact_first,
+        exact_last=per.exact_last,
+        exact_purchases=per.exact_purchases.cast("int64"),
+    )
 
 
 def _pieces(spans: Iterable[Span]) -> list[tuple[Column, dt.date, dt.date]]:

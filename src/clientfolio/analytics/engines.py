@@ -39,7 +39,9 @@ def connect(engine: str, **options: Any) -> BaseBackend:
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", options.get("partitions", 4))
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.warehouse.dir", options.get("warehouse") or tempfile.mkdtemp(prefix="clientfolio-spark-"))
+            .config(
+                "spark.sql.warehouse.dir", options.get("warehouse") or tempfile.mkdtemp(prefix="clientfolio-spark-")
+            )
             .getOrCreate()
         )
         return ibis.pyspark.connect(session)

@@ -73,15 +73,22 @@ class MatrixConfig(BaseModel):
     basis: Literal["revenue", "margin"] = Field(
         "revenue",
         description="What fills the cells: 'revenue' (net revenue excluding tax, default) or "
-                    "'margin' (gross margin; lines of unknown margin count 0).")
+        "'margin' (gross margin; lines of unknown margin count 0).",
+    )
     months: int = Field(
-        12, ge=1, le=120,
+        12,
+        ge=1,
+        le=120,
         description="Length in months of the period ending at the as-of date (default 12: one "
-                    "year, as the seed does it once a year).")
+        "year, as the seed does it once a year).",
+    )
     winning_share: float = Field(
-        0.2, gt=0, le=1,
+        0.2,
+        gt=0,
+        le=1,
         description="A cell is winning when it holds at least this share of its segment's value "
-                    "and at least this share of its product line's value (default 0.2 = 20 %).")
+        "and at least this share of its product line's value (default 0.2 = 20 %).",
+    )
 
 
 @dataclass(frozen=True)
@@ -150,8 +157,9 @@ class SegmentProductMatrix:
         rows: list[dict[str, str | int]] = []
         for name, values, row_total in zip(self.segments, self.grid, self.row_totals, strict=True):
             rows.append({"segment": name, **dict(zip(self.products, values, strict=True)), "total": row_total})
-        rows.append({"segment": total_label, **dict(zip(self.products, self.column_totals, strict=True)),
-                     "total": self.total})
+        rows.append(
+            {"segment": total_label, **dict(zip(self.products, self.column_totals, strict=True)), "total": self.total}
+        )
         return rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -167,13 +175,22 @@ class SegmentProductMatrix:
             "column_totals": list(self.column_totals),
             "total": self.total,
             "winning": [
-                {"segment": c.segment, "product": c.product, "value_cents": c.value_cents,
-                 "segment_share": c.segment_share, "product_share": c.product_share}
+                {
+                    "segment": c.segment,
+                    "product": c.product,
+                    "value_cents": c.value_cents,
+                    "segment_share": c.segment_share,
+                    "product_share": c.product_share,
+                }
                 for c in self.winning
             ],
             "white_spaces": [
-                {"segment": w.segment, "product": w.product, "neighbours": list(w.neighbours),
-                 "co_buyers": list(w.co_buyers)}
+                {
+                    "segment": w.segment,
+                    "product": w.product,
+                    "neighbours": list(w.neighbours),
+                    "co_buyers": list(w.co_buyers),
+                }
                 for w in self.white_spaces
             ],
         }
@@ -187,8 +204,7 @@ def _order(names: set[str]) -> tuple[str, ...]:
     return tuple(sorted(names - {UNKNOWN})) + ((UNKNOWN,) if UNKNOWN in names else ())
 
 
-def segment_product_cells(transactions: ir.Table, *, as_of: dt.date,
-                          config: MatrixConfig | None = None) -> ir.Table:
+def segment_product_cells(transactions: ir.Table, *, as_of: dt.date, config: MatrixConfig | None = None) -> ir.Table:
     """The matrix in long format.
 
     Takes the transactions table (``date, amount_cents, margin_cents, segment,
@@ -202,41 +218,51 @@ def segment_product_cells(transactions: ir.Table, *, as_of: dt.date,
     """
     config = config or MatrixConfig()
     start = months_before(as_of, config.months)
-    t = transactions.filter((transactions.date > ibis.literal(start, "date"))
-                            & (transactions.date <= ibis.literal(as_of, "date")))
+    t = transactions.filter(
+        (transactions.date > ibis.literal(start, "date")) & (transactions.date <= ibis.literal(as_of, "date"))
+    )
     value = t.amount_cents if config.basis == "revenue" else t.margin_cents.fill_null(0)
     # summed by the names as written, then labelled (blank -> "(unknown)") and summed again:
     # the labels are computed on a few rows, not on every line
     raw = t.group_by(["segment", "product"]).aggregate(value=value.sum(), revenue=t.amount_cents.sum())
-    labelled = raw.select(segment=_label(raw.segment), product=_label(raw.product),
-                          value=raw.value, revenue=raw.revenue)
+    labelled = raw.select(
+        segment=_label(raw.segment), product=_label(raw.product), value=raw.value, revenue=raw.revenue
+    )
     return labelled.group_by(["segment", "product"]).aggregate(
         value_cents=labelled.value.sum().cast("int64"),
         revenue_cents=labelled.revenue.sum().cast("int64"),
     )
 
 
-def _co_buyers(transactions: ir.Table, start: dt.date, as_of: dt.date,
-               pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _co_buyers(
+    transactions: ir.Table, start: dt.date, as_of: dt.date, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
     """For each pair of known product lines ``(q, p)``, the number of customers
     buying both (positive net revenue on each) in the period: one GROUP BY
     customer over the lines of the product lines involved, then one row of counts."""
     involved = sorted({name for pair in pairs for name in pair})
-    t = transactions.filter((transactions.date > ibis.literal(start, "date"))
-                            & (transactions.date <= ibis.literal(as_of, "date"))
-                            & transactions.product.isin(involved))
+    t = transactions.filter(
+        (transactions.date > ibis.literal(start, "date"))
+        & (transactions.date <= ibis.literal(as_of, "date"))
+        & transactions.product.isin(involved)
+    )
     column = {name: f"net{i}" for i, name in enumerate(involved)}
-    per = t.group_by("customer_id").aggregate(**{
-        column[name]: ibis.ifelse(t.product == name, t.amount_cents, 0).sum() for name in involved})
-    counts = per.aggregate(**{
-        f"pair{k}": ibis.ifelse((per[column[q]] > 0) & (per[column[p]] > 0), 1, 0).sum()
-        for k, (q, p) in enumerate(pairs)})
+    per = t.group_by("customer_id").aggregate(
+        **{column[name]: ibis.ifelse(t.product == name, t.amount_cents, 0).sum() for name in involved}
+    )
+    counts = per.aggregate(
+        **{
+            f"pair{k}": ibis.ifelse((per[column[q]] > 0) & (per[column[p]] > 0), 1, 0).sum()
+            for k, (q, p) in enumerate(pairs)
+        }
+    )
     row = counts.to_pyarrow().to_pylist()[0]
     return {pair: int(row[f"pair{k}"] or 0) for k, pair in enumerate(pairs)}
 
 
-def segment_product(transactions: ir.Table, *, as_of: dt.date,
-                    config: MatrixConfig | None = None) -> SegmentProductMatrix:
+def segment_product(
+    transactions: ir.Table, *, as_of: dt.date, config: MatrixConfig | None = None
+) -> SegmentProductMatrix:
     """The segment x product matrix of the period ending at ``as_of``.
 
     Takes the transactions table (``customer_id, date, amount_cents,
@@ -278,19 +304,27 @@ def segment_product(transactions: ir.Table, *, as_of: dt.date,
 
     candidates = [
         (s, p, tuple(q for q in known_products if q != p and buys(s, q)))
-        for s in known_segments for p in known_products
+        for s in known_segments
+        for p in known_products
         if not buys(s, p) and any(buys(o, p) for o in known_segments if o != s)
     ]
     candidates = [(s, p, neighbours) for s, p, neighbours in candidates if neighbours]
     needed = sorted({(q, p) for _, p, neighbours in candidates for q in neighbours})
     pairs = _co_buyers(transactions, start, as_of, needed) if needed else {}
     white_spaces = tuple(
-        WhiteSpace(s, p, neighbours, tuple(pairs.get((q, p), 0) for q in neighbours))
-        for s, p, neighbours in candidates
+        WhiteSpace(s, p, neighbours, tuple(pairs.get((q, p), 0) for q in neighbours)) for s, p, neighbours in candidates
     )
     return SegmentProductMatrix(
-        as_of=as_of, start=start, basis=config.basis, cells=cells,
-        segments=segments, products=products, grid=grid,
-        row_totals=row_totals, column_totals=column_totals, total=total,
-        winning=tuple(winning), white_spaces=white_spaces,
+        as_of=as_of,
+        start=start,
+        basis=config.basis,
+        cells=cells,
+        segments=segments,
+        products=products,
+        grid=grid,
+        row_totals=row_totals,
+        column_totals=column_totals,
+        total=total,
+        winning=tuple(winning),
+        white_spaces=white_spaces,
     )

@@ -124,23 +124,30 @@ class MeasuresConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     lost_window_months: int = Field(
-        12, ge=1, le=120,
+        12,
+        ge=1,
+        le=120,
         description="A customer is lost when it was active in this many months before the period "
-                    "and is not active in the period (default 12: bought in the last year, not since).",
+        "and is not active in the period (default 12: bought in the last year, not since).",
     )
     dependency_alert_share: float = Field(
-        0.10, gt=0, le=1,
+        0.10,
+        gt=0,
+        le=1,
         description="Raise the dependency alert when the largest customer makes more than this share "
-                    "of the period's revenue.  The seeds give no figure; 10 % is a prudent default, the "
-                    "level at which IFRS 8 (paragraph 34) and US GAAP (ASC 280) make a company disclose "
-                    "its reliance on a single customer.",
+        "of the period's revenue.  The seeds give no figure; 10 % is a prudent default, the "
+        "level at which IFRS 8 (paragraph 34) and US GAAP (ASC 280) make a company disclose "
+        "its reliance on a single customer.",
     )
     top_customers: int = Field(
-        10, ge=1,
+        10,
+        ge=1,
         description="Number of largest customers whose revenue share is given (top_n_share).",
     )
     projection_years: int = Field(
-        10, ge=1, le=100,
+        10,
+        ge=1,
+        le=100,
         description="Years of the projection without prospecting (share of customers remaining).",
     )
 
@@ -214,7 +221,8 @@ class Measures:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dicts, lists, ints, floats, strings and None; dates ISO."""
-        return _plain(asdict(self))
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
 
 
 def _plain(value: Any) -> Any:
@@ -249,15 +257,20 @@ def _bounds(as_of: dt.date, months: int, window: int) -> _Bounds:
     )
 
 
-def measures_needs(as_of: dt.date, *, period: Period = "year",
-                   config: MeasuresConfig = MeasuresConfig()) -> CustomerNeeds:  # noqa: B008 - frozen
+def measures_needs(
+    as_of: dt.date, *, period: Period = "year", config: MeasuresConfig = MeasuresConfig()
+) -> CustomerNeeds:  # noqa: B008 - frozen
     """What the measures need of each customer's lines (see ``customer_totals``):
     the net of period N and N-1 and of their lost windows."""
     b = _bounds(as_of, _months(period), config.lost_window_months)
-    return CustomerNeeds(spans={
-        "rev_n": Span(b.n_lo, b.as_of), "rev_p": Span(b.p_lo, b.n_lo),
-        "win_n": Span(b.wn_lo, b.n_lo), "win_p": Span(b.wp_lo, b.p_lo),
-    })
+    return CustomerNeeds(
+        spans={
+            "rev_n": Span(b.n_lo, b.as_of),
+            "rev_p": Span(b.p_lo, b.n_lo),
+            "win_n": Span(b.wn_lo, b.n_lo),
+            "win_p": Span(b.wp_lo, b.p_lo),
+        }
+    )
 
 
 def _months(period: Period) -> int:
@@ -437,6 +450,5 @@ def measures_of_totals(
             revenue_change_rate=_rate(revenue_change, previous.revenue_cents),
         ),
         concentration=_concentration(row, config),
-        projection=_projection(current.churn_rate, months, current.active_customers,
-                               config.projection_years),
+        projection=_projection(current.churn_rate, months, current.active_customers, config.projection_years),
     )

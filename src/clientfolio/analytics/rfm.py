@@ -66,8 +66,8 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.periods import months_before
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
+from clientfolio.periods import months_before
 
 __all__ = [
     "RFM_PROFILES",
@@ -121,8 +121,8 @@ class RfmRule(BaseModel):
     profile: str = Field(description="Profile key given to the customers this rule matches.")
     when: Condition = Field(description="Condition on the purchase code / first purchase date (see Condition).")
     k: int | None = Field(
-        None, ge=1,
-        description="Number of quarters for 'at_least' and 'first_purchase_within'; unset otherwise.")
+        None, ge=1, description="Number of quarters for 'at_least' and 'first_purchase_within'; unset otherwise."
+    )
     label_fr: str = Field(description="Profile name in French.")
     label_en: str = Field(description="Profile name in English.")
     action_fr: str = Field(description="Recommended action, in French.")
@@ -136,61 +136,80 @@ class RfmRule(BaseModel):
         return self
 
     def as_profile(self) -> RfmProfile:
-        return RfmProfile(key=self.profile, label_fr=self.label_fr, label_en=self.label_en,
-                          action_fr=self.action_fr, action_en=self.action_en)
+        return RfmProfile(
+            key=self.profile,
+            label_fr=self.label_fr,
+            label_en=self.label_en,
+            action_fr=self.action_fr,
+            action_en=self.action_en,
+        )
 
 
 DEFAULT_RULES: tuple[RfmRule, ...] = (
     RfmRule(
-        profile="inactive", when="no_quarter",
-        label_fr="inactifs", label_en="inactive",
+        profile="inactive",
+        when="no_quarter",
+        label_fr="inactifs",
+        label_en="inactive",
         action_fr="Reconquérir : relance personnalisée, offre de retour, comprendre la raison du "
-                  "départ (prix, service, concurrence) ; servir à moindre coût ou abandonner si le "
-                  "potentiel est faible.",
+        "départ (prix, service, concurrence) ; servir à moindre coût ou abandonner si le "
+        "potentiel est faible.",
         action_en="Win back: personal follow-up call, a come-back offer, learn why they left "
-                  "(price, service, competition); serve at low cost or let go when the potential "
-                  "is low.",
+        "(price, service, competition); serve at low cost or let go when the potential "
+        "is low.",
     ),
     RfmRule(
-        profile="new", when="first_purchase_within", k=2,
-        label_fr="nouveaux", label_en="new",
+        profile="new",
+        when="first_purchase_within",
+        k=2,
+        label_fr="nouveaux",
+        label_en="new",
         action_fr="Réussir l'accueil : suivre la première commande, mesurer la satisfaction, "
-                  "qualifier le potentiel et proposer un deuxième achat pour en faire un client "
-                  "régulier.",
+        "qualifier le potentiel et proposer un deuxième achat pour en faire un client "
+        "régulier.",
         action_en="Onboard well: follow the first order, check satisfaction, qualify the "
-                  "potential and propose a second purchase to make a regular customer.",
+        "potential and propose a second purchase to make a regular customer.",
     ),
     RfmRule(
-        profile="very_regular", when="every_quarter",
-        label_fr="très réguliers", label_en="very regular",
+        profile="very_regular",
+        when="every_quarter",
+        label_fr="très réguliers",
+        label_en="very regular",
         action_fr="Protéger et développer : suivi privilégié (VIP), valoriser le client, "
-                  "multi-équipement avec le reste de la gamme, surveiller tout signe de baisse.",
+        "multi-équipement avec le reste de la gamme, surveiller tout signe de baisse.",
         action_en="Protect and grow: privileged (VIP) follow-up, make the customer feel valued, "
-                  "cross-sell the rest of the range, watch for any sign of decline.",
+        "cross-sell the rest of the range, watch for any sign of decline.",
     ),
     RfmRule(
-        profile="regular", when="at_least", k=3,
-        label_fr="réguliers", label_en="regular",
+        profile="regular",
+        when="at_least",
+        k=3,
+        label_fr="réguliers",
+        label_en="regular",
         action_fr="Fidéliser : contacts réguliers, programme ou contrat de fidélité, "
-                  "multi-équipement pour rendre les achats récurrents.",
+        "multi-équipement pour rendre les achats récurrents.",
         action_en="Build loyalty: regular contact, a loyalty programme or contract, cross-selling "
-                  "to make purchases recurrent.",
+        "to make purchases recurrent.",
     ),
     RfmRule(
-        profile="declining", when="fading",
-        label_fr="à fidéliser ou en perte de vitesse", label_en="to retain or losing speed",
+        profile="declining",
+        when="fading",
+        label_fr="à fidéliser ou en perte de vitesse",
+        label_en="to retain or losing speed",
         action_fr="Agir vite : appel ou visite pour comprendre la baisse (satisfaction, "
-                  "concurrence, besoin), offre ciblée de fidélisation ou de reconquête.",
+        "concurrence, besoin), offre ciblée de fidélisation ou de reconquête.",
         action_en="Act fast: call or visit to understand the drop (satisfaction, competition, "
-                  "needs), a targeted loyalty or win-back offer.",
+        "needs), a targeted loyalty or win-back offer.",
     ),
     RfmRule(
-        profile="cyclical", when="gap",
-        label_fr="cycliques", label_en="cyclical",
+        profile="cyclical",
+        when="gap",
+        label_fr="cycliques",
+        label_en="cyclical",
         action_fr="Anticiper le cycle : relancer avant la période d'achat habituelle, proposer "
-                  "des commandes programmées ou un contrat annuel pour lisser les achats.",
+        "des commandes programmées ou un contrat annuel pour lisser les achats.",
         action_en="Anticipate the cycle: reach out before the usual buying period, propose "
-                  "scheduled orders or a yearly contract to smooth purchases.",
+        "scheduled orders or a yearly contract to smooth purchases.",
     ),
 )
 
@@ -201,25 +220,32 @@ class RfmConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     quarters: int = Field(
-        4, ge=1, le=40,
+        4,
+        ge=1,
+        le=40,
         description="Number of rolling three-month periods ending at the as-of date (the code "
-                    "length). Default 4: one year, as in the seed.")
+        "length). Default 4: one year, as in the seed.",
+    )
     score_buckets: int = Field(
-        5, ge=2, le=100,
-        description="Number of NTILE buckets for the r, f and m scores (default 5: quintiles, "
-                    "scores 1 to 5).")
+        5,
+        ge=2,
+        le=100,
+        description="Number of NTILE buckets for the r, f and m scores (default 5: quintiles, scores 1 to 5).",
+    )
     rules: tuple[RfmRule, ...] = Field(
         DEFAULT_RULES,
         description="Profile rules in order; the first that matches gives the profile. "
-                    "Default: inactive (no quarter bought), new (first purchase in the last 2 "
-                    "quarters), very regular (every quarter), regular (at least 3 quarters), "
-                    "declining (more quarters bought in the first half than in the second), "
-                    "cyclical (a gap between two bought quarters).")
+        "Default: inactive (no quarter bought), new (first purchase in the last 2 "
+        "quarters), very regular (every quarter), regular (at least 3 quarters), "
+        "declining (more quarters bought in the first half than in the second), "
+        "cyclical (a gap between two bought quarters).",
+    )
     fallback: str = Field(
         "declining",
         description="Profile of the customers no rule matches (one of the rules' profiles). "
-                    "Default 'declining' (à fidéliser): occasional buyers such as 0011 or 0001 "
-                    "with an older history, to make loyal.")
+        "Default 'declining' (à fidéliser): occasional buyers such as 0011 or 0001 "
+        "with an older history, to make loyal.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RfmConfig:
@@ -253,8 +279,7 @@ def quarter_bounds(as_of: dt.date, quarters: int) -> list[tuple[dt.date, dt.date
     return list(pairwise(ends))
 
 
-def _condition(rule: RfmRule, bought: list[ir.BooleanValue], first: ir.DateValue,
-               as_of: dt.date) -> ir.BooleanValue:
+def _condition(rule: RfmRule, bought: list[ir.BooleanValue], first: ir.DateValue, as_of: dt.date) -> ir.BooleanValue:
     n = len(bought)
 
     def count(flags: list[ir.BooleanValue]) -> ir.IntegerValue:
@@ -276,9 +301,9 @@ def _condition(rule: RfmRule, bought: list[ir.BooleanValue], first: ir.DateValue
         return first.notnull() & (first > ibis.literal(months_before(as_of, 3 * rule.k), "date"))
     if rule.when == "fading":
         half = n // 2
-        return count(bought[:half]) > count(bought[n - half:])
+        return count(bought[:half]) > count(bought[n - half :])
     # gap: some quarter j not bought, with a bought quarter before and after it
-    gaps = [~bought[j] & any_of(bought[:j]) & any_of(bought[j + 1:]) for j in range(1, n - 1)]
+    gaps = [~bought[j] & any_of(bought[:j]) & any_of(bought[j + 1 :]) for j in range(1, n - 1)]
     return reduce(operator.or_, gaps) if gaps else ibis.literal(False)
 
 
@@ -359,6 +384,14 @@ def rfm_of_totals(totals: ir.Table, *, as_of: dt.date, config: RfmConfig | None 
         m=score(base.monetary_cents),
     )
     return scored.select(
-        "customer_id", "recency_days", "frequency", "monetary_cents", *amount_names,
-        "quarters", "r", "f", "m", "profile",
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary_cents",
+        *amount_names,
+        "quarters",
+        "r",
+        "f",
+        "m",
+        "profile",
     )

@@ -43,7 +43,10 @@ _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
 
 @contextmanager
 def open_transactions(
-    *, transactions: Path | None = None, store: Store | None = None, reader: PortfolioReader | None = None,
+    *,
+    transactions: Path | None = None,
+    store: Store | None = None,
+    reader: PortfolioReader | None = None,
     engine: str | None = None,
 ) -> Iterator[tuple[BaseBackend, ir.Table]]:
     """The engine and the transactions table of a file (on ``engine``, DuckDB by
@@ -70,8 +73,7 @@ def open_transactions(
                 stack.callback(_close, con, engine)  # closed before the copy is deleted
                 table = con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
             else:
-                raise ClientfolioError(
-                    f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
+                raise ClientfolioError(f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
         else:
             raise ClientfolioError("give a transactions file or a store to analyse")
         yield con, table
@@ -128,19 +130,46 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
     """Write the analysis files into ``out`` (created); returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / name for name in ("measures.json", "abc.csv", "rfm.csv", "segment_product.csv")]
-    paths[0].write_text(json.dumps(
-        {"as_of": analysis.as_of.isoformat(), **analysis.measures.as_dict()}, indent=2, default=str
-    ) + "\n", encoding="utf-8")
-    _write_csv(paths[1], ["customer_id", "revenue", "share", "cumulative_share", "class"], (
-        [r["customer_id"], _euros(r["value_cents"]), f"{r['share']:.6f}", f"{r['cumulative_share']:.6f}",
-         r["class"]] for r in analysis.abc.to_pylist()))
-    _write_csv(paths[2], ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters",
-                          "profile"], (
-        [r["customer_id"], r["recency_days"], r["frequency"], _euros(r["monetary_cents"]), r["r"], r["f"],
-         r["m"], r["quarters"], r["profile"]] for r in analysis.rfm.to_pylist()))
+    paths[0].write_text(
+        json.dumps({"as_of": analysis.as_of.isoformat(), **analysis.measures.as_dict()}, indent=2, default=str) + "\n",
+        encoding="utf-8",
+    )
+    _write_csv(
+        paths[1],
+        ["customer_id", "revenue", "share", "cumulative_share", "class"],
+        (
+            [
+                r["customer_id"],
+                _euros(r["value_cents"]),
+                f"{r['share']:.6f}",
+                f"{r['cumulative_share']:.6f}",
+                r["class"],
+            ]
+            for r in analysis.abc.to_pylist()
+        ),
+    )
+    _write_csv(
+        paths[2],
+        ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters", "profile"],
+        (
+            [
+                r["customer_id"],
+                r["recency_days"],
+                r["frequency"],
+                _euros(r["monetary_cents"]),
+                r["r"],
+                r["f"],
+                r["m"],
+                r["quarters"],
+                r["profile"],
+            ]
+            for r in analysis.rfm.to_pylist()
+        ),
+    )
     grid = analysis.matrix.as_rows()
-    _write_csv(paths[3], list(grid[0]), ([_euros(v) if isinstance(v, int) else v for v in row.values()]
-                                          for row in grid))
+    _write_csv(
+        paths[3], list(grid[0]), ([_euros(v) if isinstance(v, int) else v for v in row.values()] for row in grid)
+    )
     return paths
 
 

@@ -63,8 +63,9 @@ class PortfolioSummary:
 _ROWS_SCHEMA = pa.schema([("customer_id", pa.string()), ("date", pa.date32()), ("amount_cents", pa.int64())])
 
 
-def summarize(rows: Iterable[tuple[str, dt.date, int]], as_of: dt.date | None = None,
-              *, config: MeasuresConfig | None = None) -> PortfolioSummary:
+def summarize(
+    rows: Iterable[tuple[str, dt.date, int]], as_of: dt.date | None = None, *, config: MeasuresConfig | None = None
+) -> PortfolioSummary:
     """Figures per twelve-month period ending at ``as_of`` (default: the latest
     date in ``rows``), oldest first, back to the first sale; rows after
     ``as_of`` are left out (see ``summarize_table``)."""
@@ -73,13 +74,15 @@ def summarize(rows: Iterable[tuple[str, dt.date, int]], as_of: dt.date | None = 
         return PortfolioSummary(0, [])
     last = as_of or max(day for _, day, _ in rows)
     codes, days, cents = zip(*rows, strict=True)
-    table = pa.Table.from_arrays([pa.array(codes, pa.string()), pa.array(days, pa.date32()),
-                                  pa.array(cents, pa.int64())], schema=_ROWS_SCHEMA)
+    table = pa.Table.from_arrays(
+        [pa.array(codes, pa.string()), pa.array(days, pa.date32()), pa.array(cents, pa.int64())], schema=_ROWS_SCHEMA
+    )
     return summarize_table(ibis.memtable(table), as_of=last, config=config)
 
 
-def summarize_table(transactions: ir.Table, *, as_of: dt.date,
-                    config: MeasuresConfig | None = None) -> PortfolioSummary:
+def summarize_table(
+    transactions: ir.Table, *, as_of: dt.date, config: MeasuresConfig | None = None
+) -> PortfolioSummary:
     """Figures per twelve-month period ending at ``as_of``, oldest first, back
     to the period holding the first line up to ``as_of``.
 
@@ -109,10 +112,18 @@ def summarize_table(transactions: ir.Table, *, as_of: dt.date,
     for end in ends:
         m = measures(transactions, as_of=end, period="year", config=config)
         n = m.current
-        periods.append(PeriodFigures(
-            start=n.start, end=n.end, complete=n.start >= first, active=n.active_customers,
-            new=n.new_customers, lost=n.lost_customers, revenue_cents=n.revenue_cents,
-            top20_share=m.concentration.top_20pct_share))
+        periods.append(
+            PeriodFigures(
+                start=n.start,
+                end=n.end,
+                complete=n.start >= first,
+                active=n.active_customers,
+                new=n.new_customers,
+                lost=n.lost_customers,
+                revenue_cents=n.revenue_cents,
+                top20_share=m.concentration.top_20pct_share,
+            )
+        )
     return PortfolioSummary(customers=_customers(transactions, as_of, ends), periods=periods)
 
 

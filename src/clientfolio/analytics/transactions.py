@@ -27,15 +27,17 @@ from clientfolio.errors import ClientfolioError
 
 __all__ = ["TRANSACTION_COLUMNS", "read_transactions", "standardize"]
 
-TRANSACTION_COLUMNS = ibis.schema({
-    "customer_id": "string",
-    "invoice_id": "string",
-    "date": "date",
-    "amount_cents": "int64",
-    "product": "string",
-    "segment": "string",
-    "margin_cents": "int64",
-})
+TRANSACTION_COLUMNS = ibis.schema(
+    {
+        "customer_id": "string",
+        "invoice_id": "string",
+        "date": "date",
+        "amount_cents": "int64",
+        "product": "string",
+        "segment": "string",
+        "margin_cents": "int64",
+    }
+)
 _REQUIRED = ("customer_id", "invoice_id", "date", "amount")
 
 
@@ -44,9 +46,7 @@ def standardize(table: ir.Table) -> ir.Table:
     ``product, segment, margin`` (euros) as the transactions table."""
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
-        raise ClientfolioError(
-            f"transactions need the columns {', '.join(_REQUIRED)}; missing: {', '.join(missing)}"
-        )
+        raise ClientfolioError(f"transactions need the columns {', '.join(_REQUIRED)}; missing: {', '.join(missing)}")
 
     def cents(column: str) -> ir.IntegerValue:
         return (table[column].cast("float64") * 100).round().cast("int64")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,7 +21,6 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.markup import escape
 from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
@@ -90,21 +90,34 @@ def import_command(
     kind: Annotated[
         str | None, typer.Option(help=f"What the file holds: {'|'.join(KINDS)} (default: guessed).")
     ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option(help="TOML or JSON file naming the column of each field.")
-    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML or JSON file naming the column of each field.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
-    as_user: Annotated[str | None, typer.Option(
-        "--as", help="Import as this user (its scopes apply; default: the local owner, admin).")] = None,
-    header_row: Annotated[int | None, typer.Option(
-        "--header-row", min=1, help="Line (CSV) or sheet row (XLSX) of the header, when the one found is wrong.")] = None,
-    allow_future: Annotated[bool, typer.Option(
-        "--allow-future", help="Keep invoice, payment, entry and activity dates after today (refused by default).")] = False,
-    discounts_as_products: Annotated[bool, typer.Option(
-        "--discounts-as-products", help="FEC: the discounts granted (709) as a product line (default: lines "
-        "without product, kept out of the product lines).")] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Import as this user (its scopes apply; default: the local owner, admin)."),
+    ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--header-row", min=1, help="Line (CSV) or sheet row (XLSX) of the header, when the one found is wrong."
+        ),
+    ] = None,
+    allow_future: Annotated[
+        bool,
+        typer.Option(
+            "--allow-future", help="Keep invoice, payment, entry and activity dates after today (refused by default)."
+        ),
+    ] = False,
+    discounts_as_products: Annotated[
+        bool,
+        typer.Option(
+            "--discounts-as-products",
+            help="FEC: the discounts granted (709) as a product line (default: lines "
+            "without product, kept out of the product lines).",
+        ),
+    ] = False,
 ) -> None:
     """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
     from clientfolio.cli.exports import _principal
@@ -117,23 +130,48 @@ def import_command(
         loaded = load_mapping(mapping) if mapping else None
         principal = _principal(store, as_user)
         ring = KeyRing.load(settings, create=True)
-        with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=errors, transient=True, disable=as_json,
-        ) as bar, reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*
+        with (
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=errors,
+                transient=True,
+                disable=as_json,
+            ) as bar,
+            reading_limits(ReadLimits.from_settings(settings)),
+        ):  # CLIENTFOLIO_UPLOAD_MAX_*
             task = bar.add_task(f"Importing {file.name}", total=None)
             result = import_file(
-                store, file, kind=kind, mapping=loaded, dry_run=dry_run, settings=settings,
-                ring=ring, chain_key=ring.subkey("audit"), principal=principal,
+                store,
+                file,
+                kind=kind,
+                mapping=loaded,
+                dry_run=dry_run,
+                settings=settings,
+                ring=ring,
+                chain_key=ring.subkey("audit"),
+                principal=principal,
                 actor=_actor() if as_user is None else principal.username,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-                header_row=header_row, allow_future=allow_future, discounts_as_products=discounts_as_products,
+                header_row=header_row,
+                allow_future=allow_future,
+                discounts_as_products=discounts_as_products,
             )
     except ImportRejected as exc:
         if as_json:
-            console.print_json(json.dumps({"imported": False, "total_errors": exc.total,
-                                           "errors": [{k: v for k, v in e.__dict__.items() if k not in ("template", "params")}
-                                                      for e in exc.errors]}))
+            console.print_json(
+                json.dumps(
+                    {
+                        "imported": False,
+                        "total_errors": exc.total,
+                        "errors": [
+                            {k: v for k, v in e.__dict__.items() if k not in ("template", "params")} for e in exc.errors
+                        ],
+                    }
+                )
+            )
             raise typer.Exit(1) from None
         raise _fail(exc) from None
     except ClientfolioError as exc:
@@ -190,16 +228,20 @@ def demo(
         store = Store(settings.database_url)
         reader = PortfolioReader(store, SYSTEM)
         if reader.customers():
-            console.print(f"[yellow]{store.safe_url} already holds a portfolio: showing it "
-                          "(give --db to build the demo elsewhere).")
+            console.print(
+                f"[yellow]{store.safe_url} already holds a portfolio: showing it "
+                "(give --db to build the demo elsewhere)."
+            )
         else:
             ring = KeyRing.load(settings, create=True)
             with console.status("Building the demo portfolio..."):
                 made = generate_demo(store, customers=customers, years=years, seed=seed, ring=ring)
-            console.print(f"[green]Demo portfolio created in {store.safe_url}:[/] "
-                          f"{made.customers} customers, {made.prospects} prospects, "
-                          f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
-                          f"{made.activities:,} activities, {made.users} users.")
+            console.print(
+                f"[green]Demo portfolio created in {store.safe_url}:[/] "
+                f"{made.customers} customers, {made.prospects} prospects, "
+                f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
+                f"{made.activities:,} activities, {made.users} users."
+            )
             demo_users(store, ring)
         if fec:
             written_to, lines = write_fec(store, fec)
@@ -227,9 +269,16 @@ def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if as_json:
-        console.print_json(json.dumps({"customers": result.customers, "periods": [
-            {**p.__dict__, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in result.periods
-        ]}))
+        console.print_json(
+            json.dumps(
+                {
+                    "customers": result.customers,
+                    "periods": [
+                        {**p.__dict__, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in result.periods
+                    ],
+                }
+            )
+        )
     else:
         _show_summary(result)
 
@@ -243,25 +292,30 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
     if equity.total_cents is None:
         console.print(f"Customer capital: not valued ({equity.note}).")
         return
-    interval = ("" if equity.low_cents is None or equity.high_cents is None else
-                f" ({equity.level:.0%} interval {euros(round(equity.low_cents))} - {euros(round(equity.high_cents))})")
-    console.print(f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
-                  f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
-                  f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details).")
+    interval = (
+        ""
+        if equity.low_cents is None or equity.high_cents is None
+        else f" ({equity.level:.0%} interval {euros(round(equity.low_cents))} - {euros(round(equity.high_cents))})"
+    )
+    console.print(
+        f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
+        f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
+        f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details)."
+    )
     for statement in equity.statements():
         console.print(statement.text)
 
 
 def _show_summary(result: PortfolioSummary) -> None:
     table = Table(title=f"Portfolio: {result.customers} customers with sales, by twelve-month period")
-    for name in ("12 months to", "active", "new", "lost", "renewal new/lost", "revenue excl. tax",
-                 "top 20 % share"):
+    for name in ("12 months to", "active", "new", "lost", "renewal new/lost", "revenue excl. tax", "top 20 % share"):
         table.add_column(name, justify="right")
     for p in result.periods:
         ratio = "-" if p.renewal_ratio is None else f"{p.renewal_ratio:.2f}"
         end = f"{p.end.isoformat()}{'' if p.complete else ' (partial)'}"
-        table.add_row(end, str(p.active), str(p.new), str(p.lost), ratio,
-                      euros(p.revenue_cents), f"{p.top20_share:.0%}")
+        table.add_row(
+            end, str(p.active), str(p.new), str(p.lost), ratio, euros(p.revenue_cents), f"{p.top20_share:.0%}"
+        )
     console.print(table)
     if result.periods and not result.periods[0].complete:
         console.print("(partial): the data starts inside that period.")
@@ -275,9 +329,11 @@ def analyze(
         typer.Option(help="CSV or Parquet file: customer_id,invoice_id,date,amount[,product,segment,margin]."),
     ] = None,
     engine: Annotated[
-        str | None, typer.Option(
+        str | None,
+        typer.Option(
             help="duckdb|sqlite|postgres|spark (default: the store's own, or duckdb for files; the store on "
-                 "duckdb or spark is analysed from a private copy of its visible lines).")
+            "duckdb or spark is analysed from a private copy of its visible lines)."
+        ),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
@@ -329,18 +385,25 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     from clientfolio.config import load_domain_config
 
     current = _settings(db)
-    rows = [(env, repr(getattr(current, env.removeprefix("CLIENTFOLIO_").lower())), help_)
-            for env, _default, help_ in Settings.describe()]
+    rows = [
+        (env, repr(getattr(current, env.removeprefix("CLIENTFOLIO_").lower())), help_)
+        for env, _default, help_ in Settings.describe()
+    ]
     try:
         domain = load_domain_config(current)
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if as_json:
-        console.print_json(json.dumps({
-            "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
-            "file": None if domain.file is None else str(domain.file),
-            "domain": [row.as_dict() for row in domain.rows()],
-        }, default=str))
+        console.print_json(
+            json.dumps(
+                {
+                    "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
+                    "file": None if domain.file is None else str(domain.file),
+                    "domain": [row.as_dict() for row in domain.rows()],
+                },
+                default=str,
+            )
+        )
         return
     table = Table(title="Settings (set them as environment variables)")
     for name in ("variable", "value", "help"):
@@ -353,8 +416,9 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     for name in ("table", "key", "value", "source", "help"):
         detail.add_column(name, overflow="fold")
     for item in domain.rows():
-        detail.add_row(item.section, item.key, json.dumps(item.value, ensure_ascii=False, default=str),
-                       item.source, item.help)
+        detail.add_row(
+            item.section, item.key, json.dumps(item.value, ensure_ascii=False, default=str), item.source, item.help
+        )
     console.print(detail)
 
 
@@ -417,6 +481,7 @@ app.command("report")(report_command)
 from clientfolio.cli.web import serve_command  # noqa: E402
 
 app.command("serve")(serve_command)
+
 
 def main() -> None:
     app()

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["export_command", "exports_app", "trace_command", "verify_command"]
 
-exports_app = typer.Typer(help="The export registry: list exports, approve requests above the hard limit.",
-                          no_args_is_help=True)
+exports_app = typer.Typer(
+    help="The export registry: list exports, approve requests above the hard limit.", no_args_is_help=True
+)
 
 DbOption = Annotated[
     str | None,
@@ -71,8 +72,14 @@ def export_command(
         keys = ExportKeys.from_ring(KeyRing.load(settings))
         name = re.sub(r"[^\w-]+", "-", recipient).strip("-") or "export"
         target = out or Path(f"{kind}-{name}.{fmt}")
-        result = make_export(store, _principal(store, as_user), ExportRequest(recipient, purpose, kind, fmt),
-                             target, keys=keys, rules=ExportRules.from_settings(settings))
+        result = make_export(
+            store,
+            _principal(store, as_user),
+            ExportRequest(recipient, purpose, kind, fmt),
+            target,
+            keys=keys,
+            rules=ExportRules.from_settings(settings),
+        )
     except ExportRefused as exc:
         cli.errors.print(f"[bold red]Export refused:[/] {exc}")
         cli.errors.print(f"An admin approves it with `clientfolio exports approve {exc.request_id} --as ADMIN`.")
@@ -81,36 +88,60 @@ def export_command(
         raise cli._fail(exc) from None
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        cli.console.print_json(json.dumps({
-            "export_uid": result.export_uid, "file": str(result.path), "manifest": str(result.manifest_path),
-            "rows": result.rows, "traps": result.traps, "sha256": result.sha256, "alerts": alerts}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "export_uid": result.export_uid,
+                    "file": str(result.path),
+                    "manifest": str(result.manifest_path),
+                    "rows": result.rows,
+                    "traps": result.traps,
+                    "sha256": result.sha256,
+                    "alerts": alerts,
+                }
+            )
+        )
         return
-    cli.console.print(f"[green]Export {result.export_uid}[/] written to {result.path}: {result.rows:,} customers "
-                      f"for {result.signed.manifest.recipient}; signed manifest {result.manifest_path}.")
+    cli.console.print(
+        f"[green]Export {result.export_uid}[/] written to {result.path}: {result.rows:,} customers "
+        f"for {result.signed.manifest.recipient}; signed manifest {result.manifest_path}."
+    )
     for alert in result.alerts:
         cli.console.print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
 
 
 def _trace_dict(result: TraceResult) -> dict[str, Any]:
     def candidate(c: Any) -> dict[str, Any]:
-        return {"export_uid": c.export.export_uid, "recipient": c.export.recipient,
-                "username": c.export.username, "created_at": str(c.export.created_at),
-                "checked": c.score.checked, "agreeing": c.score.agreeing,
-                "log10_p": round(c.score.log10_probability, 2),
-                "wrong_attribution": c.wrong_attribution, "anti": c.score.anti,
-                "traps": [t.code for t in c.traps], "tampered": list(c.tampered),
-                "signed_recipient": c.signed_recipient}
+        return {
+            "export_uid": c.export.export_uid,
+            "recipient": c.export.recipient,
+            "username": c.export.username,
+            "created_at": str(c.export.created_at),
+            "checked": c.score.checked,
+            "agreeing": c.score.agreeing,
+            "log10_p": round(c.score.log10_probability, 2),
+            "wrong_attribution": c.wrong_attribution,
+            "anti": c.score.anti,
+            "traps": [t.code for t in c.traps],
+            "tampered": list(c.tampered),
+            "signed_recipient": c.signed_recipient,
+        }
 
     from clientfolio.i18n import render
     from clientfolio.protect.trace import verdict
 
-    return {"rows": result.rows, "marked_texts": result.marked_texts,
-            "attributed": candidate(result.attributed) if result.attributed else None,
-            "evidence": result.evidence, "threshold": result.threshold,
-            "implicated": [candidate(c) for c in result.implicated],
-            "tampered": [candidate(c) for c in result.tampered],
-            "verdict": [render("en", template, params) for template, params in verdict(result)],
-            "candidates": [candidate(c) for c in result.candidates[:10]], "unchecked": list(result.unchecked)}
+    return {
+        "rows": result.rows,
+        "marked_texts": result.marked_texts,
+        "attributed": candidate(result.attributed) if result.attributed else None,
+        "evidence": result.evidence,
+        "threshold": result.threshold,
+        "implicated": [candidate(c) for c in result.implicated],
+        "tampered": [candidate(c) for c in result.tampered],
+        "verdict": [render("en", template, params) for template, params in verdict(result)],
+        "candidates": [candidate(c) for c in result.candidates[:10]],
+        "unchecked": list(result.unchecked),
+    }
 
 
 def trace_command(
@@ -121,8 +152,8 @@ def trace_command(
 ) -> None:
     """Name the export and recipient a leaked file comes from, with the probability of a wrong attribution."""
     from clientfolio import cli
-    from clientfolio.protect.exports import fingerprint_secrets, verify_keys
     from clientfolio.filelimits import ReadLimits, reading_limits
+    from clientfolio.protect.exports import fingerprint_secrets, verify_keys
     from clientfolio.protect.keys import KeyRing
     from clientfolio.protect.trace import trace_file
     from clientfolio.protect.users import require
@@ -134,13 +165,24 @@ def trace_command(
         require(_principal(store, as_user), "audit")
         ring = KeyRing.load(settings)
         with reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*, as the web app
-            result = trace_file(store, file, fingerprint_secrets(ring), threshold=settings.trace_threshold,
-                                verify_keys=verify_keys(ring))
+            result = trace_file(
+                store,
+                file,
+                fingerprint_secrets(ring),
+                threshold=settings.trace_threshold,
+                verify_keys=verify_keys(ring),
+            )
         from clientfolio.cli.users import _actor
         from clientfolio.protect.trace_audit import record_trace
 
-        record_trace(store, actor=as_user or _actor(), file_name=str(file), path=file, result=result,
-                     chain_key=ring.subkey("audit"))
+        record_trace(
+            store,
+            actor=as_user or _actor(),
+            file_name=str(file),
+            path=file,
+            result=result,
+            chain_key=ring.subkey("audit"),
+        )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
@@ -150,22 +192,34 @@ def trace_command(
 
 
 def _show_trace(console: Any, result: TraceResult) -> None:
-    table = Table(title=f"{result.rows:,} rows read, {result.marked_texts:,} markable texts: "
-                        f"the likeliest exports")
+    table = Table(title=f"{result.rows:,} rows read, {result.marked_texts:,} markable texts: the likeliest exports")
     for name in ("export", "recipient", "made by", "on", "marks agreeing", "P(wrong attribution)", "traps"):
         table.add_column(name, justify="right" if name in ("marks agreeing", "P(wrong attribution)") else "left")
     for c in result.candidates[:5]:
-        table.add_row(c.export.export_uid, c.export.recipient, c.export.username, f"{c.export.created_at:%Y-%m-%d}",
-                      f"{c.score.agreeing}/{c.score.checked}", _probability(c.log10_wrong_attribution),
-                      ", ".join(t.code for t in c.traps) or "-")
+        table.add_row(
+            c.export.export_uid,
+            c.export.recipient,
+            c.export.username,
+            f"{c.export.created_at:%Y-%m-%d}",
+            f"{c.score.agreeing}/{c.score.checked}",
+            _probability(c.log10_wrong_attribution),
+            ", ".join(t.code for t in c.traps) or "-",
+        )
     console.print(table)
     from clientfolio.i18n import render
     from clientfolio.protect.trace import verdict
 
     for template, params in verdict(result):
         text = render("en", template, params)
-        style = "bold green" if text.startswith("Match") else "bold red" if text.startswith(
-            ("Tampering", "Collusion")) else "bold" if text.startswith("No match") else ""
+        style = (
+            "bold green"
+            if text.startswith("Match")
+            else "bold red"
+            if text.startswith(("Tampering", "Collusion"))
+            else "bold"
+            if text.startswith("No match")
+            else ""
+        )
         head, _, rest = text.partition(":")
         console.print(f"[{style}]{head}:[/]{rest}" if style else text, highlight=False)
     found = result.attributed
@@ -175,7 +229,7 @@ def _show_trace(console: Any, result: TraceResult) -> None:
 
 
 def _probability(log10_p: float) -> str:
-    return f"{10 ** log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
+    return f"{10**log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
 
 
 def verify_command(
@@ -207,15 +261,31 @@ def verify_command(
         raise cli._fail(exc) from None
     m = result.manifest
     if as_json:
-        cli.console.print_json(json.dumps({"ok": result.ok, "signature_valid": result.signature_valid,
-                                           "hash_matches": result.hash_matches, "sha256": result.sha256,
-                                           "manifest": m.__dict__}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "signature_valid": result.signature_valid,
+                    "hash_matches": result.hash_matches,
+                    "sha256": result.sha256,
+                    "manifest": m.__dict__,
+                }
+            )
+        )
     elif result.ok:
-        cli.console.print(f"[green]Valid:[/] {file} is export {m.export_uid} for {m.recipient} "
-                          f"({m.row_count:,} rows, {m.created_at}), signature checked.")
+        cli.console.print(
+            f"[green]Valid:[/] {file} is export {m.export_uid} for {m.recipient} "
+            f"({m.row_count:,} rows, {m.created_at}), signature checked."
+        )
     else:
-        problems = [p for p, bad in (("the signature is not ours", not result.signature_valid),
-                                     ("the file is not the one signed", not result.hash_matches)) if bad]
+        problems = [
+            p
+            for p, bad in (
+                ("the signature is not ours", not result.signature_valid),
+                ("the file is not the one signed", not result.hash_matches),
+            )
+            if bad
+        ]
         cli.console.print(f"[bold red]Invalid:[/] {'; '.join(problems)} (manifest of export {m.export_uid}).")
     if not result.ok:
         raise typer.Exit(1)
@@ -234,34 +304,71 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
-        cli.console.print_json(json.dumps({
-            "exports": [{"export_uid": e.export_uid, "created_at": str(e.created_at), "username": e.username,
-                         "recipient": e.recipient, "purpose": e.purpose, "kind": e.kind, "format": e.format,
-                         "rows": e.row_count, "sha256": e.file_sha256, "alerts": [a.kind for a in e.alerts]}
-                        for e in exports],
-            "pending": [{"id": a.id, "username": a.username, "recipient": a.recipient, "purpose": a.purpose,
-                         "rows": a.row_count} for a in pending]}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "exports": [
+                        {
+                            "export_uid": e.export_uid,
+                            "created_at": str(e.created_at),
+                            "username": e.username,
+                            "recipient": e.recipient,
+                            "purpose": e.purpose,
+                            "kind": e.kind,
+                            "format": e.format,
+                            "rows": e.row_count,
+                            "sha256": e.file_sha256,
+                            "alerts": [a.kind for a in e.alerts],
+                        }
+                        for e in exports
+                    ],
+                    "pending": [
+                        {
+                            "id": a.id,
+                            "username": a.username,
+                            "recipient": a.recipient,
+                            "purpose": a.purpose,
+                            "rows": a.row_count,
+                        }
+                        for a in pending
+                    ],
+                }
+            )
+        )
         return
     table = Table(title=f"{len(exports)} registered exports")
     for name in ("export", "on", "by", "recipient", "purpose", "format", "rows", "alerts"):
         table.add_column(name, justify="right" if name == "rows" else "left", overflow="fold")
     for e in exports:
-        table.add_row(e.export_uid, f"{e.created_at:%Y-%m-%d %H:%M}", e.username, e.recipient, e.purpose,
-                      e.format, f"{e.row_count:,}", ", ".join(a.kind for a in e.alerts) or "-")
+        table.add_row(
+            e.export_uid,
+            f"{e.created_at:%Y-%m-%d %H:%M}",
+            e.username,
+            e.recipient,
+            e.purpose,
+            e.format,
+            f"{e.row_count:,}",
+            ", ".join(a.kind for a in e.alerts) or "-",
+        )
     cli.console.print(table)
     for a in pending:
-        cli.console.print(f"Request #{a.id} by {a.username}: {a.row_count:,} rows for {a.recipient} "
-                          f"({a.purpose}) awaits an admin's approval.")
+        cli.console.print(
+            f"Request #{a.id} by {a.username}: {a.row_count:,} rows for {a.recipient} "
+            f"({a.purpose}) awaits an admin's approval."
+        )
 
 
 @exports_app.command("approve")
 def approve_command(
     request_id: Annotated[int, typer.Argument(help="The number of the export request.")],
     as_user: Annotated[str, typer.Option("--as", help="The approving admin (not the requester).")],
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the approving admin's password from standard input (one line).")] = False,
-    totp: Annotated[str | None, typer.Option(
-        "--totp", help="The approving admin's current code, when it has a second factor.")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the approving admin's password from standard input (one line)."),
+    ] = False,
+    totp: Annotated[
+        str | None, typer.Option("--totp", help="The approving admin's current code, when it has a second factor.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Approve an export request above the hard limit (an admin other than the requester,
@@ -279,9 +386,12 @@ def approve_command(
             password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
         else:
             password = typer.prompt(f"Password of {principal.username}", hide_input=True)
-        approval = approve_export(store, request_id, principal, password=password, totp=totp,
-                                  chain_key=KeyRing.load(settings).subkey("audit"))
+        approval = approve_export(
+            store, request_id, principal, password=password, totp=totp, chain_key=KeyRing.load(settings).subkey("audit")
+        )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
-    cli.console.print(f"[green]Request #{approval.id} approved[/]: {approval.username} may now export "
-                      f"{approval.row_count:,} rows for {approval.recipient} once.")
+    cli.console.print(
+        f"[green]Request #{approval.id} approved[/]: {approval.username} may now export "
+        f"{approval.row_count:,} rows for {approval.recipient} once."
+    )

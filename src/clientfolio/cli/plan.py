@@ -28,20 +28,24 @@ if TYPE_CHECKING:
 
 __all__ = ["assess_command", "plan_app"]
 
-plan_app = typer.Typer(help="Commercial action plan (PAC): actions, suggestions, SWOT, XLSX export.",
-                       no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Commercial action plan (PAC): actions, suggestions, SWOT, XLSX export.", no_args_is_help=True
+)
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
 ]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")]
+    str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
+]
 YearOption = Annotated[
-    int | None, typer.Option("--year", min=1900, max=2999,
-                             help="Budget year of the plan (default: the year of the as-of date).")]
+    int | None,
+    typer.Option("--year", min=1900, max=2999, help="Budget year of the plan (default: the year of the as-of date)."),
+]
 ThisYearOption = Annotated[
-    int | None, typer.Option("--year", min=1900, max=2999, help="Budget year of the plan (default: this year).")]
+    int | None, typer.Option("--year", min=1900, max=2999, help="Budget year of the plan (default: this year).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
@@ -115,8 +119,9 @@ def _ask(respondent: str | None) -> list[Answer]:
     marks: dict[str, float] = {}
     for theme in THEMES:
         info = THEME_INFO[theme]
-        text = typer.prompt(f"{info.label_en} ({info.objective}) - your mark /20, blank to skip",
-                            default="", show_default=False)
+        text = typer.prompt(
+            f"{info.label_en} ({info.objective}) - your mark /20, blank to skip", default="", show_default=False
+        )
         if text.strip():
             try:
                 marks[theme] = float(text.replace(",", "."))
@@ -128,13 +133,19 @@ def _ask(respondent: str | None) -> list[Answer]:
 def assess_command(
     db: DbOption = None,
     as_of: AsOfOption = None,
-    answers: Annotated[Path | None, typer.Option(
-        "--answers", help="TOML or JSON file of the team's marks /20: one table per respondent, theme = mark.")] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers", help="TOML or JSON file of the team's marks /20: one table per respondent, theme = mark."
+        ),
+    ] = None,
     ask: Annotated[bool, typer.Option("--ask", help="Ask your own marks /20, theme by theme.")] = False,
-    respondent: Annotated[str | None, typer.Option(
-        "--respondent", help="Your name for --ask (default: asked).")] = None,
-    history: Annotated[bool, typer.Option(
-        "--history", help="List the stored assessments and their progress instead.")] = False,
+    respondent: Annotated[
+        str | None, typer.Option("--respondent", help="Your name for --ask (default: asked).")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="List the stored assessments and their progress instead.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Self-assessment of the customer capital out of 20: facts by theme, the team's marks, gaps."""
@@ -150,9 +161,20 @@ def assess_command(
         if history:
             rows = assessment_history(store)
             if as_json:
-                cli.console.print_json(json.dumps([
-                    {"assessed_on": r.assessed_on.isoformat(), "fact_mark": r.fact_mark, "team_mark": r.team_mark,
-                     "respondents": r.respondents, "themes": r.themes} for r in rows]))
+                cli.console.print_json(
+                    json.dumps(
+                        [
+                            {
+                                "assessed_on": r.assessed_on.isoformat(),
+                                "fact_mark": r.fact_mark,
+                                "team_mark": r.team_mark,
+                                "respondents": r.respondents,
+                                "themes": r.themes,
+                            }
+                            for r in rows
+                        ]
+                    )
+                )
             else:
                 cli.console.print(history_table(rows))
             return
@@ -166,8 +188,7 @@ def assess_command(
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
-        cli.console.print_json(json.dumps({**result.as_dict(), "answers": [a.__dict__ for a in merged]},
-                                          default=str))
+        cli.console.print_json(json.dumps({**result.as_dict(), "answers": [a.__dict__ for a in merged]}, default=str))
         return
     for renderable in assessment_tables(result):
         cli.console.print(renderable)
@@ -176,8 +197,9 @@ def assess_command(
 @plan_app.command("list")
 def list_command(
     db: DbOption = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Track the plan as of this date, YYYY-MM-DD (default: today).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Track the plan as of this date, YYYY-MM-DD (default: today).")
+    ] = None,
     year: YearOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -198,8 +220,12 @@ def list_command(
         raise cli._fail(exc) from None
     tracking = track(actions, day)
     if as_json:
-        cli.console.print_json(json.dumps({"header": header.__dict__, "actions": [a.as_dict() for a in actions],
-                                           "tracking": tracking.as_dict()}, default=str))
+        cli.console.print_json(
+            json.dumps(
+                {"header": header.__dict__, "actions": [a.as_dict() for a in actions], "tracking": tracking.as_dict()},
+                default=str,
+            )
+        )
         return
     for renderable in plan_tables(header, actions, tracking):
         cli.console.print(renderable)
@@ -210,8 +236,9 @@ def suggest_command(
     db: DbOption = None,
     as_of: AsOfOption = None,
     year: YearOption = None,
-    accept: Annotated[str | None, typer.Option(
-        "--accept", help="Put suggestions into the plan: 'all' or their numbers, e.g. 1,3,4.")] = None,
+    accept: Annotated[
+        str | None, typer.Option("--accept", help="Put suggestions into the plan: 'all' or their numbers, e.g. 1,3,4.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Actions suggested from the analysis, with their reason and expected revenue; accept them into the plan."""
@@ -231,16 +258,31 @@ def suggest_command(
         added: list[int] = []
         if accept is not None:
             chosen = [found[n - 1] for n in _numbers(accept, len(found))]
-            added = add_actions(store, SYSTEM, inputs.year, [as_action(s, inputs.as_of) for s in chosen],
-                                planned_on=inputs.as_of, ring=ring, **_audit(db))
+            added = add_actions(
+                store,
+                SYSTEM,
+                inputs.year,
+                [as_action(s, inputs.as_of) for s in chosen],
+                planned_on=inputs.as_of,
+                ring=ring,
+                **_audit(db),
+            )
             planned |= {s.key for s in chosen}
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
-        cli.console.print_json(json.dumps({
-            "as_of": inputs.as_of.isoformat(), "year": inputs.year, "added": added,
-            "suggestions": [{"number": n, **s.as_dict(), "in_plan": s.key in planned}
-                            for n, s in enumerate(found, start=1)]}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "as_of": inputs.as_of.isoformat(),
+                    "year": inputs.year,
+                    "added": added,
+                    "suggestions": [
+                        {"number": n, **s.as_dict(), "in_plan": s.key in planned} for n, s in enumerate(found, start=1)
+                    ],
+                }
+            )
+        )
         return
     cli.console.print(suggestion_table(found, planned, inputs.as_of))
     if accept is not None:
@@ -254,14 +296,21 @@ def swot_command(
     db: DbOption = None,
     as_of: AsOfOption = None,
     year: YearOption = None,
-    accept: Annotated[str | None, typer.Option(
-        "--accept", help="Keep suggested items: 'all' or their numbers, e.g. 1,2.")] = None,
-    reject: Annotated[str | None, typer.Option(
-        "--reject", help="Refuse suggested items (not suggested again): their numbers.")] = None,
-    add: Annotated[str | None, typer.Option(
-        "--add", help="Add your own item: 'QUADRANT: text' (threats, opportunities, weaknesses, strengths).")] = None,
-    edit: Annotated[str | None, typer.Option(
-        "--edit", help="Rewrite a kept item: 'ID: new text' (its id is shown as #ID).")] = None,
+    accept: Annotated[
+        str | None, typer.Option("--accept", help="Keep suggested items: 'all' or their numbers, e.g. 1,2.")
+    ] = None,
+    reject: Annotated[
+        str | None, typer.Option("--reject", help="Refuse suggested items (not suggested again): their numbers.")
+    ] = None,
+    add: Annotated[
+        str | None,
+        typer.Option(
+            "--add", help="Add your own item: 'QUADRANT: text' (threats, opportunities, weaknesses, strengths)."
+        ),
+    ] = None,
+    edit: Annotated[
+        str | None, typer.Option("--edit", help="Rewrite a kept item: 'ID: new text' (its id is shown as #ID).")
+    ] = None,
     delete: Annotated[int | None, typer.Option("--delete", help="Delete a kept item by its id.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -281,8 +330,14 @@ def swot_command(
         if accept is not None:
             save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(accept, len(found))], **audit)
         if reject is not None:
-            save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(reject, len(found))],
-                      accepted=False, **audit)
+            save_swot(
+                store,
+                SYSTEM,
+                inputs.year,
+                [found[n - 1] for n in _numbers(reject, len(found))],
+                accepted=False,
+                **audit,
+            )
         if add is not None:
             quadrant, _, text = add.partition(":")
             add_swot_item(store, inputs.year, quadrant.strip().lower(), text, **audit)
@@ -299,10 +354,16 @@ def swot_command(
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
-        cli.console.print_json(json.dumps({
-            "as_of": inputs.as_of.isoformat(), "year": inputs.year,
-            "suggested": [{"number": n, **s.as_dict()} for n, s in enumerate(found, start=1)],
-            "items": [i.__dict__ for i in kept]}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "as_of": inputs.as_of.isoformat(),
+                    "year": inputs.year,
+                    "suggested": [{"number": n, **s.as_dict()} for n, s in enumerate(found, start=1)],
+                    "items": [i.__dict__ for i in kept],
+                }
+            )
+        )
         return
     for renderable in swot_tables(found, kept):
         cli.console.print(renderable)
@@ -312,8 +373,9 @@ def swot_command(
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="The XLSX file to write.")],
     db: DbOption = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Track the plan as of this date, YYYY-MM-DD (default: today).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Track the plan as of this date, YYYY-MM-DD (default: today).")
+    ] = None,
     year: YearOption = None,
 ) -> None:
     """Export the plan to XLSX in the seed's layout: header, actions by typology, tracking, SWOT."""
@@ -332,8 +394,9 @@ def export_command(
         for item in swot_items(store, SYSTEM, budget_year):
             if item.accepted:
                 swot.setdefault(item.quadrant, []).append(item.text)
-        written = write_plan_xlsx(out, plan_header(store, budget_year) or PlanHeader(budget_year), actions,
-                                  track(actions, day), swot)
+        written = write_plan_xlsx(
+            out, plan_header(store, budget_year) or PlanHeader(budget_year), actions, track(actions, day), swot
+        )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     cli.console.print(f"Written: {written} ({len(actions)} actions).")
@@ -344,12 +407,15 @@ def header_command(
     company: Annotated[str, typer.Option("--company", help="The company (entreprise).")],
     db: DbOption = None,
     year: ThisYearOption = None,
-    area: Annotated[str | None, typer.Option(
-        "--area", help="Strategic business area (domaine d'activité stratégique).")] = None,
-    vision: Annotated[str | None, typer.Option(
-        "--vision", help="The vision, e.g. 'leader in France in 3 years'.")] = None,
-    objective: Annotated[str | None, typer.Option(
-        "--objective", help="The objective, e.g. '45 orders a month'.")] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Strategic business area (domaine d'activité stratégique).")
+    ] = None,
+    vision: Annotated[
+        str | None, typer.Option("--vision", help="The vision, e.g. 'leader in France in 3 years'.")
+    ] = None,
+    objective: Annotated[
+        str | None, typer.Option("--objective", help="The objective, e.g. '45 orders a month'.")
+    ] = None,
 ) -> None:
     """Set the plan's header: company, strategic business area, budget year, vision, objective."""
     from clientfolio import cli
@@ -391,14 +457,27 @@ def add_command(
 
     try:
         action = PlanAction(
-            id=None, title=title, typology=typology, kind=kind, customer_code=customer, prospect_code=prospect,
-            steps=steps, priority=priority, owner=owner, participants=participants, due_on=_day(due),
-            budget_cents=_cents(budget), current_revenue_cents=_cents(current), target_revenue_cents=_cents(target),
-            comments=comments)
+            id=None,
+            title=title,
+            typology=typology,
+            kind=kind,
+            customer_code=customer,
+            prospect_code=prospect,
+            steps=steps,
+            priority=priority,
+            owner=owner,
+            participants=participants,
+            due_on=_day(due),
+            budget_cents=_cents(budget),
+            current_revenue_cents=_cents(current),
+            target_revenue_cents=_cents(target),
+            comments=comments,
+        )
         budget_year = year or dt.date.today().year
         audit = _audit(db)
-        [added] = add_actions(_store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(),
-                              ring=_ring(db), **audit)
+        [added] = add_actions(
+            _store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(), ring=_ring(db), **audit
+        )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     cli.console.print(f"Action #{added} added to the plan of {budget_year}.")
@@ -410,8 +489,9 @@ def update_command(
     db: DbOption = None,
     progress: Annotated[int | None, typer.Option("--progress", min=0, max=100, help="Progress in percent.")] = None,
     spent: Annotated[float | None, typer.Option("--spent", help="Budget spent so far, in euros.")] = None,
-    result_revenue: Annotated[float | None, typer.Option(
-        "--result-revenue", help="Revenue the action brought, in euros.")] = None,
+    result_revenue: Annotated[
+        float | None, typer.Option("--result-revenue", help="Revenue the action brought, in euros.")
+    ] = None,
     result: Annotated[str | None, typer.Option("--result", help="What it gave, in words.")] = None,
     comments: Annotated[str | None, typer.Option("--comments", help="Comments (replace the current ones).")] = None,
     due: Annotated[str | None, typer.Option("--due", help="New end date, YYYY-MM-DD.")] = None,
@@ -423,10 +503,19 @@ def update_command(
     from clientfolio.access import SYSTEM
     from clientfolio.plan.records import update_action
 
-    changes: dict[str, Any] = {k: v for k, v in {
-        "progress": progress, "spent_cents": _cents(spent), "result_revenue_cents": _cents(result_revenue),
-        "result": result, "comments": comments, "owner": owner, "budget_cents": _cents(budget)}.items()
-        if v is not None}
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "progress": progress,
+            "spent_cents": _cents(spent),
+            "result_revenue_cents": _cents(result_revenue),
+            "result": result,
+            "comments": comments,
+            "owner": owner,
+            "budget_cents": _cents(budget),
+        }.items()
+        if v is not None
+    }
     try:
         if due is not None:
             changes["due_on"] = _day(due)

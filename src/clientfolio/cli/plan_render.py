@@ -47,24 +47,43 @@ def assessment_tables(a: Assessment) -> list[RenderableType]:
         table.add_column(name, justify="left" if name.startswith("theme") else "right")
     for t in a.themes:
         team = "-" if t.team_mark is None else f"{t.team_mark:.1f} ({t.respondents})"
-        table.add_row(f"[bold]{t.label_en}[/]", "", "", "", f"[bold]{_mark(t.fact_mark)}[/]", team,
-                      "-" if t.gap is None else f"{t.gap:+.1f}")
+        table.add_row(
+            f"[bold]{t.label_en}[/]",
+            "",
+            "",
+            "",
+            f"[bold]{_mark(t.fact_mark)}[/]",
+            team,
+            "-" if t.gap is None else f"{t.gap:+.1f}",
+        )
         for i in t.indicators:
-            table.add_row(f"  {i.label}", _value(i.value, i.unit), _value(i.zero_at, i.unit),
-                          _value(i.full_at, i.unit), _mark(i.mark), "", "")
+            table.add_row(
+                f"  {i.label}",
+                _value(i.value, i.unit),
+                _value(i.zero_at, i.unit),
+                _value(i.full_at, i.unit),
+                _mark(i.mark),
+                "",
+                "",
+            )
     reading = READINGS.get(a.reading or "")
     team = "" if a.team_mark is None else f"; the team: {a.team_mark:.1f}/20"
-    headline = (f"[bold]Overall mark on facts: {_mark(a.fact_mark)}/20[/]{team}\n"
-                f"{reading.en if reading else 'Not enough data to mark the portfolio.'}")
+    headline = (
+        f"[bold]Overall mark on facts: {_mark(a.fact_mark)}/20[/]{team}\n"
+        f"{reading.en if reading else 'Not enough data to mark the portfolio.'}"
+    )
 
     def listing(items: Sequence[Indicator]) -> str:
         return "\n".join(f"- {i.label}: {_value(i.value, i.unit)} ({_mark(i.mark)}/20)" for i in items) or "-"
 
     gaps = "\n".join(f"- {g.theme}: the team {g.direction} it by {abs(g.gap):.1f} points" for g in a.gaps)
-    return [table, Panel(headline, title="Reading"),
-            Panel(listing(a.strengths), title="Strengths"), Panel(listing(a.weaknesses), title="Weaknesses"),
-            Panel(gaps or "No theme where the team's marks and the facts differ much.",
-                  title="Perception and facts")]
+    return [
+        table,
+        Panel(headline, title="Reading"),
+        Panel(listing(a.strengths), title="Strengths"),
+        Panel(listing(a.weaknesses), title="Weaknesses"),
+        Panel(gaps or "No theme where the team's marks and the facts differ much.", title="Perception and facts"),
+    ]
 
 
 def history_table(rows: Sequence[StoredAssessment]) -> Table:
@@ -77,8 +96,14 @@ def history_table(rows: Sequence[StoredAssessment]) -> Table:
     before: float | None = None
     for r in rows:
         progress = "-" if before is None or r.fact_mark is None else f"{r.fact_mark - before:+.1f}"
-        table.add_row(r.assessed_on.isoformat(), _mark(r.fact_mark), progress, _mark(r.team_mark),
-                      str(r.respondents), *(_mark(r.themes.get(t, {}).get("fact_mark")) for t in THEMES))
+        table.add_row(
+            r.assessed_on.isoformat(),
+            _mark(r.fact_mark),
+            progress,
+            _mark(r.team_mark),
+            str(r.respondents),
+            *(_mark(r.themes.get(t, {}).get("fact_mark")) for t in THEMES),
+        )
         before = r.fact_mark if r.fact_mark is not None else before
     return table
 
@@ -87,33 +112,67 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
     """The header, the actions by typology, and the tracking totals."""
     from clientfolio.plan.actions import by_typology
 
-    head = (f"[bold]{header.company or '(company not set: clientfolio plan header)'}[/] - budget year "
-            f"{header.budget_year}\nStrategic business area: {header.business_area or '-'}\n"
-            f"Vision: {header.vision or '-'}\nObjective: {header.objective or '-'}")
+    head = (
+        f"[bold]{header.company or '(company not set: clientfolio plan header)'}[/] - budget year "
+        f"{header.budget_year}\nStrategic business area: {header.business_area or '-'}\n"
+        f"Vision: {header.vision or '-'}\nObjective: {header.objective or '-'}"
+    )
     out: list[RenderableType] = [Panel(head, title="Commercial action plan (PAC)")]
     status = {s.id: s for s in tracking.actions}
     for number, (typology, group) in enumerate(by_typology(actions), start=1):
         table = Table(title=f"Typology {number}: {typology}")
-        for name in ("#", "customer", "action", "type", "prio", "owner", "end", "horizon", "progress",
-                     "budget", "spent", "current", "target", "result", "achieved"):
-            table.add_column(name, justify="left" if name in ("customer", "action", "type", "owner", "horizon")
-                             else "right")
+        for name in (
+            "#",
+            "customer",
+            "action",
+            "type",
+            "prio",
+            "owner",
+            "end",
+            "horizon",
+            "progress",
+            "budget",
+            "spent",
+            "current",
+            "target",
+            "result",
+            "achieved",
+        ):
+            table.add_column(
+                name, justify="left" if name in ("customer", "action", "type", "owner", "horizon") else "right"
+            )
         for a in group:
             s = status[a.id]
             end = "-" if a.due_on is None else a.due_on.isoformat() + (" late" if s.overdue else "")
-            table.add_row(str(a.id), a.customer_name or a.customer_code or a.prospect_code or "-", a.title, a.kind,
-                          str(a.priority or "-"), a.owner or "-", end, a.horizon or "-", f"{a.progress} %",
-                          euros(a.budget_cents), euros(a.spent_cents), euros(a.current_revenue_cents),
-                          euros(a.target_revenue_cents), euros(a.result_revenue_cents), _percent(s.achievement))
+            table.add_row(
+                str(a.id),
+                a.customer_name or a.customer_code or a.prospect_code or "-",
+                a.title,
+                a.kind,
+                str(a.priority or "-"),
+                a.owner or "-",
+                end,
+                a.horizon or "-",
+                f"{a.progress} %",
+                euros(a.budget_cents),
+                euros(a.spent_cents),
+                euros(a.current_revenue_cents),
+                euros(a.target_revenue_cents),
+                euros(a.result_revenue_cents),
+                _percent(s.achievement),
+            )
         out.append(table)
     t = tracking
     mean = "-" if t.mean_progress is None else f"{t.mean_progress:.0f} %"
-    out.append(Panel(
-        f"{t.count} actions, {t.done} done, {t.overdue} overdue, mean progress {mean}\n"
-        f"Budget {euros(t.budget_cents)}, spent {euros(t.spent_cents)} ({_percent(t.budget_used)})\n"
-        f"Revenue: current {euros(t.current_revenue_cents)}, target {euros(t.target_revenue_cents)}, "
-        f"result {euros(t.result_revenue_cents)}; achievement {_percent(t.achievement)}",
-        title=f"Tracking as of {t.as_of}"))
+    out.append(
+        Panel(
+            f"{t.count} actions, {t.done} done, {t.overdue} overdue, mean progress {mean}\n"
+            f"Budget {euros(t.budget_cents)}, spent {euros(t.spent_cents)} ({_percent(t.budget_used)})\n"
+            f"Revenue: current {euros(t.current_revenue_cents)}, target {euros(t.target_revenue_cents)}, "
+            f"result {euros(t.result_revenue_cents)}; achievement {_percent(t.achievement)}",
+            title=f"Tracking as of {t.as_of}",
+        )
+    )
     return out
 
 
@@ -121,11 +180,19 @@ def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_o
     """The suggested actions, numbered for --accept."""
     table = Table(title=f"Suggested actions as of {as_of}: {len(found)}")
     for name in ("n", "kind", "action", "typology", "reason", "prio", "end", "expected", "in plan"):
-        table.add_column(name, justify="right" if name in ("n", "prio", "expected") else "left",
-                         overflow="fold")
+        table.add_column(name, justify="right" if name in ("n", "prio", "expected") else "left", overflow="fold")
     for n, s in enumerate(found, start=1):
-        table.add_row(str(n), s.kind, s.title, s.typology, s.reason, str(s.priority), s.due_on.isoformat(),
-                      euros(s.expected_cents), "yes" if s.key in planned else "")
+        table.add_row(
+            str(n),
+            s.kind,
+            s.title,
+            s.typology,
+            s.reason,
+            str(s.priority),
+            s.due_on.isoformat(),
+            euros(s.expected_cents),
+            "yes" if s.key in planned else "",
+        )
     return table
 
 

@@ -50,7 +50,8 @@ def prospects_command(
     db: DbOption = None,
     as_of: AsOfOption = None,
     priority: Annotated[
-        int | None, typer.Option("--priority", min=1, max=4, help="List only the open prospects of this priority (1-4).")
+        int | None,
+        typer.Option("--priority", min=1, max=4, help="List only the open prospects of this priority (1-4)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -68,16 +69,24 @@ def prospects_command(
     if priority is not None:
         listed = [p for p in view.as_dict()["prospects"] if p["priority"] == priority]
         if as_json:
-            cli.console.print_json(json.dumps({"as_of": view.as_of.isoformat(), "priority": priority,
-                                               "prospects": listed}))
+            cli.console.print_json(
+                json.dumps({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
+            )
             return
         table = Table(title=f"Priority {priority} prospects as of {view.as_of}: {len(listed)}")
         for name in ("code", "name", "stage", "owner", "potential", "IPA", "IPO", "cell"):
             table.add_column(name, justify="right" if name in ("potential", "IPA", "IPO") else "left")
         for p in listed:
-            table.add_row(p["code"], p["name"], STAGE_LABELS[p["stage"]], p["owner"] or "-",
-                          euros(p["potential_cents"]), f"{p['ipa']:.1f}", f"{p['ipo']:.1f}",
-                          f"{POTENTIAL_SIGNS[p['potential']]} / {p['accessibility']}")
+            table.add_row(
+                p["code"],
+                p["name"],
+                STAGE_LABELS[p["stage"]],
+                p["owner"] or "-",
+                euros(p["potential_cents"]),
+                f"{p['ipa']:.1f}",
+                f"{p['ipo']:.1f}",
+                f"{POTENTIAL_SIGNS[p['potential']]} / {p['accessibility']}",
+            )
         cli.console.print(table)
         return
     if as_json:
@@ -95,8 +104,10 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     for access in LEVELS:
         matrix.add_column(access, justify="right")
     for potential in LEVELS:
-        matrix.add_row(f"{POTENTIAL_SIGNS[potential]} {potential}", *(
-            f"P{PRIORITY[potential, access]}: {view.matrix[potential, access]}" for access in LEVELS))
+        matrix.add_row(
+            f"{POTENTIAL_SIGNS[potential]} {potential}",
+            *(f"P{PRIORITY[potential, access]}: {view.matrix[potential, access]}" for access in LEVELS),
+        )
 
     f = view.funnel
     times = {t.stage: t for t in f.stage_times}
@@ -105,21 +116,30 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
         funnel.add_column(name, justify="left" if name == "stage" else "right")
     for stage in (*FUNNEL_STAGES, "lost"):
         t = times.get(stage)
-        funnel.add_row(STAGE_LABELS[stage], str(f.counts[stage]), str(f.reached.get(stage, "")),
-                       _percent(f.conversions.get(stage)) if stage in f.conversions else "",
-                       _days(t.mean_days_completed) if t else "", _days(t.mean_days_current) if t else "")
+        funnel.add_row(
+            STAGE_LABELS[stage],
+            str(f.counts[stage]),
+            str(f.reached.get(stage, "")),
+            _percent(f.conversions.get(stage)) if stage in f.conversions else "",
+            _days(t.mean_days_completed) if t else "",
+            _days(t.mean_days_current) if t else "",
+        )
 
     tables = [matrix, funnel]
     if view.backward is not None:
         b = view.backward
-        back = Table(title=f"To win {b.target} new customers a year (churn projection: "
-                           f"{b.new_customers_per_year:.1f})")
+        back = Table(title=f"To win {b.target} new customers a year (churn projection: {b.new_customers_per_year:.1f})")
         for name in ("stage", "rate to next", "rate from", "needed a year", "now", "missing"):
             back.add_column(name, justify="left" if name in ("stage", "rate from") else "right")
         for need in b.stages:
-            back.add_row(STAGE_LABELS[need.stage], _percent(need.rate_to_next), need.rate_source or "",
-                         "-" if need.needed is None else str(need.needed), str(need.current),
-                         "-" if need.missing is None else str(need.missing))
+            back.add_row(
+                STAGE_LABELS[need.stage],
+                _percent(need.rate_to_next),
+                need.rate_source or "",
+                "-" if need.needed is None else str(need.needed),
+                str(need.current),
+                "-" if need.missing is None else str(need.missing),
+            )
         tables.append(back)
     lost = Table(title="Lost reasons")
     lost.add_column("reason")
@@ -134,8 +154,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
             table.add_column(stage, justify="right")
         table.add_column("win rate", justify="right")
         for g in groups:
-            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")),
-                          _percent(g.win_rate))
+            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")), _percent(g.win_rate))
         tables.append(table)
     return tables
 
@@ -154,8 +173,8 @@ def activity_command(
     from clientfolio import cli
     from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.prospects.run import activity_view
-    from clientfolio.value import vip_customers
     from clientfolio.store import Store
+    from clientfolio.value import vip_customers
 
     try:
         day = cli._parse_day(as_of) if as_of else None
@@ -168,53 +187,91 @@ def activity_command(
         cli.console.print_json(json.dumps(view.as_dict()))
         return
     report = view.activity
-    cli.console.print("Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
-                      "E efficiency (moves forward and revenue per activity), each 0-10.")
+    cli.console.print(
+        "Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
+        "E efficiency (moves forward and revenue per activity), each 0-10."
+    )
     index = Table(title=f"Sales activity index, {report.start} to {report.end} ({report.months} months)")
     for name in ("rep", "acts", "on targets", "moves", "revenue", "Q", "O", "E", "Q×O×E", "first lever"):
         index.add_column(name, justify="left" if name in ("rep", "first lever") else "right")
     for s in (*report.reps, report.team):
         lever = s.levers[0]
-        index.add_row(s.who or "team", str(s.activities), str(s.on_priority_targets), str(s.conversions),
-                      euros(s.revenue_cents), f"{s.quantity:.1f}", f"{s.orientation:.1f}",
-                      f"{s.efficiency:.1f}", f"{s.index:.0f}", f"{lever.factor} +{lever.gain:.0f}")
+        index.add_row(
+            s.who or "team",
+            str(s.activities),
+            str(s.on_priority_targets),
+            str(s.conversions),
+            euros(s.revenue_cents),
+            f"{s.quantity:.1f}",
+            f"{s.orientation:.1f}",
+            f"{s.efficiency:.1f}",
+            f"{s.index:.0f}",
+            f"{lever.factor} +{lever.gain:.0f}",
+        )
     what_if = Table(title="What if the team raised one factor")
     for name in ("factor", "now", "raised to", "index", "gain", "gain %"):
         what_if.add_column(name, justify="left" if name == "factor" else "right")
     for lever in report.team.levers:
-        what_if.add_row(lever.factor, f"{lever.value:.1f}", f"{lever.raised_to:.1f}", f"{lever.index:.0f}",
-                        f"{lever.gain:+.0f}", _percent(lever.gain_rate))
+        what_if.add_row(
+            lever.factor,
+            f"{lever.value:.1f}",
+            f"{lever.raised_to:.1f}",
+            f"{lever.index:.0f}",
+            f"{lever.gain:+.0f}",
+            _percent(lever.gain_rate),
+        )
     unfollowed = [c for c in view.important if c.unfollowed]
     follow = Table(title=f"A / VIP customers without contact: {len(unfollowed)} of {len(view.important)}")
     for name in ("code", "name", "why", "last contact", "days"):
         follow.add_column(name, justify="right" if name == "days" else "left")
     for c in unfollowed:
-        follow.add_row(c.customer_code, c.name or "", "+".join(c.reasons),
-                       c.last_contact.isoformat() if c.last_contact else "never",
-                       "-" if c.days_since is None else str(c.days_since))
+        follow.add_row(
+            c.customer_code,
+            c.name or "",
+            "+".join(c.reasons),
+            c.last_contact.isoformat() if c.last_contact else "never",
+            "-" if c.days_since is None else str(c.days_since),
+        )
     for table in (index, what_if, follow):
         cli.console.print(table)
 
 
 @activity_app.command("log")
 def activity_log_command(
-    kind: Annotated[str, typer.Option(
-        "--type", help="call, visit, meeting, email or quote, or a French word (appel, visite, rendez-vous, "
-                       "e-mail, devis ...).")],
-    customer: Annotated[str | None, typer.Option(
-        "--customer", help="Code of the customer (or give --prospect).")] = None,
-    prospect: Annotated[str | None, typer.Option(
-        "--prospect", help="Code of the prospect (or give --customer).")] = None,
-    day: Annotated[str | None, typer.Option(
-        "--date", help="Day of the activity, YYYY-MM-DD or DD/MM/YYYY, not in the future (default: today).")] = None,
-    rep: Annotated[str | None, typer.Option(
-        "--rep", help="The rep: username or full name of a user (default: the --as user).")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="call, visit, meeting, email or quote, or a French word (appel, visite, rendez-vous, "
+            "e-mail, devis ...).",
+        ),
+    ],
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Code of the customer (or give --prospect).")
+    ] = None,
+    prospect: Annotated[
+        str | None, typer.Option("--prospect", help="Code of the prospect (or give --customer).")
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Day of the activity, YYYY-MM-DD or DD/MM/YYYY, not in the future (default: today)."
+        ),
+    ] = None,
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="The rep: username or full name of a user (default: the --as user).")
+    ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Subject or note (300 characters at most).")] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="Outcome, stored encrypted.")] = None,
     duration: Annotated[str | None, typer.Option("--duration", help="Duration in minutes (30, 1h30).")] = None,
-    as_user: Annotated[str | None, typer.Option(
-        "--as", help="Log as this user (its scopes apply; a sales rep logs only their own activities; "
-                     "default: the local owner, admin).")] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Log as this user (its scopes apply; a sales rep logs only their own activities; "
+            "default: the local owner, admin).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -232,15 +289,27 @@ def activity_log_command(
         principal = _principal(store, as_user)
         ring = KeyRing.load(settings, create=True)
         logged = log_activity(
-            store, principal, kind=kind, occurred_on=day or dt.date.today(), customer_code=customer,
-            prospect_code=prospect, user=rep, subject=subject, outcome=outcome, duration_minutes=duration,
-            ring=ring, chain_key=ring.subkey("audit"), actor=_actor() if as_user is None else principal.username,
-            date_order=settings.date_order)
+            store,
+            principal,
+            kind=kind,
+            occurred_on=day or dt.date.today(),
+            customer_code=customer,
+            prospect_code=prospect,
+            user=rep,
+            subject=subject,
+            outcome=outcome,
+            duration_minutes=duration,
+            ring=ring,
+            chain_key=ring.subkey("audit"),
+            actor=_actor() if as_user is None else principal.username,
+            date_order=settings.date_order,
+        )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     if as_json:
         cli.console.print_json(json.dumps({"logged": True, **logged.as_dict()}))
         return
     about = f"customer {logged.customer_code}" if logged.customer_code else f"prospect {logged.prospect_code}"
-    cli.console.print(f"[green]Logged activity #{logged.id}:[/] {logged.kind} on {logged.occurred_on} with "
-                      f"{about} by {logged.user}.")
+    cli.console.print(
+        f"[green]Logged activity #{logged.id}:[/] {logged.kind} on {logged.occurred_on} with {about} by {logged.user}."
+    )

@@ -24,8 +24,9 @@ __all__ = ["backup_command", "keys_app", "restore_command"]
 
 keys_app = typer.Typer(help="The master keys: where they are, and their rotation.", no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")
+]
 
 
 def _settings(db: str | None) -> Settings:
@@ -36,8 +37,14 @@ def _settings(db: str | None) -> Settings:
 def _bar(description: str) -> Progress:
     from clientfolio.cli import errors
 
-    return Progress(TextColumn(f"[bold]{description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=errors, transient=True)
+    return Progress(
+        TextColumn(f"[bold]{description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
 
 
 def _source(ring: KeyRing) -> str:
@@ -68,22 +75,31 @@ def keys_status(db: DbOption = None) -> None:
         raise _fail(exc) from None
     if ring is not None:
         console.print(f"Key: {_source(ring)}")
-        console.print(f"Current key: {ring.current} (fingerprint {ring.fingerprint()}); "
-                      f"active: {', '.join(map(str, sorted(ring.keys)))}; "
-                      f"retired (old backups only): {', '.join(map(str, sorted(ring.retired))) or 'none'}")
+        console.print(
+            f"Current key: {ring.current} (fingerprint {ring.fingerprint()}); "
+            f"active: {', '.join(map(str, sorted(ring.keys)))}; "
+            f"retired (old backups only): {', '.join(map(str, sorted(ring.retired))) or 'none'}"
+        )
     table = Table(title="Sensitive values in the store", show_edge=False)
     table.add_column("stored")
     table.add_column("values", justify="right")
     for key_id, count in counts.by_key.items():
-        note = (" (key not held)" if ring is None or key_id not in {**ring.keys, **ring.retired}
-                else " (retired key: run `clientfolio keys rotate`)" if key_id in ring.retired else "")
+        note = (
+            " (key not held)"
+            if ring is None or key_id not in {**ring.keys, **ring.retired}
+            else " (retired key: run `clientfolio keys rotate`)"
+            if key_id in ring.retired
+            else ""
+        )
         table.add_row(f"encrypted, key {key_id}{note}", f"{count:,}")
     for field, count in counts.plain.items():
         table.add_row(f"plain text: {field}", f"{count:,}")
     console.print(table)
     if ring is not None and ring.rotation_interrupted:
-        console.print(f"[yellow]A key rotation to key {ring.current} was interrupted (active keys: "
-                      f"{', '.join(map(str, sorted(ring.keys)))}): run `clientfolio keys recover`.")
+        console.print(
+            f"[yellow]A key rotation to key {ring.current} was interrupted (active keys: "
+            f"{', '.join(map(str, sorted(ring.keys)))}): run `clientfolio keys recover`."
+        )
     if counts.plain:
         console.print("[yellow]Some values are not encrypted yet: run `clientfolio keys rotate`.")
     if missing is not None and counts.encrypted:
@@ -93,8 +109,9 @@ def keys_status(db: DbOption = None) -> None:
 @keys_app.command("rotate")
 def keys_rotate(
     db: DbOption = None,
-    forget: Annotated[bool, typer.Option(
-        "--forget-old", help="Drop the old keys instead of keeping them to open older backups.")] = False,
+    forget: Annotated[
+        bool, typer.Option("--forget-old", help="Drop the old keys instead of keeping them to open older backups.")
+    ] = False,
 ) -> None:
     """Re-encrypt every sensitive value under a new key, then retire the old one
     (an interrupted rotation is completed instead: run it again for a new key)."""
@@ -104,8 +121,9 @@ def keys_rotate(
 @keys_app.command("recover")
 def keys_recover(
     db: DbOption = None,
-    forget: Annotated[bool, typer.Option(
-        "--forget-old", help="Drop the old keys instead of keeping them to open older backups.")] = False,
+    forget: Annotated[
+        bool, typer.Option("--forget-old", help="Drop the old keys instead of keeping them to open older backups.")
+    ] = False,
 ) -> None:
     """Complete a key rotation that was interrupted (error, crash, kill): everything
     under the current key, the audit log re-sealed, the old key retired."""
@@ -123,26 +141,36 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
         if ring.path is None:
             raise ClientfolioError(
                 f"the key comes from {KEY_ENV}: rotation writes a new key, so it needs the key "
-                f"file; unset {KEY_ENV} and save the key in {settings.key_file}")
+                f"file; unset {KEY_ENV} and save the key in {settings.key_file}"
+            )
         if recover and not ring.rotation_interrupted:
-            console.print(f"No interrupted key rotation: key {ring.current} is the only active key; "
-                          "nothing to recover.")
+            console.print(
+                f"No interrupted key rotation: key {ring.current} is the only active key; nothing to recover."
+            )
             return
         store = Store(settings.database_url)
         with _bar("Re-encrypting") as bar:
             task = bar.add_task("values", total=None)
-            report = rotate_keys(store, ring, forget=forget, actor=_actor(),
-                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = rotate_keys(
+                store,
+                ring,
+                forget=forget,
+                actor=_actor(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except ClientfolioError as exc:
         raise _fail(exc) from None
     if report.resumed:
-        console.print(f"[yellow]A key rotation to key {report.new_key_id} had been interrupted: completed.[/] "
-                      + ("" if recover else "Run `clientfolio keys rotate` again for a new key."))
+        console.print(
+            f"[yellow]A key rotation to key {report.new_key_id} had been interrupted: completed.[/] "
+            + ("" if recover else "Run `clientfolio keys rotate` again for a new key.")
+        )
     console.print(
         f"[green]Rotated:[/] key {report.new_key_id} (fingerprint {report.ring.fingerprint()}) is current; "
         f"{report.values:,} values in {report.rows:,} rows re-encrypted "
         f"({report.plain_values:,} were plain text), {report.indexes:,} email indexes recomputed; "
-        "audit log re-sealed.")
+        "audit log re-sealed."
+    )
     old = ", ".join(map(str, report.old_key_ids))
     if forget:
         console.print(f"Old key(s) {old} dropped: backups made before now can no longer be restored.")
@@ -151,8 +179,9 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
 
 
 def backup_command(
-    out: Annotated[Path | None, typer.Option(
-        help="Archive to write (default: clientfolio-YYYYmmdd-HHMMSS.cfbackup here).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Archive to write (default: clientfolio-YYYYmmdd-HHMMSS.cfbackup here).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Back up the whole store into one encrypted, authenticated archive, while it runs."""
@@ -167,22 +196,31 @@ def backup_command(
         store = Store(settings.database_url)
         with _bar("Backing up") as bar:
             task = bar.add_task("rows", total=None)
-            manifest = backup(store, ring, dest, actor=_actor(),
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+            manifest = backup(
+                store,
+                ring,
+                dest,
+                actor=_actor(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except ClientfolioError as exc:
         raise _fail(exc) from None
-    console.print(f"[green]Backup written to {dest}[/] ({manifest.size_bytes:,} bytes): "
-                  f"{manifest.rows:,} rows in {len(manifest.tables)} tables, schema revision "
-                  f"{manifest.schema_revision}, key {manifest.key_id} "
-                  f"(fingerprint {ring.fingerprint()}). Keep the key apart from the backup.")
+    console.print(
+        f"[green]Backup written to {dest}[/] ({manifest.size_bytes:,} bytes): "
+        f"{manifest.rows:,} rows in {len(manifest.tables)} tables, schema revision "
+        f"{manifest.schema_revision}, key {manifest.key_id} "
+        f"(fingerprint {ring.fingerprint()}). Keep the key apart from the backup."
+    )
 
 
 def _show(manifest: BackupManifest) -> None:
     from clientfolio.cli import console
 
-    table = Table(title=f"Backup of {manifest.created_at} (Clientfolio {manifest.app_version}, "
-                        f"{manifest.dialect}, revision {manifest.schema_revision}): verified",
-                  show_edge=False)
+    table = Table(
+        title=f"Backup of {manifest.created_at} (Clientfolio {manifest.app_version}, "
+        f"{manifest.dialect}, revision {manifest.schema_revision}): verified",
+        show_edge=False,
+    )
     table.add_column("table")
     table.add_column("rows", justify="right")
     for entry in manifest.tables:
@@ -210,9 +248,16 @@ def restore_command(
             typer.confirm(f"Replace every row of {settings.database_url} with this backup?", abort=True)
         with _bar("Restoring") as bar:
             task = bar.add_task("rows", total=manifest.rows)
-            report = restore(settings.database_url, ring, file, force=True, actor=_actor(),
-                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = restore(
+                settings.database_url,
+                ring,
+                file,
+                force=True,
+                actor=_actor(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except ClientfolioError as exc:
         raise _fail(exc) from None
-    console.print(f"[green]Restored[/] {report.manifest.rows:,} rows from {file} "
-                  f"({report.replaced_rows:,} rows replaced).")
+    console.print(
+        f"[green]Restored[/] {report.manifest.rows:,} rows from {file} ({report.replaced_rows:,} rows replaced)."
+    )

@@ -25,18 +25,27 @@ __all__ = ["report_command"]
 def report_command(
     fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html (one self-contained file).")] = "pdf",
     lang: Annotated[str, typer.Option("--lang", help="Language of the review: fr or en.")] = "fr",
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Review as of this date, YYYY-MM-DD (default: the last sale).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", help="File to write, not existing yet (default: review-AS_OF-LANG.FORMAT here).")] = None,
-    recipient: Annotated[str, typer.Option(
-        "--recipient", help="Who receives the review (recorded and audited).")] = "internal",
-    purpose: Annotated[str, typer.Option(
-        "--purpose", help="Why the review is made (recorded and audited).")] = "annual portfolio review",
-    as_user: Annotated[str | None, typer.Option(
-        "--as", help="Act as this user (its role and scopes apply; default: the local owner, admin).")] = None,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Review as of this date, YYYY-MM-DD (default: the last sale).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="File to write, not existing yet (default: review-AS_OF-LANG.FORMAT here)."),
+    ] = None,
+    recipient: Annotated[
+        str, typer.Option("--recipient", help="Who receives the review (recorded and audited).")
+    ] = "internal",
+    purpose: Annotated[
+        str, typer.Option("--purpose", help="Why the review is made (recorded and audited).")
+    ] = "annual portfolio review",
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Act as this user (its role and scopes apply; default: the local owner, admin)."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Annual portfolio review as PDF, XLSX or HTML, in French or English: an audited, fingerprinted export.
@@ -60,18 +69,39 @@ def report_command(
         principal = SYSTEM if as_user is None else principal_for(store, as_user)
         stem = re.sub(r"[^\w-]+", "-", f"review-{as_of or 'latest'}-{lang}")
         with nullcontext() if as_json else cli.console.status("Analysing the portfolio, writing the review..."):
-            result = write_report(store, principal, out or Path(f"{stem}.{fmt}"), fmt=fmt, lang=lang,
-                                  keys=ExportKeys.from_ring(ring), rules=ExportRules.from_settings(settings),
-                                  as_of=day, recipient=recipient, purpose=purpose, ring=ring)
+            result = write_report(
+                store,
+                principal,
+                out or Path(f"{stem}.{fmt}"),
+                fmt=fmt,
+                lang=lang,
+                keys=ExportKeys.from_ring(ring),
+                rules=ExportRules.from_settings(settings),
+                as_of=day,
+                recipient=recipient,
+                purpose=purpose,
+                ring=ring,
+            )
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        cli.console.print_json(json.dumps({
-            "export_uid": result.export_uid, "file": str(result.path), "manifest": str(result.manifest_path),
-            "customers": result.customers, "sha256": result.sha256, "alerts": alerts}))
+        cli.console.print_json(
+            json.dumps(
+                {
+                    "export_uid": result.export_uid,
+                    "file": str(result.path),
+                    "manifest": str(result.manifest_path),
+                    "customers": result.customers,
+                    "sha256": result.sha256,
+                    "alerts": alerts,
+                }
+            )
+        )
         return
-    cli.console.print(f"[green]Review {result.export_uid}[/] written to {result.path} ({result.customers} customers "
-                      f"named, fingerprinted); signed manifest {result.manifest_path}.")
+    cli.console.print(
+        f"[green]Review {result.export_uid}[/] written to {result.path} ({result.customers} customers "
+        f"named, fingerprinted); signed manifest {result.manifest_path}."
+    )
     for alert in result.alerts:
         cli.console.print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")

@@ -29,8 +29,9 @@ __all__ = ["audit_app", "user_app"]
 user_app = typer.Typer(help="Users, roles and need-to-know scopes.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log: list and verify it.", no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
@@ -68,12 +69,16 @@ def user_add(
     role: Annotated[str, typer.Option("--role", help="admin, manager, sales, auditor or contractor.")],
     name: Annotated[str | None, typer.Option("--name", help="Display name (default: the login name).")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Email address.")] = None,
-    expires: Annotated[str | None, typer.Option(
-        "--expires", help="Last day of access, YYYY-MM-DD (required for a contractor).")] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input (one line) instead of prompting.")] = False,
-    totp: Annotated[bool, typer.Option(
-        "--totp", help="Turn on the TOTP second factor; its secret is printed once.")] = False,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Last day of access, YYYY-MM-DD (required for a contractor).")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input (one line) instead of prompting."),
+    ] = False,
+    totp: Annotated[
+        bool, typer.Option("--totp", help="Turn on the TOTP second factor; its secret is printed once.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create a user; the password is prompted twice (hidden) and checked against the policy."""
@@ -88,8 +93,17 @@ def user_add(
     try:
         day = _day(expires, "--expires")
         store, key = _open(db)
-        user_id = create_user(store, username, password, role, display_name=name, email=email,
-                              expires_on=day, actor=_actor(), chain_key=key)
+        user_id = create_user(
+            store,
+            username,
+            password,
+            role,
+            display_name=name,
+            email=email,
+            expires_on=day,
+            actor=_actor(),
+            chain_key=key,
+        )
         secret = set_totp(store, username, True, actor=_actor(), chain_key=key) if totp else None
     except ClientfolioError as exc:
         raise _fail(exc) from None
@@ -133,8 +147,15 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     for column in ("user", "name", "role", "status", "expires", "2FA", "scopes"):
         table.add_column(column, overflow="fold")
     for u, row in zip(users, rows, strict=True):
-        table.add_row(u.username, u.display_name, u.role, row["status"], str(u.expires_on or ""),
-                      "TOTP" if u.totp else "", _scope_text(u.scopes))
+        table.add_row(
+            u.username,
+            u.display_name,
+            u.role,
+            row["status"],
+            str(u.expires_on or ""),
+            "TOTP" if u.totp else "",
+            _scope_text(u.scopes),
+        )
     console.print(table)
 
 
@@ -160,8 +181,9 @@ def user_scope(
     username: Annotated[str, typer.Argument(help="The user whose scope to show or set.")],
     region: Annotated[list[str] | None, typer.Option("--region", help="A region code it may see (repeat).")] = None,
     segment: Annotated[list[str] | None, typer.Option("--segment", help="A segment code (repeat).")] = None,
-    product_line: Annotated[list[str] | None, typer.Option(
-        "--product-line", help="A product line code (repeat).")] = None,
+    product_line: Annotated[
+        list[str] | None, typer.Option("--product-line", help="A product line code (repeat).")
+    ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="First lift every restriction.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -173,8 +195,16 @@ def user_scope(
     try:
         if region or segment or product_line or clear:
             store, key = _open(db)
-            scopes = set_scopes(store, username, region or None, segment or None, product_line or None,
-                                clear=clear, actor=_actor(), chain_key=key)
+            scopes = set_scopes(
+                store,
+                username,
+                region or None,
+                segment or None,
+                product_line or None,
+                clear=clear,
+                actor=_actor(),
+                chain_key=key,
+            )
         else:
             store, _ = _open(db, key=False)
             user = get_user(store, username)
@@ -200,8 +230,10 @@ def _head(text: str | None) -> tuple[int, str] | None:
 
 @audit_app.command("verify")
 def audit_verify(
-    expect_head: Annotated[str | None, typer.Option(
-        "--expect-head", help="SEQ:HASH noted from an earlier verify: also detects deleted last entries.")] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option("--expect-head", help="SEQ:HASH noted from an earlier verify: also detects deleted last entries."),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -219,8 +251,10 @@ def audit_verify(
         report = verify_log(Store(settings.database_url), KeyRing.load(settings), expect_head=head)
     except ClientfolioError as exc:
         raise _fail(exc) from None
-    runs = "; ".join(f"#{first}" + (f" to #{last}" if last != first else "") + f" under key {key}"
-                     for first, last, key in report.sealed_by)
+    runs = "; ".join(
+        f"#{first}" + (f" to #{last}" if last != first else "") + f" under key {key}"
+        for first, last, key in report.sealed_by
+    )
     if as_json:
         console.print_json(json.dumps(report.as_dict()))
     elif report.ok:
@@ -229,14 +263,18 @@ def audit_verify(
             console.print(f"Head: {report.head_seq}:{report.head_hash}")
             console.print("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
     else:
-        errors.print(f"[bold red]Audit log broken at entry #{report.first_bad_seq} ({report.reason}):[/] "
-                     f"{report.detail}.")
+        errors.print(
+            f"[bold red]Audit log broken at entry #{report.first_bad_seq} ({report.reason}):[/] {report.detail}."
+        )
         if report.head_seq:
             errors.print(f"Sound up to entry #{report.head_seq}.")
     if report.interrupted_rotation and not as_json:
-        errors.print("[bold yellow]Key rotation interrupted[/] (not tampering): the key file holds "
-                     "several active keys" + (f"; entries sealed {runs}" if runs else "")
-                     + ". Run `clientfolio keys recover` to complete it.")
+        errors.print(
+            "[bold yellow]Key rotation interrupted[/] (not tampering): the key file holds "
+            "several active keys"
+            + (f"; entries sealed {runs}" if runs else "")
+            + ". Run `clientfolio keys recover` to complete it."
+        )
     if not report.ok:
         raise typer.Exit(1)
     if report.interrupted_rotation:
@@ -265,6 +303,12 @@ def audit_list(
     for column in ("#", "at (UTC)", "actor", "action", "target", "details"):
         table.add_column(column, overflow="fold")
     for e in events:
-        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.target or "",
-                      json.dumps(e.details, ensure_ascii=False, default=str))
+        table.add_row(
+            str(e.seq),
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.target or "",
+            json.dumps(e.details, ensure_ascii=False, default=str),
+        )
     console.print(table)

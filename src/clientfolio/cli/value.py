@@ -25,26 +25,45 @@ __all__ = ["backtest_table", "value_command", "value_tables"]
 
 
 def value_command(
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")] = None,
-    transactions: Annotated[Path | None, typer.Option(
-        help="Value a CSV or Parquet transactions file instead (customer_id,invoice_id,date,amount[,margin]).")] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="Write value.csv, prospects.csv and equity.json here.")] = None,
-    horizon: Annotated[float | None, typer.Option(
-        min=0.5, max=20, help="Years of future margin in the valuation (default: the settings', 3).")] = None,
-    discount: Annotated[float | None, typer.Option(
-        min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %; default: the settings', "
-                             "0.10).")] = None,
-    margin_rate: Annotated[float | None, typer.Option(
-        min=0, max=1, help="Gross margin rate assumed when invoices carry no margin (default: the "
-                           "settings', 0.30).")] = None,
-    backtest: Annotated[bool, typer.Option(
-        "--backtest", help="Print the one-year backtest: the models fitted a year before the as-of date, their "
-                           "forecast of the following year against what the customers bought (total, by ABC "
-                           "class, one-time buyers).")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
+    ] = None,
+    transactions: Annotated[
+        Path | None,
+        typer.Option(
+            help="Value a CSV or Parquet transactions file instead (customer_id,invoice_id,date,amount[,margin])."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write value.csv, prospects.csv and equity.json here.")] = None,
+    horizon: Annotated[
+        float | None,
+        typer.Option(min=0.5, max=20, help="Years of future margin in the valuation (default: the settings', 3)."),
+    ] = None,
+    discount: Annotated[
+        float | None,
+        typer.Option(
+            min=0, max=0.5, help="Yearly discount rate of future margin (0.10 = 10 %; default: the settings', 0.10)."
+        ),
+    ] = None,
+    margin_rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0, max=1, help="Gross margin rate assumed when invoices carry no margin (default: the settings', 0.30)."
+        ),
+    ] = None,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="Print the one-year backtest: the models fitted a year before the as-of date, their "
+            "forecast of the following year against what the customers bought (total, by ABC "
+            "class, one-time buyers).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
@@ -53,8 +72,11 @@ def value_command(
     from clientfolio.value import value_source, write_value
 
     settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
-    given = {k: v for k, v in (("horizon_years", horizon), ("discount_rate", discount),
-                               ("assumed_margin_rate", margin_rate)) if v is not None}
+    given = {
+        k: v
+        for k, v in (("horizon_years", horizon), ("discount_rate", discount), ("assumed_margin_rate", margin_rate))
+        if v is not None
+    }
     try:
         config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
         config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
@@ -86,12 +108,16 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
     if e.total_cents is None:
         headline = f"Customer capital: not valued ({e.note})"
     else:
-        interval = (f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
-                    if e.low_cents is not None and e.high_cents is not None else "")
+        interval = (
+            f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
+            if e.low_cents is not None and e.high_cents is not None
+            else ""
+        )
         told = [s.text for s in e.statements()]
-        headline = (f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
-                    f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}\n"
-                    + "\n".join(told))
+        headline = (
+            f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
+            f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}\n" + "\n".join(told)
+        )
     out: list[RenderableType] = [Panel(headline, title=f"Valuation as of {result.as_of.isoformat()}")]
     if e.by:
         table = Table(title="Value by class, category, segment, region")
@@ -112,14 +138,32 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
     out.append(_potential_sources(result))
     out.append(_strategies(result))
     top = Table(title="The 15 most valuable customers")
-    for column in ("customer", "revenue", "potential", "value", "P(alive)", "CLV", "class", "category",
-                   "strategy", "trajectory"):
+    for column in (
+        "customer",
+        "revenue",
+        "potential",
+        "value",
+        "P(alive)",
+        "CLV",
+        "class",
+        "category",
+        "strategy",
+        "trajectory",
+    ):
         top.add_column(column)
     for c in sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]:
-        top.add_row(c.customer_id, euros(c.revenue_cents), euros(c.potential_cents), euros(c.value_cents),
-                    "-" if c.p_alive is None else f"{c.p_alive:.0%}",
-                    euros(None if c.clv_cents is None else round(c.clv_cents)), f"{c.abc}/{c.potential_class}'",
-                    c.category or "-", c.strategy or "-", c.trajectory or "-")
+        top.add_row(
+            c.customer_id,
+            euros(c.revenue_cents),
+            euros(c.potential_cents),
+            euros(c.value_cents),
+            "-" if c.p_alive is None else f"{c.p_alive:.0%}",
+            euros(None if c.clv_cents is None else round(c.clv_cents)),
+            f"{c.abc}/{c.potential_class}'",
+            c.category or "-",
+            c.strategy or "-",
+            c.trajectory or "-",
+        )
     out.append(top)
     moves = Counter(c.trajectory for c in result.customers if c.trajectory)
     out.append(f"Trajectories: {', '.join(f'{k} {v}' for k, v in sorted(moves.items())) or '-'}")
@@ -132,9 +176,11 @@ def value_tables(result: PortfolioValue) -> list[RenderableType]:
             share = "-" if s["incident_revenue_share"] is None else f"{s['incident_revenue_share']:.0%}"
             out.append(
                 f"Solvency since {s['window_start']}: {s['customers_with_incidents']} of {s['customers']} "
-                f"customers with payment incidents ({s['customers_at_risk']} at risk, {s['customers_to_watch']} to watch), "
+                f"customers with payment incidents ({s['customers_at_risk']} at risk, "
+                f"{s['customers_to_watch']} to watch), "
                 f"{share} of the revenue; {euros(s['open_cents'])} open, "
-                f"{euros(s['overdue_cents'])} overdue; DSO {dso}.")
+                f"{euros(s['overdue_cents'])} overdue; DSO {dso}."
+            )
     return out
 
 
@@ -143,8 +189,11 @@ def _potential_sources(result: PortfolioValue) -> str:
     and how many each kind of estimate (``value.potential.SOURCE_LABELS``)."""
     from clientfolio.value.potential import source_label
 
-    parts = [f"{kind} " + ", ".join(f"{n} {source_label(source)}" for source, n in counts.items())
-             for kind, counts in result.potential_sources.items() if counts]
+    parts = [
+        f"{kind} " + ", ".join(f"{n} {source_label(source)}" for source, n in counts.items())
+        for kind, counts in result.potential_sources.items()
+        if counts
+    ]
     return f"Potential sources: {'; '.join(parts) or '-'}"
 
 
@@ -159,9 +208,11 @@ def _strategies(result: PortfolioValue) -> str:
 
     rule = f"pareto {t['low_share'] * 100:g} %" if t.get("rule") == "pareto" else t.get("rule", "-")
     shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
-    return (f"Strategies: {shown}; no quadrant (no purchase in the window, no future value) {idle}. "
-            f"High ({rule}): profitability ({t.get('profit_basis')}) from {cut(t.get('profit_cents'))}, "
-            f"potential ({t.get('potential_basis')}) from {cut(t.get('potential_cents'))}.")
+    return (
+        f"Strategies: {shown}; no quadrant (no purchase in the window, no future value) {idle}. "
+        f"High ({rule}): profitability ({t.get('profit_basis')}) from {cut(t.get('profit_cents'))}, "
+        f"potential ({t.get('potential_basis')}) from {cut(t.get('potential_cents'))}."
+    )
 
 
 def backtest_table(result: PortfolioValue) -> RenderableType:
@@ -175,13 +226,20 @@ def backtest_table(result: PortfolioValue) -> RenderableType:
         reason = e.note or "the history before the backtest's cutoff is too short to fit the models"
         return f"No backtest: {reason}."
     b = e.backtest
-    table = Table(title=f"Backtest: the models fitted on the history up to {b['fitted_on']} ({b['purchase_model']}, "
-                        f"{b['spend_model']} spend), their forecast of the {b['months']} months to {b['as_of']}",
-                  caption=e.backtest_statement.text)
+    table = Table(
+        title=f"Backtest: the models fitted on the history up to {b['fitted_on']} ({b['purchase_model']}, "
+        f"{b['spend_model']} spend), their forecast of the {b['months']} months to {b['as_of']}",
+        caption=e.backtest_statement.text,
+    )
     for column in ("customers of the cutoff", "count", "forecast", "bought", "gap"):
         table.add_column(column, justify="left" if column.startswith("customers") else "right")
     for g in (b["total"], *b["groups"]):
         gap = "-" if g["error"] is None else f"{g['error']:+.0%}"
-        table.add_row(GROUP_LABELS[g["name"]], str(g["customers"]), euros(round(g["predicted_cents"])),
-                      euros(round(g["actual_cents"])), gap)
+        table.add_row(
+            GROUP_LABELS[g["name"]],
+            str(g["customers"]),
+            euros(round(g["predicted_cents"])),
+            euros(round(g["actual_cents"])),
+            gap,
+        )
     return table

@@ -52,16 +52,20 @@ def demo_users(store: Store, ring: KeyRing) -> None:
     from clientfolio.demo.catalog import USERS
 
     password = demo_logins(store, ring, [u[0] for u in USERS], actor=_actor())
-    cli.console.print("Demo users: " + ", ".join(
-        f"{name} ({role}{' ' + '+'.join(regions) if regions else ''})" for name, _, role, regions in USERS))
+    cli.console.print(
+        "Demo users: "
+        + ", ".join(f"{name} ({role}{' ' + '+'.join(regions) if regions else ''})" for name, _, role, regions in USERS)
+    )
     cli.console.print(f"Their password (shown only this once): [bold]{password}[/]")
 
 
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
+    ] = None,
 ) -> None:
     """Start the web application: the pages and the REST API under /api/v1."""
     import uvicorn
@@ -73,6 +77,8 @@ def serve_command(
         app = create_app(cli._settings(db))
     except ClientfolioError as exc:
         raise cli._fail(exc) from None
-    cli.console.print(f"Clientfolio on http://{host}:{port} (Ctrl+C to stop); the API's schema is at "
-                      f"http://{host}:{port}/api/v1/openapi.json")
+    cli.console.print(
+        f"Clientfolio on http://{host}:{port} (Ctrl+C to stop); the API's schema is at "
+        f"http://{host}:{port}/api/v1/openapi.json"
+    )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

@@ -108,13 +108,12 @@ def _sales(reader: LedgerReader) -> tuple[dict[str, _Invoice], dict[tuple[int, i
         invoice = invoices.get(sale.invoice_number)
         if invoice is None:
             invoice = invoices[sale.invoice_number] = _Invoice(
-                sale.invoice_number, sale.issued_on, sale.kind,
-                (sale.customer_code, sale.customer_name))
+                sale.invoice_number, sale.issued_on, sale.kind, (sale.customer_code, sale.customer_name)
+            )
         account = accounts[sale.product_line] if sale.product_line else OTHER_SALES
         invoice.revenue[account] += sale.amount_cents
         if sale.margin_cents is not None:
-            costs[sale.issued_on.year, sale.issued_on.month] += (
-                sale.amount_cents - sale.margin_cents)
+            costs[sale.issued_on.year, sale.issued_on.month] += sale.amount_cents - sale.margin_cents
     return invoices, costs
 
 
@@ -135,9 +134,15 @@ def _sale_entries(reader: LedgerReader, invoices: dict[str, _Invoice]) -> list[_
         customer = _Line(CUSTOMERS, excl + vat, invoice.customer)
         revenue = [_Line(account, -cents) for account, cents in sorted(invoice.revenue.items())]
         word = "Facture" if invoice.kind == "invoice" else "Avoir"
-        entries.append(_Entry("VT", invoice.issued_on, invoice.number,
-                              f"{word} {invoice.number} {name}",
-                              [customer, *revenue, _Line(VAT_COLLECTED, -vat)]))
+        entries.append(
+            _Entry(
+                "VT",
+                invoice.issued_on,
+                invoice.number,
+                f"{word} {invoice.number} {name}",
+                [customer, *revenue, _Line(VAT_COLLECTED, -vat)],
+            )
+        )
         due, settlements, last_paid = excl + vat, [], invoice.issued_on
         for paid_on, amount in payments[invoice.number]:
             settled = due if amount is None else amount + _vat(amount)
@@ -145,9 +150,15 @@ def _sale_entries(reader: LedgerReader, invoices: dict[str, _Invoice]) -> list[_
                 due, last_paid = due - settled, paid_on
                 settlements.append(_Line(CUSTOMERS, -settled, invoice.customer))
                 verb = "Règlement" if settled > 0 else "Remboursement"
-                entries.append(_Entry("BQ", paid_on, f"REL{paid_on:%Y%m}",
-                                      f"{verb} {invoice.number} {name}",
-                                      [_Line(BANK, settled), settlements[-1]]))
+                entries.append(
+                    _Entry(
+                        "BQ",
+                        paid_on,
+                        f"REL{paid_on:%Y%m}",
+                        f"{verb} {invoice.number} {name}",
+                        [_Line(BANK, settled), settlements[-1]],
+                    )
+                )
         if settlements and due == 0:
             letter = _letters(letters[code])
             letters[code] += 1
@@ -170,17 +181,30 @@ def _purchase_entries(costs: dict[tuple[int, int], int], last_day: dt.date) -> l
         day, total = min(_month_end(year, month), last_day), cost + _vat(cost)
         piece = f"FA{year}{month:02d}"
         owed = _Line(SUPPLIERS, -total, catalog.SUPPLIER)
-        entries.append(_Entry("AC", day, piece, f"Facture {catalog.SUPPLIER[1]} {piece}", [
-            _Line(PURCHASES, cost), _Line(VAT_DEDUCTIBLE, _vat(cost)), owed]))
+        entries.append(
+            _Entry(
+                "AC",
+                day,
+                piece,
+                f"Facture {catalog.SUPPLIER[1]} {piece}",
+                [_Line(PURCHASES, cost), _Line(VAT_DEDUCTIBLE, _vat(cost)), owed],
+            )
+        )
         paid_on = day + SUPPLIER_TERMS
         if paid_on <= last_day:
             paid = _Line(SUPPLIERS, total, catalog.SUPPLIER)
             for line in (owed, paid):
                 line.letter, line.let_date = _letters(lettered), paid_on
             lettered += 1
-            entries.append(_Entry("BQ", paid_on, f"REL{paid_on:%Y%m}",
-                                  f"Règlement {catalog.SUPPLIER[1]} {piece}",
-                                  [paid, _Line(BANK, -total)]))
+            entries.append(
+                _Entry(
+                    "BQ",
+                    paid_on,
+                    f"REL{paid_on:%Y%m}",
+                    f"Règlement {catalog.SUPPLIER[1]} {piece}",
+                    [paid, _Line(BANK, -total)],
+                )
+            )
     return entries
 
 
@@ -188,8 +212,9 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def write_fec(store: Store, path: Path, *, principal: Principal = SYSTEM,
-              siren: str = catalog.COMPANY[1]) -> tuple[Path, int]:
+def write_fec(
+    store: Store, path: Path, *, principal: Principal = SYSTEM, siren: str = catalog.COMPANY[1]
+) -> tuple[Path, int]:
     """Write the sales visible to ``principal``, their payments and monthly purchases
     as an FEC at ``path`` (in a directory: ``<siren>FEC<last entry date>.txt`` in it).
     Returns the file written and its number of entry lines, the header left out."""
@@ -201,8 +226,10 @@ def write_fec(store: Store, path: Path, *, principal: Principal = SYSTEM,
     last_day = max((entry.day for entry in entries), default=dt.date.today())
     entries += _purchase_entries(costs, last_day)
     order = list(JOURNALS)
-    entries = sorted((e for e in entries if any(line.amount for line in e.lines)),
-                     key=lambda e: (e.day, order.index(e.journal), e.piece))
+    entries = sorted(
+        (e for e in entries if any(line.amount for line in e.lines)),
+        key=lambda e: (e.day, order.index(e.journal), e.piece),
+    )
     if path.is_dir():
         path = path / f"{siren}FEC{last_day:%Y%m%d}.txt"
     written = 0
@@ -215,9 +242,23 @@ def write_fec(store: Store, path: Path, *, principal: Principal = SYSTEM,
                     continue
                 let_date = f"{line.let_date:%Y%m%d}" if line.let_date else ""
                 fields = (
-                    entry.journal, JOURNALS[entry.journal], str(number), day, *line.account,
-                    *line.aux, entry.piece, day, entry.label, _money(max(line.amount, 0)),
-                    _money(max(-line.amount, 0)), line.letter, let_date, day, "", "")
+                    entry.journal,
+                    JOURNALS[entry.journal],
+                    str(number),
+                    day,
+                    *line.account,
+                    *line.aux,
+                    entry.piece,
+                    day,
+                    entry.label,
+                    _money(max(line.amount, 0)),
+                    _money(max(-line.amount, 0)),
+                    line.letter,
+                    let_date,
+                    day,
+                    "",
+                    "",
+                )
                 out.write("\t".join(_clean(f) for f in fields) + "\n")
                 written += 1
     return path, written

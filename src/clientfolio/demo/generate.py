@@ -59,26 +59,33 @@ SIGMA = 1.6  # spread of the lognormal revenue: about 20 % of customers make 80 
 LOSS_MAKING_EVERY = 40  # one customer in 40 is sold below cost ...
 BELOW_COST = 0.2  # ... its margin is -20 % of its revenue
 PROSPECTS_PER_CUSTOMER = 0.6
-STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08,
-          "won": 0.06, "lost": 0.06}
-STAGE_ACTIVITIES = {"suspect": 1, "prospect": 3, "cold": 4, "warm": 8, "hot": 12,
-                    "won": 10, "lost": 5}
-SOURCES = {"network": 0.20, "press": 0.08, "recommendation": 0.20, "bought_file": 0.22,
-           "event": 0.12, "web": 0.15, "other": 0.03}
+STAGES = {"suspect": 0.30, "prospect": 0.22, "cold": 0.16, "warm": 0.12, "hot": 0.08, "won": 0.06, "lost": 0.06}
+STAGE_ACTIVITIES = {"suspect": 1, "prospect": 3, "cold": 4, "warm": 8, "hot": 12, "won": 10, "lost": 5}
+SOURCES = {
+    "network": 0.20,
+    "press": 0.08,
+    "recommendation": 0.20,
+    "bought_file": 0.22,
+    "event": 0.12,
+    "web": 0.15,
+    "other": 0.03,
+}
 SUBJECTS = {
-    "call": ("Point sur les besoins", "Relance devis", "Prise de rendez-vous",
-             "Suivi de commande", "Relance paiement"),
-    "email": ("Envoi de devis", "Envoi de documentation", "Proposition commerciale",
-              "Confirmation de rendez-vous"),
-    "visit": ("Visite de courtoisie", "Démonstration produit", "Présentation de la gamme",
-              "Visite d'atelier"),
-    "meeting": ("Revue de compte annuelle", "Négociation contrat cadre", "Point trimestriel",
-                "Réunion de lancement"),
+    "call": ("Point sur les besoins", "Relance devis", "Prise de rendez-vous", "Suivi de commande", "Relance paiement"),
+    "email": ("Envoi de devis", "Envoi de documentation", "Proposition commerciale", "Confirmation de rendez-vous"),
+    "visit": ("Visite de courtoisie", "Démonstration produit", "Présentation de la gamme", "Visite d'atelier"),
+    "meeting": ("Revue de compte annuelle", "Négociation contrat cadre", "Point trimestriel", "Réunion de lancement"),
 }
 KINDS = {"call": 0.40, "email": 0.30, "visit": 0.18, "meeting": 0.12}
 DURATIONS = {"call": (5, 25), "email": None, "visit": (45, 150), "meeting": (30, 120)}
-OUTCOMES = ("Intéressé, à relancer dans un mois", "Devis demandé", "Pas de besoin immédiat",
-            "Commande confirmée", "Rendez-vous fixé", "En attente du retour client")
+OUTCOMES = (
+    "Intéressé, à relancer dans un mois",
+    "Devis demandé",
+    "Pas de besoin immédiat",
+    "Commande confirmée",
+    "Rendez-vous fixé",
+    "En attente du retour client",
+)
 
 DAY = dt.timedelta(days=1)
 Rows = list[tuple[Any, ...]]
@@ -163,37 +170,30 @@ class _Demo:
 
     def _reference(self) -> list[list[Offered]]:
         cols = ("id", "code", "name")
-        self.add(Region, cols,
-                 [(i, r.code, r.name) for i, r in enumerate(catalog.REGIONS, 1)])
-        self.add(Segment, cols,
-                 [(i, s.code, s.name) for i, s in enumerate(catalog.SEGMENTS, 1)])
-        self.add(ProductLine, cols,
-                 [(i, p.code, p.name) for i, p in enumerate(catalog.PRODUCT_LINES, 1)])
+        self.add(Region, cols, [(i, r.code, r.name) for i, r in enumerate(catalog.REGIONS, 1)])
+        self.add(Segment, cols, [(i, s.code, s.name) for i, s in enumerate(catalog.SEGMENTS, 1)])
+        self.add(ProductLine, cols, [(i, p.code, p.name) for i, p in enumerate(catalog.PRODUCT_LINES, 1)])
         offer: list[list[Offered]] = []
         products: Rows = []
         for line_id, line in enumerate(catalog.PRODUCT_LINES, 1):
             offer.append([])
             for ref in sorted(line.products, key=lambda p: p.unit_price_cents):
-                products.append((len(products) + 1, ref.code, ref.name, line_id,
-                                 ref.unit_price_cents))
+                products.append((len(products) + 1, ref.code, ref.name, line_id, ref.unit_price_cents))
                 offer[-1].append((len(products), ref))
-        self.add(Product, (*cols, "product_line_id", "unit_price_cents"),
-                 products)
+        self.add(Product, (*cols, "product_line_id", "unit_price_cents"), products)
         return offer
 
     def _users(self) -> None:
         users: Rows = []
         scopes: Rows = []
         for user_id, (username, display, role, regions) in enumerate(catalog.USERS, 1):
-            users.append((user_id, username, display, f"{username}@{catalog.COMPANY[2]}",
-                          role, True))
+            users.append((user_id, username, display, f"{username}@{catalog.COMPANY[2]}", role, True))
             for code in regions:
                 scopes.append((len(scopes) + 1, user_id, "region", code))
                 self.owners[code] = user_id
             if role == "manager":
                 self.director_id = user_id
-        self.add(User,
-                 ("id", "username", "display_name", "email", "role", "is_active"), users)
+        self.add(User, ("id", "username", "display_name", "email", "role", "is_active"), users)
         self.add(UserScope, ("id", "user_id", "dimension", "code"), scopes)
 
     def _customers(self) -> tuple[list[Buyer], list[Newcomer]]:
@@ -221,8 +221,7 @@ class _Demo:
         newcomers: list[Newcomer] = []
         line_w = [s.line_weights for s in catalog.SEGMENTS]
         # stratified draws of the revenue quantile: the 80/20 shape holds on few customers
-        zs = [NormalDist().inv_cdf((i + 0.2 + 0.6 * rng.random()) / len(drafts))
-              for i in range(len(drafts))]
+        zs = [NormalDist().inv_cdf((i + 0.2 + 0.6 * rng.random()) / len(drafts)) for i in range(len(drafts))]
         rng.shuffle(zs)
         for cid, (z, (created, _, start, end)) in enumerate(zip(zs, drafts, strict=True), 1):
             r = rng.choices(range(len(catalog.REGIONS)), [x.weight for x in catalog.REGIONS])[0]
@@ -235,35 +234,81 @@ class _Demo:
             else:
                 status = "inactive" if (as_of - end).days < 540 else "lost"
             potential = max(annual * 1.05, annual * rng.lognormvariate(0.45, 0.6))
-            customers.append((
-                cid, f"C{cid:05d}", company.name, company.siren, company.siret,
-                company.activity.naf_code, company.activity.sector,
-                _size_band(z + rng.gauss(0, 0.45)), r + 1, s + 1,
-                company.address, company.postal_code, company.city, "FR",
-                created.isoformat(), status, round(potential), self.owners[region.code]))
+            customers.append(
+                (
+                    cid,
+                    f"C{cid:05d}",
+                    company.name,
+                    company.siren,
+                    company.siret,
+                    company.activity.naf_code,
+                    company.activity.sector,
+                    _size_band(z + rng.gauss(0, 0.45)),
+                    r + 1,
+                    s + 1,
+                    company.address,
+                    company.postal_code,
+                    company.city,
+                    "FR",
+                    created.isoformat(),
+                    status,
+                    round(potential),
+                    self.owners[region.code],
+                )
+            )
             buyers.append(self._buyer(cid, start, end, annual, z, line_w[s]))
-            self.accounts.append(_Account(
-                cid, None, self.owners[region.code], region.phone_block, company.name,
-                0.3 if status == "lost" else 1.5 + 1.2 * max(0.0, z + 1), start))
+            self.accounts.append(
+                _Account(
+                    cid,
+                    None,
+                    self.owners[region.code],
+                    region.phone_block,
+                    company.name,
+                    0.3 if status == "lost" else 1.5 + 1.2 * max(0.0, z + 1),
+                    start,
+                )
+            )
             if start > self.first_day and (as_of - start).days < 365:
                 newcomers.append((cid, company, start, r + 1, s + 1))
-        self.add(Customer, (
-            "id", "code", "name", "siren", "siret", "naf_code", "sector", "size_band",
-            "region_id", "segment_id", "address", "postal_code", "city", "country",
-            "created_on", "status", "potential_cents", "owner_id"), customers)
+        self.add(
+            Customer,
+            (
+                "id",
+                "code",
+                "name",
+                "siren",
+                "siret",
+                "naf_code",
+                "sector",
+                "size_band",
+                "region_id",
+                "segment_id",
+                "address",
+                "postal_code",
+                "city",
+                "country",
+                "created_on",
+                "status",
+                "potential_cents",
+                "owner_id",
+            ),
+            customers,
+        )
         newcomers.sort(key=lambda n: (n[2], n[0]), reverse=True)
         return buyers, newcomers
 
-    def _buyer(self, cid: int, start: dt.date, end: dt.date | None, annual: float, z: float,
-               segment_lines: tuple[float, ...]) -> Buyer:
+    def _buyer(
+        self, cid: int, start: dt.date, end: dt.date | None, annual: float, z: float, segment_lines: tuple[float, ...]
+    ) -> Buyer:
         rng = self.rng
-        profile = rng.choices(("very_regular", "regular", "cyclical", "declining"),
-                              (0.18 + 0.25 * (z > 0.8), 0.40, 0.27, 0.12))[0]
+        profile = rng.choices(
+            ("very_regular", "regular", "cyclical", "declining"), (0.18 + 0.25 * (z > 0.8), 0.40, 0.27, 0.12)
+        )[0]
         top = max(segment_lines)
         weights = tuple(
-            w * rng.lognormvariate(0, 0.5)
-            if w == top or (w > 0 and rng.random() < 0.25 + 1.2 * w) else 0.0
-            for w in segment_lines)
+            w * rng.lognormvariate(0, 0.5) if w == top or (w > 0 and rng.random() < 0.25 + 1.2 * w) else 0.0
+            for w in segment_lines
+        )
         terms = rng.choices((30, 45, 60), (0.40, 0.35, 0.25))[0]
         payer = rng.random()
         if payer < 0.18:  # late payer
@@ -271,12 +316,19 @@ class _Demo:
         else:
             delay, default = ((2 - terms, 12 - terms) if payer < 0.30 else (-7, 5)), 0.0
         return Buyer(
-            id=cid, start=start, end=end, annual_cents=annual, profile=profile,
+            id=cid,
+            start=start,
+            end=end,
+            annual_cents=annual,
+            profile=profile,
             extra_orders=min(3.0, max(0.0, 0.4 + 0.5 * z + rng.random())),
             seasons=tuple(sorted(rng.sample((1, 2, 3, 4), rng.choice((1, 2))))),
             line_weights=weights,
             discount=min(0.15, max(0.0, 0.03 + 0.03 * z + rng.gauss(0, 0.02))),
-            terms=terms, pay_delay=delay, default_rate=default)
+            terms=terms,
+            pay_delay=delay,
+            default_rate=default,
+        )
 
     def _prospects(self, newcomers: list[Newcomer]) -> None:
         rng, as_of = self.rng, self.as_of
@@ -292,11 +344,9 @@ class _Demo:
                 customer_id, company, closed_on, region_id, segment_id = newcomers.pop(0)
                 created = closed_on - rng.randint(30, 200) * DAY
             else:
-                region_id = rng.choices(range(1, len(catalog.REGIONS) + 1),
-                                        [x.weight for x in catalog.REGIONS])[0]
+                region_id = rng.choices(range(1, len(catalog.REGIONS) + 1), [x.weight for x in catalog.REGIONS])[0]
                 segment_id = rng.randint(1, len(catalog.SEGMENTS))
-                company = self.ids.company(catalog.REGIONS[region_id - 1],
-                                           catalog.SEGMENTS[segment_id - 1])
+                company = self.ids.company(catalog.REGIONS[region_id - 1], catalog.SEGMENTS[segment_id - 1])
                 created = as_of - rng.randint(7, 540 if stage == "suspect" else 730) * DAY
             region = catalog.REGIONS[region_id - 1]
             aim = aims.pop(0) if aims and stage not in ("won", "lost") else None
@@ -304,30 +354,84 @@ class _Demo:
             lost_at = _pick(rng, pipeline.LOST_FROM) if stage == "lost" else None
             owner = self.owners[region.code]
             for before, after, day in pipeline.stage_path(
-                    rng, stage, created, as_of, closed_on=closed_on, lost_at=lost_at):
-                moves.append((len(moves) + 1, pid, before, after, day.isoformat(),
-                              self.director_id if rng.random() < 0.12 else owner))
-            prospects.append((
-                pid, f"P{pid:05d}", company.name, company.siren, company.activity.naf_code,
-                company.activity.sector,
-                _size_band(math.log(q.potential_cents / pipeline.MEDIAN_POTENTIAL_CENTS) / 1.2
-                           + rng.gauss(0, 0.45)),
-                region_id, segment_id, company.city, stage, _pick(rng, SOURCES),
-                q.potential_cents, q.accessibility_score, q.potential_score, q.has_project,
-                q.last_similar_purchase_on and q.last_similar_purchase_on.isoformat(),
-                q.contact_knowledge, q.receptivity, q.timing,
-                _pick(rng, pipeline.LOST_REASONS) if stage == "lost" else None,
-                created.isoformat(), owner, customer_id))
-            self.accounts.append(_Account(None, pid, owner, region.phone_block, company.name,
-                                          STAGE_ACTIVITIES[stage], created, q.contacts))
-        self.add(Prospect, (
-            "id", "code", "name", "siren", "naf_code", "sector", "size_band", "region_id",
-            "segment_id", "city", "stage", "source", "potential_cents", "accessibility_score",
-            "potential_score", "has_project", "last_similar_purchase_on", "contact_knowledge",
-            "receptivity", "timing", "lost_reason", "created_on", "owner_id", "customer_id"),
-            prospects)
-        self.add(StageChange, (
-            "id", "prospect_id", "from_stage", "to_stage", "changed_on", "user_id"), moves)
+                rng, stage, created, as_of, closed_on=closed_on, lost_at=lost_at
+            ):
+                moves.append(
+                    (
+                        len(moves) + 1,
+                        pid,
+                        before,
+                        after,
+                        day.isoformat(),
+                        self.director_id if rng.random() < 0.12 else owner,
+                    )
+                )
+            prospects.append(
+                (
+                    pid,
+                    f"P{pid:05d}",
+                    company.name,
+                    company.siren,
+                    company.activity.naf_code,
+                    company.activity.sector,
+                    _size_band(
+                        math.log(q.potential_cents / pipeline.MEDIAN_POTENTIAL_CENTS) / 1.2 + rng.gauss(0, 0.45)
+                    ),
+                    region_id,
+                    segment_id,
+                    company.city,
+                    stage,
+                    _pick(rng, SOURCES),
+                    q.potential_cents,
+                    q.accessibility_score,
+                    q.potential_score,
+                    q.has_project,
+                    q.last_similar_purchase_on and q.last_similar_purchase_on.isoformat(),
+                    q.contact_knowledge,
+                    q.receptivity,
+                    q.timing,
+                    _pick(rng, pipeline.LOST_REASONS) if stage == "lost" else None,
+                    created.isoformat(),
+                    owner,
+                    customer_id,
+                )
+            )
+            self.accounts.append(
+                _Account(
+                    None, pid, owner, region.phone_block, company.name, STAGE_ACTIVITIES[stage], created, q.contacts
+                )
+            )
+        self.add(
+            Prospect,
+            (
+                "id",
+                "code",
+                "name",
+                "siren",
+                "naf_code",
+                "sector",
+                "size_band",
+                "region_id",
+                "segment_id",
+                "city",
+                "stage",
+                "source",
+                "potential_cents",
+                "accessibility_score",
+                "potential_score",
+                "has_project",
+                "last_similar_purchase_on",
+                "contact_knowledge",
+                "receptivity",
+                "timing",
+                "lost_reason",
+                "created_on",
+                "owner_id",
+                "customer_id",
+            ),
+            prospects,
+        )
+        self.add(StageChange, ("id", "prospect_id", "from_stage", "to_stage", "changed_on", "user_id"), moves)
 
     def _contacts(self) -> None:
         rng = self.rng
@@ -340,13 +444,18 @@ class _Demo:
             for n in range(count):
                 first, last = self.ids.person()
                 block = acc.phone_block if n == 0 else catalog.MOBILE_BLOCK
-                contacts.append((
-                    len(contacts) + 1, acc.customer_id, acc.prospect_id, f"{first} {last}",
-                    rng.choice(catalog.FUNCTIONS), email(first, last, acc.name),
-                    self.ids.phone(block)))
-        self.add(Contact, (
-            "id", "customer_id", "prospect_id", "name", "function", "email", "phone"),
-            contacts)
+                contacts.append(
+                    (
+                        len(contacts) + 1,
+                        acc.customer_id,
+                        acc.prospect_id,
+                        f"{first} {last}",
+                        rng.choice(catalog.FUNCTIONS),
+                        email(first, last, acc.name),
+                        self.ids.phone(block),
+                    )
+                )
+        self.add(Contact, ("id", "customer_id", "prospect_id", "name", "function", "email", "phone"), contacts)
 
     def _activities(self) -> None:
         rng, as_of = self.rng, self.as_of
@@ -359,17 +468,36 @@ class _Demo:
                 kind = _pick(rng, KINDS)
                 day = since + rng.randint(0, (as_of - since).days) * DAY
                 span = DURATIONS[kind]
-                rows.append((
-                    len(rows) + 1, kind, day.isoformat(), acc.customer_id, acc.prospect_id,
-                    self.director_id if rng.random() < 0.12 else acc.owner_id,
-                    rng.choice(SUBJECTS[kind]),
-                    rng.choice(OUTCOMES) if rng.random() < 0.7 else None,
-                    rng.randint(*span) if span else None))
+                rows.append(
+                    (
+                        len(rows) + 1,
+                        kind,
+                        day.isoformat(),
+                        acc.customer_id,
+                        acc.prospect_id,
+                        self.director_id if rng.random() < 0.12 else acc.owner_id,
+                        rng.choice(SUBJECTS[kind]),
+                        rng.choice(OUTCOMES) if rng.random() < 0.7 else None,
+                        rng.randint(*span) if span else None,
+                    )
+                )
         rows.sort(key=lambda a: (a[2], a[0]))
         rows = [(i, *row[1:]) for i, row in enumerate(rows, 1)]
-        self.add(Activity, (
-            "id", "kind", "occurred_on", "customer_id", "prospect_id", "user_id", "subject",
-            "outcome", "duration_minutes"), rows)
+        self.add(
+            Activity,
+            (
+                "id",
+                "kind",
+                "occurred_on",
+                "customer_id",
+                "prospect_id",
+                "user_id",
+                "subject",
+                "outcome",
+                "duration_minutes",
+            ),
+            rows,
+        )
 
 
 def _below_cost(invoices: Rows, lines: Rows) -> Rows:
@@ -385,11 +513,19 @@ def _check_empty(conn: Connection) -> None:
         if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
             raise ClientfolioError(
                 f"the store is not empty (table {table.name} has rows): the demo "
-                "portfolio can only be generated into a new, empty store")
+                "portfolio can only be generated into a new, empty store"
+            )
 
 
-def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: int = 7,
-                  as_of: dt.date | None = None, ring: KeyRing | None = None) -> DemoSummary:
+def generate_demo(
+    store: Store,
+    *,
+    customers: int = 300,
+    years: int = 4,
+    seed: int = 7,
+    as_of: dt.date | None = None,
+    ring: KeyRing | None = None,
+) -> DemoSummary:
     """Fill the empty ``store`` with a demo portfolio of ``customers`` customers
     (those lost and won along the way included) and ``years`` years of sales
     ending at ``as_of`` (default today), drawn from ``seed``; the sensitive
@@ -407,11 +543,19 @@ def generate_demo(store: Store, *, customers: int = 300, years: int = 4, seed: i
             bulk_insert(conn, table, columns, rows)
         if conn.dialect.name == "postgresql":
             for table, _, _ in tables:
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
+                    )
+                )
     count = {table.name: len(rows) for table, _, rows in tables}
     return DemoSummary(
-        customers=count["customers"], prospects=count["prospects"],
-        invoices=count["invoices"], lines=count["invoice_lines"],
-        payments=count["payments"], activities=count["activities"], users=count["users"])
+        customers=count["customers"],
+        prospects=count["prospects"],
+        invoices=count["invoices"],
+        lines=count["invoice_lines"],
+        payments=count["payments"],
+        activities=count["activities"],
+        users=count["users"],
+    )

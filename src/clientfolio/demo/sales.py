@@ -23,7 +23,13 @@ __all__ = [
 
 INVOICE_COLUMNS = ("id", "number", "customer_id", "issued_on", "due_on", "kind")
 LINE_COLUMNS = (
-    "id", "invoice_id", "line_no", "product_id", "description", "quantity", "amount_cents",
+    "id",
+    "invoice_id",
+    "line_no",
+    "product_id",
+    "description",
+    "quantity",
+    "amount_cents",
     "margin_cents",
 )
 PAYMENT_COLUMNS = ("id", "invoice_id", "paid_on", "amount_cents")
@@ -102,8 +108,7 @@ def _buy_chance(buyer: Buyer, quarter: int) -> float:
     return 0.72 if buyer.profile == "regular" else 0.8
 
 
-def _orders(rng: random.Random, b: Buyer, first_day: dt.date, as_of: dt.date
-            ) -> list[tuple[dt.date, float]]:
+def _orders(rng: random.Random, b: Buyer, first_day: dt.date, as_of: dt.date) -> list[tuple[dt.date, float]]:
     """(date, amount in cents) of the orders of ``b`` from ``first_day`` to ``as_of``."""
     last = min(as_of, b.end - DAY) if b.end else as_of
     first = max(b.start, first_day)
@@ -127,8 +132,7 @@ def _orders(rng: random.Random, b: Buyer, first_day: dt.date, as_of: dt.date
     return orders
 
 
-def _order_lines(rng: random.Random, b: Buyer, amount: float,
-                 offer: Sequence[Sequence[Offered]]) -> list[Line]:
+def _order_lines(rng: random.Random, b: Buyer, amount: float, offer: Sequence[Sequence[Offered]]) -> list[Line]:
     """Split an order of about ``amount`` cents into lines of the buyer's product lines."""
     n = 1 + (amount > 150_000) + (amount > 800_000) + (rng.random() < 0.4)
     parts = [0.3 + rng.random() for _ in range(n)]
@@ -154,14 +158,12 @@ def _credit_note(rng: random.Random, lines: list[Line]) -> list[Line]:
     pid, name, qty, net, margin = rng.choice(lines)
     if qty and rng.random() < 0.6:
         back = rng.randint(1, int(qty))
-        return [(pid, f"Retour : {name}", -float(back), -round(net * back / qty),
-                 -round(margin * back / qty))]
+        return [(pid, f"Retour : {name}", -float(back), -round(net * back / qty), -round(margin * back / qty))]
     gesture = -round(net * 0.1)
     return [(pid, f"Geste commercial : {name}", None, gesture, gesture)]
 
 
-def _settlement(rng: random.Random, b: Buyer, issued: dt.date, kind: str
-                ) -> tuple[dt.date | None, dt.date | None]:
+def _settlement(rng: random.Random, b: Buyer, issued: dt.date, kind: str) -> tuple[dt.date | None, dt.date | None]:
     """(due date, payment date) of a document.  A credit note has no due date: the
     seller owes it, and refunds it by transfer."""
     due = None if kind == "credit_note" else issued + b.terms * DAY
@@ -174,9 +176,9 @@ def _settlement(rng: random.Random, b: Buyer, issued: dt.date, kind: str
     return due, _next_workday(paid)
 
 
-def sales_history(rng: random.Random, buyers: Sequence[Buyer],
-                  offer: Sequence[Sequence[Offered]], first_day: dt.date, as_of: dt.date
-                  ) -> SalesRows:
+def sales_history(
+    rng: random.Random, buyers: Sequence[Buyer], offer: Sequence[Sequence[Offered]], first_day: dt.date, as_of: dt.date
+) -> SalesRows:
     """Invoices (with credit notes) and payments of ``buyers`` from ``first_day`` to
     ``as_of``, numbered in date order; payments falling after ``as_of`` are not made."""
     docs: list[tuple[dt.date, int, int, int, list[Line], Buyer]] = []
@@ -194,8 +196,16 @@ def sales_history(rng: random.Random, buyers: Sequence[Buyer],
         kind, prefix = ("credit_note", "AV") if rank else ("invoice", "F")
         counters[prefix, issued.year] = seq = counters.get((prefix, issued.year), 0) + 1
         due, paid = _settlement(rng, b, issued, kind)
-        rows.invoices.append((doc_id, f"{prefix}{issued.year}-{seq:06d}", customer_id,
-                              issued.isoformat(), due.isoformat() if due else None, kind))
+        rows.invoices.append(
+            (
+                doc_id,
+                f"{prefix}{issued.year}-{seq:06d}",
+                customer_id,
+                issued.isoformat(),
+                due.isoformat() if due else None,
+                kind,
+            )
+        )
         for line_no, line in enumerate(lines, start=1):
             rows.lines.append((len(rows.lines) + 1, doc_id, line_no, *line))
         if paid is not None and paid <= as_of:

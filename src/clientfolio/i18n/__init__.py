@@ -76,16 +76,21 @@ class Formatter:
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:
             return "-"
-        return format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0",
-                              locale=self.locale)
+        return format_decimal(
+            round(value, digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=self.locale
+        )
 
     def percent(self, share: float | None, digits: int = 0) -> str:
         """A share (0.256) as ``25,6 %`` / ``25.6%``."""
         if share is None:
             return "-"
-        return format_percent(share, format=f"#,##0{'.' + '0' * digits if digits else ''}\u00a0%"
-                              if self.lang == "fr" else f"#,##0{'.' + '0' * digits if digits else ''}%",
-                              locale=self.locale)
+        return format_percent(
+            share,
+            format=f"#,##0{'.' + '0' * digits if digits else ''}\u00a0%"
+            if self.lang == "fr"
+            else f"#,##0{'.' + '0' * digits if digits else ''}%",
+            locale=self.locale,
+        )
 
     def date(self, day: dt.date | None, *, long: bool = False) -> str:
         if day is None:
@@ -102,8 +107,9 @@ Params = Mapping[str, str | int | float | dt.date]
 """The parameters of a library message (see ``render``)."""
 
 
-def render(lang: str, template: str, params: Params | None = None,
-           formatter: Callable[[str], Formatter] = formatter) -> str:
+def render(
+    lang: str, template: str, params: Params | None = None, formatter: Callable[[str], Formatter] = formatter
+) -> str:
     """The library message ``template`` (English, with ``{name}`` fields, e.g.
     ``"Win back {customer}"``) in ``lang``, its fields filled from ``params``.
 
@@ -138,8 +144,9 @@ def render(lang: str, template: str, params: Params | None = None,
     return _(template).format(**shown)
 
 
-def localized(lang: str, text: str, template: str, params: Params | None = None,
-              formatter: Callable[[str], Formatter] = formatter) -> str:
+def localized(
+    lang: str, text: str, template: str, params: Params | None = None, formatter: Callable[[str], Formatter] = formatter
+) -> str:
     """A library text shown in ``lang``: ``text`` (the English the library
     wrote) in English; else ``render`` of its ``template``, or, without one,
     ``text`` translated as it is (itself when the catalog lacks it)."""

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, insert, update
 from clientfolio.access.principal import SYSTEM, Principal
 from clientfolio.access.rls import limit_connection
 from clientfolio.access.writes import COMPANY_ONLY, WriteGuard, whole_company
+from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
 from clientfolio.ingest.columns import (
     FIELDS,
     KINDS,
@@ -31,7 +32,6 @@ from clientfolio.ingest.columns import (
     load_mapping,
     match_columns,
 )
-from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
 from clientfolio.ingest.fec import is_fec_header, load_fec
 from clientfolio.ingest.invoice_rows import read_invoice_rows
 from clientfolio.ingest.invoices import InvoiceWriter
@@ -85,10 +85,23 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _audit(conn: Connection, result: ImportResult, sha: str, chain_key: bytes, actor: str) -> None:
-    record_event(conn, actor=actor, action="import", target=result.file, chain_key=chain_key, details={
-        "kind": result.kind, "sha256": sha, "rows_read": result.rows_read, "created": result.created,
-        "updated": result.updated, "unchanged": result.unchanged, "import_id": result.import_id,
-        "already_imported": result.already_imported})
+    record_event(
+        conn,
+        actor=actor,
+        action="import",
+        target=result.file,
+        chain_key=chain_key,
+        details={
+            "kind": result.kind,
+            "sha256": sha,
+            "rows_read": result.rows_read,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "import_id": result.import_id,
+            "already_imported": result.already_imported,
+        },
+    )
 
 
 def guess_kind(table: Table) -> str:
@@ -121,8 +134,18 @@ def guess_kind(table: Table) -> str:
             pass
         if telling:
             return kind
-    raise ImportRejected([RowError(table.name, table.header_line, "", "", "cannot tell what this file holds: "
-                                   "give --kind (invoices, customers, products, prospects, activities, fec)")])
+    raise ImportRejected(
+        [
+            RowError(
+                table.name,
+                table.header_line,
+                "",
+                "",
+                "cannot tell what this file holds: "
+                "give --kind (invoices, customers, products, prospects, activities, fec)",
+            )
+        ]
+    )
 
 
 def import_file(
@@ -169,12 +192,14 @@ def import_file(
     mapping = mapping or Mapping()
     if kind is not None and kind not in KINDS:
         raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
-    table = open_table(path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet,
-                                           header_row or mapping.header_row))
+    table = open_table(
+        path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet, header_row or mapping.header_row)
+    )
     options = _Options(None if allow_future else (today or dt.date.today()), discounts_as_products)
     try:
-        return _import_table(store, path, table, kind, mapping, dry_run, settings, progress, ring,
-                             chain_key, actor, principal, options)
+        return _import_table(
+            store, path, table, kind, mapping, dry_run, settings, progress, ring, chain_key, actor, principal, options
+        )
     finally:
         table.close()  # the rows' iterator closes it too, but only once started
 
@@ -186,9 +211,19 @@ class _Options:
 
 
 def _import_table(
-    store: Store, path: Path, table: Table, kind: str | None, mapping: Mapping, dry_run: bool,
-    settings: Settings, progress: Progress | None, ring: KeyRing | None, chain_key: bytes | None,
-    actor: str, principal: Principal, options: _Options,
+    store: Store,
+    path: Path,
+    table: Table,
+    kind: str | None,
+    mapping: Mapping,
+    dry_run: bool,
+    settings: Settings,
+    progress: Progress | None,
+    ring: KeyRing | None,
+    chain_key: bytes | None,
+    actor: str,
+    principal: Principal,
+    options: _Options,
 ) -> ImportResult:
     kind = kind or guess_kind(table)
     if kind in ("products", "fec") and not whole_company(principal):
@@ -221,13 +256,22 @@ def _import_table(
             limit_connection(conn, principal.scope)
             guard = WriteGuard(conn, principal)
             import_id = conn.execute(
-                insert(ImportBatch).values(kind=kind, source_name=str(path)[:500], sha256=sha, rows_read=0)
+                insert(ImportBatch)
+                .values(kind=kind, source_name=str(path)[:500], sha256=sha, rows_read=0)
                 .returning(ImportBatch.id)
             ).scalar_one()
             if kind == "fec":
                 writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows)
-                result.rows_read = load_fec(path.name, table.header, table.rows, writer, errors, dates, tick,
-                                             discounts_as_products=options.discounts_as_products)
+                result.rows_read = load_fec(
+                    path.name,
+                    table.header,
+                    table.rows,
+                    writer,
+                    errors,
+                    dates,
+                    tick,
+                    discounts_as_products=options.discounts_as_products,
+                )
                 writer.finish()
             else:
                 match = match_columns(path.name, table.header, kind, mapping, line=table.header_line)
@@ -237,21 +281,32 @@ def _import_table(
                     writer = InvoiceWriter(conn, import_id, errors, result, settings.import_chunk_rows, guard)
                     if (start := bulk_start(path, table)) is not None:  # CSV: converted by blocks
                         result.rows_read = read_invoice_table(
-                            path, table, start, match.indexes, writer, errors, dates, decimal,
-                            settings.import_chunk_rows, tick)
+                            path,
+                            table,
+                            start,
+                            match.indexes,
+                            writer,
+                            errors,
+                            dates,
+                            decimal,
+                            settings.import_chunk_rows,
+                            tick,
+                        )
                     else:
                         result.rows_read = read_invoice_rows(
-                            table.rows, match.indexes, writer, errors, dates, decimal,
-                            settings.import_chunk_rows, tick)
+                            table.rows, match.indexes, writer, errors, dates, decimal, settings.import_chunk_rows, tick
+                        )
                     writer.finish()
                 elif kind == "activities":
                     from clientfolio.ingest.activities import load_activities
 
-                    result.rows_read = load_activities(conn, table.rows, match.indexes, errors, result, dates,
-                                                       ring, guard)
+                    result.rows_read = load_activities(
+                        conn, table.rows, match.indexes, errors, result, dates, ring, guard
+                    )
                 else:
-                    result.rows_read = load_parties(conn, kind, table.rows, match.indexes, import_id,
-                                                    errors, result, dates, decimal, ring, guard)
+                    result.rows_read = load_parties(
+                        conn, kind, table.rows, match.indexes, import_id, errors, result, dates, decimal, ring, guard
+                    )
             tick(result.rows_read)
             if errors:
                 raise ImportRejected(errors.errors, errors.total)

@@ -149,8 +149,11 @@ class Parties:
         self.ids: dict[str, dict[str, int]] = {}
         for kind, model in (("customers", Customer), ("prospects", Prospect)):
             rows = conn.execute(select(model.id, model.code, model.region_id, model.segment_id))
-            self.ids[kind] = {code: id_ for id_, code, region_id, segment_id in rows
-                              if guard.unlimited or guard.inside(region_id, segment_id)}
+            self.ids[kind] = {
+                code: id_
+                for id_, code, region_id, segment_id in rows
+                if guard.unlimited or guard.inside(region_id, segment_id)
+            }
 
     def find(self, kind: str, code: str) -> int:
         """The id of customer or prospect ``code``; ``ValueError`` when unknown or out of scope
@@ -169,14 +172,26 @@ Key = tuple[str, str, int | None, int | None, int | None, str | None]
 
 def stored_keys(conn: Connection) -> Counter[Key]:
     """How many stored activities have each (date, type, customer, prospect, rep, subject)."""
-    query = select(Activity.occurred_on, Activity.kind, Activity.customer_id, Activity.prospect_id,
-                   Activity.user_id, Activity.subject)
+    query = select(
+        Activity.occurred_on,
+        Activity.kind,
+        Activity.customer_id,
+        Activity.prospect_id,
+        Activity.user_id,
+        Activity.subject,
+    )
     return Counter((day.isoformat(), kind, c, p, u, s) for day, kind, c, p, u, s in conn.execute(query))
 
 
 def load_activities(
-    conn: Connection, rows: Iterable[tuple[int, list[Any]]], idx: dict[str, int], errors: ErrorSink,
-    result: ImportResult, dates: DateParser, ring: KeyRing | None, guard: WriteGuard,
+    conn: Connection,
+    rows: Iterable[tuple[int, list[Any]]],
+    idx: dict[str, int],
+    errors: ErrorSink,
+    result: ImportResult,
+    dates: DateParser,
+    ring: KeyRing | None,
+    guard: WriteGuard,
 ) -> int:
     """Validate every row of an activities file and add those the store does
     not hold yet (see the module docstring); returns the rows read.  Nothing is
@@ -222,8 +237,9 @@ def load_activities(
         elif not customer and not prospect:
             errors.add(line, "customer_code", "", "no customer nor prospect: give one of them")
         else:
-            field, kind, code = (("customer_code", "customers", customer) if customer
-                                 else ("prospect_code", "prospects", prospect))
+            field, kind, code = (
+                ("customer_code", "customers", customer) if customer else ("prospect_code", "prospects", prospect)
+            )
             try:
                 values["customer_id" if customer else "prospect_id"] = parties.find(kind, code)
             except ValueError as exc:
@@ -245,8 +261,14 @@ def load_activities(
                 errors.add(line, "duration", raw_duration, exc)
         if errors.total > bad:
             continue
-        key: Key = (values["occurred_on"], values["kind"], values.get("customer_id"), values.get("prospect_id"),
-                    values["user_id"], values.get("subject"))
+        key: Key = (
+            values["occurred_on"],
+            values["kind"],
+            values.get("customer_id"),
+            values.get("prospect_id"),
+            values["user_id"],
+            values.get("subject"),
+        )
         if stored[key] > 0:
             stored[key] -= 1
             result.count("unchanged", "activities")
@@ -258,12 +280,19 @@ def load_activities(
     records = []
     for values in new:
         id_ = ids.take()
-        records.append({
-            "id": id_, "kind": values["kind"], "occurred_on": dt.date.fromisoformat(values["occurred_on"]),
-            "customer_id": values.get("customer_id"), "prospect_id": values.get("prospect_id"),
-            "user_id": values["user_id"], "subject": values.get("subject"),
-            "outcome": seal_field(ring, "activities", id_, "outcome", values.get("outcome")),
-            "duration_minutes": values.get("duration_minutes")})
+        records.append(
+            {
+                "id": id_,
+                "kind": values["kind"],
+                "occurred_on": dt.date.fromisoformat(values["occurred_on"]),
+                "customer_id": values.get("customer_id"),
+                "prospect_id": values.get("prospect_id"),
+                "user_id": values["user_id"],
+                "subject": values.get("subject"),
+                "outcome": seal_field(ring, "activities", id_, "outcome", values.get("outcome")),
+                "duration_minutes": values.get("duration_minutes"),
+            }
+        )
     conn.execute(insert(Activity), records)
     result.count("created", "activities", len(records))
     return count

@@ -30,7 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Callable, Iterator
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,15 @@ BLOCK_BYTES = 2 << 20
 """Bytes of a block: about 25,000 lines of a usual export (its Python objects, made
 for the writer, are what the import holds at a time)."""
 
-_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "cp1252", "iso8859-1": "latin-1",
-              "latin-1": "latin-1", "iso8859-15": "iso8859-15", "ascii": "ascii"}
+_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "cp1252": "cp1252",
+    "iso8859-1": "latin-1",
+    "latin-1": "latin-1",
+    "iso8859-15": "iso8859-15",
+    "ascii": "ascii",
+}
 """Encodings whose line breaks, quotes and delimiters are single ASCII bytes."""
 
 _NUMBER = {",": r"^-?[0-9]+(?:,[0-9]+)?$", ".": r"^-?[0-9]+(?:\.[0-9]+)?$"}
@@ -73,9 +80,8 @@ _INVOICE_NUMBER = r"^[!-~](?:[ -~]*[!-~])?$"  # printable ASCII, no space around
 def bulk_start(path: Path, table: Table) -> tuple[int, int, str] | None:
     """(the header's line, the byte offset after it, the blocks' codec) when the
     bulk reader can read ``table``'s file; ``None``: the rows of ``table``."""
-    codec = _ENCODINGS.get(codecs.lookup(table.encoding).name if table.encoding and
-                           table.encoding != "xlsx" else "")
-    if codec is None or len(table.delimiter) != 1 or table.delimiter in "\"\r\n":
+    codec = _ENCODINGS.get(codecs.lookup(table.encoding).name if table.encoding and table.encoding != "xlsx" else "")
+    if codec is None or len(table.delimiter) != 1 or table.delimiter in '"\r\n':
         return None
     wanted = getattr(table, "header_line", None)
     offset = 0
@@ -152,8 +158,16 @@ def _lines(block: bytes) -> tuple[np.ndarray, int, int]:
 
 
 def read_invoice_table(
-    path: Path, table: Table, start: tuple[int, int, str], idx: dict[str, int], writer: InvoiceWriter,
-    errors: ErrorSink, dates: DateParser, decimal: str, chunk: int, tick: Callable[[int], None],
+    path: Path,
+    table: Table,
+    start: tuple[int, int, str],
+    idx: dict[str, int],
+    writer: InvoiceWriter,
+    errors: ErrorSink,
+    dates: DateParser,
+    decimal: str,
+    chunk: int,
+    tick: Callable[[int], None],
 ) -> int:
     """Validate every row of ``table``'s CSV file into ``writer`` by blocks;
     returns rows read.  ``start``: what ``bulk_start`` gave."""
@@ -164,10 +178,17 @@ def read_invoice_table(
     width = len(table.header)
     names = [f"c{i}" for i in range(width)]
     read_options = pacsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES * 2, use_threads=False)
-    parse_options = pacsv.ParseOptions(delimiter=table.delimiter, quote_char='"', double_quote=True,
-                                       escape_char=False, newlines_in_values=False, ignore_empty_lines=True)
-    convert_options = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                           strings_can_be_null=False, quoted_strings_can_be_null=False)
+    parse_options = pacsv.ParseOptions(
+        delimiter=table.delimiter,
+        quote_char='"',
+        double_quote=True,
+        escape_char=False,
+        newlines_in_values=False,
+        ignore_empty_lines=True,
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+    )
     blocks = _Blocks(path, offset, header_line + 1)
     table._position = lambda: blocks.position  # the progress of the import is this reader's
 
@@ -185,8 +206,10 @@ def read_invoice_table(
             check_deadline(table.name, limits)
             records, lines, longest = _lines(block)
             handover = (
-                longest > limits.field_chars or b"\x00" in block
-                or seen_rows + lines > limits.rows or seen_cells + len(records) * width > limits.cells
+                longest > limits.field_chars
+                or b"\x00" in block
+                or seen_rows + lines > limits.rows
+                or seen_cells + len(records) * width > limits.cells
                 or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
                 or (b'"' in block and _odd_quotes(block))
             )
@@ -199,8 +222,9 @@ def read_invoice_table(
                     handover = True
             if handover:
                 rest = ((line, row) for line, row in table.rows if line >= first)
-                return read_invoice_rows(rest, idx, writer, errors, dates, decimal, chunk, tick,
-                                         state=state, runs=runs, count=count)
+                return read_invoice_rows(
+                    rest, idx, writer, errors, dates, decimal, chunk, tick, state=state, runs=runs, count=count
+                )
             seen_rows += lines
             seen_cells += len(records) * width
             count = converter.block(parsed, (records + first).tolist(), count)
@@ -226,8 +250,9 @@ def _odd_quotes(block: bytes) -> bool:
 class _Converter:
     """Converts the blocks' columns and hands their rows to ``_Runs``."""
 
-    def __init__(self, state: _Rows, runs: _Runs, decimal: str, chunk: int,
-                 progress: Callable[[int, float], None]) -> None:
+    def __init__(
+        self, state: _Rows, runs: _Runs, decimal: str, chunk: int, progress: Callable[[int, float], None]
+    ) -> None:
         self.chunk = chunk
         self.progress = progress
         self.state = state
@@ -262,7 +287,8 @@ class _Converter:
                 mapped = [None if m is _BAD else m for m in mapped]
             values = np.empty(len(mapped), object)
             values[:] = mapped
-            return values[indices].tolist()
+            looked_up: list[Any] = values[indices].tolist()
+            return looked_up
 
         numbers_arr = _required(column("invoice_number"))
         good(pc.match_substring_regex(numbers_arr, _INVOICE_NUMBER))
@@ -274,8 +300,20 @@ class _Converter:
         customers = distinct(customers_arr, lambda k: _bad_if_none(state.customer_id(k.strip())) if k.strip() else _BAD)
         amount, amount_ok = self._cents(_required(column("amount")), required=True)
         ok &= amount_ok
-        out: list[Any] = [numbers, customers, issued, None, None, None, None, None, None, None,
-                          amount.to_pylist(), None]  # as ``Parsed`` (``None``: no column; the kind: "invoice")
+        out: list[Any] = [
+            numbers,
+            customers,
+            issued,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            amount.to_pylist(),
+            None,
+        ]  # as ``Parsed`` (``None``: no column; the kind: "invoice")
         if (arr := column("due_date")) is not None:
             out[4] = distinct(arr, _parser(state.dates, empty=True))
         if (arr := column("paid_date")) is not None:
@@ -321,7 +359,7 @@ class _Converter:
                 cents, fine = self._cents(arr)
                 ok &= fine
                 parts.append(cents.to_pylist())
-            extras = list(zip(*parts))
+            extras = list(zip(*parts, strict=True))
         direct = self._direct(numbers_arr, numbers, amount, ok) if extras is None else np.zeros(n, bool)
         return self._rows(cols, lines, ok.tolist(), direct, out, extras, count)
 
@@ -351,14 +389,22 @@ class _Converter:
         seen = heads.met(firsts, *heads.hashes(firsts))
         if stored:
             seen |= np.fromiter((x in stored for x in firsts), bool, len(firsts))
-        for r, number in zip(at[seen].tolist(), np.asarray(firsts, dtype=object)[seen].tolist()):
+        for r, number in zip(at[seen].tolist(), np.asarray(firsts, dtype=object)[seen].tolist(), strict=True):
             known = heads.get(number) or stored.get(number)  # met before: the kind it had then
             if known is not None and (known.kind if isinstance(known, _Header) else known[3]) != "invoice":
                 fine[r] = False
         return np.repeat(fine, np.diff(np.append(starts, n)))
 
-    def _rows(self, cols: list[pa.Array], lines: list[int], oks: list[bool], direct: np.ndarray, out: list[Any],
-              extras: list[Any] | None, count: int) -> int:
+    def _rows(
+        self,
+        cols: list[pa.Array],
+        lines: list[int],
+        oks: list[bool],
+        direct: np.ndarray,
+        out: list[Any],
+        extras: list[Any] | None,
+        count: int,
+    ) -> int:
         """Hand the block's rows over in file order: the runs of ``direct`` rows to the
         writer by columns, the others one by one to ``_Runs`` (or the row path)."""
         runs = self.runs
@@ -369,7 +415,7 @@ class _Converter:
         cuts = set(range(0, n, self.chunk)) | {n}  # a progress tick every ``chunk`` rows
         cuts.update((np.flatnonzero(direct[1:] != direct[:-1]) + 1).tolist())
         edges = sorted(cuts)
-        for a, b in zip(edges, edges[1:]):
+        for a, b in pairwise(edges):
             if direct[a]:
                 runs.finish()
                 writer.accept_columns(lines[a:b], [None if c is None else c[a:b] for c in out], explicit)
@@ -378,17 +424,24 @@ class _Converter:
                 for i in range(a, b):
                     if oks[i]:
                         count += 1
-                        add(lines[i], (out[0][i], out[1][i], out[2][i], "invoice",
-                                       *(None if c is None else c[i] for c in out[4:])),
-                            extras[i] if extras is not None else None)
+                        add(
+                            lines[i],
+                            (
+                                out[0][i],
+                                out[1][i],
+                                out[2][i],
+                                "invoice",
+                                *(None if c is None else c[i] for c in out[4:]),
+                            ),
+                            extras[i] if extras is not None else None,
+                        )
                     elif self._slow(cols, i, lines[i], amounts):
                         count += 1
             if b % self.chunk == 0 or b == n:
                 self.progress(count, b / n)
         return count
 
-    def _slow(self, cols: list[pa.Array], i: int, line: int,
-              amounts: Callable[[int, list[Any]], Any] | None) -> bool:
+    def _slow(self, cols: list[pa.Array], i: int, line: int, amounts: Callable[[int, list[Any]], Any] | None) -> bool:
         """A row the bulk checks did not pass, through the row path; whether it counts."""
         row = [col[i].as_py() for col in cols]
         if not row[0].strip() and not "".join(row).strip():
@@ -407,14 +460,15 @@ class _Converter:
             self.runs.add(line, parsed, extra)
         return True
 
-    def _create(self, codes: pa.Array, names: pa.Array | None, families: pa.Array | None,
-                create: Callable[..., Any]) -> None:
+    def _create(
+        self, codes: pa.Array, names: pa.Array | None, families: pa.Array | None, create: Callable[..., Any]
+    ) -> None:
         """Create the customers (products) met in this block for the first time at
         their first row, as the row path would there (``create`` says whether)."""
         encoded = pc.dictionary_encode(codes)
         keys = encoded.dictionary.to_pylist()
         _, first = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
-        for key, at in zip(keys, first.tolist()):
+        for key, at in zip(keys, first.tolist(), strict=False):  # a null code has no key
             code = key.strip()
             if not code:
                 continue
@@ -439,8 +493,9 @@ class _Converter:
         """(cents of the plain numbers of ``arr``, null where empty; rows that are fine)."""
         values, fine = self._number(arr)
         cents = pc.round(pc.multiply(values, 100.0), round_mode="half_to_even")
-        fine &= np.asarray(pc.fill_null(pc.less(pc.abs(cents), float(_MAX_CENTS)), True)
-                           .to_numpy(zero_copy_only=False), bool)
+        fine &= np.asarray(
+            pc.fill_null(pc.less(pc.abs(cents), float(_MAX_CENTS)), True).to_numpy(zero_copy_only=False), bool
+        )
         if required:
             fine &= np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), bool)
         cents = pc.if_else(pc.less(pc.abs(pc.fill_null(cents, 0.0)), float(_MAX_CENTS)), cents, 0.0)
@@ -458,6 +513,7 @@ def _bad_if_none(value: Any) -> Any:
 
 def _parser(parse: Callable[[Any], str], empty: bool = False) -> Callable[[str], Any]:
     """A date parser giving ``_BAD`` for a bad date (``""`` -> ``None`` when ``empty``)."""
+
     def one(raw: str) -> Any:
         if empty and raw == "":
             return None
@@ -465,4 +521,5 @@ def _parser(parse: Callable[[Any], str], empty: bool = False) -> Callable[[str],
             return parse(raw)
         except ValueError:
             return _BAD
+
     return one

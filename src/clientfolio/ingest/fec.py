@@ -73,21 +73,52 @@ from clientfolio.store.schema import Invoice, InvoiceLine, Payment, column_lengt
 __all__ = ["FEC_COLUMNS", "is_fec_header", "load_fec"]
 
 FEC_COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
 )
-_NEEDED = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
-           "CompAuxLib", "PieceRef", "PieceDate", "EcritureLet", "DateLet")
+_NEEDED = (
+    "JournalCode",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLet",
+    "DateLet",
+)
 _DEBIT_CREDIT = ("Debit", "Credit")
 _MONTANT_SENS = ("Montant", "Sens")
 _DEBIT_SENS = {"D", "+1", "1", "DEBIT", "DÉBIT"}
 _CREDIT_SENS = {"C", "-1", "CREDIT", "CRÉDIT"}
 PRODUCT_LINES = {
-    "701": "Ventes de produits finis", "702": "Ventes de produits intermédiaires",
-    "703": "Ventes de produits résiduels", "704": "Travaux", "705": "Études",
-    "706": "Prestations de services", "707": "Ventes de marchandises",
-    "708": "Produits des activités annexes", "709": "Rabais, remises et ristournes accordés",
+    "701": "Ventes de produits finis",
+    "702": "Ventes de produits intermédiaires",
+    "703": "Ventes de produits résiduels",
+    "704": "Travaux",
+    "705": "Études",
+    "706": "Prestations de services",
+    "707": "Ventes de marchandises",
+    "708": "Produits des activités annexes",
+    "709": "Rabais, remises et ristournes accordés",
 }
 
 CASH_SALES = "cash sales (no customer account)"
@@ -97,9 +128,13 @@ LETTERED_ALONE = "payments lettered with no invoice of this file"
 NOT_CARRIED = "receivables carried forward that match no invoice in the store"
 OVERPAID = "payments beyond the amount of their invoices"
 
-_STORED = (("CompAuxNum", "customers", "code"), ("CompAuxLib", "customers", "name"),
-           ("PieceRef", "invoices", "number"), ("CompteNum", "products", "code"),
-           ("CompteLib", "invoice_lines", "description"))
+_STORED = (
+    ("CompAuxNum", "customers", "code"),
+    ("CompAuxLib", "customers", "name"),
+    ("PieceRef", "invoices", "number"),
+    ("CompteNum", "products", "code"),
+    ("CompteLib", "invoice_lines", "description"),
+)
 """The FEC fields the store keeps, and where (their lengths are checked)."""
 
 _CustomerLine = tuple[int, str, str, str, str, str, int]
@@ -161,8 +196,15 @@ class _Group:
 
 
 def load_fec(
-    file: str, header: list[str], rows: Iterable[tuple[int, list[Any]]], writer: InvoiceWriter,
-    errors: ErrorSink, dates: DateParser, tick: Callable[[int], None], *, discounts_as_products: bool = False,
+    file: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[Any]]],
+    writer: InvoiceWriter,
+    errors: ErrorSink,
+    dates: DateParser,
+    tick: Callable[[int], None],
+    *,
+    discounts_as_products: bool = False,
 ) -> int:
     """Read an FEC and feed its customers, sales and payments to ``writer``."""
     col = {normalize(h): i for i, h in enumerate(header)}
@@ -249,18 +291,25 @@ def load_fec(
         entry.debit += debit
         entry.credit += credit
         if customer:
-            code, name = (cell["CompAuxNum"], cell["CompAuxLib"]) if cell["CompAuxNum"] else (account, cell["CompteLib"])
-            entry.customers.append((line, code, name, cell["EcritureLet"], parsed.get("DateLet", ""),
-                                    cell["PieceRef"], debit - credit))
+            code, name = (
+                (cell["CompAuxNum"], cell["CompAuxLib"]) if cell["CompAuxNum"] else (account, cell["CompteLib"])
+            )
+            entry.customers.append(
+                (line, code, name, cell["EcritureLet"], parsed.get("DateLet", ""), cell["PieceRef"], debit - credit)
+            )
         elif account.startswith("70"):
             entry.revenue.append((line, account, cell["CompteLib"], credit - debit))
         elif account.startswith(("51", "53")):
             entry.cash = True
     for key, entry in entries.items():
         if entry.debit != entry.credit and key not in unchecked:
-            errors.add(entry.first_line, "EcritureNum", entry.number,
-                       f"entry {entry.journal} {entry.number} does not balance "
-                       f"(debit {entry.debit / 100:.2f}, credit {entry.credit / 100:.2f})")
+            errors.add(
+                entry.first_line,
+                "EcritureNum",
+                entry.number,
+                f"entry {entry.journal} {entry.number} does not balance "
+                f"(debit {entry.debit / 100:.2f}, credit {entry.credit / 100:.2f})",
+            )
     tick(count)
     if not entries:
         return count
@@ -325,8 +374,18 @@ class _Ledger:
             self.pay(target)
         self.result.count("created", "credit_notes", credit_notes)
         if not sales and not self.payments:
-            raise ImportRejected([RowError(file, 0, "", "", f"no sale to a customer account (411…) in this FEC: "
-                                           f"{read} entries read, {cash} cash sales set aside")])
+            raise ImportRejected(
+                [
+                    RowError(
+                        file,
+                        0,
+                        "",
+                        "",
+                        f"no sale to a customer account (411…) in this FEC: "
+                        f"{read} entries read, {cash} cash sales set aside",
+                    )
+                ]
+            )
 
     @staticmethod
     def add_to_group(group: _Group, cents: int, date_let: str) -> None:
@@ -342,8 +401,12 @@ class _Ledger:
         codes = {customer[1] for customer in entry.customers}
         line, code, name, *_ = entry.customers[0]
         if len(codes) > 1:
-            self.errors.add(line, "CompAuxNum", ", ".join(sorted(codes)),
-                            f"entry {entry.journal} {entry.number} has revenue for several customers")
+            self.errors.add(
+                line,
+                "CompAuxNum",
+                ", ".join(sorted(codes)),
+                f"entry {entry.journal} {entry.number} has revenue for several customers",
+            )
             return 0
         number = self.number(entry.piece, entry.journal, entry.number)
         limit = column_length("invoices", "number") or len(number)
@@ -385,9 +448,24 @@ class _Ledger:
                     family = PRODUCT_LINES.get(account[:3], f"Comptes {account[:3]}")
                     line_id = writer.product_lines.resolve(family, code=account[:3])
                     product_id = writer.products.add(account, label or account, product_line_id=line_id)
-            writer.accept(rev_line, (number, customer_id, issued_on, kind, None, None, None,
-                                     product_id, label or (account if product_id is None else None), None,
-                                     cents, None), True)
+            writer.accept(
+                rev_line,
+                (
+                    number,
+                    customer_id,
+                    issued_on,
+                    kind,
+                    None,
+                    None,
+                    None,
+                    product_id,
+                    label or (account if product_id is None else None),
+                    None,
+                    cents,
+                    None,
+                ),
+                True,
+            )
         return int(new and kind == "credit_note")
 
     def settle_group(self, code: str, letter: str, group: _Group) -> None:
@@ -400,8 +478,10 @@ class _Ledger:
                     for target, cents, line in group.sales:
                         target.paid.append((day, abs(cents), line))
                 return
-            invoices = sorted(((t, cents, line) for t, cents, line in group.sales if cents > 0 and not t.credit_note),
-                              key=lambda s: (s[0].issued_on, s[2]))
+            invoices = sorted(
+                ((t, cents, line) for t, cents, line in group.sales if cents > 0 and not t.credit_note),
+                key=lambda s: (s[0].issued_on, s[2]),
+            )
             self.allocate(invoices, group)
             return
         carried = [(line, cents, day, piece) for line, cents, day, piece in group.others if cents > 0]
@@ -461,8 +541,11 @@ class _Ledger:
                         found = number
                         break
         if found is None:
-            candidates = [number for number, (_id, gross, issued_on) in self.open_stored(customer_id).items()
-                          if gross == cents and issued_on < day]
+            candidates = [
+                number
+                for number, (_id, gross, issued_on) in self.open_stored(customer_id).items()
+                if gross == cents and issued_on < day
+            ]
             if len(candidates) != 1:
                 return None
             found = candidates[0]
@@ -476,15 +559,26 @@ class _Ledger:
         if (cached := self.open_cache.get(customer_id)) is not None:
             return cached
         conn = self.writer.conn
-        invoices = {number: (id_, gross, issued_on.isoformat()) for id_, number, gross, issued_on in conn.execute(
-            select(Invoice.id, Invoice.number, Invoice.gross_cents, Invoice.issued_on)
-            .where(Invoice.customer_id == customer_id, Invoice.kind == "invoice"))}
+        invoices = {
+            number: (id_, gross, issued_on.isoformat())
+            for id_, number, gross, issued_on in conn.execute(
+                select(Invoice.id, Invoice.number, Invoice.gross_cents, Invoice.issued_on).where(
+                    Invoice.customer_id == customer_id, Invoice.kind == "invoice"
+                )
+            )
+        }
         ids = [v[0] for v in invoices.values()]
-        totals = dict(conn.execute(select(InvoiceLine.invoice_id, func.sum(InvoiceLine.amount_cents))
-                                   .where(InvoiceLine.invoice_id.in_(ids)).group_by(InvoiceLine.invoice_id)).all())
+        totals = dict(
+            conn.execute(
+                select(InvoiceLine.invoice_id, func.sum(InvoiceLine.amount_cents))
+                .where(InvoiceLine.invoice_id.in_(ids))
+                .group_by(InvoiceLine.invoice_id)
+            ).all()
+        )
         paid: dict[int, int | None] = {}
-        for invoice_id, cents in conn.execute(select(Payment.invoice_id, Payment.amount_cents)
-                                              .where(Payment.invoice_id.in_(ids))):
+        for invoice_id, cents in conn.execute(
+            select(Payment.invoice_id, Payment.amount_cents).where(Payment.invoice_id.in_(ids))
+        ):
             before = paid.get(invoice_id, 0)
             paid[invoice_id] = None if before is None or cents is None else before + cents
         found = {}
@@ -499,8 +593,9 @@ class _Ledger:
         invoice_id = self.writer.stored[number][0]
         conn = self.writer.conn
         gross = conn.execute(select(Invoice.gross_cents).where(Invoice.id == invoice_id)).scalar_one()
-        lines_total = conn.execute(select(func.coalesce(func.sum(InvoiceLine.amount_cents), 0))
-                                   .where(InvoiceLine.invoice_id == invoice_id)).scalar_one()
+        lines_total = conn.execute(
+            select(func.coalesce(func.sum(InvoiceLine.amount_cents), 0)).where(InvoiceLine.invoice_id == invoice_id)
+        ).scalar_one()
         return _Target(number, 0, gross or 0, int(lines_total), issued_on=issued_on)
 
     def pay(self, target: _Target) -> None:

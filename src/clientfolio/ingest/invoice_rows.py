@@ -39,19 +39,51 @@ INVOICE_AMOUNTS = ("amount_incl_tax", "paid_amount", "balance")
 of an invoice's rows, see ``invoices``)."""
 
 _FIELDS = (
-    "invoice_number", "invoice_date", "customer_code", "customer_name", "line_no", "product_code",
-    "product_name", "product_line", "quantity", "amount", "cost", "margin", "kind", "due_date",
-    "paid_date", *INVOICE_AMOUNTS,
+    "invoice_number",
+    "invoice_date",
+    "customer_code",
+    "customer_name",
+    "line_no",
+    "product_code",
+    "product_name",
+    "product_line",
+    "quantity",
+    "amount",
+    "cost",
+    "margin",
+    "kind",
+    "due_date",
+    "paid_date",
+    *INVOICE_AMOUNTS,
 )
 _PLAIN = {",": re.compile(r"-?\d+(?:,\d+)?").fullmatch, ".": re.compile(r"-?\d+(?:\.\d+)?").fullmatch}
-_FAST_KIND = {"": "invoice", "F": "invoice", "f": "invoice", "facture": "invoice", "Facture": "invoice",
-              "invoice": "invoice", "FA": "invoice"}
+_FAST_KIND = {
+    "": "invoice",
+    "F": "invoice",
+    "f": "invoice",
+    "facture": "invoice",
+    "Facture": "invoice",
+    "invoice": "invoice",
+    "FA": "invoice",
+}
 _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large"
 
 # A parsed row: number, customer id, issued on, kind, due on, paid on, line no (or None),
 # product id, description, quantity, amount cents, margin cents.
-Parsed = tuple[str, int, str, str, "str | None", "str | None", "int | None", "int | None",
-               "str | None", "float | None", int, "int | None"]
+Parsed = tuple[
+    str,
+    int,
+    str,
+    str,
+    "str | None",
+    "str | None",
+    "int | None",
+    "int | None",
+    "str | None",
+    "float | None",
+    int,
+    "int | None",
+]
 Amounts = tuple["int | None", "int | None", "int | None"]
 """Of one row: amount tax included, paid amount, balance (cents; ``None``: empty)."""
 
@@ -59,8 +91,9 @@ Amounts = tuple["int | None", "int | None", "int | None"]
 class _Rows:
     """The per-file state of reading invoice rows."""
 
-    def __init__(self, idx: dict[str, int], writer: InvoiceWriter, errors: ErrorSink,
-                 dates: DateParser, decimal: str) -> None:
+    def __init__(
+        self, idx: dict[str, int], writer: InvoiceWriter, errors: ErrorSink, dates: DateParser, decimal: str
+    ) -> None:
         self.col = {name: idx.get(name, -1) for name in _FIELDS}
         self.writer = writer
         self.errors = errors
@@ -69,7 +102,8 @@ class _Rows:
         self.explicit_line_no = self.col["line_no"] >= 0
         self.infer_kind = self.col["kind"] < 0  # no type column: decided per invoice (``_Runs``)
         self.one_customer_column = self.col["customer_code"] >= 0 and (
-            self.col["customer_code"] == self.col["customer_name"])
+            self.col["customer_code"] == self.col["customer_name"]
+        )
         self.aliases: dict[str, int] = {}  # one customer column: cell -> customer id
         self.amounts = any(self.col[f] >= 0 for f in INVOICE_AMOUNTS)
         self.number_max = column_length("invoices", "number") or 1 << 30  # longer: the full path tells
@@ -110,10 +144,15 @@ class _Rows:
     def create_product(self, code: str, label: str, family: str) -> int | None:
         """Create the product ``full`` would create (``None``: it would not)."""
         writer = self.writer
-        if (not code or not label or writer.products.get(code) is not None
-                or _too_long(code, "products", "code") or _too_long(label, "invoice_lines", "description")
-                or _too_long(label, "products", "name")
-                or (family and _too_long(family, "product_lines", "name"))):
+        if (
+            not code
+            or not label
+            or writer.products.get(code) is not None
+            or _too_long(code, "products", "code")
+            or _too_long(label, "invoice_lines", "description")
+            or _too_long(label, "products", "name")
+            or (family and _too_long(family, "product_lines", "name"))
+        ):
             return None
         if not writer.products.created or (family and writer.product_lines.resolve(family, create=False) is None):
             writer.wait()  # the first id is read from the store; a new product line is written at once
@@ -129,10 +168,17 @@ class _Rows:
         number = row[c["invoice_number"]]
         issued = past.get(row[c["invoice_date"]])
         customer_id = (self.aliases if self.one_customer_column else self.writer.customers.ids).get(
-            row[c["customer_code"]])
+            row[c["customer_code"]]
+        )
         raw = row[c["amount"]]
-        if (not number or issued is None or customer_id is None or not plain(raw) or number != number.strip()
-                or len(number) > self.number_max):
+        if (
+            not number
+            or issued is None
+            or customer_id is None
+            or not plain(raw)
+            or number != number.strip()
+            or len(number) > self.number_max
+        ):
             return None
         amount = round(float(raw.replace(",", ".")) * 100)
         if abs(amount) >= _MAX_CENTS:
@@ -172,8 +218,20 @@ class _Rows:
             return None
         if (i := c["paid_date"]) >= 0 and (raw := row[i]) and (paid := past.get(raw)) is None:
             return None
-        return (number, customer_id, issued, kind, due, paid, line_no, product_id, description,
-                quantity, amount, margin)
+        return (
+            number,
+            customer_id,
+            issued,
+            kind,
+            due,
+            paid,
+            line_no,
+            product_id,
+            description,
+            quantity,
+            amount,
+            margin,
+        )
 
     def full(self, line: int, row: list[Any]) -> Parsed | None:
         """Every supported format; reports each bad cell and returns ``None``."""
@@ -219,12 +277,20 @@ class _Rows:
             if not too_long("customer_name", name, "customers", "name"):
                 customer_id = writer.customers.add(code, name, status="active")
         elif customer_id is None:
-            errors.add(line, "customer_code", code, "unknown customer: import the customer "
-                       "file first, or add a customer name column to create it")
+            errors.add(
+                line,
+                "customer_code",
+                code,
+                "unknown customer: import the customer file first, or add a customer name column to create it",
+            )
         values: dict[str, Any] = {}
         parsers: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-            ("invoice_date", self.dates.past), ("due_date", self.dates), ("paid_date", self.dates.past),
-            ("kind", parse_kind), ("line_no", parse_int))
+            ("invoice_date", self.dates.past),
+            ("due_date", self.dates),
+            ("paid_date", self.dates.past),
+            ("kind", parse_kind),
+            ("line_no", parse_int),
+        )
         for name, parse in parsers:
             if (raw := cell(name)) != "":
                 try:
@@ -244,8 +310,9 @@ class _Rows:
         kind = values.get("kind", "invoice")
         quantity = values.get("quantity")
         if quantity is not None and quantity < 0 and kind == "invoice" and not self.infer_kind:
-            errors.add(line, "quantity", cell("quantity"),
-                       "negative quantity on an invoice (a credit note needs type 'avoir')")
+            errors.add(
+                line, "quantity", cell("quantity"), "negative quantity on an invoice (a credit note needs type 'avoir')"
+            )
         product_id = None
         label = str(cell("product_name"))
         label_fits = not label or not too_long("product_name", label, "invoice_lines", "description")
@@ -255,13 +322,20 @@ class _Rows:
                 pass
             elif product_id is None and label:
                 family = str(cell("product_line"))
-                if label_fits and not too_long("product_name", label, "products", "name") and not (
-                        family and too_long("product_line", family, "product_lines", "name")):
+                if (
+                    label_fits
+                    and not too_long("product_name", label, "products", "name")
+                    and not (family and too_long("product_line", family, "product_lines", "name"))
+                ):
                     line_id = writer.product_lines.resolve(family) if family else None
                     product_id = writer.products.add(product_code, label, product_line_id=line_id)
             elif product_id is None:
-                errors.add(line, "product_code", product_code,
-                           "unknown product: import the product file first, or add a label column")
+                errors.add(
+                    line,
+                    "product_code",
+                    product_code,
+                    "unknown product: import the product file first, or add a label column",
+                )
         if errors.total > bad or customer_id is None:
             return None
         amount, margin = values["amount"], values.get("margin")
@@ -270,9 +344,20 @@ class _Rows:
         if kind == "credit_note":
             amount, margin = -abs(amount), (None if margin is None else -abs(margin))
             quantity = None if quantity is None else -abs(quantity)
-        return (number, customer_id, values["invoice_date"], kind, values.get("due_date"),
-                values.get("paid_date"), values.get("line_no"), product_id,
-                str(cell("product_name")) or None, quantity, amount, margin)
+        return (
+            number,
+            customer_id,
+            values["invoice_date"],
+            kind,
+            values.get("due_date"),
+            values.get("paid_date"),
+            values.get("line_no"),
+            product_id,
+            str(cell("product_name")) or None,
+            quantity,
+            amount,
+            margin,
+        )
 
     def invoice_amounts(self, line: int, row: list[Any]) -> Amounts | None:
         """The invoice-level amounts of a row; ``None`` when one is bad (reported)."""
@@ -380,12 +465,17 @@ class _Runs:
             if flip:
                 amount, margin = -amount, (None if margin is None else -margin)
             quantity = None if quantity is None else -abs(quantity)
-            out.append((line, (p[0], p[1], p[2], "credit_note", p[4], p[5], p[6], p[7], p[8],
-                               quantity, amount, margin)))
+            out.append(
+                (line, (p[0], p[1], p[2], "credit_note", p[4], p[5], p[6], p[7], p[8], quantity, amount, margin))
+            )
         return out
 
-    def _invoice_amounts(self, number: str, rows: list[tuple[int, Parsed]], amounts: list[Amounts],
-                         ) -> tuple[tuple[int, str, int | None] | None, list[tuple[int, Parsed]]]:
+    def _invoice_amounts(
+        self,
+        number: str,
+        rows: list[tuple[int, Parsed]],
+        amounts: list[Amounts],
+    ) -> tuple[tuple[int, str, int | None] | None, list[tuple[int, Parsed]]]:
         """The gross amount (given to the writer) and the payment of an invoice."""
         writer = self.writer
         lines_total = sum(p[10] for _, p in rows)
@@ -421,8 +511,12 @@ class _Runs:
         if paid_on is None:
             field = "paid_amount" if self.state.col["paid_amount"] >= 0 else "balance"
             shown = f"{paid / 100:.2f}".replace(".", self.state.decimal)
-            self.errors.add(first_line, field, shown, "a paid amount needs its payment date "
-                            "(a paid date column): the day the invoice was paid")
+            self.errors.add(
+                first_line,
+                field,
+                shown,
+                "a paid amount needs its payment date (a paid date column): the day the invoice was paid",
+            )
             return None, rows
         self.paid_numbers.add(number)
         if paid >= abs(basis):
@@ -438,9 +532,17 @@ class _Runs:
 
 
 def read_invoice_rows(
-    rows: Iterable[tuple[int, list[Any]]], idx: dict[str, int], writer: InvoiceWriter,
-    errors: ErrorSink, dates: DateParser, decimal: str, chunk: int, tick: Callable[[int], None],
-    state: _Rows | None = None, runs: _Runs | None = None, count: int = 0,
+    rows: Iterable[tuple[int, list[Any]]],
+    idx: dict[str, int],
+    writer: InvoiceWriter,
+    errors: ErrorSink,
+    dates: DateParser,
+    decimal: str,
+    chunk: int,
+    tick: Callable[[int], None],
+    state: _Rows | None = None,
+    runs: _Runs | None = None,
+    count: int = 0,
 ) -> int:
     """Validate every row of an invoice file into ``writer``; returns rows read.
     (``state``, ``runs`` and ``count``: the bulk reader handing over the rest of a file.)"""

@@ -102,6 +102,7 @@ def _fast_switching(on: bool) -> None:
             if _switching_imports[0] == 0:
                 sys.setswitchinterval(_switching_imports[1])
 
+
 _INVOICE_WORDS = {"", "f", "fa", "fac", "facture", "invoice", "inv", "i"}
 _CREDIT_WORDS = {"a", "av", "avoir", "avoir client", "credit", "credit note", "cn", "c", "creditnote"}
 
@@ -137,9 +138,22 @@ class _Headers:
     a million invoices, could mistake one number for another).  A header found in
     the arrays comes back as an object (``get``), its line numbers with it."""
 
-    _ROW = np.dtype([("hash2", "i8"), ("invoice_id", "i8"), ("customer_id", "i8"), ("issued", "i4"),
-                     ("kind", "i1"), ("stored", "i1"), ("first_line", "i8"), ("last_line", "i8"),
-                     ("lines", "i4"), ("line_min", "i4"), ("line_max", "i4"), ("numbered", "i1")])
+    _ROW = np.dtype(
+        [
+            ("hash2", "i8"),
+            ("invoice_id", "i8"),
+            ("customer_id", "i8"),
+            ("issued", "i4"),
+            ("kind", "i1"),
+            ("stored", "i1"),
+            ("first_line", "i8"),
+            ("last_line", "i8"),
+            ("lines", "i4"),
+            ("line_min", "i4"),
+            ("line_max", "i4"),
+            ("numbered", "i1"),
+        ]
+    )
 
     def __init__(self) -> None:
         self.live: dict[str, _Header] = {}
@@ -200,9 +214,17 @@ class _Headers:
                 lo, hi = np.searchsorted(hashes, h), np.searchsorted(hashes, h, side="right")
                 if hi > lo:
                     line_nos = (line_nos or set()) | set(values[lo:hi].tolist())
-        return _Header(int(r["invoice_id"]), int(r["customer_id"]), f"{day // 10000:04d}-{day // 100 % 100:02d}-"
-                       f"{day % 100:02d}", "credit_note" if r["kind"] else "invoice", int(r["first_line"]),
-                       int(r["last_line"]), int(r["lines"]), bool(r["stored"]), line_nos)
+        return _Header(
+            int(r["invoice_id"]),
+            int(r["customer_id"]),
+            f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+            "credit_note" if r["kind"] else "invoice",
+            int(r["first_line"]),
+            int(r["last_line"]),
+            int(r["lines"]),
+            bool(r["stored"]),
+            line_nos,
+        )
 
     def archive(self, keep: _Header | None) -> None:
         """Pack every header met but ``keep`` (the invoice being read, which may go on)."""
@@ -213,7 +235,7 @@ class _Headers:
         n = len(heads)
         while self._count + n > len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), self._ROW)])
-        rows = self._rows[self._count:self._count + n]
+        rows = self._rows[self._count : self._count + n]
         hashes = np.fromiter((self._hash(number) for number, _ in heads), np.int64, n)
         rows["hash2"] = np.fromiter((hash(number + "\x00") for number, _ in heads), np.int64, n)
         rows["invoice_id"] = [h.invoice_id for _, h in heads]
@@ -227,8 +249,12 @@ class _Headers:
         rows["numbered"] = [h.line_nos is not None for _, h in heads]
         rows["line_min"] = [min(h.line_nos) if h.line_nos else 0 for _, h in heads]
         rows["line_max"] = [max(h.line_nos) if h.line_nos else -1 for _, h in heads]
-        pairs = [(hashes[i], no) for i, (_, h) in enumerate(heads)
-                 if h.line_nos and max(h.line_nos) - min(h.line_nos) + 1 != len(h.line_nos) for no in h.line_nos]
+        pairs = [
+            (hashes[i], no)
+            for i, (_, h) in enumerate(heads)
+            if h.line_nos and max(h.line_nos) - min(h.line_nos) + 1 != len(h.line_nos)
+            for no in h.line_nos
+        ]
         if pairs:
             keys = np.array([p[0] for p in pairs], np.int64)
             order = np.argsort(keys, kind="stable")
@@ -275,7 +301,7 @@ class _Headers:
             return
         while self._count + n > len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros(len(self._rows), self._ROW)])
-        rows = self._rows[self._count:self._count + n]
+        rows = self._rows[self._count : self._count + n]
         rows["hash2"] = hash2
         for name, values in fields.items():
             rows[name] = values
@@ -309,7 +335,8 @@ class _Headers:
     def stored(self) -> list[tuple[int, int, int, str | None]]:
         """(invoice id, first line, lines, number when known) of the stored invoices met."""
         out: list[tuple[int, int, int, str | None]] = [
-            (h.invoice_id, h.first_line, h.lines, n) for n, h in self.live.items() if h.stored]
+            (h.invoice_id, h.first_line, h.lines, n) for n, h in self.live.items() if h.stored
+        ]
         taken = self._slots[self._slots >= 0]
         rows = self._rows[np.sort(taken)]
         rows = rows[rows["stored"] == 1]
@@ -318,8 +345,18 @@ class _Headers:
 
 
 Parsed = tuple[
-    str, int, str, str, "str | None", "str | None", "int | None", "int | None", "str | None",
-    "float | None", int, "int | None",
+    str,
+    int,
+    str,
+    str,
+    "str | None",
+    "str | None",
+    "int | None",
+    "int | None",
+    "str | None",
+    "float | None",
+    int,
+    "int | None",
 ]
 """A validated row: number, customer id, issued on, kind, due on, paid on, line no
 (``None``: next in the invoice), product id, description, quantity, amount cents,
@@ -333,11 +370,24 @@ class InvoiceWriter:
 
     INVOICE_COLUMNS = ("id", "number", "customer_id", "issued_on", "due_on", "kind", "import_id", "gross_cents")
     LINE_COLUMNS = (
-        "invoice_id", "line_no", "product_id", "description", "quantity", "amount_cents", "margin_cents",
+        "invoice_id",
+        "line_no",
+        "product_id",
+        "description",
+        "quantity",
+        "amount_cents",
+        "margin_cents",
     )
 
-    def __init__(self, conn: Connection, import_id: int, errors: ErrorSink, result: ImportResult,
-                 chunk_rows: int, guard: WriteGuard | None = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        import_id: int,
+        errors: ErrorSink,
+        result: ImportResult,
+        chunk_rows: int,
+        guard: WriteGuard | None = None,
+    ) -> None:
         self.conn = conn
         self.guard = guard
         self.chunk_rows = chunk_rows
@@ -374,8 +424,17 @@ class InvoiceWriter:
         self._failure: BaseException | None = None
         self._first_id = True  # no invoice id taken yet (on SQLite, the first reads the store)
 
-    def _header(self, line: int, number: str, customer_id: int, issued_on: str, kind: str,
-                due_on: str | None, paid_on: str | None, explicit_line_no: bool) -> _Header | None:
+    def _header(
+        self,
+        line: int,
+        number: str,
+        customer_id: int,
+        issued_on: str,
+        kind: str,
+        due_on: str | None,
+        paid_on: str | None,
+        explicit_line_no: bool,
+    ) -> _Header | None:
         """The header of an invoice met on a new run of rows; ``None`` if inconsistent."""
         head = self.headers.get(number)
         if head is None:
@@ -386,27 +445,32 @@ class InvoiceWriter:
                 self.errors.add(line, "invoice_number", number, OUTSIDE_SCOPE)
                 return None
             if stored is not None and stored[1:] != (customer_id, issued_on, kind):
-                self.errors.add(line, "invoice_number", number,
-                                "invoice already imported with another customer, date or type")
+                self.errors.add(
+                    line, "invoice_number", number, "invoice already imported with another customer, date or type"
+                )
                 return None
             invoice_id = stored[0] if stored else self._take_id()
             gross = self._gross.pop(number, None)
             head = self.headers[number] = _Header(
-                invoice_id, customer_id, issued_on, kind, line, line, 0, stored is not None)
+                invoice_id, customer_id, issued_on, kind, line, line, 0, stored is not None
+            )
             if stored is None:
-                self._invoices.append(
-                    (invoice_id, number, customer_id, issued_on, due_on, kind, self.import_id,
-                     gross))
+                self._invoices.append((invoice_id, number, customer_id, issued_on, due_on, kind, self.import_id, gross))
                 if paid_on:
                     self._payments.append((invoice_id, paid_on, self.import_id))
             return head
         if (head.customer_id, head.issued_on, head.kind) != (customer_id, issued_on, kind):
-            self.errors.add(line, "invoice_number", number,
-                            f"customer, date or type differ from the same invoice at line {head.first_line}")
+            self.errors.add(
+                line,
+                "invoice_number",
+                number,
+                f"customer, date or type differ from the same invoice at line {head.first_line}",
+            )
             return None
         if not explicit_line_no and head.last_line != self._previous_line:
-            self.errors.add(line, "invoice_number", number,
-                            f"invoice already listed at line {head.first_line}: duplicate invoice?")
+            self.errors.add(
+                line, "invoice_number", number, f"invoice already listed at line {head.first_line}: duplicate invoice?"
+            )
             return None
         return head
 
@@ -435,8 +499,9 @@ class InvoiceWriter:
         of one invoice on one day are added together; written by ``finish``."""
         invoice_id = self.invoice_id(number)
         if invoice_id is None:
-            self.errors.add(line, "invoice_number", number, "payment of an invoice that is neither in the file "
-                            "nor in the store")
+            self.errors.add(
+                line, "invoice_number", number, "payment of an invoice that is neither in the file nor in the store"
+            )
             return
         key = (invoice_id, paid_on)
         before = self._paid.get(key)
@@ -462,8 +527,9 @@ class InvoiceWriter:
             elif stored[(invoice_id, paid_on)] == cents:
                 self.result.count("unchanged", "payments")
             else:
-                self.errors.add(line, "invoice_number", number,
-                                f"payment of {paid_on} already imported with another amount")
+                self.errors.add(
+                    line, "invoice_number", number, f"payment of {paid_on} already imported with another amount"
+                )
         if not self.errors:
             bulk_insert(self.conn, Payment.__table__, ("invoice_id", "paid_on", "amount_cents", "import_id"), rows)  # type: ignore[arg-type]
             self.result.count("created", "payments", len(rows))
@@ -471,15 +537,30 @@ class InvoiceWriter:
 
     def accept(self, line: int, row: Parsed, explicit_line_no: bool) -> None:
         """Take one validated row (rows come in file order)."""
-        number, customer_id, issued_on, kind, due_on, paid_on, line_no, product_id, description, \
-            quantity, amount, margin = row
+        (
+            number,
+            customer_id,
+            issued_on,
+            kind,
+            due_on,
+            paid_on,
+            line_no,
+            product_id,
+            description,
+            quantity,
+            amount,
+            margin,
+        ) = row
         head = self._last_head
         if head is None or number != self._last_number:
-            head = self._header(line, number, customer_id, issued_on, kind, due_on, paid_on,
-                                explicit_line_no)
+            head = self._header(line, number, customer_id, issued_on, kind, due_on, paid_on, explicit_line_no)
         elif (head.customer_id, head.issued_on, head.kind) != (customer_id, issued_on, kind):
-            self.errors.add(line, "invoice_number", number,
-                            f"customer, date or type differ from the same invoice at line {head.first_line}")
+            self.errors.add(
+                line,
+                "invoice_number",
+                number,
+                f"customer, date or type differ from the same invoice at line {head.first_line}",
+            )
             head = None
         self._previous_line = line
         self._last_number, self._last_head = number, head
@@ -557,18 +638,43 @@ class InvoiceWriter:
         done = 0  # runs handed over
         for stop in [*np.flatnonzero(close).tolist(), runs]:
             if stop > done:
-                self._accept_runs(lines, cols, starts[done:stop], ends[done:stop], run_numbers[done:stop],
-                                  hashes[done:stop], hash2[done:stop], line_no, explicit_line_no)
+                self._accept_runs(
+                    lines,
+                    cols,
+                    starts[done:stop],
+                    ends[done:stop],
+                    run_numbers[done:stop],
+                    hashes[done:stop],
+                    hash2[done:stop],
+                    line_no,
+                    explicit_line_no,
+                )
             if stop < runs:
                 for i in range(int(starts[stop]), int(ends[stop])):
-                    self.accept(lines[i], (numbers[i], *(None if c is None else c[i] for c in cols[1:3]),
-                                           "invoice", *(None if c is None else c[i] for c in cols[4:])),
-                                explicit_line_no)
+                    self.accept(
+                        lines[i],
+                        (
+                            numbers[i],
+                            *(None if c is None else c[i] for c in cols[1:3]),
+                            "invoice",
+                            *(None if c is None else c[i] for c in cols[4:]),
+                        ),
+                        explicit_line_no,
+                    )
                 done = stop + 1
 
-    def _accept_runs(self, lines: list[int], cols: list[Any], starts: np.ndarray, ends: np.ndarray,
-                     numbers: list[str], hashes: np.ndarray, hash2: np.ndarray, line_no: np.ndarray,
-                     explicit_line_no: bool) -> None:
+    def _accept_runs(
+        self,
+        lines: list[int],
+        cols: list[Any],
+        starts: np.ndarray,
+        ends: np.ndarray,
+        numbers: list[str],
+        hashes: np.ndarray,
+        hash2: np.ndarray,
+        line_no: np.ndarray,
+        explicit_line_no: bool,
+    ) -> None:
         """Runs of new invoices, each consistent: written and remembered at once."""
         take = self._invoice_ids.take
         ids = [self._take_id(), *(take() for _ in numbers[1:])]
@@ -576,31 +682,57 @@ class InvoiceWriter:
         customers = [cols[1][i] for i in first]
         issued = [cols[2][i] for i in first]
         due = [None] * len(first) if cols[4] is None else [cols[4][i] for i in first]
-        self._invoices.extend(zip(ids, numbers, customers, issued, due, repeat("invoice"),
-                                  repeat(self.import_id), repeat(None)))
+        self._invoices.extend(
+            zip(ids, numbers, customers, issued, due, repeat("invoice"), repeat(self.import_id), repeat(None))
+        )
         if cols[5] is not None:
             paid = [cols[5][i] for i in first]
-            self._payments.extend((i, p, self.import_id) for i, p in zip(ids, paid) if p)
+            self._payments.extend((i, p, self.import_id) for i, p in zip(ids, paid, strict=True) if p)
         a, b = first[0], int(ends[-1])
         sizes = ends - starts
-        self._lines.extend(zip(
-            np.repeat(np.asarray(ids, np.int64), sizes).tolist(), line_no[a:b].tolist(),
-            *(repeat(None) if c is None else c[a:b] for c in cols[7:])))
+        self._lines.extend(
+            zip(  # noqa: B905 - columns without a value are repeat(None), endless
+                np.repeat(np.asarray(ids, np.int64), sizes).tolist(),
+                line_no[a:b].tolist(),
+                *(repeat(None) if c is None else c[a:b] for c in cols[7:]),  # repeat(None): no column
+            )
+        )
         last_lines = [lines[i - 1] for i in ends.tolist()]
-        numbered = (np.minimum.reduceat(line_no[:b], starts), np.maximum.reduceat(line_no[:b], starts)) \
-            if explicit_line_no else None
+        numbered = (
+            (np.minimum.reduceat(line_no[:b], starts), np.maximum.reduceat(line_no[:b], starts))
+            if explicit_line_no
+            else None
+        )
         k = len(numbers) - 1  # the last run stays an object: its rows may go on
         if k:
-            self.headers.pack(hashes[:k], hash2[:k], {
-                "invoice_id": ids[:k], "customer_id": customers[:k],
-                "issued": [int(d.replace("-", "")) for d in issued[:k]], "kind": 0, "stored": 0,
-                "first_line": [lines[i] for i in first[:k]], "last_line": last_lines[:k],
-                "lines": sizes[:k], "numbered": numbered is not None,
-                "line_min": 0 if numbered is None else numbered[0][:k],
-                "line_max": -1 if numbered is None else numbered[1][:k]})
+            self.headers.pack(
+                hashes[:k],
+                hash2[:k],
+                {
+                    "invoice_id": ids[:k],
+                    "customer_id": customers[:k],
+                    "issued": [int(d.replace("-", "")) for d in issued[:k]],
+                    "kind": 0,
+                    "stored": 0,
+                    "first_line": [lines[i] for i in first[:k]],
+                    "last_line": last_lines[:k],
+                    "lines": sizes[:k],
+                    "numbered": numbered is not None,
+                    "line_min": 0 if numbered is None else numbered[0][:k],
+                    "line_max": -1 if numbered is None else numbered[1][:k],
+                },
+            )
         head = self.headers[numbers[k]] = _Header(
-            ids[k], customers[k], issued[k], "invoice", lines[first[k]], last_lines[k], int(sizes[k]), False,
-            None if numbered is None else set(line_no[first[k]:int(ends[k])].tolist()))
+            ids[k],
+            customers[k],
+            issued[k],
+            "invoice",
+            lines[first[k]],
+            last_lines[k],
+            int(sizes[k]),
+            False,
+            None if numbered is None else set(line_no[first[k] : int(ends[k])].tolist()),
+        )
         self._previous_line = last_lines[k]
         self._last_number, self._last_head = numbers[k], head
         if len(self._lines) + len(self._stored_lines) >= self.chunk_rows:
@@ -625,9 +757,11 @@ class InvoiceWriter:
             self.result.count("created", "invoices", len(self._invoices))
             self.result.count("created", "invoice_lines", len(self._lines))
             self.result.count("created", "payments", len(self._payments))
-            batch = [(Invoice.__table__, self.INVOICE_COLUMNS, self._invoices),
-                     (InvoiceLine.__table__, self.LINE_COLUMNS, self._lines),
-                     (Payment.__table__, ("invoice_id", "paid_on", "import_id"), self._payments)]
+            batch = [
+                (Invoice.__table__, self.INVOICE_COLUMNS, self._invoices),
+                (InvoiceLine.__table__, self.LINE_COLUMNS, self._lines),
+                (Payment.__table__, ("invoice_id", "paid_on", "import_id"), self._payments),
+            ]
             if self._background and (self._invoices or self._lines or self._payments):
                 self._thread = threading.Thread(target=self._write, args=(batch,), daemon=True)
                 self._thread.start()
@@ -648,17 +782,23 @@ class InvoiceWriter:
         stored: dict[tuple[int, int], tuple[Any, ...]] = {}
         for chunk in _chunks(sorted({ln[2] for ln in lines}), 5000):
             for row in self.conn.execute(
-                select(InvoiceLine.invoice_id, InvoiceLine.line_no, InvoiceLine.product_id,
-                       InvoiceLine.quantity, InvoiceLine.amount_cents, InvoiceLine.margin_cents)
-                .where(InvoiceLine.invoice_id.in_(chunk))
+                select(
+                    InvoiceLine.invoice_id,
+                    InvoiceLine.line_no,
+                    InvoiceLine.product_id,
+                    InvoiceLine.quantity,
+                    InvoiceLine.amount_cents,
+                    InvoiceLine.margin_cents,
+                ).where(InvoiceLine.invoice_id.in_(chunk))
             ):
                 stored[(row[0], row[1])] = tuple(row[2:])
         for file_line, number, invoice_id, line_no, *values in lines:
             if stored.get((invoice_id, line_no)) == tuple(values):
                 self.result.count("unchanged", "invoice_lines")
             else:
-                self.errors.add(file_line, "invoice_number", number,
-                                f"line {line_no} differs from the invoice already imported")
+                self.errors.add(
+                    file_line, "invoice_number", number, f"line {line_no} differs from the invoice already imported"
+                )
 
     def background(self, on: bool) -> None:
         """Write each batch in a thread of its own while the next is read (``on``; on
@@ -709,7 +849,7 @@ class InvoiceWriter:
                     while start < len(rows):  # statements of 2^k rows: a few texts, which sqlite3 caches compiled
                         while start + size > len(rows):
                             size >>= 1
-                        part = rows[start:start + size]
+                        part = rows[start : start + size]
                         cursor.execute(head + ",".join([one] * size), list(chain.from_iterable(part)))
                         start += size
             finally:
@@ -730,7 +870,8 @@ class InvoiceWriter:
         short = []
         for chunk in _chunks(sorted(heads), 5000):
             for invoice_id, stored_lines in self.conn.execute(
-                select(InvoiceLine.invoice_id, func.count()).where(InvoiceLine.invoice_id.in_(chunk))
+                select(InvoiceLine.invoice_id, func.count())
+                .where(InvoiceLine.invoice_id.in_(chunk))
                 .group_by(InvoiceLine.invoice_id)
             ):
                 if heads[invoice_id][2] < stored_lines:
@@ -738,9 +879,12 @@ class InvoiceWriter:
         if short:
             numbers = {v[0]: n for n, v in self.stored.items()}
             for (invoice_id, first_line, lines, number), stored_lines in sorted(short):
-                self.errors.add(first_line, "invoice_number", number or numbers[invoice_id],
-                                f"invoice already imported with {stored_lines} lines, "
-                                f"this file lists {lines}")
+                self.errors.add(
+                    first_line,
+                    "invoice_number",
+                    number or numbers[invoice_id],
+                    f"invoice already imported with {stored_lines} lines, this file lists {lines}",
+                )
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:

@@ -33,9 +33,7 @@ class CodeBook:
     writes them at the next ``flush`` (one multi-row insert for thousands of
     new customers)."""
 
-    def __init__(
-        self, conn: Connection, table: Table, import_id: int | None = None, *, deferred: bool = False
-    ) -> None:
+    def __init__(self, conn: Connection, table: Table, import_id: int | None = None, *, deferred: bool = False) -> None:
         self.conn = conn
         self.table = table
         self.import_id = import_id if "import_id" in table.c else None
@@ -110,7 +108,7 @@ class ErrorSink:
             template: str = getattr(reason, "template", "")
             params: dict[str, str | int] = getattr(reason, "params", {})
             if template and len(text) > _SHOWN:
-                text = text[:_SHOWN - 1] + "\u2026"
+                text = text[: _SHOWN - 1] + "\u2026"
             self.errors.append(RowError(self.file, line, shown, text, str(reason), template, params))
 
     def __bool__(self) -> bool:

@@ -67,28 +67,68 @@ def _choice(allowed: tuple[str, ...], words: dict[str, str]) -> Parser:
         if value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}")
         return value
+
     return parse
 
 
-_STAGE = _choice(PROSPECT_STAGES, {
-    "froid": "cold", "tiede": "warm", "chaud": "hot", "gagne": "won", "client": "won",
-    "perdu": "lost", "suspects": "suspect", "prospects": "prospect",
-})
-_SOURCE = _choice(PROSPECT_SOURCES, {
-    "reseau": "network", "reseaux": "network", "presse": "press",
-    "recommandation": "recommendation", "fichier_achete": "bought_file", "fichier": "bought_file",
-    "salon": "event", "evenement": "event", "site_web": "web", "internet": "web", "autre": "other",
-})
-_SIZE = _choice(SIZE_BANDS, {
-    "tpe": "micro", "pme": "small", "eti": "medium", "ge": "large", "grande_entreprise": "large",
-    "petite": "small", "moyenne": "medium", "grande": "large",
-})
+_STAGE = _choice(
+    PROSPECT_STAGES,
+    {
+        "froid": "cold",
+        "tiede": "warm",
+        "chaud": "hot",
+        "gagne": "won",
+        "client": "won",
+        "perdu": "lost",
+        "suspects": "suspect",
+        "prospects": "prospect",
+    },
+)
+_SOURCE = _choice(
+    PROSPECT_SOURCES,
+    {
+        "reseau": "network",
+        "reseaux": "network",
+        "presse": "press",
+        "recommandation": "recommendation",
+        "fichier_achete": "bought_file",
+        "fichier": "bought_file",
+        "salon": "event",
+        "evenement": "event",
+        "site_web": "web",
+        "internet": "web",
+        "autre": "other",
+    },
+)
+_SIZE = _choice(
+    SIZE_BANDS,
+    {
+        "tpe": "micro",
+        "pme": "small",
+        "eti": "medium",
+        "ge": "large",
+        "grande_entreprise": "large",
+        "petite": "small",
+        "moyenne": "medium",
+        "grande": "large",
+    },
+)
 _STATUS = _choice(CUSTOMER_STATUSES, {"actif": "active", "inactif": "inactive", "perdu": "lost"})
-_POLICY = _choice(SUPPLIER_POLICIES, {
-    "unique": "single", "fournisseur_unique": "single", "mono": "single", "prefere": "preferred",
-    "privilegie": "preferred", "principal": "preferred", "multiple": "multiple", "plusieurs": "multiple",
-    "multi": "multiple", "multi_sourcing": "multiple",
-})
+_POLICY = _choice(
+    SUPPLIER_POLICIES,
+    {
+        "unique": "single",
+        "fournisseur_unique": "single",
+        "mono": "single",
+        "prefere": "preferred",
+        "privilegie": "preferred",
+        "principal": "preferred",
+        "multiple": "multiple",
+        "plusieurs": "multiple",
+        "multi": "multiple",
+        "multi_sourcing": "multiple",
+    },
+)
 
 
 def _percent(raw: Any) -> float:
@@ -116,11 +156,13 @@ def _growth(raw: Any) -> float:
 def _text(limit: int) -> Parser:
     """A text of at most ``limit`` characters: for the fields stored encrypted
     (their column holds the ciphertext, so the limit is not the column's)."""
+
     def parse(raw: Any) -> str:
         text = str(raw).strip()
         if len(text) > limit:
             raise TooLong(limit, len(text))
         return text
+
     return parse
 
 
@@ -164,44 +206,87 @@ class _Spec:
 
 
 def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
-    money: Parser = lambda raw: parse_amount_cents(raw, decimal)
-    day: Parser = lambda raw: dt.date.fromisoformat(dates(raw))
+    def money(raw: Any) -> Any:
+        return parse_amount_cents(raw, decimal)
+
+    def day(raw: Any) -> Any:
+        return dt.date.fromisoformat(dates(raw))
+
     company: dict[str, tuple[str, Parser]] = {
-        "name": ("name", _plain), "siren": ("siren", parse_siren), "naf_code": ("naf_code", _naf),
-        "sector": ("sector", _plain), "size_band": ("size_band", _SIZE),
-        "city": ("city", _plain), "potential": ("potential_cents", money),
-        "sector_growth": ("sector_growth_pct", _growth), "supplier_policy": ("supplier_policy", _POLICY),
-        "created_on": ("created_on", day), "region": ("region_id", str), "segment": ("segment_id", str),
+        "name": ("name", _plain),
+        "siren": ("siren", parse_siren),
+        "naf_code": ("naf_code", _naf),
+        "sector": ("sector", _plain),
+        "size_band": ("size_band", _SIZE),
+        "city": ("city", _plain),
+        "potential": ("potential_cents", money),
+        "sector_growth": ("sector_growth_pct", _growth),
+        "supplier_policy": ("supplier_policy", _POLICY),
+        "created_on": ("created_on", day),
+        "region": ("region_id", str),
+        "segment": ("segment_id", str),
     }
     return {
-        "customers": _Spec(Customer.__table__, "customer_code", {  # type: ignore[arg-type]
-            **company, "siret": ("siret", parse_siret), "address": ("address", _text(500)),
-            "postal_code": ("postal_code", _plain), "country": ("country", _country),
-            "status": ("status", _STATUS), "wallet_share": ("wallet_share_pct", _share),
-        }, True),
-        "prospects": _Spec(Prospect.__table__, "prospect_code", {  # type: ignore[arg-type]
-            **company, "stage": ("stage", _STAGE), "source": ("source", _SOURCE),
-            "accessibility_score": ("accessibility_score", _score),
-            "potential_score": ("potential_score", _score), "has_project": ("has_project", parse_bool),
-            "last_similar_purchase": ("last_similar_purchase_on", day),
-            "contact_knowledge": ("contact_knowledge", _score), "receptivity": ("receptivity", _score),
-            "timing": ("timing", _score), "lost_reason": ("lost_reason", _plain),
-        }, True),
-        "products": _Spec(Product.__table__, "product_code", {  # type: ignore[arg-type]
-            "name": ("name", _plain), "product_line": ("product_line_id", str),
-            "unit_price": ("unit_price_cents", money),
-        }, False),
+        "customers": _Spec(
+            Customer.__table__,  # type: ignore[arg-type]
+            "customer_code",
+            {
+                **company,
+                "siret": ("siret", parse_siret),
+                "address": ("address", _text(500)),
+                "postal_code": ("postal_code", _plain),
+                "country": ("country", _country),
+                "status": ("status", _STATUS),
+                "wallet_share": ("wallet_share_pct", _share),
+            },
+            True,
+        ),
+        "prospects": _Spec(
+            Prospect.__table__,  # type: ignore[arg-type]
+            "prospect_code",
+            {
+                **company,
+                "stage": ("stage", _STAGE),
+                "source": ("source", _SOURCE),
+                "accessibility_score": ("accessibility_score", _score),
+                "potential_score": ("potential_score", _score),
+                "has_project": ("has_project", parse_bool),
+                "last_similar_purchase": ("last_similar_purchase_on", day),
+                "contact_knowledge": ("contact_knowledge", _score),
+                "receptivity": ("receptivity", _score),
+                "timing": ("timing", _score),
+                "lost_reason": ("lost_reason", _plain),
+            },
+            True,
+        ),
+        "products": _Spec(
+            Product.__table__,  # type: ignore[arg-type]
+            "product_code",
+            {
+                "name": ("name", _plain),
+                "product_line": ("product_line_id", str),
+                "unit_price": ("unit_price_cents", money),
+            },
+            False,
+        ),
     }
 
 
-_CONTACT_FIELDS = {"contact_name": _text(300), "contact_function": _text(200), "email": _email,
-                   "phone": _text(40)}
+_CONTACT_FIELDS = {"contact_name": _text(300), "contact_function": _text(200), "email": _email, "phone": _text(40)}
 
 
 def load_parties(
-    conn: Connection, kind: str, rows: Iterable[tuple[int, list[Any]]], idx: dict[str, int],
-    import_id: int, errors: ErrorSink, result: ImportResult, dates: DateParser, decimal: str,
-    ring: KeyRing | None = None, guard: WriteGuard | None = None,
+    conn: Connection,
+    kind: str,
+    rows: Iterable[tuple[int, list[Any]]],
+    idx: dict[str, int],
+    import_id: int,
+    errors: ErrorSink,
+    result: ImportResult,
+    dates: DateParser,
+    decimal: str,
+    ring: KeyRing | None = None,
+    guard: WriteGuard | None = None,
 ) -> int:
     """Validate and upsert every row of a customers, prospects or products file;
     sensitive fields are encrypted with ``ring`` (kept plain without one).
@@ -217,7 +302,9 @@ def load_parties(
         "product_line_id": CodeBook(conn, ProductLine.__table__),  # type: ignore[arg-type]
     }
     db_columns = [col for col, _ in spec.columns.values()]
-    stored = {row.code: row for row in conn.execute(select(table.c.id, table.c.code, *[table.c[c] for c in db_columns]))}
+    stored = {
+        row.code: row for row in conn.execute(select(table.c.id, table.c.code, *[table.c[c] for c in db_columns]))
+    }
     if guard is not None and not guard.unlimited:  # rows out of scope are out of sight, as they are read
         stored = {code: row for code, row in stored.items() if guard.inside(row.region_id, row.segment_id)}
     contacts = _stored_contacts(conn, kind, ring) if spec.with_contact else {}
@@ -225,8 +312,8 @@ def load_parties(
     secret = SENSITIVE_FIELDS.get(table.name, ())
 
     def sealed(record_id: int, values: dict[str, Any]) -> dict[str, Any]:
-        return {c: seal_field(ring, table.name, record_id, c, v) if c in secret else v
-                for c, v in values.items()}
+        return {c: seal_field(ring, table.name, record_id, c, v) if c in secret else v for c, v in values.items()}
+
     seen: dict[str, int] = {}
     count = 0
     for line, row in rows:
@@ -246,8 +333,11 @@ def load_parties(
             try:
                 values[column] = value = parse(raw)
                 if isinstance(value, str) and column not in secret:  # the store's column length
-                    fits(value, books[column].table.name if column in books else table.name,
-                         "name" if column in books else column)
+                    fits(
+                        value,
+                        books[column].table.name if column in books else table.name,
+                        "name" if column in books else column,
+                    )
             except ValueError as exc:
                 errors.add(line, name, raw, exc)
         contact: dict[str, Any] = {}
@@ -278,9 +368,17 @@ def load_parties(
             if column in values:
                 values[column] = book.resolve(values[column])
         old = stored.get(code)
-        if guard is not None and kind != "products" and not guard.may_write_party(
-                kind, code, old, values.get("region_id", getattr(old, "region_id", None)),
-                values.get("segment_id", getattr(old, "segment_id", None))):
+        if (
+            guard is not None
+            and kind != "products"
+            and not guard.may_write_party(
+                kind,
+                code,
+                old,
+                values.get("region_id", getattr(old, "region_id", None)),
+                values.get("segment_id", getattr(old, "segment_id", None)),
+            )
+        ):
             errors.add(line, spec.code_field, code, OUTSIDE_SCOPE)
             continue
         if old is None:
@@ -292,12 +390,21 @@ def load_parties(
                 conn.execute(update(table).where(table.c.id == new_id).values(**sealed(new_id, hidden)))
             result.count("created", table.name)
             if kind == "prospects":
-                _stage_change(conn, new_id, None, values.get("stage", "suspect"),
-                              values.get("created_on") or dt.date.today(), result)
+                _stage_change(
+                    conn,
+                    new_id,
+                    None,
+                    values.get("stage", "suspect"),
+                    values.get("created_on") or dt.date.today(),
+                    result,
+                )
         else:
             new_id = old.id
-            changed = {c: v for c, v in values.items() if v != (
-                open_field(ring, table.name, old.id, c, getattr(old, c)) if c in secret else getattr(old, c))}
+            changed = {
+                c: v
+                for c, v in values.items()
+                if v != (open_field(ring, table.name, old.id, c, getattr(old, c)) if c in secret else getattr(old, c))
+            }
             if changed:
                 conn.execute(update(table).where(table.c.id == old.id).values(**sealed(old.id, changed)))
                 result.count("updated", table.name)
@@ -312,11 +419,11 @@ def load_parties(
     return count
 
 
-def _stage_change(conn: Connection, prospect_id: int, before: str | None, after: str, on: dt.date,
-                  result: ImportResult) -> None:
+def _stage_change(
+    conn: Connection, prospect_id: int, before: str | None, after: str, on: dt.date, result: ImportResult
+) -> None:
     """Record a prospect's entry in the funnel or its move, as ``move_prospect`` does."""
-    conn.execute(insert(StageChange).values(prospect_id=prospect_id, from_stage=before, to_stage=after,
-                                            changed_on=on))
+    conn.execute(insert(StageChange).values(prospect_id=prospect_id, from_stage=before, to_stage=after, changed_on=on))
     result.count("created", StageChange.__tablename__)
 
 
@@ -327,27 +434,47 @@ def _owner_column(kind: str) -> Any:
 def _stored_contacts(conn: Connection, kind: str, ring: KeyRing | None) -> dict[tuple[int, str], Any]:
     """The contacts of customers or prospects, decrypted, by (owner id, lower-cased name)."""
     owner = _owner_column(kind)
-    query = select(owner, Contact.id, Contact.name, Contact.function, Contact.email, Contact.phone).where(owner.is_not(None))
+    query = select(owner, Contact.id, Contact.name, Contact.function, Contact.email, Contact.phone).where(
+        owner.is_not(None)
+    )
     stored: dict[tuple[int, str], Any] = {}
     for row in conn.execute(query):
-        plain = SimpleNamespace(**{**row._asdict(), **{
-            f: open_field(ring, "contacts", row.id, f, getattr(row, f)) for f in SENSITIVE_FIELDS["contacts"]}})
+        plain = SimpleNamespace(
+            **{
+                **row._asdict(),
+                **{f: open_field(ring, "contacts", row.id, f, getattr(row, f)) for f in SENSITIVE_FIELDS["contacts"]},
+            }
+        )
         stored[(row[0], plain.name.lower())] = plain
     return stored
 
 
-def _upsert_contact(conn: Connection, kind: str, owner_id: int, contact: dict[str, Any],
-                    contacts: dict[tuple[int, str], Any], result: ImportResult,
-                    ring: KeyRing | None, ids: IdBlock) -> None:
-    values = {"name": contact["contact_name"], "function": contact.get("contact_function"),
-              "email": contact.get("email"), "phone": contact.get("phone")}
+def _upsert_contact(
+    conn: Connection,
+    kind: str,
+    owner_id: int,
+    contact: dict[str, Any],
+    contacts: dict[tuple[int, str], Any],
+    result: ImportResult,
+    ring: KeyRing | None,
+    ids: IdBlock,
+) -> None:
+    values = {
+        "name": contact["contact_name"],
+        "function": contact.get("contact_function"),
+        "email": contact.get("email"),
+        "phone": contact.get("phone"),
+    }
     values = {k: v for k, v in values.items() if v}
     key = (owner_id, values["name"].lower())
     old = contacts.get(key)
     if old is None:
         new_id = ids.take()
-        conn.execute(insert(Contact).values(id=new_id, **{_owner_column(kind).key: owner_id},
-                                            **contact_values(ring, new_id, values)))
+        conn.execute(
+            insert(Contact).values(
+                id=new_id, **{_owner_column(kind).key: owner_id}, **contact_values(ring, new_id, values)
+            )
+        )
         contacts[key] = True
         result.count("created", "contacts")
     elif old is not True and any(getattr(old, k) != v for k, v in values.items()):

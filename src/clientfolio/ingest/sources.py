@@ -123,15 +123,13 @@ def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
         with path.open("rb") as probe:
             head = probe.read(_SAMPLE)
     except OSError as exc:
-        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")])
+        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")]) from None
     if not head.strip():
         raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, size, options, limits)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRejected(
-            [RowError(name, 0, "", "", "old Excel .xls format: save it as .xlsx or CSV")]
-        )
+        raise ImportRejected([RowError(name, 0, "", "", "old Excel .xls format: save it as .xlsx or CSV")])
     return _open_csv(path, head, size, options, limits)
 
 
@@ -140,13 +138,12 @@ def _detect_encoding(name: str, path: Path, head: bytes, forced: str | None) -> 
         return forced
     encoding = detect_encoding(path, head)
     if encoding is None:
-        raise ImportRejected(
-            [RowError(name, 0, "", "", "binary content: not a CSV or XLSX file")]
-        )
+        raise ImportRejected([RowError(name, 0, "", "", "binary content: not a CSV or XLSX file")])
     return encoding
 
 
 # -- the header ------------------------------------------------------------------------------
+
 
 @cache
 def _known() -> frozenset[str]:
@@ -160,7 +157,7 @@ def _score(header: Sequence[str]) -> int:
 
 
 def _joined(upper: str, lower: str) -> str:
-    """"Montant HT" from "Montant" over "HT"; "N° client" from "Client" over
+    """ "Montant HT" from "Montant" over "HT"; "N° client" from "Client" over
     "N°" (the order that is a known header, else the upper label first)."""
     first = f"{upper} {lower}"
     if normalize(first) in _known():
@@ -235,8 +232,10 @@ def _missing_header_row(name: str, line: int, blank: bool) -> ImportRejected:
 
 # -- CSV -------------------------------------------------------------------------------------
 
-MIXED_ENCODINGS = ("line {line} is not UTF-8 like the rest of the file (it reads as Windows-1252: {sample}): "
-                   "the file mixes two encodings; save it again as UTF-8 (\"CSV UTF-8\") and import it again")
+MIXED_ENCODINGS = (
+    "line {line} is not UTF-8 like the rest of the file (it reads as Windows-1252: {sample}): "
+    'the file mixes two encodings; save it again as UTF-8 ("CSV UTF-8") and import it again'
+)
 
 
 def _cp1252_sample(raw: bytes) -> str | None:
@@ -251,11 +250,12 @@ def _cp1252_sample(raw: bytes) -> str | None:
         return None
     start = max(text.rfind(" ", 0, at), text.rfind(";", 0, at), text.rfind(",", 0, at)) + 1
     ends = [i for i in (text.find(" ", at), text.find(";", at), text.find(",", at)) if i >= 0]
-    return text[start:min(ends) if ends else len(text)].strip()[:40]
+    return text[start : min(ends) if ends else len(text)].strip()[:40]
 
 
-_UTF8_SHAPE = bytes.maketrans(bytes(range(0xC2, 0xF5)) + bytes(range(0x80, 0xC0)),
-                              b"L" * (0xF5 - 0xC2) + b"C" * (0xC0 - 0x80))
+_UTF8_SHAPE = bytes.maketrans(
+    bytes(range(0xC2, 0xF5)) + bytes(range(0x80, 0xC0)), b"L" * (0xF5 - 0xC2) + b"C" * (0xC0 - 0x80)
+)
 """Lead bytes of a UTF-8 sequence as ``L``, continuation bytes as ``C``: a file
 without ``LC`` holds no UTF-8 letter beyond ASCII."""
 
@@ -323,7 +323,7 @@ def _detect_delimiter(sample: str) -> str:
     tied = [d for d in DELIMITERS if scores[d] == best]
     if len(tied) == 1:
         return tied[0]
-    lines = (line for line in sample.splitlines()[:HEADER_SEARCH * 5] if line.strip())
+    lines = (line for line in sample.splitlines()[: HEADER_SEARCH * 5] if line.strip())
     first = next((line for line in lines if any(d in line for d in tied)), "")
     counts = {d: first.count(d) for d in tied}
     top = max(tied, key=lambda d: counts[d])
@@ -376,8 +376,7 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
     if encoding in ("cp1252", "iso-8859-15") and not options.encoding and (mixed := _mixed_line(path)):
         line, sample = mixed  # UTF-8 accents would be read as mojibake ("Ã©"): refused
         params: dict[str, str | int] = {"line": line, "sample": sample}
-        raise ImportRejected([RowError(name, line, "", "", MIXED_ENCODINGS.format(**params), MIXED_ENCODINGS,
-                                       params)])
+        raise ImportRejected([RowError(name, line, "", "", MIXED_ENCODINGS.format(**params), MIXED_ENCODINGS, params)])
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
     delimiter = options.delimiter or _detect_delimiter(sample)
     counting = _CountingReader(path.open("rb"))
@@ -394,8 +393,9 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
         if isinstance(exc, UnicodeDecodeError):
             if encoding == "utf-8" and not options.encoding and (mixed := _mixed_line(path)):
                 params: dict[str, str | int] = {"line": mixed[0], "sample": mixed[1]}
-                return ImportRejected([RowError(name, mixed[0], "", "", MIXED_ENCODINGS.format(**params),
-                                                MIXED_ENCODINGS, params)])
+                return ImportRejected(
+                    [RowError(name, mixed[0], "", "", MIXED_ENCODINGS.format(**params), MIXED_ENCODINGS, params)]
+                )
             return fail(
                 f"bytes not valid in {encoding} ({exc.reason}): is the file in one encoding?",
                 _undecodable_line(path, encoding),
@@ -458,7 +458,7 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
     table.header_line = looked[index][0]
     if pending is not None:
         raise failure(*pending)
-    after = [(end, cells) for _, end, cells in looked[index + 1:]]
+    after = [(end, cells) for _, end, cells in looked[index + 1 :]]
 
     def shaped(line: int, row: list[str]) -> list[str] | None:
         """``row`` as wide as the header; None when blank."""
@@ -501,7 +501,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
     try:
         handle = path.open("rb")  # a file object: openpyxl would refuse a path not named .xlsx
     except OSError as exc:
-        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")])
+        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")]) from None
     try:
         book = open_workbook(handle, path, name, limits)  # the ZIP's declared sizes checked first
     except FileLimitExceeded:
@@ -509,7 +509,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken zip
         handle.close()
-        raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")])
+        raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")]) from None
 
     def close() -> None:
         book.close()
@@ -517,9 +517,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
 
     if options.sheet and options.sheet not in book.sheetnames:
         close()
-        raise ImportRejected(
-            [RowError(name, 0, "", options.sheet, f"no such sheet; sheets: {book.sheetnames}")]
-        )
+        raise ImportRejected([RowError(name, 0, "", options.sheet, f"no such sheet; sheets: {book.sheetnames}")])
     sheet = book[options.sheet] if options.sheet else book.worksheets[0]
     cells = RowGuard(name, limits).rows_of(sheet.iter_rows(values_only=True))  # padding counted too
     forced = options.header_row
@@ -556,7 +554,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
         header.pop()
     width = len(header)
     start = looked[-1][0] if looked else 0
-    after = looked[index + 1:]
+    after = looked[index + 1 :]
     done = {"rows": 0}
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -572,8 +570,6 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
             close()
 
     total_rows = max(sheet.max_row or 1, 1)
-    table = Table(
-        name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows, close
-    )
+    table = Table(name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows, close)
     table.header_line = looked[index][0]
     return table

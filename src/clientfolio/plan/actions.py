@@ -140,9 +140,15 @@ def _ratio(a: int | None, b: int | None) -> float | None:
 def track(actions: Sequence[PlanAction], as_of: dt.date) -> Tracking:
     """Progress, overdue actions, budget spent and results against targets."""
     statuses = tuple(
-        ActionStatus(a.id, a.progress >= 100, a.progress < 100 and a.due_on is not None and a.due_on < as_of,
-                     _ratio(a.result_revenue_cents, a.target_revenue_cents), _ratio(a.spent_cents, a.budget_cents))
-        for a in actions)
+        ActionStatus(
+            a.id,
+            a.progress >= 100,
+            a.progress < 100 and a.due_on is not None and a.due_on < as_of,
+            _ratio(a.result_revenue_cents, a.target_revenue_cents),
+            _ratio(a.spent_cents, a.budget_cents),
+        )
+        for a in actions
+    )
     budget = sum(a.budget_cents or 0 for a in actions)
     spent = sum(a.spent_cents or 0 for a in actions)
     measured = [a for a in actions if a.target_revenue_cents and a.result_revenue_cents is not None]
@@ -160,8 +166,7 @@ def track(actions: Sequence[PlanAction], as_of: dt.date) -> Tracking:
         current_revenue_cents=sum(a.current_revenue_cents or 0 for a in actions),
         target_revenue_cents=sum(a.target_revenue_cents or 0 for a in actions),
         result_revenue_cents=sum(a.result_revenue_cents or 0 for a in actions),
-        achievement=(sum(a.result_revenue_cents or 0 for a in measured) / target_measured
-                     if target_measured else None),
+        achievement=(sum(a.result_revenue_cents or 0 for a in measured) / target_measured if target_measured else None),
     )
 
 
@@ -172,5 +177,4 @@ def by_typology(actions: Iterable[PlanAction]) -> list[tuple[str, list[PlanActio
     for a in actions:
         groups.setdefault(a.typology or "", []).append(a)
     ordered = [(k, v) for k, v in groups.items() if k] + ([("Other", groups[""])] if "" in groups else [])
-    return [(k, sorted(v, key=lambda a: (a.priority or 99, a.due_on or dt.date.max, a.id or 0)))
-            for k, v in ordered]
+    return [(k, sorted(v, key=lambda a: (a.priority or 99, a.due_on or dt.date.max, a.id or 0))) for k, v in ordered]

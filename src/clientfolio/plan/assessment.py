@@ -70,8 +70,10 @@ class Scale(BaseModel):
 
 
 def _scale(zero: float, full: float, what: str) -> Any:
-    return Field(default_factory=lambda: Scale(zero_at=zero, full_at=full),
-                 description=f"{what}: 0/20 at {zero:g}, 20/20 at {full:g}.")
+    return Field(
+        default_factory=lambda: Scale(zero_at=zero, full_at=full),
+        description=f"{what}: 0/20 at {zero:g}, 20/20 at {full:g}.",
+    )
 
 
 class Scales(BaseModel):
@@ -105,20 +107,41 @@ class Theme:
     objective: str
 
 
-THEME_INFO: Mapping[str, Theme] = MappingProxyType({t.key: t for t in (
-    Theme("portfolio", "Customer portfolio", "Le portefeuille client",
-          "A large, balanced portfolio, renewed regularly."),
-    Theme("loyalty", "Loyalty", "La fidélité de la clientèle",
-          "A loyal clientele that makes revenue recurrent."),
-    Theme("solvency", "Solvency", "La solvabilité de la clientèle",
-          "A clientele without payment incidents."),
-    Theme("file", "Relevance of the customer file", "La pertinence du fichier clients",
-          "As much information as possible on each customer."),
-    Theme("follow_up", "Follow-up", "Le suivi du portefeuille clients",
-          "A portfolio followed and maintained at all times."),
-    Theme("fit", "Customer-product fit", "L'adéquation clients - produits",
-          "Products that fit the customers' current needs."),
-)})
+THEME_INFO: Mapping[str, Theme] = MappingProxyType(
+    {
+        t.key: t
+        for t in (
+            Theme(
+                "portfolio",
+                "Customer portfolio",
+                "Le portefeuille client",
+                "A large, balanced portfolio, renewed regularly.",
+            ),
+            Theme(
+                "loyalty", "Loyalty", "La fidélité de la clientèle", "A loyal clientele that makes revenue recurrent."
+            ),
+            Theme("solvency", "Solvency", "La solvabilité de la clientèle", "A clientele without payment incidents."),
+            Theme(
+                "file",
+                "Relevance of the customer file",
+                "La pertinence du fichier clients",
+                "As much information as possible on each customer.",
+            ),
+            Theme(
+                "follow_up",
+                "Follow-up",
+                "Le suivi du portefeuille clients",
+                "A portfolio followed and maintained at all times.",
+            ),
+            Theme(
+                "fit",
+                "Customer-product fit",
+                "L'adéquation clients - produits",
+                "Products that fit the customers' current needs.",
+            ),
+        )
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -131,32 +154,77 @@ class IndicatorSpec:
 
 
 INDICATORS: tuple[IndicatorSpec, ...] = (
-    IndicatorSpec("renewal_ratio", "portfolio", "Renewal ratio", "ratio",
-                  "new customers / lost customers over the year"),
-    IndicatorSpec("top_20pct_share", "portfolio", "Top 20 % share", "share",
-                  "revenue of the top 20 % customers / revenue"),
-    IndicatorSpec("largest_share", "portfolio", "Largest customer share", "share",
-                  "revenue of the largest customer / revenue"),
-    IndicatorSpec("retention_rate", "loyalty", "Retention rate", "share",
-                  "1 - lost customers / customers active at the start"),
-    IndicatorSpec("recurring_revenue_share", "loyalty", "Recurring revenue share", "share",
-                  "revenue of very regular and regular customers (RFM) / revenue"),
-    IndicatorSpec("incident_revenue_share", "solvency", "Revenue with payment incidents", "share",
-                  "amount of invoices paid over 30 days late or unpaid / invoiced amount"),
-    IndicatorSpec("dso_days", "solvency", "Days sales outstanding", "days",
-                  "open receivables / revenue x days of the year"),
-    IndicatorSpec("file_completeness", "file", "Key fields filled", "share",
-                  "mean over customers of the key fields filled / key fields"),
-    IndicatorSpec("complete_records_share", "file", "Complete customer records", "share",
-                  "customers with every key field / customers"),
-    IndicatorSpec("followed_share", "follow_up", "A/VIP customers followed", "share",
-                  "A/VIP customers contacted within the delay / A/VIP customers"),
-    IndicatorSpec("overdue_actions_share", "follow_up", "Overdue actions", "share",
-                  "open actions past their end date / open actions"),
-    IndicatorSpec("multi_line_share", "fit", "Cross-sell penetration", "share",
-                  "active customers buying 2+ product lines / active customers"),
-    IndicatorSpec("matrix_coverage", "fit", "Segment x product coverage", "share",
-                  "segment x product cells with sales / all cells"),
+    IndicatorSpec(
+        "renewal_ratio", "portfolio", "Renewal ratio", "ratio", "new customers / lost customers over the year"
+    ),
+    IndicatorSpec(
+        "top_20pct_share", "portfolio", "Top 20 % share", "share", "revenue of the top 20 % customers / revenue"
+    ),
+    IndicatorSpec(
+        "largest_share", "portfolio", "Largest customer share", "share", "revenue of the largest customer / revenue"
+    ),
+    IndicatorSpec(
+        "retention_rate", "loyalty", "Retention rate", "share", "1 - lost customers / customers active at the start"
+    ),
+    IndicatorSpec(
+        "recurring_revenue_share",
+        "loyalty",
+        "Recurring revenue share",
+        "share",
+        "revenue of very regular and regular customers (RFM) / revenue",
+    ),
+    IndicatorSpec(
+        "incident_revenue_share",
+        "solvency",
+        "Revenue with payment incidents",
+        "share",
+        "amount of invoices paid over 30 days late or unpaid / invoiced amount",
+    ),
+    IndicatorSpec(
+        "dso_days", "solvency", "Days sales outstanding", "days", "open receivables / revenue x days of the year"
+    ),
+    IndicatorSpec(
+        "file_completeness",
+        "file",
+        "Key fields filled",
+        "share",
+        "mean over customers of the key fields filled / key fields",
+    ),
+    IndicatorSpec(
+        "complete_records_share",
+        "file",
+        "Complete customer records",
+        "share",
+        "customers with every key field / customers",
+    ),
+    IndicatorSpec(
+        "followed_share",
+        "follow_up",
+        "A/VIP customers followed",
+        "share",
+        "A/VIP customers contacted within the delay / A/VIP customers",
+    ),
+    IndicatorSpec(
+        "overdue_actions_share",
+        "follow_up",
+        "Overdue actions",
+        "share",
+        "open actions past their end date / open actions",
+    ),
+    IndicatorSpec(
+        "multi_line_share",
+        "fit",
+        "Cross-sell penetration",
+        "share",
+        "active customers buying 2+ product lines / active customers",
+    ),
+    IndicatorSpec(
+        "matrix_coverage",
+        "fit",
+        "Segment x product coverage",
+        "share",
+        "segment x product cells with sales / all cells",
+    ),
 )
 
 
@@ -167,16 +235,29 @@ class Reading:
     en: str
 
 
-READINGS: Mapping[str, Reading] = MappingProxyType({r.key: r for r in (
-    Reading("risk", "La valeur du portefeuille client n'apporte rien à l'entreprise, c'est même un risque "
-                    "pour sa pérennité.",
-            "The customer portfolio brings nothing to the company; it is even a risk for its survival."),
-    Reading("consolidate", "Le portefeuille client a de la valeur, mais fragile : un plan d'actions doit "
-                           "la consolider.",
-            "The customer portfolio has value, but a fragile one: an action plan must consolidate it."),
-    Reading("guarantee", "La valeur du portefeuille client est un gage de pérennité pour l'entreprise.",
-            "The customer portfolio is a guarantee of the company's future."),
-)})
+READINGS: Mapping[str, Reading] = MappingProxyType(
+    {
+        r.key: r
+        for r in (
+            Reading(
+                "risk",
+                "La valeur du portefeuille client n'apporte rien à l'entreprise, c'est même un risque "
+                "pour sa pérennité.",
+                "The customer portfolio brings nothing to the company; it is even a risk for its survival.",
+            ),
+            Reading(
+                "consolidate",
+                "Le portefeuille client a de la valeur, mais fragile : un plan d'actions doit la consolider.",
+                "The customer portfolio has value, but a fragile one: an action plan must consolidate it.",
+            ),
+            Reading(
+                "guarantee",
+                "La valeur du portefeuille client est un gage de pérennité pour l'entreprise.",
+                "The customer portfolio is a guarantee of the company's future.",
+            ),
+        )
+    }
+)
 
 
 class AssessmentConfig(BaseModel):
@@ -187,19 +268,22 @@ class AssessmentConfig(BaseModel):
     scales: Scales = Field(default_factory=Scales, description="The scale of each indicator.")
     theme_weights: dict[str, float] = Field(
         default_factory=lambda: dict.fromkeys(THEMES, 1.0),
-        description="Weight of each theme in the overall mark (default 1 each: the plain mean).")
+        description="Weight of each theme in the overall mark (default 1 each: the plain mean).",
+    )
     risk_below: float = Field(10, ge=0, le=20, description="An overall mark under this is a risk (seed: 10).")
-    guarantee_from: float = Field(15, ge=0, le=20,
-                                  description="An overall mark from this guarantees the future (default 15).")
+    guarantee_from: float = Field(
+        15, ge=0, le=20, description="An overall mark from this guarantees the future (default 15)."
+    )
     strength_from: float = Field(14, ge=0, le=20, description="Indicators marked from this are strengths.")
     weakness_below: float = Field(10, ge=0, le=20, description="Indicators marked under this are weaknesses.")
-    gap_alert: float = Field(4, gt=0, le=20,
-                             description="A team mark this far from the fact mark is a perception gap.")
+    gap_alert: float = Field(4, gt=0, le=20, description="A team mark this far from the fact mark is a perception gap.")
     key_fields: tuple[str, ...] = Field(
         ("siren", "naf_code", "size_band", "region", "segment", "address", "city", "potential", "owner"),
-        description="Key fields of a customer record, for the relevance of the file.")
+        description="Key fields of a customer record, for the relevance of the file.",
+    )
     recurring_profiles: tuple[str, ...] = Field(
-        ("very_regular", "regular"), description="RFM profiles whose revenue is recurring.")
+        ("very_regular", "regular"), description="RFM profiles whose revenue is recurring."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AssessmentConfig:
@@ -267,8 +351,11 @@ class Assessment:
 
     def as_dict(self) -> dict[str, Any]:
         r = READINGS.get(self.reading or "")
-        return {**asdict(self), "as_of": self.as_of.isoformat(),
-                "reading_text": None if r is None else {"fr": r.fr, "en": r.en}}
+        return {
+            **asdict(self),
+            "as_of": self.as_of.isoformat(),
+            "reading_text": None if r is None else {"fr": r.fr, "en": r.en},
+        }
 
 
 def reading(mark: float | None, config: AssessmentConfig | None = None) -> str | None:
@@ -291,8 +378,9 @@ def _weighted(marks: Mapping[str, float | None], weights: Mapping[str, float]) -
     return sum(m * w for m, w in pairs) / total if total else None
 
 
-def assess(facts: Facts, team: Mapping[str, Sequence[float]] | None = None,
-           config: AssessmentConfig | None = None) -> Assessment:
+def assess(
+    facts: Facts, team: Mapping[str, Sequence[float]] | None = None, config: AssessmentConfig | None = None
+) -> Assessment:
     """Mark ``facts`` and set the ``team``'s marks (0-20 per theme, one per
     respondent) beside them (rules in the module docstring)."""
     config = config or AssessmentConfig()
@@ -301,8 +389,19 @@ def assess(facts: Facts, team: Mapping[str, Sequence[float]] | None = None,
     for spec in INDICATORS:
         value = getattr(facts, spec.key)
         scale: Scale = getattr(config.scales, spec.key)
-        indicators.append(Indicator(spec.key, spec.theme, spec.label, spec.unit, spec.formula, value,
-                                    scale.zero_at, scale.full_at, None if value is None else scale.mark(value)))
+        indicators.append(
+            Indicator(
+                spec.key,
+                spec.theme,
+                spec.label,
+                spec.unit,
+                spec.formula,
+                value,
+                scale.zero_at,
+                scale.full_at,
+                None if value is None else scale.mark(value),
+            )
+        )
     themes = []
     for key in THEMES:
         info = THEME_INFO[key]
@@ -311,8 +410,7 @@ def assess(facts: Facts, team: Mapping[str, Sequence[float]] | None = None,
         marks = list(team.get(key, ()))
         mine = _mean(marks)
         gap = None if fact is None or mine is None else mine - fact
-        themes.append(ThemeResult(key, info.label_en, info.label_fr, info.objective, own, fact, mine,
-                                  len(marks), gap))
+        themes.append(ThemeResult(key, info.label_en, info.label_fr, info.objective, own, fact, mine, len(marks), gap))
     fact_mark = _weighted({t.theme: t.fact_mark for t in themes}, config.theme_weights)
     team_mark = _weighted({t.theme: t.team_mark for t in themes}, config.theme_weights)
     marked = [i for i in indicators if i.mark is not None]
@@ -322,10 +420,20 @@ def assess(facts: Facts, team: Mapping[str, Sequence[float]] | None = None,
         fact_mark=fact_mark,
         team_mark=team_mark,
         reading=reading(fact_mark, config),
-        strengths=tuple(sorted((i for i in marked if i.mark is not None and i.mark >= config.strength_from),
-                               key=lambda i: -(i.mark or 0))),
-        weaknesses=tuple(sorted((i for i in marked if i.mark is not None and i.mark < config.weakness_below),
-                                key=lambda i: i.mark or 0)),
-        gaps=tuple(Gap(t.theme, t.gap, "overestimated" if t.gap > 0 else "underestimated")
-                   for t in themes if t.gap is not None and abs(t.gap) >= config.gap_alert),
+        strengths=tuple(
+            sorted(
+                (i for i in marked if i.mark is not None and i.mark >= config.strength_from),
+                key=lambda i: -(i.mark or 0),
+            )
+        ),
+        weaknesses=tuple(
+            sorted(
+                (i for i in marked if i.mark is not None and i.mark < config.weakness_below), key=lambda i: i.mark or 0
+            )
+        ),
+        gaps=tuple(
+            Gap(t.theme, t.gap, "overestimated" if t.gap > 0 else "underestimated")
+            for t in themes
+            if t.gap is not None and abs(t.gap) >= config.gap_alert
+        ),
     )

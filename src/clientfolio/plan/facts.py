@@ -44,9 +44,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from clientfolio.periods import months_before
 from clientfolio.analytics.matrix import UNKNOWN, SegmentProductMatrix
 from clientfolio.analytics.measures import Measures
+from clientfolio.periods import months_before
 from clientfolio.prospects.followup import ImportantCustomer
 
 __all__ = [
@@ -103,8 +103,9 @@ def customer_lines(transactions: ir.Table, *, as_of: dt.date, months: int = 12) 
     one row per customer and product line with a line in either span.
     """
     start, earlier = months_before(as_of, months), months_before(as_of, 2 * months)
-    t = transactions.filter((transactions.date > ibis.literal(earlier, "date"))
-                            & (transactions.date <= ibis.literal(as_of, "date")))
+    t = transactions.filter(
+        (transactions.date > ibis.literal(earlier, "date")) & (transactions.date <= ibis.literal(as_of, "date"))
+    )
     now = t.date > ibis.literal(start, "date")
     return t.group_by(["customer_id", "product"]).aggregate(
         now_cents=ibis.ifelse(now, t.amount_cents, 0).sum().cast("int64"),
@@ -126,8 +127,7 @@ def lines_from_rows(rows: Iterable[Mapping[str, Any]]) -> CustomerLines:
     return CustomerLines(dict(now), dict(before), dict(by_line))
 
 
-def file_completeness(records: Sequence[Mapping[str, Any]], fields: Sequence[str]
-                      ) -> tuple[float | None, float | None]:
+def file_completeness(records: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> tuple[float | None, float | None]:
     """(mean share of ``fields`` filled per record, share of records with all
     of them filled); a value is filled when it is neither None nor blank text.
     (None, None) without records or fields."""
@@ -152,8 +152,7 @@ def _recurring_share(rfm: Iterable[Mapping[str, Any]], recurring: Iterable[str])
 
 
 def _coverage(matrix: SegmentProductMatrix) -> float | None:
-    cells = [matrix.value(s, p) for s in matrix.segments if s != UNKNOWN
-             for p in matrix.products if p != UNKNOWN]
+    cells = [matrix.value(s, p) for s in matrix.segments if s != UNKNOWN for p in matrix.products if p != UNKNOWN]
     return sum(1 for v in cells if v > 0) / len(cells) if cells else None
 
 
@@ -200,7 +199,8 @@ def gather_facts(
         complete_records_share=complete,
         followed_share=(sum(1 for i in important if not i.unfollowed) / len(important)) if important else None,
         overdue_actions_share=_overdue_share(actions, as_of),
-        multi_line_share=(sum(1 for code in active if len(lines.by_line.get(code, {})) >= 2) / len(active)
-                          if active else None),
+        multi_line_share=(
+            sum(1 for code in active if len(lines.by_line.get(code, {})) >= 2) / len(active) if active else None
+        ),
         matrix_coverage=_coverage(matrix),
     )

@@ -108,13 +108,20 @@ def _plan_id(conn: Connection, year: int, *, create: bool) -> int | None:
 def plan_header(store: Store, year: int) -> PlanHeader | None:
     """The header of the plan of ``year`` (None when there is no plan)."""
     with PortfolioReader(store, SYSTEM).connect() as conn:  # the plans table holds no customer data
-        row = conn.execute(select(Plan.budget_year, Plan.company, Plan.business_area, Plan.vision, Plan.objective)
-                           .where(Plan.budget_year == year)).first()
+        row = conn.execute(
+            select(Plan.budget_year, Plan.company, Plan.business_area, Plan.vision, Plan.objective).where(
+                Plan.budget_year == year
+            )
+        ).first()
     return None if row is None else PlanHeader(*row)
 
 
-_HEADER = {"company": Plan.company, "business_area": Plan.business_area, "vision": Plan.vision,
-           "objective": Plan.objective}
+_HEADER = {
+    "company": Plan.company,
+    "business_area": Plan.business_area,
+    "vision": Plan.vision,
+    "objective": Plan.objective,
+}
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -124,43 +131,74 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[st
     return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
 
 
-def save_header(store: Store, header: PlanHeader, *, chain_key: bytes | None = None,
-                actor: str | None = None, principal: Principal = SYSTEM) -> PlanHeader:
+def save_header(
+    store: Store,
+    header: PlanHeader,
+    *,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+    principal: Principal = SYSTEM,
+) -> PlanHeader:
     """Create or update the plan of ``header.budget_year`` with its header;
     audited as ``plan.header`` (the changed fields before/after) by ``actor``
     (default: the principal) with ``chain_key``.  The header is the whole
     company's: ``AccessDenied`` unless ``principal`` sees the whole company."""
     require_whole_company(principal)
     actor = actor or principal.username
-    values = {"company": header.company, "business_area": header.business_area, "vision": header.vision,
-              "objective": header.objective}
+    values = {
+        "company": header.company,
+        "business_area": header.business_area,
+        "vision": header.vision,
+        "objective": header.objective,
+    }
     with PortfolioReader(store, principal).begin() as conn:
-        old = conn.execute(select(*(c.label(n) for n, c in _HEADER.items()))
-                           .where(Plan.budget_year == header.budget_year)).first()
+        old = conn.execute(
+            select(*(c.label(n) for n, c in _HEADER.items())).where(Plan.budget_year == header.budget_year)
+        ).first()
         plan = _plan_id(conn, header.budget_year, create=True)
         conn.execute(update(Plan).where(Plan.id == plan).values(**values))
         if chain_key is not None:
             before = {} if old is None else dict(old._mapping)
-            record_event(conn, actor=actor, action="plan.header", target=str(header.budget_year),
-                         details={"created": old is None, **_changed(before, values)}, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=actor,
+                action="plan.header",
+                target=str(header.budget_year),
+                details={"created": old is None, **_changed(before, values)},
+                chain_key=chain_key,
+            )
     return header
 
 
 _COLUMNS = {
-    "id": Action.id, "title": Action.title, "typology": Action.typology, "kind": Action.kind,
-    "customer_code": Customer.code, "customer_name": Customer.name, "prospect_code": Prospect.code,
-    "steps": Action.steps, "priority": Action.priority, "owner": User.username,
-    "participants": Action.participants, "due_on": Action.due_on, "horizon": Action.horizon,
-    "progress": Action.progress, "budget_cents": Action.budget_cents, "spent_cents": Action.spent_cents,
-    "comments": Action.comments, "current_revenue_cents": Action.current_revenue_cents,
-    "target_revenue_cents": Action.target_revenue_cents, "result_revenue_cents": Action.result_revenue_cents,
-    "result": Action.result, "reason": Action.reason, "suggestion_key": Action.suggestion_key,
+    "id": Action.id,
+    "title": Action.title,
+    "typology": Action.typology,
+    "kind": Action.kind,
+    "customer_code": Customer.code,
+    "customer_name": Customer.name,
+    "prospect_code": Prospect.code,
+    "steps": Action.steps,
+    "priority": Action.priority,
+    "owner": User.username,
+    "participants": Action.participants,
+    "due_on": Action.due_on,
+    "horizon": Action.horizon,
+    "progress": Action.progress,
+    "budget_cents": Action.budget_cents,
+    "spent_cents": Action.spent_cents,
+    "comments": Action.comments,
+    "current_revenue_cents": Action.current_revenue_cents,
+    "target_revenue_cents": Action.target_revenue_cents,
+    "result_revenue_cents": Action.result_revenue_cents,
+    "result": Action.result,
+    "reason": Action.reason,
+    "suggestion_key": Action.suggestion_key,
     "created_on": Action.created_on,
 }
 
 
-def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing | None = None
-                 ) -> list[PlanAction]:
+def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing | None = None) -> list[PlanAction]:
     """The actions of the plan of ``year`` that ``principal`` sees, by id
     (comments decrypted with ``ring``)."""
     reader = PortfolioReader(store, principal)
@@ -168,8 +206,9 @@ def plan_actions(store: Store, principal: Principal, year: int, *, ring: KeyRing
         return _actions(conn, reader, year, ring)
 
 
-def _actions(conn: Connection, reader: PortfolioReader, year: int, ring: KeyRing | None,
-             action_id: int | None = None) -> list[PlanAction]:
+def _actions(
+    conn: Connection, reader: PortfolioReader, year: int, ring: KeyRing | None, action_id: int | None = None
+) -> list[PlanAction]:
     """The visible actions of the plan of ``year`` read on ``conn`` (only
     ``action_id`` when given), by id."""
     query = (
@@ -185,12 +224,14 @@ def _actions(conn: Connection, reader: PortfolioReader, year: int, ring: KeyRing
     if action_id is not None:
         query = query.where(Action.id == action_id)
     rows = [dict(row._mapping) for row in conn.execute(query)]
-    return [PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])})
-            for r in rows]
+    return [
+        PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])}) for r in rows
+    ]
 
 
-def _resolve(conn: Connection, reader: PortfolioReader, model: type[Customer] | type[Prospect],
-             code: str | None) -> int | None:
+def _resolve(
+    conn: Connection, reader: PortfolioReader, model: type[Customer] | type[Prospect], code: str | None
+) -> int | None:
     if code is None:
         return None
     found = conn.execute(select(model.id).where(model.code == code, reader.visible(model))).scalar()
@@ -217,9 +258,17 @@ def _check(action: PlanAction) -> None:
         raise ClientfolioError("progress is a percentage, 0 to 100")
 
 
-def add_actions(store: Store, principal: Principal, year: int, actions: Sequence[PlanAction],
-                *, planned_on: dt.date, ring: KeyRing | None = None, chain_key: bytes | None = None,
-                actor: str | None = None) -> list[int]:
+def add_actions(
+    store: Store,
+    principal: Principal,
+    year: int,
+    actions: Sequence[PlanAction],
+    *,
+    planned_on: dt.date,
+    ring: KeyRing | None = None,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+) -> list[int]:
     """Add ``actions`` to the plan of ``year`` (created when missing), in one
     transaction; an action whose ``suggestion_key`` is already in the plan is
     skipped; an action about no customer nor prospect is a company action, for
@@ -232,8 +281,11 @@ def add_actions(store: Store, principal: Principal, year: int, actions: Sequence
     added: list[int] = []
     with reader.begin() as conn:
         plan = _plan_id(conn, year, create=True)
-        known = set(conn.execute(select(Action.suggestion_key).where(
-            Action.plan_id == plan, Action.suggestion_key.is_not(None))).scalars())
+        known = set(
+            conn.execute(
+                select(Action.suggestion_key).where(Action.plan_id == plan, Action.suggestion_key.is_not(None))
+            ).scalars()
+        )
         for a in actions:
             _check(a)
             if a.customer_code is None and a.prospect_code is None:
@@ -241,39 +293,87 @@ def add_actions(store: Store, principal: Principal, year: int, actions: Sequence
             if a.suggestion_key is not None and a.suggestion_key in known:
                 continue
             values = {
-                "plan_id": plan, "title": a.title, "typology": a.typology, "kind": a.kind,
+                "plan_id": plan,
+                "title": a.title,
+                "typology": a.typology,
+                "kind": a.kind,
                 "customer_id": _resolve(conn, reader, Customer, a.customer_code),
                 "prospect_id": _resolve(conn, reader, Prospect, a.prospect_code),
-                "owner_id": _user(conn, a.owner), "participants": a.participants, "steps": a.steps,
-                "priority": a.priority, "due_on": a.due_on, "horizon": horizon(a.due_on, planned_on),
-                "progress": a.progress, "budget_cents": a.budget_cents, "spent_cents": a.spent_cents,
+                "owner_id": _user(conn, a.owner),
+                "participants": a.participants,
+                "steps": a.steps,
+                "priority": a.priority,
+                "due_on": a.due_on,
+                "horizon": horizon(a.due_on, planned_on),
+                "progress": a.progress,
+                "budget_cents": a.budget_cents,
+                "spent_cents": a.spent_cents,
                 "current_revenue_cents": a.current_revenue_cents,
-                "target_revenue_cents": a.target_revenue_cents, "result_revenue_cents": a.result_revenue_cents,
-                "result": a.result, "reason": a.reason, "suggestion_key": a.suggestion_key,
+                "target_revenue_cents": a.target_revenue_cents,
+                "result_revenue_cents": a.result_revenue_cents,
+                "result": a.result,
+                "reason": a.reason,
+                "suggestion_key": a.suggestion_key,
                 "created_on": planned_on,
             }
             new = conn.execute(insert(Action).values(**values).returning(Action.id)).scalar_one()
-            conn.execute(update(Action).where(Action.id == new).values(
-                comments=seal_field(ring, "actions", new, "comments", a.comments)))
+            conn.execute(
+                update(Action)
+                .where(Action.id == new)
+                .values(comments=seal_field(ring, "actions", new, "comments", a.comments))
+            )
             added.append(new)
             if a.suggestion_key is not None:
                 known.add(a.suggestion_key)
             if chain_key is not None:
-                after = {k: v for k, v in values.items() if k not in ("plan_id", "customer_id", "prospect_id",
-                                                                     "owner_id", "created_on")}
-                after |= {"customer_code": a.customer_code, "prospect_code": a.prospect_code, "owner": a.owner,
-                          "comments": None if a.comments is None else "(changed)"}
-                record_event(conn, actor=actor or principal.username, action="plan.action.add",
-                             target=str(new), details={"year": year, "after": after}, chain_key=chain_key)
+                after = {
+                    k: v
+                    for k, v in values.items()
+                    if k not in ("plan_id", "customer_id", "prospect_id", "owner_id", "created_on")
+                }
+                after |= {
+                    "customer_code": a.customer_code,
+                    "prospect_code": a.prospect_code,
+                    "owner": a.owner,
+                    "comments": None if a.comments is None else "(changed)",
+                }
+                record_event(
+                    conn,
+                    actor=actor or principal.username,
+                    action="plan.action.add",
+                    target=str(new),
+                    details={"year": year, "after": after},
+                    chain_key=chain_key,
+                )
     return added
 
 
-_UPDATABLE = {"progress", "spent_cents", "result_revenue_cents", "result", "comments", "budget_cents",
-              "participants", "owner", "due_on", "priority", "target_revenue_cents", "steps"}
+_UPDATABLE = {
+    "progress",
+    "spent_cents",
+    "result_revenue_cents",
+    "result",
+    "comments",
+    "budget_cents",
+    "participants",
+    "owner",
+    "due_on",
+    "priority",
+    "target_revenue_cents",
+    "steps",
+}
 
 
-def update_action(store: Store, principal: Principal, action_id: int, *, ring: KeyRing | None = None,
-                  chain_key: bytes | None = None, actor: str | None = None, **changes: Any) -> PlanAction:
+def update_action(
+    store: Store,
+    principal: Principal,
+    action_id: int,
+    *,
+    ring: KeyRing | None = None,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+    **changes: Any,
+) -> PlanAction:
     """Change the tracking columns of a visible action (``_UPDATABLE``: progress,
     spent, result revenue, result, comments, budget, participants, owner, end
     date, priority, target, steps); returns it as it is now.  With
@@ -287,12 +387,17 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
         raise ClientfolioError("progress is a percentage, 0 to 100")
     reader = PortfolioReader(store, principal)
     with reader.begin() as conn:
-        found = conn.execute(select(Action.id, Plan.budget_year, Action.created_on,
-                                    *(_COLUMNS[k].label(k) for k in sorted(_UPDATABLE | {"horizon"})))
-                             .join(Plan, Plan.id == Action.plan_id)
-                             .outerjoin(User, User.id == Action.owner_id)
-                             .where(Action.id == action_id,
-                                    reader.visible_about(Action.customer_id, Action.prospect_id))).first()
+        found = conn.execute(
+            select(
+                Action.id,
+                Plan.budget_year,
+                Action.created_on,
+                *(_COLUMNS[k].label(k) for k in sorted(_UPDATABLE | {"horizon"})),
+            )
+            .join(Plan, Plan.id == Action.plan_id)
+            .outerjoin(User, User.id == Action.owner_id)
+            .where(Action.id == action_id, reader.visible_about(Action.customer_id, Action.prospect_id))
+        ).first()
         if found is None:
             raise ClientfolioError(f"no action {action_id} in your scope")
         values = {k: v for k, v in changes.items() if k != "owner"}
@@ -311,9 +416,14 @@ def update_action(store: Store, principal: Principal, action_id: int, *, ring: K
             before = {k: getattr(found, k) for k in after}
             if "comments" in changes:
                 before["comments"] = after["comments"] = "(changed)"
-            record_event(conn, actor=actor or principal.username, action="plan.action.update",
-                         target=str(action_id), details={"year": found.budget_year, "before": before,
-                                                         "after": after}, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=actor or principal.username,
+                action="plan.action.update",
+                target=str(action_id),
+                details={"year": found.budget_year, "before": before, "after": after},
+                chain_key=chain_key,
+            )
         return _actions(conn, reader, found.budget_year, ring, action_id)[0]
 
 
@@ -341,18 +451,32 @@ def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwot
 def _swot_query(reader: PortfolioReader, year: int) -> Any:
     """The query of the SWOT items of the plan of ``year`` that the reader's
     principal sees (``swot_items``), by id."""
-    seen = true() if whole_company(reader.principal) else and_(
-        not_(_company_item(SwotItem.customer_id, SwotItem.key)),
-        SwotItem.customer_id.in_(reader.visible_ids(Customer)))
-    return (select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key,
-                   SwotItem.accepted)
-            .join(Plan, Plan.id == SwotItem.plan_id)
-            .where(Plan.budget_year == year, seen)
-            .order_by(SwotItem.id))
+    seen = (
+        true()
+        if whole_company(reader.principal)
+        else and_(
+            not_(_company_item(SwotItem.customer_id, SwotItem.key)),
+            SwotItem.customer_id.in_(reader.visible_ids(Customer)),
+        )
+    )
+    return (
+        select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key, SwotItem.accepted)
+        .join(Plan, Plan.id == SwotItem.plan_id)
+        .where(Plan.budget_year == year, seen)
+        .order_by(SwotItem.id)
+    )
 
 
-def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterable[SwotSuggestion],
-              *, accepted: bool = True, chain_key: bytes | None = None, actor: str | None = None) -> int:
+def save_swot(
+    store: Store,
+    principal: Principal,
+    year: int,
+    suggestions: Iterable[SwotSuggestion],
+    *,
+    accepted: bool = True,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+) -> int:
     """Store suggested items as accepted (or refused); a key already stored is
     updated.  Returns the number of items written.  With ``chain_key``, audited
     as one ``swot.save`` entry (target the year; each item's key, quadrant,
@@ -364,31 +488,65 @@ def save_swot(store: Store, principal: Principal, year: int, suggestions: Iterab
     with reader.begin() as conn:
         plan = _plan_id(conn, year, create=True)
         for s in suggestions:
-            existing = conn.execute(select(SwotItem.id, SwotItem.accepted, SwotItem.text, SwotItem.customer_id,
-                                           SwotItem.key)
-                                    .where(SwotItem.plan_id == plan, SwotItem.key == s.key)).first()
-            if existing is not None and existing.customer_id is not None and conn.execute(
-                    visible.where(Customer.id == existing.customer_id)).first() is None:
+            existing = conn.execute(
+                select(SwotItem.id, SwotItem.accepted, SwotItem.text, SwotItem.customer_id, SwotItem.key).where(
+                    SwotItem.plan_id == plan, SwotItem.key == s.key
+                )
+            ).first()
+            if (
+                existing is not None
+                and existing.customer_id is not None
+                and conn.execute(visible.where(Customer.id == existing.customer_id)).first() is None
+            ):
                 raise AccessDenied(OUTSIDE_SCOPE)  # an item about a customer out of sight
             if (s.customer_code is None or s.key in COMPANY_FIGURE_KEYS) or (
-                    existing is not None and (existing.customer_id is None or existing.key in COMPANY_FIGURE_KEYS)):
+                existing is not None and (existing.customer_id is None or existing.key in COMPANY_FIGURE_KEYS)
+            ):
                 require_whole_company(principal)  # a company item
             if existing is not None:
                 conn.execute(update(SwotItem).where(SwotItem.id == existing.id).values(accepted=accepted, text=s.text))
             else:
-                conn.execute(insert(SwotItem).values(
-                    plan_id=plan, quadrant=s.quadrant, text=s.text, source="suggested", key=s.key,
-                    accepted=accepted, customer_id=_resolve(conn, reader, Customer, s.customer_code)))
-            written.append({"key": s.key, "quadrant": s.quadrant, "text": s.text, "before": None
-                            if existing is None else {"accepted": existing.accepted, "text": existing.text}})
+                conn.execute(
+                    insert(SwotItem).values(
+                        plan_id=plan,
+                        quadrant=s.quadrant,
+                        text=s.text,
+                        source="suggested",
+                        key=s.key,
+                        accepted=accepted,
+                        customer_id=_resolve(conn, reader, Customer, s.customer_code),
+                    )
+                )
+            written.append(
+                {
+                    "key": s.key,
+                    "quadrant": s.quadrant,
+                    "text": s.text,
+                    "before": None if existing is None else {"accepted": existing.accepted, "text": existing.text},
+                }
+            )
         if chain_key is not None and written:
-            record_event(conn, actor=actor or principal.username, action="swot.save", target=str(year),
-                         details={"accepted": accepted, "items": written}, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=actor or principal.username,
+                action="swot.save",
+                target=str(year),
+                details={"accepted": accepted, "items": written},
+                chain_key=chain_key,
+            )
     return len(written)
 
 
-def add_swot_item(store: Store, year: int, quadrant: str, text: str, *, chain_key: bytes | None = None,
-                  actor: str | None = None, principal: Principal = SYSTEM) -> int:
+def add_swot_item(
+    store: Store,
+    year: int,
+    quadrant: str,
+    text: str,
+    *,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+    principal: Principal = SYSTEM,
+) -> int:
     """Add the user's own item to a quadrant of the plan of ``year``; returns its
     id.  With ``chain_key``, audited as ``swot.add`` (target the item's id) by
     ``actor`` (default: the principal).  Such an item is the whole company's:
@@ -401,17 +559,35 @@ def add_swot_item(store: Store, year: int, quadrant: str, text: str, *, chain_ke
         raise ClientfolioError("a SWOT item needs a text")
     with PortfolioReader(store, principal).begin() as conn:
         plan = _plan_id(conn, year, create=True)
-        item = int(conn.execute(insert(SwotItem).values(
-            plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True
-        ).returning(SwotItem.id)).scalar_one())
+        item = int(
+            conn.execute(
+                insert(SwotItem)
+                .values(plan_id=plan, quadrant=quadrant, text=text.strip(), source="user", accepted=True)
+                .returning(SwotItem.id)
+            ).scalar_one()
+        )
         if chain_key is not None:
-            record_event(conn, actor=actor, action="swot.add", target=str(item),
-                         details={"year": year, "quadrant": quadrant, "after": text.strip()}, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=actor,
+                action="swot.add",
+                target=str(item),
+                details={"year": year, "quadrant": quadrant, "after": text.strip()},
+                chain_key=chain_key,
+            )
         return item
 
 
-def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, text: str | None, *,
-                   chain_key: bytes | None = None, actor: str | None = None) -> None:
+def edit_swot_item(
+    store: Store,
+    principal: Principal,
+    year: int,
+    item_id: int,
+    text: str | None,
+    *,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+) -> None:
     """Rewrite a visible item of the plan of ``year``, or delete it when ``text``
     is None.  With ``chain_key``, audited as ``swot.edit`` (text before/after)
     or ``swot.delete`` (text before) by ``actor`` (default: the principal)."""
@@ -419,8 +595,11 @@ def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, 
     with reader.begin() as conn:
         if conn.execute(_swot_query(reader, year).where(SwotItem.id == item_id)).first() is None:
             raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
-        old = conn.execute(select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted, SwotItem.customer_id,
-                                  SwotItem.key).where(SwotItem.id == item_id)).one()
+        old = conn.execute(
+            select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted, SwotItem.customer_id, SwotItem.key).where(
+                SwotItem.id == item_id
+            )
+        ).one()
         if old.customer_id is None or old.key in COMPANY_FIGURE_KEYS:
             require_whole_company(principal)  # a company item
         if text is None:
@@ -433,53 +612,91 @@ def edit_swot_item(store: Store, principal: Principal, year: int, item_id: int, 
             details: dict[str, Any] = {"year": year, "quadrant": old.quadrant, "before": old.text}
             if text is not None:
                 details |= {"after": text.strip(), "accepted_before": old.accepted}
-            record_event(conn, actor=actor or principal.username, action="swot.delete" if text is None
-                         else "swot.edit", target=str(item_id), details=details, chain_key=chain_key)
+            record_event(
+                conn,
+                actor=actor or principal.username,
+                action="swot.delete" if text is None else "swot.edit",
+                target=str(item_id),
+                details=details,
+                chain_key=chain_key,
+            )
 
 
-def save_assessment(store: Store, principal: Principal, assessment: Assessment, answers: Iterable[Answer],
-                    *, chain_key: bytes | None = None, actor: str | None = None) -> None:
+def save_assessment(
+    store: Store,
+    principal: Principal,
+    assessment: Assessment,
+    answers: Iterable[Answer],
+    *,
+    chain_key: bytes | None = None,
+    actor: str | None = None,
+) -> None:
     """Store the assessment of its date (replacing the facts of an earlier run
     that day) and its answers (replacing a respondent's earlier mark for a
     theme).  With ``chain_key``, audited as ``assessment.save`` (target the
     date; the fact mark before/after, each answer's mark before/after) by
     ``actor`` (default: the principal)."""
     if not whole_company(principal):
-        raise ClientfolioError("an assessment covers the whole portfolio: only a principal without scope "
-                               "restriction stores one")
+        raise ClientfolioError(
+            "an assessment covers the whole portfolio: only a principal without scope restriction stores one"
+        )
     details = json.dumps(assessment.as_dict(), default=str)
     marks: list[dict[str, Any]] = []
     with PortfolioReader(store, principal).begin() as conn:
-        old = conn.execute(select(SelfAssessment.id, SelfAssessment.fact_mark).where(
-            SelfAssessment.assessed_on == assessment.as_of)).first()
+        old = conn.execute(
+            select(SelfAssessment.id, SelfAssessment.fact_mark).where(SelfAssessment.assessed_on == assessment.as_of)
+        ).first()
         found = None if old is None else old.id
         values = {"fact_mark": assessment.fact_mark, "details": details, "username": principal.username}
         if found is None:
-            found = conn.execute(insert(SelfAssessment).values(assessed_on=assessment.as_of, **values)
-                                 .returning(SelfAssessment.id)).scalar_one()
+            found = conn.execute(
+                insert(SelfAssessment).values(assessed_on=assessment.as_of, **values).returning(SelfAssessment.id)
+            ).scalar_one()
         else:
             conn.execute(update(SelfAssessment).where(SelfAssessment.id == found).values(**values))
         for a in answers:
-            mine = and_(AssessmentAnswer.assessment_id == found, AssessmentAnswer.respondent == a.respondent,
-                        AssessmentAnswer.theme == a.theme)
-            marks.append({"respondent": a.respondent, "theme": a.theme, "after": a.mark,
-                          "before": conn.execute(select(AssessmentAnswer.mark).where(mine)).scalar()})
+            mine = and_(
+                AssessmentAnswer.assessment_id == found,
+                AssessmentAnswer.respondent == a.respondent,
+                AssessmentAnswer.theme == a.theme,
+            )
+            marks.append(
+                {
+                    "respondent": a.respondent,
+                    "theme": a.theme,
+                    "after": a.mark,
+                    "before": conn.execute(select(AssessmentAnswer.mark).where(mine)).scalar(),
+                }
+            )
             conn.execute(delete(AssessmentAnswer).where(mine))
-            conn.execute(insert(AssessmentAnswer).values(assessment_id=found, respondent=a.respondent,
-                                                         theme=a.theme, mark=a.mark))
+            conn.execute(
+                insert(AssessmentAnswer).values(
+                    assessment_id=found, respondent=a.respondent, theme=a.theme, mark=a.mark
+                )
+            )
         if chain_key is not None:
-            record_event(conn, actor=actor or principal.username, action="assessment.save",
-                         target=assessment.as_of.isoformat(), chain_key=chain_key, details={
-                             "before": None if old is None else {"fact_mark": old.fact_mark},
-                             "after": {"fact_mark": assessment.fact_mark}, "answers": marks})
+            record_event(
+                conn,
+                actor=actor or principal.username,
+                action="assessment.save",
+                target=assessment.as_of.isoformat(),
+                chain_key=chain_key,
+                details={
+                    "before": None if old is None else {"fact_mark": old.fact_mark},
+                    "after": {"fact_mark": assessment.fact_mark},
+                    "answers": marks,
+                },
+            )
 
 
 def stored_answers(store: Store, day: dt.date) -> list[Answer]:
     """The team's answers stored for the assessment of ``day``."""
-    query = (select(AssessmentAnswer.respondent, AssessmentAnswer.theme, AssessmentAnswer.mark)
-             .join(SelfAssessment, SelfAssessment.id == AssessmentAnswer.assessment_id)
-             .where(SelfAssessment.assessed_on == day)
-             .order_by(AssessmentAnswer.respondent, AssessmentAnswer.id))
+    query = (
+        select(AssessmentAnswer.respondent, AssessmentAnswer.theme, AssessmentAnswer.mark)
+        .join(SelfAssessment, SelfAssessment.id == AssessmentAnswer.assessment_id)
+        .where(SelfAssessment.assessed_on == day)
+        .order_by(AssessmentAnswer.respondent, AssessmentAnswer.id)
+    )
     with PortfolioReader(store, SYSTEM).connect() as conn:  # the team's own marks: no customer data
         return [Answer(*row) for row in conn.execute(query)]
 
@@ -490,14 +707,21 @@ def assessment_history(store: Store, principal: Principal = SYSTEM) -> list[Stor
     not see the whole company gets none (no company figure to a scoped user)."""
     if not whole_company(principal):
         return []
-    respondents = (select(AssessmentAnswer.assessment_id,
-                          func.count(AssessmentAnswer.respondent.distinct()).label("count"))
-                   .group_by(AssessmentAnswer.assessment_id)
-                   .subquery())
-    query = (select(SelfAssessment.assessed_on, SelfAssessment.fact_mark, SelfAssessment.details,
-                    func.coalesce(respondents.c.count, 0))
-             .outerjoin(respondents, respondents.c.assessment_id == SelfAssessment.id)
-             .order_by(SelfAssessment.assessed_on))
+    respondents = (
+        select(AssessmentAnswer.assessment_id, func.count(AssessmentAnswer.respondent.distinct()).label("count"))
+        .group_by(AssessmentAnswer.assessment_id)
+        .subquery()
+    )
+    query = (
+        select(
+            SelfAssessment.assessed_on,
+            SelfAssessment.fact_mark,
+            SelfAssessment.details,
+            func.coalesce(respondents.c.count, 0),
+        )
+        .outerjoin(respondents, respondents.c.assessment_id == SelfAssessment.id)
+        .order_by(SelfAssessment.assessed_on)
+    )
     with PortfolioReader(store, principal).connect() as conn:
         rows = conn.execute(query).all()
     out = []

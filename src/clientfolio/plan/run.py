@@ -28,16 +28,15 @@ from clientfolio.plan.questionnaire import Answer, team_marks
 from clientfolio.plan.records import plan_actions
 from clientfolio.plan.suggestions import Suggestion, SuggestionConfig, SuggestionInputs, suggest_actions
 from clientfolio.plan.swot import SwotConfig, SwotInputs, SwotSuggestion, suggest_swot
-from clientfolio.protect.keys import KeyRing
 from clientfolio.prospects.run import ActivityView, ProspectsConfig, ProspectsView, activity_view, prospects_view
+from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import User
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
 
 __all__ = ["PlanConfig", "PlanInputs", "assessment_of", "gather", "suggestions_of", "swot_of"]
 
-_FIELD_COLUMNS = {"region": "region_id", "segment": "segment_id", "potential": "potential_cents",
-                  "owner": "owner_id"}
+_FIELD_COLUMNS = {"region": "region_id", "segment": "segment_id", "potential": "potential_cents", "owner": "owner_id"}
 
 
 class PlanConfig(BaseModel):
@@ -71,8 +70,9 @@ class PlanInputs:
     config: PlanConfig = field(default_factory=PlanConfig)  # the settings the inputs were gathered with
 
 
-def _file(reader: PortfolioReader, fields: Iterable[str], users: dict[int, str]
-          ) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
+def _file(
+    reader: PortfolioReader, fields: Iterable[str], users: dict[int, str]
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
     """The key fields of each visible customer, their owners and names, by code."""
     customers = reader.customers()
     records = [{f: getattr(c, _FIELD_COLUMNS.get(f, f)) for f in fields} for c in customers]
@@ -80,8 +80,15 @@ def _file(reader: PortfolioReader, fields: Iterable[str], users: dict[int, str]
     return records, owners, {c.code: c.name for c in customers}
 
 
-def gather(store: Store, principal: Principal, *, as_of: dt.date | None = None, year: int | None = None,
-           config: PlanConfig | None = None, ring: KeyRing | None = None) -> PlanInputs:
+def gather(
+    store: Store,
+    principal: Principal,
+    *,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    config: PlanConfig | None = None,
+    ring: KeyRing | None = None,
+) -> PlanInputs:
     """Run the analyses the plan needs on what ``principal`` sees, at
     ``as_of`` (default: the date of the last sale), and read the plan of
     ``year`` (default: the as-of date's year; comments opened with ``ring``).
@@ -97,8 +104,7 @@ def gather(store: Store, principal: Principal, *, as_of: dt.date | None = None, 
     value = value_source(store=store, reader=reader, as_of=day, config=config.value)
     vip = [c.customer_id for c in value.customers if c.category == "vip"]
     prospects = prospects_view(store, principal, as_of=day, config=config.prospects, analytics=config.analytics)
-    activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects,
-                             analytics=config.analytics)
+    activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics)
     con = connect_store(store.url)
     try:
         rows = customer_lines(reader.transactions(con), as_of=day, months=config.value.window_months)
@@ -109,20 +115,39 @@ def gather(store: Store, principal: Principal, *, as_of: dt.date | None = None, 
         users = {uid: name for uid, name in conn.execute(select(User.id, User.username))}
     records, owners, names = _file(reader, config.assessment.key_fields, users)
     budget_year = year or day.year
-    return PlanInputs(day, budget_year, analysis, value, prospects, activity, lines, records, owners, names,
-                      plan_actions(store, principal, budget_year, ring=ring), config)
+    return PlanInputs(
+        day,
+        budget_year,
+        analysis,
+        value,
+        prospects,
+        activity,
+        lines,
+        records,
+        owners,
+        names,
+        plan_actions(store, principal, budget_year, ring=ring),
+        config,
+    )
 
 
-def assessment_of(inputs: PlanInputs, answers: Sequence[Answer] = (), config: PlanConfig | None = None
-                  ) -> Assessment:
+def assessment_of(inputs: PlanInputs, answers: Sequence[Answer] = (), config: PlanConfig | None = None) -> Assessment:
     """The self-assessment of the inputs, with the team's ``answers`` beside it."""
     config = config or inputs.config
     a = inputs.analysis
     facts = gather_facts(
-        as_of=inputs.as_of, measures=a.measures, rfm=a.rfm.to_pylist(), matrix=a.matrix, lines=inputs.lines,
-        solvency=inputs.value.solvency, file_records=inputs.file_records, key_fields=config.assessment.key_fields,
-        important=inputs.activity.important, actions=[(x.due_on, x.progress) for x in inputs.actions],
-        recurring_profiles=config.assessment.recurring_profiles)
+        as_of=inputs.as_of,
+        measures=a.measures,
+        rfm=a.rfm.to_pylist(),
+        matrix=a.matrix,
+        lines=inputs.lines,
+        solvency=inputs.value.solvency,
+        file_records=inputs.file_records,
+        key_fields=config.assessment.key_fields,
+        important=inputs.activity.important,
+        actions=[(x.due_on, x.progress) for x in inputs.actions],
+        recurring_profiles=config.assessment.recurring_profiles,
+    )
     return assess(facts, team_marks(answers), config.assessment)
 
 
@@ -130,22 +155,42 @@ def suggestions_of(inputs: PlanInputs, config: PlanConfig | None = None) -> list
     """The suggested actions of the inputs."""
     config = config or inputs.config
     m = inputs.analysis.measures
-    return suggest_actions(SuggestionInputs(
-        as_of=inputs.as_of, customers=inputs.value.customers, rfm=inputs.analysis.rfm.to_pylist(),
-        lines=inputs.lines, white_spaces=inputs.analysis.matrix.white_spaces, prospects=inputs.prospects.prospects,
-        important=inputs.activity.important, concentration=m.concentration,
-        dependency_threshold=config.analytics.measures.dependency_alert_share,
-        annual_churn=m.projection.annual_churn, owners=inputs.owners), config.suggestions)
+    return suggest_actions(
+        SuggestionInputs(
+            as_of=inputs.as_of,
+            customers=inputs.value.customers,
+            rfm=inputs.analysis.rfm.to_pylist(),
+            lines=inputs.lines,
+            white_spaces=inputs.analysis.matrix.white_spaces,
+            prospects=inputs.prospects.prospects,
+            important=inputs.activity.important,
+            concentration=m.concentration,
+            dependency_threshold=config.analytics.measures.dependency_alert_share,
+            annual_churn=m.projection.annual_churn,
+            owners=inputs.owners,
+        ),
+        config.suggestions,
+    )
 
 
-def swot_of(inputs: PlanInputs, assessment: Assessment | None, config: PlanConfig | None = None
-            ) -> list[SwotSuggestion]:
+def swot_of(
+    inputs: PlanInputs, assessment: Assessment | None, config: PlanConfig | None = None
+) -> list[SwotSuggestion]:
     """The suggested SWOT items of the inputs (and of ``assessment``)."""
     config = config or inputs.config
     m = inputs.analysis.measures
-    return suggest_swot(SwotInputs(
-        concentration=m.concentration, dependency_threshold=config.analytics.measures.dependency_alert_share,
-        projection=m.projection, solvency=inputs.value.solvency,
-        white_spaces=inputs.analysis.matrix.white_spaces, winning=inputs.analysis.matrix.winning,
-        prospects=inputs.prospects.prospects, customers=inputs.value.customers, assessment=assessment,
-        names=inputs.names), config.swot)
+    return suggest_swot(
+        SwotInputs(
+            concentration=m.concentration,
+            dependency_threshold=config.analytics.measures.dependency_alert_share,
+            projection=m.projection,
+            solvency=inputs.value.solvency,
+            white_spaces=inputs.analysis.matrix.white_spaces,
+            winning=inputs.analysis.matrix.winning,
+            prospects=inputs.prospects.prospects,
+            customers=inputs.value.customers,
+            assessment=assessment,
+            names=inputs.names,
+        ),
+        config.swot,
+    )

@@ -62,8 +62,12 @@ __all__ = [
 ]
 
 SUGGESTION_KINDS = ("follow_up", "prospect", "win_back", "cross_sell", "dependency", "negative_margin")
-CATEGORY_TYPOLOGIES = {"vip": "VIP customers", "core": "Core business customers",
-                       "development": "Development potential customers", "economy": "Economy customers"}
+CATEGORY_TYPOLOGIES = {
+    "vip": "VIP customers",
+    "core": "Core business customers",
+    "development": "Development potential customers",
+    "economy": "Economy customers",
+}
 
 
 class SuggestionConfig(BaseModel):
@@ -72,24 +76,46 @@ class SuggestionConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     win_back_share: float = Field(
-        0.5, gt=0, le=1,
-        description="Share of the revenue lost since the year before that a win-back action aims to recover.")
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of the revenue lost since the year before that a win-back action aims to recover.",
+    )
     cross_sell_take_up: float = Field(
-        0.1, gt=0, le=1,
-        description="Share of a segment's active customers expected to take a product line it does not buy.")
+        0.1,
+        gt=0,
+        le=1,
+        description="Share of a segment's active customers expected to take a product line it does not buy.",
+    )
     prospect_win_rate: float = Field(
-        0.3, gt=0, le=1, description="Share of a priority-1 prospect's potential expected in a year.")
+        0.3, gt=0, le=1, description="Share of a priority-1 prospect's potential expected in a year."
+    )
     max_per_kind: int = Field(10, ge=1, description="Most suggestions of one kind (cross-selling: all).")
     win_back_profiles: tuple[str, ...] = Field(
-        ("inactive", "declining"), description="RFM profiles whose customers are to win back.")
+        ("inactive", "declining"), description="RFM profiles whose customers are to win back."
+    )
     months: dict[str, int] = Field(
-        default_factory=lambda: {"follow_up": 1, "prospect": 3, "win_back": 3, "cross_sell": 12,
-                                 "dependency": 24, "negative_margin": 6},
-        description="Months from the as-of date to the end date of each kind of action.")
+        default_factory=lambda: {
+            "follow_up": 1,
+            "prospect": 3,
+            "win_back": 3,
+            "cross_sell": 12,
+            "dependency": 24,
+            "negative_margin": 6,
+        },
+        description="Months from the as-of date to the end date of each kind of action.",
+    )
     priorities: dict[str, int] = Field(
-        default_factory=lambda: {"follow_up": 1, "prospect": 1, "win_back": 2, "cross_sell": 2,
-                                 "dependency": 1, "negative_margin": 2},
-        description="Priority (1 first) of each kind of action.")
+        default_factory=lambda: {
+            "follow_up": 1,
+            "prospect": 1,
+            "win_back": 2,
+            "cross_sell": 2,
+            "dependency": 1,
+            "negative_margin": 2,
+        },
+        description="Priority (1 first) of each kind of action.",
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +166,15 @@ def _euros(cents: float) -> str:
     return f"{cents / 100:,.0f} €".replace(",", "\u202f")
 
 
-_STAGES = {"suspect": "Suspect", "prospect": "Prospect", "cold": "Cold prospect", "warm": "Warm prospect",
-           "hot": "Hot prospect", "won": "Customer", "lost": "Lost"}
+_STAGES = {
+    "suspect": "Suspect",
+    "prospect": "Prospect",
+    "cold": "Cold prospect",
+    "warm": "Warm prospect",
+    "hot": "Hot prospect",
+    "won": "Customer",
+    "lost": "Lost",
+}
 
 
 def _profile_label(key: str) -> str:
@@ -158,19 +191,44 @@ class _Builder:
         self.i, self.c = inputs, config
         self.by_code = {c.customer_id: c for c in inputs.customers}
 
-    def make(self, kind: str, key: str, title: str, typology: str, reason: str, steps: str, *,
-             customer: str | None = None, prospect: str | None = None, owner: str | None = None,
-             current: int = 0, target: int = 0, expected: int | None = None,
-             msg: tuple[str, str, dict[str, str | int | float]] = ("", "", {})) -> Suggestion:
+    def make(
+        self,
+        kind: str,
+        key: str,
+        title: str,
+        typology: str,
+        reason: str,
+        steps: str,
+        *,
+        customer: str | None = None,
+        prospect: str | None = None,
+        owner: str | None = None,
+        current: int = 0,
+        target: int = 0,
+        expected: int | None = None,
+        msg: tuple[str, str, dict[str, str | int | float]] = ("", "", {}),
+    ) -> Suggestion:
         c = self.by_code.get(customer or "")
         return Suggestion(
-            key=f"{kind}:{key}", kind=kind, title=title, typology=typology, reason=reason, steps=steps,
-            priority=self.c.priorities.get(kind, 2), due_on=add_months(self.i.as_of, self.c.months.get(kind, 6)),
-            customer_code=customer, customer_name=c.name if c else None, prospect_code=prospect,
+            key=f"{kind}:{key}",
+            kind=kind,
+            title=title,
+            typology=typology,
+            reason=reason,
+            steps=steps,
+            priority=self.c.priorities.get(kind, 2),
+            due_on=add_months(self.i.as_of, self.c.months.get(kind, 6)),
+            customer_code=customer,
+            customer_name=c.name if c else None,
+            prospect_code=prospect,
             owner=owner if owner is not None else self.i.owners.get(customer or ""),
-            current_revenue_cents=current, target_revenue_cents=target,
+            current_revenue_cents=current,
+            target_revenue_cents=target,
             expected_cents=target - current if expected is None else expected,
-            title_msg=msg[0], reason_msg=msg[1], params=dict(msg[2]))
+            title_msg=msg[0],
+            reason_msg=msg[1],
+            params=dict(msg[2]),
+        )
 
 
 def _top(items: Iterable[Suggestion], n: int) -> list[Suggestion]:
@@ -190,16 +248,35 @@ def win_back(b: _Builder) -> list[Suggestion]:
         current = max(now, 0)
         target = current + round(b.c.win_back_share * (before - current))
         c = b.by_code.get(code)
-        out.append(b.make(
-            "win_back", code, f"Win back {c.name if c and c.name else code}", _typology(c),
-            f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {_euros(before)} in the 12 months "
-            f"before, {_euros(now)} in the last 12",
-            "Call or visit to learn why it buys less (price, service, competition); a targeted come-back "
-            "or loyalty offer.", customer=code, current=current, target=target,
-            msg=("Win back {customer}", ("RFM profile {profile_msg} (quarters {quarters}): {before_cents} in the "
-                                         "12 months before, {now_cents} in the last 12"),
-                 {"customer": c.name if c and c.name else code, "profile_msg": _profile_label(r["profile"]),
-                  "quarters": str(r.get("quarters", "?")), "before_cents": before, "now_cents": now})))
+        out.append(
+            b.make(
+                "win_back",
+                code,
+                f"Win back {c.name if c and c.name else code}",
+                _typology(c),
+                f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {_euros(before)} in the 12 months "
+                f"before, {_euros(now)} in the last 12",
+                "Call or visit to learn why it buys less (price, service, competition); a targeted come-back "
+                "or loyalty offer.",
+                customer=code,
+                current=current,
+                target=target,
+                msg=(
+                    "Win back {customer}",
+                    (
+                        "RFM profile {profile_msg} (quarters {quarters}): {before_cents} in the "
+                        "12 months before, {now_cents} in the last 12"
+                    ),
+                    {
+                        "customer": c.name if c and c.name else code,
+                        "profile_msg": _profile_label(r["profile"]),
+                        "quarters": str(r.get("quarters", "?")),
+                        "before_cents": before,
+                        "now_cents": now,
+                    },
+                ),
+            )
+        )
     return _top(out, b.c.max_per_kind)
 
 
@@ -207,41 +284,75 @@ def cross_sell(b: _Builder) -> list[Suggestion]:
     lines = b.i.lines
     out = []
     for w in b.i.white_spaces:
-        members = [c.customer_id for c in b.i.customers
-                   if c.segment == w.segment and lines.now.get(c.customer_id, 0) > 0]
+        members = [
+            c.customer_id for c in b.i.customers if c.segment == w.segment and lines.now.get(c.customer_id, 0) > 0
+        ]
         sales = [by[w.product] for by in lines.by_line.values() if w.product in by]
         if not members or not sales:
             continue
         mean = sum(sales) / len(sales)
         target = round(b.c.cross_sell_take_up * len(members) * mean)
         links = ", ".join(f"{q}: {n}" for q, n in zip(w.neighbours, w.co_buyers, strict=True))
-        out.append(b.make(
-            "cross_sell", f"{w.segment}/{w.product}", f"Cross-sell {w.product} to segment {w.segment}",
-            f"Segment {w.segment}",
-            f"White space: segment {w.segment} buys {', '.join(w.neighbours)} but not {w.product}, which "
-            f"{len(sales)} customers buy ({_euros(mean)} a year each); customers buying both ({links})",
-            f"Offer {w.product} to the {len(members)} active customers of {w.segment}, starting with the "
-            "buyers of the lines most often bought with it.", target=target,
-            msg=("Cross-sell {product} to segment {segment}",
-                 ("White space: segment {segment} buys {neighbours} but not {product}, which {buyers} customers "
-                  "buy ({mean_cents} a year each); customers buying both ({links})"),
-                 {"product": w.product, "segment": w.segment, "neighbours": ", ".join(w.neighbours),
-                  "buyers": len(sales), "mean_cents": mean, "links": links})))
+        out.append(
+            b.make(
+                "cross_sell",
+                f"{w.segment}/{w.product}",
+                f"Cross-sell {w.product} to segment {w.segment}",
+                f"Segment {w.segment}",
+                f"White space: segment {w.segment} buys {', '.join(w.neighbours)} but not {w.product}, which "
+                f"{len(sales)} customers buy ({_euros(mean)} a year each); customers buying both ({links})",
+                f"Offer {w.product} to the {len(members)} active customers of {w.segment}, starting with the "
+                "buyers of the lines most often bought with it.",
+                target=target,
+                msg=(
+                    "Cross-sell {product} to segment {segment}",
+                    (
+                        "White space: segment {segment} buys {neighbours} but not {product}, which {buyers} customers "
+                        "buy ({mean_cents} a year each); customers buying both ({links})"
+                    ),
+                    {
+                        "product": w.product,
+                        "segment": w.segment,
+                        "neighbours": ", ".join(w.neighbours),
+                        "buyers": len(sales),
+                        "mean_cents": mean,
+                        "links": links,
+                    },
+                ),
+            )
+        )
     return sorted(out, key=lambda s: (-s.expected_cents, s.key))
 
 
 def prospect(b: _Builder) -> list[Suggestion]:
-    out = [b.make("prospect", p.code, f"Call {p.name}", "Prospects",
-                  f"Priority-1 prospect (IPA {p.ipa:.1f}, IPO {p.ipo:.1f}), stage {p.stage}, potential "
-                  f"{_euros(p.potential_cents or 0)}",
-                  "Call for an appointment; qualify the project, the decision maker and the timing.",
-                  prospect=p.code, owner=p.owner, target=round(b.c.prospect_win_rate * (p.potential_cents or 0)),
-                  msg=("Call {prospect}", ("Priority-1 prospect (IPA {ipa}, IPO {ipo}), stage {stage_msg}, "
-                                           "potential {potential_cents}"),
-                       {"prospect": p.name, "ipa": float(p.ipa), "ipo": float(p.ipo),
-                        "stage_msg": _STAGES.get(p.stage, p.stage), "potential_cents": p.potential_cents or 0}))
-           for p in b.i.prospects if p.priority == 1]
-    return sorted(out, key=lambda s: (-s.expected_cents, s.key))[:b.c.max_per_kind]
+    out = [
+        b.make(
+            "prospect",
+            p.code,
+            f"Call {p.name}",
+            "Prospects",
+            f"Priority-1 prospect (IPA {p.ipa:.1f}, IPO {p.ipo:.1f}), stage {p.stage}, potential "
+            f"{_euros(p.potential_cents or 0)}",
+            "Call for an appointment; qualify the project, the decision maker and the timing.",
+            prospect=p.code,
+            owner=p.owner,
+            target=round(b.c.prospect_win_rate * (p.potential_cents or 0)),
+            msg=(
+                "Call {prospect}",
+                ("Priority-1 prospect (IPA {ipa}, IPO {ipo}), stage {stage_msg}, potential {potential_cents}"),
+                {
+                    "prospect": p.name,
+                    "ipa": float(p.ipa),
+                    "ipo": float(p.ipo),
+                    "stage_msg": _STAGES.get(p.stage, p.stage),
+                    "potential_cents": p.potential_cents or 0,
+                },
+            ),
+        )
+        for p in b.i.prospects
+        if p.priority == 1
+    ]
+    return sorted(out, key=lambda s: (-s.expected_cents, s.key))[: b.c.max_per_kind]
 
 
 def follow_up(b: _Builder) -> list[Suggestion]:
@@ -252,20 +363,41 @@ def follow_up(b: _Builder) -> list[Suggestion]:
             continue
         c = b.by_code.get(imp.customer_code)
         revenue = max(c.revenue_cents, 0) if c else 0
-        last = "never contacted" if imp.last_contact is None else (
-            f"last contact {imp.last_contact.isoformat()} ({imp.days_since} days ago)")
-        out.append(b.make(
-            "follow_up", imp.customer_code, f"Follow up {imp.name or imp.customer_code}",
-            _typology(c), f"{'+'.join(imp.reasons)} customer {last}; {_euros(revenue)} a year at stake",
-            "Visit or call: account review, satisfaction, needs to come; plan the next contacts.",
-            customer=imp.customer_code, current=revenue, target=revenue, expected=round(churn * revenue),
-            msg=("Follow up {customer}",
-                 ("{reasons} customer never contacted; {revenue_cents} a year at stake" if imp.last_contact is None
-                  else "{reasons} customer last contact {last} ({days} days ago); {revenue_cents} a year at stake"),
-                 {"customer": imp.name or imp.customer_code, "reasons": "+".join(imp.reasons),
-                  "last": imp.last_contact.isoformat() if imp.last_contact else "", "days": imp.days_since or 0,
-                  "revenue_cents": revenue})))
-    return sorted(out, key=lambda s: (-s.current_revenue_cents, s.key))[:b.c.max_per_kind]
+        last = (
+            "never contacted"
+            if imp.last_contact is None
+            else (f"last contact {imp.last_contact.isoformat()} ({imp.days_since} days ago)")
+        )
+        out.append(
+            b.make(
+                "follow_up",
+                imp.customer_code,
+                f"Follow up {imp.name or imp.customer_code}",
+                _typology(c),
+                f"{'+'.join(imp.reasons)} customer {last}; {_euros(revenue)} a year at stake",
+                "Visit or call: account review, satisfaction, needs to come; plan the next contacts.",
+                customer=imp.customer_code,
+                current=revenue,
+                target=revenue,
+                expected=round(churn * revenue),
+                msg=(
+                    "Follow up {customer}",
+                    (
+                        "{reasons} customer never contacted; {revenue_cents} a year at stake"
+                        if imp.last_contact is None
+                        else "{reasons} customer last contact {last} ({days} days ago); {revenue_cents} a year at stake"
+                    ),
+                    {
+                        "customer": imp.name or imp.customer_code,
+                        "reasons": "+".join(imp.reasons),
+                        "last": imp.last_contact.isoformat() if imp.last_contact else "",
+                        "days": imp.days_since or 0,
+                        "revenue_cents": revenue,
+                    },
+                ),
+            )
+        )
+    return sorted(out, key=lambda s: (-s.current_revenue_cents, s.key))[: b.c.max_per_kind]
 
 
 def dependency(b: _Builder) -> list[Suggestion]:
@@ -276,35 +408,72 @@ def dependency(b: _Builder) -> list[Suggestion]:
     c = b.by_code.get(code)
     largest = max(c.revenue_cents, 0) if c else 0
     needed = round(largest / t - largest / con.largest_share)
-    return [b.make(
-        "dependency", code, f"Reduce the dependency on {c.name if c and c.name else code}", _typology(c),
-        f"Largest customer: {con.largest_share:.1%} of revenue, above the {t:.0%} alert; "
-        f"{_euros(needed)} more from other customers brings it to {t:.0%}",
-        "Grow the other customers of its segment and win new ones; secure this one with a framework "
-        "contract meanwhile.", customer=code, target=needed,
-        msg=("Reduce the dependency on {customer}",
-             ("Largest customer: {largest_share} of revenue, above the {alert_share} alert; {needed_cents} more "
-              "from other customers brings it to {alert_share}"),
-             {"customer": c.name if c and c.name else code, "largest_share": con.largest_share,
-              "alert_share": t, "needed_cents": needed}))]
+    return [
+        b.make(
+            "dependency",
+            code,
+            f"Reduce the dependency on {c.name if c and c.name else code}",
+            _typology(c),
+            f"Largest customer: {con.largest_share:.1%} of revenue, above the {t:.0%} alert; "
+            f"{_euros(needed)} more from other customers brings it to {t:.0%}",
+            "Grow the other customers of its segment and win new ones; secure this one with a framework "
+            "contract meanwhile.",
+            customer=code,
+            target=needed,
+            msg=(
+                "Reduce the dependency on {customer}",
+                (
+                    "Largest customer: {largest_share} of revenue, above the {alert_share} alert; {needed_cents} more "
+                    "from other customers brings it to {alert_share}"
+                ),
+                {
+                    "customer": c.name if c and c.name else code,
+                    "largest_share": con.largest_share,
+                    "alert_share": t,
+                    "needed_cents": needed,
+                },
+            ),
+        )
+    ]
 
 
 def negative_margin(b: _Builder) -> list[Suggestion]:
-    out = [b.make(
-        "negative_margin", c.customer_id, f"Reconsider the terms of {c.name or c.customer_id}", _typology(c),
-        f"Margin {_euros(c.margin_cents or 0)} on {_euros(c.revenue_cents)} of revenue over the year",
-        "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract.",
-        customer=c.customer_id, current=max(c.revenue_cents, 0), target=max(c.revenue_cents, 0),
-        expected=-(c.margin_cents or 0),
-        msg=("Reconsider the terms of {customer}", "Margin {margin_cents} on {revenue_cents} of revenue over the year",
-             {"customer": c.name or c.customer_id, "margin_cents": c.margin_cents or 0,
-              "revenue_cents": c.revenue_cents}))
-        for c in b.i.customers if c.margin_cents is not None and c.margin_cents < 0]
+    out = [
+        b.make(
+            "negative_margin",
+            c.customer_id,
+            f"Reconsider the terms of {c.name or c.customer_id}",
+            _typology(c),
+            f"Margin {_euros(c.margin_cents or 0)} on {_euros(c.revenue_cents)} of revenue over the year",
+            "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract.",
+            customer=c.customer_id,
+            current=max(c.revenue_cents, 0),
+            target=max(c.revenue_cents, 0),
+            expected=-(c.margin_cents or 0),
+            msg=(
+                "Reconsider the terms of {customer}",
+                "Margin {margin_cents} on {revenue_cents} of revenue over the year",
+                {
+                    "customer": c.name or c.customer_id,
+                    "margin_cents": c.margin_cents or 0,
+                    "revenue_cents": c.revenue_cents,
+                },
+            ),
+        )
+        for c in b.i.customers
+        if c.margin_cents is not None and c.margin_cents < 0
+    ]
     return _top(out, b.c.max_per_kind)
 
 
-_KINDS = {"follow_up": follow_up, "prospect": prospect, "win_back": win_back, "cross_sell": cross_sell,
-          "dependency": dependency, "negative_margin": negative_margin}
+_KINDS = {
+    "follow_up": follow_up,
+    "prospect": prospect,
+    "win_back": win_back,
+    "cross_sell": cross_sell,
+    "dependency": dependency,
+    "negative_margin": negative_margin,
+}
 
 
 def suggest_actions(inputs: SuggestionInputs, config: SuggestionConfig | None = None) -> list[Suggestion]:
@@ -317,8 +486,22 @@ def suggest_actions(inputs: SuggestionInputs, config: SuggestionConfig | None = 
 def as_action(s: Suggestion, planned_on: dt.date) -> PlanAction:
     """The plan row of an accepted suggestion (the reason goes to the comments too)."""
     return PlanAction(
-        id=None, title=s.title, typology=s.typology, kind="commercial", customer_code=s.customer_code,
-        customer_name=s.customer_name, prospect_code=s.prospect_code, steps=s.steps, priority=s.priority,
-        owner=s.owner, due_on=s.due_on, horizon=horizon(s.due_on, planned_on), comments=s.reason,
-        current_revenue_cents=s.current_revenue_cents, target_revenue_cents=s.target_revenue_cents,
-        reason=s.reason, suggestion_key=s.key, created_on=planned_on)
+        id=None,
+        title=s.title,
+        typology=s.typology,
+        kind="commercial",
+        customer_code=s.customer_code,
+        customer_name=s.customer_name,
+        prospect_code=s.prospect_code,
+        steps=s.steps,
+        priority=s.priority,
+        owner=s.owner,
+        due_on=s.due_on,
+        horizon=horizon(s.due_on, planned_on),
+        comments=s.reason,
+        current_revenue_cents=s.current_revenue_cents,
+        target_revenue_cents=s.target_revenue_cents,
+        reason=s.reason,
+        suggestion_key=s.key,
+        created_on=planned_on,
+    )

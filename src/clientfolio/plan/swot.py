@@ -64,16 +64,22 @@ class Recommendation:
     text: str
 
 
-RECOMMENDATIONS: Mapping[str, Recommendation] = MappingProxyType({
-    "threats": Recommendation("Sécuriser / résister", "Secure / resist",
-                              "Use the strengths to ward the threats off: secure the exposed revenue."),
-    "opportunities": Recommendation("Développer", "Develop",
-                                    "Use the strengths to seize the opportunities: develop where the room is."),
-    "weaknesses": Recommendation("Progresser", "Progress",
-                                 "Master the weaknesses to reach the objectives: an action for each."),
-    "strengths": Recommendation("Consolider", "Consolidate",
-                                "Consolidate the strengths: they carry the plan."),
-})
+RECOMMENDATIONS: Mapping[str, Recommendation] = MappingProxyType(
+    {
+        "threats": Recommendation(
+            "Sécuriser / résister",
+            "Secure / resist",
+            "Use the strengths to ward the threats off: secure the exposed revenue.",
+        ),
+        "opportunities": Recommendation(
+            "Développer", "Develop", "Use the strengths to seize the opportunities: develop where the room is."
+        ),
+        "weaknesses": Recommendation(
+            "Progresser", "Progress", "Master the weaknesses to reach the objectives: an action for each."
+        ),
+        "strengths": Recommendation("Consolider", "Consolidate", "Consolidate the strengths: they carry the plan."),
+    }
+)
 
 
 class SwotConfig(BaseModel):
@@ -82,9 +88,11 @@ class SwotConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     half_life_alert_years: float = Field(
-        6.0, gt=0,
+        6.0,
+        gt=0,
         description="A threat when, without prospecting, half the customers are gone within this many "
-                    "years (default 6: an annual churn above about 11 %).")
+        "years (default 6: an annual churn above about 11 %).",
+    )
 
 
 @dataclass(frozen=True)
@@ -128,11 +136,16 @@ def _shown(i: Indicator) -> str:
 
 def _indicator(key: str, quadrant: str, i: Indicator) -> SwotSuggestion:
     value = i.value or 0.0
-    template, params = (("{label_msg}: {days} days ({mark}/20)", {"days": round(value)}) if i.unit == "days" else
-                        ("{label_msg}: {value_share} ({mark}/20)", {"value_share": round(value, 2)})
-                        if i.unit == "share" else ("{label_msg}: {value} ({mark}/20)", {"value": float(value)}))
-    return SwotSuggestion(key, quadrant, _shown(i), text_msg=template,
-                          params={"label_msg": i.label, **params, "mark": float(i.mark or 0)})
+    template, params = (
+        ("{label_msg}: {days} days ({mark}/20)", {"days": round(value)})
+        if i.unit == "days"
+        else ("{label_msg}: {value_share} ({mark}/20)", {"value_share": round(value, 2)})
+        if i.unit == "share"
+        else ("{label_msg}: {value} ({mark}/20)", {"value": float(value)})
+    )
+    return SwotSuggestion(
+        key, quadrant, _shown(i), text_msg=template, params={"label_msg": i.label, **params, "mark": float(i.mark or 0)}
+    )
 
 
 def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
@@ -140,67 +153,94 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
     c = i.concentration
     if c is not None and c.dependency_alert and c.largest_customer_id:
         name = i.names.get(c.largest_customer_id, c.largest_customer_id)
-        out.append(SwotSuggestion("threat:dependency", "threats",
-                                  f"Dependency: {name} makes {c.largest_share:.0%} of revenue "
-                                  f"(alert above {i.dependency_threshold:.0%})", c.largest_customer_id,
-                                  "Dependency: {customer} makes {largest_share} of revenue (alert above "
-                                  "{alert_share})", {"customer": name, "largest_share": round(c.largest_share, 2),
-                                                     "alert_share": i.dependency_threshold}))
+        out.append(
+            SwotSuggestion(
+                "threat:dependency",
+                "threats",
+                f"Dependency: {name} makes {c.largest_share:.0%} of revenue (alert above {i.dependency_threshold:.0%})",
+                c.largest_customer_id,
+                "Dependency: {customer} makes {largest_share} of revenue (alert above {alert_share})",
+                {"customer": name, "largest_share": round(c.largest_share, 2), "alert_share": i.dependency_threshold},
+            )
+        )
     p = i.projection
     if p is not None and p.years_to_half is not None and p.years_to_half <= config.half_life_alert_years:
-        out.append(SwotSuggestion("threat:churn", "threats",
-                                  f"Churn: {p.annual_churn or 0:.0%} of customers lost a year; without "
-                                  f"prospecting half are gone in {p.years_to_half:.1f} years",
-                                  text_msg="Churn: {churn_share} of customers lost a year; without prospecting "
-                                           "half are gone in {years} years",
-                                  params={"churn_share": round(p.annual_churn or 0, 2),
-                                          "years": float(p.years_to_half)}))
+        out.append(
+            SwotSuggestion(
+                "threat:churn",
+                "threats",
+                f"Churn: {p.annual_churn or 0:.0%} of customers lost a year; without "
+                f"prospecting half are gone in {p.years_to_half:.1f} years",
+                text_msg="Churn: {churn_share} of customers lost a year; without prospecting "
+                "half are gone in {years} years",
+                params={"churn_share": round(p.annual_churn or 0, 2), "years": float(p.years_to_half)},
+            )
+        )
     s = i.solvency or {}
     if s.get("customers_with_incidents"):
-        out.append(SwotSuggestion("threat:solvency", "threats",
-                                  f"Solvency: {s['customers_with_incidents']} customers with payment incidents, "
-                                  f"{s.get('incident_revenue_share') or 0:.0%} of invoiced revenue",
-                                  text_msg="Solvency: {customers} customers with payment incidents, "
-                                           "{revenue_share} of invoiced revenue",
-                                  params={"customers": int(s["customers_with_incidents"]),
-                                          "revenue_share": round(s.get("incident_revenue_share") or 0, 2)}))
+        out.append(
+            SwotSuggestion(
+                "threat:solvency",
+                "threats",
+                f"Solvency: {s['customers_with_incidents']} customers with payment incidents, "
+                f"{s.get('incident_revenue_share') or 0:.0%} of invoiced revenue",
+                text_msg="Solvency: {customers} customers with payment incidents, {revenue_share} of invoiced revenue",
+                params={
+                    "customers": int(s["customers_with_incidents"]),
+                    "revenue_share": round(s.get("incident_revenue_share") or 0, 2),
+                },
+            )
+        )
     down = [c for c in i.customers if c.trajectory == "down"]
     if down:
-        out.append(SwotSuggestion("threat:trajectory", "threats",
-                                  f"{len(down)} customers moved down the profitability x potential matrix "
-                                  f"({_euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
-                                  text_msg="{customers} customers moved down the profitability x potential "
-                                           "matrix ({revenue_cents} of revenue)",
-                                  params={"customers": len(down),
-                                          "revenue_cents": sum(max(c.revenue_cents, 0) for c in down)}))
+        out.append(
+            SwotSuggestion(
+                "threat:trajectory",
+                "threats",
+                f"{len(down)} customers moved down the profitability x potential matrix "
+                f"({_euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
+                text_msg="{customers} customers moved down the profitability x potential "
+                "matrix ({revenue_cents} of revenue)",
+                params={"customers": len(down), "revenue_cents": sum(max(c.revenue_cents, 0) for c in down)},
+            )
+        )
     return out
 
 
 def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
-    out = [SwotSuggestion(f"opportunity:white_space:{w.segment}/{w.product}", "opportunities",
-                          f"White space: segment {w.segment} does not buy {w.product} yet "
-                          f"(it buys {', '.join(w.neighbours)})",
-                          text_msg="White space: segment {segment} does not buy {product} yet (it buys "
-                                   "{neighbours})",
-                          params={"segment": w.segment, "product": w.product, "neighbours": ", ".join(w.neighbours)})
-           for w in i.white_spaces]
+    out = [
+        SwotSuggestion(
+            f"opportunity:white_space:{w.segment}/{w.product}",
+            "opportunities",
+            f"White space: segment {w.segment} does not buy {w.product} yet (it buys {', '.join(w.neighbours)})",
+            text_msg="White space: segment {segment} does not buy {product} yet (it buys {neighbours})",
+            params={"segment": w.segment, "product": w.product, "neighbours": ", ".join(w.neighbours)},
+        )
+        for w in i.white_spaces
+    ]
     first = [p for p in i.prospects if p.priority == 1]
     if first:
-        out.append(SwotSuggestion("opportunity:prospects", "opportunities",
-                                  f"{len(first)} priority-1 prospects, "
-                                  f"{_euros(sum(p.potential_cents or 0 for p in first))} of potential",
-                                  text_msg="{prospects} priority-1 prospects, {potential_cents} of potential",
-                                  params={"prospects": len(first),
-                                          "potential_cents": sum(p.potential_cents or 0 for p in first)}))
+        out.append(
+            SwotSuggestion(
+                "opportunity:prospects",
+                "opportunities",
+                f"{len(first)} priority-1 prospects, {_euros(sum(p.potential_cents or 0 for p in first))} of potential",
+                text_msg="{prospects} priority-1 prospects, {potential_cents} of potential",
+                params={"prospects": len(first), "potential_cents": sum(p.potential_cents or 0 for p in first)},
+            )
+        )
     growth = [c for c in i.customers if c.category == "development"]
     if growth:
-        out.append(SwotSuggestion("opportunity:development", "opportunities",
-                                  f"{len(growth)} customers with development potential, "
-                                  f"{_euros(sum(c.potential_cents for c in growth))} of potential revenue",
-                                  text_msg="{customers} customers with development potential, {potential_cents} "
-                                           "of potential revenue",
-                                  params={"customers": len(growth),
-                                          "potential_cents": sum(c.potential_cents for c in growth)}))
+        out.append(
+            SwotSuggestion(
+                "opportunity:development",
+                "opportunities",
+                f"{len(growth)} customers with development potential, "
+                f"{_euros(sum(c.potential_cents for c in growth))} of potential revenue",
+                text_msg="{customers} customers with development potential, {potential_cents} of potential revenue",
+                params={"customers": len(growth), "potential_cents": sum(c.potential_cents for c in growth)},
+            )
+        )
     return out
 
 
@@ -210,13 +250,21 @@ def suggest_swot(inputs: SwotInputs, config: SwotConfig | None = None) -> list[S
     a = inputs.assessment
     weaknesses = [_indicator(f"weakness:{x.key}", "weaknesses", x) for x in (a.weaknesses if a else ())]
     strengths = [_indicator(f"strength:{x.key}", "strengths", x) for x in (a.strengths if a else ())]
-    strengths += [SwotSuggestion(f"strength:winning:{w.segment}/{w.product}", "strengths",
-                                 f"Winning combination: segment {w.segment} x {w.product} "
-                                 f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)",
-                                 text_msg="Winning combination: segment {segment} x {product} ({segment_share} of "
-                                          "the segment, {product_share} of the line)",
-                                 params={"segment": w.segment, "product": w.product,
-                                         "segment_share": round(w.segment_share, 2),
-                                         "product_share": round(w.product_share, 2)})
-                  for w in inputs.winning]
+    strengths += [
+        SwotSuggestion(
+            f"strength:winning:{w.segment}/{w.product}",
+            "strengths",
+            f"Winning combination: segment {w.segment} x {w.product} "
+            f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)",
+            text_msg="Winning combination: segment {segment} x {product} ({segment_share} of "
+            "the segment, {product_share} of the line)",
+            params={
+                "segment": w.segment,
+                "product": w.product,
+                "segment_share": round(w.segment_share, 2),
+                "product_share": round(w.product_share, 2),
+            },
+        )
+        for w in inputs.winning
+    ]
     return _threats(inputs, config) + _opportunities(inputs) + weaknesses + strengths

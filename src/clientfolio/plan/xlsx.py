@@ -33,9 +33,24 @@ from clientfolio.plan.swot import RECOMMENDATIONS
 __all__ = ["PAC_COLUMNS", "write_plan_xlsx"]
 
 PAC_COLUMNS = (
-    "TYPOLOGIE", "CLIENT", "ÉTAPES", "PRIORITÉ", "RESPONSABLE", "PARTICIPANTS", "DATE FIN", "AVANCEMENT",
-    "BUDGET", "COMMENTAIRES", "CA ACTUEL", "CA CIBLE", "RÉSULTATS",
-    "TYPE", "HORIZON", "BUDGET CONSOMMÉ", "ATTEINTE", "COMMENTAIRE RÉSULTAT",
+    "TYPOLOGIE",
+    "CLIENT",
+    "ÉTAPES",
+    "PRIORITÉ",
+    "RESPONSABLE",
+    "PARTICIPANTS",
+    "DATE FIN",
+    "AVANCEMENT",
+    "BUDGET",
+    "COMMENTAIRES",
+    "CA ACTUEL",
+    "CA CIBLE",
+    "RÉSULTATS",
+    "TYPE",
+    "HORIZON",
+    "BUDGET CONSOMMÉ",
+    "ATTEINTE",
+    "COMMENTAIRE RÉSULTAT",
 )
 _EUROS = '#,##0 "€"'
 _BOLD = Font(bold=True)
@@ -43,8 +58,12 @@ _FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TYPES = {"commercial": "Commerciale", "internal": "Interne"}
 _HORIZONS = {"short": "CT (0-6 mois)", "medium": "MT (6-24 mois)", "long": "LT (+24 mois)"}
-_QUADRANTS_FR = {"threats": "MENACES", "opportunities": "OPPORTUNITÉS", "weaknesses": "FAIBLESSES",
-                 "strengths": "FORCES"}
+_QUADRANTS_FR = {
+    "threats": "MENACES",
+    "opportunities": "OPPORTUNITÉS",
+    "weaknesses": "FAIBLESSES",
+    "strengths": "FORCES",
+}
 
 
 def _euros(cents: int | None) -> float | None:
@@ -56,11 +75,22 @@ def _who(a: PlanAction) -> str:
 
 
 def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], tracking: Tracking) -> None:
-    ws.append([f"PAC ENTREPRISE : {header.company}", None,
-               f"DOMAINE D'ACTIVITÉ STRATÉGIQUE : {header.business_area or ''}", None, None,
-               f"ANNÉE BUDGÉTAIRE : {header.budget_year}", None,
-               f"VISION : {header.vision or ''}", None, None, None,
-               f"OBJECTIF : {header.objective or ''}"])
+    ws.append(
+        [
+            f"PAC ENTREPRISE : {header.company}",
+            None,
+            f"DOMAINE D'ACTIVITÉ STRATÉGIQUE : {header.business_area or ''}",
+            None,
+            None,
+            f"ANNÉE BUDGÉTAIRE : {header.budget_year}",
+            None,
+            f"VISION : {header.vision or ''}",
+            None,
+            None,
+            None,
+            f"OBJECTIF : {header.objective or ''}",
+        ]
+    )
     for first, last in (("A", "B"), ("C", "E"), ("F", "G"), ("H", "K"), ("L", "R")):
         ws.merge_cells(f"{first}1:{last}1")
     ws.append([])
@@ -73,20 +103,52 @@ def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], track
         for a in group:
             status = achieved.get(a.id)
             steps = a.title if not a.steps else f"{a.title}. {a.steps}"
-            ws.append([
-                f"TYPOLOGIE N°{number} : {typology}", _who(a), steps, a.priority, a.owner, a.participants,
-                a.due_on, a.progress / 100, _euros(a.budget_cents), a.comments, _euros(a.current_revenue_cents),
-                _euros(a.target_revenue_cents), _euros(a.result_revenue_cents), _TYPES.get(a.kind, a.kind),
-                _HORIZONS.get(a.horizon or "", ""), _euros(a.spent_cents),
-                status.achievement if status else None, a.result,
-            ])
+            ws.append(
+                [
+                    f"TYPOLOGIE N°{number} : {typology}",
+                    _who(a),
+                    steps,
+                    a.priority,
+                    a.owner,
+                    a.participants,
+                    a.due_on,
+                    a.progress / 100,
+                    _euros(a.budget_cents),
+                    a.comments,
+                    _euros(a.current_revenue_cents),
+                    _euros(a.target_revenue_cents),
+                    _euros(a.result_revenue_cents),
+                    _TYPES.get(a.kind, a.kind),
+                    _HORIZONS.get(a.horizon or "", ""),
+                    _euros(a.spent_cents),
+                    status.achievement if status else None,
+                    a.result,
+                ]
+            )
         if ws.max_row > top:
             ws.merge_cells(start_row=top, start_column=1, end_row=ws.max_row, end_column=1)
-    ws.append(["TOTAL", None, f"{tracking.count} actions, {tracking.done} terminées, {tracking.overdue} en retard",
-               None, None, None, None, None if tracking.mean_progress is None else tracking.mean_progress / 100,
-               _euros(tracking.budget_cents), None, _euros(tracking.current_revenue_cents),
-               _euros(tracking.target_revenue_cents), _euros(tracking.result_revenue_cents), None, None,
-               _euros(tracking.spent_cents), tracking.achievement, None])
+    ws.append(
+        [
+            "TOTAL",
+            None,
+            f"{tracking.count} actions, {tracking.done} terminées, {tracking.overdue} en retard",
+            None,
+            None,
+            None,
+            None,
+            None if tracking.mean_progress is None else tracking.mean_progress / 100,
+            _euros(tracking.budget_cents),
+            None,
+            _euros(tracking.current_revenue_cents),
+            _euros(tracking.target_revenue_cents),
+            _euros(tracking.result_revenue_cents),
+            None,
+            None,
+            _euros(tracking.spent_cents),
+            tracking.achievement,
+            None,
+        ]
+    )
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
     for row in ws.iter_rows(min_row=4):
@@ -106,12 +168,17 @@ def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], track
 
 def _tracking(ws: Worksheet, tracking: Tracking) -> None:
     rows = [
-        ("Date de suivi", tracking.as_of), ("Actions", tracking.count), ("Terminées", tracking.done),
+        ("Date de suivi", tracking.as_of),
+        ("Actions", tracking.count),
+        ("Terminées", tracking.done),
         ("En retard", tracking.overdue),
         ("Avancement moyen", None if tracking.mean_progress is None else tracking.mean_progress / 100),
-        ("Budget", _euros(tracking.budget_cents)), ("Budget consommé", _euros(tracking.spent_cents)),
-        ("Part du budget consommée", tracking.budget_used), ("CA actuel", _euros(tracking.current_revenue_cents)),
-        ("CA cible", _euros(tracking.target_revenue_cents)), ("Résultats", _euros(tracking.result_revenue_cents)),
+        ("Budget", _euros(tracking.budget_cents)),
+        ("Budget consommé", _euros(tracking.spent_cents)),
+        ("Part du budget consommée", tracking.budget_used),
+        ("CA actuel", _euros(tracking.current_revenue_cents)),
+        ("CA cible", _euros(tracking.target_revenue_cents)),
+        ("Résultats", _euros(tracking.result_revenue_cents)),
         ("Atteinte de l'objectif", tracking.achievement),
     ]
     for label, value in rows:
@@ -137,15 +204,21 @@ def _swot(ws: Worksheet, swot: dict[str, list[str]]) -> None:
         for row in ws.iter_rows(min_row=ws.max_row - 1, max_row=ws.max_row):
             for cell in row:
                 cell.font, cell.fill = _BOLD, _FILL
-        ws.append([None, "\n".join(f"- {t}" for t in swot.get(left, [])),
-                   "\n".join(f"- {t}" for t in swot.get(right, []))])
+        ws.append(
+            [None, "\n".join(f"- {t}" for t in swot.get(left, [])), "\n".join(f"- {t}" for t in swot.get(right, []))]
+        )
         for cell in ws[ws.max_row]:
             cell.alignment = _WRAP
     ws.column_dimensions["B"].width = ws.column_dimensions["C"].width = 70
 
 
-def write_plan_xlsx(path: Path, header: PlanHeader, actions: Sequence[PlanAction], tracking: Tracking,
-                    swot: dict[str, list[str]] | None = None) -> Path:
+def write_plan_xlsx(
+    path: Path,
+    header: PlanHeader,
+    actions: Sequence[PlanAction],
+    tracking: Tracking,
+    swot: dict[str, list[str]] | None = None,
+) -> Path:
     """Write the plan to ``path`` (sheets ``PAC``, ``Suivi`` and ``EMOFF``);
     ``swot`` is the accepted items' texts by quadrant.  Returns ``path``."""
     wb = Workbook()

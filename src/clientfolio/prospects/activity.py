@@ -36,8 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from clientfolio.access.pipeline import ActivityRow, StageChangeRow
 from clientfolio.prospects.stages import stage_rank
 
-__all__ = ["ActivityConfig", "ActivityReport", "ActivityScore", "Lever", "activity_index",
-           "score", "what_if"]
+__all__ = ["ActivityConfig", "ActivityReport", "ActivityScore", "Lever", "activity_index", "score", "what_if"]
+
 
 class ActivityConfig(BaseModel):
     """Targets that earn full marks, and the weights of efficiency."""
@@ -45,26 +45,33 @@ class ActivityConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     monthly_target: int = Field(
-        40, ge=1,
-        description="Activities a rep should log per month for 10 in quantity (default 40: "
-                    "two a working day).",
+        40,
+        ge=1,
+        description="Activities a rep should log per month for 10 in quantity (default 40: two a working day).",
     )
     conversion_target: float = Field(
-        0.25, gt=0,
+        0.25,
+        gt=0,
         description="Prospect moves to a later stage per activity that earn full marks in "
-                    "efficiency (default 0.25: one step forward every four activities).",
+        "efficiency (default 0.25: one step forward every four activities).",
     )
     revenue_target_cents: int = Field(
-        300_000, gt=0,
+        300_000,
+        gt=0,
         description="Revenue of the contacted customers per activity that earns full marks "
-                    "(cents excl. tax; default 300,000 = 3,000 EUR).",
+        "(cents excl. tax; default 300,000 = 3,000 EUR).",
     )
     conversion_weight: float = Field(
-        0.5, ge=0, le=1,
+        0.5,
+        ge=0,
+        le=1,
         description="Share of conversions in efficiency, the rest being revenue (default 0.5).",
     )
     what_if_step: float = Field(
-        1.0, gt=0, le=10, description="Points added to one factor in the what-if (default 1).",
+        1.0,
+        gt=0,
+        le=10,
+        description="Points added to one factor in the what-if (default 1).",
     )
 
 
@@ -128,24 +135,45 @@ def what_if(quantity: float, orientation: float, efficiency: float, *, step: flo
 
 
 def score(
-    who: str | None, activities: list[ActivityRow], *, reps: int, months: int,
-    priority_customers: Collection[str], priority_prospects: Collection[str],
-    conversions: int, revenue_cents: int, config: ActivityConfig,
+    who: str | None,
+    activities: list[ActivityRow],
+    *,
+    reps: int,
+    months: int,
+    priority_customers: Collection[str],
+    priority_prospects: Collection[str],
+    conversions: int,
+    revenue_cents: int,
+    config: ActivityConfig,
 ) -> ActivityScore:
     """The three factors and the index of ``activities`` (see the module docstring)."""
     n = len(activities)
-    targeted = sum(1 for a in activities if a.customer_code in priority_customers
-                   or a.prospect_code in priority_prospects)
+    targeted = sum(
+        1 for a in activities if a.customer_code in priority_customers or a.prospect_code in priority_prospects
+    )
     if n:
         q = 10 * min(1.0, n / (config.monthly_target * months * reps))
         o = 10 * targeted / n
         w = config.conversion_weight
-        e = 10 * (w * min(1.0, conversions / n / config.conversion_target)
-                  + (1 - w) * min(1.0, revenue_cents / n / config.revenue_target_cents))
+        e = 10 * (
+            w * min(1.0, conversions / n / config.conversion_target)
+            + (1 - w) * min(1.0, revenue_cents / n / config.revenue_target_cents)
+        )
     else:
         q = o = e = 0.0
-    return ActivityScore(who, reps, n, targeted, conversions, revenue_cents, q, o, e, q * o * e,
-                         what_if(q, o, e, step=config.what_if_step))
+    return ActivityScore(
+        who,
+        reps,
+        n,
+        targeted,
+        conversions,
+        revenue_cents,
+        q,
+        o,
+        e,
+        q * o * e,
+        what_if(q, o, e, step=config.what_if_step),
+    )
 
 
 def activity_index(
@@ -164,17 +192,30 @@ def activity_index(
     inclusive (``months`` long), from the activities, the stage history and
     the period's revenue by customer code (see the module docstring)."""
     done = [a for a in activities if a.user and start <= a.occurred_on <= end]
-    forward = [c for c in changes if c.user and start <= c.changed_on <= end and c.from_stage
-               and c.to_stage != "lost" and stage_rank(c.to_stage) > stage_rank(c.from_stage)]
+    forward = [
+        c
+        for c in changes
+        if c.user
+        and start <= c.changed_on <= end
+        and c.from_stage
+        and c.to_stage != "lost"
+        and stage_rank(c.to_stage) > stage_rank(c.from_stage)
+    ]
     names = sorted({a.user for a in done if a.user})
 
     def rated(who: str | None, rows: list[ActivityRow], reps: int, conversions: int) -> ActivityScore:
         contacted = {a.customer_code for a in rows if a.customer_code}
-        return score(who, rows, reps=reps, months=months, priority_customers=priority_customers,
-                     priority_prospects=priority_prospects, conversions=conversions,
-                     revenue_cents=sum(revenue_by_customer.get(c, 0) for c in contacted),
-                     config=config)
+        return score(
+            who,
+            rows,
+            reps=reps,
+            months=months,
+            priority_customers=priority_customers,
+            priority_prospects=priority_prospects,
+            conversions=conversions,
+            revenue_cents=sum(revenue_by_customer.get(c, 0) for c in contacted),
+            config=config,
+        )
 
-    reps = [rated(name, [a for a in done if a.user == name], 1, sum(c.user == name for c in forward))
-            for name in names]
+    reps = [rated(name, [a for a in done if a.user == name], 1, sum(c.user == name for c in forward)) for name in names]
     return ActivityReport(start, end, months, reps, rated(None, done, max(1, len(names)), len(forward)))

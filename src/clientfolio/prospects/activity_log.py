@@ -109,7 +109,7 @@ def log_activity(
             user_id, username = 0, ""
         party: dict[str, int] = {}
         if not problems:
-            kind_of, party_code = (("customers", customer_code) if customer_code else ("prospects", prospect_code))
+            kind_of, party_code = ("customers", customer_code) if customer_code else ("prospects", prospect_code)
             assert party_code is not None
             try:
                 party[f"{kind_of[:-1]}_id"] = Parties(conn, WriteGuard(conn, principal)).find(kind_of, party_code)
@@ -117,17 +117,35 @@ def log_activity(
                 problems.append(f"{kind_of[:-1]} {party_code!r}: {exc}")
         if problems:
             raise ClientfolioError("; ".join(problems))
-        new_id = conn.execute(insert(Activity).values(
-            kind=code, occurred_on=dt.date.fromisoformat(day), user_id=user_id, subject=subject,
-            duration_minutes=minutes, **party).returning(Activity.id)).scalar_one()
+        new_id = conn.execute(
+            insert(Activity)
+            .values(
+                kind=code,
+                occurred_on=dt.date.fromisoformat(day),
+                user_id=user_id,
+                subject=subject,
+                duration_minutes=minutes,
+                **party,
+            )
+            .returning(Activity.id)
+        ).scalar_one()
         if outcome is not None:
-            conn.execute(update(Activity).where(Activity.id == new_id).values(
-                outcome=seal_field(ring, "activities", new_id, "outcome", outcome)))
-        logged = LoggedActivity(new_id, code, dt.date.fromisoformat(day), customer_code, prospect_code,
-                                username, subject, minutes)
+            conn.execute(
+                update(Activity)
+                .where(Activity.id == new_id)
+                .values(outcome=seal_field(ring, "activities", new_id, "outcome", outcome))
+            )
+        logged = LoggedActivity(
+            new_id, code, dt.date.fromisoformat(day), customer_code, prospect_code, username, subject, minutes
+        )
         if chain_key is not None:
             details = {k: v for k, v in logged.as_dict().items() if k != "subject"}
-            record_event(conn, actor=actor or principal.username, action="activity.log",
-                         target=customer_code or prospect_code, chain_key=chain_key,
-                         details={**details, "outcome": outcome is not None})
+            record_event(
+                conn,
+                actor=actor or principal.username,
+                action="activity.log",
+                target=customer_code or prospect_code,
+                chain_key=chain_key,
+                details={**details, "outcome": outcome is not None},
+            )
     return logged

@@ -38,9 +38,10 @@ class FollowUpConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     unfollowed_days: int = Field(
-        90, ge=1,
+        90,
+        ge=1,
         description="An A or VIP customer not contacted for more than this many days is "
-                    "unfollowed (default 90: once a quarter at least).",
+        "unfollowed (default 90: once a quarter at least).",
     )
 
 
@@ -74,10 +75,11 @@ def account_activity(activities: Iterable[ActivityRow]) -> list[AccountActivity]
     for a in activities:
         if a.customer_code or a.prospect_code:
             groups.setdefault((a.customer_code, a.prospect_code), []).append(a)
-    rows = [AccountActivity(c, p, len(rows), dict(Counter(r.kind for r in rows)),
-                            max(r.occurred_on for r in rows))
-            for (c, p), rows in groups.items()]
-    rows.sort(key=lambda r: (r.customer_code or r.prospect_code or ""))
+    rows = [
+        AccountActivity(c, p, len(rows), dict(Counter(r.kind for r in rows)), max(r.occurred_on for r in rows))
+        for (c, p), rows in groups.items()
+    ]
+    rows.sort(key=lambda r: r.customer_code or r.prospect_code or "")
     rows.sort(key=lambda r: r.last_on, reverse=True)
     return rows
 
@@ -85,8 +87,9 @@ def account_activity(activities: Iterable[ActivityRow]) -> list[AccountActivity]
 def important_customers(a_customers: Iterable[str], vip: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
     """Why each important customer is: ``("A",)``, ``("VIP",)`` or both, by code."""
     a_set, vip_set = set(a_customers), set(vip)
-    return {code: tuple(r for r, s in (("A", a_set), ("VIP", vip_set)) if code in s)
-            for code in sorted(a_set | vip_set)}
+    return {
+        code: tuple(r for r, s in (("A", a_set), ("VIP", vip_set)) if code in s) for code in sorted(a_set | vip_set)
+    }
 
 
 def follow_up(
@@ -106,7 +109,10 @@ def follow_up(
             continue
         last = last_contacts[code]
         days = None if last is None else (as_of - last).days
-        rows.append(ImportantCustomer(code, (names or {}).get(code), reasons, last, days,
-                                      days is None or days > config.unfollowed_days))
+        rows.append(
+            ImportantCustomer(
+                code, (names or {}).get(code), reasons, last, days, days is None or days > config.unfollowed_days
+            )
+        )
     rows.sort(key=lambda r: (r.days_since is not None, -(r.days_since or 0), r.customer_code))
     return rows

@@ -70,16 +70,16 @@ class FunnelConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reference_funnel: dict[str, int] = Field(
-        default_factory=lambda: {"suspect": 100, "prospect": 80, "cold": 50, "warm": 30,
-                                 "hot": 15, "won": 10},
+        default_factory=lambda: {"suspect": 100, "prospect": 80, "cold": 50, "warm": 30, "hot": 15, "won": 10},
         description="Prospects at each stage for every 100 suspects when nothing is observed "
-                    "(default: the seed's 100 -> 80 -> 50 -> 30 -> 10, with 15 hot prospects "
-                    "between the 30 warm and the 10 customers).",
+        "(default: the seed's 100 -> 80 -> 50 -> 30 -> 10, with 15 hot prospects "
+        "between the 30 warm and the 10 customers).",
     )
     min_reached: int = Field(
-        20, ge=1,
+        20,
+        ge=1,
         description="Use a stage's observed conversion when at least this many prospects "
-                    "reached the stage; else the reference funnel's (default 20).",
+        "reached the stage; else the reference funnel's (default 20).",
     )
 
     @field_validator("reference_funnel")
@@ -174,8 +174,9 @@ def year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _timelines(prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow]
-               ) -> dict[str, list[tuple[str, dt.date | None]]]:
+def _timelines(
+    prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow]
+) -> dict[str, list[tuple[str, dt.date | None]]]:
     moves: dict[str, list[StageChangeRow]] = defaultdict(list)
     for change in changes:
         moves[change.prospect_code].append(change)
@@ -203,12 +204,11 @@ def stays(prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow]) -
 def _stage_times(all_stays: list[Stay], as_of: dt.date) -> list[StageTime]:
     times = []
     for stage in OPEN_STAGES:
-        done = [(s.left_on - s.entered_on).days for s in all_stays
-                if s.stage == stage and s.entered_on and s.left_on]
-        now = [(as_of - s.entered_on).days for s in all_stays
-               if s.stage == stage and s.entered_on and s.left_on is None]
-        times.append(StageTime(stage, len(done), fmean(done) if done else None,
-                               len(now), fmean(now) if now else None))
+        done = [(s.left_on - s.entered_on).days for s in all_stays if s.stage == stage and s.entered_on and s.left_on]
+        now = [
+            (as_of - s.entered_on).days for s in all_stays if s.stage == stage and s.entered_on and s.left_on is None
+        ]
+        times.append(StageTime(stage, len(done), fmean(done) if done else None, len(now), fmean(now) if now else None))
     return times
 
 
@@ -220,8 +220,15 @@ def _groups(prospects: list[ProspectRow], key: Callable[[ProspectRow], str | Non
     for name in sorted(by, key=lambda k: (k is None, k or "")):
         counts = by[name]
         closed = counts["won"] + counts["lost"]
-        groups.append(FunnelGroup(name, {s: counts[s] for s in PROSPECT_STAGES}, counts["won"],
-                                  counts["lost"], counts["won"] / closed if closed else None))
+        groups.append(
+            FunnelGroup(
+                name,
+                {s: counts[s] for s in PROSPECT_STAGES},
+                counts["won"],
+                counts["lost"],
+                counts["won"] / closed if closed else None,
+            )
+        )
     return groups
 
 
@@ -232,8 +239,10 @@ def funnel(prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow], 
     timelines = _timelines(prospects, changes)
     furthest = Counter(max([0, *(stage_rank(s) for s, _ in t)]) for t in timelines.values())
     reached = {s: sum(n for rank, n in furthest.items() if rank >= i) for i, s in enumerate(FUNNEL_STAGES)}
-    conversions = {s: (reached[nxt] / reached[s] if reached[s] else None)
-                   for s, nxt in zip(FUNNEL_STAGES, FUNNEL_STAGES[1:], strict=False)}
+    conversions = {
+        s: (reached[nxt] / reached[s] if reached[s] else None)
+        for s, nxt in zip(FUNNEL_STAGES, FUNNEL_STAGES[1:], strict=False)
+    }
     year_ago = year_before(as_of)
     lost = [p for p in prospects if p.stage == "lost"]
     lost_from = Counter(c.from_stage or "unknown" for c in changes if c.to_stage == "lost")
@@ -242,8 +251,9 @@ def funnel(prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow], 
         counts={s: sum(p.stage == s for p in prospects) for s in PROSPECT_STAGES},
         reached=reached,
         conversions=conversions,
-        won_last_year=len({c.prospect_code for c in changes
-                           if c.to_stage == "won" and year_ago < c.changed_on <= as_of}),
+        won_last_year=len(
+            {c.prospect_code for c in changes if c.to_stage == "won" and year_ago < c.changed_on <= as_of}
+        ),
         stage_times=_stage_times(stays(prospects, changes), as_of),
         lost_reasons=dict(Counter(p.lost_reason or "unknown" for p in lost).most_common()),
         lost_at_stage=dict(lost_from.most_common()),
@@ -264,7 +274,8 @@ def _rates(result: Funnel, config: FunnelConfig) -> dict[str, tuple[Fraction, st
 
 
 def backward_funnel(
-    new_customers_per_year: float, result: Funnel,
+    new_customers_per_year: float,
+    result: Funnel,
     config: FunnelConfig = FunnelConfig(),  # noqa: B008 - frozen, never mutated
 ) -> Backward:
     """How many prospects each stage needs a year to win
@@ -274,12 +285,19 @@ def backward_funnel(
     rates = _rates(result, config)
     stages = []
     for stage in FUNNEL_STAGES:
-        chain = [rates[s][0] for s in FUNNEL_STAGES[stage_rank(stage):-1]]
+        chain = [rates[s][0] for s in FUNNEL_STAGES[stage_rank(stage) : -1]]
         product = math.prod(chain, start=Fraction(1))
         needed = math.ceil(target / product) if product else None
         current = result.won_last_year if stage == "won" else result.counts[stage]
         rate, source = rates.get(stage, (None, None))
-        stages.append(StageNeed(
-            stage, None if rate is None else float(rate), source, needed, current,
-            None if needed is None else max(0, needed - current)))
+        stages.append(
+            StageNeed(
+                stage,
+                None if rate is None else float(rate),
+                source,
+                needed,
+                current,
+                None if needed is None else max(0, needed - current),
+            )
+        )
     return Backward(new_customers_per_year, target, stages)

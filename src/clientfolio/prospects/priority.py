@@ -58,11 +58,19 @@ LEVELS: tuple[Level, ...] = ("high", "medium", "low")
 POTENTIAL_SIGNS = MappingProxyType({"high": "++", "medium": "+/-", "low": "--"})
 """The seed's signs for the potential levels."""
 
-PRIORITY: Mapping[tuple[Level, Level], int] = MappingProxyType({
-    ("high", "high"): 1, ("high", "medium"): 2, ("high", "low"): 3,
-    ("medium", "high"): 2, ("medium", "medium"): 2, ("medium", "low"): 3,
-    ("low", "high"): 3, ("low", "medium"): 3, ("low", "low"): 4,
-})
+PRIORITY: Mapping[tuple[Level, Level], int] = MappingProxyType(
+    {
+        ("high", "high"): 1,
+        ("high", "medium"): 2,
+        ("high", "low"): 3,
+        ("medium", "high"): 2,
+        ("medium", "medium"): 2,
+        ("medium", "low"): 3,
+        ("low", "high"): 3,
+        ("low", "medium"): 3,
+        ("low", "low"): 4,
+    }
+)
 """Priority by (potential level, accessibility level): the seed's table."""
 
 CONTACT_MARKS = MappingProxyType({"identified": 10.0, "named": 5.0, None: 0.0})
@@ -86,14 +94,16 @@ class PriorityConfig(BaseModel):
     project_weight: float = _weight(0.3, "the existence of a project in the IPO")
     last_purchase_weight: float = _weight(0.2, "the age of the last similar purchase in the IPO")
     potential_full_marks_cents: int = Field(
-        3_000_000, gt=0,
+        3_000_000,
+        gt=0,
         description="Yearly potential (cents excl. tax) that earns 10 marks; less earns "
-                    "proportionally less (default 3,000,000 = 30,000 EUR).",
+        "proportionally less (default 3,000,000 = 30,000 EUR).",
     )
     renewal_months: int = Field(
-        36, gt=0,
+        36,
+        gt=0,
         description="Age in months of a last similar purchase that earns 10 marks (due for "
-                    "renewal); a more recent one earns proportionally less (default 36).",
+        "renewal); a more recent one earns proportionally less (default 36).",
     )
     ipa_high_from: float = Field(7.0, ge=0, le=10, description="IPA from which accessibility is high (default 7).")
     ipa_medium_from: float = Field(4.0, ge=0, le=10, description="IPA from which accessibility is medium (default 4).")
@@ -142,23 +152,35 @@ def place(prospect: ProspectRow, *, as_of: dt.date, config: PriorityConfig = Pri
     module docstring).  Takes the qualification fields of a ``ProspectRow``."""
     c = config
     entered: dict[str, float | None] = {
-        "knowledge": prospect.contact_knowledge, "receptivity": prospect.receptivity,
-        "timing": prospect.timing}
+        "knowledge": prospect.contact_knowledge,
+        "receptivity": prospect.receptivity,
+        "timing": prospect.timing,
+    }
     ipa = _mean(
         {"contact": CONTACT_MARKS[prospect.contact], **_standing_in(entered, prospect.accessibility_score)},
-        {"contact": c.contact_weight, "knowledge": c.knowledge_weight,
-         "receptivity": c.receptivity_weight, "timing": c.timing_weight})
-    potential = None if prospect.potential_cents is None else (
-        10 * min(1.0, max(0, prospect.potential_cents) / c.potential_full_marks_cents))
+        {
+            "contact": c.contact_weight,
+            "knowledge": c.knowledge_weight,
+            "receptivity": c.receptivity_weight,
+            "timing": c.timing_weight,
+        },
+    )
+    potential = (
+        None
+        if prospect.potential_cents is None
+        else (10 * min(1.0, max(0, prospect.potential_cents) / c.potential_full_marks_cents))
+    )
     project = None if prospect.has_project is None else 10.0 * prospect.has_project
     bought = prospect.last_similar_purchase_on
-    last_purchase = None if bought is None else (
-        10 * min(1.0, max(0, (as_of - bought).days) / DAYS_PER_MONTH / c.renewal_months))
+    last_purchase = (
+        None if bought is None else (10 * min(1.0, max(0, (as_of - bought).days) / DAYS_PER_MONTH / c.renewal_months))
+    )
     ipo = _mean(
-        _standing_in({"potential": potential, "project": project, "last_purchase": last_purchase},
-                     prospect.potential_score),
-        {"potential": c.potential_weight, "project": c.project_weight,
-         "last_purchase": c.last_purchase_weight})
+        _standing_in(
+            {"potential": potential, "project": project, "last_purchase": last_purchase}, prospect.potential_score
+        ),
+        {"potential": c.potential_weight, "project": c.project_weight, "last_purchase": c.last_purchase_weight},
+    )
     access = level(ipa, c.ipa_high_from, c.ipa_medium_from)
     pot = level(ipo, c.ipo_high_from, c.ipo_medium_from)
     return Placement(prospect.code, ipa, ipo, access, pot, PRIORITY[pot, access])

@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.access import PipelineReader, Principal, ProspectRow
-from clientfolio.periods import months_before
 from clientfolio.analytics.abc import abc_classes
 from clientfolio.analytics.analysis import AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
 from clientfolio.analytics.measures import measures
+from clientfolio.periods import months_before
 from clientfolio.prospects.activity import ActivityConfig, ActivityReport, activity_index
 from clientfolio.prospects.followup import FollowUpConfig, ImportantCustomer, follow_up, important_customers
 from clientfolio.prospects.funnel import Backward, Funnel, FunnelConfig, backward_funnel, funnel
@@ -72,8 +72,7 @@ class ProspectsView:
     def as_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
-            "matrix": [{"potential": p, "accessibility": a, "prospects": n}
-                       for (p, a), n in self.matrix.items()],
+            "matrix": [{"potential": p, "accessibility": a, "prospects": n} for (p, a), n in self.matrix.items()],
             "prospects": [asdict(p) for p in self.prospects],
             "funnel": self.funnel.as_dict(),
             "backward": None if self.backward is None else self.backward.as_dict(),
@@ -89,9 +88,13 @@ class ActivityView:
     important: list[ImportantCustomer]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), **self.activity.as_dict(),
-                "important_customers": [{**asdict(c), "last_contact": c.last_contact and c.last_contact.isoformat()}
-                                        for c in self.important]}
+        return {
+            "as_of": self.as_of.isoformat(),
+            **self.activity.as_dict(),
+            "important_customers": [
+                {**asdict(c), "last_contact": c.last_contact and c.last_contact.isoformat()} for c in self.important
+            ],
+        }
 
 
 def _latest(reader: PipelineReader) -> dt.date:
@@ -101,13 +104,15 @@ def _latest(reader: PipelineReader) -> dt.date:
     return max(days, default=dt.date.today())
 
 
-def _placed(prospects: Iterable[ProspectRow], as_of: dt.date, config: PriorityConfig
-            ) -> list[tuple[ProspectRow, Placement]]:
+def _placed(
+    prospects: Iterable[ProspectRow], as_of: dt.date, config: PriorityConfig
+) -> list[tuple[ProspectRow, Placement]]:
     return [(p, place(p, as_of=as_of, config=config)) for p in prospects]
 
 
-def _configs(store: Store, config: ProspectsConfig | None, analytics: AnalyticsConfig | None
-             ) -> tuple[ProspectsConfig, AnalyticsConfig]:
+def _configs(
+    store: Store, config: ProspectsConfig | None, analytics: AnalyticsConfig | None
+) -> tuple[ProspectsConfig, AnalyticsConfig]:
     """The given configs, else the effective ones (``clientfolio.config``:
     environment, settings file beside the store, defaults)."""
     if config is not None and analytics is not None:
@@ -118,9 +123,14 @@ def _configs(store: Store, config: ProspectsConfig | None, analytics: AnalyticsC
     return config or domain.prospects, analytics or domain.analytics
 
 
-def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None = None,
-                   config: ProspectsConfig | None = None, analytics: AnalyticsConfig | None = None
-                   ) -> ProspectsView:
+def prospects_view(
+    store: Store,
+    principal: Principal,
+    *,
+    as_of: dt.date | None = None,
+    config: ProspectsConfig | None = None,
+    analytics: AnalyticsConfig | None = None,
+) -> ProspectsView:
     """The matrix, funnel and backward funnel of the prospects ``principal``
     sees (the churn projection with the ``analytics`` measures settings)."""
     config, analytics = _configs(store, config, analytics)
@@ -138,17 +148,37 @@ def prospects_view(store: Store, principal: Principal, *, as_of: dt.date | None 
     listed = sorted(open_ones, key=lambda pair: (pair[1].priority, -pair[1].ipo - pair[1].ipa, pair[0].code))
     return ProspectsView(
         as_of=day,
-        prospects=[PlacedProspect(p.code, p.name, p.stage, p.owner, p.potential_cents, pl.ipa, pl.ipo,
-                                  pl.accessibility, pl.potential, pl.priority) for p, pl in listed],
+        prospects=[
+            PlacedProspect(
+                p.code,
+                p.name,
+                p.stage,
+                p.owner,
+                p.potential_cents,
+                pl.ipa,
+                pl.ipo,
+                pl.accessibility,
+                pl.potential,
+                pl.priority,
+            )
+            for p, pl in listed
+        ],
         matrix=dict(matrix_counts(pl for _, pl in open_ones)),
         funnel=result,
         backward=None if needed is None else backward_funnel(needed, result, config.funnel),
     )
 
 
-def activity_view(store: Store, principal: Principal, *, as_of: dt.date | None = None, months: int = 3,
-                  vip: Iterable[str] = (), config: ProspectsConfig | None = None,
-                  analytics: AnalyticsConfig | None = None) -> ActivityView:
+def activity_view(
+    store: Store,
+    principal: Principal,
+    *,
+    as_of: dt.date | None = None,
+    months: int = 3,
+    vip: Iterable[str] = (),
+    config: ProspectsConfig | None = None,
+    analytics: AnalyticsConfig | None = None,
+) -> ActivityView:
     """The activity index per rep and for the team over the ``months`` to
     ``as_of``, and the follow-up of the A (with the ``analytics`` ABC
     settings) and ``vip`` customers."""
@@ -168,8 +198,17 @@ def activity_view(store: Store, principal: Principal, *, as_of: dt.date | None =
             revenue[code] = revenue.get(code, 0) + cents
     priority = {p.code for p, pl in _placed(reader.prospects(), day, config.priority) if pl.priority <= 2}
     report = activity_index(
-        reader.activities(start, day), reader.stage_changes(), revenue, start=start, end=day, months=months,
-        priority_customers=set(important), priority_prospects=priority, config=config.activity)
-    followed = follow_up(reader.last_contacts(day), important, as_of=day, names=reader.customer_names(),
-                         config=config.follow_up)
+        reader.activities(start, day),
+        reader.stage_changes(),
+        revenue,
+        start=start,
+        end=day,
+        months=months,
+        priority_customers=set(important),
+        priority_prospects=priority,
+        config=config.activity,
+    )
+    followed = follow_up(
+        reader.last_contacts(day), important, as_of=day, names=reader.customer_names(), config=config.follow_up
+    )
     return ActivityView(day, report, followed)

@@ -16,10 +16,17 @@ FUNNEL_STAGES = ("suspect", "prospect", "cold", "warm", "hot", "won")
 OPEN_STAGES = FUNNEL_STAGES[:-1]
 """Stages of a prospect still being worked (neither won nor lost)."""
 
-STAGE_LABELS = MappingProxyType({
-    "suspect": "Suspect", "prospect": "Prospect", "cold": "Prospect froid",
-    "warm": "Prospect tiède", "hot": "Prospect chaud", "won": "Client", "lost": "Perdu",
-})
+STAGE_LABELS = MappingProxyType(
+    {
+        "suspect": "Suspect",
+        "prospect": "Prospect",
+        "cold": "Prospect froid",
+        "warm": "Prospect tiède",
+        "hot": "Prospect chaud",
+        "won": "Client",
+        "lost": "Perdu",
+    }
+)
 """The labels a French user reads, by stored stage."""
 
 

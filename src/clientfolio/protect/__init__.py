@@ -53,8 +53,8 @@ from clientfolio.protect.sessions import (
     open_session,
     session_user,
 )
-from clientfolio.protect.trace import TraceResult, trace_file
 from clientfolio.protect.totp import new_totp_secret, provisioning_uri, verify_totp
+from clientfolio.protect.trace import TraceResult, trace_file
 from clientfolio.protect.users import (
     PERMISSIONS,
     ROLE_PERMISSIONS,

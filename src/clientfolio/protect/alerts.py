@@ -40,15 +40,12 @@ class ExportRules(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     alert_rows: int = Field(1_000, ge=1, description="Alert above this many rows in one export.")
-    volume_factor: float = Field(
-        5.0, gt=1, description="Alert above this many times the user's median export.")
-    volume_min_history: int = Field(
-        3, ge=1, description="Past exports a user needs before the volume alert applies.")
+    volume_factor: float = Field(5.0, gt=1, description="Alert above this many times the user's median export.")
+    volume_min_history: int = Field(3, ge=1, description="Past exports a user needs before the volume alert applies.")
     day_start_hour: int = Field(7, ge=0, le=23, description="Working hours start (local hour).")
     day_end_hour: int = Field(20, ge=1, le=24, description="Working hours end (local hour).")
     timezone: str = Field("Europe/Paris", description="Time zone of the working hours.")
-    hard_limit_rows: int = Field(
-        10_000, ge=1, description="Exports above this many rows need an admin's approval.")
+    hard_limit_rows: int = Field(10_000, ge=1, description="Exports above this many rows need an admin's approval.")
     trap_records: int = Field(3, ge=0, le=50, description="Trap records added to each export.")
 
     @field_validator("timezone")
@@ -63,10 +60,13 @@ class ExportRules(BaseModel):
     @classmethod
     def from_settings(cls, settings: Settings) -> ExportRules:
         return cls(
-            alert_rows=settings.export_alert_rows, volume_factor=settings.export_volume_factor,
+            alert_rows=settings.export_alert_rows,
+            volume_factor=settings.export_volume_factor,
             volume_min_history=settings.export_volume_min_history,
-            day_start_hour=settings.export_day_start_hour, day_end_hour=settings.export_day_end_hour,
-            timezone=settings.export_timezone, hard_limit_rows=settings.export_hard_limit_rows,
+            day_start_hour=settings.export_day_start_hour,
+            day_end_hour=settings.export_day_end_hour,
+            timezone=settings.export_timezone,
+            hard_limit_rows=settings.export_hard_limit_rows,
             trap_records=settings.export_trap_records,
         )
 
@@ -81,7 +81,11 @@ class Alert:
 
 
 def export_alerts(
-    rows: int, at: dt.datetime, past_rows: Sequence[int], left_on: dt.date | None, rules: ExportRules,
+    rows: int,
+    at: dt.datetime,
+    past_rows: Sequence[int],
+    left_on: dt.date | None,
+    rules: ExportRules,
 ) -> list[Alert]:
     """The alerts raised by an export of ``rows`` rows made at ``at`` (an aware
     datetime) by a user whose earlier exports had ``past_rows`` rows and whose
@@ -94,14 +98,22 @@ def export_alerts(
     if len(past_rows) >= rules.volume_min_history:
         usual = statistics.median(past_rows)
         if rows > rules.volume_factor * usual:
-            alerts.append(Alert("volume", f"{rows:,} rows: more than {rules.volume_factor:g} times "
-                                          f"this user's usual {usual:,.0f}"))
+            alerts.append(
+                Alert(
+                    "volume", f"{rows:,} rows: more than {rules.volume_factor:g} times this user's usual {usual:,.0f}"
+                )
+            )
     local = at.astimezone(ZoneInfo(rules.timezone))
     if local.weekday() >= 5:
         alerts.append(Alert("off_hours", f"made on a {local:%A} ({local:%Y-%m-%d %H:%M} {rules.timezone})"))
     elif not rules.day_start_hour <= local.hour < rules.day_end_hour:
-        alerts.append(Alert("off_hours", f"made at {local:%H:%M} {rules.timezone}, outside "
-                                         f"{rules.day_start_hour:02d}:00-{rules.day_end_hour:02d}:00"))
+        alerts.append(
+            Alert(
+                "off_hours",
+                f"made at {local:%H:%M} {rules.timezone}, outside "
+                f"{rules.day_start_hour:02d}:00-{rules.day_end_hour:02d}:00",
+            )
+        )
     if left_on is not None:
         alerts.append(Alert("departure", f"by a user whose departure is recorded on {left_on.isoformat()}"))
     return alerts

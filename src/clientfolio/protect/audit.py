@@ -74,6 +74,7 @@ __all__ = [
     "verify_log",
 ]
 
+
 @dataclass(frozen=True)
 class AuditEvent:
     """An entry of the audit log, as read back."""
@@ -94,8 +95,10 @@ def list_events(store: Store, *, limit: int = 50, action: str | None = None) -> 
     if action is not None:
         query = query.where(AuditEntry.action == action)
     with store.session() as session:
-        return [AuditEvent(e.seq, utc(e.at), e.actor, e.action, e.target, _shown(e.details), e.hash)
-                for e in session.scalars(query)]
+        return [
+            AuditEvent(e.seq, utc(e.at), e.actor, e.action, e.target, _shown(e.details), e.hash)
+            for e in session.scalars(query)
+        ]
 
 
 def _details(body: str) -> Any:
@@ -135,8 +138,9 @@ class AuditReport:
         return asdict(self)
 
 
-def _problem(row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int],
-             keys: Sequence[bytes], prefer: int = 0) -> tuple[tuple[int, str, str] | None, int]:
+def _problem(
+    row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int], keys: Sequence[bytes], prefer: int = 0
+) -> tuple[tuple[int, str, str] | None, int]:
     """(first bad seq, reason, detail) for ``row`` following (prev_seq, prev_hash), or None;
     and the position in ``keys`` of the key that sealed it (``prefer`` tried first)."""
     if row.seq != prev_seq + 1:
@@ -150,7 +154,8 @@ def _problem(row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int],
             return None
         for n in order:
             if hmac.compare_digest(
-                    seal_entry(keys[n], prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash):
+                seal_entry(keys[n], prev, row.seq, row.at, row.actor, row.action, row.target, details), row.hash
+            ):
                 return n
         return None
 
@@ -186,20 +191,31 @@ def _verify(conn: Connection, key: bytes | Sequence[bytes]) -> AuditReport:
     for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(5_000):
         problem, used = _problem(row, prev_seq, prev_hash, seq_of, keys, used)
         if problem is not None:
-            return AuditReport(False, len(hash_of), prev_seq or None,
-                               prev_hash if prev_seq else None, *problem,
-                               sealed_by=tuple(runs) if len(keys) > 1 else ())
+            return AuditReport(
+                False,
+                len(hash_of),
+                prev_seq or None,
+                prev_hash if prev_seq else None,
+                *problem,
+                sealed_by=tuple(runs) if len(keys) > 1 else (),
+            )
         if runs and runs[-1][2] == used:
             runs[-1] = (runs[-1][0], row.seq, used)
         else:
             runs.append((row.seq, row.seq, used))
         prev_seq, prev_hash = row.seq, row.hash
-    return AuditReport(True, len(hash_of), prev_seq or None, prev_hash if prev_seq else None,
-                       sealed_by=tuple(runs) if len(keys) > 1 else ())
+    return AuditReport(
+        True,
+        len(hash_of),
+        prev_seq or None,
+        prev_hash if prev_seq else None,
+        sealed_by=tuple(runs) if len(keys) > 1 else (),
+    )
 
 
-def verify_chain(store: Store, chain_key: bytes | Sequence[bytes], *,
-                 expect_head: tuple[int, str] | None = None) -> AuditReport:
+def verify_chain(
+    store: Store, chain_key: bytes | Sequence[bytes], *, expect_head: tuple[int, str] | None = None
+) -> AuditReport:
     """Check the whole audit log against ``chain_key``; with ``expect_head``
     (seq, hash) noted down from an earlier verification, also check that this
     entry is still there, unchanged (detects a deleted tail).  ``chain_key`` may
@@ -212,12 +228,26 @@ def verify_chain(store: Store, chain_key: bytes | Sequence[bytes], *,
         seq, digest = expect_head
         last = report.head_seq or 0
         if seq > last:
-            return AuditReport(False, report.entries, report.head_seq, report.head_hash, last + 1,
-                               "deleted", f"the log ends at #{last}; the noted head is #{seq}")
+            return AuditReport(
+                False,
+                report.entries,
+                report.head_seq,
+                report.head_hash,
+                last + 1,
+                "deleted",
+                f"the log ends at #{last}; the noted head is #{seq}",
+            )
         noted = conn.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq)) or ""
         if not hmac.compare_digest(noted, digest.lower()):
-            return AuditReport(False, report.entries, report.head_seq, report.head_hash, seq, "edited",
-                               f"entry #{seq} is not the one noted down (the log was rewritten)")
+            return AuditReport(
+                False,
+                report.entries,
+                report.head_seq,
+                report.head_hash,
+                seq,
+                "edited",
+                f"entry #{seq} is not the one noted down (the log was rewritten)",
+            )
     return report
 
 
@@ -243,8 +273,9 @@ def verify_log(store: Store, ring: KeyRing, *, expect_head: tuple[int, str] | No
     if not interrupted:
         return verify_chain(store, ring.subkey("audit"), expect_head=expect_head)
     report = verify_chain(store, [ring.subkey("audit", k) for k in ids], expect_head=expect_head)
-    return replace(report, interrupted_rotation=True,
-                   sealed_by=tuple((first, last, ids[n]) for first, last, n in report.sealed_by))
+    return replace(
+        report, interrupted_rotation=True, sealed_by=tuple((first, last, ids[n]) for first, last, n in report.sealed_by)
+    )
 
 
 def sealing_key(conn: Connection, candidates: Sequence[bytes]) -> bytes | None:
@@ -264,13 +295,13 @@ def reseal_chain_in(conn: Connection, old_key: bytes | Sequence[bytes], new_key:
     lock_chain(conn)
     report = _verify(conn, old_key)
     if not report.ok:
-        raise ClientfolioError(f"the audit log does not verify, not re-sealed: {report.reason} "
-                               f"at #{report.first_bad_seq} ({report.detail})")
+        raise ClientfolioError(
+            f"the audit log does not verify, not re-sealed: {report.reason} "
+            f"at #{report.first_bad_seq} ({report.detail})"
+        )
     prev = GENESIS
     for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).all():
-        digest = seal_entry(new_key, prev, row.seq, row.at, row.actor, row.action, row.target,
-                       json.loads(row.details))
-        conn.execute(update(AuditEntry).where(AuditEntry.seq == row.seq)
-                     .values(prev_hash=prev, hash=digest))
+        digest = seal_entry(new_key, prev, row.seq, row.at, row.actor, row.action, row.target, json.loads(row.details))
+        conn.execute(update(AuditEntry).where(AuditEntry.seq == row.seq).values(prev_hash=prev, hash=digest))
         prev = digest
     return AuditReport(True, report.entries, report.head_seq, prev if report.head_seq else None)

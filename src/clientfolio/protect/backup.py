@@ -136,13 +136,22 @@ def _decoder(table: Table, columns: list[str]) -> Callable[[list[Any]], dict[str
             kind = table.c[name].type.python_type
         except NotImplementedError:
             kind = object
-        parse.append({dt.datetime: dt.datetime.fromisoformat, dt.date: dt.date.fromisoformat,
-                      dt.time: dt.time.fromisoformat, Decimal: Decimal,
-                      bytes: base64.b64decode}.get(kind))
+        parse.append(
+            {
+                dt.datetime: dt.datetime.fromisoformat,
+                dt.date: dt.date.fromisoformat,
+                dt.time: dt.time.fromisoformat,
+                Decimal: Decimal,
+                bytes: base64.b64decode,
+            }.get(kind)
+        )
 
     def decode(row: list[Any]) -> dict[str, Any]:
-        return {name: (p(v) if p is not None and v is not None else v)
-                for name, p, v in zip(columns, parse, row, strict=True)}
+        return {
+            name: (p(v) if p is not None and v is not None else v)
+            for name, p, v in zip(columns, parse, row, strict=True)
+        }
+
     return decode
 
 
@@ -193,15 +202,29 @@ def _snapshot(store: Store) -> Iterator[Connection]:
             conn.rollback()
 
 
-def backup(store: Store, ring: KeyRing, dest: Path, *, chunk_size: int = CHUNK_SIZE,
-           progress: Progress | None = None, actor: str = "system") -> BackupManifest:
+def backup(
+    store: Store,
+    ring: KeyRing,
+    dest: Path,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Progress | None = None,
+    actor: str = "system",
+) -> BackupManifest:
     """Write a consistent, encrypted archive of every table of ``store`` to ``dest``
     (mode 0600; replaced only once complete) and return its manifest.  The
     backup (a copy of everything) is written to the audit log as ``backup``."""
-    header = json.dumps({
-        "format": _FORMAT, "version": 1, "key_id": ring.current,
-        "key_fingerprint": ring.fingerprint(), "archive_id": secrets.token_hex(16),
-        "chunk_size": chunk_size}, sort_keys=True).encode()
+    header = json.dumps(
+        {
+            "format": _FORMAT,
+            "version": 1,
+            "key_id": ring.current,
+            "key_fingerprint": ring.fingerprint(),
+            "archive_id": secrets.token_hex(16),
+            "chunk_size": chunk_size,
+        },
+        sort_keys=True,
+    ).encode()
     key = AESGCM(ring.subkey("backup"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
@@ -235,8 +258,13 @@ def backup(store: Store, ring: KeyRing, dest: Path, *, chunk_size: int = CHUNK_S
             writer.flush()
             manifest = BackupManifest(
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                app_version=_app_version(), schema_revision=revision, dialect=store.dialect,
-                chunks=writer.chunks, tables=tuple(entries), key_id=ring.current)
+                app_version=_app_version(),
+                schema_revision=revision,
+                dialect=store.dialect,
+                chunks=writer.chunks,
+                tables=tuple(entries),
+                key_id=ring.current,
+            )
             writer.record(b"M", writer.chunks, _manifest_json(manifest))
             out.flush()
             os.fsync(out.fileno())
@@ -245,8 +273,14 @@ def backup(store: Store, ring: KeyRing, dest: Path, *, chunk_size: int = CHUNK_S
         temp.unlink(missing_ok=True)
         raise
     with store.begin() as conn:
-        record_event(conn, actor=actor, action="backup", target=dest.name,
-                     details={"rows": manifest.rows, "key_id": ring.current}, chain_key=ring.subkey("audit"))
+        record_event(
+            conn,
+            actor=actor,
+            action="backup",
+            target=dest.name,
+            details={"rows": manifest.rows, "key_id": ring.current},
+            chain_key=ring.subkey("audit"),
+        )
     return _sized(manifest, dest)
 
 
@@ -281,7 +315,8 @@ class _Reader:
         except KeyMissing:
             raise BackupRefused(
                 f"{source} was made with key {self.key_id} "
-                f"(fingerprint {info.get('key_fingerprint')}), which this key ring does not hold") from None
+                f"(fingerprint {info.get('key_fingerprint')}), which this key ring does not hold"
+            ) from None
 
     def records(self) -> Iterator[tuple[bytes, bytes]]:
         """(kind, plaintext) of each record, authenticated, data chunks then the manifest."""
@@ -300,7 +335,8 @@ class _Reader:
                 where = "chunk" if kind == b"D" else "manifest after chunk"
                 raise BackupRefused(
                     f"{self.source}: {where} {chunks} fails authentication: altered, or made with "
-                    f"another key {self.key_id}") from None
+                    f"another key {self.key_id}"
+                ) from None
             yield kind, plain
             if kind == b"M":
                 if self.f.read(1):
@@ -351,15 +387,12 @@ def _events(ring: KeyRing, source: Path) -> Iterator[Event]:
                     yield "row", current, value
 
 
-def _checked(source: Path, plain: bytes, sums: dict[str, tuple[int, str]], chunks: int,
-             key_id: int) -> BackupManifest:
+def _checked(source: Path, plain: bytes, sums: dict[str, tuple[int, str]], chunks: int, key_id: int) -> BackupManifest:
     """The manifest, once the payload read matches it."""
     try:
         data = json.loads(plain)
-        tables = tuple(TableEntry(t["name"], tuple(t["columns"]), t["rows"], t["sha256"])
-                       for t in data.pop("tables"))
-        manifest = BackupManifest(**data, tables=tables, key_id=key_id,
-                                  size_bytes=source.stat().st_size)
+        tables = tuple(TableEntry(t["name"], tuple(t["columns"]), t["rows"], t["sha256"]) for t in data.pop("tables"))
+        manifest = BackupManifest(**data, tables=tables, key_id=key_id, size_bytes=source.stat().st_size)
     except (ValueError, KeyError, TypeError):
         raise BackupRefused(f"{source}: damaged manifest") from None
     if manifest.chunks != chunks:
@@ -370,7 +403,8 @@ def _checked(source: Path, plain: bytes, sums: dict[str, tuple[int, str]], chunk
     if manifest.schema_revision != head:
         raise BackupRefused(
             f"{source} was made at schema revision {manifest.schema_revision}; this version of "
-            f"Clientfolio is at {head}: restore it with the version that made it")
+            f"Clientfolio is at {head}: restore it with the version that made it"
+        )
     unknown = {t.name for t in manifest.tables} - set(Base.metadata.tables)
     if unknown:
         raise BackupRefused(f"{source}: tables unknown to this version: {', '.join(sorted(unknown))}")
@@ -383,17 +417,24 @@ def verify_backup(ring: KeyRing, source: Path) -> BackupManifest:
     or ``BackupRefused``.  Touches no store."""
     for event, _, value in _events(ring, source):
         if event == "manifest":
-            return value
+            manifest: BackupManifest = value
+            return manifest
     raise BackupRefused(f"{source}: no manifest")  # pragma: no cover - _events always ends so
 
 
 def _count_rows(conn: Connection) -> int:
-    return sum(conn.execute(select(func.count()).select_from(t)).scalar_one()
-               for t in Base.metadata.sorted_tables)
+    return sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables)
 
 
-def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
-            progress: Progress | None = None, actor: str = "system") -> RestoreReport:
+def restore(
+    store_url: str,
+    ring: KeyRing,
+    source: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    actor: str = "system",
+) -> RestoreReport:
     """Replace every row of the store at ``store_url`` with the archive ``source``.
 
     The archive is verified in full first (``verify_backup``); the store is then
@@ -409,8 +450,7 @@ def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
             limit_connection(conn, SYSTEM.scope)  # a restore replaces every row
             replaced = _count_rows(conn)
             if replaced and not force:
-                raise BackupRefused(
-                    f"{store.safe_url} holds {replaced:,} rows: confirm to replace them (force)")
+                raise BackupRefused(f"{store.safe_url} holds {replaced:,} rows: confirm to replace them (force)")
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
             _load(conn, ring, source, manifest.rows, progress)
@@ -422,16 +462,20 @@ def restore(store_url: str, ring: KeyRing, source: Path, *, force: bool = False,
                 raise BackupRefused("the audit log of the backup does not verify under any key of the ring")
             if sealed_by != ring.subkey("audit"):
                 reseal_chain_in(conn, sealed_by, ring.subkey("audit"))
-            record_event(conn, actor=actor, action="backup.restore", target=source.name,
-                         details={"created_at": manifest.created_at, "rows": manifest.rows, "replaced_rows": replaced},
-                         chain_key=ring.subkey("audit"))
+            record_event(
+                conn,
+                actor=actor,
+                action="backup.restore",
+                target=source.name,
+                details={"created_at": manifest.created_at, "rows": manifest.rows, "replaced_rows": replaced},
+                chain_key=ring.subkey("audit"),
+            )
     finally:
         store.dispose()
     return RestoreReport(manifest=manifest, replaced_rows=replaced)
 
 
-def _load(conn: Connection, ring: KeyRing, source: Path, total: int,
-          progress: Progress | None) -> None:
+def _load(conn: Connection, ring: KeyRing, source: Path, total: int, progress: Progress | None) -> None:
     """Insert the archive's rows, table by table, in batches."""
     batch: list[dict[str, Any]] = []
     table: Table | None = None
@@ -465,6 +509,9 @@ def _reset_sequences(conn: Connection) -> None:
     """Move each PostgreSQL id sequence past the restored rows."""
     for table in Base.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
+                )
+            )

@@ -47,11 +47,11 @@ from sqlalchemy import insert, select, update
 from clientfolio.access.principal import Principal
 from clientfolio.access.reader import PortfolioReader
 from clientfolio.errors import AccessDenied, ClientfolioError, ExportRefused
+from clientfolio.periods import months_before
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
-from clientfolio.periods import months_before
 from clientfolio.protect.traps import TrapRecord, insert_traps, make_traps
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Export, ExportApproval, Prospect, User
@@ -89,8 +89,18 @@ __all__ = [
 
 EXPORT_KINDS = ("customers",)
 EXPORT_FORMATS = ("csv", "xlsx")
-CUSTOMER_COLUMNS = ("code", "name", "siren", "sector", "size_band", "segment", "region",
-                    "postal_code", "city", "revenue_12m")
+CUSTOMER_COLUMNS = (
+    "code",
+    "name",
+    "siren",
+    "sector",
+    "size_band",
+    "segment",
+    "region",
+    "postal_code",
+    "city",
+    "revenue_12m",
+)
 MARKED_COLUMNS = ("name", "city")
 FINGERPRINT_PURPOSE = "export-fingerprint"
 """Key ring purpose of the fingerprint secret (``KeyRing.subkey``); not
@@ -202,9 +212,18 @@ def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[di
         if start < day <= as_of:
             revenue[code] += cents
     return [
-        {"code": c.code, "name": c.name, "siren": c.siren, "sector": c.sector, "size_band": c.size_band,
-         "segment": placed[c.code].segment, "region": placed[c.code].region, "postal_code": c.postal_code,
-         "city": c.city, "revenue_12m": Decimal(revenue[c.code]).scaleb(-2)}
+        {
+            "code": c.code,
+            "name": c.name,
+            "siren": c.siren,
+            "sector": c.sector,
+            "size_band": c.size_band,
+            "segment": placed[c.code].segment,
+            "region": placed[c.code].region,
+            "postal_code": c.postal_code,
+            "city": c.city,
+            "revenue_12m": Decimal(revenue[c.code]).scaleb(-2),
+        }
         for c in reader.customers()
     ]
 
@@ -260,8 +279,10 @@ def write_table(path: Path, fmt: str, columns: Sequence[str], rows: Sequence[Map
 
 def _mark(secret: bytes, uid: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     key = export_key(secret, uid)
-    return [{c: mark_text(key, v) if c in MARKED_COLUMNS and isinstance(v, str) else v for c, v in row.items()}
-            for row in rows]
+    return [
+        {c: mark_text(key, v) if c in MARKED_COLUMNS and isinstance(v, str) else v for c, v in row.items()}
+        for row in rows
+    ]
 
 
 def _require_export(principal: Principal) -> None:
@@ -270,53 +291,105 @@ def _require_export(principal: Principal) -> None:
     require(principal, "export")
 
 
-def _refuse(store: Store, principal: Principal, request: ExportRequest, rows: int | None, reason: str,
-            keys: ExportKeys, now: dt.datetime, *, approval: bool = False) -> int | None:
+def _refuse(
+    store: Store,
+    principal: Principal,
+    request: ExportRequest,
+    rows: int | None,
+    reason: str,
+    keys: ExportKeys,
+    now: dt.datetime,
+    *,
+    approval: bool = False,
+) -> int | None:
     """Audit a refused export (and, with ``approval``, record its pending
     request, reusing an identical pending one); returns the request id."""
     with store.begin() as conn:
         request_id = None
         if approval:
-            request_id = conn.execute(select(ExportApproval.id).where(
-                ExportApproval.username == principal.username, ExportApproval.status == "pending",
-                ExportApproval.recipient == request.recipient, ExportApproval.purpose == request.purpose,
-                ExportApproval.kind == request.kind, ExportApproval.row_count == rows)).scalar()
+            request_id = conn.execute(
+                select(ExportApproval.id).where(
+                    ExportApproval.username == principal.username,
+                    ExportApproval.status == "pending",
+                    ExportApproval.recipient == request.recipient,
+                    ExportApproval.purpose == request.purpose,
+                    ExportApproval.kind == request.kind,
+                    ExportApproval.row_count == rows,
+                )
+            ).scalar()
             if request_id is None:
-                request_id = conn.execute(insert(ExportApproval).values(
-                    created_at=now, username=principal.username, recipient=request.recipient,
-                    purpose=request.purpose, kind=request.kind, row_count=rows, status="pending",
-                ).returning(ExportApproval.id)).scalar_one()
-        record_event(conn, actor=principal.username, action="export.refused", target=request.kind,
-                     details={"recipient": request.recipient, "purpose": request.purpose, "rows": rows,
-                              "format": request.format, "reason": reason, "request": request_id},
-                     chain_key=keys.audit, at=now)
+                request_id = conn.execute(
+                    insert(ExportApproval)
+                    .values(
+                        created_at=now,
+                        username=principal.username,
+                        recipient=request.recipient,
+                        purpose=request.purpose,
+                        kind=request.kind,
+                        row_count=rows,
+                        status="pending",
+                    )
+                    .returning(ExportApproval.id)
+                ).scalar_one()
+        record_event(
+            conn,
+            actor=principal.username,
+            action="export.refused",
+            target=request.kind,
+            details={
+                "recipient": request.recipient,
+                "purpose": request.purpose,
+                "rows": rows,
+                "format": request.format,
+                "reason": reason,
+                "request": request_id,
+            },
+            chain_key=keys.audit,
+            at=now,
+        )
     return request_id
 
 
 def _approved_request(store: Store, username: str, request: ExportRequest, rows: int) -> int | None:
     with store.engine.connect() as conn:
-        return conn.execute(select(ExportApproval.id).where(
-            ExportApproval.username == username, ExportApproval.status == "approved",
-            ExportApproval.recipient == request.recipient, ExportApproval.purpose == request.purpose,
-            ExportApproval.kind == request.kind, ExportApproval.row_count >= rows,
-        ).order_by(ExportApproval.id).limit(1)).scalar()
+        return conn.execute(
+            select(ExportApproval.id)
+            .where(
+                ExportApproval.username == username,
+                ExportApproval.status == "approved",
+                ExportApproval.recipient == request.recipient,
+                ExportApproval.purpose == request.purpose,
+                ExportApproval.kind == request.kind,
+                ExportApproval.row_count >= rows,
+            )
+            .order_by(ExportApproval.id)
+            .limit(1)
+        ).scalar()
 
 
 def export_history(store: Store, username: str) -> tuple[list[int], dt.date | None, list[TrapRecord]]:
     """The user's past export sizes, its departure date, and every trap ever made
     (what the alerts and new trap records are computed from)."""
     with store.engine.connect() as conn:
-        past = list(conn.execute(select(Export.row_count).where(Export.username == username)
-                                 .order_by(Export.created_at)).scalars())
+        past = list(
+            conn.execute(
+                select(Export.row_count).where(Export.username == username).order_by(Export.created_at)
+            ).scalars()
+        )
         left_on = conn.execute(select(User.left_on).where(User.username == username)).scalar()
-        traps = [TrapRecord(**t) for body in conn.execute(select(Export.traps)).scalars()
-                 for t in json.loads(body)]
+        traps = [TrapRecord(**t) for body in conn.execute(select(Export.traps)).scalars() for t in json.loads(body)]
     return past, left_on, traps
 
 
 def make_export(
-    store: Store, principal: Principal, request: ExportRequest, out: Path, *, keys: ExportKeys,
-    rules: ExportRules, now: dt.datetime | None = None,
+    store: Store,
+    principal: Principal,
+    request: ExportRequest,
+    out: Path,
+    *,
+    keys: ExportKeys,
+    rules: ExportRules,
+    now: dt.datetime | None = None,
 ) -> ExportResult:
     """Make, register and sign the export ``request`` of what ``principal`` may
     read, written at ``out`` with its manifest beside it; ``now`` (aware,
@@ -341,24 +414,44 @@ def make_export(
             reason = f"{len(rows):,} rows: above the hard limit of {rules.hard_limit_rows:,}"
             request_id = _refuse(store, principal, request, len(rows), reason, keys, now, approval=True)
             assert request_id is not None
-            raise ExportRefused(f"{reason}; request #{request_id} awaits an admin's approval, "
-                                "then make the same export again", request_id)
+            raise ExportRefused(
+                f"{reason}; request #{request_id} awaits an admin's approval, then make the same export again",
+                request_id,
+            )
     past, left_on, taken = export_history(store, principal.username)
     alerts = tuple(export_alerts(len(rows), now, past, left_on, rules))
     uid = f"X{now:%Y%m%d}-{secrets.token_hex(6)}"
     codes, names, sirens = _identities(store)
-    traps = make_traps(keys.fingerprint, uid, rows, rules.trap_records, taken_codes=codes,
-                       taken_names=names + [t.name for t in taken], taken_sirens=sirens + [t.siren for t in taken])
+    traps = make_traps(
+        keys.fingerprint,
+        uid,
+        rows,
+        rules.trap_records,
+        taken_codes=codes,
+        taken_names=names + [t.name for t in taken],
+        taken_sirens=sirens + [t.siren for t in taken],
+    )
     body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, CUSTOMER_COLUMNS))
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
         write_table(temp, request.format, CUSTOMER_COLUMNS, body)
         digest = file_sha256(temp)
-        signed = sign_manifest(Manifest(
-            export_uid=uid, recipient=request.recipient, purpose=request.purpose,
-            created_at=now.isoformat(), row_count=len(body), sha256=digest, format=request.format,
-            file_name=out.name, key_id=keys.key_id, traps_sha256=traps_sha256(traps_json(traps))), keys.signing)
+        signed = sign_manifest(
+            Manifest(
+                export_uid=uid,
+                recipient=request.recipient,
+                purpose=request.purpose,
+                created_at=now.isoformat(),
+                row_count=len(body),
+                sha256=digest,
+                format=request.format,
+                file_name=out.name,
+                key_id=keys.key_id,
+                traps_sha256=traps_sha256(traps_json(traps)),
+            ),
+            keys.signing,
+        )
         register_export(store, principal, request, signed, traps, alerts, len(rows), approval_id, keys, now)
         os.replace(temp, out)
     finally:
@@ -385,29 +478,67 @@ def _identities(store: Store) -> tuple[list[str], list[str], list[str]]:
     return codes, names, sirens
 
 
-def register_export(store: Store, principal: Principal, request: ExportRequest, signed: SignedManifest,
-              traps: Sequence[TrapRecord], alerts: Sequence[Alert], rows: int, approval_id: int | None,
-              keys: ExportKeys, now: dt.datetime) -> None:
+def register_export(
+    store: Store,
+    principal: Principal,
+    request: ExportRequest,
+    signed: SignedManifest,
+    traps: Sequence[TrapRecord],
+    alerts: Sequence[Alert],
+    rows: int,
+    approval_id: int | None,
+    keys: ExportKeys,
+    now: dt.datetime,
+) -> None:
     """Register an export and write its audit entry, in one transaction (the
     customer exports here, the annual report in ``clientfolio.report``)."""
     manifest = signed.manifest
     with store.begin() as conn:
-        conn.execute(insert(Export).values(
-            export_uid=manifest.export_uid, created_at=now, username=principal.username,
-            recipient=request.recipient, purpose=request.purpose, kind=request.kind, format=request.format,
-            row_count=rows, file_sha256=manifest.sha256, key_id=keys.key_id,
-            traps=traps_json(traps),
-            alerts=json.dumps([a.__dict__ for a in alerts], ensure_ascii=False),
-            manifest=json.dumps(manifest.__dict__, ensure_ascii=False), signature=signed.signature,
-            approval_id=approval_id))
+        conn.execute(
+            insert(Export).values(
+                export_uid=manifest.export_uid,
+                created_at=now,
+                username=principal.username,
+                recipient=request.recipient,
+                purpose=request.purpose,
+                kind=request.kind,
+                format=request.format,
+                row_count=rows,
+                file_sha256=manifest.sha256,
+                key_id=keys.key_id,
+                traps=traps_json(traps),
+                alerts=json.dumps([a.__dict__ for a in alerts], ensure_ascii=False),
+                manifest=json.dumps(manifest.__dict__, ensure_ascii=False),
+                signature=signed.signature,
+                approval_id=approval_id,
+            )
+        )
         if approval_id is not None:
-            conn.execute(update(ExportApproval).where(ExportApproval.id == approval_id)
-                         .values(status="used", export_uid=manifest.export_uid))
-        record_event(conn, actor=principal.username, action="export", target=manifest.export_uid, details={
-            "recipient": request.recipient, "purpose": request.purpose, "rows": rows, "traps": len(traps),
-            "kind": request.kind, "format": request.format, "fingerprint": f"{keys.key_id}:{manifest.export_uid}",
-            "sha256": manifest.sha256, "alerts": [a.kind for a in alerts], "approval": approval_id,
-        }, chain_key=keys.audit, at=now)
+            conn.execute(
+                update(ExportApproval)
+                .where(ExportApproval.id == approval_id)
+                .values(status="used", export_uid=manifest.export_uid)
+            )
+        record_event(
+            conn,
+            actor=principal.username,
+            action="export",
+            target=manifest.export_uid,
+            details={
+                "recipient": request.recipient,
+                "purpose": request.purpose,
+                "rows": rows,
+                "traps": len(traps),
+                "kind": request.kind,
+                "format": request.format,
+                "fingerprint": f"{keys.key_id}:{manifest.export_uid}",
+                "sha256": manifest.sha256,
+                "alerts": [a.kind for a in alerts],
+                "approval": approval_id,
+            },
+            chain_key=keys.audit,
+            at=now,
+        )
 
 
 @dataclass(frozen=True)
@@ -427,8 +558,14 @@ class ApprovalRecord:
 
 
 def approve_export(
-    store: Store, request_id: int, admin: Principal, *, password: str, totp: str | None = None,
-    chain_key: bytes, now: dt.datetime | None = None,
+    store: Store,
+    request_id: int,
+    admin: Principal,
+    *,
+    password: str,
+    totp: str | None = None,
+    chain_key: bytes,
+    now: dt.datetime | None = None,
 ) -> ApprovalRecord:
     """Approve the pending export request ``request_id`` as ``admin`` (an
     admin, not the requester: four eyes), audited.  The approver proves it is
@@ -459,24 +596,56 @@ def approve_export(
         if row.username == admin.username:
             refusal = "an export request is approved by another admin than its requester"
         elif created is not None and utc(created) > utc(row.created_at):
-            refusal = (f"{admin.username} was created after export request #{request_id}: "
-                       "it is approved by an admin who existed when it was made")
+            refusal = (
+                f"{admin.username} was created after export request #{request_id}: "
+                "it is approved by an admin who existed when it was made"
+            )
         if refusal is not None:
-            record_event(conn, actor=admin.username, action="export.approval.refused", target=str(request_id),
-                         details={"requester": row.username, "reason": refusal}, chain_key=chain_key, at=now)
+            record_event(
+                conn,
+                actor=admin.username,
+                action="export.approval.refused",
+                target=str(request_id),
+                details={"requester": row.username, "reason": refusal},
+                chain_key=chain_key,
+                at=now,
+            )
     if refusal is not None:  # the refusal is audited (committed above), then raised
         raise AccessDenied(refusal)
     with store.begin() as conn:
-        updated = conn.execute(update(ExportApproval).where(ExportApproval.id == request_id,
-                                                            ExportApproval.status == "pending")
-                               .values(status="approved", approved_by=admin.username, approved_at=now)).rowcount
+        updated = conn.execute(
+            update(ExportApproval)
+            .where(ExportApproval.id == request_id, ExportApproval.status == "pending")
+            .values(status="approved", approved_by=admin.username, approved_at=now)
+        ).rowcount
         if updated != 1:
             raise ClientfolioError(f"export request #{request_id} is no longer pending")
-        record_event(conn, actor=admin.username, action="export.approved", target=str(request_id),
-                     details={"requester": row.username, "recipient": row.recipient, "purpose": row.purpose,
-                              "rows": row.row_count}, chain_key=chain_key, at=now)
-    return ApprovalRecord(row.id, row.created_at, row.username, row.recipient, row.purpose, row.kind,
-                          row.row_count, "approved", admin.username, None)
+        record_event(
+            conn,
+            actor=admin.username,
+            action="export.approved",
+            target=str(request_id),
+            details={
+                "requester": row.username,
+                "recipient": row.recipient,
+                "purpose": row.purpose,
+                "rows": row.row_count,
+            },
+            chain_key=chain_key,
+            at=now,
+        )
+    return ApprovalRecord(
+        row.id,
+        row.created_at,
+        row.username,
+        row.recipient,
+        row.purpose,
+        row.kind,
+        row.row_count,
+        "approved",
+        admin.username,
+        None,
+    )
 
 
 def list_approvals(store: Store, *, status: str | None = None) -> list[ApprovalRecord]:
@@ -486,20 +655,46 @@ def list_approvals(store: Store, *, status: str | None = None) -> list[ApprovalR
     if status is not None:
         query = query.where(table.c.status == status)
     with store.engine.connect() as conn:
-        return [ApprovalRecord(r.id, r.created_at, r.username, r.recipient, r.purpose, r.kind, r.row_count,
-                               r.status, r.approved_by, r.export_uid) for r in conn.execute(query)]
+        return [
+            ApprovalRecord(
+                r.id,
+                r.created_at,
+                r.username,
+                r.recipient,
+                r.purpose,
+                r.kind,
+                r.row_count,
+                r.status,
+                r.approved_by,
+                r.export_uid,
+            )
+            for r in conn.execute(query)
+        ]
 
 
 def list_exports(store: Store) -> list[ExportRecord]:
     """Every registered export, oldest first."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(Export.__table__).order_by(Export.created_at, Export.id)).all()
-    return [ExportRecord(
-        r.export_uid, r.created_at, r.username, r.recipient, r.purpose, r.kind, r.format, r.row_count,
-        r.file_sha256, r.key_id, tuple(TrapRecord(**t) for t in json.loads(r.traps)),
-        tuple(Alert(**a) for a in json.loads(r.alerts)),
-        SignedManifest(Manifest(**json.loads(r.manifest)), r.signature), traps_sha256(r.traps),
-    ) for r in rows]
+    return [
+        ExportRecord(
+            r.export_uid,
+            r.created_at,
+            r.username,
+            r.recipient,
+            r.purpose,
+            r.kind,
+            r.format,
+            r.row_count,
+            r.file_sha256,
+            r.key_id,
+            tuple(TrapRecord(**t) for t in json.loads(r.traps)),
+            tuple(Alert(**a) for a in json.loads(r.alerts)),
+            SignedManifest(Manifest(**json.loads(r.manifest)), r.signature),
+            traps_sha256(r.traps),
+        )
+        for r in rows
+    ]
 
 
 def find_signed(store: Store, path: Path) -> SignedManifest:

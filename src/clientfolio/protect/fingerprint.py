@@ -78,28 +78,47 @@ LEGAL_FORMS = frozenset({"sarl", "sas", "sasu", "sa", "eurl", "snc", "sci", "sel
 """Legal forms, as read once accents, case and dots are gone (``S.A.R.L.`` is ``sarl``)."""
 
 _PAIRS: tuple[tuple[str, str], ...] = (
-    ("Saint", "St"), ("Sainte", "Ste"), ("Société", "Sté"), ("Compagnie", "Cie"),
-    ("Établissements", "Ets"), ("Boulevard", "Bd"), ("Avenue", "Av"),
+    ("Saint", "St"),
+    ("Sainte", "Ste"),
+    ("Société", "Sté"),
+    ("Compagnie", "Cie"),
+    ("Établissements", "Ets"),
+    ("Boulevard", "Bd"),
+    ("Avenue", "Av"),
 )
 _GROUPS: dict[str, tuple[str, int]] = {  # plain token -> (group, bit); Sainte and Société share "ste"
-    "saint": ("saint", 0), "st": ("saint", 1), "sainte": ("ste", 0), "societe": ("ste", 0), "ste": ("ste", 1),
-    "compagnie": ("cie", 0), "cie": ("cie", 1), "etablissements": ("ets", 0), "ets": ("ets", 1),
-    "boulevard": ("bd", 0), "bd": ("bd", 1), "avenue": ("av", 0), "av": ("av", 1),
+    "saint": ("saint", 0),
+    "st": ("saint", 1),
+    "sainte": ("ste", 0),
+    "societe": ("ste", 0),
+    "ste": ("ste", 1),
+    "compagnie": ("cie", 0),
+    "cie": ("cie", 1),
+    "etablissements": ("ets", 0),
+    "ets": ("ets", 1),
+    "boulevard": ("bd", 0),
+    "bd": ("bd", 1),
+    "avenue": ("av", 0),
+    "av": ("av", 1),
 }
 _SPELLINGS: dict[str, tuple[int, int]] = {  # casefolded spelling, with or without accents -> (pair index, bit)
-    variant: (i, bit) for i, pair in reversed(list(enumerate(_PAIRS))) for bit, spelling in enumerate(pair)
-    for variant in (unicodedata.normalize("NFC", "".join(
-        c for c in unicodedata.normalize("NFKD", spelling) if not unicodedata.combining(c))).casefold(),
-        spelling.casefold())
+    variant: (i, bit)
+    for i, pair in reversed(list(enumerate(_PAIRS)))
+    for bit, spelling in enumerate(pair)
+    for variant in (
+        unicodedata.normalize(
+            "NFC", "".join(c for c in unicodedata.normalize("NFKD", spelling) if not unicodedata.combining(c))
+        ).casefold(),
+        spelling.casefold(),
+    )
 }  # reversed: "ste" (no accent) is Sainte's, "sté" Société's
 _TOKEN = re.compile(
-    r"(?<![\w.])("
-    + "|".join(re.escape(s) for s in sorted(_SPELLINGS, key=len, reverse=True))
-    + r")(?!\w)",
+    r"(?<![\w.])(" + "|".join(re.escape(s) for s in sorted(_SPELLINGS, key=len, reverse=True)) + r")(?!\w)",
     re.IGNORECASE,
 )
-_FORM = "|".join(r"\.?\s?".join(letter for letter in form) + r"\.?"
-                 for form in sorted(LEGAL_FORMS, key=len, reverse=True))
+_FORM = "|".join(
+    r"\.?\s?".join(letter for letter in form) + r"\.?" for form in sorted(LEGAL_FORMS, key=len, reverse=True)
+)
 _FORM_FIRST = re.compile(rf"^(?P<form>{_FORM})(?=[\s,;\-–]|$)[\s,;\-–]*(?P<rest>\S.*?)$", re.IGNORECASE)
 _FORM_LAST = re.compile(rf"^(?P<rest>.*?\w\)?)[\s,;\-–]+(?P<form>{_FORM})$", re.IGNORECASE)
 _WORDS = re.compile(r"[\W_]+")
@@ -232,8 +251,12 @@ def mark_text(key: bytes, text: str) -> str:
         elif wanted["form"] == 0 and (last := _FORM_LAST.match(stripped)):
             moved = f"{last.group('form')} {last.group('rest')}"
         after = read_text(moved) if moved else None
-        if moved and after is not None and after.canonical == seen.canonical and \
-                [slot for slot, _ in after.slots] == [slot for slot, _ in seen.slots]:
+        if (
+            moved
+            and after is not None
+            and after.canonical == seen.canonical
+            and [slot for slot, _ in after.slots] == [slot for slot, _ in seen.slots]
+        ):
             body = moved  # only a move that keeps the key and the slots (not "SNC et SNC")
     return body
 
@@ -275,7 +298,7 @@ def two_sided(checked: int, agreeing: int) -> tuple[float, float, bool]:
     anti = 2 * agreeing < checked
     _, log10 = tail_probability(checked, checked - agreeing if anti else agreeing)
     log10 = min(0.0, log10 + math.log10(2))
-    return 10 ** log10, log10, anti
+    return 10**log10, log10, anti
 
 
 def score(key: bytes, observed: Mapping[tuple[str, str], int | None]) -> Score:
@@ -293,5 +316,11 @@ def score(key: bytes, observed: Mapping[tuple[str, str], int | None]) -> Score:
         return Score(0, 0, 1.0, 0.0)
     best = min(tested, key=lambda t: t[4])
     log10 = min(0.0, best[4] + math.log10(len(tested)))
-    return Score(checked, agreeing, 10 ** log10, log10, best[5] and log10 < math.log10(0.05),
-                 tuple((name, n, k) for name, n, k, *_ in tested))
+    return Score(
+        checked,
+        agreeing,
+        10**log10,
+        log10,
+        best[5] and log10 < math.log10(0.05),
+        tuple((name, n, k) for name, n, k, *_ in tested),
+    )

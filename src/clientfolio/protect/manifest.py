@@ -73,8 +73,14 @@ class SignedManifest:
     signature: str  # base64
 
     def to_json(self) -> str:
-        return json.dumps({"manifest": asdict(self.manifest), "signature": self.signature,
-                           "algorithm": "Ed25519"}, indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                {"manifest": asdict(self.manifest), "signature": self.signature, "algorithm": "Ed25519"},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
 
     @classmethod
     def from_json(cls, text: str) -> SignedManifest:

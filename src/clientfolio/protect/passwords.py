@@ -61,21 +61,18 @@ _SEQUENCES = (
     "&é\"'(-è_çà",  # the AZERTY digit row without shift
 )
 _STEPS = frozenset(
-    pair
-    for seq in _SEQUENCES
-    for a, b in zip(seq, seq[1:] + seq[0], strict=True)
-    for pair in ((a, b), (b, a))
+    pair for seq in _SEQUENCES for a, b in zip(seq, seq[1:] + seq[0], strict=True) for pair in ((a, b), (b, a))
 )
-_SWAPS = str.maketrans({"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s",
-                        "5": "s", "7": "t", "€": "e"})
+_SWAPS = str.maketrans(
+    {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s", "7": "t", "€": "e"}
+)
 _AROUND = string.digits + string.punctuation + " "
 
 
 @cache
 def _common() -> frozenset[str]:
     text = files("clientfolio.protect").joinpath("common_passwords.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def _is_walk(text: str) -> bool:
@@ -110,22 +107,33 @@ def _made_of_weak_words(letters: str, names: set[str], *, most: int = 3) -> bool
             if best[start] >= most:
                 continue
             piece = letters[start:end]
-            if (piece in common and len(piece) >= 4) or piece in names or _is_walk(piece) \
-                    or (len(piece) >= 4 and any(len(piece) % k == 0 and piece == piece[:k] * (len(piece) // k)
-                                                for k in range(1, min(5, len(piece))))):
+            if (
+                (piece in common and len(piece) >= 4)
+                or piece in names
+                or _is_walk(piece)
+                or (
+                    len(piece) >= 4
+                    and any(
+                        len(piece) % k == 0 and piece == piece[:k] * (len(piece) // k)
+                        for k in range(1, min(5, len(piece)))
+                    )
+                )
+            ):
                 best[end] = min(best[end], best[start] + 1)
     return best[-1] <= most
 
 
-def password_problems(password: str, *, username: str | None = None, email: str | None = None,
-                      company: str | None = None) -> list[str]:
+def password_problems(
+    password: str, *, username: str | None = None, email: str | None = None, company: str | None = None
+) -> list[str]:
     """Why ``password`` breaks the policy (empty list: it is acceptable).
 
     Compared after normalising: case folded, the usual character swaps undone
     (``p@ssw0rd``), runs of a repeated character collapsed (``azzzerty``); a
     password whose letters are only one to three weak words (common passwords,
     keyboard walks, the user name, the email, the company's name), whatever the
-    digits and punctuation between them (8 at most: more carry entropy of their own) (``Azerty123!Azerty``, ``Soleil2024Soleil``),
+    digits and punctuation between them (8 at most: more carry entropy of their
+    own) (``Azerty123!Azerty``, ``Soleil2024Soleil``),
     is refused too.  ``company``: default the setting ``CLIENTFOLIO_COMPANY_NAME``."""
     text = unicodedata.normalize("NFKC", password)
     if len(text) < MIN_LENGTH:
@@ -159,8 +167,11 @@ def password_problems(password: str, *, username: str | None = None, email: str 
         problems.append("contains the company's name")
     if not problems and len(lower) - len(_letters(lower)) <= 8:  # the digits and signs add little
         weak = {_letters(n) for n in names} | company_words
-        if any(_made_of_weak_words(form, weak) for c in (lower, lower.translate(_SWAPS))
-               for form in {_letters(c), _collapse(_letters(c))}):
+        if any(
+            _made_of_weak_words(form, weak)
+            for c in (lower, lower.translate(_SWAPS))
+            for form in {_letters(c), _collapse(_letters(c))}
+        ):
             problems.append("only common words or keyboard patterns, with digits or signs between them")
     return problems
 
@@ -168,15 +179,16 @@ def password_problems(password: str, *, username: str | None = None, email: str 
 REASONS_FR = {
     f"at least {MIN_LENGTH} characters": f"au moins {MIN_LENGTH} caractères",
     f"at most {MAX_LENGTH} characters": f"au plus {MAX_LENGTH} caractères",
-    "a common password (or one with digits around it)":
-        "un mot de passe courant (ou entouré de chiffres)",
+    "a common password (or one with digits around it)": "un mot de passe courant (ou entouré de chiffres)",
     "a keyboard or alphabet sequence": "une suite de touches du clavier ou de l'alphabet",
     "a repeated character or pattern": "un caractère ou un motif répété",
-    "contains the user name, the email or the application's name":
-        "contient l'identifiant, l'adresse e-mail ou le nom de l'application",
+    "contains the user name, the email or the application's name": (
+        "contient l'identifiant, l'adresse e-mail ou le nom de l'application"
+    ),
     "contains the company's name": "contient le nom de l'entreprise",
-    "only common words or keyboard patterns, with digits or signs between them":
-        "uniquement des mots courants ou des suites de touches, séparés par des chiffres ou des signes",
+    "only common words or keyboard patterns, with digits or signs between them": (
+        "uniquement des mots courants ou des suites de touches, séparés par des chiffres ou des signes"
+    ),
 }
 """The French text of each reason of ``password_problems``."""
 
@@ -188,8 +200,9 @@ def reasons_in(reasons: list[str], lang: str) -> str:
     return "password refused: " + "; ".join(reasons)
 
 
-def check_password(password: str, *, username: str | None = None, email: str | None = None,
-                   company: str | None = None) -> None:
+def check_password(
+    password: str, *, username: str | None = None, email: str | None = None, company: str | None = None
+) -> None:
     """Raise ``PasswordRejected`` (with the reasons) when ``password`` breaks the policy."""
     problems = password_problems(password, username=username, email=email, company=company)
     if problems:

@@ -41,6 +41,7 @@ from sqlalchemy import Connection, Select, Table, bindparam, func, or_, select, 
 
 from clientfolio.access.principal import SYSTEM
 from clientfolio.access.rls import limit_connection
+from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.fields import (
     SENSITIVE_FIELDS,
     email_index,
@@ -49,7 +50,6 @@ from clientfolio.protect.fields import (
     seal_field,
     token_key_id,
 )
-from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import Base
@@ -100,8 +100,7 @@ def _table(name: str) -> Table:
 
 def _rows_with_values(table: Table) -> Select[Any]:
     fields = SENSITIVE_FIELDS[table.name]
-    return select(table.c.id, *[table.c[f] for f in fields]).where(
-        or_(*[table.c[f].is_not(None) for f in fields]))
+    return select(table.c.id, *[table.c[f] for f in fields]).where(or_(*[table.c[f].is_not(None) for f in fields]))
 
 
 def key_status(store: Store) -> KeyStatus:
@@ -123,14 +122,16 @@ def key_status(store: Store) -> KeyStatus:
     return KeyStatus(dict(sorted(by_key.items())), dict(sorted(plain.items())))
 
 
-def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None, *,
-              checkpoint: Checkpoint | None = None) -> tuple[int, int, int, int]:
+def reencrypt(
+    conn: Connection, ring: KeyRing, progress: Progress | None = None, *, checkpoint: Checkpoint | None = None
+) -> tuple[int, int, int, int]:
     """Encrypt every sensitive value on ``conn`` under ``ring.current`` and
     recompute the blind indexes; (rows, values, plain values, indexes) rewritten.
     Runs in the caller's transaction."""
     total = sum(
         conn.execute(select(func.count()).select_from(_rows_with_values(_table(name)).subquery())).scalar_one()
-        for name in SENSITIVE_FIELDS)
+        for name in SENSITIVE_FIELDS
+    )
     rows = values = plain = indexes = 0
     for name, fields in SENSITIVE_FIELDS.items():
         table = _table(name)
@@ -141,7 +142,8 @@ def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None,
         last = 0
         while True:
             batch = conn.execute(
-                _rows_with_values(table).where(table.c.id > last).order_by(table.c.id).limit(_BATCH)).all()
+                _rows_with_values(table).where(table.c.id > last).order_by(table.c.id).limit(_BATCH)
+            ).all()
             if not batch:
                 break
             params = []
@@ -167,9 +169,15 @@ def reencrypt(conn: Connection, ring: KeyRing, progress: Progress | None = None,
     return rows, values, plain, indexes
 
 
-def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
-                progress: Progress | None = None, actor: str = "system",
-                checkpoint: Checkpoint | None = None) -> RotationReport:
+def rotate_keys(
+    store: Store,
+    ring: KeyRing,
+    *,
+    forget: bool = False,
+    progress: Progress | None = None,
+    actor: str = "system",
+    checkpoint: Checkpoint | None = None,
+) -> RotationReport:
     """Re-encrypt every sensitive value of ``store`` under a new master key and
     re-seal the audit log under the new audit key, with the rotation as its
     next entry (``keys.rotate``; one transaction), then
@@ -206,8 +214,14 @@ def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
         details: dict[str, Any] = {"old_key_ids": list(old_ids), "values": values, "rows": rows}
         if resumed:
             details["resumed"] = True
-        record_event(conn, actor=actor, action="keys.rotate", target=f"key {rotating.current}",
-                     details=details, chain_key=rotating.subkey("audit"))
+        record_event(
+            conn,
+            actor=actor,
+            action="keys.rotate",
+            target=f"key {rotating.current}",
+            details=details,
+            chain_key=rotating.subkey("audit"),
+        )
         step("recorded")
     step("committed")
     final = rotating.retire_old(forget=forget)
@@ -215,5 +229,12 @@ def rotate_keys(store: Store, ring: KeyRing, *, forget: bool = False,
         final.save()
     step("retired")
     return RotationReport(
-        old_key_ids=old_ids, new_key_id=final.current, rows=rows,
-        values=values, plain_values=plain, indexes=indexes, ring=final, resumed=resumed)
+        old_key_ids=old_ids,
+        new_key_id=final.current,
+        rows=rows,
+        values=values,
+        plain_values=plain,
+        indexes=indexes,
+        ring=final,
+        resumed=resumed,
+    )

@@ -34,22 +34,35 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(store: Store, user_id: int, *, user_agent: str | None = None,
-                 now: dt.datetime | None = None, settings: Settings | None = None) -> str:
+def open_session(
+    store: Store,
+    user_id: int,
+    *,
+    user_agent: str | None = None,
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
+) -> str:
     """Open a session for ``user_id`` (after ``authenticate``) and return its
     token (``secrets.token_urlsafe(32)``: 256 bits), to give to the client once."""
     config = settings or Settings.model_construct()
     moment, token = now_utc(now), secrets.token_urlsafe(32)
     with store.begin() as conn:
-        conn.execute(insert(LoginSession).values(
-            token_hash=token_hash(token), user_id=user_id, created_at=moment, last_seen_at=moment,
-            expires_at=moment + dt.timedelta(hours=config.session_lifetime_hours),
-            user_agent=user_agent[:300] if user_agent else None))
+        conn.execute(
+            insert(LoginSession).values(
+                token_hash=token_hash(token),
+                user_id=user_id,
+                created_at=moment,
+                last_seen_at=moment,
+                expires_at=moment + dt.timedelta(hours=config.session_lifetime_hours),
+                user_agent=user_agent[:300] if user_agent else None,
+            )
+        )
     return token
 
 
-def session_user(store: Store, token: str, *, now: dt.datetime | None = None,
-                 settings: Settings | None = None) -> UserRecord | None:
+def session_user(
+    store: Store, token: str, *, now: dt.datetime | None = None, settings: Settings | None = None
+) -> UserRecord | None:
     """The user of the session ``token`` when the session is open (not closed,
     expired or idle too long) and its user may still work; None otherwise.
     A valid use renews the idle timer."""
@@ -57,9 +70,16 @@ def session_user(store: Store, token: str, *, now: dt.datetime | None = None,
     moment = now_utc(now)
     with store.begin() as conn:
         found = conn.execute(
-            select(LoginSession.id.label("session_id"), LoginSession.last_seen_at,
-                   LoginSession.expires_at, LoginSession.revoked_at, User.id.label("user_id"),
-                   User.is_active, User.left_on, User.expires_on)
+            select(
+                LoginSession.id.label("session_id"),
+                LoginSession.last_seen_at,
+                LoginSession.expires_at,
+                LoginSession.revoked_at,
+                User.id.label("user_id"),
+                User.is_active,
+                User.left_on,
+                User.expires_on,
+            )
             .join(User, User.id == LoginSession.user_id)
             .where(LoginSession.token_hash == token_hash(token))
         ).first()
@@ -79,7 +99,8 @@ def close_session(store: Store, token: str, *, now: dt.datetime | None = None) -
         result = conn.execute(
             update(LoginSession)
             .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
-            .values(revoked_at=now_utc(now)))
+            .values(revoked_at=now_utc(now))
+        )
     return bool(result.rowcount)
 
 

@@ -47,7 +47,7 @@ def hotp(key: bytes, counter: int, *, digits: int = DIGITS, algorithm: str = "sh
     """The RFC 4226 code of ``counter`` under ``key`` (dynamic truncation)."""
     mac = hmac.new(key, struct.pack(">Q", counter), algorithm).digest()
     offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**digits).zfill(digits)
 
 
@@ -57,9 +57,7 @@ def totp_step(at: dt.datetime | float) -> int:
     return int(seconds // STEP_SECONDS)
 
 
-def totp(
-    secret: str | bytes, at: dt.datetime | float, *, digits: int = DIGITS, algorithm: str = "sha1"
-) -> str:
+def totp(secret: str | bytes, at: dt.datetime | float, *, digits: int = DIGITS, algorithm: str = "sha1") -> str:
     """The code at time ``at`` for ``secret`` (base32 text, or raw key bytes)."""
     return hotp(_key(secret), totp_step(at), digits=digits, algorithm=algorithm)
 
@@ -84,6 +82,7 @@ def verify_totp(
 def provisioning_uri(secret: str, username: str, *, issuer: str = "Clientfolio") -> str:
     """The ``otpauth://`` URI an authenticator app reads (usually as a QR code)."""
     label = quote(f"{issuer}:{username}")
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1",
-                       "digits": DIGITS, "period": STEP_SECONDS})
+    query = urlencode(
+        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS, "period": STEP_SECONDS}
+    )
     return f"otpauth://totp/{label}?{query}"

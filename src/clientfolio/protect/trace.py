@@ -50,8 +50,18 @@ from clientfolio.protect.traps import CellIndex, TrapHit, find_traps
 from clientfolio.store import Store
 from clientfolio.textfiles import detect_encoding
 
-__all__ = ["TRAP_SUPPORT", "Candidate", "TraceResult", "read_table", "tampering", "texts_of", "trace_file", "trace_rows",
-           "unquoted", "verdict"]
+__all__ = [
+    "TRAP_SUPPORT",
+    "Candidate",
+    "TraceResult",
+    "read_table",
+    "tampering",
+    "texts_of",
+    "trace_file",
+    "trace_rows",
+    "unquoted",
+    "verdict",
+]
 
 
 TRAP_SUPPORT = 0.01
@@ -149,8 +159,11 @@ def read_table(path: Path) -> list[list[str]]:
             with path.open("rb") as handle:
                 book = open_workbook(handle, path, path.name, limits)  # the ZIP's declared sizes checked first
                 try:
-                    return [["" if v is None else str(v) for v in row]
-                            for sheet in book.worksheets for row in guard.rows_of(sheet.iter_rows(values_only=True))]
+                    return [
+                        ["" if v is None else str(v) for v in row]
+                        for sheet in book.worksheets
+                        for row in guard.rows_of(sheet.iter_rows(values_only=True))
+                    ]
                 finally:
                     book.close()
         except FileLimitExceeded:
@@ -223,17 +236,25 @@ def tampering(record: ExportRecord, keys: Mapping[int, Ed25519PublicKey]) -> tup
     except ValueError:
         same_time = False
     checks = {
-        "export_uid": m.export_uid == record.export_uid, "recipient": m.recipient == record.recipient,
-        "purpose": m.purpose == record.purpose, "format": m.format == record.format,
-        "key_id": m.key_id == record.key_id, "file_sha256": m.sha256 == record.file_sha256,
-        "created_at": same_time, "traps": not m.traps_sha256 or m.traps_sha256 == record.traps_sha256,
+        "export_uid": m.export_uid == record.export_uid,
+        "recipient": m.recipient == record.recipient,
+        "purpose": m.purpose == record.purpose,
+        "format": m.format == record.format,
+        "key_id": m.key_id == record.key_id,
+        "file_sha256": m.sha256 == record.file_sha256,
+        "created_at": same_time,
+        "traps": not m.traps_sha256 or m.traps_sha256 == record.traps_sha256,
     }
     return tuple(name for name, ok in checks.items() if not ok)
 
 
 def trace_rows(
-    rows: Sequence[Sequence[str]], exports: Sequence[ExportRecord], secrets: Mapping[int, bytes],
-    *, threshold: float, verify_keys: Mapping[int, Ed25519PublicKey],
+    rows: Sequence[Sequence[str]],
+    exports: Sequence[ExportRecord],
+    secrets: Mapping[int, bytes],
+    *,
+    threshold: float,
+    verify_keys: Mapping[int, Ed25519PublicKey],
 ) -> TraceResult:
     """Trace the cells ``rows`` of a file among ``exports``, with the
     fingerprint secrets (``secrets``) and the manifests' public keys
@@ -258,12 +279,23 @@ def trace_rows(
     for record in checkable:
         result = score(export_key(secrets[record.key_id], record.export_uid), observed)
         wrong, log10_wrong = _wrong(result.probability, result.log10_probability, len(checkable))
-        candidates.append(Candidate(record, result, wrong, log10_wrong, tuple(find_traps(record.traps, index)),
-                                    tampering(record, verify_keys)))
+        candidates.append(
+            Candidate(
+                record,
+                result,
+                wrong,
+                log10_wrong,
+                tuple(find_traps(record.traps, index)),
+                tampering(record, verify_keys),
+            )
+        )
     candidates.sort(key=lambda c: (c.log10_wrong_attribution, -c.trap_items))
     by_fingerprint = [c for c in candidates if c.wrong_attribution <= threshold]
-    by_traps = [c for c in candidates if c not in by_fingerprint and c.traps
-                and (c.trap_items >= 2 or c.score.probability <= TRAP_SUPPORT)]
+    by_traps = [
+        c
+        for c in candidates
+        if c not in by_fingerprint and c.traps and (c.trap_items >= 2 or c.score.probability <= TRAP_SUPPORT)
+    ]
     named = by_fingerprint + by_traps
     tampered = tuple(c for c in named if c.tampered)
     implicated = tuple(c for c in named if not c.tampered)
@@ -273,12 +305,17 @@ def trace_rows(
     elif implicated and not tampered:
         attributed = implicated[0]
         evidence = "fingerprint" if by_fingerprint else "trap"
-    return TraceResult(len(rows), len(observed), tuple(candidates), attributed, evidence, threshold, unchecked,
-                       implicated, tampered)
+    return TraceResult(
+        len(rows), len(observed), tuple(candidates), attributed, evidence, threshold, unchecked, implicated, tampered
+    )
 
 
 def trace_file(
-    store: Store, path: Path, secrets: Mapping[int, bytes], *, threshold: float,
+    store: Store,
+    path: Path,
+    secrets: Mapping[int, bytes],
+    *,
+    threshold: float,
     verify_keys: Mapping[int, Ed25519PublicKey],
 ) -> TraceResult:
     """Trace the file at ``path`` among the exports registered in ``store``."""
@@ -286,7 +323,7 @@ def trace_file(
 
 
 def _p(log10_p: float) -> str:
-    return f"{10 ** log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
+    return f"{10**log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
 
 
 def verdict(result: TraceResult) -> list[tuple[str, Params]]:
@@ -295,44 +332,103 @@ def verdict(result: TraceResult) -> list[tuple[str, Params]]:
     lines: list[tuple[str, Params]] = []
     for c in result.tampered:
         if c.signed_recipient is None:
-            lines.append(("Tampering: the registry row of export {uid} fails its signed manifest's signature; "
-                          "it blames nobody.", {"uid": c.export.export_uid}))
+            lines.append(
+                (
+                    "Tampering: the registry row of export {uid} fails its signed manifest's signature; "
+                    "it blames nobody.",
+                    {"uid": c.export.export_uid},
+                )
+            )
         else:
-            lines.append(("Tampering: the registry row of export {uid} disagrees with its signed manifest "
-                          "({fields}): the registry says {registry}, the signed manifest {signed}; the row "
-                          "blames nobody.", {"uid": c.export.export_uid, "fields": ", ".join(c.tampered),
-                                             "registry": c.export.recipient, "signed": c.signed_recipient}))
+            lines.append(
+                (
+                    "Tampering: the registry row of export {uid} disagrees with its signed manifest "
+                    "({fields}): the registry says {registry}, the signed manifest {signed}; the row "
+                    "blames nobody.",
+                    {
+                        "uid": c.export.export_uid,
+                        "fields": ", ".join(c.tampered),
+                        "registry": c.export.recipient,
+                        "signed": c.signed_recipient,
+                    },
+                )
+            )
     if result.collusion:
-        lines.append(("Collusion: the file carries the marks of {count} exports; every recipient is named, "
-                      "none singled out: {recipients}.",
-                      {"count": len(result.implicated),
-                       "recipients": ", ".join(c.export.recipient for c in result.implicated)}))
+        lines.append(
+            (
+                "Collusion: the file carries the marks of {count} exports; every recipient is named, "
+                "none singled out: {recipients}.",
+                {
+                    "count": len(result.implicated),
+                    "recipients": ", ".join(c.export.recipient for c in result.implicated),
+                },
+            )
+        )
         for c in result.implicated:
-            lines.append(("Export {uid} for {recipient}: {agreeing} of {checked} marks agree, trap records "
-                          "found: {traps}; probability by chance {p}.",
-                          {"uid": c.export.export_uid, "recipient": c.export.recipient, "agreeing": c.score.agreeing,
-                           "checked": c.score.checked, "traps": len(c.traps), "p": _p(c.log10_wrong_attribution)}))
+            lines.append(
+                (
+                    "Export {uid} for {recipient}: {agreeing} of {checked} marks agree, trap records "
+                    "found: {traps}; probability by chance {p}.",
+                    {
+                        "uid": c.export.export_uid,
+                        "recipient": c.export.recipient,
+                        "agreeing": c.score.agreeing,
+                        "checked": c.score.checked,
+                        "traps": len(c.traps),
+                        "p": _p(c.log10_wrong_attribution),
+                    },
+                )
+            )
     elif (found := result.attributed) is not None:
-        params: Params = {"uid": found.export.export_uid, "recipient": found.export.recipient,
-                                     "agreeing": found.score.agreeing, "checked": found.score.checked,
-                                     "p": _p(found.log10_wrong_attribution)}
+        params: Params = {
+            "uid": found.export.export_uid,
+            "recipient": found.export.recipient,
+            "agreeing": found.score.agreeing,
+            "checked": found.score.checked,
+            "p": _p(found.log10_wrong_attribution),
+        }
         if result.evidence == "trap":
-            lines.append(("Match: export {uid} for {recipient}, by its trap records (the fingerprint alone is "
-                          "not conclusive).", params))
+            lines.append(
+                (
+                    "Match: export {uid} for {recipient}, by its trap records (the fingerprint alone is "
+                    "not conclusive).",
+                    params,
+                )
+            )
         elif found.score.anti:
-            lines.append(("Match: export {uid} for {recipient}, by its fingerprint reversed: {agreeing} of "
-                          "{checked} marks agree, every other one is the opposite of the export's, which only "
-                          "its marks flipped on purpose give; probability of a wrong attribution {p}.", params))
+            lines.append(
+                (
+                    "Match: export {uid} for {recipient}, by its fingerprint reversed: {agreeing} of "
+                    "{checked} marks agree, every other one is the opposite of the export's, which only "
+                    "its marks flipped on purpose give; probability of a wrong attribution {p}.",
+                    params,
+                )
+            )
         else:
-            lines.append(("Match: export {uid} for {recipient}, by its fingerprint ({agreeing} of {checked} "
-                          "marks agree); probability of a wrong attribution {p}.", params))
+            lines.append(
+                (
+                    "Match: export {uid} for {recipient}, by its fingerprint ({agreeing} of {checked} "
+                    "marks agree); probability of a wrong attribution {p}.",
+                    params,
+                )
+            )
     elif not result.tampered:
-        lines.append(("No match among {count} registered exports (threshold {threshold}).",
-                      {"count": len(result.candidates), "threshold": f"{result.threshold:g}"}))
+        lines.append(
+            (
+                "No match among {count} registered exports (threshold {threshold}).",
+                {"count": len(result.candidates), "threshold": f"{result.threshold:g}"},
+            )
+        )
     named = {c.export.export_uid for c in (*result.implicated, *result.tampered)}
     for c in result.candidates:
         if c.traps and c.export.export_uid not in named:
-            lines.append(("Trap records of export {uid} found ({traps}): not conclusive alone.",
-                          {"uid": c.export.export_uid,
-                           "traps": ", ".join(f"{t.code} ({'+'.join(t.matched)})" for t in c.traps)}))
+            lines.append(
+                (
+                    "Trap records of export {uid} found ({traps}): not conclusive alone.",
+                    {
+                        "uid": c.export.export_uid,
+                        "traps": ", ".join(f"{t.code} ({'+'.join(t.matched)})" for t in c.traps),
+                    },
+                )
+            )
     return lines

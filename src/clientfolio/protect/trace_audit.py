@@ -19,14 +19,18 @@ from clientfolio.store import Store
 __all__ = ["record_trace"]
 
 
-def record_trace(store: Store, *, actor: str, file_name: str, path: Path, result: TraceResult,
-                 chain_key: bytes) -> int:
+def record_trace(store: Store, *, actor: str, file_name: str, path: Path, result: TraceResult, chain_key: bytes) -> int:
     """Audit the trace of ``path`` (shown as ``file_name``) by ``actor``; its ``seq``."""
     attributed = result.attributed
     details = {
-        "file": file_name, "sha256": file_sha256(path), "rows": result.rows,
-        "verdict": "no match" if attributed is None and not result.implicated else
-                   "collusion" if len(result.implicated) > 1 else "match",
+        "file": file_name,
+        "sha256": file_sha256(path),
+        "rows": result.rows,
+        "verdict": "no match"
+        if attributed is None and not result.implicated
+        else "collusion"
+        if len(result.implicated) > 1
+        else "match",
         "export_uid": None if attributed is None else attributed.export.export_uid,
         "recipient": None if attributed is None else attributed.export.recipient,
         "evidence": result.evidence,
@@ -34,5 +38,6 @@ def record_trace(store: Store, *, actor: str, file_name: str, path: Path, result
         "tampered": [c.export.export_uid for c in result.tampered],
     }
     with store.begin() as conn:
-        return record_event(conn, actor=actor, action="trace", target=file_name[:200], details=details,
-                            chain_key=chain_key)
+        return record_event(
+            conn, actor=actor, action="trace", target=file_name[:200], details=details, chain_key=chain_key
+        )

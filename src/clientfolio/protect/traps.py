@@ -34,12 +34,54 @@ from clientfolio.protect.fingerprint import canonical
 __all__ = ["CellIndex", "TrapHit", "TrapRecord", "find_traps", "insert_traps", "make_traps"]
 
 _SURNAMES = (
-    "Arnaud", "Barbier", "Benoît", "Bertin", "Blanchard", "Bonnet", "Boyer", "Brunet", "Carpentier",
-    "Charpentier", "Chevalier", "Collin", "Da Silva", "Denis", "Deschamps", "Dumont", "Dupuis",
-    "Fabre", "Fleury", "Gaillard", "Garnier", "Gautier", "Guérin", "Hamon", "Huet", "Jacquet",
-    "Joly", "Lacroix", "Lambert", "Leclerc", "Lemaire", "Lemoine", "Marchal", "Masson", "Mercier",
-    "Meunier", "Morel", "Noël", "Perrin", "Picard", "Poirier", "Renaud", "Rolland", "Roussel",
-    "Royer", "Schmitt", "Tessier", "Vidal",
+    "Arnaud",
+    "Barbier",
+    "Benoît",
+    "Bertin",
+    "Blanchard",
+    "Bonnet",
+    "Boyer",
+    "Brunet",
+    "Carpentier",
+    "Charpentier",
+    "Chevalier",
+    "Collin",
+    "Da Silva",
+    "Denis",
+    "Deschamps",
+    "Dumont",
+    "Dupuis",
+    "Fabre",
+    "Fleury",
+    "Gaillard",
+    "Garnier",
+    "Gautier",
+    "Guérin",
+    "Hamon",
+    "Huet",
+    "Jacquet",
+    "Joly",
+    "Lacroix",
+    "Lambert",
+    "Leclerc",
+    "Lemaire",
+    "Lemoine",
+    "Marchal",
+    "Masson",
+    "Mercier",
+    "Meunier",
+    "Morel",
+    "Noël",
+    "Perrin",
+    "Picard",
+    "Poirier",
+    "Renaud",
+    "Rolland",
+    "Roussel",
+    "Royer",
+    "Schmitt",
+    "Tessier",
+    "Vidal",
 )
 _FORMS = ("SARL", "SAS", "SA")
 _TRAP_FIELDS = ("code", "name", "siren")
@@ -85,20 +127,26 @@ def _code(rng: random.Random, like: str, taken: Collection[str]) -> str:
     does not stand out."""
     found = re.fullmatch(r"(.*?)(\d+)", like)
     prefix, width = (found.group(1), len(found.group(2))) if found else (like + "-", 5)
-    shaped = re.compile(re.escape(prefix) + r"(\d{%d})" % width)
+    shaped = re.compile(re.escape(prefix) + rf"(\d{{{width}}})")
     numbers = [int(m.group(1)) for c in taken if (m := shaped.fullmatch(c))]
     low, high = (min(numbers), max(numbers)) if numbers else (1, 1)
     for attempt in range(1000):
         spread = high - low + 1 + 2 * (attempt // 50)  # widen when the range is full
-        code = f"{prefix}{min(low + rng.randrange(spread), 10 ** width - 1):0{width}d}"
+        code = f"{prefix}{min(low + rng.randrange(spread), 10**width - 1):0{width}d}"
         if code not in taken:
             return code
     raise ValueError(f"no free code shaped like {like!r}")
 
 
 def make_traps(
-    secret: bytes, export_uid: str, rows: Sequence[Mapping[str, Any]], count: int, *,
-    taken_codes: Collection[str] = (), taken_names: Collection[str] = (), taken_sirens: Collection[str] = (),
+    secret: bytes,
+    export_uid: str,
+    rows: Sequence[Mapping[str, Any]],
+    count: int,
+    *,
+    taken_codes: Collection[str] = (),
+    taken_names: Collection[str] = (),
+    taken_sirens: Collection[str] = (),
 ) -> list[TrapRecord]:
     """``count`` trap records for the export ``export_uid`` of ``rows`` (dicts
     with at least ``code`` and ``name``), shaped like randomly chosen rows, none
@@ -139,7 +187,10 @@ def make_traps(
 
 
 def insert_traps(
-    secret: bytes, export_uid: str, rows: list[dict[str, Any]], traps: Sequence[TrapRecord],
+    secret: bytes,
+    export_uid: str,
+    rows: list[dict[str, Any]],
+    traps: Sequence[TrapRecord],
     columns: Sequence[str],
 ) -> list[dict[str, Any]]:
     """``rows`` with the ``traps`` (as rows of ``columns``) inserted where
@@ -191,8 +242,11 @@ def find_traps(traps: Iterable[TrapRecord], cells: CellIndex) -> list[TrapHit]:
     (or a SIRET of it), in any column."""
     hits = []
     for trap in traps:
-        matched = tuple(what for what, found in (("name", cells.has_name(canonical(trap.name))),
-                                                 ("siren", cells.has_siren(trap.siren))) if found)
+        matched = tuple(
+            what
+            for what, found in (("name", cells.has_name(canonical(trap.name))), ("siren", cells.has_siren(trap.siren)))
+            if found
+        )
         if matched:
             hits.append(TrapHit(trap.code, matched))
     return hits

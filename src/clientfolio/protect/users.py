@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from clientfolio.access.principal import Principal, Scope
 from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, LoginThrottled
@@ -95,13 +95,15 @@ __all__ = [
 ]
 
 PERMISSIONS = ("read", "write", "export", "audit", "admin")
-ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "admin": frozenset(PERMISSIONS),
-    "manager": frozenset({"read", "write", "export"}),
-    "sales": frozenset({"read", "write"}),
-    "auditor": frozenset({"read", "audit"}),
-    "contractor": frozenset({"read"}),
-})
+ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "admin": frozenset(PERMISSIONS),
+        "manager": frozenset({"read", "write", "export"}),
+        "sales": frozenset({"read", "write"}),
+        "auditor": frozenset({"read", "audit"}),
+        "contractor": frozenset({"read"}),
+    }
+)
 LOGIN_FAILED = "unknown user name or wrong password"
 LOGIN_THROTTLED = "Too many failed logins from your address: try again in {minutes} minutes."
 LOCAL_ADDRESS = "local"  # the address of logins from the command line
@@ -109,7 +111,10 @@ _MAX_LOCK = dt.timedelta(hours=24)
 _MEMORY = dt.timedelta(hours=24)  # failures older than this are forgotten
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,99}")
 _SCOPE_TABLES: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
-    "region": Region, "segment": Segment, "product_line": ProductLine}
+    "region": Region,
+    "segment": Segment,
+    "product_line": ProductLine,
+}
 
 
 def can(principal: Principal, permission: str) -> bool:
@@ -143,16 +148,17 @@ class UserRecord:
     scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**{k: v for k, v in self.__dict__.items() if k != "scopes"},
-                "scopes": {k: list(v) for k, v in self.scopes.items()}}
+        return {
+            **{k: v for k, v in self.__dict__.items() if k != "scopes"},
+            "scopes": {k: list(v) for k, v in self.scopes.items()},
+        }
 
 
 def _name(username: str) -> str:
     return username.strip().lower()
 
 
-def account_refusal(is_active: bool, left_on: dt.date | None, expires_on: dt.date | None,
-                    today: dt.date) -> str | None:
+def account_refusal(is_active: bool, left_on: dt.date | None, expires_on: dt.date | None, today: dt.date) -> str | None:
     """Why an account may not be used on ``today`` (``disabled``, ``left``,
     ``expired``), or None.  ``expires_on`` is the last day of access; from
     ``left_on`` on, no access."""
@@ -167,9 +173,11 @@ def account_refusal(is_active: bool, left_on: dt.date | None, expires_on: dt.dat
 
 def _scopes(conn: Connection, user_ids: Iterable[int]) -> dict[int, dict[str, tuple[str, ...]]]:
     found: dict[int, dict[str, list[str]]] = {}
-    query = (select(UserScope.user_id, UserScope.dimension, UserScope.code)
-             .where(UserScope.user_id.in_(list(user_ids)))
-             .order_by(UserScope.user_id, UserScope.dimension, UserScope.code))
+    query = (
+        select(UserScope.user_id, UserScope.dimension, UserScope.code)
+        .where(UserScope.user_id.in_(list(user_ids)))
+        .order_by(UserScope.user_id, UserScope.dimension, UserScope.code)
+    )
     for user_id, dimension, code in conn.execute(query):
         found.setdefault(user_id, {}).setdefault(dimension, []).append(code)
     return {uid: {d: tuple(c) for d, c in dims.items()} for uid, dims in found.items()}
@@ -178,9 +186,22 @@ def _scopes(conn: Connection, user_ids: Iterable[int]) -> dict[int, dict[str, tu
 def load_users(conn: Connection, where: ColumnElement[bool]) -> list[UserRecord]:
     rows = conn.execute(select(User).where(where).order_by(User.username)).all()
     scopes = _scopes(conn, [r.id for r in rows])
-    return [UserRecord(r.id, r.username, r.display_name, r.email, r.role, r.is_active,
-                       r.expires_on, r.left_on, utc(r.locked_until) if r.locked_until else None,
-                       r.totp_secret is not None, scopes.get(r.id, {})) for r in rows]
+    return [
+        UserRecord(
+            r.id,
+            r.username,
+            r.display_name,
+            r.email,
+            r.role,
+            r.is_active,
+            r.expires_on,
+            r.left_on,
+            utc(r.locked_until) if r.locked_until else None,
+            r.totp_secret is not None,
+            scopes.get(r.id, {}),
+        )
+        for r in rows
+    ]
 
 
 def get_user(store: Store, username: str) -> UserRecord | None:
@@ -209,9 +230,17 @@ def _one(conn: Connection, username: str) -> UserRecord:
 
 
 def create_user(
-    store: Store, username: str, password: str, role: str, *, display_name: str | None = None,
-    email: str | None = None, expires_on: dt.date | None = None, actor: str = "system",
-    chain_key: bytes, now: dt.datetime | None = None,
+    store: Store,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+    expires_on: dt.date | None = None,
+    actor: str = "system",
+    chain_key: bytes,
+    now: dt.datetime | None = None,
 ) -> int:
     """Create a user and return its id.  ``password`` must pass the policy
     (``PasswordRejected`` otherwise); ``role`` is one of ``ROLES``; a
@@ -219,8 +248,7 @@ def create_user(
     Audited as ``user.create`` by ``actor``."""
     name, moment = _name(username), now_utc(now)
     if not _USERNAME.fullmatch(name):
-        raise ClientfolioError(f"user name {username!r}: 2 to 100 of a-z 0-9 . _ @ -, "
-                               "starting with a letter or digit")
+        raise ClientfolioError(f"user name {username!r}: 2 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit")
     if role not in ROLES:
         raise ClientfolioError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if role == "contractor" and expires_on is None:
@@ -232,12 +260,30 @@ def create_user(
     with store.begin() as conn:
         if conn.execute(select(User.id).where(User.username == name)).first():
             raise ClientfolioError(f"user {name!r} already exists")
-        user_id = conn.execute(insert(User).values(
-            username=name, display_name=display_name or name, email=email, role=role,
-            password_hash=hashed, is_active=True, expires_on=expires_on, failed_logins=0,
-            password_changed_at=moment).returning(User.id)).scalar_one()
-        record_event(conn, actor=actor, action="user.create", target=name, chain_key=chain_key,
-                     details={"after": _summary(_one(conn, name))}, at=moment)
+        user_id = conn.execute(
+            insert(User)
+            .values(
+                username=name,
+                display_name=display_name or name,
+                email=email,
+                role=role,
+                password_hash=hashed,
+                is_active=True,
+                expires_on=expires_on,
+                failed_logins=0,
+                password_changed_at=moment,
+            )
+            .returning(User.id)
+        ).scalar_one()
+        record_event(
+            conn,
+            actor=actor,
+            action="user.create",
+            target=name,
+            chain_key=chain_key,
+            details={"after": _summary(_one(conn, name))},
+            at=moment,
+        )
     return int(user_id)
 
 
@@ -250,26 +296,48 @@ def revoke_sessions(conn: Connection, user_id: int, now: dt.datetime) -> int:
     ).rowcount
 
 
-def set_password(store: Store, username: str, password: str, *, actor: str, chain_key: bytes,
-                 now: dt.datetime | None = None) -> int:
+def set_password(
+    store: Store, username: str, password: str, *, actor: str, chain_key: bytes, now: dt.datetime | None = None
+) -> int:
     """Give ``username`` a new password (policy checked), unlock it (for every
     address) and end its sessions (how many are returned).  Audited as ``user.password``."""
     moment = now_utc(now)
     with store.begin() as conn:
         user = _one(conn, username)
         passwords.check_password(password, username=user.username, email=user.email)
-        conn.execute(update(User).where(User.id == user.id).values(
-            password_hash=passwords.hash_password(password), password_changed_at=moment,
-            failed_logins=0, locked_until=None))
+        conn.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(
+                password_hash=passwords.hash_password(password),
+                password_changed_at=moment,
+                failed_logins=0,
+                locked_until=None,
+            )
+        )
         conn.execute(delete(LoginFailure).where(LoginFailure.username == user.username))  # unlocked everywhere
         ended = revoke_sessions(conn, user.id, moment)
-        record_event(conn, actor=actor, action="user.password", target=user.username,
-                     details={"sessions_ended": ended}, chain_key=chain_key, at=moment)
+        record_event(
+            conn,
+            actor=actor,
+            action="user.password",
+            target=user.username,
+            details={"sessions_ended": ended},
+            chain_key=chain_key,
+            at=moment,
+        )
     return ended
 
 
-def disable_user(store: Store, username: str, *, actor: str, chain_key: bytes,
-                 left_on: dt.date | None = None, now: dt.datetime | None = None) -> int:
+def disable_user(
+    store: Store,
+    username: str,
+    *,
+    actor: str,
+    chain_key: bytes,
+    left_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Disable ``username`` (and record its departure day ``left_on``, when
     given): it can no longer log in, and its sessions end at once (how many
     are returned).  Audited as ``user.disable`` with before/after."""
@@ -281,17 +349,29 @@ def disable_user(store: Store, username: str, *, actor: str, chain_key: bytes,
             values["left_on"] = left_on
         conn.execute(update(User).where(User.id == before.id).values(**values))
         ended = revoke_sessions(conn, before.id, moment)
-        record_event(conn, actor=actor, action="user.disable", target=before.username,
-                     chain_key=chain_key, at=moment, details={
-                         "before": _summary(before), "after": _summary(_one(conn, username)),
-                         "sessions_ended": ended})
+        record_event(
+            conn,
+            actor=actor,
+            action="user.disable",
+            target=before.username,
+            chain_key=chain_key,
+            at=moment,
+            details={"before": _summary(before), "after": _summary(_one(conn, username)), "sessions_ended": ended},
+        )
     return ended
 
 
 def set_scopes(
-    store: Store, username: str, regions: Iterable[str] | None = None,
-    segments: Iterable[str] | None = None, product_lines: Iterable[str] | None = None, *,
-    clear: bool = False, actor: str, chain_key: bytes, now: dt.datetime | None = None,
+    store: Store,
+    username: str,
+    regions: Iterable[str] | None = None,
+    segments: Iterable[str] | None = None,
+    product_lines: Iterable[str] | None = None,
+    *,
+    clear: bool = False,
+    actor: str,
+    chain_key: bytes,
+    now: dt.datetime | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Set the need-to-know scope of ``username``, dimension by dimension:
     codes given replace that dimension's codes; an empty list lifts its
@@ -312,65 +392,88 @@ def set_scopes(
             known = set(conn.scalars(select(table.code).where(table.code.in_(codes))))
             if unknown := [c for c in codes if c not in known]:
                 raise ClientfolioError(f"unknown {dimension.replace('_', ' ')} code(s): {', '.join(unknown)}")
-            conn.execute(delete(UserScope).where(UserScope.user_id == before.id,
-                                                 UserScope.dimension == dimension))
+            conn.execute(delete(UserScope).where(UserScope.user_id == before.id, UserScope.dimension == dimension))
             if codes:
-                conn.execute(insert(UserScope), [
-                    {"user_id": before.id, "dimension": dimension, "code": c} for c in codes])
+                conn.execute(
+                    insert(UserScope), [{"user_id": before.id, "dimension": dimension, "code": c} for c in codes]
+                )
         after = _one(conn, username)
-        record_event(conn, actor=actor, action="user.scope", target=before.username,
-                     chain_key=chain_key, at=now_utc(now),
-                     details={"before": dict(before.scopes), "after": dict(after.scopes)})
+        record_event(
+            conn,
+            actor=actor,
+            action="user.scope",
+            target=before.username,
+            chain_key=chain_key,
+            at=now_utc(now),
+            details={"before": dict(before.scopes), "after": dict(after.scopes)},
+        )
     return dict(after.scopes)
 
 
-def set_totp(store: Store, username: str, enabled: bool, *, actor: str, chain_key: bytes,
-             now: dt.datetime | None = None) -> str | None:
+def set_totp(
+    store: Store, username: str, enabled: bool, *, actor: str, chain_key: bytes, now: dt.datetime | None = None
+) -> str | None:
     """Turn the TOTP second factor of ``username`` on (returns the new base32
     secret, to show once) or off (returns None).  Audited as ``user.totp``."""
     secret = new_totp_secret() if enabled else None
     with store.begin() as conn:
         user = _one(conn, username)
-        conn.execute(update(User).where(User.id == user.id).values(totp_secret=secret,
-                                                                   totp_last_step=None))
-        record_event(conn, actor=actor, action="user.totp", target=user.username,
-                     details={"enabled": enabled}, chain_key=chain_key, at=now_utc(now))
+        conn.execute(update(User).where(User.id == user.id).values(totp_secret=secret, totp_last_step=None))
+        record_event(
+            conn,
+            actor=actor,
+            action="user.totp",
+            target=user.username,
+            details={"enabled": enabled},
+            chain_key=chain_key,
+            at=now_utc(now),
+        )
     return secret
 
 
 def _lock_for(run: int, settings: Settings) -> dt.timedelta:
     """The lock after the ``run``-th run of failures: the base lock, doubled each run."""
-    return min(dt.timedelta(minutes=settings.login_lockout_minutes) * 2 ** (run - 1), _MAX_LOCK)
+    lock: dt.timedelta = min(dt.timedelta(minutes=settings.login_lockout_minutes) * 2 ** (run - 1), _MAX_LOCK)
+    return lock
 
 
-def _pair_lock(conn: Connection, username: str, address: str,
-               settings: Settings) -> tuple[int, dt.datetime | None]:
+def _pair_lock(conn: Connection, username: str, address: str, settings: Settings) -> tuple[int, dt.datetime | None]:
     """(failures of ``username`` from ``address`` since its last success, the
     end of the lock they placed, or None)."""
     count, last = conn.execute(
-        select(func.count(), func.max(LoginFailure.at))
-        .where(LoginFailure.username == username, LoginFailure.address == address)).one()
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.username == username, LoginFailure.address == address
+        )
+    ).one()
     if not count or count % settings.login_max_failures:
         return int(count), None
     return int(count), utc(last) + _lock_for(count // settings.login_max_failures, settings)
 
 
-def _address_retry(conn: Connection, address: str, moment: dt.datetime,
-                   settings: Settings) -> dt.datetime | None:
+def _address_retry(conn: Connection, address: str, moment: dt.datetime, settings: Settings) -> dt.datetime | None:
     """When ``address`` may try again, if it has reached its limit of failures
     in the window; None when it may try now."""
     window = dt.timedelta(minutes=settings.login_address_window_minutes)
     recent = conn.scalars(
-        select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > moment - window)
-        .order_by(LoginFailure.at.desc()).limit(settings.login_address_max_failures)).all()
+        select(LoginFailure.at)
+        .where(LoginFailure.address == address, LoginFailure.at > moment - window)
+        .order_by(LoginFailure.at.desc())
+        .limit(settings.login_address_max_failures)
+    ).all()
     if len(recent) < settings.login_address_max_failures:
         return None
     return utc(recent[-1]) + window  # then the failures in the window drop below the limit
 
 
-def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
-             settings: Settings, failures: int,
-             locked_until: dt.datetime | None) -> tuple[str | None, dict[str, Any]]:
+def _attempt(
+    row: Any,
+    password: str,
+    code: str | None,
+    moment: dt.datetime,
+    settings: Settings,
+    failures: int,
+    locked_until: dt.datetime | None,
+) -> tuple[str | None, dict[str, Any]]:
     """Check a login of the known user ``row`` from an address with
     ``failures`` consecutive failures on it (locked for that address until
     ``locked_until``): (refusal reason or None, the user columns to update)."""
@@ -403,8 +506,14 @@ def _attempt(row: Any, password: str, code: str | None, moment: dt.datetime,
 
 
 def authenticate(
-    store: Store, username: str, password: str, *, totp: str | None = None,
-    now: dt.datetime | None = None, chain_key: bytes, settings: Settings | None = None,
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    totp: str | None = None,
+    now: dt.datetime | None = None,
+    chain_key: bytes,
+    settings: Settings | None = None,
     address: str | None = None,
 ) -> UserRecord:
     """The user ``username`` when ``password`` (and ``totp``, the current code,
@@ -430,9 +539,15 @@ def authenticate(
         retry = _address_retry(conn, where, moment, config)
         if retry is not None:  # refused before any password work: the address is at its limit
             minutes = max(1, math.ceil((retry - moment).total_seconds() / 60))
-            record_event(conn, actor=name[:100], action="login.failure", target=name[:200],
-                         details={"reason": "address throttled", **details, "retry_after_minutes": minutes},
-                         chain_key=chain_key, at=moment)
+            record_event(
+                conn,
+                actor=name[:100],
+                action="login.failure",
+                target=name[:200],
+                details={"reason": "address throttled", **details, "retry_after_minutes": minutes},
+                chain_key=chain_key,
+                at=moment,
+            )
             throttled = LoginThrottled(LOGIN_THROTTLED.format(minutes=minutes), minutes)
         else:
             throttled = None
@@ -460,8 +575,15 @@ def authenticate(
             details["failures"] = values["failed_logins"]
             if "locked_until" in values:
                 details["locked_until"] = values["locked_until"]
-        record_event(conn, actor=name[:100], action="login.failure" if reason else "login.success",
-                     target=name[:200], details=details, chain_key=chain_key, at=moment)
+        record_event(
+            conn,
+            actor=name[:100],
+            action="login.failure" if reason else "login.success",
+            target=name[:200],
+            details=details,
+            chain_key=chain_key,
+            at=moment,
+        )
         user = None if reason else _one(conn, name)
     if user is None:
         raise AuthenticationFailed(LOGIN_FAILED)
@@ -473,12 +595,13 @@ def principal_for(store: Store, username: str, *, now: dt.datetime | None = None
     Raises ``AccessDenied`` for an unknown, disabled, departed or expired user.
     A contractor without any scope sees nothing (regions: none)."""
     user = get_user(store, username)
-    if user is None or account_refusal(user.is_active, user.left_on, user.expires_on,
-                                       now_utc(now).date()):
+    if user is None or account_refusal(user.is_active, user.left_on, user.expires_on, now_utc(now).date()):
         raise AccessDenied(f"user {username!r} may not use Clientfolio")
     codes = {d: frozenset(c) for d, c in user.scopes.items()}
     if user.role == "contractor" and not codes:
         codes = {"region": frozenset()}
-    return Principal(user.username, user.role, Scope(
-        regions=codes.get("region"), segments=codes.get("segment"),
-        product_lines=codes.get("product_line")))
+    return Principal(
+        user.username,
+        user.role,
+        Scope(regions=codes.get("region"), segments=codes.get("segment"), product_lines=codes.get("product_line")),
+    )

@@ -50,8 +50,14 @@ class ReviewData:
     config: PlanConfig
 
 
-def gather_review(store: Store, principal: Principal, *, as_of: dt.date | None = None,
-                  ring: KeyRing | None = None, config: PlanConfig | None = None) -> ReviewData:
+def gather_review(
+    store: Store,
+    principal: Principal,
+    *,
+    as_of: dt.date | None = None,
+    ring: KeyRing | None = None,
+    config: PlanConfig | None = None,
+) -> ReviewData:
     """Run every analysis of the review once, on what ``principal`` may read,
     at ``as_of`` (default: the date of the last sale visible to it); plan
     comments are opened with ``ring`` when given.  Raises ``ClientfolioError``
@@ -68,6 +74,15 @@ def gather_review(store: Store, principal: Principal, *, as_of: dt.date | None =
     planned = {a.suggestion_key for a in inputs.actions}
     suggestions = [s for s in suggestions_of(inputs, config) if s.key not in planned]
     header = plan_header(store, inputs.year) or PlanHeader(inputs.year)
-    return ReviewData(inputs.as_of, principal.username, inputs, assessment, swot,
-                      [item for item in kept if item.accepted], suggestions, header,
-                      track(inputs.actions, inputs.as_of), config)
+    return ReviewData(
+        inputs.as_of,
+        principal.username,
+        inputs,
+        assessment,
+        swot,
+        [item for item in kept if item.accepted],
+        suggestions,
+        header,
+        track(inputs.actions, inputs.as_of),
+        config,
+    )

@@ -61,41 +61,59 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _text(x: float, y: float, text: object, *, size: int = 13, anchor: str = "start",
-          weight: str = "normal", fill: str = INK, cls: str = "") -> str:
+def _text(
+    x: float,
+    y: float,
+    text: object,
+    *,
+    size: int = 13,
+    anchor: str = "start",
+    weight: str = "normal",
+    fill: str = INK,
+    cls: str = "",
+) -> str:
     extra = f' class="{cls}"' if cls else ""
     bold = ' font-weight="bold"' if weight == "bold" else ""
-    return (f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
-            f'{bold}{extra}>{_e(text)}</text>')
+    return (
+        f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
+        f"{bold}{extra}>{_e(text)}</text>"
+    )
 
 
-def _line(x1: float, y1: float, x2: float, y2: float, *, stroke: str = GRID, width: float = 1,
-          dash: str = "", cls: str = "") -> str:
+def _line(
+    x1: float, y1: float, x2: float, y2: float, *, stroke: str = GRID, width: float = 1, dash: str = "", cls: str = ""
+) -> str:
     extra = f' stroke-dasharray="{dash}"' if dash else ""
     extra += f' class="{cls}"' if cls else ""
-    return (f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
-            f'stroke-width="{_n(width)}"{extra}/>')
+    return (
+        f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{stroke}" '
+        f'stroke-width="{_n(width)}"{extra}/>'
+    )
 
 
 def _svg(height: int, title: str, desc: str, body: Sequence[str], *, kind: str) -> str:
     """The root element around ``body`` (drawn on a ``WIDTH`` x ``height`` canvas)."""
     uid = hashlib.sha256(f"{kind}\0{title}\0{desc}\0{''.join(body)}".encode()).hexdigest()[:10]
-    return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" style="width:100%;height:auto;max-width:{WIDTH * 2}px" role="img" '
-        f'aria-labelledby="t{uid} d{uid}" class="chart chart-{kind}" font-family="{FONT}">',
-        f'<title id="t{uid}">{_e(title)}</title>',
-        f'<desc id="d{uid}">{_e(desc)}</desc>',
-        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        _text(12, 24, title, size=16, weight="bold", cls="chart-title"),
-        *body,
-        "</svg>",
-    ])
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+            f'height="{height}" style="width:100%;height:auto;max-width:{WIDTH * 2}px" role="img" '
+            f'aria-labelledby="t{uid} d{uid}" class="chart chart-{kind}" font-family="{FONT}">',
+            f'<title id="t{uid}">{_e(title)}</title>',
+            f'<desc id="d{uid}">{_e(desc)}</desc>',
+            f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+            _text(12, 24, title, size=16, weight="bold", cls="chart-title"),
+            *body,
+            "</svg>",
+        ]
+    )
 
 
 def _empty(title: str, empty: str, kind: str) -> str:
-    body = [f'<rect x="12" y="40" width="{WIDTH - 24}" height="100" fill="#f3f4f6" stroke="{GRID}"/>',
-            _text(WIDTH / 2, 96, empty, size=16, anchor="middle", cls="no-data")]
+    body = [
+        f'<rect x="12" y="40" width="{WIDTH - 24}" height="100" fill="#f3f4f6" stroke="{GRID}"/>',
+        _text(WIDTH / 2, 96, empty, size=16, anchor="middle", cls="no-data"),
+    ]
     return _svg(160, title, empty, body, kind=kind)
 
 
@@ -115,8 +133,15 @@ def _scale(values: Sequence[float]) -> tuple[float, float]:
     return low, high
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, fmt: Fmt,
-              desc: str | None = None, empty: str = "No data") -> str:
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    fmt: Fmt,
+    desc: str | None = None,
+    empty: str = "No data",
+) -> str:
     """Horizontal bars, one per label, each with its formatted value; a zero
     line splits negative bars (drawn hatched-grey and to the left) from
     positive ones.  Bar length is proportional to the value."""
@@ -134,8 +159,10 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, fmt
         length = span * abs(value) / (high - low)
         x = zero if value >= 0 else zero - length
         colour = PALETTE[0] if value >= 0 else PALETTE[4]
-        body.append(f'<rect class="bar" x="{_n(x)}" y="{_n(y + 4)}" width="{_n(length)}" height="{row - 8}" '
-                    f'fill="{colour}" data-value="{value!r}"><title>{_e(label)}: {_e(fmt(value))}</title></rect>')
+        body.append(
+            f'<rect class="bar" x="{_n(x)}" y="{_n(y + 4)}" width="{_n(length)}" height="{row - 8}" '
+            f'fill="{colour}" data-value="{value!r}"><title>{_e(label)}: {_e(fmt(value))}</title></rect>'
+        )
         body.append(_text(left - 8, y + row / 2 + 5, _clip(label, 28), anchor="end", cls="bar-label"))
         # a negative bar's value is written right of the zero line, clear of the labels
         tip = x + length + 6 if value >= 0 else zero + 6
@@ -148,8 +175,15 @@ def _clip(label: str, size: int) -> str:
     return label if len(label) <= size else label[: size - 1] + "…"
 
 
-def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float]], *, title: str, fmt: Fmt,
-               desc: str | None = None, empty: str = "No data") -> str:
+def line_chart(
+    x_labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    fmt: Fmt,
+    desc: str | None = None,
+    empty: str = "No data",
+) -> str:
     """One line per series over ``x_labels``, each with its own colour, dash
     pattern and marker shape, a legend, and the last value written at the
     end of each line (every point's value is in its tooltip and in ``desc``)."""
@@ -168,8 +202,10 @@ def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float]], *, t
     body = []
     for k in range(5):
         v = low + (high - low) * k / 4
-        body += [_line(left, y_of(v), left + plot_w, y_of(v)), _text(left - 6, y_of(v) + 4, fmt(v), size=12,
-                                                                      anchor="end")]
+        body += [
+            _line(left, y_of(v), left + plot_w, y_of(v)),
+            _text(left - 6, y_of(v) + 4, fmt(v), size=12, anchor="end"),
+        ]
     for i, label in enumerate(x_labels):
         body.append(_text(left + i * step, height - bottom + 20, label, size=12, anchor="middle"))
     lines = []
@@ -177,16 +213,23 @@ def line_chart(x_labels: Sequence[str], series: dict[str, Sequence[float]], *, t
         colour, dash = PALETTE[n % len(PALETTE)], DASHES[n % len(DASHES)]
         points = [(left + i * step, y_of(v)) for i, v in enumerate(values)]
         extra = f' stroke-dasharray="{dash}"' if dash else ""
-        body.append(f'<polyline class="series" fill="none" stroke="{colour}" stroke-width="2.5"{extra} '
-                    f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in points)}"/>')
-        body += [_marker(n, x, y, colour, f"{name}, {xl}: {fmt(v)}")
-                 for (x, y), xl, v in zip(points, x_labels, values, strict=True)]
+        body.append(
+            f'<polyline class="series" fill="none" stroke="{colour}" stroke-width="2.5"{extra} '
+            f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in points)}"/>'
+        )
+        body += [
+            _marker(n, x, y, colour, f"{name}, {xl}: {fmt(v)}")
+            for (x, y), xl, v in zip(points, x_labels, values, strict=True)
+        ]
         last_x, last_y = points[-1]
         body.append(_text(last_x + 8, last_y + 4, fmt(values[-1]), size=12, cls="line-value"))
         lx = left + (n % 3) * (plot_w / 3)
         ly = 44 + (n // 3) * 18
-        body += [_line(lx, ly - 4, lx + 28, ly - 4, stroke=colour, width=2.5, dash=dash),
-                 _marker(n, lx + 14, ly - 4, colour, name), _text(lx + 34, ly, name, size=12)]
+        body += [
+            _line(lx, ly - 4, lx + 28, ly - 4, stroke=colour, width=2.5, dash=dash),
+            _marker(n, lx + 14, ly - 4, colour, name),
+            _text(lx + 34, ly, name, size=12),
+        ]
         lines.append(f"{name}: " + ", ".join(f"{xl} {fmt(v)}" for xl, v in zip(x_labels, values, strict=True)))
     return _svg(height, title, desc or "; ".join(lines), body, kind="line")
 
@@ -199,17 +242,27 @@ def _marker(n: int, x: float, y: float, colour: str, tip: str) -> str:
     elif shape == 1:
         mark = f'<rect x="{_n(x - 4)}" y="{_n(y - 4)}" width="8" height="8" fill="{colour}">'
     else:
-        pts = ((x, y - 5), (x + 5, y + 4), (x - 5, y + 4)) if shape == 2 else \
-            ((x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y))
+        pts = (
+            ((x, y - 5), (x + 5, y + 4), (x - 5, y + 4))
+            if shape == 2
+            else ((x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y))
+        )
         d = "M" + " L".join(f"{_n(a)} {_n(b)}" for a, b in pts) + " Z"
         mark = f'<path d="{d}" fill="{colour}">'
     tag = mark.split(" ", 1)[0][1:]
     return f"{mark}<title>{_e(tip)}</title></{tag}>"
 
 
-def heatmap(row_labels: Sequence[str], column_labels: Sequence[str],
-            values: Sequence[Sequence[float | None]], *, title: str, fmt: Fmt,
-            desc: str | None = None, empty: str = "No data") -> str:
+def heatmap(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    title: str,
+    fmt: Fmt,
+    desc: str | None = None,
+    empty: str = "No data",
+) -> str:
     """A table of cells shaded from white (lowest) to dark blue (highest),
     each cell carrying its formatted value (empty cells for None), so the
     reading does not depend on colour."""
@@ -221,8 +274,10 @@ def heatmap(row_labels: Sequence[str], column_labels: Sequence[str],
     top, left, row = 70, 170, 30
     cell_w = (WIDTH - left - 12) / len(column_labels)
     low, high = min(known), max(known)
-    body = [_text(left + (j + 0.5) * cell_w, top - 10, _clip(c, max(4, int(cell_w / 8))), size=12,
-                  anchor="middle") for j, c in enumerate(column_labels)]
+    body = [
+        _text(left + (j + 0.5) * cell_w, top - 10, _clip(c, max(4, int(cell_w / 8))), size=12, anchor="middle")
+        for j, c in enumerate(column_labels)
+    ]
     cells = []
     for i, (label, cells_of_row) in enumerate(zip(row_labels, values, strict=True)):
         y = top + i * row
@@ -230,14 +285,26 @@ def heatmap(row_labels: Sequence[str], column_labels: Sequence[str],
         for j, v in enumerate(cells_of_row):
             x = left + j * cell_w
             if v is None:
-                body.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w)}" height="{row}" '
-                            f'fill="#ffffff" stroke="{GRID}"/>')
+                body.append(
+                    f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w)}" height="{row}" '
+                    f'fill="#ffffff" stroke="{GRID}"/>'
+                )
                 continue
             level = 0.0 if high == low else (v - low) / (high - low)
-            body.append(f'<rect class="cell" x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w)}" height="{row}" '
-                        f'fill="{_blue(level)}" stroke="#ffffff"/>')
-            body.append(_text(x + cell_w / 2, y + row / 2 + 5, fmt(v), size=12, anchor="middle",
-                              fill="#ffffff" if level > 0.55 else INK))
+            body.append(
+                f'<rect class="cell" x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w)}" height="{row}" '
+                f'fill="{_blue(level)}" stroke="#ffffff"/>'
+            )
+            body.append(
+                _text(
+                    x + cell_w / 2,
+                    y + row / 2 + 5,
+                    fmt(v),
+                    size=12,
+                    anchor="middle",
+                    fill="#ffffff" if level > 0.55 else INK,
+                )
+            )
             cells.append(f"{label} × {column_labels[j]}: {fmt(v)}")
     return _svg(top + row * len(row_labels) + 12, title, desc or "; ".join(cells), body, kind="heatmap")
 
@@ -248,9 +315,18 @@ def _blue(level: float) -> str:
     return "#" + "".join(f"{round(s + (e - s) * level):02x}" for s, e in zip(start, end, strict=True))
 
 
-def pareto_chart(cumulative_shares: Sequence[float], *, a: float, b: float, title: str,
-                 fmt: Fmt = _percent, x_label: str = "Share of customers", y_label: str = "Share of revenue",
-                 desc: str | None = None, empty: str = "No data") -> str:
+def pareto_chart(
+    cumulative_shares: Sequence[float],
+    *,
+    a: float,
+    b: float,
+    title: str,
+    fmt: Fmt = _percent,
+    x_label: str = "Share of customers",
+    y_label: str = "Share of revenue",
+    desc: str | None = None,
+    empty: str = "No data",
+) -> str:
     """The concentration curve: customers sorted by revenue, largest first,
     on x (their share of the count), the cumulative share of revenue on y;
     dashed lines at the ``a`` and ``b`` thresholds and the A / B / C zones
@@ -267,10 +343,15 @@ def pareto_chart(cumulative_shares: Sequence[float], *, a: float, b: float, titl
     body = []
     for k in range(5):
         x, y = xy(k / 4, k / 4)
-        body += [_line(left, y, left + plot_w, y), _text(left - 6, y + 4, fmt(k / 4), size=12, anchor="end"),
-                 _text(x, top + plot_h + 18, fmt(k / 4), size=12, anchor="middle")]
-    body += [_text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle"),
-             _text(left + 4, top - 8, y_label, size=13)]
+        body += [
+            _line(left, y, left + plot_w, y),
+            _text(left - 6, y + 4, fmt(k / 4), size=12, anchor="end"),
+            _text(x, top + plot_h + 18, fmt(k / 4), size=12, anchor="middle"),
+        ]
+    body += [
+        _text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle"),
+        _text(left + 4, top - 8, y_label, size=13),
+    ]
     # class boundaries: the number of customers before the one that starts at or beyond a (b)
     cuts = [next((i for i, s in enumerate(cumulative_shares) if s >= t), count - 1) + 1 for t in (a, b)]
     bounds = [0, *cuts, count]
@@ -278,20 +359,36 @@ def pareto_chart(cumulative_shares: Sequence[float], *, a: float, b: float, titl
         x0, _ = xy(start / count, 0)
         x1, _ = xy(end / count, 0)
         if end > start:
-            body.append(_text((x0 + x1) / 2, top + plot_h - 8, f"{name} {fmt((end - start) / count)}", size=13,
-                              anchor="middle", weight="bold", cls="zone"))
+            body.append(
+                _text(
+                    (x0 + x1) / 2,
+                    top + plot_h - 8,
+                    f"{name} {fmt((end - start) / count)}",
+                    size=13,
+                    anchor="middle",
+                    weight="bold",
+                    cls="zone",
+                )
+            )
     for threshold, cut in zip((a, b), cuts, strict=True):
         _, y = xy(0, threshold)
         x, _ = xy(cut / count, 0)
-        body += [_line(left, y, left + plot_w, y, stroke=INK, dash="6 4", cls="cut"),
-                 _line(x, top, x, top + plot_h, stroke=INK, dash="2 3", cls="cut"),
-                 _text(left + plot_w - 4, y - 5, fmt(threshold), size=12, anchor="end")]
+        body += [
+            _line(left, y, left + plot_w, y, stroke=INK, dash="6 4", cls="cut"),
+            _line(x, top, x, top + plot_h, stroke=INK, dash="2 3", cls="cut"),
+            _text(left + plot_w - 4, y - 5, fmt(threshold), size=12, anchor="end"),
+        ]
     points = [xy(0, 0)] + [xy((i + 1) / count, s) for i, s in enumerate(cumulative_shares)]
-    body.append(f'<polyline class="curve" fill="none" stroke="{PALETTE[0]}" stroke-width="3" '
-                f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in points)}"/>')
+    body.append(
+        f'<polyline class="curve" fill="none" stroke="{PALETTE[0]}" stroke-width="3" '
+        f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in points)}"/>'
+    )
     body.append(_line(left, top + plot_h, left + plot_w, top, stroke=GRID, dash="1 4"))
-    text = desc or "; ".join(f"{name}: {fmt((end - start) / count)} / {fmt(cumulative_shares[end - 1])}"
-                             for name, start, end in zip("ABC", bounds, bounds[1:], strict=False) if end > start)
+    text = desc or "; ".join(
+        f"{name}: {fmt((end - start) / count)} / {fmt(cumulative_shares[end - 1])}"
+        for name, start, end in zip("ABC", bounds, bounds[1:], strict=False)
+        if end > start
+    )
     return _svg(height, title, text, body, kind="pareto")
 
 
@@ -301,10 +398,23 @@ def symlog(value: float, unit: float = 1.0) -> float:
     return math.copysign(math.log10(1 + abs(value) / unit), value)
 
 
-def quadrant_chart(points: Sequence[tuple[str, float, float]], *, x_threshold: float, y_threshold: float,
-                   x_label: str, y_label: str, quadrant_labels: tuple[str, str, str, str], title: str,
-                   desc: str | None = None, empty: str = "No data", labelled: int = 12, log: bool = False,
-                   unit: float = 1.0, log_note: str = "log scale", fmt: Fmt | None = None) -> str:
+def quadrant_chart(
+    points: Sequence[tuple[str, float, float]],
+    *,
+    x_threshold: float,
+    y_threshold: float,
+    x_label: str,
+    y_label: str,
+    quadrant_labels: tuple[str, str, str, str],
+    title: str,
+    desc: str | None = None,
+    empty: str = "No data",
+    labelled: int = 12,
+    log: bool = False,
+    unit: float = 1.0,
+    log_note: str = "log scale",
+    fmt: Fmt | None = None,
+) -> str:
     """A scatter of named points cut into four quadrants at the thresholds;
     quadrant names (top-left, top-right, bottom-left, bottom-right) are
     written in their corner, and the ``labelled`` points farthest from the
@@ -323,14 +433,33 @@ def quadrant_chart(points: Sequence[tuple[str, float, float]], *, x_threshold: f
         points = [(name, symlog(x, unit), symlog(y, unit)) for name, x, y in points]
         x_threshold, y_threshold = symlog(x_threshold, unit), symlog(y_threshold, unit)
         x_label, y_label = f"{x_label} ({log_note})", f"{y_label} ({log_note})"
-    return _quadrant(points, x_threshold=x_threshold, y_threshold=y_threshold, x_label=x_label, y_label=y_label,
-                     quadrant_labels=quadrant_labels, title=title, desc=desc, labelled=labelled,
-                     ticks=(unit, fmt or _compact) if log else None)
+    return _quadrant(
+        points,
+        x_threshold=x_threshold,
+        y_threshold=y_threshold,
+        x_label=x_label,
+        y_label=y_label,
+        quadrant_labels=quadrant_labels,
+        title=title,
+        desc=desc,
+        labelled=labelled,
+        ticks=(unit, fmt or _compact) if log else None,
+    )
 
 
-def _quadrant(points: Sequence[tuple[str, float, float]], *, x_threshold: float, y_threshold: float,
-              x_label: str, y_label: str, quadrant_labels: tuple[str, str, str, str], title: str,
-              desc: str | None, labelled: int, ticks: tuple[float, Fmt] | None) -> str:
+def _quadrant(
+    points: Sequence[tuple[str, float, float]],
+    *,
+    x_threshold: float,
+    y_threshold: float,
+    x_label: str,
+    y_label: str,
+    quadrant_labels: tuple[str, str, str, str],
+    title: str,
+    desc: str | None,
+    labelled: int,
+    ticks: tuple[float, Fmt] | None,
+) -> str:
     """The quadrant chart of points already on the drawn scale; ``ticks``
     (unit, fmt): tick the powers of ten of a symmetric log scale."""
     height, top, left, right, bottom = 420, 44, 60, 20, 50
@@ -339,22 +468,36 @@ def _quadrant(points: Sequence[tuple[str, float, float]], *, x_threshold: float,
     x_low, x_high = min(xs), max(xs)
     y_low, y_high = min(ys), max(ys)
     x_span, y_span = (x_high - x_low) or 1.0, (y_high - y_low) or 1.0
-    x_low, x_high, y_low, y_high = x_low - x_span * .05, x_high + x_span * .05, y_low - y_span * .05, y_high + \
-        y_span * .05
+    x_low, x_high, y_low, y_high = (
+        x_low - x_span * 0.05,
+        x_high + x_span * 0.05,
+        y_low - y_span * 0.05,
+        y_high + y_span * 0.05,
+    )
 
     def xy(x: float, y: float) -> tuple[float, float]:
         return (left + plot_w * (x - x_low) / (x_high - x_low), top + plot_h * (y_high - y) / (y_high - y_low))
 
     cx, cy = xy(x_threshold, y_threshold)
-    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="{GRID}"/>',
-            _line(cx, top, cx, top + plot_h, stroke=INK, dash="6 4", cls="cut"),
-            _line(left, cy, left + plot_w, cy, stroke=INK, dash="6 4", cls="cut")]
-    corners = ((left + 6, top + 18, "start"), (left + plot_w - 6, top + 18, "end"),
-               (left + 6, top + plot_h - 8, "start"), (left + plot_w - 6, top + plot_h - 8, "end"))
-    body += [_text(x, y, label, size=14, anchor=anchor, weight="bold", fill="#4b5563", cls="quadrant")
-             for (x, y, anchor), label in zip(corners, quadrant_labels, strict=True)]
-    body += [_text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle", cls="axis-label"),
-             _text(left, top - 6, y_label, size=13, cls="axis-label")]
+    body = [
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="{GRID}"/>',
+        _line(cx, top, cx, top + plot_h, stroke=INK, dash="6 4", cls="cut"),
+        _line(left, cy, left + plot_w, cy, stroke=INK, dash="6 4", cls="cut"),
+    ]
+    corners = (
+        (left + 6, top + 18, "start"),
+        (left + plot_w - 6, top + 18, "end"),
+        (left + 6, top + plot_h - 8, "start"),
+        (left + plot_w - 6, top + plot_h - 8, "end"),
+    )
+    body += [
+        _text(x, y, label, size=14, anchor=anchor, weight="bold", fill="#4b5563", cls="quadrant")
+        for (x, y, anchor), label in zip(corners, quadrant_labels, strict=True)
+    ]
+    body += [
+        _text(left + plot_w / 2, height - 12, x_label, size=13, anchor="middle", cls="axis-label"),
+        _text(left, top - 6, y_label, size=13, cls="axis-label"),
+    ]
     if ticks is not None:
         body += _log_ticks(ticks, (x_low, x_high), (y_low, y_high), xy, left, top + plot_h)
     far = sorted(points, key=lambda p: -math.hypot((p[1] - x_low) / x_span, (p[2] - y_low) / y_span))[:labelled]
@@ -362,8 +505,10 @@ def _quadrant(points: Sequence[tuple[str, float, float]], *, x_threshold: float,
     for point in points:
         name, x, y = point
         px, py = xy(x, y)
-        body.append(f'<circle class="point" cx="{_n(px)}" cy="{_n(py)}" r="4" fill="{PALETTE[0]}" '
-                    f'fill-opacity="0.75"><title>{_e(name)}</title></circle>')
+        body.append(
+            f'<circle class="point" cx="{_n(px)}" cy="{_n(py)}" r="4" fill="{PALETTE[0]}" '
+            f'fill-opacity="0.75"><title>{_e(name)}</title></circle>'
+        )
         if id(point) in named:
             body.append(_text(px + 6, py - 6, _clip(name, 24), size=11))
     counts = [0, 0, 0, 0]
@@ -381,30 +526,48 @@ def _compact(value: float) -> str:
     return f"{value:g}"
 
 
-def _log_ticks(ticks: tuple[float, Fmt], x_range: tuple[float, float], y_range: tuple[float, float],
-               xy: Callable[[float, float], tuple[float, float]], left: float, base: float) -> list[str]:
+def _log_ticks(
+    ticks: tuple[float, Fmt],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    xy: Callable[[float, float], tuple[float, float]],
+    left: float,
+    base: float,
+) -> list[str]:
     """Ticks at 0 and at the powers of ten (times ``unit``) inside the drawn
     ranges of a symmetric log scale, written with ``fmt`` under the x axis and
     left of the y axis."""
     unit, fmt = ticks
     body: list[str] = []
-    values = [0.0] + [sign * unit * 10 ** k for k in range(0, 13) for sign in (1, -1)]
+    values = [0.0] + [sign * unit * 10**k for k in range(0, 13) for sign in (1, -1)]
     for value in sorted(values):
         t = symlog(value, unit)
         if x_range[0] <= t <= x_range[1]:
             x, _ = xy(t, y_range[0])
-            body += [_line(x, base, x, base + 5, stroke=INK, cls="tick"),
-                     _text(x, base + 17, fmt(value), size=10, anchor="middle", cls="tick-x")]
+            body += [
+                _line(x, base, x, base + 5, stroke=INK, cls="tick"),
+                _text(x, base + 17, fmt(value), size=10, anchor="middle", cls="tick-x"),
+            ]
         if y_range[0] <= t <= y_range[1]:
             _, y = xy(x_range[0], t)
-            body += [_line(left - 5, y, left, y, stroke=INK, cls="tick"),
-                     _text(left - 7, y + 4, fmt(value), size=10, anchor="end", cls="tick-y")]
+            body += [
+                _line(left - 5, y, left, y, stroke=INK, cls="tick"),
+                _text(left - 7, y + 4, fmt(value), size=10, anchor="end", cls="tick-y"),
+            ]
     return body
 
 
-def funnel_chart(stages: Sequence[str], counts: Sequence[int], *, title: str,
-                 fmt: Fmt = lambda v: f"{v:,.0f}", rate_fmt: Fmt = _percent, rate_label: str = "",
-                 desc: str | None = None, empty: str = "No data") -> str:
+def funnel_chart(
+    stages: Sequence[str],
+    counts: Sequence[int],
+    *,
+    title: str,
+    fmt: Fmt = lambda v: f"{v:,.0f}",
+    rate_fmt: Fmt = _percent,
+    rate_label: str = "",
+    desc: str | None = None,
+    empty: str = "No data",
+) -> str:
     """Centred bars, widest first, one per stage, with the count and the
     conversion from the previous stage (``rate_label`` before it) written on each."""
     if len(stages) != len(counts):
@@ -419,19 +582,29 @@ def funnel_chart(stages: Sequence[str], counts: Sequence[int], *, title: str,
         y = top + i * row
         width = span * max(count, 0) / most
         x = left + (span - width) / 2
-        body.append(f'<rect class="stage" x="{_n(x)}" y="{_n(y + 3)}" width="{_n(width)}" height="{row - 6}" '
-                    f'fill="{PALETTE[i % 2 * 2]}" data-value="{count}"/>')
+        body.append(
+            f'<rect class="stage" x="{_n(x)}" y="{_n(y + 3)}" width="{_n(width)}" height="{row - 6}" '
+            f'fill="{PALETTE[i % 2 * 2]}" data-value="{count}"/>'
+        )
         body.append(_text(left - 8, y + row / 2 + 5, _clip(stage, 22), anchor="end"))
         body.append(_text(WIDTH - right + 10, y + row / 2 + 5, fmt(count), weight="bold", cls="stage-count"))
         if i and counts[i - 1]:
             rate = f"{rate_label} {rate_fmt(count / counts[i - 1])}".strip()
             body.append(_text(WIDTH - 12, y + row / 2 + 5, rate, size=12, anchor="end", cls="rate"))
-    return _svg(top + row * len(stages) + 12, title, desc or _describe(stages, [fmt(c) for c in counts]),
-                body, kind="funnel")
+    return _svg(
+        top + row * len(stages) + 12, title, desc or _describe(stages, [fmt(c) for c in counts]), body, kind="funnel"
+    )
 
 
-def gauge(mark: float, *, out_of: float = 20, title: str, fmt: Fmt = lambda v: f"{v:g}",
-          desc: str | None = None, bands: tuple[float, float] = (10, 14)) -> str:
+def gauge(
+    mark: float,
+    *,
+    out_of: float = 20,
+    title: str,
+    fmt: Fmt = lambda v: f"{v:g}",
+    desc: str | None = None,
+    bands: tuple[float, float] = (10, 14),
+) -> str:
     """A half-circle dial from 0 to ``out_of`` with the mark written in its
     centre (``12.5 / 20``), a needle, and the ``bands`` (weak / fair / good)
     shaded in three grey-distinct tones and ticked."""
@@ -448,19 +621,25 @@ def gauge(mark: float, *, out_of: float = 20, title: str, fmt: Fmt = lambda v: f
         (x0, y0), (x1, y1) = at(f0, radius), at(f1, radius)
         (x2, y2), (x3, y3) = at(f1, radius - thick), at(f0, radius - thick)
         large = 1 if f1 - f0 > 0.5 else 0
-        return (f'<path class="{cls}" d="M{_n(x0)} {_n(y0)} A{radius} {radius} 0 {large} 1 {_n(x1)} {_n(y1)} '
-                f'L{_n(x2)} {_n(y2)} A{radius - thick} {radius - thick} 0 {large} 0 {_n(x3)} {_n(y3)} Z" '
-                f'fill="{colour}"/>')
+        return (
+            f'<path class="{cls}" d="M{_n(x0)} {_n(y0)} A{radius} {radius} 0 {large} 1 {_n(x1)} {_n(y1)} '
+            f'L{_n(x2)} {_n(y2)} A{radius - thick} {radius - thick} 0 {large} 0 {_n(x3)} {_n(y3)} Z" '
+            f'fill="{colour}"/>'
+        )
 
     limits = [0.0, *(min(1.0, max(0.0, b / out_of)) for b in bands), 1.0]
-    body = [arc(f0, f1, colour, "band") for f0, f1, colour
-            in zip(limits, limits[1:], ("#b2182b", "#f4a582", "#1d4e89"), strict=False) if f1 > f0]
+    body = [
+        arc(f0, f1, colour, "band")
+        for f0, f1, colour in zip(limits, limits[1:], ("#b2182b", "#f4a582", "#1d4e89"), strict=False)
+        if f1 > f0
+    ]
     for value in (0, *bands, out_of):
         x, y = at(value / out_of, radius + 14)
         body.append(_text(x, y + 4, fmt(value), size=12, anchor="middle"))
     nx, ny = at(share, radius - thick - 8)
-    body += [_line(cx, cy, nx, ny, stroke=INK, width=4, cls="needle"),
-             f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="8" fill="{INK}"/>',
-             _text(cx, cy + 44, f"{fmt(mark)} / {fmt(out_of)}", size=28, anchor="middle", weight="bold",
-                   cls="gauge-mark")]
+    body += [
+        _line(cx, cy, nx, ny, stroke=INK, width=4, cls="needle"),
+        f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="8" fill="{INK}"/>',
+        _text(cx, cy + 44, f"{fmt(mark)} / {fmt(out_of)}", size=28, anchor="middle", weight="bold", cls="gauge-mark"),
+    ]
     return _svg(280, title, desc or f"{fmt(mark)} / {fmt(out_of)}", body, kind="gauge")

@@ -64,9 +64,20 @@ class ReportResult:
 
 
 def write_report(
-    store: Store, principal: Principal, out: Path, *, fmt: str, lang: str, keys: ExportKeys, rules: ExportRules,
-    as_of: dt.date | None = None, recipient: str = DEFAULT_RECIPIENT, purpose: str = DEFAULT_PURPOSE,
-    ring: KeyRing | None = None, config: PlanConfig | None = None, now: dt.datetime | None = None,
+    store: Store,
+    principal: Principal,
+    out: Path,
+    *,
+    fmt: str,
+    lang: str,
+    keys: ExportKeys,
+    rules: ExportRules,
+    as_of: dt.date | None = None,
+    recipient: str = DEFAULT_RECIPIENT,
+    purpose: str = DEFAULT_PURPOSE,
+    ring: KeyRing | None = None,
+    config: PlanConfig | None = None,
+    now: dt.datetime | None = None,
 ) -> ReportResult:
     """Write the annual review of what ``principal`` may read at ``out`` as
     ``fmt`` (``pdf``, ``xlsx``, ``html``) in ``lang`` (``fr``, ``en``), as of
@@ -89,9 +100,15 @@ def write_report(
         require(principal, "export")
     except AccessDenied as exc:
         with store.begin() as conn:
-            record_event(conn, actor=principal.username, action="report.refused", target="report",
-                         details={"recipient": request.recipient, "purpose": request.purpose, "format": fmt,
-                                  "reason": str(exc)}, chain_key=keys.audit, at=now)
+            record_event(
+                conn,
+                actor=principal.username,
+                action="report.refused",
+                target="report",
+                details={"recipient": request.recipient, "purpose": request.purpose, "format": fmt, "reason": str(exc)},
+                chain_key=keys.audit,
+                at=now,
+            )
         raise
     data = gather_review(store, principal, as_of=as_of, ring=ring, config=config)
     uid = f"R{now:%Y%m%d}-{secrets.token_hex(6)}"
@@ -109,10 +126,20 @@ def write_report(
         else:
             write_html(report, temp, export_uid=uid)
         digest = file_sha256(temp)
-        signed = sign_manifest(Manifest(
-            export_uid=uid, recipient=request.recipient, purpose=request.purpose, created_at=now.isoformat(),
-            row_count=len(report.named), sha256=digest, format=fmt, file_name=out.name, key_id=keys.key_id),
-            keys.signing)
+        signed = sign_manifest(
+            Manifest(
+                export_uid=uid,
+                recipient=request.recipient,
+                purpose=request.purpose,
+                created_at=now.isoformat(),
+                row_count=len(report.named),
+                sha256=digest,
+                format=fmt,
+                file_name=out.name,
+                key_id=keys.key_id,
+            ),
+            keys.signing,
+        )
         register_export(store, principal, request, signed, (), alerts, len(report.named), None, keys, now)
         os.replace(temp, out)
     finally:

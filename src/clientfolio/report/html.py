@@ -15,8 +15,12 @@ __all__ = ["render_html", "write_html"]
 
 
 def _environment(lang: str) -> Environment:
-    env = Environment(loader=PackageLoader("clientfolio.report", "templates"),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("clientfolio.report", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     fmt = formatter(lang)
     env.filters["fv"] = lambda value, kind: format_value(value, kind, fmt)
     return env
@@ -24,8 +28,11 @@ def _environment(lang: str) -> Environment:
 
 def render_html(report: Report, *, export_uid: str | None = None) -> str:
     """The HTML text of ``report`` (``export_uid`` written in it when given)."""
-    context: dict[str, Any] = {"report": report, "export_uid": export_uid,
-                               "no_data": gettext_for(report.lang)("No data")}
+    context: dict[str, Any] = {
+        "report": report,
+        "export_uid": export_uid,
+        "no_data": gettext_for(report.lang)("No data"),
+    }
     return _environment(report.lang).get_template("annual.html").render(context)
 
 

@@ -132,5 +132,4 @@ def money_axis(fmt: Formatter) -> Callable[[float], str]:
 
 def table(caption: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> Table:
     """A ``Table`` from (header, kind) pairs and rows."""
-    return Table(caption, tuple(c for c, _ in columns), tuple(k for _, k in columns),
-                 tuple(tuple(r) for r in rows))
+    return Table(caption, tuple(c for c, _ in columns), tuple(k for _, k in columns), tuple(tuple(r) for r in rows))

@@ -69,7 +69,8 @@ def _svg_for_pdf(svg: str) -> bytes:
             element.text = _clean(element.text)
     root.attrib.pop("style", None)
     ET.register_namespace("", _SVG[1:-1])
-    return ET.tostring(root, encoding="utf-8")
+    written: bytes = ET.tostring(root, encoding="utf-8")
+    return written
 
 
 class _Document(FPDF):
@@ -117,8 +118,9 @@ def _table(pdf: _Document, report: Report, table: Table) -> None:
     # the caption, a header row of up to two lines, and the first rows (or "-")
     caption_height = pdf.multi_cell(0, 5, caption, dry_run=True, output="HEIGHT")
     assert isinstance(caption_height, float | int)
-    needed = (float(caption_height)
-              + (2 * _LINE + 2 * _PADDING + row * min(KEEP_ROWS, len(table.rows)) if table.rows else 5))
+    needed = float(caption_height) + (
+        2 * _LINE + 2 * _PADDING + row * min(KEEP_ROWS, len(table.rows)) if table.rows else 5
+    )
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
     pdf.captions.append((pdf.page_no(), pdf.get_y(), pdf.page_break_trigger - pdf.get_y(), needed))
@@ -130,9 +132,14 @@ def _table(pdf: _Document, report: Report, table: Table) -> None:
     pdf.set_font(FAMILY, "", 7)
     weights = [3 if k == "text" else 1.8 if k in ("money", "row") else 1.3 for k in table.kinds]
     aligns = ["LEFT" if k == "text" else "RIGHT" for k in table.kinds]
-    with pdf.table(col_widths=weights, text_align=aligns, line_height=_LINE, padding=_PADDING,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(236, 238, 241)),
-                   first_row_as_headings=True) as grid:
+    with pdf.table(
+        col_widths=weights,
+        text_align=aligns,
+        line_height=_LINE,
+        padding=_PADDING,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(236, 238, 241)),
+        first_row_as_headings=True,
+    ) as grid:
         grid.row([_clean(c) for c in table.columns])
         for values in table.rows:
             grid.row([_clean(format_value(v, k, fmt)) for v, k in zip(values, table.kinds, strict=True)])
@@ -160,15 +167,17 @@ def _section(pdf: _Document, report: Report, number: int, section: Section) -> N
         _table(pdf, report, table)
 
 
-def render_pdf(report: Report, *, export_uid: str | None = None, made_at: dt.datetime | None = None,
-               compress: bool = True) -> bytes:
+def render_pdf(
+    report: Report, *, export_uid: str | None = None, made_at: dt.datetime | None = None, compress: bool = True
+) -> bytes:
     """The PDF bytes of ``report``; ``export_uid`` printed in every footer;
     ``compress=False`` leaves the content streams readable (tests)."""
     return bytes(_render(report, export_uid=export_uid, made_at=made_at, compress=compress).output())
 
 
-def _render(report: Report, *, export_uid: str | None = None, made_at: dt.datetime | None = None,
-            compress: bool = True) -> _Document:
+def _render(
+    report: Report, *, export_uid: str | None = None, made_at: dt.datetime | None = None, compress: bool = True
+) -> _Document:
     """The laid-out document of ``report`` (before its output)."""
     footer = f"{report.title} · {report.labels.get('confidential', '')}"
     pdf = _Document(f"{footer} · {export_uid}" if export_uid else footer)
@@ -196,8 +205,14 @@ def _render(report: Report, *, export_uid: str | None = None, made_at: dt.dateti
     return pdf
 
 
-def write_pdf(report: Report, path: Path, *, export_uid: str | None = None,
-              made_at: dt.datetime | None = None, compress: bool = True) -> Path:
+def write_pdf(
+    report: Report,
+    path: Path,
+    *,
+    export_uid: str | None = None,
+    made_at: dt.datetime | None = None,
+    compress: bool = True,
+) -> Path:
     """Write ``report`` as PDF at ``path``; returns ``path``."""
     path.write_bytes(render_pdf(report, export_uid=export_uid, made_at=made_at, compress=compress))
     return path

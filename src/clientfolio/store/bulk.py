@@ -21,9 +21,7 @@ __all__ = ["IdBlock", "bulk_insert"]
 _MAX_PARAMS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535
 
 
-def bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table``."""
     if not rows:
         return

@@ -117,9 +117,7 @@ class ImportBatch(Base):
     source_name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     rows_read: Mapped[int] = mapped_column(Integer)
-    imported_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Region(Base):
@@ -155,9 +153,7 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = _code()
     name: Mapped[str] = mapped_column(String(300))
-    product_line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("product_lines.id"), index=True
-    )
+    product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"), index=True)
     unit_price_cents: Mapped[int | None] = mapped_column(BigInteger)
     import_id: Mapped[int | None] = _import_ref()
 
@@ -173,9 +169,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_on: Mapped[dt.date | None] = mapped_column(Date)  # last day of access (contractors)
     left_on: Mapped[dt.date | None] = mapped_column(Date)  # departure: no access from that day
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -262,12 +256,8 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    prospect_id: Mapped[int | None] = mapped_column(
-        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    prospect_id: Mapped[int | None] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(Text)  # encrypted, as email and phone
     function: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(Text)
@@ -325,12 +315,8 @@ class Activity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    prospect_id: Mapped[int | None] = mapped_column(
-        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    prospect_id: Mapped[int | None] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     subject: Mapped[str | None] = mapped_column(String(300))
     outcome: Mapped[str | None] = mapped_column(Text)
@@ -345,12 +331,8 @@ class Action(Base):
     title: Mapped[str] = mapped_column(String(300))
     typology: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(12), default="commercial")
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    prospect_id: Mapped[int | None] = mapped_column(
-        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    prospect_id: Mapped[int | None] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     participants: Mapped[str | None] = mapped_column(String(500))
     steps: Mapped[str | None] = mapped_column(Text)
@@ -377,9 +359,7 @@ class StageChange(Base):
 
     __tablename__ = "prospect_stage_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
-    prospect_id: Mapped[int] = mapped_column(
-        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
-    )
+    prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[str | None] = mapped_column(String(10))  # None: the prospect's entry
     to_stage: Mapped[str] = mapped_column(String(10))
     changed_on: Mapped[dt.date] = mapped_column(Date, index=True)

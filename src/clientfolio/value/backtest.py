@@ -21,9 +21,9 @@ from typing import Any
 import ibis.expr.types as ir
 import numpy as np
 
-from clientfolio.periods import months_before
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.i18n import render
+from clientfolio.periods import months_before
 from clientfolio.value.bgnbd import expected_purchases
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, model_inputs
 from clientfolio.value.history import customer_history
@@ -31,8 +31,7 @@ from clientfolio.value.history import customer_history
 __all__ = ["GROUP_LABELS", "Backtest", "BacktestGroup", "backtest", "compare_forecast"]
 
 
-GROUP_LABELS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C",
-                "one_time": "One-time buyers"}
+GROUP_LABELS = {"total": "All customers", "A": "Class A", "B": "Class B", "C": "Class C", "one_time": "One-time buyers"}
 """The English label of each group (translated by the catalogs where shown)."""
 
 
@@ -77,29 +76,48 @@ class Backtest:
     @property
     def sentence_params(self) -> dict[str, Any]:
         error = self.total.error
-        return {"date": self.fitted_on, "months": self.months, "predicted_cents": self.total.predicted_cents,
-                "actual_cents": self.total.actual_cents, "gap_share": abs(error) if error is not None else 0.0}
+        return {
+            "date": self.fitted_on,
+            "months": self.months,
+            "predicted_cents": self.total.predicted_cents,
+            "actual_cents": self.total.actual_cents,
+            "gap_share": abs(error) if error is not None else 0.0,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         def group(g: BacktestGroup) -> dict[str, Any]:
             return asdict(g) | {"error": g.error}
-        return {"fitted_on": self.fitted_on.isoformat(), "as_of": self.as_of.isoformat(), "months": self.months,
-                "purchase_model": self.purchase_model, "spend_model": self.spend_model,
-                "total": group(self.total), "groups": [group(g) for g in self.groups], "sentence": self.sentence}
+
+        return {
+            "fitted_on": self.fitted_on.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "months": self.months,
+            "purchase_model": self.purchase_model,
+            "spend_model": self.spend_model,
+            "total": group(self.total),
+            "groups": [group(g) for g in self.groups],
+            "sentence": self.sentence,
+        }
 
 
 _SENTENCE = {
     "above": "Fitted on the history up to {date}, the models forecast {predicted_cents} of revenue over the next "
-             "{months} months from that date's customers; they bought {actual_cents}: the forecast was {gap_share} too high.",
+    "{months} months from that date's customers; they bought {actual_cents}: the forecast was {gap_share} too high.",
     "below": "Fitted on the history up to {date}, the models forecast {predicted_cents} of revenue over the next "
-             "{months} months from that date's customers; they bought {actual_cents}: the forecast was {gap_share} too low.",
+    "{months} months from that date's customers; they bought {actual_cents}: the forecast was {gap_share} too low.",
     "none": "Fitted on the history up to {date}, the models forecast {predicted_cents} of revenue over the next "
-            "{months} months from that date's customers; they bought {actual_cents}.",
+    "{months} months from that date's customers; they bought {actual_cents}.",
 }
 
 
-def backtest(transactions: ir.Table, *, as_of: dt.date, months: int = 12, clv: ClvConfig | None = None,
-             abc: AbcConfig | None = None) -> Backtest:
+def backtest(
+    transactions: ir.Table,
+    *,
+    as_of: dt.date,
+    months: int = 12,
+    clv: ClvConfig | None = None,
+    abc: AbcConfig | None = None,
+) -> Backtest:
     """Fit the models on the lines up to ``months`` before ``as_of`` and compare
     their forecast of the following ``months`` with what happened (module
     docstring).
@@ -110,17 +128,29 @@ def backtest(transactions: ir.Table, *, as_of: dt.date, months: int = 12, clv: C
     """
     clv = clv or ClvConfig()
     cutoff = months_before(as_of, months)
-    past = [r for r in customer_history(transactions, as_of=cutoff, window_months=months).to_pyarrow().to_pylist()
-            if r["frequency"] is not None]
+    past = [
+        r
+        for r in customer_history(transactions, as_of=cutoff, window_months=months).to_pyarrow().to_pylist()
+        if r["frequency"] is not None
+    ]
     fitted = fit_values(model_inputs(past), 1.0, clv, interval=False)
     now = customer_history(transactions, as_of=as_of, window_months=months).to_pyarrow().to_pylist()
-    return compare_forecast(transactions, past=past, now=now, fitted=fitted, as_of=as_of, months=months, clv=clv,
-                            abc=abc)
+    return compare_forecast(
+        transactions, past=past, now=now, fitted=fitted, as_of=as_of, months=months, clv=clv, abc=abc
+    )
 
 
-def compare_forecast(transactions: ir.Table, *, past: list[dict[str, Any]], now: list[dict[str, Any]],
-                     fitted: FittedValues, as_of: dt.date, months: int, clv: ClvConfig,
-                     abc: AbcConfig | None = None) -> Backtest:
+def compare_forecast(
+    transactions: ir.Table,
+    *,
+    past: list[dict[str, Any]],
+    now: list[dict[str, Any]],
+    fitted: FittedValues,
+    as_of: dt.date,
+    months: int,
+    clv: ClvConfig,
+    abc: AbcConfig | None = None,
+) -> Backtest:
     """The backtest of models already ``fitted`` on ``past``, the history rows
     (``value.history``) of the customers who had bought ``months`` before
     ``as_of``; ``now``: the history rows as of ``as_of`` over ``months`` (their
@@ -130,12 +160,18 @@ def compare_forecast(transactions: ir.Table, *, past: list[dict[str, Any]], now:
     inputs = model_inputs(past)
     unit = clv.time_unit_days
     horizon = (as_of - cutoff).days / unit
-    forecast = expected_purchases(fitted.purchases.params, horizon, inputs.frequency, inputs.recency_days / unit,
-                                  inputs.age_days / unit) * fitted.expected_spend_cents
+    forecast = (
+        expected_purchases(
+            fitted.purchases.params, horizon, inputs.frequency, inputs.recency_days / unit, inputs.age_days / unit
+        )
+        * fitted.expected_spend_cents
+    )
     later = {r["customer_id"]: r["revenue_cents"] for r in now}
     actual = np.array([float(later.get(r["customer_id"], 0) or 0) for r in past])
-    classes = {r["customer_id"]: r["class"] for r in
-               abc_classes(transactions, as_of=cutoff, config=abc or AbcConfig()).to_pyarrow().to_pylist()}
+    classes = {
+        r["customer_id"]: r["class"]
+        for r in abc_classes(transactions, as_of=cutoff, config=abc or AbcConfig()).to_pyarrow().to_pylist()
+    }
     labels = np.array([classes.get(r["customer_id"], "C") for r in past])
 
     def group(name: str, members: np.ndarray[Any, np.dtype[np.bool_]]) -> BacktestGroup:

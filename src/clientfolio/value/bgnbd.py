@@ -193,8 +193,13 @@ def _log_likelihood(log_params: FloatArray, h: _Histories) -> tuple[float, Float
     xs, wu = h.x_values, h.x_weights
     u = xs + h.k
     dig_ab, dig_abu = special.digamma(a + b), special.digamma(a + b + u)
-    ll = wu @ (special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
-               + special.betaln(a, b + u) - special.betaln(a, b))
+    ll = wu @ (
+        special.gammaln(r + xs)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.betaln(a, b + u)
+        - special.betaln(a, b)
+    )
     g_r = wu @ (special.digamma(r + xs) - special.digamma(r) + np.log(alpha))
     g_alpha = wu.sum() * r / alpha
     g_a = wu @ (dig_ab - dig_abu)
@@ -266,23 +271,33 @@ def fit_bgnbd(
 
     # default start: unit shapes, alpha so that r / alpha is the observed repeat-purchase rate
     rate = float(x @ w) / max(float(t_obs @ w), 1e-12)
-    initial = (np.log([1.0, min(max(1.0 / rate, 1e-6), 1e6), 1.0, 1.0]) if start is None
-               else np.clip(np.log(start.as_array()), -_LOG_BOUND, _LOG_BOUND))
+    initial = (
+        np.log([1.0, min(max(1.0 / rate, 1e-6), 1e6), 1.0, 1.0])
+        if start is None
+        else np.clip(np.log(start.as_array()), -_LOG_BOUND, _LOG_BOUND)
+    )
     newton = None if start is None else _newton(histories, initial, total)
     if newton is not None:  # from a nearby start, a few Newton steps (a bootstrap's refits)
-        result = optimize.OptimizeResult(x=newton, fun=-_log_likelihood(newton, histories)[0] / total,
-                                         success=True, message="Newton steps from the given start")
+        result = optimize.OptimizeResult(
+            x=newton,
+            fun=-_log_likelihood(newton, histories)[0] / total,
+            success=True,
+            message="Newton steps from the given start",
+        )
     else:
         result = optimize.minimize(
-            objective, initial, jac=True, method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 4, options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
+            objective,
+            initial,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 4,
+            options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
         )
     log_params = np.asarray(result.x, dtype=np.float64)
     at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
     inverse = None
     if covariance:
-        inverse = inverse_if_positive_definite(hessian(lambda point: -_log_likelihood(point, histories)[1],
-                                                       log_params))
+        inverse = inverse_if_positive_definite(hessian(lambda point: -_log_likelihood(point, histories)[1], log_params))
     r, alpha, a, b = (float(v) for v in np.exp(log_params))
     return BetaGeoFit(
         params=BetaGeoParams(r, alpha, a, b, modified=modified),
@@ -336,7 +351,8 @@ def log_odds_dead(params: BetaGeoParams, x: FloatArray, t_x: FloatArray, t_obs: 
     repeat = u > 0
     u1 = np.where(repeat, u - 1.0, 0.0)
     log_odds = (
-        np.log(params.a) - np.log(params.b + u1)
+        np.log(params.a)
+        - np.log(params.b + u1)
         + (params.r + x) * (np.log(params.alpha + t_obs) - np.log(params.alpha + t_x))
     )
     return np.where(repeat, log_odds, -np.inf)
@@ -388,14 +404,16 @@ def expected_purchases_if_alive(params: BetaGeoParams, t: FloatArray, x: FloatAr
     # overflow and 0 x inf are expected in the fallbacks' regimes: non-finite values are replaced below
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         euler = scale * (
-            1.0 - np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r + k, a - 1, a + b + u - 1, z))
+            1.0 - np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(a + b - 1 - r + k, a - 1, a + b + u - 1, z)
+        )
         if np.all(np.isfinite(euler)):
             return np.asarray(euler, dtype=np.float64)
         direct = scale * (1.0 - np.exp((r + x) * np.log1p(-z)) * special.hyp2f1(r + x, b + u, a + b + u - 1, z))
         p = a / (a + b)
         limit = (1.0 - np.exp((r + x) * (np.log1p(-z) - np.log1p(-(1 - p) * z)))) / p
-    return np.asarray(np.where(np.isfinite(euler), euler, np.where(np.isfinite(direct), direct, limit)),
-                      dtype=np.float64)
+    return np.asarray(
+        np.where(np.isfinite(euler), euler, np.where(np.isfinite(direct), direct, limit)), dtype=np.float64
+    )
 
 
 def expected_purchases(
@@ -436,9 +454,7 @@ def expected_purchases_new(params: BetaGeoParams, t: ArrayLike) -> FloatArray:
     return np.asarray(if_alive * (params.b / (params.a + params.b)), dtype=np.float64)
 
 
-def simulate_bgnbd(
-    params: BetaGeoParams, T: ArrayLike, rng: np.random.Generator
-) -> tuple[FloatArray, FloatArray]:
+def simulate_bgnbd(params: BetaGeoParams, T: ArrayLike, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
     """Draw (frequency, recency) for customers observed for ``T`` time units after
     their first purchase, from the BG/NBD model, or the MBG/NBD when
     ``params.modified`` (for checks and benchmarks).

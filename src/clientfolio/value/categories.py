@@ -34,15 +34,24 @@ __all__ = ["CATEGORIES", "CATEGORY_LABELS", "CategoryConfig", "category", "paret
 
 CATEGORIES = ("vip", "core", "development", "economy")
 CATEGORY_LABELS = {
-    "fr": {"vip": "VIP", "core": "Fonds de commerce", "development": "Potentiel de développement",
-           "economy": "Gestion économique"},
-    "en": {"vip": "VIP", "core": "Core business", "development": "Growth potential",
-           "economy": "Low-cost service"},
+    "fr": {
+        "vip": "VIP",
+        "core": "Fonds de commerce",
+        "development": "Potentiel de développement",
+        "economy": "Gestion économique",
+    },
+    "en": {"vip": "VIP", "core": "Core business", "development": "Growth potential", "economy": "Low-cost service"},
 }
 _DEFAULT_CELLS = {
-    "AA": "vip", "AB": "vip", "AC": "core",
-    "BA": "development", "BB": "core", "BC": "economy",
-    "CA": "development", "CB": "economy", "CC": "economy",
+    "AA": "vip",
+    "AB": "vip",
+    "AC": "core",
+    "BA": "development",
+    "BB": "core",
+    "BC": "economy",
+    "CA": "development",
+    "CB": "economy",
+    "CC": "economy",
 }
 
 
@@ -55,8 +64,8 @@ class CategoryConfig(BaseModel):
     b: float = Field(0.95, gt=0, le=1, description="Cumulative share of potential at the end of B'.")
     cells: dict[str, str] = Field(
         default_factory=lambda: dict(_DEFAULT_CELLS),
-        description="Category of each cell: revenue class then potential class (\"AB\": A on "
-                    "revenue, B' on potential) -> vip, core, development or economy.",
+        description='Category of each cell: revenue class then potential class ("AB": A on '
+        "revenue, B' on potential) -> vip, core, development or economy.",
     )
 
     @field_validator("cells")

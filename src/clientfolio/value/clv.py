@@ -43,7 +43,15 @@ from clientfolio.value.history import column
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
 
-__all__ = ["ClvConfig", "FittedValues", "ModelInputs", "bootstrap_samples", "fit_values", "margin_rates", "model_inputs"]
+__all__ = [
+    "ClvConfig",
+    "FittedValues",
+    "ModelInputs",
+    "bootstrap_samples",
+    "fit_values",
+    "margin_rates",
+    "model_inputs",
+]
 
 Floats = npt.NDArray[np.float64]
 _DAYS_PER_YEAR = 365.25
@@ -59,19 +67,24 @@ class ClvConfig(BaseModel):
     time_unit_days: int = Field(7, ge=1, le=31, description="Time unit of the models, in days.")
     steps_per_year: int = Field(12, ge=1, le=52, description="Discounting steps per year (12: monthly).")
     assumed_margin_rate: float = Field(
-        0.30, ge=0, le=1,
-        description="Gross margin rate used when no invoice carries a margin (state yours).")
+        0.30, ge=0, le=1, description="Gross margin rate used when no invoice carries a margin (state yours)."
+    )
     purchase_model: Literal["auto", "bgnbd", "mbgnbd"] = Field(
-        "auto", description="auto: the better fit of BG/NBD and MBG/NBD on the purchases; or force one.")
+        "auto", description="auto: the better fit of BG/NBD and MBG/NBD on the purchases; or force one."
+    )
     spend: SpendConfig = Field(default_factory=SpendConfig, description="The spend model and its diagnostics.")
     interval_level: float = Field(0.90, gt=0, lt=1, description="Confidence level of the valuation's interval.")
     bootstrap_samples: int = Field(
-        100, ge=0, le=2000,
+        100,
+        ge=0,
+        le=2000,
         description="Resamples of the customers for the interval (fewer beyond 20,000 customers, at least 20; "
-                    "0: no interval).")
+        "0: no interval).",
+    )
     bootstrap_seed: int = Field(0, description="Seed of the bootstrap (same data, same interval).")
     min_repeat_buyers: int = Field(
-        10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models.")
+        10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models."
+    )
 
 
 @dataclass(frozen=True)
@@ -97,12 +110,19 @@ class FittedValues:
 
     def parameters(self) -> dict[str, Any]:
         p = self.purchases.params
-        purchases: dict[str, Any] = {"model": self.purchase_model, "r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b,
-                                     "log_likelihood": self.purchases.log_likelihood}
+        purchases: dict[str, Any] = {
+            "model": self.purchase_model,
+            "r": p.r,
+            "alpha": p.alpha,
+            "a": p.a,
+            "b": p.b,
+            "log_likelihood": self.purchases.log_likelihood,
+        }
         if self.alternative is not None:
             purchases["log_likelihoods"] = {
                 self.purchase_model: self.purchases.log_likelihood,
-                "mbgnbd" if self.alternative.params.modified else "bgnbd": self.alternative.log_likelihood}
+                "mbgnbd" if self.alternative.params.modified else "bgnbd": self.alternative.log_likelihood,
+            }
         return {"purchases": purchases, "spend": self.spend.as_dict()}
 
 
@@ -120,14 +140,26 @@ class ModelInputs:
 def model_inputs(rows: list[dict[str, Any]]) -> ModelInputs:
     """The inputs of :func:`fit_values` from ``value.history.customer_history``
     rows, all of customers who bought (``frequency`` not NULL)."""
+
     def col(name: str) -> Floats:
         return column(rows, name)
 
     frequency = col("frequency")
-    return ModelInputs(frequency, col("recency_days"), col("age_days"), SpendHistories(
-        frequency, np.where(frequency > 0, np.nan_to_num(col("monetary_cents")), 0.0),
-        col("first_amount_cents"), col("largest_purchase_cents"), col("log_count"), col("log_sum"),
-        col("log_square_sum"), np.array([r["segment"] or "" for r in rows], dtype=np.str_)))
+    return ModelInputs(
+        frequency,
+        col("recency_days"),
+        col("age_days"),
+        SpendHistories(
+            frequency,
+            np.where(frequency > 0, np.nan_to_num(col("monetary_cents")), 0.0),
+            col("first_amount_cents"),
+            col("largest_purchase_cents"),
+            col("log_count"),
+            col("log_sum"),
+            col("log_square_sum"),
+            np.array([r["segment"] or "" for r in rows], dtype=np.str_),
+        ),
+    )
 
 
 def margin_rates(revenue: Floats, margin: Floats, assumed: float) -> tuple[Floats, str]:
@@ -153,8 +185,9 @@ def bootstrap_samples(customers: int, config: ClvConfig) -> int:
     return max(min(20, config.bootstrap_samples), config.bootstrap_samples * 20_000 // customers)
 
 
-def _purchase_model(frequency: Floats, recency: Floats, age: Floats, config: ClvConfig
-                    ) -> tuple[BetaGeoFit, BetaGeoFit | None]:
+def _purchase_model(
+    frequency: Floats, recency: Floats, age: Floats, config: ClvConfig
+) -> tuple[BetaGeoFit, BetaGeoFit | None]:
     """The purchase model to use, and the other one when both were fitted."""
     if config.purchase_model != "auto":
         return fit_bgnbd(frequency, recency, age, modified=config.purchase_model == "mbgnbd"), None
@@ -163,9 +196,17 @@ def _purchase_model(frequency: Floats, recency: Floats, age: Floats, config: Clv
     return (modified, plain) if modified.log_likelihood > plain.log_likelihood else (plain, modified)
 
 
-def _bootstrap(frequency: Floats, recency: Floats, age: Floats, spend: SpendHistories, value_per_purchase: Floats,
-               purchases: DiscountedPurchases, start: BetaGeoParams, spend_model: str, config: ClvConfig
-               ) -> tuple[list[float], int]:
+def _bootstrap(
+    frequency: Floats,
+    recency: Floats,
+    age: Floats,
+    spend: SpendHistories,
+    value_per_purchase: Floats,
+    purchases: DiscountedPurchases,
+    start: BetaGeoParams,
+    spend_model: str,
+    config: ClvConfig,
+) -> tuple[list[float], int]:
     """Totals over the actual customers with the models refitted on resamples
     of them (counts as weights); ``value_per_purchase`` is the margin rate."""
     rng = np.random.default_rng(config.bootstrap_seed)
@@ -175,8 +216,9 @@ def _bootstrap(frequency: Floats, recency: Floats, age: Floats, spend: SpendHist
     for _ in range(samples):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
         try:
-            fit = fit_bgnbd(frequency, recency, age, weights=counts, modified=start.modified, start=start,
-                            covariance=False)
+            fit = fit_bgnbd(
+                frequency, recency, age, weights=counts, modified=start.modified, start=start, covariance=False
+            )
             model = fit_spend(spend, config.spend, weights=counts, model=spend_model)
         except ClientfolioError:
             continue
@@ -184,8 +226,9 @@ def _bootstrap(frequency: Floats, recency: Floats, age: Floats, spend: SpendHist
     return totals, samples
 
 
-def fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, *, interval: bool = True
-               ) -> FittedValues:
+def fit_values(
+    inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, *, interval: bool = True
+) -> FittedValues:
     """Fit the purchase and spend models on the customers' histories and value them.
 
     ``inputs``: the customers who made a purchase (:func:`model_inputs`);
@@ -198,31 +241,36 @@ def fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConf
         return _fit_values(inputs, margin_rate, config, interval)
 
 
-def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, interval: bool
-                ) -> FittedValues:
+def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, interval: bool) -> FittedValues:
     frequency, spend = inputs.frequency, inputs.spend
     repeat = frequency > 0
     if int(repeat.sum()) < config.min_repeat_buyers:
         raise ClientfolioError(
             f"{int(repeat.sum())} customer(s) made a repeat purchase: at least "
-            f"{config.min_repeat_buyers} are needed to fit the lifetime-value models")
+            f"{config.min_repeat_buyers} are needed to fit the lifetime-value models"
+        )
     unit = config.time_unit_days
     recency, age = inputs.recency_days / unit, inputs.age_days / unit
     fit, alternative = _purchase_model(frequency, recency, age, config)
     model = fit_spend(spend, config.spend)
     margin = np.clip(np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), frequency.shape), 0.0, 1.0)
     per_year = _DAYS_PER_YEAR / unit
-    purchases = DiscountedPurchases(frequency, recency, age, horizon_periods=config.horizon_years * per_year,
-                                    periods_per_year=per_year, discount_rate=config.discount_rate,
-                                    steps_per_year=config.steps_per_year)
+    purchases = DiscountedPurchases(
+        frequency,
+        recency,
+        age,
+        horizon_periods=config.horizon_years * per_year,
+        periods_per_year=per_year,
+        discount_rate=config.discount_rate,
+        steps_per_year=config.steps_per_year,
+    )
     clv = purchases(fit.params) * model.expected * margin
     point = float(clv.sum())
     low: float | None = None
     high: float | None = None
     method, note, done = "none", None, 0
     if interval and config.bootstrap_samples > 0:
-        totals, samples = _bootstrap(frequency, recency, age, spend, margin, purchases, fit.params, model.name,
-                                     config)
+        totals, samples = _bootstrap(frequency, recency, age, spend, margin, purchases, fit.params, model.name, config)
         done = len(totals)
         if done >= max(samples // 2, 1):
             tail = (1 - config.interval_level) / 2
@@ -234,6 +282,13 @@ def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvCon
     return FittedValues(
         p_alive=p_alive(fit.params, frequency, recency, age),
         expected_purchases=expected_purchases(fit.params, per_year, frequency, recency, age),
-        expected_spend_cents=model.expected, clv_cents=clv, purchases=fit, alternative=alternative, spend=model,
-        interval=(low, point, high), interval_method=method, resamples=done, interval_note=note,
+        expected_spend_cents=model.expected,
+        clv_cents=clv,
+        purchases=fit,
+        alternative=alternative,
+        spend=model,
+        interval=(low, point, high),
+        interval_method=method,
+        resamples=done,
+        interval_note=note,
     )

@@ -77,36 +77,41 @@ class _Valued(Protocol):
     region: str | None
 
 
-_METHOD = ("Sum over customers of the expected gross margin of the next {horizon} years, discounted at "
-           "{discount_share} a year: purchases expected by the {purchase_model} model (fitted on the purchase "
-           "histories), times the expected value of a purchase, times each customer's margin rate (a customer "
-           "sold at a loss counts for zero).")
+_METHOD = (
+    "Sum over customers of the expected gross margin of the next {horizon} years, discounted at "
+    "{discount_share} a year: purchases expected by the {purchase_model} model (fitted on the purchase "
+    "histories), times the expected value of a purchase, times each customer's margin rate (a customer "
+    "sold at a loss counts for zero)."
+)
 _INTERVALS = {
     "bootstrap": "Interval at {level_share} from {samples} resamples of the customers, each refitted (bootstrap).",
     "none": "No interval: the models could not be refitted on enough resamples of the customers.",
 }
-_PURCHASE_MODELS = {"bgnbd": "BG/NBD (Fader, Hardie & Lee 2005)",
-                    "mbgnbd": "MBG/NBD (Batislam, Denizel & Filiztekin 2007)"}
+_PURCHASE_MODELS = {
+    "bgnbd": "BG/NBD (Fader, Hardie & Lee 2005)",
+    "mbgnbd": "MBG/NBD (Batislam, Denizel & Filiztekin 2007)",
+}
 _SPEND = {
     "gamma_gamma": "The value of a purchase comes from the Gamma-Gamma model, whose assumptions hold on these "
-                   "purchases.",
+    "purchases.",
     "spread": "The value of a purchase is each customer's own average purchase, drawn toward its segment's median "
-              "the fewer purchases it has: the Gamma-Gamma model does not fit these purchases (customers' spend "
-              "is spread over too wide a range for its average to be determined).",
+    "the fewer purchases it has: the Gamma-Gamma model does not fit these purchases (customers' spend "
+    "is spread over too wide a range for its average to be determined).",
     "independence": "The value of a purchase is each customer's own average purchase, drawn toward its segment's "
-                    "median the fewer purchases it has: the Gamma-Gamma model does not fit these purchases "
-                    "(customers who buy more often spend differently per purchase, which it assumes they do not).",
+    "median the fewer purchases it has: the Gamma-Gamma model does not fit these purchases "
+    "(customers who buy more often spend differently per purchase, which it assumes they do not).",
     "forced": "The value of a purchase is each customer's own average purchase, drawn toward its segment's median "
-              "the fewer purchases it has (chosen in the settings).",
+    "the fewer purchases it has (chosen in the settings).",
 }
-_ABOVE_CEILING = ("The valuation exceeds {ceiling_cents}, what today's customers would bring over {horizon} years "
-                  "if none left and none grew (the margin of the last 12 months, discounted): the models expect "
-                  "growth; treat the figure with caution.")
+_ABOVE_CEILING = (
+    "The valuation exceeds {ceiling_cents}, what today's customers would bring over {horizon} years "
+    "if none left and none grew (the margin of the last 12 months, discounted): the models expect "
+    "growth; treat the figure with caution."
+)
 _WIDENED = "The interval was widened to hold the point estimate (the resampled totals are skewed)."
 
 
-def no_churn_ceiling(customers: Sequence[_Valued], margin_basis: str, assumed_rate: float, config: ClvConfig
-                     ) -> float:
+def no_churn_ceiling(customers: Sequence[_Valued], margin_basis: str, assumed_rate: float, config: ClvConfig) -> float:
     """What today's customers would bring over the horizon if none left and none
     grew: the margin of the last window (revenue x the assumed rate when the
     invoices carry no margin) times the horizon's discount factor
@@ -143,8 +148,14 @@ def _whole(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def equity_of(customers: Sequence[_Valued], fitted: FittedValues | None, note: str | None, basis: str,
-              config: ClvConfig, backtest: Backtest | None = None) -> Equity:
+def equity_of(
+    customers: Sequence[_Valued],
+    fitted: FittedValues | None,
+    note: str | None,
+    basis: str,
+    config: ClvConfig,
+    backtest: Backtest | None = None,
+) -> Equity:
     """The valuation of ``customers`` (their lifetime values set from ``fitted``;
     ``note`` says why there is no fit), its statements and cautions."""
     params: dict[str, Any] = {"horizon": _whole(config.horizon_years), "discount_share": config.discount_rate}
@@ -152,13 +163,29 @@ def equity_of(customers: Sequence[_Valued], fitted: FittedValues | None, note: s
     told = None if backtest is None else Statement(backtest.sentence, backtest.sentence_msg, backtest.sentence_params)
     if fitted is None:
         method = Statement.of(_METHOD, params | {"purchase_model": _PURCHASE_MODELS["bgnbd"]})
-        return Equity(None, None, None, config.interval_level, config.horizon_years, config.discount_rate,
-                      basis, 0, method.text, note, method_msg=method.msg, method_params=method.params,
-                      backtest=tested, backtest_statement=told)
+        return Equity(
+            None,
+            None,
+            None,
+            config.interval_level,
+            config.horizon_years,
+            config.discount_rate,
+            basis,
+            0,
+            method.text,
+            note,
+            method_msg=method.msg,
+            method_params=method.params,
+            backtest=tested,
+            backtest_statement=told,
+        )
     low, point, high = fitted.interval
     samples = fitted.resamples or bootstrap_samples(len(fitted.clv_cents), config)
-    params |= {"purchase_model": _PURCHASE_MODELS[fitted.purchase_model], "level_share": config.interval_level,
-               "samples": samples}
+    params |= {
+        "purchase_model": _PURCHASE_MODELS[fitted.purchase_model],
+        "level_share": config.interval_level,
+        "samples": samples,
+    }
     method = Statement.of(_METHOD + " " + _INTERVALS[fitted.interval_method], params)
     ceiling = no_churn_ceiling(customers, basis, config.assumed_margin_rate, config)
     cautions = []
@@ -166,8 +193,27 @@ def equity_of(customers: Sequence[_Valued], fitted: FittedValues | None, note: s
         cautions.append(Statement.of(_ABOVE_CEILING, {"ceiling_cents": ceiling, "horizon": params["horizon"]}))
     if fitted.interval_note:
         cautions.append(Statement.of(_WIDENED))
-    return Equity(point, low, high, config.interval_level, config.horizon_years, config.discount_rate, basis,
-                  sum(c.clv_cents is not None for c in customers), method.text, note, fitted.parameters(),
-                  _breakdowns(customers), fitted.interval_method, method.msg, method.params,
-                  fitted.purchase_model, fitted.spend.name, _spend_statement(fitted), ceiling, cautions,
-                  tested, told)
+    return Equity(
+        point,
+        low,
+        high,
+        config.interval_level,
+        config.horizon_years,
+        config.discount_rate,
+        basis,
+        sum(c.clv_cents is not None for c in customers),
+        method.text,
+        note,
+        fitted.parameters(),
+        _breakdowns(customers),
+        fitted.interval_method,
+        method.msg,
+        method.params,
+        fitted.purchase_model,
+        fitted.spend.name,
+        _spend_statement(fitted),
+        ceiling,
+        cautions,
+        tested,
+        told,
+    )

@@ -108,8 +108,9 @@ def _log_likelihood(
     p, q, v = np.exp(log_params)
     pu = p * x_values
     dig = special.digamma(pu + q)
-    ll = x_weights @ (special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v)
-                      + pu * np.log(x_values))
+    ll = x_weights @ (
+        special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v) + pu * np.log(x_values)
+    )
     g_p = x_weights @ (x_values * (dig - special.digamma(pu) + np.log(x_values)))
     g_q = x_weights @ (dig - special.digamma(q) + np.log(v))
     g_v = x_weights.sum() * q / v
@@ -159,8 +160,12 @@ def fit_gamma_gamma(
     mean_spend = float(mbar @ w) / total
     start = np.log([1.0, 3.0, 2.0 * mean_spend])  # p v / (q - 1) = the observed mean
     result = optimize.minimize(
-        objective, start, jac=True, method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3, options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
+        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
     )
     log_params = np.asarray(result.x, dtype=np.float64)
     at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
@@ -200,7 +205,8 @@ def expected_spend(
     if first_value is None:
         if params.q <= 1:
             raise ClientfolioError(
-                f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values")
+                f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values"
+            )
         population = params.population_mean_spend
         px = params.p * x
         weight = px / (px + params.q - 1)
@@ -213,13 +219,18 @@ def expected_spend(
     denominator = params.p * x_seen + params.q - 1
     if np.any(denominator <= 0):
         raise ClientfolioError(
-            f"the expected spend is undefined for p = {params.p:.4g}, q = {params.q:.4g} (p x + q - 1 <= 0)")
+            f"the expected spend is undefined for p = {params.p:.4g}, q = {params.q:.4g} (p x + q - 1 <= 0)"
+        )
     mean = np.where(once, np.maximum(first, 0.0), mbar)
     return np.asarray((params.v * params.p + params.p * x_seen * mean) / denominator, dtype=np.float64)
 
 
 def q_profile_interval(
-    fit: GammaGammaFit, frequency: ArrayLike, monetary_value: ArrayLike, *, level: float = 0.95,
+    fit: GammaGammaFit,
+    frequency: ArrayLike,
+    monetary_value: ArrayLike,
+    *,
+    level: float = 0.95,
     weights: ArrayLike | None = None,
 ) -> tuple[float, float]:
     """Profile-likelihood interval of q at ``level``: the q whose likelihood,
@@ -248,9 +259,15 @@ def q_profile_interval(
         def objective(pv: FloatArray) -> tuple[float, FloatArray]:
             ll, grad = _log_likelihood(np.array([pv[0], log_q, pv[1]]), *data)
             return -ll / total, -grad[[0, 2]] / total
-        result = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
-                                   bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
-                                   options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 1000})
+
+        result = optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
+            options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 1000},
+        )
         return best - (-float(result.fun) * total) - bound  # < 0 inside the interval
 
     centre = float(np.log(fit.params.q))
@@ -262,8 +279,7 @@ def q_profile_interval(
             if abs(outside) >= _LOG_BOUND:
                 break
             if profile(outside) > 0:
-                return float(np.exp(optimize.brentq(profile, min(inside, outside), max(inside, outside),
-                                                    xtol=1e-6)))
+                return float(np.exp(optimize.brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-6)))
             inside = outside
         return 0.0 if direction < 0 else float("inf")
 

@@ -21,7 +21,8 @@ Rules:
   ``largest_purchase_cents`` = the largest purchase; ``log_count``,
   ``log_sum`` and ``log_square_sum`` = the number of purchases worth more than
   zero and the sums over them of ln(amount in cents) and of its square (the
-  spread of each customer's purchases, for the log-normal spend model).  Customers who never made a purchase have NULL in all of them.
+  spread of each customer's purchases, for the log-normal spend model).
+  Customers who never made a purchase have NULL in all of them.
 - The **window** is ``(as_of - window_months, as_of]`` and the previous window
   the same length before it (``periods.months_before``): ``revenue_cents`` and
   ``margin_cents`` are net sums over the window, ``prev_*`` over the previous
@@ -32,7 +33,6 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Any
 
 import ibis
@@ -67,13 +67,14 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
     bought = days.amount >= 0
     order = ibis.window(group_by="customer_id", order_by=[days.date.desc()])
     days = days.mutate(
-        rank=ibis.ifelse(bought, ibis.row_number().over(
-            ibis.window(group_by=["customer_id", bought], order_by=[days.date])), None),
+        rank=ibis.ifelse(
+            bought, ibis.row_number().over(ibis.window(group_by=["customer_id", bought], order_by=[days.date])), None
+        ),
         latest=ibis.row_number().over(order),
     )
     paid = days.amount > 0
     log_amount = ibis.greatest(days.amount, 1).cast("float64").ln()  # used where paid
-    current = (days.date > start)
+    current = days.date > start
     previous = (days.date > before) & (days.date <= start)
     per = days.group_by("customer_id").aggregate(
         segment=ibis.ifelse(days.latest == 0, days.segment, None).max(),
@@ -102,8 +103,7 @@ def customer_history(transactions: ir.Table, *, as_of: dt.date, window_months: i
         frequency=ibis.ifelse(has, per.purchases - 1, None).cast("int64"),
         recency_days=per.last_purchase.delta(per.first_purchase, unit="day").cast("int64"),
         age_days=ibis.literal(as_of, "date").delta(per.first_purchase, unit="day").cast("int64"),
-        monetary_cents=ibis.ifelse(per.purchases > 1,
-                                   per.repeat_cents.cast("float64") / (per.purchases - 1), None),
+        monetary_cents=ibis.ifelse(per.purchases > 1, per.repeat_cents.cast("float64") / (per.purchases - 1), None),
         first_amount_cents=ibis.ifelse(per.purchases > 0, per.first_cents, None).cast("int64"),
         largest_purchase_cents=per.largest_cents.cast("int64"),
         log_count=ibis.ifelse(has, per.log_count, None).cast("int64"),

@@ -44,7 +44,8 @@ def _step_times(horizon_periods: float, periods_per_year: float, steps_per_year:
         raise ClientfolioError("steps_per_year must be >= 1")
     step = periods_per_year / steps_per_year
     count = ceil(horizon_periods / step - 1e-9)
-    return np.minimum(np.arange(1, count + 1) * step, horizon_periods)
+    times: FloatArray = np.minimum(np.arange(1, count + 1) * step, horizon_periods)
+    return times
 
 
 class DiscountedPurchases:
@@ -55,8 +56,17 @@ class DiscountedPurchases:
     time unit), called for each parameter set (the bootstrap's refits).  The
     2F1 depends on (x, T) only, so it is computed once per distinct pair."""
 
-    def __init__(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, horizon_periods: float,
-                 periods_per_year: float, discount_rate: float, steps_per_year: int = 12):
+    def __init__(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        horizon_periods: float,
+        periods_per_year: float,
+        discount_rate: float,
+        steps_per_year: int = 12,
+    ):
         x, t_x, t_obs = checked_histories(frequency, recency, T)
         times = _step_times(horizon_periods, periods_per_year, steps_per_year)
         (pair_x, pair_T), self._inverse = group_rows(x, t_obs)
@@ -121,9 +131,15 @@ def customer_lifetime_value(
     x, _, _ = checked_histories(frequency, recency, T)
     spend = expected_spend(gg, x, monetary_value, first_value)
     margin = checked_margin(margin_rate, x.size)
-    purchases = DiscountedPurchases(frequency, recency, T, horizon_periods=horizon_periods,
-                                    periods_per_year=periods_per_year, discount_rate=discount_rate,
-                                    steps_per_year=steps_per_year)
+    purchases = DiscountedPurchases(
+        frequency,
+        recency,
+        T,
+        horizon_periods=horizon_periods,
+        periods_per_year=periods_per_year,
+        discount_rate=discount_rate,
+        steps_per_year=steps_per_year,
+    )
     return purchases(bgnbd) * spend * margin
 
 

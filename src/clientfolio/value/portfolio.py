@@ -37,8 +37,7 @@ from clientfolio.value.strategy import (
     trajectory,
 )
 
-__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize",
-           "value_portfolio"]
+__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize", "value_portfolio"]
 
 
 class ValueConfig(BaseModel):
@@ -54,8 +53,10 @@ class ValueConfig(BaseModel):
     clv: ClvConfig = Field(default_factory=ClvConfig, description="Lifetime value and valuation.")
     solvency: SolvencyConfig = Field(default_factory=SolvencyConfig, description="Payment behaviour.")
     backtest: bool = Field(
-        True, description="Backtest the lifetime-value models with the valuation: fitted one window earlier, "
-                          "their forecast of the last window against what happened.")
+        True,
+        description="Backtest the lifetime-value models with the valuation: fitted one window earlier, "
+        "their forecast of the last window against what happened.",
+    )
 
 
 @dataclass
@@ -119,21 +120,30 @@ class PortfolioValue:
     def __post_init__(self) -> None:
         self.potential_sources = source_counts(
             [("customer", c.potential_source) for c in self.customers]
-            + [("prospect", p.potential_source) for p in self.prospects])
+            + [("prospect", p.potential_source) for p in self.prospects]
+        )
 
     def summary(self) -> dict[str, Any]:
         """``as_dict`` without the customers and prospects (``equity.json``)."""
-        return {"as_of": self.as_of.isoformat(), "equity": asdict(self.equity), "crossed_abc": self.crossed,
-                "potential_sources": self.potential_sources, "quadrant_thresholds": self.quadrant_thresholds,
-                "solvency": self.solvency}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "equity": asdict(self.equity),
+            "crossed_abc": self.crossed,
+            "potential_sources": self.potential_sources,
+            "quadrant_thresholds": self.quadrant_thresholds,
+            "solvency": self.solvency,
+        }
 
     def as_dict(self) -> dict[str, Any]:
-        return self.summary() | {"customers": [asdict(c) for c in self.customers],
-                                 "prospects": [asdict(p) for p in self.prospects]}
+        return self.summary() | {
+            "customers": [asdict(c) for c in self.customers],
+            "prospects": [asdict(p) for p in self.prospects],
+        }
 
 
-def _fit(rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
-         ) -> tuple[FittedValues | None, str | None, str, list[int]]:
+def _fit(
+    rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
+) -> tuple[FittedValues | None, str | None, str, list[int]]:
     """Fit the models on the customers of ``rows`` who made a purchase (and
     the interval of their total unless ``interval`` is False)."""
     buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
@@ -156,8 +166,9 @@ def _fit(rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
     return fitted, None, basis, buyers
 
 
-def _classify(rows: list[dict[str, Any]], classes: dict[str, str], accounts: Sequence[AccountRow],
-              config: ValueConfig) -> tuple[list[CustomerValue], list[ProspectValue]]:
+def _classify(
+    rows: list[dict[str, Any]], classes: dict[str, str], accounts: Sequence[AccountRow], config: ValueConfig
+) -> tuple[list[CustomerValue], list[ProspectValue]]:
     """Potential, crossed ABC and category of every customer (those of the file
     and those with sales) and of the open prospects."""
     by_id = {r["customer_id"]: r for r in rows}
@@ -167,45 +178,88 @@ def _classify(rows: list[dict[str, Any]], classes: dict[str, str], accounts: Seq
 
     def account(code: str) -> Account:
         a, r = known.get(code), by_id.get(code)
-        return Account(code, "customer", a.segment if a else (r["segment"] if r else None), a.size_band if a else None,
-                       r["revenue_cents"] if r else 0, a.potential_cents if a else None,
-                       a.wallet_share_pct if a else None, a.sector_growth_pct if a else None,
-                       a.supplier_policy if a else None)
+        return Account(
+            code,
+            "customer",
+            a.segment if a else (r["segment"] if r else None),
+            a.size_band if a else None,
+            r["revenue_cents"] if r else 0,
+            a.potential_cents if a else None,
+            a.wallet_share_pct if a else None,
+            a.sector_growth_pct if a else None,
+            a.supplier_policy if a else None,
+        )
 
     potentials = estimate_potentials(
-        [account(c) for c in ids] + [Account(p.code, "prospect", p.segment, p.size_band, 0, p.potential_cents,
-                                             None, p.sector_growth_pct, p.supplier_policy) for p in prospects],
-        config.potential)
-    potential_classes = pareto_classes([p.account_id for p in potentials],
-                                       [float(p.potential_cents) for p in potentials],
-                                       config.categories.a, config.categories.b)
+        [account(c) for c in ids]
+        + [
+            Account(
+                p.code,
+                "prospect",
+                p.segment,
+                p.size_band,
+                0,
+                p.potential_cents,
+                None,
+                p.sector_growth_pct,
+                p.supplier_policy,
+            )
+            for p in prospects
+        ],
+        config.potential,
+    )
+    potential_classes = pareto_classes(
+        [p.account_id for p in potentials],
+        [float(p.potential_cents) for p in potentials],
+        config.categories.a,
+        config.categories.b,
+    )
     customers = []
     for code, pot, pclass in zip(ids, potentials, potential_classes, strict=False):
         r, a = by_id.get(code), known.get(code)
         revenue = r["revenue_cents"] if r else 0
         abc = classes.get(code, "C")
-        customers.append(CustomerValue(
-            customer_id=code, name=a.name if a else None, segment=a.segment if a else (r["segment"] if r else None),
-            region=a.region if a else None, revenue_cents=revenue, margin_cents=r["margin_cents"] if r else None,
-            wallet_cents=pot.wallet_cents, potential_cents=pot.potential_cents, potential_source=pot.source,
-            value_cents=max(revenue, 0) + pot.potential_cents, abc=abc, potential_class=pclass,
-            category=category(abc, pclass, config.categories)))
+        customers.append(
+            CustomerValue(
+                customer_id=code,
+                name=a.name if a else None,
+                segment=a.segment if a else (r["segment"] if r else None),
+                region=a.region if a else None,
+                revenue_cents=revenue,
+                margin_cents=r["margin_cents"] if r else None,
+                wallet_cents=pot.wallet_cents,
+                potential_cents=pot.potential_cents,
+                potential_source=pot.source,
+                value_cents=max(revenue, 0) + pot.potential_cents,
+                abc=abc,
+                potential_class=pclass,
+                category=category(abc, pclass, config.categories),
+            )
+        )
     prospect_values = [
         ProspectValue(p.code, p.name, p.segment, p.region, pot.wallet_cents, pot.potential_cents, pot.source, pclass)
-        for p, pot, pclass in zip(prospects, potentials[len(ids):], potential_classes[len(ids):], strict=True)]
+        for p, pot, pclass in zip(prospects, potentials[len(ids) :], potential_classes[len(ids) :], strict=True)
+    ]
     return customers, prospect_values
 
 
-def _histories(transactions: ir.Table, as_of: dt.date, config: ValueConfig
-               ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _histories(
+    transactions: ir.Table, as_of: dt.date, config: ValueConfig
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     rows = customer_history(transactions, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
-    classes = {r["customer_id"]: r["class"] for r in
-               abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow().to_pylist()}
+    classes = {
+        r["customer_id"]: r["class"]
+        for r in abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow().to_pylist()
+    }
     return rows, classes
 
 
 def categorize(
-    transactions: ir.Table, *, as_of: dt.date, accounts: Sequence[AccountRow] = (), config: ValueConfig | None = None,
+    transactions: ir.Table,
+    *,
+    as_of: dt.date,
+    accounts: Sequence[AccountRow] = (),
+    config: ValueConfig | None = None,
 ) -> list[CustomerValue]:
     """Potential, crossed ABC and category of every customer, without the
     lifetime-value models (fast: what the follow-up of the VIPs needs)."""
@@ -215,8 +269,12 @@ def categorize(
 
 
 def value_portfolio(
-    transactions: ir.Table, *, as_of: dt.date, accounts: Sequence[AccountRow] | None = None,
-    receivables: ir.Table | None = None, settlements: ir.Table | None = None,
+    transactions: ir.Table,
+    *,
+    as_of: dt.date,
+    accounts: Sequence[AccountRow] | None = None,
+    receivables: ir.Table | None = None,
+    settlements: ir.Table | None = None,
     config: ValueConfig | None = None,
 ) -> PortfolioValue:
     """Value every customer and the portfolio as of ``as_of``.
@@ -242,8 +300,13 @@ def value_portfolio(
             c.expected_spend_cents = float(fitted.expected_spend_cents[k])
             c.clv_cents = float(fitted.clv_cents[k])
     before = months_before(as_of, config.window_months)
-    past = [r for r in customer_history(transactions, as_of=before, window_months=config.window_months)
-            .to_pyarrow().to_pylist() if r["first_purchase"] is not None]
+    past = [
+        r
+        for r in customer_history(transactions, as_of=before, window_months=config.window_months)
+        .to_pyarrow()
+        .to_pylist()
+        if r["first_purchase"] is not None
+    ]
     past_fit, _, _, _ = _fit(past, config.clv, interval=False)  # for the trajectories and the backtest
     thresholds = _place_in_quadrants(customers, as_of, by_id, past, past_fit, config)
     sol = None
@@ -251,15 +314,30 @@ def value_portfolio(
         sol = _solvency(customers, receivables, settlements, as_of, config.solvency)
     tested = None
     if config.backtest and fitted is not None and past_fit is not None:
-        tested = compare_forecast(transactions, past=past, now=rows, fitted=past_fit, as_of=as_of,
-                                  months=config.window_months, clv=config.clv, abc=config.abc)
-    return PortfolioValue(as_of, customers, prospect_values,
-                          equity_of(customers, fitted, note, basis, config.clv, tested),
-                          _crossed(customers, prospect_values), sol, quadrant_thresholds=thresholds.as_dict())
+        tested = compare_forecast(
+            transactions,
+            past=past,
+            now=rows,
+            fitted=past_fit,
+            as_of=as_of,
+            months=config.window_months,
+            clv=config.clv,
+            abc=config.abc,
+        )
+    return PortfolioValue(
+        as_of,
+        customers,
+        prospect_values,
+        equity_of(customers, fitted, note, basis, config.clv, tested),
+        _crossed(customers, prospect_values),
+        sol,
+        quadrant_thresholds=thresholds.as_dict(),
+    )
 
 
-def _axes(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None,
-          start: dt.date) -> tuple[list[float | None], list[float | None], list[str | None], list[bool], str, str]:
+def _axes(
+    customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None, start: dt.date
+) -> tuple[list[float | None], list[float | None], list[str | None], list[bool], str, str]:
     """The two axes of the quadrants for one window (see ``_place_in_quadrants``):
     profitability and potential of each customer, its note, whether it bought
     in the window, and the two bases."""
@@ -287,34 +365,49 @@ def _axes(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], f
         if not active:
             note = "no_purchase"
         profits.append(profit)
-        potentials.append(future.get(c.customer_id) if future is not None
-                          else c.potential_cents * (1.0 if rate is None else min(max(rate, 0.0), 1.0)))
+        potentials.append(
+            future.get(c.customer_id)
+            if future is not None
+            else c.potential_cents * (1.0 if rate is None else min(max(rate, 0.0), 1.0))
+        )
         notes.append(note)
         bought.append(active)
     potential_basis = "clv" if future is not None else "potential_revenue" if rate is None else "potential_margin"
     return profits, potentials, notes, bought, "revenue" if rate is None else "margin", potential_basis
 
 
-def _quadrants(customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None,
-               end: dt.date, config: ValueConfig
-               ) -> tuple[list[str | None], list[str | None], list[float | None], list[float | None],
-                          QuadrantThresholds]:
+def _quadrants(
+    customers: Sequence[CustomerValue],
+    rows: dict[str, dict[str, Any]],
+    future: dict[str, float] | None,
+    end: dt.date,
+    config: ValueConfig,
+) -> tuple[list[str | None], list[str | None], list[float | None], list[float | None], QuadrantThresholds]:
     """Quadrant and note of each customer in the window ending ``end``, the
     axes' values and the thresholds used."""
     profits, potentials, notes, bought, profit_basis, potential_basis = _axes(
-        customers, rows, future, months_before(end, config.window_months))
-    thresholds = quadrant_thresholds(profits, potentials, config.quadrants, profit_basis=profit_basis,
-                                     potential_basis=potential_basis)
+        customers, rows, future, months_before(end, config.window_months)
+    )
+    thresholds = quadrant_thresholds(
+        profits, potentials, config.quadrants, profit_basis=profit_basis, potential_basis=potential_basis
+    )
     placed = quadrants(profits, potentials, thresholds=thresholds)
     # no purchase in the window and no future value: no quadrant (nothing to invent)
-    placed = [None if not active and q is not None and q.endswith("_low") else q
-              for q, active in zip(placed, bought, strict=True)]
+    placed = [
+        None if not active and q is not None and q.endswith("_low") else q
+        for q, active in zip(placed, bought, strict=True)
+    ]
     return placed, notes, profits, potentials, thresholds
 
 
-def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dict[str, dict[str, Any]],
-                        past_rows: list[dict[str, Any]], past_fit: FittedValues | None, config: ValueConfig
-                        ) -> QuadrantThresholds:
+def _place_in_quadrants(
+    customers: list[CustomerValue],
+    as_of: dt.date,
+    now: dict[str, dict[str, Any]],
+    past_rows: list[dict[str, Any]],
+    past_fit: FittedValues | None,
+    config: ValueConfig,
+) -> QuadrantThresholds:
     """Quadrant, strategy and trajectory of each customer (``value.strategy``);
     returns the thresholds of today's quadrants.
 
@@ -338,8 +431,11 @@ def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dic
       quadrant then but with one now, having bought before, is ``up`` (it came
       back).
     """
-    future_now = None if all(c.clv_cents is None for c in customers) else {
-        c.customer_id: c.clv_cents for c in customers if c.clv_cents is not None}
+    future_now = (
+        None
+        if all(c.clv_cents is None for c in customers)
+        else {c.customer_id: c.clv_cents for c in customers if c.clv_cents is not None}
+    )
     current, notes, profits, futures, thresholds = _quadrants(customers, now, future_now, as_of, config)
     before = months_before(as_of, config.window_months)
     past = {r["customer_id"]: r for r in past_rows}
@@ -347,8 +443,13 @@ def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dic
     if past_fit is not None:  # every past row bought: one CLV each, in order
         future_past = {code: float(v) for code, v in zip(past, past_fit.clv_cents, strict=True)}
     known_past = [c for c in customers if c.customer_id in past]
-    previous = dict(zip([c.customer_id for c in known_past],
-                        _quadrants(known_past, past, future_past, before, config)[0], strict=True))
+    previous = dict(
+        zip(
+            [c.customer_id for c in known_past],
+            _quadrants(known_past, past, future_past, before, config)[0],
+            strict=True,
+        )
+    )
     for c, quadrant, note, profit, future in zip(customers, current, notes, profits, futures, strict=True):
         c.quadrant, c.quadrant_note, c.profitability_cents, c.future_cents = quadrant, note, profit, future
         c.strategy = config.quadrants.strategies.get(quadrant) if quadrant else None
@@ -362,8 +463,9 @@ def _place_in_quadrants(customers: list[CustomerValue], as_of: dt.date, now: dic
     return thresholds
 
 
-def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements: ir.Table, as_of: dt.date,
-              config: SolvencyConfig) -> dict[str, Any]:
+def _solvency(
+    customers: list[CustomerValue], receivables: ir.Table, settlements: ir.Table, as_of: dt.date, config: SolvencyConfig
+) -> dict[str, Any]:
     """Solvency per customer and for the portfolio.  The invoices and payments
     (one row per document, not per line) are fetched once and computed on an
     in-memory DuckDB: the scoped store queries nest too deep for SQLite's parser."""
@@ -371,8 +473,7 @@ def _solvency(customers: list[CustomerValue], receivables: ir.Table, settlements
     try:
         docs = con.create_table("receivables", ibis.memtable(receivables.to_pyarrow()))
         paid = con.create_table("settlements", ibis.memtable(settlements.to_pyarrow()))
-        per = {r["customer_id"]: r for r in
-               solvency(docs, paid, as_of=as_of, config=config).to_pyarrow().to_pylist()}
+        per = {r["customer_id"]: r for r in solvency(docs, paid, as_of=as_of, config=config).to_pyarrow().to_pylist()}
         for c in customers:
             c.solvency = {k: v for k, v in per.get(c.customer_id, {}).items() if k != "customer_id"}
         return portfolio_solvency(docs, paid, as_of=as_of, config=config).as_dict()
@@ -384,8 +485,10 @@ def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> 
     """The crossed ABC matrix: rows A, B, C, P x columns A', B', C' with counts,
     revenue and potential in cents."""
     cells: dict[tuple[str, str], dict[str, Any]] = {
-        (r, p): {"revenue_class": r, "potential_class": p, "customers": 0, "revenue_cents": 0,
-                 "potential_cents": 0} for r in "ABCP" for p in "ABC"}
+        (r, p): {"revenue_class": r, "potential_class": p, "customers": 0, "revenue_cents": 0, "potential_cents": 0}
+        for r in "ABCP"
+        for p in "ABC"
+    }
     for c in customers:
         cell = cells[(c.abc, c.potential_class)]
         cell["customers"] += 1

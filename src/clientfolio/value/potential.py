@@ -49,12 +49,18 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SOURCE_LABELS", "Account", "Potential", "PotentialConfig", "estimate_potentials", "source_counts",
-           "source_label"]
+__all__ = [
+    "SOURCE_LABELS",
+    "Account",
+    "Potential",
+    "PotentialConfig",
+    "estimate_potentials",
+    "source_counts",
+    "source_label",
+]
 
 _GROUPS = ("segment+size", "segment", "portfolio")
-_GROUP_WORDS = {"segment+size": "same segment and size band", "segment": "same segment",
-                "portfolio": "whole portfolio"}
+_GROUP_WORDS = {"segment+size": "same segment and size band", "segment": "same segment", "portfolio": "whole portfolio"}
 SOURCE_LABELS: dict[str, str] = {
     "entered": "entered",
     "share": "estimated from the wallet share",
@@ -73,17 +79,21 @@ class PotentialConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     peer_quantile: float = Field(
-        0.75, ge=0, le=1,
+        0.75,
+        ge=0,
+        le=1,
         description="Quantile of comparable customers' wallets taken as the estimate (0.75: the "
-                    "upper quartile, what the better-served comparable customers buy).",
+        "upper quartile, what the better-served comparable customers buy).",
     )
     min_peers: int = Field(
-        3, ge=1, description="Fewest comparable customers for a group to be used; else a wider group.",
+        3,
+        ge=1,
+        description="Fewest comparable customers for a group to be used; else a wider group.",
     )
     policy_caps: dict[str, float] = Field(
         default_factory=lambda: {"single": 1.0, "preferred": 0.7, "multiple": 0.5},
         description="Share of its wallet a customer gives one supplier, by supplier policy "
-                    "(single supplier, preferred supplier, several suppliers).",
+        "(single supplier, preferred supplier, several suppliers).",
     )
 
 
@@ -130,8 +140,10 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
     """The wallet and potential of every account, in the order given (see the
     module docstring for the rules)."""
     config = config or PotentialConfig()
-    wallets: dict[str, dict[tuple[str | None, ...], list[float]]] = {"peers": defaultdict(list),
-                                                                       "peers_revenue": defaultdict(list)}
+    wallets: dict[str, dict[tuple[str | None, ...], list[float]]] = {
+        "peers": defaultdict(list),
+        "peers_revenue": defaultdict(list),
+    }
     for account in accounts:
         if account.kind != "customer":
             continue
@@ -142,9 +154,14 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
                     if key is not None:
                         wallets[kind][key].append(float(reference))
 
-    quantiles = {kind: {key: float(np.quantile(values, config.peer_quantile))  # once per group
-                        for key, values in groups.items() if len(values) >= config.min_peers}
-                 for kind, groups in wallets.items()}
+    quantiles = {
+        kind: {
+            key: float(np.quantile(values, config.peer_quantile))  # once per group
+            for key, values in groups.items()
+            if len(values) >= config.min_peers
+        }
+        for kind, groups in wallets.items()
+    }
 
     def peers(account: Account) -> tuple[float, str] | None:
         for kind in ("peers", "peers_revenue"):
@@ -169,8 +186,16 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
                 wallet *= config.policy_caps.get(account.supplier_policy or "single", 1.0)
         wallet_cents = None if wallet is None else round(wallet)
         potential = max(0, (wallet_cents or 0) - max(account.revenue_cents, 0))
-        out.append(Potential(account.account_id, account.kind, account.revenue_cents, wallet_cents,
-                             potential if wallet_cents is not None else 0, source))
+        out.append(
+            Potential(
+                account.account_id,
+                account.kind,
+                account.revenue_cents,
+                wallet_cents,
+                potential if wallet_cents is not None else 0,
+                source,
+            )
+        )
     return out
 
 
@@ -199,5 +224,7 @@ def source_counts(potentials: Iterable[tuple[str, str]]) -> dict[str, dict[str, 
     for kind, source in potentials:
         counts["customers" if kind == "customer" else "prospects"][source] += 1
     order = {s: k for k, s in enumerate(SOURCE_LABELS)}
-    return {kind: dict(sorted(c.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
-            for kind, c in counts.items()}
+    return {
+        kind: dict(sorted(c.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+        for kind, c in counts.items()
+    }

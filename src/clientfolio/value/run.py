@@ -26,17 +26,43 @@ from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize,
 __all__ = ["VALUE_COLUMNS", "value_source", "vip_customers", "write_value"]
 
 VALUE_COLUMNS = (
-    "customer_id", "revenue", "potential", "value", "p_alive", "expected_purchases", "expected_spend",
-    "clv", "abc", "potential_class", "category", "quadrant", "strategy",
+    "customer_id",
+    "revenue",
+    "potential",
+    "value",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+    "abc",
+    "potential_class",
+    "category",
+    "quadrant",
+    "strategy",
     # after the stable columns: context
-    "name", "segment", "region", "margin", "wallet", "potential_source", "previous_quadrant", "trajectory",
-    "solvency_status", "avg_days_late", "incidents", "dso_days", "quadrant_note",
+    "name",
+    "segment",
+    "region",
+    "margin",
+    "wallet",
+    "potential_source",
+    "previous_quadrant",
+    "trajectory",
+    "solvency_status",
+    "avg_days_late",
+    "incidents",
+    "dso_days",
+    "quadrant_note",
 )
 
 
 def value_source(
-    *, store: Store | None = None, reader: PortfolioReader | None = None, transactions: Path | None = None,
-    as_of: dt.date | None = None, config: ValueConfig | None = None,
+    *,
+    store: Store | None = None,
+    reader: PortfolioReader | None = None,
+    transactions: Path | None = None,
+    as_of: dt.date | None = None,
+    config: ValueConfig | None = None,
 ) -> PortfolioValue:
     """Value the store read by ``reader`` (customers, prospects, payments), or a
     transactions file on DuckDB (purchases only); ``config`` defaults to the
@@ -48,12 +74,19 @@ def value_source(
             raise ClientfolioError("no sales to value")
         if reader is None or transactions is not None:
             return value_portfolio(table, as_of=day, config=config)
-        return value_portfolio(table, as_of=day, accounts=reader.accounts(), receivables=reader.receivables(con),
-                               settlements=reader.settlements(con), config=config)
+        return value_portfolio(
+            table,
+            as_of=day,
+            accounts=reader.accounts(),
+            receivables=reader.receivables(con),
+            settlements=reader.settlements(con),
+            config=config,
+        )
 
 
-def vip_customers(store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None,
-                  config: ValueConfig | None = None) -> set[str]:
+def vip_customers(
+    store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None, config: ValueConfig | None = None
+) -> set[str]:
     """Codes of the VIP customers (crossed ABC) the reader may see, as of
     ``as_of`` (default: the last sale); no lifetime-value model is fitted."""
     config = config or _effective(store)
@@ -89,22 +122,54 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
         writer.writerow(VALUE_COLUMNS)
         for c in result.customers:
             s = c.solvency
-            writer.writerow([
-                c.customer_id, _euros(c.revenue_cents), _euros(c.potential_cents), _euros(c.value_cents),
-                _number(c.p_alive, 4), _number(c.expected_purchases, 4), _euros(c.expected_spend_cents),
-                _euros(c.clv_cents), c.abc, c.potential_class, c.category or "", c.quadrant or "",
-                c.strategy or "", c.name or "", c.segment or "", c.region or "", _euros(c.margin_cents),
-                _euros(c.wallet_cents), c.potential_source, c.previous_quadrant or "", c.trajectory or "",
-                s.get("status", ""), _number(s.get("avg_days_late"), 1), s.get("incidents", ""),
-                _number(s.get("dso_days"), 1), c.quadrant_note or "",
-            ])
+            writer.writerow(
+                [
+                    c.customer_id,
+                    _euros(c.revenue_cents),
+                    _euros(c.potential_cents),
+                    _euros(c.value_cents),
+                    _number(c.p_alive, 4),
+                    _number(c.expected_purchases, 4),
+                    _euros(c.expected_spend_cents),
+                    _euros(c.clv_cents),
+                    c.abc,
+                    c.potential_class,
+                    c.category or "",
+                    c.quadrant or "",
+                    c.strategy or "",
+                    c.name or "",
+                    c.segment or "",
+                    c.region or "",
+                    _euros(c.margin_cents),
+                    _euros(c.wallet_cents),
+                    c.potential_source,
+                    c.previous_quadrant or "",
+                    c.trajectory or "",
+                    s.get("status", ""),
+                    _number(s.get("avg_days_late"), 1),
+                    s.get("incidents", ""),
+                    _number(s.get("dso_days"), 1),
+                    c.quadrant_note or "",
+                ]
+            )
     with paths[1].open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["prospect_id", "name", "segment", "region", "wallet", "potential", "potential_source",
-                         "potential_class"])
+        writer.writerow(
+            ["prospect_id", "name", "segment", "region", "wallet", "potential", "potential_source", "potential_class"]
+        )
         for p in result.prospects:
-            writer.writerow([p.prospect_id, p.name or "", p.segment or "", p.region or "", _euros(p.wallet_cents),
-                             _euros(p.potential_cents), p.potential_source, p.potential_class])
+            writer.writerow(
+                [
+                    p.prospect_id,
+                    p.name or "",
+                    p.segment or "",
+                    p.region or "",
+                    _euros(p.wallet_cents),
+                    _euros(p.potential_cents),
+                    p.potential_source,
+                    p.potential_class,
+                ]
+            )
     summary: dict[str, Any] = result.summary()
     paths[2].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return paths

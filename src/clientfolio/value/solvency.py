@@ -66,25 +66,31 @@ class SolvencyConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default_terms_days: int = Field(
-        30, ge=0, le=365,
+        30,
+        ge=0,
+        le=365,
         description="Payment terms assumed when an invoice has no due date: due this many days after "
-                    "issue (default 30, the French legal default; the LME caps agreed terms at 60 days "
-                    "from issue, or 45 days end of month).",
+        "issue (default 30, the French legal default; the LME caps agreed terms at 60 days "
+        "from issue, or 45 days end of month).",
     )
     incident_days: int = Field(
-        30, ge=0,
+        30,
+        ge=0,
         description="An invoice paid (or still unpaid) more than this many days after its due date is "
-                    "a payment incident (default 30).",
+        "a payment incident (default 30).",
     )
     watch_days: int = Field(
-        10, ge=0,
+        10,
+        ge=0,
         description="A customer without incident is to watch when its average delay, weighted by "
-                    "amount, exceeds this many days (default 10).",
+        "amount, exceeds this many days (default 10).",
     )
     window_months: int = Field(
-        12, ge=1, le=120,
+        12,
+        ge=1,
+        le=120,
         description="Months ending at the as-of date whose invoices make the revenue of the DSO and of "
-                    "the incident share (default 12).",
+        "the incident share (default 12).",
     )
 
 
@@ -138,8 +144,11 @@ def invoice_delays(
     start, _ = _window(as_of, config)
     r = receivables
     inv = r.filter((r.kind == "invoice") & (r.issued_on <= day) & (r.amount_cents > 0)).select(
-        customer_id=r.customer_id, invoice_id=r.invoice_id, issued_on=r.issued_on.cast("date"),
-        due_on=r.due_on.cast("date"), amount_cents=r.amount_cents.cast("int64"),
+        customer_id=r.customer_id,
+        invoice_id=r.invoice_id,
+        issued_on=r.issued_on.cast("date"),
+        due_on=r.due_on.cast("date"),
+        amount_cents=r.amount_cents.cast("int64"),
     )
     s = settlements.filter(settlements.paid_on <= day)
     daily = s.group_by(invoice_id=s.invoice_id, paid_on=s.paid_on.cast("date")).aggregate(
@@ -158,12 +167,18 @@ def invoice_delays(
 
     # Days from the due date to ``ref``, without date + interval.
     ref = ibis.coalesce(j.settled_on, day)
-    past_due = ibis.ifelse(j.due_on.notnull(), ref.delta(j.due_on, unit="day"),
-                           ref.delta(j.issued_on, unit="day") - config.default_terms_days).cast("int64")
+    past_due = ibis.ifelse(
+        j.due_on.notnull(),
+        ref.delta(j.due_on, unit="day"),
+        ref.delta(j.issued_on, unit="day") - config.default_terms_days,
+    ).cast("int64")
     is_open = j.settled_on.isnull()
     outstanding = ibis.ifelse(is_open, j.amount_cents - j.paid_cents, 0).cast("int64")
-    j = j.mutate(days_late=ibis.ifelse(past_due > 0, past_due, 0).cast("int64"), open_cents=outstanding,
-                 overdue_cents=ibis.ifelse(is_open & (past_due > 0), outstanding, 0).cast("int64"))
+    j = j.mutate(
+        days_late=ibis.ifelse(past_due > 0, past_due, 0).cast("int64"),
+        open_cents=outstanding,
+        overdue_cents=ibis.ifelse(is_open & (past_due > 0), outstanding, 0).cast("int64"),
+    )
     return j.mutate(
         incident=ibis.ifelse(j.days_late > config.incident_days, 1, 0).cast("int64"),
         in_window=ibis.ifelse(j.issued_on > ibis.literal(start, "date"), 1, 0).cast("int64"),
@@ -198,19 +213,22 @@ def solvency(
         open_cents=d.open_cents.sum().cast("int64"),
         overdue_cents=d.overdue_cents.sum().cast("int64"),
         revenue_cents=ibis.ifelse(in_window, d.amount_cents, 0).sum().cast("int64"),
-        incident_revenue_cents=ibis.ifelse(in_window & (d.incident == 1), d.amount_cents, 0)
-        .sum().cast("int64"),
+        incident_revenue_cents=ibis.ifelse(in_window & (d.incident == 1), d.amount_cents, 0).sum().cast("int64"),
     )
     avg = per.weighted.cast("float64") / per.amount.cast("float64")
     per = per.mutate(avg_days_late=avg)
     return per.select(
-        "customer_id", "invoices", "avg_days_late", "max_days_late", "incidents", "open_cents",
+        "customer_id",
+        "invoices",
+        "avg_days_late",
+        "max_days_late",
+        "incidents",
+        "open_cents",
         "overdue_cents",
         dso_days=per.open_cents.cast("float64") * days / per.revenue_cents.nullif(0).cast("float64"),
         revenue_cents=per.revenue_cents,
         incident_revenue_cents=per.incident_revenue_cents,
-        status=ibis.cases((per.incidents > 0, "risk"), (per.avg_days_late > config.watch_days, "watch"),
-                          else_="ok"),
+        status=ibis.cases((per.incidents > 0, "risk"), (per.avg_days_late > config.watch_days, "watch"), else_="ok"),
     ).order_by("customer_id")
 
 

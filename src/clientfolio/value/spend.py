@@ -65,23 +65,37 @@ class SpendConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: Literal["auto", "gamma_gamma", "lognormal"] = Field(
-        "auto", description="auto: Gamma-Gamma when its diagnostics pass, else the log-normal shrinkage; "
-                            "or force one of the two.")
+        "auto",
+        description="auto: Gamma-Gamma when its diagnostics pass, else the log-normal shrinkage; "
+        "or force one of the two.",
+    )
     q_level: float = Field(
-        0.95, gt=0, lt=1, description="Level of the profile-likelihood interval of q that must lie above 1.")
+        0.95, gt=0, lt=1, description="Level of the profile-likelihood interval of q that must lie above 1."
+    )
     max_population_ratio: float = Field(
-        3.0, gt=1, description="Largest ratio of the Gamma-Gamma population mean spend to the mean of the "
-                               "repeat buyers' own mean spends.")
+        3.0,
+        gt=1,
+        description="Largest ratio of the Gamma-Gamma population mean spend to the mean of the "
+        "repeat buyers' own mean spends.",
+    )
     max_correlation: float = Field(
-        0.3, gt=0, le=1, description="Largest |Spearman correlation| between purchases and mean spend "
-                                     "(the Gamma-Gamma model assumes none).")
+        0.3,
+        gt=0,
+        le=1,
+        description="Largest |Spearman correlation| between purchases and mean spend "
+        "(the Gamma-Gamma model assumes none).",
+    )
     correlation_p_value: float = Field(
-        0.05, gt=0, lt=1, description="A correlation beyond the limit fails only when significant at this level.")
+        0.05, gt=0, lt=1, description="A correlation beyond the limit fails only when significant at this level."
+    )
     cap_multiple: float = Field(
-        2.0, ge=1, description="No customer's expected spend exceeds this multiple of its largest purchase.")
+        2.0, ge=1, description="No customer's expected spend exceeds this multiple of its largest purchase."
+    )
     min_segment_customers: int = Field(
-        5, ge=1, description="Fewest customers for a segment's own median in the log-normal shrinkage "
-                             "(else the portfolio's).")
+        5,
+        ge=1,
+        description="Fewest customers for a segment's own median in the log-normal shrinkage (else the portfolio's).",
+    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +138,13 @@ class SpendDiagnostic:
     detail: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "value": self.value, "limit": self.limit,
-                "detail": self.detail}
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "value": self.value,
+            "limit": self.limit,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -142,8 +161,12 @@ class SpendModel:
     gamma_gamma: GammaGammaFit | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.name, "reason": self.reason, "parameters": self.parameters,
-                "diagnostics": [d.as_dict() for d in self.diagnostics]}
+        return {
+            "model": self.name,
+            "reason": self.reason,
+            "parameters": self.parameters,
+            "diagnostics": [d.as_dict() for d in self.diagnostics],
+        }
 
 
 def _repeat_sample(h: SpendHistories) -> npt.NDArray[np.bool_]:
@@ -157,25 +180,45 @@ def spend_diagnostics(h: SpendHistories, fit: GammaGammaFit, config: SpendConfig
     low, high = q_profile_interval(fit, x, mbar, level=config.q_level)
     q = fit.params.q
     q_ok = bool(q > 1 and low > 1)
-    checks = [SpendDiagnostic(
-        "q_above_one", q_ok, low, 1.0,
-        f"q = {q:.3g}, {config.q_level:.0%} profile-likelihood interval {low:.3g} to {high:.3g}")]
+    checks = [
+        SpendDiagnostic(
+            "q_above_one",
+            q_ok,
+            low,
+            1.0,
+            f"q = {q:.3g}, {config.q_level:.0%} profile-likelihood interval {low:.3g} to {high:.3g}",
+        )
+    ]
     observed = float(mbar.mean())
     if q > 1:
         ratio = fit.params.population_mean_spend / observed
-        checks.append(SpendDiagnostic(
-            "population_mean", bool(ratio <= config.max_population_ratio), float(ratio),
-            config.max_population_ratio,
-            f"population mean spend {ratio:.3g} times the mean of the customers' means"))
+        checks.append(
+            SpendDiagnostic(
+                "population_mean",
+                bool(ratio <= config.max_population_ratio),
+                float(ratio),
+                config.max_population_ratio,
+                f"population mean spend {ratio:.3g} times the mean of the customers' means",
+            )
+        )
     else:
-        checks.append(SpendDiagnostic("population_mean", False, None, config.max_population_ratio,
-                                      "population mean spend infinite (q <= 1)"))
+        checks.append(
+            SpendDiagnostic(
+                "population_mean", False, None, config.max_population_ratio, "population mean spend infinite (q <= 1)"
+            )
+        )
     rho, p_value = stats.spearmanr(x, mbar) if x.size > 2 and np.ptp(x) > 0 else (0.0, 1.0)
     rho, p_value = float(np.nan_to_num(rho)), float(np.nan_to_num(p_value, nan=1.0))
     independent = abs(rho) <= config.max_correlation or p_value >= config.correlation_p_value
-    checks.append(SpendDiagnostic(
-        "independence", bool(independent), rho, config.max_correlation,
-        f"Spearman correlation of purchases and mean spend {rho:.2f} (p = {p_value:.2g})"))
+    checks.append(
+        SpendDiagnostic(
+            "independence",
+            bool(independent),
+            rho,
+            config.max_correlation,
+            f"Spearman correlation of purchases and mean spend {rho:.2f} (p = {p_value:.2g})",
+        )
+    )
     return tuple(checks)
 
 
@@ -190,7 +233,7 @@ def _lognormal(h: SpendHistories, w: Floats, config: SpendConfig) -> tuple[Float
     n = h.purchases
     log_mean = np.log(h.mean)
     paid = np.maximum(h.log_count, 1.0)
-    within = np.maximum(h.log_square_sum - h.log_sum ** 2 / paid, 0.0)
+    within = np.maximum(h.log_square_sum - h.log_sum**2 / paid, 0.0)
     degrees = float(w @ np.maximum(h.log_count - 1, 0.0))
     if degrees <= 0:
         raise ClientfolioError("cannot fit the spend model: no customer made a repeat purchase")
@@ -206,11 +249,15 @@ def _lognormal(h: SpendHistories, w: Floats, config: SpendConfig) -> tuple[Float
             centre[h.segment == name] = medians[str(name)]
     residual = log_mean - centre
     total = float(w.sum())
-    tau2 = max(float(w @ residual ** 2) / total - float(w @ (sigma2 / n)) / total, _MIN_TAU2)
+    tau2 = max(float(w @ residual**2) / total - float(w @ (sigma2 / n)) / total, _MIN_TAU2)
     weight = tau2 / (tau2 + sigma2 / n)
     spend = np.exp(weight * log_mean + (1 - weight) * centre)
-    parameters = {"sigma2": sigma2, "tau2": tau2, "portfolio_median_cents": float(np.exp(portfolio)),
-                  "segment_median_cents": {k: float(np.exp(v)) for k, v in sorted(medians.items())}}
+    parameters = {
+        "sigma2": sigma2,
+        "tau2": tau2,
+        "portfolio_median_cents": float(np.exp(portfolio)),
+        "segment_median_cents": {k: float(np.exp(v)) for k, v in sorted(medians.items())},
+    }
     return np.asarray(spend, dtype=np.float64), parameters
 
 
@@ -218,8 +265,9 @@ def _gamma_gamma(h: SpendHistories, fit: GammaGammaFit) -> Floats:
     return expected_spend(fit.params, h.frequency, h.repeat_mean, h.first)
 
 
-def fit_spend(h: SpendHistories, config: SpendConfig, *, weights: Floats | None = None,
-              model: str | None = None) -> SpendModel:
+def fit_spend(
+    h: SpendHistories, config: SpendConfig, *, weights: Floats | None = None, model: str | None = None
+) -> SpendModel:
     """Fit the spend model on the customers' histories and value each one's
     next purchases (cents, capped at ``cap_multiple`` x its largest purchase).
 
@@ -242,8 +290,11 @@ def fit_spend(h: SpendHistories, config: SpendConfig, *, weights: Floats | None 
         expected = _gamma_gamma(h, fit)
         g = fit.params
         parameters: dict[str, Any] = {"p": g.p, "q": g.q, "v": g.v}
-        reason = ("forced by the settings" if config.model == "gamma_gamma" and not diagnostics
-                  else "its assumptions hold on these purchases")
+        reason = (
+            "forced by the settings"
+            if config.model == "gamma_gamma" and not diagnostics
+            else "its assumptions hold on these purchases"
+        )
     else:
         expected, parameters = _lognormal(h, w, config)
         if fit is not None:
@@ -251,5 +302,4 @@ def fit_spend(h: SpendHistories, config: SpendConfig, *, weights: Floats | None 
         failed = [d.name for d in diagnostics if not d.passed]
         reason = ("Gamma-Gamma assumptions fail: " + ", ".join(failed)) if failed else "forced by the settings"
     capped = np.minimum(expected, config.cap_multiple * h.largest)
-    return SpendModel(chosen or "lognormal", reason, np.asarray(capped, dtype=np.float64), parameters,
-                      diagnostics, fit)
+    return SpendModel(chosen or "lognormal", reason, np.asarray(capped, dtype=np.float64), parameters, diagnostics, fit)

@@ -50,8 +50,21 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["AXIS_LABELS", "QUADRANTS", "QUADRANT_NOTES", "STRATEGY_LABELS", "Placed", "QuadrantConfig", "QuadrantPoints",
-           "QuadrantThresholds", "pareto_cut", "quadrant_points", "quadrant_thresholds", "quadrants", "trajectory"]
+__all__ = [
+    "AXIS_LABELS",
+    "QUADRANTS",
+    "QUADRANT_NOTES",
+    "STRATEGY_LABELS",
+    "Placed",
+    "QuadrantConfig",
+    "QuadrantPoints",
+    "QuadrantThresholds",
+    "pareto_cut",
+    "quadrant_points",
+    "quadrant_thresholds",
+    "quadrants",
+    "trajectory",
+]
 
 QUADRANTS = ("high_high", "low_high", "high_low", "low_low")  # profitability_potential
 QUADRANT_NOTES = {
@@ -70,10 +83,18 @@ AXIS_LABELS = {
 """The axis of a quadrant chart by its basis (``QuadrantThresholds.profit_basis``
 / ``potential_basis``): English messages the French catalog translates."""
 STRATEGY_LABELS = {
-    "fr": {"loyalty": "Fidélisation", "cross_sell": "Multi-équipement", "retention": "Rétention",
-           "termination": "Résiliation / externalisation"},
-    "en": {"loyalty": "Loyalty", "cross_sell": "Cross-selling", "retention": "Retention",
-           "termination": "Termination / cheaper channel"},
+    "fr": {
+        "loyalty": "Fidélisation",
+        "cross_sell": "Multi-équipement",
+        "retention": "Rétention",
+        "termination": "Résiliation / externalisation",
+    },
+    "en": {
+        "loyalty": "Loyalty",
+        "cross_sell": "Cross-selling",
+        "retention": "Retention",
+        "termination": "Termination / cheaper channel",
+    },
 }
 
 
@@ -83,21 +104,33 @@ class QuadrantConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rule: Literal["pareto", "fixed"] = Field(
-        "pareto", description="How each axis is cut: 'pareto' (low = the smallest customers making together at "
-                              "most low_share of the axis's positive total, or a value of zero or less) or 'fixed' "
-                              "(the two thresholds below).")
+        "pareto",
+        description="How each axis is cut: 'pareto' (low = the smallest customers making together at "
+        "most low_share of the axis's positive total, or a value of zero or less) or 'fixed' "
+        "(the two thresholds below).",
+    )
     low_share: float = Field(
-        0.02, gt=0, lt=1, description="With rule 'pareto': share of the axis's positive total that the low "
-                                      "customers make at most (0.02: ending them all risks 2 % of the margin).")
+        0.02,
+        gt=0,
+        lt=1,
+        description="With rule 'pareto': share of the axis's positive total that the low "
+        "customers make at most (0.02: ending them all risks 2 % of the margin).",
+    )
     profit_threshold_cents: int | None = Field(
-        None, ge=1, description="With rule 'fixed': margin of the window (cents) from which profitability is "
-                                "high.")
+        None, ge=1, description="With rule 'fixed': margin of the window (cents) from which profitability is high."
+    )
     potential_threshold_cents: int | None = Field(
-        None, ge=1, description="With rule 'fixed': future value (cents) from which potential is high.")
+        None, ge=1, description="With rule 'fixed': future value (cents) from which potential is high."
+    )
     strategies: dict[str, str] = Field(
-        default_factory=lambda: {"high_high": "loyalty", "low_high": "cross_sell",
-                                 "high_low": "retention", "low_low": "termination"},
-        description="Strategy of each quadrant (profitability_potential).")
+        default_factory=lambda: {
+            "high_high": "loyalty",
+            "low_high": "cross_sell",
+            "high_low": "retention",
+            "low_low": "termination",
+        },
+        description="Strategy of each quadrant (profitability_potential).",
+    )
 
     @model_validator(mode="after")
     def _thresholds_with_their_rule(self) -> QuadrantConfig:
@@ -128,19 +161,32 @@ class QuadrantThresholds:
     def lines(self) -> tuple[float, float]:
         """Where a chart draws the two lines (cents): at the cuts, or at 1 cent
         for an axis without a positive value (every point below it)."""
-        return (1.0 if self.profit_cents is None else self.profit_cents,
-                1.0 if self.potential_cents is None else self.potential_cents)
+        return (
+            1.0 if self.profit_cents is None else self.profit_cents,
+            1.0 if self.potential_cents is None else self.potential_cents,
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "low_share": self.low_share, "profit_cents": self.profit_cents,
-                "potential_cents": self.potential_cents, "profit_basis": self.profit_basis,
-                "potential_basis": self.potential_basis}
+        return {
+            "rule": self.rule,
+            "low_share": self.low_share,
+            "profit_cents": self.profit_cents,
+            "potential_cents": self.potential_cents,
+            "profit_basis": self.profit_basis,
+            "potential_basis": self.potential_basis,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuadrantThresholds:
         """The thresholds back from ``as_dict``."""
-        return cls(data["rule"], data["profit_cents"], data["potential_cents"], data.get("low_share"),
-                   data.get("profit_basis", "margin"), data.get("potential_basis", "clv"))
+        return cls(
+            data["rule"],
+            data["profit_cents"],
+            data["potential_cents"],
+            data.get("low_share"),
+            data.get("profit_basis", "margin"),
+            data.get("potential_basis", "clv"),
+        )
 
 
 def pareto_cut(values: Sequence[float | None], low_share: float) -> float | None:
@@ -158,29 +204,51 @@ def pareto_cut(values: Sequence[float | None], low_share: float) -> float | None
     return positive[-1] if positive else None
 
 
-def quadrant_thresholds(profits: Sequence[float | None], potentials: Sequence[float | None],
-                        config: QuadrantConfig | None = None, *, profit_basis: str = "margin",
-                        potential_basis: str = "clv") -> QuadrantThresholds:
+def quadrant_thresholds(
+    profits: Sequence[float | None],
+    potentials: Sequence[float | None],
+    config: QuadrantConfig | None = None,
+    *,
+    profit_basis: str = "margin",
+    potential_basis: str = "clv",
+) -> QuadrantThresholds:
     """The cuts of the two axes by ``config.rule`` (see the module docstring):
     the one place they are computed; charts draw their lines there."""
     config = config or QuadrantConfig()
     if config.rule == "fixed":
-        return QuadrantThresholds("fixed", config.profit_threshold_cents, config.potential_threshold_cents,
-                                  None, profit_basis, potential_basis)
-    return QuadrantThresholds("pareto", pareto_cut(profits, config.low_share),
-                              pareto_cut(potentials, config.low_share), config.low_share, profit_basis,
-                              potential_basis)
+        return QuadrantThresholds(
+            "fixed",
+            config.profit_threshold_cents,
+            config.potential_threshold_cents,
+            None,
+            profit_basis,
+            potential_basis,
+        )
+    return QuadrantThresholds(
+        "pareto",
+        pareto_cut(profits, config.low_share),
+        pareto_cut(potentials, config.low_share),
+        config.low_share,
+        profit_basis,
+        potential_basis,
+    )
 
 
-def quadrants(profits: Sequence[float | None], potentials: Sequence[float | None],
-              config: QuadrantConfig | None = None, *, thresholds: QuadrantThresholds | None = None
-              ) -> list[str | None]:
+def quadrants(
+    profits: Sequence[float | None],
+    potentials: Sequence[float | None],
+    config: QuadrantConfig | None = None,
+    *,
+    thresholds: QuadrantThresholds | None = None,
+) -> list[str | None]:
     """The quadrant of each customer (``high_low`` = high profitability, low
     potential), None where both values are missing; cut at ``thresholds``
     (default: ``quadrant_thresholds`` of these values)."""
     t = thresholds or quadrant_thresholds(profits, potentials, config)
-    return [None if p is None and f is None else f"{t.level(p, t.profit_cents)}_{t.level(f, t.potential_cents)}"
-            for p, f in zip(profits, potentials, strict=True)]
+    return [
+        None if p is None and f is None else f"{t.level(p, t.profit_cents)}_{t.level(f, t.potential_cents)}"
+        for p, f in zip(profits, potentials, strict=True)
+    ]
 
 
 class Placed(Protocol):

@@ -30,8 +30,20 @@ from clientfolio.web.deps import get_lang, optional_session
 from clientfolio.web.figures import FigureCache
 from clientfolio.web.pages import UPLOAD_PATHS, too_large_message
 from clientfolio.web.render import error_page, install_error_handlers
-from clientfolio.web.routers import admin, api, assessment, auth, customers, dashboard, exports, imports, plan
-from clientfolio.web.routers import prospects, report, swot
+from clientfolio.web.routers import (
+    admin,
+    api,
+    assessment,
+    auth,
+    customers,
+    dashboard,
+    exports,
+    imports,
+    plan,
+    prospects,
+    report,
+    swot,
+)
 from clientfolio.web.state import WebState
 from clientfolio.web.uploads import UploadWorkers
 
@@ -39,30 +51,50 @@ __all__ = ["NAV", "ROUTERS", "create_app"]
 
 _HERE = Path(__file__).parent
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, dashboard.router, customers.router, api.router, prospects.router,
-                                  plan.router, swot.router, assessment.router, imports.router, exports.router,
-                                  admin.router, report.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    dashboard.router,
+    customers.router,
+    api.router,
+    prospects.router,
+    plan.router,
+    swot.router,
+    assessment.router,
+    imports.router,
+    exports.router,
+    admin.router,
+    report.router,
+)
 """Every router of the app; a new resource adds its router here."""
 
 NAV: tuple[tuple[str, str, str], ...] = (
-    ("/", "Dashboard", "read"), ("/customers", "Customers", "read"), ("/prospects", "Prospects", "read"),
-    ("/plan", "Action plan", "read"), ("/swot", "SWOT", "read"), ("/assessment", "Self-assessment", "read"),
-    ("/import", "Import", "write"), ("/export", "Export", "export"), ("/trace", "Trace", "audit"),
-    ("/report", "Annual review", "export"), ("/admin", "Admin", "admin"))
+    ("/", "Dashboard", "read"),
+    ("/customers", "Customers", "read"),
+    ("/prospects", "Prospects", "read"),
+    ("/plan", "Action plan", "read"),
+    ("/swot", "SWOT", "read"),
+    ("/assessment", "Self-assessment", "read"),
+    ("/import", "Import", "write"),
+    ("/export", "Export", "export"),
+    ("/trace", "Trace", "audit"),
+    ("/report", "Annual review", "export"),
+    ("/admin", "Admin", "admin"),
+)
 """The navigation list of every page: (path, English label translated in the
 template, the permission it needs: a user sees only the links it may follow)."""
 
 _HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None,
-               ring: KeyRing | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, store: Store | None = None, ring: KeyRing | None = None) -> FastAPI:
     """The web application for ``settings`` (default: from the environment).
     ``store`` and ``ring`` may be given (tests); otherwise the store is opened
     (and migrated) at ``settings.database_url`` and the key ring loaded with
@@ -77,13 +109,24 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         except KeyMissing as exc:
             key_error = str(exc)
     app = FastAPI(
-        title="Clientfolio", summary="Measure, develop and protect your customer portfolio.",
-        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,  # the docs UIs load CDN scripts
+        title="Clientfolio",
+        summary="Measure, develop and protect your customer portfolio.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,  # the docs UIs load CDN scripts
     )
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.autoescape = True
-    app.state.web = WebState(settings, store or Store(settings.database_url), ring, key_error, templates,
-                             FigureCache(settings.web_cache_seconds), NAV, UploadWorkers(settings))
+    app.state.web = WebState(
+        settings,
+        store or Store(settings.database_url),
+        ring,
+        key_error,
+        templates,
+        FigureCache(settings.web_cache_seconds),
+        NAV,
+        UploadWorkers(settings),
+    )
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

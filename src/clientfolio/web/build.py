@@ -26,11 +26,11 @@ from clientfolio.value.potential import source_label
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
 from clientfolio.web.figures import Figures, quarter_trend
 from clientfolio.web.models import (
-    BacktestRow,
     AbcRow,
     ActionOut,
     ActivityOut,
     AssessmentOut,
+    BacktestRow,
     ContactOut,
     CrossedCell,
     CustomerDetail,
@@ -53,14 +53,36 @@ from clientfolio.web.models import (
 
 __all__ = ["SORTS", "STAGE_NAMES", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard"]
 
-STAGE_NAMES = {"suspect": "Suspect", "prospect": "Prospect", "cold": "Cold prospect", "warm": "Warm prospect",
-               "hot": "Hot prospect", "won": "Customer", "lost": "Lost"}
+STAGE_NAMES = {
+    "suspect": "Suspect",
+    "prospect": "Prospect",
+    "cold": "Cold prospect",
+    "warm": "Warm prospect",
+    "hot": "Hot prospect",
+    "won": "Customer",
+    "lost": "Lost",
+}
 """English names of the funnel's stages (French in the web catalog, as DOMAIN.md names them)."""
 
-TERMS = {"ok": "No incident", "watch": "To watch", "risk": "At risk", "up": "Up", "down": "Down",
-         "stable": "Stable", "new": "New", "call": "Call", "visit": "Visit", "email": "Email", "meeting": "Meeting", "quote": "Quote",
-         "admin": "administrator", "manager": "manager", "sales": "sales rep", "auditor": "auditor",
-         "contractor": "contractor"}
+TERMS = {
+    "ok": "No incident",
+    "watch": "To watch",
+    "risk": "At risk",
+    "up": "Up",
+    "down": "Down",
+    "stable": "Stable",
+    "new": "New",
+    "call": "Call",
+    "visit": "Visit",
+    "email": "Email",
+    "meeting": "Meeting",
+    "quote": "Quote",
+    "admin": "administrator",
+    "manager": "manager",
+    "sales": "sales rep",
+    "auditor": "auditor",
+    "contractor": "contractor",
+}
 """English words for the stored codes shown on the pages (solvency status, trajectory, activity kind, role)."""
 
 SORTS = ("code", "name", "region", "abc", "profile", "category", "revenue", "value", "clv", "p_alive")
@@ -78,13 +100,20 @@ def _profile_label(lang: str, key: str | None) -> str | None:
     return key if profile is None else profile.label_fr if lang == "fr" else profile.label_en
 
 
-
 def _backtest_rows(backtest: dict[str, Any] | None, _: Callable[[str], str]) -> list[BacktestRow]:
     if backtest is None:
         return []
-    return [BacktestRow(group=g["name"], label=_(GROUP_LABELS[g["name"]]), customers=g["customers"],
-                        predicted_cents=g["predicted_cents"], actual_cents=g["actual_cents"], error=g["error"])
-            for g in (backtest["total"], *backtest["groups"])]
+    return [
+        BacktestRow(
+            group=g["name"],
+            label=_(GROUP_LABELS[g["name"]]),
+            customers=g["customers"],
+            predicted_cents=g["predicted_cents"],
+            actual_cents=g["actual_cents"],
+            error=g["error"],
+        )
+        for g in (backtest["total"], *backtest["groups"])
+    ]
 
 
 def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
@@ -98,8 +127,10 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
     e = v.equity
     cur, prev = m.current, m.previous
     periods = [PeriodOut(**{k: getattr(p, k) for k in PeriodOut.model_fields}) for p in (cur, prev)]
-    abc = [AbcRow(abc=r["class"], **{k: r[k] for k in ("customers", "customer_share", "value_cents", "value_share")})
-           for r in a.abc_summary.to_pylist()]
+    abc = [
+        AbcRow(abc=r["class"], **{k: r[k] for k in ("customers", "customer_share", "value_cents", "value_share")})
+        for r in a.abc_summary.to_pylist()
+    ]
     profiles = Counter(r["profile"] for r in a.rfm.to_pylist())
     quadrants = Counter(c.quadrant for c in v.customers if c.quadrant)
     # every quadrant's strategy, those without customers too (no raw quadrant code shown)
@@ -107,46 +138,94 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
     funnel = inputs.prospects.funnel
     theme_label = "label_fr" if lang == "fr" else "label_en"
     return Dashboard(
-        as_of=a.as_of, customers=customers,
-        equity=EquityOut(total_cents=e.total_cents, low_cents=e.low_cents, high_cents=e.high_cents, level=e.level,
-                         horizon_years=e.horizon_years, discount_rate=e.discount_rate,
-                         customers_valued=e.customers_valued,
-                         method=localized(lang, e.method, e.method_msg, e.method_params), note=e.note,
-                         spend=e.spend.in_language(lang) if e.spend else None,
-                         cautions=[c.in_language(lang) for c in e.cautions],
-                         backtest=e.backtest_statement.in_language(lang) if e.backtest_statement else None,
-                         backtest_rows=_backtest_rows(e.backtest, _)),
+        as_of=a.as_of,
+        customers=customers,
+        equity=EquityOut(
+            total_cents=e.total_cents,
+            low_cents=e.low_cents,
+            high_cents=e.high_cents,
+            level=e.level,
+            horizon_years=e.horizon_years,
+            discount_rate=e.discount_rate,
+            customers_valued=e.customers_valued,
+            method=localized(lang, e.method, e.method_msg, e.method_params),
+            note=e.note,
+            spend=e.spend.in_language(lang) if e.spend else None,
+            cautions=[c.in_language(lang) for c in e.cautions],
+            backtest=e.backtest_statement.in_language(lang) if e.backtest_statement else None,
+            backtest_rows=_backtest_rows(e.backtest, _),
+        ),
         measures=MeasuresOut(
-            current=periods[0], previous=periods[1], customers_change_rate=m.evolution.customers_change_rate,
+            current=periods[0],
+            previous=periods[1],
+            customers_change_rate=m.evolution.customers_change_rate,
             revenue_change_rate=m.evolution.revenue_change_rate,
-            top_20pct_share=m.concentration.top_20pct_share, largest_customer_id=m.concentration.largest_customer_id,
-            largest_share=m.concentration.largest_share, dependency_alert=m.concentration.dependency_alert,
-            annual_churn=m.projection.annual_churn, years_to_half=m.projection.years_to_half,
-            new_per_year_to_hold=m.projection.new_per_year_to_hold),
-        trend=[TrendPoint(end=p.end, complete=p.complete, active=p.active, new=p.new, lost=p.lost,
-                          revenue_cents=p.revenue_cents) for p in figures.trend.periods],
+            top_20pct_share=m.concentration.top_20pct_share,
+            largest_customer_id=m.concentration.largest_customer_id,
+            largest_share=m.concentration.largest_share,
+            dependency_alert=m.concentration.dependency_alert,
+            annual_churn=m.projection.annual_churn,
+            years_to_half=m.projection.years_to_half,
+            new_per_year_to_hold=m.projection.new_per_year_to_hold,
+        ),
+        trend=[
+            TrendPoint(
+                end=p.end, complete=p.complete, active=p.active, new=p.new, lost=p.lost, revenue_cents=p.revenue_cents
+            )
+            for p in figures.trend.periods
+        ],
         quarters=[QuarterTrend(quarter=q, revenue_cents=cents, active=n) for q, cents, n in quarter_trend(figures)],
         abc=abc,
         pareto=sorted(r["cumulative_share"] for r in a.abc.to_pylist()),
         crossed=[CrossedCell(**cell) for cell in v.crossed],
-        potential_sources=[PotentialSourceOut(kind=kind, source=source, label=_(source_label(source)), count=n)
-                           for kind, counts in v.potential_sources.items() for source, n in counts.items()],
-        rfm=[ProfileOut(profile=key, label=_profile_label(lang, key) or key,
-                        action=profile.action_fr if lang == "fr" else profile.action_en, customers=profiles[key])
-             for key, profile in RFM_PROFILES.items()],
-        matrix=MatrixOut(basis=a.matrix.basis, segments=list(a.matrix.segments), products=list(a.matrix.products),
-                         grid=[list(row) for row in a.matrix.grid],
-                         winning=[(w.segment, w.product) for w in a.matrix.winning]),
-        quadrants=[QuadrantOut(quadrant=q, strategy=strategies.get(q),
-                               label=_label(STRATEGY_LABELS, lang, strategies.get(q)) or q, customers=quadrants[q])
-                   for q in QUADRANTS],
-        funnel=[FunnelStage(stage=s, label=_(STAGE_NAMES[s]), reached=funnel.reached.get(s, funnel.counts.get(s, 0)),
-                            current=funnel.counts.get(s, 0)) for s in FUNNEL_STAGES],
+        potential_sources=[
+            PotentialSourceOut(kind=kind, source=source, label=_(source_label(source)), count=n)
+            for kind, counts in v.potential_sources.items()
+            for source, n in counts.items()
+        ],
+        rfm=[
+            ProfileOut(
+                profile=key,
+                label=_profile_label(lang, key) or key,
+                action=profile.action_fr if lang == "fr" else profile.action_en,
+                customers=profiles[key],
+            )
+            for key, profile in RFM_PROFILES.items()
+        ],
+        matrix=MatrixOut(
+            basis=a.matrix.basis,
+            segments=list(a.matrix.segments),
+            products=list(a.matrix.products),
+            grid=[list(row) for row in a.matrix.grid],
+            winning=[(w.segment, w.product) for w in a.matrix.winning],
+        ),
+        quadrants=[
+            QuadrantOut(
+                quadrant=q,
+                strategy=strategies.get(q),
+                label=_label(STRATEGY_LABELS, lang, strategies.get(q)) or q,
+                customers=quadrants[q],
+            )
+            for q in QUADRANTS
+        ],
+        funnel=[
+            FunnelStage(
+                stage=s,
+                label=_(STAGE_NAMES[s]),
+                reached=funnel.reached.get(s, funnel.counts.get(s, 0)),
+                current=funnel.counts.get(s, 0),
+            )
+            for s in FUNNEL_STAGES
+        ],
         assessment=AssessmentOut(
-            fact_mark=figures.assessment.fact_mark, team_mark=figures.assessment.team_mark,
+            fact_mark=figures.assessment.fact_mark,
+            team_mark=figures.assessment.team_mark,
             reading=figures.assessment.reading,
-            themes=[ThemeOut(theme=t.theme, label=getattr(t, theme_label), fact_mark=t.fact_mark,
-                             team_mark=t.team_mark) for t in figures.assessment.themes]),
+            themes=[
+                ThemeOut(theme=t.theme, label=getattr(t, theme_label), fact_mark=t.fact_mark, team_mark=t.team_mark)
+                for t in figures.assessment.themes
+            ],
+        ),
     )
 
 
@@ -161,13 +240,24 @@ def customer_rows(accounts: Sequence[AccountRow], figures: Figures | None, lang:
             continue
         c, r = values.get(acc.code), rfm.get(acc.code, {})
         profile = r.get("profile")
-        rows.append(CustomerRow(
-            code=acc.code, name=acc.name, segment=acc.segment, region=acc.region,
-            abc=None if c is None else c.abc, rfm_code=r.get("quarters"), profile=profile,
-            profile_label=_profile_label(lang, profile), category=None if c is None else c.category,
-            category_label=_label(CATEGORY_LABELS, lang, None if c is None else c.category),
-            revenue_cents=None if c is None else c.revenue_cents, value_cents=None if c is None else c.value_cents,
-            clv_cents=None if c is None else c.clv_cents, p_alive=None if c is None else c.p_alive))
+        rows.append(
+            CustomerRow(
+                code=acc.code,
+                name=acc.name,
+                segment=acc.segment,
+                region=acc.region,
+                abc=None if c is None else c.abc,
+                rfm_code=r.get("quarters"),
+                profile=profile,
+                profile_label=_profile_label(lang, profile),
+                category=None if c is None else c.category,
+                category_label=_label(CATEGORY_LABELS, lang, None if c is None else c.category),
+                revenue_cents=None if c is None else c.revenue_cents,
+                value_cents=None if c is None else c.value_cents,
+                clv_cents=None if c is None else c.clv_cents,
+                p_alive=None if c is None else c.p_alive,
+            )
+        )
     return rows
 
 
@@ -176,15 +266,26 @@ def _sort_key(sort: str) -> tuple[str, bool]:
     return _SORT_FIELDS.get(name, name), sort.startswith("-")
 
 
-def customer_list(rows: list[CustomerRow], *, q: str | None, filters: dict[str, str | None], sort: str,
-                  page: int, per_page: int, lang: str) -> CustomerList:
+def customer_list(
+    rows: list[CustomerRow],
+    *,
+    q: str | None,
+    filters: dict[str, str | None],
+    sort: str,
+    page: int,
+    per_page: int,
+    lang: str,
+) -> CustomerList:
     """Filter ``rows`` (``q`` in the code or name, case ignored; ``filters``
     on abc, profile, category, region: exact), sort them (missing values
     last) and cut the ``page``-th page of ``per_page`` rows."""
     needle = (q or "").strip().casefold()
-    kept = [r for r in rows
-            if (not needle or needle in r.code.casefold() or needle in r.name.casefold())
-            and all(value in (None, "") or getattr(r, key) == value for key, value in filters.items())]
+    kept = [
+        r
+        for r in rows
+        if (not needle or needle in r.code.casefold() or needle in r.name.casefold())
+        and all(value in (None, "") or getattr(r, key) == value for key, value in filters.items())
+    ]
     field, descending = _sort_key(sort)
     present = [r for r in kept if getattr(r, field) is not None]
     missing = [r for r in kept if getattr(r, field) is None]
@@ -198,40 +299,78 @@ def customer_list(rows: list[CustomerRow], *, q: str | None, filters: dict[str, 
         "category": [(k, v) for k, v in CATEGORY_LABELS[lang].items()],
         "region": [(k, k) for k in sorted({r.region for r in rows if r.region})],
     }
-    return CustomerList(total=len(ordered), page=page, pages=pages, per_page=per_page, sort=sort,
-                        filters={"q": q, **filters}, choices=choices,
-                        items=ordered[(page - 1) * per_page: page * per_page])
+    return CustomerList(
+        total=len(ordered),
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        sort=sort,
+        filters={"q": q, **filters},
+        choices=choices,
+        items=ordered[(page - 1) * per_page : page * per_page],
+    )
 
 
-def customer_detail(customer: Customer, account: AccountRow | None, figures: Figures | None,
-                    contacts: Sequence[ContactRow], activities: Sequence[ActivityRow],
-                    actions: Sequence[PlanAction], lang: str) -> CustomerDetail:
+def customer_detail(
+    customer: Customer,
+    account: AccountRow | None,
+    figures: Figures | None,
+    contacts: Sequence[ContactRow],
+    activities: Sequence[ActivityRow],
+    actions: Sequence[PlanAction],
+    lang: str,
+) -> CustomerDetail:
     """The page of ``customer`` (read through the audited ``PortfolioReader.customer``)."""
     code = customer.code
     c = None if figures is None else next((x for x in figures.inputs.value.customers if x.customer_id == code), None)
-    r: dict[str, Any] = {} if figures is None else next(
-        (x for x in figures.inputs.analysis.rfm.to_pylist() if x["customer_id"] == code), {})
+    r: dict[str, Any] = (
+        {}
+        if figures is None
+        else next((x for x in figures.inputs.analysis.rfm.to_pylist() if x["customer_id"] == code), {})
+    )
     profile = RFM_PROFILES.get(r.get("profile") or "")
     history = sorted(({} if figures is None else figures.quarterly.get(code, {})).items())
     return CustomerDetail(
-        code=code, name=customer.name, siren=customer.siren, sector=customer.sector, size_band=customer.size_band,
-        segment=None if account is None else account.segment, region=None if account is None else account.region,
-        address=customer.address, postal_code=customer.postal_code, city=customer.city, status=customer.status,
-        abc=None if c is None else c.abc, potential_class=None if c is None else c.potential_class,
-        rfm_code=r.get("quarters"), profile=r.get("profile"), profile_label=_profile_label(lang, r.get("profile")),
+        code=code,
+        name=customer.name,
+        siren=customer.siren,
+        sector=customer.sector,
+        size_band=customer.size_band,
+        segment=None if account is None else account.segment,
+        region=None if account is None else account.region,
+        address=customer.address,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        status=customer.status,
+        abc=None if c is None else c.abc,
+        potential_class=None if c is None else c.potential_class,
+        rfm_code=r.get("quarters"),
+        profile=r.get("profile"),
+        profile_label=_profile_label(lang, r.get("profile")),
         profile_action=None if profile is None else profile.action_fr if lang == "fr" else profile.action_en,
-        recency_days=r.get("recency_days"), frequency=r.get("frequency"),
-        revenue_cents=None if c is None else c.revenue_cents, potential_cents=None if c is None else c.potential_cents,
-        value_cents=None if c is None else c.value_cents, clv_cents=None if c is None else c.clv_cents,
-        p_alive=None if c is None else c.p_alive, category=None if c is None else c.category,
+        recency_days=r.get("recency_days"),
+        frequency=r.get("frequency"),
+        revenue_cents=None if c is None else c.revenue_cents,
+        potential_cents=None if c is None else c.potential_cents,
+        value_cents=None if c is None else c.value_cents,
+        clv_cents=None if c is None else c.clv_cents,
+        p_alive=None if c is None else c.p_alive,
+        category=None if c is None else c.category,
         category_label=_label(CATEGORY_LABELS, lang, None if c is None else c.category),
         strategy=None if c is None else c.strategy,
         strategy_label=_label(STRATEGY_LABELS, lang, None if c is None else c.strategy),
-        trajectory=None if c is None else c.trajectory, solvency={} if c is None else dict(c.solvency),
+        trajectory=None if c is None else c.trajectory,
+        solvency={} if c is None else dict(c.solvency),
         history=[QuarterOut(quarter=q, revenue_cents=cents) for q, cents in history],
         contacts=[ContactOut(name=x.name, function=x.function, email=x.email, phone=x.phone) for x in contacts],
-        activities=[ActivityOut(kind=x.kind, occurred_on=x.occurred_on, user=x.user)
-                    for x in activities if x.customer_code == code],
-        actions=[ActionOut(id=x.id, title=x.title, due_on=x.due_on, progress=x.progress, owner=x.owner,
-                           priority=x.priority) for x in actions if x.customer_code == code],
+        activities=[
+            ActivityOut(kind=x.kind, occurred_on=x.occurred_on, user=x.user)
+            for x in activities
+            if x.customer_code == code
+        ],
+        actions=[
+            ActionOut(id=x.id, title=x.title, due_on=x.due_on, progress=x.progress, owner=x.owner, priority=x.priority)
+            for x in actions
+            if x.customer_code == code
+        ],
     )

@@ -22,8 +22,9 @@ from clientfolio.web.models import CustomerDetail, Dashboard
 __all__ = ["customer_chart", "dashboard_charts"]
 
 
-def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fmt: Formatter,
-                     lang: str) -> dict[str, str]:
+def dashboard_charts(
+    d: Dashboard, figures: Figures, _: Callable[[str], str], fmt: Formatter, lang: str
+) -> dict[str, str]:
     """The SVG of each chart of the dashboard ``d`` (made from ``figures``), by name."""
     empty = _("No data")
 
@@ -38,55 +39,117 @@ def dashboard_charts(d: Dashboard, figures: Figures, _: Callable[[str], str], fm
 
     charts: dict[str, str] = {}
     if d.assessment is not None and d.assessment.fact_mark is not None:
-        charts["gauge"] = gauge(round(d.assessment.fact_mark, 1), title=_("Self-assessment of the customer capital"),
-                                fmt=lambda v: fmt.number(v, 1))
+        charts["gauge"] = gauge(
+            round(d.assessment.fact_mark, 1),
+            title=_("Self-assessment of the customer capital"),
+            fmt=lambda v: fmt.number(v, 1),
+        )
     ends = [fmt.date(p.end) for p in d.trend]
-    charts["revenue_trend"] = line_chart(ends, {_("Revenue"): [p.revenue_cents for p in d.trend]},
-                                         title=_("Revenue by twelve-month period"), fmt=euros, empty=empty)
+    charts["revenue_trend"] = line_chart(
+        ends,
+        {_("Revenue"): [p.revenue_cents for p in d.trend]},
+        title=_("Revenue by twelve-month period"),
+        fmt=euros,
+        empty=empty,
+    )
     charts["customers_trend"] = line_chart(
-        ends, {_("Active customers"): [p.active for p in d.trend], _("New customers"): [p.new for p in d.trend],
-               _("Lost customers"): [p.lost for p in d.trend]},
-        title=_("Customers by twelve-month period"), fmt=count, empty=empty)
+        ends,
+        {
+            _("Active customers"): [p.active for p in d.trend],
+            _("New customers"): [p.new for p in d.trend],
+            _("Lost customers"): [p.lost for p in d.trend],
+        },
+        title=_("Customers by twelve-month period"),
+        fmt=count,
+        empty=empty,
+    )
     quarters = [q.quarter for q in d.quarters]
-    charts["quarter_revenue"] = line_chart(quarters, {_("Revenue"): [q.revenue_cents for q in d.quarters]},
-                                           title=_("Revenue per quarter, last eight quarters"), fmt=euros,
-                                           empty=empty)
-    charts["quarter_customers"] = line_chart(quarters, {_("Active customers"): [q.active for q in d.quarters]},
-                                             title=_("Active customers per quarter, last eight quarters"),
-                                             fmt=count, empty=empty)
+    charts["quarter_revenue"] = line_chart(
+        quarters,
+        {_("Revenue"): [q.revenue_cents for q in d.quarters]},
+        title=_("Revenue per quarter, last eight quarters"),
+        fmt=euros,
+        empty=empty,
+    )
+    charts["quarter_customers"] = line_chart(
+        quarters,
+        {_("Active customers"): [q.active for q in d.quarters]},
+        title=_("Active customers per quarter, last eight quarters"),
+        fmt=count,
+        empty=empty,
+    )
     shares = {r.abc: r.customer_share for r in d.abc}
-    charts["pareto"] = pareto_chart(d.pareto, a=shares.get("A", 0.0), b=shares.get("A", 0.0) + shares.get("B", 0.0),
-                                    title=_("ABC analysis: Pareto curve"), fmt=share,
-                                    x_label=_("Share of customers"), y_label=_("Share of revenue"), empty=empty)
+    charts["pareto"] = pareto_chart(
+        d.pareto,
+        a=shares.get("A", 0.0),
+        b=shares.get("A", 0.0) + shares.get("B", 0.0),
+        title=_("ABC analysis: Pareto curve"),
+        fmt=share,
+        x_label=_("Share of customers"),
+        y_label=_("Share of revenue"),
+        empty=empty,
+    )
     rows = ["A", "B", "C", "P"]
     charts["crossed"] = heatmap(
-        [_("Prospects") if r == "P" else r for r in rows], ["A'", "B'", "C'"],
-        [[next(c.customers for c in d.crossed if c.revenue_class == r and c.potential_class == p) for p in "ABC"]
-         for r in rows], title=_("Crossed ABC matrix: revenue (rows) x potential (columns), customers"),
-        fmt=count, empty=empty)
-    charts["rfm"] = bar_chart([p.label for p in d.rfm], [p.customers for p in d.rfm],
-                              title=_("RFM profiles: customers"), fmt=count, empty=empty)
+        [_("Prospects") if r == "P" else r for r in rows],
+        ["A'", "B'", "C'"],
+        [
+            [next(c.customers for c in d.crossed if c.revenue_class == r and c.potential_class == p) for p in "ABC"]
+            for r in rows
+        ],
+        title=_("Crossed ABC matrix: revenue (rows) x potential (columns), customers"),
+        fmt=count,
+        empty=empty,
+    )
+    charts["rfm"] = bar_chart(
+        [p.label for p in d.rfm],
+        [p.customers for p in d.rfm],
+        title=_("RFM profiles: customers"),
+        fmt=count,
+        empty=empty,
+    )
     if d.matrix is not None:
-        charts["matrix"] = heatmap(d.matrix.segments, d.matrix.products, d.matrix.grid,
-                                   title=_("Segment x product line matrix: revenue of the last twelve months"),
-                                   fmt=euros, empty=empty)
+        charts["matrix"] = heatmap(
+            d.matrix.segments,
+            d.matrix.products,
+            d.matrix.grid,
+            title=_("Segment x product line matrix: revenue of the last twelve months"),
+            fmt=euros,
+            empty=empty,
+        )
     v = figures.inputs.value
     q = quadrant_points(v.customers, v.quadrant_thresholds)  # the assignment's thresholds, one home
     labels = STRATEGY_LABELS[lang]
     charts["quadrants"] = quadrant_chart(
-        [(c.customer_id, x / 100, y / 100) for c, x, y in q.points], x_threshold=q.x_cut / 100,
-        y_threshold=q.y_cut / 100, x_label=_(q.x_label), y_label=_(q.y_label),
+        [(c.customer_id, x / 100, y / 100) for c, x, y in q.points],
+        x_threshold=q.x_cut / 100,
+        y_threshold=q.y_cut / 100,
+        x_label=_(q.x_label),
+        y_label=_(q.y_label),
         quadrant_labels=(labels["cross_sell"], labels["loyalty"], labels["termination"], labels["retention"]),
-        title=_("Value strategy: profitability x potential"), empty=empty, log=True,
-        log_note=_("log scale"))
-    charts["funnel"] = funnel_chart([s.label for s in d.funnel], [s.reached for s in d.funnel],
-                                    title=_("Prospecting funnel: prospects that reached each stage"), fmt=count,
-                                    rate_fmt=share, rate_label=_("conversion") + " ", empty=empty)
+        title=_("Value strategy: profitability x potential"),
+        empty=empty,
+        log=True,
+        log_note=_("log scale"),
+    )
+    charts["funnel"] = funnel_chart(
+        [s.label for s in d.funnel],
+        [s.reached for s in d.funnel],
+        title=_("Prospecting funnel: prospects that reached each stage"),
+        fmt=count,
+        rate_fmt=share,
+        rate_label=_("conversion") + " ",
+        empty=empty,
+    )
     return charts
 
 
 def customer_chart(d: CustomerDetail, _: Callable[[str], str], fmt: Formatter) -> str:
     """The bar chart of the customer's revenue per calendar quarter (its page's table)."""
-    return bar_chart([h.quarter for h in d.history], [h.revenue_cents for h in d.history],
-                     title=_("Revenue per quarter"), fmt=lambda cents: fmt.money(cents, decimals=False),
-                     empty=_("No sale."))
+    return bar_chart(
+        [h.quarter for h in d.history],
+        [h.revenue_cents for h in d.history],
+        title=_("Revenue per quarter"),
+        fmt=lambda cents: fmt.money(cents, decimals=False),
+        empty=_("No sale."),
+    )

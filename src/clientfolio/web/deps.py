@@ -228,7 +228,8 @@ async def check_csrf(request: Request, state: StateDep, session: OptionalSession
     binding = session.token if session is not None else request.cookies.get(PRELOGIN_COOKIE, "")
     candidate = request.headers.get("x-csrf-token")
     if candidate is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         value = (await request.form()).get("csrf_token")
         candidate = value if isinstance(value, str) else None
     if state.ring is None or not verify_csrf(binding, candidate, state.ring.subkey("csrf")):

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from clientfolio.access import PortfolioReader, Principal, Scope
 from clientfolio.access.principal import SYSTEM
 from clientfolio.access.rls import limit_connection
-from clientfolio.access import PortfolioReader, Principal, Scope
 from clientfolio.analytics.summary import PortfolioSummary, summarize
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.records import stored_answers
@@ -47,8 +47,18 @@ from clientfolio.store.schema import (
 
 __all__ = ["FigureCache", "Figures", "compute_figures", "data_version", "last_quarters", "quarter_of", "quarter_trend"]
 
-_VERSIONED = (ImportBatch, Customer, Invoice, Payment, Prospect, StageChange, Activity, Action, SelfAssessment,
-              AssessmentAnswer)
+_VERSIONED = (
+    ImportBatch,
+    Customer,
+    Invoice,
+    Payment,
+    Prospect,
+    StageChange,
+    Activity,
+    Action,
+    SelfAssessment,
+    AssessmentAnswer,
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,12 @@ def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) ->
     quarterly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, day, cents in rows:
         quarterly[code][quarter_of(day)] += cents
-    return Figures(inputs, assessment, summarize(rows, inputs.as_of, config=inputs.config.analytics.measures),
-                   {code: dict(by) for code, by in quarterly.items()})
+    return Figures(
+        inputs,
+        assessment,
+        summarize(rows, inputs.as_of, config=inputs.config.analytics.measures),
+        {code: dict(by) for code, by in quarterly.items()},
+    )
 
 
 def data_version(store: Store) -> tuple[int, ...]:

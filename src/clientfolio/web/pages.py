@@ -32,8 +32,21 @@ from clientfolio.access import Principal
 from clientfolio.protect.users import require
 from clientfolio.web.deps import PrincipalDep, View
 
-__all__ = ["UPLOAD_PATHS", "Admin", "Auditor", "Exporter", "Reader", "UploadTooLarge", "Writer", "download",
-           "limited_upload", "safe_name", "scratch", "too_large_message", "upload_to"]
+__all__ = [
+    "UPLOAD_PATHS",
+    "Admin",
+    "Auditor",
+    "Exporter",
+    "Reader",
+    "UploadTooLarge",
+    "Writer",
+    "download",
+    "limited_upload",
+    "safe_name",
+    "scratch",
+    "too_large_message",
+    "upload_to",
+]
 
 
 def _guard(permission: str) -> Callable[..., Principal]:
@@ -103,8 +116,9 @@ UPLOAD_PATHS = frozenset({"/import", "/trace"})
 
 def too_large_message(_: Callable[[str], str], megabytes: int) -> str:
     """The message of a refused upload, in the language of ``_``."""
-    return _("The file is larger than the limit of {limit} MB: it was not read, "
-             "nothing was imported.").format(limit=megabytes)
+    return _("The file is larger than the limit of {limit} MB: it was not read, nothing was imported.").format(
+        limit=megabytes
+    )
 
 
 def too_large(view: View, megabytes: int) -> HTTPException:
@@ -123,5 +137,9 @@ async def limited_upload(view: View, upload: UploadFile, folder: Path) -> Path:
 
 def download(path: Path, filename: str, media_type: str, *, folder: Path) -> FileResponse:
     """``path`` as an attachment named ``filename``; ``folder`` is removed once sent."""
-    return FileResponse(path, media_type=media_type, filename=filename,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )

@@ -58,21 +58,37 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def page(view: View, template: str, data: BaseModel | dict[str, Any], *, status_code: int = 200,
-         html: dict[str, Any] | None = None) -> Response:
+def page(
+    view: View,
+    template: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    status_code: int = 200,
+    html: dict[str, Any] | None = None,
+) -> Response:
     """``data`` as JSON when asked, else ``template`` rendered with ``data``,
     the view (``_``, ``fmt``, the session, ``csrf_token()``), the navigation
     and ``html``."""
-    response = (JSONResponse(jsonable_encoder(data), status_code=status_code) if wants_json(view.request)
-                else _html(view, template, data, status_code, html))
+    response = (
+        JSONResponse(jsonable_encoder(data), status_code=status_code)
+        if wants_json(view.request)
+        else _html(view, template, data, status_code, html)
+    )
     if view.new_prelogin:
-        response.set_cookie(PRELOGIN_COOKIE, view.binding, httponly=True, samesite="strict", path="/",
-                            secure=secure_cookies(view.request, view.state.settings))
+        response.set_cookie(
+            PRELOGIN_COOKIE,
+            view.binding,
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=secure_cookies(view.request, view.state.settings),
+        )
     return response
 
 
-def _html(view: View, template: str, data: BaseModel | dict[str, Any], status_code: int,
-          html: dict[str, Any] | None) -> Response:
+def _html(
+    view: View, template: str, data: BaseModel | dict[str, Any], status_code: int, html: dict[str, Any] | None
+) -> Response:
     def term(code: str | None) -> str:
         return "-" if code is None else view._(TERMS.get(code, code))
 
@@ -83,11 +99,22 @@ def _html(view: View, template: str, data: BaseModel | dict[str, Any], status_co
         return urlencode({k: v for k, v in params.items() if v != ""})
 
     role = None if view.session is None else view.session.user.role
-    nav = [(path, label) for path, label, permission in view.state.nav
-           if permission in ROLE_PERMISSIONS.get(role or "", frozenset())]
-    context = {"view": view, "data": data, "_": view._, "fmt": view.fmt, "nav": nav, "term": term,
-               "query_with": query_with, "user": None if view.session is None else view.session.user,
-               **(html or {})}
+    nav = [
+        (path, label)
+        for path, label, permission in view.state.nav
+        if permission in ROLE_PERMISSIONS.get(role or "", frozenset())
+    ]
+    context = {
+        "view": view,
+        "data": data,
+        "_": view._,
+        "fmt": view.fmt,
+        "nav": nav,
+        "term": term,
+        "query_with": query_with,
+        "user": None if view.session is None else view.session.user,
+        **(html or {}),
+    }
     return view.state.templates.TemplateResponse(view.request, template, context, status_code=status_code)
 
 
@@ -117,9 +144,14 @@ def _audit_refusal(request: Request, exc: Exception) -> None:
     view = getattr(request.state, "view", None)
     session = view.session if isinstance(view, View) else optional_session(request, state)
     with state.store.begin() as conn:
-        record_event(conn, actor="anonymous" if session is None else session.user.username,
-                     action="web.refused", target=f"{request.method} {request.url.path}",
-                     details={"reason": str(exc)}, chain_key=state.ring.subkey("audit"))
+        record_event(
+            conn,
+            actor="anonymous" if session is None else session.user.username,
+            action="web.refused",
+            target=f"{request.method} {request.url.path}",
+            details={"reason": str(exc)},
+            chain_key=state.ring.subkey("audit"),
+        )
 
 
 def _login_redirect(request: Request, exc: Exception) -> Response:

@@ -61,23 +61,43 @@ def admin_of(view: View, principal: Principal, ring: KeyRing, audit_page: int, v
     store = view.state.store
     now = dt.datetime.now(dt.UTC)
     full = principal.scope == Scope()
-    events = list_events(store, limit=audit_page * AUDIT_PAGE + 1)[(audit_page - 1) * AUDIT_PAGE:]
+    events = list_events(store, limit=audit_page * AUDIT_PAGE + 1)[(audit_page - 1) * AUDIT_PAGE :]
     return {
         "roles": list(ROLES),
         "users": [{**u.as_dict(), "status": _status(u, now)} for u in list_users(store)],
-        "audit": {"page": audit_page, "more": len(events) > AUDIT_PAGE,
-                  "events": [_entry(e, full) for e in events[:AUDIT_PAGE]], "full": full,
-                  "verified": verify_log(store, ring).as_dict() if verify else None},
-        "alerts": [{"export_uid": e.export_uid, "created_at": e.created_at, "username": e.username,
-                    "recipient": e.recipient, "rows": e.row_count, "alerts": [a.__dict__ for a in e.alerts]}
-                   for e in reversed(list_exports(store)) if e.alerts][:AUDIT_PAGE],
+        "audit": {
+            "page": audit_page,
+            "more": len(events) > AUDIT_PAGE,
+            "events": [_entry(e, full) for e in events[:AUDIT_PAGE]],
+            "full": full,
+            "verified": verify_log(store, ring).as_dict() if verify else None,
+        },
+        "alerts": [
+            {
+                "export_uid": e.export_uid,
+                "created_at": e.created_at,
+                "username": e.username,
+                "recipient": e.recipient,
+                "rows": e.row_count,
+                "alerts": [a.__dict__ for a in e.alerts],
+            }
+            for e in reversed(list_exports(store))
+            if e.alerts
+        ][:AUDIT_PAGE],
         "pending": [a.__dict__ for a in list_approvals(store, status="pending")],
         "error": None,
     }
 
 
-def _admin_page(view: View, principal: Principal, ring: KeyRing, *, error: str | None = None,
-                audit_page: int = 1, verify: bool = False) -> Response:
+def _admin_page(
+    view: View,
+    principal: Principal,
+    ring: KeyRing,
+    *,
+    error: str | None = None,
+    audit_page: int = 1,
+    verify: bool = False,
+) -> Response:
     data = admin_of(view, principal, ring, audit_page, verify)
     data["error"] = error
     return page(view, "admin.html", data, status_code=400 if error else 200)
@@ -90,24 +110,43 @@ def _done(view: View, answer: dict[str, Any]) -> Response:
 
 
 @router.get("/admin")
-def admin_page(view: ViewDep, principal: Admin, ring: RingDep,
-               audit_page: Annotated[int, Query(alias="page", ge=1)] = 1, verify: bool = False) -> Response:
+def admin_page(
+    view: ViewDep,
+    principal: Admin,
+    ring: RingDep,
+    audit_page: Annotated[int, Query(alias="page", ge=1)] = 1,
+    verify: bool = False,
+) -> Response:
     """Users, audit log (``?page=``; ``?verify=1`` checks the chain), alerts, approvals, backups."""
     return _admin_page(view, principal, ring, audit_page=audit_page, verify=verify)
 
 
 @router.post("/admin/users", dependencies=[CsrfChecked])
-def add_user(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)],
-             role: Annotated[str, Form(max_length=20)], password: Annotated[str, Form(max_length=1024)],
-             display_name: Annotated[str | None, Form(max_length=200)] = None,
-             email: Annotated[str | None, Form(max_length=200)] = None,
-             expires_on: Annotated[dt.date | None, Form()] = None) -> Response:
+def add_user(
+    view: ViewDep,
+    principal: Admin,
+    ring: RingDep,
+    username: Annotated[str, Form(max_length=100)],
+    role: Annotated[str, Form(max_length=20)],
+    password: Annotated[str, Form(max_length=1024)],
+    display_name: Annotated[str | None, Form(max_length=200)] = None,
+    email: Annotated[str | None, Form(max_length=200)] = None,
+    expires_on: Annotated[dt.date | None, Form()] = None,
+) -> Response:
     """Create a user; a refusal (password policy, unknown role ...) is shown on the page (400)."""
     require_whole_company(principal)
     try:
-        user_id = create_user(view.state.store, username, password, role, display_name=display_name or None,
-                              email=email or None, expires_on=expires_on, actor=principal.username,
-                              chain_key=ring.subkey("audit"))
+        user_id = create_user(
+            view.state.store,
+            username,
+            password,
+            role,
+            display_name=display_name or None,
+            email=email or None,
+            expires_on=expires_on,
+            actor=principal.username,
+            chain_key=ring.subkey("audit"),
+        )
     except PasswordRejected as exc:  # the policy's reasons in the admin's language
         return _admin_page(view, principal, ring, error=reasons_in(exc.reasons, view.lang))
     except ClientfolioError as exc:
@@ -121,8 +160,7 @@ def _own(principal: Principal, username: str) -> None:
 
 
 @router.post("/admin/users/disable", dependencies=[CsrfChecked])
-def disable(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)]
-            ) -> Response:
+def disable(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)]) -> Response:
     """Disable a user: no more logins, its sessions end at once."""
     require_whole_company(principal)
     _own(principal, username)
@@ -138,27 +176,45 @@ def _codes(text: str | None) -> list[str] | None:
 
 
 @router.post("/admin/users/scopes", dependencies=[CsrfChecked])
-def scopes(view: ViewDep, principal: Admin, ring: RingDep, username: Annotated[str, Form(max_length=100)],
-           regions: Annotated[str | None, Form(max_length=500)] = None,
-           segments: Annotated[str | None, Form(max_length=500)] = None,
-           product_lines: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+def scopes(
+    view: ViewDep,
+    principal: Admin,
+    ring: RingDep,
+    username: Annotated[str, Form(max_length=100)],
+    regions: Annotated[str | None, Form(max_length=500)] = None,
+    segments: Annotated[str | None, Form(max_length=500)] = None,
+    product_lines: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
     """Set a user's need-to-know scope: codes separated by commas per dimension (empty: all)."""
     require_whole_company(principal)
     _own(principal, username)
-    new = set_scopes(view.state.store, username, _codes(regions), _codes(segments), _codes(product_lines),
-                     actor=principal.username, chain_key=ring.subkey("audit"))
+    new = set_scopes(
+        view.state.store,
+        username,
+        _codes(regions),
+        _codes(segments),
+        _codes(product_lines),
+        actor=principal.username,
+        chain_key=ring.subkey("audit"),
+    )
     return _done(view, {"user": username, "scopes": {k: list(v) for k, v in new.items()}})
 
 
 @router.post("/admin/approvals/approve", dependencies=[CsrfChecked])
-def approve(view: ViewDep, principal: Admin, ring: RingDep, request_id: Annotated[int, Form()],
-            password: Annotated[str, Form(max_length=1024)] = "",
-            totp: Annotated[str | None, Form(max_length=10)] = None) -> Response:
+def approve(
+    view: ViewDep,
+    principal: Admin,
+    ring: RingDep,
+    request_id: Annotated[int, Form()],
+    password: Annotated[str, Form(max_length=1024)] = "",
+    totp: Annotated[str | None, Form(max_length=10)] = None,
+) -> Response:
     """Approve an export request above the hard limit (not one's own), the
     approving admin confirming with its own password (and code)."""
     require_whole_company(principal)
-    approval = approve_export(view.state.store, request_id, principal, password=password, totp=totp or None,
-                              chain_key=ring.subkey("audit"))
+    approval = approve_export(
+        view.state.store, request_id, principal, password=password, totp=totp or None, chain_key=ring.subkey("audit")
+    )
     return _done(view, {"approved": approval.id, "requester": approval.username})
 
 

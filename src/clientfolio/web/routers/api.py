@@ -19,20 +19,30 @@ from clientfolio.web.routers.dashboard import dashboard_of
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses={
-    401: {"description": "Not logged in: no session cookie nor bearer token, or the session ended."},
-    403: {"description": "The user's role may not do this."},
-})
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    responses={
+        401: {"description": "Not logged in: no session cookie nor bearer token, or the session ended."},
+        403: {"description": "The user's role may not do this."},
+    },
+)
 
 
 @router.get("/me")
 def me(user: CurrentUser, principal: PrincipalDep) -> dict[str, Any]:
     """The logged-in user: name, role and need-to-know scope (None: unrestricted)."""
     scope = principal.scope
-    return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "scope": {"regions": None if scope.regions is None else sorted(scope.regions),
-                      "segments": None if scope.segments is None else sorted(scope.segments),
-                      "product_lines": None if scope.product_lines is None else sorted(scope.product_lines)}}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "scope": {
+            "regions": None if scope.regions is None else sorted(scope.regions),
+            "segments": None if scope.segments is None else sorted(scope.segments),
+            "product_lines": None if scope.product_lines is None else sorted(scope.product_lines),
+        },
+    }
 
 
 @router.get("/dashboard")
@@ -43,8 +53,9 @@ def dashboard(state: StateDep, principal: PrincipalDep, ring: RingDep, lang: Lan
 
 
 @router.get("/customers")
-def customers(state: StateDep, principal: PrincipalDep, ring: RingDep, lang: LangDep,
-              query: ListQueryDep) -> CustomerList:
+def customers(
+    state: StateDep, principal: PrincipalDep, ring: RingDep, lang: LangDep, query: ListQueryDep
+) -> CustomerList:
     """A page of the customers the user may see, filtered and sorted."""
     return list_of(state, principal, ring, query, lang)
 

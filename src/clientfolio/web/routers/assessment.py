@@ -39,8 +39,16 @@ def assessment_page_of(view: View, principal: Principal, ring: KeyRing) -> dict[
     """The page's data: the assessment (None without sales), the answers given, the history."""
     store = view.state.store
     figures = view.state.figures.get(store, principal, ring)
-    history = [{"assessed_on": h.assessed_on, "fact_mark": h.fact_mark, "team_mark": h.team_mark,
-                "respondents": h.respondents, "themes": h.themes} for h in assessment_history(store, principal)]
+    history = [
+        {
+            "assessed_on": h.assessed_on,
+            "fact_mark": h.fact_mark,
+            "team_mark": h.team_mark,
+            "respondents": h.respondents,
+            "themes": h.themes,
+        }
+        for h in assessment_history(store, principal)
+    ]
     if figures is None:
         return {"assessment": None, "answers": [], "history": history}
     a = figures.assessment
@@ -65,8 +73,11 @@ def assessment_page(view: ViewDep, principal: Reader, ring: RingDep) -> Response
     html: dict[str, Any] = {"themes": THEMES}
     a = data["assessment"]
     if a is not None and a["fact_mark"] is not None and not wants_json(view.request):
-        html["gauge"] = gauge(round(a["fact_mark"], 1), title=view._("Self-assessment of the customer capital"),
-                              fmt=lambda v: view.fmt.number(v, 1))
+        html["gauge"] = gauge(
+            round(a["fact_mark"], 1),
+            title=view._("Self-assessment of the customer capital"),
+            fmt=lambda v: view.fmt.number(v, 1),
+        )
     return page(view, "assessment.html", data, html=html)
 
 
@@ -80,10 +91,19 @@ def _mark(theme: str, text: str | None) -> float | None:
 
 
 @router.post("/assessment", dependencies=[CsrfChecked])
-def answer(view: ViewDep, principal: Writer, ring: RingDep, user: CurrentUser,
-           respondent: Annotated[str | None, Form(max_length=100)] = None, portfolio: Mark = None,
-           loyalty: Mark = None, solvency: Mark = None, file: Mark = None, follow_up: Mark = None,
-           fit: Mark = None) -> Response:
+def answer(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    user: CurrentUser,
+    respondent: Annotated[str | None, Form(max_length=100)] = None,
+    portfolio: Mark = None,
+    loyalty: Mark = None,
+    solvency: Mark = None,
+    file: Mark = None,
+    follow_up: Mark = None,
+    fit: Mark = None,
+) -> Response:
     """Store one respondent's marks out of 20 (a blank theme is skipped; a
     new mark replaces the respondent's earlier one for that theme)."""
     store = view.state.store

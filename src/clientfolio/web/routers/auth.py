@@ -48,14 +48,30 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(view: ViewDep, target: str, *, error: str | None = None, username: str = "",
-                status_code: int = 200, throttled: bool = False) -> Response:
+def _login_page(
+    view: ViewDep,
+    target: str,
+    *,
+    error: str | None = None,
+    username: str = "",
+    status_code: int = 200,
+    throttled: bool = False,
+) -> Response:
     settings = view.state.settings
-    return page(view, "login.html", {
-        "next": target, "error": error, "username": username, "csrf_token": view.csrf_token(),
-        "max_failures": settings.login_max_failures, "lockout_minutes": settings.login_lockout_minutes,
-        "throttled": throttled,
-    }, status_code=status_code)
+    return page(
+        view,
+        "login.html",
+        {
+            "next": target,
+            "error": error,
+            "username": username,
+            "csrf_token": view.csrf_token(),
+            "max_failures": settings.login_max_failures,
+            "lockout_minutes": settings.login_lockout_minutes,
+            "throttled": throttled,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/login")
@@ -69,32 +85,55 @@ def login_form(view: ViewDep, next: Annotated[str | None, Query()] = None) -> Re
 
 @router.post("/login", dependencies=[CsrfChecked])
 def login(
-    view: ViewDep, ring: RingDep, username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1024)], totp: Annotated[str | None, Form(max_length=10)] = None,
+    view: ViewDep,
+    ring: RingDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    totp: Annotated[str | None, Form(max_length=10)] = None,
     next: Annotated[str | None, Form()] = None,  # noqa: A002
 ) -> Response:
     """Log in: open a session and go to ``next`` (401 and the login page on any refusal)."""
     state, target = view.state, safe_next(next)
     client = view.request.client  # the connection's address (X-Forwarded-For only from a trusted proxy)
     try:
-        user = authenticate(state.store, username, password, totp=totp or None, chain_key=ring.subkey("audit"),
-                            settings=state.settings, address=client.host if client else None)
+        user = authenticate(
+            state.store,
+            username,
+            password,
+            totp=totp or None,
+            chain_key=ring.subkey("audit"),
+            settings=state.settings,
+            address=client.host if client else None,
+        )
     except LoginThrottled as exc:  # too many failures from this address: the password was not checked
-        throttled = _login_page(view, target, error=view._(LOGIN_THROTTLED).format(minutes=exc.minutes),
-                                username=username, status_code=429, throttled=True)
+        throttled = _login_page(
+            view,
+            target,
+            error=view._(LOGIN_THROTTLED).format(minutes=exc.minutes),
+            username=username,
+            status_code=429,
+            throttled=True,
+        )
         throttled.headers["Retry-After"] = str(exc.minutes * 60)
         return throttled
     except AuthenticationFailed as exc:
         return _login_page(view, target, error=str(exc), username=username, status_code=401)
-    token = open_session(state.store, user.id, user_agent=view.request.headers.get("user-agent"),
-                         settings=state.settings)
+    token = open_session(
+        state.store, user.id, user_agent=view.request.headers.get("user-agent"), settings=state.settings
+    )
     response: Response
     if wants_json(view.request):
         response = JSONResponse({"username": user.username, "role": user.role, "token": token})
     else:
         response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
-                        secure=secure_cookies(view.request, state.settings))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=secure_cookies(view.request, state.settings),
+    )
     response.delete_cookie(PRELOGIN_COOKIE, path="/")
     return response
 
@@ -120,8 +159,11 @@ def logout_everywhere(view: ViewDep, session: SessionDep) -> Response:
 
 
 @router.post("/lang", dependencies=[CsrfChecked])
-def switch_language(view: ViewDep, lang: Annotated[str, Form()], next: Annotated[str | None, Form()] = None,  # noqa: A002
-                    ) -> Response:
+def switch_language(
+    view: ViewDep,
+    lang: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,  # noqa: A002
+) -> Response:
     """Switch the interface to ``lang`` (fr or en): kept for the user, and in a
     cookie before login; back to ``next``."""
     if lang not in LANGS:
@@ -129,6 +171,13 @@ def switch_language(view: ViewDep, lang: Annotated[str, Form()], next: Annotated
     if view.session is not None:
         save_language(view.state.store, view.session.user.id, lang)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(LANG_COOKIE, lang, max_age=_ONE_YEAR, httponly=True, samesite="lax", path="/",
-                        secure=secure_cookies(view.request, view.state.settings))
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=_ONE_YEAR,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=secure_cookies(view.request, view.state.settings),
+    )
     return response

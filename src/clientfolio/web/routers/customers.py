@@ -51,9 +51,15 @@ def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQue
     """The page of the customer list that ``query`` asks for, of what ``principal`` sees."""
     figures = state.figures.get(state.store, principal, ring)
     rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang)
-    return customer_list(rows, q=query.q, filters={k: getattr(query, k) or None for k in
-                                                   ("abc", "profile", "category", "region")},
-                         sort=query.sort, page=query.page, per_page=query.per_page, lang=lang)
+    return customer_list(
+        rows,
+        q=query.q,
+        filters={k: getattr(query, k) or None for k in ("abc", "profile", "category", "region")},
+        sort=query.sort,
+        page=query.page,
+        per_page=query.per_page,
+        lang=lang,
+    )
 
 
 def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code: str, lang: str) -> CustomerDetail:
@@ -66,8 +72,15 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
     account = next((a for a in reader.accounts() if a.kind == "customer" and a.code == code), None)
     figures = state.figures.get(state.store, principal, ring)
     year = figures.inputs.as_of.year if figures is not None else dt.date.today().year
-    return customer_detail(customer, account, figures, reader.contacts(code, ring), reader.activities(),
-                           plan_actions(state.store, principal, year, ring=ring), lang)
+    return customer_detail(
+        customer,
+        account,
+        figures,
+        reader.contacts(code, ring),
+        reader.activities(),
+        plan_actions(state.store, principal, year, ring=ring),
+        lang,
+    )
 
 
 @router.get("/customers")

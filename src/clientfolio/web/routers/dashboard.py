@@ -37,6 +37,9 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
 def dashboard_page(view: ViewDep, principal: PrincipalDep, ring: RingDep) -> Response:
     """The dashboard page (its data as JSON when asked)."""
     data, figures = dashboard_of(view.state, principal, ring, view.lang)
-    charts = {} if figures is None or wants_json(view.request) else dashboard_charts(
-        data, figures, view._, view.fmt, view.lang)
+    charts = (
+        {}
+        if figures is None or wants_json(view.request)
+        else dashboard_charts(data, figures, view._, view.fmt, view.lang)
+    )
     return page(view, "dashboard.html", data, html={"charts": charts})

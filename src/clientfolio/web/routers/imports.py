@@ -53,40 +53,71 @@ def import_form(view: ViewDep, principal: Writer) -> Response:
 
 
 @router.post("/import", dependencies=[CsrfChecked])
-async def upload(view: ViewDep, principal: Writer, ring: RingDep, file: UploadFile,
-                 kind: Annotated[str, Form(max_length=20)] = "",
-                 dry_run: Annotated[bool, Form()] = False,
-                 header_row: Annotated[int | None, Form(ge=1, le=1000)] = None,
-                 allow_future: Annotated[bool, Form()] = False,
-                 discounts_as_products: Annotated[bool, Form()] = False) -> Response:
+async def upload(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    file: UploadFile,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    dry_run: Annotated[bool, Form()] = False,
+    header_row: Annotated[int | None, Form(ge=1, le=1000)] = None,
+    allow_future: Annotated[bool, Form()] = False,
+    discounts_as_products: Annotated[bool, Form()] = False,
+) -> Response:
     """Import the uploaded ``file`` (``kind`` empty: told by its header); 422 with every bad row when rejected.
     ``header_row`` overrides the header line found; ``allow_future`` keeps dates after today;
     ``discounts_as_products`` makes an FEC's discounts (709) a product line."""
     state = view.state
-    data: dict[str, Any] = {"kinds": list(KINDS), "kind": kind or None, "dry_run": dry_run, "file": file.filename,
-                            "result": None, "errors": None, "header_row": header_row, "allow_future": allow_future,
-                            "discounts_as_products": discounts_as_products}
+    data: dict[str, Any] = {
+        "kinds": list(KINDS),
+        "kind": kind or None,
+        "dry_run": dry_run,
+        "file": file.filename,
+        "result": None,
+        "errors": None,
+        "header_row": header_row,
+        "allow_future": allow_future,
+        "discounts_as_products": discounts_as_products,
+    }
     with tempfile.TemporaryDirectory(prefix="clientfolio-import-") as folder:
         path = await limited_upload(view, file, Path(folder))
         try:
             result = await state.uploads.run(  # a worker thread, within the reading limits
-                import_file, state.store, path, kind=kind or None, dry_run=dry_run, settings=state.settings,
-                ring=ring, chain_key=ring.subkey("audit"), principal=principal, header_row=header_row,
-                allow_future=allow_future, discounts_as_products=discounts_as_products)
+                import_file,
+                state.store,
+                path,
+                kind=kind or None,
+                dry_run=dry_run,
+                settings=state.settings,
+                ring=ring,
+                chain_key=ring.subkey("audit"),
+                principal=principal,
+                header_row=header_row,
+                allow_future=allow_future,
+                discounts_as_products=discounts_as_products,
+            )
         except ImportRejected as exc:
             data["kind"], data["columns"] = await state.uploads.run(_columns, path, kind or None)
-            data["errors"] = [{**e.__dict__, "reason": localized(view.lang, e.reason, e.template, e.params)}
-                              for e in exc.errors]
+            data["errors"] = [
+                {**e.__dict__, "reason": localized(view.lang, e.reason, e.template, e.params)} for e in exc.errors
+            ]
             data["total_errors"] = exc.total
             if not dry_run:
                 with state.store.begin() as conn:
-                    record_event(conn, actor=principal.username, action="import.rejected", target=path.name,
-                                 details={"kind": data["kind"], "rejected": exc.total},
-                                 chain_key=ring.subkey("audit"))
+                    record_event(
+                        conn,
+                        actor=principal.username,
+                        action="import.rejected",
+                        target=path.name,
+                        details={"kind": data["kind"], "rejected": exc.total},
+                        chain_key=ring.subkey("audit"),
+                    )
         else:
             data["result"] = {**result.as_dict(), "file": file.filename}
-            data["result"]["set_aside"] = [{**item.as_dict(), "reason": localized(view.lang, item.reason, item.reason)}
-                                           for item in result.set_aside]
+            data["result"]["set_aside"] = [
+                {**item.as_dict(), "reason": localized(view.lang, item.reason, item.reason)}
+                for item in result.set_aside
+            ]
             data["kind"] = result.kind
             data["columns"] = result.columns
     return page(view, "import.html", data, status_code=200 if data["errors"] is None else 422)

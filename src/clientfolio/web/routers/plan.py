@@ -49,8 +49,7 @@ def _suggested(view: View, principal: Principal, ring: KeyRing) -> tuple[int, dt
     return figures.inputs.year, figures.inputs.as_of, suggestions_of(figures.inputs)
 
 
-def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, as_of: dt.date | None
-            ) -> dict[str, Any]:
+def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, as_of: dt.date | None) -> dict[str, Any]:
     """The plan page's data: header, actions by typology with their tracking, totals, suggestions."""
     store = view.state.store
     analysis_year, _, found = _suggested(view, principal, ring)
@@ -62,30 +61,54 @@ def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, a
     planned = {a.suggestion_key for a in actions if a.suggestion_key}
     header = plan_header(store, year) or PlanHeader(year)
     return {
-        "year": year, "as_of": day, "header": header.__dict__,
-        "groups": [{"number": n, "typology": typology,
-                    "actions": [{**a.as_dict(), **{k: getattr(status[a.id], k) for k in
-                                                   ("done", "overdue", "achievement", "budget_used")}}
-                                for a in group]}
-                   for n, (typology, group) in enumerate(by_typology(actions), start=1)],
+        "year": year,
+        "as_of": day,
+        "header": header.__dict__,
+        "groups": [
+            {
+                "number": n,
+                "typology": typology,
+                "actions": [
+                    {
+                        **a.as_dict(),
+                        **{k: getattr(status[a.id], k) for k in ("done", "overdue", "achievement", "budget_used")},
+                    }
+                    for a in group
+                ],
+            }
+            for n, (typology, group) in enumerate(by_typology(actions), start=1)
+        ],
         "tracking": tracking.as_dict(),
-        "suggestions": [{**s.as_dict(), "title": localized(view.lang, s.title, s.title_msg, s.params),
-                         "reason": localized(view.lang, s.reason, s.reason_msg, s.params),
-                         "in_plan": s.key in planned} for s in found]
-        if year == analysis_year else [],
+        "suggestions": [
+            {
+                **s.as_dict(),
+                "title": localized(view.lang, s.title, s.title_msg, s.params),
+                "reason": localized(view.lang, s.reason, s.reason_msg, s.params),
+                "in_plan": s.key in planned,
+            }
+            for s in found
+        ]
+        if year == analysis_year
+        else [],
     }
 
 
 @router.get("/plan")
-def plan_page(view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None,
-              as_of: AsOfQuery = None) -> Response:
+def plan_page(
+    view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None, as_of: AsOfQuery = None
+) -> Response:
     """The plan of ``year`` tracked as of ``as_of``, with the suggested actions."""
     return page(view, "plan.html", plan_of(view, principal, ring, year, as_of))
 
 
 @router.post("/plan/accept", dependencies=[CsrfChecked])
-def accept(view: ViewDep, principal: Writer, ring: RingDep, key: Annotated[list[str] | None, Form()] = None,
-           every: Annotated[bool, Form(alias="all")] = False) -> Response:
+def accept(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    key: Annotated[list[str] | None, Form()] = None,
+    every: Annotated[bool, Form(alias="all")] = False,
+) -> Response:
     """Put suggested actions into the plan of the analysis year: those named by
     ``key``, or all of them with ``all``; back to the plan."""
     year, day, found = _suggested(view, principal, ring)
@@ -95,31 +118,41 @@ def accept(view: ViewDep, principal: Writer, ring: RingDep, key: Annotated[list[
     actions = [as_action(s, day) for s in chosen]
     if every and not whole_company(principal):  # "all" of a scoped user: the actions about its customers
         actions = [a for a in actions if a.customer_code is not None or a.prospect_code is not None]
-    added = add_actions(view.state.store, principal, year, actions, planned_on=day,
-                        ring=ring, chain_key=ring.subkey("audit"))
+    added = add_actions(
+        view.state.store, principal, year, actions, planned_on=day, ring=ring, chain_key=ring.subkey("audit")
+    )
     if wants_json(view.request):
         return page(view, "plan.html", {"year": year, "added": added})
     return RedirectResponse(f"/plan?year={year}", status_code=303)
 
 
 @router.post("/plan/header", dependencies=[CsrfChecked])
-def header(view: ViewDep, principal: Writer, ring: RingDep, year: Annotated[int, Form(ge=1900, le=2999)],
-           company: Annotated[str, Form(max_length=200)] = "",
-           business_area: Annotated[str | None, Form(max_length=200)] = None,
-           vision: Annotated[str | None, Form(max_length=500)] = None,
-           objective: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+def header(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    year: Annotated[int, Form(ge=1900, le=2999)],
+    company: Annotated[str, Form(max_length=200)] = "",
+    business_area: Annotated[str | None, Form(max_length=200)] = None,
+    vision: Annotated[str | None, Form(max_length=500)] = None,
+    objective: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
     """Set the header of the plan of ``year``: company, strategic business area, vision, objective."""
-    saved = save_header(view.state.store, PlanHeader(year, company.strip(), business_area or None, vision or None,
-                                                     objective or None),
-                        chain_key=ring.subkey("audit"), principal=principal)
+    saved = save_header(
+        view.state.store,
+        PlanHeader(year, company.strip(), business_area or None, vision or None, objective or None),
+        chain_key=ring.subkey("audit"),
+        principal=principal,
+    )
     if wants_json(view.request):
         return page(view, "plan.html", {"header": saved.__dict__})
     return RedirectResponse(f"/plan?year={year}", status_code=303)
 
 
 @router.get("/plan/export.xlsx")
-def export_xlsx(view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None,
-                as_of: AsOfQuery = None) -> Response:
+def export_xlsx(
+    view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery = None, as_of: AsOfQuery = None
+) -> Response:
     """The plan as an XLSX workbook (PAC, tracking, EMOFF); the download is audited."""
     store = view.state.store
     year = year or _suggested(view, principal, ring)[0]
@@ -129,9 +162,20 @@ def export_xlsx(view: ViewDep, principal: Reader, ring: RingDep, year: YearQuery
         if item.accepted:
             swot.setdefault(item.quadrant, []).append(item.text)
     with scratch() as folder:
-        path = write_plan_xlsx(folder / f"pac-{year}.xlsx", plan_header(store, year) or PlanHeader(year), actions,
-                               track(actions, as_of or dt.date.today()), swot)
+        path = write_plan_xlsx(
+            folder / f"pac-{year}.xlsx",
+            plan_header(store, year) or PlanHeader(year),
+            actions,
+            track(actions, as_of or dt.date.today()),
+            swot,
+        )
         with store.begin() as conn:
-            record_event(conn, actor=principal.username, action="plan.download", target=str(year),
-                         details={"actions": len(actions), "format": "xlsx"}, chain_key=ring.subkey("audit"))
+            record_event(
+                conn,
+                actor=principal.username,
+                action="plan.download",
+                target=str(year),
+                details={"actions": len(actions), "format": "xlsx"},
+                chain_key=ring.subkey("audit"),
+            )
         return download(path, path.name, XLSX, folder=folder)

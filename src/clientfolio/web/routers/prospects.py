@@ -103,33 +103,66 @@ def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, lab
     cards = []
     for row in reader.prospects():
         p = placed.get(row.code)
-        cards.append(Card(code=row.code, name=row.name, stage=row.stage, owner=row.owner, region=row.region,
-                          source=row.source, potential_cents=row.potential_cents,
-                          priority=None if p is None else p.priority, ipa=None if p is None else p.ipa,
-                          ipo=None if p is None else p.ipo, lost_reason=row.lost_reason))
+        cards.append(
+            Card(
+                code=row.code,
+                name=row.name,
+                stage=row.stage,
+                owner=row.owner,
+                region=row.region,
+                source=row.source,
+                potential_cents=row.potential_cents,
+                priority=None if p is None else p.priority,
+                ipa=None if p is None else p.ipa,
+                ipo=None if p is None else p.ipo,
+                lost_reason=row.lost_reason,
+            )
+        )
     by_code = {c.code: c for c in cards}
     listed = [by_code[p.code] for p in view.prospects if priority is None or p.priority == priority]
     f, b = view.funnel, view.backward
     needs = {} if b is None else {n.stage: n for n in b.stages}
     return ProspectsPage(
-        as_of=view.as_of, priority=priority,
-        board=[Column(stage=s, label=label[s], prospects=sorted(
-            (c for c in cards if c.stage == s), key=lambda c: (c.priority or 9, -(c.potential_cents or 0), c.code)))
-            for s in BOARD_STAGES],
-        matrix=[Cell(potential=pot, accessibility=acc, priority=PRIORITY[pot, acc], prospects=view.matrix[pot, acc])
-                for pot in LEVELS for acc in LEVELS],
+        as_of=view.as_of,
+        priority=priority,
+        board=[
+            Column(
+                stage=s,
+                label=label[s],
+                prospects=sorted(
+                    (c for c in cards if c.stage == s),
+                    key=lambda c: (c.priority or 9, -(c.potential_cents or 0), c.code),
+                ),
+            )
+            for s in BOARD_STAGES
+        ],
+        matrix=[
+            Cell(potential=pot, accessibility=acc, priority=PRIORITY[pot, acc], prospects=view.matrix[pot, acc])
+            for pot in LEVELS
+            for acc in LEVELS
+        ],
         listed=listed,
-        funnel=[Step(stage=s, label=label[s], current=f.counts.get(s, 0), reached=f.reached.get(s, 0),
-                     conversion=f.conversions.get(s), needed=needs[s].needed if s in needs else None,
-                     missing=needs[s].missing if s in needs else None) for s in FUNNEL_STAGES],
+        funnel=[
+            Step(
+                stage=s,
+                label=label[s],
+                current=f.counts.get(s, 0),
+                reached=f.reached.get(s, 0),
+                conversion=f.conversions.get(s),
+                needed=needs[s].needed if s in needs else None,
+                missing=needs[s].missing if s in needs else None,
+            )
+            for s in FUNNEL_STAGES
+        ],
         target_per_year=None if b is None else b.target,
         lost_reasons=dict(f.lost_reasons),
     )
 
 
 @router.get("/prospects")
-def prospects_page(view: ViewDep, principal: Reader,
-                   priority: Annotated[int | None, Query(ge=1, le=4)] = None) -> Response:
+def prospects_page(
+    view: ViewDep, principal: Reader, priority: Annotated[int | None, Query(ge=1, le=4)] = None
+) -> Response:
     """The board, the priority matrix (the prospects of ``priority`` listed), the funnel."""
     store = view.state.store
     labels = {s: view._(STAGE_NAMES[s]) for s in BOARD_STAGES}
@@ -137,23 +170,44 @@ def prospects_page(view: ViewDep, principal: Reader,
     html = {}
     if not wants_json(view.request):
         html = {
-            "signs": POTENTIAL_SIGNS, "levels": LEVELS, "stages": PROSPECT_STAGES,
+            "signs": POTENTIAL_SIGNS,
+            "levels": LEVELS,
+            "stages": PROSPECT_STAGES,
             "funnel_svg": funnel_chart(
-                [s.label for s in data.funnel], [s.reached for s in data.funnel],
-                title=view._("Prospecting funnel: prospects that reached each stage"), fmt=view.fmt.number,
-                rate_fmt=view.fmt.percent, rate_label=view._("conversion") + " ", empty=view._("No data")),
+                [s.label for s in data.funnel],
+                [s.reached for s in data.funnel],
+                title=view._("Prospecting funnel: prospects that reached each stage"),
+                fmt=view.fmt.number,
+                rate_fmt=view.fmt.percent,
+                rate_label=view._("conversion") + " ",
+                empty=view._("No data"),
+            ),
         }
     return page(view, "prospects.html", data, html=html)
 
 
 @router.post("/prospects/stage", dependencies=[CsrfChecked])
-def move(view: ViewDep, principal: Writer, ring: RingDep, code: Annotated[str, Form(max_length=50)],
-         stage: Annotated[str, Form(max_length=20)],
-         reason: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+def move(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    code: Annotated[str, Form(max_length=50)],
+    stage: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
     """Move the prospect ``code`` to ``stage`` today (``reason`` required for ``lost``); back to the board."""
-    change = move_prospect(view.state.store, principal, code, stage, on=dt.date.today(), reason=reason,
-                           chain_key=ring.subkey("audit"))
+    change = move_prospect(
+        view.state.store, principal, code, stage, on=dt.date.today(), reason=reason, chain_key=ring.subkey("audit")
+    )
     if wants_json(view.request):
-        return page(view, "prospects.html", {"prospect": change.prospect_code, "from_stage": change.from_stage,
-                                             "to_stage": change.to_stage, "changed_on": change.changed_on})
+        return page(
+            view,
+            "prospects.html",
+            {
+                "prospect": change.prospect_code,
+                "from_stage": change.from_stage,
+                "to_stage": change.to_stage,
+                "changed_on": change.changed_on,
+            },
+        )
     return RedirectResponse(f"/prospects#{code}", status_code=303)

@@ -22,30 +22,55 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @router.get("/report")
 def report_form(view: ViewDep, principal: Exporter) -> Response:
     """The review's button: format, language, recipient and purpose."""
-    return page(view, "report.html", {"formats": list(REPORT_FORMATS), "lang": view.lang,
-                                      "recipient": DEFAULT_RECIPIENT, "purpose": DEFAULT_PURPOSE})
+    return page(
+        view,
+        "report.html",
+        {
+            "formats": list(REPORT_FORMATS),
+            "lang": view.lang,
+            "recipient": DEFAULT_RECIPIENT,
+            "purpose": DEFAULT_PURPOSE,
+        },
+    )
 
 
 @router.post("/report", dependencies=[CsrfChecked])
-def report(view: ViewDep, principal: Exporter, ring: RingDep,
-           format: Annotated[str, Form(pattern="^(pdf|xlsx|html)$")] = "pdf",  # noqa: A002
-           lang: Annotated[str, Form(pattern="^(fr|en)$")] = "fr",
-           recipient: Annotated[str, Form(max_length=200)] = DEFAULT_RECIPIENT,
-           purpose: Annotated[str, Form(max_length=500)] = DEFAULT_PURPOSE) -> Response:
+def report(
+    view: ViewDep,
+    principal: Exporter,
+    ring: RingDep,
+    format: Annotated[str, Form(pattern="^(pdf|xlsx|html)$")] = "pdf",  # noqa: A002
+    lang: Annotated[str, Form(pattern="^(fr|en)$")] = "fr",
+    recipient: Annotated[str, Form(max_length=200)] = DEFAULT_RECIPIENT,
+    purpose: Annotated[str, Form(max_length=500)] = DEFAULT_PURPOSE,
+) -> Response:
     """Write the review of what the user may read and send it as a download."""
     state = view.state
     with scratch() as folder:
-        result = write_report(state.store, principal, folder / f"review-{lang}.{format}", fmt=format, lang=lang,
-                              keys=ExportKeys.from_ring(ring), rules=ExportRules.from_settings(state.settings),
-                              recipient=recipient, purpose=purpose, ring=ring)
-        response = download(result.path, f"review-{result.export_uid}-{lang}.{format}", MEDIA_TYPES[format],
-                            folder=folder)
+        result = write_report(
+            state.store,
+            principal,
+            folder / f"review-{lang}.{format}",
+            fmt=format,
+            lang=lang,
+            keys=ExportKeys.from_ring(ring),
+            rules=ExportRules.from_settings(state.settings),
+            recipient=recipient,
+            purpose=purpose,
+            ring=ring,
+        )
+        response = download(
+            result.path, f"review-{result.export_uid}-{lang}.{format}", MEDIA_TYPES[format], folder=folder
+        )
     response.headers["X-Export-Uid"] = result.export_uid
     return response

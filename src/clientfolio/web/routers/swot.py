@@ -27,8 +27,12 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-QUADRANT_NAMES = {"threats": "Threats", "opportunities": "Opportunities", "weaknesses": "Weaknesses",
-                  "strengths": "Strengths"}
+QUADRANT_NAMES = {
+    "threats": "Threats",
+    "opportunities": "Opportunities",
+    "weaknesses": "Weaknesses",
+    "strengths": "Strengths",
+}
 
 
 def _suggested(view: View, principal: Principal, ring: KeyRing) -> tuple[int, list[SwotSuggestion]]:
@@ -47,14 +51,24 @@ def swot_of_view(view: View, principal: Principal, ring: KeyRing) -> dict[str, A
     year, found = _suggested(view, principal, ring)
     kept = [i for i in swot_items(view.state.store, principal, year) if i.accepted]
     english = view.lang != "fr"
-    return {"year": year, "quadrants": [{
-        "quadrant": q, "label": view._(QUADRANT_NAMES[q]),
-        "verb": RECOMMENDATIONS[q].verb_en if english else RECOMMENDATIONS[q].verb_fr,
-        "recommendation": view._(RECOMMENDATIONS[q].text),
-        "items": [{"id": i.id, "text": i.text, "source": i.source} for i in kept if i.quadrant == q],
-        "suggested": [{**s.as_dict(), "text": localized(view.lang, s.text, s.text_msg, s.params)}
-                      for s in found if s.quadrant == q],
-    } for q in QUADRANTS]}
+    return {
+        "year": year,
+        "quadrants": [
+            {
+                "quadrant": q,
+                "label": view._(QUADRANT_NAMES[q]),
+                "verb": RECOMMENDATIONS[q].verb_en if english else RECOMMENDATIONS[q].verb_fr,
+                "recommendation": view._(RECOMMENDATIONS[q].text),
+                "items": [{"id": i.id, "text": i.text, "source": i.source} for i in kept if i.quadrant == q],
+                "suggested": [
+                    {**s.as_dict(), "text": localized(view.lang, s.text, s.text_msg, s.params)}
+                    for s in found
+                    if s.quadrant == q
+                ],
+            }
+            for q in QUADRANTS
+        ],
+    }
 
 
 def _done(view: View, answer: dict[str, Any]) -> Response:
@@ -70,36 +84,49 @@ def swot_page(view: ViewDep, principal: Reader, ring: RingDep) -> Response:
 
 
 @router.post("/swot/decide", dependencies=[CsrfChecked])
-def decide(view: ViewDep, principal: Writer, ring: RingDep, key: Annotated[list[str] | None, Form()] = None,
-           every: Annotated[bool, Form(alias="all")] = False, refuse: Annotated[bool, Form()] = False) -> Response:
+def decide(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    key: Annotated[list[str] | None, Form()] = None,
+    every: Annotated[bool, Form(alias="all")] = False,
+    refuse: Annotated[bool, Form()] = False,
+) -> Response:
     """Keep (or, with ``refuse``, refuse) the suggested items named by ``key``, or all of them."""
     year, found = _suggested(view, principal, ring)
     chosen = found if every else [s for s in found if s.key in set(key or ())]
     if not chosen:
         raise ClientfolioError("no suggested item chosen (or it is no longer suggested)")
-    count = save_swot(view.state.store, principal, year, chosen, accepted=not refuse,
-                      chain_key=ring.subkey("audit"))
+    count = save_swot(view.state.store, principal, year, chosen, accepted=not refuse, chain_key=ring.subkey("audit"))
     return _done(view, {"year": year, "kept" if not refuse else "refused": count})
 
 
 @router.post("/swot/items", dependencies=[CsrfChecked])
-def add_item(view: ViewDep, principal: Writer, ring: RingDep, quadrant: Annotated[str, Form(max_length=20)],
-             text: Annotated[str, Form(max_length=500)]) -> Response:
+def add_item(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    quadrant: Annotated[str, Form(max_length=20)],
+    text: Annotated[str, Form(max_length=500)],
+) -> Response:
     """Add the user's own item to ``quadrant``."""
     year = _suggested(view, principal, ring)[0]
-    item = add_swot_item(view.state.store, year, quadrant, text, chain_key=ring.subkey("audit"),
-                         principal=principal)
+    item = add_swot_item(view.state.store, year, quadrant, text, chain_key=ring.subkey("audit"), principal=principal)
     return _done(view, {"year": year, "id": item})
 
 
 @router.post("/swot/items/edit", dependencies=[CsrfChecked])
-def edit_item(view: ViewDep, principal: Writer, ring: RingDep, item_id: Annotated[int, Form()],
-              text: Annotated[str | None, Form(max_length=500)] = None,
-              delete: Annotated[bool, Form()] = False) -> Response:
+def edit_item(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    item_id: Annotated[int, Form()],
+    text: Annotated[str | None, Form(max_length=500)] = None,
+    delete: Annotated[bool, Form()] = False,
+) -> Response:
     """Rewrite a kept item with ``text``, or delete it with ``delete``."""
     if not delete and text is None:
         raise ClientfolioError("give the item's new text")
     year = _suggested(view, principal, ring)[0]
-    edit_swot_item(view.state.store, principal, year, item_id, None if delete else text,
-                   chain_key=ring.subkey("audit"))
+    edit_swot_item(view.state.store, principal, year, item_id, None if delete else text, chain_key=ring.subkey("audit"))
     return _done(view, {"year": year, "id": item_id, "deleted": delete})

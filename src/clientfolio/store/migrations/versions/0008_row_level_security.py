@@ -18,21 +18,25 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def _limit(setting: str, column: str, table: str) -> str:
     value = f"current_setting('clientfolio.{setting}', true)"
-    return (f"(coalesce({value}, '') = '' OR {column} IN "
-            f"(SELECT id FROM {table} WHERE code = ANY (string_to_array({value}, ','))))")
+    return (
+        f"(coalesce({value}, '') = '' OR {column} IN "
+        f"(SELECT id FROM {table} WHERE code = ANY (string_to_array({value}, ','))))"
+    )
 
 
 _PARTY = f"{_limit('regions', 'region_id', 'regions')} AND {_limit('segments', 'segment_id', 'segments')}"
-_OWNED = ("(customer_id IS NULL OR customer_id IN (SELECT id FROM customers)) AND "
-          "(prospect_id IS NULL OR prospect_id IN (SELECT id FROM prospects))")
+_OWNED = (
+    "(customer_id IS NULL OR customer_id IN (SELECT id FROM customers)) AND "
+    "(prospect_id IS NULL OR prospect_id IN (SELECT id FROM prospects))"
+)
 POLICIES = {
     "customers": _PARTY,
     "prospects": _PARTY,

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -106,21 +106,23 @@ END $$;
 
 def _limit(dimension: str, column: str, table: str) -> str:
     scope = f"(SELECT clientfolio_scope('{dimension}'))::text[]"  # one call per query (an init plan)
-    return (f"({scope} @> ARRAY['*'] OR {column} IN "
-            f"(SELECT id FROM {table} WHERE code = ANY ({scope})))")
+    return f"({scope} @> ARRAY['*'] OR {column} IN (SELECT id FROM {table} WHERE code = ANY ({scope})))"
 
 
 _PARTY = f"{_limit('regions', 'region_id', 'regions')} AND {_limit('segments', 'segment_id', 'segments')}"
-_WHOLE = ("((SELECT clientfolio_scope('regions'))::text[] @> ARRAY['*'] AND "
-          "(SELECT clientfolio_scope('segments'))::text[] @> ARRAY['*'])")
+_WHOLE = (
+    "((SELECT clientfolio_scope('regions'))::text[] @> ARRAY['*'] AND "
+    "(SELECT clientfolio_scope('segments'))::text[] @> ARRAY['*'])"
+)
 # rows about a customer or prospect follow it; rows about neither (company items) are for the whole company
-_OWNED = (f"({_WHOLE} OR ((customer_id IS NOT NULL OR prospect_id IS NOT NULL) AND "
-          "(customer_id IS NULL OR customer_id IN (SELECT id FROM customers)) AND "
-          "(prospect_id IS NULL OR prospect_id IN (SELECT id FROM prospects))))")
+_OWNED = (
+    f"({_WHOLE} OR ((customer_id IS NOT NULL OR prospect_id IS NOT NULL) AND "
+    "(customer_id IS NULL OR customer_id IN (SELECT id FROM customers)) AND "
+    "(prospect_id IS NULL OR prospect_id IN (SELECT id FROM prospects))))"
+)
 # a SWOT item holding a company figure is a company item even when tied to a customer
 # (``plan.swot.COMPANY_FIGURE_KEYS``)
-_SWOT = (f"({_WHOLE} OR (customer_id IN (SELECT id FROM customers) AND "
-         "coalesce(key, '') NOT IN ('threat:dependency')))")
+_SWOT = f"({_WHOLE} OR (customer_id IN (SELECT id FROM customers) AND coalesce(key, '') NOT IN ('threat:dependency')))"
 POLICIES = {
     "customers": _PARTY,
     "prospects": _PARTY,
@@ -153,6 +155,10 @@ def downgrade() -> None:
     for table, condition in previous.items():
         op.execute(f"DROP POLICY IF EXISTS need_to_know ON {table}")
         op.execute(f"CREATE POLICY need_to_know ON {table} USING ({condition})")
-    for function in ("clientfolio_taken(text, text[])", "clientfolio_scope(text)",
-                     "clientfolio_bind_scope(text[], text[], boolean)", "clientfolio_binding_table()"):
+    for function in (
+        "clientfolio_taken(text, text[])",
+        "clientfolio_scope(text)",
+        "clientfolio_bind_scope(text[], text[], boolean)",
+        "clientfolio_binding_table()",
+    ):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")

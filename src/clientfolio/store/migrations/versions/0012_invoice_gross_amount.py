@@ -14,17 +14,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('gross_cents', sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gross_cents", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('invoices', schema=None) as batch_op:
-        batch_op.drop_column('gross_cents')
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_column("gross_cents")
