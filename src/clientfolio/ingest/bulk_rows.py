@@ -359,7 +359,7 @@ class _Converter:
                 cents, fine = self._cents(arr)
                 ok &= fine
                 parts.append(cents.to_pylist())
-            extras = list(zip(*parts, strict=True))
+            extras = list(zip(*parts, strict=False))  # an absent column is repeat(None), endless
         direct = self._direct(numbers_arr, numbers, amount, ok) if extras is None else np.zeros(n, bool)
         return self._rows(cols, lines, ok.tolist(), direct, out, extras, count)
 
