@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from clientfolio.access.writes import OUTSIDE_SCOPE
-from clientfolio.ingest.invoices import CREDIT_NOTE_NUMBER, InvoiceWriter, parse_kind
+from clientfolio.ingest.invoices import CREDIT_NOTE_NUMBER, InvoiceWriter, Parsed, parse_kind
 from clientfolio.ingest.lookups import ErrorSink, slug
 from clientfolio.ingest.values import (
     DateParser,
@@ -68,22 +68,6 @@ _FAST_KIND = {
 }
 _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large"
 
-# A parsed row: number, customer id, issued on, kind, due on, paid on, line no (or None),
-# product id, description, quantity, amount cents, margin cents.
-Parsed = tuple[
-    str,
-    int,
-    str,
-    str,
-    "str | None",
-    "str | None",
-    "int | None",
-    "int | None",
-    "str | None",
-    "float | None",
-    int,
-    "int | None",
-]
 Amounts = tuple["int | None", "int | None", "int | None"]
 """Of one row: amount tax included, paid amount, balance (cents; ``None``: empty)."""
 
