@@ -73,7 +73,7 @@ def test_a_dry_run_a_rejected_file_or_no_key_writes_no_entry(store: Store, tmp_p
 def test_the_cli_audits_its_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key_file = tmp_path / "clientfolio.key"
     monkeypatch.setenv("CLIENTFOLIO_KEY_FILE", str(key_file))
-    monkeypatch.setattr("clientfolio.cli.users._actor", lambda: "cli:tester")
+    monkeypatch.setattr("getpass.getuser", lambda: "tester")  # the CLI acts as cli:<login>
     db = f"sqlite:///{tmp_path}/x.db"
     runner = CliRunner()
     dry = runner.invoke(cli.app, ["import", str(write(tmp_path, "c.csv", CUSTOMERS)), "--dry-run", "--db", db])

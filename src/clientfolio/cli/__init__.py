@@ -1,19 +1,19 @@
 """The ``clientfolio`` command: a thin shell over the library.
 
 It parses options, builds the settings and the store, calls the library and
-renders the result with Rich; domain errors become messages and exit codes here.
+renders the result with Rich.  The commands live in their modules and share
+``clientfolio.cli._common`` (options, settings, consoles, the error boundary that
+turns domain errors into messages and exit code 1); they are registered here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -26,9 +26,28 @@ from rich.table import Table
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.analytics import PortfolioSummary, summarize
 from clientfolio.analytics.measures import MeasuresConfig
+from clientfolio.cli._common import (
+    AsOfOption,
+    Consoles,
+    DbOption,
+    ErrorBoundary,
+    JsonOption,
+    actor,
+    parse_day,
+    principal_for,
+    settings_for,
+    stderr,
+    stdout,
+)
+from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
+from clientfolio.cli.plan import assess_command, plan_app
 from clientfolio.cli.prospects import activity_app, prospects_command
+from clientfolio.cli.protect import backup_command, keys_app, restore_command
 from clientfolio.cli.render import euros
-from clientfolio.errors import ClientfolioError
+from clientfolio.cli.report import report_command
+from clientfolio.cli.users import audit_app, user_app
+from clientfolio.cli.value import value_command
+from clientfolio.cli.web import demo_users, open_hint, serve_command
 from clientfolio.ingest import (
     KINDS,
     ImportRejected,
@@ -40,48 +59,27 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 
-__all__ = ["app", "main"]
+__all__ = ["app", "console", "errors", "main"]
+
+# the run's consoles: the callback below puts them on the context (tests swap them here)
+console = Console()
+errors = Console(stderr=True)
 
 app = typer.Typer(
     name="clientfolio",
+    cls=ErrorBoundary,
     help="Measure, develop and protect your customer portfolio.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Manage the customer store (migrations).", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.command("prospects")(prospects_command)
-app.add_typer(activity_app, name="activity")
-
-console = Console()
-errors = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-def _settings(db: str | None) -> Settings:
-    settings = Settings()
-    return settings.model_copy(update={"database_url": db}) if db else settings
-
-
-def _fail(exc: ClientfolioError) -> typer.Exit:
-    if isinstance(exc, ImportRejected):
-        table = Table(title=f"Nothing imported: {exc.total} problem(s)", title_style="bold red")
-        for name in ("file", "line", "column", "value", "reason"):
-            table.add_column(name, overflow="fold")
-        for err in exc.errors[:200]:
-            table.add_row(err.file, str(err.line or ""), err.column, err.value[:40], err.reason)
-        errors.print(table)
-        if exc.total > 200:
-            errors.print(f"... and {exc.total - 200} more (use --json for the full list)")
-    else:
-        errors.print(f"[bold red]Error:[/] {escape(str(exc))}")  # a [table] in a message stays visible
-    return typer.Exit(1)
+@app.callback()
+def _consoles(ctx: typer.Context) -> None:
+    if not isinstance(ctx.obj, Consoles):
+        ctx.obj = Consoles(out=console, err=errors)
 
 
 @app.command("import")
@@ -120,15 +118,13 @@ def import_command(
     ] = False,
 ) -> None:
     """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
-    from clientfolio.cli.exports import _principal
-    from clientfolio.cli.users import _actor
     from clientfolio.filelimits import ReadLimits, reading_limits
 
-    settings = _settings(db)
+    settings = settings_for(db)
     try:
         store = Store(settings.database_url)
         loaded = load_mapping(mapping) if mapping else None
-        principal = _principal(store, as_user)
+        principal = principal_for(store, as_user)
         ring = KeyRing.load(settings, create=True)
         with (
             Progress(
@@ -136,7 +132,7 @@ def import_command(
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=errors,
+                console=stderr(),
                 transient=True,
                 disable=as_json,
             ) as bar,
@@ -153,7 +149,7 @@ def import_command(
                 ring=ring,
                 chain_key=ring.subkey("audit"),
                 principal=principal,
-                actor=_actor() if as_user is None else principal.username,
+                actor=actor() if as_user is None else principal.username,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 header_row=header_row,
                 allow_future=allow_future,
@@ -161,7 +157,7 @@ def import_command(
             )
     except ImportRejected as exc:
         if as_json:
-            console.print_json(
+            stdout().print_json(
                 json.dumps(
                     {
                         "imported": False,
@@ -173,18 +169,16 @@ def import_command(
                 )
             )
             raise typer.Exit(1) from None
-        raise _fail(exc) from None
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+        raise
     if as_json:
-        console.print_json(json.dumps({"imported": not dry_run, **result.as_dict()}))
+        stdout().print_json(json.dumps({"imported": not dry_run, **result.as_dict()}))
         return
     _show_import(result)
 
 
 def _show_import(result: ImportResult) -> None:
     if result.already_imported:
-        console.print(f"[yellow]{result.file} was already imported (import #{result.import_id}): nothing to do.")
+        stdout().print(f"[yellow]{result.file} was already imported (import #{result.import_id}): nothing to do.")
         return
     if result.columns:
         table = Table(title="Columns matched", show_edge=False)
@@ -192,23 +186,23 @@ def _show_import(result: ImportResult) -> None:
         table.add_column("column in the file")
         for name, header in result.columns.items():
             table.add_row(name, header)
-        console.print(table)
+        stdout().print(table)
     counts = Table(title=f"{result.kind}: {result.rows_read:,} rows read", show_edge=False)
     for name in ("table", "created", "updated", "unchanged"):
         counts.add_column(name, justify="right" if name != "table" else "left")
     for name in sorted({*result.created, *result.updated, *result.unchanged}):
         shown = "  of which credit notes" if name == "credit_notes" else name  # counted among the invoices
         counts.add_row(shown, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
-    console.print(counts)
+    stdout().print(counts)
     if result.set_aside:
         aside = Table(title="Set aside (not imported, on purpose)", show_edge=False)
         for name in ("why", "rows", "amount"):
             aside.add_column(name, justify="left" if name == "why" else "right")
         for item in result.set_aside:
             aside.add_row(item.reason, f"{item.rows:,}", euros(item.amount_cents) if item.amount_cents else "-")
-        console.print(aside)
+        stdout().print(aside)
     verb = "[yellow]Dry run: nothing written." if result.dry_run else f"[green]Imported (import #{result.import_id})."
-    console.print(verb)
+    stdout().print(verb)
 
 
 @app.command()
@@ -220,37 +214,32 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Create a realistic French B2B demo portfolio, then show its summary."""
-    from clientfolio.cli.web import demo_users, open_hint
     from clientfolio.demo import generate_demo, write_fec
 
-    settings = _settings(db)
-    try:
-        store = Store(settings.database_url)
-        reader = PortfolioReader(store, SYSTEM)
-        if reader.customers():
-            console.print(
-                f"[yellow]{store.safe_url} already holds a portfolio: showing it "
-                "(give --db to build the demo elsewhere)."
-            )
-        else:
-            ring = KeyRing.load(settings, create=True)
-            with console.status("Building the demo portfolio..."):
-                made = generate_demo(store, customers=customers, years=years, seed=seed, ring=ring)
-            console.print(
-                f"[green]Demo portfolio created in {store.safe_url}:[/] "
-                f"{made.customers} customers, {made.prospects} prospects, "
-                f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
-                f"{made.activities:,} activities, {made.users} users."
-            )
-            demo_users(store, ring)
-        if fec:
-            written_to, lines = write_fec(store, fec)
-            console.print(f"FEC written to {written_to} ({lines:,} lines).")
-        _show_summary(summarize(reader.revenue_by_customer_date(), config=_measures_config(store)))
-        _show_capital(store, reader)
-        console.print(open_hint())
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    settings = settings_for(db)
+    store = Store(settings.database_url)
+    reader = PortfolioReader(store, SYSTEM)
+    if reader.customers():
+        stdout().print(
+            f"[yellow]{store.safe_url} already holds a portfolio: showing it (give --db to build the demo elsewhere)."
+        )
+    else:
+        ring = KeyRing.load(settings, create=True)
+        with stdout().status("Building the demo portfolio..."):
+            made = generate_demo(store, customers=customers, years=years, seed=seed, ring=ring)
+        stdout().print(
+            f"[green]Demo portfolio created in {store.safe_url}:[/] "
+            f"{made.customers} customers, {made.prospects} prospects, "
+            f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
+            f"{made.activities:,} activities, {made.users} users."
+        )
+        demo_users(store, ring)
+    if fec:
+        written_to, lines = write_fec(store, fec)
+        stdout().print(f"FEC written to {written_to} ({lines:,} lines).")
+    _show_summary(summarize(reader.revenue_by_customer_date(), config=_measures_config(store)))
+    _show_capital(store, reader)
+    stdout().print(open_hint())
 
 
 def _measures_config(store: Store) -> MeasuresConfig:
@@ -263,13 +252,10 @@ def _measures_config(store: Store) -> MeasuresConfig:
 @app.command()
 def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Portfolio summary by twelve-month period: customers active, new, lost, revenue, concentration."""
-    try:
-        store = Store(_settings(db).database_url)
-        result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date(), config=_measures_config(store))
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    store = Store(settings_for(db).database_url)
+    result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date(), config=_measures_config(store))
     if as_json:
-        console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "customers": result.customers,
@@ -287,23 +273,23 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
     """The headline: the valuation of the customer capital (``clientfolio value`` tells more)."""
     from clientfolio.value import value_source
 
-    with console.status("Valuing the customer capital..."):
+    with stdout().status("Valuing the customer capital..."):
         equity = value_source(store=store, reader=reader).equity
     if equity.total_cents is None:
-        console.print(f"Customer capital: not valued ({equity.note}).")
+        stdout().print(f"Customer capital: not valued ({equity.note}).")
         return
     interval = (
         ""
         if equity.low_cents is None or equity.high_cents is None
         else f" ({equity.level:.0%} interval {euros(round(equity.low_cents))} - {euros(round(equity.high_cents))})"
     )
-    console.print(
+    stdout().print(
         f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
         f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
         f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details)."
     )
     for statement in equity.statements():
-        console.print(statement.text)
+        stdout().print(statement.text)
 
 
 def _show_summary(result: PortfolioSummary) -> None:
@@ -316,9 +302,9 @@ def _show_summary(result: PortfolioSummary) -> None:
         table.add_row(
             end, str(p.active), str(p.new), str(p.lost), ratio, euros(p.revenue_cents), f"{p.top20_share:.0%}"
         )
-    console.print(table)
+    stdout().print(table)
     if result.periods and not result.periods[0].complete:
-        console.print("(partial): the data starts inside that period.")
+        stdout().print("(partial): the data starts inside that period.")
 
 
 @app.command()
@@ -335,9 +321,7 @@ def analyze(
             "duckdb or spark is analysed from a private copy of its visible lines)."
         ),
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
-    ] = None,
+    as_of: AsOfOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Write measures.json, abc.csv, rfm.csv and segment_product.csv here.")
     ] = None,
@@ -346,33 +330,23 @@ def analyze(
     """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
     from clientfolio.analytics.run import analyze_source, write_analysis
 
-    try:
-        day = _parse_day(as_of) if as_of else None
-        if transactions is not None:
-            result = analyze_source(transactions=transactions, engine=engine or "duckdb", as_of=day)
-        else:
-            store = Store(_settings(db).database_url)
-            result = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, as_of=day)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    day = parse_day(as_of) if as_of else None
+    if transactions is not None:
+        result = analyze_source(transactions=transactions, engine=engine or "duckdb", as_of=day)
+    else:
+        store = Store(settings_for(db).database_url)
+        result = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, as_of=day)
     if out is not None:
         written = write_analysis(result, out)
         if not as_json:
-            console.print(f"Written: {', '.join(str(p) for p in written)}")
+            stdout().print(f"Written: {', '.join(str(p) for p in written)}")
     if as_json:
-        console.print_json(json.dumps(result.as_dict(), default=str))
+        stdout().print_json(json.dumps(result.as_dict(), default=str))
     elif out is None:
         from clientfolio.cli.render import analysis_tables
 
         for renderable in analysis_tables(result):
-            console.print(renderable)
-
-
-def _parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ClientfolioError(f"--as-of: {text!r} is not a date YYYY-MM-DD") from None
+            stdout().print(renderable)
 
 
 @app.command("settings")
@@ -384,17 +358,14 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """
     from clientfolio.config import load_domain_config
 
-    current = _settings(db)
+    current = settings_for(db)
     rows = [
         (env, repr(getattr(current, env.removeprefix("CLIENTFOLIO_").lower())), help_)
         for env, _default, help_ in Settings.describe()
     ]
-    try:
-        domain = load_domain_config(current)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    domain = load_domain_config(current)
     if as_json:
-        console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
@@ -410,7 +381,7 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    console.print(table)
+    stdout().print(table)
     read = "defaults only: no settings file found" if domain.file is None else f"file {domain.file}"
     detail = Table(title=f"Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)")
     for name in ("table", "key", "value", "source", "help"):
@@ -419,67 +390,42 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         detail.add_row(
             item.section, item.key, json.dumps(item.value, ensure_ascii=False, default=str), item.source, item.help
         )
-    console.print(detail)
+    stdout().print(detail)
 
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create the store or bring it to the latest schema migration."""
-    try:
-        store = Store(_settings(db).database_url)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
-    console.print(f"{store.safe_url} is at schema revision {store.current_revision()}.")
+    store = Store(settings_for(db).database_url)
+    stdout().print(f"{store.safe_url} is at schema revision {store.current_revision()}.")
 
 
 @db_app.command("status")
 def db_status(db: DbOption = None) -> None:
     """Show the store's schema revision and the latest one, without changing anything."""
-    try:
-        store = Store(_settings(db).database_url, upgrade=False)
-        current = store.current_revision()
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    store = Store(settings_for(db).database_url, upgrade=False)
+    current = store.current_revision()
     head = Store.head_revision()
     state = "up to date" if current == head else "needs `clientfolio db upgrade`"
-    console.print(f"{store.safe_url}: revision {current or 'none'} (latest {head}): {state}.")
+    stdout().print(f"{store.safe_url}: revision {current or 'none'} (latest {head}): {state}.")
 
 
-# the domain commands live beside their renderings; they import this module's helpers lazily
-from clientfolio.cli.value import value_command  # noqa: E402
-
+app.add_typer(db_app, name="db")
+app.command("prospects")(prospects_command)
+app.add_typer(activity_app, name="activity")
 app.command("value")(value_command)
-
-from clientfolio.cli.protect import backup_command, keys_app, restore_command  # noqa: E402
-
 app.add_typer(keys_app, name="keys")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
-
-
-from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command  # noqa: E402
-
 app.command("export")(export_command)
 app.command("trace")(trace_command)
 app.command("verify")(verify_command)
 app.add_typer(exports_app, name="exports")
-
-from clientfolio.cli.users import audit_app, user_app  # noqa: E402
-
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
-
-from clientfolio.cli.plan import assess_command, plan_app  # noqa: E402
-
 app.command("assess")(assess_command)
 app.add_typer(plan_app, name="plan")
-
-from clientfolio.cli.report import report_command  # noqa: E402
-
 app.command("report")(report_command)
-
-from clientfolio.cli.web import serve_command  # noqa: E402
-
 app.command("serve")(serve_command)
 
 

@@ -1,8 +1,8 @@
 """``clientfolio export``, ``trace``, ``verify`` and ``exports``: registered,
 fingerprinted exports, the tracing of a leaked file, manifest signatures.
 
-Registered on the application by ``clientfolio.cli``; the consoles, settings
-and error handling are that module's, looked up when a command runs.
+Registered on the application by ``clientfolio.cli``; the options, settings,
+consoles and error boundary are ``clientfolio.cli._common``'s.
 """
 
 from __future__ import annotations
@@ -15,35 +15,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clientfolio.errors import ClientfolioError, ExportRefused
+from clientfolio.cli._common import AsOption, DbOption, JsonOption, actor, principal_for, settings_for, stderr, stdout
+from clientfolio.errors import ExportRefused
 
 if TYPE_CHECKING:
-    from clientfolio.access import Principal
     from clientfolio.protect.trace import TraceResult
-    from clientfolio.store import Store
 
 __all__ = ["export_command", "exports_app", "trace_command", "verify_command"]
 
 exports_app = typer.Typer(
     help="The export registry: list exports, approve requests above the hard limit.", no_args_is_help=True
 )
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
-]
-AsOption = Annotated[
-    str | None,
-    typer.Option("--as", help="Act as this user (its role and scopes apply; default: the local owner, admin)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _principal(store: Store, username: str | None) -> Principal:
-    from clientfolio.access import SYSTEM
-    from clientfolio.protect.users import principal_for
-
-    return SYSTEM if username is None else principal_for(store, username)
 
 
 def export_command(
@@ -60,13 +42,12 @@ def export_command(
     as_json: JsonOption = False,
 ) -> None:
     """Export customer data for a named recipient: fingerprinted, with trap records and a signed manifest."""
-    from clientfolio import cli
     from clientfolio.protect.alerts import ExportRules
     from clientfolio.protect.exports import ExportKeys, ExportRequest, make_export
     from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
 
-    settings = cli._settings(db)
+    settings = settings_for(db)
     try:
         store = Store(settings.database_url)
         keys = ExportKeys.from_ring(KeyRing.load(settings))
@@ -74,21 +55,19 @@ def export_command(
         target = out or Path(f"{kind}-{name}.{fmt}")
         result = make_export(
             store,
-            _principal(store, as_user),
+            principal_for(store, as_user),
             ExportRequest(recipient, purpose, kind, fmt),
             target,
             keys=keys,
             rules=ExportRules.from_settings(settings),
         )
     except ExportRefused as exc:
-        cli.errors.print(f"[bold red]Export refused:[/] {exc}")
-        cli.errors.print(f"An admin approves it with `clientfolio exports approve {exc.request_id} --as ADMIN`.")
+        stderr().print(f"[bold red]Export refused:[/] {exc}")
+        stderr().print(f"An admin approves it with `clientfolio exports approve {exc.request_id} --as ADMIN`.")
         raise typer.Exit(1) from None
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "export_uid": result.export_uid,
@@ -102,12 +81,12 @@ def export_command(
             )
         )
         return
-    cli.console.print(
+    stdout().print(
         f"[green]Export {result.export_uid}[/] written to {result.path}: {result.rows:,} customers "
         f"for {result.signed.manifest.recipient}; signed manifest {result.manifest_path}."
     )
     for alert in result.alerts:
-        cli.console.print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
+        stdout().print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
 
 
 def _trace_dict(result: TraceResult) -> dict[str, Any]:
@@ -151,7 +130,6 @@ def trace_command(
     as_json: JsonOption = False,
 ) -> None:
     """Name the export and recipient a leaked file comes from, with the probability of a wrong attribution."""
-    from clientfolio import cli
     from clientfolio.filelimits import ReadLimits, reading_limits
     from clientfolio.protect.exports import fingerprint_secrets, verify_keys
     from clientfolio.protect.keys import KeyRing
@@ -159,36 +137,32 @@ def trace_command(
     from clientfolio.protect.users import require
     from clientfolio.store import Store
 
-    settings = cli._settings(db)
-    try:
-        store = Store(settings.database_url)
-        require(_principal(store, as_user), "audit")
-        ring = KeyRing.load(settings)
-        with reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*, as the web app
-            result = trace_file(
-                store,
-                file,
-                fingerprint_secrets(ring),
-                threshold=settings.trace_threshold,
-                verify_keys=verify_keys(ring),
-            )
-        from clientfolio.cli.users import _actor
-        from clientfolio.protect.trace_audit import record_trace
-
-        record_trace(
+    settings = settings_for(db)
+    store = Store(settings.database_url)
+    require(principal_for(store, as_user), "audit")
+    ring = KeyRing.load(settings)
+    with reading_limits(ReadLimits.from_settings(settings)):  # CLIENTFOLIO_UPLOAD_MAX_*, as the web app
+        result = trace_file(
             store,
-            actor=as_user or _actor(),
-            file_name=str(file),
-            path=file,
-            result=result,
-            chain_key=ring.subkey("audit"),
+            file,
+            fingerprint_secrets(ring),
+            threshold=settings.trace_threshold,
+            verify_keys=verify_keys(ring),
         )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    from clientfolio.protect.trace_audit import record_trace
+
+    record_trace(
+        store,
+        actor=as_user or actor(),
+        file_name=str(file),
+        path=file,
+        result=result,
+        chain_key=ring.subkey("audit"),
+    )
     if as_json:
-        cli.console.print_json(json.dumps(_trace_dict(result)))
+        stdout().print_json(json.dumps(_trace_dict(result)))
     else:
-        _show_trace(cli.console, result)
+        _show_trace(stdout(), result)
 
 
 def _show_trace(console: Any, result: TraceResult) -> None:
@@ -241,27 +215,23 @@ def verify_command(
     as_json: JsonOption = False,
 ) -> None:
     """Check an exported file against its Ed25519-signed manifest."""
-    from clientfolio import cli
     from clientfolio.protect.exports import find_signed
     from clientfolio.protect.keys import KeyRing
     from clientfolio.protect.manifest import SignedManifest, manifest_path, verify_file
 
-    settings = cli._settings(db)
-    try:
-        beside = manifest or manifest_path(file)
-        if beside.exists():
-            signed = SignedManifest.from_json(beside.read_text(encoding="utf-8"))
-        else:
-            from clientfolio.store import Store
+    settings = settings_for(db)
+    beside = manifest or manifest_path(file)
+    if beside.exists():
+        signed = SignedManifest.from_json(beside.read_text(encoding="utf-8"))
+    else:
+        from clientfolio.store import Store
 
-            signed = find_signed(Store(settings.database_url), file)
-        ring = KeyRing.load(settings)
-        result = verify_file(file, signed, ring.verify_key(signed.manifest.key_id))
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+        signed = find_signed(Store(settings.database_url), file)
+    ring = KeyRing.load(settings)
+    result = verify_file(file, signed, ring.verify_key(signed.manifest.key_id))
     m = result.manifest
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "ok": result.ok,
@@ -273,7 +243,7 @@ def verify_command(
             )
         )
     elif result.ok:
-        cli.console.print(
+        stdout().print(
             f"[green]Valid:[/] {file} is export {m.export_uid} for {m.recipient} "
             f"({m.row_count:,} rows, {m.created_at}), signature checked."
         )
@@ -286,7 +256,7 @@ def verify_command(
             )
             if bad
         ]
-        cli.console.print(f"[bold red]Invalid:[/] {'; '.join(problems)} (manifest of export {m.export_uid}).")
+        stdout().print(f"[bold red]Invalid:[/] {'; '.join(problems)} (manifest of export {m.export_uid}).")
     if not result.ok:
         raise typer.Exit(1)
 
@@ -294,17 +264,13 @@ def verify_command(
 @exports_app.command("list")
 def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the registered exports and the export requests awaiting approval."""
-    from clientfolio import cli
     from clientfolio.protect.exports import list_approvals, list_exports
     from clientfolio.store import Store
 
-    try:
-        store = Store(cli._settings(db).database_url)
-        exports, pending = list_exports(store), list_approvals(store, status="pending")
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    store = Store(settings_for(db).database_url)
+    exports, pending = list_exports(store), list_approvals(store, status="pending")
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "exports": [
@@ -350,9 +316,9 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             f"{e.row_count:,}",
             ", ".join(a.kind for a in e.alerts) or "-",
         )
-    cli.console.print(table)
+    stdout().print(table)
     for a in pending:
-        cli.console.print(
+        stdout().print(
             f"Request #{a.id} by {a.username}: {a.row_count:,} rows for {a.recipient} "
             f"({a.purpose}) awaits an admin's approval."
         )
@@ -373,25 +339,21 @@ def approve_command(
 ) -> None:
     """Approve an export request above the hard limit (an admin other than the requester,
     who existed when it was made, confirming with its own password and code)."""
-    from clientfolio import cli
     from clientfolio.protect.exports import approve_export
     from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
 
-    settings = cli._settings(db)
-    try:
-        store = Store(settings.database_url)
-        principal = _principal(store, as_user)
-        if password_stdin:
-            password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
-        else:
-            password = typer.prompt(f"Password of {principal.username}", hide_input=True)
-        approval = approve_export(
-            store, request_id, principal, password=password, totp=totp, chain_key=KeyRing.load(settings).subkey("audit")
-        )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(
+    settings = settings_for(db)
+    store = Store(settings.database_url)
+    principal = principal_for(store, as_user)
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(f"Password of {principal.username}", hide_input=True)
+    approval = approve_export(
+        store, request_id, principal, password=password, totp=totp, chain_key=KeyRing.load(settings).subkey("audit")
+    )
+    stdout().print(
         f"[green]Request #{approval.id} approved[/]: {approval.username} may now export "
         f"{approval.row_count:,} rows for {approval.recipient} once."
     )

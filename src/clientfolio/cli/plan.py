@@ -1,9 +1,9 @@
 """``clientfolio assess`` and ``clientfolio plan``: the self-assessment out of
 20, the SWOT and the commercial action plan with its suggested actions.
 
-Registered on the application by ``clientfolio.cli``; the consoles, the
-settings and the error handling are that module's, looked up when a command
-runs.  The plan package (which brings the analytics engine) is imported
+Registered on the application by ``clientfolio.cli``; the options, settings,
+consoles and error boundary are ``clientfolio.cli._common``'s.
+The plan package (which brings the analytics engine) is imported
 inside the commands.  Their changes are audited with the actor
 ``cli:<operating-system user>`` and the audit key of the key ring (created
 when missing), as the ``user`` commands' are.
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from clientfolio.cli._common import AsOfOption, DbOption, JsonOption, actor, parse_day, settings_for, stdout
 from clientfolio.errors import ClientfolioError
 
 if TYPE_CHECKING:
@@ -32,13 +33,6 @@ plan_app = typer.Typer(
     help="Commercial action plan (PAC): actions, suggestions, SWOT, XLSX export.", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
-]
-AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
-]
 YearOption = Annotated[
     int | None,
     typer.Option("--year", min=1900, max=2999, help="Budget year of the plan (default: the year of the as-of date)."),
@@ -46,24 +40,21 @@ YearOption = Annotated[
 ThisYearOption = Annotated[
     int | None, typer.Option("--year", min=1900, max=2999, help="Budget year of the plan (default: this year).")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _store(db: str | None) -> Store:
-    from clientfolio import cli
     from clientfolio.store import Store
 
-    return Store(cli._settings(db).database_url)
+    return Store(settings_for(db).database_url)
 
 
 def _ring(db: str | None) -> KeyRing | None:
     """The key ring that opens the encrypted comments, None when there is no key."""
-    from clientfolio import cli
     from clientfolio.errors import KeyMissing
     from clientfolio.protect.keys import KeyRing
 
     try:
-        return KeyRing.load(cli._settings(db))
+        return KeyRing.load(settings_for(db))
     except KeyMissing:
         return None
 
@@ -71,25 +62,21 @@ def _ring(db: str | None) -> KeyRing | None:
 def _audit(db: str | None) -> dict[str, Any]:
     """The audit keywords of a write: the chain key from the key ring (created
     when missing) and the command line's actor."""
-    from clientfolio import cli
-    from clientfolio.cli.users import _actor
     from clientfolio.protect.keys import KeyRing
 
-    return {"chain_key": KeyRing.load(cli._settings(db), create=True).subkey("audit"), "actor": _actor()}
+    return {"chain_key": KeyRing.load(settings_for(db), create=True).subkey("audit"), "actor": actor()}
 
 
 def _day(text: str | None) -> dt.date | None:
-    from clientfolio import cli
 
-    return cli._parse_day(text) if text else None
+    return parse_day(text) if text else None
 
 
 def _gather(store: Store, as_of: str | None, year: int | None, ring: KeyRing | None) -> PlanInputs:
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.plan.run import gather
 
-    with cli.console.status("Analysing the portfolio..."):
+    with stdout().status("Analysing the portfolio..."):
         return gather(store, SYSTEM, as_of=_day(as_of), year=year, ring=ring)
 
 
@@ -149,49 +136,45 @@ def assess_command(
     as_json: JsonOption = False,
 ) -> None:
     """Self-assessment of the customer capital out of 20: facts by theme, the team's marks, gaps."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.cli.plan_render import assessment_tables, history_table
     from clientfolio.plan.questionnaire import load_answers, merge_answers
     from clientfolio.plan.records import assessment_history, save_assessment, stored_answers
     from clientfolio.plan.run import assessment_of
 
-    try:
-        store = _store(db)
-        if history:
-            rows = assessment_history(store)
-            if as_json:
-                cli.console.print_json(
-                    json.dumps(
-                        [
-                            {
-                                "assessed_on": r.assessed_on.isoformat(),
-                                "fact_mark": r.fact_mark,
-                                "team_mark": r.team_mark,
-                                "respondents": r.respondents,
-                                "themes": r.themes,
-                            }
-                            for r in rows
-                        ]
-                    )
+    store = _store(db)
+    if history:
+        rows = assessment_history(store)
+        if as_json:
+            stdout().print_json(
+                json.dumps(
+                    [
+                        {
+                            "assessed_on": r.assessed_on.isoformat(),
+                            "fact_mark": r.fact_mark,
+                            "team_mark": r.team_mark,
+                            "respondents": r.respondents,
+                            "themes": r.themes,
+                        }
+                        for r in rows
+                    ]
                 )
-            else:
-                cli.console.print(history_table(rows))
-            return
-        new = load_answers(answers) if answers else []
-        if ask:
-            new = merge_answers(new, _ask(respondent))
-        inputs = _gather(store, as_of, None, _ring(db))
-        merged = merge_answers(stored_answers(store, inputs.as_of), new)
-        result = assessment_of(inputs, merged)
-        save_assessment(store, SYSTEM, result, new, **_audit(db))
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+            )
+        else:
+            stdout().print(history_table(rows))
+        return
+    new = load_answers(answers) if answers else []
+    if ask:
+        new = merge_answers(new, _ask(respondent))
+    inputs = _gather(store, as_of, None, _ring(db))
+    merged = merge_answers(stored_answers(store, inputs.as_of), new)
+    result = assessment_of(inputs, merged)
+    save_assessment(store, SYSTEM, result, new, **_audit(db))
     if as_json:
-        cli.console.print_json(json.dumps({**result.as_dict(), "answers": [a.__dict__ for a in merged]}, default=str))
+        stdout().print_json(json.dumps({**result.as_dict(), "answers": [a.__dict__ for a in merged]}, default=str))
         return
     for renderable in assessment_tables(result):
-        cli.console.print(renderable)
+        stdout().print(renderable)
 
 
 @plan_app.command("list")
@@ -204,23 +187,19 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """The plan: its header, its actions by customer typology, and their tracking."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.cli.plan_render import plan_tables
     from clientfolio.plan.actions import PlanHeader, track
     from clientfolio.plan.records import plan_actions, plan_header
 
-    try:
-        store = _store(db)
-        day = _day(as_of) or dt.date.today()
-        budget_year = year or day.year
-        header = plan_header(store, budget_year) or PlanHeader(budget_year)
-        actions = plan_actions(store, SYSTEM, budget_year, ring=_ring(db))
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    store = _store(db)
+    day = _day(as_of) or dt.date.today()
+    budget_year = year or day.year
+    header = plan_header(store, budget_year) or PlanHeader(budget_year)
+    actions = plan_actions(store, SYSTEM, budget_year, ring=_ring(db))
     tracking = track(actions, day)
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {"header": header.__dict__, "actions": [a.as_dict() for a in actions], "tracking": tracking.as_dict()},
                 default=str,
@@ -228,7 +207,7 @@ def list_command(
         )
         return
     for renderable in plan_tables(header, actions, tracking):
-        cli.console.print(renderable)
+        stdout().print(renderable)
 
 
 @plan_app.command("suggest")
@@ -242,36 +221,32 @@ def suggest_command(
     as_json: JsonOption = False,
 ) -> None:
     """Actions suggested from the analysis, with their reason and expected revenue; accept them into the plan."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.cli.plan_render import suggestion_table
     from clientfolio.plan.records import add_actions
     from clientfolio.plan.run import suggestions_of
     from clientfolio.plan.suggestions import as_action
 
-    try:
-        store = _store(db)
-        ring = _ring(db)
-        inputs = _gather(store, as_of, year, ring)
-        found = suggestions_of(inputs)
-        planned = {a.suggestion_key for a in inputs.actions}
-        added: list[int] = []
-        if accept is not None:
-            chosen = [found[n - 1] for n in _numbers(accept, len(found))]
-            added = add_actions(
-                store,
-                SYSTEM,
-                inputs.year,
-                [as_action(s, inputs.as_of) for s in chosen],
-                planned_on=inputs.as_of,
-                ring=ring,
-                **_audit(db),
-            )
-            planned |= {s.key for s in chosen}
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    store = _store(db)
+    ring = _ring(db)
+    inputs = _gather(store, as_of, year, ring)
+    found = suggestions_of(inputs)
+    planned = {a.suggestion_key for a in inputs.actions}
+    added: list[int] = []
+    if accept is not None:
+        chosen = [found[n - 1] for n in _numbers(accept, len(found))]
+        added = add_actions(
+            store,
+            SYSTEM,
+            inputs.year,
+            [as_action(s, inputs.as_of) for s in chosen],
+            planned_on=inputs.as_of,
+            ring=ring,
+            **_audit(db),
+        )
+        planned |= {s.key for s in chosen}
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "as_of": inputs.as_of.isoformat(),
@@ -284,11 +259,11 @@ def suggest_command(
             )
         )
         return
-    cli.console.print(suggestion_table(found, planned, inputs.as_of))
+    stdout().print(suggestion_table(found, planned, inputs.as_of))
     if accept is not None:
-        cli.console.print(f"{len(added)} actions added to the plan of {inputs.year}.")
+        stdout().print(f"{len(added)} actions added to the plan of {inputs.year}.")
     else:
-        cli.console.print("Accept them with --accept all, or --accept 1,3,4.")
+        stdout().print("Accept them with --accept all, or --accept 1,3,4.")
 
 
 @plan_app.command("swot")
@@ -315,46 +290,42 @@ def swot_command(
     as_json: JsonOption = False,
 ) -> None:
     """SWOT (EMOFF): suggested and kept items by quadrant, with each quadrant's recommendation."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.cli.plan_render import swot_tables
     from clientfolio.plan.records import add_swot_item, edit_swot_item, save_swot, swot_items
     from clientfolio.plan.run import assessment_of, swot_of
 
-    try:
-        store = _store(db)
-        inputs = _gather(store, as_of, year, _ring(db))
-        stored = {i.key for i in swot_items(store, SYSTEM, inputs.year) if i.key}
-        found = [s for s in swot_of(inputs, assessment_of(inputs)) if s.key not in stored]
-        audit = _audit(db) if {accept, reject, add, edit, delete} != {None} else {}
-        if accept is not None:
-            save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(accept, len(found))], **audit)
-        if reject is not None:
-            save_swot(
-                store,
-                SYSTEM,
-                inputs.year,
-                [found[n - 1] for n in _numbers(reject, len(found))],
-                accepted=False,
-                **audit,
-            )
-        if add is not None:
-            quadrant, _, text = add.partition(":")
-            add_swot_item(store, inputs.year, quadrant.strip().lower(), text, **audit)
-        if edit is not None:
-            number, _, text = edit.partition(":")
-            if not number.strip().lstrip("#").isdigit():
-                raise ClientfolioError(f"--edit {edit!r}: give 'ID: new text'")
-            edit_swot_item(store, SYSTEM, inputs.year, int(number.strip().lstrip("#")), text, **audit)
-        if delete is not None:
-            edit_swot_item(store, SYSTEM, inputs.year, delete, None, **audit)
-        kept = swot_items(store, SYSTEM, inputs.year)
-        decided = {i.key for i in kept if i.key}
-        found = [s for s in found if s.key not in decided]
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    store = _store(db)
+    inputs = _gather(store, as_of, year, _ring(db))
+    stored = {i.key for i in swot_items(store, SYSTEM, inputs.year) if i.key}
+    found = [s for s in swot_of(inputs, assessment_of(inputs)) if s.key not in stored]
+    audit = _audit(db) if {accept, reject, add, edit, delete} != {None} else {}
+    if accept is not None:
+        save_swot(store, SYSTEM, inputs.year, [found[n - 1] for n in _numbers(accept, len(found))], **audit)
+    if reject is not None:
+        save_swot(
+            store,
+            SYSTEM,
+            inputs.year,
+            [found[n - 1] for n in _numbers(reject, len(found))],
+            accepted=False,
+            **audit,
+        )
+    if add is not None:
+        quadrant, _, text = add.partition(":")
+        add_swot_item(store, inputs.year, quadrant.strip().lower(), text, **audit)
+    if edit is not None:
+        number, _, text = edit.partition(":")
+        if not number.strip().lstrip("#").isdigit():
+            raise ClientfolioError(f"--edit {edit!r}: give 'ID: new text'")
+        edit_swot_item(store, SYSTEM, inputs.year, int(number.strip().lstrip("#")), text, **audit)
+    if delete is not None:
+        edit_swot_item(store, SYSTEM, inputs.year, delete, None, **audit)
+    kept = swot_items(store, SYSTEM, inputs.year)
+    decided = {i.key for i in kept if i.key}
+    found = [s for s in found if s.key not in decided]
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "as_of": inputs.as_of.isoformat(),
@@ -366,7 +337,7 @@ def swot_command(
         )
         return
     for renderable in swot_tables(found, kept):
-        cli.console.print(renderable)
+        stdout().print(renderable)
 
 
 @plan_app.command("export")
@@ -379,27 +350,23 @@ def export_command(
     year: YearOption = None,
 ) -> None:
     """Export the plan to XLSX in the seed's layout: header, actions by typology, tracking, SWOT."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.plan.actions import PlanHeader, track
     from clientfolio.plan.records import plan_actions, plan_header, swot_items
     from clientfolio.plan.xlsx import write_plan_xlsx
 
-    try:
-        store = _store(db)
-        day = _day(as_of) or dt.date.today()
-        budget_year = year or day.year
-        actions = plan_actions(store, SYSTEM, budget_year, ring=_ring(db))
-        swot: dict[str, list[str]] = {}
-        for item in swot_items(store, SYSTEM, budget_year):
-            if item.accepted:
-                swot.setdefault(item.quadrant, []).append(item.text)
-        written = write_plan_xlsx(
-            out, plan_header(store, budget_year) or PlanHeader(budget_year), actions, track(actions, day), swot
-        )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(f"Written: {written} ({len(actions)} actions).")
+    store = _store(db)
+    day = _day(as_of) or dt.date.today()
+    budget_year = year or day.year
+    actions = plan_actions(store, SYSTEM, budget_year, ring=_ring(db))
+    swot: dict[str, list[str]] = {}
+    for item in swot_items(store, SYSTEM, budget_year):
+        if item.accepted:
+            swot.setdefault(item.quadrant, []).append(item.text)
+    written = write_plan_xlsx(
+        out, plan_header(store, budget_year) or PlanHeader(budget_year), actions, track(actions, day), swot
+    )
+    stdout().print(f"Written: {written} ({len(actions)} actions).")
 
 
 @plan_app.command("header")
@@ -418,16 +385,12 @@ def header_command(
     ] = None,
 ) -> None:
     """Set the plan's header: company, strategic business area, budget year, vision, objective."""
-    from clientfolio import cli
     from clientfolio.plan.actions import PlanHeader
     from clientfolio.plan.records import save_header
 
-    try:
-        budget_year = year or dt.date.today().year
-        save_header(_store(db), PlanHeader(budget_year, company, area, vision, objective), **_audit(db))
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(f"Plan of {budget_year}: header saved.")
+    budget_year = year or dt.date.today().year
+    save_header(_store(db), PlanHeader(budget_year, company, area, vision, objective), **_audit(db))
+    stdout().print(f"Plan of {budget_year}: header saved.")
 
 
 @plan_app.command("add")
@@ -450,37 +413,33 @@ def add_command(
     comments: Annotated[str | None, typer.Option("--comments", help="Comments.")] = None,
 ) -> None:
     """Add your own action (commercial or internal) to the plan."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.plan.actions import PlanAction
     from clientfolio.plan.records import add_actions
 
-    try:
-        action = PlanAction(
-            id=None,
-            title=title,
-            typology=typology,
-            kind=kind,
-            customer_code=customer,
-            prospect_code=prospect,
-            steps=steps,
-            priority=priority,
-            owner=owner,
-            participants=participants,
-            due_on=_day(due),
-            budget_cents=_cents(budget),
-            current_revenue_cents=_cents(current),
-            target_revenue_cents=_cents(target),
-            comments=comments,
-        )
-        budget_year = year or dt.date.today().year
-        audit = _audit(db)
-        [added] = add_actions(
-            _store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(), ring=_ring(db), **audit
-        )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(f"Action #{added} added to the plan of {budget_year}.")
+    action = PlanAction(
+        id=None,
+        title=title,
+        typology=typology,
+        kind=kind,
+        customer_code=customer,
+        prospect_code=prospect,
+        steps=steps,
+        priority=priority,
+        owner=owner,
+        participants=participants,
+        due_on=_day(due),
+        budget_cents=_cents(budget),
+        current_revenue_cents=_cents(current),
+        target_revenue_cents=_cents(target),
+        comments=comments,
+    )
+    budget_year = year or dt.date.today().year
+    audit = _audit(db)
+    [added] = add_actions(
+        _store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(), ring=_ring(db), **audit
+    )
+    stdout().print(f"Action #{added} added to the plan of {budget_year}.")
 
 
 @plan_app.command("update")
@@ -499,7 +458,6 @@ def update_command(
     budget: Annotated[float | None, typer.Option("--budget", help="Budget in euros.")] = None,
 ) -> None:
     """Track an action: progress, budget spent, resulting revenue, comments."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.plan.records import update_action
 
@@ -516,13 +474,10 @@ def update_command(
         }.items()
         if v is not None
     }
-    try:
-        if due is not None:
-            changes["due_on"] = _day(due)
-        if not changes:
-            raise ClientfolioError("nothing to change: give --progress, --spent, --result-revenue ...")
-        audit = _audit(db)
-        action = update_action(_store(db), SYSTEM, action_id, ring=_ring(db), **audit, **changes)
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(f"Action #{action.id} ({action.title}): {action.progress} % done.")
+    if due is not None:
+        changes["due_on"] = _day(due)
+    if not changes:
+        raise ClientfolioError("nothing to change: give --progress, --spent, --result-revenue ...")
+    audit = _audit(db)
+    action = update_action(_store(db), SYSTEM, action_id, ring=_ring(db), **audit, **changes)
+    stdout().print(f"Action #{action.id} ({action.title}): {action.progress} % done.")

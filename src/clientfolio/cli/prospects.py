@@ -2,8 +2,8 @@
 
 ``activity`` is a group: without a sub-command it shows the activity index
 (``activity_command``, its callback); ``activity log`` records one activity.
-Registered on the application by ``clientfolio.cli``; the consoles and the
-error handling are that module's, looked up when a command runs.
+Registered on the application by ``clientfolio.cli``; the options, settings,
+consoles and error boundary are ``clientfolio.cli._common``'s.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, principal_for, settings_for, stdout
 from clientfolio.cli.render import euros
-from clientfolio.errors import ClientfolioError
 from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
 
@@ -27,15 +27,10 @@ __all__ = ["activity_app", "activity_command", "activity_log_command", "prospect
 
 activity_app = typer.Typer(no_args_is_help=False)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
-]
-AsOfOption = Annotated[
+ActivityAsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale or activity)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _percent(value: float | None) -> str:
@@ -48,7 +43,7 @@ def _days(value: float | None) -> str:
 
 def prospects_command(
     db: DbOption = None,
-    as_of: AsOfOption = None,
+    as_of: ActivityAsOfOption = None,
     priority: Annotated[
         int | None,
         typer.Option("--priority", min=1, max=4, help="List only the open prospects of this priority (1-4)."),
@@ -56,20 +51,16 @@ def prospects_command(
     as_json: JsonOption = False,
 ) -> None:
     """Prospects: IPA / IPO priority matrix, funnel, conversions, time in stage, backward funnel."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.prospects.run import prospects_view
     from clientfolio.store import Store
 
-    try:
-        day = cli._parse_day(as_of) if as_of else None
-        view = prospects_view(Store(cli._settings(db).database_url), SYSTEM, as_of=day)
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    day = parse_day(as_of) if as_of else None
+    view = prospects_view(Store(settings_for(db).database_url), SYSTEM, as_of=day)
     if priority is not None:
         listed = [p for p in view.as_dict()["prospects"] if p["priority"] == priority]
         if as_json:
-            cli.console.print_json(
+            stdout().print_json(
                 json.dumps({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
             )
             return
@@ -87,15 +78,15 @@ def prospects_command(
                 f"{p['ipo']:.1f}",
                 f"{POTENTIAL_SIGNS[p['potential']]} / {p['accessibility']}",
             )
-        cli.console.print(table)
+        stdout().print(table)
         return
     if as_json:
-        cli.console.print_json(json.dumps(view.as_dict()))
+        stdout().print_json(json.dumps(view.as_dict()))
         return
     for table in _prospect_tables(view):
-        cli.console.print(table)
+        stdout().print(table)
     first = sum(1 for p in view.prospects if p.priority == 1)
-    cli.console.print(f"{first} priority 1 prospects: `clientfolio prospects --priority 1` lists them.")
+    stdout().print(f"{first} priority 1 prospects: `clientfolio prospects --priority 1` lists them.")
 
 
 def _prospect_tables(view: ProspectsView) -> list[Table]:
@@ -163,31 +154,27 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
 def activity_command(
     ctx: typer.Context,
     db: DbOption = None,
-    as_of: AsOfOption = None,
+    as_of: ActivityAsOfOption = None,
     months: Annotated[int, typer.Option("--months", min=1, max=24, help="Length of the period, in months.")] = 3,
     as_json: JsonOption = False,
 ) -> None:
     """Sales activity index per rep (quantity x orientation x efficiency), what-if, unfollowed A/VIP customers."""
     if ctx.invoked_subcommand is not None:  # ``activity log``: the index is not shown
         return
-    from clientfolio import cli
     from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.prospects.run import activity_view
     from clientfolio.store import Store
     from clientfolio.value import vip_customers
 
-    try:
-        day = cli._parse_day(as_of) if as_of else None
-        store = Store(cli._settings(db).database_url)
-        vip = vip_customers(store, PortfolioReader(store, SYSTEM), as_of=day)
-        view = activity_view(store, SYSTEM, as_of=day, months=months, vip=vip)
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    day = parse_day(as_of) if as_of else None
+    store = Store(settings_for(db).database_url)
+    vip = vip_customers(store, PortfolioReader(store, SYSTEM), as_of=day)
+    view = activity_view(store, SYSTEM, as_of=day, months=months, vip=vip)
     if as_json:
-        cli.console.print_json(json.dumps(view.as_dict()))
+        stdout().print_json(json.dumps(view.as_dict()))
         return
     report = view.activity
-    cli.console.print(
+    stdout().print(
         "Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
         "E efficiency (moves forward and revenue per activity), each 0-10."
     )
@@ -233,7 +220,7 @@ def activity_command(
             "-" if c.days_since is None else str(c.days_since),
         )
     for table in (index, what_if, follow):
-        cli.console.print(table)
+        stdout().print(table)
 
 
 @activity_app.command("log")
@@ -276,40 +263,34 @@ def activity_log_command(
     as_json: JsonOption = False,
 ) -> None:
     """Log one sales activity (call, visit, meeting, e-mail or quote) on a customer or a prospect."""
-    from clientfolio import cli
-    from clientfolio.cli.exports import _principal
-    from clientfolio.cli.users import _actor
     from clientfolio.prospects.activity_log import log_activity
     from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
 
-    settings = cli._settings(db)
-    try:
-        store = Store(settings.database_url)
-        principal = _principal(store, as_user)
-        ring = KeyRing.load(settings, create=True)
-        logged = log_activity(
-            store,
-            principal,
-            kind=kind,
-            occurred_on=day or dt.date.today(),
-            customer_code=customer,
-            prospect_code=prospect,
-            user=rep,
-            subject=subject,
-            outcome=outcome,
-            duration_minutes=duration,
-            ring=ring,
-            chain_key=ring.subkey("audit"),
-            actor=_actor() if as_user is None else principal.username,
-            date_order=settings.date_order,
-        )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    settings = settings_for(db)
+    store = Store(settings.database_url)
+    principal = principal_for(store, as_user)
+    ring = KeyRing.load(settings, create=True)
+    logged = log_activity(
+        store,
+        principal,
+        kind=kind,
+        occurred_on=day or dt.date.today(),
+        customer_code=customer,
+        prospect_code=prospect,
+        user=rep,
+        subject=subject,
+        outcome=outcome,
+        duration_minutes=duration,
+        ring=ring,
+        chain_key=ring.subkey("audit"),
+        actor=actor() if as_user is None else principal.username,
+        date_order=settings.date_order,
+    )
     if as_json:
-        cli.console.print_json(json.dumps({"logged": True, **logged.as_dict()}))
+        stdout().print_json(json.dumps({"logged": True, **logged.as_dict()}))
         return
     about = f"customer {logged.customer_code}" if logged.customer_code else f"prospect {logged.prospect_code}"
-    cli.console.print(
+    stdout().print(
         f"[green]Logged activity #{logged.id}:[/] {logged.kind} on {logged.occurred_on} with {about} by {logged.user}."
     )

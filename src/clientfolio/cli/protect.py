@@ -12,10 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from clientfolio.cli.users import _actor
+from clientfolio.cli._common import DbOption, actor, settings_for, stderr, stdout
 from clientfolio.errors import ClientfolioError
 from clientfolio.protect.keys import KEY_ENV, KeyRing
-from clientfolio.settings import Settings
 
 if TYPE_CHECKING:
     from clientfolio.protect.backup import BackupManifest
@@ -24,25 +23,15 @@ __all__ = ["backup_command", "keys_app", "restore_command"]
 
 keys_app = typer.Typer(help="The master keys: where they are, and their rotation.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")
-]
-
-
-def _settings(db: str | None) -> Settings:
-    settings = Settings()
-    return settings.model_copy(update={"database_url": db}) if db else settings
-
 
 def _bar(description: str) -> Progress:
-    from clientfolio.cli import errors
 
     return Progress(
         TextColumn(f"[bold]{description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=errors,
+        console=stderr(),
         transient=True,
     )
 
@@ -58,24 +47,20 @@ def _source(ring: KeyRing) -> str:
 @keys_app.command("status")
 def keys_status(db: DbOption = None) -> None:
     """Show where the key is, its id and fingerprint, and the values encrypted under each key."""
-    from clientfolio.cli import _fail, console
     from clientfolio.errors import KeyMissing
     from clientfolio.protect.rotation import key_status
     from clientfolio.store import Store
 
-    settings = _settings(db)
+    settings = settings_for(db)
     missing: KeyMissing | None = None
     try:
         ring: KeyRing | None = KeyRing.load(settings)
     except KeyMissing as exc:
         ring, missing = None, exc
-    try:
-        counts = key_status(Store(settings.database_url))
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    counts = key_status(Store(settings.database_url))
     if ring is not None:
-        console.print(f"Key: {_source(ring)}")
-        console.print(
+        stdout().print(f"Key: {_source(ring)}")
+        stdout().print(
             f"Current key: {ring.current} (fingerprint {ring.fingerprint()}); "
             f"active: {', '.join(map(str, sorted(ring.keys)))}; "
             f"retired (old backups only): {', '.join(map(str, sorted(ring.retired))) or 'none'}"
@@ -94,16 +79,16 @@ def keys_status(db: DbOption = None) -> None:
         table.add_row(f"encrypted, key {key_id}{note}", f"{count:,}")
     for field, count in counts.plain.items():
         table.add_row(f"plain text: {field}", f"{count:,}")
-    console.print(table)
+    stdout().print(table)
     if ring is not None and ring.rotation_interrupted:
-        console.print(
+        stdout().print(
             f"[yellow]A key rotation to key {ring.current} was interrupted (active keys: "
             f"{', '.join(map(str, sorted(ring.keys)))}): run `clientfolio keys recover`."
         )
     if counts.plain:
-        console.print("[yellow]Some values are not encrypted yet: run `clientfolio keys rotate`.")
+        stdout().print("[yellow]Some values are not encrypted yet: run `clientfolio keys rotate`.")
     if missing is not None and counts.encrypted:
-        raise _fail(missing)
+        raise missing
 
 
 @keys_app.command("rotate")
@@ -131,41 +116,35 @@ def keys_recover(
 
 
 def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.rotation import rotate_keys
     from clientfolio.store import Store
 
-    settings = _settings(db)
-    try:
-        ring = KeyRing.load(settings, create=not recover)
-        if ring.path is None:
-            raise ClientfolioError(
-                f"the key comes from {KEY_ENV}: rotation writes a new key, so it needs the key "
-                f"file; unset {KEY_ENV} and save the key in {settings.key_file}"
-            )
-        if recover and not ring.rotation_interrupted:
-            console.print(
-                f"No interrupted key rotation: key {ring.current} is the only active key; nothing to recover."
-            )
-            return
-        store = Store(settings.database_url)
-        with _bar("Re-encrypting") as bar:
-            task = bar.add_task("values", total=None)
-            report = rotate_keys(
-                store,
-                ring,
-                forget=forget,
-                actor=_actor(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    settings = settings_for(db)
+    ring = KeyRing.load(settings, create=not recover)
+    if ring.path is None:
+        raise ClientfolioError(
+            f"the key comes from {KEY_ENV}: rotation writes a new key, so it needs the key "
+            f"file; unset {KEY_ENV} and save the key in {settings.key_file}"
+        )
+    if recover and not ring.rotation_interrupted:
+        stdout().print(f"No interrupted key rotation: key {ring.current} is the only active key; nothing to recover.")
+        return
+    store = Store(settings.database_url)
+    with _bar("Re-encrypting") as bar:
+        task = bar.add_task("values", total=None)
+        report = rotate_keys(
+            store,
+            ring,
+            forget=forget,
+            actor=actor(),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     if report.resumed:
-        console.print(
+        stdout().print(
             f"[yellow]A key rotation to key {report.new_key_id} had been interrupted: completed.[/] "
             + ("" if recover else "Run `clientfolio keys rotate` again for a new key.")
         )
-    console.print(
+    stdout().print(
         f"[green]Rotated:[/] key {report.new_key_id} (fingerprint {report.ring.fingerprint()}) is current; "
         f"{report.values:,} values in {report.rows:,} rows re-encrypted "
         f"({report.plain_values:,} were plain text), {report.indexes:,} email indexes recomputed; "
@@ -173,9 +152,9 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
     )
     old = ", ".join(map(str, report.old_key_ids))
     if forget:
-        console.print(f"Old key(s) {old} dropped: backups made before now can no longer be restored.")
+        stdout().print(f"Old key(s) {old} dropped: backups made before now can no longer be restored.")
     else:
-        console.print(f"Old key(s) {old} retired in {ring.path}: they open older backups only.")
+        stdout().print(f"Old key(s) {old} retired in {ring.path}: they open older backups only.")
 
 
 def backup_command(
@@ -185,27 +164,23 @@ def backup_command(
     db: DbOption = None,
 ) -> None:
     """Back up the whole store into one encrypted, authenticated archive, while it runs."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.backup import backup
     from clientfolio.store import Store
 
-    settings = _settings(db)
+    settings = settings_for(db)
     dest = out or Path(f"clientfolio-{dt.datetime.now():%Y%m%d-%H%M%S}.cfbackup")
-    try:
-        ring = KeyRing.load(settings, create=True)
-        store = Store(settings.database_url)
-        with _bar("Backing up") as bar:
-            task = bar.add_task("rows", total=None)
-            manifest = backup(
-                store,
-                ring,
-                dest,
-                actor=_actor(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
-    console.print(
+    ring = KeyRing.load(settings, create=True)
+    store = Store(settings.database_url)
+    with _bar("Backing up") as bar:
+        task = bar.add_task("rows", total=None)
+        manifest = backup(
+            store,
+            ring,
+            dest,
+            actor=actor(),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    stdout().print(
         f"[green]Backup written to {dest}[/] ({manifest.size_bytes:,} bytes): "
         f"{manifest.rows:,} rows in {len(manifest.tables)} tables, schema revision "
         f"{manifest.schema_revision}, key {manifest.key_id} "
@@ -214,7 +189,6 @@ def backup_command(
 
 
 def _show(manifest: BackupManifest) -> None:
-    from clientfolio.cli import console
 
     table = Table(
         title=f"Backup of {manifest.created_at} (Clientfolio {manifest.app_version}, "
@@ -226,7 +200,7 @@ def _show(manifest: BackupManifest) -> None:
     for entry in manifest.tables:
         if entry.rows:
             table.add_row(entry.name, f"{entry.rows:,}")
-    console.print(table)
+    stdout().print(table)
 
 
 def restore_command(
@@ -235,29 +209,25 @@ def restore_command(
     db: DbOption = None,
 ) -> None:
     """Restore a backup: verify the whole archive, then replace every row of the store."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.backup import restore, verify_backup
 
-    settings = _settings(db)
-    try:
-        ring = KeyRing.load(settings)
-        with console.status("Verifying the archive..."):
-            manifest = verify_backup(ring, file)
-        _show(manifest)
-        if not yes:
-            typer.confirm(f"Replace every row of {settings.database_url} with this backup?", abort=True)
-        with _bar("Restoring") as bar:
-            task = bar.add_task("rows", total=manifest.rows)
-            report = restore(
-                settings.database_url,
-                ring,
-                file,
-                force=True,
-                actor=_actor(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
-    console.print(
+    settings = settings_for(db)
+    ring = KeyRing.load(settings)
+    with stdout().status("Verifying the archive..."):
+        manifest = verify_backup(ring, file)
+    _show(manifest)
+    if not yes:
+        typer.confirm(f"Replace every row of {settings.database_url} with this backup?", abort=True)
+    with _bar("Restoring") as bar:
+        task = bar.add_task("rows", total=manifest.rows)
+        report = restore(
+            settings.database_url,
+            ring,
+            file,
+            force=True,
+            actor=actor(),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    stdout().print(
         f"[green]Restored[/] {report.manifest.rows:,} rows from {file} ({report.replaced_rows:,} rows replaced)."
     )

@@ -1,9 +1,9 @@
 """``clientfolio report``: the annual portfolio review as PDF, XLSX or HTML,
 in French or English, written as an audited, fingerprinted export.
 
-Registered on the application by ``clientfolio.cli``; the consoles, the
-settings and the error handling are that module's, looked up when the
-command runs.  The report package (which brings the analytics engine and
+Registered on the application by ``clientfolio.cli``; the options, settings,
+consoles and error boundary are ``clientfolio.cli._common``'s.
+The report package (which brings the analytics engine and
 fpdf2) is imported inside the command.
 """
 
@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from clientfolio.errors import ClientfolioError
+from clientfolio.cli._common import parse_day, settings_for, stdout
 
 __all__ = ["report_command"]
 
@@ -52,7 +52,6 @@ def report_command(
 
     Every analysis with its charts, the valuation, the self-assessment, the SWOT and the action plan,
     within the user's scope."""
-    from clientfolio import cli
     from clientfolio.access import SYSTEM
     from clientfolio.protect.alerts import ExportRules
     from clientfolio.protect.exports import ExportKeys
@@ -61,32 +60,29 @@ def report_command(
     from clientfolio.report.export import write_report
     from clientfolio.store import Store
 
-    settings = cli._settings(db)
-    try:
-        day = cli._parse_day(as_of) if as_of else None
-        store = Store(settings.database_url)
-        ring = KeyRing.load(settings, create=True)
-        principal = SYSTEM if as_user is None else principal_for(store, as_user)
-        stem = re.sub(r"[^\w-]+", "-", f"review-{as_of or 'latest'}-{lang}")
-        with nullcontext() if as_json else cli.console.status("Analysing the portfolio, writing the review..."):
-            result = write_report(
-                store,
-                principal,
-                out or Path(f"{stem}.{fmt}"),
-                fmt=fmt,
-                lang=lang,
-                keys=ExportKeys.from_ring(ring),
-                rules=ExportRules.from_settings(settings),
-                as_of=day,
-                recipient=recipient,
-                purpose=purpose,
-                ring=ring,
-            )
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
+    settings = settings_for(db)
+    day = parse_day(as_of) if as_of else None
+    store = Store(settings.database_url)
+    ring = KeyRing.load(settings, create=True)
+    principal = SYSTEM if as_user is None else principal_for(store, as_user)
+    stem = re.sub(r"[^\w-]+", "-", f"review-{as_of or 'latest'}-{lang}")
+    with nullcontext() if as_json else stdout().status("Analysing the portfolio, writing the review..."):
+        result = write_report(
+            store,
+            principal,
+            out or Path(f"{stem}.{fmt}"),
+            fmt=fmt,
+            lang=lang,
+            keys=ExportKeys.from_ring(ring),
+            rules=ExportRules.from_settings(settings),
+            as_of=day,
+            recipient=recipient,
+            purpose=purpose,
+            ring=ring,
+        )
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        cli.console.print_json(
+        stdout().print_json(
             json.dumps(
                 {
                     "export_uid": result.export_uid,
@@ -99,9 +95,9 @@ def report_command(
             )
         )
         return
-    cli.console.print(
+    stdout().print(
         f"[green]Review {result.export_uid}[/] written to {result.path} ({result.customers} customers "
         f"named, fingerprinted); signed manifest {result.manifest_path}."
     )
     for alert in result.alerts:
-        cli.console.print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
+        stdout().print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")

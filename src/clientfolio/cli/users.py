@@ -8,7 +8,6 @@ not itself logged in.  Its changes are audited with the actor
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import re
 from collections.abc import Mapping
@@ -17,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, settings_for, stderr, stdout
 from clientfolio.errors import ClientfolioError
-from clientfolio.settings import Settings
 from clientfolio.store import Store
 
 if TYPE_CHECKING:  # the protection modules are imported when a command runs
@@ -29,38 +28,15 @@ __all__ = ["audit_app", "user_app"]
 user_app = typer.Typer(help="Users, roles and need-to-know scopes.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log: list and verify it.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
 
 def _open(db: str | None, *, key: bool = True) -> tuple[Store, bytes]:
     """The store, and the audit chain key from the key ring (created when missing,
     unless ``key`` is False: then no key is loaded)."""
     from clientfolio.protect.keys import KeyRing
 
-    settings = Settings()
-    if db:
-        settings = settings.model_copy(update={"database_url": db})
+    settings = settings_for(db)
     store = Store(settings.database_url)
     return store, KeyRing.load(settings, create=True).subkey("audit") if key else b""
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no login name in this environment
-        return "cli"
-
-
-def _day(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ClientfolioError(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
 
 
 @user_app.command("add")
@@ -82,7 +58,6 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Create a user; the password is prompted twice (hidden) and checked against the policy."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.totp import provisioning_uri
     from clientfolio.protect.users import create_user, set_totp
 
@@ -90,28 +65,25 @@ def user_add(
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        day = _day(expires, "--expires")
-        store, key = _open(db)
-        user_id = create_user(
-            store,
-            username,
-            password,
-            role,
-            display_name=name,
-            email=email,
-            expires_on=day,
-            actor=_actor(),
-            chain_key=key,
-        )
-        secret = set_totp(store, username, True, actor=_actor(), chain_key=key) if totp else None
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    day = None if expires is None else parse_day(expires, "--expires")
+    store, key = _open(db)
+    user_id = create_user(
+        store,
+        username,
+        password,
+        role,
+        display_name=name,
+        email=email,
+        expires_on=day,
+        actor=actor(),
+        chain_key=key,
+    )
+    secret = set_totp(store, username, True, actor=actor(), chain_key=key) if totp else None
     login = username.strip().lower()
-    console.print(f"[green]User {login} ({role}) created[/] (id {user_id}).")
+    stdout().print(f"[green]User {login} ({role}) created[/] (id {user_id}).")
     if secret:
-        console.print(f"TOTP secret (shown once): {secret}")
-        console.print(f"Authenticator URI: {provisioning_uri(secret, login)}")
+        stdout().print(f"TOTP secret (shown once): {secret}")
+        stdout().print(f"Authenticator URI: {provisioning_uri(secret, login)}")
 
 
 def _status(user: UserRecord, now: dt.datetime) -> str:
@@ -130,18 +102,14 @@ def _scope_text(scopes: Mapping[str, tuple[str, ...]]) -> str:
 @user_app.command("list")
 def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the users: role, status, expiry, second factor and scopes."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.users import list_users
 
-    try:
-        store, _ = _open(db, key=False)
-        users = list_users(store)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    store, _ = _open(db, key=False)
+    users = list_users(store)
     now = dt.datetime.now(dt.UTC)
     rows = [{**u.as_dict(), "status": _status(u, now)} for u in users]
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        stdout().print_json(json.dumps(rows, default=str))
         return
     table = Table(title=f"{len(rows)} user(s)")
     for column in ("user", "name", "role", "status", "expires", "2FA", "scopes"):
@@ -156,7 +124,7 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
             "TOTP" if u.totp else "",
             _scope_text(u.scopes),
         )
-    console.print(table)
+    stdout().print(table)
 
 
 @user_app.command("disable")
@@ -165,15 +133,11 @@ def user_disable(
     db: DbOption = None,
 ) -> None:
     """Disable a user: it can no longer log in, and its sessions end at once."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.users import disable_user
 
-    try:
-        store, key = _open(db)
-        ended = disable_user(store, username, actor=_actor(), chain_key=key)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
-    console.print(f"User {username.strip().lower()} disabled; {ended} session(s) ended.")
+    store, key = _open(db)
+    ended = disable_user(store, username, actor=actor(), chain_key=key)
+    stdout().print(f"User {username.strip().lower()} disabled; {ended} session(s) ended.")
 
 
 @user_app.command("scope")
@@ -189,34 +153,30 @@ def user_scope(
     as_json: JsonOption = False,
 ) -> None:
     """Show or set a user's need-to-know scope: regions, segments, product lines."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.users import get_user, set_scopes
 
-    try:
-        if region or segment or product_line or clear:
-            store, key = _open(db)
-            scopes = set_scopes(
-                store,
-                username,
-                region or None,
-                segment or None,
-                product_line or None,
-                clear=clear,
-                actor=_actor(),
-                chain_key=key,
-            )
-        else:
-            store, _ = _open(db, key=False)
-            user = get_user(store, username)
-            if user is None:
-                raise ClientfolioError(f"no user {username!r}")
-            scopes = dict(user.scopes)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        console.print_json(json.dumps({d: list(c) for d, c in scopes.items()}))
+    if region or segment or product_line or clear:
+        store, key = _open(db)
+        scopes = set_scopes(
+            store,
+            username,
+            region or None,
+            segment or None,
+            product_line or None,
+            clear=clear,
+            actor=actor(),
+            chain_key=key,
+        )
     else:
-        console.print(f"{username.strip().lower()} sees: {_scope_text(scopes)}.")
+        store, _ = _open(db, key=False)
+        user = get_user(store, username)
+        if user is None:
+            raise ClientfolioError(f"no user {username!r}")
+        scopes = dict(user.scopes)
+    if as_json:
+        stdout().print_json(json.dumps({d: list(c) for d, c in scopes.items()}))
+    else:
+        stdout().print(f"{username.strip().lower()} sees: {_scope_text(scopes)}.")
 
 
 def _head(text: str | None) -> tuple[int, str] | None:
@@ -239,37 +199,31 @@ def audit_verify(
 ) -> None:
     """Verify the audit hash chain; exit 1 with the first bad entry when it was tampered with,
     3 when it is intact but a key rotation was interrupted (run `keys recover`)."""
-    from clientfolio.cli import _fail, console, errors
     from clientfolio.protect.audit import verify_log
     from clientfolio.protect.keys import KeyRing
 
-    try:
-        head = _head(expect_head)
-        settings = Settings()
-        if db:
-            settings = settings.model_copy(update={"database_url": db})
-        report = verify_log(Store(settings.database_url), KeyRing.load(settings), expect_head=head)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    head = _head(expect_head)
+    settings = settings_for(db)
+    report = verify_log(Store(settings.database_url), KeyRing.load(settings), expect_head=head)
     runs = "; ".join(
         f"#{first}" + (f" to #{last}" if last != first else "") + f" under key {key}"
         for first, last, key in report.sealed_by
     )
     if as_json:
-        console.print_json(json.dumps(report.as_dict()))
+        stdout().print_json(json.dumps(report.as_dict()))
     elif report.ok:
-        console.print(f"[green]Audit log intact:[/] {report.entries} entries.")
+        stdout().print(f"[green]Audit log intact:[/] {report.entries} entries.")
         if report.head_seq:
-            console.print(f"Head: {report.head_seq}:{report.head_hash}")
-            console.print("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
+            stdout().print(f"Head: {report.head_seq}:{report.head_hash}")
+            stdout().print("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
     else:
-        errors.print(
+        stderr().print(
             f"[bold red]Audit log broken at entry #{report.first_bad_seq} ({report.reason}):[/] {report.detail}."
         )
         if report.head_seq:
-            errors.print(f"Sound up to entry #{report.head_seq}.")
+            stderr().print(f"Sound up to entry #{report.head_seq}.")
     if report.interrupted_rotation and not as_json:
-        errors.print(
+        stderr().print(
             "[bold yellow]Key rotation interrupted[/] (not tampering): the key file holds "
             "several active keys"
             + (f"; entries sealed {runs}" if runs else "")
@@ -288,16 +242,12 @@ def audit_list(
     as_json: JsonOption = False,
 ) -> None:
     """List the last entries of the audit log, newest first (not verified: see audit verify)."""
-    from clientfolio.cli import _fail, console
     from clientfolio.protect.audit import list_events
 
-    try:
-        store, _ = _open(db, key=False)
-        events = list_events(store, limit=limit)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    store, _ = _open(db, key=False)
+    events = list_events(store, limit=limit)
     if as_json:
-        console.print_json(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in events]))
+        stdout().print_json(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in events]))
         return
     table = Table(title=f"Audit log: last {len(events)} entries")
     for column in ("#", "at (UTC)", "actor", "action", "target", "details"):
@@ -311,4 +261,4 @@ def audit_list(
             e.target or "",
             json.dumps(e.details, ensure_ascii=False, default=str),
         )
-    console.print(table)
+    stdout().print(table)

@@ -13,8 +13,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
+from clientfolio.cli._common import parse_day, stdout
 from clientfolio.cli.render import euros
-from clientfolio.errors import ClientfolioError
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 
@@ -67,7 +67,6 @@ def value_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
-    from clientfolio.cli import _fail, _parse_day, console
     from clientfolio.config import load_domain_config
     from clientfolio.value import value_source, write_value
 
@@ -77,29 +76,26 @@ def value_command(
         for k, v in (("horizon_years", horizon), ("discount_rate", discount), ("assumed_margin_rate", margin_rate))
         if v is not None
     }
-    try:
-        config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
-        config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
-        day = _parse_day(as_of) if as_of else None
-        if transactions is not None:
-            result = value_source(transactions=transactions, as_of=day, config=config)
-        else:
-            store = Store(settings.database_url)
-            with console.status("Fitting the value models..."):
-                result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)
-    except ClientfolioError as exc:
-        raise _fail(exc) from None
+    config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
+    config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
+    day = parse_day(as_of) if as_of else None
+    if transactions is not None:
+        result = value_source(transactions=transactions, as_of=day, config=config)
+    else:
+        store = Store(settings.database_url)
+        with stdout().status("Fitting the value models..."):
+            result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)
     if out is not None:
         written = write_value(result, out)
         if not as_json:
-            console.print(f"Written: {', '.join(str(p) for p in written)}")
+            stdout().print(f"Written: {', '.join(str(p) for p in written)}")
     if as_json:
-        console.print_json(json.dumps(result.as_dict(), default=str))
+        stdout().print_json(json.dumps(result.as_dict(), default=str))
     elif backtest:
-        console.print(backtest_table(result))
+        stdout().print(backtest_table(result))
     elif out is None:
         for renderable in value_tables(result):
-            console.print(renderable)
+            stdout().print(renderable)
 
 
 def value_tables(result: PortfolioValue) -> list[RenderableType]:

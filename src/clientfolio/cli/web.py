@@ -1,8 +1,8 @@
 """``clientfolio serve``: the web application; and the demo's way in.
 
-Registered on the application by ``clientfolio.cli``; the consoles, the
-settings and the error handling are that module's, looked up when the
-command runs.  The demo users are created without a password:
+Registered on the application by ``clientfolio.cli``; the options, settings,
+consoles and error boundary are ``clientfolio.cli._common``'s.
+The demo users are created without a password:
 ``demo_logins`` gives them one random password, printed once by
 ``clientfolio demo`` (docs/web.md).
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from clientfolio.cli._common import actor, settings_for, stdout
 from clientfolio.errors import ClientfolioError, PasswordRejected
 
 if TYPE_CHECKING:
@@ -47,16 +48,14 @@ def demo_logins(store: Store, ring: KeyRing, usernames: list[str], *, actor: str
 
 def demo_users(store: Store, ring: KeyRing) -> None:
     """Give the demo's users their password and print them with it, once."""
-    from clientfolio import cli
-    from clientfolio.cli.users import _actor
     from clientfolio.demo.catalog import USERS
 
-    password = demo_logins(store, ring, [u[0] for u in USERS], actor=_actor())
-    cli.console.print(
+    password = demo_logins(store, ring, [u[0] for u in USERS], actor=actor())
+    stdout().print(
         "Demo users: "
         + ", ".join(f"{name} ({role}{' ' + '+'.join(regions) if regions else ''})" for name, _, role, regions in USERS)
     )
-    cli.console.print(f"Their password (shown only this once): [bold]{password}[/]")
+    stdout().print(f"Their password (shown only this once): [bold]{password}[/]")
 
 
 def serve_command(
@@ -70,14 +69,10 @@ def serve_command(
     """Start the web application: the pages and the REST API under /api/v1."""
     import uvicorn
 
-    from clientfolio import cli
     from clientfolio.web import create_app
 
-    try:
-        app = create_app(cli._settings(db))
-    except ClientfolioError as exc:
-        raise cli._fail(exc) from None
-    cli.console.print(
+    app = create_app(settings_for(db))
+    stdout().print(
         f"Clientfolio on http://{host}:{port} (Ctrl+C to stop); the API's schema is at "
         f"http://{host}:{port}/api/v1/openapi.json"
     )
