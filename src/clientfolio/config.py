@@ -21,15 +21,25 @@ and returns a ``DomainConfig``: each section's model, the composed
 for listing.  Anything wrong (unknown table or key, bad value) raises
 ``ConfigError``, naming the file or variable, the table, the key, the value
 and the reason.
+
+``write_setting`` / ``reset_setting`` change one key of the file (the web's
+``/admin/settings``): validated as above first, then the file rewritten
+whole (``dumps_toml``; comments are lost) atomically, mode 0600; a key the
+environment sets is refused, since the environment would win.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import os
+import re
+import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -69,9 +79,14 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "DomainConfig",
+    "SettingChange",
     "SettingRow",
     "config_file",
+    "dumps_toml",
     "load_domain_config",
+    "reset_setting",
+    "toml_string",
+    "write_setting",
 ]
 
 CONFIG_FILE_NAME = "clientfolio.toml"
@@ -137,6 +152,8 @@ class ConfigProblem:
     key: str | None
     value: Any
     reason: str
+    kind: str = ""  # pydantic's error type (``less_than_equal`` ...), for a translated reason
+    context: Mapping[str, Any] = field(default_factory=dict)  # its values (``{"le": 1}`` ...)
 
     def __str__(self) -> str:
         where = self.source
@@ -428,6 +445,11 @@ def load_domain_config(settings: Settings | None = None, *, database_url: str | 
     settings = settings or Settings()
     data, path = _read_file(*config_file(settings, database_url=database_url))
     env = _read_env()
+    return _validate(data, path, env)
+
+
+def _validate(data: Mapping[str, Any], path: Path | None, env: Mapping[str, Any]) -> DomainConfig:
+    """The sections of ``data`` (the file's tables) under ``env``; ``ConfigError`` naming every problem."""
     problems: list[ConfigProblem] = []
     sections: dict[str, BaseModel] = {}
     for name, model in SECTIONS.items():
@@ -443,11 +465,13 @@ def load_domain_config(settings: Settings | None = None, *, database_url: str | 
             for err in exc.errors():
                 loc = tuple(str(part) for part in err["loc"])
                 reason = err["msg"].removeprefix("Value error, ")
+                kind, context = err["type"], dict(err.get("ctx") or {})
                 if loc:
-                    problems.append(_problem(name, loc, err.get("input"), reason, path, env))
+                    problem = _problem(name, loc, err.get("input"), reason, path, env)
                 else:  # a rule between fields: name the table
                     source = str(path) if path is not None and name in data else f"{ENV_PREFIX}{name.upper()}__*"
-                    problems.append(ConfigProblem(source, name, None, None, reason))
+                    problem = ConfigProblem(source, name, None, None, reason)
+                problems.append(replace(problem, kind=kind, context=context))
     if problems:
         raise ConfigError(problems)
     return DomainConfig(MappingProxyType(sections), path, MappingProxyType(data), MappingProxyType(env))
@@ -458,3 +482,271 @@ def _value_at(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     for part in path:
         node = node[part]
     return node
+
+
+# --- writing the file (the web's settings page) -------------------------------------------------------------------
+
+_WRITE_LOCK = threading.Lock()  # one read-modify-write of the file at a time (in this process)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A key written to (or removed from) the settings file: the effective
+    value before and after, and where each came from (``default`` or ``file``)."""
+
+    file: Path
+    section: str
+    key: str
+    old: Any
+    new: Any
+    old_source: str
+    new_source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file),
+            "section": self.section,
+            "key": self.key,
+            "old": self.old,
+            "new": self.new,
+            "old_source": self.old_source,
+            "new_source": self.new_source,
+        }
+
+
+def _target(where: Path | Settings | None, database_url: str | None) -> Path:
+    if isinstance(where, Path):
+        return where
+    return config_file(where, database_url=database_url)[0]
+
+
+def _field_at(section: str, key: str, source: str) -> tuple[tuple[str, ...], Any]:
+    """The path of ``section``'s dotted ``key`` and its default; ``ConfigError``
+    for an unknown table or key, or a key naming a whole nested table."""
+    model = SECTIONS.get(section)
+    if model is None:
+        reason = f"unknown table {section!r}; known tables: {', '.join(SECTIONS)}"
+        raise ConfigError([ConfigProblem(source, None, None, None, reason)])
+    path = tuple(key.split("."))
+    current: type[BaseModel] = model
+    default: Any = model()
+    for depth, part in enumerate(path):
+        known = current.model_fields
+        if part not in known:
+            reason = f"unknown key; known keys: {', '.join(known)}"
+            raise ConfigError([ConfigProblem(source, section, key, None, reason)])
+        default = getattr(default, part)
+        nested = _model_of(known[part].annotation)
+        if nested is None:
+            if depth != len(path) - 1:
+                raise ConfigError([ConfigProblem(source, section, key, None, f"{part!r} is a value, not a table")])
+            return path, _plain(default)
+        current = nested
+    reason = f"a table: give one of its keys ({', '.join(f'{key}.{k}' for k in current.model_fields)})"
+    raise ConfigError([ConfigProblem(source, section, key, None, reason)])
+
+
+def _env_refusal(env: Mapping[str, Any], section: str, path: tuple[str, ...]) -> None:
+    if _lookup(env, (section, *path)):
+        variable = _variable(section, path)
+        reason = f"set by the environment ({variable}), which wins over the file: change or unset the variable"
+        value = _value_at(env, (section, *path))
+        problem = ConfigProblem(
+            variable, section, ".".join(path), value, reason, kind="environment", context={"variable": variable}
+        )
+        raise ConfigError([problem])
+
+
+def _parsed(text: str, default: Any, source: str, section: str, key: str) -> Any:
+    """The value of a form's ``text``: as is for a text key; JSON for a list or
+    a table; else JSON when it parses (``0.7``, ``true``, ``12``), the text otherwise."""
+    if isinstance(default, str):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        if isinstance(default, list | dict):
+            reason = "give a list or a table as JSON"
+            raise ConfigError([ConfigProblem(source, section, key, text, reason, kind="json")]) from None
+        return text.strip()
+    if value is None:
+        reason = "a file cannot hold an empty value: reset the key to go back to its default"
+        raise ConfigError([ConfigProblem(source, section, key, text, reason, kind="empty")])
+    return value
+
+
+def _with(data: Mapping[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with ``path`` set to ``value`` (tables made as needed)."""
+    copy = dict(data)
+    head, rest = path[0], path[1:]
+    if rest:
+        below = copy.get(head)
+        copy[head] = _with(below if isinstance(below, Mapping) else {}, rest, value)
+    else:
+        copy[head] = value
+    return copy
+
+
+def _without(data: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``data`` without ``path``; the tables left empty are dropped."""
+    copy = dict(data)
+    head, rest = path[0], path[1:]
+    if head not in copy:
+        return copy
+    if rest:
+        below = copy[head]
+        if isinstance(below, Mapping):
+            pruned = _without(below, rest)
+            if pruned:
+                copy[head] = pruned
+            else:
+                del copy[head]
+    else:
+        del copy[head]
+    return copy
+
+
+def _effective(domain: DomainConfig, section: str, key: str) -> tuple[Any, str]:
+    row = next(r for r in domain.rows() if r.section == section and r.key == key)
+    return row.value, row.source
+
+
+def _change(
+    where: Path | Settings | None,
+    database_url: str | None,
+    section: str,
+    key: str,
+    text: str | None,
+) -> SettingChange:
+    path = _target(where, database_url)
+    with _WRITE_LOCK:
+        data, read = _read_file(path, False)
+        env = _read_env()
+        source = str(path)
+        keys, default = _field_at(section, key, source)
+        _env_refusal(env, section, keys)
+        before = _validate(data, read, env)
+        old, old_source = _effective(before, section, key)
+        if text is None:
+            new_data = _without(data, (section, *keys))
+        else:
+            value = _parsed(text, default, source, section, key)
+            new_data = _with(data, (section, *keys), value)
+        after = _validate(new_data, path, env)
+        new, new_source = _effective(after, section, key)
+        if text is not None:  # the validated value (tuples as lists, 1 as 1.0 for a float ...)
+            new_data = _with(data, (section, *keys), new)
+        try:
+            document = dumps_toml(new_data)
+        except TypeError as exc:
+            raise ConfigError([ConfigProblem(source, section, key, text, str(exc))]) from None
+        _write_toml(path, document)
+    return SettingChange(path, section, key, old, new, old_source, new_source)
+
+
+def write_setting(
+    where: Path | Settings | None, section: str, key: str, value_text: str, *, database_url: str | None = None
+) -> SettingChange:
+    """Set ``section``'s ``key`` (dotted for a nested table: ``spend.model``)
+    to ``value_text`` in the settings file (``where``: the file, or the
+    settings that place it as ``load_domain_config`` does; created when
+    absent).  The value is validated with every other setting first: an
+    unknown key, a bad value, or a key set by the environment (which would
+    win) raises ``ConfigError`` and writes nothing.  The file is rewritten
+    whole (its comments are lost), atomically, mode 0600."""
+    return _change(where, database_url, section, key, value_text)
+
+
+def reset_setting(
+    where: Path | Settings | None, section: str, key: str, *, database_url: str | None = None
+) -> SettingChange:
+    """Remove ``section``'s ``key`` from the settings file: back to its default
+    (``ConfigError`` when the environment sets it)."""
+    return _change(where, database_url, section, key, None)
+
+
+# TOML, written: what the configs hold (text, numbers, booleans, lists, tables)
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else toml_string(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        shown = (f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None)
+        return "{" + ", ".join(shown) + "}"  # TOML has no null: a key left out is its default
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"cannot be written to TOML: {value!r}")
+
+
+def _toml_table(lines: list[str], name: tuple[str, ...], table: Mapping[str, Any]) -> None:
+    values = {k: v for k, v in table.items() if v is not None and not isinstance(v, Mapping)}
+    tables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
+    if name and (values or not tables):
+        if lines:
+            lines.append("")
+        lines.append("[" + ".".join(_toml_key(part) for part in name) + "]")
+    for key, value in values.items():
+        lines.append(f"{_toml_key(str(key))} = {_toml_value(value)}")
+    for key, below in tables.items():
+        _toml_table(lines, (*name, str(key)), below)
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    """``data`` (tables of values) as a TOML document; ``tomllib.loads`` reads it back the same."""
+    lines: list[str] = []
+    _toml_table(lines, (), data)
+    return "\n".join(lines) + "\n"
+
+
+def _write_toml(path: Path, document: str) -> None:
+    """Write ``document`` to ``path`` atomically: a temporary file (mode 0600)
+    in the same folder, flushed to disk, then renamed over ``path``."""
+    text = "# clientfolio.toml: the domain settings (docs/settings.md)\n" + document
+    folder = path.parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(str(path), None, None, None, f"cannot be written: {exc}")]) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -326,6 +326,7 @@ def write_attempts(o: Outsider, company_item: int) -> dict[str, dict[str, object
         "/admin/users/scopes": {"data": {"username": SCOPED["sales"], "regions": ""}},
         "/admin/approvals/approve": {"data": {"request_id": "1", "password": PASSWORD}},
         "/admin/backup": {"data": {}},
+        "/admin/settings": {"data": {"section": "abc", "key": "a", "value": "0.7"}},  # the whole company's settings
         "/export": {"data": {"recipient": "Pris", "purpose": "Pris", "format": "csv"}},
         "/report": {"data": {"format": "html", "lang": "en"}},
         "/trace": {"files": {"file": ("t.csv", f"{o.customer_code}\n".encode(), "text/csv")}},

@@ -3,14 +3,19 @@ role, scope and status, to add (the password policy's refusals shown),
 disable or scope; the audit log, newest first and paged, with the
 verification of its chain on demand; the export alerts and the requests
 awaiting approval (approve: an admin other than the requester); a backup
-made now and downloaded.  Every change goes through ``clientfolio.protect``,
-which audits it with the admin as actor.  The changes are the whole company's
+made now and downloaded; the domain settings (``/admin/settings``: every key
+of ``clientfolio.toml`` with its value, default, source and help, changed or
+reset one at a time, audited ``settings.change``).  Every change goes through
+``clientfolio.protect`` (the settings: ``clientfolio.config``), audited with
+the admin as actor.  The changes are the whole company's
 (a user created without scope, a scope lifted, a whole-store backup): an admin
 limited to a scope may look but not change (403, ``access.writes``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -18,8 +23,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal, Scope
 from clientfolio.access.writes import require_whole_company
+from clientfolio.config import ConfigError, ConfigProblem, config_file, load_domain_config, reset_setting, write_setting
 from clientfolio.errors import ClientfolioError, PasswordRejected
-from clientfolio.protect.audit import AuditEvent, list_events, verify_log
+from clientfolio.protect.audit import AuditEvent, list_events, record_event, verify_log
 from clientfolio.protect.backup import backup
 from clientfolio.protect.exports import approve_export, list_approvals, list_exports
 from clientfolio.protect.keys import KeyRing
@@ -227,3 +233,124 @@ def make_backup(view: ViewDep, principal: Admin, ring: RingDep) -> Response:
     with scratch() as folder:
         backup(store, ring, folder / name, actor=principal.username)  # audited by the library
         return download(folder / name, name, "application/octet-stream", folder=folder)
+
+
+# --- the domain settings ------------------------------------------------------------------------------------------
+
+#: pydantic's error types (and the settings' own), as a reason in the page's language
+REASONS: dict[str, str] = {
+    "less_than_equal": "must be at most {le}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "greater_than": "must be greater than {gt}",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "literal_error": "must be one of: {expected}",
+    "environment": "set by the environment ({variable}), which wins over the file: change or unset the variable",
+    "json": "give a list or a table as JSON",
+    "empty": "a file cannot hold an empty value: reset the key to go back to its default",
+}
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def problem_text(problem: ConfigProblem, gettext: Callable[[str], str]) -> str:
+    """A problem of the settings in the page's language: the table, the key, the value and the reason."""
+    template = REASONS.get(problem.kind)
+    try:
+        reason = (
+            gettext(template).format(**{k: _number(v) for k, v in problem.context.items()})
+            if template
+            else problem.reason
+        )
+    except (KeyError, IndexError):
+        reason = problem.reason
+    if problem.table is None:
+        return f"{problem.source}: {reason}"
+    if problem.key is None:
+        return gettext("Table {table}: {reason}").format(table=problem.table, reason=reason)
+    value = "" if problem.value is None else json.dumps(problem.value, ensure_ascii=False, default=str)
+    return gettext("{table}.{key} = {value}: {reason}").format(
+        table=problem.table, key=problem.key, value=value, reason=reason
+    )
+
+
+def _text(value: Any) -> str:
+    """A value as the form takes it: text as is, the rest as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def settings_of(view: View) -> dict[str, Any]:
+    """The settings page's data: the file (where a change is written) and
+    every key with its value, default, source (default, file, env) and help."""
+    state = view.state
+    file = config_file(state.settings, database_url=state.store.url)[0]
+    try:
+        rows = [
+            {**row.as_dict(), "text": _text(row.value)}
+            for row in load_domain_config(state.settings, database_url=state.store.url).rows()
+        ]
+        error = None
+    except ConfigError as exc:
+        rows, error = [], "\n".join(problem_text(p, view._) for p in exc.problems)
+    return {"file": str(file), "rows": rows, "error": error}
+
+
+def _settings_page(view: View, *, error: str | None = None) -> Response:
+    data = settings_of(view)
+    if error:
+        data["error"] = error
+    return page(view, "settings.html", data, status_code=422 if error else 200)
+
+
+@router.get("/admin/settings")
+def settings_page(view: ViewDep, principal: Admin) -> Response:
+    """The domain settings: value, default, source and help of every key; a form per key."""
+    return _settings_page(view)
+
+
+@router.post("/admin/settings", dependencies=[CsrfChecked])
+def change_setting(
+    view: ViewDep,
+    principal: Admin,
+    ring: RingDep,
+    section: Annotated[str, Form(max_length=40)],
+    key: Annotated[str, Form(max_length=100)],
+    value: Annotated[str, Form(max_length=10_000)] = "",
+    reset: Annotated[bool, Form()] = False,
+) -> Response:
+    """Change a setting in the file (``reset``: remove it, back to its default);
+    a refusal (bad value, a key the environment sets) is shown on the page
+    (422) and nothing is written.  Audited ``settings.change``."""
+    require_whole_company(principal)
+    state = view.state
+    try:
+        with state.store.begin() as conn:  # the entry rolls back when the file cannot be written
+            if reset:
+                change = reset_setting(state.settings, section, key, database_url=state.store.url)
+            else:
+                change = write_setting(state.settings, section, key, value, database_url=state.store.url)
+            record_event(
+                conn,
+                actor=principal.username,
+                action="settings.change",
+                target=f"{section}.{key}",
+                details={
+                    "old": change.old,
+                    "new": change.new,
+                    "old_source": change.old_source,
+                    "new_source": change.new_source,
+                    "reset": reset,
+                },
+                chain_key=ring.subkey("audit"),
+            )
+    except ConfigError as exc:
+        return _settings_page(view, error="\n".join(problem_text(p, view._) for p in exc.problems))
+    state.figures.clear()  # the next figures are computed with the new setting
+    if wants_json(view.request):
+        return page(view, "settings.html", {"changed": change.as_dict()})
+    return RedirectResponse("/admin/settings", status_code=303)
