@@ -160,8 +160,9 @@ def test_every_message_of_the_pages_is_in_french() -> None:
         for path in sources
         for m in re.finditer(r"""_\(\s*(['"])(.+?)\1\s*\)""", path.read_text(encoding="utf-8"))
     }
+    from clientfolio.prospects.stages import STAGE_NAMES
     from clientfolio.web.app import NAV
-    from clientfolio.web.build import STAGE_NAMES, TERMS
+    from clientfolio.web.build import TERMS
 
     found |= {label for _, label, _ in NAV} | set(STAGE_NAMES.values()) | set(TERMS.values())
     same = {

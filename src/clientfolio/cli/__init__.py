@@ -43,11 +43,11 @@ from clientfolio.cli.exports import export_command, exports_app, trace_command, 
 from clientfolio.cli.plan import assess_command, plan_app
 from clientfolio.cli.prospects import activity_app, prospects_command
 from clientfolio.cli.protect import backup_command, keys_app, restore_command
-from clientfolio.cli.render import euros
 from clientfolio.cli.report import report_command
 from clientfolio.cli.users import audit_app, user_app
 from clientfolio.cli.value import value_command
 from clientfolio.cli.web import demo_users, open_hint, serve_command
+from clientfolio.i18n import euros
 from clientfolio.ingest import (
     KINDS,
     ImportRejected,

@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.cli.render import euros
+from clientfolio.i18n import euros
 
 if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by the commands
     from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking

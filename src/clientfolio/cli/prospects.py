@@ -16,9 +16,9 @@ import typer
 from rich.table import Table
 
 from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, principal_for, settings_for, stdout
-from clientfolio.cli.render import euros
+from clientfolio.i18n import euros, gettext_for
 from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
-from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
+from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 
 if TYPE_CHECKING:  # the analyses bring the analytics engine: imported when a command runs
     from clientfolio.prospects.run import ProspectsView
@@ -26,6 +26,12 @@ if TYPE_CHECKING:  # the analyses bring the analytics engine: imported when a co
 __all__ = ["activity_app", "activity_command", "activity_log_command", "prospects_command"]
 
 activity_app = typer.Typer(no_args_is_help=False)
+
+
+def _stage(stage: str) -> str:
+    """A stage as the terminal shows it: its name in French ("Prospect froid")."""
+    return gettext_for("fr")(STAGE_NAMES[stage])
+
 
 ActivityAsOfOption = Annotated[
     str | None,
@@ -71,7 +77,7 @@ def prospects_command(
             table.add_row(
                 p["code"],
                 p["name"],
-                STAGE_LABELS[p["stage"]],
+                _stage(p["stage"]),
                 p["owner"] or "-",
                 euros(p["potential_cents"]),
                 f"{p['ipa']:.1f}",
@@ -108,7 +114,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     for stage in (*FUNNEL_STAGES, "lost"):
         t = times.get(stage)
         funnel.add_row(
-            STAGE_LABELS[stage],
+            _stage(stage),
             str(f.counts[stage]),
             str(f.reached.get(stage, "")),
             _percent(f.conversions.get(stage)) if stage in f.conversions else "",
@@ -124,7 +130,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
             back.add_column(name, justify="left" if name in ("stage", "rate from") else "right")
         for need in b.stages:
             back.add_row(
-                STAGE_LABELS[need.stage],
+                _stage(need.stage),
                 _percent(need.rate_to_next),
                 need.rate_source or "",
                 "-" if need.needed is None else str(need.needed),

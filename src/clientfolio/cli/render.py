@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING, Any
 from rich.console import RenderableType
 from rich.table import Table
 
+from clientfolio.i18n import euros
+
 if TYPE_CHECKING:  # the analytics engine is imported only by the commands using it
     from clientfolio.analytics.analysis import Analysis
 
-__all__ = ["analysis_tables", "euros"]
-
-
-def euros(cents: int | None) -> str:
-    return "-" if cents is None else f"{cents / 100:,.0f} €".replace(",", "\u202f")
+__all__ = ["analysis_tables"]
 
 
 def _value(key: str, value: Any) -> str:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.cli._common import parse_day, stdout
-from clientfolio.cli.render import euros
+from clientfolio.i18n import euros
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 

@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGS", "Formatter", "Params", "formatter", "gettext_for", "localized", "render", "translations"]
+__all__ = ["LANGS", "Formatter", "Params", "euros", "formatter", "gettext_for", "localized", "render", "translations"]
 
 LANGS = ("fr", "en")
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -96,6 +96,17 @@ class Formatter:
         if day is None:
             return "-"
         return format_date(day, format="long" if long else "medium", locale=self.locale)
+
+
+def euros(cents: float | None) -> str:
+    """Whole euros from cents, as the library's English texts (a suggestion's
+    reason, a SWOT item) and the terminal show them, whatever the language:
+    ``12\u202f345 €`` (narrow no-break space between thousands, a space before
+    the sign); ``-`` for None.  Shown to a reader in a language, a library text
+    is rendered again from its template by ``render``, which uses ``money``."""
+    if cents is None:
+        return "-"
+    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
 
 
 @cache

@@ -45,10 +45,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from clientfolio.analytics.matrix import WhiteSpace
 from clientfolio.analytics.measures import Concentration
 from clientfolio.analytics.rfm import RFM_PROFILES
+from clientfolio.i18n import euros
 from clientfolio.plan.actions import PlanAction, add_months, horizon
 from clientfolio.plan.facts import CustomerLines
 from clientfolio.prospects.followup import ImportantCustomer
 from clientfolio.prospects.run import PlacedProspect
+from clientfolio.prospects.stages import STAGE_NAMES
 from clientfolio.value.portfolio import CustomerValue
 
 __all__ = [
@@ -162,21 +164,6 @@ class Suggestion:
         return {**asdict(self), "due_on": self.due_on.isoformat()}
 
 
-def _euros(cents: float) -> str:
-    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
-
-
-_STAGES = {
-    "suspect": "Suspect",
-    "prospect": "Prospect",
-    "cold": "Cold prospect",
-    "warm": "Warm prospect",
-    "hot": "Hot prospect",
-    "won": "Customer",
-    "lost": "Lost",
-}
-
-
 def _profile_label(key: str) -> str:
     profile = RFM_PROFILES.get(key)
     return profile.label_en if profile is not None else key
@@ -254,8 +241,8 @@ def win_back(b: _Builder) -> list[Suggestion]:
                 code,
                 f"Win back {c.name if c and c.name else code}",
                 _typology(c),
-                f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {_euros(before)} in the 12 months "
-                f"before, {_euros(now)} in the last 12",
+                f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {euros(before)} in the 12 months "
+                f"before, {euros(now)} in the last 12",
                 "Call or visit to learn why it buys less (price, service, competition); a targeted come-back "
                 "or loyalty offer.",
                 customer=code,
@@ -300,7 +287,7 @@ def cross_sell(b: _Builder) -> list[Suggestion]:
                 f"Cross-sell {w.product} to segment {w.segment}",
                 f"Segment {w.segment}",
                 f"White space: segment {w.segment} buys {', '.join(w.neighbours)} but not {w.product}, which "
-                f"{len(sales)} customers buy ({_euros(mean)} a year each); customers buying both ({links})",
+                f"{len(sales)} customers buy ({euros(mean)} a year each); customers buying both ({links})",
                 f"Offer {w.product} to the {len(members)} active customers of {w.segment}, starting with the "
                 "buyers of the lines most often bought with it.",
                 target=target,
@@ -332,7 +319,7 @@ def prospect(b: _Builder) -> list[Suggestion]:
             f"Call {p.name}",
             "Prospects",
             f"Priority-1 prospect (IPA {p.ipa:.1f}, IPO {p.ipo:.1f}), stage {p.stage}, potential "
-            f"{_euros(p.potential_cents or 0)}",
+            f"{euros(p.potential_cents or 0)}",
             "Call for an appointment; qualify the project, the decision maker and the timing.",
             prospect=p.code,
             owner=p.owner,
@@ -344,7 +331,7 @@ def prospect(b: _Builder) -> list[Suggestion]:
                     "prospect": p.name,
                     "ipa": float(p.ipa),
                     "ipo": float(p.ipo),
-                    "stage_msg": _STAGES.get(p.stage, p.stage),
+                    "stage_msg": STAGE_NAMES.get(p.stage, p.stage),
                     "potential_cents": p.potential_cents or 0,
                 },
             ),
@@ -374,7 +361,7 @@ def follow_up(b: _Builder) -> list[Suggestion]:
                 imp.customer_code,
                 f"Follow up {imp.name or imp.customer_code}",
                 _typology(c),
-                f"{'+'.join(imp.reasons)} customer {last}; {_euros(revenue)} a year at stake",
+                f"{'+'.join(imp.reasons)} customer {last}; {euros(revenue)} a year at stake",
                 "Visit or call: account review, satisfaction, needs to come; plan the next contacts.",
                 customer=imp.customer_code,
                 current=revenue,
@@ -415,7 +402,7 @@ def dependency(b: _Builder) -> list[Suggestion]:
             f"Reduce the dependency on {c.name if c and c.name else code}",
             _typology(c),
             f"Largest customer: {con.largest_share:.1%} of revenue, above the {t:.0%} alert; "
-            f"{_euros(needed)} more from other customers brings it to {t:.0%}",
+            f"{euros(needed)} more from other customers brings it to {t:.0%}",
             "Grow the other customers of its segment and win new ones; secure this one with a framework "
             "contract meanwhile.",
             customer=code,
@@ -444,7 +431,7 @@ def negative_margin(b: _Builder) -> list[Suggestion]:
             c.customer_id,
             f"Reconsider the terms of {c.name or c.customer_id}",
             _typology(c),
-            f"Margin {_euros(c.margin_cents or 0)} on {_euros(c.revenue_cents)} of revenue over the year",
+            f"Margin {euros(c.margin_cents or 0)} on {euros(c.revenue_cents)} of revenue over the year",
             "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract.",
             customer=c.customer_id,
             current=max(c.revenue_cents, 0),

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.matrix import MatrixCell, WhiteSpace
 from clientfolio.analytics.measures import Concentration, Projection
+from clientfolio.i18n import euros
 from clientfolio.plan.assessment import Assessment, Indicator
 from clientfolio.prospects.run import PlacedProspect
 from clientfolio.value.portfolio import CustomerValue
@@ -41,6 +42,7 @@ from clientfolio.value.portfolio import CustomerValue
 __all__ = [
     "COMPANY_FIGURE_KEYS",
     "QUADRANTS",
+    "QUADRANT_NAMES",
     "RECOMMENDATIONS",
     "Recommendation",
     "SwotConfig",
@@ -50,6 +52,17 @@ __all__ = [
 ]
 
 QUADRANTS = ("threats", "opportunities", "weaknesses", "strengths")
+
+QUADRANT_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "threats": "Threats",
+        "opportunities": "Opportunities",
+        "weaknesses": "Weaknesses",
+        "strengths": "Strengths",
+    }
+)
+"""The English name of each quadrant, translated by the i18n catalogs where shown
+(the web's SWOT page, the report's SWOT section)."""
 
 COMPANY_FIGURE_KEYS = frozenset({"threat:dependency"})
 """Suggested items tied to a customer whose figure is of the portfolio they were
@@ -124,10 +137,6 @@ class SwotSuggestion:
         return asdict(self)
 
 
-def _euros(cents: float) -> str:
-    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
-
-
 def _shown(i: Indicator) -> str:
     value = i.value or 0.0
     text = f"{value:.0f} days" if i.unit == "days" else f"{value:.0%}" if i.unit == "share" else f"{value:.2f}"
@@ -198,7 +207,7 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
                 "threat:trajectory",
                 "threats",
                 f"{len(down)} customers moved down the profitability x potential matrix "
-                f"({_euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
+                f"({euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
                 text_msg="{customers} customers moved down the profitability x potential "
                 "matrix ({revenue_cents} of revenue)",
                 params={"customers": len(down), "revenue_cents": sum(max(c.revenue_cents, 0) for c in down)},
@@ -224,7 +233,7 @@ def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
             SwotSuggestion(
                 "opportunity:prospects",
                 "opportunities",
-                f"{len(first)} priority-1 prospects, {_euros(sum(p.potential_cents or 0 for p in first))} of potential",
+                f"{len(first)} priority-1 prospects, {euros(sum(p.potential_cents or 0 for p in first))} of potential",
                 text_msg="{prospects} priority-1 prospects, {potential_cents} of potential",
                 params={"prospects": len(first), "potential_cents": sum(p.potential_cents or 0 for p in first)},
             )
@@ -236,7 +245,7 @@ def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
                 "opportunity:development",
                 "opportunities",
                 f"{len(growth)} customers with development potential, "
-                f"{_euros(sum(c.potential_cents for c in growth))} of potential revenue",
+                f"{euros(sum(c.potential_cents for c in growth))} of potential revenue",
                 text_msg="{customers} customers with development potential, {potential_cents} of potential revenue",
                 params={"customers": len(growth), "potential_cents": sum(c.potential_cents for c in growth)},
             )

@@ -19,13 +19,13 @@ from clientfolio.prospects.followup import (
 )
 from clientfolio.prospects.funnel import Backward, Funnel, FunnelConfig, StageNeed, backward_funnel, funnel, stays
 from clientfolio.prospects.priority import PRIORITY, Placement, PriorityConfig, matrix_counts, place
-from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, STAGE_LABELS
+from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, STAGE_NAMES
 
 __all__ = [
     "FUNNEL_STAGES",
     "OPEN_STAGES",
     "PRIORITY",
-    "STAGE_LABELS",
+    "STAGE_NAMES",
     "ActivityConfig",
     "ActivityReport",
     "ActivityScore",

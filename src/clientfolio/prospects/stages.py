@@ -1,4 +1,4 @@
-"""The funnel's stages (DOMAIN.md section 7), in order, with their French labels.
+"""The funnel's stages (DOMAIN.md section 7), in order, with their names.
 
 The stored values are English (``clientfolio.store.schema.PROSPECT_STAGES``);
 ``won`` is the seed's "customer" stage.  ``lost`` closes a prospect at any stage.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-__all__ = ["FUNNEL_STAGES", "OPEN_STAGES", "STAGE_LABELS", "stage_rank"]
+__all__ = ["FUNNEL_STAGES", "OPEN_STAGES", "STAGE_NAMES", "stage_rank"]
 
 FUNNEL_STAGES = ("suspect", "prospect", "cold", "warm", "hot", "won")
 """The stages a prospect climbs, from the potential market to the customer."""
@@ -16,18 +16,20 @@ FUNNEL_STAGES = ("suspect", "prospect", "cold", "warm", "hot", "won")
 OPEN_STAGES = FUNNEL_STAGES[:-1]
 """Stages of a prospect still being worked (neither won nor lost)."""
 
-STAGE_LABELS = MappingProxyType(
+STAGE_NAMES = MappingProxyType(
     {
         "suspect": "Suspect",
         "prospect": "Prospect",
-        "cold": "Prospect froid",
-        "warm": "Prospect tiède",
-        "hot": "Prospect chaud",
-        "won": "Client",
-        "lost": "Perdu",
+        "cold": "Cold prospect",
+        "warm": "Warm prospect",
+        "hot": "Hot prospect",
+        "won": "Customer",
+        "lost": "Lost",
     }
 )
-"""The labels a French user reads, by stored stage."""
+"""The English name of each stored stage, the one every display shows (the web,
+the report, the plan's suggestions, the terminal): translated there by the i18n
+catalogs (French: "Prospect froid" ... as DOMAIN.md names them)."""
 
 
 def stage_rank(stage: str | None) -> int:

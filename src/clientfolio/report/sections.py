@@ -17,9 +17,9 @@ from typing import Any
 
 from clientfolio.i18n import localized
 from clientfolio.plan.assessment import READINGS, THEME_INFO
+from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 from clientfolio.plan.swot import QUADRANTS as SWOT_QUADRANTS
-from clientfolio.plan.swot import RECOMMENDATIONS
-from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_LABELS
+from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.report import charts
 from clientfolio.report.annual import ReviewData
 from clientfolio.report.layout import Figure, Namer, Report, Section, Table, money_axis, table, translator
@@ -33,8 +33,8 @@ TOP = 15
 """Rows of the customer lists (largest first)."""
 
 
-def _stage(lang: str, stage: str, _: Callable[[str], str]) -> str:
-    return STAGE_LABELS.get(stage, stage) if lang == "fr" else _(stage.capitalize())
+def _stage(stage: str, _: Callable[[str], str]) -> str:
+    return _(STAGE_NAMES.get(stage, stage))
 
 
 def build_report(data: ReviewData, lang: str, *, mark: Callable[[str], str] = str) -> Report:
@@ -425,7 +425,7 @@ def _prospects(data: ReviewData, lang: str, namer: Namer) -> Section:
     _, f = translator(lang)
     pv = data.inputs.prospects
     funnel = charts.funnel_chart(
-        [_stage(lang, s, _) for s in FUNNEL_STAGES],
+        [_stage(s, _) for s in FUNNEL_STAGES],
         [pv.funnel.reached.get(s, 0) for s in FUNNEL_STAGES],
         title=_("Prospecting funnel: prospects that reached each stage"),
         fmt=lambda x: f.number(x),
@@ -461,7 +461,7 @@ def _prospects(data: ReviewData, lang: str, namer: Namer) -> Section:
                     (_("Potential"), "money"),
                 ],
                 [
-                    (namer.prospect(p.name), _stage(lang, p.stage, _), p.priority, p.ipa, p.ipo, p.potential_cents)
+                    (namer.prospect(p.name), _stage(p.stage, _), p.priority, p.ipa, p.ipo, p.potential_cents)
                     for p in best
                 ],
             ),
@@ -574,13 +574,10 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
     for quadrant in SWOT_QUADRANTS:
         rec = RECOMMENDATIONS[quadrant]
         verb = rec.verb_fr if lang == "fr" else rec.verb_en
+        name = _(QUADRANT_NAMES[quadrant])
+        rows += [(name, verb, namer.text(item.text), _("kept")) for item in data.kept_swot if item.quadrant == quadrant]
         rows += [
-            (_(quadrant.capitalize()), verb, namer.text(item.text), _("kept"))
-            for item in data.kept_swot
-            if item.quadrant == quadrant
-        ]
-        rows += [
-            (_(quadrant.capitalize()), verb, namer.text(localized(lang, s.text, s.text_msg, s.params)), _("suggested"))
+            (name, verb, namer.text(localized(lang, s.text, s.text_msg, s.params)), _("suggested"))
             for s in data.swot
             if s.quadrant == quadrant
         ]
@@ -588,7 +585,7 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
         "swot",
         _("SWOT"),
         tuple(
-            f"{_(q.capitalize())}: {RECOMMENDATIONS[q].verb_fr if lang == 'fr' else RECOMMENDATIONS[q].verb_en}"
+            f"{_(QUADRANT_NAMES[q])}: {RECOMMENDATIONS[q].verb_fr if lang == 'fr' else RECOMMENDATIONS[q].verb_en}"
             for q in SWOT_QUADRANTS
         ),
         (),

@@ -106,6 +106,9 @@ def _effective(store: Store | None) -> ValueConfig:
 
 
 def _euros(cents: float | None) -> str:
+    """An amount of the CSV files: euros with two decimals and a dot, empty for None
+    (a file format, as ``plan.xlsx``'s cells and ``demo.fec``'s amounts; shown to a
+    reader, an amount goes through ``clientfolio.i18n``)."""
     return "" if cents is None else f"{cents / 100:.2f}"
 
 

@@ -18,7 +18,7 @@ from clientfolio.access.reader import AccountRow
 from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.i18n import gettext_for, localized
 from clientfolio.plan.actions import PlanAction
-from clientfolio.prospects.stages import FUNNEL_STAGES
+from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.store.schema import Customer
 from clientfolio.value.backtest import GROUP_LABELS
 from clientfolio.value.categories import CATEGORY_LABELS
@@ -51,18 +51,7 @@ from clientfolio.web.models import (
     TrendPoint,
 )
 
-__all__ = ["SORTS", "STAGE_NAMES", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard"]
-
-STAGE_NAMES = {
-    "suspect": "Suspect",
-    "prospect": "Prospect",
-    "cold": "Cold prospect",
-    "warm": "Warm prospect",
-    "hot": "Hot prospect",
-    "won": "Customer",
-    "lost": "Lost",
-}
-"""English names of the funnel's stages (French in the web catalog, as DOMAIN.md names them)."""
+__all__ = ["SORTS", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard"]
 
 TERMS = {
     "ok": "No incident",

@@ -15,6 +15,7 @@ from clientfolio.report.charts import (
     pareto_chart,
     quadrant_chart,
 )
+from clientfolio.report.layout import money_axis
 from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
 from clientfolio.web.figures import Figures
 from clientfolio.web.models import CustomerDetail, Dashboard
@@ -28,8 +29,7 @@ def dashboard_charts(
     """The SVG of each chart of the dashboard ``d`` (made from ``figures``), by name."""
     empty = _("No data")
 
-    def euros(cents: float) -> str:
-        return fmt.money(cents, decimals=False)
+    euros = money_axis(fmt)
 
     def count(value: float) -> str:
         return fmt.number(value)

@@ -18,10 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from clientfolio.access import PipelineReader, move_prospect
 from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 from clientfolio.prospects.run import ProspectsView, prospects_view
-from clientfolio.prospects.stages import FUNNEL_STAGES
+from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.report.charts import funnel_chart
 from clientfolio.store.schema import PROSPECT_STAGES
-from clientfolio.web.build import STAGE_NAMES
 from clientfolio.web.deps import CsrfChecked, RingDep, ViewDep
 from clientfolio.web.pages import Reader, Writer
 from clientfolio.web.render import page, wants_json

@@ -17,7 +17,7 @@ from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import localized
 from clientfolio.plan.records import add_swot_item, edit_swot_item, save_swot, swot_items
 from clientfolio.plan.run import swot_of
-from clientfolio.plan.swot import QUADRANTS, RECOMMENDATIONS, SwotSuggestion
+from clientfolio.plan.swot import QUADRANT_NAMES, QUADRANTS, RECOMMENDATIONS, SwotSuggestion
 from clientfolio.protect.keys import KeyRing
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Reader, Writer
@@ -26,13 +26,6 @@ from clientfolio.web.render import page, wants_json
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-QUADRANT_NAMES = {
-    "threats": "Threats",
-    "opportunities": "Opportunities",
-    "weaknesses": "Weaknesses",
-    "strengths": "Strengths",
-}
 
 
 def _suggested(view: View, principal: Principal, ring: KeyRing) -> tuple[int, list[SwotSuggestion]]:
