@@ -36,7 +36,7 @@ from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, read_transac
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 
-__all__ = ["analyze_source", "copy_store_lines", "open_transactions", "write_analysis"]
+__all__ = ["analyze_source", "copy_store_lines", "csv_euros", "open_transactions", "write_analysis"]
 
 _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
 
@@ -122,10 +122,11 @@ def analyze_source(
         return analyze(table, as_of=day, config=config)
 
 
-def _euros(cents: Any) -> str:
-    """An amount of the CSV files: euros with two decimals and a dot, empty for None
-    (a file format, as ``plan.xlsx``'s cells and ``demo.fec``'s amounts; shown to a
-    reader, an amount goes through ``clientfolio.i18n``)."""
+def csv_euros(cents: Any) -> str:
+    """An amount of the CSV files written by the analyses and the valuation: euros
+    with two decimals and a dot, empty for None (a file format, as ``plan.xlsx``'s
+    cells and ``demo.fec``'s amounts; shown to a reader, an amount goes through
+    ``clientfolio.i18n``)."""
     return "" if cents is None else f"{cents / 100:.2f}"
 
 
@@ -143,7 +144,7 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
         (
             [
                 r["customer_id"],
-                _euros(r["value_cents"]),
+                csv_euros(r["value_cents"]),
                 f"{r['share']:.6f}",
                 f"{r['cumulative_share']:.6f}",
                 r["class"],
@@ -159,7 +160,7 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
                 r["customer_id"],
                 r["recency_days"],
                 r["frequency"],
-                _euros(r["monetary_cents"]),
+                csv_euros(r["monetary_cents"]),
                 r["r"],
                 r["f"],
                 r["m"],
@@ -171,7 +172,7 @@ def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
     )
     grid = analysis.matrix.as_rows()
     _write_csv(
-        paths[3], list(grid[0]), ([_euros(v) if isinstance(v, int) else v for v in row.values()] for row in grid)
+        paths[3], list(grid[0]), ([csv_euros(v) if isinstance(v, int) else v for v in row.values()] for row in grid)
     )
     return paths
 

@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.i18n import euros
+from clientfolio.i18n import euros, percent
 
 if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by the commands
     from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking
@@ -32,10 +32,6 @@ def _value(value: float | None, unit: str) -> str:
     if unit == "share":
         return f"{value:.0%}"
     return f"{value:.0f} days" if unit == "days" else f"{value:.2f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def assessment_tables(a: Assessment) -> list[RenderableType]:
@@ -159,7 +155,7 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
                 euros(a.current_revenue_cents),
                 euros(a.target_revenue_cents),
                 euros(a.result_revenue_cents),
-                _percent(s.achievement),
+                percent(s.achievement),
             )
         out.append(table)
     t = tracking
@@ -167,9 +163,9 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
     out.append(
         Panel(
             f"{t.count} actions, {t.done} done, {t.overdue} overdue, mean progress {mean}\n"
-            f"Budget {euros(t.budget_cents)}, spent {euros(t.spent_cents)} ({_percent(t.budget_used)})\n"
+            f"Budget {euros(t.budget_cents)}, spent {euros(t.spent_cents)} ({percent(t.budget_used)})\n"
             f"Revenue: current {euros(t.current_revenue_cents)}, target {euros(t.target_revenue_cents)}, "
-            f"result {euros(t.result_revenue_cents)}; achievement {_percent(t.achievement)}",
+            f"result {euros(t.result_revenue_cents)}; achievement {percent(t.achievement)}",
             title=f"Tracking as of {t.as_of}",
         )
     )

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, principal_for, settings_for, stdout
-from clientfolio.i18n import euros, gettext_for
+from clientfolio.i18n import euros, gettext_for, percent
 from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 
@@ -37,10 +37,6 @@ ActivityAsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale or activity)."),
 ]
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def _days(value: float | None) -> str:
@@ -117,7 +113,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
             _stage(stage),
             str(f.counts[stage]),
             str(f.reached.get(stage, "")),
-            _percent(f.conversions.get(stage)) if stage in f.conversions else "",
+            percent(f.conversions.get(stage)) if stage in f.conversions else "",
             _days(t.mean_days_completed) if t else "",
             _days(t.mean_days_current) if t else "",
         )
@@ -131,7 +127,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
         for need in b.stages:
             back.add_row(
                 _stage(need.stage),
-                _percent(need.rate_to_next),
+                percent(need.rate_to_next),
                 need.rate_source or "",
                 "-" if need.needed is None else str(need.needed),
                 str(need.current),
@@ -151,7 +147,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
             table.add_column(stage, justify="right")
         table.add_column("win rate", justify="right")
         for g in groups:
-            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")), _percent(g.win_rate))
+            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")), percent(g.win_rate))
         tables.append(table)
     return tables
 
@@ -211,7 +207,7 @@ def activity_command(
             f"{lever.raised_to:.1f}",
             f"{lever.index:.0f}",
             f"{lever.gain:+.0f}",
-            _percent(lever.gain_rate),
+            percent(lever.gain_rate),
         )
     unfollowed = [c for c in view.important if c.unfollowed]
     follow = Table(title=f"A / VIP customers without contact: {len(unfollowed)} of {len(view.important)}")

@@ -22,7 +22,18 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGS", "Formatter", "Params", "euros", "formatter", "gettext_for", "localized", "render", "translations"]
+__all__ = [
+    "LANGS",
+    "Formatter",
+    "Params",
+    "euros",
+    "formatter",
+    "gettext_for",
+    "localized",
+    "percent",
+    "render",
+    "translations",
+]
 
 LANGS = ("fr", "en")
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -107,6 +118,12 @@ def euros(cents: float | None) -> str:
     if cents is None:
         return "-"
     return f"{cents / 100:,.0f} €".replace(",", "\u202f")
+
+
+def percent(share: float | None) -> str:
+    """A share as the terminal shows it, whatever the language: ``26%`` (0.256);
+    ``-`` for None."""
+    return "-" if share is None else f"{share:.0%}"
 
 
 @cache

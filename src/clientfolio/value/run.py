@@ -18,7 +18,7 @@ from typing import Any
 
 from clientfolio.access import PortfolioReader
 from clientfolio.analytics.analysis import latest_date
-from clientfolio.analytics.run import open_transactions
+from clientfolio.analytics.run import csv_euros, open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.store import Store
 from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
@@ -105,13 +105,6 @@ def _effective(store: Store | None) -> ValueConfig:
     return load_domain_config(database_url=None if store is None else store.url).value
 
 
-def _euros(cents: float | None) -> str:
-    """An amount of the CSV files: euros with two decimals and a dot, empty for None
-    (a file format, as ``plan.xlsx``'s cells and ``demo.fec``'s amounts; shown to a
-    reader, an amount goes through ``clientfolio.i18n``)."""
-    return "" if cents is None else f"{cents / 100:.2f}"
-
-
 def _number(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
@@ -128,13 +121,13 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
             writer.writerow(
                 [
                     c.customer_id,
-                    _euros(c.revenue_cents),
-                    _euros(c.potential_cents),
-                    _euros(c.value_cents),
+                    csv_euros(c.revenue_cents),
+                    csv_euros(c.potential_cents),
+                    csv_euros(c.value_cents),
                     _number(c.p_alive, 4),
                     _number(c.expected_purchases, 4),
-                    _euros(c.expected_spend_cents),
-                    _euros(c.clv_cents),
+                    csv_euros(c.expected_spend_cents),
+                    csv_euros(c.clv_cents),
                     c.abc,
                     c.potential_class,
                     c.category or "",
@@ -143,8 +136,8 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
                     c.name or "",
                     c.segment or "",
                     c.region or "",
-                    _euros(c.margin_cents),
-                    _euros(c.wallet_cents),
+                    csv_euros(c.margin_cents),
+                    csv_euros(c.wallet_cents),
                     c.potential_source,
                     c.previous_quadrant or "",
                     c.trajectory or "",
@@ -167,8 +160,8 @@ def write_value(result: PortfolioValue, out: Path) -> list[Path]:
                     p.name or "",
                     p.segment or "",
                     p.region or "",
-                    _euros(p.wallet_cents),
-                    _euros(p.potential_cents),
+                    csv_euros(p.wallet_cents),
+                    csv_euros(p.potential_cents),
                     p.potential_source,
                     p.potential_class,
                 ]
