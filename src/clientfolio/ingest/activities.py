@@ -142,16 +142,23 @@ class Users:
 
 class Parties:
     """The customers and prospects an actor may log activities on (inside its
-    scope), by code; those out of scope are out of sight, as unknown ones."""
+    scope), by code; those out of scope are out of sight, as unknown ones.
+    ``codes`` limits what is read to those codes (one activity logged reads
+    one row, not every customer and prospect); ``None`` reads them all, for a
+    file."""
 
-    def __init__(self, conn: Connection, guard: WriteGuard) -> None:
+    _MODELS = (("customers", Customer), ("prospects", Prospect))
+
+    def __init__(self, conn: Connection, guard: WriteGuard, codes: list[str] | None = None) -> None:
         self.guard = guard
         self.ids: dict[str, dict[str, int]] = {}
-        for kind, model in (("customers", Customer), ("prospects", Prospect)):
-            rows = conn.execute(select(model.id, model.code, model.region_id, model.segment_id))
+        for kind, model in self._MODELS:
+            query = select(model.id, model.code, model.region_id, model.segment_id)
+            if codes is not None:
+                query = query.where(model.code.in_(codes))
             self.ids[kind] = {
                 code: id_
-                for id_, code, region_id, segment_id in rows
+                for id_, code, region_id, segment_id in conn.execute(query)
                 if guard.unlimited or guard.inside(region_id, segment_id)
             }
 

@@ -112,7 +112,9 @@ def log_activity(
             kind_of, party_code = ("customers", customer_code) if customer_code else ("prospects", prospect_code)
             assert party_code is not None
             try:
-                party[f"{kind_of[:-1]}_id"] = Parties(conn, WriteGuard(conn, principal)).find(kind_of, party_code)
+                party[f"{kind_of[:-1]}_id"] = Parties(conn, WriteGuard(conn, principal), [party_code]).find(
+                    kind_of, party_code
+                )
             except ValueError as exc:
                 problems.append(f"{kind_of[:-1]} {party_code!r}: {exc}")
         if problems:
