@@ -1,7 +1,17 @@
 """Domain errors. Raised in the library, turned into exit codes or HTTP statuses
-only by the shells."""
+only by the shells.
+
+An error's message is a message of the catalogs: an English template with
+``{field}`` parameters (``AccessDenied("{user} may not {permission_msg}",
+user=..., permission_msg=...)``), rendered in English by ``str(error)`` and in
+the reader's language by ``error.in_language(lang)`` (``clientfolio.i18n.render``:
+amounts, shares, dates and ``_msg`` fields shown in that language)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from clientfolio.i18n import gettext_for, render
 
 __all__ = [
     "AccessDenied",
@@ -18,7 +28,19 @@ __all__ = [
 
 
 class ClientfolioError(Exception):
-    """Base class of every error Clientfolio raises on purpose."""
+    """Base class of every error Clientfolio raises on purpose: ``template``
+    (English, a message of the catalogs) filled with ``params``."""
+
+    def __init__(self, template: str = "", /, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(render("en", template, params) if params else template)
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` (English: ``str(self)``)."""
+        if lang == "en":
+            return str(self)
+        return render(lang, self.template, self.params) if self.params else gettext_for(lang)(self.template)
 
 
 class StoreError(ClientfolioError):
@@ -48,8 +70,8 @@ class LoginThrottled(AuthenticationFailed):
     """A login refused before its password is checked: too many failures from
     the client's address.  ``minutes``: when to try again (at least 1)."""
 
-    def __init__(self, message: str, minutes: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, minutes: int, **params: Any) -> None:
+        super().__init__(message, **params)
         self.minutes = minutes
 
 
@@ -61,7 +83,7 @@ class PasswordRejected(ClientfolioError):
     """A new password breaks the policy; ``reasons`` lists why."""
 
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__("password refused: " + "; ".join(reasons))
+        super().__init__("password refused: {reasons}", reasons="; ".join(reasons))
         self.reasons = reasons
 
 
@@ -69,6 +91,6 @@ class ExportRefused(AccessDenied):
     """An export above the hard limit without an admin's approval: the request
     ``request_id`` is recorded, pending approval."""
 
-    def __init__(self, message: str, request_id: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, request_id: int, **params: Any) -> None:
+        super().__init__(message, **params)
         self.request_id = request_id

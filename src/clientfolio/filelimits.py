@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.i18n import Params, render
 
 __all__ = [
     "FileLimitExceeded",
@@ -134,22 +133,18 @@ class FileLimitExceeded(ClientfolioError):
         self.limit = limit
         self.value = value
         self.maximum = maximum
-        self.template = _TEMPLATES[limit]
-        self.params: Params = {"file": file, "value": value, "limit": maximum, **extra}
+        params: dict[str, Any] = {"file": file, "value": value, "limit": maximum, **extra}
         if limit in ("expanded", "bytes"):
             limit_mb = maximum / MB
-            self.params = {
-                **self.params,
-                "value_mb": float(value) / MB,
-                "limit_mb": int(limit_mb) if float(limit_mb).is_integer() else limit_mb,
-            }
+            params["value_mb"] = float(value) / MB
+            params["limit_mb"] = int(limit_mb) if float(limit_mb).is_integer() else limit_mb
         if isinstance(maximum, float) and maximum.is_integer():
-            self.params = {**self.params, "limit": int(maximum)}
-        super().__init__(self.message("en"))
+            params["limit"] = int(maximum)
+        super().__init__(_TEMPLATES[limit], **params)
 
     def message(self, lang: str) -> str:
         """The message in ``lang`` (``fr`` or ``en``)."""
-        return render(lang, self.template, self.params)
+        return self.in_language(lang)
 
 
 _ACTIVE: ContextVar[ReadLimits | None] = ContextVar("clientfolio_read_limits", default=None)

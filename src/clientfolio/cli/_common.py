@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,6 +25,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import Formatter, formatter, language_from_environment, render
 from clientfolio.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,9 +43,12 @@ __all__ = [
     "parse_day",
     "principal_for",
     "settings_for",
+    "fmt",
+    "lang",
     "show_error",
     "stderr",
     "stdout",
+    "tr",
 ]
 
 DbOption = Annotated[
@@ -62,10 +67,12 @@ AsOption = Annotated[
 
 @dataclass(frozen=True)
 class Consoles:
-    """The standard output and the error output of one run (``ctx.obj``)."""
+    """The standard output and the error output of one run (``ctx.obj``), and
+    the language of its texts (``fr`` or ``en``)."""
 
     out: Console = field(default_factory=Console)
     err: Console = field(default_factory=lambda: Console(stderr=True))
+    lang: str = field(default_factory=lambda: language_from_environment(os.environ))
 
 
 # the root context of the command running (set by ErrorBoundary for the run)
@@ -86,6 +93,25 @@ def stdout() -> Console:
 def stderr() -> Console:
     """The console of the errors and the progress bars (standard error)."""
     return _consoles().err
+
+
+def lang() -> str:
+    """The language of the run's texts: ``--lang``, else ``CLIENTFOLIO_LANG``,
+    else the locale (``clientfolio.i18n.language_from_environment``)."""
+    return _consoles().lang
+
+
+def tr(message: str, /, **params: Any) -> str:
+    """``message`` (English, a message of the catalogs, with ``{field}``
+    parameters) in the run's language, its parameters shown in that language
+    (``clientfolio.i18n.render``: ``_cents`` amounts, ``_share`` shares, dates,
+    ``_msg`` messages translated)."""
+    return render(lang(), message, params)
+
+
+def fmt() -> Formatter:
+    """Numbers, money, percentages, dates and quarters in the run's language."""
+    return formatter(lang())
 
 
 def settings_for(db: str | None) -> Settings:

@@ -25,10 +25,12 @@ from babel.support import NullTranslations, Translations
 __all__ = [
     "LANGS",
     "Formatter",
+    "N_",
     "Params",
     "euros",
     "formatter",
     "gettext_for",
+    "language_from_environment",
     "localized",
     "percent",
     "render",
@@ -60,6 +62,33 @@ def _compiled(path: Path, lang: str) -> Translations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` (English, possibly a ``{field}`` template) as a message
+    of the catalogs, translated where it is shown rather than where it is
+    written: the gettext idiom for texts stored or built before the reader's
+    language is known.  Returns ``message`` unchanged."""
+    return message
+
+
+def language_from_environment(environ: Mapping[str, str]) -> str:
+    """The language of a terminal user: ``CLIENTFOLIO_LANG`` (``fr`` or ``en``),
+    else the POSIX locale (``LC_ALL``, then ``LC_MESSAGES``, then ``LANG``:
+    ``fr_FR.UTF-8`` and every ``fr*`` locale give French), else English.
+
+    Raises ``ValueError`` for a ``CLIENTFOLIO_LANG`` that is not a language of
+    the product."""
+    chosen = environ.get("CLIENTFOLIO_LANG", "").strip().lower()
+    if chosen:
+        if chosen not in LANGS:
+            raise ValueError(f"CLIENTFOLIO_LANG={chosen!r}: use one of {', '.join(LANGS)}")
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
 
 
 def gettext_for(lang: str) -> Callable[[str], str]:
@@ -107,6 +136,28 @@ class Formatter:
         if day is None:
             return "-"
         return format_date(day, format="long" if long else "medium", locale=self.locale)
+
+    def quarter(self, year: int, quarter: int) -> str:
+        """A calendar quarter: ``T3 2026`` (fr, *trimestre*) or ``Q3 2026`` (en)."""
+        return f"{'T' if self.lang == 'fr' else 'Q'}{quarter}\u00a0{year}"
+
+    def period(self, code: str | None) -> str:
+        """A stored period code shown to a reader: a quarter ``2026-Q3`` as
+        ``quarter`` shows it, a day ``2026-09-30`` as ``date``, a month
+        ``2026-09`` as ``septembre 2026`` / ``September 2026``; other codes
+        unchanged, None as ``-``."""
+        if code is None:
+            return "-"
+        try:
+            if len(code) == 7 and code[4:6] == "-Q":
+                return self.quarter(int(code[:4]), int(code[6]))
+            if len(code) == 10:
+                return self.date(dt.date.fromisoformat(code))
+            if len(code) == 7 and code[4] == "-":
+                return format_date(dt.date(int(code[:4]), int(code[5:]), 1), format="LLLL y", locale=self.locale)
+        except ValueError:
+            return code
+        return code
 
 
 def euros(cents: float | None) -> str:
