@@ -19,6 +19,18 @@ from sqlalchemy.engine import make_url
 
 from clientfolio.store import Store
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _english_machine() -> Iterator[None]:
+    """The tests run as on an English machine whatever this one's locale: the
+    tests of French set the language themselves (``--lang``, ``LANG``)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("CLIENTFOLIO_LANG", "LC_ALL", "LC_MESSAGES"):
+            mp.delenv(name, raising=False)
+        mp.setenv("LANG", "C.UTF-8")
+        yield
+
+
 PG_ADMIN_URL = os.environ.get("CLIENTFOLIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

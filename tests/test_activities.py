@@ -433,7 +433,7 @@ def test_the_activity_log_command(cli_db: str) -> None:
         "Jean Dupont",
     )
     assert plain.exit_code == 0  # type: ignore[attr-defined]
-    assert "quote on 2025-06-26 with prospect P001 by jdupont" in plain.stdout  # type: ignore[attr-defined]
+    assert "quote on 26 Jun 2025 with prospect P001 by jdupont" in plain.stdout  # type: ignore[attr-defined]
     store = Store(cli_db)
     try:
         assert stored(store) == 12

@@ -54,13 +54,13 @@ def test_import_prints_columns_and_counts(tmp_path: Path, db: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Columns matched" in result.stdout and "invoices: 2 rows read" in result.stdout
     assert table_rows(result.stdout) == [
-        ["invoice_number", "N° facture"],
-        ["invoice_date", "Date"],
-        ["customer_code", "Client"],
-        ["customer_name", "Nom"],
-        ["amount", "Montant"],
+        ["Invoice number", "N° facture"],
+        ["Invoice date", "Date"],
+        ["Customer code", "Client"],
+        ["Customer name", "Nom"],
+        ["Amount excl. tax", "Montant"],
         ["customers", "2", "0", "0"],
-        ["invoice_lines", "2", "0", "0"],
+        ["invoice lines", "2", "0", "0"],
         ["invoices", "2", "0", "0"],
         ["payments", "0", "0", "0"],
         ["products", "0", "0", "0"],
@@ -205,8 +205,8 @@ def test_summary(tmp_path: Path, db: str) -> None:
     table = run("summary", "--db", db)
     assert table.exit_code == 0 and "Portfolio: 2 customers with sales, by twelve-month period" in table.stdout
     assert [row[:5] for row in table_rows(table.stdout)] == [
-        ["2023-01-01 (partial)", "1", "1", "0", "-"],
-        ["2024-01-01", "1", "1", "1", "1.00"],
+        ["1 Jan 2023 (partial)", "1", "1", "0", "-"],
+        ["1 Jan 2024", "1", "1", "1", "1.00"],
     ]
 
 

@@ -30,7 +30,7 @@ from clientfolio.analytics.run import copy_store_lines
 from clientfolio.analytics.summary import summarize
 from clientfolio.report.annual import gather_review
 from clientfolio.store import Store
-from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
+from clientfolio.value.strategy import STRATEGY_NAMES, quadrant_points
 from clientfolio.web.build import dashboard
 from clientfolio.web.figures import compute_figures
 from tests.web.conftest import RING, fill_demo, logged_in, make_app
@@ -241,7 +241,7 @@ def test_the_quadrant_chart_draws_each_customer_in_its_quadrant(demo: Store, dem
     chart = html[html.index('class="chart chart-quadrant"') :]
     desc = re.search(r"<desc[^>]*>([^<]*)</desc>", chart)
     assert desc is not None
-    labels = STRATEGY_LABELS["en"]
+    labels = STRATEGY_NAMES
     corners = dict(
         zip(
             ("low_high", "high_high", "low_low", "high_low"),

@@ -13,6 +13,7 @@ import pytest
 
 from clientfolio.access.principal import SYSTEM
 from clientfolio.cli import render as cli_render
+from clientfolio.cli._common import fmt as cli_fmt
 from clientfolio.i18n import LANGS, Formatter, euros, gettext_for, localized
 from clientfolio.plan import suggestions as plan_suggestions
 from clientfolio.plan import swot as plan_swot
@@ -93,7 +94,7 @@ def test_the_suggestions_name_the_stage_from_the_one_dict(lang: str) -> None:
 def test_no_private_money_helper_is_left() -> None:
     for module in (plan_suggestions, plan_swot, cli_render):
         assert not hasattr(module, "_euros"), module
-    assert cli_render.euros is euros  # the terminal's amounts are i18n's
+    assert cli_render.fmt is cli_fmt  # the terminal's amounts are i18n's Formatter, in the run's language
 
 
 @pytest.mark.parametrize("cents", AMOUNTS)
@@ -101,7 +102,7 @@ def test_the_plain_format_is_the_one_function(cents: int | None) -> None:
     expected = "-" if cents is None else f"{cents / 100:,.0f} €".replace(",", "\u202f")
     assert euros(cents) == expected
     if cents is not None:  # the terminal's analysis tables: an amount in cents
-        assert cli_render._value("revenue_cents", cents) == euros(cents)
+        assert cli_render._value("revenue_cents", cents) == cli_fmt().money(cents, decimals=False)
 
 
 def test_the_plain_format_of_some_amounts() -> None:

@@ -27,12 +27,60 @@ from typing import Any
 from sqlalchemy import Connection, false, insert, select, text, update
 
 from clientfolio.clock import now_utc, utc
+from clientfolio.i18n import N_
 from clientfolio.store.schema import AuditEntry
 
-__all__ = ["GENESIS", "canonical_json", "lock_chain", "record_customer_read", "record_event", "seal_entry"]
+__all__ = [
+    "ACTION_NAMES",
+    "GENESIS",
+    "canonical_json",
+    "lock_chain",
+    "record_customer_read",
+    "record_event",
+    "seal_entry",
+]
 
 GENESIS = "0" * 64
 _PG_LOCK = 0x434C_4155_4449_54  # "CLAUDIT": the advisory lock of audit writers
+
+ACTION_NAMES = {
+    "activity.log": N_("Sales activity logged"),
+    "assessment.save": N_("Self-assessment saved"),
+    "backup": N_("Backup made"),
+    "backup.restore": N_("Backup restored"),
+    "customer.read": N_("Customer file read"),
+    "export": N_("Customer data exported"),
+    "export.approval.refused": N_("Export approval refused"),
+    "export.approved": N_("Export approved"),
+    "export.refused": N_("Export refused"),
+    "import": N_("Data imported"),
+    "import.rejected": N_("Import rejected"),
+    "keys.rotate": N_("Encryption keys rotated"),
+    "login.failure": N_("Failed login"),
+    "login.success": N_("Successful login"),
+    "plan.action.add": N_("Action added to the plan"),
+    "plan.action.update": N_("Plan action updated"),
+    "plan.download": N_("Action plan downloaded"),
+    "plan.header": N_("Plan header changed"),
+    "prospect.stage": N_("Prospect moved to another stage"),
+    "prospect.stage.refused": N_("Prospect stage change refused"),
+    "report.refused": N_("Report refused"),
+    "settings.change": N_("Domain setting changed"),
+    "swot.add": N_("SWOT item added"),
+    "swot.delete": N_("SWOT item deleted"),
+    "swot.edit": N_("SWOT item edited"),
+    "swot.save": N_("SWOT items saved"),
+    "trace": N_("Leaked file traced"),
+    "user.create": N_("User created"),
+    "user.disable": N_("User disabled"),
+    "user.password": N_("Password changed"),
+    "user.scope": N_("Need-to-know scope changed"),
+    "user.totp": N_("Second factor changed"),
+    "web.refused": N_("Web request refused"),
+}
+"""The English name of every action the code writes to the audit log (its
+``action`` code), shown through the catalogs; an action without a name (an
+entry written by another version) shows as its code."""
 
 
 def _jsonable(value: object) -> object:

@@ -94,18 +94,23 @@ def decrypt_field(ring: KeyRing, table: str, record_id: int, field: str, token: 
     """The plaintext of ``token``; raises ``DecryptionFailed`` when the key is
     wrong or missing, or the token was altered or moved."""
     key_id = token_key_id(token)
-    where = f"{table}.{field} of record {record_id}"
-    try:
-        key = ring.field_key(key_id)
-    except KeyMissing as exc:
-        raise DecryptionFailed(f"{where} does not open: {exc}") from None
+    where = {"table": table, "field": field, "record_id": str(record_id), "key_id": str(key_id)}
+    if key_id not in ring.keys and key_id not in ring.retired:
+        raise DecryptionFailed(
+            "{table}.{field} of record {record_id} does not open: key {key_id} is {state_msg}",
+            **where,
+            state_msg=ring.key_state(key_id),
+        )
+    key = ring.field_key(key_id)
     try:
         raw = base64.b64decode(token.split(":", 2)[2], validate=True)
         plain = AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], _associated(table, record_id, field))
         return plain.decode("utf-8")
     except (InvalidTag, binascii.Error, ValueError):
         raise DecryptionFailed(
-            f"{where} does not open with key {key_id}: wrong key, or the value was altered"
+            "{table}.{field} of record {record_id} does not open with key {key_id}: "
+            "wrong key, or the value was altered",
+            **where,
         ) from None
 
 
@@ -122,7 +127,9 @@ def open_field(ring: KeyRing | None, table: str, record_id: int, field: str, sto
     if stored is None or not is_token(stored):
         return stored
     if ring is None:
-        raise KeyMissing(f"no key: {table}.{field} is encrypted (set CLIENTFOLIO_KEY or the key file)")
+        raise KeyMissing(
+            "no key: {table}.{field} is encrypted (set CLIENTFOLIO_KEY or the key file)", table=table, field=field
+        )
     return decrypt_field(ring, table, record_id, field, stored)
 
 

@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clientfolio.errors import KeyMissing
+from clientfolio.i18n import N_
 
 __all__ = ["KEY_ENV", "KeyRing", "KeySettings"]
 
@@ -74,9 +75,11 @@ def _b64_key(text: str, where: str) -> bytes:
     try:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise KeyMissing(f"{where}: not base64") from None
+        raise KeyMissing("{where}: not base64", where=where) from None
     if len(raw) != KEY_BYTES:
-        raise KeyMissing(f"{where}: a key is {KEY_BYTES} bytes, this one is {len(raw)}")
+        raise KeyMissing(
+            "{where}: a key is {size} bytes, this one is {length}", where=where, size=KEY_BYTES, length=len(raw)
+        )
     return raw
 
 
@@ -97,7 +100,9 @@ class KeyRing:
 
     def __post_init__(self) -> None:
         if self.current not in self.keys:
-            raise KeyMissing(f"the key ring names key {self.current} as current but does not hold it")
+            raise KeyMissing(
+                "the key ring names key {key_id} as current but does not hold it", key_id=str(self.current)
+            )
 
     # --- loading and saving -------------------------------------------------
 
@@ -105,7 +110,7 @@ class KeyRing:
     def for_tests(cls, master: bytes, key_id: int = 1) -> KeyRing:
         """A ring of one master key, held in memory."""
         if len(master) != KEY_BYTES:
-            raise KeyMissing(f"a master key is {KEY_BYTES} bytes")
+            raise KeyMissing("a master key is {size} bytes", size=KEY_BYTES)
         return cls({key_id: master}, key_id)
 
     @classmethod
@@ -132,8 +137,10 @@ class KeyRing:
             return cls.read(path)
         if not create:
             raise KeyMissing(
-                f"no key: set {KEY_ENV} or put the key file at {path} "
-                "(CLIENTFOLIO_KEY_FILE); the encrypted fields cannot be read without it"
+                "no key: set {variable} or put the key file at {path} "
+                "(CLIENTFOLIO_KEY_FILE); the encrypted fields cannot be read without it",
+                variable=KEY_ENV,
+                path=str(path),
             )
         return replace(cls.generate(path), unsaved=True)
 
@@ -142,7 +149,7 @@ class KeyRing:
         """The one-key ring of ``CLIENTFOLIO_KEY``: ``<base64>`` or ``<id>:<base64>``."""
         key_id, _, text = value.strip().rpartition(":")
         if key_id and not key_id.isdigit():
-            raise KeyMissing(f"{KEY_ENV}: expected <base64> or <id>:<base64>")
+            raise KeyMissing("{variable}: expected <base64> or <id>:<base64>", variable=KEY_ENV)
         number = int(key_id) if key_id else 1
         return cls({number: _b64_key(text, KEY_ENV)}, number)
 
@@ -152,12 +159,12 @@ class KeyRing:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != _FORMAT:
-                raise KeyMissing(f"{path} is not a Clientfolio key file")
+                raise KeyMissing("{path} is not a Clientfolio key file", path=str(path))
             keys = {int(k): _b64_key(v, str(path)) for k, v in data["keys"].items()}
             retired = {int(k): _b64_key(v, str(path)) for k, v in data.get("retired", {}).items()}
             return cls(keys, int(data["current"]), retired, path)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise KeyMissing(f"cannot read the key file {path}: {exc}") from None
+            raise KeyMissing("cannot read the key file {path}: {detail}", path=str(path), detail=str(exc)) from None
 
     def to_json(self) -> str:
         """The key file text of this ring."""
@@ -179,10 +186,12 @@ class KeyRing:
         """Write the ring to its file, readable by its owner only (0600), through a
         temporary file renamed over the old one.  ``exclusive``: fail if it exists."""
         if self.path is None:
-            raise KeyMissing(f"this key ring comes from {KEY_ENV}, not from a key file: it cannot be saved")
+            raise KeyMissing(
+                "this key ring comes from {variable}, not from a key file: it cannot be saved", variable=KEY_ENV
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if exclusive and self.path.exists():
-            raise KeyMissing(f"the key file {self.path} already exists")
+            raise KeyMissing("the key file {path} already exists", path=str(self.path))
         temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -196,7 +205,7 @@ class KeyRing:
             else:
                 os.replace(temp, self.path)
         except FileExistsError:
-            raise KeyMissing(f"the key file {self.path} already exists") from None
+            raise KeyMissing("the key file {path} already exists", path=str(self.path)) from None
         finally:
             temp.unlink(missing_ok=True)
         object.__setattr__(self, "unsaved", False)
@@ -232,8 +241,12 @@ class KeyRing:
             return self.keys[key_id]
         if retired and key_id in self.retired:
             return self.retired[key_id]
-        state = "retired" if key_id in self.retired else "not in the key ring"
-        raise KeyMissing(f"key {key_id} is {state}")
+        raise KeyMissing("key {key_id} is {state_msg}", key_id=str(key_id), state_msg=self.key_state(key_id))
+
+    def key_state(self, key_id: int) -> str:
+        """Why the ring cannot open what key ``key_id`` made (a message of the
+        catalogs): ``retired`` or ``not in the key ring``."""
+        return N_("retired") if key_id in self.retired else N_("not in the key ring")
 
     def subkey(self, purpose: str, key_id: int | None = None) -> bytes:
         """32 bytes for ``purpose``, derived from the current master key (or from

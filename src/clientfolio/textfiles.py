@@ -28,7 +28,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["CHUNK", "detect_encoding", "eight_bit_encoding", "utf16_without_bom"]
+__all__ = ["CHUNK", "FORMULA_TRIGGERS", "detect_encoding", "eight_bit_encoding", "neutral", "utf16_without_bom"]
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet cell a formula (OWASP's CSV injection list)."""
+
+
+def neutral(text: str) -> str:
+    """``text`` made inert in a spreadsheet: a ``'`` before it when it starts
+    with a formula trigger (``FORMULA_TRIGGERS``).  Every CSV or XLSX file the
+    product writes for people (exports, labelled analysis files) uses it."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
 
 CHUNK = 1 << 20
 _HEAD = 64 * 1024

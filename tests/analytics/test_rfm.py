@@ -182,7 +182,7 @@ def test_rfm_quintile_ties_broken_by_customer_id(load: Load) -> None:
 
 
 def _rule(profile: str, when: Any, k: int | None = None) -> RfmRule:
-    return RfmRule(profile=profile, when=when, k=k, label_fr=profile, label_en=profile, action_fr="-", action_en="-")
+    return RfmRule(profile=profile, when=when, k=k, label=profile, action="-")
 
 
 def test_rfm_custom_rules_two_quarters_two_buckets(load: Load) -> None:
@@ -234,7 +234,7 @@ def test_rfm_custom_rules_two_quarters_two_buckets(load: Load) -> None:
 
 
 def test_default_profiles_labels_and_actions() -> None:
-    assert [(p.key, p.label_fr, p.label_en) for p in RFM_PROFILES.values()] == [
+    assert [(p.key, p.label_in("fr"), p.label_in("en")) for p in RFM_PROFILES.values()] == [
         ("inactive", "inactifs", "inactive"),
         ("new", "nouveaux", "new"),
         ("very_regular", "très réguliers", "very regular"),
@@ -242,8 +242,9 @@ def test_default_profiles_labels_and_actions() -> None:
         ("declining", "à fidéliser ou en perte de vitesse", "to retain or losing speed"),
         ("cyclical", "cycliques", "cyclical"),
     ]
-    assert all(p.action_fr and p.action_en for p in RFM_PROFILES.values())
-    assert RfmConfig().profile("inactive").action_fr.startswith("Reconquérir")
+    assert all(p.action_in("fr") != p.action_in("en") for p in RFM_PROFILES.values())  # every action translated
+    assert RfmConfig().profile("inactive").action_in("fr").startswith("Reconquérir")
+    assert RfmConfig().profile("inactive").action_in("en").startswith("Win back")
     assert RfmConfig().fallback == "declining"
     with pytest.raises(TypeError):
         RFM_PROFILES["x"] = RFM_PROFILES["new"]  # type: ignore[index]
@@ -254,10 +255,8 @@ def _raw(profile: str, when: str, k: int | None = None) -> dict[str, Any]:
         "profile": profile,
         "when": when,
         "k": k,
-        "label_fr": profile,
-        "label_en": profile,
-        "action_fr": "-",
-        "action_en": "-",
+        "label": profile,
+        "action": "-",
     }
 
 
@@ -285,3 +284,17 @@ def test_quarter_bounds_clamp_month_ends() -> None:
         (D(2024, 2, 29), D(2024, 5, 31)),
     ]
     assert quarter_bounds(D(2023, 1, 31), 2) == [(D(2022, 7, 31), D(2022, 10, 31)), (D(2022, 10, 31), D(2023, 1, 31))]
+
+
+def test_a_profile_of_the_settings_is_shown_as_written_and_former_pairs_still_load() -> None:
+    own = RfmRule(profile="gone", when="no_quarter", label="partis", action="Appeler le gérant.")
+    assert own.as_profile().label_in("en") == own.as_profile().label_in("fr") == "partis"
+    assert own.as_profile().action_in("en") == "Appeler le gérant."
+    # settings written with the former French/English pairs: a product message stays one message (translated
+    # both ways); a user's own words are kept as written (the French the user gave)
+    former = RfmRule.model_validate(
+        {"profile": "x", "when": "no_quarter", "label_fr": "inactifs", "label_en": "inactive"}
+        | {"action_fr": "Relancer.", "action_en": "Follow up."}
+    )
+    assert (former.label, former.action) == ("inactive", "Relancer.")
+    assert former.as_profile().label_in("fr") == "inactifs"

@@ -85,6 +85,7 @@ def test_make_an_export_and_trace_it(
     log_in(page, SCOPED["admin"], then="/export")
     page.fill("input[name=recipient]", "Cabinet Expertise Comptable Martin")
     page.fill("input[name=purpose]", "Revue annuelle des comptes clients")
+    page.select_option("select[name=headers]", "codes")  # for the check below; the default is names (labels)
     with page.expect_download() as waiting:
         page.get_by_role("button", name="Export and download").click()
     bundle = tmp_path / waiting.value.suggested_filename

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from clientfolio.analytics.matrix import UNKNOWN
 from clientfolio.errors import ClientfolioError
-from clientfolio.plan.assessment import AssessmentConfig, Scale, assess, reading
+from clientfolio.i18n import gettext_for
+from clientfolio.plan.assessment import READINGS, AssessmentConfig, Scale, assess, reading
 from clientfolio.plan.facts import CustomerLines, Facts, file_completeness, gather_facts
 from clientfolio.plan.questionnaire import Answer, answers_from, load_answers, merge_answers, team_marks
 from tests.plan.builders import AS_OF, concentration, important, matrix, measures, period
@@ -157,7 +158,8 @@ def test_strengths_weaknesses_and_perception_gaps() -> None:
     ]  # loyalty: -1.3
     assert a.gaps[1].gap == pytest.approx(1.0 - THEME_MARKS["follow_up"]) == -4.0
     assert a.team_mark == pytest.approx((14.0 + 15.0 + 1.0) / 3)
-    assert a.as_dict()["reading_text"]["fr"].startswith("Le portefeuille client a de la valeur")
+    assert a.as_dict()["reading_text"] == READINGS["consolidate"].text
+    assert gettext_for("fr")(READINGS["consolidate"].text).startswith("Le portefeuille client a de la valeur")
 
 
 @pytest.mark.parametrize(

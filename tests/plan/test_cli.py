@@ -76,7 +76,7 @@ def test_plan_suggests_every_kind_and_accepts_them(db: str, tmp_path: Path) -> N
     )
     assert added.stdout.strip() == f"Action #{n + 1} added to the plan of 2025."
     updated = run("plan", "update", "1", "--db", db, "--progress", "100", "--spent", "120.5", "--result-revenue", "900")
-    assert updated.exit_code == 0 and "100 % done" in updated.stdout
+    assert updated.exit_code == 0 and "100% done" in updated.stdout
 
     listed = json.loads(run("plan", "list", "--db", db, "--as-of", "2025-12-31", "--json").stdout)
     assert listed["header"]["company"] == "Demo SA" and len(listed["actions"]) == n + 1
@@ -86,13 +86,13 @@ def test_plan_suggests_every_kind_and_accepts_them(db: str, tmp_path: Path) -> N
     assert (t["count"], t["done"], t["budget_cents"], t["spent_cents"]) == (n + 1, 1, 150_000, 12_050)
     assert t["overdue"] == sum(1 for a in listed["actions"][1:] if a["due_on"] and a["due_on"] < "2025-12-31")
     table = run("plan", "list", "--db", db, "--year", "2025", "--as-of", "2025-12-31")
-    assert "Typology 1: VIP customers" in table.stdout and "Tracking as of 2025-12-31" in table.stdout
+    assert "Typology 1: VIP customers" in table.stdout and "Tracking as of 31 Dec 2025" in table.stdout
 
     out = tmp_path / "pac.xlsx"
     exported = run("plan", "export", "--db", db, "--year", "2025", "--as-of", "2025-12-31", "--out", str(out))
     assert exported.exit_code == 0, exported.output
     pac = load_workbook(out)["PAC"]
-    assert pac["A1"].value == "PAC ENTREPRISE : Demo SA" and pac.max_row == 3 + n + 1 + 1
+    assert pac["A1"].value == "COMPANY ACTION PLAN: Demo SA" and pac.max_row == 3 + n + 1 + 1
 
 
 def test_assess_with_the_team_answers_and_history(db: str, tmp_path: Path) -> None:

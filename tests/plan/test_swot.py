@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from clientfolio.analytics.engines import connect
 from clientfolio.analytics.matrix import MatrixCell, WhiteSpace
 from clientfolio.analytics.measures import Projection
+from clientfolio.i18n import gettext_for
 from clientfolio.plan.actions import PlanAction, PlanHeader, track
 from clientfolio.plan.assessment import assess
 from clientfolio.plan.facts import Facts, customer_lines, lines_from_rows
@@ -153,9 +154,10 @@ def test_plan_workbook_in_the_seed_layout(tmp_path: Path) -> None:
         "VISION : Leader en France dans 3 ans",
         "OBJECTIF : 45 commandes / mois",
     ]
-    assert tuple(c.value for c in pac[3]) == PAC_COLUMNS
+    assert tuple(c.value for c in pac[3]) == tuple(gettext_for("fr")(c).upper() for c in PAC_COLUMNS)
+    assert [c.value for c in pac[3]][:3] == ["TYPOLOGIE", "CLIENT", "ÉTAPES"]
     assert [c.value for c in pac[4]][:13] == [
-        "TYPOLOGIE N°1 : VIP customers",
+        "TYPOLOGIE N°1 : Clients VIP",
         "NAUTILUS",
         "Visits. 3 visits a month",
         1,
@@ -169,8 +171,8 @@ def test_plan_workbook_in_the_seed_layout(tmp_path: Path) -> None:
         750_000,
         600_000,
     ]
-    assert [c.value for c in pac[4]][13:] == ["Commerciale", "CT (0-6 mois)", 250, 0.8, None]
-    assert [c.value for c in pac[5]][:3] == ["TYPOLOGIE N°2 : Other", "-", "Training"]
+    assert [c.value for c in pac[4]][13:] == ["Commerciale", "Court terme (0 à 6 mois)", 250, 0.8, None]
+    assert [c.value for c in pac[5]][:3] == ["TYPOLOGIE N°2 : Autres", "-", "Training"]
     total = [c.value for c in pac[6]]
     assert (
         total[0] == "TOTAL"

@@ -90,7 +90,7 @@ def test_prospects_priority_lists_one_cell_group(demo_db: str) -> None:
     assert {(p["potential"], p["accessibility"]) for p in first["prospects"]} == {("high", "high")}
     table = run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--priority", "1")
     assert table.exit_code == 0
-    assert f"Priority 1 prospects as of 2025-06-30: {len(first['prospects'])}" in table.stdout
+    assert f"Priority 1 prospects as of 30 Jun 2025: {len(first['prospects'])}" in table.stdout
     assert run("prospects", "--db", demo_db, "--priority", "5").exit_code == 2
 
 
@@ -104,10 +104,16 @@ def test_prospects_tables(demo_db: str) -> None:
         "Lost reasons",
         "Funnel by source",
         "Funnel by owner",
-        "Prospect tiède",
+        "Warm prospect",
     ):
         assert title in result.stdout
     assert "clientfolio prospects --priority 1" in result.stdout
+    french = run("prospects", "--db", demo_db, "--as-of", "2025-06-30", "--lang", "fr")
+    assert french.exit_code == 0, french.output
+    for title in ("Matrice de priorité IPA / IPO", "Entonnoir par origine", "Prospect tiède", "juin 2025"):
+        assert title in french.stdout
+    for english in ("Funnel", "Warm prospect", "Lost reasons", "win rate", "high"):
+        assert english not in french.stdout
 
 
 def test_activity_json_and_tables(demo_db: str) -> None:
@@ -130,7 +136,7 @@ def test_activity_json_and_tables(demo_db: str) -> None:
     table = run("activity", "--db", demo_db, "--as-of", "2025-06-30")
     assert table.exit_code == 0
     for title in (
-        "Sales activity index, 2025-03-31 to 2025-06-30",
+        "Sales activity index, 31 Mar 2025 to 30 Jun 2025",
         "What if the team raised one factor",
         "A / VIP customers without contact",
     ):

@@ -55,8 +55,9 @@ def test_off_hours_in_local_time_and_weekends() -> None:
     assert kinds(10, dt.datetime(2026, 7, 6, 5, 30, tzinfo=UTC)) == []
     saturday = export_alerts(10, dt.datetime(2026, 1, 10, 11, 0, tzinfo=UTC), [], None, RULES)
     assert [(a.kind, a.message) for a in saturday] == [
-        ("off_hours", "made on a Saturday (2026-01-10 12:00 Europe/Paris)")
+        ("off_hours", "made on a Saturday (10 January 2026 12:00 Europe/Paris)")
     ]
+    assert saturday[0].in_language("fr") == "fait un samedi (10 janvier 2026 12:00 Europe/Paris)"
     assert kinds(10, dt.datetime(2026, 1, 5, 4, 0, tzinfo=UTC), rules=ExportRules(timezone="America/New_York")) == [
         "off_hours"
     ]  # 23:00 on the Sunday in New York

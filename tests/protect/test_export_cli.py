@@ -171,7 +171,7 @@ def test_above_the_hard_limit_an_admin_approves(db: str, tmp_path: Path) -> None
     assert approved.exit_code == 0 and "Request #1 approved" in approved.stdout, approved.output
     done = run(*args, CLIENTFOLIO_EXPORT_HARD_LIMIT_ROWS="30", CLIENTFOLIO_EXPORT_ALERT_ROWS="10")
     assert done.exit_code == 0, done.stderr
-    assert "Alert (rows): 40 rows: above the alert threshold of 10" in done.stdout
+    assert "Alert (many rows): 40 rows: above the alert threshold of 10" in done.stdout
 
 
 def test_who_may_trace_and_export_and_a_file_of_no_export(db: str, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from clientfolio.i18n import render
+from clientfolio.plan.messages import shown
 from clientfolio.report.annual import gather_review
 from clientfolio.report.html import render_html
 from clientfolio.report.sections import build_report
@@ -21,8 +22,8 @@ def test_the_library_texts_are_in_french_in_the_french_review(demo: Store) -> No
     assert "Sum over customers of the expected gross margin" in en and "Somme sur les clients" not in en
     assert data.suggestions and data.swot
     for s in data.suggestions:
-        assert render("fr", s.title_msg, s.params) in fr and s.title in en
-        assert render("fr", s.reason_msg, s.params) in fr and s.reason in en
+        assert shown("fr", s.title, s.title_msg, s.params) in fr and s.title in en
+        assert shown("fr", s.reason, s.reason_msg, s.params) in fr and s.reason in en
     for item in data.swot:
         assert render("fr", item.text_msg, item.params) in fr and item.text in en
     kinds = {s.kind for s in data.suggestions}

@@ -151,11 +151,14 @@ def test_the_command_prints_the_sources_and_the_strategies(result: PortfolioValu
     from clientfolio.cli.value import value_tables
 
     lines = [r for r in value_tables(result) if isinstance(r, str)]
-    assert "Potential sources: customers 7 entered" in lines
+    assert "Potential sources of the customers: entered (7)." in lines
     strategies = next(line for line in lines if line.startswith("Strategies: "))
     assert strategies.startswith(
-        "Strategies: cross_sell 2, loyalty 2, retention 1, termination 1; no quadrant (no "
-        "purchase in the window, no future value) 1."
+        "Strategies: Loyalty 2, Cross-selling 2, Retention 1, Termination / cheaper channel 1; no quadrant (no "
+        "purchase in the window, no future value): 1."
     )
-    assert "High (pareto 2 %): profitability (margin) from 60 €, potential (potential_margin) from 40 €." in strategies
+    assert (
+        "High (Pareto rule, 2%): profitability (margin) from €60, potential (potential revenue x margin rate) from €40."
+        in strategies
+    )
     assert result.as_dict()["quadrant_thresholds"] == result.quadrant_thresholds

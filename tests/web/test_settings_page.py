@@ -5,6 +5,7 @@ And the TOML writer of ``clientfolio.config`` read back by ``tomllib``."""
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import stat
@@ -111,6 +112,24 @@ def test_a_bad_value_is_refused_with_its_reason_and_nothing_written(app: FastAPI
     assert post(admin, section="abc", key="nope", value="1").status_code == 422
     assert post(admin, section="nope", key="a", value="1").status_code == 422
     assert clean.read_bytes() == written
+
+
+def test_the_help_is_in_the_page_language_and_english_in_json(app: FastAPI, clean: Path) -> None:
+    """French readers get the French of every help text (i18n/fr/settings.po), none of the English;
+    the JSON of the page keeps the English descriptions."""
+    english_help = {r.help for r in load_domain_config().rows()}
+    french = logged_in(app, "pbernard", headers={"Accept-Language": "fr"})
+    page = html.unescape(french.get("/admin/settings").text)
+    assert "Part cumulée de la valeur faite par les clients A (source : 80 % du chiffre d'affaires)." in page
+    assert "avec 15 prospects chauds entre les 30 prospects tièdes et les 10 clients" in page
+    assert "un taux d'attrition annuel supérieur à environ 11 %" in page
+    assert "fonds de commerce" in page and "gestion économique" in page
+    assert not [text for text in english_help if text in page]
+    assert {r["help"] for r in french.get("/admin/settings?format=json").json()["rows"]} == english_help
+
+    english = html.unescape(logged_in(app, "pbernard").get("/admin/settings").text)
+    assert "Cumulative share of value made by the A customers (seed: 80 % of revenue)." in english
+    assert "Part cumulée" not in english
 
 
 def test_other_roles_are_refused(app: FastAPI, clean: Path) -> None:

@@ -209,7 +209,9 @@ def move_prospect(
     ``ClientfolioError`` for an unknown stage, a prospect out of sight (never
     told apart from one that does not exist) or a move to its current stage."""
     if stage not in PROSPECT_STAGES:
-        raise ClientfolioError(f"unknown stage {stage!r}; use one of {', '.join(PROSPECT_STAGES)}")
+        raise ClientfolioError(
+            "unknown stage '{stage}'; use one of {stages}", stage=stage, stages=", ".join(PROSPECT_STAGES)
+        )
     if stage == "lost" and not (reason and reason.strip()):
         raise ClientfolioError("a prospect is lost for a reason: give it")
     reader = PipelineReader(store, principal)
@@ -220,9 +222,9 @@ def move_prospect(
         if found is None:
             if chain_key is not None:
                 _audit_refusal(store, principal, code, stage, chain_key)
-            raise ClientfolioError(f"no prospect {code!r} in your scope")
+            raise ClientfolioError("no prospect '{code}' in your scope", code=code)
         if found.stage == stage:
-            raise ClientfolioError(f"prospect {code!r} is already at stage {stage!r}")
+            raise ClientfolioError("prospect '{code}' is already at stage {stage}", code=code, stage=stage)
         user_id = conn.execute(select(User.id).where(User.username == principal.username)).scalar()
         conn.execute(
             insert(StageChange).values(

@@ -45,7 +45,7 @@ def connect(engine: str, **options: Any) -> BaseBackend:
             .getOrCreate()
         )
         return ibis.pyspark.connect(session)
-    raise ClientfolioError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    raise ClientfolioError("unknown engine '{engine}'; use one of {engines}", engine=engine, engines=", ".join(ENGINES))
 
 
 def _pg_options(url: str) -> dict[str, Any]:
@@ -68,4 +68,4 @@ def connect_store(database_url: str) -> BaseBackend:
         return connect("sqlite", database=parsed.database)
     if parsed.get_backend_name() == "postgresql":
         return connect("postgres", url=database_url)
-    raise ClientfolioError(f"analytics cannot read a {parsed.get_backend_name()} store")
+    raise ClientfolioError("analytics cannot read a {dialect} store", dialect=parsed.get_backend_name())

@@ -67,6 +67,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
+from clientfolio.i18n import N_, gettext_for
 from clientfolio.periods import months_before
 
 __all__ = [
@@ -102,15 +103,33 @@ _WITH_K: frozenset[str] = frozenset({"at_least", "first_purchase_within"})
 
 
 class RfmProfile(BaseModel):
-    """A profile's labels and recommended action, in French and English."""
+    """A profile's name and recommended action: English messages of the
+    catalogs for the default profiles (French in ``i18n/fr``), translated
+    where shown (``label_in``, ``action_in``); a profile the settings define
+    gives its own texts, shown as written."""
 
     model_config = ConfigDict(frozen=True)
 
     key: str
-    label_fr: str
-    label_en: str
-    action_fr: str
-    action_en: str
+    label: str
+    action: str
+
+    def label_in(self, lang: str) -> str:
+        """The profile's name in ``lang`` (a user's own text as written)."""
+        return gettext_for(lang)(self.label)
+
+    def action_in(self, lang: str) -> str:
+        """The recommended action in ``lang`` (a user's own text as written)."""
+        return gettext_for(lang)(self.action)
+
+
+def _legacy_text(english: object, french: object) -> object:
+    """One text from the former pair of a rule (``label_en``/``label_fr``): the
+    English when the catalog gives it that French (a message of the product,
+    translated both ways), else the French as the user wrote it."""
+    if isinstance(english, str) and (french is None or gettext_for("fr")(english) == french):
+        return english
+    return french if french is not None else english
 
 
 class RfmRule(BaseModel):
@@ -123,10 +142,27 @@ class RfmRule(BaseModel):
     k: int | None = Field(
         None, ge=1, description="Number of quarters for 'at_least' and 'first_purchase_within'; unset otherwise."
     )
-    label_fr: str = Field(description="Profile name in French.")
-    label_en: str = Field(description="Profile name in English.")
-    action_fr: str = Field(description="Recommended action, in French.")
-    action_en: str = Field(description="Recommended action, in English.")
+    label: str = Field(
+        description="Profile name: the default profiles' English names are translated; your own text is "
+        "shown as written."
+    )
+    action: str = Field(
+        description="Recommended action: the default profiles' are translated; your own text is shown as written."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_text(cls, data: object) -> object:
+        """Settings written with the former French and English pairs
+        (``label_fr``/``label_en``, ``action_fr``/``action_en``) keep working."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name in ("label", "action"):
+            fr, en = data.pop(f"{name}_fr", None), data.pop(f"{name}_en", None)
+            if name not in data and (fr is not None or en is not None):
+                data[name] = _legacy_text(en, fr)
+        return data
 
     @model_validator(mode="after")
     def _k_matches_condition(self) -> RfmRule:
@@ -136,80 +172,66 @@ class RfmRule(BaseModel):
         return self
 
     def as_profile(self) -> RfmProfile:
-        return RfmProfile(
-            key=self.profile,
-            label_fr=self.label_fr,
-            label_en=self.label_en,
-            action_fr=self.action_fr,
-            action_en=self.action_en,
-        )
+        return RfmProfile(key=self.profile, label=self.label, action=self.action)
 
 
 DEFAULT_RULES: tuple[RfmRule, ...] = (
     RfmRule(
         profile="inactive",
         when="no_quarter",
-        label_fr="inactifs",
-        label_en="inactive",
-        action_fr="Reconquérir : relance personnalisée, offre de retour, comprendre la raison du "
-        "départ (prix, service, concurrence) ; servir à moindre coût ou abandonner si le "
-        "potentiel est faible.",
-        action_en="Win back: personal follow-up call, a come-back offer, learn why they left "
-        "(price, service, competition); serve at low cost or let go when the potential "
-        "is low.",
+        label=N_("inactive"),
+        action=N_(
+            "Win back: personal follow-up call, a come-back offer, learn why they left "
+            "(price, service, competition); serve at low cost or let go when the potential "
+            "is low."
+        ),
     ),
     RfmRule(
         profile="new",
         when="first_purchase_within",
         k=2,
-        label_fr="nouveaux",
-        label_en="new",
-        action_fr="Réussir l'accueil : suivre la première commande, mesurer la satisfaction, "
-        "qualifier le potentiel et proposer un deuxième achat pour en faire un client "
-        "régulier.",
-        action_en="Onboard well: follow the first order, check satisfaction, qualify the "
-        "potential and propose a second purchase to make a regular customer.",
+        label=N_("new"),
+        action=N_(
+            "Onboard well: follow the first order, check satisfaction, qualify the "
+            "potential and propose a second purchase to make a regular customer."
+        ),
     ),
     RfmRule(
         profile="very_regular",
         when="every_quarter",
-        label_fr="très réguliers",
-        label_en="very regular",
-        action_fr="Protéger et développer : suivi privilégié (VIP), valoriser le client, "
-        "multi-équipement avec le reste de la gamme, surveiller tout signe de baisse.",
-        action_en="Protect and grow: privileged (VIP) follow-up, make the customer feel valued, "
-        "cross-sell the rest of the range, watch for any sign of decline.",
+        label=N_("very regular"),
+        action=N_(
+            "Protect and grow: privileged (VIP) follow-up, make the customer feel valued, "
+            "cross-sell the rest of the range, watch for any sign of decline."
+        ),
     ),
     RfmRule(
         profile="regular",
         when="at_least",
         k=3,
-        label_fr="réguliers",
-        label_en="regular",
-        action_fr="Fidéliser : contacts réguliers, programme ou contrat de fidélité, "
-        "multi-équipement pour rendre les achats récurrents.",
-        action_en="Build loyalty: regular contact, a loyalty programme or contract, cross-selling "
-        "to make purchases recurrent.",
+        label=N_("regular"),
+        action=N_(
+            "Build loyalty: regular contact, a loyalty programme or contract, cross-selling "
+            "to make purchases recurrent."
+        ),
     ),
     RfmRule(
         profile="declining",
         when="fading",
-        label_fr="à fidéliser ou en perte de vitesse",
-        label_en="to retain or losing speed",
-        action_fr="Agir vite : appel ou visite pour comprendre la baisse (satisfaction, "
-        "concurrence, besoin), offre ciblée de fidélisation ou de reconquête.",
-        action_en="Act fast: call or visit to understand the drop (satisfaction, competition, "
-        "needs), a targeted loyalty or win-back offer.",
+        label=N_("to retain or losing speed"),
+        action=N_(
+            "Act fast: call or visit to understand the drop (satisfaction, competition, "
+            "needs), a targeted loyalty or win-back offer."
+        ),
     ),
     RfmRule(
         profile="cyclical",
         when="gap",
-        label_fr="cycliques",
-        label_en="cyclical",
-        action_fr="Anticiper le cycle : relancer avant la période d'achat habituelle, proposer "
-        "des commandes programmées ou un contrat annuel pour lisser les achats.",
-        action_en="Anticipate the cycle: reach out before the usual buying period, propose "
-        "scheduled orders or a yearly contract to smooth purchases.",
+        label=N_("cyclical"),
+        action=N_(
+            "Anticipate the cycle: reach out before the usual buying period, propose "
+            "scheduled orders or a yearly contract to smooth purchases."
+        ),
     ),
 )
 

@@ -7,6 +7,15 @@ Spark from a copy of the lines the principal may see, written to a private
 temporary directory (mode 0700) and deleted afterwards.  ``write_analysis``
 writes the files other tools read: ``measures.json``, ``abc.csv``,
 ``rfm.csv`` and ``segment_product.csv`` (amounts in euros with two decimals).
+
+Headers (``HEADER_STYLES``, a ``CsvStyle``): ``codes`` by default, data files
+for machines like ``--json`` (English identifiers, coded values, ``,`` and
+decimal points, UTF-8); or ``labels``, for a spreadsheet: the columns by their
+names in a language (``ABC_COLUMNS``, ``RFM_COLUMNS``, translated by the
+catalogs), coded values by their names (RFM profiles, segments and product
+lines), UTF-8 with BOM, and in French ``;`` and decimal commas, as the customer
+export (``protect.exports.write_table``, which this layer may not import).
+``measures.json`` is the same in both.
 """
 
 from __future__ import annotations
@@ -15,8 +24,9 @@ import csv
 import datetime as dt
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +42,24 @@ from clientfolio.analytics.analysis import (
     latest_date,
 )
 from clientfolio.analytics.engines import connect, connect_store
+from clientfolio.analytics.rfm import RFM_PROFILES, RfmProfile
 from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, read_transactions
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import LANGS, N_, gettext_for
 from clientfolio.store import Store
+from clientfolio.textfiles import neutral
 
-__all__ = ["analyze_source", "copy_store_lines", "csv_euros", "open_transactions", "write_analysis"]
+__all__ = [
+    "ABC_COLUMNS",
+    "HEADER_STYLES",
+    "RFM_COLUMNS",
+    "CsvStyle",
+    "analyze_source",
+    "copy_store_lines",
+    "csv_euros",
+    "open_transactions",
+    "write_analysis",
+]
 
 _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
 
@@ -73,7 +96,11 @@ def open_transactions(
                 stack.callback(_close, con, engine)  # closed before the copy is deleted
                 table = con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
             else:
-                raise ClientfolioError(f"the store is {store.dialect}: analyse it with --engine {own}, duckdb or spark")
+                raise ClientfolioError(
+                    "the store is {dialect}: analyse it with --engine {own}, duckdb or spark",
+                    dialect=store.dialect,
+                    own=str(own),
+                )
         else:
             raise ClientfolioError("give a transactions file or a store to analyse")
         yield con, table
@@ -122,63 +149,171 @@ def analyze_source(
         return analyze(table, as_of=day, config=config)
 
 
-def csv_euros(cents: Any) -> str:
+def csv_euros(cents: Any, decimal: str = ".") -> str:
     """An amount of the CSV files written by the analyses and the valuation: euros
-    with two decimals and a dot, empty for None (a file format, as ``plan.xlsx``'s
-    cells and ``demo.fec``'s amounts; shown to a reader, an amount goes through
-    ``clientfolio.i18n``)."""
-    return "" if cents is None else f"{cents / 100:.2f}"
+    with two decimals and a dot (or ``decimal``), empty for None (a file format,
+    as ``plan.xlsx``'s cells and ``demo.fec``'s amounts; shown to a reader, an
+    amount goes through ``clientfolio.i18n``)."""
+    return "" if cents is None else f"{cents / 100:.2f}".replace(".", decimal)
 
 
-def write_analysis(analysis: Analysis, out: Path) -> list[Path]:
-    """Write the analysis files into ``out`` (created); returns their paths."""
+HEADER_STYLES = ("codes", "labels")
+"""``--headers`` of ``analyze --out`` and ``value --out``: ``codes`` (default), for machines; ``labels``, for people."""
+ABC_COLUMNS = {
+    "customer_id": N_("Customer code"),
+    "revenue": N_("Revenue excl. tax (€)"),
+    "share": N_("Share of revenue"),
+    "cumulative_share": N_("Cumulative share"),
+    "class": N_("ABC class"),
+}
+"""The English name of each column of ``abc.csv`` (its header with ``labels``, translated by the catalogs)."""
+RFM_COLUMNS = {
+    "customer_id": N_("Customer code"),
+    "recency_days": N_("Days since the last purchase"),
+    "frequency": N_("Purchases in the period"),
+    "monetary": N_("Revenue excl. tax in the period (€)"),
+    "r": N_("Recency score"),
+    "f": N_("Frequency score"),
+    "m": N_("Amount score"),
+    "quarters": N_("Quarters bought (1 = bought)"),
+    "profile": N_("Profile"),
+}
+"""The English name of each column of ``rfm.csv`` (its header with ``labels``, translated by the catalogs)."""
+SEGMENT_PRODUCT_COLUMNS = {"segment": N_("Segment"), "total": N_("Total")}
+"""The English names of the fixed columns of ``segment_product.csv`` (the product lines by their names)."""
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How the CSV files of the analyses and the valuation are written:
+    ``lang`` None for ``codes`` (identifiers, codes, ``,``, decimal points,
+    UTF-8), else ``labels`` in that language (names, UTF-8 with BOM; French:
+    ``;`` and decimal commas)."""
+
+    lang: str | None = None
+
+    @classmethod
+    def of(cls, headers: str = "codes", lang: str = "en") -> CsvStyle:
+        """The style of ``--headers`` (``HEADER_STYLES``) for the run's language ``lang``."""
+        if headers not in HEADER_STYLES:
+            raise ClientfolioError(
+                "unknown headers {value}; use one of {known}", value=headers, known=", ".join(HEADER_STYLES)
+            )
+        if lang not in LANGS:
+            raise ClientfolioError("unknown language {value}; use one of {known}", value=lang, known=", ".join(LANGS))
+        return cls(lang if headers == "labels" else None)
+
+    @property
+    def french(self) -> bool:
+        return self.lang == "fr"
+
+    def name(self, code: str, messages: Mapping[str, str]) -> str:
+        """``code`` (a column or a value) by its English name in ``messages``
+        translated, with labels; the code itself with codes or when unnamed."""
+        if self.lang is None or code not in messages:
+            return code
+        return gettext_for(self.lang)(messages[code])
+
+    def stored(self, code: str, names: Mapping[str, str]) -> str:
+        """``code`` by its name in ``names`` (a name of the store, shown as
+        written), with labels; the code itself with codes or when unnamed."""
+        return code if self.lang is None else names.get(code, code)
+
+    def euros(self, cents: Any) -> str:
+        return csv_euros(cents, "," if self.french else ".")
+
+    def number(self, value: float | None, digits: int) -> str:
+        text = "" if value is None else f"{value:.{digits}f}"
+        return text.replace(".", ",") if self.french else text
+
+    def text(self, value: Any) -> Any:
+        """A text cell: with labels, made inert in a spreadsheet (a ``'`` before a
+        formula's first character, OWASP's CSV injection rule, as
+        ``textfiles.neutral``); as it is with codes."""
+        if self.lang is None or not isinstance(value, str):
+            return value
+        return neutral(value)
+
+    def write(self, path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Write ``header`` (column codes, named with ``columns`` by the caller) and ``rows``."""
+        encoding = "utf-8" if self.lang is None else "utf-8-sig"
+        with path.open("w", encoding=encoding, newline="") as f:
+            writer = csv.writer(f, delimiter=";" if self.french else ",")
+            writer.writerow([self.text(h) for h in header])
+            writer.writerows(rows)
+
+
+def write_analysis(
+    analysis: Analysis,
+    out: Path,
+    *,
+    style: CsvStyle | None = None,
+    profiles: Mapping[str, RfmProfile] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write the analysis files into ``out`` (created); returns their paths.
+    ``style`` (default: codes) names the columns and values with labels: the
+    RFM profiles by ``profiles`` (default: the default rules'), the segments
+    and product lines by ``names`` (by code; a code without a name as it is)."""
+    style = style or CsvStyle()
+    profiles = RFM_PROFILES if profiles is None else profiles
+    names = names or {}
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / name for name in ("measures.json", "abc.csv", "rfm.csv", "segment_product.csv")]
     paths[0].write_text(
         json.dumps({"as_of": analysis.as_of.isoformat(), **analysis.measures.as_dict()}, indent=2, default=str) + "\n",
         encoding="utf-8",
     )
-    _write_csv(
+    style.write(
         paths[1],
-        ["customer_id", "revenue", "share", "cumulative_share", "class"],
+        [style.name(c, ABC_COLUMNS) for c in ABC_COLUMNS],
         (
             [
-                r["customer_id"],
-                csv_euros(r["value_cents"]),
-                f"{r['share']:.6f}",
-                f"{r['cumulative_share']:.6f}",
+                style.text(r["customer_id"]),
+                style.euros(r["value_cents"]),
+                style.number(r["share"], 6),
+                style.number(r["cumulative_share"], 6),
                 r["class"],
             ]
             for r in analysis.abc.to_pylist()
         ),
     )
-    _write_csv(
+
+    def profile(key: str) -> str:
+        if style.lang is None or key not in profiles:
+            return key
+        return profiles[key].label_in(style.lang)
+
+    style.write(
         paths[2],
-        ["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "quarters", "profile"],
+        [style.name(c, RFM_COLUMNS) for c in RFM_COLUMNS],
         (
             [
-                r["customer_id"],
+                style.text(r["customer_id"]),
                 r["recency_days"],
                 r["frequency"],
-                csv_euros(r["monetary_cents"]),
+                style.euros(r["monetary_cents"]),
                 r["r"],
                 r["f"],
                 r["m"],
                 r["quarters"],
-                r["profile"],
+                style.text(profile(r["profile"])),
             ]
             for r in analysis.rfm.to_pylist()
         ),
     )
     grid = analysis.matrix.as_rows()
-    _write_csv(
-        paths[3], list(grid[0]), ([csv_euros(v) if isinstance(v, int) else v for v in row.values()] for row in grid)
+    total = grid[-1]["segment"]  # the totals row's label
+
+    def segment(code: str) -> str:
+        return style.name(code, {total: N_("Total")}) if code == total else style.stored(code, names)
+
+    style.write(
+        paths[3],
+        [
+            style.name(c, SEGMENT_PRODUCT_COLUMNS) if c in ("segment", "total") else style.stored(c, names)
+            for c in grid[0]
+        ],
+        ([style.euros(v) if isinstance(v, int) else style.text(segment(str(v))) for v in row.values()] for row in grid),
     )
     return paths
-
-
-def _write_csv(path: Path, header: list[str], rows: Any) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)

@@ -46,7 +46,11 @@ def standardize(table: ir.Table) -> ir.Table:
     ``product, segment, margin`` (euros) as the transactions table."""
     missing = [c for c in _REQUIRED if c not in table.columns]
     if missing:
-        raise ClientfolioError(f"transactions need the columns {', '.join(_REQUIRED)}; missing: {', '.join(missing)}")
+        raise ClientfolioError(
+            "transactions need the columns {columns}; missing: {missing}",
+            columns=", ".join(_REQUIRED),
+            missing=", ".join(missing),
+        )
 
     def cents(column: str) -> ir.IntegerValue:
         return (table[column].cast("float64") * 100).round().cast("int64")
@@ -68,12 +72,12 @@ def standardize(table: ir.Table) -> ir.Table:
 def read_transactions(path: Path, con: BaseBackend) -> ir.Table:
     """Read a CSV or Parquet file of transactions into ``con`` (DuckDB or Spark)."""
     if not path.exists():
-        raise ClientfolioError(f"no such file: {path}")
+        raise ClientfolioError("no such file: {path}", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         raw = con.read_parquet(str(path))
     elif suffix in (".csv", ".txt"):
         raw = con.read_csv(str(path))
     else:
-        raise ClientfolioError(f"{path.name}: transactions are read from .csv or .parquet files")
+        raise ClientfolioError("{file}: transactions are read from .csv or .parquet files", file=path.name)
     return standardize(raw)

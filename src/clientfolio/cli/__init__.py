@@ -31,13 +31,17 @@ from clientfolio.cli._common import (
     Consoles,
     DbOption,
     ErrorBoundary,
+    FileHeadersOption,
     JsonOption,
     actor,
+    fmt,
+    lang,
     parse_day,
     principal_for,
     settings_for,
     stderr,
     stdout,
+    tr,
 )
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
 from clientfolio.cli.plan import assess_command, plan_app
@@ -45,9 +49,9 @@ from clientfolio.cli.prospects import activity_app, prospects_command
 from clientfolio.cli.protect import backup_command, keys_app, restore_command
 from clientfolio.cli.report import report_command
 from clientfolio.cli.users import audit_app, user_app
-from clientfolio.cli.value import value_command
+from clientfolio.cli.value import capital_lines, value_command
 from clientfolio.cli.web import demo_users, open_hint, serve_command
-from clientfolio.i18n import euros
+from clientfolio.i18n import N_, gettext_for
 from clientfolio.ingest import (
     KINDS,
     ImportRejected,
@@ -55,6 +59,7 @@ from clientfolio.ingest import (
     import_file,
     load_mapping,
 )
+from clientfolio.ingest.columns import FIELD_NAMES
 from clientfolio.protect.keys import KeyRing
 from clientfolio.settings import Settings
 from clientfolio.store import Store
@@ -138,7 +143,7 @@ def import_command(
             ) as bar,
             reading_limits(ReadLimits.from_settings(settings)),
         ):  # CLIENTFOLIO_UPLOAD_MAX_*
-            task = bar.add_task(f"Importing {file.name}", total=None)
+            task = bar.add_task(tr("Importing {file}", file=file.name), total=None)
             result = import_file(
                 store,
                 file,
@@ -176,33 +181,76 @@ def import_command(
     _show_import(result)
 
 
+# the tables an import counts, and what a file holds (``--kind``), by their English names
+TABLE_NAMES = {
+    "activities": N_("activities"),
+    "contacts": N_("contacts"),
+    "credit_notes": N_("credit notes"),
+    "customers": N_("customers"),
+    "fec": N_("FEC"),
+    "invoice_lines": N_("invoice lines"),
+    "invoices": N_("invoices"),
+    "payments": N_("payments"),
+    "product_lines": N_("product lines"),
+    "products": N_("products"),
+    "prospects": N_("prospects"),
+    "segments": N_("segments"),
+    "regions": N_("regions"),
+}
+
+
+# where a domain setting's value comes from
+SOURCE_NAMES = {"default": N_("default"), "file": N_("file"), "env": N_("environment")}
+
+
+def _table_name(code: str) -> str:
+    return gettext_for(lang())(TABLE_NAMES.get(code, code.replace("_", " ")))
+
+
 def _show_import(result: ImportResult) -> None:
+    _ = gettext_for(lang())
     if result.already_imported:
-        stdout().print(f"[yellow]{result.file} was already imported (import #{result.import_id}): nothing to do.")
+        shown = tr(
+            "{file} was already imported (import #{import_id}): nothing to do.",
+            file=str(result.file),
+            import_id=str(result.import_id),
+        )
+        stdout().print(f"[yellow]{shown}")
         return
     if result.columns:
-        table = Table(title="Columns matched", show_edge=False)
-        table.add_column("field")
-        table.add_column("column in the file")
+        table = Table(title=tr("Columns matched"), show_edge=False)
+        table.add_column(tr("field"))
+        table.add_column(tr("column in the file"))
         for name, header in result.columns.items():
-            table.add_row(name, header)
+            table.add_row(_(FIELD_NAMES.get(name, name)), header)
         stdout().print(table)
-    counts = Table(title=f"{result.kind}: {result.rows_read:,} rows read", show_edge=False)
-    for name in ("table", "created", "updated", "unchanged"):
-        counts.add_column(name, justify="right" if name != "table" else "left")
+    counts = Table(
+        title=tr("{kind}: {rows} rows read", kind=_table_name(result.kind), rows=result.rows_read), show_edge=False
+    )
+    for name in (N_("table"), N_("created"), N_("updated"), N_("unchanged")):
+        counts.add_column(tr(name), justify="right" if name != "table" else "left")
     for name in sorted({*result.created, *result.updated, *result.unchanged}):
-        shown = "  of which credit notes" if name == "credit_notes" else name  # counted among the invoices
-        counts.add_row(shown, *(f"{getattr(result, b).get(name, 0):,}" for b in ("created", "updated", "unchanged")))
+        # the credit notes are counted among the invoices
+        shown = "  " + tr("of which credit notes") if name == "credit_notes" else _table_name(name)
+        counts.add_row(
+            shown, *(fmt().number(getattr(result, b).get(name, 0)) for b in ("created", "updated", "unchanged"))
+        )
     stdout().print(counts)
     if result.set_aside:
-        aside = Table(title="Set aside (not imported, on purpose)", show_edge=False)
-        for name in ("why", "rows", "amount"):
-            aside.add_column(name, justify="left" if name == "why" else "right")
+        aside = Table(title=tr("Set aside (not imported, on purpose)"), show_edge=False)
+        for name in (N_("why"), N_("rows"), N_("amount")):
+            aside.add_column(tr(name), justify="left" if name == "why" else "right")
         for item in result.set_aside:
-            aside.add_row(item.reason, f"{item.rows:,}", euros(item.amount_cents) if item.amount_cents else "-")
+            aside.add_row(
+                _(item.reason),
+                fmt().number(item.rows),
+                fmt().money(item.amount_cents, decimals=False) if item.amount_cents else "-",
+            )
         stdout().print(aside)
-    verb = "[yellow]Dry run: nothing written." if result.dry_run else f"[green]Imported (import #{result.import_id})."
-    stdout().print(verb)
+    if result.dry_run:
+        stdout().print(f"[yellow]{tr('Dry run: nothing written.')}")
+    else:
+        stdout().print(f"[green]{tr('Imported (import #{import_id}).', import_id=str(result.import_id))}")
 
 
 @app.command()
@@ -220,23 +268,30 @@ def demo(
     store = Store(settings.database_url)
     reader = PortfolioReader(store, SYSTEM)
     if reader.customers():
-        stdout().print(
-            f"[yellow]{store.safe_url} already holds a portfolio: showing it (give --db to build the demo elsewhere)."
+        held = tr(
+            "{url} already holds a portfolio: showing it (give --db to build the demo elsewhere).", url=store.safe_url
         )
+        stdout().print(f"[yellow]{held}")
     else:
         ring = KeyRing.load(settings, create=True)
-        with stdout().status("Building the demo portfolio..."):
+        with stdout().status(tr("Building the demo portfolio...")):
             made = generate_demo(store, customers=customers, years=years, seed=seed, ring=ring)
-        stdout().print(
-            f"[green]Demo portfolio created in {store.safe_url}:[/] "
-            f"{made.customers} customers, {made.prospects} prospects, "
-            f"{made.invoices:,} invoices, {made.lines:,} invoice lines, "
-            f"{made.activities:,} activities, {made.users} users."
+        created = tr("Demo portfolio created in {url}:", url=store.safe_url)
+        counts = tr(
+            "{customers} customers, {prospects} prospects, {invoices} invoices, {lines} invoice lines, "
+            "{activities} activities, {users} users.",
+            customers=made.customers,
+            prospects=made.prospects,
+            invoices=made.invoices,
+            lines=made.lines,
+            activities=made.activities,
+            users=made.users,
         )
+        stdout().print(f"[green]{created}[/] {counts}")
         demo_users(store, ring)
     if fec:
         written_to, lines = write_fec(store, fec)
-        stdout().print(f"FEC written to {written_to} ({lines:,} lines).")
+        stdout().print(tr("FEC written to {path} ({lines} lines).", path=str(written_to), lines=lines))
     _show_summary(summarize(reader.revenue_by_customer_date(), config=_measures_config(store)))
     _show_capital(store, reader)
     stdout().print(open_hint())
@@ -273,38 +328,53 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
     """The headline: the valuation of the customer capital (``clientfolio value`` tells more)."""
     from clientfolio.value import value_source
 
-    with stdout().status("Valuing the customer capital..."):
+    with stdout().status(tr("Valuing the customer capital...")):
         equity = value_source(store=store, reader=reader).equity
+    head, *statements = capital_lines(equity)
     if equity.total_cents is None:
-        stdout().print(f"Customer capital: not valued ({equity.note}).")
+        stdout().print(head)
         return
-    interval = (
-        ""
-        if equity.low_cents is None or equity.high_cents is None
-        else f" ({equity.level:.0%} interval {euros(round(equity.low_cents))} - {euros(round(equity.high_cents))})"
-    )
     stdout().print(
-        f"[bold]Customer capital: {euros(round(equity.total_cents))}[/]{interval}: the gross margin "
-        f"expected from today's customers over {equity.horizon_years:g} years, discounted at "
-        f"{equity.discount_rate:.0%} (`clientfolio value` for the method and the details)."
+        head
+        + tr(
+            ": the gross margin expected from today's customers over {years} years, discounted at "
+            "{rate_share} (`clientfolio value` for the method and the details).",
+            years=fmt().number(equity.horizon_years, 0 if equity.horizon_years == int(equity.horizon_years) else 1),
+            rate_share=equity.discount_rate,
+        )
     )
-    for statement in equity.statements():
-        stdout().print(statement.text)
+    for statement in statements:
+        stdout().print(statement)
 
 
 def _show_summary(result: PortfolioSummary) -> None:
-    table = Table(title=f"Portfolio: {result.customers} customers with sales, by twelve-month period")
-    for name in ("12 months to", "active", "new", "lost", "renewal new/lost", "revenue excl. tax", "top 20 % share"):
-        table.add_column(name, justify="right")
+    f = fmt()
+    table = Table(title=tr("Portfolio: {count} customers with sales, by twelve-month period", count=result.customers))
+    for name in (
+        N_("12 months to"),
+        N_("active customers"),
+        N_("new customers"),
+        N_("lost customers"),
+        N_("renewal new/lost"),
+        N_("revenue excl. tax"),
+        N_("top 20 % share"),
+    ):
+        table.add_column(tr(name), justify="right")
     for p in result.periods:
-        ratio = "-" if p.renewal_ratio is None else f"{p.renewal_ratio:.2f}"
-        end = f"{p.end.isoformat()}{'' if p.complete else ' (partial)'}"
+        ratio = "-" if p.renewal_ratio is None else f.number(p.renewal_ratio, 2)
+        end = f.date(p.end) + ("" if p.complete else " " + tr("(partial)"))
         table.add_row(
-            end, str(p.active), str(p.new), str(p.lost), ratio, euros(p.revenue_cents), f"{p.top20_share:.0%}"
+            end,
+            f.number(p.active),
+            f.number(p.new),
+            f.number(p.lost),
+            ratio,
+            f.money(p.revenue_cents, decimals=False),
+            f.percent(p.top20_share),
         )
     stdout().print(table)
     if result.periods and not result.periods[0].complete:
-        stdout().print("(partial): the data starts inside that period.")
+        stdout().print(tr("(partial): the data starts inside that period."))
 
 
 @app.command()
@@ -325,28 +395,53 @@ def analyze(
     out: Annotated[
         Path | None, typer.Option(help="Write measures.json, abc.csv, rfm.csv and segment_product.csv here.")
     ] = None,
+    headers: FileHeadersOption = "codes",
     as_json: JsonOption = False,
 ) -> None:
     """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
-    from clientfolio.analytics.run import analyze_source, write_analysis
+    from clientfolio.analytics.run import CsvStyle, analyze_source, write_analysis
 
+    style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the analysis
     day = parse_day(as_of) if as_of else None
+    names: dict[str, str] = {}
     if transactions is not None:
         result = analyze_source(transactions=transactions, engine=engine or "duckdb", as_of=day)
     else:
         store = Store(settings_for(db).database_url)
         result = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, as_of=day)
+        names = _segment_and_line_names(store)
     if out is not None:
-        written = write_analysis(result, out)
+        profiles = None
+        if style.lang is not None:  # the profiles' names of the settings the analysis used
+            from clientfolio.config import load_domain_config
+
+            url = settings_for(db).database_url if transactions is None else None
+            profiles = load_domain_config(database_url=url).analytics.rfm.profiles()
+        written = write_analysis(result, out, style=style, profiles=profiles, names=names)
         if not as_json:
-            stdout().print(f"Written: {', '.join(str(p) for p in written)}")
+            stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
     if as_json:
         stdout().print_json(json.dumps(result.as_dict(), default=str))
     elif out is None:
         from clientfolio.cli.render import analysis_tables
 
-        for renderable in analysis_tables(result):
+        for renderable in analysis_tables(result, names):
             stdout().print(renderable)
+
+
+def _segment_and_line_names(store: Store) -> dict[str, str]:
+    """The names of the segments and of the product lines, by code (the matrix shows them)."""
+    from sqlalchemy import select
+
+    from clientfolio.store.schema import ProductLine, Segment
+
+    with store.engine.connect() as conn:
+        return {
+            code: name
+            for model in (Segment, ProductLine)
+            for code, name in conn.execute(select(model.code, model.name))
+            if name
+        }
 
 
 @app.command("settings")
@@ -376,19 +471,26 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             )
         )
         return
-    table = Table(title="Settings (set them as environment variables)")
-    for name in ("variable", "value", "help"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    _ = gettext_for(lang())
+    table = Table(title=tr("Settings (set them as environment variables)"))
+    for name in (N_("variable"), N_("value"), N_("help")):
+        table.add_column(tr(name), overflow="fold")
+    for variable, value, help_ in rows:
+        table.add_row(variable, value, _(help_))
     stdout().print(table)
-    read = "defaults only: no settings file found" if domain.file is None else f"file {domain.file}"
-    detail = Table(title=f"Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)")
-    for name in ("table", "key", "value", "source", "help"):
-        detail.add_column(name, overflow="fold")
+    read = (
+        tr("defaults only: no settings file found") if domain.file is None else tr("file {path}", path=str(domain.file))
+    )
+    detail = Table(title=tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read))
+    for name in (N_("table"), N_("key"), N_("value"), N_("source"), N_("help")):
+        detail.add_column(tr(name), overflow="fold")
     for item in domain.rows():
         detail.add_row(
-            item.section, item.key, json.dumps(item.value, ensure_ascii=False, default=str), item.source, item.help
+            item.section,
+            item.key,
+            json.dumps(item.value, ensure_ascii=False, default=str),
+            _(SOURCE_NAMES.get(item.source, item.source)),
+            _(item.help) if item.help else "",  # the English description is the msgid (i18n/fr/settings.po)
         )
     stdout().print(detail)
 
@@ -397,7 +499,9 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 def db_upgrade(db: DbOption = None) -> None:
     """Create the store or bring it to the latest schema migration."""
     store = Store(settings_for(db).database_url)
-    stdout().print(f"{store.safe_url} is at schema revision {store.current_revision()}.")
+    stdout().print(
+        tr("{url} is at schema revision {revision}.", url=store.safe_url, revision=str(store.current_revision()))
+    )
 
 
 @db_app.command("status")
@@ -406,8 +510,16 @@ def db_status(db: DbOption = None) -> None:
     store = Store(settings_for(db).database_url, upgrade=False)
     current = store.current_revision()
     head = Store.head_revision()
-    state = "up to date" if current == head else "needs `clientfolio db upgrade`"
-    stdout().print(f"{store.safe_url}: revision {current or 'none'} (latest {head}): {state}.")
+    state = tr("up to date") if current == head else tr("needs `clientfolio db upgrade`")
+    stdout().print(
+        tr(
+            "{url}: revision {revision} (latest {head}): {state}.",
+            url=store.safe_url,
+            revision=current or tr("none"),
+            head=str(head),
+            state=state,
+        )
+    )
 
 
 app.add_typer(db_app, name="db")

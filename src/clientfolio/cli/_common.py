@@ -7,6 +7,12 @@ set by the application's callback in ``clientfolio.cli``); :func:`stdout` and
 propagate; :class:`ErrorBoundary`, the application's group, prints it (an
 :class:`ImportRejected` as the table of its problems) on the error console and
 exits with code 1.
+
+The language of a run (``lang``): ``--lang fr|en``, an option of every command
+(:func:`localize_commands` adds it to the tree), read from the command line
+before parsing by :meth:`ErrorBoundary.main`; else ``CLIENTFOLIO_LANG``, else
+the locale.  The help of every command, typer's and click's own words and
+their usage errors are shown in that language (French in ``i18n/fr/cli.po``).
 """
 
 from __future__ import annotations
@@ -14,18 +20,23 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer import _click, rich_utils
 from typer.core import TyperGroup
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.i18n import Formatter, formatter, language_from_environment, render
+from clientfolio.i18n import LANGS, N_, Formatter, formatter, gettext_for, language_from_environment, localized, render
 from clientfolio.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,6 +49,7 @@ __all__ = [
     "Consoles",
     "DbOption",
     "ErrorBoundary",
+    "FileHeadersOption",
     "JsonOption",
     "actor",
     "parse_day",
@@ -59,10 +71,28 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Analyse as of this date, YYYY-MM-DD (default: the last sale).")
 ]
+FileHeadersOption = Annotated[
+    str,
+    typer.Option(
+        "--headers",
+        help="Headers of the CSV files of --out: codes (default): identifiers and codes, ',' and decimal "
+        "points, for machines; labels: column names and values by their names in the command's language "
+        "(in French: ';' and decimal commas).",
+    ),
+]
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Act as this user (its role and scopes apply; default: the local owner, admin)."),
 ]
+
+
+# the language chosen for the run by ErrorBoundary.main (``--lang``, else the environment)
+_LANG: ContextVar[str | None] = ContextVar("clientfolio_cli_lang", default=None)
+
+
+def _run_language() -> str:
+    chosen = _LANG.get()
+    return chosen if chosen is not None else language_from_environment(os.environ)
 
 
 @dataclass(frozen=True)
@@ -72,7 +102,7 @@ class Consoles:
 
     out: Console = field(default_factory=Console)
     err: Console = field(default_factory=lambda: Console(stderr=True))
-    lang: str = field(default_factory=lambda: language_from_environment(os.environ))
+    lang: str = field(default_factory=_run_language)
 
 
 # the root context of the command running (set by ErrorBoundary for the run)
@@ -141,30 +171,231 @@ def parse_day(text: str, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ClientfolioError(f"{option}: {text!r} is not a date YYYY-MM-DD") from None
+        raise ClientfolioError("{option}: {text} is not a date YYYY-MM-DD", option=option, text=repr(text)) from None
 
 
 def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
-    """Print ``exc`` on ``errors`` (default: the error console): a message, or the problems of an import."""
+    """Print ``exc`` on ``errors`` (default: the error console) in the run's
+    language: a message, or the problems of an import."""
     from clientfolio.ingest import ImportRejected
 
     errors = errors or stderr()
+    language = lang()
     if isinstance(exc, ImportRejected):
-        table = Table(title=f"Nothing imported: {exc.total} problem(s)", title_style="bold red")
-        for name in ("file", "line", "column", "value", "reason"):
-            table.add_column(name, overflow="fold")
+        table = Table(title=tr("Nothing imported: {count} problem(s)", count=exc.total), title_style="bold red")
+        for name in (N_("file"), N_("line"), N_("column"), N_("value"), N_("reason")):
+            table.add_column(tr(name), overflow="fold")
         for problem in exc.errors[:200]:
-            table.add_row(problem.file, str(problem.line or ""), problem.column, problem.value[:40], problem.reason)
+            reason = localized(language, problem.reason, problem.template, problem.params)
+            table.add_row(problem.file, str(problem.line or ""), problem.column, problem.value[:40], reason)
         errors.print(table)
         if exc.total > 200:
-            errors.print(f"... and {exc.total - 200} more (use --json for the full list)")
+            errors.print(tr("... and {count} more (use --json for the full list)", count=exc.total - 200))
     else:
-        errors.print(f"[bold red]Error:[/] {escape(str(exc))}")  # a [table] in a message stays visible
+        # a [table] in a message stays visible
+        errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(exc.in_language(language))}")
+
+
+# ---------------------------------------------------------------------------
+# The run's language: ``--lang`` on every command, the help and click's own
+# words in that language.
+
+
+class Language(StrEnum):
+    """The languages of ``--lang``."""
+
+    fr = "fr"
+    en = "en"
+
+
+LANG_HELP = N_("Language of the texts: fr or en (default: CLIENTFOLIO_LANG, else the locale).")
+
+
+def _lang_option() -> Any:
+    """A new ``--lang`` option (typer's own parameter class, built by typer)."""
+    probe = typer.Typer()
+
+    @probe.command()
+    def _probe(
+        language: Annotated[Language | None, typer.Option("--lang", help=LANG_HELP, show_default=False)] = None,
+    ) -> None:  # pragma: no cover - never run
+        pass
+
+    option = typer.main.get_command(probe).params[0]
+    option.expose_value = False  # the language is chosen before parsing (ErrorBoundary.main)
+    option.is_eager = True
+    return option
+
+
+def language_in(args: Sequence[str]) -> str | None:
+    """The language a command line asks for (``--lang fr`` or ``--lang=fr``,
+    the last one wins; not after ``--``); None without one or for a value that
+    is not a language (then the option's own check reports it)."""
+    found: str | None = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg.partition("=")[2]
+        if (arg == "--lang" or arg.startswith("--lang=")) and value.strip().lower() in LANGS:
+            found = value.strip().lower()
+    return found
+
+
+def _without_lang(args: Sequence[str]) -> list[str]:
+    """``args`` without their ``--lang`` options."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("--lang="):
+            kept.append(arg)
+    return kept
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _commands(sub)
+
+
+# typer's rich help: its English words (module constants, read when the help is shown)
+_RICH_WORDS = {
+    "DEPRECATED_STRING": "(deprecated) ",
+    "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]",
+    "REQUIRED_LONG_STRING": "[required]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments",
+    "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands",
+    "ERRORS_PANEL_TITLE": "Error",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+}
+
+
+class _Formatter(_click.formatting.HelpFormatter):
+    """Click's help formatter, its "Usage: " in the run's language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, gettext_for(_run_language())("Usage: ") if prefix is None else prefix)
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
+def localize_commands(root: Any, language: str) -> None:
+    """Give every command of the tree under ``root`` the ``--lang`` option, and
+    its help texts (commands, options, arguments, the help option, typer's own
+    words) in ``language``; the English texts of the code are the messages of
+    the catalog (``i18n/fr/cli.po``).  Idempotent: the English is kept aside."""
+    _ = gettext_for(language)
+    for name, english in _RICH_WORDS.items():
+        setattr(rich_utils, name, _(english))
+    for command in _commands(root):
+        command.context_class = _Context
+        if not any("--lang" in getattr(param, "opts", ()) for param in command.params):  # report has its own
+            command.params.append(_lang_option())
+        help_option = command.get_help_option(_click.Context(command))
+        for item in (command, *command.params, *([help_option] if help_option is not None else [])):
+            for attr in ("help", "short_help"):
+                text = getattr(item, attr, None)
+                if text:
+                    english = item.__dict__.setdefault(f"_english_{attr}", text)
+                    setattr(item, attr, _(english))
+        if isinstance(command, TyperGroup):
+            english = command.__dict__.setdefault("_english_metavar", command.subcommand_metavar)
+            command.subcommand_metavar = _(english)
+
+
+# click's and typer's error messages (f-strings in their code): their English
+# as templates of the catalog, ``{field}`` a part of the message kept as is
+_CLICK_ERRORS = (
+    N_("Missing option {name}."),
+    N_("Missing argument {name}."),
+    N_("Missing parameter: {name}"),
+    N_("Missing command."),
+    N_("No such option: {name}"),
+    N_("No such command {name}."),
+    N_("Did you mean {names}?"),
+    N_("(Possible options: {names})"),
+    N_("Got unexpected extra argument(s) ({names})"),
+    N_("Option {name} requires an argument."),
+    N_("Option {name} requires {count} arguments."),
+    N_("Option {name} does not take a value."),
+    N_("Invalid value for {name}: "),
+    N_("Invalid value: "),
+    N_("{name} is not one of {names}."),
+    N_("Value {name} is not a valid {kind}."),
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Input should be less than or equal to {name}"),
+    N_("Input should be greater than or equal to {name}"),
+    N_("Input should be less than {name}"),
+    N_("Input should be greater than {name}"),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile(
+        "".join(
+            re.escape(part) if i % 2 == 0 else (f"(?P<{part}>.+?)" if part == "names" else f"(?P<{part}>\\S+)")
+            for i, part in enumerate(parts)
+        )
+    )
+
+
+_CLICK_PATTERNS = tuple((template, _pattern(template)) for template in _CLICK_ERRORS)
+
+
+def translate_click_message(message: str, language: str) -> str:
+    """A message of click or typer (``Missing option '--role'.``) in ``language``."""
+    out = message.replace("Value error, ", "")  # pydantic's prefix of a validator's message
+    if language == "en":
+        return out
+    for template, pattern in _CLICK_PATTERNS:
+        out = pattern.sub(lambda m, t=template: render(language, t, m.groupdict()), out)  # type: ignore[misc]
+    return out
+
+
+def _translated(exc: _click.exceptions.ClickException, language: str) -> None:
+    english: Callable[[], str] = exc.format_message
+    setattr(exc, "format_message", lambda: translate_click_message(english(), language))  # noqa: B010
 
 
 class ErrorBoundary(TyperGroup):
-    """The application's group: a :class:`ClientfolioError` raised by any command
-    (or sub-command) becomes its message on the error console and exit code 1."""
+    """The application's group: the run's language chosen and its help
+    translated before parsing (:meth:`main`); a :class:`ClientfolioError`
+    raised by any command (or sub-command) becomes its message on the error
+    console and exit code 1; click's own errors are shown in the run's language."""
+
+    def main(self, args: Sequence[str] | None = None, *more: Any, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            language = language_in(argv) or language_from_environment(os.environ)
+        except ValueError as exc:  # CLIENTFOLIO_LANG is not a language
+            Console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}")
+            raise SystemExit(2) from None
+        if argv and not _without_lang(argv):  # ``clientfolio --lang fr``: the help, as ``clientfolio``
+            args = [*argv, "--help"]
+        token = _LANG.set(language)
+        try:
+            localize_commands(self, language)
+            return super().main(args, *more, **extra)
+        finally:
+            _LANG.reset(token)
+
+    def make_context(self, *args: Any, **extra: Any) -> Any:
+        try:
+            return super().make_context(*args, **extra)
+        except _click.exceptions.ClickException as exc:
+            _translated(exc, _run_language())
+            raise
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
         token = _RUN.set(ctx)
@@ -173,5 +404,8 @@ class ErrorBoundary(TyperGroup):
         except ClientfolioError as exc:
             show_error(exc)
             raise typer.Exit(1) from None
+        except _click.exceptions.ClickException as exc:
+            _translated(exc, lang())
+            raise
         finally:
             _RUN.reset(token)

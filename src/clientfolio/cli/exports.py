@@ -7,6 +7,7 @@ consoles and error boundary are ``clientfolio.cli._common``'s.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -15,8 +16,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clientfolio.cli._common import AsOption, DbOption, JsonOption, actor, principal_for, settings_for, stderr, stdout
+from clientfolio.cli._common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    actor,
+    fmt,
+    lang,
+    principal_for,
+    settings_for,
+    stderr,
+    stdout,
+    tr,
+)
 from clientfolio.errors import ExportRefused
+from clientfolio.i18n import N_
 
 if TYPE_CHECKING:
     from clientfolio.protect.trace import TraceResult
@@ -29,10 +43,29 @@ exports_app = typer.Typer(
 
 
 def export_command(
-    kind: Annotated[str, typer.Argument(help="What to export: customers.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="What to export: customers (one row per customer) or mailing (one row per contact person)."
+        ),
+    ],
     recipient: Annotated[str, typer.Option("--recipient", help="Who receives the file (a person or company).")],
     purpose: Annotated[str, typer.Option("--purpose", help="Why the file is given (recorded and audited).")],
-    fmt: Annotated[str, typer.Option("--format", help="csv (French: ';' and decimal commas) or xlsx.")] = "csv",
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv (in French and with codes: ';' and decimal commas; in English: ',' and decimal points) or xlsx.",
+        ),
+    ] = "csv",
+    headers: Annotated[
+        str,
+        typer.Option(
+            "--headers",
+            help="labels: column names and values by their names, in the command's language; "
+            "codes: identifiers and stored codes, for machine use.",
+        ),
+    ] = "labels",
     out: Annotated[
         Path | None,
         typer.Option("--out", help="File to write, not existing yet (default: KIND-RECIPIENT.FORMAT here)."),
@@ -41,7 +74,7 @@ def export_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Export customer data for a named recipient: fingerprinted, with trap records and a signed manifest."""
+    """Export customers or their contact persons for a recipient: fingerprinted, with traps and a signed manifest."""
     from clientfolio.protect.alerts import ExportRules
     from clientfolio.protect.exports import ExportKeys, ExportRequest, make_export
     from clientfolio.protect.keys import KeyRing
@@ -52,18 +85,23 @@ def export_command(
         store = Store(settings.database_url)
         keys = ExportKeys.from_ring(KeyRing.load(settings))
         name = re.sub(r"[^\w-]+", "-", recipient).strip("-") or "export"
-        target = out or Path(f"{kind}-{name}.{fmt}")
+        target = out or Path(f"{kind}-{name}.{file_format}")
         result = make_export(
             store,
             principal_for(store, as_user),
-            ExportRequest(recipient, purpose, kind, fmt),
+            ExportRequest(recipient, purpose, kind, file_format, headers, lang()),
             target,
             keys=keys,
             rules=ExportRules.from_settings(settings),
         )
     except ExportRefused as exc:
-        stderr().print(f"[bold red]Export refused:[/] {exc}")
-        stderr().print(f"An admin approves it with `clientfolio exports approve {exc.request_id} --as ADMIN`.")
+        stderr().print(f"[bold red]{tr('Export refused:')}[/] {exc.in_language(lang())}")
+        stderr().print(
+            tr(
+                "An admin approves it with `clientfolio exports approve {request} --as ADMIN`.",
+                request=str(exc.request_id),
+            )
+        )
         raise typer.Exit(1) from None
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
@@ -81,12 +119,25 @@ def export_command(
             )
         )
         return
-    stdout().print(
-        f"[green]Export {result.export_uid}[/] written to {result.path}: {result.rows:,} customers "
-        f"for {result.signed.manifest.recipient}; signed manifest {result.manifest_path}."
+    written = (
+        N_("Export {uid} written to {path}: {rows} contact persons for {recipient}; signed manifest {manifest}.")
+        if kind == "mailing"
+        else N_("Export {uid} written to {path}: {rows} customers for {recipient}; signed manifest {manifest}.")
     )
+    made = tr(
+        written,
+        uid=result.export_uid,
+        path=str(result.path),
+        rows=result.rows,
+        recipient=result.signed.manifest.recipient,
+        manifest=str(result.manifest_path),
+    )
+    stdout().print(made, highlight=False)
+    from clientfolio.protect.alerts import ALERT_NAMES
+
     for alert in result.alerts:
-        stdout().print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
+        shown = tr("Alert ({kind_msg}):", kind_msg=ALERT_NAMES.get(alert.kind, alert.kind))
+        stdout().print(f"[yellow]{shown}[/] {alert.in_language(lang())}", highlight=False)
 
 
 def _trace_dict(result: TraceResult) -> dict[str, Any]:
@@ -117,7 +168,7 @@ def _trace_dict(result: TraceResult) -> dict[str, Any]:
         "threshold": result.threshold,
         "implicated": [candidate(c) for c in result.implicated],
         "tampered": [candidate(c) for c in result.tampered],
-        "verdict": [render("en", template, params) for template, params in verdict(result)],
+        "verdict": [render("en", template, params) for template, params in verdict(result)],  # locale-free
         "candidates": [candidate(c) for c in result.candidates[:10]],
         "unchecked": list(result.unchecked),
     }
@@ -165,45 +216,62 @@ def trace_command(
         _show_trace(stdout(), result)
 
 
+_TRACE_COLUMNS = (
+    N_("export id"),
+    N_("recipient"),
+    N_("made by"),
+    N_("made on"),
+    N_("marks agreeing"),
+    N_("P(wrong attribution)"),
+    N_("traps"),
+)
+
+
 def _show_trace(console: Any, result: TraceResult) -> None:
-    table = Table(title=f"{result.rows:,} rows read, {result.marked_texts:,} markable texts: the likeliest exports")
-    for name in ("export", "recipient", "made by", "on", "marks agreeing", "P(wrong attribution)", "traps"):
-        table.add_column(name, justify="right" if name in ("marks agreeing", "P(wrong attribution)") else "left")
+    table = Table(
+        title=tr(
+            "{rows} rows read, {texts} markable texts: the likeliest exports",
+            rows=result.rows,
+            texts=result.marked_texts,
+        )
+    )
+    for name in _TRACE_COLUMNS:
+        table.add_column(tr(name), justify="right" if name in ("marks agreeing", "P(wrong attribution)") else "left")
     for c in result.candidates[:5]:
         table.add_row(
             c.export.export_uid,
             c.export.recipient,
             c.export.username,
-            f"{c.export.created_at:%Y-%m-%d}",
+            fmt().date(c.export.created_at),
             f"{c.score.agreeing}/{c.score.checked}",
             _probability(c.log10_wrong_attribution),
             ", ".join(t.code for t in c.traps) or "-",
         )
     console.print(table)
-    from clientfolio.i18n import render
-    from clientfolio.protect.trace import verdict
+    from clientfolio.protect.trace import verdict, verdict_in
 
-    for template, params in verdict(result):
-        text = render("en", template, params)
+    for (template, _params), text in zip(verdict(result), verdict_in(lang(), result), strict=True):
         style = (
             "bold green"
-            if text.startswith("Match")
+            if template.startswith("Match")
             else "bold red"
-            if text.startswith(("Tampering", "Collusion"))
+            if template.startswith(("Tampering", "Collusion"))
             else "bold"
-            if text.startswith("No match")
+            if template.startswith("No match")
             else ""
         )
         head, _, rest = text.partition(":")
         console.print(f"[{style}]{head}:[/]{rest}" if style else text, highlight=False)
     found = result.attributed
     if found is not None and found.traps:
-        hits = ", ".join(f"{t.code} ({'+'.join(t.matched)})" for t in found.traps)
-        console.print(f"Trap records found: {hits}.")
+        by = {"name": tr(N_("by name")), "siren": tr(N_("by SIREN"))}
+        hits = ", ".join(f"{t.code} ({', '.join(by.get(m, m) for m in t.matched)})" for t in found.traps)
+        console.print(tr("Trap records found: {hits}.", hits=hits), highlight=False)
 
 
 def _probability(log10_p: float) -> str:
-    return f"{10**log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
+    shown = f"{10**log10_p:.2g}" if log10_p > -300 else f"1e{log10_p:.0f}"
+    return shown.replace(".", ",") if lang() == "fr" else shown
 
 
 def verify_command(
@@ -243,20 +311,28 @@ def verify_command(
             )
         )
     elif result.ok:
-        stdout().print(
-            f"[green]Valid:[/] {file} is export {m.export_uid} for {m.recipient} "
-            f"({m.row_count:,} rows, {m.created_at}), signature checked."
+        made = dt.datetime.fromisoformat(m.created_at)
+        valid = tr(
+            "{file} is export {uid} for {recipient} ({rows} rows, {day} {time}), signature checked.",
+            file=str(file),
+            uid=m.export_uid,
+            recipient=m.recipient,
+            rows=m.row_count,
+            day=fmt().date(made),
+            time=made.strftime("%H:%M"),
         )
+        stdout().print(f"[green]{tr('Valid:')}[/] {valid}", highlight=False)
     else:
         problems = [
-            p
+            tr(p)
             for p, bad in (
-                ("the signature is not ours", not result.signature_valid),
-                ("the file is not the one signed", not result.hash_matches),
+                (N_("the signature is not ours"), not result.signature_valid),
+                (N_("the file is not the one signed"), not result.hash_matches),
             )
             if bad
         ]
-        stdout().print(f"[bold red]Invalid:[/] {'; '.join(problems)} (manifest of export {m.export_uid}).")
+        invalid = tr("{problems} (manifest of export {uid}).", problems="; ".join(problems), uid=m.export_uid)
+        stdout().print(f"[bold red]{tr('Invalid:')}[/] {invalid}", highlight=False)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -302,25 +378,48 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             )
         )
         return
-    table = Table(title=f"{len(exports)} registered exports")
-    for name in ("export", "on", "by", "recipient", "purpose", "format", "rows", "alerts"):
-        table.add_column(name, justify="right" if name == "rows" else "left", overflow="fold")
+    from clientfolio.i18n import gettext_for
+    from clientfolio.protect.alerts import ALERT_NAMES
+    from clientfolio.protect.exports import KIND_NAMES
+
+    _ = gettext_for(lang())
+    table = Table(title=tr("{count} registered exports", count=len(exports)))
+    for name in (
+        N_("export id"),
+        N_("made on"),
+        N_("made by"),
+        N_("recipient"),
+        N_("purpose"),
+        N_("kind"),
+        N_("format"),
+        N_("rows"),
+        N_("alerts"),
+    ):
+        table.add_column(_(name), justify="right" if name == "rows" else "left", overflow="fold")
     for e in exports:
         table.add_row(
             e.export_uid,
-            f"{e.created_at:%Y-%m-%d %H:%M}",
+            f"{fmt().date(e.created_at)} {e.created_at:%H:%M}",
             e.username,
             e.recipient,
             e.purpose,
-            e.format,
-            f"{e.row_count:,}",
-            ", ".join(a.kind for a in e.alerts) or "-",
+            _(KIND_NAMES.get(e.kind, e.kind)),
+            e.format.upper(),
+            fmt().number(e.row_count),
+            ", ".join(_(ALERT_NAMES.get(a.kind, a.kind)) for a in e.alerts) or "-",
         )
     stdout().print(table)
     for a in pending:
         stdout().print(
-            f"Request #{a.id} by {a.username}: {a.row_count:,} rows for {a.recipient} "
-            f"({a.purpose}) awaits an admin's approval."
+            tr(
+                "Request #{request} by {user}: {rows} rows for {recipient} ({purpose}) awaits an admin's approval.",
+                request=str(a.id),
+                user=a.username,
+                rows=a.row_count,
+                recipient=a.recipient,
+                purpose=a.purpose,
+            ),
+            highlight=False,
         )
 
 
@@ -337,8 +436,7 @@ def approve_command(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Approve an export request above the hard limit (an admin other than the requester,
-    who existed when it was made, confirming with its own password and code)."""
+    """Approve an export request above the hard limit (another admin, who existed then, with its password)."""
     from clientfolio.protect.exports import approve_export
     from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
@@ -349,11 +447,15 @@ def approve_command(
     if password_stdin:
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
-        password = typer.prompt(f"Password of {principal.username}", hide_input=True)
+        password = typer.prompt(tr("Password of {user}", user=principal.username), hide_input=True)
     approval = approve_export(
         store, request_id, principal, password=password, totp=totp, chain_key=KeyRing.load(settings).subkey("audit")
     )
-    stdout().print(
-        f"[green]Request #{approval.id} approved[/]: {approval.username} may now export "
-        f"{approval.row_count:,} rows for {approval.recipient} once."
+    approved = tr("Request #{request} approved", request=str(approval.id))
+    once = tr(
+        "{user} may now export {rows} rows for {recipient} once.",
+        user=approval.username,
+        rows=approval.row_count,
+        recipient=approval.recipient,
     )
+    stdout().print(f"[green]{approved}[/]: {once}", highlight=False)

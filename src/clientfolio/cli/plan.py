@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clientfolio.cli._common import AsOfOption, DbOption, JsonOption, actor, parse_day, settings_for, stdout
+from clientfolio.cli._common import AsOfOption, DbOption, JsonOption, actor, lang, parse_day, settings_for, stdout, tr
 from clientfolio.errors import ClientfolioError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _gather(store: Store, as_of: str | None, year: int | None, ring: KeyRing | N
     from clientfolio.access import SYSTEM
     from clientfolio.plan.run import gather
 
-    with stdout().status("Analysing the portfolio..."):
+    with stdout().status(tr("Analysing the portfolio...")):
         return gather(store, SYSTEM, as_of=_day(as_of), year=year, ring=ring)
 
 
@@ -87,10 +87,10 @@ def _numbers(text: str, count: int) -> list[int]:
     try:
         chosen = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise ClientfolioError(f"{text!r}: give 'all' or numbers separated by commas") from None
+        raise ClientfolioError("{text!r}: give 'all' or numbers separated by commas", text=text) from None
     wrong = [n for n in chosen if not 1 <= n <= count]
     if wrong:
-        raise ClientfolioError(f"no suggestion {wrong[0]}: they are numbered 1 to {count}")
+        raise ClientfolioError("no suggestion {number}: they are numbered 1 to {count}", number=wrong[0], count=count)
     return chosen
 
 
@@ -102,18 +102,24 @@ def _ask(respondent: str | None) -> list[Answer]:
     from clientfolio.plan.assessment import THEME_INFO, THEMES
     from clientfolio.plan.questionnaire import answers_from
 
-    name = respondent or typer.prompt("Your name")
+    name = respondent or typer.prompt(tr("Your name"))
     marks: dict[str, float] = {}
     for theme in THEMES:
         info = THEME_INFO[theme]
         text = typer.prompt(
-            f"{info.label_en} ({info.objective}) - your mark /20, blank to skip", default="", show_default=False
+            tr(
+                "{theme_msg} ({objective_msg}) - your mark /20, blank to skip",
+                theme_msg=info.label,
+                objective_msg=info.objective,
+            ),
+            default="",
+            show_default=False,
         )
         if text.strip():
             try:
                 marks[theme] = float(text.replace(",", "."))
             except ValueError:
-                raise ClientfolioError(f"{text!r} is not a mark") from None
+                raise ClientfolioError("{text!r} is not a mark", text=text) from None
     return answers_from({name: marks}, "your answers")
 
 
@@ -261,9 +267,9 @@ def suggest_command(
         return
     stdout().print(suggestion_table(found, planned, inputs.as_of))
     if accept is not None:
-        stdout().print(f"{len(added)} actions added to the plan of {inputs.year}.")
+        stdout().print(tr("{count} actions added to the plan of {year}.", count=len(added), year=str(inputs.year)))
     else:
-        stdout().print("Accept them with --accept all, or --accept 1,3,4.")
+        stdout().print(tr("Accept them with --accept all, or --accept 1,3,4."))
 
 
 @plan_app.command("swot")
@@ -317,7 +323,7 @@ def swot_command(
     if edit is not None:
         number, _, text = edit.partition(":")
         if not number.strip().lstrip("#").isdigit():
-            raise ClientfolioError(f"--edit {edit!r}: give 'ID: new text'")
+            raise ClientfolioError("--edit {edit!r}: give 'ID: new text'", edit=edit)
         edit_swot_item(store, SYSTEM, inputs.year, int(number.strip().lstrip("#")), text, **audit)
     if delete is not None:
         edit_swot_item(store, SYSTEM, inputs.year, delete, None, **audit)
@@ -362,11 +368,16 @@ def export_command(
     swot: dict[str, list[str]] = {}
     for item in swot_items(store, SYSTEM, budget_year):
         if item.accepted:
-            swot.setdefault(item.quadrant, []).append(item.text)
+            swot.setdefault(item.quadrant, []).append(item.localized(lang()).text)
     written = write_plan_xlsx(
-        out, plan_header(store, budget_year) or PlanHeader(budget_year), actions, track(actions, day), swot
+        out,
+        plan_header(store, budget_year) or PlanHeader(budget_year),
+        actions,
+        track(actions, day),
+        swot,
+        lang=lang(),
     )
-    stdout().print(f"Written: {written} ({len(actions)} actions).")
+    stdout().print(tr("Written: {path} ({count} actions).", path=str(written), count=len(actions)))
 
 
 @plan_app.command("header")
@@ -390,7 +401,7 @@ def header_command(
 
     budget_year = year or dt.date.today().year
     save_header(_store(db), PlanHeader(budget_year, company, area, vision, objective), **_audit(db))
-    stdout().print(f"Plan of {budget_year}: header saved.")
+    stdout().print(tr("Plan of {year}: header saved.", year=str(budget_year)))
 
 
 @plan_app.command("add")
@@ -439,7 +450,7 @@ def add_command(
     [added] = add_actions(
         _store(db), SYSTEM, budget_year, [action], planned_on=dt.date.today(), ring=_ring(db), **audit
     )
-    stdout().print(f"Action #{added} added to the plan of {budget_year}.")
+    stdout().print(tr("Action #{id} added to the plan of {year}.", id=str(added), year=str(budget_year)))
 
 
 @plan_app.command("update")
@@ -480,4 +491,12 @@ def update_command(
         raise ClientfolioError("nothing to change: give --progress, --spent, --result-revenue ...")
     audit = _audit(db)
     action = update_action(_store(db), SYSTEM, action_id, ring=_ring(db), **audit, **changes)
-    stdout().print(f"Action #{action.id} ({action.title}): {action.progress} % done.")
+    shown = action.localized(lang())
+    stdout().print(
+        tr(
+            "Action #{id} ({title}): {progress_share} done.",
+            id=str(action.id),
+            title=shown.title,
+            progress_share=action.progress / 100,
+        )
+    )

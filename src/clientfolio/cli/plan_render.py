@@ -1,4 +1,5 @@
-"""Rich renderings of the self-assessment, the SWOT and the action plan (no I/O here)."""
+"""Rich renderings of the self-assessment, the SWOT and the action plan (no I/O
+here), in the run's language (``cli._common``: ``lang``, ``tr``, ``fmt``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.i18n import euros, percent
+from clientfolio.cli._common import fmt, lang, tr
+from clientfolio.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by the commands
     from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking
@@ -21,40 +24,77 @@ if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by t
 
 __all__ = ["assessment_tables", "history_table", "plan_tables", "suggestion_table", "swot_tables"]
 
+KIND_NAMES = {"commercial": N_("Commercial"), "internal": N_("Internal")}
+HORIZON_NAMES = {
+    "short": N_("Short term (0-6 months)"),
+    "medium": N_("Medium term (6-24 months)"),
+    "long": N_("Long term (over 24 months)"),
+}
+SUGGESTION_KIND_NAMES = {
+    "follow_up": N_("Follow-up"),
+    "prospect": N_("Prospecting"),
+    "win_back": N_("Win back"),
+    "cross_sell": N_("Cross-selling"),
+    "dependency": N_("Dependency"),
+    "negative_margin": N_("Negative margin"),
+}
+
+
+def _(message: str) -> str:
+    return gettext_for(lang())(message)
+
+
+def _labelled(label: str, value: str) -> str:
+    """``label: value`` in the run's language's typography (``label : value`` in French)."""
+    return tr("{label}: {value}", label=label, value=value)
+
 
 def _mark(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+    return fmt().number(value, 1)
 
 
 def _value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "share":
-        return f"{value:.0%}"
-    return f"{value:.0f} days" if unit == "days" else f"{value:.2f}"
+        return fmt().percent(value)
+    return tr("{days} days", days=round(value)) if unit == "days" else fmt().number(value, 2)
+
+
+def _date(day: dt.date | None) -> str:
+    return fmt().date(day)
 
 
 def assessment_tables(a: Assessment) -> list[RenderableType]:
     """The indicators by theme, the marks and gaps, the reading, strengths and weaknesses."""
-    from clientfolio.plan.assessment import READINGS
+    from clientfolio.plan.assessment import READINGS, THEME_INFO
 
-    table = Table(title=f"Self-assessment of the customer capital as of {a.as_of}")
-    for name in ("theme / indicator", "value", "0/20 at", "20/20 at", "facts /20", "team /20", "gap"):
-        table.add_column(name, justify="left" if name.startswith("theme") else "right")
+    table = Table(title=tr("Self-assessment of the customer capital as of {day}", day=a.as_of))
+    for name in (
+        _("Theme / indicator"),
+        _("Value"),
+        _("0/20 at"),
+        _("20/20 at"),
+        _("Facts /20"),
+        _("Team /20"),
+        _("Gap"),
+    ):
+        table.add_column(name, justify="right")
+    table.columns[0].justify = "left"
     for t in a.themes:
-        team = "-" if t.team_mark is None else f"{t.team_mark:.1f} ({t.respondents})"
+        team = "-" if t.team_mark is None else f"{_mark(t.team_mark)} ({t.respondents})"
         table.add_row(
-            f"[bold]{t.label_en}[/]",
+            f"[bold]{escape(_(THEME_INFO[t.theme].label))}[/]",
             "",
             "",
             "",
             f"[bold]{_mark(t.fact_mark)}[/]",
             team,
-            "-" if t.gap is None else f"{t.gap:+.1f}",
+            "-" if t.gap is None else ("+" if t.gap > 0 else "") + fmt().number(t.gap, 1),
         )
         for i in t.indicators:
             table.add_row(
-                f"  {i.label}",
+                f"  {escape(_(i.label))}",
                 _value(i.value, i.unit),
                 _value(i.zero_at, i.unit),
                 _value(i.full_at, i.unit),
@@ -63,41 +103,65 @@ def assessment_tables(a: Assessment) -> list[RenderableType]:
                 "",
             )
     reading = READINGS.get(a.reading or "")
-    team = "" if a.team_mark is None else f"; the team: {a.team_mark:.1f}/20"
+    team = "" if a.team_mark is None else tr("; the team: {mark}/20", mark=_mark(a.team_mark))
     headline = (
-        f"[bold]Overall mark on facts: {_mark(a.fact_mark)}/20[/]{team}\n"
-        f"{reading.en if reading else 'Not enough data to mark the portfolio.'}"
+        f"[bold]{escape(tr('Overall mark on facts: {mark}/20', mark=_mark(a.fact_mark)))}[/]{escape(team)}\n"
+        f"{escape(_(reading.text) if reading else _('Not enough data to mark the portfolio.'))}"
     )
 
     def listing(items: Sequence[Indicator]) -> str:
-        return "\n".join(f"- {i.label}: {_value(i.value, i.unit)} ({_mark(i.mark)}/20)" for i in items) or "-"
+        return (
+            "\n".join(escape(f"- {_labelled(_(i.label), _value(i.value, i.unit))} ({_mark(i.mark)}/20)") for i in items)
+            or "-"
+        )
 
-    gaps = "\n".join(f"- {g.theme}: the team {g.direction} it by {abs(g.gap):.1f} points" for g in a.gaps)
+    gaps = "\n".join(
+        tr(
+            N_("- {theme_msg}: the team overestimates it by {points} points")
+            if g.direction == "overestimates"
+            else N_("- {theme_msg}: the team underestimates it by {points} points"),
+            theme_msg=THEME_INFO[g.theme].label if g.theme in THEME_INFO else g.theme,
+            points=float(abs(g.gap)),
+        )
+        for g in a.gaps
+    )
     return [
         table,
-        Panel(headline, title="Reading"),
-        Panel(listing(a.strengths), title="Strengths"),
-        Panel(listing(a.weaknesses), title="Weaknesses"),
-        Panel(gaps or "No theme where the team's marks and the facts differ much.", title="Perception and facts"),
+        Panel(headline, title=_("Reading")),
+        Panel(listing(a.strengths), title=_("Strengths")),
+        Panel(listing(a.weaknesses), title=_("Weaknesses")),
+        Panel(
+            escape(gaps or _("No theme where the team's marks and the facts differ much.")),
+            title=_("Perception and facts"),
+        ),
     ]
 
 
 def history_table(rows: Sequence[StoredAssessment]) -> Table:
     """The stored assessments, oldest first, with the progress of each."""
-    from clientfolio.plan.assessment import THEMES
+    from clientfolio.plan.assessment import THEME_INFO, THEMES
 
-    table = Table(title=f"Assessments: {len(rows)}")
-    for name in ("date", "facts /20", "progress", "team /20", "respondents", *THEMES):
-        table.add_column(name, justify="left" if name == "date" else "right")
+    table = Table(title=tr("Assessments: {count}", count=len(rows)))
+    for name in (
+        _("Date"),
+        _("Facts /20"),
+        _("Progress"),
+        _("Team /20"),
+        _("Respondents"),
+        *(_(THEME_INFO[t].label) for t in THEMES),
+    ):
+        table.add_column(name, justify="right")
+    table.columns[0].justify = "left"
     before: float | None = None
     for r in rows:
-        progress = "-" if before is None or r.fact_mark is None else f"{r.fact_mark - before:+.1f}"
+        step = None if before is None or r.fact_mark is None else r.fact_mark - before
+        progress = "-" if step is None else ("+" if step > 0 else "") + fmt().number(step, 1)
         table.add_row(
-            r.assessed_on.isoformat(),
+            _date(r.assessed_on),
             _mark(r.fact_mark),
             progress,
             _mark(r.team_mark),
-            str(r.respondents),
+            fmt().number(r.respondents),
             *(_mark(r.themes.get(t, {}).get("fact_mark")) for t in THEMES),
         )
         before = r.fact_mark if r.fact_mark is not None else before
@@ -105,112 +169,156 @@ def history_table(rows: Sequence[StoredAssessment]) -> Table:
 
 
 def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tracking) -> list[RenderableType]:
-    """The header, the actions by typology, and the tracking totals."""
+    """The header, the actions by typology (in the run's language), and the tracking totals."""
     from clientfolio.plan.actions import by_typology
 
+    f = fmt()
+    company = header.company or _("(company not set: clientfolio plan header)")
     head = (
-        f"[bold]{header.company or '(company not set: clientfolio plan header)'}[/] - budget year "
-        f"{header.budget_year}\nStrategic business area: {header.business_area or '-'}\n"
-        f"Vision: {header.vision or '-'}\nObjective: {header.objective or '-'}"
+        f"[bold]{escape(company)}[/] - {escape(tr('budget year {year}', year=str(header.budget_year)))}\n"
+        f"{escape(_labelled(_('Strategic business area'), header.business_area or '-'))}\n"
+        f"{escape(_labelled(_('The vision'), header.vision or '-'))}\n"
+        f"{escape(_labelled(_('Objective'), header.objective or '-'))}"
     )
-    out: list[RenderableType] = [Panel(head, title="Commercial action plan (PAC)")]
+    out: list[RenderableType] = [Panel(head, title=_("Commercial action plan (PAC)"))]
     status = {s.id: s for s in tracking.actions}
-    for number, (typology, group) in enumerate(by_typology(actions), start=1):
-        table = Table(title=f"Typology {number}: {typology}")
-        for name in (
-            "#",
-            "customer",
-            "action",
-            "type",
-            "prio",
-            "owner",
-            "end",
-            "horizon",
-            "progress",
-            "budget",
-            "spent",
-            "current",
-            "target",
-            "result",
-            "achieved",
-        ):
-            table.add_column(
-                name, justify="left" if name in ("customer", "action", "type", "owner", "horizon") else "right"
-            )
+    shown = [a.localized(lang()) for a in actions]
+    columns = (
+        ("#", "right"),
+        (_("Customer"), "left"),
+        (_("Action"), "left"),
+        (_("Action type"), "left"),
+        (_("Priority"), "right"),
+        (_("Owner"), "left"),
+        (_("End date"), "right"),
+        (_("Time horizon"), "left"),
+        (_("Progress"), "right"),
+        (_("Budget planned"), "right"),
+        (_("Spent"), "right"),
+        (_("Current revenue"), "right"),
+        (_("Target revenue"), "right"),
+        (_("Results"), "right"),
+        (_("Achievement"), "right"),
+    )
+    for number, (typology, group) in enumerate(by_typology(shown), start=1):
+        table = Table(title=tr("Typology {n}: {name}", n=str(number), name=_(typology)))
+        for name, justify in columns:
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for a in group:
             s = status[a.id]
-            end = "-" if a.due_on is None else a.due_on.isoformat() + (" late" if s.overdue else "")
+            end = "-" if a.due_on is None else _date(a.due_on) + (f" {_('overdue')}" if s.overdue else "")
             table.add_row(
                 str(a.id),
-                a.customer_name or a.customer_code or a.prospect_code or "-",
-                a.title,
-                a.kind,
-                str(a.priority or "-"),
+                escape(a.customer_name or a.customer_code or a.prospect_code or "-"),
+                escape(a.title),
+                _(KIND_NAMES[a.kind]) if a.kind in KIND_NAMES else a.kind,
+                "-" if a.priority is None else f.number(a.priority),
                 a.owner or "-",
                 end,
-                a.horizon or "-",
-                f"{a.progress} %",
-                euros(a.budget_cents),
-                euros(a.spent_cents),
-                euros(a.current_revenue_cents),
-                euros(a.target_revenue_cents),
-                euros(a.result_revenue_cents),
-                percent(s.achievement),
+                _(HORIZON_NAMES[a.horizon]) if a.horizon in HORIZON_NAMES else "-",
+                f.percent(a.progress / 100),
+                f.money(a.budget_cents, decimals=False),
+                f.money(a.spent_cents, decimals=False),
+                f.money(a.current_revenue_cents, decimals=False),
+                f.money(a.target_revenue_cents, decimals=False),
+                f.money(a.result_revenue_cents, decimals=False),
+                f.percent(s.achievement),
             )
         out.append(table)
     t = tracking
-    mean = "-" if t.mean_progress is None else f"{t.mean_progress:.0f} %"
     out.append(
         Panel(
-            f"{t.count} actions, {t.done} done, {t.overdue} overdue, mean progress {mean}\n"
-            f"Budget {euros(t.budget_cents)}, spent {euros(t.spent_cents)} ({percent(t.budget_used)})\n"
-            f"Revenue: current {euros(t.current_revenue_cents)}, target {euros(t.target_revenue_cents)}, "
-            f"result {euros(t.result_revenue_cents)}; achievement {percent(t.achievement)}",
-            title=f"Tracking as of {t.as_of}",
+            escape(
+                "\n".join(
+                    (
+                        tr(
+                            "{count} actions, {done} done, {overdue} overdue, mean progress {progress}",
+                            count=t.count,
+                            done=t.done,
+                            overdue=t.overdue,
+                            progress=f.percent(None if t.mean_progress is None else t.mean_progress / 100),
+                        ),
+                        tr(
+                            "Budget {budget_cents}, spent {spent_cents} ({used})",
+                            budget_cents=t.budget_cents,
+                            spent_cents=t.spent_cents,
+                            used=f.percent(t.budget_used),
+                        ),
+                        tr(
+                            "Revenue: current {current_cents}, target {target_cents}, result {result_cents}; "
+                            "achievement {achieved}",
+                            current_cents=t.current_revenue_cents,
+                            target_cents=t.target_revenue_cents,
+                            result_cents=t.result_revenue_cents,
+                            achieved=f.percent(t.achievement),
+                        ),
+                    )
+                )
+            ),
+            title=tr("Tracking as of {day}", day=_date(t.as_of)),
         )
     )
     return out
 
 
 def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_of: dt.date) -> Table:
-    """The suggested actions, numbered for --accept."""
-    table = Table(title=f"Suggested actions as of {as_of}: {len(found)}")
-    for name in ("n", "kind", "action", "typology", "reason", "prio", "end", "expected", "in plan"):
-        table.add_column(name, justify="right" if name in ("n", "prio", "expected") else "left", overflow="fold")
+    """The suggested actions, numbered for --accept, in the run's language."""
+    from clientfolio.plan.messages import shown
+
+    here, f = lang(), fmt()
+    table = Table(title=tr("Suggested actions as of {day}: {count}", day=_date(as_of), count=len(found)))
+    for name, justify in (
+        ("n", "right"),
+        (_("Kind"), "left"),
+        (_("Action"), "left"),
+        (_("Typology"), "left"),
+        (_("Reason"), "left"),
+        (_("Priority"), "right"),
+        (_("End date"), "left"),
+        (_("Expected revenue"), "right"),
+        (_("In the plan"), "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for n, s in enumerate(found, start=1):
         table.add_row(
             str(n),
-            s.kind,
-            s.title,
-            s.typology,
-            s.reason,
-            str(s.priority),
-            s.due_on.isoformat(),
-            euros(s.expected_cents),
-            "yes" if s.key in planned else "",
+            _(SUGGESTION_KIND_NAMES.get(s.kind, s.kind)),
+            escape(shown(here, s.title, s.title_msg, s.params)),
+            escape(_(s.typology)),
+            escape(shown(here, s.reason, s.reason_msg, s.params)),
+            f.number(s.priority),
+            _date(s.due_on),
+            f.money(s.expected_cents, decimals=False),
+            _("yes") if s.key in planned else "",
         )
     return table
 
 
 def swot_tables(found: Sequence[SwotSuggestion], kept: Sequence[StoredSwotItem]) -> list[RenderableType]:
     """The kept items in the four quadrants with their recommendations, then the suggestions."""
-    from clientfolio.plan.swot import RECOMMENDATIONS
+    from clientfolio.plan.messages import shown
+    from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 
-    matrix = Table(title="SWOT (EMOFF): kept items", show_lines=True)
+    here = lang()
+    matrix = Table(title=_("SWOT (EMOFF): kept items"), show_lines=True)
     matrix.add_column("")
-    matrix.add_column("negative", overflow="fold")
-    matrix.add_column("positive", overflow="fold")
+    matrix.add_column(_("negative"), overflow="fold")
+    matrix.add_column(_("positive"), overflow="fold")
 
     def cell(quadrant: str) -> str:
         r = RECOMMENDATIONS[quadrant]
-        items = "\n".join(f"#{i.id} {i.text}" for i in kept if i.quadrant == quadrant and i.accepted)
-        return f"[bold]{quadrant}: {r.verb_en}[/] ({r.verb_fr})\n{r.text}\n{items or '-'}"
+        items = "\n".join(
+            f"#{i.id} {escape(i.localized(here).text)}" for i in kept if i.quadrant == quadrant and i.accepted
+        )
+        return (
+            f"[bold]{escape(_labelled(_(QUADRANT_NAMES[quadrant]), _(r.verb)))}[/]\n{escape(_(r.text))}\n{items or '-'}"
+        )
 
-    matrix.add_row("external", cell("threats"), cell("opportunities"))
-    matrix.add_row("internal", cell("weaknesses"), cell("strengths"))
-    table = Table(title=f"Suggested items: {len(found)} (keep with --accept, refuse with --reject)")
-    for name in ("n", "quadrant", "item"):
-        table.add_column(name, justify="right" if name == "n" else "left", overflow="fold")
+    matrix.add_row(_("external"), cell("threats"), cell("opportunities"))
+    matrix.add_row(_("internal"), cell("weaknesses"), cell("strengths"))
+    table = Table(title=tr("Suggested items: {count} (keep with --accept, refuse with --reject)", count=len(found)))
+    for name, justify in (("n", "right"), (_("Quadrant"), "left"), (_("Item"), "left")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for n, s in enumerate(found, start=1):
-        table.add_row(str(n), s.quadrant, s.text)
+        table.add_row(str(n), _(QUADRANT_NAMES[s.quadrant]), escape(shown(here, s.text, s.text_msg, s.params)))
     return [matrix, table]

@@ -15,8 +15,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, principal_for, settings_for, stdout
-from clientfolio.i18n import euros, gettext_for, percent
+from clientfolio.cli._common import (
+    DbOption,
+    JsonOption,
+    actor,
+    fmt,
+    lang,
+    parse_day,
+    principal_for,
+    settings_for,
+    stdout,
+    tr,
+)
+from clientfolio.i18n import N_, gettext_for
 from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 
@@ -28,9 +39,43 @@ __all__ = ["activity_app", "activity_command", "activity_log_command", "prospect
 activity_app = typer.Typer(no_args_is_help=False)
 
 
+# the levels of potential and accessibility, the activity kinds, the what-if
+# factors and the sources of a funnel rate, by their English names
+LEVEL_NAMES = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+ACTIVITY_NAMES = {
+    "call": N_("call"),
+    "visit": N_("visit"),
+    "meeting": N_("meeting"),
+    "email": N_("e-mail"),
+    "quote": N_("quote"),
+}
+FACTOR_NAMES = {"quantity": N_("quantity"), "orientation": N_("orientation"), "efficiency": N_("efficiency")}
+RATE_SOURCE_NAMES = {"observed": N_("observed"), "reference": N_("reference")}
+SOURCE_NAMES = {
+    "network": N_("network"),
+    "press": N_("press"),
+    "recommendation": N_("recommendation"),
+    "bought_file": N_("bought file"),
+    "event": N_("event"),
+    "web": N_("web"),
+    "other": N_("other"),
+}
+
+
 def _stage(stage: str) -> str:
-    """A stage as the terminal shows it: its name in French ("Prospect froid")."""
-    return gettext_for("fr")(STAGE_NAMES[stage])
+    """A stage as the terminal shows it: its name in the run's language ("Prospect froid")."""
+    return gettext_for(lang())(STAGE_NAMES[stage])
+
+
+def _name(names: dict[str, str], code: str | None) -> str:
+    """A code by its name in the run's language (the code itself when it has none)."""
+    if code is None:
+        return ""
+    return gettext_for(lang())(names.get(code, code))
+
+
+def _percent(share: float | None) -> str:
+    return fmt().percent(share)
 
 
 ActivityAsOfOption = Annotated[
@@ -40,7 +85,7 @@ ActivityAsOfOption = Annotated[
 
 
 def _days(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
+    return fmt().number(value)
 
 
 def prospects_command(
@@ -66,19 +111,27 @@ def prospects_command(
                 json.dumps({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
             )
             return
-        table = Table(title=f"Priority {priority} prospects as of {view.as_of}: {len(listed)}")
-        for name in ("code", "name", "stage", "owner", "potential", "IPA", "IPO", "cell"):
-            table.add_column(name, justify="right" if name in ("potential", "IPA", "IPO") else "left")
+        f = fmt()
+        table = Table(
+            title=tr(
+                "Priority {priority} prospects as of {day}: {count}",
+                priority=str(priority),
+                day=f.date(view.as_of),
+                count=len(listed),
+            )
+        )
+        for name in (N_("code"), N_("name"), N_("stage"), N_("owner"), N_("potential"), "IPA", "IPO", N_("cell")):
+            table.add_column(tr(name), justify="right" if name in ("potential", "IPA", "IPO") else "left")
         for p in listed:
             table.add_row(
                 p["code"],
                 p["name"],
                 _stage(p["stage"]),
                 p["owner"] or "-",
-                euros(p["potential_cents"]),
-                f"{p['ipa']:.1f}",
-                f"{p['ipo']:.1f}",
-                f"{POTENTIAL_SIGNS[p['potential']]} / {p['accessibility']}",
+                f.money(p["potential_cents"], decimals=False),
+                f.number(p["ipa"], 1),
+                f.number(p["ipo"], 1),
+                f"{POTENTIAL_SIGNS[p['potential']]} / {_name(LEVEL_NAMES, p['accessibility'])}",
             )
         stdout().print(table)
         return
@@ -88,32 +141,40 @@ def prospects_command(
     for table in _prospect_tables(view):
         stdout().print(table)
     first = sum(1 for p in view.prospects if p.priority == 1)
-    stdout().print(f"{first} priority 1 prospects: `clientfolio prospects --priority 1` lists them.")
+    stdout().print(tr("{count} priority 1 prospects: `clientfolio prospects --priority 1` lists them.", count=first))
 
 
 def _prospect_tables(view: ProspectsView) -> list[Table]:
-    matrix = Table(title=f"Priority matrix IPA / IPO, open prospects as of {view.as_of}")
-    matrix.add_column("potential \\ accessibility")
+    f_ = fmt()
+    matrix = Table(title=tr("Priority matrix IPA / IPO, open prospects as of {day}", day=f_.date(view.as_of)))
+    matrix.add_column(tr("potential \\ accessibility"))
     for access in LEVELS:
-        matrix.add_column(access, justify="right")
+        matrix.add_column(_name(LEVEL_NAMES, access), justify="right")
     for potential in LEVELS:
         matrix.add_row(
-            f"{POTENTIAL_SIGNS[potential]} {potential}",
+            f"{POTENTIAL_SIGNS[potential]} {_name(LEVEL_NAMES, potential)}",
             *(f"P{PRIORITY[potential, access]}: {view.matrix[potential, access]}" for access in LEVELS),
         )
 
     f = view.funnel
     times = {t.stage: t for t in f.stage_times}
-    funnel = Table(title="Funnel")
-    for name in ("stage", "now", "reached", "to next stage", "days (left)", "days (still there)"):
-        funnel.add_column(name, justify="left" if name == "stage" else "right")
+    funnel = Table(title=tr("Funnel"))
+    for name in (
+        N_("stage"),
+        N_("now"),
+        N_("reached"),
+        N_("to next stage"),
+        N_("days (left)"),
+        N_("days (still there)"),
+    ):
+        funnel.add_column(tr(name), justify="left" if name == "stage" else "right")
     for stage in (*FUNNEL_STAGES, "lost"):
         t = times.get(stage)
         funnel.add_row(
             _stage(stage),
-            str(f.counts[stage]),
-            str(f.reached.get(stage, "")),
-            percent(f.conversions.get(stage)) if stage in f.conversions else "",
+            f_.number(f.counts[stage]),
+            f_.number(f.reached[stage]) if stage in f.reached else "",
+            _percent(f.conversions.get(stage)) if stage in f.conversions else "",
             _days(t.mean_days_completed) if t else "",
             _days(t.mean_days_current) if t else "",
         )
@@ -121,33 +182,46 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     tables = [matrix, funnel]
     if view.backward is not None:
         b = view.backward
-        back = Table(title=f"To win {b.target} new customers a year (churn projection: {b.new_customers_per_year:.1f})")
-        for name in ("stage", "rate to next", "rate from", "needed a year", "now", "missing"):
-            back.add_column(name, justify="left" if name in ("stage", "rate from") else "right")
+        back = Table(
+            title=tr(
+                "To win {target} new customers a year (churn projection: {projected})",
+                target=b.target,
+                projected=float(b.new_customers_per_year),
+            )
+        )
+        for name in (N_("stage"), N_("rate to next"), N_("rate from"), N_("needed a year"), N_("now"), N_("missing")):
+            back.add_column(tr(name), justify="left" if name in ("stage", "rate from") else "right")
         for need in b.stages:
             back.add_row(
                 _stage(need.stage),
-                percent(need.rate_to_next),
-                need.rate_source or "",
-                "-" if need.needed is None else str(need.needed),
-                str(need.current),
-                "-" if need.missing is None else str(need.missing),
+                _percent(need.rate_to_next),
+                _name(RATE_SOURCE_NAMES, need.rate_source),
+                f_.number(need.needed),
+                f_.number(need.current),
+                f_.number(need.missing),
             )
         tables.append(back)
-    lost = Table(title="Lost reasons")
-    lost.add_column("reason")
-    lost.add_column("prospects", justify="right")
+    lost = Table(title=tr("Lost reasons"))
+    lost.add_column(tr("reason"))
+    lost.add_column(tr("prospects"), justify="right")
     for reason, count in f.lost_reasons.items():
-        lost.add_row(reason, str(count))
+        lost.add_row(gettext_for(lang())(reason), f_.number(count))
     tables.append(lost)
-    for title, groups in (("Funnel by source", f.by_source), ("Funnel by owner", f.by_owner)):
-        table = Table(title=title)
-        table.add_column(title.rsplit(" ", 1)[-1])
+    for title, key, names, groups in (
+        (N_("Funnel by source"), N_("source"), SOURCE_NAMES, f.by_source),
+        (N_("Funnel by owner"), N_("owner"), {}, f.by_owner),
+    ):
+        table = Table(title=tr(title))
+        table.add_column(tr(key))
         for stage in (*FUNNEL_STAGES, "lost"):
-            table.add_column(stage, justify="right")
-        table.add_column("win rate", justify="right")
+            table.add_column(_stage(stage), justify="right")
+        table.add_column(tr("win rate"), justify="right")
         for g in groups:
-            table.add_row(g.key or "-", *(str(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")), percent(g.win_rate))
+            table.add_row(
+                _name(names, g.key) or "-",
+                *(f_.number(g.counts[s]) for s in (*FUNNEL_STAGES, "lost")),
+                _percent(g.win_rate),
+            )
         tables.append(table)
     return tables
 
@@ -176,50 +250,67 @@ def activity_command(
         stdout().print_json(json.dumps(view.as_dict()))
         return
     report = view.activity
+    f = fmt()
+    letters = gettext_for(lang())
+    q, o, e = letters("Q"), letters("O"), letters("E")
     stdout().print(
-        "Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
-        "E efficiency (moves forward and revenue per activity), each 0-10."
+        tr(
+            "Q quantity, O orientation (share on A/VIP customers and priority 1-2 prospects), "
+            "E efficiency (moves forward and revenue per activity), each 0-10."
+        )
     )
-    index = Table(title=f"Sales activity index, {report.start} to {report.end} ({report.months} months)")
-    for name in ("rep", "acts", "on targets", "moves", "revenue", "Q", "O", "E", "Q×O×E", "first lever"):
-        index.add_column(name, justify="left" if name in ("rep", "first lever") else "right")
+    index = Table(
+        title=tr(
+            "Sales activity index, {start} to {end} ({months} months)",
+            start=f.date(report.start),
+            end=f.date(report.end),
+            months=report.months,
+        )
+    )
+    headings = (N_("rep"), N_("acts"), N_("on targets"), N_("moves"), N_("revenue"))
+    for name in (*(tr(h) for h in headings), q, o, e, f"{q}×{o}×{e}", tr("first lever")):
+        index.add_column(name, justify="left" if name in (tr("rep"), tr("first lever")) else "right")
     for s in (*report.reps, report.team):
         lever = s.levers[0]
         index.add_row(
-            s.who or "team",
-            str(s.activities),
-            str(s.on_priority_targets),
-            str(s.conversions),
-            euros(s.revenue_cents),
-            f"{s.quantity:.1f}",
-            f"{s.orientation:.1f}",
-            f"{s.efficiency:.1f}",
-            f"{s.index:.0f}",
-            f"{lever.factor} +{lever.gain:.0f}",
+            s.who or tr("team"),
+            f.number(s.activities),
+            f.number(s.on_priority_targets),
+            f.number(s.conversions),
+            f.money(s.revenue_cents, decimals=False),
+            f.number(s.quantity, 1),
+            f.number(s.orientation, 1),
+            f.number(s.efficiency, 1),
+            f.number(s.index),
+            f"{_name(FACTOR_NAMES, lever.factor)} +{f.number(lever.gain)}",
         )
-    what_if = Table(title="What if the team raised one factor")
-    for name in ("factor", "now", "raised to", "index", "gain", "gain %"):
-        what_if.add_column(name, justify="left" if name == "factor" else "right")
+    what_if = Table(title=tr("What if the team raised one factor"))
+    for name in (N_("factor"), N_("now"), N_("raised to"), N_("index"), N_("gain"), N_("gain %")):
+        what_if.add_column(tr(name), justify="left" if name == "factor" else "right")
     for lever in report.team.levers:
         what_if.add_row(
-            lever.factor,
-            f"{lever.value:.1f}",
-            f"{lever.raised_to:.1f}",
-            f"{lever.index:.0f}",
-            f"{lever.gain:+.0f}",
-            percent(lever.gain_rate),
+            _name(FACTOR_NAMES, lever.factor),
+            f.number(lever.value, 1),
+            f.number(lever.raised_to, 1),
+            f.number(lever.index),
+            ("+" if lever.gain >= 0 else "") + f.number(lever.gain),
+            _percent(lever.gain_rate),
         )
     unfollowed = [c for c in view.important if c.unfollowed]
-    follow = Table(title=f"A / VIP customers without contact: {len(unfollowed)} of {len(view.important)}")
-    for name in ("code", "name", "why", "last contact", "days"):
-        follow.add_column(name, justify="right" if name == "days" else "left")
+    follow = Table(
+        title=tr(
+            "A / VIP customers without contact: {count} of {total}", count=len(unfollowed), total=len(view.important)
+        )
+    )
+    for name in (N_("code"), N_("name"), N_("why"), N_("last contact"), N_("days")):
+        follow.add_column(tr(name), justify="right" if name == "days" else "left")
     for c in unfollowed:
         follow.add_row(
             c.customer_code,
             c.name or "",
             "+".join(c.reasons),
-            c.last_contact.isoformat() if c.last_contact else "never",
-            "-" if c.days_since is None else str(c.days_since),
+            f.date(c.last_contact) if c.last_contact else tr("never"),
+            f.number(c.days_since),
         )
     for table in (index, what_if, follow):
         stdout().print(table)
@@ -292,7 +383,17 @@ def activity_log_command(
     if as_json:
         stdout().print_json(json.dumps({"logged": True, **logged.as_dict()}))
         return
-    about = f"customer {logged.customer_code}" if logged.customer_code else f"prospect {logged.prospect_code}"
-    stdout().print(
-        f"[green]Logged activity #{logged.id}:[/] {logged.kind} on {logged.occurred_on} with {about} by {logged.user}."
+    about = (
+        tr("customer {code}", code=logged.customer_code)
+        if logged.customer_code
+        else tr("prospect {code}", code=str(logged.prospect_code))
     )
+    head = tr("Logged activity #{id}:", id=str(logged.id))
+    said = tr(
+        "{kind} on {day} with {about} by {user}.",
+        kind=_name(ACTIVITY_NAMES, logged.kind),
+        day=fmt().date(logged.occurred_on),
+        about=about,
+        user=logged.user,
+    )
+    stdout().print(f"[green]{head}[/] {said}")

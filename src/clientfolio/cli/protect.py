@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from clientfolio.cli._common import DbOption, actor, settings_for, stderr, stdout
+from clientfolio.cli._common import DbOption, actor, fmt, settings_for, stderr, stdout, tr
 from clientfolio.errors import ClientfolioError
 from clientfolio.protect.keys import KEY_ENV, KeyRing
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from clientfolio.protect.backup import BackupManifest
 
 __all__ = ["backup_command", "keys_app", "restore_command"]
+
+# the answers that confirm, in English and in French
+YES = frozenset({"y", "yes", "o", "oui"})
 
 keys_app = typer.Typer(help="The master keys: where they are, and their rotation.", no_args_is_help=True)
 
@@ -38,10 +41,14 @@ def _bar(description: str) -> Progress:
 
 def _source(ring: KeyRing) -> str:
     if ring.path is None:
-        return f"environment variable {KEY_ENV}"
+        return tr("environment variable {name}", name=KEY_ENV)
     mode = stat.S_IMODE(os.stat(ring.path).st_mode)
-    loose = "" if mode & 0o077 == 0 else f" [bold red](mode {mode:o}: readable by others, chmod 600)[/]"
-    return f"key file {ring.path}{loose}"
+    loose = (
+        ""
+        if mode & 0o077 == 0
+        else f" [bold red]{tr('(mode {mode}: readable by others, chmod 600)', mode=f'{mode:o}')}[/]"
+    )
+    return tr("key file {path}", path=str(ring.path)) + loose
 
 
 @keys_app.command("status")
@@ -59,34 +66,41 @@ def keys_status(db: DbOption = None) -> None:
         ring, missing = None, exc
     counts = key_status(Store(settings.database_url))
     if ring is not None:
-        stdout().print(f"Key: {_source(ring)}")
+        stdout().print(tr("Key: {source}", source=_source(ring)))
         stdout().print(
-            f"Current key: {ring.current} (fingerprint {ring.fingerprint()}); "
-            f"active: {', '.join(map(str, sorted(ring.keys)))}; "
-            f"retired (old backups only): {', '.join(map(str, sorted(ring.retired))) or 'none'}"
+            tr(
+                "Current key: {key} (fingerprint {fingerprint}); active: {active}; retired (old backups only): "
+                "{retired}",
+                key=str(ring.current),
+                fingerprint=ring.fingerprint(),
+                active=", ".join(map(str, sorted(ring.keys))),
+                retired=", ".join(map(str, sorted(ring.retired))) or tr("none"),
+            )
         )
-    table = Table(title="Sensitive values in the store", show_edge=False)
-    table.add_column("stored")
-    table.add_column("values", justify="right")
+    table = Table(title=tr("Sensitive values in the store"), show_edge=False)
+    table.add_column(tr("stored"))
+    table.add_column(tr("values"), justify="right")
     for key_id, count in counts.by_key.items():
         note = (
-            " (key not held)"
+            " " + tr("(key not held)")
             if ring is None or key_id not in {**ring.keys, **ring.retired}
-            else " (retired key: run `clientfolio keys rotate`)"
+            else " " + tr("(retired key: run `clientfolio keys rotate`)")
             if key_id in ring.retired
             else ""
         )
-        table.add_row(f"encrypted, key {key_id}{note}", f"{count:,}")
+        table.add_row(tr("encrypted, key {key}", key=str(key_id)) + note, fmt().number(count))
     for field, count in counts.plain.items():
-        table.add_row(f"plain text: {field}", f"{count:,}")
+        table.add_row(tr("plain text: {field}", field=field), fmt().number(count))
     stdout().print(table)
     if ring is not None and ring.rotation_interrupted:
-        stdout().print(
-            f"[yellow]A key rotation to key {ring.current} was interrupted (active keys: "
-            f"{', '.join(map(str, sorted(ring.keys)))}): run `clientfolio keys recover`."
+        interrupted = tr(
+            "A key rotation to key {key} was interrupted (active keys: {active}): run `clientfolio keys recover`.",
+            key=str(ring.current),
+            active=", ".join(map(str, sorted(ring.keys))),
         )
+        stdout().print(f"[yellow]{interrupted}")
     if counts.plain:
-        stdout().print("[yellow]Some values are not encrypted yet: run `clientfolio keys rotate`.")
+        stdout().print(f"[yellow]{tr('Some values are not encrypted yet: run `clientfolio keys rotate`.')}")
     if missing is not None and counts.encrypted:
         raise missing
 
@@ -123,15 +137,22 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
     ring = KeyRing.load(settings, create=not recover)
     if ring.path is None:
         raise ClientfolioError(
-            f"the key comes from {KEY_ENV}: rotation writes a new key, so it needs the key "
-            f"file; unset {KEY_ENV} and save the key in {settings.key_file}"
+            "the key comes from {name}: rotation writes a new key, so it needs the key "
+            "file; unset {name} and save the key in {path}",
+            name=KEY_ENV,
+            path=str(settings.key_file),
         )
     if recover and not ring.rotation_interrupted:
-        stdout().print(f"No interrupted key rotation: key {ring.current} is the only active key; nothing to recover.")
+        stdout().print(
+            tr(
+                "No interrupted key rotation: key {key} is the only active key; nothing to recover.",
+                key=str(ring.current),
+            )
+        )
         return
     store = Store(settings.database_url)
-    with _bar("Re-encrypting") as bar:
-        task = bar.add_task("values", total=None)
+    with _bar(tr("Re-encrypting")) as bar:
+        task = bar.add_task(tr("values"), total=None)
         report = rotate_keys(
             store,
             ring,
@@ -140,21 +161,31 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if report.resumed:
+        resumed = tr("A key rotation to key {key} had been interrupted: completed.", key=str(report.new_key_id))
         stdout().print(
-            f"[yellow]A key rotation to key {report.new_key_id} had been interrupted: completed.[/] "
-            + ("" if recover else "Run `clientfolio keys rotate` again for a new key.")
+            f"[yellow]{resumed}[/] " + ("" if recover else tr("Run `clientfolio keys rotate` again for a new key."))
         )
+    rotated = tr("Rotated:")
     stdout().print(
-        f"[green]Rotated:[/] key {report.new_key_id} (fingerprint {report.ring.fingerprint()}) is current; "
-        f"{report.values:,} values in {report.rows:,} rows re-encrypted "
-        f"({report.plain_values:,} were plain text), {report.indexes:,} email indexes recomputed; "
-        "audit log re-sealed."
+        f"[green]{rotated}[/] "
+        + tr(
+            "key {key} (fingerprint {fingerprint}) is current; {values} values in {rows} rows re-encrypted "
+            "({plain} were plain text), {indexes} email indexes recomputed; audit log re-sealed.",
+            key=str(report.new_key_id),
+            fingerprint=report.ring.fingerprint(),
+            values=report.values,
+            rows=report.rows,
+            plain=report.plain_values,
+            indexes=report.indexes,
+        )
     )
     old = ", ".join(map(str, report.old_key_ids))
     if forget:
-        stdout().print(f"Old key(s) {old} dropped: backups made before now can no longer be restored.")
+        stdout().print(tr("Old key(s) {keys} dropped: backups made before now can no longer be restored.", keys=old))
     else:
-        stdout().print(f"Old key(s) {old} retired in {ring.path}: they open older backups only.")
+        stdout().print(
+            tr("Old key(s) {keys} retired in {path}: they open older backups only.", keys=old, path=str(ring.path))
+        )
 
 
 def backup_command(
@@ -171,8 +202,8 @@ def backup_command(
     dest = out or Path(f"clientfolio-{dt.datetime.now():%Y%m%d-%H%M%S}.cfbackup")
     ring = KeyRing.load(settings, create=True)
     store = Store(settings.database_url)
-    with _bar("Backing up") as bar:
-        task = bar.add_task("rows", total=None)
+    with _bar(tr("Backing up")) as bar:
+        task = bar.add_task(tr("rows"), total=None)
         manifest = backup(
             store,
             ring,
@@ -180,26 +211,39 @@ def backup_command(
             actor=actor(),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    written = tr("Backup written to {path}", path=str(dest))
     stdout().print(
-        f"[green]Backup written to {dest}[/] ({manifest.size_bytes:,} bytes): "
-        f"{manifest.rows:,} rows in {len(manifest.tables)} tables, schema revision "
-        f"{manifest.schema_revision}, key {manifest.key_id} "
-        f"(fingerprint {ring.fingerprint()}). Keep the key apart from the backup."
+        f"[green]{written}[/] "
+        + tr(
+            "({size} bytes): {rows} rows in {tables} tables, schema revision {revision}, key {key} "
+            "(fingerprint {fingerprint}). Keep the key apart from the backup.",
+            size=manifest.size_bytes,
+            rows=manifest.rows,
+            tables=len(manifest.tables),
+            revision=str(manifest.schema_revision),
+            key=str(manifest.key_id),
+            fingerprint=ring.fingerprint(),
+        )
     )
 
 
 def _show(manifest: BackupManifest) -> None:
 
     table = Table(
-        title=f"Backup of {manifest.created_at} (Clientfolio {manifest.app_version}, "
-        f"{manifest.dialect}, revision {manifest.schema_revision}): verified",
+        title=tr(
+            "Backup of {created} (Clientfolio {version}, {dialect}, revision {revision}): verified",
+            created=str(manifest.created_at),
+            version=str(manifest.app_version),
+            dialect=str(manifest.dialect),
+            revision=str(manifest.schema_revision),
+        ),
         show_edge=False,
     )
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    table.add_column(tr("table"))
+    table.add_column(tr("rows"), justify="right")
     for entry in manifest.tables:
         if entry.rows:
-            table.add_row(entry.name, f"{entry.rows:,}")
+            table.add_row(entry.name, fmt().number(entry.rows))
     stdout().print(table)
 
 
@@ -213,13 +257,16 @@ def restore_command(
 
     settings = settings_for(db)
     ring = KeyRing.load(settings)
-    with stdout().status("Verifying the archive..."):
+    with stdout().status(tr("Verifying the archive...")):
         manifest = verify_backup(ring, file)
     _show(manifest)
     if not yes:
-        typer.confirm(f"Replace every row of {settings.database_url} with this backup?", abort=True)
-    with _bar("Restoring") as bar:
-        task = bar.add_task("rows", total=manifest.rows)
+        asked = tr("Replace every row of {url} with this backup?", url=settings.database_url)
+        answer = typer.prompt(f"{asked} {tr('[y/N]')}", default="", show_default=False)
+        if answer.strip().lower() not in YES:
+            raise typer.Abort()
+    with _bar(tr("Restoring")) as bar:
+        task = bar.add_task(tr("rows"), total=manifest.rows)
         report = restore(
             settings.database_url,
             ring,
@@ -228,6 +275,13 @@ def restore_command(
             actor=actor(),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    restored = tr("Restored")
     stdout().print(
-        f"[green]Restored[/] {report.manifest.rows:,} rows from {file} ({report.replaced_rows:,} rows replaced)."
+        f"[green]{restored}[/] "
+        + tr(
+            "{rows} rows from {path} ({replaced} rows replaced).",
+            rows=report.manifest.rows,
+            path=str(file),
+            replaced=report.replaced_rows,
+        )
     )

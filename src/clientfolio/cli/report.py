@@ -17,14 +17,18 @@ from typing import Annotated
 
 import typer
 
-from clientfolio.cli._common import parse_day, settings_for, stdout
+from clientfolio.cli._common import lang as run_lang
+from clientfolio.cli._common import parse_day, settings_for, stdout, tr
+from clientfolio.i18n import render
 
 __all__ = ["report_command"]
 
 
 def report_command(
     fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html (one self-contained file).")] = "pdf",
-    lang: Annotated[str, typer.Option("--lang", help="Language of the review: fr or en.")] = "fr",
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of the review: fr or en (default: the run's language).")
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Review as of this date, YYYY-MM-DD (default: the last sale).")
     ] = None,
@@ -33,11 +37,15 @@ def report_command(
         typer.Option("--out", help="File to write, not existing yet (default: review-AS_OF-LANG.FORMAT here)."),
     ] = None,
     recipient: Annotated[
-        str, typer.Option("--recipient", help="Who receives the review (recorded and audited).")
-    ] = "internal",
+        str | None,
+        typer.Option("--recipient", help="Who receives the review (recorded and audited; default: internal)."),
+    ] = None,
     purpose: Annotated[
-        str, typer.Option("--purpose", help="Why the review is made (recorded and audited).")
-    ] = "annual portfolio review",
+        str | None,
+        typer.Option(
+            "--purpose", help="Why the review is made (recorded and audited; default: annual portfolio review)."
+        ),
+    ] = None,
     as_user: Annotated[
         str | None,
         typer.Option("--as", help="Act as this user (its role and scopes apply; default: the local owner, admin)."),
@@ -57,16 +65,19 @@ def report_command(
     from clientfolio.protect.exports import ExportKeys
     from clientfolio.protect.keys import KeyRing
     from clientfolio.protect.users import principal_for
-    from clientfolio.report.export import write_report
+    from clientfolio.report.export import DEFAULT_PURPOSE, DEFAULT_RECIPIENT, write_report
     from clientfolio.store import Store
 
+    lang = lang or run_lang()
+    recipient = render(lang, DEFAULT_RECIPIENT) if recipient is None else recipient
+    purpose = render(lang, DEFAULT_PURPOSE) if purpose is None else purpose
     settings = settings_for(db)
     day = parse_day(as_of) if as_of else None
     store = Store(settings.database_url)
     ring = KeyRing.load(settings, create=True)
     principal = SYSTEM if as_user is None else principal_for(store, as_user)
     stem = re.sub(r"[^\w-]+", "-", f"review-{as_of or 'latest'}-{lang}")
-    with nullcontext() if as_json else stdout().status("Analysing the portfolio, writing the review..."):
+    with nullcontext() if as_json else stdout().status(tr("Analysing the portfolio, writing the review...")):
         result = write_report(
             store,
             principal,
@@ -95,9 +106,14 @@ def report_command(
             )
         )
         return
-    stdout().print(
-        f"[green]Review {result.export_uid}[/] written to {result.path} ({result.customers} customers "
-        f"named, fingerprinted); signed manifest {result.manifest_path}."
+    written = tr(
+        "Review {uid} written to {path} ({customers} customers named, fingerprinted); signed manifest {manifest}.",
+        uid=result.export_uid,
+        path=str(result.path),
+        customers=result.customers,
+        manifest=str(result.manifest_path),
     )
+    stdout().print(f"[green]{written}[/]")
     for alert in result.alerts:
-        stdout().print(f"[yellow]Alert ({alert.kind}):[/] {alert.message}")
+        shown = alert.in_language(lang) if hasattr(alert, "in_language") else alert.message
+        stdout().print(f"[yellow]{tr('Alert')}:[/] {shown}")

@@ -16,8 +16,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from clientfolio.cli._common import DbOption, JsonOption, actor, parse_day, settings_for, stderr, stdout
+from clientfolio.cli._common import (
+    DbOption,
+    JsonOption,
+    actor,
+    fmt,
+    lang,
+    parse_day,
+    settings_for,
+    stderr,
+    stdout,
+    tr,
+)
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_, gettext_for
 from clientfolio.store import Store
 
 if TYPE_CHECKING:  # the protection modules are imported when a command runs
@@ -64,7 +76,7 @@ def user_add(
     if password_stdin:
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(tr("Password"), hide_input=True, confirmation_prompt=tr("Repeat for confirmation"))
     day = None if expires is None else parse_day(expires, "--expires")
     store, key = _open(db)
     user_id = create_user(
@@ -80,10 +92,11 @@ def user_add(
     )
     secret = set_totp(store, username, True, actor=actor(), chain_key=key) if totp else None
     login = username.strip().lower()
-    stdout().print(f"[green]User {login} ({role}) created[/] (id {user_id}).")
+    created = tr("User {user} ({role_msg}) created", user=login, role_msg=role)
+    stdout().print(f"[green]{created}[/] " + tr("(id {id}).", id=str(user_id)))
     if secret:
-        stdout().print(f"TOTP secret (shown once): {secret}")
-        stdout().print(f"Authenticator URI: {provisioning_uri(secret, login)}")
+        stdout().print(tr("TOTP secret (shown once): {secret}", secret=secret))
+        stdout().print(tr("Authenticator URI: {uri}", uri=provisioning_uri(secret, login)))
 
 
 def _status(user: UserRecord, now: dt.datetime) -> str:
@@ -96,7 +109,11 @@ def _status(user: UserRecord, now: dt.datetime) -> str:
 
 
 def _scope_text(scopes: Mapping[str, tuple[str, ...]]) -> str:
-    return "; ".join(f"{d.replace('_', ' ')}: {', '.join(c) or 'none'}" for d, c in sorted(scopes.items())) or "all"
+    """A scope in the run's language: ``region: IDF, ARA; segment: none``, or ``all``."""
+    return "; ".join(
+        tr("{dimension_msg}: {codes}", dimension_msg=d.replace("_", " "), codes=", ".join(c) or tr("none"))
+        for d, c in sorted(scopes.items())
+    ) or tr("all")
 
 
 @user_app.command("list")
@@ -111,16 +128,17 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         stdout().print_json(json.dumps(rows, default=str))
         return
-    table = Table(title=f"{len(rows)} user(s)")
-    for column in ("user", "name", "role", "status", "expires", "2FA", "scopes"):
-        table.add_column(column, overflow="fold")
+    _ = gettext_for(lang())
+    table = Table(title=tr("{count} user(s)", count=len(rows)))
+    for column in (N_("user"), N_("name"), N_("role"), N_("status"), N_("expires"), N_("2FA"), N_("scopes")):
+        table.add_column(tr(column), overflow="fold")
     for u, row in zip(users, rows, strict=True):
         table.add_row(
             u.username,
             u.display_name,
-            u.role,
-            row["status"],
-            str(u.expires_on or ""),
+            _(u.role),
+            _(row["status"]),
+            fmt().date(u.expires_on) if u.expires_on else "",
             "TOTP" if u.totp else "",
             _scope_text(u.scopes),
         )
@@ -137,7 +155,7 @@ def user_disable(
 
     store, key = _open(db)
     ended = disable_user(store, username, actor=actor(), chain_key=key)
-    stdout().print(f"User {username.strip().lower()} disabled; {ended} session(s) ended.")
+    stdout().print(tr("User {user} disabled; {count} session(s) ended.", user=username.strip().lower(), count=ended))
 
 
 @user_app.command("scope")
@@ -171,12 +189,12 @@ def user_scope(
         store, _ = _open(db, key=False)
         user = get_user(store, username)
         if user is None:
-            raise ClientfolioError(f"no user {username!r}")
+            raise ClientfolioError("no user '{user}'", user=username)
         scopes = dict(user.scopes)
     if as_json:
         stdout().print_json(json.dumps({d: list(c) for d, c in scopes.items()}))
     else:
-        stdout().print(f"{username.strip().lower()} sees: {_scope_text(scopes)}.")
+        stdout().print(tr("{user} sees: {scope}.", user=username.strip().lower(), scope=_scope_text(scopes)))
 
 
 def _head(text: str | None) -> tuple[int, str] | None:
@@ -184,7 +202,7 @@ def _head(text: str | None) -> tuple[int, str] | None:
         return None
     found = re.fullmatch(r"(\d+):([0-9a-fA-F]{64})", text.strip())
     if not found:
-        raise ClientfolioError(f"--expect-head: {text!r} is not SEQ:HASH (as printed by audit verify)")
+        raise ClientfolioError("--expect-head: {text} is not SEQ:HASH (as printed by audit verify)", text=repr(text))
     return int(found.group(1)), found.group(2).lower()
 
 
@@ -206,28 +224,47 @@ def audit_verify(
     settings = settings_for(db)
     report = verify_log(Store(settings.database_url), KeyRing.load(settings), expect_head=head)
     runs = "; ".join(
-        f"#{first}" + (f" to #{last}" if last != first else "") + f" under key {key}"
+        (
+            tr("#{first} to #{last} under key {key}", first=str(first), last=str(last), key=str(key))
+            if last != first
+            else tr("#{first} under key {key}", first=str(first), key=str(key))
+        )
         for first, last, key in report.sealed_by
     )
+    _ = gettext_for(lang())
     if as_json:
         stdout().print_json(json.dumps(report.as_dict()))
     elif report.ok:
-        stdout().print(f"[green]Audit log intact:[/] {report.entries} entries.")
+        stdout().print(f"[green]{tr('Audit log intact:')}[/] " + tr("{count} entries.", count=report.entries))
         if report.head_seq:
-            stdout().print(f"Head: {report.head_seq}:{report.head_hash}")
-            stdout().print("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
+            noted = f"{report.head_seq}:{report.head_hash}"
+            stdout().print(tr("Head: {head}", head=noted))
+            stdout().print(
+                tr("Note it down elsewhere; later, --expect-head with it also detects deleted last entries.")
+            )
     else:
-        stderr().print(
-            f"[bold red]Audit log broken at entry #{report.first_bad_seq} ({report.reason}):[/] {report.detail}."
+        broken = tr(
+            "Audit log broken at entry #{seq} ({reason}):", seq=str(report.first_bad_seq), reason=_(str(report.reason))
         )
+        stderr().print(f"[bold red]{broken}[/] {report.detail_in(lang())}.")
         if report.head_seq:
-            stderr().print(f"Sound up to entry #{report.head_seq}.")
+            stderr().print(tr("Sound up to entry #{seq}.", seq=str(report.head_seq)))
     if report.interrupted_rotation and not as_json:
+        interrupted = tr("Key rotation interrupted")
         stderr().print(
-            "[bold yellow]Key rotation interrupted[/] (not tampering): the key file holds "
-            "several active keys"
-            + (f"; entries sealed {runs}" if runs else "")
-            + ". Run `clientfolio keys recover` to complete it."
+            f"[bold yellow]{interrupted}[/] "
+            + (
+                tr(
+                    "(not tampering): the key file holds several active keys; entries sealed {runs}. "
+                    "Run `clientfolio keys recover` to complete it.",
+                    runs=runs,
+                )
+                if runs
+                else tr(
+                    "(not tampering): the key file holds several active keys. "
+                    "Run `clientfolio keys recover` to complete it."
+                )
+            )
         )
     if not report.ok:
         raise typer.Exit(1)
@@ -249,13 +286,13 @@ def audit_list(
     if as_json:
         stdout().print_json(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in events]))
         return
-    table = Table(title=f"Audit log: last {len(events)} entries")
-    for column in ("#", "at (UTC)", "actor", "action", "target", "details"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=tr("Audit log: last {count} entries", count=len(events)))
+    for column in ("#", N_("at (UTC)"), N_("actor"), N_("action"), N_("target"), N_("details")):
+        table.add_column(tr(column), overflow="fold")
     for e in events:
         table.add_row(
             str(e.seq),
-            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{fmt().date(e.at.date())} {e.at:%H:%M:%S}",
             e.actor,
             e.action,
             e.target or "",

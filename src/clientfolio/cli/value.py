@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from clientfolio.access import SYSTEM, PortfolioReader
-from clientfolio.cli._common import parse_day, stdout
-from clientfolio.i18n import euros
+from clientfolio.cli._common import FileHeadersOption, fmt, lang, parse_day, stdout, tr
+from clientfolio.i18n import N_, gettext_for, localized
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 
 if TYPE_CHECKING:  # the value models are imported only when the command runs
     from clientfolio.value import PortfolioValue
+    from clientfolio.value.equity import Equity
 
-__all__ = ["backtest_table", "value_command", "value_tables"]
+__all__ = ["Names", "backtest_table", "capital_lines", "value_command", "value_tables"]
 
 
 def value_command(
@@ -39,6 +44,7 @@ def value_command(
         str | None, typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Write value.csv, prospects.csv and equity.json here.")] = None,
+    headers: FileHeadersOption = "codes",
     horizon: Annotated[
         float | None,
         typer.Option(min=0.5, max=20, help="Years of future margin in the valuation (default: the settings', 3)."),
@@ -67,9 +73,11 @@ def value_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
+    from clientfolio.analytics.run import CsvStyle
     from clientfolio.config import load_domain_config
     from clientfolio.value import value_source, write_value
 
+    style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the valuation
     settings = Settings() if db is None else Settings().model_copy(update={"database_url": db})
     given = {
         k: v
@@ -79,163 +87,311 @@ def value_command(
     config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
     config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
     day = parse_day(as_of) if as_of else None
+    names: Names | None = None
     if transactions is not None:
         result = value_source(transactions=transactions, as_of=day, config=config)
     else:
         store = Store(settings.database_url)
-        with stdout().status("Fitting the value models..."):
+        with stdout().status(tr("Fitting the value models...")):
             result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)
+        if not as_json or style.lang is not None:
+            names = Names.of(store)
     if out is not None:
-        written = write_value(result, out)
+        written = write_value(
+            result,
+            out,
+            style=style,
+            segments=None if names is None else names.segments,
+            regions=None if names is None else names.regions,
+        )
         if not as_json:
-            stdout().print(f"Written: {', '.join(str(p) for p in written)}")
+            stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
     if as_json:
         stdout().print_json(json.dumps(result.as_dict(), default=str))
     elif backtest:
         stdout().print(backtest_table(result))
     elif out is None:
-        for renderable in value_tables(result):
+        for renderable in value_tables(result, names):
             stdout().print(renderable)
 
 
-def value_tables(result: PortfolioValue) -> list[RenderableType]:
-    """Rich renderings of a valuation: headline, breakdowns, crossed ABC, top customers."""
+@dataclass(frozen=True)
+class Names:
+    """The names of the codes a valuation shows (customers, segments, regions),
+    from the store; a code without a name is shown as it is."""
+
+    customers: dict[str, str] = field(default_factory=dict)
+    segments: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, store: Store) -> Names:
+        from sqlalchemy import select
+
+        from clientfolio.store.schema import Customer, Region, Segment
+
+        with store.begin() as conn:
+            return cls(
+                *(
+                    {code: name for code, name in conn.execute(select(t.code, t.name)) if name}
+                    for t in (Customer, Segment, Region)
+                )
+            )
+
+
+def capital_lines(equity: Equity) -> list[str]:
+    """The valuation of the customer capital in the run's language: the total
+    and its interval (or why it is not valued), then the sentences said with it
+    (spend model, cautions, backtest).  ``clientfolio value`` and the demo's
+    summary print these."""
+    here = lang()
+    if equity.total_cents is None:
+        return [tr("Customer capital: not valued ({reason}).", reason=equity.note_in(here) or "-")]
+    head = tr("Customer capital: {total_cents}", total_cents=round(equity.total_cents))
+    if equity.low_cents is not None and equity.high_cents is not None:
+        head += " " + tr(
+            "({level_share} interval: {low_cents} to {high_cents})",
+            level_share=equity.level,
+            low_cents=round(equity.low_cents),
+            high_cents=round(equity.high_cents),
+        )
+    return [f"[bold]{escape(head)}[/]", *(escape(s.in_language(here)) for s in equity.statements())]
+
+
+def value_tables(result: PortfolioValue, names: Names | None = None) -> list[RenderableType]:
+    """Rich renderings of a valuation in the run's language: headline,
+    breakdowns, crossed ABC, top customers (``names``: the names of the codes)."""
+    from clientfolio.value.categories import category_name
+    from clientfolio.value.equity import MARGIN_BASES
+    from clientfolio.value.strategy import TRAJECTORY_NAMES, strategy_name, trajectory_name
+
+    names = names or Names()
+    here, f = lang(), fmt()
+    _ = gettext_for(here)
     e = result.equity
-    if e.total_cents is None:
-        headline = f"Customer capital: not valued ({e.note})"
-    else:
-        interval = (
-            f" ({e.level:.0%} interval {euros(round(e.low_cents))} - {euros(round(e.high_cents))})"
-            if e.low_cents is not None and e.high_cents is not None
-            else ""
+    lines = capital_lines(e)
+    if e.total_cents is not None:
+        basis = tr(
+            "{customers} customers valued; {basis_msg}.",
+            customers=e.customers_valued,
+            basis_msg=MARGIN_BASES.get(e.margin_basis, e.margin_basis),
         )
-        told = [s.text for s in e.statements()]
-        headline = (
-            f"[bold]Customer capital: {euros(round(e.total_cents))}[/]{interval}\n"
-            f"{e.customers_valued} customers valued, margin basis: {e.margin_basis}\n{e.method}\n" + "\n".join(told)
-        )
-    out: list[RenderableType] = [Panel(headline, title=f"Valuation as of {result.as_of.isoformat()}")]
+        method = localized(here, e.method, e.method_msg, e.method_params)
+        lines = [lines[0], escape(basis), escape(method), *lines[1:]]
+    out: list[RenderableType] = [Panel("\n".join(lines), title=escape(tr("Valuation as of {day}", day=result.as_of)))]
     if e.by:
-        table = Table(title="Value by class, category, segment, region")
-        for column in ("breakdown", "group", "lifetime value"):
-            table.add_column(column, justify="right" if column == "lifetime value" else "left")
+        table = Table(title=tr("Lifetime value by class, category, segment and region"))
+        table.add_column(_("Breakdown"))
+        table.add_column(_("Group"))
+        table.add_column(_("Lifetime value"), justify="right")
         for name, sums in e.by.items():
-            for group, cents in sums.items():
-                table.add_row(name, group, euros(round(cents)))
+            for group, cents in sorted(sums.items(), key=lambda item: (_rank(name, item[0]), item[0])):
+                table.add_row(
+                    _(_BREAKDOWNS.get(name, name)), _group(name, group, names), f.money(round(cents), decimals=False)
+                )
         out.append(table)
-    crossed = Table(title="Crossed ABC: revenue (rows) x potential (columns), customers / potential")
+    crossed = Table(title=tr("Crossed ABC: revenue class (rows) x potential class (columns), customers / potential"))
     crossed.add_column("")
     for p in "ABC":
         crossed.add_column(f"{p}'", justify="right")
     for r in "ABCP":
         cells = [c for c in result.crossed if c["revenue_class"] == r]
-        crossed.add_row(r, *(f"{c['customers']} / {euros(c['potential_cents'])}" for c in cells))
+        crossed.add_row(
+            _("Prospects") if r == "P" else _class(r),
+            *(f"{f.number(c['customers'])} / {f.money(c['potential_cents'], decimals=False)}" for c in cells),
+        )
     out.append(crossed)
     out.append(_potential_sources(result))
     out.append(_strategies(result))
-    top = Table(title="The 15 most valuable customers")
+    top = Table(title=tr("The 15 most valuable customers"))
     for column in (
-        "customer",
-        "revenue",
-        "potential",
-        "value",
+        "Customer",
+        "Revenue",
+        "Potential",
+        "Value",
         "P(alive)",
-        "CLV",
-        "class",
-        "category",
-        "strategy",
-        "trajectory",
+        "Lifetime value",
+        "Class",
+        "Category",
+        "Strategy",
+        "Trajectory",
     ):
-        top.add_column(column)
+        top.add_column(_(column))
     for c in sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]:
         top.add_row(
-            c.customer_id,
-            euros(c.revenue_cents),
-            euros(c.potential_cents),
-            euros(c.value_cents),
-            "-" if c.p_alive is None else f"{c.p_alive:.0%}",
-            euros(None if c.clv_cents is None else round(c.clv_cents)),
+            escape(names.customers.get(c.customer_id, c.customer_id)),
+            f.money(c.revenue_cents, decimals=False),
+            f.money(c.potential_cents, decimals=False),
+            f.money(c.value_cents, decimals=False),
+            f.percent(c.p_alive),
+            f.money(None if c.clv_cents is None else round(c.clv_cents), decimals=False),
             f"{c.abc}/{c.potential_class}'",
-            c.category or "-",
-            c.strategy or "-",
-            c.trajectory or "-",
+            "-" if c.category is None else _(category_name(c.category)),
+            "-" if c.strategy is None else escape(_(strategy_name(c.strategy))),
+            "-" if c.trajectory is None else _(trajectory_name(c.trajectory)),
         )
     out.append(top)
     moves = Counter(c.trajectory for c in result.customers if c.trajectory)
-    out.append(f"Trajectories: {', '.join(f'{k} {v}' for k, v in sorted(moves.items())) or '-'}")
+    shown = ", ".join(f"{_(trajectory_name(k))} {f.number(moves[k])}" for k in _in_order(moves, TRAJECTORY_NAMES))
+    out.append(tr("Trajectories: {moves}", moves=shown or "-"))
     if result.solvency:
-        s = result.solvency
-        if not s.get("has_payment_data"):
-            out.append("Solvency: no payment data.")
-        else:
-            dso = "-" if s["dso_days"] is None else f"{s['dso_days']:.0f} days"
-            share = "-" if s["incident_revenue_share"] is None else f"{s['incident_revenue_share']:.0%}"
-            out.append(
-                f"Solvency since {s['window_start']}: {s['customers_with_incidents']} of {s['customers']} "
-                f"customers with payment incidents ({s['customers_at_risk']} at risk, "
-                f"{s['customers_to_watch']} to watch), "
-                f"{share} of the revenue; {euros(s['open_cents'])} open, "
-                f"{euros(s['overdue_cents'])} overdue; DSO {dso}."
-            )
+        out.append(_solvency(result.solvency))
     return out
 
 
+_BREAKDOWNS = {"abc": N_("ABC class"), "category": N_("Category"), "segment": N_("Segment"), "region": N_("Region")}
+
+
+def _rank(breakdown: str, group: str) -> int:
+    """Categories in their order (VIP first), other groups by their code."""
+    from clientfolio.value.categories import CATEGORIES
+
+    return CATEGORIES.index(group) if breakdown == "category" and group in CATEGORIES else len(CATEGORIES)
+
+
+def _class(letter: str) -> str:
+    """``Classe A`` / ``Class A`` (``value.backtest.GROUP_LABELS``)."""
+    from clientfolio.value.backtest import GROUP_LABELS
+
+    return gettext_for(lang())(GROUP_LABELS.get(letter, letter))
+
+
+def _group(breakdown: str, group: str, names: Names) -> str:
+    """A group of a breakdown by its name: the class, the category's name, the segment's or region's name."""
+    if group == "-":
+        return "-"
+    if breakdown == "abc":
+        return _class(group)
+    if breakdown == "category":
+        from clientfolio.value.categories import category_name
+
+        return gettext_for(lang())(category_name(group))
+    known = names.segments if breakdown == "segment" else names.regions if breakdown == "region" else {}
+    return escape(known.get(group, group))
+
+
+def _in_order(counts: Mapping[str, int], order: Mapping[str, str]) -> list[str]:
+    """The keys of ``counts``: those of ``order`` in its order, then the others sorted."""
+    return [k for k in order if k in counts] + sorted(k for k in counts if k not in order)
+
+
+def _solvency(s: Mapping[str, Any]) -> str:
+    """One sentence: the payment incidents, the open and overdue amounts, the DSO."""
+    if not s.get("has_payment_data"):
+        return tr("Solvency: no payment data.")
+    start = s["window_start"]
+    return tr(
+        "Solvency since {start}: {with_incidents} of {customers} customers with payment incidents ({at_risk} at "
+        "risk, {to_watch} to watch), {revenue_share} of the revenue; {open_cents} open, {overdue_cents} overdue; "
+        "days sales outstanding {dso}.",
+        start=start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start)),
+        with_incidents=s["customers_with_incidents"],
+        customers=s["customers"],
+        at_risk=s["customers_at_risk"],
+        to_watch=s["customers_to_watch"],
+        revenue_share="-" if s["incident_revenue_share"] is None else s["incident_revenue_share"],
+        open_cents=s["open_cents"],
+        overdue_cents=s["overdue_cents"],
+        dso="-" if s["dso_days"] is None else tr("{days} days", days=round(s["dso_days"])),
+    )
+
+
 def _potential_sources(result: PortfolioValue) -> str:
-    """One line: how many customers and prospects have an entered potential,
-    and how many each kind of estimate (``value.potential.SOURCE_LABELS``)."""
+    """How many customers and prospects have an entered potential, and how many
+    each kind of estimate (``value.potential.SOURCE_LABELS``): one line each."""
     from clientfolio.value.potential import source_label
 
-    parts = [
-        f"{kind} " + ", ".join(f"{n} {source_label(source)}" for source, n in counts.items())
+    _ = gettext_for(lang())
+    lines = {
+        "customers": N_("Potential sources of the customers: {sources}."),
+        "prospects": N_("Potential sources of the prospects: {sources}."),
+    }
+    shown = [
+        tr(
+            lines[kind],
+            sources=", ".join(f"{_(source_label(source))} ({fmt().number(n)})" for source, n in counts.items()),
+        )
         for kind, counts in result.potential_sources.items()
-        if counts
+        if counts and kind in lines
     ]
-    return f"Potential sources: {'; '.join(parts) or '-'}"
+    return "\n".join(shown) or tr("Potential sources: none.")
 
 
 def _strategies(result: PortfolioValue) -> str:
     """One line: the customers of each strategy, and where the axes are cut."""
+    from clientfolio.value.strategy import BASIS_NAMES, STRATEGY_NAMES, strategy_name
+
+    _, f = gettext_for(lang()), fmt()
     t = result.quadrant_thresholds
     counts = Counter(c.strategy for c in result.customers if c.strategy)
     idle = sum(c.quadrant is None and c.quadrant_note == "no_purchase" for c in result.customers)
 
     def cut(cents: float | None) -> str:
-        return "-" if cents is None else euros(round(cents))
+        return "-" if cents is None else f.money(round(cents), decimals=False)
 
-    rule = f"pareto {t['low_share'] * 100:g} %" if t.get("rule") == "pareto" else t.get("rule", "-")
-    shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
-    return (
-        f"Strategies: {shown}; no quadrant (no purchase in the window, no future value) {idle}. "
-        f"High ({rule}): profitability ({t.get('profit_basis')}) from {cut(t.get('profit_cents'))}, "
-        f"potential ({t.get('potential_basis')}) from {cut(t.get('potential_cents'))}."
+    rule = (
+        tr("Pareto rule, {low_share}", low_share=t["low_share"])
+        if t.get("rule") == "pareto"
+        else tr("fixed thresholds")
+        if t.get("rule") == "fixed"
+        else str(t.get("rule", "-"))
+    )
+    shown = ", ".join(f"{_(strategy_name(k))} {f.number(counts[k])}" for k in _in_order(counts, STRATEGY_NAMES))
+    return escape(
+        tr(
+            "Strategies: {strategies}; no quadrant (no purchase in the window, no future value): {idle}. "
+            "High ({rule}): profitability ({profit_basis_msg}) from {profit}, potential ({potential_basis_msg}) "
+            "from {potential}.",
+            strategies=shown or "-",
+            idle=idle,
+            rule=rule,
+            profit_basis_msg=BASIS_NAMES.get(str(t.get("profit_basis")), str(t.get("profit_basis"))),
+            potential_basis_msg=BASIS_NAMES.get(str(t.get("potential_basis")), str(t.get("potential_basis"))),
+            profit=cut(t.get("profit_cents")),
+            potential=cut(t.get("potential_cents")),
+        )
     )
 
 
 def backtest_table(result: PortfolioValue) -> RenderableType:
-    """The one-year backtest of the valuation's models: the sentence, then the
-    forecast against the outcome for all customers, each ABC class and the
-    one-time buyers of the cutoff date."""
+    """The one-year backtest of the valuation's models, in the run's language:
+    the sentence, then the forecast against the outcome for all customers, each
+    ABC class and the one-time buyers of the cutoff date."""
     from clientfolio.value.backtest import GROUP_LABELS
+    from clientfolio.value.equity import MODEL_NAMES
 
+    here, f = lang(), fmt()
+    _ = gettext_for(here)
     e = result.equity
     if e.backtest is None or e.backtest_statement is None:
-        reason = e.note or "the history before the backtest's cutoff is too short to fit the models"
-        return f"No backtest: {reason}."
+        reason = e.note_in(here) or tr("the history before the backtest's cutoff is too short to fit the models")
+        return escape(tr("No backtest: {reason}.", reason=reason))
     b = e.backtest
     table = Table(
-        title=f"Backtest: the models fitted on the history up to {b['fitted_on']} ({b['purchase_model']}, "
-        f"{b['spend_model']} spend), their forecast of the {b['months']} months to {b['as_of']}",
-        caption=e.backtest_statement.text,
+        title=escape(
+            tr(
+                "Backtest: the models fitted on the history up to {fitted_on} ({purchase_model}; spend: "
+                "{spend_model_msg}), their forecast of the {months} months to {as_of}",
+                fitted_on=dt.date.fromisoformat(str(b["fitted_on"])),
+                purchase_model=MODEL_NAMES.get(b["purchase_model"], b["purchase_model"]),
+                spend_model_msg=MODEL_NAMES.get(b["spend_model"], b["spend_model"]),
+                months=b["months"],
+                as_of=dt.date.fromisoformat(str(b["as_of"])),
+            )
+        ),
+        caption=escape(e.backtest_statement.in_language(here)),
     )
-    for column in ("customers of the cutoff", "count", "forecast", "bought", "gap"):
-        table.add_column(column, justify="left" if column.startswith("customers") else "right")
+    table.add_column(_("Customers of the cutoff date"))
+    for column in ("Count", "Forecast", "Bought", "Gap"):
+        table.add_column(_(column), justify="right")
     for g in (b["total"], *b["groups"]):
-        gap = "-" if g["error"] is None else f"{g['error']:+.0%}"
+        error = g["error"]
+        gap = "-" if error is None else ("+" if error > 0 else "") + f.percent(error)
         table.add_row(
-            GROUP_LABELS[g["name"]],
-            str(g["customers"]),
-            euros(round(g["predicted_cents"])),
-            euros(round(g["actual_cents"])),
+            _(GROUP_LABELS[g["name"]]),
+            f.number(g["customers"]),
+            f.money(round(g["predicted_cents"]), decimals=False),
+            f.money(round(g["actual_cents"]), decimals=False),
             gap,
         )
     return table

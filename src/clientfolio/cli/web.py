@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clientfolio.cli._common import actor, settings_for, stdout
+from clientfolio.cli._common import actor, lang, settings_for, stdout, tr
 from clientfolio.errors import ClientfolioError, PasswordRejected
+from clientfolio.i18n import gettext_for
 
 if TYPE_CHECKING:
     from clientfolio.protect.keys import KeyRing
@@ -26,7 +27,8 @@ __all__ = ["demo_logins", "demo_users", "open_hint", "serve_command"]
 
 def open_hint(host: str = "127.0.0.1", port: int = 8000) -> str:
     """How to open the web app once the store holds a portfolio."""
-    return f"Open the web app: run `clientfolio serve`, then go to http://{host}:{port}"
+    url = f"http://{host}:{port}"
+    return tr("Open the web app: run `clientfolio serve`, then go to {url}", url=url)
 
 
 def demo_logins(store: Store, ring: KeyRing, usernames: list[str], *, actor: str) -> str:
@@ -51,11 +53,13 @@ def demo_users(store: Store, ring: KeyRing) -> None:
     from clientfolio.demo.catalog import USERS
 
     password = demo_logins(store, ring, [u[0] for u in USERS], actor=actor())
-    stdout().print(
-        "Demo users: "
-        + ", ".join(f"{name} ({role}{' ' + '+'.join(regions) if regions else ''})" for name, _, role, regions in USERS)
+    _ = gettext_for(lang())
+    users = ", ".join(
+        f"{name} ({_(role)}{' ' + '+'.join(regions) if regions else ''})" for name, _name, role, regions in USERS
     )
-    stdout().print(f"Their password (shown only this once): [bold]{password}[/]")
+    stdout().print(tr("Demo users: {users}", users=users))
+    shown = f"[bold]{password}[/]"
+    stdout().print(tr("Their password (shown only this once): {password}", password=shown))
 
 
 def serve_command(
@@ -72,8 +76,8 @@ def serve_command(
     from clientfolio.web import create_app
 
     app = create_app(settings_for(db))
+    url = f"http://{host}:{port}"
     stdout().print(
-        f"Clientfolio on http://{host}:{port} (Ctrl+C to stop); the API's schema is at "
-        f"http://{host}:{port}/api/v1/openapi.json"
+        tr("Clientfolio on {url} (Ctrl+C to stop); the API's schema is at {url}/api/v1/openapi.json", url=url)
     )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

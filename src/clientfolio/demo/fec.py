@@ -219,7 +219,7 @@ def write_fec(
     as an FEC at ``path`` (in a directory: ``<siren>FEC<last entry date>.txt`` in it).
     Returns the file written and its number of entry lines, the header left out."""
     if not (len(siren) == 9 and luhn_valid(siren)):
-        raise ClientfolioError(f"not a valid SIREN number: {siren!r}")
+        raise ClientfolioError("not a valid SIREN number: '{siren}'", siren=siren)
     reader = LedgerReader(store, principal)
     invoices, costs = _sales(reader)
     entries = _sale_entries(reader, invoices)

@@ -512,8 +512,9 @@ def _check_empty(conn: Connection) -> None:
     for table in Base.metadata.sorted_tables:
         if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
             raise ClientfolioError(
-                f"the store is not empty (table {table.name} has rows): the demo "
-                "portfolio can only be generated into a new, empty store"
+                "the store is not empty (table {table} has rows): the demo "
+                "portfolio can only be generated into a new, empty store",
+                table=table.name,
             )
 
 

@@ -191,7 +191,9 @@ def import_file(
     settings = settings or Settings()
     mapping = mapping or Mapping()
     if kind is not None and kind not in KINDS:
-        raise ImportRejected([RowError(path.name, 0, "", kind, f"unknown kind; use one of {', '.join(KINDS)}")])
+        raise ImportRejected(
+            [RowError.because(path.name, 0, "", kind, "unknown kind; use one of {kinds}", kinds=", ".join(KINDS))]
+        )
     table = open_table(
         path, SourceOptions(mapping.delimiter, mapping.encoding, mapping.sheet, header_row or mapping.header_row)
     )

@@ -29,7 +29,7 @@ from clientfolio.access.principal import Principal
 from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
 from clientfolio.ingest.columns import normalize
 from clientfolio.ingest.lookups import ErrorSink
-from clientfolio.ingest.report import ImportResult
+from clientfolio.ingest.report import ImportResult, Reason
 from clientfolio.ingest.values import DateParser, fits
 from clientfolio.protect.fields import seal_field
 from clientfolio.protect.keys import KeyRing
@@ -61,7 +61,7 @@ TYPE_WORDS: dict[str, str] = {normalize(word): code for code, words in _WORDS.it
 """Each accepted word (normalized: lower case, no accents, punctuation as spaces) -> its code."""
 
 _ACCEPTED = "; ".join(f"{code}: {', '.join(w for w in words if w != code)}" for code, words in _WORDS.items())
-UNKNOWN_TYPE = f"unknown activity type; use {', '.join(ACTIVITY_TYPES)} or a word for one ({_ACCEPTED})"
+UNKNOWN_TYPE = "unknown activity type; use {types} or a word for one ({words})"
 UNKNOWN_USER = "unknown user: create it with clientfolio user add"
 NO_REP = "no rep: give the rep (the importer is not a user of the store)"
 SELF_ONLY = "a sales rep logs only their own activities: leave the rep empty or give yourself"
@@ -75,7 +75,7 @@ def parse_type(raw: Any) -> str:
     """The code of an activity type from a code or a French or English word."""
     code = TYPE_WORDS.get(normalize(str(raw)))
     if code is None:
-        raise ValueError(UNKNOWN_TYPE)
+        raise Reason(UNKNOWN_TYPE, types=", ".join(ACTIVITY_TYPES), words=_ACCEPTED)
     return code
 
 
@@ -98,7 +98,7 @@ def parse_duration(raw: Any) -> int:
         else:
             raise ValueError("a duration is a whole number of minutes (30, 1h30)")
     if not 0 <= minutes <= MAX_MINUTES:
-        raise ValueError(f"a duration goes from 0 to {MAX_MINUTES} minutes")
+        raise Reason("a duration goes from 0 to {limit} minutes", limit=MAX_MINUTES)
     return minutes
 
 
@@ -121,7 +121,9 @@ class Users:
             return found
         matches = sorted(set(self.by_name.get(normalize(raw), [])))
         if len(matches) > 1:
-            raise ValueError(f"several users have this name ({', '.join(u for _, u in matches)}): give the username")
+            raise Reason(
+                "several users have this name ({users}): give the username", users=", ".join(u for _, u in matches)
+            )
         if not matches:
             raise ValueError(UNKNOWN_USER)
         return matches[0]
@@ -169,8 +171,9 @@ class Parties:
         if found is None:
             if not self.guard.unlimited:
                 raise ValueError(OUTSIDE_SCOPE)
-            noun = kind[:-1]
-            raise ValueError(f"unknown {noun}: import the {kind} file first")
+            if kind == "customers":
+                raise ValueError("unknown customer: import the customers file first")
+            raise ValueError("unknown prospect: import the prospects file first")
         return found
 
 

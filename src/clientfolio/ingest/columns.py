@@ -26,7 +26,81 @@ from typing import Any
 
 from clientfolio.ingest.report import ImportRejected, RowError
 
-__all__ = ["FIELDS", "KINDS", "ColumnMatch", "Field", "Mapping", "known_headers", "load_mapping", "match_columns"]
+__all__ = [
+    "FIELDS",
+    "FIELD_NAMES",
+    "KINDS",
+    "ColumnMatch",
+    "Field",
+    "Mapping",
+    "known_headers",
+    "load_mapping",
+    "match_columns",
+]
+
+
+FIELD_NAMES: dict[str, str] = {
+    "invoice_number": "Invoice number",
+    "invoice_date": "Invoice date",
+    "customer_code": "Customer code",
+    "customer_name": "Customer name",
+    "line_no": "Line number",
+    "product_code": "Product code",
+    "product_name": "Product name",
+    "product_line": "Product line",
+    "quantity": "Quantity",
+    "amount": "Amount excl. tax",
+    "cost": "Cost excl. tax",
+    "margin": "Gross margin",
+    "kind": "Invoice or credit note",
+    "due_date": "Due date",
+    "paid_date": "Payment date",
+    "amount_incl_tax": "Amount incl. tax",
+    "paid_amount": "Amount paid",
+    "balance": "Amount still due",
+    "name": "Company name",
+    "siret": "SIRET",
+    "siren": "SIREN",
+    "naf_code": "NAF/APE code",
+    "sector": "Business sector",
+    "size_band": "Size band",
+    "region": "Region",
+    "segment": "Segment",
+    "city": "City",
+    "potential": "Potential",
+    "sector_growth": "Growth of the sector",
+    "supplier_policy": "Supplier policy",
+    "created_on": "Creation date",
+    "address": "Address",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "status": "Status",
+    "wallet_share": "Share of its purchases",
+    "contact_name": "Contact",
+    "contact_function": "Contact's function",
+    "email": "Email",
+    "phone": "Phone",
+    "unit_price": "Unit price excl. tax",
+    "prospect_code": "Prospect code",
+    "stage": "Stage",
+    "source": "Source",
+    "accessibility_score": "IPA",
+    "potential_score": "IPO",
+    "has_project": "Has a project",
+    "last_similar_purchase": "Last similar purchase",
+    "contact_knowledge": "Knowledge of the contact",
+    "receptivity": "Receptivity",
+    "timing": "Timing",
+    "lost_reason": "Reason lost",
+    "date": "Date",
+    "rep": "Sales rep",
+    "type": "Type",
+    "outcome": "Outcome",
+    "subject": "Subject",
+    "duration": "Duration",
+}
+"""The English name of each field of the import files (a message of the
+catalogs, French in ``i18n/fr/ingest.po``): shown in place of the field's code."""
 
 
 @dataclass(frozen=True)
@@ -615,10 +689,18 @@ def load_mapping(path: Path) -> Mapping:
         raw = path.read_bytes()
         data: dict[str, Any] = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode())
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ImportRejected([RowError(name, 0, "", "", f"unreadable mapping file: {exc}")]) from None
+        raise ImportRejected(
+            [RowError.because(name, 0, "", "", "unreadable mapping file: {error}", error=str(exc))]
+        ) from None
     known = {"columns", "delimiter", "encoding", "decimal", "date_order", "sheet", "header_row"}
     if unknown := set(data) - known:
-        raise ImportRejected([RowError(name, 0, "", ", ".join(sorted(unknown)), f"unknown keys; use {sorted(known)}")])
+        raise ImportRejected(
+            [
+                RowError.because(
+                    name, 0, "", ", ".join(sorted(unknown)), "unknown keys; use {keys}", keys=str(sorted(known))
+                )
+            ]
+        )
     delimiter = data.get("delimiter")
     if delimiter in ("tab", "\\t"):
         delimiter = "\t"
@@ -680,12 +762,14 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
     for name, wanted in mapping.columns.items():
         if name not in names:
             errors.append(
-                RowError(
+                RowError.because(
                     file,
                     line,
                     name,
                     str(wanted),
-                    f"mapping names an unknown field; fields for {kind}: {', '.join(sorted(names))}",
+                    "mapping names an unknown field; fields for {kind}: {fields}",
+                    kind=kind,
+                    fields=", ".join(sorted(names)),
                 )
             )
         elif wanted is not None:
@@ -708,12 +792,14 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
     for f in fields:
         if f.required and f.name not in taken:
             errors.append(
-                RowError(
+                RowError.because(
                     file,
                     line,
                     f.name,
                     "",
-                    f"missing required column ({f.help}); looked for: {', '.join(f.synonyms[:6])}",
+                    "missing required column ({field_msg}); looked for: {synonyms}",
+                    field_msg=f.help,
+                    synonyms=", ".join(f.synonyms[:6]),
                 )
             )
     if errors:

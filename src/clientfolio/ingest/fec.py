@@ -66,7 +66,7 @@ from sqlalchemy import func, select
 from clientfolio.ingest.columns import normalize
 from clientfolio.ingest.invoices import InvoiceWriter
 from clientfolio.ingest.lookups import ErrorSink
-from clientfolio.ingest.report import ImportRejected, RowError
+from clientfolio.ingest.report import ImportRejected, Reason, RowError
 from clientfolio.ingest.values import DateParser, TooLong, fits, parse_amount_cents
 from clientfolio.store.schema import Invoice, InvoiceLine, Payment, column_length
 
@@ -307,8 +307,13 @@ def load_fec(
                 entry.first_line,
                 "EcritureNum",
                 entry.number,
-                f"entry {entry.journal} {entry.number} does not balance "
-                f"(debit {entry.debit / 100:.2f}, credit {entry.credit / 100:.2f})",
+                Reason(
+                    "entry {journal} {number} does not balance (debit {debit}, credit {credit})",
+                    journal=entry.journal,
+                    number=entry.number,
+                    debit=f"{entry.debit / 100:.2f}",
+                    credit=f"{entry.credit / 100:.2f}",
+                ),
             )
     tick(count)
     if not entries:
@@ -376,13 +381,15 @@ class _Ledger:
         if not sales and not self.payments:
             raise ImportRejected(
                 [
-                    RowError(
+                    RowError.because(
                         file,
                         0,
                         "",
                         "",
-                        f"no sale to a customer account (411…) in this FEC: "
-                        f"{read} entries read, {cash} cash sales set aside",
+                        "no sale to a customer account (411…) in this FEC: "
+                        "{read} entries read, {cash} cash sales set aside",
+                        read=read,
+                        cash=cash,
                     )
                 ]
             )
@@ -405,7 +412,11 @@ class _Ledger:
                 line,
                 "CompAuxNum",
                 ", ".join(sorted(codes)),
-                f"entry {entry.journal} {entry.number} has revenue for several customers",
+                Reason(
+                    "entry {journal} {number} has revenue for several customers",
+                    journal=entry.journal,
+                    number=entry.number,
+                ),
             )
             return 0
         number = self.number(entry.piece, entry.journal, entry.number)

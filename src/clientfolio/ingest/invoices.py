@@ -59,7 +59,7 @@ from sqlalchemy import Connection, func, select
 
 from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
 from clientfolio.ingest.lookups import CodeBook, ErrorSink
-from clientfolio.ingest.report import ImportResult
+from clientfolio.ingest.report import ImportResult, Reason
 from clientfolio.store import IdBlock, bulk_insert
 from clientfolio.store.schema import (
     Customer,
@@ -464,12 +464,15 @@ class InvoiceWriter:
                 line,
                 "invoice_number",
                 number,
-                f"customer, date or type differ from the same invoice at line {head.first_line}",
+                Reason("customer, date or type differ from the same invoice at line {line}", line=head.first_line),
             )
             return None
         if not explicit_line_no and head.last_line != self._previous_line:
             self.errors.add(
-                line, "invoice_number", number, f"invoice already listed at line {head.first_line}: duplicate invoice?"
+                line,
+                "invoice_number",
+                number,
+                Reason("invoice already listed at line {line}: duplicate invoice?", line=head.first_line),
             )
             return None
         return head
@@ -528,7 +531,10 @@ class InvoiceWriter:
                 self.result.count("unchanged", "payments")
             else:
                 self.errors.add(
-                    line, "invoice_number", number, f"payment of {paid_on} already imported with another amount"
+                    line,
+                    "invoice_number",
+                    number,
+                    Reason("payment of {day} already imported with another amount", day=paid_on),
                 )
         if not self.errors:
             bulk_insert(self.conn, Payment.__table__, ("invoice_id", "paid_on", "amount_cents", "import_id"), rows)  # type: ignore[arg-type]
@@ -559,7 +565,7 @@ class InvoiceWriter:
                 line,
                 "invoice_number",
                 number,
-                f"customer, date or type differ from the same invoice at line {head.first_line}",
+                Reason("customer, date or type differ from the same invoice at line {line}", line=head.first_line),
             )
             head = None
         self._previous_line = line
@@ -572,7 +578,12 @@ class InvoiceWriter:
             if head.line_nos is None:
                 head.line_nos = set()
             if line_no in head.line_nos:
-                self.errors.add(line, "line_no", line_no, f"line {line_no} of invoice {number} appears twice")
+                self.errors.add(
+                    line,
+                    "line_no",
+                    line_no,
+                    Reason("line {line_no} of invoice {number} appears twice", line_no=line_no, number=number),
+                )
                 return
             head.line_nos.add(line_no)
         head.lines += 1
@@ -797,7 +808,10 @@ class InvoiceWriter:
                 self.result.count("unchanged", "invoice_lines")
             else:
                 self.errors.add(
-                    file_line, "invoice_number", number, f"line {line_no} differs from the invoice already imported"
+                    file_line,
+                    "invoice_number",
+                    number,
+                    Reason("line {line_no} differs from the invoice already imported", line_no=line_no),
                 )
 
     def background(self, on: bool) -> None:
@@ -883,7 +897,11 @@ class InvoiceWriter:
                     first_line,
                     "invoice_number",
                     number or numbers[invoice_id],
-                    f"invoice already imported with {stored_lines} lines, this file lists {lines}",
+                    Reason(
+                        "invoice already imported with {stored} lines, this file lists {lines}",
+                        stored=stored_lines,
+                        lines=lines,
+                    ),
                 )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from clientfolio.access.writes import OUTSIDE_SCOPE, WriteGuard
 from clientfolio.ingest.lookups import CodeBook, ErrorSink, slug
-from clientfolio.ingest.report import ImportResult
+from clientfolio.ingest.report import ImportResult, Reason
 from clientfolio.ingest.values import (
     DateParser,
     TooLong,
@@ -65,7 +65,7 @@ def _choice(allowed: tuple[str, ...], words: dict[str, str]) -> Parser:
         text = slug(str(raw)).lower().replace("-", "_")
         value = words.get(text, text)
         if value not in allowed:
-            raise ValueError(f"expected one of {', '.join(allowed)}")
+            raise Reason("expected one of {choices}", choices=", ".join(allowed))
         return value
 
     return parse
@@ -360,7 +360,7 @@ def load_parties(
         if not code:
             errors.add(line, spec.code_field, "", "empty code")
         elif code in seen:
-            errors.add(line, spec.code_field, code, f"code already at line {seen[code]}")
+            errors.add(line, spec.code_field, code, Reason("code already at line {line}", line=seen[code]))
         seen.setdefault(code, line)
         if errors.total > bad:
             continue

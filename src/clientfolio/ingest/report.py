@@ -7,8 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import localized, render
 
-__all__ = ["ImportRejected", "ImportResult", "RowError", "SetAside"]
+__all__ = ["ImportRejected", "ImportResult", "Reason", "RowError", "SetAside"]
+
+
+class Reason(ValueError):
+    """A reason a value or a row is refused, with parameters: ``template`` (an
+    English message of the catalogs, French in ``i18n/fr/ingest.po``) filled
+    with ``params``; ``str()`` is the English text."""
+
+    def __init__(self, template: str, **params: str | int) -> None:
+        self.template = template
+        self.params: dict[str, str | int] = params
+        super().__init__(template.format(**params))
 
 
 @dataclass(frozen=True)
@@ -23,8 +35,30 @@ class RowError:
     column: str
     value: str
     reason: str
-    template: str = ""  # the reason as a message template, for ``clientfolio.i18n.localized``
-    params: Mapping[str, str | int] = field(default_factory=dict)
+    # the reason as a message template, for ``clientfolio.i18n.localized`` (not
+    # compared: two errors are equal when they tell the same thing)
+    template: str = field(default="", compare=False)
+    params: Mapping[str, str | int] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def because(cls, file: str, line: int, column: str, value: str, template: str, **params: str | int) -> RowError:
+        """The row error whose reason is ``template`` filled with ``params``."""
+        return cls(file, line, column, value, template.format(**params), template, params)
+
+    def in_language(self, lang: str) -> str:
+        """The error as ``str()`` tells it, in ``lang``: where, the column, the
+        value and the reason."""
+        if lang == "en":
+            return str(self)
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        parts = [where]
+        if self.column:
+            parts.append(render(lang, "column {column}", {"column": f"« {self.column} »"}))
+        if self.value:
+            parts.append(render(lang, "value {value}", {"value": f"« {value} »"}))
+        reason = localized(lang, self.reason, self.template, self.params)
+        return f"{' '.join(parts)} : {reason}"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -43,6 +77,14 @@ class ImportRejected(ClientfolioError):
         first = str(errors[0]) if errors else "rejected"
         more = f" (and {self.total - 1} more)" if self.total > 1 else ""
         super().__init__(f"nothing imported: {first}{more}")
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang``: the first bad row and how many more."""
+        if lang == "en":
+            return str(self)
+        first = self.errors[0].in_language(lang) if self.errors else render(lang, "rejected")
+        more = render(lang, " (and {n} more)", {"n": self.total - 1}) if self.total > 1 else ""
+        return render(lang, "nothing imported: {first}{more}", {"first": first, "more": more})
 
 
 @dataclass

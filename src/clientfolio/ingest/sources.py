@@ -123,7 +123,9 @@ def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
         with path.open("rb") as probe:
             head = probe.read(_SAMPLE)
     except OSError as exc:
-        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")]) from None
+        raise ImportRejected(
+            [RowError.because(name, 0, "", "", "cannot read file: {error}", error=str(exc.strerror))]
+        ) from None
     if not head.strip():
         raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
     if head.startswith(b"PK\x03\x04"):
@@ -501,7 +503,9 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
     try:
         handle = path.open("rb")  # a file object: openpyxl would refuse a path not named .xlsx
     except OSError as exc:
-        raise ImportRejected([RowError(name, 0, "", "", f"cannot read file: {exc.strerror}")]) from None
+        raise ImportRejected(
+            [RowError.because(name, 0, "", "", "cannot read file: {error}", error=str(exc.strerror))]
+        ) from None
     try:
         book = open_workbook(handle, path, name, limits)  # the ZIP's declared sizes checked first
     except FileLimitExceeded:
@@ -509,7 +513,9 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken zip
         handle.close()
-        raise ImportRejected([RowError(name, 0, "", "", f"not a readable XLSX file: {exc}")]) from None
+        raise ImportRejected(
+            [RowError.because(name, 0, "", "", "not a readable XLSX file: {error}", error=str(exc))]
+        ) from None
 
     def close() -> None:
         book.close()
@@ -517,7 +523,13 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
 
     if options.sheet and options.sheet not in book.sheetnames:
         close()
-        raise ImportRejected([RowError(name, 0, "", options.sheet, f"no such sheet; sheets: {book.sheetnames}")])
+        raise ImportRejected(
+            [
+                RowError.because(
+                    name, 0, "", options.sheet, "no such sheet; sheets: {sheets}", sheets=str(book.sheetnames)
+                )
+            ]
+        )
     sheet = book[options.sheet] if options.sheet else book.worksheets[0]
     cells = RowGuard(name, limits).rows_of(sheet.iter_rows(values_only=True))  # padding counted too
     forced = options.header_row

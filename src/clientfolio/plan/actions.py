@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from clientfolio.i18n import gettext_for
 from clientfolio.periods import add_months
+from clientfolio.plan.messages import shown
 
 __all__ = [
     "ACTION_KINDS",
@@ -86,9 +88,25 @@ class PlanAction:
     reason: str | None = None
     suggestion_key: str | None = None
     created_on: dt.date | None = None
+    title_msg: str | None = None
+    reason_msg: str | None = None
+    steps_msg: str | None = None
+    params: dict[str, str | int | float] | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
+
+    def localized(self, lang: str) -> PlanAction:
+        """The action as shown in ``lang``: its title, reason and steps rendered from
+        their templates (an accepted suggestion's; the user's own text as
+        written), its typology translated, and comments that repeat the reason
+        (an accepted suggestion's) shown as the reason."""
+        title = shown(lang, self.title, self.title_msg, self.params)
+        reason = None if self.reason is None else shown(lang, self.reason, self.reason_msg, self.params)
+        steps = None if self.steps is None else shown(lang, self.steps, self.steps_msg, self.params)
+        comments = reason if self.comments is not None and self.comments == self.reason else self.comments
+        typology = None if self.typology is None else gettext_for(lang)(self.typology)
+        return replace(self, title=title, reason=reason, steps=steps, comments=comments, typology=typology)
 
 
 def horizon(due_on: dt.date | None, planned_on: dt.date) -> Horizon | None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clientfolio.i18n import N_
 from clientfolio.plan.facts import Facts
 
 __all__ = [
@@ -101,9 +102,11 @@ THEMES = ("portfolio", "loyalty", "solvency", "file", "follow_up", "fit")
 
 @dataclass(frozen=True)
 class Theme:
+    """A theme: its English name and objective, messages of the catalogs
+    translated where shown."""
+
     key: str
-    label_en: str
-    label_fr: str
+    label: str
     objective: str
 
 
@@ -111,34 +114,16 @@ THEME_INFO: Mapping[str, Theme] = MappingProxyType(
     {
         t.key: t
         for t in (
-            Theme(
-                "portfolio",
-                "Customer portfolio",
-                "Le portefeuille client",
-                "A large, balanced portfolio, renewed regularly.",
-            ),
-            Theme(
-                "loyalty", "Loyalty", "La fidélité de la clientèle", "A loyal clientele that makes revenue recurrent."
-            ),
-            Theme("solvency", "Solvency", "La solvabilité de la clientèle", "A clientele without payment incidents."),
+            Theme("portfolio", N_("Customer portfolio"), N_("A large, balanced portfolio, renewed regularly.")),
+            Theme("loyalty", N_("Loyalty"), N_("A loyal clientele that makes revenue recurrent.")),
+            Theme("solvency", N_("Solvency"), N_("A clientele without payment incidents.")),
             Theme(
                 "file",
-                "Relevance of the customer file",
-                "La pertinence du fichier clients",
-                "As much information as possible on each customer.",
+                N_("Relevance of the customer file"),
+                N_("As much information as possible on each customer."),
             ),
-            Theme(
-                "follow_up",
-                "Follow-up",
-                "Le suivi du portefeuille clients",
-                "A portfolio followed and maintained at all times.",
-            ),
-            Theme(
-                "fit",
-                "Customer-product fit",
-                "L'adéquation clients - produits",
-                "Products that fit the customers' current needs.",
-            ),
+            Theme("follow_up", N_("Follow-up"), N_("A portfolio followed and maintained at all times.")),
+            Theme("fit", N_("Customer-product fit"), N_("Products that fit the customers' current needs.")),
         )
     }
 )
@@ -230,9 +215,11 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
 
 @dataclass(frozen=True)
 class Reading:
+    """The seed's reading of an overall mark: an English message of the
+    catalogs, translated where shown."""
+
     key: str
-    fr: str
-    en: str
+    text: str
 
 
 READINGS: Mapping[str, Reading] = MappingProxyType(
@@ -241,20 +228,13 @@ READINGS: Mapping[str, Reading] = MappingProxyType(
         for r in (
             Reading(
                 "risk",
-                "La valeur du portefeuille client n'apporte rien à l'entreprise, c'est même un risque "
-                "pour sa pérennité.",
-                "The customer portfolio brings nothing to the company; it is even a risk for its survival.",
+                N_("The customer portfolio brings nothing to the company; it is even a risk for its survival."),
             ),
             Reading(
                 "consolidate",
-                "Le portefeuille client a de la valeur, mais fragile : un plan d'actions doit la consolider.",
-                "The customer portfolio has value, but a fragile one: an action plan must consolidate it.",
+                N_("The customer portfolio has value, but a fragile one: an action plan must consolidate it."),
             ),
-            Reading(
-                "guarantee",
-                "La valeur du portefeuille client est un gage de pérennité pour l'entreprise.",
-                "The customer portfolio is a guarantee of the company's future.",
-            ),
+            Reading("guarantee", N_("The customer portfolio is a guarantee of the company's future.")),
         )
     }
 )
@@ -317,8 +297,7 @@ class ThemeResult:
     """A theme's marks: on facts, from the team (mean of the respondents), gap."""
 
     theme: str
-    label_en: str
-    label_fr: str
+    label: str
     objective: str
     indicators: tuple[Indicator, ...]
     fact_mark: float | None
@@ -354,7 +333,7 @@ class Assessment:
         return {
             **asdict(self),
             "as_of": self.as_of.isoformat(),
-            "reading_text": None if r is None else {"fr": r.fr, "en": r.en},
+            "reading_text": None if r is None else r.text,
         }
 
 
@@ -410,7 +389,7 @@ def assess(
         marks = list(team.get(key, ()))
         mine = _mean(marks)
         gap = None if fact is None or mine is None else mine - fact
-        themes.append(ThemeResult(key, info.label_en, info.label_fr, info.objective, own, fact, mine, len(marks), gap))
+        themes.append(ThemeResult(key, info.label, info.objective, own, fact, mine, len(marks), gap))
     fact_mark = _weighted({t.theme: t.fact_mark for t in themes}, config.theme_weights)
     team_mark = _weighted({t.theme: t.team_mark for t in themes}, config.theme_weights)
     marked = [i for i in indicators if i.mark is not None]

@@ -48,12 +48,28 @@ def answers_from(data: Mapping[str, Any], source: str = "answers") -> list[Answe
     for respondent, marks in data.items():
         name = str(respondent).strip()
         if not name or not isinstance(marks, Mapping):
-            raise ClientfolioError(f"{source}: {respondent!r} must be a table of theme = mark")
+            raise ClientfolioError(
+                "{source}: {respondent!r} must be a table of theme = mark",
+                source=str(source),
+                respondent=str(respondent),
+            )
         for theme, mark in marks.items():
             if theme not in THEMES:
-                raise ClientfolioError(f"{source}: {name}: unknown theme {theme!r}; use {', '.join(THEMES)}")
+                raise ClientfolioError(
+                    "{source}: {name}: unknown theme {theme!r}; use {themes}",
+                    source=str(source),
+                    name=str(name),
+                    theme=str(theme),
+                    themes=", ".join(THEMES),
+                )
             if isinstance(mark, bool) or not isinstance(mark, int | float) or not 0 <= mark <= 20:
-                raise ClientfolioError(f"{source}: {name}: {theme} = {mark!r} is not a mark from 0 to 20")
+                raise ClientfolioError(
+                    "{source}: {name}: {theme} = {mark} is not a mark from 0 to 20",
+                    source=str(source),
+                    name=str(name),
+                    theme=str(theme),
+                    mark=repr(mark),
+                )
             answers.append(Answer(name, theme, float(mark)))
     return answers
 
@@ -63,11 +79,11 @@ def load_answers(path: Path) -> list[Answer]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ClientfolioError(f"cannot read {path}: {exc.strerror}") from None
+        raise ClientfolioError("cannot read {path}: {why}", path=str(path), why=str(exc.strerror)) from None
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ClientfolioError(f"{path.name}: not valid TOML or JSON ({exc})") from None
+        raise ClientfolioError("{file}: not valid TOML or JSON ({reason})", file=path.name, reason=str(exc)) from None
     return answers_from(data, path.name)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, not_, or_, select, true, update
@@ -39,8 +39,10 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, no
 from clientfolio.access import SYSTEM, PortfolioReader, Principal
 from clientfolio.access.writes import OUTSIDE_SCOPE, require_whole_company, whole_company
 from clientfolio.errors import AccessDenied, ClientfolioError
+from clientfolio.i18n import N_
 from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horizon
 from clientfolio.plan.assessment import Assessment
+from clientfolio.plan.messages import dump_params, load_params, shown
 from clientfolio.plan.questionnaire import Answer
 from clientfolio.plan.swot import COMPANY_FIGURE_KEYS, QUADRANTS, SwotSuggestion
 from clientfolio.protect.audit import record_event
@@ -78,12 +80,21 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StoredSwotItem:
+    """A stored SWOT item; a suggested one has its text's template
+    (``text_msg``) and parameters, shown in a language by ``localized``."""
+
     id: int
     quadrant: str
     text: str
     source: str
     key: str | None
     accepted: bool
+    text_msg: str | None = None
+    params: dict[str, str | int | float] | None = field(default=None, hash=False)
+
+    def localized(self, lang: str) -> StoredSwotItem:
+        """The item as shown in ``lang`` (the user's own text as written)."""
+        return replace(self, text=shown(lang, self.text, self.text_msg, self.params))
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,10 @@ _COLUMNS = {
     "reason": Action.reason,
     "suggestion_key": Action.suggestion_key,
     "created_on": Action.created_on,
+    "title_msg": Action.title_msg,
+    "reason_msg": Action.reason_msg,
+    "steps_msg": Action.steps_msg,
+    "params": Action.params,
 }
 
 
@@ -225,7 +240,14 @@ def _actions(
         query = query.where(Action.id == action_id)
     rows = [dict(row._mapping) for row in conn.execute(query)]
     return [
-        PlanAction(**{**r, "comments": open_field(ring, "actions", r["id"], "comments", r["comments"])}) for r in rows
+        PlanAction(
+            **{
+                **r,
+                "comments": open_field(ring, "actions", r["id"], "comments", r["comments"]),
+                "params": load_params(r["params"]) or None,
+            }
+        )
+        for r in rows
     ]
 
 
@@ -236,7 +258,10 @@ def _resolve(
         return None
     found = conn.execute(select(model.id).where(model.code == code, reader.visible(model))).scalar()
     if found is None:
-        raise ClientfolioError(f"no {model.__tablename__[:-1]} {code!r} in your scope")
+        raise ClientfolioError(
+            N_("no customer '{code}' in your scope") if model is Customer else N_("no prospect '{code}' in your scope"),
+            code=code,
+        )
     return int(found)
 
 
@@ -245,7 +270,7 @@ def _user(conn: Connection, username: str | None) -> int | None:
         return None
     found = conn.execute(select(User.id).where(User.username == username)).scalar()
     if found is None:
-        raise ClientfolioError(f"no user {username!r}")
+        raise ClientfolioError("no user '{user}'", user=username)
     return int(found)
 
 
@@ -253,7 +278,9 @@ def _check(action: PlanAction) -> None:
     if not action.title.strip():
         raise ClientfolioError("an action needs a title")
     if action.kind not in ACTION_KINDS:
-        raise ClientfolioError(f"unknown action type {action.kind!r}; use {' or '.join(ACTION_KINDS)}")
+        raise ClientfolioError(
+            "unknown action type {kind!r}; use {kinds}", kind=action.kind, kinds=" or ".join(ACTION_KINDS)
+        )
     if not 0 <= action.progress <= 100:
         raise ClientfolioError("progress is a percentage, 0 to 100")
 
@@ -315,6 +342,10 @@ def add_actions(
                 "reason": a.reason,
                 "suggestion_key": a.suggestion_key,
                 "created_on": planned_on,
+                "title_msg": a.title_msg,
+                "reason_msg": a.reason_msg,
+                "steps_msg": a.steps_msg,
+                "params": dump_params(a.params),
             }
             new = conn.execute(insert(Action).values(**values).returning(Action.id)).scalar_one()
             conn.execute(
@@ -382,7 +413,7 @@ def update_action(
     principal)."""
     unknown = set(changes) - _UPDATABLE
     if unknown:
-        raise ClientfolioError(f"cannot change {', '.join(sorted(unknown))} of an action")
+        raise ClientfolioError("cannot change {columns} of an action", columns=", ".join(sorted(unknown)))
     if "progress" in changes and not 0 <= changes["progress"] <= 100:
         raise ClientfolioError("progress is a percentage, 0 to 100")
     reader = PortfolioReader(store, principal)
@@ -399,7 +430,7 @@ def update_action(
             .where(Action.id == action_id, reader.visible_about(Action.customer_id, Action.prospect_id))
         ).first()
         if found is None:
-            raise ClientfolioError(f"no action {action_id} in your scope")
+            raise ClientfolioError("no action {id} in your scope", id=str(action_id))
         values = {k: v for k, v in changes.items() if k != "owner"}
         if "comments" in changes:
             values["comments"] = seal_field(ring, "actions", action_id, "comments", changes["comments"])
@@ -444,7 +475,12 @@ def swot_items(store: Store, principal: Principal, year: int) -> list[StoredSwot
     suggested the others computed on its own scope."""
     reader = PortfolioReader(store, principal)
     with reader.connect() as conn:
-        rows = [StoredSwotItem(*r) for r in conn.execute(_swot_query(reader, year))]
+        rows = [
+            StoredSwotItem(
+                r.id, r.quadrant, r.text, r.source, r.key, r.accepted, r.text_msg, load_params(r.params) or None
+            )
+            for r in conn.execute(_swot_query(reader, year))
+        ]
     return sorted(rows, key=lambda r: (QUADRANTS.index(r.quadrant), r.id))
 
 
@@ -460,7 +496,16 @@ def _swot_query(reader: PortfolioReader, year: int) -> Any:
         )
     )
     return (
-        select(SwotItem.id, SwotItem.quadrant, SwotItem.text, SwotItem.source, SwotItem.key, SwotItem.accepted)
+        select(
+            SwotItem.id,
+            SwotItem.quadrant,
+            SwotItem.text,
+            SwotItem.source,
+            SwotItem.key,
+            SwotItem.accepted,
+            SwotItem.text_msg,
+            SwotItem.params,
+        )
         .join(Plan, Plan.id == SwotItem.plan_id)
         .where(Plan.budget_year == year, seen)
         .order_by(SwotItem.id)
@@ -504,7 +549,11 @@ def save_swot(
             ):
                 require_whole_company(principal)  # a company item
             if existing is not None:
-                conn.execute(update(SwotItem).where(SwotItem.id == existing.id).values(accepted=accepted, text=s.text))
+                conn.execute(
+                    update(SwotItem)
+                    .where(SwotItem.id == existing.id)
+                    .values(accepted=accepted, text=s.text, text_msg=s.text_msg or None, params=dump_params(s.params))
+                )
             else:
                 conn.execute(
                     insert(SwotItem).values(
@@ -515,6 +564,8 @@ def save_swot(
                         key=s.key,
                         accepted=accepted,
                         customer_id=_resolve(conn, reader, Customer, s.customer_code),
+                        text_msg=s.text_msg or None,
+                        params=dump_params(s.params),
                     )
                 )
             written.append(
@@ -554,7 +605,9 @@ def add_swot_item(
     require_whole_company(principal)
     actor = actor or principal.username
     if quadrant not in QUADRANTS:
-        raise ClientfolioError(f"unknown quadrant {quadrant!r}; use one of {', '.join(QUADRANTS)}")
+        raise ClientfolioError(
+            "unknown quadrant {quadrant!r}; use one of {quadrants}", quadrant=quadrant, quadrants=", ".join(QUADRANTS)
+        )
     if not text.strip():
         raise ClientfolioError("a SWOT item needs a text")
     with PortfolioReader(store, principal).begin() as conn:
@@ -594,7 +647,7 @@ def edit_swot_item(
     reader = PortfolioReader(store, principal)
     with reader.begin() as conn:
         if conn.execute(_swot_query(reader, year).where(SwotItem.id == item_id)).first() is None:
-            raise ClientfolioError(f"no SWOT item {item_id} in the plan of {year}")
+            raise ClientfolioError("no SWOT item {id} in the plan of {year}", id=str(item_id), year=str(year))
         old = conn.execute(
             select(SwotItem.quadrant, SwotItem.text, SwotItem.accepted, SwotItem.customer_id, SwotItem.key).where(
                 SwotItem.id == item_id
@@ -607,7 +660,11 @@ def edit_swot_item(
         elif not text.strip():
             raise ClientfolioError("a SWOT item needs a text")
         else:
-            conn.execute(update(SwotItem).where(SwotItem.id == item_id).values(text=text.strip(), accepted=True))
+            conn.execute(  # the user's own text now: no template
+                update(SwotItem)
+                .where(SwotItem.id == item_id)
+                .values(text=text.strip(), accepted=True, text_msg=None, params=None)
+            )
         if chain_key is not None:
             details: dict[str, Any] = {"year": year, "quadrant": old.quadrant, "before": old.text}
             if text is not None:

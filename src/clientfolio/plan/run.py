@@ -31,7 +31,7 @@ from clientfolio.plan.swot import SwotConfig, SwotInputs, SwotSuggestion, sugges
 from clientfolio.prospects.run import ActivityView, ProspectsConfig, ProspectsView, activity_view, prospects_view
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
-from clientfolio.store.schema import User
+from clientfolio.store.schema import ProductLine, Segment, User
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
 
 __all__ = ["PlanConfig", "PlanInputs", "assessment_of", "gather", "suggestions_of", "swot_of"]
@@ -68,6 +68,8 @@ class PlanInputs:
     names: dict[str, str]
     actions: list[PlanAction]
     config: PlanConfig = field(default_factory=PlanConfig)  # the settings the inputs were gathered with
+    segment_names: dict[str, str] = field(default_factory=dict)
+    line_names: dict[str, str] = field(default_factory=dict)
 
 
 def _file(
@@ -113,6 +115,8 @@ def gather(
         con.disconnect()
     with store.engine.connect() as conn:
         users = {uid: name for uid, name in conn.execute(select(User.id, User.username))}
+        segment_names = {code: name for code, name in conn.execute(select(Segment.code, Segment.name)) if name}
+        line_names = {code: name for code, name in conn.execute(select(ProductLine.code, ProductLine.name)) if name}
     records, owners, names = _file(reader, config.assessment.key_fields, users)
     budget_year = year or day.year
     return PlanInputs(
@@ -128,6 +132,8 @@ def gather(
         names,
         plan_actions(store, principal, budget_year, ring=ring),
         config,
+        segment_names,
+        line_names,
     )
 
 
@@ -168,6 +174,8 @@ def suggestions_of(inputs: PlanInputs, config: PlanConfig | None = None) -> list
             dependency_threshold=config.analytics.measures.dependency_alert_share,
             annual_churn=m.projection.annual_churn,
             owners=inputs.owners,
+            segment_names=inputs.segment_names,
+            line_names=inputs.line_names,
         ),
         config.suggestions,
     )
@@ -191,6 +199,8 @@ def swot_of(
             customers=inputs.value.customers,
             assessment=assessment,
             names=inputs.names,
+            segment_names=inputs.segment_names,
+            line_names=inputs.line_names,
         ),
         config.swot,
     )

@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clientfolio.analytics.matrix import WhiteSpace
 from clientfolio.analytics.measures import Concentration
 from clientfolio.analytics.rfm import RFM_PROFILES
-from clientfolio.i18n import euros
+from clientfolio.i18n import N_, euros
 from clientfolio.plan.actions import PlanAction, add_months, horizon
 from clientfolio.plan.facts import CustomerLines
 from clientfolio.prospects.followup import ImportantCustomer
@@ -55,6 +56,11 @@ from clientfolio.value.portfolio import CustomerValue
 
 __all__ = [
     "CATEGORY_TYPOLOGIES",
+    "MSG_ALIASES",
+    "REASON_TEMPLATES",
+    "STEPS_TEMPLATES",
+    "TEMPLATES",
+    "TITLE_TEMPLATES",
     "SUGGESTION_KINDS",
     "Suggestion",
     "SuggestionConfig",
@@ -65,11 +71,92 @@ __all__ = [
 
 SUGGESTION_KINDS = ("follow_up", "prospect", "win_back", "cross_sell", "dependency", "negative_margin")
 CATEGORY_TYPOLOGIES = {
-    "vip": "VIP customers",
-    "core": "Core business customers",
-    "development": "Development potential customers",
-    "economy": "Economy customers",
+    "vip": N_("VIP customers"),
+    "core": N_("Core business customers"),
+    "development": N_("Development potential customers"),
+    "economy": N_("Economy customers"),
 }
+"""The typology of a customer's actions by its category: an English message,
+stored as it is and translated where shown (``PlanAction.localized``)."""
+PROSPECTS_TYPOLOGY = N_("Prospects")
+CUSTOMERS_TYPOLOGY = N_("Customers")
+
+WIN_BACK_TITLE = N_("Win back {customer}")
+WIN_BACK_REASON = N_(
+    "RFM profile {profile_msg} (quarters {quarters}): {before_cents} in the "
+    "12 months before, {now_cents} in the last 12"
+)
+CROSS_SELL_TITLE = N_("Cross-sell {product} to segment {segment}")
+CROSS_SELL_REASON = N_(
+    "White space: segment {segment} buys {neighbours} but not {product}, which {buyers} customers "
+    "buy ({mean_cents} a year each); customers buying both ({links})"
+)
+PROSPECT_TITLE = N_("Call {prospect}")
+PROSPECT_REASON = N_("Priority-1 prospect (IPA {ipa}, IPO {ipo}), stage {stage_msg}, potential {potential_cents}")
+FOLLOW_UP_TITLE = N_("Follow up {customer}")
+FOLLOW_UP_NEVER = N_("{reasons} customer never contacted; {revenue_cents} a year at stake")
+FOLLOW_UP_LAST = N_("{reasons} customer last contact {last_on} ({days} days ago); {revenue_cents} a year at stake")
+DEPENDENCY_TITLE = N_("Reduce the dependency on {customer}")
+DEPENDENCY_REASON = N_(
+    "Largest customer: {largest_share} of revenue, above the {alert_share} alert; {needed_cents} more "
+    "from other customers brings it to {alert_share}"
+)
+NEGATIVE_MARGIN_TITLE = N_("Reconsider the terms of {customer}")
+NEGATIVE_MARGIN_REASON = N_("Margin {margin_cents} on {revenue_cents} of revenue over the year")
+
+WIN_BACK_STEPS = N_(
+    "Call or visit to learn why it buys less (price, service, competition); a targeted come-back or loyalty offer."
+)
+PROSPECT_STEPS = N_("Call for an appointment; qualify the project, the decision maker and the timing.")
+FOLLOW_UP_STEPS = N_("Visit or call: account review, satisfaction, needs to come; plan the next contacts.")
+DEPENDENCY_STEPS = N_(
+    "Grow the other customers of its segment and win new ones; secure this one with a framework contract meanwhile."
+)
+NEGATIVE_MARGIN_STEPS = N_(
+    "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract."
+)
+CROSS_SELL_STEPS = N_(
+    "Offer {product} to the {members} active customers of {segment}, starting with the buyers of the lines "
+    "most often bought with it."
+)
+
+TITLE_TEMPLATES = (
+    WIN_BACK_TITLE,
+    CROSS_SELL_TITLE,
+    PROSPECT_TITLE,
+    FOLLOW_UP_TITLE,
+    DEPENDENCY_TITLE,
+    NEGATIVE_MARGIN_TITLE,
+)
+REASON_TEMPLATES = (
+    WIN_BACK_REASON,
+    CROSS_SELL_REASON,
+    PROSPECT_REASON,
+    FOLLOW_UP_NEVER,
+    FOLLOW_UP_LAST,
+    DEPENDENCY_REASON,
+    NEGATIVE_MARGIN_REASON,
+)
+STEPS_TEMPLATES = (
+    WIN_BACK_STEPS,
+    CROSS_SELL_STEPS,
+    PROSPECT_STEPS,
+    FOLLOW_UP_STEPS,
+    DEPENDENCY_STEPS,
+    NEGATIVE_MARGIN_STEPS,
+)
+TEMPLATES = TITLE_TEMPLATES + REASON_TEMPLATES + STEPS_TEMPLATES
+"""Every template of a suggestion's title, reason and steps (the French catalog
+translates each; ``plan.messages.match`` reads the stored English back)."""
+
+MSG_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        **{key: p.label for key, p in RFM_PROFILES.items()},
+        **dict(STAGE_NAMES),
+    }
+)
+"""The codes the English reasons showed in place of a ``*_msg`` field (the
+RFM profile, the prospect's stage): their English message."""
 
 
 class SuggestionConfig(BaseModel):
@@ -135,6 +222,10 @@ class SuggestionInputs:
     dependency_threshold: float = 0.10
     annual_churn: float | None = None
     owners: Mapping[str, str] = field(default_factory=dict)
+    segment_names: Mapping[str, str] = field(default_factory=dict)
+    line_names: Mapping[str, str] = field(default_factory=dict)
+    """The names of the segments and of the product lines by code, shown in the
+    texts in their place (the code where a name is missing)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +249,7 @@ class Suggestion:
     expected_cents: int = 0
     title_msg: str = ""
     reason_msg: str = ""
+    steps_msg: str = ""
     params: dict[str, str | int | float] = field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,11 +258,11 @@ class Suggestion:
 
 def _profile_label(key: str) -> str:
     profile = RFM_PROFILES.get(key)
-    return profile.label_en if profile is not None else key
+    return profile.label if profile is not None else key
 
 
 def _typology(c: CustomerValue | None) -> str:
-    return CATEGORY_TYPOLOGIES.get(c.category or "", "Customers") if c else "Customers"
+    return CATEGORY_TYPOLOGIES.get(c.category or "", CUSTOMERS_TYPOLOGY) if c else CUSTOMERS_TYPOLOGY
 
 
 class _Builder:
@@ -194,6 +286,7 @@ class _Builder:
         target: int = 0,
         expected: int | None = None,
         msg: tuple[str, str, dict[str, str | int | float]] = ("", "", {}),
+        steps_msg: str | None = None,
     ) -> Suggestion:
         c = self.by_code.get(customer or "")
         return Suggestion(
@@ -214,6 +307,7 @@ class _Builder:
             expected_cents=target - current if expected is None else expected,
             title_msg=msg[0],
             reason_msg=msg[1],
+            steps_msg=steps if steps_msg is None else steps_msg,
             params=dict(msg[2]),
         )
 
@@ -243,17 +337,13 @@ def win_back(b: _Builder) -> list[Suggestion]:
                 _typology(c),
                 f"RFM profile {r['profile']} (quarters {r.get('quarters', '?')}): {euros(before)} in the 12 months "
                 f"before, {euros(now)} in the last 12",
-                "Call or visit to learn why it buys less (price, service, competition); a targeted come-back "
-                "or loyalty offer.",
+                WIN_BACK_STEPS,
                 customer=code,
                 current=current,
                 target=target,
                 msg=(
-                    "Win back {customer}",
-                    (
-                        "RFM profile {profile_msg} (quarters {quarters}): {before_cents} in the "
-                        "12 months before, {now_cents} in the last 12"
-                    ),
+                    WIN_BACK_TITLE,
+                    WIN_BACK_REASON,
                     {
                         "customer": c.name if c and c.name else code,
                         "profile_msg": _profile_label(r["profile"]),
@@ -279,31 +369,32 @@ def cross_sell(b: _Builder) -> list[Suggestion]:
             continue
         mean = sum(sales) / len(sales)
         target = round(b.c.cross_sell_take_up * len(members) * mean)
-        links = ", ".join(f"{q}: {n}" for q, n in zip(w.neighbours, w.co_buyers, strict=True))
+        product, segment = b.i.line_names.get(w.product, w.product), b.i.segment_names.get(w.segment, w.segment)
+        neighbours = [b.i.line_names.get(q, q) for q in w.neighbours]
+        links = ", ".join(f"{q}: {n}" for q, n in zip(neighbours, w.co_buyers, strict=True))
         out.append(
             b.make(
                 "cross_sell",
                 f"{w.segment}/{w.product}",
-                f"Cross-sell {w.product} to segment {w.segment}",
-                f"Segment {w.segment}",
-                f"White space: segment {w.segment} buys {', '.join(w.neighbours)} but not {w.product}, which "
+                f"Cross-sell {product} to segment {segment}",
+                f"Segment {segment}",
+                f"White space: segment {segment} buys {', '.join(neighbours)} but not {product}, which "
                 f"{len(sales)} customers buy ({euros(mean)} a year each); customers buying both ({links})",
-                f"Offer {w.product} to the {len(members)} active customers of {w.segment}, starting with the "
+                f"Offer {product} to the {len(members)} active customers of {segment}, starting with the "
                 "buyers of the lines most often bought with it.",
+                steps_msg=CROSS_SELL_STEPS,
                 target=target,
                 msg=(
-                    "Cross-sell {product} to segment {segment}",
-                    (
-                        "White space: segment {segment} buys {neighbours} but not {product}, which {buyers} customers "
-                        "buy ({mean_cents} a year each); customers buying both ({links})"
-                    ),
+                    CROSS_SELL_TITLE,
+                    CROSS_SELL_REASON,
                     {
-                        "product": w.product,
-                        "segment": w.segment,
-                        "neighbours": ", ".join(w.neighbours),
+                        "product": product,
+                        "segment": segment,
+                        "neighbours": ", ".join(neighbours),
                         "buyers": len(sales),
                         "mean_cents": mean,
                         "links": links,
+                        "members": len(members),
                     },
                 ),
             )
@@ -317,16 +408,16 @@ def prospect(b: _Builder) -> list[Suggestion]:
             "prospect",
             p.code,
             f"Call {p.name}",
-            "Prospects",
+            PROSPECTS_TYPOLOGY,
             f"Priority-1 prospect (IPA {p.ipa:.1f}, IPO {p.ipo:.1f}), stage {p.stage}, potential "
             f"{euros(p.potential_cents or 0)}",
-            "Call for an appointment; qualify the project, the decision maker and the timing.",
+            PROSPECT_STEPS,
             prospect=p.code,
             owner=p.owner,
             target=round(b.c.prospect_win_rate * (p.potential_cents or 0)),
             msg=(
-                "Call {prospect}",
-                ("Priority-1 prospect (IPA {ipa}, IPO {ipo}), stage {stage_msg}, potential {potential_cents}"),
+                PROSPECT_TITLE,
+                PROSPECT_REASON,
                 {
                     "prospect": p.name,
                     "ipa": float(p.ipa),
@@ -362,22 +453,18 @@ def follow_up(b: _Builder) -> list[Suggestion]:
                 f"Follow up {imp.name or imp.customer_code}",
                 _typology(c),
                 f"{'+'.join(imp.reasons)} customer {last}; {euros(revenue)} a year at stake",
-                "Visit or call: account review, satisfaction, needs to come; plan the next contacts.",
+                FOLLOW_UP_STEPS,
                 customer=imp.customer_code,
                 current=revenue,
                 target=revenue,
                 expected=round(churn * revenue),
                 msg=(
-                    "Follow up {customer}",
-                    (
-                        "{reasons} customer never contacted; {revenue_cents} a year at stake"
-                        if imp.last_contact is None
-                        else "{reasons} customer last contact {last} ({days} days ago); {revenue_cents} a year at stake"
-                    ),
+                    FOLLOW_UP_TITLE,
+                    (FOLLOW_UP_NEVER if imp.last_contact is None else FOLLOW_UP_LAST),
                     {
                         "customer": imp.name or imp.customer_code,
                         "reasons": "+".join(imp.reasons),
-                        "last": imp.last_contact.isoformat() if imp.last_contact else "",
+                        "last_on": imp.last_contact.isoformat() if imp.last_contact else "",
                         "days": imp.days_since or 0,
                         "revenue_cents": revenue,
                     },
@@ -403,16 +490,12 @@ def dependency(b: _Builder) -> list[Suggestion]:
             _typology(c),
             f"Largest customer: {con.largest_share:.1%} of revenue, above the {t:.0%} alert; "
             f"{euros(needed)} more from other customers brings it to {t:.0%}",
-            "Grow the other customers of its segment and win new ones; secure this one with a framework "
-            "contract meanwhile.",
+            DEPENDENCY_STEPS,
             customer=code,
             target=needed,
             msg=(
-                "Reduce the dependency on {customer}",
-                (
-                    "Largest customer: {largest_share} of revenue, above the {alert_share} alert; {needed_cents} more "
-                    "from other customers brings it to {alert_share}"
-                ),
+                DEPENDENCY_TITLE,
+                DEPENDENCY_REASON,
                 {
                     "customer": c.name if c and c.name else code,
                     "largest_share": con.largest_share,
@@ -432,14 +515,14 @@ def negative_margin(b: _Builder) -> list[Suggestion]:
             f"Reconsider the terms of {c.name or c.customer_id}",
             _typology(c),
             f"Margin {euros(c.margin_cents or 0)} on {euros(c.revenue_cents)} of revenue over the year",
-            "Review prices, discounts and cost to serve; move it to a cheaper channel, or end the contract.",
+            NEGATIVE_MARGIN_STEPS,
             customer=c.customer_id,
             current=max(c.revenue_cents, 0),
             target=max(c.revenue_cents, 0),
             expected=-(c.margin_cents or 0),
             msg=(
-                "Reconsider the terms of {customer}",
-                "Margin {margin_cents} on {revenue_cents} of revenue over the year",
+                NEGATIVE_MARGIN_TITLE,
+                NEGATIVE_MARGIN_REASON,
                 {
                     "customer": c.name or c.customer_id,
                     "margin_cents": c.margin_cents or 0,
@@ -491,4 +574,8 @@ def as_action(s: Suggestion, planned_on: dt.date) -> PlanAction:
         reason=s.reason,
         suggestion_key=s.key,
         created_on=planned_on,
+        title_msg=s.title_msg or None,
+        reason_msg=s.reason_msg or None,
+        steps_msg=s.steps_msg or None,
+        params=dict(s.params) or None,
     )

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.matrix import MatrixCell, WhiteSpace
 from clientfolio.analytics.measures import Concentration, Projection
-from clientfolio.i18n import euros
+from clientfolio.i18n import N_, euros
 from clientfolio.plan.assessment import Assessment, Indicator
 from clientfolio.prospects.run import PlacedProspect
 from clientfolio.value.portfolio import CustomerValue
@@ -47,6 +47,7 @@ __all__ = [
     "Recommendation",
     "SwotConfig",
     "SwotInputs",
+    "TEMPLATES",
     "SwotSuggestion",
     "suggest_swot",
 ]
@@ -72,27 +73,57 @@ company's items, as those tied to no customer (``plan.records.swot_items``)."""
 
 @dataclass(frozen=True)
 class Recommendation:
-    verb_fr: str
-    verb_en: str
+    """A quadrant's verb and recommendation: English messages of the
+    catalogs, translated where shown."""
+
+    verb: str
     text: str
 
 
 RECOMMENDATIONS: Mapping[str, Recommendation] = MappingProxyType(
     {
         "threats": Recommendation(
-            "Sécuriser / résister",
-            "Secure / resist",
-            "Use the strengths to ward the threats off: secure the exposed revenue.",
+            N_("Secure / resist"), N_("Use the strengths to ward the threats off: secure the exposed revenue.")
         ),
         "opportunities": Recommendation(
-            "Développer", "Develop", "Use the strengths to seize the opportunities: develop where the room is."
+            N_("Develop"), N_("Use the strengths to seize the opportunities: develop where the room is.")
         ),
         "weaknesses": Recommendation(
-            "Progresser", "Progress", "Master the weaknesses to reach the objectives: an action for each."
+            N_("Make progress"), N_("Master the weaknesses to reach the objectives: an action for each.")
         ),
-        "strengths": Recommendation("Consolider", "Consolidate", "Consolidate the strengths: they carry the plan."),
+        "strengths": Recommendation(N_("Consolidate"), N_("Consolidate the strengths: they carry the plan.")),
     }
 )
+
+
+INDICATOR_DAYS = N_("{label_msg}: {days} days ({mark}/20)")
+INDICATOR_SHARE = N_("{label_msg}: {value_share} ({mark}/20)")
+INDICATOR_VALUE = N_("{label_msg}: {value} ({mark}/20)")
+DEPENDENCY = N_("Dependency: {customer} makes {largest_share} of revenue (alert above {alert_share})")
+CHURN = N_("Churn: {churn_share} of customers lost a year; without prospecting half are gone in {years} years")
+SOLVENCY = N_("Solvency: {customers} customers with payment incidents, {revenue_share} of invoiced revenue")
+TRAJECTORY = N_("{customers} customers moved down the profitability x potential matrix ({revenue_cents} of revenue)")
+WHITE_SPACE = N_("White space: segment {segment} does not buy {product} yet (it buys {neighbours})")
+PROSPECTS = N_("{prospects} priority-1 prospects, {potential_cents} of potential")
+DEVELOPMENT = N_("{customers} customers with development potential, {potential_cents} of potential revenue")
+WINNING = N_(
+    "Winning combination: segment {segment} x {product} ({segment_share} of the segment, {product_share} of the line)"
+)
+TEMPLATES = (
+    DEPENDENCY,
+    CHURN,
+    SOLVENCY,
+    TRAJECTORY,
+    WHITE_SPACE,
+    PROSPECTS,
+    DEVELOPMENT,
+    WINNING,
+    INDICATOR_DAYS,
+    INDICATOR_SHARE,
+    INDICATOR_VALUE,
+)
+"""Every template of a suggested item's text (the French catalog translates
+each; ``plan.messages.match`` reads the stored English back)."""
 
 
 class SwotConfig(BaseModel):
@@ -122,6 +153,10 @@ class SwotInputs:
     customers: Sequence[CustomerValue] = ()
     assessment: Assessment | None = None
     names: Mapping[str, str] = field(default_factory=dict)
+    segment_names: Mapping[str, str] = field(default_factory=dict)
+    line_names: Mapping[str, str] = field(default_factory=dict)
+    """The names of the segments and of the product lines by code, shown in the
+    texts in their place (the code where a name is missing)."""
 
 
 @dataclass(frozen=True)
@@ -146,11 +181,11 @@ def _shown(i: Indicator) -> str:
 def _indicator(key: str, quadrant: str, i: Indicator) -> SwotSuggestion:
     value = i.value or 0.0
     template, params = (
-        ("{label_msg}: {days} days ({mark}/20)", {"days": round(value)})
+        (INDICATOR_DAYS, {"days": round(value)})
         if i.unit == "days"
-        else ("{label_msg}: {value_share} ({mark}/20)", {"value_share": round(value, 2)})
+        else (INDICATOR_SHARE, {"value_share": round(value, 2)})
         if i.unit == "share"
-        else ("{label_msg}: {value} ({mark}/20)", {"value": float(value)})
+        else (INDICATOR_VALUE, {"value": float(value)})
     )
     return SwotSuggestion(
         key, quadrant, _shown(i), text_msg=template, params={"label_msg": i.label, **params, "mark": float(i.mark or 0)}
@@ -168,7 +203,7 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
                 "threats",
                 f"Dependency: {name} makes {c.largest_share:.0%} of revenue (alert above {i.dependency_threshold:.0%})",
                 c.largest_customer_id,
-                "Dependency: {customer} makes {largest_share} of revenue (alert above {alert_share})",
+                DEPENDENCY,
                 {"customer": name, "largest_share": round(c.largest_share, 2), "alert_share": i.dependency_threshold},
             )
         )
@@ -180,8 +215,7 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
                 "threats",
                 f"Churn: {p.annual_churn or 0:.0%} of customers lost a year; without "
                 f"prospecting half are gone in {p.years_to_half:.1f} years",
-                text_msg="Churn: {churn_share} of customers lost a year; without prospecting "
-                "half are gone in {years} years",
+                text_msg=CHURN,
                 params={"churn_share": round(p.annual_churn or 0, 2), "years": float(p.years_to_half)},
             )
         )
@@ -193,7 +227,7 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
                 "threats",
                 f"Solvency: {s['customers_with_incidents']} customers with payment incidents, "
                 f"{s.get('incident_revenue_share') or 0:.0%} of invoiced revenue",
-                text_msg="Solvency: {customers} customers with payment incidents, {revenue_share} of invoiced revenue",
+                text_msg=SOLVENCY,
                 params={
                     "customers": int(s["customers_with_incidents"]),
                     "revenue_share": round(s.get("incident_revenue_share") or 0, 2),
@@ -208,25 +242,49 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
                 "threats",
                 f"{len(down)} customers moved down the profitability x potential matrix "
                 f"({euros(sum(max(c.revenue_cents, 0) for c in down))} of revenue)",
-                text_msg="{customers} customers moved down the profitability x potential "
-                "matrix ({revenue_cents} of revenue)",
+                text_msg=TRAJECTORY,
                 params={"customers": len(down), "revenue_cents": sum(max(c.revenue_cents, 0) for c in down)},
             )
         )
     return out
 
 
+def _named(i: SwotInputs, segment: str, product: str) -> tuple[str, str]:
+    """The names of a segment and a product line (their codes where missing)."""
+    return i.segment_names.get(segment, segment), i.line_names.get(product, product)
+
+
+def _white_space(i: SwotInputs, w: WhiteSpace) -> SwotSuggestion:
+    segment, product = _named(i, w.segment, w.product)
+    neighbours = ", ".join(i.line_names.get(q, q) for q in w.neighbours)
+    return SwotSuggestion(
+        f"opportunity:white_space:{w.segment}/{w.product}",
+        "opportunities",
+        f"White space: segment {segment} does not buy {product} yet (it buys {neighbours})",
+        text_msg=WHITE_SPACE,
+        params={"segment": segment, "product": product, "neighbours": neighbours},
+    )
+
+
+def _winning(i: SwotInputs, w: MatrixCell) -> SwotSuggestion:
+    segment, product = _named(i, w.segment, w.product)
+    return SwotSuggestion(
+        f"strength:winning:{w.segment}/{w.product}",
+        "strengths",
+        f"Winning combination: segment {segment} x {product} "
+        f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)",
+        text_msg=WINNING,
+        params={
+            "segment": segment,
+            "product": product,
+            "segment_share": round(w.segment_share, 2),
+            "product_share": round(w.product_share, 2),
+        },
+    )
+
+
 def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
-    out = [
-        SwotSuggestion(
-            f"opportunity:white_space:{w.segment}/{w.product}",
-            "opportunities",
-            f"White space: segment {w.segment} does not buy {w.product} yet (it buys {', '.join(w.neighbours)})",
-            text_msg="White space: segment {segment} does not buy {product} yet (it buys {neighbours})",
-            params={"segment": w.segment, "product": w.product, "neighbours": ", ".join(w.neighbours)},
-        )
-        for w in i.white_spaces
-    ]
+    out = [_white_space(i, w) for w in i.white_spaces]
     first = [p for p in i.prospects if p.priority == 1]
     if first:
         out.append(
@@ -234,7 +292,7 @@ def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
                 "opportunity:prospects",
                 "opportunities",
                 f"{len(first)} priority-1 prospects, {euros(sum(p.potential_cents or 0 for p in first))} of potential",
-                text_msg="{prospects} priority-1 prospects, {potential_cents} of potential",
+                text_msg=PROSPECTS,
                 params={"prospects": len(first), "potential_cents": sum(p.potential_cents or 0 for p in first)},
             )
         )
@@ -246,7 +304,7 @@ def _opportunities(i: SwotInputs) -> list[SwotSuggestion]:
                 "opportunities",
                 f"{len(growth)} customers with development potential, "
                 f"{euros(sum(c.potential_cents for c in growth))} of potential revenue",
-                text_msg="{customers} customers with development potential, {potential_cents} of potential revenue",
+                text_msg=DEVELOPMENT,
                 params={"customers": len(growth), "potential_cents": sum(c.potential_cents for c in growth)},
             )
         )
@@ -259,21 +317,5 @@ def suggest_swot(inputs: SwotInputs, config: SwotConfig | None = None) -> list[S
     a = inputs.assessment
     weaknesses = [_indicator(f"weakness:{x.key}", "weaknesses", x) for x in (a.weaknesses if a else ())]
     strengths = [_indicator(f"strength:{x.key}", "strengths", x) for x in (a.strengths if a else ())]
-    strengths += [
-        SwotSuggestion(
-            f"strength:winning:{w.segment}/{w.product}",
-            "strengths",
-            f"Winning combination: segment {w.segment} x {w.product} "
-            f"({w.segment_share:.0%} of the segment, {w.product_share:.0%} of the line)",
-            text_msg="Winning combination: segment {segment} x {product} ({segment_share} of "
-            "the segment, {product_share} of the line)",
-            params={
-                "segment": w.segment,
-                "product": w.product,
-                "segment_share": round(w.segment_share, 2),
-                "product_share": round(w.product_share, 2),
-            },
-        )
-        for w in inputs.winning
-    ]
+    strengths += [_winning(inputs, w) for w in inputs.winning]
     return _threats(inputs, config) + _opportunities(inputs) + weaknesses + strengths

@@ -27,42 +27,43 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_, gettext_for, render
 from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking, by_typology
-from clientfolio.plan.swot import RECOMMENDATIONS
+from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 
 __all__ = ["PAC_COLUMNS", "write_plan_xlsx"]
 
 PAC_COLUMNS = (
-    "TYPOLOGIE",
-    "CLIENT",
-    "ÉTAPES",
-    "PRIORITÉ",
-    "RESPONSABLE",
-    "PARTICIPANTS",
-    "DATE FIN",
-    "AVANCEMENT",
-    "BUDGET",
-    "COMMENTAIRES",
-    "CA ACTUEL",
-    "CA CIBLE",
-    "RÉSULTATS",
-    "TYPE",
-    "HORIZON",
-    "BUDGET CONSOMMÉ",
-    "ATTEINTE",
-    "COMMENTAIRE RÉSULTAT",
+    N_("Typology"),
+    N_("Customer"),
+    N_("Steps"),
+    N_("Priority"),
+    N_("Owner"),
+    N_("Who takes part"),
+    N_("End date"),
+    N_("Progress"),
+    N_("Budget planned"),
+    N_("Comments"),
+    N_("Current revenue"),
+    N_("Target revenue"),
+    N_("Results"),
+    N_("Action type"),
+    N_("Time horizon"),
+    N_("Spent"),
+    N_("Achievement"),
+    N_("Comment on the result"),
 )
+"""The column titles of the PAC sheet: English messages, shown translated and
+in capitals (the seed's ``TYPOLOGIE``, ``CLIENT``, ``ÉTAPES`` ... in French)."""
 _EUROS = '#,##0 "€"'
 _BOLD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_TYPES = {"commercial": "Commerciale", "internal": "Interne"}
-_HORIZONS = {"short": "CT (0-6 mois)", "medium": "MT (6-24 mois)", "long": "LT (+24 mois)"}
-_QUADRANTS_FR = {
-    "threats": "MENACES",
-    "opportunities": "OPPORTUNITÉS",
-    "weaknesses": "FAIBLESSES",
-    "strengths": "FORCES",
+_TYPES = {"commercial": "Commercial", "internal": "Internal"}
+_HORIZONS = {
+    "short": "Short term (0-6 months)",
+    "medium": "Medium term (6-24 months)",
+    "long": "Long term (over 24 months)",
 }
 
 
@@ -74,38 +75,39 @@ def _who(a: PlanAction) -> str:
     return a.customer_name or a.customer_code or a.prospect_code or "-"
 
 
-def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], tracking: Tracking) -> None:
+def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], tracking: Tracking, lang: str) -> None:
+    _ = gettext_for(lang)
     ws.append(
         [
-            f"PAC ENTREPRISE : {header.company}",
+            render(lang, "COMPANY ACTION PLAN: {company}", {"company": header.company}),
             None,
-            f"DOMAINE D'ACTIVITÉ STRATÉGIQUE : {header.business_area or ''}",
-            None,
-            None,
-            f"ANNÉE BUDGÉTAIRE : {header.budget_year}",
-            None,
-            f"VISION : {header.vision or ''}",
+            render(lang, "STRATEGIC BUSINESS AREA: {area}", {"area": header.business_area or ""}),
             None,
             None,
+            render(lang, "BUDGET YEAR: {year}", {"year": str(header.budget_year)}),
             None,
-            f"OBJECTIF : {header.objective or ''}",
+            render(lang, "VISION: {vision}", {"vision": header.vision or ""}),
+            None,
+            None,
+            None,
+            render(lang, "OBJECTIVE: {objective}", {"objective": header.objective or ""}),
         ]
     )
     for first, last in (("A", "B"), ("C", "E"), ("F", "G"), ("H", "K"), ("L", "R")):
         ws.merge_cells(f"{first}1:{last}1")
     ws.append([])
-    ws.append(list(PAC_COLUMNS))
+    ws.append([_(c).upper() for c in PAC_COLUMNS])
     for cell in (*ws[1], *ws[3]):
         cell.font, cell.fill = _BOLD, _FILL
     achieved = {s.id: s for s in tracking.actions}
-    for number, (typology, group) in enumerate(by_typology(actions), start=1):
+    for number, (typology, group) in enumerate(by_typology(a.localized(lang) for a in actions), start=1):
         top = ws.max_row + 1
         for a in group:
             status = achieved.get(a.id)
             steps = a.title if not a.steps else f"{a.title}. {a.steps}"
             ws.append(
                 [
-                    f"TYPOLOGIE N°{number} : {typology}",
+                    render(lang, "TYPOLOGY No. {n}: {name}", {"n": str(number), "name": _(typology)}),
                     _who(a),
                     steps,
                     a.priority,
@@ -118,8 +120,8 @@ def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], track
                     _euros(a.current_revenue_cents),
                     _euros(a.target_revenue_cents),
                     _euros(a.result_revenue_cents),
-                    _TYPES.get(a.kind, a.kind),
-                    _HORIZONS.get(a.horizon or "", ""),
+                    _(_TYPES[a.kind]) if a.kind in _TYPES else a.kind,
+                    _(_HORIZONS[a.horizon]) if a.horizon in _HORIZONS else "",
                     _euros(a.spent_cents),
                     status.achievement if status else None,
                     a.result,
@@ -129,9 +131,13 @@ def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], track
             ws.merge_cells(start_row=top, start_column=1, end_row=ws.max_row, end_column=1)
     ws.append(
         [
-            "TOTAL",
+            _("Total").upper(),
             None,
-            f"{tracking.count} actions, {tracking.done} terminées, {tracking.overdue} en retard",
+            render(
+                lang,
+                "{count} actions, {done} done, {overdue} overdue",
+                {"count": tracking.count, "done": tracking.done, "overdue": tracking.overdue},
+            ),
             None,
             None,
             None,
@@ -166,41 +172,38 @@ def _pac(ws: Worksheet, header: PlanHeader, actions: Sequence[PlanAction], track
     ws.freeze_panes = "C4"
 
 
-def _tracking(ws: Worksheet, tracking: Tracking) -> None:
+def _tracking(ws: Worksheet, tracking: Tracking, lang: str) -> None:
+    _ = gettext_for(lang)
     rows = [
-        ("Date de suivi", tracking.as_of),
-        ("Actions", tracking.count),
-        ("Terminées", tracking.done),
-        ("En retard", tracking.overdue),
-        ("Avancement moyen", None if tracking.mean_progress is None else tracking.mean_progress / 100),
-        ("Budget", _euros(tracking.budget_cents)),
-        ("Budget consommé", _euros(tracking.spent_cents)),
-        ("Part du budget consommée", tracking.budget_used),
-        ("CA actuel", _euros(tracking.current_revenue_cents)),
-        ("CA cible", _euros(tracking.target_revenue_cents)),
-        ("Résultats", _euros(tracking.result_revenue_cents)),
-        ("Atteinte de l'objectif", tracking.achievement),
+        (N_("Tracking date"), tracking.as_of, "DD/MM/YYYY"),
+        (N_("Actions"), tracking.count, None),
+        (N_("Done"), tracking.done, None),
+        (N_("Overdue"), tracking.overdue, None),
+        (N_("Mean progress"), None if tracking.mean_progress is None else tracking.mean_progress / 100, "0%"),
+        (N_("Budget planned"), _euros(tracking.budget_cents), _EUROS),
+        (N_("Budget spent"), _euros(tracking.spent_cents), _EUROS),
+        (N_("Share of the budget spent"), tracking.budget_used, "0%"),
+        (N_("Current revenue"), _euros(tracking.current_revenue_cents), _EUROS),
+        (N_("Target revenue"), _euros(tracking.target_revenue_cents), _EUROS),
+        (N_("Results"), _euros(tracking.result_revenue_cents), _EUROS),
+        (N_("Achievement of the objective"), tracking.achievement, "0%"),
     ]
-    for label, value in rows:
-        ws.append([label, value])
-        cell = ws.cell(ws.max_row, 2)
-        if label.startswith(("Budget", "CA", "Résultats")) and "Part" not in label:
-            cell.number_format = _EUROS
-        elif label.startswith(("Avancement", "Part", "Atteinte")):
-            cell.number_format = "0%"
-        elif label.startswith("Date"):
-            cell.number_format = "DD/MM/YYYY"
+    for label, value, number_format in rows:
+        ws.append([_(label), value])
+        if number_format is not None:
+            ws.cell(ws.max_row, 2).number_format = number_format
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 16
 
 
-def _swot(ws: Worksheet, swot: dict[str, list[str]]) -> None:
-    ws.append([None, "EXTERNE", None])
+def _swot(ws: Worksheet, swot: dict[str, list[str]], lang: str) -> None:
+    _ = gettext_for(lang)
+    ws.append([None, _("External").upper(), None])
     for left, right in (("threats", "opportunities"), ("weaknesses", "strengths")):
         if left == "weaknesses":
-            ws.append([None, "INTERNE", None])
-        ws.append([None, _QUADRANTS_FR[left], _QUADRANTS_FR[right]])
-        ws.append([None, RECOMMENDATIONS[left].verb_fr.upper(), RECOMMENDATIONS[right].verb_fr.upper()])
+            ws.append([None, _("Internal").upper(), None])
+        ws.append([None, _(QUADRANT_NAMES[left]).upper(), _(QUADRANT_NAMES[right]).upper()])
+        ws.append([None, _(RECOMMENDATIONS[left].verb).upper(), _(RECOMMENDATIONS[right].verb).upper()])
         for row in ws.iter_rows(min_row=ws.max_row - 1, max_row=ws.max_row):
             for cell in row:
                 cell.font, cell.fill = _BOLD, _FILL
@@ -218,18 +221,24 @@ def write_plan_xlsx(
     actions: Sequence[PlanAction],
     tracking: Tracking,
     swot: dict[str, list[str]] | None = None,
+    *,
+    lang: str = "fr",
 ) -> Path:
     """Write the plan to ``path`` (sheets ``PAC``, ``Suivi`` and ``EMOFF``);
-    ``swot`` is the accepted items' texts by quadrant.  Returns ``path``."""
+    ``swot`` is the accepted items' texts by quadrant, as shown in ``lang``.
+    Every title, label and action's text is shown in ``lang`` (in French:
+    the seed's layout and titles).
+    Returns ``path``."""
     wb = Workbook()
     pac = wb.active
     assert pac is not None
-    pac.title = "PAC"
-    _pac(pac, header, actions, tracking)
-    _tracking(wb.create_sheet("Suivi"), tracking)
-    _swot(wb.create_sheet("EMOFF"), swot or {})
+    pac.title = "PAC"  # the plan's name in both languages
+    _pac(pac, header, actions, tracking, lang)
+    _ = gettext_for(lang)
+    _tracking(wb.create_sheet(_("Tracking")), tracking, lang)
+    _swot(wb.create_sheet(_("SWOT matrix")), swot or {}, lang)
     try:
         wb.save(path)
     except OSError as exc:
-        raise ClientfolioError(f"cannot write {path}: {exc.strerror}") from None
+        raise ClientfolioError("cannot write {path}: {why}", path=str(path), why=str(exc.strerror)) from None
     return path

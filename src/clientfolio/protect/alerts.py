@@ -11,27 +11,39 @@ A pure function over one export request and the exporting user's history:
   future: a departing user is the classic diversion risk).
 
 Above ``hard_limit_rows`` an export is refused unless an admin approved it.
+
+An alert's message is a message of the catalogs (``template`` and ``params``,
+kept in the registry), shown in the reader's language by ``in_language``;
+``message`` is its English text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_, gettext_for, render
 
 if TYPE_CHECKING:
     from clientfolio.settings import Settings
 
-__all__ = ["ALERT_KINDS", "Alert", "ExportRules", "export_alerts"]
+__all__ = ["ALERT_KINDS", "ALERT_NAMES", "Alert", "ExportRules", "export_alerts"]
 
 ALERT_KINDS = ("rows", "volume", "off_hours", "departure")
+ALERT_NAMES = {
+    "rows": N_("many rows"),
+    "volume": N_("unusual volume"),
+    "off_hours": N_("off hours"),
+    "departure": N_("departing user"),
+}
+"""The English name of each alert kind (translated by the catalogs)."""
 
 
 class ExportRules(BaseModel):
@@ -76,8 +88,26 @@ class ExportRules(BaseModel):
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # one of ALERT_KINDS
+    """An alert of ``kind`` (one of ``ALERT_KINDS``): ``message`` in English,
+    ``template`` and ``params`` (JSON values; ``day``: an ISO date) to show it
+    in another language (empty in alerts registered before them)."""
+
+    kind: str
     message: str
+    template: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, kind: str, template: str, **params: Any) -> Alert:
+        alert = cls(kind, "", template, params)
+        return cls(kind, alert.in_language("en"), template, params)
+
+    def in_language(self, lang: str) -> str:
+        """The alert's message in ``lang``."""
+        if not self.template:
+            return gettext_for(lang)(self.message)
+        shown = {k: dt.date.fromisoformat(v) if k == "day" else v for k, v in self.params.items()}
+        return render(lang, self.template, shown)
 
 
 def export_alerts(
@@ -94,26 +124,44 @@ def export_alerts(
         raise ClientfolioError("the time of an export is an aware datetime (with its time zone)")
     alerts: list[Alert] = []
     if rows > rules.alert_rows:
-        alerts.append(Alert("rows", f"{rows:,} rows: above the alert threshold of {rules.alert_rows:,}"))
+        alerts.append(
+            Alert.of("rows", "{rows} rows: above the alert threshold of {limit}", rows=rows, limit=rules.alert_rows)
+        )
     if len(past_rows) >= rules.volume_min_history:
         usual = statistics.median(past_rows)
         if rows > rules.volume_factor * usual:
             alerts.append(
-                Alert(
-                    "volume", f"{rows:,} rows: more than {rules.volume_factor:g} times this user's usual {usual:,.0f}"
+                Alert.of(
+                    "volume",
+                    "{rows} rows: more than {factor} times this user's usual {usual}",
+                    rows=rows,
+                    factor=f"{rules.volume_factor:g}",
+                    usual=round(usual),
                 )
             )
     local = at.astimezone(ZoneInfo(rules.timezone))
     if local.weekday() >= 5:
-        alerts.append(Alert("off_hours", f"made on a {local:%A} ({local:%Y-%m-%d %H:%M} {rules.timezone})"))
+        alerts.append(
+            Alert.of(
+                "off_hours",
+                "made on a {weekday_msg} ({day} {time} {zone})",
+                weekday_msg=N_("Saturday") if local.weekday() == 5 else N_("Sunday"),
+                day=local.date().isoformat(),
+                time=f"{local:%H:%M}",
+                zone=rules.timezone,
+            )
+        )
     elif not rules.day_start_hour <= local.hour < rules.day_end_hour:
         alerts.append(
-            Alert(
+            Alert.of(
                 "off_hours",
-                f"made at {local:%H:%M} {rules.timezone}, outside "
-                f"{rules.day_start_hour:02d}:00-{rules.day_end_hour:02d}:00",
+                "made at {time} ({zone}), outside {start}:00-{end}:00",
+                time=f"{local:%H:%M}",
+                zone=rules.timezone,
+                start=f"{rules.day_start_hour:02d}",
+                end=f"{rules.day_end_hour:02d}",
             )
         )
     if left_on is not None:
-        alerts.append(Alert("departure", f"by a user whose departure is recorded on {left_on.isoformat()}"))
+        alerts.append(Alert.of("departure", "by a user whose departure is recorded on {day}", day=left_on.isoformat()))
     return alerts

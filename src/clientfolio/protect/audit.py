@@ -38,7 +38,7 @@ import datetime as dt
 import hmac
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
@@ -53,6 +53,7 @@ from clientfolio.audit_log import (
 )
 from clientfolio.clock import utc
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_, render
 from clientfolio.store import Store
 from clientfolio.store.schema import AuditEntry
 
@@ -128,6 +129,8 @@ class AuditReport:
     first_bad_seq: int | None = None
     reason: str | None = None
     detail: str = ""
+    detail_msg: str = ""
+    detail_params: dict[str, Any] = field(default_factory=dict)
     # with several audit keys (an interrupted key rotation): runs of entries
     # (first seq, last seq, key: its position in the keys given, its id from
     # ``verify_log``) and whether a rotation was interrupted
@@ -137,15 +140,35 @@ class AuditReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def detail_in(self, lang: str) -> str:
+        """``detail`` in ``lang`` (a message of the catalogs)."""
+        return render(lang, self.detail_msg, self.detail_params) if self.detail_msg else self.detail
+
+
+Found = tuple[int, str, str, str, dict[str, Any]]
+"""A break in the chain: first bad seq, reason, detail (English), its template and parameters."""
+
+
+def _found(at: int, reason: str, template: str, /, **params: Any) -> Found:
+    return at, reason, render("en", template, params), template, params
+
 
 def _problem(
     row: Any, prev_seq: int, prev_hash: str, seq_of: dict[str, int], keys: Sequence[bytes], prefer: int = 0
-) -> tuple[tuple[int, str, str] | None, int]:
+) -> tuple[Found | None, int]:
     """(first bad seq, reason, detail) for ``row`` following (prev_seq, prev_hash), or None;
     and the position in ``keys`` of the key that sealed it (``prefer`` tried first)."""
     if row.seq != prev_seq + 1:
-        missing = f"#{prev_seq + 1}" if row.seq == prev_seq + 2 else f"#{prev_seq + 1} to #{row.seq - 1}"
-        return (prev_seq + 1, "deleted", f"entry {missing} is missing"), prefer
+        if row.seq == prev_seq + 2:
+            return _found(prev_seq + 1, "deleted", N_("entry #{seq} is missing"), seq=str(prev_seq + 1)), prefer
+        gone = _found(
+            prev_seq + 1,
+            "deleted",
+            N_("entries #{first} to #{last} are missing"),
+            first=str(prev_seq + 1),
+            last=str(row.seq - 1),
+        )
+        return gone, prefer
     details = _details(row.details)
     order = [prefer, *[n for n in range(len(keys)) if n != prefer]]
 
@@ -163,15 +186,40 @@ def _problem(
         used = sealed(prev_hash)
         if used is not None:
             return None, used
-        hint = " (or the audit key is not the one that wrote this log)" if row.seq == 1 else ""
-        return (row.seq, "edited", f"entry #{row.seq} does not match its seal{hint}"), prefer
+        template = (
+            N_("entry #{seq} does not match its seal (or the audit key is not the one that wrote this log)")
+            if row.seq == 1
+            else N_("entry #{seq} does not match its seal")
+        )
+        return _found(row.seq, "edited", template, seq=str(row.seq)), prefer
     if sealed(prev_hash) is not None:
-        return (row.seq, "edited", f"the link of entry #{row.seq} to the previous entry was changed"), prefer
+        return _found(
+            row.seq, "edited", N_("the link of entry #{seq} to the previous entry was changed"), seq=str(row.seq)
+        ), prefer
     if row.prev_hash in seq_of:
         after = seq_of[row.prev_hash]
-        where = "the start of the log" if after == 0 else f"entry #{after}"
-        return (row.seq, "reordered", f"entry #{row.seq} was written after {where}, not after #{prev_seq}"), prefer
-    return (row.seq, "deleted", f"the entry written before #{row.seq} is gone (later entries renumbered)"), prefer
+        if after == 0:
+            moved = _found(
+                row.seq,
+                "reordered",
+                N_("entry #{seq} was written after the start of the log, not after #{prev}"),
+                seq=str(row.seq),
+                prev=str(prev_seq),
+            )
+        else:
+            moved = _found(
+                row.seq,
+                "reordered",
+                N_("entry #{seq} was written after entry #{after}, not after #{prev}"),
+                seq=str(row.seq),
+                after=str(after),
+                prev=str(prev_seq),
+            )
+        return moved, prefer
+    gone = _found(
+        row.seq, "deleted", N_("the entry written before #{seq} is gone (later entries renumbered)"), seq=str(row.seq)
+    )
+    return gone, prefer
 
 
 def _keys(key: bytes | Sequence[bytes]) -> list[bytes]:
@@ -233,9 +281,13 @@ def verify_chain(
                 report.entries,
                 report.head_seq,
                 report.head_hash,
-                last + 1,
-                "deleted",
-                f"the log ends at #{last}; the noted head is #{seq}",
+                *_found(
+                    last + 1,
+                    "deleted",
+                    N_("the log ends at #{last}; the noted head is #{seq}"),
+                    last=str(last),
+                    seq=str(seq),
+                ),
             )
         noted = conn.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq)) or ""
         if not hmac.compare_digest(noted, digest.lower()):
@@ -244,9 +296,9 @@ def verify_chain(
                 report.entries,
                 report.head_seq,
                 report.head_hash,
-                seq,
-                "edited",
-                f"entry #{seq} is not the one noted down (the log was rewritten)",
+                *_found(
+                    seq, "edited", N_("entry #{seq} is not the one noted down (the log was rewritten)"), seq=str(seq)
+                ),
             )
     return report
 
@@ -296,8 +348,10 @@ def reseal_chain_in(conn: Connection, old_key: bytes | Sequence[bytes], new_key:
     report = _verify(conn, old_key)
     if not report.ok:
         raise ClientfolioError(
-            f"the audit log does not verify, not re-sealed: {report.reason} "
-            f"at #{report.first_bad_seq} ({report.detail})"
+            "the audit log does not verify, not re-sealed: {reason_msg} at #{seq} ({detail})",
+            reason_msg=str(report.reason),
+            seq=str(report.first_bad_seq),
+            detail=report.detail,
         )
     prev = GENESIS
     for row in conn.execute(select(AuditEntry).order_by(AuditEntry.seq)).all():

@@ -56,6 +56,7 @@ from sqlalchemy import Connection, Table, delete, func, select, text
 from clientfolio.access.principal import SYSTEM
 from clientfolio.access.rls import limit_connection
 from clientfolio.errors import BackupRefused, KeyMissing
+from clientfolio.i18n import N_
 from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
@@ -131,7 +132,9 @@ def _decoder(table: Table, columns: list[str]) -> Callable[[list[Any]], dict[str
     parse: list[Callable[[Any], Any] | None] = []
     for name in columns:
         if name not in table.c:
-            raise BackupRefused(f"the archive has a column {table.name}.{name} the store does not")
+            raise BackupRefused(
+                "the archive has a column {table}.{column} the store does not", table=table.name, column=name
+            )
         try:
             kind = table.c[name].type.python_type
         except NotImplementedError:
@@ -300,22 +303,26 @@ class _Reader:
     def __init__(self, f: IO[bytes], ring: KeyRing, source: Path) -> None:
         self.f, self.source = f, source
         if f.read(len(MAGIC)) != MAGIC:
-            raise BackupRefused(f"{source} is not a Clientfolio backup (or of another format version)")
+            raise BackupRefused(
+                "{source} is not a Clientfolio backup (or of another format version)", source=str(source)
+            )
         try:
             (size,) = struct.unpack(">I", f.read(4))
             self.header = f.read(size)
             info = json.loads(self.header)
             self.key_id = int(info["key_id"])
         except (struct.error, ValueError, KeyError, TypeError):
-            raise BackupRefused(f"{source}: damaged header") from None
+            raise BackupRefused("{source}: damaged header", source=str(source)) from None
         if info.get("format") != _FORMAT:
-            raise BackupRefused(f"{source}: damaged header")
+            raise BackupRefused("{source}: damaged header", source=str(source))
         try:
             self.key = AESGCM(ring.subkey("backup", self.key_id))
         except KeyMissing:
             raise BackupRefused(
-                f"{source} was made with key {self.key_id} "
-                f"(fingerprint {info.get('key_fingerprint')}), which this key ring does not hold"
+                "{source} was made with key {key_id} (fingerprint {fingerprint}), which this key ring does not hold",
+                source=str(source),
+                key_id=str(self.key_id),
+                fingerprint=str(info.get("key_fingerprint")),
             ) from None
 
     def records(self) -> Iterator[tuple[bytes, bytes]]:
@@ -325,25 +332,34 @@ class _Reader:
             try:
                 (size,) = struct.unpack(">I", self.f.read(4))
             except struct.error:
-                raise BackupRefused(f"{self.source}: truncated") from None
+                raise BackupRefused("{source}: truncated", source=str(self.source)) from None
             sealed = self.f.read(size)
             if len(sealed) != size or kind not in (b"D", b"M") or size < _NONCE:
-                raise BackupRefused(f"{self.source}: truncated or damaged")
+                raise BackupRefused("{source}: truncated or damaged", source=str(self.source))
             try:
                 plain = self.key.decrypt(sealed[:_NONCE], sealed[_NONCE:], _ad(self.header, kind, chunks))
             except InvalidTag:
-                where = "chunk" if kind == b"D" else "manifest after chunk"
+                failed = (
+                    N_("{source}: chunk {chunk} fails authentication: altered, or made with another key {key_id}")
+                    if kind == b"D"
+                    else N_(
+                        "{source}: manifest after chunk {chunk} fails authentication: altered, or made with "
+                        "another key {key_id}"
+                    )
+                )
                 raise BackupRefused(
-                    f"{self.source}: {where} {chunks} fails authentication: altered, or made with "
-                    f"another key {self.key_id}"
+                    failed,
+                    source=str(self.source),
+                    chunk=str(chunks),
+                    key_id=str(self.key_id),
                 ) from None
             yield kind, plain
             if kind == b"M":
                 if self.f.read(1):
-                    raise BackupRefused(f"{self.source}: data after the manifest")
+                    raise BackupRefused("{source}: data after the manifest", source=str(self.source))
                 return
             chunks += 1
-        raise BackupRefused(f"{self.source}: truncated (no manifest)")
+        raise BackupRefused("{source}: truncated (no manifest)", source=str(self.source))
 
 
 Event = tuple[str, str, Any]
@@ -357,7 +373,7 @@ def _events(ring: KeyRing, source: Path) -> Iterator[Event]:
     try:
         f = source.open("rb")
     except OSError as exc:
-        raise BackupRefused(f"cannot read {source}: {exc.strerror}") from None
+        raise BackupRefused("cannot read {source}: {detail}", source=str(source), detail=str(exc.strerror)) from None
     with f:
         reader = _Reader(f, ring, source)
         sums: dict[str, tuple[int, str]] = {}
@@ -365,7 +381,7 @@ def _events(ring: KeyRing, source: Path) -> Iterator[Event]:
         for kind, plain in reader.records():
             if kind == b"M":
                 if rest:
-                    raise BackupRefused(f"{source}: the payload ends inside a line")
+                    raise BackupRefused("{source}: the payload ends inside a line", source=str(source))
                 if current:
                     sums[current] = (count, digest.hexdigest())
                 yield "manifest", "", _checked(source, plain, sums, chunks, reader.key_id)
@@ -394,20 +410,30 @@ def _checked(source: Path, plain: bytes, sums: dict[str, tuple[int, str]], chunk
         tables = tuple(TableEntry(t["name"], tuple(t["columns"]), t["rows"], t["sha256"]) for t in data.pop("tables"))
         manifest = BackupManifest(**data, tables=tables, key_id=key_id, size_bytes=source.stat().st_size)
     except (ValueError, KeyError, TypeError):
-        raise BackupRefused(f"{source}: damaged manifest") from None
+        raise BackupRefused("{source}: damaged manifest", source=str(source)) from None
     if manifest.chunks != chunks:
-        raise BackupRefused(f"{source}: {chunks} chunks read, the manifest says {manifest.chunks}")
+        raise BackupRefused(
+            "{source}: {chunks} chunks read, the manifest says {expected}",
+            source=str(source),
+            chunks=chunks,
+            expected=manifest.chunks,
+        )
     if {t.name: (t.rows, t.sha256) for t in manifest.tables} != sums:
-        raise BackupRefused(f"{source}: the tables do not match their checksums in the manifest")
+        raise BackupRefused("{source}: the tables do not match their checksums in the manifest", source=str(source))
     head = Store.head_revision()
     if manifest.schema_revision != head:
         raise BackupRefused(
-            f"{source} was made at schema revision {manifest.schema_revision}; this version of "
-            f"Clientfolio is at {head}: restore it with the version that made it"
+            "{source} was made at schema revision {revision}; this version of "
+            "Clientfolio is at {head}: restore it with the version that made it",
+            source=str(source),
+            revision=str(manifest.schema_revision),
+            head=str(head),
         )
     unknown = {t.name for t in manifest.tables} - set(Base.metadata.tables)
     if unknown:
-        raise BackupRefused(f"{source}: tables unknown to this version: {', '.join(sorted(unknown))}")
+        raise BackupRefused(
+            "{source}: tables unknown to this version: {tables}", source=str(source), tables=", ".join(sorted(unknown))
+        )
     return manifest
 
 
@@ -419,7 +445,7 @@ def verify_backup(ring: KeyRing, source: Path) -> BackupManifest:
         if event == "manifest":
             manifest: BackupManifest = value
             return manifest
-    raise BackupRefused(f"{source}: no manifest")  # pragma: no cover - _events always ends so
+    raise BackupRefused("{source}: no manifest", source=str(source))  # pragma: no cover - _events always ends so
 
 
 def _count_rows(conn: Connection) -> int:
@@ -450,7 +476,9 @@ def restore(
             limit_connection(conn, SYSTEM.scope)  # a restore replaces every row
             replaced = _count_rows(conn)
             if replaced and not force:
-                raise BackupRefused(f"{store.safe_url} holds {replaced:,} rows: confirm to replace them (force)")
+                raise BackupRefused(
+                    "{store} holds {rows} rows: confirm to replace them (force)", store=store.safe_url, rows=replaced
+                )
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
             _load(conn, ring, source, manifest.rows, progress)
@@ -496,7 +524,9 @@ def _load(conn: Connection, ring: KeyRing, source: Path, total: int, progress: P
             flush()
             table = Base.metadata.tables[name] if name in Base.metadata.tables else None
             if table is None:
-                raise BackupRefused(f"{source}: table {name} is unknown to this version")
+                raise BackupRefused(
+                    "{source}: table {table} is unknown to this version", source=str(source), table=name
+                )
             decode = _decoder(table, value)
         elif event == "row" and decode is not None:
             batch.append(decode(value))

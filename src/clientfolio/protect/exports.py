@@ -4,8 +4,9 @@ Every export is made by a principal for a named recipient and purpose, from
 the rows that principal may read (the access layer), and registered with its
 audit entry in one transaction.  Its file carries
 
-- a fingerprint (``fingerprint``: marks in the company names and cities, never
-  in figures or identifiers), keyed by the export's uid;
+- a fingerprint (``fingerprint``: marks in the company names, addresses and
+  cities, never in figures, identifiers or people's details), keyed by the
+  export's uid;
 - trap records (``traps``): fictitious customers unique to the export;
 - a signed manifest beside it (``manifest``: ``FILE.manifest.json``).
 
@@ -14,10 +15,29 @@ the hard limit the export is refused and a request recorded until an admin
 other than the requester approves it (``approve_export``), after which the
 same export by the same user goes through once.
 
-Customer export columns: ``code, name, siren, sector, size_band, segment,
-region, postal_code, city, revenue_12m`` (revenue excluding tax of the twelve
-months to the export day, ``clientfolio.periods``, in euros).  CSV files are written for French
-spreadsheets: UTF-8 with BOM, ``;`` separators, decimal commas.
+Two kinds of export (``EXPORT_KINDS``):
+
+- ``customers``: one row per customer, columns ``code, name, siren, sector,
+  size_band, segment, region, postal_code, city, revenue_12m`` (revenue
+  excluding tax of the twelve months to the export day, ``clientfolio.periods``,
+  in euros);
+- ``mailing``: one row per contact person of a customer, columns ``code, name,
+  contact, function, email, phone, address, postal_code, city, country`` (the
+  contact's name, e-mail and phone and the customer's address decrypted with
+  the key ring).  Its trap records are fictitious people (``traps.
+  fictitious_contacts``): no real person's details are copied into a trap, nor
+  kept in the registry.
+
+Headers (``HEADER_STYLES``): ``codes``, the identifiers above, for machine
+use, the values as stored (size band ``large``, segment ``BTP``); or
+``labels``, the column names in the export's language (``COLUMN_NAMES``,
+translated by the catalogs) and the values by their names (size bands by
+``store.schema.SIZE_BAND_NAMES``, segments and regions by their names in the store,
+countries by their names).  CSV files are UTF-8 with BOM; with codes, and with
+French labels, ``;`` separators and decimal commas (French spreadsheets); with
+English labels, ``,`` separators and decimal points.  XLSX amounts are numbers.
+The fingerprint and the trap records do not depend on the headers: a file is
+traced whatever its headers and language.
 
 No cell is a live formula: a text starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return is written with a ``'`` before it (OWASP's CSV
@@ -46,23 +66,42 @@ from sqlalchemy import insert, select, update
 
 from clientfolio.access.principal import Principal
 from clientfolio.access.reader import PortfolioReader
+from clientfolio.crypto import open_field
 from clientfolio.errors import AccessDenied, ClientfolioError, ExportRefused
+from clientfolio.i18n import LANGS, N_, gettext_for
 from clientfolio.periods import months_before
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
-from clientfolio.protect.traps import TrapRecord, insert_traps, make_traps
+from clientfolio.protect.traps import TrapRecord, fictitious_contacts, insert_traps, make_traps
 from clientfolio.store import Store
-from clientfolio.store.schema import Customer, Export, ExportApproval, Prospect, User
+from clientfolio.store.schema import (
+    SIZE_BAND_NAMES,
+    Contact,
+    Customer,
+    Export,
+    ExportApproval,
+    Prospect,
+    Region,
+    Segment,
+    User,
+)
+from clientfolio.textfiles import FORMULA_TRIGGERS, neutral
 
 if TYPE_CHECKING:
     from clientfolio.protect.keys import KeyRing
 
 __all__ = [
+    "APPROVAL_STATUS_NAMES",
+    "COLUMN_NAMES",
     "CUSTOMER_COLUMNS",
+    "EXPORT_COLUMNS",
     "EXPORT_FORMATS",
     "EXPORT_KINDS",
+    "HEADER_STYLES",
+    "KIND_NAMES",
+    "MAILING_COLUMNS",
     "FINGERPRINT_PURPOSE",
     "FORMULA_TRIGGERS",
     "MARKED_COLUMNS",
@@ -77,7 +116,9 @@ __all__ = [
     "find_signed",
     "fingerprint_secrets",
     "list_approvals",
+    "labelled_rows",
     "list_exports",
+    "mailing_rows",
     "make_export",
     "neutral",
     "register_export",
@@ -87,8 +128,11 @@ __all__ = [
     "write_table",
 ]
 
-EXPORT_KINDS = ("customers",)
+EXPORT_KINDS = ("customers", "mailing")
+KIND_NAMES = {"customers": N_("Customers"), "mailing": N_("Mailing (contact persons)")}
 EXPORT_FORMATS = ("csv", "xlsx")
+HEADER_STYLES = ("labels", "codes")
+APPROVAL_STATUS_NAMES = {"pending": N_("pending"), "approved": N_("approved"), "used": N_("used")}
 CUSTOMER_COLUMNS = (
     "code",
     "name",
@@ -101,7 +145,40 @@ CUSTOMER_COLUMNS = (
     "city",
     "revenue_12m",
 )
-MARKED_COLUMNS = ("name", "city")
+MAILING_COLUMNS = (
+    "code",
+    "name",
+    "contact",
+    "function",
+    "email",
+    "phone",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+)
+EXPORT_COLUMNS = {"customers": CUSTOMER_COLUMNS, "mailing": MAILING_COLUMNS}
+COLUMN_NAMES = {
+    "code": N_("Customer code"),
+    "name": N_("Company name"),
+    "siren": N_("SIREN"),
+    "sector": N_("Sector"),
+    "size_band": N_("Size"),
+    "segment": N_("Segment"),
+    "region": N_("Region"),
+    "postal_code": N_("Postal code"),
+    "city": N_("City"),
+    "revenue_12m": N_("Revenue excl. tax, last 12 months (€)"),
+    "contact": N_("Contact person"),
+    "function": N_("Function"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "country": N_("Country"),
+}
+"""The English name of every export column, the header of ``labels`` exports
+(translated by the catalogs)."""
+MARKED_COLUMNS = ("name", "address", "city")
 FINGERPRINT_PURPOSE = "export-fingerprint"
 """Key ring purpose of the fingerprint secret (``KeyRing.subkey``); not
 ``"fingerprint"``, whose first bytes the key ring prints as a key's public name."""
@@ -110,16 +187,19 @@ FINGERPRINT_PURPOSE = "export-fingerprint"
 @dataclass(frozen=True)
 class ExportKeys:
     """The keys an export uses: the fingerprint secret, the Ed25519 signing key
-    and the audit chain key, all derived from the master key ``key_id``."""
+    and the audit chain key, all derived from the master key ``key_id``, and
+    the key ring itself (``ring``), which opens the encrypted fields a mailing
+    export carries (contacts, addresses)."""
 
     fingerprint: bytes
     signing: Ed25519PrivateKey
     audit: bytes
     key_id: int
+    ring: KeyRing | None = None
 
     @classmethod
     def from_ring(cls, ring: KeyRing) -> ExportKeys:
-        return cls(ring.subkey(FINGERPRINT_PURPOSE), ring.signing_key(), ring.subkey("audit"), ring.current)
+        return cls(ring.subkey(FINGERPRINT_PURPOSE), ring.signing_key(), ring.subkey("audit"), ring.current, ring)
 
 
 def verify_keys(ring: KeyRing) -> dict[int, Ed25519PublicKey]:
@@ -136,24 +216,33 @@ def fingerprint_secrets(ring: KeyRing) -> dict[int, bytes]:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What is exported (``kind``), for whom, why, and as what file format."""
+    """What is exported (``kind``), for whom, why, as what file format, with
+    which ``headers`` (``codes``: identifiers and stored codes, for machine
+    use; ``labels``: names and labels in the language ``lang``)."""
 
     recipient: str
     purpose: str
     kind: str = "customers"
     format: str = "csv"
+    headers: str = "codes"
+    lang: str = "en"
 
     def checked(self) -> ExportRequest:
         """The request with its texts trimmed; raises ``ClientfolioError`` when
-        a recipient or purpose is missing or the kind or format is unknown."""
+        a recipient or purpose is missing or the kind, format, headers or
+        language is unknown."""
         recipient, purpose = " ".join(self.recipient.split()), " ".join(self.purpose.split())
         if not recipient or not purpose:
             raise ClientfolioError("an export is made for a named recipient and a stated purpose")
-        if self.kind not in EXPORT_KINDS:
-            raise ClientfolioError(f"unknown export kind {self.kind!r}; use one of {', '.join(EXPORT_KINDS)}")
-        if self.format not in EXPORT_FORMATS:
-            raise ClientfolioError(f"unknown format {self.format!r}; use one of {', '.join(EXPORT_FORMATS)}")
-        return ExportRequest(recipient[:200], purpose[:500], self.kind, self.format)
+        for value, known, template in (
+            (self.kind, EXPORT_KINDS, "unknown export kind {value}; use one of {known}"),
+            (self.format, EXPORT_FORMATS, "unknown format {value}; use one of {known}"),
+            (self.headers, HEADER_STYLES, "unknown headers {value}; use one of {known}"),
+            (self.lang, LANGS, "unknown language {value}; use one of {known}"),
+        ):
+            if value not in known:
+                raise ClientfolioError(template, value=repr(value), known=", ".join(known))
+        return ExportRequest(recipient[:200], purpose[:500], self.kind, self.format, self.headers, self.lang)
 
 
 @dataclass(frozen=True)
@@ -228,33 +317,132 @@ def customer_rows(store: Store, principal: Principal, as_of: dt.date) -> list[di
     ]
 
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+def mailing_rows(store: Store, principal: Principal, ring: KeyRing | None) -> list[dict[str, Any]]:
+    """The contact persons of the customers ``principal`` may read (the access
+    layer's scope), as export rows of ``MAILING_COLUMNS``, by customer code
+    then in the order they were entered; names, e-mails, phones and addresses
+    decrypted with ``ring`` (``KeyMissing`` when they are encrypted and
+    ``ring`` is None).  The store holds no civility, no first and last name
+    apart and no opt-out flag: a contact's name is one text."""
+    reader = PortfolioReader(store, principal)
+    query = (
+        select(
+            Contact.id,
+            Customer.id,
+            Customer.code,
+            Customer.name,
+            Contact.name,
+            Contact.function,
+            Contact.email,
+            Contact.phone,
+            Customer.address,
+            Customer.postal_code,
+            Customer.city,
+            Customer.country,
+        )
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(reader.visible(Customer))
+        .order_by(Customer.code, Contact.id)
+    )
+    with reader.connect() as conn:
+        found = conn.execute(query).all()
+    addresses: dict[int, str | None] = {}
+    rows = []
+    for cid, customer_id, code, company, name, function, email, phone, address, postal_code, city, country in found:
+        if customer_id not in addresses:
+            addresses[customer_id] = open_field(ring, "customers", customer_id, "address", address)
+        rows.append(
+            {
+                "code": code,
+                "name": company,
+                "contact": open_field(ring, "contacts", cid, "name", name) or "",
+                "function": function,
+                "email": open_field(ring, "contacts", cid, "email", email),
+                "phone": open_field(ring, "contacts", cid, "phone", phone),
+                "address": addresses[customer_id],
+                "postal_code": postal_code,
+                "city": city,
+                "country": country,
+            }
+        )
+    return rows
 
 
-def neutral(text: str) -> str:
-    """``text`` made inert in a spreadsheet: a ``'`` before it when it starts
-    with a formula trigger (``FORMULA_TRIGGERS``)."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+def _names(store: Store) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the segments and of the regions, by code (reference
+    tables, not customer data)."""
+    with store.engine.connect() as conn:
+        segments = {code: name for code, name in conn.execute(select(Segment.code, Segment.name)) if name}
+        regions = {code: name for code, name in conn.execute(select(Region.code, Region.name)) if name}
+    return segments, regions
 
 
-def _text(value: Any) -> str:
+def _country_name(code: str, lang: str) -> str:
+    from babel import Locale
+
+    return str(Locale.parse("fr_FR" if lang == "fr" else "en_GB").territories.get(code.upper(), code))
+
+
+def labelled_rows(
+    rows: Sequence[Mapping[str, Any]],
+    lang: str,
+    *,
+    segments: Mapping[str, str] | None = None,
+    regions: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """``rows`` with their codes shown by their names in ``lang``: size bands
+    (``SIZE_BAND_NAMES``), segments and regions (their names, ``segments`` and
+    ``regions`` by code; a code without a name stays as it is), countries;
+    booleans as yes/no.  Figures stay figures and texts as written."""
+    _ = gettext_for(lang)
+
+    def shown(column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if column == "size_band":
+            return _(SIZE_BAND_NAMES[value]) if value in SIZE_BAND_NAMES else value
+        if column == "segment":
+            return (segments or {}).get(value, value)
+        if column == "region":
+            return (regions or {}).get(value, value)
+        if column == "country" and isinstance(value, str) and len(value) == 2:
+            return _country_name(value, lang)
+        return value
+
+    return [{c: shown(c, v) for c, v in row.items()} for row in rows]
+
+
+def _text(value: Any, decimal: str = ",") -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")  # a figure: a negative one stays a number
+        return f"{value:.2f}".replace(".", decimal)  # a figure: a negative one stays a number
     return neutral(str(value))
 
 
-def write_table(path: Path, fmt: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``rows`` as ``fmt`` (``csv``: UTF-8 BOM, ``;``, decimal commas;
-    ``xlsx``: one sheet, figures as numbers, texts as strings) at ``path``;
-    texts are ``neutral``: no cell is a formula."""
+def write_table(
+    path: Path,
+    fmt: str,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    header: Sequence[str] | None = None,
+    english: bool = False,
+) -> None:
+    """Write ``rows`` as ``fmt`` at ``path``, under ``header`` (default: the
+    ``columns`` themselves).  ``csv``: UTF-8 BOM, ``;`` and decimal commas
+    (French spreadsheets), or with ``english``, ``,`` and decimal points;
+    ``xlsx``: one sheet, figures as numbers, texts as strings.  Texts are
+    ``neutral``: no cell is a formula."""
+    header = list(columns if header is None else header)
     if fmt == "csv":
+        decimal, delimiter = (".", ",") if english else (",", ";")
         with path.open("w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f, delimiter=";")
-            writer.writerow([neutral(c) for c in columns])
-            writer.writerows([_text(row.get(c)) for c in columns] for row in rows)
+            writer = csv.writer(f, delimiter=delimiter)
+            writer.writerow([neutral(c) for c in header])
+            writer.writerows([_text(row.get(c), decimal) for c in columns] for row in rows)
         return
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -264,14 +452,16 @@ def write_table(path: Path, fmt: str, columns: Sequence[str], rows: Sequence[Map
 
     def cell(value: Any) -> Any:
         if isinstance(value, Decimal):
-            return float(value)
+            amount = WriteOnlyCell(sheet, float(value))
+            amount.number_format = "#,##0.00"  # shown in the reader's locale by the spreadsheet
+            return amount
         if value is None or isinstance(value, int | float):
             return value
         written = WriteOnlyCell(sheet, neutral(str(value)))
         written.data_type = "s"  # a string, even if it were to start with "=": never a formula
         return written
 
-    sheet.append([cell(c) for c in columns])
+    sheet.append([cell(c) for c in header])
     for row in rows:
         sheet.append([cell(row.get(c)) for c in columns])
     book.save(path)
@@ -399,14 +589,17 @@ def make_export(
     an approved request; both refusals are audited."""
     request = request.checked()
     if out.exists():
-        raise ClientfolioError(f"{out} exists: an export never overwrites a file")
+        raise ClientfolioError("{path} exists: an export never overwrites a file", path=str(out))
     now = now or dt.datetime.now(dt.UTC)
     try:
         _require_export(principal)
     except AccessDenied as exc:
         _refuse(store, principal, request, None, str(exc), keys, now)
         raise
-    rows = customer_rows(store, principal, now.astimezone(ZoneInfo(rules.timezone)).date())
+    if request.kind == "mailing":
+        rows = mailing_rows(store, principal, keys.ring)
+    else:
+        rows = customer_rows(store, principal, now.astimezone(ZoneInfo(rules.timezone)).date())
     approval_id = None
     if rules.needs_approval(len(rows)):
         approval_id = _approved_request(store, principal.username, request, len(rows))
@@ -415,8 +608,12 @@ def make_export(
             request_id = _refuse(store, principal, request, len(rows), reason, keys, now, approval=True)
             assert request_id is not None
             raise ExportRefused(
-                f"{reason}; request #{request_id} awaits an admin's approval, then make the same export again",
+                "{rows} rows: above the hard limit of {limit}; request #{request} awaits an admin's approval, "
+                "then make the same export again",
                 request_id,
+                rows=len(rows),
+                limit=rules.hard_limit_rows,
+                request=str(request_id),
             )
     past, left_on, taken = export_history(store, principal.username)
     alerts = tuple(export_alerts(len(rows), now, past, left_on, rules))
@@ -431,11 +628,26 @@ def make_export(
         taken_names=names + [t.name for t in taken],
         taken_sirens=sirens + [t.siren for t in taken],
     )
-    body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, CUSTOMER_COLUMNS))
+    if request.kind == "mailing":
+        traps = fictitious_contacts(keys.fingerprint, uid, traps, taken={str(r.get("contact")) for r in rows})
+    columns = EXPORT_COLUMNS[request.kind]
+    body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, columns))
+    header = None
+    if request.headers == "labels":  # after the traps and marks: they never depend on the headers
+        segments, regions = _names(store)
+        body = labelled_rows(body, request.lang, segments=segments, regions=regions)
+        header = [gettext_for(request.lang)(COLUMN_NAMES[c]) for c in columns]
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
-        write_table(temp, request.format, CUSTOMER_COLUMNS, body)
+        write_table(
+            temp,
+            request.format,
+            columns,
+            body,
+            header=header,
+            english=request.headers == "labels" and request.lang == "en",
+        )
         digest = file_sha256(temp)
         signed = sign_manifest(
             Manifest(
@@ -588,17 +800,23 @@ def approve_export(
     with store.begin() as conn:
         row = conn.execute(select(ExportApproval.__table__).where(ExportApproval.id == request_id)).first()
         if row is None:
-            raise ClientfolioError(f"no export request #{request_id}")
+            raise ClientfolioError("no export request #{request}", request=str(request_id))
         if row.status != "pending":
-            raise ClientfolioError(f"export request #{request_id} is {row.status}, not pending")
+            raise ClientfolioError(
+                "export request #{request} is {status_msg}, not pending",
+                request=str(request_id),
+                status_msg=APPROVAL_STATUS_NAMES.get(row.status, row.status),
+            )
         refusal = None
         created = conn.scalar(select(User.created_at).where(User.id == approver.id))
         if row.username == admin.username:
-            refusal = "an export request is approved by another admin than its requester"
+            refusal = AccessDenied("an export request is approved by another admin than its requester")
         elif created is not None and utc(created) > utc(row.created_at):
-            refusal = (
-                f"{admin.username} was created after export request #{request_id}: "
-                "it is approved by an admin who existed when it was made"
+            refusal = AccessDenied(
+                "{user} was created after export request #{request}: "
+                "it is approved by an admin who existed when it was made",
+                user=admin.username,
+                request=str(request_id),
             )
         if refusal is not None:
             record_event(
@@ -606,12 +824,12 @@ def approve_export(
                 actor=admin.username,
                 action="export.approval.refused",
                 target=str(request_id),
-                details={"requester": row.username, "reason": refusal},
+                details={"requester": row.username, "reason": str(refusal)},
                 chain_key=chain_key,
                 at=now,
             )
     if refusal is not None:  # the refusal is audited (committed above), then raised
-        raise AccessDenied(refusal)
+        raise refusal
     with store.begin() as conn:
         updated = conn.execute(
             update(ExportApproval)
@@ -619,7 +837,7 @@ def approve_export(
             .values(status="approved", approved_by=admin.username, approved_at=now)
         ).rowcount
         if updated != 1:
-            raise ClientfolioError(f"export request #{request_id} is no longer pending")
+            raise ClientfolioError("export request #{request} is no longer pending", request=str(request_id))
         record_event(
             conn,
             actor=admin.username,
@@ -704,5 +922,9 @@ def find_signed(store: Store, path: Path) -> SignedManifest:
     with store.engine.connect() as conn:
         row = conn.execute(select(Export.manifest, Export.signature).where(Export.file_sha256 == digest)).first()
     if row is None:
-        raise ClientfolioError(f"no manifest beside {path} and no registered export has its SHA-256 {digest[:16]}...")
+        raise ClientfolioError(
+            "no manifest beside {path} and no registered export has its SHA-256 {digest}...",
+            path=str(path),
+            digest=digest[:16],
+        )
     return SignedManifest(Manifest(**json.loads(row.manifest)), row.signature)

@@ -89,7 +89,7 @@ class SignedManifest:
             data: dict[str, Any] = json.loads(text)
             return cls(Manifest(**data["manifest"]), str(data["signature"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ClientfolioError(f"not a Clientfolio export manifest: {exc}") from None
+            raise ClientfolioError("not a Clientfolio export manifest: {detail}", detail=str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.filelimits import FileLimitExceeded, RowGuard, active_limits, open_workbook
-from clientfolio.i18n import Params
+from clientfolio.i18n import N_, Params, render
 from clientfolio.protect.exports import FORMULA_TRIGGERS, ExportRecord, list_exports
 from clientfolio.protect.fingerprint import Observation, Score, export_key, observe, read_text, score
 from clientfolio.protect.manifest import signature_valid
@@ -61,6 +61,7 @@ __all__ = [
     "trace_rows",
     "unquoted",
     "verdict",
+    "verdict_in",
 ]
 
 
@@ -119,7 +120,11 @@ class TraceResult:
         return len(self.implicated) > 1
 
 
-_UNREADABLE = "{path} is not a readable table (CSV in UTF-8, UTF-16 or Windows-1252, or XLSX): {why}"
+_UNREADABLE = "{path} is not a readable table (CSV in UTF-8, UTF-16 or Windows-1252, or XLSX): {why_msg}"
+
+
+def _unreadable(path: Path, why: str) -> ClientfolioError:
+    return ClientfolioError(_UNREADABLE, path=str(path), why_msg=why)
 
 
 def _decode(raw: bytes) -> str:
@@ -153,7 +158,7 @@ def read_table(path: Path) -> list[list[str]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ClientfolioError(f"cannot read {path}: {exc.strerror}") from None
+        raise ClientfolioError("cannot read {path}: {why}", path=str(path), why=str(exc.strerror)) from None
     if raw[:4] == b"PK\x03\x04":
         try:
             with path.open("rb") as handle:
@@ -169,17 +174,21 @@ def read_table(path: Path) -> list[list[str]]:
         except FileLimitExceeded:
             raise
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise ClientfolioError(f"{path} is not a readable XLSX file: {exc}") from None
+            raise ClientfolioError("{path} is not a readable XLSX file: {why}", path=str(path), why=str(exc)) from None
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ClientfolioError(_UNREADABLE.format(path=path, why="an old Excel .xls file; save it as XLSX or CSV"))
+        raise _unreadable(path, N_("an old Excel .xls file; save it as XLSX or CSV"))
     try:
         text = _decode(raw)
     except UnicodeDecodeError as exc:
-        raise ClientfolioError(_UNREADABLE.format(path=path, why=f"bad {exc.encoding} text")) from None
+        raise ClientfolioError(
+            "{path} is not a readable table (CSV in UTF-8, UTF-16 or Windows-1252, or XLSX): bad {encoding} text",
+            path=str(path),
+            encoding=exc.encoding,
+        ) from None
     except ValueError as exc:
-        raise ClientfolioError(_UNREADABLE.format(path=path, why=str(exc))) from None
+        raise _unreadable(path, str(exc)) from None
     if "\x00" in text:
-        raise ClientfolioError(_UNREADABLE.format(path=path, why="binary content"))
+        raise _unreadable(path, N_("binary content"))
     sample = text[:20_000]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t|")
@@ -189,7 +198,7 @@ def read_table(path: Path) -> list[list[str]]:
     try:
         return [list(row) for row in guard.rows_of(csv.reader(io.StringIO(text), dialect))]
     except csv.Error as exc:
-        raise ClientfolioError(_UNREADABLE.format(path=path, why=exc)) from None
+        raise _unreadable(path, str(exc)) from None
 
 
 def unquoted(cell: str) -> str:
@@ -431,4 +440,16 @@ def verdict(result: TraceResult) -> list[tuple[str, Params]]:
                     },
                 )
             )
+    return lines
+
+
+def verdict_in(lang: str, result: TraceResult) -> list[str]:
+    """The verdict of a trace (``verdict``) as texts in ``lang``, its
+    probabilities written with the language's decimal mark."""
+    lines = []
+    for template, params in verdict(result):
+        shown = dict(params)
+        if lang == "fr" and isinstance(shown.get("p"), str):
+            shown["p"] = str(shown["p"]).replace(".", ",")
+        lines.append(render(lang, template, shown))
     return lines

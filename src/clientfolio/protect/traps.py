@@ -10,6 +10,12 @@ so that nothing (a zero, a code after the highest) tells it apart: the sums
 computed on the file include the traps' few revenues.  Its code is drawn among
 the free codes of the real codes' range, and it is placed where its code sorts.
 
+In a mailing export a trap is a contact person of that fictitious customer
+(``fictitious_contacts``): a made-up name, the function of the row it copies,
+a made-up street address and a phone number of the ranges the French
+regulator (ARCEP) keeps for fiction, no e-mail: no real person's details are
+copied into a trap or kept in the registry.
+
 A trap is found again by its name (its ``canonical`` key, also inside a merged
 cell) or by its SIREN (also as the start of a SIRET, spaces ignored).
 
@@ -24,14 +30,14 @@ import hmac
 import random
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from clientfolio.identifiers import luhn_valid
 from clientfolio.protect.fingerprint import canonical
 
-__all__ = ["CellIndex", "TrapHit", "TrapRecord", "find_traps", "insert_traps", "make_traps"]
+__all__ = ["CellIndex", "TrapHit", "TrapRecord", "fictitious_contacts", "find_traps", "insert_traps", "make_traps"]
 
 _SURNAMES = (
     "Arnaud",
@@ -84,6 +90,49 @@ _SURNAMES = (
     "Vidal",
 )
 _FORMS = ("SARL", "SAS", "SA")
+_FIRST_NAMES = (
+    "Alain",
+    "Anne",
+    "Camille",
+    "Catherine",
+    "Christophe",
+    "Claire",
+    "David",
+    "Émilie",
+    "Éric",
+    "François",
+    "Isabelle",
+    "Julien",
+    "Laurent",
+    "Marie",
+    "Nathalie",
+    "Nicolas",
+    "Olivier",
+    "Pascal",
+    "Philippe",
+    "Sandrine",
+    "Sophie",
+    "Stéphane",
+    "Sylvie",
+    "Valérie",
+)
+_STREETS = (
+    "rue de la Gare",
+    "rue Victor Hugo",
+    "rue Jean Jaurès",
+    "rue Pasteur",
+    "rue de la République",
+    "avenue du Général de Gaulle",
+    "avenue des Tilleuls",
+    "boulevard Gambetta",
+    "place de l'Église",
+    "chemin des Vignes",
+    "impasse des Lilas",
+    "rue des Écoles",
+)
+_FICTION_PHONES = ("01 99 00", "02 61 91", "03 53 01", "04 65 71", "05 36 49", "06 39 98")
+"""Numbers the ARCEP reserves for works of fiction: they reach nobody."""
+_PERSONAL_FIELDS = ("contact", "email", "phone", "address")
 _TRAP_FIELDS = ("code", "name", "siren")
 
 
@@ -184,6 +233,29 @@ def make_traps(
             revenue = str(amount.quantize(Decimal("0.01")))
         traps.append(TrapRecord(code, name, siren, shape, revenue))
     return traps
+
+
+def fictitious_contacts(
+    secret: bytes, export_uid: str, traps: Sequence[TrapRecord], taken: Collection[str] = ()
+) -> list[TrapRecord]:
+    """The ``traps`` of a mailing export with a fictitious contact person:
+    a made-up name (none of the ``taken`` names: the real people of the file)
+    and street address, a phone number of a fiction range, no e-mail; the
+    copied row's function, postal code, city and country are kept.  Drawn from
+    ``HMAC(secret, export uid)`` like the traps."""
+    rng = random.Random(hmac.digest(secret, b"clientfolio-trap-contacts/" + export_uid.encode(), "sha256"))
+    made = []
+    for trap in traps:
+        shape = {k: v for k, v in trap.shape.items() if k not in _PERSONAL_FIELDS}
+        contact = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_SURNAMES)}"
+        while contact in taken:  # a real person of the file: another draw
+            contact = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_SURNAMES)}"
+        shape["contact"] = contact
+        shape["email"] = None
+        shape["phone"] = f"{rng.choice(_FICTION_PHONES)} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        shape["address"] = f"{rng.randint(1, 120)} {rng.choice(_STREETS)}"
+        made.append(replace(trap, shape=shape))
+    return made
 
 
 def insert_traps(

@@ -104,6 +104,17 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
         "contractor": frozenset({"read"}),
     }
 )
+PERMISSION_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "read": "read the data",
+        "write": "change the data",
+        "export": "export",
+        "audit": "read the audit log",
+        "admin": "administer",
+    }
+)
+"""What each permission allows, in English (a message of the catalogs: a
+refusal shows it in the reader's language)."""
 LOGIN_FAILED = "unknown user name or wrong password"
 LOGIN_THROTTLED = "Too many failed logins from your address: try again in {minutes} minutes."
 LOCAL_ADDRESS = "local"  # the address of logins from the command line
@@ -127,7 +138,12 @@ def can(principal: Principal, permission: str) -> bool:
 def require(principal: Principal, permission: str) -> None:
     """Raise ``AccessDenied`` unless ``principal`` may ``permission``."""
     if not can(principal, permission):
-        raise AccessDenied(f"{principal.username} ({principal.role}) may not {permission}")
+        raise AccessDenied(
+            "{user} ({role_msg}) may not {permission_msg}",
+            user=principal.username,
+            role_msg=principal.role,
+            permission_msg=PERMISSION_NAMES[permission],
+        )
 
 
 @dataclass(frozen=True)
@@ -225,7 +241,7 @@ def _summary(record: UserRecord) -> dict[str, Any]:
 def _one(conn: Connection, username: str) -> UserRecord:
     found = load_users(conn, User.username == _name(username))
     if not found:
-        raise ClientfolioError(f"no user {username!r}")
+        raise ClientfolioError("no user '{user}'", user=username)
     return found[0]
 
 
@@ -248,18 +264,20 @@ def create_user(
     Audited as ``user.create`` by ``actor``."""
     name, moment = _name(username), now_utc(now)
     if not _USERNAME.fullmatch(name):
-        raise ClientfolioError(f"user name {username!r}: 2 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit")
+        raise ClientfolioError(
+            "user name '{user}': 2 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit", user=username
+        )
     if role not in ROLES:
-        raise ClientfolioError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise ClientfolioError("unknown role '{role}'; use one of {roles}", role=role, roles=", ".join(ROLES))
     if role == "contractor" and expires_on is None:
         raise ClientfolioError("a contractor needs an expiry date")
     if expires_on is not None and expires_on < moment.date():
-        raise ClientfolioError(f"the expiry date {expires_on} is already past")
+        raise ClientfolioError("the expiry date {day} is already past", day=expires_on)
     passwords.check_password(password, username=name, email=email)
     hashed = passwords.hash_password(password)
     with store.begin() as conn:
         if conn.execute(select(User.id).where(User.username == name)).first():
-            raise ClientfolioError(f"user {name!r} already exists")
+            raise ClientfolioError("user '{user}' already exists", user=name)
         user_id = conn.execute(
             insert(User)
             .values(
@@ -391,7 +409,11 @@ def set_scopes(
             table = _SCOPE_TABLES[dimension]
             known = set(conn.scalars(select(table.code).where(table.code.in_(codes))))
             if unknown := [c for c in codes if c not in known]:
-                raise ClientfolioError(f"unknown {dimension.replace('_', ' ')} code(s): {', '.join(unknown)}")
+                raise ClientfolioError(
+                    "unknown {dimension_msg} code(s): {codes}",
+                    dimension_msg=dimension.replace("_", " "),
+                    codes=", ".join(unknown),
+                )
             conn.execute(delete(UserScope).where(UserScope.user_id == before.id, UserScope.dimension == dimension))
             if codes:
                 conn.execute(
@@ -596,7 +618,7 @@ def principal_for(store: Store, username: str, *, now: dt.datetime | None = None
     A contractor without any scope sees nothing (regions: none)."""
     user = get_user(store, username)
     if user is None or account_refusal(user.is_active, user.left_on, user.expires_on, now_utc(now).date()):
-        raise AccessDenied(f"user {username!r} may not use Clientfolio")
+        raise AccessDenied("user '{user}' may not use Clientfolio", user=username)
     codes = {d: frozenset(c) for d, c in user.scopes.items()}
     if user.role == "contractor" and not codes:
         codes = {"region": frozenset()}

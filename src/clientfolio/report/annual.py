@@ -14,9 +14,11 @@ titled sections of tables and charts in French or English, and the renderers
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from clientfolio.access import Principal
+from sqlalchemy import select
+
+from clientfolio.access import PortfolioReader, Principal
 from clientfolio.plan.actions import PlanHeader, Tracking, track
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.records import StoredSwotItem, plan_header, stored_answers, swot_items
@@ -24,7 +26,9 @@ from clientfolio.plan.run import PlanConfig, PlanInputs, assessment_of, gather, 
 from clientfolio.plan.suggestions import Suggestion
 from clientfolio.plan.swot import SwotSuggestion
 from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.users import get_user
 from clientfolio.store import Store
+from clientfolio.store.schema import ProductLine, Segment
 
 __all__ = ["ReviewData", "gather_review"]
 
@@ -36,7 +40,9 @@ class ReviewData:
     ``inputs`` holds the analysis, valuation, prospects, activity and plan
     actions; ``kept_swot`` the SWOT items the team kept, ``swot`` the
     suggested ones not yet decided; ``username`` who the review is made for
-    (its scope applied to every figure)."""
+    (its scope applied to every figure), ``full_name`` their name (the
+    username when the user has none); ``segment_names`` and
+    ``product_names``: the names of the segments and product lines by code."""
 
     as_of: dt.date
     username: str
@@ -48,6 +54,9 @@ class ReviewData:
     header: PlanHeader
     tracking: Tracking
     config: PlanConfig
+    full_name: str = ""
+    segment_names: dict[str, str] = field(default_factory=dict)
+    product_names: dict[str, str] = field(default_factory=dict)
 
 
 def gather_review(
@@ -85,4 +94,21 @@ def gather_review(
         header,
         track(inputs.actions, inputs.as_of),
         config,
+        _full_name(store, principal.username),
+        *_names(store, principal),
     )
+
+
+def _full_name(store: Store, username: str) -> str:
+    """The name of the user ``username`` (empty for a principal that is not a
+    user of the store, such as the local owner's)."""
+    user = get_user(store, username)
+    return "" if user is None else user.display_name or username
+
+
+def _names(store: Store, principal: Principal) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the segments and of the product lines, by code."""
+    with PortfolioReader(store, principal).connect() as conn:
+        segments = {code: name for code, name in conn.execute(select(Segment.code, Segment.name))}
+        lines = {code: name for code, name in conn.execute(select(ProductLine.code, ProductLine.name))}
+    return segments, lines

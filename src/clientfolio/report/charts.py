@@ -281,7 +281,7 @@ def heatmap(
     cells = []
     for i, (label, cells_of_row) in enumerate(zip(row_labels, values, strict=True)):
         y = top + i * row
-        body.append(_text(left - 8, y + row / 2 + 5, _clip(label, 22), size=12, anchor="end"))
+        body.append(_text(left - 8, y + row / 2 + 5, _clip(label, 24), size=12, anchor="end"))
         for j, v in enumerate(cells_of_row):
             x = left + j * cell_w
             if v is None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from clientfolio.access import Principal
 from clientfolio.errors import AccessDenied, ClientfolioError
+from clientfolio.i18n import N_
 from clientfolio.plan.run import PlanConfig
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
@@ -46,8 +47,10 @@ from clientfolio.store import Store
 __all__ = ["REPORT_FORMATS", "ReportResult", "write_report"]
 
 REPORT_FORMATS = ("pdf", "xlsx", "html")
-DEFAULT_RECIPIENT = "internal"
-DEFAULT_PURPOSE = "annual portfolio review"
+DEFAULT_RECIPIENT = N_("internal")
+"""The recipient a review is made for by default (shown in the form's or the command's language)."""
+DEFAULT_PURPOSE = N_("annual portfolio review")
+"""The purpose of a review by default (shown in the form's or the command's language)."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,16 @@ def write_report(
     for an unknown format or language, an existing ``out`` or nothing to
     analyse, ``AccessDenied`` when the principal may not export."""
     if fmt not in REPORT_FORMATS:
-        raise ClientfolioError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
+        raise ClientfolioError(
+            "unknown report format '{format}'; use one of {formats}", format=fmt, formats=", ".join(REPORT_FORMATS)
+        )
     if lang not in ("fr", "en"):
-        raise ClientfolioError(f"unknown language {lang!r}; use fr or en")
+        raise ClientfolioError("unknown language '{lang}'; use fr or en", lang=lang)
     recipient, purpose = " ".join(recipient.split()), " ".join(purpose.split())
     if not recipient or not purpose:
-        raise ClientfolioError("a report is made for a named recipient and a stated purpose")
+        raise ClientfolioError(N_("a report is made for a named recipient and a stated purpose"))
     if out.exists():
-        raise ClientfolioError(f"{out} exists: an export never overwrites a file")
+        raise ClientfolioError("{path} exists: an export never overwrites a file", path=str(out))
     now = now or dt.datetime.now(dt.UTC)
     request = ExportRequest(recipient[:200], purpose[:500], "report", fmt)
     try:

@@ -2,7 +2,7 @@
 
 ``Report`` is what the three renderers share: texts already in the chosen
 language, figures kept as numbers with a ``kind`` telling how to show them
-(``money`` in cents, ``int``, ``num`` with one decimal, ``pct`` a share,
+(``money`` in cents, ``euros`` in cents shown in whole euros, ``int``, ``num`` with one decimal, ``pct`` a share,
 ``date``, ``text``; ``row``: each cell is a ``(value, kind)`` pair), so the HTML and PDF format them with the language's
 ``Formatter`` and the XLSX writes them as numbers with a number format.
 ``format_value`` is that formatting.
@@ -78,6 +78,8 @@ def format_value(value: Any, kind: str, fmt: Formatter) -> str:
         return "-"
     if kind == "money":
         return fmt.money(value)
+    if kind == "euros":
+        return fmt.money(value, decimals=False)
     if kind == "int":
         return fmt.number(value)
     if kind == "num":

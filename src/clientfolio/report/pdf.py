@@ -130,7 +130,7 @@ def _table(pdf: _Document, report: Report, table: Table) -> None:
         pdf.cell(0, 5, "-", new_x="LMARGIN", new_y="NEXT")
         return
     pdf.set_font(FAMILY, "", 7)
-    weights = [3 if k == "text" else 1.8 if k in ("money", "row") else 1.3 for k in table.kinds]
+    weights = [3 if k == "text" else 1.8 if k in ("money", "euros", "row") else 1.3 for k in table.kinds]
     aligns = ["LEFT" if k == "text" else "RIGHT" for k in table.kinds]
     with pdf.table(
         col_widths=weights,

@@ -17,6 +17,7 @@ from typing import Any
 
 from clientfolio.i18n import localized
 from clientfolio.plan.assessment import READINGS, THEME_INFO
+from clientfolio.plan.messages import shown
 from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 from clientfolio.plan.swot import QUADRANTS as SWOT_QUADRANTS
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
@@ -24,8 +25,8 @@ from clientfolio.report import charts
 from clientfolio.report.annual import ReviewData
 from clientfolio.report.layout import Figure, Namer, Report, Section, Table, money_axis, table, translator
 from clientfolio.value.backtest import GROUP_LABELS
-from clientfolio.value.categories import CATEGORIES, CATEGORY_LABELS
-from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
+from clientfolio.value.categories import CATEGORIES, CATEGORY_NAMES
+from clientfolio.value.strategy import STRATEGY_NAMES, quadrant_points
 
 __all__ = ["build_report"]
 
@@ -43,13 +44,13 @@ def build_report(data: ReviewData, lang: str, *, mark: Callable[[str], str] = st
     i = data.inputs
     namer = Namer(mark, i.names, {p.code: p.name for p in i.prospects.prospects})
     eq = i.value.equity
-    headline = (
-        Figure(_("Value of the customer capital"), eq.total_cents, "money"),
-        Figure(_("Low bound"), eq.low_cents, "money"),
-        Figure(_("High bound"), eq.high_cents, "money"),
+    headline = (  # the cover's amounts in whole euros
+        Figure(_("Value of the customer capital"), eq.total_cents, "euros"),
+        Figure(_("Low bound"), eq.low_cents, "euros"),
+        Figure(_("High bound"), eq.high_cents, "euros"),
         Figure(_("Confidence level"), eq.level, "pct"),
         Figure(_("Customers with sales"), i.analysis.measures.current.active_customers, "int"),
-        Figure(_("Revenue of the year"), i.analysis.measures.current.revenue_cents, "money"),
+        Figure(_("Revenue of the year"), i.analysis.measures.current.revenue_cents, "euros"),
         Figure(_("Self-assessment mark /20"), data.assessment.fact_mark, "num"),
     )
     sections = (
@@ -68,7 +69,8 @@ def build_report(data: ReviewData, lang: str, *, mark: Callable[[str], str] = st
     return Report(
         lang=lang,
         title=_("Annual portfolio review"),
-        subtitle=f"{company} · {_('as of')} {f.date(data.as_of, long=True)} · {_('made for')} {data.username}",
+        subtitle=f"{company} · {_('as of')} {f.date(data.as_of, long=True)}"
+        + (f" · {_('made for')} {data.full_name}" if data.full_name else ""),
         as_of=data.as_of,
         headline=headline,
         sections=sections,
@@ -201,7 +203,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
     _, f = translator(lang)
     v = data.inputs.value
     eq = v.equity
-    labels = CATEGORY_LABELS[lang]
+    labels = {k: _(name) for k, name in CATEGORY_NAMES.items()}
     customers = v.customers
     by_cat = {cat: [c for c in customers if c.category == cat] for cat in CATEGORIES}
     classes = ("A", "B", "C")
@@ -215,7 +217,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
         empty=_("No data"),
     )
     q = quadrant_points(v.customers, v.quadrant_thresholds)  # the thresholds the quadrants were assigned with
-    strategy = STRATEGY_LABELS[lang]
+    strategy = {k: _(name) for k, name in STRATEGY_NAMES.items()}
     quad = charts.quadrant_chart(
         [(namer.customer(c.customer_id, c.name), x / 100, y / 100) for c, x, y in q.points][:400],
         x_threshold=q.x_cut / 100,
@@ -347,11 +349,11 @@ def _rfm(data: ReviewData, lang: str) -> Section:
 
     def label(k: str) -> str:
         p = profiles.get(k)
-        return k if p is None else (p.label_fr if lang == "fr" else p.label_en)
+        return k if p is None else p.label_in(lang)
 
     def action(k: str) -> str:
         p = profiles.get(k)
-        return "" if p is None else (p.action_fr if lang == "fr" else p.action_en)
+        return "" if p is None else p.action_in(lang)
 
     bars = charts.bar_chart(
         [label(k) for k in keys],
@@ -380,15 +382,22 @@ def _matrix(data: ReviewData, lang: str) -> Section:
     _, f = translator(lang)
     mx = data.inputs.analysis.matrix
     grid = [[float(v) for v in row] for row in mx.grid]
+
+    def seg(code: str) -> str:
+        return data.segment_names.get(code, code)
+
+    def line(code: str) -> str:
+        return data.product_names.get(code, code)
+
     heat = charts.heatmap(
-        list(mx.segments),
-        list(mx.products),
+        [seg(s) for s in mx.segments],
+        [line(p) for p in mx.products],
         grid,
         title=_("Revenue by segment and product line"),
         fmt=money_axis(f),
         empty=_("No data"),
     )
-    rows = [(s, *row, total) for s, row, total in zip(mx.segments, mx.grid, mx.row_totals, strict=True)]
+    rows = [(seg(s), *row, total) for s, row, total in zip(mx.segments, mx.grid, mx.row_totals, strict=True)]
     rows.append((_("Total"), *mx.column_totals, mx.total))
     return Section(
         "matrix",
@@ -398,7 +407,7 @@ def _matrix(data: ReviewData, lang: str) -> Section:
         (
             table(
                 _("Revenue by segment and product line"),
-                [(_("Segment"), "text"), *((p, "money") for p in mx.products), (_("Total"), "money")],
+                [(_("Segment"), "text"), *((line(p), "money") for p in mx.products), (_("Total"), "money")],
                 rows,
             ),
             table(
@@ -409,12 +418,12 @@ def _matrix(data: ReviewData, lang: str) -> Section:
                     (_("Revenue"), "money"),
                     (_("Share of the segment"), "pct"),
                 ],
-                [(c.segment, c.product, c.value_cents, c.segment_share) for c in mx.winning],
+                [(seg(c.segment), line(c.product), c.value_cents, c.segment_share) for c in mx.winning],
             ),
             table(
                 _("Combinations to develop"),
                 [(_("Segment"), "text"), (_("Product line"), "text"), (_("Product lines it buys"), "text")],
-                [(w.segment, w.product, ", ".join(w.neighbours)) for w in mx.white_spaces],
+                [(seg(w.segment), line(w.product), ", ".join(line(n) for n in w.neighbours)) for w in mx.white_spaces],
             ),
         ),
         (heat,),
@@ -529,8 +538,8 @@ def _assessment(data: ReviewData, lang: str) -> Section:
     _, f = translator(lang)
     a = data.assessment
     reading = READINGS.get(a.reading or "")
-    notes = () if reading is None else ((reading.fr if lang == "fr" else reading.en),)
-    themes = [(THEME_INFO[t.theme].label_fr if lang == "fr" else t.label_en) for t in a.themes]
+    notes = () if reading is None else (_(reading.text),)
+    themes = [_(THEME_INFO[t.theme].label) for t in a.themes]
     gauge = charts.gauge(
         a.fact_mark or 0.0, title=_("Self-assessment of the customer capital, out of 20"), fmt=lambda x: f.number(x, 1)
     )
@@ -572,10 +581,13 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
     _, _f = translator(lang)
     rows = []
     for quadrant in SWOT_QUADRANTS:
-        rec = RECOMMENDATIONS[quadrant]
-        verb = rec.verb_fr if lang == "fr" else rec.verb_en
+        verb = _(RECOMMENDATIONS[quadrant].verb)
         name = _(QUADRANT_NAMES[quadrant])
-        rows += [(name, verb, namer.text(item.text), _("kept")) for item in data.kept_swot if item.quadrant == quadrant]
+        rows += [
+            (name, verb, namer.text(item.localized(lang).text), _("kept"))
+            for item in data.kept_swot
+            if item.quadrant == quadrant
+        ]
         rows += [
             (name, verb, namer.text(localized(lang, s.text, s.text_msg, s.params)), _("suggested"))
             for s in data.swot
@@ -584,10 +596,7 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
     return Section(
         "swot",
         _("SWOT"),
-        tuple(
-            f"{_(QUADRANT_NAMES[q])}: {RECOMMENDATIONS[q].verb_fr if lang == 'fr' else RECOMMENDATIONS[q].verb_en}"
-            for q in SWOT_QUADRANTS
-        ),
+        tuple(f"{_(QUADRANT_NAMES[q])}: {_(RECOMMENDATIONS[q].verb)}" for q in SWOT_QUADRANTS),
         (),
         (
             table(
@@ -646,7 +655,7 @@ def _plan(data: ReviewData, lang: str, namer: Namer) -> Section:
                         a.current_revenue_cents,
                         a.target_revenue_cents,
                     )
-                    for a in data.inputs.actions
+                    for a in (action.localized(lang) for action in data.inputs.actions)
                 ],
             ),
             table(
@@ -661,11 +670,11 @@ def _plan(data: ReviewData, lang: str, namer: Namer) -> Section:
                 ],
                 [
                     (
-                        namer.text(localized(lang, s.title, s.title_msg, s.params)),
+                        namer.text(shown(lang, s.title, s.title_msg, s.params)),
                         _(s.typology),
                         s.priority,
                         s.due_on,
-                        namer.text(localized(lang, s.reason, s.reason_msg, s.params)),
+                        namer.text(shown(lang, s.reason, s.reason_msg, s.params)),
                         s.expected_cents,
                     )
                     for s in data.suggestions

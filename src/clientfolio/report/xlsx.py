@@ -20,7 +20,16 @@ from clientfolio.report.layout import Figure, Report, Table
 
 __all__ = ["write_xlsx"]
 
-FORMATS = {"money": '#,##0.00 "€"', "int": "#,##0", "num": "#,##0.0", "pct": "0.0%", "date": "yyyy-mm-dd"}
+FORMATS = {
+    "money": '#,##0.00 "€"',
+    "euros": '#,##0 "€"',
+    "int": "#,##0",
+    "num": "#,##0.0",
+    "pct": "0.0%",
+    "date": "yyyy-mm-dd",
+}
+DAY_FORMATS = {"fr": "dd/mm/yyyy", "en": "d mmm yyyy"}
+"""The format of the days in each language's workbook."""
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _HEAD = PatternFill("solid", fgColor="ECEEF1")
@@ -34,6 +43,8 @@ def _cell_value(value: Any, kind: str) -> tuple[Any, str | None]:
         return None, None
     if kind == "money":
         return round(float(value) / 100, 2), FORMATS["money"]
+    if kind == "euros":
+        return round(float(value) / 100, 2), FORMATS["euros"]  # exact, shown in whole euros
     if kind in FORMATS and kind != "date":
         return float(value) if kind != "int" else int(value), FORMATS[kind]
     if kind == "date" and isinstance(value, dt.date):
@@ -105,6 +116,12 @@ def write_xlsx(report: Report, path: Path, *, export_uid: str | None = None) -> 
         sheet.column_dimensions["A"].width = 40
         for letter in "BCDEFGHI":
             sheet.column_dimensions[letter].width = 18
+    if report.lang in DAY_FORMATS:  # days as the reader writes them (French: 27/06/2025)
+        for worksheet in book.worksheets:
+            for cells in worksheet.iter_rows():
+                for cell in cells:
+                    if cell.number_format == FORMATS["date"]:
+                        cell.number_format = DAY_FORMATS[report.lang]
     book.properties.title = report.title
     book.properties.creator = "clientfolio"
     book.save(path)

@@ -51,7 +51,9 @@ class Store:
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
         except OperationalError as exc:
-            raise StoreError(f"cannot open the store at {self.safe_url}: {exc.orig}") from exc
+            raise StoreError(
+                "cannot open the store at {url}: {detail}", url=self.safe_url, detail=str(exc.orig)
+            ) from exc
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from clientfolio.i18n import N_
+
 __all__ = [
     "ACTIVITY_KINDS",
     "CUSTOMER_STATUSES",
@@ -37,6 +39,7 @@ __all__ = [
     "ROLES",
     "SCOPE_DIMENSIONS",
     "SIZE_BANDS",
+    "SIZE_BAND_NAMES",
     "SUPPLIER_POLICIES",
     "SWOT_QUADRANTS",
     "Action",
@@ -70,6 +73,14 @@ __all__ = [
 
 CUSTOMER_STATUSES = ("active", "inactive", "lost")
 SIZE_BANDS = ("micro", "small", "medium", "large")  # TPE, PME, ETI, GE
+SIZE_BAND_NAMES = {
+    "micro": N_("Micro-enterprise"),
+    "small": N_("Small business"),
+    "medium": N_("Mid-sized company"),
+    "large": N_("Large company"),
+}
+"""The English name of each size band, the one every display shows (translated
+by the i18n catalogs: TPE, PME, ETI, GE in French)."""
 SUPPLIER_POLICIES = ("single", "preferred", "multiple")  # how a customer spreads its purchases
 INVOICE_KINDS = ("invoice", "credit_note")
 PROSPECT_STAGES = ("suspect", "prospect", "cold", "warm", "hot", "won", "lost")
@@ -351,6 +362,12 @@ class Action(Base):
     reason: Mapped[str | None] = mapped_column(Text)  # why it was suggested
     suggestion_key: Mapped[str | None] = mapped_column(String(200))
     created_on: Mapped[dt.date | None] = mapped_column(Date)
+    # an accepted suggestion's title, reason and steps as English message templates and
+    # their parameters (JSON), shown in the reader's language; None: the user's text
+    title_msg: Mapped[str | None] = mapped_column(Text)
+    reason_msg: Mapped[str | None] = mapped_column(Text)
+    steps_msg: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[str | None] = mapped_column(Text)
 
 
 class StageChange(Base):
@@ -512,6 +529,10 @@ class SwotItem(Base):
     key: Mapped[str | None] = mapped_column(String(200))
     accepted: Mapped[bool] = mapped_column(Boolean, default=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    # a suggested item's text as an English message template and its parameters
+    # (JSON), shown in the reader's language; None: the user's own text
+    text_msg: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[str | None] = mapped_column(Text)
 
 
 def column_length(table: str, column: str) -> int | None:

@@ -127,7 +127,10 @@ def checked_histories(
     t_obs = float_array("T", T)
     if not x.shape == t_x.shape == t_obs.shape:
         raise ClientfolioError(
-            f"frequency, recency and T must have the same length, got {x.size}, {t_x.size}, {t_obs.size}"
+            "frequency, recency and T must have the same length, got {frequency}, {recency}, {T}",
+            frequency=x.size,
+            recency=t_x.size,
+            T=t_obs.size,
         )
     if np.any(x < 0) or np.any(t_x < 0) or np.any(t_obs < 0):
         raise ClientfolioError("frequency, recency and T must be >= 0")
@@ -253,14 +256,16 @@ def fit_bgnbd(
     x, t_x, t_obs = checked_histories(frequency, recency, T)
     w = np.ones_like(x) if weights is None else float_array("weights", weights)
     if w.shape != x.shape:
-        raise ClientfolioError(f"weights must have one entry per customer ({x.size}), got {w.size}")
+        raise ClientfolioError(
+            "weights must have one entry per customer ({customers}), got {weights}", customers=x.size, weights=w.size
+        )
     if np.any(w < 0):
         raise ClientfolioError("weights must be >= 0")
     model = "MBG/NBD" if modified else "BG/NBD"
     if x.size == 0 or w.sum() <= 0:
-        raise ClientfolioError(f"no customers to fit the {model} model on")
+        raise ClientfolioError("no customers to fit the {model} model on", model=model)
     if not np.any((x > 0) & (w > 0)):
-        raise ClientfolioError(f"cannot fit the {model} model: no customer made a repeat purchase")
+        raise ClientfolioError("cannot fit the {model} model: no customer made a repeat purchase", model=model)
     keep = w > 0
     histories = _Histories.build(x[keep], t_x[keep], t_obs[keep], w[keep], 1.0 if modified else 0.0)
     total = float(w.sum())

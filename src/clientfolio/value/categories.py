@@ -30,18 +30,29 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["CATEGORIES", "CATEGORY_LABELS", "CategoryConfig", "category", "pareto_classes"]
+from clientfolio.i18n import N_
+
+__all__ = ["CATEGORIES", "CATEGORY_NAMES", "CategoryConfig", "category", "category_name", "pareto_classes"]
 
 CATEGORIES = ("vip", "core", "development", "economy")
-CATEGORY_LABELS = {
-    "fr": {
-        "vip": "VIP",
-        "core": "Fonds de commerce",
-        "development": "Potentiel de développement",
-        "economy": "Gestion économique",
-    },
-    "en": {"vip": "VIP", "core": "Core business", "development": "Growth potential", "economy": "Low-cost service"},
+CATEGORY_NAMES: dict[str, str] = {
+    "vip": N_("VIP"),
+    "core": N_("Core business"),
+    "development": N_("Growth potential"),
+    "economy": N_("Low-cost service"),
 }
+"""The English name of each category: a message of the catalogs (French in
+``i18n/fr/value.po``: *fonds de commerce*, *potentiel de développement*,
+*gestion économique*), shown as ``gettext_for(lang)(CATEGORY_NAMES[code])``
+(``category_name``); never show the codes themselves."""
+
+
+def category_name(code: str) -> str:
+    """The English name of the category ``code`` (the code itself when unknown),
+    to be translated where shown."""
+    return CATEGORY_NAMES.get(code, code)
+
+
 _DEFAULT_CELLS = {
     "AA": "vip",
     "AB": "vip",

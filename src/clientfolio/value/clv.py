@@ -246,8 +246,10 @@ def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvCon
     repeat = frequency > 0
     if int(repeat.sum()) < config.min_repeat_buyers:
         raise ClientfolioError(
-            f"{int(repeat.sum())} customer(s) made a repeat purchase: at least "
-            f"{config.min_repeat_buyers} are needed to fit the lifetime-value models"
+            "{repeat} customer(s) made a repeat purchase: at least {needed} are needed to fit the "
+            "lifetime-value models",
+            repeat=int(repeat.sum()),
+            needed=config.min_repeat_buyers,
         )
     unit = config.time_unit_days
     recency, age = inputs.recency_days / unit, inputs.age_days / unit

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from clientfolio.i18n import localized, render
+from clientfolio.i18n import N_, localized, render
 from clientfolio.value.backtest import Backtest
 from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples
 from clientfolio.value.lifetime import discount_factor
 
-__all__ = ["Equity", "Statement", "equity_of", "no_churn_ceiling"]
+__all__ = ["MARGIN_BASES", "MODEL_NAMES", "Equity", "Statement", "equity_of", "no_churn_ceiling"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ class Equity:
     cautions: list[Statement] = field(default_factory=list)
     backtest: dict[str, Any] | None = None
     backtest_statement: Statement | None = None
+    note_msg: str = ""  # ``note``'s message template, for ``clientfolio.i18n.render``
+    note_params: dict[str, Any] = field(default_factory=dict)
+
+    def note_in(self, lang: str) -> str | None:
+        """Why the capital is not valued (``note``) in ``lang``; None when it is."""
+        return None if self.note is None else localized(lang, self.note, self.note_msg, self.note_params)
 
     def statements(self) -> list[Statement]:
         """What is said with the figure, in order: the spend model, the cautions, the backtest."""
@@ -108,6 +114,20 @@ _ABOVE_CEILING = (
     "if none left and none grew (the margin of the last 12 months, discounted): the models expect "
     "growth; treat the figure with caution."
 )
+MODEL_NAMES = {
+    "bgnbd": "BG/NBD",
+    "mbgnbd": "MBG/NBD",
+    "gamma_gamma": "Gamma-Gamma",
+    "lognormal": N_("log-normal shrinkage"),
+}
+"""The short name of each purchase and spend model (``Equity.purchase_model``,
+``spend_model``): proper nouns, and an English message for the shrinkage
+(translated where shown)."""
+MARGIN_BASES = {
+    "invoices": N_("margin of the invoices"),
+    "assumed": N_("margin rate assumed (the invoices carry no margin)"),
+}
+"""Where the margin comes from (``Equity.margin_basis``): English messages translated where shown."""
 _WIDENED = "The interval was widened to hold the point estimate (the resampled totals are skewed)."
 
 
@@ -151,13 +171,14 @@ def _whole(x: float) -> int | float:
 def equity_of(
     customers: Sequence[_Valued],
     fitted: FittedValues | None,
-    note: str | None,
+    note: Statement | None,
     basis: str,
     config: ClvConfig,
     backtest: Backtest | None = None,
 ) -> Equity:
     """The valuation of ``customers`` (their lifetime values set from ``fitted``;
     ``note`` says why there is no fit), its statements and cautions."""
+    why: dict[str, Any] = {} if note is None else {"note_msg": note.msg, "note_params": note.params}
     params: dict[str, Any] = {"horizon": _whole(config.horizon_years), "discount_share": config.discount_rate}
     tested = None if backtest is None else backtest.as_dict()
     told = None if backtest is None else Statement(backtest.sentence, backtest.sentence_msg, backtest.sentence_params)
@@ -173,11 +194,12 @@ def equity_of(
             basis,
             0,
             method.text,
-            note,
+            None if note is None else note.text,
             method_msg=method.msg,
             method_params=method.params,
             backtest=tested,
             backtest_statement=told,
+            **why,
         )
     low, point, high = fitted.interval
     samples = fitted.resamples or bootstrap_samples(len(fitted.clv_cents), config)
@@ -203,7 +225,7 @@ def equity_of(
         basis,
         sum(c.clv_cents is not None for c in customers),
         method.text,
-        note,
+        None if note is None else note.text,
         fitted.parameters(),
         _breakdowns(customers),
         fitted.interval_method,
@@ -216,4 +238,5 @@ def equity_of(
         cautions,
         tested,
         told,
+        **why,
     )

@@ -57,7 +57,7 @@ class GammaGammaParams:
     def population_mean_spend(self) -> float:
         """E[value of a transaction] over customers, v p / (q - 1); needs q > 1."""
         if self.q <= 1:
-            raise ClientfolioError(f"the mean spend is infinite when q <= 1 (q = {self.q:.4g})")
+            raise ClientfolioError("the mean spend is infinite when q <= 1 (q = {q})", q=format(self.q, ".4g"))
         return self.v * self.p / (self.q - 1)
 
 
@@ -87,7 +87,11 @@ def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[Floa
     x = float_array("frequency", frequency)
     mbar = float_array("monetary_value", monetary_value)
     if x.shape != mbar.shape:
-        raise ClientfolioError(f"frequency and monetary_value must have the same length, got {x.size}, {mbar.size}")
+        raise ClientfolioError(
+            "frequency and monetary_value must have the same length, got {frequency}, {monetary_value}",
+            frequency=x.size,
+            monetary_value=mbar.size,
+        )
     if np.any(x < 0) or np.any(x != np.floor(x)):
         raise ClientfolioError("frequency must be whole numbers >= 0")
     if np.any((x > 0) & (mbar <= 0)):
@@ -145,8 +149,9 @@ def fit_gamma_gamma(
     x, mbar, w = x[keep], mbar[keep], w[keep]
     if np.count_nonzero(keep) < MIN_REPEAT_BUYERS:
         raise ClientfolioError(
-            f"cannot fit the Gamma-Gamma model: {np.count_nonzero(keep)} customers with repeat purchases,"
-            f" at least {MIN_REPEAT_BUYERS} needed"
+            "cannot fit the Gamma-Gamma model: {repeat} customers with repeat purchases, at least {needed} needed",
+            repeat=int(np.count_nonzero(keep)),
+            needed=MIN_REPEAT_BUYERS,
         )
     total = float(w.sum())
     x_values, x_inverse = np.unique(x, return_inverse=True)
@@ -205,7 +210,8 @@ def expected_spend(
     if first_value is None:
         if params.q <= 1:
             raise ClientfolioError(
-                f"the mean spend is infinite when q <= 1 (q = {params.q:.4g}): give the first purchase values"
+                "the mean spend is infinite when q <= 1 (q = {q}): give the first purchase values",
+                q=format(params.q, ".4g"),
             )
         population = params.population_mean_spend
         px = params.p * x
@@ -213,13 +219,19 @@ def expected_spend(
         return np.asarray((1 - weight) * population + weight * np.where(x > 0, mbar, 0.0), dtype=np.float64)
     first = float_array("first_value", first_value)
     if first.shape != x.shape:
-        raise ClientfolioError(f"first_value must have one entry per customer ({x.size}), got {first.size}")
+        raise ClientfolioError(
+            "first_value must have one entry per customer ({customers}), got {values}",
+            customers=x.size,
+            values=first.size,
+        )
     once = x == 0
     x_seen = np.where(once, 1.0, x)
     denominator = params.p * x_seen + params.q - 1
     if np.any(denominator <= 0):
         raise ClientfolioError(
-            f"the expected spend is undefined for p = {params.p:.4g}, q = {params.q:.4g} (p x + q - 1 <= 0)"
+            "the expected spend is undefined for p = {p}, q = {q} (p x + q - 1 <= 0)",
+            p=format(params.p, ".4g"),
+            q=format(params.q, ".4g"),
         )
     mean = np.where(once, np.maximum(first, 0.0), mbar)
     return np.asarray((params.v * params.p + params.p * x_seen * mean) / denominator, dtype=np.float64)

@@ -86,7 +86,9 @@ def checked_margin(margin_rate: ArrayLike, n: int) -> FloatArray:
     try:
         margin = np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), (n,))
     except ValueError:
-        raise ClientfolioError(f"margin_rate must be a scalar or one value per customer ({n})") from None
+        raise ClientfolioError(
+            "margin_rate must be a scalar or one value per customer ({customers})", customers=n
+        ) from None
     if not np.all(np.isfinite(margin)):
         raise ClientfolioError("margin_rate must be finite")
     return np.asarray(margin, dtype=np.float64)

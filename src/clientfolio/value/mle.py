@@ -21,9 +21,11 @@ def float_array(name: str, values: npt.ArrayLike) -> FloatArray:
     is not one-dimensional or holds NaN or infinite values."""
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise ClientfolioError(f"{name} must be a one-dimensional array, got shape {array.shape}")
+        raise ClientfolioError(
+            "{name} must be a one-dimensional array, got shape {shape}", name=name, shape=str(array.shape)
+        )
     if not np.all(np.isfinite(array)):
-        raise ClientfolioError(f"{name} contains NaN or infinite values")
+        raise ClientfolioError("{name} contains NaN or infinite values", name=name)
     return array
 
 

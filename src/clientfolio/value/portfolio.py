@@ -21,11 +21,12 @@ from clientfolio.access.reader import AccountRow
 from clientfolio.analytics.abc import AbcConfig, abc_classes
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 from clientfolio.value.backtest import compare_forecast
 from clientfolio.value.categories import CategoryConfig, category, pareto_classes
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
-from clientfolio.value.equity import Equity, equity_of
+from clientfolio.value.equity import Equity, Statement, equity_of
 from clientfolio.value.history import column, customer_history
 from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials, source_counts
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
@@ -143,7 +144,7 @@ class PortfolioValue:
 
 def _fit(
     rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
-) -> tuple[FittedValues | None, str | None, str, list[int]]:
+) -> tuple[FittedValues | None, Statement | None, str, list[int]]:
     """Fit the models on the customers of ``rows`` who made a purchase (and
     the interval of their total unless ``interval`` is False)."""
     buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
@@ -158,11 +159,11 @@ def _fit(
     margin = np.where(idle, column(chosen, "lifetime_margin_cents"), margin)
     rates, basis = margin_rates(revenue, margin, config.assumed_margin_rate)
     if not chosen:
-        return None, "no customer has made a purchase", basis, buyers
+        return None, Statement.of(N_("no customer has made a purchase")), basis, buyers
     try:
         fitted = fit_values(model_inputs(chosen), rates, config, interval=interval)
     except ClientfolioError as exc:
-        return None, str(exc), basis, buyers
+        return None, Statement(str(exc), exc.template, dict(exc.params)), basis, buyers
     return fitted, None, basis, buyers
 
 

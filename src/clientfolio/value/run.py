@@ -5,25 +5,44 @@ one principal) or on a transactions file, runs ``value_portfolio`` and closes
 the engine.  ``write_value`` writes ``value.csv`` (one row per customer),
 ``prospects.csv`` (row P of the crossed ABC) and ``equity.json`` (the valuation,
 its method and breakdowns, the crossed ABC matrix and the portfolio's
-solvency); amounts in euros with two decimals.
+solvency); amounts in euros with two decimals.  With ``labels`` headers
+(``analytics.run.CsvStyle``), the CSV files name their columns in a language
+(``VALUE_COLUMN_NAMES``, ``PROSPECT_COLUMN_NAMES``) and their coded values by
+their names (categories, quadrants, strategies, trajectories, potential
+sources, solvency statuses, quadrant notes; segments and regions by their
+names in the store), in French with ``;`` and decimal commas.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from clientfolio.access import PortfolioReader
 from clientfolio.analytics.analysis import latest_date
-from clientfolio.analytics.run import csv_euros, open_transactions
+from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_
 from clientfolio.store import Store
+from clientfolio.value.categories import CATEGORY_NAMES
 from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
+from clientfolio.value.potential import SOURCE_LABELS
+from clientfolio.value.solvency import STATUS_NAMES
+from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_NAMES, TRAJECTORY_NAMES
 
-__all__ = ["VALUE_COLUMNS", "value_source", "vip_customers", "write_value"]
+__all__ = [
+    "PROSPECT_COLUMNS",
+    "PROSPECT_COLUMN_NAMES",
+    "SOLVENCY_STATUS_NAMES",
+    "VALUE_COLUMNS",
+    "VALUE_COLUMN_NAMES",
+    "value_source",
+    "vip_customers",
+    "write_value",
+]
 
 VALUE_COLUMNS = (
     "customer_id",
@@ -54,6 +73,52 @@ VALUE_COLUMNS = (
     "dso_days",
     "quadrant_note",
 )
+VALUE_COLUMN_NAMES = {
+    "customer_id": N_("Customer code"),
+    "revenue": N_("Revenue excl. tax (€)"),
+    "potential": N_("Potential revenue (€)"),
+    "value": N_("Value: revenue + potential (€)"),
+    "p_alive": N_("P(alive)"),
+    "expected_purchases": N_("Expected purchases"),
+    "expected_spend": N_("Expected spend per purchase (€)"),
+    "clv": N_("Lifetime value (€)"),
+    "abc": N_("ABC class"),
+    "potential_class": N_("Potential class"),
+    "category": N_("Category"),
+    "quadrant": N_("Quadrant"),
+    "strategy": N_("Strategy"),
+    "name": N_("Company name"),
+    "segment": N_("Segment"),
+    "region": N_("Region"),
+    "margin": N_("Margin (€)"),
+    "wallet": N_("Wallet: revenue as sole supplier (€)"),
+    "potential_source": N_("Potential source"),
+    "previous_quadrant": N_("Previous quadrant"),
+    "trajectory": N_("Trajectory"),
+    "solvency_status": N_("Solvency"),
+    "avg_days_late": N_("Average days late"),
+    "incidents": N_("Payment incidents"),
+    "dso_days": N_("DSO (days)"),
+    "quadrant_note": N_("Quadrant note"),
+}
+"""The English name of each column of ``value.csv`` (its header with ``labels``, translated by the catalogs)."""
+PROSPECT_COLUMNS = (
+    "prospect_id",
+    "name",
+    "segment",
+    "region",
+    "wallet",
+    "potential",
+    "potential_source",
+    "potential_class",
+)
+PROSPECT_COLUMN_NAMES = {
+    "prospect_id": N_("Prospect code"),
+    **{c: VALUE_COLUMN_NAMES[c] for c in PROSPECT_COLUMNS[1:]},
+}
+"""The English name of each column of ``prospects.csv`` (its header with ``labels``)."""
+SOLVENCY_STATUS_NAMES = STATUS_NAMES
+"""The English name of each solvency status (``value.solvency.STATUS_NAMES``)."""
 
 
 def value_source(
@@ -105,67 +170,81 @@ def _effective(store: Store | None) -> ValueConfig:
     return load_domain_config(database_url=None if store is None else store.url).value
 
 
-def _number(value: float | None, digits: int) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
-def write_value(result: PortfolioValue, out: Path) -> list[Path]:
-    """Write the valuation files into ``out`` (created); returns their paths."""
+def write_value(
+    result: PortfolioValue,
+    out: Path,
+    *,
+    style: CsvStyle | None = None,
+    segments: Mapping[str, str] | None = None,
+    regions: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write the valuation files into ``out`` (created); returns their paths.
+    ``style`` (default: codes) names the columns and coded values with labels,
+    the segments and regions by ``segments`` and ``regions`` (by code; a code
+    without a name as it is)."""
+    style = style or CsvStyle()
+    segments, regions = segments or {}, regions or {}
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "value.csv", out / "prospects.csv", out / "equity.json"]
-    with paths[0].open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(VALUE_COLUMNS)
-        for c in result.customers:
-            s = c.solvency
-            writer.writerow(
-                [
-                    c.customer_id,
-                    csv_euros(c.revenue_cents),
-                    csv_euros(c.potential_cents),
-                    csv_euros(c.value_cents),
-                    _number(c.p_alive, 4),
-                    _number(c.expected_purchases, 4),
-                    csv_euros(c.expected_spend_cents),
-                    csv_euros(c.clv_cents),
-                    c.abc,
-                    c.potential_class,
-                    c.category or "",
-                    c.quadrant or "",
-                    c.strategy or "",
-                    c.name or "",
-                    c.segment or "",
-                    c.region or "",
-                    csv_euros(c.margin_cents),
-                    csv_euros(c.wallet_cents),
-                    c.potential_source,
-                    c.previous_quadrant or "",
-                    c.trajectory or "",
-                    s.get("status", ""),
-                    _number(s.get("avg_days_late"), 1),
-                    s.get("incidents", ""),
-                    _number(s.get("dso_days"), 1),
-                    c.quadrant_note or "",
-                ]
-            )
-    with paths[1].open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            ["prospect_id", "name", "segment", "region", "wallet", "potential", "potential_source", "potential_class"]
-        )
-        for p in result.prospects:
-            writer.writerow(
-                [
-                    p.prospect_id,
-                    p.name or "",
-                    p.segment or "",
-                    p.region or "",
-                    csv_euros(p.wallet_cents),
-                    csv_euros(p.potential_cents),
-                    p.potential_source,
-                    p.potential_class,
-                ]
-            )
+
+    def named(code: str | None, messages: Mapping[str, str]) -> str:
+        return "" if code is None else style.text(style.name(code, messages))
+
+    def stored(code: str | None, names: Mapping[str, str]) -> str:
+        return "" if code is None else style.text(style.stored(code, names))
+
+    style.write(
+        paths[0],
+        [style.name(c, VALUE_COLUMN_NAMES) for c in VALUE_COLUMNS],
+        (
+            [
+                style.text(c.customer_id),
+                style.euros(c.revenue_cents),
+                style.euros(c.potential_cents),
+                style.euros(c.value_cents),
+                style.number(c.p_alive, 4),
+                style.number(c.expected_purchases, 4),
+                style.euros(c.expected_spend_cents),
+                style.euros(c.clv_cents),
+                c.abc,
+                c.potential_class,
+                named(c.category, CATEGORY_NAMES),
+                named(c.quadrant, QUADRANT_NAMES),
+                named(c.strategy, STRATEGY_NAMES),
+                style.text(c.name or ""),
+                stored(c.segment, segments),
+                stored(c.region, regions),
+                style.euros(c.margin_cents),
+                style.euros(c.wallet_cents),
+                named(c.potential_source, SOURCE_LABELS),
+                named(c.previous_quadrant, QUADRANT_NAMES),
+                named(c.trajectory, TRAJECTORY_NAMES),
+                named(c.solvency.get("status"), SOLVENCY_STATUS_NAMES),
+                style.number(c.solvency.get("avg_days_late"), 1),
+                c.solvency.get("incidents", ""),
+                style.number(c.solvency.get("dso_days"), 1),
+                named(c.quadrant_note, QUADRANT_NOTES),
+            ]
+            for c in result.customers
+        ),
+    )
+    style.write(
+        paths[1],
+        [style.name(c, PROSPECT_COLUMN_NAMES) for c in PROSPECT_COLUMNS],
+        (
+            [
+                style.text(p.prospect_id),
+                style.text(p.name or ""),
+                stored(p.segment, segments),
+                stored(p.region, regions),
+                style.euros(p.wallet_cents),
+                style.euros(p.potential_cents),
+                named(p.potential_source, SOURCE_LABELS),
+                p.potential_class,
+            ]
+            for p in result.prospects
+        ),
+    )
     summary: dict[str, Any] = result.summary()
     paths[2].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return paths

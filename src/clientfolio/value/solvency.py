@@ -55,9 +55,13 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
+from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 
-__all__ = ["PortfolioSolvency", "SolvencyConfig", "invoice_delays", "portfolio_solvency", "solvency"]
+__all__ = ["STATUS_NAMES", "PortfolioSolvency", "SolvencyConfig", "invoice_delays", "portfolio_solvency", "solvency"]
+
+STATUS_NAMES = {"ok": N_("No incident"), "watch": N_("To watch"), "risk": N_("At risk")}
+"""The English name of each solvency status, translated where shown."""
 
 
 class SolvencyConfig(BaseModel):

@@ -50,11 +50,16 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clientfolio.i18n import N_
+
 __all__ = [
     "AXIS_LABELS",
+    "BASIS_NAMES",
     "QUADRANTS",
+    "QUADRANT_NAMES",
     "QUADRANT_NOTES",
-    "STRATEGY_LABELS",
+    "STRATEGY_NAMES",
+    "TRAJECTORY_NAMES",
     "Placed",
     "QuadrantConfig",
     "QuadrantPoints",
@@ -62,40 +67,73 @@ __all__ = [
     "pareto_cut",
     "quadrant_points",
     "quadrant_thresholds",
+    "quadrant_name",
     "quadrants",
+    "strategy_name",
     "trajectory",
+    "trajectory_name",
 ]
 
 QUADRANTS = ("high_high", "low_high", "high_low", "low_low")  # profitability_potential
-QUADRANT_NOTES = {
-    "no_purchase": "no purchase in the window: no quadrant unless its future value is high",
-    "negative_margin": "negative margin over the window: low profitability",
-    "margin_estimated": "no margin on its invoices: profitability estimated from the portfolio's margin rate",
+QUADRANT_NAMES: dict[str, str] = {
+    "high_high": N_("High profitability, high potential"),
+    "low_high": N_("Low profitability, high potential"),
+    "high_low": N_("High profitability, low potential"),
+    "low_low": N_("Low profitability, low potential"),
 }
-"""The flags ``value.portfolio`` puts on a customer's quadrant (``quadrant_note``), with their meaning."""
+"""The English name of each quadrant (translated where shown; never show the codes)."""
+QUADRANT_NOTES = {
+    "no_purchase": N_("no purchase in the window: no quadrant unless its future value is high"),
+    "negative_margin": N_("negative margin over the window: low profitability"),
+    "margin_estimated": N_("no margin on its invoices: profitability estimated from the portfolio's margin rate"),
+}
+"""The flags ``value.portfolio`` puts on a customer's quadrant (``quadrant_note``), with their meaning
+(English messages the French catalog translates)."""
 AXIS_LABELS = {
-    "margin": "Profitability: margin of the last twelve months (€)",
-    "revenue": "Profitability: revenue of the last twelve months (€)",
-    "clv": "Potential: lifetime value (€)",
-    "potential_margin": "Potential: potential revenue x margin rate (€)",
-    "potential_revenue": "Potential: potential revenue (€)",
+    "margin": N_("Profitability: margin of the last twelve months (€)"),
+    "revenue": N_("Profitability: revenue of the last twelve months (€)"),
+    "clv": N_("Potential: lifetime value (€)"),
+    "potential_margin": N_("Potential: potential revenue x margin rate (€)"),
+    "potential_revenue": N_("Potential: potential revenue (€)"),
 }
 """The axis of a quadrant chart by its basis (``QuadrantThresholds.profit_basis``
 / ``potential_basis``): English messages the French catalog translates."""
-STRATEGY_LABELS = {
-    "fr": {
-        "loyalty": "Fidélisation",
-        "cross_sell": "Multi-équipement",
-        "retention": "Rétention",
-        "termination": "Résiliation / externalisation",
-    },
-    "en": {
-        "loyalty": "Loyalty",
-        "cross_sell": "Cross-selling",
-        "retention": "Retention",
-        "termination": "Termination / cheaper channel",
-    },
+BASIS_NAMES = {
+    "margin": N_("margin"),
+    "revenue": N_("revenue"),
+    "clv": N_("lifetime value"),
+    "potential_margin": N_("potential revenue x margin rate"),
+    "potential_revenue": N_("potential revenue"),
 }
+"""The short English name of each axis basis (translated where shown)."""
+STRATEGY_NAMES: dict[str, str] = {
+    "loyalty": N_("Loyalty"),
+    "cross_sell": N_("Cross-selling"),
+    "retention": N_("Retention"),
+    "termination": N_("Termination / cheaper channel"),
+}
+"""The English name of each strategy: a message of the catalogs (French:
+*fidélisation*, *multi-équipement*, *rétention*, *résiliation /
+externalisation*), shown as ``gettext_for(lang)(STRATEGY_NAMES[code])``
+(``strategy_name``)."""
+TRAJECTORY_NAMES: dict[str, str] = {"new": N_("New"), "stable": N_("Stable"), "up": N_("Up"), "down": N_("Down")}
+"""The English name of each trajectory (``trajectory``), translated where shown."""
+
+
+def strategy_name(code: str) -> str:
+    """The English name of the strategy ``code``; a strategy the settings name
+    otherwise (``QuadrantConfig.strategies``) is shown as written."""
+    return STRATEGY_NAMES.get(code, code)
+
+
+def quadrant_name(code: str) -> str:
+    """The English name of the quadrant ``code`` (the code itself when unknown)."""
+    return QUADRANT_NAMES.get(code, code)
+
+
+def trajectory_name(code: str) -> str:
+    """The English name of the trajectory ``code`` (the code itself when unknown)."""
+    return TRAJECTORY_NAMES.get(code, code)
 
 
 class QuadrantConfig(BaseModel):

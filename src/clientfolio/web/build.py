@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from clientfolio.access import ActivityRow, ContactRow
@@ -19,12 +19,13 @@ from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.i18n import gettext_for, localized
 from clientfolio.plan.actions import PlanAction
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
-from clientfolio.store.schema import Customer
+from clientfolio.store.schema import SIZE_BAND_NAMES, Customer
 from clientfolio.value.backtest import GROUP_LABELS
-from clientfolio.value.categories import CATEGORY_LABELS
+from clientfolio.value.categories import CATEGORY_NAMES
 from clientfolio.value.potential import source_label
-from clientfolio.value.strategy import QUADRANTS, STRATEGY_LABELS
-from clientfolio.web.figures import Figures, quarter_trend
+from clientfolio.value.solvency import STATUS_NAMES
+from clientfolio.value.strategy import QUADRANTS, STRATEGY_NAMES, TRAJECTORY_NAMES
+from clientfolio.web.figures import CodeNames, Figures, quarter_trend
 from clientfolio.web.models import (
     AbcRow,
     ActionOut,
@@ -54,13 +55,8 @@ from clientfolio.web.models import (
 __all__ = ["SORTS", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard"]
 
 TERMS = {
-    "ok": "No incident",
-    "watch": "To watch",
-    "risk": "At risk",
-    "up": "Up",
-    "down": "Down",
-    "stable": "Stable",
-    "new": "New",
+    **STATUS_NAMES,
+    **TRAJECTORY_NAMES,
     "call": "Call",
     "visit": "Visit",
     "email": "Email",
@@ -72,7 +68,11 @@ TERMS = {
     "auditor": "auditor",
     "contractor": "contractor",
 }
-"""English words for the stored codes shown on the pages (solvency status, trajectory, activity kind, role)."""
+"""English words for the stored codes shown on the pages (solvency status,
+trajectory, activity kind, role, size band), shown through the catalog."""
+
+
+TERMS.update(SIZE_BAND_NAMES)
 
 SORTS = ("code", "name", "region", "abc", "profile", "category", "revenue", "value", "clv", "p_alive")
 """Columns the customer list sorts on; ``-name`` sorts descending."""
@@ -80,13 +80,23 @@ SORTS = ("code", "name", "region", "abc", "profile", "category", "revenue", "val
 _SORT_FIELDS = {"revenue": "revenue_cents", "value": "value_cents", "clv": "clv_cents"}
 
 
-def _label(labels: dict[str, dict[str, str]], lang: str, key: str | None) -> str | None:
-    return None if key is None else labels[lang].get(key, key)
+def _label(names: Mapping[str, str], lang: str, key: str | None) -> str | None:
+    """The name of ``key`` in ``lang`` (an English table of names shown through the catalog)."""
+    return None if key is None else gettext_for(lang)(names.get(key, key))
 
 
 def _profile_label(lang: str, key: str | None) -> str | None:
     profile = RFM_PROFILES.get(key or "")
-    return key if profile is None else profile.label_fr if lang == "fr" else profile.label_en
+    return key if profile is None else profile.label_in(lang)
+
+
+def _profile_action(lang: str, key: str | None) -> str | None:
+    profile = RFM_PROFILES.get(key or "")
+    return None if profile is None else profile.action_in(lang)
+
+
+def _term(lang: str, code: str | None) -> str | None:
+    return None if code is None else gettext_for(lang)(TERMS.get(code, code))
 
 
 def _backtest_rows(backtest: dict[str, Any] | None, _: Callable[[str], str]) -> list[BacktestRow]:
@@ -105,8 +115,10 @@ def _backtest_rows(backtest: dict[str, Any] | None, _: Callable[[str], str]) -> 
     ]
 
 
-def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
-    """The dashboard of ``figures`` (None: no sale to analyse) for ``customers`` visible customers."""
+def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNames | None = None) -> Dashboard:
+    """The dashboard of ``figures`` (None: no sale to analyse) for ``customers``
+    visible customers; ``names``: the segments' and product lines' names."""
+    names = names or {}
     if figures is None:
         return Dashboard(as_of=None, customers=customers)
     _ = gettext_for(lang)
@@ -125,7 +137,6 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
     # every quadrant's strategy, those without customers too (no raw quadrant code shown)
     strategies = inputs.config.value.quadrants.strategies | {c.quadrant: c.strategy for c in v.customers if c.quadrant}
     funnel = inputs.prospects.funnel
-    theme_label = "label_fr" if lang == "fr" else "label_en"
     return Dashboard(
         as_of=a.as_of,
         customers=customers,
@@ -176,7 +187,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
             ProfileOut(
                 profile=key,
                 label=_profile_label(lang, key) or key,
-                action=profile.action_fr if lang == "fr" else profile.action_en,
+                action=_profile_action(lang, key) or "",
                 customers=profiles[key],
             )
             for key, profile in RFM_PROFILES.items()
@@ -185,6 +196,8 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
             basis=a.matrix.basis,
             segments=list(a.matrix.segments),
             products=list(a.matrix.products),
+            segment_names=[names.get("segment", {}).get(s, s) for s in a.matrix.segments],
+            product_names=[names.get("product_line", {}).get(p, p) for p in a.matrix.products],
             grid=[list(row) for row in a.matrix.grid],
             winning=[(w.segment, w.product) for w in a.matrix.winning],
         ),
@@ -192,7 +205,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
             QuadrantOut(
                 quadrant=q,
                 strategy=strategies.get(q),
-                label=_label(STRATEGY_LABELS, lang, strategies.get(q)) or q,
+                label=_label(STRATEGY_NAMES, lang, strategies.get(q)) or q,
                 customers=quadrants[q],
             )
             for q in QUADRANTS
@@ -211,16 +224,20 @@ def dashboard(figures: Figures | None, customers: int, lang: str) -> Dashboard:
             team_mark=figures.assessment.team_mark,
             reading=figures.assessment.reading,
             themes=[
-                ThemeOut(theme=t.theme, label=getattr(t, theme_label), fact_mark=t.fact_mark, team_mark=t.team_mark)
+                ThemeOut(theme=t.theme, label=gettext_for(lang)(t.label), fact_mark=t.fact_mark, team_mark=t.team_mark)
                 for t in figures.assessment.themes
             ],
         ),
     )
 
 
-def customer_rows(accounts: Sequence[AccountRow], figures: Figures | None, lang: str) -> list[CustomerRow]:
+def customer_rows(
+    accounts: Sequence[AccountRow], figures: Figures | None, lang: str, names: CodeNames | None = None
+) -> list[CustomerRow]:
     """A row per visible customer (``accounts`` of kind customer), with its
-    class, RFM profile, category and value when ``figures`` has them."""
+    class, RFM profile, category and value when ``figures`` has them, its
+    region by name (``names``)."""
+    regions = (names or {}).get("region", {})
     values = {} if figures is None else {c.customer_id: c for c in figures.inputs.value.customers}
     rfm = {} if figures is None else {r["customer_id"]: r for r in figures.inputs.analysis.rfm.to_pylist()}
     rows = []
@@ -235,12 +252,13 @@ def customer_rows(accounts: Sequence[AccountRow], figures: Figures | None, lang:
                 name=acc.name,
                 segment=acc.segment,
                 region=acc.region,
+                region_name=None if acc.region is None else regions.get(acc.region, acc.region),
                 abc=None if c is None else c.abc,
                 rfm_code=r.get("quarters"),
                 profile=profile,
                 profile_label=_profile_label(lang, profile),
                 category=None if c is None else c.category,
-                category_label=_label(CATEGORY_LABELS, lang, None if c is None else c.category),
+                category_label=_label(CATEGORY_NAMES, lang, None if c is None else c.category),
                 revenue_cents=None if c is None else c.revenue_cents,
                 value_cents=None if c is None else c.value_cents,
                 clv_cents=None if c is None else c.clv_cents,
@@ -264,6 +282,7 @@ def customer_list(
     page: int,
     per_page: int,
     lang: str,
+    names: CodeNames | None = None,
 ) -> CustomerList:
     """Filter ``rows`` (``q`` in the code or name, case ignored; ``filters``
     on abc, profile, category, region: exact), sort them (missing values
@@ -285,8 +304,10 @@ def customer_list(
     choices = {
         "abc": [(k, k) for k in "ABC"],
         "profile": [(k, _profile_label(lang, k) or k) for k in RFM_PROFILES],
-        "category": [(k, v) for k, v in CATEGORY_LABELS[lang].items()],
-        "region": [(k, k) for k in sorted({r.region for r in rows if r.region})],
+        "category": [(k, _label(CATEGORY_NAMES, lang, k) or k) for k in CATEGORY_NAMES],
+        "region": [
+            (k, (names or {}).get("region", {}).get(k, k)) for k in sorted({r.region for r in rows if r.region})
+        ],
     }
     return CustomerList(
         total=len(ordered),
@@ -308,6 +329,7 @@ def customer_detail(
     activities: Sequence[ActivityRow],
     actions: Sequence[PlanAction],
     lang: str,
+    names: CodeNames | None = None,
 ) -> CustomerDetail:
     """The page of ``customer`` (read through the audited ``PortfolioReader.customer``)."""
     code = customer.code
@@ -317,7 +339,9 @@ def customer_detail(
         if figures is None
         else next((x for x in figures.inputs.analysis.rfm.to_pylist() if x["customer_id"] == code), {})
     )
-    profile = RFM_PROFILES.get(r.get("profile") or "")
+    names = names or {}
+    segment = None if account is None else account.segment
+    region = None if account is None else account.region
     history = sorted(({} if figures is None else figures.quarterly.get(code, {})).items())
     return CustomerDetail(
         code=code,
@@ -325,8 +349,11 @@ def customer_detail(
         siren=customer.siren,
         sector=customer.sector,
         size_band=customer.size_band,
-        segment=None if account is None else account.segment,
-        region=None if account is None else account.region,
+        size_band_label=_term(lang, customer.size_band),
+        segment=segment,
+        segment_name=None if segment is None else names.get("segment", {}).get(segment, segment),
+        region=region,
+        region_name=None if region is None else names.get("region", {}).get(region, region),
         address=customer.address,
         postal_code=customer.postal_code,
         city=customer.city,
@@ -336,7 +363,7 @@ def customer_detail(
         rfm_code=r.get("quarters"),
         profile=r.get("profile"),
         profile_label=_profile_label(lang, r.get("profile")),
-        profile_action=None if profile is None else profile.action_fr if lang == "fr" else profile.action_en,
+        profile_action=_profile_action(lang, r.get("profile")),
         recency_days=r.get("recency_days"),
         frequency=r.get("frequency"),
         revenue_cents=None if c is None else c.revenue_cents,
@@ -345,10 +372,11 @@ def customer_detail(
         clv_cents=None if c is None else c.clv_cents,
         p_alive=None if c is None else c.p_alive,
         category=None if c is None else c.category,
-        category_label=_label(CATEGORY_LABELS, lang, None if c is None else c.category),
+        category_label=_label(CATEGORY_NAMES, lang, None if c is None else c.category),
         strategy=None if c is None else c.strategy,
-        strategy_label=_label(STRATEGY_LABELS, lang, None if c is None else c.strategy),
+        strategy_label=_label(STRATEGY_NAMES, lang, None if c is None else c.strategy),
         trajectory=None if c is None else c.trajectory,
+        trajectory_label=_term(lang, None if c is None else c.trajectory),
         solvency={} if c is None else dict(c.solvency),
         history=[QuarterOut(quarter=q, revenue_cents=cents) for q, cents in history],
         contacts=[ContactOut(name=x.name, function=x.function, email=x.email, phone=x.phone) for x in contacts],

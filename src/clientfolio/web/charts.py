@@ -16,7 +16,7 @@ from clientfolio.report.charts import (
     quadrant_chart,
 )
 from clientfolio.report.layout import money_axis
-from clientfolio.value.strategy import STRATEGY_LABELS, quadrant_points
+from clientfolio.value.strategy import STRATEGY_NAMES, quadrant_points
 from clientfolio.web.figures import Figures
 from clientfolio.web.models import CustomerDetail, Dashboard
 
@@ -63,7 +63,7 @@ def dashboard_charts(
         fmt=count,
         empty=empty,
     )
-    quarters = [q.quarter for q in d.quarters]
+    quarters = [fmt.period(q.quarter) for q in d.quarters]
     charts["quarter_revenue"] = line_chart(
         quarters,
         {_("Revenue"): [q.revenue_cents for q in d.quarters]},
@@ -110,8 +110,8 @@ def dashboard_charts(
     )
     if d.matrix is not None:
         charts["matrix"] = heatmap(
-            d.matrix.segments,
-            d.matrix.products,
+            d.matrix.segment_names or d.matrix.segments,
+            d.matrix.product_names or d.matrix.products,
             d.matrix.grid,
             title=_("Segment x product line matrix: revenue of the last twelve months"),
             fmt=euros,
@@ -119,7 +119,7 @@ def dashboard_charts(
         )
     v = figures.inputs.value
     q = quadrant_points(v.customers, v.quadrant_thresholds)  # the assignment's thresholds, one home
-    labels = STRATEGY_LABELS[lang]
+    labels = {code: _(name) for code, name in STRATEGY_NAMES.items()}
     charts["quadrants"] = quadrant_chart(
         [(c.customer_id, x / 100, y / 100) for c, x, y in q.points],
         x_threshold=q.x_cut / 100,
@@ -147,7 +147,7 @@ def dashboard_charts(
 def customer_chart(d: CustomerDetail, _: Callable[[str], str], fmt: Formatter) -> str:
     """The bar chart of the customer's revenue per calendar quarter (its page's table)."""
     return bar_chart(
-        [h.quarter for h in d.history],
+        [fmt.period(h.quarter) for h in d.history],
         [h.revenue_cents for h in d.history],
         title=_("Revenue per quarter"),
         fmt=lambda cents: fmt.money(cents, decimals=False),

@@ -40,12 +40,25 @@ from clientfolio.store.schema import (
     ImportBatch,
     Invoice,
     Payment,
+    ProductLine,
     Prospect,
+    Region,
+    Segment,
     SelfAssessment,
     StageChange,
 )
 
-__all__ = ["FigureCache", "Figures", "compute_figures", "data_version", "last_quarters", "quarter_of", "quarter_trend"]
+__all__ = [
+    "CodeNames",
+    "FigureCache",
+    "Figures",
+    "code_names",
+    "compute_figures",
+    "data_version",
+    "last_quarters",
+    "quarter_of",
+    "quarter_trend",
+]
 
 _VERSIONED = (
     ImportBatch,
@@ -153,3 +166,20 @@ class FigureCache:
         """Forget every entry."""
         with self._guard:
             self._entries.clear()
+
+
+CodeNames = dict[str, dict[str, str]]
+"""The names of the regions, segments and product lines by code, by dimension."""
+
+
+def code_names(store: Store, principal: Principal) -> CodeNames:
+    """The names of the regions (``region``), segments (``segment``) and
+    product lines (``product_line``) by code: reference data shown in place of
+    the codes (the code kept as a tooltip)."""
+    tables: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
+        "region": Region,
+        "segment": Segment,
+        "product_line": ProductLine,
+    }
+    with PortfolioReader(store, principal).connect() as conn:
+        return {dim: {code: name for code, name in conn.execute(select(t.code, t.name))} for dim, t in tables.items()}

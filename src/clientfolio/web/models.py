@@ -170,6 +170,8 @@ class MatrixOut(_Model):
     basis: str
     segments: list[str]
     products: list[str]
+    segment_names: list[str] = []
+    product_names: list[str] = []
     grid: list[list[int]]
     winning: list[tuple[str, str]]
 
@@ -237,6 +239,7 @@ class CustomerRow(_Model):
     name: str
     segment: str | None
     region: str | None
+    region_name: str | None = None
     abc: str | None
     rfm_code: str | None
     profile: str | None
@@ -300,8 +303,11 @@ class CustomerDetail(_Model):
     siren: str | None
     sector: str | None
     size_band: str | None
+    size_band_label: str | None = None
     segment: str | None
+    segment_name: str | None = None
     region: str | None
+    region_name: str | None = None
     address: str | None
     postal_code: str | None
     city: str | None
@@ -324,6 +330,7 @@ class CustomerDetail(_Model):
     strategy: str | None
     strategy_label: str | None
     trajectory: str | None
+    trajectory_label: str | None = None
     solvency: dict[str, Any]
     history: list[QuarterOut]
     contacts: list[ContactOut]

@@ -111,6 +111,7 @@ def _html(
         "fmt": view.fmt,
         "nav": nav,
         "term": term,
+        "colon": "\u00a0: " if view.lang == "fr" else ": ",  # French puts a space before a colon
         "query_with": query_with,
         "user": None if view.session is None else view.session.user,
         **(html or {}),
@@ -133,6 +134,14 @@ def _lang_of(request: Request) -> str:
     """The language of the request's page (its view's, else the cookie's or the browser's)."""
     view = getattr(request.state, "view", None)
     return view.lang if isinstance(view, View) else get_lang(request, None)
+
+
+def _message(request: Request, exc: Exception) -> str:
+    """The message of ``exc`` in the page's language (a domain error's
+    template rendered with its parameters; another error as it reads)."""
+    if isinstance(exc, ClientfolioError):
+        return exc.in_language(_lang_of(request))
+    return str(exc)
 
 
 def _audit_refusal(request: Request, exc: Exception) -> None:
@@ -168,17 +177,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _login_redirect(request, exc)
 
     async def unauthorized(request: Request, exc: Exception) -> Response:
-        return error_page(request, 401, str(exc))
+        return error_page(request, 401, _message(request, exc))
 
     async def forbidden(request: Request, exc: Exception) -> Response:
         await run_in_threadpool(_audit_refusal, request, exc)
-        return error_page(request, 403, str(exc))
+        return error_page(request, 403, _message(request, exc))
 
     async def no_key(request: Request, exc: Exception) -> Response:
-        return error_page(request, 503, str(exc))
+        return error_page(request, 503, _message(request, exc))
 
     async def refused(request: Request, exc: Exception) -> Response:
-        return error_page(request, 400, str(exc))
+        return error_page(request, 400, _message(request, exc))
 
     async def beyond_limits(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FileLimitExceeded)

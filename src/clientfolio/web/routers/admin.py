@@ -23,9 +23,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal, Scope
 from clientfolio.access.writes import require_whole_company
+from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.config import ConfigError, ConfigProblem, config_file, load_domain_config, reset_setting, write_setting
 from clientfolio.errors import ClientfolioError, PasswordRejected
-from clientfolio.protect.audit import AuditEvent, list_events, record_event, verify_log
+from clientfolio.i18n import N_
+from clientfolio.protect.alerts import ALERT_NAMES, Alert
+from clientfolio.protect.audit import AuditEvent, AuditReport, list_events, record_event, verify_log
 from clientfolio.protect.backup import backup
 from clientfolio.protect.exports import approve_export, list_approvals, list_exports
 from clientfolio.protect.keys import KeyRing
@@ -42,6 +45,9 @@ router = APIRouter(include_in_schema=False)
 
 AUDIT_PAGE = 50
 SCOPE_FIELDS = {"regions": "region", "segments": "segment", "product_lines": "product_line"}
+ACTOR_NAMES = {"anonymous": N_("anonymous visitor"), "system": N_("system (local command line)")}
+"""The English names of the actors that are not users (``web.refused`` before
+login, ``access.SYSTEM``), shown through the catalogs."""
 
 
 def _status(user: UserRecord, now: dt.datetime) -> str:
@@ -57,6 +63,11 @@ def _entry(event: AuditEvent, full: bool) -> dict[str, Any]:
     if not full:
         shown.update(target=None, details=None)
     return shown
+
+
+def _verified(report: AuditReport, lang: str) -> dict[str, Any]:
+    """The chain check, its detail also said in the page's language (``detail_shown``)."""
+    return {**report.as_dict(), "detail_shown": report.detail_in(lang)}
 
 
 def admin_of(view: View, principal: Principal, ring: KeyRing, audit_page: int, verify: bool) -> dict[str, Any]:
@@ -76,7 +87,7 @@ def admin_of(view: View, principal: Principal, ring: KeyRing, audit_page: int, v
             "more": len(events) > AUDIT_PAGE,
             "events": [_entry(e, full) for e in events[:AUDIT_PAGE]],
             "full": full,
-            "verified": verify_log(store, ring).as_dict() if verify else None,
+            "verified": _verified(verify_log(store, ring), view.lang) if verify else None,
         },
         "alerts": [
             {
@@ -106,7 +117,35 @@ def _admin_page(
 ) -> Response:
     data = admin_of(view, principal, ring, audit_page, verify)
     data["error"] = error
-    return page(view, "admin.html", data, status_code=400 if error else 200)
+    return page(view, "admin.html", data, status_code=400 if error else 200, html=_shown(view, data))
+
+
+def _shown(view: View, data: dict[str, Any]) -> dict[str, Any]:
+    """The page's names of the codes (actions, actors, alert kinds), its
+    timestamps and the export alerts, in the page's language (the JSON keeps
+    the codes and the English alerts)."""
+
+    def action_name(code: str) -> str:
+        return view._(ACTION_NAMES[code]) if code in ACTION_NAMES else code
+
+    def actor_name(actor: str) -> str:
+        return view._(ACTOR_NAMES[actor]) if actor in ACTOR_NAMES else actor
+
+    def at(when: dt.datetime) -> str:
+        return f"{view.fmt.date(when)} {when:%H:%M:%S}"
+
+    alerts = {
+        e["export_uid"]: [
+            (
+                a["kind"],
+                view._(ALERT_NAMES.get(a["kind"], a["kind"])),
+                Alert(a["kind"], a["message"], a.get("template", ""), a.get("params", {})).in_language(view.lang),
+            )
+            for a in e["alerts"]
+        ]
+        for e in data["alerts"]
+    }
+    return {"action_name": action_name, "actor_name": actor_name, "at": at, "alert_texts": alerts}
 
 
 def _done(view: View, answer: dict[str, Any]) -> Response:
@@ -156,7 +195,7 @@ def add_user(
     except PasswordRejected as exc:  # the policy's reasons in the admin's language
         return _admin_page(view, principal, ring, error=reasons_in(exc.reasons, view.lang))
     except ClientfolioError as exc:
-        return _admin_page(view, principal, ring, error=str(exc))
+        return _admin_page(view, principal, ring, error=exc.in_language(view.lang))
     return _done(view, {"created": username.strip().lower(), "id": user_id})
 
 

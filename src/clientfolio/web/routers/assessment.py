@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal
 from clientfolio.errors import ClientfolioError
-from clientfolio.plan.assessment import READINGS, THEMES
+from clientfolio.plan.assessment import READINGS, THEME_INFO, THEMES
 from clientfolio.plan.questionnaire import answers_from, merge_answers
 from clientfolio.plan.records import assessment_history, save_assessment, stored_answers
 from clientfolio.plan.run import assessment_of
@@ -54,14 +54,13 @@ def assessment_page_of(view: View, principal: Principal, ring: KeyRing) -> dict[
     a = figures.assessment
     reading = READINGS.get(a.reading or "")
     data = a.as_dict()
-    fr = view.lang == "fr"
     for theme, result in zip(data["themes"], a.themes, strict=True):
-        theme["label"] = result.label_fr if fr else result.label_en
+        theme["label"] = view._(result.label)
         theme["objective"] = view._(result.objective)
         for indicator in theme["indicators"]:
             indicator["label"] = view._(indicator["label"])
     data["as_of"] = a.as_of
-    data["reading_text"] = None if reading is None else reading.fr if fr else reading.en
+    data["reading_text"] = None if reading is None else view._(reading.text)
     answers = [a.__dict__ for a in stored_answers(store, a.as_of)]
     return {"assessment": data, "answers": answers, "history": history}
 
@@ -87,7 +86,11 @@ def _mark(theme: str, text: str | None) -> float | None:
     try:
         return float(text.strip().replace(",", "."))
     except ValueError:
-        raise ClientfolioError(f"{theme}: {text!r} is not a mark from 0 to 20") from None
+        raise ClientfolioError(
+            "{theme_msg}: '{text}' is not a mark from 0 to 20",
+            theme_msg=THEME_INFO[theme].label if theme in THEME_INFO else theme,
+            text=text,
+        ) from None
 
 
 @router.post("/assessment", dependencies=[CsrfChecked])

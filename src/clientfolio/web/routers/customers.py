@@ -18,6 +18,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.web.build import SORTS, customer_detail, customer_list, customer_rows
 from clientfolio.web.charts import customer_chart
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
+from clientfolio.web.figures import code_names
 from clientfolio.web.models import CustomerDetail, CustomerList
 from clientfolio.web.render import page, wants_json
 from clientfolio.web.state import WebState
@@ -50,7 +51,8 @@ ListQueryDep = Annotated[ListQuery, Query()]
 def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQuery, lang: str) -> CustomerList:
     """The page of the customer list that ``query`` asks for, of what ``principal`` sees."""
     figures = state.figures.get(state.store, principal, ring)
-    rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang)
+    names = code_names(state.store, principal)
+    rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang, names)
     return customer_list(
         rows,
         q=query.q,
@@ -59,6 +61,7 @@ def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQue
         page=query.page,
         per_page=query.per_page,
         lang=lang,
+        names=names,
     )
 
 
@@ -80,6 +83,7 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
         reader.activities(),
         plan_actions(state.store, principal, year, ring=ring),
         lang,
+        code_names(state.store, principal),
     )
 
 

@@ -13,7 +13,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.web.build import dashboard
 from clientfolio.web.charts import dashboard_charts
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
-from clientfolio.web.figures import Figures
+from clientfolio.web.figures import Figures, code_names
 from clientfolio.web.models import Dashboard
 from clientfolio.web.render import page, wants_json
 from clientfolio.web.state import WebState
@@ -30,7 +30,7 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
         count = len(figures.inputs.value.customers)
     else:
         count = sum(a.kind == "customer" for a in PortfolioReader(state.store, principal).accounts())
-    return dashboard(figures, count, lang), figures
+    return dashboard(figures, count, lang, code_names(state.store, principal)), figures
 
 
 @router.get("/")

@@ -1,10 +1,11 @@
 """Exports and tracing.
 
-- ``/export`` (permission ``export``): a recipient, a purpose and a format
-  (csv or xlsx) give the registered, fingerprinted export of the customers
-  the user may read (``protect.exports.make_export``: trap records, signed
-  manifest, alerts, audit), downloaded as a ZIP of the file and its
-  manifest.  Above the hard limit the export is refused until an admin
+- ``/export`` (permission ``export``): a kind (customers, or mailing: their
+  contact persons), a recipient, a purpose, a format (csv or xlsx) and headers
+  (labels in the page's language, or codes) give the registered,
+  fingerprinted export of what the user may read
+  (``protect.exports.make_export``: trap records, signed manifest, alerts,
+  audit), downloaded as a ZIP of the file and its manifest.  Above the hard limit the export is refused until an admin
   approves the request (the page says which).
 - ``/trace`` (permission ``audit``): upload a file found outside; the page
   names the export and recipient it comes from, with the probability of a
@@ -24,10 +25,13 @@ from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import Response
 
 from clientfolio.errors import ExportRefused
-from clientfolio.i18n import render
-from clientfolio.protect.alerts import ExportRules
+from clientfolio.i18n import N_, gettext_for
+from clientfolio.protect.alerts import ALERT_NAMES, ExportRules
 from clientfolio.protect.exports import (
     EXPORT_FORMATS,
+    EXPORT_KINDS,
+    HEADER_STYLES,
+    KIND_NAMES,
     ExportKeys,
     ExportRequest,
     fingerprint_secrets,
@@ -35,7 +39,7 @@ from clientfolio.protect.exports import (
     make_export,
     verify_keys,
 )
-from clientfolio.protect.trace import Candidate, trace_file, verdict
+from clientfolio.protect.trace import Candidate, trace_file, verdict_in
 from clientfolio.protect.trace_audit import record_trace
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Auditor, Exporter, download, limited_upload, scratch
@@ -47,31 +51,48 @@ router = APIRouter(include_in_schema=False)
 
 
 def _history(view: View, username: str) -> list[dict[str, Any]]:
-    """The user's own registered exports, newest first."""
+    """The user's own registered exports, newest first (kinds and alerts by
+    their names in the page's language)."""
+    _ = gettext_for(view.lang)
     return [
         {
             "export_uid": e.export_uid,
             "created_at": e.created_at,
             "recipient": e.recipient,
             "purpose": e.purpose,
-            "kind": e.kind,
-            "format": e.format,
+            "kind": _(KIND_NAMES.get(e.kind, e.kind)) if e.kind in KIND_NAMES else e.kind,
+            "format": e.format.upper(),
             "rows": e.row_count,
-            "alerts": [a.kind for a in e.alerts],
+            "alerts": [a.in_language(view.lang) for a in e.alerts],
+            "alert_names": [_(ALERT_NAMES.get(a.kind, a.kind)) for a in e.alerts],
         }
         for e in reversed(list_exports(view.state.store))
         if e.username == username
     ]
 
 
+HEADER_NAMES = {
+    "labels": N_("Names and labels, in this page's language (for people)"),
+    "codes": N_("Codes (for software)"),
+}
+"""The English names of the header styles shown on the form (translated there)."""
+
+
+def _form(view: View, username: str, refused: dict[str, Any] | None = None) -> dict[str, Any]:
+    _ = gettext_for(view.lang)
+    return {
+        "formats": list(EXPORT_FORMATS),
+        "kinds": [(k, _(KIND_NAMES[k])) for k in EXPORT_KINDS],
+        "headers": [(h, _(HEADER_NAMES[h])) for h in HEADER_STYLES],
+        "refused": refused,
+        "exports": _history(view, username),
+    }
+
+
 @router.get("/export")
 def export_form(view: ViewDep, principal: Exporter) -> Response:
     """The export form and the user's past exports."""
-    return page(
-        view,
-        "export.html",
-        {"formats": list(EXPORT_FORMATS), "refused": None, "exports": _history(view, principal.username)},
-    )
+    return page(view, "export.html", _form(view, principal.username))
 
 
 @router.post("/export", dependencies=[CsrfChecked])
@@ -82,18 +103,23 @@ def export(
     recipient: Annotated[str, Form(max_length=200)],
     purpose: Annotated[str, Form(max_length=500)],
     format: Annotated[str, Form(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002
+    kind: Annotated[str, Form(pattern="^(customers|mailing)$")] = "customers",
+    headers: Annotated[str, Form(pattern="^(labels|codes)$")] = "labels",
 ) -> Response:
     """Make the export: a ZIP of the fingerprinted file and its signed manifest
-    (403 and the pending request's number above the hard limit)."""
+    (403 and the pending request's number above the hard limit).  Labels are
+    in the page's language."""
     state = view.state
     name = re.sub(r"[^\w-]+", "-", recipient).strip("-")[:60] or "export"
+    stem = gettext_for(view.lang)("customers") if kind == "customers" else "mailing"
+    stem = re.sub(r"[^\w-]+", "-", stem) if headers == "labels" else kind
     with scratch() as folder:
         try:
             result = make_export(
                 state.store,
                 principal,
-                ExportRequest(recipient, purpose, "customers", format),
-                folder / f"customers-{name}.{format}",
+                ExportRequest(recipient, purpose, kind, format, headers, view.lang),
+                folder / f"{stem}-{name}.{format}",
                 keys=ExportKeys.from_ring(ring),
                 rules=ExportRules.from_settings(state.settings),
             )
@@ -102,11 +128,11 @@ def export(
             return page(
                 view,
                 "export.html",
-                {
-                    "formats": list(EXPORT_FORMATS),
-                    "exports": _history(view, principal.username),
-                    "refused": {"message": str(exc), "request_id": exc.request_id},
-                },
+                _form(
+                    view,
+                    principal.username,
+                    {"message": exc.in_language(view.lang), "request_id": exc.request_id},
+                ),
                 status_code=403,
             )
         bundle = folder / f"{result.export_uid}.zip"
@@ -177,7 +203,7 @@ async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFi
                 "attributed": None if found.attributed is None else _candidate(found.attributed),
                 "evidence": found.evidence,
                 "threshold": found.threshold,
-                "verdict": [render(view.lang, template, params) for template, params in verdict(found)],
+                "verdict": verdict_in(view.lang, found),
                 "implicated": [_candidate(c) for c in found.implicated],
                 "tampered": [_candidate(c) for c in found.tampered],
                 "candidates": [_candidate(c) for c in found.candidates[:5]],

@@ -19,8 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 from clientfolio.access import Principal
 from clientfolio.access.writes import whole_company
 from clientfolio.errors import ClientfolioError
-from clientfolio.i18n import localized
 from clientfolio.plan.actions import PlanHeader, by_typology, track
+from clientfolio.plan.messages import shown
 from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items
 from clientfolio.plan.run import suggestions_of
 from clientfolio.plan.suggestions import Suggestion, as_action
@@ -58,6 +58,7 @@ def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, a
     actions = plan_actions(store, principal, year, ring=ring)
     tracking = track(actions, day)
     status = {s.id: s for s in tracking.actions}
+    localized = [a.localized(view.lang) for a in actions]
     planned = {a.suggestion_key for a in actions if a.suggestion_key}
     header = plan_header(store, year) or PlanHeader(year)
     return {
@@ -76,14 +77,15 @@ def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, a
                     for a in group
                 ],
             }
-            for n, (typology, group) in enumerate(by_typology(actions), start=1)
+            for n, (typology, group) in enumerate(by_typology(localized), start=1)
         ],
         "tracking": tracking.as_dict(),
         "suggestions": [
             {
                 **s.as_dict(),
-                "title": localized(view.lang, s.title, s.title_msg, s.params),
-                "reason": localized(view.lang, s.reason, s.reason_msg, s.params),
+                "title": shown(view.lang, s.title, s.title_msg, s.params),
+                "reason": shown(view.lang, s.reason, s.reason_msg, s.params),
+                "steps": shown(view.lang, s.steps, s.steps_msg, s.params),
                 "in_plan": s.key in planned,
             }
             for s in found
@@ -160,7 +162,7 @@ def export_xlsx(
     swot: dict[str, list[str]] = {}
     for item in swot_items(store, principal, year):
         if item.accepted:
-            swot.setdefault(item.quadrant, []).append(item.text)
+            swot.setdefault(item.quadrant, []).append(item.localized(view.lang).text)
     with scratch() as folder:
         path = write_plan_xlsx(
             folder / f"pac-{year}.xlsx",
@@ -168,6 +170,7 @@ def export_xlsx(
             actions,
             track(actions, as_of or dt.date.today()),
             swot,
+            lang=view.lang,
         )
         with store.begin() as conn:
             record_event(

@@ -22,6 +22,7 @@ from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.report.charts import funnel_chart
 from clientfolio.store.schema import PROSPECT_STAGES
 from clientfolio.web.deps import CsrfChecked, RingDep, ViewDep
+from clientfolio.web.figures import code_names
 from clientfolio.web.pages import Reader, Writer
 from clientfolio.web.render import page, wants_json
 
@@ -172,6 +173,7 @@ def prospects_page(
             "signs": POTENTIAL_SIGNS,
             "levels": LEVELS,
             "stages": PROSPECT_STAGES,
+            "regions": code_names(store, principal)["region"],
             "funnel_svg": funnel_chart(
                 [s.label for s in data.funnel],
                 [s.reached for s in data.funnel],

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from clientfolio.i18n import gettext_for
 from clientfolio.protect.alerts import ExportRules
 from clientfolio.protect.exports import ExportKeys
 from clientfolio.report.export import DEFAULT_PURPOSE, DEFAULT_RECIPIENT, REPORT_FORMATS, write_report
@@ -38,8 +39,8 @@ def report_form(view: ViewDep, principal: Exporter) -> Response:
         {
             "formats": list(REPORT_FORMATS),
             "lang": view.lang,
-            "recipient": DEFAULT_RECIPIENT,
-            "purpose": DEFAULT_PURPOSE,
+            "recipient": view._(DEFAULT_RECIPIENT),
+            "purpose": view._(DEFAULT_PURPOSE),
         },
     )
 
@@ -51,11 +52,15 @@ def report(
     ring: RingDep,
     format: Annotated[str, Form(pattern="^(pdf|xlsx|html)$")] = "pdf",  # noqa: A002
     lang: Annotated[str, Form(pattern="^(fr|en)$")] = "fr",
-    recipient: Annotated[str, Form(max_length=200)] = DEFAULT_RECIPIENT,
-    purpose: Annotated[str, Form(max_length=500)] = DEFAULT_PURPOSE,
+    recipient: Annotated[str | None, Form(max_length=200)] = None,
+    purpose: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
-    """Write the review of what the user may read and send it as a download."""
+    """Write the review of what the user may read and send it as a download
+    (without a recipient or a purpose: the defaults, in the review's language)."""
     state = view.state
+    _ = gettext_for(lang)
+    recipient = _(DEFAULT_RECIPIENT) if recipient is None else recipient
+    purpose = _(DEFAULT_PURPOSE) if purpose is None else purpose
     with scratch() as folder:
         result = write_report(
             state.store,

@@ -43,16 +43,19 @@ def swot_of_view(view: View, principal: Principal, ring: KeyRing) -> dict[str, A
     """The SWOT page's data: each quadrant with its recommendation, kept items and suggestions."""
     year, found = _suggested(view, principal, ring)
     kept = [i for i in swot_items(view.state.store, principal, year) if i.accepted]
-    english = view.lang != "fr"
     return {
         "year": year,
         "quadrants": [
             {
                 "quadrant": q,
                 "label": view._(QUADRANT_NAMES[q]),
-                "verb": RECOMMENDATIONS[q].verb_en if english else RECOMMENDATIONS[q].verb_fr,
+                "verb": view._(RECOMMENDATIONS[q].verb),
                 "recommendation": view._(RECOMMENDATIONS[q].text),
-                "items": [{"id": i.id, "text": i.text, "source": i.source} for i in kept if i.quadrant == q],
+                "items": [
+                    {"id": i.id, "text": i.localized(view.lang).text, "source": i.source}
+                    for i in kept
+                    if i.quadrant == q
+                ],
                 "suggested": [
                     {**s.as_dict(), "text": localized(view.lang, s.text, s.text_msg, s.params)}
                     for s in found
