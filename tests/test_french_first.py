@@ -62,6 +62,9 @@ BOTH = {
     "fader",
     "hardie",
     "bootstrap",
+    # the language switch names each language in its own
+    "english",
+    "français",
     "sha256",
     "ed25519",
     "argon2",

@@ -59,6 +59,7 @@ ACTION_NAMES = {
     "login.failure": N_("Failed login"),
     "login.success": N_("Successful login"),
     "plan.action.add": N_("Action added to the plan"),
+    "plan.action.undo": N_("Plan action removed (undo of an acceptance)"),
     "plan.action.update": N_("Plan action updated"),
     "plan.download": N_("Action plan downloaded"),
     "plan.header": N_("Plan header changed"),

@@ -5,6 +5,10 @@ background thread on a free port, on a staffed demo portfolio
 Chromium missing: the tests fail when ``CI`` is set, are skipped otherwise.
 Each test leaves a screenshot of its last page in
 ``test-artifacts/screenshots/<test>.png`` (``shot`` saves intermediate ones).
+
+axe-core (``AXE``) is fetched from the npm registry by ``scripts/test`` into
+the git-ignored ``.cache/npm/``; missing, the tests that use ``axe`` fail when
+``CI`` is set, are skipped otherwise.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ TIMEOUT_MS = 90_000
 """How long an action or an expectation waits: the dashboard's figures take
 seconds to compute on a slow, shared machine, again after each change of the data."""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed by ``scripts/test`` (``npm install --prefix .cache/npm axe-core@4``)."""
+SERIOUS = ("critical", "serious")
+"""The impacts of an axe violation that fail a test."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,33 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Path:
+    """The path of ``axe.min.js`` (skip, or fail in CI, when it is missing)."""
+    if not AXE.exists():
+        message = f"axe-core not found at {AXE} (scripts/test installs it from the npm registry)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE
+
+
+def axe_violations(page: Page, axe_js: Path) -> list[str]:
+    """The critical and serious axe-core violations of ``page`` as it is now:
+    ``rule (impact): target, ...`` (the CSP is bypassed by the context, so
+    the script can be injected)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_js))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(
+            v => ({id: v.id, impact: v.impact, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                   count: v.nodes.length}))"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}, {v['count']}x): {', '.join(v['targets'])}" for v in found if v["impact"] in SERIOUS
+    ]
 
 
 def _artifact_name(node_name: str) -> str:

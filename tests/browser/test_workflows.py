@@ -122,3 +122,33 @@ def test_make_an_export_and_trace_it(
         tab.screenshot(path=SCREENSHOTS / "test_make_an_export_and_trace_it-traced.png", full_page=True)
     finally:
         auditor.close()
+
+
+def test_log_a_call_from_a_customer_page(page: Page, shot: Callable[[str], None]) -> None:
+    log_in(page, UNRESTRICTED, then="/customers")
+    page.locator("table.list tbody tr a").first.click()
+    expect(page.locator("#timeline")).to_be_visible()
+    form = page.locator("form.log-activity")
+    form.locator("select[name=kind]").select_option("call")
+    form.locator("input[name=note]").fill("Called about the spring order")
+    form.get_by_role("button", name="Log the activity").click()
+    expect(page).to_have_url(re.compile(r"/customers/[^/?#]+$"))
+    first = page.locator("ol.timeline li").filter(has_text="Called about the spring order")
+    expect(first).to_have_count(1)
+    expect(first).to_contain_text("Call")
+    shot("logged")
+
+
+def test_update_an_actions_progress(page: Page, shot: Callable[[str], None]) -> None:
+    log_in(page, UNRESTRICTED, then="/")
+    page.locator("#today").get_by_role("button", name="Add to plan").first.click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/plan")
+    form = page.locator("form.action-update").first
+    form.locator("input[name=progress]").fill("60")
+    form.locator("textarea[name=comments]").fill("Quote sent")
+    form.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/plan\?year=\d{4}$"))
+    row = page.locator("tr", has=page.locator("form.action-update")).filter(has_text="Quote sent").first
+    expect(row).to_contain_text("60 %")
+    shot("updated")

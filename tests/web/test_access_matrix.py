@@ -46,6 +46,8 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx at i
 PATH_VALUES: dict[str, Callable[[Outsider], dict[str, str]]] = {
     "/customers/{code}": lambda o: {"code": o.customer_code},
     "/api/v1/customers/{code}": lambda o: {"code": o.customer_code},
+    "/customers/{code}/activities": lambda o: {"code": o.customer_code},
+    "/plan/actions/{action_id}": lambda o: {"action_id": "999999"},  # no such action in the scope
 }
 """Route path -> its path parameters, filled with a record OUTSIDE the users' scope."""
 
@@ -318,6 +320,10 @@ def write_attempts(o: Outsider, company_item: int) -> dict[str, dict[str, object
         "/swot/items/edit": {"data": {"item_id": str(company_item), "delete": "true"}},
         "/plan/accept": {"data": {"key": f"customer:{o.customer_code}"}},
         "/plan/header": {"data": {"year": "2025", "company": "Pris", "vision": "Pris"}},
+        "/plan/undo": {"data": {"year": "2025", "id": "1", "token": "0" * 64}},  # an unsigned undo
+        "/plan/add": {"data": {"customer_code": o.customer_code, "title": "Pris"}},
+        "/plan/actions/{action_id}": {"data": {"year": "2025", "progress": "50", "comments": "Pris"}},
+        "/customers/{code}/activities": {"data": {"kind": "call", "note": "Pris"}},
         "/assessment": {"data": {"portfolio": "1", "loyalty": "1"}},
         "/prospects/stage": {"data": {"code": o.prospect_code, "stage": "lost", "reason": "Pris"}},
         "/import": {"data": {"kind": "customers"}, "files": {"file": ("take.csv", take, "text/csv")}},

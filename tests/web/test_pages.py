@@ -166,6 +166,9 @@ def test_every_message_of_the_pages_is_in_french() -> None:
 
     found |= {label for _, label, _ in NAV} | set(STAGE_NAMES.values()) | set(TERMS.values())
     same = {
+        "Menu",
+        "Note",
+        "Type",
         "Segment",
         "Action",
         "Contacts",

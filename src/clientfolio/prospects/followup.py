@@ -43,6 +43,17 @@ class FollowUpConfig(BaseModel):
         description="An A or VIP customer not contacted for more than this many days is "
         "unfollowed (default 90: once a quarter at least).",
     )
+    quiet_factor: float = Field(
+        1.5,
+        gt=0,
+        description="An A or VIP customer is at risk when the days since their last purchase exceed this many "
+        "times their mean interval between purchases (default 1.5).",
+    )
+    quiet_min_purchases: int = Field(
+        3,
+        ge=2,
+        description="Purchase days a customer needs for a rhythm of their own (default 3).",
+    )
 
 
 @dataclass(frozen=True)

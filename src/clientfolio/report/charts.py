@@ -6,7 +6,10 @@ one ``<svg>`` element that:
 - is **accessible**: ``role="img"``, a ``<title>`` and a ``<desc>`` listing the
   values (the caller may give its own ``desc``);
 - **scales** to its container's width (fixed ``viewBox``, ``width: 100%``) and
-  keeps a readable font size (13-16 user units on a 720-unit-wide chart);
+  keeps a readable font size (at least ``MIN_TEXT``, 14 user units on a
+  720-unit-wide chart: 11 px when drawn 570 px wide, the web app's smallest);
+- is **legible**: every series colour (``PALETTE``) has a contrast of at
+  least 3:1 on white, every text at least 4.5:1 on what is behind it;
 - **prints in greyscale**: every value is written beside its mark, series
   differ by dash pattern and marker shape as well as colour, and heat-map
   cells carry their figure;
@@ -44,8 +47,11 @@ FONT = "Open Sans, DejaVu Sans, Verdana, Arial, sans-serif"
 WIDTH = 720
 INK = "#1f2937"
 GRID = "#d1d5db"
-#: series colours of clearly different lightness (dark blue, orange, light teal, ...)
-PALETTE = ("#1d4e89", "#e07b00", "#7fb7be", "#5b5b5b", "#b2182b", "#9e9ac8")
+MIN_TEXT = 14
+"""The smallest font size of a chart's text, in user units of the ``WIDTH``-wide canvas."""
+#: the one palette of the series: dark blue, dark orange, dark teal, grey, red, purple; each at least 3:1 on white
+#: (8.4, 4.2, 4.8, 6.8, 6.9, 6.3), series also differ by dash pattern and marker shape
+PALETTE = ("#1d4e89", "#c26100", "#1b7f7a", "#5b5b5b", "#b2182b", "#6a51a3")
 #: dash patterns paired with the colours, so series differ in greyscale too
 DASHES = ("", "8 4", "2 3", "12 4 2 4", "4 4", "1 6")
 
@@ -66,12 +72,13 @@ def _text(
     y: float,
     text: object,
     *,
-    size: int = 13,
+    size: int = MIN_TEXT,
     anchor: str = "start",
     weight: str = "normal",
     fill: str = INK,
     cls: str = "",
 ) -> str:
+    size = max(size, MIN_TEXT)
     extra = f' class="{cls}"' if cls else ""
     bold = ' font-weight="bold"' if weight == "bold" else ""
     return (
@@ -293,7 +300,7 @@ def heatmap(
             level = 0.0 if high == low else (v - low) / (high - low)
             body.append(
                 f'<rect class="cell" x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w)}" height="{row}" '
-                f'fill="{_blue(level)}" stroke="#ffffff"/>'
+                f'fill="{_blue(_shade(level))}" stroke="#ffffff"/>'
             )
             body.append(
                 _text(
@@ -302,11 +309,22 @@ def heatmap(
                     fmt(v),
                     size=12,
                     anchor="middle",
-                    fill="#ffffff" if level > 0.55 else INK,
+                    fill="#ffffff" if level >= _SHADE_SPLIT else INK,
                 )
             )
             cells.append(f"{label} × {column_labels[j]}: {fmt(v)}")
     return _svg(top + row * len(row_labels) + 12, title, desc or "; ".join(cells), body, kind="heatmap")
+
+
+_SHADE_SPLIT = 0.575
+
+
+def _shade(level: float) -> float:
+    """The shade of a heat-map cell of ``level``: monotonic, skipping the mid blues (0.5-0.65 of ``_blue``)
+    on which neither dark nor white text reaches 4.5:1 (dark text below ``_SHADE_SPLIT``, white above)."""
+    if level < _SHADE_SPLIT:
+        return level * 0.5 / _SHADE_SPLIT
+    return 0.65 + (level - _SHADE_SPLIT) * 0.35 / (1 - _SHADE_SPLIT)
 
 
 def _blue(level: float) -> str:
@@ -630,7 +648,7 @@ def gauge(
     limits = [0.0, *(min(1.0, max(0.0, b / out_of)) for b in bands), 1.0]
     body = [
         arc(f0, f1, colour, "band")
-        for f0, f1, colour in zip(limits, limits[1:], ("#b2182b", "#f4a582", "#1d4e89"), strict=False)
+        for f0, f1, colour in zip(limits, limits[1:], (PALETTE[4], PALETTE[1], PALETTE[0]), strict=False)
         if f1 > f0
     ]
     for value in (0, *bands, out_of):

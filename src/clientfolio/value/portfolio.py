@@ -143,10 +143,13 @@ class PortfolioValue:
 
 
 def _fit(
-    rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True
+    rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True, valued: set[str] | None = None
 ) -> tuple[FittedValues | None, Statement | None, str, list[int]]:
     """Fit the models on the customers of ``rows`` who made a purchase (and
-    the interval of their total unless ``interval`` is False)."""
+    the interval of their total unless ``interval`` is False).  With
+    ``valued``, the total and its interval are those of these customers only
+    (the others get a margin rate of 0 in the sum, so a lifetime value of 0:
+    the models are fitted on every row, each refit of the bootstrap too)."""
     buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
     chosen = [rows[i] for i in buyers]
     revenue = column(chosen, "revenue_cents") + column(chosen, "prev_revenue_cents")
@@ -158,6 +161,8 @@ def _fit(
     revenue = np.where(idle, column(chosen, "lifetime_revenue_cents"), revenue)
     margin = np.where(idle, column(chosen, "lifetime_margin_cents"), margin)
     rates, basis = margin_rates(revenue, margin, config.assumed_margin_rate)
+    if valued is not None:
+        rates = np.where([r["customer_id"] in valued for r in chosen], rates, 0.0)
     if not chosen:
         return None, Statement.of(N_("no customer has made a purchase")), basis, buyers
     try:
@@ -277,6 +282,7 @@ def value_portfolio(
     receivables: ir.Table | None = None,
     settlements: ir.Table | None = None,
     config: ValueConfig | None = None,
+    population: ir.Table | None = None,
 ) -> PortfolioValue:
     """Value every customer and the portfolio as of ``as_of``.
 
@@ -284,6 +290,11 @@ def value_portfolio(
     customers and open prospects of the file (``PortfolioReader.accounts``,
     none for a transactions file); ``receivables`` and ``settlements`` the
     tables ``value.solvency`` takes (solvency is skipped without them).
+    ``population``: the transactions the lifetime-value models are fitted on
+    when ``transactions`` is a part of them (a scope of the portfolio): a
+    customer's lifetime value is then the same whoever looks, and the
+    valuation's total and interval are those of the customers of
+    ``transactions`` (``value_source`` passes the whole portfolio).
     """
     config = config or ValueConfig()
     rows, classes = _histories(transactions, as_of, config)
@@ -291,11 +302,19 @@ def value_portfolio(
     customers, prospect_values = _classify(rows, classes, accounts or (), config)
     ids = [c.customer_id for c in customers]
 
-    fitted, note, basis, buyers = _fit(rows, config.clv)
+    fit_rows, valued = rows, None
+    if population is not None:
+        fit_rows = (
+            customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
+        )
+        valued = set(by_id)
+    fitted, note, basis, buyers = _fit(fit_rows, config.clv, valued=valued)
     if fitted is not None:
         position = {code: k for k, code in enumerate(ids)}
         for k, i in enumerate(buyers):
-            c = customers[position[rows[i]["customer_id"]]]
+            if (at := position.get(fit_rows[i]["customer_id"])) is None or fit_rows[i]["customer_id"] not in by_id:
+                continue  # fitted on, not shown
+            c = customers[at]
             c.p_alive = float(fitted.p_alive[k])
             c.expected_purchases = float(fitted.expected_purchases[k])
             c.expected_spend_cents = float(fitted.expected_spend_cents[k])

@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from clientfolio.access import PortfolioReader
+from clientfolio.access import PortfolioReader, Scope
 from clientfolio.analytics.analysis import latest_date
 from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
@@ -139,14 +141,33 @@ def value_source(
             raise ClientfolioError("no sales to value")
         if reader is None or transactions is not None:
             return value_portfolio(table, as_of=day, config=config)
-        return value_portfolio(
-            table,
-            as_of=day,
-            accounts=reader.accounts(),
-            receivables=reader.receivables(con),
-            settlements=reader.settlements(con),
-            config=config,
-        )
+        with ExitStack() as stack:
+            population = None
+            whole = _fitted_on(reader)
+            if whole is not None:  # a scope: the models are fitted on the whole portfolio
+                population = stack.enter_context(open_transactions(store=store, reader=whole))[1]
+            return value_portfolio(
+                table,
+                as_of=day,
+                accounts=reader.accounts(),
+                receivables=reader.receivables(con),
+                settlements=reader.settlements(con),
+                config=config,
+                population=population,
+            )
+
+
+def _fitted_on(reader: PortfolioReader) -> PortfolioReader | None:
+    """The reader of the lines the lifetime-value models are fitted on for
+    ``reader``: every customer's, on the product lines its principal may see,
+    so that a customer's lifetime value does not change with who looks (only
+    the fitted parameters come from the other customers, never their rows:
+    what is shown is the visible customers' values and their total); None
+    when ``reader`` sees every customer already."""
+    scope = reader.principal.scope
+    if scope.regions is None and scope.segments is None:
+        return None
+    return PortfolioReader(reader.store, replace(reader.principal, scope=Scope(product_lines=scope.product_lines)))
 
 
 def vip_customers(

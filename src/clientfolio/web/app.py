@@ -14,23 +14,27 @@ the routers.  Extension points for the pages still to come (see docs/web.md):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from clientfolio.errors import KeyMissing
+from clientfolio.access import Principal, Scope
+from clientfolio.errors import ClientfolioError, KeyMissing
 from clientfolio.i18n import gettext_for
 from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.users import list_users, principal_for
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web.deps import get_lang, optional_session
-from clientfolio.web.figures import FigureCache
+from clientfolio.web.figures import FigureCache, FiguresPending
 from clientfolio.web.pages import UPLOAD_PATHS, too_large_message
 from clientfolio.web.render import error_page, install_error_handlers
 from clientfolio.web.routers import (
+    activities,
     admin,
     api,
     assessment,
@@ -55,6 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     dashboard.router,
     customers.router,
+    activities.router,  # issue 18: logging an activity from a customer page
     api.router,
     prospects.router,
     plan.router,
@@ -94,22 +99,63 @@ _HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None, ring: KeyRing | None = None) -> FastAPI:
+COMPUTING = "The figures are being computed: this page will refresh itself in a few seconds."
+"""The answer (503, ``Retry-After``) of a page whose figures are not computed yet."""
+
+
+def _principals(store: Store) -> list[Principal]:
+    """The principals of the users who may work (whose figures to compute at
+    start-up), those who see the whole company first."""
+    found = []
+    for user in list_users(store):
+        try:
+            found.append(principal_for(store, user.username))
+        except ClientfolioError:  # disabled, departed, expired
+            continue
+    return sorted(found, key=lambda p: p.scope != Scope())
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    ring: KeyRing | None = None,
+    background_figures: bool | None = None,
+) -> FastAPI:
     """The web application for ``settings`` (default: from the environment).
     ``store`` and ``ring`` may be given (tests); otherwise the store is opened
     (and migrated) at ``settings.database_url`` and the key ring loaded with
     ``KeyRing.load(settings, create=False)``: when there is no key, every page
     answers 503 with the reason, since the audit log and the encrypted fields
-    need it."""
+    need it.
+
+    ``background_figures`` (default: when the app opens its own store, as
+    ``clientfolio serve`` does; not when a store is given, as the tests do):
+    the figures are computed in the background, never in a request
+    (``web.figures.FigureCache``), those of every user's scope from the
+    app's start-up on; otherwise the request that needs them computes them."""
     settings = settings or Settings()
+    if background_figures is None:
+        background_figures = store is None
     key_error = None
     if ring is None:
         try:
             ring = KeyRing.load(settings, create=False)
         except KeyMissing as exc:
             key_error = str(exc)
+    figures = FigureCache(settings.web_cache_seconds, background=background_figures)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Start computing the figures of every user's scope (background mode)."""
+        state: WebState = app.state.web
+        if figures.background and state.ring is not None:
+            figures.warm(state.store, _principals(state.store), state.ring)
+        yield
+
     app = FastAPI(
         title="Clientfolio",
+        lifespan=lifespan,
         summary="Measure, develop and protect your customer portfolio.",
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
@@ -123,7 +169,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         ring,
         key_error,
         templates,
-        FigureCache(settings.web_cache_seconds),
+        figures,
         NAV,
         UploadWorkers(settings),
     )
@@ -131,6 +177,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+
+    @app.exception_handler(FiguresPending)
+    async def figures_pending(request: Request, exc: FiguresPending) -> Response:
+        """The figures are not there yet: "computing", and come back in a few seconds."""
+        response = error_page(request, 503, COMPUTING)
+        response.headers["Retry-After"] = "3"
+        response.headers["Refresh"] = "3"  # the browser reloads the page
+        return response
 
     @app.middleware("http")
     async def upload_limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

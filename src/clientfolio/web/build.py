@@ -8,6 +8,7 @@ funnel's stage names are messages of the web catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -16,8 +17,11 @@ from typing import Any
 from clientfolio.access import ActivityRow, ContactRow
 from clientfolio.access.reader import AccountRow
 from clientfolio.analytics.rfm import RFM_PROFILES
-from clientfolio.i18n import gettext_for, localized
+from clientfolio.i18n import formatter, gettext_for, localized
 from clientfolio.plan.actions import PlanAction
+from clientfolio.plan.actions import track as tracked
+from clientfolio.prospects.at_risk import quiet_customers
+from clientfolio.prospects.followup import important_customers
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.store.schema import SIZE_BAND_NAMES, Customer
 from clientfolio.value.backtest import GROUP_LABELS
@@ -25,7 +29,7 @@ from clientfolio.value.categories import CATEGORY_NAMES
 from clientfolio.value.potential import source_label
 from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANTS, STRATEGY_NAMES, TRAJECTORY_NAMES
-from clientfolio.web.figures import CodeNames, Figures, quarter_trend
+from clientfolio.web.figures import CodeNames, Figures, quarter_series, quarter_trend
 from clientfolio.web.models import (
     AbcRow,
     ActionOut,
@@ -49,10 +53,13 @@ from clientfolio.web.models import (
     QuarterOut,
     QuarterTrend,
     ThemeOut,
+    TodayAction,
+    TodayItem,
+    TodayOut,
     TrendPoint,
 )
 
-__all__ = ["SORTS", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard"]
+__all__ = ["SORTS", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard", "today_block"]
 
 TERMS = {
     **STATUS_NAMES,
@@ -210,6 +217,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNam
             )
             for q in QUADRANTS
         ],
+        quadrant_thresholds=dict(v.quadrant_thresholds),
         funnel=[
             FunnelStage(
                 stage=s,
@@ -228,6 +236,108 @@ def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNam
                 for t in figures.assessment.themes
             ],
         ),
+    )
+
+
+_FALLEN = ("declining", "inactive")  # the RFM profiles of a customer whose buying fell
+
+
+def today_block(
+    figures: Figures,
+    purchases: Sequence[tuple[str, dt.date]],
+    actions: Sequence[PlanAction],
+    today: dt.date,
+    lang: str,
+    *,
+    week: int = 7,
+) -> TodayOut:
+    """The "Today" block of what ``figures`` cover: the customers at risk
+    (important customers gone quiet against their own rhythm, ``prospects.at_risk``;
+    customers whose RFM profile fell to declining or inactive; customers whose
+    payments are at risk), by value at stake (yearly revenue, else lifetime
+    value); the important customers without contact beyond the follow-up
+    delay; the plan ``actions`` due by ``today`` + ``week`` days and not done."""
+    _ = gettext_for(lang)
+    fmt = formatter(lang)
+    inputs = figures.inputs
+    values = {c.customer_id: c for c in inputs.value.customers}
+    config = inputs.config.prospects.follow_up
+
+    def stake(code: str) -> float | None:
+        c = values.get(code)
+        if c is None:
+            return None
+        return c.revenue_cents or c.clv_cents
+
+    def item(code: str, reason: str, label: str, detail: str, step: str) -> TodayItem:
+        name = inputs.names.get(code) or (values[code].name if code in values else None) or code
+        return TodayItem(
+            code=code, name=name, reason=reason, label=label, detail=detail, value_cents=stake(code), next_step=step
+        )
+
+    important = important_customers(
+        [c.customer_id for c in inputs.value.customers if c.abc == "A"],
+        [c.customer_id for c in inputs.value.customers if c.category == "vip"],
+    )
+    at_risk: dict[str, TodayItem] = {}
+    for q in quiet_customers(purchases, important, as_of=inputs.as_of, config=config):
+        at_risk[q.customer_code] = item(
+            q.customer_code,
+            "quiet",
+            _("Gone quiet"),
+            _("No purchase for {days} days (usually every {every} days)").format(
+                days=q.days_since, every=fmt.number(round(q.mean_interval_days))
+            ),
+            _("Call them"),
+        )
+    for r in inputs.analysis.rfm.to_pylist():
+        code = r["customer_id"]
+        if r["profile"] in _FALLEN and code in important and code not in at_risk:
+            at_risk[code] = item(
+                code,
+                "profile",
+                _("Profile fell"),
+                _profile_label(lang, r["profile"]) or r["profile"],
+                _("Plan a visit"),
+            )
+    for c in inputs.value.customers:
+        if c.solvency.get("status") == "risk" and c.customer_id not in at_risk:
+            at_risk[c.customer_id] = item(
+                c.customer_id, "payment", _("Overdue payments"), _(STATUS_NAMES["risk"]), _("Chase the payment")
+            )
+    follow_ups = [
+        item(
+            f.customer_code,
+            "unfollowed",
+            _("Follow-up overdue"),
+            _("Never contacted")
+            if f.last_contact is None
+            else _("Last contact {day}").format(day=fmt.date(f.last_contact)),
+            _("Call them"),
+        )
+        for f in inputs.activity.important
+        if f.unfollowed
+    ]
+    track = tracked(actions, today)
+    done = {s.id for s in track.actions if s.done}
+    due = [
+        TodayAction(
+            id=a.id,
+            title=a.title,
+            customer_code=a.customer_code,
+            customer_name=a.customer_name,
+            due_on=a.due_on,
+            progress=a.progress,
+            overdue=a.due_on < today,
+        )
+        for a in (x.localized(lang) for x in actions)
+        if a.due_on is not None and a.due_on <= today + dt.timedelta(days=week) and a.id not in done
+    ]
+    by_stake = lambda i: (-(i.value_cents or 0), i.code)  # noqa: E731
+    return TodayOut(
+        at_risk=sorted(at_risk.values(), key=by_stake),
+        follow_ups=sorted(follow_ups, key=by_stake),
+        actions_due=sorted(due, key=lambda a: (a.due_on or today, a.title)),
     )
 
 
@@ -342,7 +452,7 @@ def customer_detail(
     names = names or {}
     segment = None if account is None else account.segment
     region = None if account is None else account.region
-    history = sorted(({} if figures is None else figures.quarterly.get(code, {})).items())
+    history = [] if figures is None else quarter_series(figures.quarterly.get(code, {}), figures.inputs.as_of)
     return CustomerDetail(
         code=code,
         name=customer.name,

@@ -20,7 +20,7 @@ from clientfolio.value.strategy import STRATEGY_NAMES, quadrant_points
 from clientfolio.web.figures import Figures
 from clientfolio.web.models import CustomerDetail, Dashboard
 
-__all__ = ["customer_chart", "dashboard_charts"]
+__all__ = ["customer_chart", "dashboard_charts", "pareto_cuts"]
 
 
 def dashboard_charts(
@@ -78,11 +78,11 @@ def dashboard_charts(
         fmt=count,
         empty=empty,
     )
-    shares = {r.abc: r.customer_share for r in d.abc}
+    a, b = pareto_cuts(d)
     charts["pareto"] = pareto_chart(
         d.pareto,
-        a=shares.get("A", 0.0),
-        b=shares.get("A", 0.0) + shares.get("B", 0.0),
+        a=a,
+        b=b,
         title=_("ABC analysis: Pareto curve"),
         fmt=share,
         x_label=_("Share of customers"),
@@ -142,6 +142,21 @@ def dashboard_charts(
         empty=empty,
     )
     return charts
+
+
+def pareto_cuts(d: Dashboard) -> tuple[float, float]:
+    """The cumulative shares of revenue where the Pareto chart cuts its zones:
+    those reached by the last A customer and by the last B customer of the
+    table (``d.abc``), so that the zones hold the table's customers (its
+    shares of customers) and the dashed lines sit at its shares of revenue."""
+    counts = {r.abc: r.customers for r in d.abc}
+    if not d.pareto:
+        return 0.0, 0.0
+
+    def reached(customers: int) -> float:
+        return d.pareto[min(max(customers, 1), len(d.pareto)) - 1]
+
+    return reached(counts.get("A", 0)), reached(counts.get("A", 0) + counts.get("B", 0))
 
 
 def customer_chart(d: CustomerDetail, _: Callable[[str], str], fmt: Formatter) -> str:

@@ -15,10 +15,11 @@ such as an action's progress, have no new id).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -52,13 +53,17 @@ __all__ = [
     "CodeNames",
     "FigureCache",
     "Figures",
+    "FiguresPending",
     "code_names",
     "compute_figures",
     "data_version",
     "last_quarters",
     "quarter_of",
+    "quarter_series",
     "quarter_trend",
 ]
+
+_log = logging.getLogger(__name__)
 
 _VERSIONED = (
     ImportBatch,
@@ -96,6 +101,22 @@ def last_quarters(day: dt.date, count: int = 8) -> list[str]:
     """The ``count`` calendar quarters ending with the one of ``day``, oldest first."""
     index = day.year * 4 + (day.month - 1) // 3
     return [f"{i // 4}-Q{i % 4 + 1}" for i in range(index - count + 1, index + 1)]
+
+
+def quarter_series(amounts: dict[str, int], as_of: dt.date) -> list[tuple[str, int]]:
+    """(quarter, cents) for every calendar quarter from the first one of
+    ``amounts`` (``{"2025-Q2": cents}``) to the one of ``as_of``, oldest first:
+    a quarter without a sale is there, at 0 (a customer that stopped buying
+    shows its decline); empty when ``amounts`` is."""
+    if not amounts:
+        return []
+    first, last = min(amounts), max(quarter_of(as_of), max(amounts))
+    year, q = (int(part) for part in first.split("-Q"))
+    series = []
+    while (quarter := f"{year}-Q{q}") <= last:
+        series.append((quarter, amounts.get(quarter, 0)))
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return series
 
 
 def quarter_trend(figures: Figures, count: int = 8) -> list[tuple[str, int, int]]:
@@ -137,35 +158,161 @@ def data_version(store: Store) -> tuple[int, ...]:
     return tuple(int(v) for v in row)
 
 
+class FiguresPending(Exception):
+    """The figures of a scope are being computed for the first time (background
+    mode): the page answers "computing" and asks the browser to come back."""
+
+
 class FigureCache:
     """Figures per (scope, data version), each kept ``seconds`` at most; one
-    computation at a time per scope (concurrent requests wait for it)."""
+    computation at a time per scope.
 
-    def __init__(self, seconds: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    Synchronous (``background=False``, the tests' default): a request whose
+    figures are missing, stale or old computes them (concurrent requests of
+    the scope wait for it).
+
+    Background (``background=True``, ``clientfolio serve``): stale-while-
+    revalidate.  A request never computes: it gets the last figures of its
+    scope at once, even when the data changed since (an import, an accepted
+    action) or they are old, and that starts their recomputation in a thread
+    (one per scope at a time; the next requests get the new figures once it
+    is done; the background computations run one after the other).  When a
+    scope has no figures yet, the request waits ``wait``
+    seconds at most for the computation, then raises ``FiguresPending``
+    (the page answers "computing").  ``warm`` computes them at start-up."""
+
+    def __init__(
+        self,
+        seconds: int,
+        *,
+        background: bool = False,
+        wait: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.seconds = seconds
+        self.background = background
+        self.wait = wait
         self._clock = clock
         self._entries: dict[Scope, tuple[tuple[int, ...], float, Figures | None]] = {}
         self._locks: dict[Scope, threading.Lock] = defaultdict(threading.Lock)
+        self._running: dict[Scope, threading.Event] = {}
+        self._warming: list[threading.Thread] = []
+        self._computing = threading.Lock()
         self._guard = threading.Lock()
 
+    def _fresh(self, entry: tuple[tuple[int, ...], float, Figures | None] | None, version: tuple[int, ...]) -> bool:
+        return entry is not None and entry[0] == version and self._clock() - entry[1] < self.seconds
+
     def get(self, store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:
-        """The figures of ``principal``'s scope, computed when missing, stale or old."""
+        """The figures of ``principal``'s scope: computed when missing, stale
+        or old (synchronous), or the last ones while new ones are computed in
+        the background (``FiguresPending`` when there are none yet)."""
+        if self.background:
+            return self._get_background(store, principal, ring)
         scope = principal.scope
         with self._guard:
             lock = self._locks[scope]
         with lock:
             version = data_version(store)
             entry = self._entries.get(scope)
-            if entry is not None and entry[0] == version and self._clock() - entry[1] < self.seconds:
-                return entry[2]
+            if self._fresh(entry, version):
+                return entry[2] if entry else None
             figures = compute_figures(store, principal, ring)
             self._entries[scope] = (version, self._clock(), figures)
             return figures
 
-    def clear(self) -> None:
-        """Forget every entry."""
+    def _get_background(self, store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:
+        scope = principal.scope
+        version = data_version(store)
         with self._guard:
-            self._entries.clear()
+            entry = self._entries.get(scope)
+            done = None if self._fresh(entry, version) else self._start(store, principal, ring)
+        if entry is not None:
+            return entry[2]  # the last figures, even stale: never computed in a request
+        if done is not None and done.wait(self.wait):
+            with self._guard:
+                entry = self._entries.get(scope)
+            if entry is not None:
+                return entry[2]
+        raise FiguresPending(str(scope))
+
+    def _start(self, store: Store, principal: Principal, ring: KeyRing | None) -> threading.Event:
+        """The event of the computation of ``principal``'s scope, started in a
+        thread unless one runs already (called with ``_guard`` held)."""
+        scope = principal.scope
+        done = self._running.get(scope)
+        if done is None:
+            done = self._running[scope] = threading.Event()
+            threading.Thread(
+                target=self._refresh, args=(store, principal, ring), name=f"figures-{id(scope):x}", daemon=True
+            ).start()
+        return done
+
+    def _refresh(self, store: Store, principal: Principal, ring: KeyRing | None) -> None:
+        """Compute the figures of ``principal``'s scope for the current data version."""
+        scope = principal.scope
+        try:
+            with self._computing:  # one at a time: the analytics' engine is shared (and so is the CPU)
+                version = data_version(store)
+                figures = compute_figures(store, principal, ring)
+            with self._guard:
+                self._entries[scope] = (version, self._clock(), figures)
+        except Exception:  # a failed computation is logged; the next request starts another
+            _log.exception("the figures of %s could not be computed", principal.username)
+        finally:
+            with self._guard:
+                self._running.pop(scope).set()
+
+    def refresh(self, store: Store, principal: Principal, ring: KeyRing | None) -> threading.Event:
+        """Start the computation of ``principal``'s scope (background mode, or
+        at start-up): the event is set when it ends."""
+        with self._guard:
+            return self._start(store, principal, ring)
+
+    def warm(self, store: Store, principals: Iterable[Principal], ring: KeyRing | None) -> threading.Thread:
+        """Compute the figures of every scope of ``principals`` in a thread, one
+        scope after the other (start-up: the first page does not wait)."""
+
+        def run() -> None:
+            seen: set[Scope] = set()
+            for principal in principals:
+                if principal.scope not in seen:
+                    seen.add(principal.scope)
+                    self.refresh(store, principal, ring).wait()
+
+        thread = threading.Thread(target=run, name="figures-warm", daemon=True)
+        self._warming.append(thread)
+        thread.start()
+        return thread
+
+    def computing(self, principal: Principal) -> bool:
+        """Whether the figures of ``principal``'s scope are being computed."""
+        with self._guard:
+            return principal.scope in self._running
+
+    def idle(self, timeout: float | None = None) -> bool:
+        """Wait until no computation runs (tests, benchmarks); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._warming:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        while True:
+            with self._guard:
+                running = list(self._running.values())
+            if not running:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            running[0].wait(left)
+
+    def clear(self) -> None:
+        """Forget every entry (background mode: mark them old, so that they are
+        served until new ones are computed)."""
+        with self._guard:
+            if self.background:
+                self._entries = {s: (v, float("-inf"), f) for s, (v, _, f) in self._entries.items()}
+            else:
+                self._entries.clear()
 
 
 CodeNames = dict[str, dict[str, str]]

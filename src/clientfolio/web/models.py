@@ -212,6 +212,39 @@ class AssessmentOut(_Model):
     themes: list[ThemeOut]
 
 
+class TodayItem(_Model):
+    """A customer to act on today: why (``reason`` code and its ``label``), the
+    value at stake (yearly revenue, else lifetime value) and the next step."""
+
+    code: str
+    name: str
+    reason: str  # quiet, profile, payment, unfollowed
+    label: str
+    detail: str
+    value_cents: float | None
+    next_step: str
+
+
+class TodayAction(_Model):
+    """A plan action due within the week and not done."""
+
+    id: int | None
+    title: str
+    customer_code: str | None
+    customer_name: str | None
+    due_on: dt.date | None
+    progress: int
+    overdue: bool
+
+
+class TodayOut(_Model):
+    """The "Today" block: customers at risk, overdue follow-ups, plan actions due."""
+
+    at_risk: list[TodayItem] = []
+    follow_ups: list[TodayItem] = []
+    actions_due: list[TodayAction] = []
+
+
 class Dashboard(_Model):
     """The dashboard of what the user sees (``as_of`` None: no sale yet, nothing else is set)."""
 
@@ -228,8 +261,10 @@ class Dashboard(_Model):
     rfm: list[ProfileOut] = []
     matrix: MatrixOut | None = None
     quadrants: list[QuadrantOut] = []
+    quadrant_thresholds: dict[str, Any] = {}  # where the valuation cut the axes (its ``quadrant_thresholds``)
     funnel: list[FunnelStage] = []
     assessment: AssessmentOut | None = None
+    today: TodayOut | None = None
 
 
 class CustomerRow(_Model):
@@ -281,6 +316,17 @@ class ActivityOut(_Model):
     kind: str
     occurred_on: dt.date
     user: str | None
+
+
+class TimelineEvent(_Model):
+    """One event of a customer's timeline: an invoice, a payment or an activity."""
+
+    occurred_on: dt.date
+    kind: str  # invoice, credit_note, payment, call, visit, meeting, email, quote, ...
+    label: str
+    amount_cents: int | None = None
+    note: str | None = None
+    user: str | None = None
 
 
 class ActionOut(_Model):
@@ -336,3 +382,4 @@ class CustomerDetail(_Model):
     contacts: list[ContactOut]
     activities: list[ActivityOut]
     actions: list[ActionOut]
+    timeline: list[TimelineEvent] = []

@@ -11,19 +11,22 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
 
 from clientfolio.access import PipelineReader, PortfolioReader, Principal
+from clientfolio.i18n import gettext_for
 from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
-from clientfolio.web.build import SORTS, customer_detail, customer_list, customer_rows
+from clientfolio.store.schema import Activity, Customer, Invoice, InvoiceLine, Payment, User
+from clientfolio.web.build import SORTS, TERMS, customer_detail, customer_list, customer_rows
 from clientfolio.web.charts import customer_chart
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
 from clientfolio.web.figures import code_names
-from clientfolio.web.models import CustomerDetail, CustomerList
+from clientfolio.web.models import CustomerDetail, CustomerList, TimelineEvent
 from clientfolio.web.render import page, wants_json
 from clientfolio.web.state import WebState
 
-__all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "router"]
+__all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "router", "timeline_of"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,6 +68,60 @@ def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQue
     )
 
 
+def timeline_of(reader: PortfolioReader, code: str, lang: str) -> list[TimelineEvent]:
+    """Customer ``code``'s invoices, payments and activities in one stream,
+    newest first (nothing when the principal may not see it)."""
+    _ = gettext_for(lang)
+    events: list[TimelineEvent] = []
+    mine = (Customer.code == code, reader.visible(Customer))
+    with reader.connect() as conn:
+        invoices = conn.execute(
+            select(Invoice.number, Invoice.issued_on, Invoice.kind, func.sum(InvoiceLine.amount_cents))
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .outerjoin(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+            .where(*mine)
+            .group_by(Invoice.id, Invoice.number, Invoice.issued_on, Invoice.kind)
+        ).all()
+        payments = conn.execute(
+            select(Invoice.number, Payment.paid_on, Payment.amount_cents)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(*mine)
+        ).all()
+        activities = conn.execute(
+            select(Activity.id, Activity.kind, Activity.occurred_on, Activity.subject, User.username)
+            .join(Customer, Customer.id == Activity.customer_id)
+            .outerjoin(User, User.id == Activity.user_id)
+            .where(*mine)
+        ).all()
+    for number, day, kind, cents in invoices:
+        label = _("Credit note {number}") if kind == "credit_note" else _("Invoice {number}")
+        events.append(
+            TimelineEvent(
+                occurred_on=day,
+                kind=kind,
+                label=label.format(number=number),
+                amount_cents=None if cents is None else int(cents),
+            )
+        )
+    for number, day, paid in payments:
+        events.append(
+            TimelineEvent(
+                occurred_on=day,
+                kind="payment",
+                label=_("Payment of {number}").format(number=number),
+                amount_cents=paid,
+            )
+        )
+    for _id, kind, day, subject, user in activities:
+        events.append(
+            TimelineEvent(occurred_on=day, kind=kind, label=_(TERMS.get(kind, kind)), note=subject, user=user)
+        )
+    order = {"invoice": 0, "credit_note": 0, "payment": 1}
+    events.sort(key=lambda e: (e.occurred_on, order.get(e.kind, 2)), reverse=True)
+    return events
+
+
 def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code: str, lang: str) -> CustomerDetail:
     """The page of customer ``code`` (the read is audited); 404 when the
     principal may not see it or it does not exist."""
@@ -75,7 +132,7 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
     account = next((a for a in reader.accounts() if a.kind == "customer" and a.code == code), None)
     figures = state.figures.get(state.store, principal, ring)
     year = figures.inputs.as_of.year if figures is not None else dt.date.today().year
-    return customer_detail(
+    detail = customer_detail(
         customer,
         account,
         figures,
@@ -85,6 +142,7 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
         lang,
         code_names(state.store, principal),
     )
+    return detail.model_copy(update={"timeline": timeline_of(reader, code, lang)})
 
 
 @router.get("/customers")
@@ -98,4 +156,4 @@ def customer_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, code: s
     """A customer's page."""
     data = customer_page_of(view.state, principal, ring, code, view.lang)
     chart = "" if wants_json(view.request) else customer_chart(data, view._, view.fmt)
-    return page(view, "customer.html", data, html={"chart": chart})
+    return page(view, "customer.html", data, html={"chart": chart, "today": dt.date.today()})

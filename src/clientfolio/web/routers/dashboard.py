@@ -1,16 +1,21 @@
-"""The dashboard (``/``): the valuation of the customer capital, the portfolio
-measures and their trend, the ABC Pareto curve, the crossed ABC matrix, the
-RFM profiles, the segment x product matrix, the value strategy quadrants,
-the prospecting funnel and the self-assessment mark."""
+"""The dashboard (``/``): the "Today" block (customers at risk, overdue
+follow-ups, plan actions due, each with a next step and one-click forms),
+the valuation of the customer capital, the portfolio measures and their
+trend, the ABC Pareto curve, the crossed ABC matrix, the RFM profiles, the
+segment x product matrix, the value strategy quadrants, the prospecting
+funnel and the self-assessment mark."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from clientfolio.access import PortfolioReader, Principal
+from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
-from clientfolio.web.build import dashboard
+from clientfolio.web.build import dashboard, today_block
 from clientfolio.web.charts import dashboard_charts
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
 from clientfolio.web.figures import Figures, code_names
@@ -30,7 +35,13 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
         count = len(figures.inputs.value.customers)
     else:
         count = sum(a.kind == "customer" for a in PortfolioReader(state.store, principal).accounts())
-    return dashboard(figures, count, lang, code_names(state.store, principal)), figures
+    data = dashboard(figures, count, lang, code_names(state.store, principal))
+    if figures is not None:
+        reader = PortfolioReader(state.store, principal)
+        purchases = [(code, day) for code, day, cents in reader.revenue_by_customer_date() if cents > 0]
+        actions = plan_actions(state.store, principal, figures.inputs.year, ring=ring)
+        data = data.model_copy(update={"today": today_block(figures, purchases, actions, dt.date.today(), lang)})
+    return data, figures
 
 
 @router.get("/")

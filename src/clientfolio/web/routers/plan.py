@@ -11,22 +11,26 @@ within the principal's scope.  Every change is audited (``plan.records``)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import delete
 
-from clientfolio.access import Principal
+from clientfolio.access import PortfolioReader, Principal
 from clientfolio.access.writes import whole_company
 from clientfolio.errors import ClientfolioError
-from clientfolio.plan.actions import PlanHeader, by_typology, track
+from clientfolio.plan.actions import PlanAction, PlanHeader, by_typology, track
 from clientfolio.plan.messages import shown
-from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items
+from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items, update_action
 from clientfolio.plan.run import suggestions_of
 from clientfolio.plan.suggestions import Suggestion, as_action
 from clientfolio.plan.xlsx import write_plan_xlsx
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.keys import KeyRing
+from clientfolio.store.schema import Action
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Reader, Writer, download, scratch
 from clientfolio.web.render import page, wants_json
@@ -103,6 +107,40 @@ def plan_page(
     return page(view, "plan.html", plan_of(view, principal, ring, year, as_of))
 
 
+def _suggestion_row(view: View, s: Suggestion) -> dict[str, Any]:
+    return {
+        **s.as_dict(),
+        "title": shown(view.lang, s.title, s.title_msg, s.params),
+        "reason": shown(view.lang, s.reason, s.reason_msg, s.params),
+    }
+
+
+def _undo_token(ring: KeyRing, principal: Principal, year: int, ids: list[int]) -> str:
+    """The signature that lets ``principal`` undo the actions ``ids`` it just added."""
+    message = f"{principal.username}|{year}|{','.join(map(str, sorted(ids)))}".encode()
+    return hmac.new(ring.subkey("plan-undo"), message, hashlib.sha256).hexdigest()
+
+
+@router.get("/plan/accept-all")
+def confirm_all(view: ViewDep, principal: Writer, ring: RingDep) -> Response:
+    """The confirmation step of "Accept all": the suggested actions that would
+    be added (those not in the plan yet; a scoped user's: about its customers
+    and prospects), each sent with the form that adds them."""
+    year, _, found = _suggested(view, principal, ring)
+    planned = {a.suggestion_key for a in plan_actions(view.state.store, principal, year, ring=ring)}
+    scoped = not whole_company(principal)
+    chosen = [
+        s
+        for s in found
+        if s.key not in planned and not (scoped and s.customer_code is None and s.prospect_code is None)
+    ]
+    return page(
+        view,
+        "plan_bulk.html",
+        {"step": "confirm", "year": year, "suggestions": [_suggestion_row(view, s) for s in chosen]},
+    )
+
+
 @router.post("/plan/accept", dependencies=[CsrfChecked])
 def accept(
     view: ViewDep,
@@ -110,9 +148,12 @@ def accept(
     ring: RingDep,
     key: Annotated[list[str] | None, Form()] = None,
     every: Annotated[bool, Form(alias="all")] = False,
+    bulk: Annotated[bool, Form()] = False,
 ) -> Response:
     """Put suggested actions into the plan of the analysis year: those named by
-    ``key``, or all of them with ``all``; back to the plan."""
+    ``key``, or all of them with ``all``; back to the plan (one action), or,
+    with ``all`` or ``bulk`` (the confirmed "Accept all"), to the list of the
+    actions added with the form that removes them (undo)."""
     year, day, found = _suggested(view, principal, ring)
     chosen = found if every else [s for s in found if s.key in set(key or ())]
     if day is None or not chosen:
@@ -125,6 +166,112 @@ def accept(
     )
     if wants_json(view.request):
         return page(view, "plan.html", {"year": year, "added": added})
+    if not (every or bulk):
+        return RedirectResponse(f"/plan?year={year}", status_code=303)
+    rows = [a.localized(view.lang).as_dict() for a in plan_actions(view.state.store, principal, year, ring=ring)]
+    return page(
+        view,
+        "plan_bulk.html",
+        {
+            "step": "added",
+            "year": year,
+            "actions": [a for a in rows if a["id"] in set(added)],
+            "ids": added,
+            "token": _undo_token(ring, principal, year, added),
+        },
+    )
+
+
+@router.post("/plan/undo", dependencies=[CsrfChecked])
+def undo(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    year: Annotated[int, Form(ge=1900, le=2999)],
+    token: Annotated[str, Form(max_length=64)],
+    ids: Annotated[list[int] | None, Form(alias="id")] = None,
+) -> Response:
+    """Remove the actions ``ids`` that ``principal`` just added all at once
+    (``token``: the signature of the result page), those still in its plan;
+    each removal is audited (``plan.action.undo``, its values ``before``)."""
+    ids = sorted(set(ids or ()))
+    if not ids or not hmac.compare_digest(token, _undo_token(ring, principal, year, ids)):
+        raise ClientfolioError("this undo is not valid")
+    store = view.state.store
+    present = {a.id: a for a in plan_actions(store, principal, year, ring=ring) if a.id in set(ids)}
+    chain_key = ring.subkey("audit")
+    with PortfolioReader(store, principal).begin() as conn:
+        if present:
+            conn.execute(delete(Action).where(Action.id.in_(present)))
+        for action_id, action in present.items():
+            before = {
+                k: v
+                for k, v in action.as_dict().items()
+                if k in ("title", "suggestion_key", "customer_code", "prospect_code")
+            }
+            record_event(
+                conn,
+                actor=principal.username,
+                action="plan.action.undo",
+                target=str(action_id),
+                details={"year": year, "before": before},
+                chain_key=chain_key,
+            )
+    if wants_json(view.request):
+        return page(view, "plan_bulk.html", {"year": year, "removed": sorted(present)})
+    return page(view, "plan_bulk.html", {"step": "undone", "year": year, "removed": len(present)})
+
+
+@router.post("/plan/add", dependencies=[CsrfChecked])
+def add_one(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    customer_code: Annotated[str, Form(min_length=1, max_length=64)],
+    title: Annotated[str, Form(min_length=1, max_length=300)],
+    back: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Add one action about a visible customer to the plan of the analysis year,
+    due in a week, owned by the user (the "Add to plan" of the dashboard);
+    audited; back to the dashboard (``back`` = ``/``) or the plan."""
+    year = _suggested(view, principal, ring)[0]
+    today = dt.date.today()
+    action = PlanAction(
+        None,
+        title.strip(),
+        customer_code=customer_code.strip(),
+        owner=principal.username,
+        due_on=today + dt.timedelta(days=7),
+        created_on=today,
+    )
+    added = add_actions(
+        view.state.store, principal, year, [action], planned_on=today, ring=ring, chain_key=ring.subkey("audit")
+    )
+    if wants_json(view.request):
+        return page(view, "plan.html", {"year": year, "added": added})
+    return RedirectResponse("/" if back == "/" else f"/plan?year={year}", status_code=303)
+
+
+@router.post("/plan/actions/{action_id}", dependencies=[CsrfChecked])
+def update_one(
+    view: ViewDep,
+    principal: Writer,
+    ring: RingDep,
+    action_id: int,
+    year: Annotated[int, Form(ge=1900, le=2999)],
+    progress: Annotated[int, Form(ge=0, le=100)],
+    done: Annotated[bool, Form()] = False,
+    comments: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Update an action's tracking: its progress (``done`` sets 100 %) and
+    comments (left as they are when the field is not sent); audited
+    (``plan.action.update``); back to the plan."""
+    changes: dict[str, Any] = {"progress": 100 if done else progress}
+    if comments is not None:
+        changes["comments"] = comments.strip() or None
+    action = update_action(view.state.store, principal, action_id, ring=ring, chain_key=ring.subkey("audit"), **changes)
+    if wants_json(view.request):
+        return page(view, "plan.html", {"year": year, "action": action.as_dict()})
     return RedirectResponse(f"/plan?year={year}", status_code=303)
 
 

@@ -31,6 +31,8 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 BOARD_STAGES = (*FUNNEL_STAGES, "lost")
+PER_PAGE = 25
+"""Prospects shown per board column and per page of the priority list."""
 
 
 class Card(BaseModel):
@@ -52,10 +54,16 @@ class Card(BaseModel):
 
 
 class Column(BaseModel):
+    """A stage of the board: its ``total`` prospects, ``PER_PAGE`` of them
+    (page ``page`` of ``pages``) in ``prospects``."""
+
     model_config = ConfigDict(frozen=True)
 
     stage: str
     label: str
+    total: int
+    page: int
+    pages: int
     prospects: list[Card]
 
 
@@ -93,12 +101,35 @@ class ProspectsPage(BaseModel):
     board: list[Column]
     matrix: list[Cell]
     listed: list[Card]
+    listed_total: int
+    listed_page: int
+    listed_pages: int
     funnel: list[Step]
     target_per_year: int | None
     lost_reasons: dict[str, int]
 
 
-def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, label: dict[str, str]) -> ProspectsPage:
+def _paged(cards: list[Card], page: int) -> tuple[list[Card], int, int]:
+    """The cards of ``page`` (clamped to the last one), the page and the number of pages."""
+    pages = max(1, -(-len(cards) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    return cards[(page - 1) * PER_PAGE : page * PER_PAGE], page, pages
+
+
+def _column(stage: str, label: str, cards: list[Card], page: int) -> Column:
+    shown, page, pages = _paged(cards, page)
+    return Column(stage=stage, label=label, total=len(cards), page=page, pages=pages, prospects=shown)
+
+
+def _page(
+    view: ProspectsView,
+    reader: PipelineReader,
+    priority: int | None,
+    label: dict[str, str],
+    pages: dict[str, int] | None = None,
+) -> ProspectsPage:
+    """The page's data; ``pages`` the page of each board column (``"listed"``: of the priority list)."""
+    pages = pages or {}
     placed = {p.code: p for p in view.prospects}
     cards = []
     for row in reader.prospects():
@@ -122,17 +153,19 @@ def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, lab
     listed = [by_code[p.code] for p in view.prospects if priority is None or p.priority == priority]
     f, b = view.funnel, view.backward
     needs = {} if b is None else {n.stage: n for n in b.stages}
+    listed_shown, listed_page, listed_pages = _paged(listed, pages.get("listed", 1))
     return ProspectsPage(
         as_of=view.as_of,
         priority=priority,
         board=[
-            Column(
-                stage=s,
-                label=label[s],
-                prospects=sorted(
+            _column(
+                s,
+                label[s],
+                sorted(
                     (c for c in cards if c.stage == s),
                     key=lambda c: (c.priority or 9, -(c.potential_cents or 0), c.code),
                 ),
+                pages.get(s, 1),
             )
             for s in BOARD_STAGES
         ],
@@ -141,7 +174,10 @@ def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, lab
             for pot in LEVELS
             for acc in LEVELS
         ],
-        listed=listed,
+        listed=listed_shown,
+        listed_total=len(listed),
+        listed_page=listed_page,
+        listed_pages=listed_pages,
         funnel=[
             Step(
                 stage=s,
@@ -161,12 +197,20 @@ def _page(view: ProspectsView, reader: PipelineReader, priority: int | None, lab
 
 @router.get("/prospects")
 def prospects_page(
-    view: ViewDep, principal: Reader, priority: Annotated[int | None, Query(ge=1, le=4)] = None
+    view: ViewDep,
+    principal: Reader,
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
+    stage: Annotated[str | None, Query(max_length=20, description="The board column to page through.")] = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1,
+    listed_page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> Response:
-    """The board, the priority matrix (the prospects of ``priority`` listed), the funnel."""
+    """The board (``PER_PAGE`` prospects a column, page ``page`` of the
+    column ``stage``), the priority matrix (the prospects of ``priority``
+    listed, page ``listed_page``), the funnel."""
     store = view.state.store
     labels = {s: view._(STAGE_NAMES[s]) for s in BOARD_STAGES}
-    data = _page(prospects_view(store, principal), PipelineReader(store, principal), priority, labels)
+    pages = {"listed": listed_page, **({stage: page_no} if stage in BOARD_STAGES else {})}
+    data = _page(prospects_view(store, principal), PipelineReader(store, principal), priority, labels, pages)
     html = {}
     if not wants_json(view.request):
         html = {

@@ -1,0 +1,188 @@
+"""Web load test: the dashboard and the customer pages under concurrent users.
+
+    python benchmarks/web_load.py --lines 1000000 --users 50 --seconds 30
+
+Builds a SQLite store (the demo portfolio and its users, then ``--lines``
+invoice lines imported from benchmarks/data/invoices_<lines>.csv, written by
+``import_throughput.write_csv`` when missing), serves the app with uvicorn on
+127.0.0.1 in a child process (as ``clientfolio serve`` does: figures computed
+in the background), then measures:
+
+- cold start: from the port open to the first dashboard with its figures
+  (the "computing" answers in between are counted);
+- ``--users`` simulated users (one session, httpx async) asking for the
+  dashboard and a customer page in turn for ``--seconds``: p50/p95/p99;
+- after an edit: accepting a suggested action, then the next dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+PASSWORD = "correct horse battery staple"
+KEY = base64.b64encode(b"b" * 32).decode()
+
+
+def build(db: str, lines: int) -> None:
+    """The demo portfolio, its users' password, and ``lines`` imported invoice lines."""
+    from clientfolio.demo import generate_demo
+    from clientfolio.filelimits import ReadLimits, reading_limits
+    from clientfolio.ingest import import_file
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.protect.users import list_users, set_password
+    from clientfolio.settings import Settings
+    from clientfolio.store import Store
+    from import_throughput import write_csv
+
+    store = Store(db)
+    ring = KeyRing.load(Settings(), environ={"CLIENTFOLIO_KEY": KEY})
+    generate_demo(store, customers=300, years=4, seed=7, ring=ring)
+    for user in list_users(store):
+        set_password(store, user.username, PASSWORD, actor="bench", chain_key=ring.subkey("audit"))
+    if lines:
+        csv = HERE / "data" / f"invoices_{lines}.csv"
+        if not csv.exists():
+            csv.parent.mkdir(exist_ok=True)
+            write_csv(csv, lines)
+        with reading_limits(ReadLimits(rows=1 << 40, cells=1 << 40)):
+            import_file(store, str(csv))
+    store.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(db: str, port: int) -> subprocess.Popen[bytes]:
+    code = (
+        "import uvicorn; from clientfolio.web import create_app; from clientfolio.settings import Settings; "
+        f"uvicorn.run(create_app(Settings(database_url={db!r})), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "CLIENTFOLIO_KEY": KEY}
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return q[49], q[94], q[98]
+
+
+async def login(client: httpx.AsyncClient, username: str) -> None:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "no CSRF token on the login page"
+    answer = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+    assert answer.status_code == 303, answer.text
+
+
+async def timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) -> tuple[float, httpx.Response]:
+    start = time.perf_counter()
+    answer = await client.request(method, url, **kw)  # type: ignore[arg-type]
+    return time.perf_counter() - start, answer
+
+
+async def run(base: str, users: int, seconds: float, started: float) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=120) as admin:
+        while True:
+            try:
+                await admin.get("/login")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+        up = time.perf_counter()
+        await login(admin, "pbernard")
+        computing, first = 0, None
+        while True:
+            took, answer = await timed(admin, "GET", "/")
+            first = first or took
+            if answer.status_code == 200:
+                break
+            assert answer.status_code == 503, answer.status_code
+            computing += 1
+            await asyncio.sleep(0.5)
+        ready = time.perf_counter()
+        print(f"process start to port open: {up - started:.1f} s")
+        print(f"cold start: first dashboard answered in {first:.2f} s ({computing} 'computing' answers), ")
+        print(f"            figures ready {ready - up:.1f} s after the port opened")
+        codes = [c["code"] for c in (await admin.get("/customers?format=json")).json()["items"]][:20]
+
+        latencies: dict[str, list[float]] = {"dashboard": [], "customer": []}
+        errors = 0
+
+        async def user(n: int) -> None:
+            nonlocal errors
+            async with httpx.AsyncClient(base_url=base, timeout=120, cookies=admin.cookies) as client:
+                i = n
+                end = time.perf_counter() + seconds
+                while time.perf_counter() < end:
+                    i += 1
+                    name, url = ("dashboard", "/") if i % 2 else ("customer", f"/customers/{codes[i % len(codes)]}")
+                    took, answer = await timed(client, "GET", url)
+                    if answer.status_code != 200:
+                        errors += 1
+                    latencies[name].append(took)
+
+        await asyncio.gather(*(user(n) for n in range(users)))
+        print(f"\n{users} users for {seconds:.0f} s ({errors} errors):")
+        print("| page | requests | p50 (ms) | p95 (ms) | p99 (ms) |")
+        print("|---|---:|---:|---:|---:|")
+        for name, values in latencies.items():
+            p50, p95, p99 = percentiles(values)
+            print(f"| {name} | {len(values)} | {p50 * 1000:.0f} | {p95 * 1000:.0f} | {p99 * 1000:.0f} |")
+
+        plan = (await admin.get("/plan?format=json")).json()
+        waiting = [s for s in plan["suggestions"] if not s["in_plan"]]
+        html = (await admin.get("/plan")).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert waiting and token
+        took, answer = await timed(
+            admin, "POST", "/plan/accept", data={"key": waiting[0]["key"], "csrf_token": token.group(1)}
+        )
+        assert answer.status_code == 303, answer.status_code
+        after, page = await timed(admin, "GET", "/")
+        print(f"\nafter an edit: accept an action {took * 1000:.0f} ms, next dashboard {after * 1000:.0f} ms")
+        print(f"              (status {page.status_code}: the last figures, refreshed in the background)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=1_000_000, help="invoice lines imported over the demo")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{tmp}/load.db"
+        start = time.perf_counter()
+        build(db, args.lines)
+        print(f"store built ({args.lines} imported lines over the demo) in {time.perf_counter() - start:.1f} s")
+        port = free_port()
+        started = time.perf_counter()
+        server = serve(db, port)
+        try:
+            asyncio.run(run(f"http://127.0.0.1:{port}", args.users, args.seconds, started))
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+if __name__ == "__main__":
+    main()

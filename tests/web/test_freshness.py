@@ -1,0 +1,185 @@
+"""Fast after every change (issue 18): in the background mode of
+``clientfolio serve`` the figures are computed in a thread, never in the
+request of the next visitor (the last ones are served meanwhile, "computing"
+when there are none yet, every user's scope computed at start-up); the
+prospects board is paged by stage and its "Move to" has no default; "Accept
+all" is confirmed first and can be undone."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from clientfolio.protect.audit import list_events
+from clientfolio.protect.users import principal_for
+from clientfolio.settings import Settings
+from clientfolio.store import Store
+from clientfolio.web import create_app, figures
+from clientfolio.web.routers import prospects
+from clientfolio.web.state import WebState
+from tests.web.conftest import RING, client_of, fill_demo, logged_in
+from tests.web.pages_fixtures import TestClient, token
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A demo store of this module's own: the tests below change it."""
+    store = fill_demo(Store(f"sqlite:///{tmp_path_factory.mktemp('fresh')}/demo.db"))
+    yield store
+    store.dispose()
+
+
+def background_app(store: Store, tmp: Path) -> FastAPI:
+    config = Settings(database_url=store.url, key_file=str(tmp / "absent.key"))  # type: ignore[arg-type]
+    return create_app(config, store=store, ring=RING, background_figures=True)
+
+
+class Gate:
+    """``compute_figures`` held until ``open``: a slow computation, on demand."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = threading.Event()
+        self.calls = 0
+        real = figures.compute_figures
+
+        def gated(*args: object) -> figures.Figures | None:
+            self.calls += 1
+            assert self.opened.wait(30), "the gate was never opened"
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(figures, "compute_figures", gated)
+
+
+def cache_of(app: FastAPI) -> figures.FigureCache:
+    state: WebState = app.state.web
+    return state.figures
+
+
+def test_the_first_page_says_computing_then_an_edit_does_not_block(
+    own: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = background_app(own, tmp_path)
+    cache = cache_of(app)
+    cache.wait = 0.1
+    gate = Gate(monkeypatch)
+    admin = logged_in(app, "pbernard", headers={"Accept-Language": "fr"})
+    first = admin.get("/")
+    assert first.status_code == 503 and first.headers["Retry-After"] == "3" and first.headers["Refresh"] == "3"
+    assert "Calcul des chiffres en cours" in first.text
+    assert admin.get("/plan?format=json").status_code == 503  # every page of the figures, one computation
+    assert gate.calls == 1
+    gate.opened.set()
+    assert cache.idle(30)
+    plan = admin.get("/plan?format=json").json()
+    assert plan["suggestions"] and admin.get("/").status_code == 200
+    before = figures.data_version(own)
+
+    gate.opened.clear()  # the next computation is slow: the requests must not wait for it
+    chosen = next(s for s in plan["suggestions"] if not s["in_plan"])
+    started = time.perf_counter()
+    accepted = admin.post(
+        "/plan/accept", data={"key": chosen["key"], "csrf_token": token(admin)}, follow_redirects=False
+    )
+    dashboard = admin.get("/")
+    elapsed = time.perf_counter() - started
+    assert accepted.status_code == 303 and dashboard.status_code == 200 and elapsed < 3
+    assert figures.data_version(own) != before
+    assert cache.computing(principal_for(own, "pbernard"))
+    after = admin.get("/plan?format=json").json()  # stale figures, fresh plan rows
+    assert next(s for s in after["suggestions"] if s["key"] == chosen["key"])["in_plan"]
+    assert gate.calls == 2  # one computation for the new version, however many requests
+    gate.opened.set()
+    assert cache.idle(30)
+    [(version, _, _)] = cache._entries.values()
+    assert version == figures.data_version(own)  # refreshed for the new data
+
+
+def test_start_up_computes_every_scope(own: Store, tmp_path: Path) -> None:
+    app = background_app(own, tmp_path)
+    cache = cache_of(app)
+    with client_of(app):  # the lifespan: the computation starts
+        assert cache.idle(60)
+        scopes = set(cache._entries)
+        assert len(scopes) >= 2  # the whole company and the scoped reps
+        rep = logged_in(app, "jleroy")
+        assert rep.get("/").status_code == 200
+
+
+def test_the_test_apps_compute_in_the_request(app: FastAPI) -> None:
+    assert not cache_of(app).background
+
+
+@pytest.fixture(scope="module")
+def admin(app: FastAPI) -> TestClient:
+    return logged_in(app, "pbernard")
+
+
+def test_move_to_has_no_default_nor_the_current_stage(admin: TestClient) -> None:
+    html = admin.get("/prospects").text
+    forms = re.findall(
+        r'<input type="hidden" name="code" value="([^"]+)">.*?<select name="stage" required>(.*?)</select>', html, re.S
+    )
+    assert forms
+    board = admin.get("/prospects?format=json").json()["board"]
+    stage_of = {p["code"]: c["stage"] for c in board for p in c["prospects"]}
+    for code, options in forms:
+        assert options.startswith('<option value="" selected disabled>')
+        assert f'value="{stage_of[code]}"' not in options
+        assert options.count("selected") == 1
+    refused = admin.post("/prospects/stage", data={"code": forms[0][0], "stage": "", "csrf_token": token(admin)})
+    assert refused.status_code >= 400
+
+
+def test_the_board_is_paged_by_stage(admin: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prospects, "PER_PAGE", 2)
+    board = admin.get("/prospects?format=json").json()["board"]
+    big = next(c for c in board if c["total"] > 2)
+    assert len(big["prospects"]) == 2 and big["pages"] == -(-big["total"] // 2) and big["page"] == 1
+    second = admin.get(f"/prospects?format=json&stage={big['stage']}&page=2").json()["board"]
+    column = next(c for c in second if c["stage"] == big["stage"])
+    assert column["page"] == 2 and {p["code"] for p in column["prospects"]}.isdisjoint(
+        p["code"] for p in big["prospects"]
+    )
+    html = admin.get("/prospects").text
+    assert f'href="/prospects?stage={big["stage"]}&amp;page=2#stage-{big["stage"]}"' in html
+    assert f"<small>{big['total']}</small>" in html
+
+
+def test_accept_all_is_confirmed_and_can_be_undone(admin: TestClient, demo: Store) -> None:
+    plan = admin.get("/plan").text
+    assert 'action="/plan/accept-all"' in plan and 'name="all"' not in plan  # no longer one click
+    before = admin.get("/plan?format=json").json()
+    waiting = [s for s in before["suggestions"] if not s["in_plan"]]
+    confirm = admin.get("/plan/accept-all").text
+    keys = re.findall(r'name="key" value="([^"]+)"', confirm)
+    assert sorted(keys) == sorted(s["key"] for s in waiting) and "Add these" in confirm
+    assert admin.get("/plan?format=json").json()["tracking"]["count"] == before["tracking"]["count"]  # nothing yet
+
+    added = admin.post("/plan/accept", data={"key": keys, "bulk": "1", "csrf_token": token(admin)})
+    assert added.status_code == 200 and "Undo: remove these actions" in added.text
+    plan_after = admin.get("/plan?format=json").json()
+    assert plan_after["tracking"]["count"] == before["tracking"]["count"] + len(keys)
+    ids = re.findall(r'name="id" value="(\d+)"', added.text)
+    undo_token = re.search(r'name="token" value="([0-9a-f]+)"', added.text)
+    assert len(ids) == len(keys) and undo_token
+
+    forged = admin.post(
+        "/plan/undo",
+        data={"year": plan_after["year"], "id": ids[:1], "token": undo_token.group(1), "csrf_token": token(admin)},
+    )
+    assert forged.status_code >= 400  # another set of ids than the one signed
+    undone = admin.post(
+        "/plan/undo",
+        data={"year": plan_after["year"], "id": ids, "token": undo_token.group(1), "csrf_token": token(admin)},
+    )
+    assert undone.status_code == 200 and f"{len(ids)} actions removed from the plan" in undone.text
+    final = admin.get("/plan?format=json").json()
+    assert final["tracking"]["count"] == before["tracking"]["count"]
+    events = list_events(demo, action="plan.action.undo", limit=1000)
+    assert sorted(e.target for e in events) == sorted(ids) and {e.actor for e in events} == {"pbernard"}
