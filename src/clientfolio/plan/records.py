@@ -69,6 +69,7 @@ __all__ = [
     "edit_swot_item",
     "plan_actions",
     "plan_header",
+    "remove_actions",
     "save_assessment",
     "save_header",
     "save_swot",
@@ -456,6 +457,37 @@ def update_action(
                 chain_key=chain_key,
             )
         return _actions(conn, reader, found.budget_year, ring, action_id)[0]
+
+
+def remove_actions(
+    store: Store,
+    principal: Principal,
+    year: int,
+    ids: Iterable[int],
+    *,
+    chain_key: bytes,
+    ring: KeyRing | None = None,
+) -> list[int]:
+    """Remove the actions ``ids`` of the plan of ``year`` that ``principal``
+    sees (an "Accept all" undone); returns the ids removed.  Each removal is
+    audited as ``plan.action.undo`` with what it was (title, suggestion,
+    customer or prospect)."""
+    wanted = set(ids)
+    present = {a.id: a for a in plan_actions(store, principal, year, ring=ring) if a.id in wanted}
+    with PortfolioReader(store, principal).begin() as conn:
+        if present:
+            conn.execute(delete(Action).where(Action.id.in_(present)))
+        for action_id, action in present.items():
+            shown = ("title", "suggestion_key", "customer_code", "prospect_code")
+            record_event(
+                conn,
+                actor=principal.username,
+                action="plan.action.undo",
+                target=str(action_id),
+                details={"year": year, "before": {k: v for k, v in action.as_dict().items() if k in shown}},
+                chain_key=chain_key,
+            )
+    return sorted(i for i in present if i is not None)
 
 
 def _company_item(customer: Any, key: Any) -> ColumnElement[bool]:

@@ -17,20 +17,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import delete
 
-from clientfolio.access import PortfolioReader, Principal
+from clientfolio.access import Principal
 from clientfolio.access.writes import whole_company
 from clientfolio.errors import ClientfolioError
 from clientfolio.plan.actions import PlanAction, PlanHeader, by_typology, track
 from clientfolio.plan.messages import shown
-from clientfolio.plan.records import add_actions, plan_actions, plan_header, save_header, swot_items, update_action
+from clientfolio.plan.records import (
+    add_actions,
+    plan_actions,
+    plan_header,
+    remove_actions,
+    save_header,
+    swot_items,
+    update_action,
+)
 from clientfolio.plan.run import suggestions_of
 from clientfolio.plan.suggestions import Suggestion, as_action
 from clientfolio.plan.xlsx import write_plan_xlsx
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.keys import KeyRing
-from clientfolio.store.schema import Action
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Reader, Writer, download, scratch
 from clientfolio.web.render import page, wants_json
@@ -197,29 +203,10 @@ def undo(
     ids = sorted(set(ids or ()))
     if not ids or not hmac.compare_digest(token, _undo_token(ring, principal, year, ids)):
         raise ClientfolioError("this undo is not valid")
-    store = view.state.store
-    present = {a.id: a for a in plan_actions(store, principal, year, ring=ring) if a.id in set(ids)}
-    chain_key = ring.subkey("audit")
-    with PortfolioReader(store, principal).begin() as conn:
-        if present:
-            conn.execute(delete(Action).where(Action.id.in_(present)))
-        for action_id, action in present.items():
-            before = {
-                k: v
-                for k, v in action.as_dict().items()
-                if k in ("title", "suggestion_key", "customer_code", "prospect_code")
-            }
-            record_event(
-                conn,
-                actor=principal.username,
-                action="plan.action.undo",
-                target=str(action_id),
-                details={"year": year, "before": before},
-                chain_key=chain_key,
-            )
+    removed = remove_actions(view.state.store, principal, year, ids, chain_key=ring.subkey("audit"), ring=ring)
     if wants_json(view.request):
-        return page(view, "plan_bulk.html", {"year": year, "removed": sorted(present)})
-    return page(view, "plan_bulk.html", {"step": "undone", "year": year, "removed": len(present)})
+        return page(view, "plan_bulk.html", {"year": year, "removed": removed})
+    return page(view, "plan_bulk.html", {"step": "undone", "year": year, "removed": len(removed)})
 
 
 @router.post("/plan/add", dependencies=[CsrfChecked])
