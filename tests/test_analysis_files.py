@@ -20,7 +20,8 @@ from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import gettext_for
 from clientfolio.store import Store
 from clientfolio.value.categories import CATEGORY_NAMES
-from clientfolio.value.run import PROSPECT_COLUMN_NAMES, SOLVENCY_STATUS_NAMES, VALUE_COLUMN_NAMES, VALUE_COLUMNS
+from clientfolio.value.run import PROSPECT_COLUMN_NAMES, VALUE_COLUMN_NAMES, VALUE_COLUMNS
+from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANT_NAMES, STRATEGY_NAMES
 
 TRANSACTIONS = """customer_id,invoice_id,date,amount,product,segment
@@ -122,7 +123,7 @@ def test_a_wrong_headers_value_is_refused_in_the_language(tmp_path: Path) -> Non
 def test_every_column_has_a_french_name() -> None:
     fr = gettext_for("fr")
     same = {"Segment", "Quadrant"}  # the same word in French
-    for names in (ABC_COLUMNS, RFM_COLUMNS, VALUE_COLUMN_NAMES, PROSPECT_COLUMN_NAMES, SOLVENCY_STATUS_NAMES):
+    for names in (ABC_COLUMNS, RFM_COLUMNS, VALUE_COLUMN_NAMES, PROSPECT_COLUMN_NAMES, STATUS_NAMES):
         for message in names.values():
             assert fr(message) != message or message in same, message
     assert set(VALUE_COLUMN_NAMES) == set(VALUE_COLUMNS)
@@ -160,7 +161,7 @@ def test_value_files(demo_db: str, tmp_path: Path) -> None:
         assert named["Quadrant"] == (fr(QUADRANT_NAMES[coded["quadrant"]]) if coded["quadrant"] else "")
         assert named["Stratégie"] == (fr(STRATEGY_NAMES[coded["strategy"]]) if coded["strategy"] else "")
         status = coded["solvency_status"]
-        assert named["Solvabilité"] == (fr(SOLVENCY_STATUS_NAMES[status]) if status else "")
+        assert named["Solvabilité"] == (fr(STATUS_NAMES[status]) if status else "")
     categories = {r["Catégorie"] for r in french}
     assert "Fonds de commerce" in categories or "Gestion économique" in categories
     for code in ("vip", "economy", "low_high", "cross_sell", "termination", "entered"):

@@ -146,6 +146,22 @@ class PortfolioReader:
             and_(customer_id.is_(None), prospect_id.is_(None), unrestricted),
         )
 
+    def reference_names(self) -> dict[str, dict[str, str]]:
+        """The names of the regions (``region``), segments (``segment``) and
+        product lines (``product_line``) by code: reference data every display
+        shows in place of the codes (a code without a name is left out: shown
+        as it is)."""
+        tables: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
+            "region": Region,
+            "segment": Segment,
+            "product_line": ProductLine,
+        }
+        with self.connect() as conn:
+            return {
+                dim: {code: name for code, name in conn.execute(select(t.code, t.name)) if name}
+                for dim, t in tables.items()
+            }
+
     def visible_lines(self) -> ColumnElement[bool]:
         """The condition on ``ProductLine`` rows of the product lines in scope."""
         lines = self.principal.scope.product_lines

@@ -431,17 +431,8 @@ def analyze(
 
 def _segment_and_line_names(store: Store) -> dict[str, str]:
     """The names of the segments and of the product lines, by code (the matrix shows them)."""
-    from sqlalchemy import select
-
-    from clientfolio.store.schema import ProductLine, Segment
-
-    with store.engine.connect() as conn:
-        return {
-            code: name
-            for model in (Segment, ProductLine)
-            for code, name in conn.execute(select(model.code, model.name))
-            if name
-        }
+    names = PortfolioReader(store, SYSTEM).reference_names()
+    return {**names["segment"], **names["product_line"]}
 
 
 @app.command("settings")

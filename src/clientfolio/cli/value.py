@@ -128,15 +128,12 @@ class Names:
     def of(cls, store: Store) -> Names:
         from sqlalchemy import select
 
-        from clientfolio.store.schema import Customer, Region, Segment
+        from clientfolio.store.schema import Customer
 
         with store.begin() as conn:
-            return cls(
-                *(
-                    {code: name for code, name in conn.execute(select(t.code, t.name)) if name}
-                    for t in (Customer, Segment, Region)
-                )
-            )
+            customers = {code: name for code, name in conn.execute(select(Customer.code, Customer.name)) if name}
+        reference = PortfolioReader(store, SYSTEM).reference_names()
+        return cls(customers, reference["segment"], reference["region"])
 
 
 def capital_lines(equity: Equity) -> list[str]:

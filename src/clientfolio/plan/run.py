@@ -31,7 +31,7 @@ from clientfolio.plan.swot import SwotConfig, SwotInputs, SwotSuggestion, sugges
 from clientfolio.prospects.run import ActivityView, ProspectsConfig, ProspectsView, activity_view, prospects_view
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
-from clientfolio.store.schema import ProductLine, Segment, User
+from clientfolio.store.schema import User
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
 
 __all__ = ["PlanConfig", "PlanInputs", "assessment_of", "gather", "suggestions_of", "swot_of"]
@@ -115,9 +115,9 @@ def gather(
         con.disconnect()
     with store.engine.connect() as conn:
         users = {uid: name for uid, name in conn.execute(select(User.id, User.username))}
-        segment_names = {code: name for code, name in conn.execute(select(Segment.code, Segment.name)) if name}
-        line_names = {code: name for code, name in conn.execute(select(ProductLine.code, ProductLine.name)) if name}
     records, owners, names = _file(reader, config.assessment.key_fields, users)
+    reference = reader.reference_names()
+    segment_names, line_names = reference["segment"], reference["product_line"]
     budget_year = year or day.year
     return PlanInputs(
         day,

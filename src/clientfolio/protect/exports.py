@@ -83,11 +83,9 @@ from clientfolio.store.schema import (
     Export,
     ExportApproval,
     Prospect,
-    Region,
-    Segment,
     User,
 )
-from clientfolio.textfiles import FORMULA_TRIGGERS, neutral
+from clientfolio.textfiles import neutral
 
 if TYPE_CHECKING:
     from clientfolio.protect.keys import KeyRing
@@ -103,7 +101,6 @@ __all__ = [
     "KIND_NAMES",
     "MAILING_COLUMNS",
     "FINGERPRINT_PURPOSE",
-    "FORMULA_TRIGGERS",
     "MARKED_COLUMNS",
     "ApprovalRecord",
     "ExportKeys",
@@ -120,7 +117,6 @@ __all__ = [
     "list_exports",
     "mailing_rows",
     "make_export",
-    "neutral",
     "register_export",
     "traps_json",
     "traps_sha256",
@@ -366,15 +362,6 @@ def mailing_rows(store: Store, principal: Principal, ring: KeyRing | None) -> li
             }
         )
     return rows
-
-
-def _names(store: Store) -> tuple[dict[str, str], dict[str, str]]:
-    """The names of the segments and of the regions, by code (reference
-    tables, not customer data)."""
-    with store.engine.connect() as conn:
-        segments = {code: name for code, name in conn.execute(select(Segment.code, Segment.name)) if name}
-        regions = {code: name for code, name in conn.execute(select(Region.code, Region.name)) if name}
-    return segments, regions
 
 
 def _country_name(code: str, lang: str) -> str:
@@ -634,8 +621,8 @@ def make_export(
     body = _mark(keys.fingerprint, uid, insert_traps(keys.fingerprint, uid, rows, traps, columns))
     header = None
     if request.headers == "labels":  # after the traps and marks: they never depend on the headers
-        segments, regions = _names(store)
-        body = labelled_rows(body, request.lang, segments=segments, regions=regions)
+        reference = PortfolioReader(store, principal).reference_names()
+        body = labelled_rows(body, request.lang, segments=reference["segment"], regions=reference["region"])
         header = [gettext_for(request.lang)(COLUMN_NAMES[c]) for c in columns]
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")

@@ -43,12 +43,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from clientfolio.errors import ClientfolioError
 from clientfolio.filelimits import FileLimitExceeded, RowGuard, active_limits, open_workbook
 from clientfolio.i18n import N_, Params, render
-from clientfolio.protect.exports import FORMULA_TRIGGERS, ExportRecord, list_exports
+from clientfolio.protect.exports import ExportRecord, list_exports
 from clientfolio.protect.fingerprint import Observation, Score, export_key, observe, read_text, score
 from clientfolio.protect.manifest import signature_valid
 from clientfolio.protect.traps import CellIndex, TrapHit, find_traps
 from clientfolio.store import Store
-from clientfolio.textfiles import detect_encoding
+from clientfolio.textfiles import FORMULA_TRIGGERS, detect_encoding
 
 __all__ = [
     "TRAP_SUPPORT",

@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from clientfolio.access import PortfolioReader, Principal
 from clientfolio.plan.actions import PlanHeader, Tracking, track
 from clientfolio.plan.assessment import Assessment
@@ -28,7 +26,6 @@ from clientfolio.plan.swot import SwotSuggestion
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.users import get_user
 from clientfolio.store import Store
-from clientfolio.store.schema import ProductLine, Segment
 
 __all__ = ["ReviewData", "gather_review"]
 
@@ -108,7 +105,5 @@ def _full_name(store: Store, username: str) -> str:
 
 def _names(store: Store, principal: Principal) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the segments and of the product lines, by code."""
-    with PortfolioReader(store, principal).connect() as conn:
-        segments = {code: name for code, name in conn.execute(select(Segment.code, Segment.name))}
-        lines = {code: name for code, name in conn.execute(select(ProductLine.code, ProductLine.name))}
-    return segments, lines
+    names = PortfolioReader(store, principal).reference_names()
+    return names["segment"], names["product_line"]

@@ -38,7 +38,6 @@ from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_
 __all__ = [
     "PROSPECT_COLUMNS",
     "PROSPECT_COLUMN_NAMES",
-    "SOLVENCY_STATUS_NAMES",
     "VALUE_COLUMNS",
     "VALUE_COLUMN_NAMES",
     "value_source",
@@ -119,8 +118,6 @@ PROSPECT_COLUMN_NAMES = {
     **{c: VALUE_COLUMN_NAMES[c] for c in PROSPECT_COLUMNS[1:]},
 }
 """The English name of each column of ``prospects.csv`` (its header with ``labels``)."""
-SOLVENCY_STATUS_NAMES = STATUS_NAMES
-"""The English name of each solvency status (``value.solvency.STATUS_NAMES``)."""
 
 
 def value_source(
@@ -240,7 +237,7 @@ def write_value(
                 named(c.potential_source, SOURCE_LABELS),
                 named(c.previous_quadrant, QUADRANT_NAMES),
                 named(c.trajectory, TRAJECTORY_NAMES),
-                named(c.solvency.get("status"), SOLVENCY_STATUS_NAMES),
+                named(c.solvency.get("status"), STATUS_NAMES),
                 style.number(c.solvency.get("avg_days_late"), 1),
                 c.solvency.get("incidents", ""),
                 style.number(c.solvency.get("dso_days"), 1),

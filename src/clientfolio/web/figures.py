@@ -41,10 +41,7 @@ from clientfolio.store.schema import (
     ImportBatch,
     Invoice,
     Payment,
-    ProductLine,
     Prospect,
-    Region,
-    Segment,
     SelfAssessment,
     StageChange,
 )
@@ -323,10 +320,4 @@ def code_names(store: Store, principal: Principal) -> CodeNames:
     """The names of the regions (``region``), segments (``segment``) and
     product lines (``product_line``) by code: reference data shown in place of
     the codes (the code kept as a tooltip)."""
-    tables: dict[str, type[Region] | type[Segment] | type[ProductLine]] = {
-        "region": Region,
-        "segment": Segment,
-        "product_line": ProductLine,
-    }
-    with PortfolioReader(store, principal).connect() as conn:
-        return {dim: {code: name for code, name in conn.execute(select(t.code, t.name))} for dim, t in tables.items()}
+    return PortfolioReader(store, principal).reference_names()
