@@ -145,3 +145,9 @@ def test_analyze_errors_are_clear(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "no such file" in result.stderr
     result = run("analyze", "--db", f"sqlite:///{tmp_path}/e.db", "--engine", "postgres")
     assert result.exit_code == 1 and "--engine sqlite, duckdb or spark" in result.stderr
+    # a header ending in LF over CRLF rows (two exports pasted together): DuckDB cannot sniff it
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"customer_id,invoice_id,date,amount\n" + b"C1,F1,2024-01-01,10.00\r\n" * 3)
+    result = run("analyze", "--transactions", str(mixed))
+    assert result.exit_code == 1 and "mixed.csv: the engine cannot read it (" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -74,10 +74,11 @@ def read_transactions(path: Path, con: BaseBackend) -> ir.Table:
     if not path.exists():
         raise ClientfolioError("no such file: {path}", path=str(path))
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        raw = con.read_parquet(str(path))
-    elif suffix in (".csv", ".txt"):
-        raw = con.read_csv(str(path))
-    else:
+    if suffix not in (".parquet", ".csv", ".txt"):
         raise ClientfolioError("{file}: transactions are read from .csv or .parquet files", file=path.name)
+    try:
+        raw = con.read_parquet(str(path)) if suffix == ".parquet" else con.read_csv(str(path))
+    except Exception as exc:  # noqa: BLE001 - the engine's own error (DuckDB, Spark): said as the file's problem
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ClientfolioError("{file}: the engine cannot read it ({reason})", file=path.name, reason=reason) from None
     return standardize(raw)
