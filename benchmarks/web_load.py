@@ -12,7 +12,12 @@ in the background), then measures:
   (the "computing" answers in between are counted);
 - ``--users`` simulated users (one session, httpx async) asking for the
   dashboard and a customer page in turn for ``--seconds``: p50/p95/p99;
-- after an edit: accepting a suggested action, then the next dashboard.
+- after an edit: accepting a suggested action, then the next dashboard;
+- a restart with the figures kept by the first server (``web.figure_files``):
+  the first dashboard.
+
+``--think`` makes each user pause between pages (uniformly 0.5 to 1.5 times
+it), as people do; 0 (the default) asks for the next page at once.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import asyncio
 import base64
 import os
+import random
 import re
 import socket
 import statistics
@@ -70,10 +76,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: str, port: int) -> subprocess.Popen[bytes]:
+def serve(db: str, port: int, figures_dir: str) -> subprocess.Popen[bytes]:
     code = (
         "import uvicorn; from clientfolio.web import create_app; from clientfolio.settings import Settings; "
-        f"uvicorn.run(create_app(Settings(database_url={db!r})), host='127.0.0.1', port={port}, log_level='warning')"
+        f"uvicorn.run(create_app(Settings(database_url={db!r}, web_figures_dir={figures_dir!r})), "
+        f"host='127.0.0.1', port={port}, log_level='warning')"
     )
     env = {**os.environ, "CLIENTFOLIO_KEY": KEY}
     return subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
@@ -100,7 +107,23 @@ async def timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) 
     return time.perf_counter() - start, answer
 
 
-async def run(base: str, users: int, seconds: float, started: float) -> None:
+async def first_page(base: str, started: float) -> None:
+    """A restart with the figures kept by the last run: the first dashboard."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as admin:
+        while True:
+            try:
+                await admin.get("/login")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+        up = time.perf_counter()
+        await login(admin, "pbernard")
+        took, answer = await timed(admin, "GET", "/")
+        print(f"\nrestart, figures kept: process start to port open {up - started:.1f} s, ", end="")
+        print(f"first dashboard {took * 1000:.0f} ms (status {answer.status_code}, {len(answer.content)} bytes)")
+
+
+async def run(base: str, users: int, seconds: float, started: float, think: float) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=120) as admin:
         while True:
             try:
@@ -140,9 +163,12 @@ async def run(base: str, users: int, seconds: float, started: float) -> None:
                     if answer.status_code != 200:
                         errors += 1
                     latencies[name].append(took)
+                    if think:
+                        await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
 
         await asyncio.gather(*(user(n) for n in range(users)))
-        print(f"\n{users} users for {seconds:.0f} s ({errors} errors):")
+        pause = f", {think:g} s between pages on average" if think else ", no pause between pages"
+        print(f"\n{users} users for {seconds:.0f} s{pause} ({errors} errors):")
         print("| page | requests | p50 (ms) | p95 (ms) | p99 (ms) |")
         print("|---|---:|---:|---:|---:|")
         for name, values in latencies.items():
@@ -168,20 +194,31 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, help="invoice lines imported over the demo")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--think", type=float, default=0, help="mean pause of a user between two pages, in seconds (0: none)"
+    )
+    parser.add_argument("--db", help="a store built by an earlier run (kept; built there when missing)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{tmp}/load.db"
-        start = time.perf_counter()
-        build(db, args.lines)
-        print(f"store built ({args.lines} imported lines over the demo) in {time.perf_counter() - start:.1f} s")
-        port = free_port()
-        started = time.perf_counter()
-        server = serve(db, port)
-        try:
-            asyncio.run(run(f"http://127.0.0.1:{port}", args.users, args.seconds, started))
-        finally:
-            server.terminate()
-            server.wait(30)
+        db = args.db or f"sqlite:///{tmp}/load.db"
+        if not args.db or not Path(db.removeprefix("sqlite:///")).exists():
+            start = time.perf_counter()
+            build(db, args.lines)
+            print(f"store built ({args.lines} imported lines over the demo) in {time.perf_counter() - start:.1f} s")
+        figures_dir = f"{tmp}/figures"
+        for restart in (False, True):
+            port = free_port()
+            started = time.perf_counter()
+            server = serve(db, port, figures_dir)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                if restart:
+                    asyncio.run(first_page(base, started))
+                else:
+                    asyncio.run(run(base, args.users, args.seconds, started, args.think))
+            finally:
+                server.terminate()
+                server.wait(30)
 
 
 if __name__ == "__main__":

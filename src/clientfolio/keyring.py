@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 import secrets
@@ -67,6 +68,7 @@ class KeySettings(Protocol):
     def key_file(self) -> str: ...
 
 
+@functools.lru_cache(maxsize=128)  # derived per request (CSRF tokens, blind indexes): HKDF once per key and purpose
 def _derive(master: bytes, purpose: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"clientfolio/" + purpose.encode()).derive(master)
 

@@ -180,6 +180,13 @@ class Settings(BaseSettings):
             "while the data does not change; 0 recomputes them on every page."
         ),
     )
+    web_figures_dir: str = Field(
+        "./clientfolio-figures",
+        description=(
+            "Where the web app keeps the figures it computed (encrypted with the key), so that after a "
+            "restart the first page is served at once while they are recomputed; empty: not kept."
+        ),
+    )
     web_max_upload_mb: int = Field(
         20,
         ge=1,

@@ -36,7 +36,11 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def background_app(store: Store, tmp: Path) -> FastAPI:
-    config = Settings(database_url=store.url, key_file=str(tmp / "absent.key"))  # type: ignore[arg-type]
+    config = Settings(
+        database_url=store.url,  # type: ignore[arg-type]
+        key_file=str(tmp / "absent.key"),
+        web_figures_dir=str(tmp / "figures"),
+    )
     return create_app(config, store=store, ring=RING, background_figures=True)
 
 
@@ -109,6 +113,47 @@ def test_start_up_computes_every_scope(own: Store, tmp_path: Path) -> None:
         assert len(scopes) >= 2  # the whole company and the scoped reps
         rep = logged_in(app, "jleroy")
         assert rep.get("/").status_code == 200
+
+
+def test_after_a_restart_the_kept_figures_are_served_at_once(
+    own: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = background_app(own, tmp_path)
+    with client_of(first):
+        assert cache_of(first).idle(60)
+    kept = sorted((tmp_path / "figures").glob("figures-*.bin"))
+    assert len(kept) >= 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in kept)
+    expected = logged_in(first, "jleroy").get("/?format=json").json()
+
+    gate = Gate(monkeypatch)  # the new process computes slowly: its first page must not wait
+    restarted = background_app(own, tmp_path)
+    cache_of(restarted).wait = 0.1
+    rep = logged_in(restarted, "jleroy")
+    started = time.perf_counter()
+    answer = rep.get("/?format=json")
+    assert answer.status_code == 200 and time.perf_counter() - started < 2
+    assert answer.json() == expected  # the kept figures of the rep's scope
+    assert gate.calls == 1  # and recomputed once in the background
+    gate.opened.set()
+    assert cache_of(restarted).idle(30)
+
+
+def test_kept_figures_open_only_with_their_key_store_and_scope(own: Store, tmp_path: Path) -> None:
+    from clientfolio.access import Scope
+    from clientfolio.web.figure_files import FigureFiles
+
+    files = FigureFiles(tmp_path, RING.subkey("figures"), own.safe_url)
+    north = Scope(regions=frozenset({"NORD", "EST"}))
+    files.save(north, (1, 2), None)
+    assert files.load(Scope(regions=frozenset({"EST", "NORD"}))) == ((1, 2), None)  # the same scope
+    assert files.load(Scope(regions=frozenset({"NORD"}))) is None
+    assert FigureFiles(tmp_path, b"k" * 32, own.safe_url).load(north) is None  # another key
+    assert FigureFiles(tmp_path, RING.subkey("figures"), "sqlite:///other.db").load(north) is None
+    [path] = tmp_path.glob("figures-*.bin")
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1  # a changed byte: never unpickled
+    path.write_bytes(bytes(raw))
+    assert files.load(north) is None
 
 
 def test_the_test_apps_compute_in_the_request(app: FastAPI) -> None:

@@ -136,7 +136,13 @@ def test_a_sales_rep_sees_only_its_region(store: Store, tmp_path: Path) -> None:
 def test_api_schema_lists_the_routes_and_needs_a_login(app: FastAPI) -> None:
     client = client_of(app)
     schema = client.get("/api/v1/openapi.json").json()
-    assert set(schema["paths"]) == {"/api/v1/me", "/api/v1/dashboard", "/api/v1/customers", "/api/v1/customers/{code}"}
+    assert set(schema["paths"]) == {
+        "/api/v1/me",
+        "/api/v1/dashboard",
+        "/api/v1/today",
+        "/api/v1/customers",
+        "/api/v1/customers/{code}",
+    }
     assert {"Dashboard", "CustomerList", "CustomerDetail"} <= set(schema["components"]["schemas"])
     ok = schema["paths"]["/api/v1/customers/{code}"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CustomerDetail"}

@@ -157,3 +157,24 @@ def test_update_an_actions_progress(admin: TestClient, demo: Store) -> None:
         f"/plan/actions/{action['id']}", data={"year": plan["year"], "progress": 140, "csrf_token": token(admin)}
     )
     assert bad.status_code in (400, 422)
+
+
+def test_the_dashboard_shows_the_first_customers_and_today_all_of_them(admin: TestClient) -> None:
+    from clientfolio.web.routers.dashboard import TODAY_PAGE, TODAY_ROWS
+
+    today = today_of(admin)
+    whole = admin.get("/api/v1/today").json()
+    assert whole["pages"] == 1 and whole["page"] == 1  # the demo's lists fit on one page of /today
+    at_risk, follow_ups = whole["today"]["at_risk"], whole["today"]["follow_ups"]
+    assert len(at_risk) <= TODAY_PAGE and len(follow_ups) <= TODAY_PAGE
+    assert today["at_risk_count"] == len(at_risk) > TODAY_ROWS  # the demo has more than the dashboard shows
+    assert today["at_risk"] == at_risk[:TODAY_ROWS] and today["follow_ups"] == follow_ups[:TODAY_ROWS]
+    assert today["follow_ups_count"] == len(follow_ups)
+    assert today["at_risk_value_cents"] == round(sum(i["value_cents"] or 0 for i in at_risk))
+    page = admin.get("/").text
+    assert 'href="/today"' in page
+    listed = admin.get("/today").text
+    assert all(f'href="/customers/{i["code"]}"' in listed for i in at_risk)
+    assert 'name="back" value="/today"' in listed
+    assert admin.get("/today?page=0").status_code == 422  # pages count from 1
+    assert admin.get("/today?page=7&format=json").json()["page"] == 1  # past the last page: the last one

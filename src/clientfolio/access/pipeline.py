@@ -149,9 +149,12 @@ class PipelineReader(PortfolioReader):
         with self.connect() as conn:
             return [StageChangeRow(*row) for row in conn.execute(query)]
 
-    def activities(self, start: dt.date | None = None, end: dt.date | None = None) -> list[ActivityRow]:
+    def activities(
+        self, start: dt.date | None = None, end: dt.date | None = None, *, customer_code: str | None = None
+    ) -> list[ActivityRow]:
         """Visible activities dated ``start`` to ``end`` inclusive (open bounds
-        when None), by date then record order."""
+        when None), by date then record order (only those about customer
+        ``customer_code`` when given)."""
         query = (
             select(Activity.kind, Activity.occurred_on, Customer.code, Prospect.code, User.username)
             .outerjoin(Customer, Customer.id == Activity.customer_id)
@@ -164,6 +167,8 @@ class PipelineReader(PortfolioReader):
             query = query.where(Activity.occurred_on >= start)
         if end is not None:
             query = query.where(Activity.occurred_on <= end)
+        if customer_code is not None:
+            query = query.where(Customer.code == customer_code)
         with self.connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 

@@ -279,9 +279,10 @@ class PortfolioReader:
         the blind index without decrypting the other rows."""
         return self._contact_rows(ring, Contact.email_index == email_index(ring, email))
 
-    def accounts(self) -> list[AccountRow]:
+    def accounts(self, code: str | None = None) -> list[AccountRow]:
         """Visible customers, then visible open prospects (not won nor lost),
-        each by code, with the fields the value estimates take."""
+        each by code, with the fields the value estimates take (only those
+        whose code is ``code`` when given)."""
         rows: list[AccountRow] = []
         with self.connect() as conn:
             for model, kind in ((Customer, "customer"), (Prospect, "prospect")):
@@ -306,6 +307,8 @@ class PortfolioReader:
                 )
                 if model is Prospect:
                     query = query.where(Prospect.stage.not_in(("won", "lost")))
+                if code is not None:
+                    query = query.where(model.code == code)
                 rows.extend(AccountRow(kind, *row) for row in conn.execute(query))
         return rows
 

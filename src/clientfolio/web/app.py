@@ -30,6 +30,7 @@ from clientfolio.protect.users import list_users, principal_for
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web.deps import get_lang, optional_session
+from clientfolio.web.figure_files import FigureFiles
 from clientfolio.web.figures import FigureCache, FiguresPending
 from clientfolio.web.pages import UPLOAD_PATHS, too_large_message
 from clientfolio.web.render import error_page, install_error_handlers
@@ -143,7 +144,11 @@ def create_app(
             ring = KeyRing.load(settings, create=False)
         except KeyMissing as exc:
             key_error = str(exc)
-    figures = FigureCache(settings.web_cache_seconds, background=background_figures)
+    the_store = store or Store(settings.database_url)
+    files = None
+    if background_figures and ring is not None and settings.web_figures_dir:
+        files = FigureFiles(Path(settings.web_figures_dir), ring.subkey("figures"), the_store.safe_url)
+    figures = FigureCache(settings.web_cache_seconds, background=background_figures, files=files)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,7 +170,7 @@ def create_app(
     templates.env.autoescape = True
     app.state.web = WebState(
         settings,
-        store or Store(settings.database_url),
+        the_store,
         ring,
         key_error,
         templates,

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from clientfolio.access import ActivityRow, ContactRow
@@ -20,7 +21,6 @@ from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.i18n import formatter, gettext_for, localized
 from clientfolio.plan.actions import PlanAction
 from clientfolio.plan.actions import track as tracked
-from clientfolio.prospects.at_risk import quiet_customers
 from clientfolio.prospects.followup import important_customers
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.store.schema import SIZE_BAND_NAMES, Customer
@@ -59,7 +59,17 @@ from clientfolio.web.models import (
     TrendPoint,
 )
 
-__all__ = ["SORTS", "TERMS", "customer_detail", "customer_list", "customer_rows", "dashboard", "today_block"]
+__all__ = [
+    "SORTS",
+    "TERMS",
+    "TodayLists",
+    "customer_detail",
+    "customer_list",
+    "customer_rows",
+    "dashboard",
+    "today_block",
+    "today_lists",
+]
 
 TERMS = {
     **STATUS_NAMES,
@@ -242,26 +252,25 @@ def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNam
 _FALLEN = ("declining", "inactive")  # the RFM profiles of a customer whose buying fell
 
 
-def today_block(
-    figures: Figures,
-    purchases: Sequence[tuple[str, dt.date]],
-    actions: Sequence[PlanAction],
-    today: dt.date,
-    lang: str,
-    *,
-    week: int = 7,
-) -> TodayOut:
-    """The "Today" block of what ``figures`` cover: the customers at risk
-    (important customers gone quiet against their own rhythm, ``prospects.at_risk``;
+@dataclass(frozen=True)
+class TodayLists:
+    """The customers of the "Today" block, each list by value at stake."""
+
+    at_risk: list[TodayItem]
+    follow_ups: list[TodayItem]
+
+
+def today_lists(figures: Figures, lang: str) -> TodayLists:
+    """The customers to act on in what ``figures`` cover: those at risk
+    (important customers gone quiet against their own rhythm, ``figures.quiet``;
     customers whose RFM profile fell to declining or inactive; customers whose
-    payments are at risk), by value at stake (yearly revenue, else lifetime
-    value); the important customers without contact beyond the follow-up
-    delay; the plan ``actions`` due by ``today`` + ``week`` days and not done."""
+    payments are at risk) and the important customers without contact beyond
+    the follow-up delay, each list by value at stake (yearly revenue, else
+    lifetime value)."""
     _ = gettext_for(lang)
     fmt = formatter(lang)
     inputs = figures.inputs
-    values = {c.customer_id: c for c in inputs.value.customers}
-    config = inputs.config.prospects.follow_up
+    values = figures.value_by_code
 
     def stake(code: str) -> float | None:
         c = values.get(code)
@@ -280,7 +289,7 @@ def today_block(
         [c.customer_id for c in inputs.value.customers if c.category == "vip"],
     )
     at_risk: dict[str, TodayItem] = {}
-    for q in quiet_customers(purchases, important, as_of=inputs.as_of, config=config):
+    for q in figures.quiet:
         at_risk[q.customer_code] = item(
             q.customer_code,
             "quiet",
@@ -290,8 +299,7 @@ def today_block(
             ),
             _("Call them"),
         )
-    for r in inputs.analysis.rfm.to_pylist():
-        code = r["customer_id"]
+    for code, r in figures.rfm_by_code.items():
         if r["profile"] in _FALLEN and code in important and code not in at_risk:
             at_risk[code] = item(
                 code,
@@ -318,6 +326,25 @@ def today_block(
         for f in inputs.activity.important
         if f.unfollowed
     ]
+    by_stake = lambda i: (-(i.value_cents or 0), i.code)  # noqa: E731
+    return TodayLists(sorted(at_risk.values(), key=by_stake), sorted(follow_ups, key=by_stake))
+
+
+def today_block(
+    lists: TodayLists,
+    actions: Sequence[PlanAction],
+    today: dt.date,
+    lang: str,
+    *,
+    week: int = 7,
+    start: int = 0,
+    limit: int | None = None,
+) -> TodayOut:
+    """The "Today" block: ``limit`` customers of each of ``lists`` from
+    ``start`` (all when None), with the lists' lengths and the value at stake
+    of the customers at risk, and the plan ``actions`` due by ``today`` +
+    ``week`` days and not done."""
+    end = None if limit is None else start + limit
     track = tracked(actions, today)
     done = {s.id for s in track.actions if s.done}
     due = [
@@ -333,10 +360,12 @@ def today_block(
         for a in (x.localized(lang) for x in actions)
         if a.due_on is not None and a.due_on <= today + dt.timedelta(days=week) and a.id not in done
     ]
-    by_stake = lambda i: (-(i.value_cents or 0), i.code)  # noqa: E731
     return TodayOut(
-        at_risk=sorted(at_risk.values(), key=by_stake),
-        follow_ups=sorted(follow_ups, key=by_stake),
+        at_risk=lists.at_risk[start:end],
+        at_risk_count=len(lists.at_risk),
+        at_risk_value_cents=round(sum(i.value_cents or 0 for i in lists.at_risk)),
+        follow_ups=lists.follow_ups[start:end],
+        follow_ups_count=len(lists.follow_ups),
         actions_due=sorted(due, key=lambda a: (a.due_on or today, a.title)),
     )
 
@@ -443,12 +472,8 @@ def customer_detail(
 ) -> CustomerDetail:
     """The page of ``customer`` (read through the audited ``PortfolioReader.customer``)."""
     code = customer.code
-    c = None if figures is None else next((x for x in figures.inputs.value.customers if x.customer_id == code), None)
-    r: dict[str, Any] = (
-        {}
-        if figures is None
-        else next((x for x in figures.inputs.analysis.rfm.to_pylist() if x["customer_id"] == code), {})
-    )
+    c = None if figures is None else figures.value_by_code.get(code)
+    r: dict[str, Any] = {} if figures is None else figures.rfm_by_code.get(code, {})
     names = names or {}
     segment = None if account is None else account.segment
     region = None if account is None else account.region

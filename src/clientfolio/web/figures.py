@@ -20,7 +20,9 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -31,6 +33,8 @@ from clientfolio.analytics.summary import PortfolioSummary, summarize
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.records import stored_answers
 from clientfolio.plan.run import PlanInputs, assessment_of, gather
+from clientfolio.prospects.at_risk import QuietCustomer, quiet_customers
+from clientfolio.prospects.followup import important_customers
 from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import (
@@ -45,6 +49,8 @@ from clientfolio.store.schema import (
     SelfAssessment,
     StageChange,
 )
+from clientfolio.value.portfolio import CustomerValue
+from clientfolio.web.figure_files import FigureFiles
 
 __all__ = [
     "CodeNames",
@@ -76,17 +82,51 @@ _VERSIONED = (
 )
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Figures:
     """Everything the dashboard shows for one scope: the plan's inputs
     (analysis, value, prospects, activity), the assessment, the yearly
-    summary, and each customer's revenue by calendar quarter
-    (``{code: {"2025-Q2": cents}}``)."""
+    summary, each customer's revenue by calendar quarter
+    (``{code: {"2025-Q2": cents}}``) and the important customers gone quiet
+    against their own rhythm (``prospects.at_risk``).
+
+    ``view(key, build)`` keeps what the pages derive from them (the
+    dashboard's data, charts and HTML per language): built by the first
+    request after a computation, then served as is while these figures are."""
 
     inputs: PlanInputs
     assessment: Assessment
     trend: PortfolioSummary
     quarterly: dict[str, dict[str, int]]
+    quiet: tuple[QuietCustomer, ...] = ()
+    _views: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def view(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+        """What ``build`` derives from these figures, built once per ``key``
+        (two requests may build it at once: the same result, one kept)."""
+        if key not in self._views:
+            self._views[key] = build()
+        return self._views[key]  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What is pickled (``web.figure_files``): the figures, not the views nor the indexes."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_views"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _views={})
+
+    @cached_property
+    def value_by_code(self) -> dict[str, CustomerValue]:
+        """Each valued customer, by code."""
+        return {c.customer_id: c for c in self.inputs.value.customers}
+
+    @cached_property
+    def rfm_by_code(self) -> dict[str, dict[str, Any]]:
+        """Each customer's RFM row (``analytics.rfm``), by code."""
+        return {r["customer_id"]: r for r in self.inputs.analysis.rfm.to_pylist()}
 
 
 def quarter_of(day: dt.date) -> str:
@@ -137,11 +177,18 @@ def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) ->
     quarterly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, day, cents in rows:
         quarterly[code][quarter_of(day)] += cents
+    customers = inputs.value.customers
+    important = important_customers(
+        [c.customer_id for c in customers if c.abc == "A"], [c.customer_id for c in customers if c.category == "vip"]
+    )
+    purchases = ((code, day) for code, day, cents in rows if cents > 0)
+    quiet = quiet_customers(purchases, important, as_of=inputs.as_of, config=inputs.config.prospects.follow_up)
     return Figures(
         inputs,
         assessment,
         summarize(rows, inputs.as_of, config=inputs.config.analytics.measures),
         {code: dict(by) for code, by in quarterly.items()},
+        tuple(quiet),
     )
 
 
@@ -176,7 +223,11 @@ class FigureCache:
     is done; the background computations run one after the other).  When a
     scope has no figures yet, the request waits ``wait``
     seconds at most for the computation, then raises ``FiguresPending``
-    (the page answers "computing").  ``warm`` computes them at start-up."""
+    (the page answers "computing").  ``warm`` computes them at start-up.
+
+    With ``files`` (``web.figure_files``), every computation is kept on disk,
+    and a scope's first request (or ``warm``) takes the kept figures of the
+    last start as old ones: the first page after a restart is served at once."""
 
     def __init__(
         self,
@@ -185,11 +236,14 @@ class FigureCache:
         background: bool = False,
         wait: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        files: FigureFiles | None = None,
     ) -> None:
         self.seconds = seconds
         self.background = background
         self.wait = wait
+        self.files = files
         self._clock = clock
+        self._opened: set[Scope] = set()
         self._entries: dict[Scope, tuple[tuple[int, ...], float, Figures | None]] = {}
         self._locks: dict[Scope, threading.Lock] = defaultdict(threading.Lock)
         self._running: dict[Scope, threading.Event] = {}
@@ -221,6 +275,7 @@ class FigureCache:
     def _get_background(self, store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:
         scope = principal.scope
         version = data_version(store)
+        self._open_kept(scope)
         with self._guard:
             entry = self._entries.get(scope)
             done = None if self._fresh(entry, version) else self._start(store, principal, ring)
@@ -232,6 +287,18 @@ class FigureCache:
             if entry is not None:
                 return entry[2]
         raise FiguresPending(str(scope))
+
+    def _open_kept(self, scope: Scope) -> None:
+        """Take the figures ``files`` kept for ``scope`` (the last start's), once,
+        as old ones: served at once, recomputed in the background."""
+        with self._guard:
+            if self.files is None or scope in self._opened:
+                return
+            self._opened.add(scope)
+        kept = self.files.load(scope)
+        if kept is not None:
+            with self._guard:
+                self._entries.setdefault(scope, (kept[0], float("-inf"), kept[1]))
 
     def _start(self, store: Store, principal: Principal, ring: KeyRing | None) -> threading.Event:
         """The event of the computation of ``principal``'s scope, started in a
@@ -254,6 +321,8 @@ class FigureCache:
                 figures = compute_figures(store, principal, ring)
             with self._guard:
                 self._entries[scope] = (version, self._clock(), figures)
+            if self.files is not None:
+                self.files.save(scope, version, figures)
         except Exception:  # a failed computation is logged; the next request starts another
             _log.exception("the figures of %s could not be computed", principal.username)
         finally:
@@ -275,6 +344,7 @@ class FigureCache:
             for principal in principals:
                 if principal.scope not in seen:
                     seen.add(principal.scope)
+                    self._open_kept(principal.scope)
                     self.refresh(store, principal, ring).wait()
 
         thread = threading.Thread(target=run, name="figures-warm", daemon=True)

@@ -18,24 +18,25 @@ __all__ = [
     "ActionOut",
     "ActivityOut",
     "AssessmentOut",
+    "BacktestRow",
     "ContactOut",
     "CrossedCell",
     "CustomerDetail",
     "CustomerList",
     "CustomerRow",
     "Dashboard",
-    "BacktestRow",
     "EquityOut",
     "FunnelStage",
     "MatrixOut",
     "MeasuresOut",
-    "PotentialSourceOut",
     "PeriodOut",
+    "PotentialSourceOut",
     "ProfileOut",
     "QuadrantOut",
     "QuarterOut",
     "QuarterTrend",
     "ThemeOut",
+    "TodayPage",
     "TrendPoint",
 ]
 
@@ -238,11 +239,24 @@ class TodayAction(_Model):
 
 
 class TodayOut(_Model):
-    """The "Today" block: customers at risk, overdue follow-ups, plan actions due."""
+    """The "Today" block: customers at risk, overdue follow-ups (the first of
+    each list by value at stake, with the lists' lengths), plan actions due."""
 
     at_risk: list[TodayItem] = []
+    at_risk_count: int = 0
+    at_risk_value_cents: int = 0
     follow_ups: list[TodayItem] = []
+    follow_ups_count: int = 0
     actions_due: list[TodayAction] = []
+
+
+class TodayPage(_Model):
+    """A page of the whole Today lists (``/today``; ``as_of`` None: no sale yet)."""
+
+    as_of: dt.date | None
+    page: int
+    pages: int
+    today: TodayOut | None = None
 
 
 class Dashboard(_Model):

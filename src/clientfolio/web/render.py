@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -46,7 +47,7 @@ from clientfolio.web.deps import (
 from clientfolio.web.state import WebState
 from clientfolio.web.uploads import UploadsBusy, busy_message
 
-__all__ = ["error_page", "install_error_handlers", "page", "wants_json"]
+__all__ = ["error_page", "fragment", "install_error_handlers", "page", "wants_json"]
 
 
 def wants_json(request: Request) -> bool:
@@ -86,9 +87,24 @@ def page(
     return response
 
 
+def fragment(view: View, template: str, data: BaseModel | dict[str, Any], html: dict[str, Any] | None = None) -> Markup:
+    """``template`` rendered with the page's context, as a piece of HTML that
+    a page includes as is (what the dashboard keeps between requests)."""
+    return Markup(view.state.templates.get_template(template).render(_context(view, data, html)))
+
+
 def _html(
     view: View, template: str, data: BaseModel | dict[str, Any], status_code: int, html: dict[str, Any] | None
 ) -> Response:
+    return view.state.templates.TemplateResponse(
+        view.request, template, _context(view, data, html), status_code=status_code
+    )
+
+
+def _context(view: View, data: BaseModel | dict[str, Any], html: dict[str, Any] | None) -> dict[str, Any]:
+    """What every template gets: the view, ``data``, the translation and the
+    formats of the view's language, the navigation of the user's role, and ``html``."""
+
     def term(code: str | None) -> str:
         return "-" if code is None else view._(TERMS.get(code, code))
 
@@ -104,7 +120,7 @@ def _html(
         for path, label, permission in view.state.nav
         if permission in ROLE_PERMISSIONS.get(role or "", frozenset())
     ]
-    context = {
+    return {
         "view": view,
         "data": data,
         "_": view._,
@@ -116,7 +132,6 @@ def _html(
         "user": None if view.session is None else view.session.user,
         **(html or {}),
     }
-    return view.state.templates.TemplateResponse(view.request, template, context, status_code=status_code)
 
 
 def error_page(request: Request, status_code: int, message: str) -> Response:

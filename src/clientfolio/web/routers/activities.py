@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 KINDS = ("call", "visit", "meeting", "email", "quote")
 """The activity types the form offers (``ingest.activities`` codes)."""
 
-_BACK = ("/", "/plan")
+_BACK = ("/", "/today", "/plan")
 
 
 @router.post("/customers/{code}/activities", dependencies=[CsrfChecked])
@@ -45,7 +45,8 @@ def log(
     back: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Log an activity about customer ``code`` (and the next one, planned);
-    back to the customer page (or to the dashboard when ``back`` is ``/``)."""
+    back to the customer page (or to the dashboard or the Today page: ``back``
+    ``/`` or ``/today``)."""
     today = dt.date.today()
     day = occurred_on or today
     if next_on is not None and next_on <= day:

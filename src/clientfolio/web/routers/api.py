@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from clientfolio.web.deps import CurrentUser, LangDep, PrincipalDep, RingDep, StateDep
-from clientfolio.web.models import CustomerDetail, CustomerList, Dashboard
+from clientfolio.web.models import CustomerDetail, CustomerList, Dashboard, TodayPage
 from clientfolio.web.routers.customers import ListQueryDep, customer_page_of, list_of
-from clientfolio.web.routers.dashboard import dashboard_of
+from clientfolio.web.routers.dashboard import PageDep, dashboard_of, today_of
 
 __all__ = ["router"]
 
@@ -50,6 +50,15 @@ def dashboard(state: StateDep, principal: PrincipalDep, ring: RingDep, lang: Lan
     """The dashboard's figures: valuation, measures and trend, ABC, crossed ABC,
     RFM profiles, segment x product matrix, quadrants, funnel, self-assessment."""
     return dashboard_of(state, principal, ring, lang)[0]
+
+
+@router.get("/today")
+def today(
+    state: StateDep, principal: PrincipalDep, ring: RingDep, lang: LangDep, page_number: PageDep = 1
+) -> TodayPage:
+    """The whole lists of the dashboard's Today block, paged: customers at risk
+    and overdue follow-ups by value at stake, plan actions due."""
+    return today_of(state, principal, ring, lang, page_number)
 
 
 @router.get("/customers")

@@ -21,12 +21,12 @@ from clientfolio.store.schema import Activity, Customer, Invoice, InvoiceLine, P
 from clientfolio.web.build import SORTS, TERMS, customer_detail, customer_list, customer_rows
 from clientfolio.web.charts import customer_chart
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
-from clientfolio.web.figures import code_names
+from clientfolio.web.figures import CodeNames, Figures, code_names
 from clientfolio.web.models import CustomerDetail, CustomerList, TimelineEvent
 from clientfolio.web.render import page, wants_json
 from clientfolio.web.state import WebState
 
-__all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "router", "timeline_of"]
+__all__ = ["ListQuery", "ListQueryDep", "customer_page_of", "list_of", "names_of", "router", "timeline_of"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,7 @@ ListQueryDep = Annotated[ListQuery, Query()]
 def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQuery, lang: str) -> CustomerList:
     """The page of the customer list that ``query`` asks for, of what ``principal`` sees."""
     figures = state.figures.get(state.store, principal, ring)
-    names = code_names(state.store, principal)
+    names = names_of(state, principal, figures)
     rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang, names)
     return customer_list(
         rows,
@@ -66,6 +66,13 @@ def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQue
         lang=lang,
         names=names,
     )
+
+
+def names_of(state: WebState, principal: Principal, figures: Figures | None) -> CodeNames:
+    """The names of the regions, segments and product lines (kept with the figures)."""
+    if figures is None:
+        return code_names(state.store, principal)
+    return figures.view(("names",), lambda: code_names(state.store, principal))
 
 
 def timeline_of(reader: PortfolioReader, code: str, lang: str) -> list[TimelineEvent]:
@@ -129,7 +136,7 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
     customer = reader.customer(code, chain_key=ring.subkey("audit"), ring=ring)
     if customer is None:
         raise HTTPException(404, "No such customer.")
-    account = next((a for a in reader.accounts() if a.kind == "customer" and a.code == code), None)
+    account = next((a for a in reader.accounts(code) if a.kind == "customer"), None)
     figures = state.figures.get(state.store, principal, ring)
     year = figures.inputs.as_of.year if figures is not None else dt.date.today().year
     detail = customer_detail(
@@ -137,10 +144,10 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
         account,
         figures,
         reader.contacts(code, ring),
-        reader.activities(),
+        reader.activities(customer_code=code),
         plan_actions(state.store, principal, year, ring=ring),
         lang,
-        code_names(state.store, principal),
+        names_of(state, principal, figures),
     )
     return detail.model_copy(update={"timeline": timeline_of(reader, code, lang)})
 

@@ -3,54 +3,94 @@ follow-ups, plan actions due, each with a next step and one-click forms),
 the valuation of the customer capital, the portfolio measures and their
 trend, the ABC Pareto curve, the crossed ABC matrix, the RFM profiles, the
 segment x product matrix, the value strategy quadrants, the prospecting
-funnel and the self-assessment mark."""
+funnel and the self-assessment mark; and ``/today``, the whole lists of the
+Today block, paged."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from clientfolio.access import PortfolioReader, Principal
 from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
-from clientfolio.web.build import dashboard, today_block
+from clientfolio.web.build import dashboard, today_block, today_lists
 from clientfolio.web.charts import dashboard_charts
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
 from clientfolio.web.figures import Figures, code_names
-from clientfolio.web.models import Dashboard
-from clientfolio.web.render import page, wants_json
+from clientfolio.web.models import Dashboard, TodayOut, TodayPage
+from clientfolio.web.render import fragment, page, wants_json
 from clientfolio.web.state import WebState
 
-__all__ = ["dashboard_of", "router"]
+__all__ = ["TODAY_PAGE", "TODAY_ROWS", "dashboard_of", "router", "today_of"]
+
+TODAY_ROWS = 10
+"""Customers of each Today list on the dashboard (the first by value at stake)."""
+TODAY_PAGE = 50
+"""Customers of each Today list per page of ``/today``."""
+
+PageDep = Annotated[int, Query(alias="page", ge=1, le=100_000, description="Page number, from 1.")]
 
 router = APIRouter(include_in_schema=False)
 
 
 def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str) -> tuple[Dashboard, Figures | None]:
-    """The dashboard of what ``principal`` sees (figures from the app's cache)."""
+    """The dashboard of what ``principal`` sees: its figures' part kept with the
+    figures (built by the first request after they are computed), its Today
+    block read per request (the plan actions, edited in place)."""
     figures = state.figures.get(state.store, principal, ring)
-    if figures is not None:
-        count = len(figures.inputs.value.customers)
-    else:
+    if figures is None:
         count = sum(a.kind == "customer" for a in PortfolioReader(state.store, principal).accounts())
-    data = dashboard(figures, count, lang, code_names(state.store, principal))
-    if figures is not None:
-        reader = PortfolioReader(state.store, principal)
-        purchases = [(code, day) for code, day, cents in reader.revenue_by_customer_date() if cents > 0]
-        actions = plan_actions(state.store, principal, figures.inputs.year, ring=ring)
-        data = data.model_copy(update={"today": today_block(figures, purchases, actions, dt.date.today(), lang)})
-    return data, figures
+        return dashboard(None, count, lang, code_names(state.store, principal)), None
+    data = figures.view(
+        ("dashboard", lang),
+        lambda: dashboard(figures, len(figures.inputs.value.customers), lang, code_names(state.store, principal)),
+    )
+    return data.model_copy(update={"today": _today(state, principal, ring, figures, lang, 0, TODAY_ROWS)}), figures
+
+
+def _today(
+    state: WebState, principal: Principal, ring: KeyRing, figures: Figures, lang: str, start: int, limit: int
+) -> TodayOut:
+    """The Today block: its customers from the figures (kept with them), the
+    plan actions due read now."""
+    lists = figures.view(("today", lang), lambda: today_lists(figures, lang))
+    actions = plan_actions(state.store, principal, figures.inputs.year, ring=ring)
+    return today_block(lists, actions, dt.date.today(), lang, start=start, limit=limit)
+
+
+def today_of(state: WebState, principal: Principal, ring: KeyRing, lang: str, page_number: int) -> TodayPage:
+    """Page ``page_number`` of the Today lists of what ``principal`` sees
+    (``TODAY_PAGE`` customers of each list per page)."""
+    figures = state.figures.get(state.store, principal, ring)
+    if figures is None:
+        return TodayPage(as_of=None, page=1, pages=1)
+    lists = figures.view(("today", lang), lambda: today_lists(figures, lang))
+    pages = max(1, -(-max(len(lists.at_risk), len(lists.follow_ups)) // TODAY_PAGE))
+    number = min(page_number, pages)
+    today = _today(state, principal, ring, figures, lang, (number - 1) * TODAY_PAGE, TODAY_PAGE)
+    return TodayPage(as_of=figures.inputs.as_of, page=number, pages=pages, today=today)
 
 
 @router.get("/")
 def dashboard_page(view: ViewDep, principal: PrincipalDep, ring: RingDep) -> Response:
     """The dashboard page (its data as JSON when asked)."""
     data, figures = dashboard_of(view.state, principal, ring, view.lang)
-    charts = (
-        {}
-        if figures is None or wants_json(view.request)
-        else dashboard_charts(data, figures, view._, view.fmt, view.lang)
-    )
-    return page(view, "dashboard.html", data, html={"charts": charts})
+    if figures is None or wants_json(view.request):
+        return page(view, "dashboard.html", data)
+
+    def figures_html() -> Markup:
+        charts = dashboard_charts(data, figures, view._, view.fmt, view.lang)
+        return fragment(view, "_dashboard_figures.html", data, {"charts": charts})
+
+    return page(view, "dashboard.html", data, html={"figures_html": figures.view(("html", view.lang), figures_html)})
+
+
+@router.get("/today")
+def today_page(view: ViewDep, principal: PrincipalDep, ring: RingDep, page_number: PageDep = 1) -> Response:
+    """The whole Today lists (customers at risk, overdue follow-ups), paged."""
+    return page(view, "today.html", today_of(view.state, principal, ring, view.lang, page_number))

@@ -220,7 +220,8 @@ def add_one(
 ) -> Response:
     """Add one action about a visible customer to the plan of the analysis year,
     due in a week, owned by the user (the "Add to plan" of the dashboard);
-    audited; back to the dashboard (``back`` = ``/``) or the plan."""
+    audited; back to the dashboard or the Today page (``back`` ``/`` or
+    ``/today``), else the plan."""
     year = _suggested(view, principal, ring)[0]
     today = dt.date.today()
     action = PlanAction(
@@ -236,7 +237,7 @@ def add_one(
     )
     if wants_json(view.request):
         return page(view, "plan.html", {"year": year, "added": added})
-    return RedirectResponse("/" if back == "/" else f"/plan?year={year}", status_code=303)
+    return RedirectResponse(back if back in ("/", "/today") else f"/plan?year={year}", status_code=303)
 
 
 @router.post("/plan/actions/{action_id}", dependencies=[CsrfChecked])
