@@ -8,10 +8,14 @@ is unreachable they are skipped, except when ``CI`` is set: then they fail.
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -29,6 +33,62 @@ def _english_machine() -> Iterator[None]:
             mp.delenv(name, raising=False)
         mp.setenv("LANG", "C.UTF-8")
         yield
+
+
+BOOTSTRAP_SAMPLES = "20"
+"""The valuation's bootstrap in the tests (``clv.bootstrap_samples``, 100 by default): enough
+for an interval, five times less work.  The tests of the interval itself pass their own config."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _small_bootstrap() -> Iterator[None]:
+    """The effective settings (CLI, ``value_source`` without a config, the plan, the
+    report, the web app) resample the customers ``BOOTSTRAP_SAMPLES`` times."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES", BOOTSTRAP_SAMPLES)
+        yield
+
+
+DemoFile = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoFile:
+    """``demo_template(**keywords)``: a SQLite file holding ``generate_demo(store,
+    **keywords)``, built once per session for the same keywords (hashable
+    values): copy it (``demo_copy``), never write to it."""
+    from clientfolio.demo import generate_demo
+    from clientfolio.store import Store
+
+    built: dict[tuple[tuple[str, Any], ...], Path] = {}
+
+    def template(**keywords: Any) -> Path:
+        key = tuple(sorted(keywords.items()))
+        if key not in built:
+            path = tmp_path_factory.mktemp("demo_template") / "demo.db"
+            store = Store(f"sqlite:///{path}")
+            try:
+                generate_demo(store, **keywords)
+            finally:
+                store.dispose()
+            built[key] = path
+        return built[key]
+
+    return template
+
+
+@pytest.fixture
+def demo_copy(demo_template: DemoFile, tmp_path: Path) -> Callable[..., str]:
+    """``demo_copy(**keywords)``: the URL of this test's own copy (in ``tmp_path``)
+    of the demo store ``generate_demo(store, **keywords)`` builds."""
+    copies = itertools.count()
+
+    def copy(**keywords: Any) -> str:
+        path = tmp_path / f"demo-{next(copies)}.db"
+        shutil.copy(demo_template(**keywords), path)  # with its mode (0600)
+        return f"sqlite:///{path}"
+
+    return copy
 
 
 PG_ADMIN_URL = os.environ.get("CLIENTFOLIO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

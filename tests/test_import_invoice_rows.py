@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-import clientfolio.ingest as ingest
+import clientfolio.ingest.bulk_rows as bulk_rows
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.ingest import ImportRejected, Mapping, RowError, import_file
 from clientfolio.settings import Settings
@@ -27,7 +27,7 @@ def path_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Each test on both readers: the bulk CSV reader, and the row path (what XLSX
     files and CSV files with line breaks inside quotes take)."""
     if request.param == "rows":
-        monkeypatch.setattr(ingest, "bulk_start", lambda path, table: None)
+        monkeypatch.setattr(bulk_rows, "bulk_start", lambda path, table: None)
     return str(request.param)
 
 
@@ -297,7 +297,7 @@ def test_bulk_and_row_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         store = Store(f"sqlite:///{tmp_path}/s{bulk}.db")
         with monkeypatch.context() as m:
             if not bulk:
-                m.setattr(ingest, "bulk_start", lambda path, table: None)
+                m.setattr(bulk_rows, "bulk_start", lambda path, table: None)
             result = import_file(store, path, settings=Settings(import_chunk_rows=100))
         results.append((result.created, result.rows_read, sales(store), counts(store)["customers"]))
     assert results[0] == results[1]
@@ -346,8 +346,6 @@ def test_bulk_and_row_paths_agree_on_the_rules_across_rows(
     before (its invoices stored)."""
     import random
 
-    import clientfolio.ingest.bulk_rows as bulk_rows
-
     rng = random.Random(seed)
     explicit = seed % 2 == 0
     head = "N° facture;" + ("N° ligne;" if explicit else "") + "Date facture;Code client;Nom client;Montant HT\n"
@@ -389,7 +387,7 @@ def test_bulk_and_row_paths_agree_on_the_rules_across_rows(
         store = Store(f"sqlite:///{tmp_path}/{seed}{bulk}.db")
         with monkeypatch.context() as m:
             if not bulk:
-                m.setattr(ingest, "bulk_start", lambda path, table: None)
+                m.setattr(bulk_rows, "bulk_start", lambda path, table: None)
             outcomes.append(
                 [_outcome(store, write(tmp_path, f"{name}.csv", data, "cp1252")) for name, data in files.items()]
             )

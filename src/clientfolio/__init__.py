@@ -10,18 +10,19 @@ The library is the product; the ``clientfolio`` command is a thin shell over it:
         ...
 """
 
-from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
-from clientfolio.analytics import PortfolioSummary, summarize
-from clientfolio.errors import ClientfolioError, StoreError
-from clientfolio.ingest import (
-    ImportRejected,
-    ImportResult,
-    RowError,
-    import_file,
-    load_mapping,
-)
-from clientfolio.settings import Settings
-from clientfolio.store import Store
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
+    from clientfolio.analytics import PortfolioSummary, summarize
+    from clientfolio.errors import ClientfolioError, StoreError
+    from clientfolio.ingest import ImportRejected, ImportResult, RowError, import_file, load_mapping
+    from clientfolio.settings import Settings
+    from clientfolio.store import Store
 
 __version__ = "0.1.0"
 
@@ -43,3 +44,15 @@ __all__ = [
     "load_mapping",
     "summarize",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.access": ("SYSTEM", "PortfolioReader", "Principal", "Scope"),
+        "clientfolio.analytics": ("PortfolioSummary", "summarize"),
+        "clientfolio.errors": ("ClientfolioError", "StoreError"),
+        "clientfolio.ingest": ("ImportRejected", "ImportResult", "RowError", "import_file", "load_mapping"),
+        "clientfolio.settings": ("Settings",),
+        "clientfolio.store": ("Store",),
+    },
+)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import ibis
@@ -15,7 +18,6 @@ from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
 from clientfolio.access.reader import AccountRow
 from clientfolio.analytics.engines import connect
 from clientfolio.analytics.transactions import standardize
-from clientfolio.demo import generate_demo
 from clientfolio.store import Store
 from clientfolio.value import ValueConfig, value_portfolio, value_source, write_value
 from clientfolio.value.clv import ClvConfig
@@ -177,10 +179,10 @@ def test_cdnow_end_to_end_reproduces_the_published_fit(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db")
-    generate_demo(store, customers=80, years=3, seed=5, as_of=dt.date(2025, 6, 30))
-    return store
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_template: Callable[..., Path]) -> Store:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(demo_template(customers=80, years=3, seed=5, as_of=dt.date(2025, 6, 30)), path)
+    return Store(f"sqlite:///{path}")
 
 
 def test_demo_portfolio_is_valued_with_solvency(demo_store: Store, tmp_path: Path) -> None:
@@ -213,6 +215,17 @@ def test_margins_of_an_idle_portfolio_come_from_its_invoices(demo_store: Store) 
     later = value_source(store=demo_store, reader=PortfolioReader(demo_store, SYSTEM), as_of=dt.date(2028, 6, 30))
     assert later.equity.margin_basis == "invoices"
     assert all(c.revenue_cents == 0 for c in later.customers)
+
+
+def test_a_valuation_without_its_interval_runs_no_bootstrap(demo_store: Store) -> None:
+    reader = PortfolioReader(demo_store, SYSTEM)
+    full = value_source(store=demo_store, reader=reader).equity
+    # the effective settings' bootstrap: the environment's (tests/conftest.py keeps it small)
+    assert full.interval_method == "bootstrap"
+    assert full.method_params["samples"] == int(os.environ["CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES"])
+    bare = value_source(store=demo_store, reader=reader, interval=False).equity
+    assert bare.interval_method == "none" and bare.low_cents is None and bare.high_cents is None
+    assert bare.total_cents == full.total_cents and bare.backtest == full.backtest
 
 
 def test_bootstrap_work_is_bounded() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,16 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from clientfolio import cli
-from clientfolio.demo import generate_demo
-from clientfolio.store import Store
 from clientfolio.value.run import VALUE_COLUMNS
 
+DEMO = {"customers": 60, "years": 3, "seed": 11, "as_of": dt.date(2025, 6, 30)}
 
-def test_value_command_on_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_value_command_on_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_copy: Callable[..., str]
+) -> None:
     monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
-    db = f"sqlite:///{tmp_path}/demo.db"
-    generate_demo(Store(db), customers=60, years=3, seed=11, as_of=dt.date(2025, 6, 30))
+    db = demo_copy(**DEMO)
     runner = CliRunner()
     out = tmp_path / "valeur"
     written = runner.invoke(cli.app, ["value", "--db", db, "--out", str(out), "--horizon", "2"])
@@ -48,10 +50,9 @@ def test_value_command_errors(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "not a date" in bad.output
 
 
-def test_value_backtest_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_value_backtest_command(monkeypatch: pytest.MonkeyPatch, demo_copy: Callable[..., str]) -> None:
     monkeypatch.setattr(cli, "console", Console(width=200, color_system=None))
-    db = f"sqlite:///{tmp_path}/demo.db"
-    generate_demo(Store(db), customers=60, years=3, seed=11, as_of=dt.date(2025, 6, 30))
+    db = demo_copy(**DEMO)
     runner = CliRunner()
     shown = runner.invoke(cli.app, ["value", "--db", db, "--backtest"])
     assert shown.exit_code == 0, shown.output

@@ -15,15 +15,22 @@ key ring, field encryption, the audit writer) are leaves below it
 (``clientfolio.keyring``, ``crypto``, ``audit_log``).
 """
 
-from clientfolio.access.pipeline import (
-    ActivityRow,
-    PipelineReader,
-    ProspectRow,
-    StageChangeRow,
-    move_prospect,
-)
-from clientfolio.access.principal import SYSTEM, Principal, Scope
-from clientfolio.access.reader import ContactRow, PortfolioReader, SaleRow
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.access.pipeline import (
+        ActivityRow,
+        PipelineReader,
+        ProspectRow,
+        StageChangeRow,
+        move_prospect,
+    )
+    from clientfolio.access.principal import SYSTEM, Principal, Scope
+    from clientfolio.access.reader import ContactRow, PortfolioReader, SaleRow
 
 __all__ = [
     "SYSTEM",
@@ -38,3 +45,26 @@ __all__ = [
     "StageChangeRow",
     "move_prospect",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.access.pipeline": (
+            "ActivityRow",
+            "PipelineReader",
+            "ProspectRow",
+            "StageChangeRow",
+            "move_prospect",
+        ),
+        "clientfolio.access.principal": (
+            "SYSTEM",
+            "Principal",
+            "Scope",
+        ),
+        "clientfolio.access.reader": (
+            "ContactRow",
+            "PortfolioReader",
+            "SaleRow",
+        ),
+    },
+)

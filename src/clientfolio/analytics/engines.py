@@ -19,13 +19,18 @@ from clientfolio.errors import ClientfolioError
 __all__ = ["ENGINES", "connect", "connect_store"]
 
 ENGINES = ("duckdb", "sqlite", "postgres", "spark")
+DUCKDB_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory for the analysis (it spills to the temporary directory beyond):
+with the Python side, 50M lines run under 2 GB instead of taking 80 % of the machine."""
 
 
 def connect(engine: str, **options: Any) -> BaseBackend:
     """An Ibis back-end: ``duckdb`` (in memory, or ``database=``), ``sqlite``
     (``database=`` path), ``postgres`` (``url=``) or ``spark`` (local session)."""
     if engine == "duckdb":
-        return ibis.duckdb.connect(options.get("database", ":memory:"))
+        return ibis.duckdb.connect(
+            options.get("database", ":memory:"), memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=tempfile.gettempdir()
+        )
     if engine == "sqlite":
         return ibis.sqlite.connect(options["database"])
     if engine == "postgres":

@@ -28,9 +28,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
@@ -47,7 +49,7 @@ from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, read_transac
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import LANGS, N_, gettext_for
 from clientfolio.store import Store
-from clientfolio.textfiles import neutral
+from clientfolio.textfiles import FORMULA_TRIGGERS, neutral
 
 __all__ = [
     "ABC_COLUMNS",
@@ -157,6 +159,10 @@ def csv_euros(cents: Any, decimal: str = ".") -> str:
     return "" if cents is None else f"{cents / 100:.2f}".replace(".", decimal)
 
 
+CellKind = Literal["euros", "share", "text", "code"]
+"""How ``CsvStyle.write_table`` writes a column: ``euros`` (cents, as ``CsvStyle.euros``),
+``share`` (six decimals), ``text`` (as ``CsvStyle.text``), ``code`` (a code or a number, as it is)."""
+
 HEADER_STYLES = ("codes", "labels")
 """``--headers`` of ``analyze --out`` and ``value --out``: ``codes`` (default), for machines; ``labels``, for people."""
 ABC_COLUMNS = {
@@ -242,6 +248,48 @@ class CsvStyle:
             writer.writerow([self.text(h) for h in header])
             writer.writerows(rows)
 
+    def write_table(self, path: Path, header: Sequence[str], table: pa.Table, kinds: Mapping[str, CellKind]) -> None:
+        """Write ``header`` and the columns ``kinds`` names of ``table``, each
+        formatted as ``write``'s rows would be (``CellKind``), by DuckDB in
+        bulk: no Python object per cell."""
+        import duckdb  # deferred: the engine of files, loaded with the analysis
+
+        delimiter = ";" if self.french else ","
+        cells = ", ".join(self._cell(f'"{name}"', kind, delimiter) for name, kind in kinds.items())
+        con = duckdb.connect()
+        try:
+            con.register("cells", table)
+            lines = con.sql(f"SELECT concat_ws('{delimiter}', {cells}) FROM cells").fetch_arrow_table().column(0)
+        finally:
+            con.close()
+        self.write(path, header, ())
+        with path.open("a", encoding="utf-8", newline="") as f:
+            for chunk in lines.chunks:
+                f.writelines(line + "\r\n" for line in chunk.to_pylist())
+
+    def _cell(self, column: str, kind: CellKind, delimiter: str) -> str:
+        """The SQL of a cell of ``column`` as ``euros``, ``number``, ``text`` and
+        ``csv.writer`` give it (quoted when it holds the delimiter, a quote or a
+        line break); never NULL (an empty cell)."""
+        if kind == "euros":
+            value = f"printf('%.2f', {column} / 100)"
+        elif kind == "share":
+            value = f"printf('%.6f', {column})"
+        else:
+            value = f"CAST({column} AS VARCHAR)"
+        if kind in ("euros", "share") and self.french:
+            value = f"replace({value}, '.', ',')"
+        if kind == "text" and self.lang is not None:
+            triggers = ", ".join("'" + t.replace("'", "''") + "'" for t in FORMULA_TRIGGERS)
+            value = f"CASE WHEN left({value}, 1) IN ({triggers}) THEN '''' || {value} ELSE {value} END"
+        if kind in ("text", "code"):
+            special = f'[{delimiter}"\r\n]'
+            value = (
+                f"CASE WHEN regexp_matches({value}, '{special}') "
+                f"THEN '\"' || replace({value}, '\"', '\"\"') || '\"' ELSE {value} END"
+            )
+        return f"coalesce({value}, '')"
+
 
 def write_analysis(
     analysis: Analysis,
@@ -264,19 +312,11 @@ def write_analysis(
         json.dumps({"as_of": analysis.as_of.isoformat(), **analysis.measures.as_dict()}, indent=2, default=str) + "\n",
         encoding="utf-8",
     )
-    style.write(
+    style.write_table(
         paths[1],
         [style.name(c, ABC_COLUMNS) for c in ABC_COLUMNS],
-        (
-            [
-                style.text(r["customer_id"]),
-                style.euros(r["value_cents"]),
-                style.number(r["share"], 6),
-                style.number(r["cumulative_share"], 6),
-                r["class"],
-            ]
-            for r in analysis.abc.to_pylist()
-        ),
+        analysis.abc,
+        {"customer_id": "text", "value_cents": "euros", "share": "share", "cumulative_share": "share", "class": "code"},
     )
 
     def profile(key: str) -> str:
@@ -284,23 +324,27 @@ def write_analysis(
             return key
         return profiles[key].label_in(style.lang)
 
-    style.write(
+    # the profiles named once each, not once a customer
+    keys = pc.dictionary_encode(analysis.rfm.column("profile")).combine_chunks()
+    named = pa.DictionaryArray.from_arrays(
+        keys.indices, pa.array([profile(k) for k in keys.dictionary.to_pylist()], pa.string())
+    )
+    rfm = analysis.rfm.set_column(analysis.rfm.schema.get_field_index("profile"), "profile", named.cast(pa.string()))
+    style.write_table(
         paths[2],
         [style.name(c, RFM_COLUMNS) for c in RFM_COLUMNS],
-        (
-            [
-                style.text(r["customer_id"]),
-                r["recency_days"],
-                r["frequency"],
-                style.euros(r["monetary_cents"]),
-                r["r"],
-                r["f"],
-                r["m"],
-                r["quarters"],
-                style.text(profile(r["profile"])),
-            ]
-            for r in analysis.rfm.to_pylist()
-        ),
+        rfm,
+        {
+            "customer_id": "text",
+            "recency_days": "code",
+            "frequency": "code",
+            "monetary_cents": "euros",
+            "r": "code",
+            "f": "code",
+            "m": "code",
+            "quarters": "code",
+            "profile": "text",
+        },
     )
     grid = analysis.matrix.as_rows()
     total = grid[-1]["segment"]  # the totals row's label

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,17 +23,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from clientfolio.access import SYSTEM, PortfolioReader
-from clientfolio.analytics import PortfolioSummary, summarize
-from clientfolio.analytics.measures import MeasuresConfig
 from clientfolio.cli._common import (
     AsOfOption,
     Consoles,
     DbOption,
     ErrorBoundary,
     FileHeadersOption,
+    JsonArray,
     JsonOption,
     actor,
+    emit_json,
     fmt,
     lang,
     parse_day,
@@ -41,6 +40,7 @@ from clientfolio.cli._common import (
     settings_for,
     stderr,
     stdout,
+    table_chunks,
     tr,
 )
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
@@ -52,17 +52,14 @@ from clientfolio.cli.users import audit_app, user_app
 from clientfolio.cli.value import capital_lines, value_command
 from clientfolio.cli.web import demo_users, open_hint, serve_command
 from clientfolio.i18n import N_, gettext_for
-from clientfolio.ingest import (
-    KINDS,
-    ImportRejected,
-    ImportResult,
-    import_file,
-    load_mapping,
-)
-from clientfolio.ingest.columns import FIELD_NAMES
-from clientfolio.protect.keys import KeyRing
-from clientfolio.settings import Settings
-from clientfolio.store import Store
+from clientfolio.ingest.columns import FIELD_NAMES, KINDS
+
+if TYPE_CHECKING:
+    from clientfolio.access import PortfolioReader
+    from clientfolio.analytics import PortfolioSummary
+    from clientfolio.analytics.measures import MeasuresConfig
+    from clientfolio.ingest import ImportResult
+    from clientfolio.store import Store
 
 __all__ = ["app", "console", "errors", "main"]
 
@@ -124,6 +121,9 @@ def import_command(
 ) -> None:
     """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
     from clientfolio.filelimits import ReadLimits, reading_limits
+    from clientfolio.ingest import ImportRejected, import_file, load_mapping
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
 
     settings = settings_for(db)
     try:
@@ -162,21 +162,19 @@ def import_command(
             )
     except ImportRejected as exc:
         if as_json:
-            stdout().print_json(
-                json.dumps(
-                    {
-                        "imported": False,
-                        "total_errors": exc.total,
-                        "errors": [
-                            {k: v for k, v in e.__dict__.items() if k not in ("template", "params")} for e in exc.errors
-                        ],
-                    }
-                )
+            emit_json(
+                {
+                    "imported": False,
+                    "total_errors": exc.total,
+                    "errors": [
+                        {k: v for k, v in e.__dict__.items() if k not in ("template", "params")} for e in exc.errors
+                    ],
+                }
             )
             raise typer.Exit(1) from None
         raise
     if as_json:
-        stdout().print_json(json.dumps({"imported": not dry_run, **result.as_dict()}))
+        emit_json({"imported": not dry_run, **result.as_dict()})
         return
     _show_import(result)
 
@@ -262,7 +260,11 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Create a realistic French B2B demo portfolio, then show its summary."""
+    from clientfolio.access import SYSTEM, PortfolioReader
+    from clientfolio.analytics import summarize
     from clientfolio.demo import generate_demo, write_fec
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
 
     settings = settings_for(db)
     store = Store(settings.database_url)
@@ -307,18 +309,20 @@ def _measures_config(store: Store) -> MeasuresConfig:
 @app.command()
 def summary(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Portfolio summary by twelve-month period: customers active, new, lost, revenue, concentration."""
+    from clientfolio.access import SYSTEM, PortfolioReader
+    from clientfolio.analytics import summarize
+    from clientfolio.store import Store
+
     store = Store(settings_for(db).database_url)
     result = summarize(PortfolioReader(store, SYSTEM).revenue_by_customer_date(), config=_measures_config(store))
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "customers": result.customers,
-                    "periods": [
-                        {**p.__dict__, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in result.periods
-                    ],
-                }
-            )
+        emit_json(
+            {
+                "customers": result.customers,
+                "periods": [
+                    {**p.__dict__, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in result.periods
+                ],
+            }
         )
     else:
         _show_summary(result)
@@ -399,7 +403,9 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
+    from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.analytics.run import CsvStyle, analyze_source, write_analysis
+    from clientfolio.store import Store
 
     style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the analysis
     day = parse_day(as_of) if as_of else None
@@ -421,7 +427,16 @@ def analyze(
         if not as_json:
             stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
     if as_json:
-        stdout().print_json(json.dumps(result.as_dict(), default=str))
+        emit_json(
+            {
+                "as_of": result.as_of.isoformat(),
+                "measures": result.measures.as_dict(),
+                "abc_summary": result.abc_summary.to_pylist(),
+                "abc": JsonArray(table_chunks(result.abc)),
+                "rfm": JsonArray(table_chunks(result.rfm)),
+                "segment_product": result.matrix.as_dict(),
+            }
+        )
     elif out is None:
         from clientfolio.cli.render import analysis_tables
 
@@ -431,6 +446,8 @@ def analyze(
 
 def _segment_and_line_names(store: Store) -> dict[str, str]:
     """The names of the segments and of the product lines, by code (the matrix shows them)."""
+    from clientfolio.access import SYSTEM, PortfolioReader
+
     names = PortfolioReader(store, SYSTEM).reference_names()
     return {**names["segment"], **names["product_line"]}
 
@@ -443,6 +460,7 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     value, source (default, file or env) and help.
     """
     from clientfolio.config import load_domain_config
+    from clientfolio.settings import Settings
 
     current = settings_for(db)
     rows = [
@@ -451,15 +469,12 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     ]
     domain = load_domain_config(current)
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
-                    "file": None if domain.file is None else str(domain.file),
-                    "domain": [row.as_dict() for row in domain.rows()],
-                },
-                default=str,
-            )
+        emit_json(
+            {
+                "settings": [{"variable": v, "value": val, "help": h} for v, val, h in rows],
+                "file": None if domain.file is None else str(domain.file),
+                "domain": [row.as_dict() for row in domain.rows()],
+            }
         )
         return
     _ = gettext_for(lang())
@@ -489,6 +504,8 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create the store or bring it to the latest schema migration."""
+    from clientfolio.store import Store
+
     store = Store(settings_for(db).database_url)
     stdout().print(
         tr("{url} is at schema revision {revision}.", url=store.safe_url, revision=str(store.current_revision()))
@@ -498,6 +515,8 @@ def db_upgrade(db: DbOption = None) -> None:
 @db_app.command("status")
 def db_status(db: DbOption = None) -> None:
     """Show the store's schema revision and the latest one, without changing anything."""
+    from clientfolio.store import Store
+
     store = Store(settings_for(db).database_url, upgrade=False)
     current = store.current_revision()
     head = Store.head_revision()

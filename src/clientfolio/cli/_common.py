@@ -17,15 +17,18 @@ their usage errors are shown in that language (French in ``i18n/fr/cli.po``).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import getpass
+import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -37,10 +40,12 @@ from typer.core import TyperGroup
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import LANGS, N_, Formatter, formatter, gettext_for, language_from_environment, localized, render
-from clientfolio.settings import Settings
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from clientfolio.access import Principal
+    from clientfolio.settings import Settings
     from clientfolio.store import Store
 
 __all__ = [
@@ -50,8 +55,10 @@ __all__ = [
     "DbOption",
     "ErrorBoundary",
     "FileHeadersOption",
+    "JsonArray",
     "JsonOption",
     "actor",
+    "emit_json",
     "parse_day",
     "principal_for",
     "settings_for",
@@ -60,6 +67,7 @@ __all__ = [
     "show_error",
     "stderr",
     "stdout",
+    "table_chunks",
     "tr",
 ]
 
@@ -146,6 +154,8 @@ def fmt() -> Formatter:
 
 def settings_for(db: str | None) -> Settings:
     """The settings, with ``--db`` (when given) as the database URL."""
+    from clientfolio.settings import Settings
+
     settings = Settings()
     return settings.model_copy(update={"database_url": db}) if db else settings
 
@@ -196,6 +206,83 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
         errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(exc.in_language(language))}")
 
 
+@dataclass(frozen=True)
+class JsonArray:
+    """A JSON array :func:`emit_json` writes chunk by chunk (each chunk a list
+    of items, encoded and written before the next is read): large tables
+    stream without being held whole as Python objects or text."""
+
+    chunks: Iterable[list[Any]]
+
+
+def emit_json(value: Any) -> None:
+    """Write ``value`` as plain JSON on the results' output: no colours,
+    compact (indented by two spaces when the output is a terminal), non-ASCII
+    characters as they are, values JSON does not know as their ``str``.  A
+    :class:`JsonArray` anywhere in dicts or lists is streamed."""
+    out = stdout().file
+    indent = 2 if out.isatty() else None
+    encoder = json.JSONEncoder(
+        ensure_ascii=False, indent=indent, separators=(",", ": ") if indent else (",", ":"), default=str
+    )
+    _write_json(value, out.write, encoder, " " * (indent or 0), 0)
+    out.write("\n")
+    out.flush()
+
+
+def table_chunks(table: pa.Table, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+    """The rows of an Arrow ``table`` as dicts (``Table.to_pylist``), ``size`` at a time."""
+    for batch in table.to_batches(max_chunksize=size):
+        yield batch.to_pylist()
+
+
+def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncoder, step: str, depth: int) -> None:
+    """Write ``value`` at nesting ``depth`` (``step``: the encoder's indentation,
+    empty when compact), its :class:`JsonArray` parts chunk by chunk."""
+    if not _streams(value):
+        write(_indented(encoder.encode(value), step, depth))
+        return
+    newline = "\n" + step * (depth + 1) if step else ""
+    closing = "\n" + step * depth if step else ""
+    if isinstance(value, dict):
+        write("{")
+        for i, (key, item) in enumerate(value.items()):
+            write(("," if i else "") + newline + encoder.encode(str(key)) + encoder.key_separator)
+            _write_json(item, write, encoder, step, depth + 1)
+        write(closing + "}")
+        return
+    write("[")
+    written = False
+    if not isinstance(value, JsonArray):  # a list holding a streamed part
+        for item in value:
+            write(("," if written else "") + newline)
+            _write_json(item, write, encoder, step, depth + 1)
+            written = True
+    else:
+        for chunk in value.chunks:
+            if chunk:
+                body = _indented(encoder.encode(chunk), step, depth)[1:-1]  # the items, without the brackets
+                write(("," if written else "") + (body[: -len(closing)] if closing else body))
+                written = True
+    write((closing if written else "") + "]")
+
+
+def _streams(value: Any) -> bool:
+    """Whether ``value`` holds a :class:`JsonArray` (then it is written piece by piece)."""
+    if isinstance(value, JsonArray):
+        return True
+    if isinstance(value, dict):
+        return any(_streams(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_streams(item) for item in value)
+    return False
+
+
+def _indented(text: str, step: str, depth: int) -> str:
+    """``text``, encoded at depth 0, moved to ``depth`` (its lines after the first indented by ``step`` each)."""
+    return text.replace("\n", "\n" + step * depth) if step and depth else text
+
+
 # ---------------------------------------------------------------------------
 # The run's language: ``--lang`` on every command, the help and click's own
 # words in that language.
@@ -212,7 +299,13 @@ LANG_HELP = N_("Language of the texts: fr or en (default: CLIENTFOLIO_LANG, else
 
 
 def _lang_option() -> Any:
-    """A new ``--lang`` option (typer's own parameter class, built by typer)."""
+    """A new ``--lang`` option: a copy of the one typer builds (once, :func:`_typer_lang_option`)."""
+    return copy.copy(_typer_lang_option())
+
+
+@cache
+def _typer_lang_option() -> Any:
+    """The ``--lang`` option (typer's own parameter class, built by typer)."""
     probe = typer.Typer()
 
     @probe.command()

@@ -8,7 +8,6 @@ consoles and error boundary are ``clientfolio.cli._common``'s.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +20,7 @@ from clientfolio.cli._common import (
     DbOption,
     JsonOption,
     actor,
+    emit_json,
     fmt,
     lang,
     principal_for,
@@ -105,18 +105,16 @@ def export_command(
         raise typer.Exit(1) from None
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "export_uid": result.export_uid,
-                    "file": str(result.path),
-                    "manifest": str(result.manifest_path),
-                    "rows": result.rows,
-                    "traps": result.traps,
-                    "sha256": result.sha256,
-                    "alerts": alerts,
-                }
-            )
+        emit_json(
+            {
+                "export_uid": result.export_uid,
+                "file": str(result.path),
+                "manifest": str(result.manifest_path),
+                "rows": result.rows,
+                "traps": result.traps,
+                "sha256": result.sha256,
+                "alerts": alerts,
+            }
         )
         return
     written = (
@@ -211,7 +209,7 @@ def trace_command(
         chain_key=ring.subkey("audit"),
     )
     if as_json:
-        stdout().print_json(json.dumps(_trace_dict(result)))
+        emit_json(_trace_dict(result))
     else:
         _show_trace(stdout(), result)
 
@@ -299,16 +297,14 @@ def verify_command(
     result = verify_file(file, signed, ring.verify_key(signed.manifest.key_id))
     m = result.manifest
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "ok": result.ok,
-                    "signature_valid": result.signature_valid,
-                    "hash_matches": result.hash_matches,
-                    "sha256": result.sha256,
-                    "manifest": m.__dict__,
-                }
-            )
+        emit_json(
+            {
+                "ok": result.ok,
+                "signature_valid": result.signature_valid,
+                "hash_matches": result.hash_matches,
+                "sha256": result.sha256,
+                "manifest": m.__dict__,
+            }
         )
     elif result.ok:
         made = dt.datetime.fromisoformat(m.created_at)
@@ -346,36 +342,34 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     store = Store(settings_for(db).database_url)
     exports, pending = list_exports(store), list_approvals(store, status="pending")
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "exports": [
-                        {
-                            "export_uid": e.export_uid,
-                            "created_at": str(e.created_at),
-                            "username": e.username,
-                            "recipient": e.recipient,
-                            "purpose": e.purpose,
-                            "kind": e.kind,
-                            "format": e.format,
-                            "rows": e.row_count,
-                            "sha256": e.file_sha256,
-                            "alerts": [a.kind for a in e.alerts],
-                        }
-                        for e in exports
-                    ],
-                    "pending": [
-                        {
-                            "id": a.id,
-                            "username": a.username,
-                            "recipient": a.recipient,
-                            "purpose": a.purpose,
-                            "rows": a.row_count,
-                        }
-                        for a in pending
-                    ],
-                }
-            )
+        emit_json(
+            {
+                "exports": [
+                    {
+                        "export_uid": e.export_uid,
+                        "created_at": str(e.created_at),
+                        "username": e.username,
+                        "recipient": e.recipient,
+                        "purpose": e.purpose,
+                        "kind": e.kind,
+                        "format": e.format,
+                        "rows": e.row_count,
+                        "sha256": e.file_sha256,
+                        "alerts": [a.kind for a in e.alerts],
+                    }
+                    for e in exports
+                ],
+                "pending": [
+                    {
+                        "id": a.id,
+                        "username": a.username,
+                        "recipient": a.recipient,
+                        "purpose": a.purpose,
+                        "rows": a.row_count,
+                    }
+                    for a in pending
+                ],
+            }
         )
         return
     from clientfolio.i18n import gettext_for

@@ -12,13 +12,23 @@ when missing), as the ``user`` commands' are.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clientfolio.cli._common import AsOfOption, DbOption, JsonOption, actor, lang, parse_day, settings_for, stdout, tr
+from clientfolio.cli._common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    actor,
+    emit_json,
+    lang,
+    parse_day,
+    settings_for,
+    stdout,
+    tr,
+)
 from clientfolio.errors import ClientfolioError
 
 if TYPE_CHECKING:
@@ -152,19 +162,17 @@ def assess_command(
     if history:
         rows = assessment_history(store)
         if as_json:
-            stdout().print_json(
-                json.dumps(
-                    [
-                        {
-                            "assessed_on": r.assessed_on.isoformat(),
-                            "fact_mark": r.fact_mark,
-                            "team_mark": r.team_mark,
-                            "respondents": r.respondents,
-                            "themes": r.themes,
-                        }
-                        for r in rows
-                    ]
-                )
+            emit_json(
+                [
+                    {
+                        "assessed_on": r.assessed_on.isoformat(),
+                        "fact_mark": r.fact_mark,
+                        "team_mark": r.team_mark,
+                        "respondents": r.respondents,
+                        "themes": r.themes,
+                    }
+                    for r in rows
+                ]
             )
         else:
             stdout().print(history_table(rows))
@@ -177,7 +185,7 @@ def assess_command(
     result = assessment_of(inputs, merged)
     save_assessment(store, SYSTEM, result, new, **_audit(db))
     if as_json:
-        stdout().print_json(json.dumps({**result.as_dict(), "answers": [a.__dict__ for a in merged]}, default=str))
+        emit_json({**result.as_dict(), "answers": [a.__dict__ for a in merged]})
         return
     for renderable in assessment_tables(result):
         stdout().print(renderable)
@@ -205,11 +213,8 @@ def list_command(
     actions = plan_actions(store, SYSTEM, budget_year, ring=_ring(db))
     tracking = track(actions, day)
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {"header": header.__dict__, "actions": [a.as_dict() for a in actions], "tracking": tracking.as_dict()},
-                default=str,
-            )
+        emit_json(
+            {"header": header.__dict__, "actions": [a.as_dict() for a in actions], "tracking": tracking.as_dict()}
         )
         return
     for renderable in plan_tables(header, actions, tracking):
@@ -252,17 +257,15 @@ def suggest_command(
         )
         planned |= {s.key for s in chosen}
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "as_of": inputs.as_of.isoformat(),
-                    "year": inputs.year,
-                    "added": added,
-                    "suggestions": [
-                        {"number": n, **s.as_dict(), "in_plan": s.key in planned} for n, s in enumerate(found, start=1)
-                    ],
-                }
-            )
+        emit_json(
+            {
+                "as_of": inputs.as_of.isoformat(),
+                "year": inputs.year,
+                "added": added,
+                "suggestions": [
+                    {"number": n, **s.as_dict(), "in_plan": s.key in planned} for n, s in enumerate(found, start=1)
+                ],
+            }
         )
         return
     stdout().print(suggestion_table(found, planned, inputs.as_of))
@@ -331,15 +334,13 @@ def swot_command(
     decided = {i.key for i in kept if i.key}
     found = [s for s in found if s.key not in decided]
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "as_of": inputs.as_of.isoformat(),
-                    "year": inputs.year,
-                    "suggested": [{"number": n, **s.as_dict()} for n, s in enumerate(found, start=1)],
-                    "items": [i.__dict__ for i in kept],
-                }
-            )
+        emit_json(
+            {
+                "as_of": inputs.as_of.isoformat(),
+                "year": inputs.year,
+                "suggested": [{"number": n, **s.as_dict()} for n, s in enumerate(found, start=1)],
+                "items": [i.__dict__ for i in kept],
+            }
         )
         return
     for renderable in swot_tables(found, kept):

@@ -9,7 +9,6 @@ consoles and error boundary are ``clientfolio.cli._common``'s.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +18,7 @@ from clientfolio.cli._common import (
     DbOption,
     JsonOption,
     actor,
+    emit_json,
     fmt,
     lang,
     parse_day,
@@ -28,7 +28,6 @@ from clientfolio.cli._common import (
     tr,
 )
 from clientfolio.i18n import N_, gettext_for
-from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 
 if TYPE_CHECKING:  # the analyses bring the analytics engine: imported when a command runs
@@ -99,6 +98,7 @@ def prospects_command(
 ) -> None:
     """Prospects: IPA / IPO priority matrix, funnel, conversions, time in stage, backward funnel."""
     from clientfolio.access import SYSTEM
+    from clientfolio.prospects.priority import POTENTIAL_SIGNS
     from clientfolio.prospects.run import prospects_view
     from clientfolio.store import Store
 
@@ -107,9 +107,7 @@ def prospects_command(
     if priority is not None:
         listed = [p for p in view.as_dict()["prospects"] if p["priority"] == priority]
         if as_json:
-            stdout().print_json(
-                json.dumps({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
-            )
+            emit_json({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
             return
         f = fmt()
         table = Table(
@@ -136,7 +134,7 @@ def prospects_command(
         stdout().print(table)
         return
     if as_json:
-        stdout().print_json(json.dumps(view.as_dict()))
+        emit_json(view.as_dict())
         return
     for table in _prospect_tables(view):
         stdout().print(table)
@@ -145,6 +143,8 @@ def prospects_command(
 
 
 def _prospect_tables(view: ProspectsView) -> list[Table]:
+    from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
+
     f_ = fmt()
     matrix = Table(title=tr("Priority matrix IPA / IPO, open prospects as of {day}", day=f_.date(view.as_of)))
     matrix.add_column(tr("potential \\ accessibility"))
@@ -247,7 +247,7 @@ def activity_command(
     vip = vip_customers(store, PortfolioReader(store, SYSTEM), as_of=day)
     view = activity_view(store, SYSTEM, as_of=day, months=months, vip=vip)
     if as_json:
-        stdout().print_json(json.dumps(view.as_dict()))
+        emit_json(view.as_dict())
         return
     report = view.activity
     f = fmt()
@@ -381,7 +381,7 @@ def activity_log_command(
         date_order=settings.date_order,
     )
     if as_json:
-        stdout().print_json(json.dumps({"logged": True, **logged.as_dict()}))
+        emit_json({"logged": True, **logged.as_dict()})
         return
     about = (
         tr("customer {code}", code=logged.customer_code)

@@ -14,10 +14,10 @@ from rich.table import Table
 
 from clientfolio.cli._common import DbOption, actor, fmt, settings_for, stderr, stdout, tr
 from clientfolio.errors import ClientfolioError
-from clientfolio.protect.keys import KEY_ENV, KeyRing
 
 if TYPE_CHECKING:
     from clientfolio.protect.backup import BackupManifest
+    from clientfolio.protect.keys import KeyRing
 
 __all__ = ["backup_command", "keys_app", "restore_command"]
 
@@ -40,6 +40,8 @@ def _bar(description: str) -> Progress:
 
 
 def _source(ring: KeyRing) -> str:
+    from clientfolio.protect.keys import KEY_ENV
+
     if ring.path is None:
         return tr("environment variable {name}", name=KEY_ENV)
     mode = stat.S_IMODE(os.stat(ring.path).st_mode)
@@ -55,6 +57,7 @@ def _source(ring: KeyRing) -> str:
 def keys_status(db: DbOption = None) -> None:
     """Show where the key is, its id and fingerprint, and the values encrypted under each key."""
     from clientfolio.errors import KeyMissing
+    from clientfolio.protect.keys import KeyRing
     from clientfolio.protect.rotation import key_status
     from clientfolio.store import Store
 
@@ -130,6 +133,7 @@ def keys_recover(
 
 
 def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
+    from clientfolio.protect.keys import KEY_ENV, KeyRing
     from clientfolio.protect.rotation import rotate_keys
     from clientfolio.store import Store
 
@@ -196,6 +200,7 @@ def backup_command(
 ) -> None:
     """Back up the whole store into one encrypted, authenticated archive, while it runs."""
     from clientfolio.protect.backup import backup
+    from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
 
     settings = settings_for(db)
@@ -254,6 +259,7 @@ def restore_command(
 ) -> None:
     """Restore a backup: verify the whole archive, then replace every row of the store."""
     from clientfolio.protect.backup import restore, verify_backup
+    from clientfolio.protect.keys import KeyRing
 
     settings = settings_for(db)
     ring = KeyRing.load(settings)

@@ -141,7 +141,7 @@ def analysis_tables(analysis: Analysis, names: Mapping[str, str] | None = None) 
     for row in summary:
         abc.add_row(*(_value(k, v) for k, v in row.items()))
 
-    profiles = Counter(r["profile"] for r in analysis.rfm.to_pylist())
+    profiles = Counter(analysis.rfm.column("profile").to_pylist())
     rfm = Table(title=tr("RFM purchase profiles"))
     rfm.add_column(tr("profile"))
     rfm.add_column(tr("customers"), justify="right")

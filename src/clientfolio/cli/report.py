@@ -9,7 +9,6 @@ fpdf2) is imported inside the command.
 
 from __future__ import annotations
 
-import json
 import re
 from contextlib import nullcontext
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Annotated
 
 import typer
 
+from clientfolio.cli._common import emit_json, parse_day, settings_for, stdout, tr
 from clientfolio.cli._common import lang as run_lang
-from clientfolio.cli._common import parse_day, settings_for, stdout, tr
 from clientfolio.i18n import render
 
 __all__ = ["report_command"]
@@ -93,17 +92,15 @@ def report_command(
         )
     alerts = [{"kind": a.kind, "message": a.message} for a in result.alerts]
     if as_json:
-        stdout().print_json(
-            json.dumps(
-                {
-                    "export_uid": result.export_uid,
-                    "file": str(result.path),
-                    "manifest": str(result.manifest_path),
-                    "customers": result.customers,
-                    "sha256": result.sha256,
-                    "alerts": alerts,
-                }
-            )
+        emit_json(
+            {
+                "export_uid": result.export_uid,
+                "file": str(result.path),
+                "manifest": str(result.manifest_path),
+                "customers": result.customers,
+                "sha256": result.sha256,
+                "alerts": alerts,
+            }
         )
         return
     written = tr(

@@ -20,6 +20,7 @@ from clientfolio.cli._common import (
     DbOption,
     JsonOption,
     actor,
+    emit_json,
     fmt,
     lang,
     parse_day,
@@ -30,10 +31,10 @@ from clientfolio.cli._common import (
 )
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_, gettext_for
-from clientfolio.store import Store
 
-if TYPE_CHECKING:  # the protection modules are imported when a command runs
+if TYPE_CHECKING:  # the protection modules and the store are imported when a command runs
     from clientfolio.protect.users import UserRecord
+    from clientfolio.store import Store
 
 __all__ = ["audit_app", "user_app"]
 
@@ -45,6 +46,7 @@ def _open(db: str | None, *, key: bool = True) -> tuple[Store, bytes]:
     """The store, and the audit chain key from the key ring (created when missing,
     unless ``key`` is False: then no key is loaded)."""
     from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
 
     settings = settings_for(db)
     store = Store(settings.database_url)
@@ -126,7 +128,7 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     now = dt.datetime.now(dt.UTC)
     rows = [{**u.as_dict(), "status": _status(u, now)} for u in users]
     if as_json:
-        stdout().print_json(json.dumps(rows, default=str))
+        emit_json(rows)
         return
     _ = gettext_for(lang())
     table = Table(title=tr("{count} user(s)", count=len(rows)))
@@ -192,7 +194,7 @@ def user_scope(
             raise ClientfolioError("no user '{user}'", user=username)
         scopes = dict(user.scopes)
     if as_json:
-        stdout().print_json(json.dumps({d: list(c) for d, c in scopes.items()}))
+        emit_json({d: list(c) for d, c in scopes.items()})
     else:
         stdout().print(tr("{user} sees: {scope}.", user=username.strip().lower(), scope=_scope_text(scopes)))
 
@@ -219,6 +221,7 @@ def audit_verify(
     3 when it is intact but a key rotation was interrupted (run `keys recover`)."""
     from clientfolio.protect.audit import verify_log
     from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
 
     head = _head(expect_head)
     settings = settings_for(db)
@@ -233,7 +236,7 @@ def audit_verify(
     )
     _ = gettext_for(lang())
     if as_json:
-        stdout().print_json(json.dumps(report.as_dict()))
+        emit_json(report.as_dict())
     elif report.ok:
         stdout().print(f"[green]{tr('Audit log intact:')}[/] " + tr("{count} entries.", count=report.entries))
         if report.head_seq:
@@ -284,7 +287,7 @@ def audit_list(
     store, _ = _open(db, key=False)
     events = list_events(store, limit=limit)
     if as_json:
-        stdout().print_json(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in events]))
+        emit_json([{**e.__dict__, "at": e.at.isoformat()} for e in events])
         return
     table = Table(title=tr("Audit log: last {count} entries", count=len(events)))
     for column in ("#", N_("at (UTC)"), N_("actor"), N_("action"), N_("target"), N_("details")):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,13 +15,11 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.access import SYSTEM, PortfolioReader
-from clientfolio.cli._common import FileHeadersOption, fmt, lang, parse_day, stdout, tr
+from clientfolio.cli._common import FileHeadersOption, emit_json, fmt, lang, parse_day, stdout, tr
 from clientfolio.i18n import N_, gettext_for, localized
-from clientfolio.settings import Settings
-from clientfolio.store import Store
 
-if TYPE_CHECKING:  # the value models are imported only when the command runs
+if TYPE_CHECKING:  # the value models and the store are imported only when the command runs
+    from clientfolio.store import Store
     from clientfolio.value import PortfolioValue
     from clientfolio.value.equity import Equity
 
@@ -73,8 +70,11 @@ def value_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
+    from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.analytics.run import CsvStyle
     from clientfolio.config import load_domain_config
+    from clientfolio.settings import Settings
+    from clientfolio.store import Store
     from clientfolio.value import value_source, write_value
 
     style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the valuation
@@ -88,12 +88,15 @@ def value_command(
     config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
     day = parse_day(as_of) if as_of else None
     names: Names | None = None
+    interval = as_json or out is not None or not backtest  # the backtest table alone shows no interval
     if transactions is not None:
-        result = value_source(transactions=transactions, as_of=day, config=config)
+        result = value_source(transactions=transactions, as_of=day, config=config, interval=interval)
     else:
         store = Store(settings.database_url)
         with stdout().status(tr("Fitting the value models...")):
-            result = value_source(store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config)
+            result = value_source(
+                store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config, interval=interval
+            )
         if not as_json or style.lang is not None:
             names = Names.of(store)
     if out is not None:
@@ -107,7 +110,7 @@ def value_command(
         if not as_json:
             stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
     if as_json:
-        stdout().print_json(json.dumps(result.as_dict(), default=str))
+        emit_json(result.as_dict())
     elif backtest:
         stdout().print(backtest_table(result))
     elif out is None:
@@ -128,6 +131,7 @@ class Names:
     def of(cls, store: Store) -> Names:
         from sqlalchemy import select
 
+        from clientfolio.access import SYSTEM, PortfolioReader
         from clientfolio.store.schema import Customer
 
         with store.begin() as conn:

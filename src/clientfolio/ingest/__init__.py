@@ -18,13 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import Connection, insert, update
+from typing import TYPE_CHECKING
 
 from clientfolio.access.principal import SYSTEM, Principal
-from clientfolio.access.rls import limit_connection
-from clientfolio.access.writes import COMPANY_ONLY, WriteGuard, whole_company
-from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
 from clientfolio.ingest.columns import (
     FIELDS,
     KINDS,
@@ -32,19 +28,15 @@ from clientfolio.ingest.columns import (
     load_mapping,
     match_columns,
 )
-from clientfolio.ingest.fec import is_fec_header, load_fec
-from clientfolio.ingest.invoice_rows import read_invoice_rows
-from clientfolio.ingest.invoices import InvoiceWriter
-from clientfolio.ingest.lookups import ErrorSink
-from clientfolio.ingest.parties import load_parties
 from clientfolio.ingest.report import ImportRejected, ImportResult, RowError
-from clientfolio.ingest.sources import SourceOptions, Table, open_table
-from clientfolio.ingest.values import DateParser
-from clientfolio.protect.audit import record_event
-from clientfolio.protect.keys import KeyRing
-from clientfolio.settings import Settings
-from clientfolio.store import Store
-from clientfolio.store.schema import ImportBatch
+
+if TYPE_CHECKING:  # the readers, the store and SQLAlchemy are imported when a file is
+    from sqlalchemy import Connection
+
+    from clientfolio.ingest.sources import Table
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.settings import Settings
+    from clientfolio.store import Store
 
 __all__ = [
     "FIELDS",
@@ -85,6 +77,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _audit(conn: Connection, result: ImportResult, sha: str, chain_key: bytes, actor: str) -> None:
+    from clientfolio.protect.audit import record_event
+
     record_event(
         conn,
         actor=actor,
@@ -107,6 +101,8 @@ def _audit(conn: Connection, result: ImportResult, sha: str, chain_key: bytes, a
 def guess_kind(table: Table) -> str:
     """The kind of a file from its header (FEC, invoices, prospects, customers, products,
     activities: a date, a type and a rep column, and no amount)."""
+    from clientfolio.ingest.fec import is_fec_header
+
     if is_fec_header(table.header):
         return "fec"
     try:
@@ -186,6 +182,9 @@ def import_file(
     refused after ``today`` (default: the day of the import) unless
     ``allow_future``.  In an FEC, the discounts granted (accounts 709) are lines
     without product, out of the product lines, unless ``discounts_as_products``."""
+    from clientfolio.ingest.sources import SourceOptions, open_table
+    from clientfolio.settings import Settings
+
     path = Path(path)
     actor = actor or principal.username
     settings = settings or Settings()
@@ -227,6 +226,19 @@ def _import_table(
     principal: Principal,
     options: _Options,
 ) -> ImportResult:
+    from sqlalchemy import insert, update
+
+    from clientfolio.access.rls import limit_connection
+    from clientfolio.access.writes import COMPANY_ONLY, WriteGuard, whole_company
+    from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
+    from clientfolio.ingest.fec import load_fec
+    from clientfolio.ingest.invoice_rows import read_invoice_rows
+    from clientfolio.ingest.invoices import InvoiceWriter
+    from clientfolio.ingest.lookups import ErrorSink
+    from clientfolio.ingest.parties import load_parties
+    from clientfolio.ingest.values import DateParser
+    from clientfolio.store.schema import ImportBatch
+
     kind = kind or guess_kind(table)
     if kind in ("products", "fec") and not whole_company(principal):
         raise ImportRejected([RowError(path.name, 0, "", kind, COMPANY_ONLY)])

@@ -10,12 +10,19 @@ principal (``run``) are imported on their own: they bring the store and the
 analytics engine.
 """
 
-from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking, by_typology, horizon, track
-from clientfolio.plan.assessment import THEMES, Assessment, AssessmentConfig, Scale, assess, reading
-from clientfolio.plan.facts import CustomerLines, Facts, gather_facts
-from clientfolio.plan.questionnaire import Answer, load_answers, team_marks
-from clientfolio.plan.suggestions import SUGGESTION_KINDS, Suggestion, SuggestionConfig, suggest_actions
-from clientfolio.plan.swot import QUADRANTS, RECOMMENDATIONS, SwotConfig, SwotSuggestion, suggest_swot
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking, by_typology, horizon, track
+    from clientfolio.plan.assessment import THEMES, Assessment, AssessmentConfig, Scale, assess, reading
+    from clientfolio.plan.facts import CustomerLines, Facts, gather_facts
+    from clientfolio.plan.questionnaire import Answer, load_answers, team_marks
+    from clientfolio.plan.suggestions import SUGGESTION_KINDS, Suggestion, SuggestionConfig, suggest_actions
+    from clientfolio.plan.swot import QUADRANTS, RECOMMENDATIONS, SwotConfig, SwotSuggestion, suggest_swot
 
 __all__ = [
     "QUADRANTS",
@@ -46,3 +53,48 @@ __all__ = [
     "team_marks",
     "track",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.plan.actions": (
+            "PlanAction",
+            "PlanHeader",
+            "Tracking",
+            "by_typology",
+            "horizon",
+            "track",
+        ),
+        "clientfolio.plan.assessment": (
+            "THEMES",
+            "Assessment",
+            "AssessmentConfig",
+            "Scale",
+            "assess",
+            "reading",
+        ),
+        "clientfolio.plan.facts": (
+            "CustomerLines",
+            "Facts",
+            "gather_facts",
+        ),
+        "clientfolio.plan.questionnaire": (
+            "Answer",
+            "load_answers",
+            "team_marks",
+        ),
+        "clientfolio.plan.suggestions": (
+            "SUGGESTION_KINDS",
+            "Suggestion",
+            "SuggestionConfig",
+            "suggest_actions",
+        ),
+        "clientfolio.plan.swot": (
+            "QUADRANTS",
+            "RECOMMENDATIONS",
+            "SwotConfig",
+            "SwotSuggestion",
+            "suggest_swot",
+        ),
+    },
+)

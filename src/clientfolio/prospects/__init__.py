@@ -9,17 +9,31 @@ them (imported on its own: it brings the analytics engine).
 Settings are frozen pydantic models with documented defaults.
 """
 
-from clientfolio.prospects.activity import ActivityConfig, ActivityReport, ActivityScore, Lever, activity_index, what_if
-from clientfolio.prospects.followup import (
-    FollowUpConfig,
-    ImportantCustomer,
-    account_activity,
-    follow_up,
-    important_customers,
-)
-from clientfolio.prospects.funnel import Backward, Funnel, FunnelConfig, StageNeed, backward_funnel, funnel, stays
-from clientfolio.prospects.priority import PRIORITY, Placement, PriorityConfig, matrix_counts, place
-from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, STAGE_NAMES
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.prospects.activity import (
+        ActivityConfig,
+        ActivityReport,
+        ActivityScore,
+        Lever,
+        activity_index,
+        what_if,
+    )
+    from clientfolio.prospects.followup import (
+        FollowUpConfig,
+        ImportantCustomer,
+        account_activity,
+        follow_up,
+        important_customers,
+    )
+    from clientfolio.prospects.funnel import Backward, Funnel, FunnelConfig, StageNeed, backward_funnel, funnel, stays
+    from clientfolio.prospects.priority import PRIORITY, Placement, PriorityConfig, matrix_counts, place
+    from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, STAGE_NAMES
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -49,3 +63,45 @@ __all__ = [
     "stays",
     "what_if",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.prospects.activity": (
+            "ActivityConfig",
+            "ActivityReport",
+            "ActivityScore",
+            "Lever",
+            "activity_index",
+            "what_if",
+        ),
+        "clientfolio.prospects.followup": (
+            "FollowUpConfig",
+            "ImportantCustomer",
+            "account_activity",
+            "follow_up",
+            "important_customers",
+        ),
+        "clientfolio.prospects.funnel": (
+            "Backward",
+            "Funnel",
+            "FunnelConfig",
+            "StageNeed",
+            "backward_funnel",
+            "funnel",
+            "stays",
+        ),
+        "clientfolio.prospects.priority": (
+            "PRIORITY",
+            "Placement",
+            "PriorityConfig",
+            "matrix_counts",
+            "place",
+        ),
+        "clientfolio.prospects.stages": (
+            "FUNNEL_STAGES",
+            "OPEN_STAGES",
+            "STAGE_NAMES",
+        ),
+    },
+)

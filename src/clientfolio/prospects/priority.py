@@ -35,11 +35,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.access.pipeline import ProspectRow
+if TYPE_CHECKING:
+    from clientfolio.access.pipeline import ProspectRow
 
 __all__ = [
     "LEVELS",

@@ -9,15 +9,22 @@ imported from its modules, which bring the analytics engine:
 ``export.write_report`` writes it as an audited, fingerprinted export.
 """
 
-from clientfolio.report.charts import (
-    bar_chart,
-    funnel_chart,
-    gauge,
-    heatmap,
-    line_chart,
-    pareto_chart,
-    quadrant_chart,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.report.charts import (
+        bar_chart,
+        funnel_chart,
+        gauge,
+        heatmap,
+        line_chart,
+        pareto_chart,
+        quadrant_chart,
+    )
 
 __all__ = [
     "bar_chart",
@@ -28,3 +35,18 @@ __all__ = [
     "pareto_chart",
     "quadrant_chart",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.report.charts": (
+            "bar_chart",
+            "funnel_chart",
+            "gauge",
+            "heatmap",
+            "line_chart",
+            "pareto_chart",
+            "quadrant_chart",
+        ),
+    },
+)

@@ -3,16 +3,23 @@ potential, crossed ABC and categories, lifetime value (BG/NBD + Gamma-Gamma),
 the valuation of the customer capital, strategy quadrants and trajectories,
 and solvency."""
 
-from clientfolio.value.portfolio import (
-    CustomerValue,
-    Equity,
-    PortfolioValue,
-    ProspectValue,
-    ValueConfig,
-    categorize,
-    value_portfolio,
-)
-from clientfolio.value.run import value_source, vip_customers, write_value
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clientfolio.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from clientfolio.value.portfolio import (
+        CustomerValue,
+        Equity,
+        PortfolioValue,
+        ProspectValue,
+        ValueConfig,
+        categorize,
+        value_portfolio,
+    )
+    from clientfolio.value.run import value_source, vip_customers, write_value
 
 __all__ = [
     "CustomerValue",
@@ -26,3 +33,23 @@ __all__ = [
     "vip_customers",
     "write_value",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "clientfolio.value.portfolio": (
+            "CustomerValue",
+            "Equity",
+            "PortfolioValue",
+            "ProspectValue",
+            "ValueConfig",
+            "categorize",
+            "value_portfolio",
+        ),
+        "clientfolio.value.run": (
+            "value_source",
+            "vip_customers",
+            "write_value",
+        ),
+    },
+)

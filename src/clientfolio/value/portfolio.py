@@ -283,6 +283,7 @@ def value_portfolio(
     settlements: ir.Table | None = None,
     config: ValueConfig | None = None,
     population: ir.Table | None = None,
+    interval: bool = True,
 ) -> PortfolioValue:
     """Value every customer and the portfolio as of ``as_of``.
 
@@ -295,6 +296,8 @@ def value_portfolio(
     customer's lifetime value is then the same whoever looks, and the
     valuation's total and interval are those of the customers of
     ``transactions`` (``value_source`` passes the whole portfolio).
+    ``interval`` False skips the bootstrap of the total's interval (a caller
+    that shows neither the interval nor the equity's method).
     """
     config = config or ValueConfig()
     rows, classes = _histories(transactions, as_of, config)
@@ -308,7 +311,7 @@ def value_portfolio(
             customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
         )
         valued = set(by_id)
-    fitted, note, basis, buyers = _fit(fit_rows, config.clv, valued=valued)
+    fitted, note, basis, buyers = _fit(fit_rows, config.clv, interval=interval, valued=valued)
     if fitted is not None:
         position = {code: k for k, code in enumerate(ids)}
         for k, i in enumerate(buyers):

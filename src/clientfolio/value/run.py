@@ -127,17 +127,19 @@ def value_source(
     transactions: Path | None = None,
     as_of: dt.date | None = None,
     config: ValueConfig | None = None,
+    interval: bool = True,
 ) -> PortfolioValue:
     """Value the store read by ``reader`` (customers, prospects, payments), or a
     transactions file on DuckDB (purchases only); ``config`` defaults to the
-    effective one (``clientfolio.config``)."""
+    effective one (``clientfolio.config``); ``interval`` False: no bootstrap of
+    the total's interval (see ``value_portfolio``)."""
     config = config or _effective(store)
     with open_transactions(transactions=transactions, store=store, reader=reader) as (con, table):
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to value")
         if reader is None or transactions is not None:
-            return value_portfolio(table, as_of=day, config=config)
+            return value_portfolio(table, as_of=day, config=config, interval=interval)
         with ExitStack() as stack:
             population = None
             whole = _fitted_on(reader)
@@ -151,6 +153,7 @@ def value_source(
                 settlements=reader.settlements(con),
                 config=config,
                 population=population,
+                interval=interval,
             )
 
 

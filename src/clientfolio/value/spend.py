@@ -37,6 +37,7 @@ largest purchase.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -125,6 +126,13 @@ class SpendHistories:
         """Each customer's mean purchase, all purchases counted (at least 1 cent)."""
         mean = (self.first + self.frequency * self.repeat_mean) / self.purchases
         return np.asarray(np.maximum(mean, 1.0), dtype=np.float64)
+
+    @cached_property
+    def segment_codes(self) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
+        """The distinct segments (sorted) and each customer's index among them
+        (computed once: the bootstrap refits the spend model many times)."""
+        names, codes = np.unique(self.segment, return_inverse=True)
+        return names, codes
 
 
 @dataclass(frozen=True)
@@ -242,11 +250,13 @@ def _lognormal(h: SpendHistories, w: Floats, config: SpendConfig) -> tuple[Float
     portfolio = _weighted_median(log_mean[kept], w[kept])
     centre = np.full(n.shape, portfolio)
     medians: dict[str, float] = {}
-    for name in np.unique(h.segment[kept]):
-        members = (h.segment == name) & kept
-        if name and w[members].sum() >= config.min_segment_customers:
-            medians[str(name)] = _weighted_median(log_mean[members], w[members])
-            centre[h.segment == name] = medians[str(name)]
+    names, codes = h.segment_codes
+    for code in np.unique(codes[kept]):
+        segment = codes == code
+        members = segment & kept
+        if names[code] and w[members].sum() >= config.min_segment_customers:
+            medians[str(names[code])] = _weighted_median(log_mean[members], w[members])
+            centre[segment] = medians[str(names[code])]
     residual = log_mean - centre
     total = float(w.sum())
     tau2 = max(float(w @ residual**2) / total - float(w @ (sigma2 / n)) / total, _MIN_TAU2)

@@ -1,0 +1,53 @@
+"""The command starts light: its help and ``import clientfolio`` load none of
+the heavy libraries (engines, dataframes, PDF, web, spreadsheets); those are
+imported by the commands that use them.  A structural check, in a child
+process (this test session has loaded everything); the start-up time itself is
+measured in benchmarks/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("ibis", "duckdb", "scipy", "pandas", "pyarrow", "fpdf", "fastapi", "openpyxl", "sqlalchemy", "cryptography")
+
+
+def loaded_after(code: str) -> list[str]:
+    """The modules of ``HEAVY`` and of ``clientfolio.protect`` that running ``code`` loads."""
+    probe = (
+        f"{code}\nimport json, sys\n"
+        f"heavy = {set(HEAVY)!r}\n"
+        "found = [m for m in sys.modules if m.split('.')[0] in heavy or m.startswith('clientfolio.protect')]\n"
+        "print(json.dumps(sorted(found)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_command_loads_no_heavy_library() -> None:
+    assert loaded_after("import clientfolio.cli") == []
+
+
+def test_importing_the_library_loads_neither_heavy_libraries_nor_protect() -> None:
+    assert loaded_after("import clientfolio; clientfolio.__version__") == []
+
+
+def test_the_help_in_french_loads_no_heavy_library() -> None:
+    run_help = (
+        "import sys\nfrom clientfolio.cli import main\nsys.argv = ['clientfolio', '--lang', 'fr', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert loaded_after(run_help) == []
+
+
+def test_the_lazy_exports_are_the_real_objects() -> None:
+    import clientfolio
+    import clientfolio.protect.backup
+    from clientfolio.protect import backup
+    from clientfolio.store import Store
+
+    assert clientfolio.Store is Store
+    assert callable(backup)  # the function, not its module of the same name
+    assert "Store" in clientfolio.__all__
