@@ -156,6 +156,73 @@ def test_kept_figures_open_only_with_their_key_store_and_scope(own: Store, tmp_p
     assert files.load(north) is None
 
 
+def test_the_processes_of_an_app_compute_a_scope_once(
+    own: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientfolio.web.figure_files import FigureFiles
+
+    calls = []
+    real = figures.compute_figures
+    monkeypatch.setattr(figures, "compute_figures", lambda *args: calls.append(1) or real(*args))
+    files = FigureFiles(tmp_path, RING.subkey("figures"), own.safe_url)
+    one, two = (figures.FigureCache(600, background=True, files=files) for _ in range(2))  # two workers
+    admin = principal_for(own, "pbernard")
+    assert one.refresh(own, admin, RING).wait(60) and two.refresh(own, admin, RING).wait(60)
+    assert len(calls) == 1  # the second took what the first kept
+    assert two._entries[admin.scope][2] is not None
+    later = figures.FigureCache(600, background=True, files=files)  # a new start: the code may have changed
+    assert later.refresh(own, admin, RING).wait(60) and len(calls) == 2
+
+
+def test_serve_with_two_workers(own: Store, tmp_path: Path) -> None:
+    import base64
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.web.conftest import PASSWORD
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "CLIENTFOLIO_KEY": base64.b64encode(b"w" * 32).decode(),  # RING's
+        "CLIENTFOLIO_WEB_FIGURES_DIR": str(tmp_path / "figures"),
+    }
+    cli = [sys.executable, "-c", "import sys; sys.argv[0] = 'clientfolio'; from clientfolio.cli import main; main()"]
+    command = [*cli, "serve", "--db", own.url, "--workers", "2", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None and time.monotonic() < deadline, "clientfolio serve did not start"
+                try:
+                    page = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert csrf
+            logged = client.post(
+                "/login", data={"username": "pbernard", "password": PASSWORD, "csrf_token": csrf.group(1)}
+            )
+            assert logged.status_code in (200, 303)
+            while (answer := client.get("/?format=json")).status_code == 503:  # computing, in one of the workers
+                assert time.monotonic() < deadline, "the figures were never computed"
+                time.sleep(0.5)
+            assert answer.status_code == 200 and answer.json()["as_of"] and answer.json()["customers"] > 0
+            assert all(client.get("/?format=json").status_code == 200 for _ in range(6))  # whichever worker answers
+        assert list((tmp_path / "figures").glob("figures-*.bin"))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def test_the_test_apps_compute_in_the_request(app: FastAPI) -> None:
     assert not cache_of(app).background
 

@@ -87,7 +87,7 @@ def _gather(store: Store, as_of: str | None, year: int | None, ring: KeyRing | N
     from clientfolio.plan.run import gather
 
     with stdout().status(tr("Analysing the portfolio...")):
-        return gather(store, SYSTEM, as_of=_day(as_of), year=year, ring=ring)
+        return gather(store, SYSTEM, as_of=_day(as_of), year=year, ring=ring, interval=False)
 
 
 def _numbers(text: str, count: int) -> list[int]:

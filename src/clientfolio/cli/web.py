@@ -69,15 +69,38 @@ def serve_command(
         str | None,
         typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes answering the requests (one per core; they share the figures they compute).",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web application: the pages and the REST API under /api/v1."""
+    import os
+
     import uvicorn
 
     from clientfolio.web import create_app
 
-    app = create_app(settings_for(db))
+    settings = settings_for(db)
     url = f"http://{host}:{port}"
     stdout().print(
         tr("Clientfolio on {url} (Ctrl+C to stop); the API's schema is at {url}/api/v1/openapi.json", url=url)
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+        return
+    os.environ["CLIENTFOLIO_DATABASE_URL"] = settings.database_url  # the worker processes read their settings there
+    uvicorn.run(
+        "clientfolio.web:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+    )

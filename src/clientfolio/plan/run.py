@@ -90,12 +90,15 @@ def gather(
     year: int | None = None,
     config: PlanConfig | None = None,
     ring: KeyRing | None = None,
+    interval: bool = True,
 ) -> PlanInputs:
     """Run the analyses the plan needs on what ``principal`` sees, at
     ``as_of`` (default: the date of the last sale), and read the plan of
     ``year`` (default: the as-of date's year; comments opened with ``ring``).
     ``config`` defaults to the effective one (``clientfolio.config``:
-    environment, settings file beside the store, defaults)."""
+    environment, settings file beside the store, defaults); ``interval``
+    False values the capital without the bootstrap of its interval (the
+    assessment, the suggestions and the SWOT do not show it)."""
     if config is None:
         from clientfolio.config import load_domain_config
 
@@ -103,7 +106,7 @@ def gather(
     reader = PortfolioReader(store, principal)
     analysis = analyze_source(store=store, reader=reader, as_of=as_of, config=config.analytics)
     day = analysis.as_of
-    value = value_source(store=store, reader=reader, as_of=day, config=config.value)
+    value = value_source(store=store, reader=reader, as_of=day, config=config.value, interval=interval)
     vip = [c.customer_id for c in value.customers if c.category == "vip"]
     prospects = prospects_view(store, principal, as_of=day, config=config.prospects, analytics=config.analytics)
     activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics)

@@ -6,6 +6,9 @@ Computing the figures of a scope takes seconds to minutes on a large store;
 served from them at once (then recomputed in the background when the data
 changed meanwhile, ``web.figures.FigureCache``: kept figures are always
 recomputed once after a start, since the code that made them may differ).
+The processes of one app (``clientfolio serve --workers N``) share them: one
+computes a scope's figures while the others wait (``computing``, a file
+lock), then take what it kept.
 
 Each file is the pickled ``(data version, figures)`` sealed with AES-GCM
 under the key ring's ``figures`` subkey, the store and the scope bound as
@@ -16,12 +19,15 @@ change on disk makes unreadable is ignored (and logged), never unpickled.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import pickle
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +75,20 @@ class FigureFiles:
         bound = f"clientfolio/figures/{__version__}\n{self._store_id}\n{_scope_text(scope)}".encode()
         return self.directory / f"figures-{hashlib.sha256(bound).hexdigest()[:24]}.bin", bound
 
+    @contextmanager
+    def computing(self, scope: Scope) -> Iterator[None]:
+        """Held while a process of the app computes the figures of ``scope``:
+        the other processes (``clientfolio serve --workers``) wait for it, then
+        take what it kept (``load(scope, since=...)``) instead of computing them again."""
+        path, _ = self._bound(scope)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def save(self, scope: Scope, version: tuple[int, ...], figures: Figures | None) -> None:
         """Keep ``figures`` of ``scope`` at data ``version`` (replacing the last ones)."""
         path, bound = self._bound(scope)
@@ -81,12 +101,14 @@ class FigureFiles:
             out.write(sealed)
         os.replace(part, path)
 
-    def load(self, scope: Scope) -> tuple[tuple[int, ...], Figures | None] | None:
-        """The last figures kept for ``scope`` and their data version; None when
-        there are none or they cannot be opened (wrong key, other store or
-        scope, damaged file)."""
+    def load(self, scope: Scope, *, since: float | None = None) -> tuple[tuple[int, ...], Figures | None] | None:
+        """The last figures kept for ``scope`` and their data version (only when
+        written at ``since``, a ``time.time()``, or later); None when there are
+        none or they cannot be opened (wrong key, other store or scope, damaged file)."""
         path, bound = self._bound(scope)
         try:
+            if since is not None and path.stat().st_mtime < since:
+                return None
             raw = path.read_bytes()
         except FileNotFoundError:
             return None

@@ -242,6 +242,7 @@ class FigureCache:
         self.background = background
         self.wait = wait
         self.files = files
+        self._started = time.time()  # kept figures written since: this start's (shared by its processes)
         self._clock = clock
         self._opened: set[Scope] = set()
         self._entries: dict[Scope, tuple[tuple[int, ...], float, Figures | None]] = {}
@@ -317,17 +318,31 @@ class FigureCache:
         scope = principal.scope
         try:
             with self._computing:  # one at a time: the analytics' engine is shared (and so is the CPU)
-                version = data_version(store)
-                figures = compute_figures(store, principal, ring)
+                version, figures = self._compute(store, principal, ring)
             with self._guard:
                 self._entries[scope] = (version, self._clock(), figures)
-            if self.files is not None:
-                self.files.save(scope, version, figures)
         except Exception:  # a failed computation is logged; the next request starts another
             _log.exception("the figures of %s could not be computed", principal.username)
         finally:
             with self._guard:
                 self._running.pop(scope).set()
+
+    def _compute(
+        self, store: Store, principal: Principal, ring: KeyRing | None
+    ) -> tuple[tuple[int, ...], Figures | None]:
+        """The data version and the figures of ``principal``'s scope: computed
+        and kept, or those another process of the app has just kept for it."""
+        if self.files is None:
+            version = data_version(store)
+            return version, compute_figures(store, principal, ring)
+        with self.files.computing(principal.scope):
+            version = data_version(store)
+            kept = self.files.load(principal.scope, since=max(self._started, time.time() - self.seconds))
+            if kept is not None and kept[0] == version:
+                return kept
+            figures = compute_figures(store, principal, ring)
+            self.files.save(principal.scope, version, figures)
+            return version, figures
 
     def refresh(self, store: Store, principal: Principal, ring: KeyRing | None) -> threading.Event:
         """Start the computation of ``principal``'s scope (background mode, or
