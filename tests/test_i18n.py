@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from clientfolio.i18n import formatter, gettext_for
+from clientfolio.i18n import Formatter, formatter, gettext_for
 
 
 def test_messages() -> None:
@@ -26,3 +28,44 @@ def test_french_and_english_formats() -> None:
     assert fr.number(1_234_567.891, 2) == "1\u202f234\u202f567,89" and en.number(1_234_567.891, 2) == "1,234,567.89"
     assert fr.date(dt.date(2026, 11, 23), long=True) == "23 novembre 2026"
     assert en.date(dt.date(2026, 11, 23)) == "23 Nov 2026"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    cents=st.one_of(
+        st.floats(min_value=-1e14, max_value=1e14, allow_nan=False),
+        st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: n / 8),  # halves, quarters, eighths of a cent
+    ),
+    lang=st.sampled_from(["fr", "en"]),
+    decimals=st.booleans(),
+)
+def test_money_writes_what_babel_writes(cents: float, lang: str, decimals: bool) -> None:
+    """The fast money format is Babel's ``format_currency`` (rounding and separators alike)."""
+    from babel.numbers import format_currency
+
+    pattern = None if decimals else ("#,##0\u00a0¤" if lang == "fr" else "¤#,##0")
+    babel = format_currency(
+        cents / 100, "EUR", format=pattern, locale={"fr": "fr_FR", "en": "en_GB"}[lang], currency_digits=decimals
+    )
+    assert Formatter(lang).money(cents, decimals=decimals) == babel
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+        st.integers(min_value=-(10**9), max_value=10**9).map(lambda n: n / 8),
+    ),
+    lang=st.sampled_from(["fr", "en"]),
+    digits=st.integers(min_value=0, max_value=2),
+)
+def test_numbers_and_percentages_are_written_as_babel_writes_them(value: float, lang: str, digits: int) -> None:
+    from babel.numbers import format_decimal, format_percent
+
+    locale = {"fr": "fr_FR", "en": "en_GB"}[lang]
+    places = "." + "0" * digits if digits else ""
+    assert Formatter(lang).number(value, digits) == format_decimal(
+        round(value, digits), format=f"#,##0{places}", locale=locale
+    )
+    percent = f"#,##0{places}\u00a0%" if lang == "fr" else f"#,##0{places}%"
+    assert Formatter(lang).percent(value, digits) == format_percent(value, format=percent, locale=locale)
