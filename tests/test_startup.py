@@ -42,6 +42,12 @@ def test_the_help_in_french_loads_no_heavy_library() -> None:
     assert loaded_after(run_help) == []
 
 
+def test_the_settings_load_no_scipy() -> None:
+    """``clientfolio.config`` imports the value models' modules (through the
+    plan); scipy is imported only when a model is fitted."""
+    assert not [m for m in loaded_after("import clientfolio.config") if m.split(".")[0] == "scipy"]
+
+
 def test_the_lazy_exports_are_the_real_objects() -> None:
     import clientfolio
     import clientfolio.protect.backup

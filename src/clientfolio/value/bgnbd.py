@@ -42,8 +42,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
 
+# scipy is imported in the functions that use it (here and in the other models): it takes about a second
+# to import, and the settings and the plan import these modules without fitting anything
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite
 
@@ -192,6 +193,8 @@ def _log_likelihood(log_params: FloatArray, h: _Histories) -> tuple[float, Float
     D2 = -(r+x) ln(alpha+T) and D3 = ln a - ln(b+u-1) - (r+x) ln(alpha+t_x).
     The terms in x alone are computed once per distinct x.
     """
+    from scipy import special
+
     r, alpha, a, b = np.exp(log_params)
     xs, wu = h.x_values, h.x_weights
     u = xs + h.k
@@ -253,6 +256,8 @@ def fit_bgnbd(
     Raises ClientfolioError on bad input, and when no customer made a repeat
     purchase (the likelihood then has no maximum: r -> 0).
     """
+    from scipy import optimize
+
     x, t_x, t_obs = checked_histories(frequency, recency, T)
     w = np.ones_like(x) if weights is None else float_array("weights", weights)
     if w.shape != x.shape:
@@ -385,6 +390,8 @@ def p_alive(params: BetaGeoParams, frequency: ArrayLike, recency: ArrayLike, T: 
     Inputs: 1-D arrays x, t_x, T as for :func:`fit_bgnbd`, in the parameters'
     time unit.  Output: array of probabilities, one per customer.
     """
+    from scipy import special
+
     x, t_x, t_obs = checked_histories(frequency, recency, T)
     return np.asarray(special.expit(-log_odds_dead(params, x, t_x, t_obs)), dtype=np.float64)
 
@@ -411,6 +418,8 @@ def expected_purchases_if_alive(params: BetaGeoParams, t: FloatArray, x: FloatAr
     Inputs are not checked (see :func:`checked_histories`); ``t``, ``x`` and
     ``t_obs`` broadcast together.
     """
+    from scipy import special
+
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     if a == 1.0:
         raise ClientfolioError("expected purchases need a != 1 (the BG/NBD and MBG/NBD formulas divide by a - 1)")
@@ -443,6 +452,8 @@ def expected_purchases(
     ``t`` >= 0 a scalar or an array broadcastable against them (e.g. shape (k, 1)
     for k horizons), in the parameters' time unit.  Output: broadcast array.
     """
+    from scipy import special
+
     x, t_x, t_obs = checked_histories(frequency, recency, T)
     horizon = np.asarray(t, dtype=np.float64)
     if not np.all(np.isfinite(horizon)) or np.any(horizon < 0):

@@ -90,18 +90,18 @@ class CategoryConfig(BaseModel):
 
 def pareto_classes(ids: Sequence[str], values: Sequence[float], a: float, b: float) -> list[str]:
     """A/B/C of each value by the ABC rule (``analytics.abc``), in the order given."""
-    n = len(ids)
-    order = sorted(range(n), key=lambda i: (-values[i], ids[i]))
-    positive = np.array([max(values[i], 0.0) for i in order], dtype=float)
+    if not ids:
+        return []
+    amounts = np.asarray(values, dtype=np.float64)
+    order = np.lexsort((np.asarray(ids, dtype=np.str_), -amounts))  # largest first, ties by id
+    positive = np.maximum(amounts[order], 0.0)
     total = positive.sum()
-    out = ["C"] * n
-    ahead = 0.0
-    for rank, i in enumerate(order):
-        share_before = ahead / total if total > 0 else 0.0
-        if positive[rank] > 0:
-            out[i] = "A" if share_before < a else "B" if share_before < b else "C"
-        ahead += positive[rank]
-    return out
+    ahead = np.concatenate(([0.0], np.cumsum(positive)[:-1]))  # the sum of the larger values, added in turn
+    share_before = ahead / total if total > 0 else np.zeros_like(ahead)
+    ranked = np.where(positive > 0, np.where(share_before < a, "A", np.where(share_before < b, "B", "C")), "C")
+    out = np.empty(len(ids), dtype=ranked.dtype)
+    out[order] = ranked
+    return [str(c) for c in out]
 
 
 def category(revenue_class: str | None, potential_class: str, config: CategoryConfig) -> str | None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite
@@ -109,6 +108,8 @@ def _log_likelihood(
 
     the terms in x alone computed once per distinct x (``x_values``, total weights ``x_weights``).
     """
+    from scipy import special
+
     p, q, v = np.exp(log_params)
     pu = p * x_values
     dig = special.digamma(pu + q)
@@ -141,6 +142,8 @@ def fit_gamma_gamma(
     Raises ClientfolioError on bad input or with fewer than MIN_REPEAT_BUYERS
     repeat buyers.
     """
+    from scipy import optimize
+
     x, mbar = _spend_inputs(frequency, monetary_value)
     w = np.ones_like(x) if weights is None else float_array("weights", weights)
     if w.shape != x.shape or np.any(w < 0):
@@ -253,7 +256,7 @@ def q_profile_interval(
     likelihood stays within the bound (the data do not limit q on that side:
     for a fit with q near 1, the interval holds 1 and the population mean spend
     is not determined)."""
-    from scipy import stats  # deferred: scipy.stats is slow to import
+    from scipy import optimize, stats  # where used: importing scipy costs about a second
 
     x, mbar = _spend_inputs(frequency, monetary_value)
     w = np.ones_like(x) if weights is None else float_array("weights", weights)

@@ -16,7 +16,6 @@ from math import ceil
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import (
@@ -75,6 +74,8 @@ class DiscountedPurchases:
         self._times, self._discounts = times[None, :], _discounts(times, periods_per_year, discount_rate)
 
     def __call__(self, params: BetaGeoParams) -> FloatArray:
+        from scipy import special
+
         alive_purchases = expected_purchases_if_alive(params, self._times, self._pair_x, self._pair_T)
         per_pair = np.diff(alive_purchases, axis=1, prepend=0.0) @ self._discounts  # (pairs, steps) -> pairs
         alive = special.expit(-log_odds_dead(params, self._x, self._t_x, self._t_obs))

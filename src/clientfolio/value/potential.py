@@ -163,12 +163,21 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
         for kind, groups in wallets.items()
     }
 
+    found_for: dict[tuple[str | None, str | None], tuple[float, str] | None] = {}  # by (segment, size band)
+
     def peers(account: Account) -> tuple[float, str] | None:
-        for kind in ("peers", "peers_revenue"):
-            for key, name in zip(_group_keys(account), _GROUPS, strict=True):
-                if key is not None and key in quantiles[kind]:
-                    return quantiles[kind][key], f"{kind}:{name}"
-        return None
+        group = (account.segment, account.size_band)
+        if group not in found_for:
+            found_for[group] = next(
+                (
+                    (quantiles[kind][key], f"{kind}:{name}")
+                    for kind in ("peers", "peers_revenue")
+                    for key, name in zip(_group_keys(account), _GROUPS, strict=True)
+                    if key is not None and key in quantiles[kind]
+                ),
+                None,
+            )
+        return found_for[group]
 
     out = []
     for account in accounts:

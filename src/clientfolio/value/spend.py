@@ -43,7 +43,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.gamma_gamma import (
@@ -183,6 +182,8 @@ def _repeat_sample(h: SpendHistories) -> npt.NDArray[np.bool_]:
 
 def spend_diagnostics(h: SpendHistories, fit: GammaGammaFit, config: SpendConfig) -> tuple[SpendDiagnostic, ...]:
     """The three checks of the module docstring, on the repeat buyers (unweighted)."""
+    from scipy import stats  # where used: scipy.stats is slow to import
+
     repeat = _repeat_sample(h)
     x, mbar = h.frequency[repeat], h.repeat_mean[repeat]
     low, high = q_profile_interval(fit, x, mbar, level=config.q_level)
