@@ -82,7 +82,8 @@ def test_the_domain_terms_of_the_french() -> None:
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(cli.app, list(args))
+    """The command's output on a terminal wide enough that no help text wraps."""
+    return CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "400"})
 
 
 def test_settings_in_french_show_the_french_help_and_no_english() -> None:

@@ -110,6 +110,25 @@ class Settings(BaseSettings):
         description="A session ends this many hours after login, however active (a working day).",
     )
 
+    retention_prospect_years: int = Field(
+        3,
+        ge=1,
+        description=(
+            "GDPR retention of a prospect: years without any contact (activity, stage change, creation) "
+            "after which `clientfolio gdpr retention` lists the prospect and its contact persons for "
+            "deletion; 3 years is the CNIL's usual duration for prospects."
+        ),
+    )
+    retention_customer_contact_years: int = Field(
+        3,
+        ge=1,
+        description=(
+            "GDPR retention of a customer's contact persons: years after the end of the relationship "
+            "(the customer's last invoice or activity) after which `clientfolio gdpr retention` lists them for "
+            "deletion; the invoices themselves are kept 10 years (Code de commerce L123-22)."
+        ),
+    )
+
     export_alert_rows: int = Field(
         1_000,
         ge=1,

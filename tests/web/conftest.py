@@ -27,6 +27,8 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx at i
 RING = KeyRing.for_tests(b"w" * 32)
 PASSWORD = "correct horse battery staple"
 USERS = ("pbernard", "jleroy", "cmorel", "sgirard")
+IDLE_LOCK = '<script src="http://testserver/static/idle.js" data-idle-minutes="30" defer>'
+"""The one script of a logged-in page: our own idle lock (``static/idle.js``), no outside asset."""
 
 
 def fill_demo(store: Store) -> Store:

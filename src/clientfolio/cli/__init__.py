@@ -44,6 +44,7 @@ from clientfolio.cli._common import (
     tr,
 )
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
+from clientfolio.cli.gdpr import gdpr_app
 from clientfolio.cli.plan import assess_command, plan_app
 from clientfolio.cli.prospects import activity_app, prospects_command
 from clientfolio.cli.protect import backup_command, keys_app, restore_command
@@ -545,6 +546,7 @@ app.command("verify")(verify_command)
 app.add_typer(exports_app, name="exports")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(gdpr_app, name="gdpr")
 app.command("assess")(assess_command)
 app.add_typer(plan_app, name="plan")
 app.command("report")(report_command)

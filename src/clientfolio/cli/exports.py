@@ -33,6 +33,7 @@ from clientfolio.errors import ExportRefused
 from clientfolio.i18n import N_
 
 if TYPE_CHECKING:
+    from clientfolio.protect.evidence import EvidencePack
     from clientfolio.protect.trace import TraceResult
 
 __all__ = ["export_command", "exports_app", "trace_command", "verify_command"]
@@ -174,6 +175,14 @@ def _trace_dict(result: TraceResult) -> dict[str, Any]:
 
 def trace_command(
     file: Annotated[Path, typer.Argument(help="The leaked file (CSV or XLSX, any columns, any order).")],
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Write the evidence pack into this new or empty directory: the file's fingerprint, the signed "
+            "manifest, marks, audit extract, VERIFY.md and a PDF summary, signed and audited.",
+        ),
+    ] = None,
     as_user: AsOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -208,10 +217,32 @@ def trace_command(
         result=result,
         chain_key=ring.subkey("audit"),
     )
-    if as_json:
-        emit_json(_trace_dict(result))
-    else:
+    if not as_json:
         _show_trace(stdout(), result)
+    pack = None
+    if evidence is not None:  # after the verdict is shown: a trace without a match has no pack
+        from clientfolio.protect.evidence import write_evidence
+
+        pack = write_evidence(store, ring, file, result, evidence, lang=lang(), actor=as_user or actor())
+    if as_json:
+        emit_json(_trace_dict(result) | ({} if pack is None else {"evidence": _pack_dict(pack)}))
+    elif pack is not None:
+        written = tr(
+            "Evidence pack written to {path}: {files} files, signed (pack-manifest.sig) and audited; "
+            "see VERIFY.md there.",
+            path=str(pack.directory),
+            files=len(pack.files),
+        )
+        stdout().print(written, highlight=False)
+
+
+def _pack_dict(pack: EvidencePack) -> dict[str, Any]:
+    return {
+        "directory": str(pack.directory),
+        "files": list(pack.files),
+        "manifest_sha256": pack.manifest_sha256,
+        "audit_seq": pack.audit_seq,
+    }
 
 
 _TRACE_COLUMNS = (
@@ -258,8 +289,8 @@ def _show_trace(console: Any, result: TraceResult) -> None:
             if template.startswith("No match")
             else ""
         )
-        head, _, rest = text.partition(":")
-        console.print(f"[{style}]{head}:[/]{rest}" if style else text, highlight=False)
+        head, colon, rest = text.partition(":")  # "No match ..." has no colon in French
+        console.print(f"[{style}]{head}{colon}[/]{rest}" if style else text, highlight=False)
     found = result.attributed
     if found is not None and found.traps:
         by = {"name": tr(N_("by name")), "siren": tr(N_("by SIREN"))}

@@ -318,8 +318,9 @@ def mailing_rows(store: Store, principal: Principal, ring: KeyRing | None) -> li
     layer's scope), as export rows of ``MAILING_COLUMNS``, by customer code
     then in the order they were entered; names, e-mails, phones and addresses
     decrypted with ``ring`` (``KeyMissing`` when they are encrypted and
-    ``ring`` is None).  The store holds no civility, no first and last name
-    apart and no opt-out flag: a contact's name is one text."""
+    ``ring`` is None); a person who objected to prospecting
+    (``Contact.objects_to_prospecting``) is left out.  The store holds no
+    civility, no first and last name apart: a contact's name is one text."""
     reader = PortfolioReader(store, principal)
     query = (
         select(
@@ -337,7 +338,7 @@ def mailing_rows(store: Store, principal: Principal, ring: KeyRing | None) -> li
             Customer.country,
         )
         .join(Customer, Customer.id == Contact.customer_id)
-        .where(reader.visible(Customer))
+        .where(reader.visible(Customer), Contact.objects_to_prospecting.is_(False))
         .order_by(Customer.code, Contact.id)
     )
     with reader.connect() as conn:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -263,7 +264,8 @@ class Prospect(Base):
 class Contact(Base):
     """A person at a customer or prospect.  Name, email and phone are personal
     data, encrypted at rest (``clientfolio.protect.fields``); ``email_index`` is
-    the blind index that finds a contact by exact email."""
+    the blind index that finds a contact by exact email; ``objects_to_prospecting``
+    records the person's objection (``clientfolio.protect.gdpr``)."""
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,6 +276,8 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
     email_index: Mapped[str | None] = mapped_column(String(64), index=True)  # blind index
+    # the person objected to prospecting (GDPR art. 21): left out of mailing exports
+    objects_to_prospecting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Invoice(Base):

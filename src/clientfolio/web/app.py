@@ -40,6 +40,7 @@ from clientfolio.web.routers import (
     api,
     assessment,
     auth,
+    awareness,
     customers,
     dashboard,
     exports,
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     exports.router,
     admin.router,
     report.router,
+    awareness.router,
 )
 """Every router of the app; a new resource adds its router here."""
 
@@ -85,6 +87,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/trace", "Trace", "audit"),
     ("/report", "Annual review", "export"),
     ("/admin", "Admin", "admin"),
+    ("/security/awareness", "Security", "read"),
 )
 """The navigation list of every page: (path, English label translated in the
 template, the permission it needs: a user sees only the links it may follow)."""

@@ -9,7 +9,9 @@
   approves the request (the page says which).
 - ``/trace`` (permission ``audit``): upload a file found outside; the page
   names the export and recipient it comes from, with the probability of a
-  wrong attribution, or says "no match" (``protect.trace.trace_file``).
+  wrong attribution, or says "no match" (``protect.trace.trace_file``); its
+  second button downloads the evidence pack (``protect.evidence``) as a ZIP
+  when an export is implicated.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from fastapi.responses import Response
 from clientfolio.errors import ExportRefused
 from clientfolio.i18n import N_, gettext_for
 from clientfolio.protect.alerts import ALERT_NAMES, ExportRules
+from clientfolio.protect.evidence import write_evidence
 from clientfolio.protect.exports import (
     EXPORT_FORMATS,
     EXPORT_KINDS,
@@ -39,7 +42,8 @@ from clientfolio.protect.exports import (
     make_export,
     verify_keys,
 )
-from clientfolio.protect.trace import Candidate, trace_file, verdict_in
+from clientfolio.protect.keys import KeyRing
+from clientfolio.protect.trace import Candidate, TraceResult, trace_file, verdict_in
 from clientfolio.protect.trace_audit import record_trace
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Auditor, Exporter, download, limited_upload, scratch
@@ -171,8 +175,12 @@ def trace_form(view: ViewDep, principal: Auditor) -> Response:
 
 
 @router.post("/trace", dependencies=[CsrfChecked])
-async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFile) -> Response:
-    """Trace the uploaded file among the registered exports."""
+async def trace(
+    view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFile, evidence: Annotated[str, Form()] = ""
+) -> Response:
+    """Trace the uploaded file among the registered exports; with ``evidence``
+    (the second button) and an export implicated, download the evidence pack
+    (``protect.evidence``) as a ZIP instead of the page."""
     state = view.state
     with tempfile.TemporaryDirectory(prefix="clientfolio-trace-") as folder:
         path = await limited_upload(view, file, Path(folder))
@@ -192,6 +200,8 @@ async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFi
             result=found,
             chain_key=ring.subkey("audit"),
         )  # who traced what, and the verdict
+        if evidence and found.implicated:
+            return await _evidence_zip(view, principal.username, ring, path, found)
     return page(
         view,
         "trace.html",
@@ -211,3 +221,17 @@ async def trace(view: ViewDep, principal: Auditor, ring: RingDep, file: UploadFi
             }
         },
     )
+
+
+async def _evidence_zip(view: View, username: str, ring: KeyRing, path: Path, found: TraceResult) -> Response:
+    """The evidence pack of the trace ``found`` of ``path``, in the page's language, as a ZIP download."""
+    with scratch() as folder:
+        pack = await view.state.uploads.run(
+            write_evidence, view.state.store, ring, path, found, folder / "pack", lang=view.lang, actor=username
+        )
+        bundle = folder / "evidence.zip"
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in pack.files:
+                z.write(pack.directory / name, name)
+        uid = found.implicated[0].export.export_uid
+        return download(bundle, f"evidence-{uid}.zip", "application/zip", folder=folder)
