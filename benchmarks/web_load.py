@@ -4,13 +4,14 @@
 
 Builds a SQLite store (the demo portfolio and its users, then ``--lines``
 invoice lines imported from benchmarks/data/invoices_<lines>.csv, written by
-``import_throughput.write_csv`` when missing), serves the app with uvicorn on
-127.0.0.1 in a child process (as ``clientfolio serve`` does: figures computed
-in the background), then measures:
+``import_throughput.write_csv`` when missing), starts ``clientfolio serve``
+(``--workers``) on 127.0.0.1 in a child process (figures computed in the
+background), then measures:
 
 - cold start: from the port open to the first dashboard with its figures
   (the "computing" answers in between are counted);
-- ``--users`` simulated users (one session, httpx async) asking for the
+- once every scope's figures are computed (the server's processes idle):
+  ``--users`` simulated users (one session, httpx async) asking for the
   dashboard and a customer page in turn for ``--seconds``: p50/p95/p99;
 - after an edit: accepting a suggested action, then the next dashboard;
 - a restart with the figures kept by the first server (``web.figure_files``):
@@ -76,14 +77,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: str, port: int, figures_dir: str) -> subprocess.Popen[bytes]:
-    code = (
-        "import uvicorn; from clientfolio.web import create_app; from clientfolio.settings import Settings; "
-        f"uvicorn.run(create_app(Settings(database_url={db!r}, web_figures_dir={figures_dir!r})), "
-        f"host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    env = {**os.environ, "CLIENTFOLIO_KEY": KEY}
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+def serve(db: str, port: int, figures_dir: str, workers: int) -> subprocess.Popen[bytes]:
+    """``clientfolio serve`` on ``port``, as a user starts it."""
+    code = "import sys; sys.argv[0] = 'clientfolio'; from clientfolio.cli import main; main()"
+    command = [sys.executable, "-c", code, "serve", "--db", db, "--port", str(port), "--workers", str(workers)]
+    env = {**os.environ, "CLIENTFOLIO_KEY": KEY, "CLIENTFOLIO_WEB_FIGURES_DIR": figures_dir}
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def percentiles(values: list[float]) -> tuple[float, float, float]:
@@ -123,7 +122,37 @@ async def first_page(base: str, started: float) -> None:
         print(f"first dashboard {took * 1000:.0f} ms (status {answer.status_code}, {len(answer.content)} bytes)")
 
 
-async def run(base: str, users: int, seconds: float, started: float, think: float) -> None:
+def server_cpu(root: int) -> float:
+    """CPU seconds used so far by process ``root`` and its children (the workers)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree = {root}
+    for _ in range(3):
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+async def settled(server: int, started: float) -> None:
+    """Wait until the server computes nothing more (every scope's figures ready)."""
+    before = server_cpu(server)
+    while True:
+        await asyncio.sleep(1)
+        now = server_cpu(server)
+        if now - before < 0.05:
+            print(f"every scope's figures ready {time.perf_counter() - started:.1f} s after the process started")
+            return
+        before = now
+
+
+async def run(base: str, users: int, seconds: float, started: float, think: float, server: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=120) as admin:
         while True:
             try:
@@ -147,6 +176,7 @@ async def run(base: str, users: int, seconds: float, started: float, think: floa
         print(f"cold start: first dashboard answered in {first:.2f} s ({computing} 'computing' answers), ")
         print(f"            figures ready {ready - up:.1f} s after the port opened")
         codes = [c["code"] for c in (await admin.get("/customers?format=json")).json()["items"]][:20]
+        await settled(server, started)
 
         latencies: dict[str, list[float]] = {"dashboard": [], "customer": []}
         errors = 0
@@ -197,6 +227,7 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0, help="mean pause of a user between two pages, in seconds (0: none)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="clientfolio serve --workers")
     parser.add_argument("--db", help="a store built by an earlier run (kept; built there when missing)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,13 +240,13 @@ def main() -> None:
         for restart in (False, True):
             port = free_port()
             started = time.perf_counter()
-            server = serve(db, port, figures_dir)
+            server = serve(db, port, figures_dir, args.workers)
             try:
                 base = f"http://127.0.0.1:{port}"
                 if restart:
                     asyncio.run(first_page(base, started))
                 else:
-                    asyncio.run(run(base, args.users, args.seconds, started, args.think))
+                    asyncio.run(run(base, args.users, args.seconds, started, args.think, server.pid))
             finally:
                 server.terminate()
                 server.wait(30)

@@ -63,6 +63,16 @@ def test_idle_timeout_and_absolute_lifetime(store: Store) -> None:
     assert name(store, busy, minutes(8 * 60)) is None  # 8 hours after the login
 
 
+def test_the_idle_timer_is_written_at_most_every_half_minute(store: Store) -> None:
+    uid = user(store)
+    token = open_session(store, uid, now=T0)
+    assert name(store, token, minutes(29.9)) == "jleroy"  # written: 29.9 minutes after the login
+    for seconds in (10, 20, 29):  # within 30 s of the last write: a read, not a write
+        assert name(store, token, minutes(29.9) + dt.timedelta(seconds=seconds)) == "jleroy"
+    # the timer runs from 29.9 minutes, not from the reads 29 s later: 30.25 minutes unused
+    assert name(store, token, minutes(29.9 + 30.25)) is None
+
+
 def test_logout_and_logout_everywhere(store: Store) -> None:
     uid = user(store)
     other = user(store, "sgirard")

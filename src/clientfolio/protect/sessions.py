@@ -26,7 +26,10 @@ from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import LoginSession, User
 
-__all__ = ["close_all_sessions", "close_session", "open_session", "session_user", "token_hash"]
+__all__ = ["TOUCH_EVERY", "close_all_sessions", "close_session", "open_session", "session_user", "token_hash"]
+
+TOUCH_EVERY = dt.timedelta(seconds=30)
+"""How often a session's last use is written: the idle timer is this late at most."""
 
 
 def token_hash(token: str) -> str:
@@ -65,7 +68,8 @@ def session_user(
 ) -> UserRecord | None:
     """The user of the session ``token`` when the session is open (not closed,
     expired or idle too long) and its user may still work; None otherwise.
-    A valid use renews the idle timer."""
+    A valid use renews the idle timer (written ``TOUCH_EVERY`` at most, so
+    that a page is not a write to the store)."""
     config = settings or Settings.model_construct()
     moment = now_utc(now)
     with store.begin() as conn:
@@ -89,7 +93,8 @@ def session_user(
             return None
         if account_refusal(found.is_active, found.left_on, found.expires_on, moment.date()):
             return None
-        conn.execute(update(LoginSession).where(LoginSession.id == found.session_id).values(last_seen_at=moment))
+        if moment - utc(found.last_seen_at) >= TOUCH_EVERY:  # not a write per request: the timer counts in minutes
+            conn.execute(update(LoginSession).where(LoginSession.id == found.session_id).values(last_seen_at=moment))
         return load_users(conn, User.id == found.user_id)[0]
 
 

@@ -15,6 +15,7 @@ such as an action's progress, have no new id).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 import time
@@ -202,6 +203,15 @@ def data_version(store: Store) -> tuple[int, ...]:
     return tuple(int(v) for v in row)
 
 
+def _settle() -> None:
+    """Collect the garbage of a computation, then leave the objects alive (the
+    figures: millions of them on a large store) out of the garbage collector's
+    full passes (``gc.freeze``): each would stop every request for a second.
+    Figures replaced later are freed by their reference counts."""
+    gc.collect()
+    gc.freeze()
+
+
 class FiguresPending(Exception):
     """The figures of a scope are being computed for the first time (background
     mode): the page answers "computing" and asks the browser to come back."""
@@ -292,14 +302,20 @@ class FigureCache:
     def _open_kept(self, scope: Scope) -> None:
         """Take the figures ``files`` kept for ``scope`` (the last start's), once,
         as old ones: served at once, recomputed in the background."""
+        if self.files is None:
+            return
         with self._guard:
-            if self.files is None or scope in self._opened:
+            lock = self._locks[scope]
+        with lock:  # the requests of the scope wait for the file being read (not for a computation)
+            if scope in self._opened:
                 return
-            self._opened.add(scope)
-        kept = self.files.load(scope)
-        if kept is not None:
+            kept = self.files.load(scope)
             with self._guard:
-                self._entries.setdefault(scope, (kept[0], float("-inf"), kept[1]))
+                if kept is not None:
+                    self._entries.setdefault(scope, (kept[0], float("-inf"), kept[1]))
+                self._opened.add(scope)
+            if kept is not None:
+                _settle()
 
     def _start(self, store: Store, principal: Principal, ring: KeyRing | None) -> threading.Event:
         """The event of the computation of ``principal``'s scope, started in a
@@ -321,6 +337,7 @@ class FigureCache:
                 version, figures = self._compute(store, principal, ring)
             with self._guard:
                 self._entries[scope] = (version, self._clock(), figures)
+            _settle()
         except Exception:  # a failed computation is logged; the next request starts another
             _log.exception("the figures of %s could not be computed", principal.username)
         finally:
