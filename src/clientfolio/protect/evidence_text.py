@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from ttf_opensans import OPENSANS_BOLD, OPENSANS_REGULAR
 
 from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.i18n import N_, formatter, gettext_for, render
+from clientfolio.pdf_text import pdf_safe
 from clientfolio.protect.exports import COLUMN_NAMES
 
 __all__ = ["METHOD", "PackFacts", "pdf_bytes", "probability_text", "verify_markdown"]
@@ -299,19 +298,6 @@ def verify_markdown(facts: PackFacts) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-@cache
-def _supported() -> frozenset[int]:
-    with TTFont(str(OPENSANS_REGULAR.path)) as font:
-        return frozenset(font.getBestCmap())
-
-
-def _clean(text: str) -> str:
-    """``text`` with the characters the font lacks replaced."""
-    text = text.replace("\u202f", "\u00a0")
-    known = _supported()
-    return "".join(c if ord(c) in known or c in "\n\t" else "?" for c in text)
-
-
 class _Document(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
@@ -324,24 +310,24 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-11)
         self.set_font(FAMILY, "", 7)
-        self.cell(0, 5, _clean(f"{self.footer_text} · {self.page_no()}"), align="C")
+        self.cell(0, 5, pdf_safe(f"{self.footer_text} · {self.page_no()}"), align="C")
 
     def heading(self, text: str) -> None:
         self.ln(3)
         self.set_font(FAMILY, "B", 12)
-        self.multi_cell(0, 7, _clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 7, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
 
     def paragraph(self, text: str) -> None:
         self.set_font(FAMILY, "", 9)
-        self.multi_cell(0, 4.6, _clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 4.6, pdf_safe(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def pairs(self, lines: Sequence[tuple[str, str]]) -> None:
         for label, value in lines:
             self.set_font(FAMILY, "B", 9)
-            self.cell(64, 4.8, _clean(label))
+            self.cell(64, 4.8, pdf_safe(label))
             self.set_font(FAMILY, "", 9)
-            self.multi_cell(0, 4.8, _clean(value), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 4.8, pdf_safe(value), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def code(self, text: str) -> None:
@@ -354,12 +340,12 @@ def pdf_bytes(facts: PackFacts) -> bytes:
     """The PDF summary of the pack (``rapport.pdf`` / ``report.pdf``)."""
     _ = gettext_for(facts.lang)
     pdf = _Document(_("Evidence pack") + f" · {facts.leaked_sha256[:16]}")
-    pdf.set_title(_clean(_("Evidence pack: a leaked file traced")))
+    pdf.set_title(pdf_safe(_("Evidence pack: a leaked file traced")))
     pdf.set_creator("clientfolio")
     pdf.set_creation_date(facts.made_at)
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 18)
-    pdf.multi_cell(0, 9, _clean(_("Evidence pack: a leaked file traced")), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, pdf_safe(_("Evidence pack: a leaked file traced")), new_x="LMARGIN", new_y="NEXT")
     for line in facts.marks["verdict"]:
         pdf.paragraph(line)
     pdf.heading(_("The leaked file"))
@@ -382,7 +368,7 @@ def pdf_bytes(facts: PackFacts) -> bytes:
     pdf.heading(_("How to verify"))
     for heading, text, commands in _steps(facts):
         pdf.set_font(FAMILY, "B", 9.5)
-        pdf.multi_cell(0, 5, _clean(_(heading)), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf_safe(_(heading)), new_x="LMARGIN", new_y="NEXT")
         pdf.paragraph(text)
         if commands:
             pdf.code(commands)

@@ -23,15 +23,14 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 from ttf_opensans import OPENSANS_BOLD, OPENSANS_REGULAR
 
 from clientfolio.i18n import formatter
+from clientfolio.pdf_text import pdf_safe
 from clientfolio.report.layout import Figure, Report, Section, Table, format_value
 
 __all__ = ["render_pdf", "write_pdf"]
@@ -41,19 +40,6 @@ KEEP_ROWS = 3
 """Rows of a table that must fit under its caption (fewer if the table has fewer)."""
 _LINE, _PADDING = 3.8, 0.8
 _SVG = "{http://www.w3.org/2000/svg}"
-
-
-@cache
-def _supported() -> frozenset[int]:
-    with TTFont(str(OPENSANS_REGULAR.path)) as font:
-        return frozenset(font.getBestCmap())
-
-
-def _clean(text: str) -> str:
-    """``text`` with the characters the font lacks replaced."""
-    text = text.replace("\u202f", "\u00a0")
-    known = _supported()
-    return "".join(c if ord(c) in known or c in "\n\t" else "?" for c in text)
 
 
 def _svg_for_pdf(svg: str) -> bytes:
@@ -66,7 +52,7 @@ def _svg_for_pdf(svg: str) -> bytes:
                 parent.remove(child)
     for element in root.iter():
         if element.text:
-            element.text = _clean(element.text)
+            element.text = pdf_safe(element.text)
     root.attrib.pop("style", None)
     ET.register_namespace("", _SVG[1:-1])
     written: bytes = ET.tostring(root, encoding="utf-8")
@@ -88,7 +74,7 @@ class _Document(FPDF):
         self.set_y(-11)
         self.set_font(FAMILY, "", 7)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, _clean(f"{self.footer_text} · {self.page_no()}"), align="C")
+        self.cell(0, 5, pdf_safe(f"{self.footer_text} · {self.page_no()}"), align="C")
         self.set_text_color(0, 0, 0)
 
 
@@ -102,9 +88,9 @@ def _figures(pdf: _Document, report: Report, figures: Sequence[Figure], *, large
         x = pdf.l_margin + (n % 3) * width
         pdf.set_xy(x, y)
         pdf.set_font(FAMILY, "", 7.5)
-        pdf.multi_cell(width - 3, 3.6, _clean(figure.label), new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(width - 3, 3.6, pdf_safe(figure.label), new_x="LEFT", new_y="NEXT")
         pdf.set_font(FAMILY, "B", 14 if large else 11)
-        pdf.cell(width - 3, 7, _clean(format_value(figure.value, figure.kind, fmt)), new_x="LEFT", new_y="NEXT")
+        pdf.cell(width - 3, 7, pdf_safe(format_value(figure.value, figure.kind, fmt)), new_x="LEFT", new_y="NEXT")
         if n % 3 == 2 or n == len(figures) - 1:
             pdf.set_y(max(pdf.get_y(), y + 16))
     pdf.ln(2)
@@ -113,7 +99,7 @@ def _figures(pdf: _Document, report: Report, figures: Sequence[Figure], *, large
 def _table(pdf: _Document, report: Report, table: Table) -> None:
     fmt = formatter(report.lang)
     pdf.set_font(FAMILY, "B", 9)
-    caption = _clean(table.caption)
+    caption = pdf_safe(table.caption)
     row = _LINE + 2 * _PADDING
     # the caption, a header row of up to two lines, and the first rows (or "-")
     caption_height = pdf.multi_cell(0, 5, caption, dry_run=True, output="HEIGHT")
@@ -140,19 +126,19 @@ def _table(pdf: _Document, report: Report, table: Table) -> None:
         headings_style=FontFace(emphasis="BOLD", fill_color=(236, 238, 241)),
         first_row_as_headings=True,
     ) as grid:
-        grid.row([_clean(c) for c in table.columns])
+        grid.row([pdf_safe(c) for c in table.columns])
         for values in table.rows:
-            grid.row([_clean(format_value(v, k, fmt)) for v, k in zip(values, table.kinds, strict=True)])
+            grid.row([pdf_safe(format_value(v, k, fmt)) for v, k in zip(values, table.kinds, strict=True)])
     pdf.ln(3)
 
 
 def _section(pdf: _Document, report: Report, number: int, section: Section) -> None:
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 16)
-    pdf.multi_cell(0, 9, _clean(f"{number}. {section.title}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, pdf_safe(f"{number}. {section.title}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 8.5)
     for note in section.notes:
-        pdf.multi_cell(0, 4.2, _clean(note), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.2, pdf_safe(note), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     if section.figures:
         _figures(pdf, report, section.figures)
@@ -182,24 +168,24 @@ def _render(
     footer = f"{report.title} · {report.labels.get('confidential', '')}"
     pdf = _Document(f"{footer} · {export_uid}" if export_uid else footer)
     pdf.compress = compress
-    pdf.set_title(_clean(report.title))
+    pdf.set_title(pdf_safe(report.title))
     pdf.set_creator("clientfolio")
     if made_at is not None:
         pdf.set_creation_date(made_at)
     pdf.add_page()
     pdf.set_y(60)
     pdf.set_font(FAMILY, "B", 26)
-    pdf.multi_cell(0, 12, _clean(report.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 12, pdf_safe(report.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 11)
-    pdf.multi_cell(0, 6, _clean(report.subtitle), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, pdf_safe(report.subtitle), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     _figures(pdf, report, report.headline, large=True)
     pdf.ln(6)
     pdf.set_font(FAMILY, "B", 11)
-    pdf.cell(0, 7, _clean(report.labels.get("contents", "")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, pdf_safe(report.labels.get("contents", "")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10)
     for number, section in enumerate(report.sections, start=1):
-        pdf.cell(0, 6, _clean(f"{number}. {section.title}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, pdf_safe(f"{number}. {section.title}"), new_x="LMARGIN", new_y="NEXT")
     for number, section in enumerate(report.sections, start=1):
         _section(pdf, report, number, section)
     return pdf
