@@ -45,6 +45,7 @@ from clientfolio.web.routers import (
     dashboard,
     exports,
     imports,
+    legal,
     plan,
     prospects,
     report,
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     report.router,
     awareness.router,
+    legal.router,
 )
 """Every router of the app; a new resource adds its router here."""
 
@@ -88,6 +90,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/report", "Annual review", "export"),
     ("/admin", "Admin", "admin"),
     ("/security/awareness", "Security", "read"),
+    ("/security/legal", "Legal kit", "audit"),
 )
 """The navigation list of every page: (path, English label translated in the
 template, the permission it needs: a user sees only the links it may follow)."""
