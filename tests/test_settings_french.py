@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import os
 import string
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 from pydantic import BaseModel
-from typer.testing import CliRunner, Result
 
 from clientfolio import cli
 from clientfolio.config import SECTIONS, load_domain_config
@@ -81,14 +82,18 @@ def test_the_domain_terms_of_the_french() -> None:
     assert "taux d'attrition" in _(help_of["swot.half_life_alert_years"])
 
 
-def run(*args: str) -> Result:
-    """The command's output on a terminal wide enough that no help text wraps."""
-    return CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "400"})
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, in a child process on a wide terminal
+    (no help text wrapped, whatever the terminal the tests run in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTY_", "FORCE_", "CLIENTFOLIO_LANG"))}
+    env.update(TERM="xterm", COLUMNS="400", LINES="100")
+    code = "import sys; sys.argv[0] = 'clientfolio'; from clientfolio.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
 
 
 def test_settings_in_french_show_the_french_help_and_no_english() -> None:
     result = run("settings", "--lang", "fr")
-    assert result.exit_code == 0, result.output
+    assert result.returncode == 0, result.stderr
     assert "Part cumulée de la valeur faite par les clients A (source : 80 % du chiffre d'affaires)." in result.stdout
     assert "Taux d'actualisation annuel de la marge future." in result.stdout
     assert "Valeur notée 0/20 (et tout ce qui est pire)." in result.stdout
@@ -96,14 +101,14 @@ def test_settings_in_french_show_the_french_help_and_no_english() -> None:
         assert text not in result.stdout, where
 
     english = run("settings", "--lang", "en")
-    assert english.exit_code == 0, english.output
+    assert english.returncode == 0, english.stderr
     assert "Cumulative share of value made by the A customers (seed: 80 % of revenue)." in english.stdout
     assert "Part cumulée" not in english.stdout
 
 
 def test_settings_json_keeps_the_english_help() -> None:
     result = run("settings", "--json", "--lang", "fr")
-    assert result.exit_code == 0, result.output
+    assert result.returncode == 0, result.stderr
     rows = {f"{r['section']}.{r['key']}": r["help"] for r in json.loads(result.stdout)["domain"]}
     assert rows["abc.a"] == "Cumulative share of value made by the A customers (seed: 80 % of revenue)."
     assert rows == {k: v for k, v in every_description().items() if k in rows}

@@ -114,7 +114,7 @@ def test_make_an_export_and_trace_it(
         tab = auditor.new_page()
         log_in(tab, SCOPED["auditor"], then="/trace")
         tab.set_input_files("input[name=file]", leaked)
-        tab.get_by_role("button", name="Trace").click()
+        tab.get_by_role("button", name="Trace", exact=True).click()
         match = tab.locator("h2.match")
         expect(match).to_contain_text("Cabinet Expertise Comptable Martin")
         expect(match).to_contain_text(uid.group(1))
