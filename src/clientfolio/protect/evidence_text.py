@@ -14,17 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fpdf import FPDF
-from ttf_opensans import OPENSANS_BOLD, OPENSANS_REGULAR
-
 from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.i18n import N_, formatter, gettext_for, render
-from clientfolio.pdf_text import pdf_safe
+from clientfolio.pdf_text import FAMILY, A4Document, pdf_safe
 from clientfolio.protect.exports import COLUMN_NAMES
 
 __all__ = ["METHOD", "PackFacts", "pdf_bytes", "probability_text", "verify_markdown"]
 
-FAMILY = "Open Sans"
 
 METHOD = N_(
     "For each family of marks, k of the n marks found carry the export's writing; in a file not made from that "
@@ -298,15 +294,7 @@ def verify_markdown(facts: PackFacts) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-class _Document(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-        self.add_font(FAMILY, "", str(OPENSANS_REGULAR.path))
-        self.add_font(FAMILY, "B", str(OPENSANS_BOLD.path))
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(15, 15, 15)
-
+class _Document(A4Document):
     def footer(self) -> None:
         self.set_y(-11)
         self.set_font(FAMILY, "", 7)

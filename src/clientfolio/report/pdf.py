@@ -25,17 +25,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
-from ttf_opensans import OPENSANS_BOLD, OPENSANS_REGULAR
 
 from clientfolio.i18n import formatter
-from clientfolio.pdf_text import pdf_safe
+from clientfolio.pdf_text import FAMILY, A4Document, pdf_safe
 from clientfolio.report.layout import Figure, Report, Section, Table, format_value
 
 __all__ = ["render_pdf", "write_pdf"]
 
-FAMILY = "Open Sans"
 KEEP_ROWS = 3
 """Rows of a table that must fit under its caption (fewer if the table has fewer)."""
 _LINE, _PADDING = 3.8, 0.8
@@ -59,14 +56,9 @@ def _svg_for_pdf(svg: str) -> bytes:
     return written
 
 
-class _Document(FPDF):
+class _Document(A4Document):
     def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-        self.add_font(FAMILY, "", str(OPENSANS_REGULAR.path))
-        self.add_font(FAMILY, "B", str(OPENSANS_BOLD.path))
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(15, 15, 15)
+        super().__init__(footer_text)
         #: (page, y, space left, space needed) of each table caption written
         self.captions: list[tuple[int, float, float, float]] = []
 

@@ -21,7 +21,6 @@ from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.i18n import formatter, gettext_for, localized
 from clientfolio.plan.actions import PlanAction
 from clientfolio.plan.actions import track as tracked
-from clientfolio.prospects.followup import important_customers
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.store.schema import SIZE_BAND_NAMES, Customer
 from clientfolio.value.backtest import GROUP_LABELS
@@ -284,10 +283,7 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
             code=code, name=name, reason=reason, label=label, detail=detail, value_cents=stake(code), next_step=step
         )
 
-    important = important_customers(
-        [c.customer_id for c in inputs.value.customers if c.abc == "A"],
-        [c.customer_id for c in inputs.value.customers if c.category == "vip"],
-    )
+    important = figures.important
     at_risk: dict[str, TodayItem] = {}
     for q in figures.quiet:
         at_risk[q.customer_code] = item(

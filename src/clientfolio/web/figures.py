@@ -61,6 +61,7 @@ __all__ = [
     "code_names",
     "compute_figures",
     "data_version",
+    "important_of",
     "last_quarters",
     "quarter_of",
     "quarter_series",
@@ -120,6 +121,11 @@ class Figures:
         self.__dict__.update(state, _views={})
 
     @cached_property
+    def important(self) -> dict[str, tuple[str, ...]]:
+        """The important customers (``important_of``)."""
+        return important_of(self.inputs.value.customers)
+
+    @cached_property
     def value_by_code(self) -> dict[str, CustomerValue]:
         """Each valued customer, by code."""
         return {c.customer_id: c for c in self.inputs.value.customers}
@@ -128,6 +134,15 @@ class Figures:
     def rfm_by_code(self) -> dict[str, dict[str, Any]]:
         """Each customer's RFM row (``analytics.rfm``), by code."""
         return {r["customer_id"]: r for r in self.inputs.analysis.rfm.to_pylist()}
+
+
+def important_of(customers: Iterable[CustomerValue]) -> dict[str, tuple[str, ...]]:
+    """The important customers among valued ``customers``: class A and VIP
+    (``prospects.followup.important_customers``), with why."""
+    valued = list(customers)
+    return important_customers(
+        [c.customer_id for c in valued if c.abc == "A"], [c.customer_id for c in valued if c.category == "vip"]
+    )
 
 
 def quarter_of(day: dt.date) -> str:
@@ -178,12 +193,10 @@ def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) ->
     quarterly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, day, cents in rows:
         quarterly[code][quarter_of(day)] += cents
-    customers = inputs.value.customers
-    important = important_customers(
-        [c.customer_id for c in customers if c.abc == "A"], [c.customer_id for c in customers if c.category == "vip"]
-    )
     purchases = ((code, day) for code, day, cents in rows if cents > 0)
-    quiet = quiet_customers(purchases, important, as_of=inputs.as_of, config=inputs.config.prospects.follow_up)
+    quiet = quiet_customers(
+        purchases, important_of(inputs.value.customers), as_of=inputs.as_of, config=inputs.config.prospects.follow_up
+    )
     return Figures(
         inputs,
         assessment,

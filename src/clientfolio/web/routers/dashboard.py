@@ -18,7 +18,7 @@ from markupsafe import Markup
 from clientfolio.access import PortfolioReader, Principal
 from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
-from clientfolio.web.build import dashboard, today_block, today_lists
+from clientfolio.web.build import TodayLists, dashboard, today_block, today_lists
 from clientfolio.web.charts import dashboard_charts
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
 from clientfolio.web.figures import Figures, code_names
@@ -50,15 +50,27 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
         ("dashboard", lang),
         lambda: dashboard(figures, len(figures.inputs.value.customers), lang, code_names(state.store, principal)),
     )
-    return data.model_copy(update={"today": _today(state, principal, ring, figures, lang, 0, TODAY_ROWS)}), figures
+    today = _today(state, principal, ring, figures, _lists(figures, lang), lang, 0, TODAY_ROWS)
+    return data.model_copy(update={"today": today}), figures
+
+
+def _lists(figures: Figures, lang: str) -> TodayLists:
+    """The customers of the Today block (kept with the figures)."""
+    return figures.view(("today", lang), lambda: today_lists(figures, lang))
 
 
 def _today(
-    state: WebState, principal: Principal, ring: KeyRing, figures: Figures, lang: str, start: int, limit: int
+    state: WebState,
+    principal: Principal,
+    ring: KeyRing,
+    figures: Figures,
+    lists: TodayLists,
+    lang: str,
+    start: int,
+    limit: int,
 ) -> TodayOut:
-    """The Today block: its customers from the figures (kept with them), the
-    plan actions due read now."""
-    lists = figures.view(("today", lang), lambda: today_lists(figures, lang))
+    """The Today block: ``limit`` customers of ``lists`` from ``start``, the
+    plan actions due read now (they are edited in place)."""
     actions = plan_actions(state.store, principal, figures.inputs.year, ring=ring)
     return today_block(lists, actions, dt.date.today(), lang, start=start, limit=limit)
 
@@ -69,10 +81,10 @@ def today_of(state: WebState, principal: Principal, ring: KeyRing, lang: str, pa
     figures = state.figures.get(state.store, principal, ring)
     if figures is None:
         return TodayPage(as_of=None, page=1, pages=1)
-    lists = figures.view(("today", lang), lambda: today_lists(figures, lang))
+    lists = _lists(figures, lang)
     pages = max(1, -(-max(len(lists.at_risk), len(lists.follow_ups)) // TODAY_PAGE))
     number = min(page_number, pages)
-    today = _today(state, principal, ring, figures, lang, (number - 1) * TODAY_PAGE, TODAY_PAGE)
+    today = _today(state, principal, ring, figures, lists, lang, (number - 1) * TODAY_PAGE, TODAY_PAGE)
     return TodayPage(as_of=figures.inputs.as_of, page=number, pages=pages, today=today)
 
 
