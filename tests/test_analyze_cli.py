@@ -151,3 +151,10 @@ def test_analyze_errors_are_clear(tmp_path: Path) -> None:
     result = run("analyze", "--transactions", str(mixed))
     assert result.exit_code == 1 and "mixed.csv: the engine cannot read it (" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    # a date no calendar has, found only when the file is queried: the same message, for analyze and value
+    bad = tmp_path / "bad-date.csv"
+    bad.write_text("customer_id,invoice_id,date,amount\nC1,F1,2024-01-01,10.00\nC1,F2,0001--,12.00\n")
+    for command in ("analyze", "value"):
+        result = run(command, "--transactions", str(bad))
+        assert result.exit_code == 1 and "bad-date.csv: the engine cannot read it (" in result.stderr, command
+        assert "Traceback" not in result.stderr + result.stdout

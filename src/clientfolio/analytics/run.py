@@ -77,7 +77,9 @@ def open_transactions(
     """The engine and the transactions table of a file (on ``engine``, DuckDB by
     default, or Spark) or of the store read by ``reader`` (on the store's own
     engine by default, or on DuckDB or Spark from a private copy of the lines
-    the reader may see); the engine is closed on exit."""
+    the reader may see); the engine is closed on exit.  A file's value that
+    DuckDB cannot convert while the table is queried is a ``ClientfolioError``
+    naming the file."""
     with ExitStack() as stack:
         if transactions is not None:
             if engine not in (None, "duckdb", "spark"):
@@ -105,7 +107,20 @@ def open_transactions(
                 )
         else:
             raise ClientfolioError("give a transactions file or a store to analyse")
-        yield con, table
+        if transactions is None:
+            yield con, table
+            return
+        import duckdb
+
+        try:
+            yield con, table
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+            # the file is read as it is queried: a value the columns cannot take ("2024-13-45" as a
+            # date, say) is found then, and said as the file's problem, as read_transactions does
+            reason = str(exc).strip().splitlines()[0]
+            raise ClientfolioError(
+                "{file}: the engine cannot read it ({reason})", file=transactions.name, reason=reason
+            ) from None
 
 
 def copy_store_lines(store: Store, reader: PortfolioReader, path: Path) -> Path:
