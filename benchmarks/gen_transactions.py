@@ -1,6 +1,6 @@
 """Synthetic transactions for the analytics benchmarks, written by DuckDB SQL.
 
-    python benchmarks/gen_transactions.py --lines 1000000 [--out PATH]
+    python benchmarks/gen_transactions.py --lines 1000000 [--customers N] [--out PATH]
 
 One Parquet file, one row per invoice line, in date order like an export::
 
@@ -14,7 +14,8 @@ One Parquet file, one row per invoice line, in date order like an export::
     segment      string   "Segment 1" .. "Segment 5" (one per customer)
     margin       double   euros, 15-45 % of the amount by product line
 
-Shape: about lines/20 customers, 1 to 5 lines per invoice (3 on average).
+Shape: about lines/20 customers (``--customers``: that many), 1 to 5 lines
+per invoice (3 on average).
 Customers are acquired along the history (some before it starts) and leave
 after an exponential lifetime (mean 5 years, so some 18 % a year are lost),
 so new and lost customers exist in every year.  Every customer has at least
@@ -193,11 +194,12 @@ def add_credit_notes(base: Path, path: Path, share: float) -> int:
     return row[0] if row else 0
 
 
-def generate(path: Path, lines: int, *, threads: int | None = None) -> float:
-    """Write ``lines`` transaction lines to ``path`` (Parquet); returns seconds."""
+def generate(path: Path, lines: int, *, threads: int | None = None, customers: int | None = None) -> float:
+    """Write ``lines`` transaction lines of ``customers`` customers (default
+    lines / 20) to ``path`` (Parquet); returns seconds."""
     import duckdb
 
-    customers = max(lines // 20, 10)
+    customers = customers or max(lines // 20, 10)
     invoices = -(-lines // 3)
     sql = _SQL.format(
         start=START_DATE.isoformat(),
@@ -231,6 +233,7 @@ def generate(path: Path, lines: int, *, threads: int | None = None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, help="customers (default: lines / 20; at most lines / 3)")
     parser.add_argument("--out", type=Path)
     parser.add_argument(
         "--credit-notes",
@@ -241,8 +244,9 @@ def main() -> None:
         "(e.g. 0.02) and corrected invoices netting below zero (one in 1,000)",
     )
     args = parser.parse_args()
-    out = args.out or Path(__file__).parent / "data" / f"transactions_{args.lines}.parquet"
-    seconds = generate(out, args.lines)
+    name = f"transactions_{args.lines}" + (f"_{args.customers}c" if args.customers else "") + ".parquet"
+    out = args.out or Path(__file__).parent / "data" / name
+    seconds = generate(out, args.lines, customers=args.customers)
     print(f"{args.lines:,} lines -> {out} in {seconds:.1f} s ({out.stat().st_size / 2**20:.0f} MB)")
     if args.credit_notes:
         credited = out.with_name(f"{out.stem}_credits.parquet")

@@ -194,9 +194,18 @@ async def run(base: str, users: int, seconds: float, started: float, think: floa
                     if think:
                         await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
 
+        cpu_server, cpu_own, wall = server_cpu(server), time.process_time(), time.perf_counter()
         await asyncio.gather(*(user(n) for n in range(users)))
+        cpu_server, cpu_own = server_cpu(server) - cpu_server, time.process_time() - cpu_own
+        wall = time.perf_counter() - wall
         pause = f", {think:g} s between pages on average" if think else ", no pause between pages"
         print(f"\n{users} users for {seconds:.0f} s{pause} ({errors} errors):")
+        count = sum(len(v) for v in latencies.values())
+        print(
+            f"CPU per request: server {cpu_server / count * 1000:.1f} ms,"
+            f" load generator {cpu_own / count * 1000:.1f} ms;"
+            f" cores busy: server {cpu_server / wall:.2f}, load generator {cpu_own / wall:.2f}"
+        )
         print("| page | requests | p50 (ms) | p95 (ms) | p99 (ms) |")
         print("|---|---:|---:|---:|---:|")
         for name, values in latencies.items():

@@ -203,3 +203,23 @@ def test_upload_workers_queue_time_limit_and_release() -> None:
     workers.close()
     assert all(s.seconds == 7 and s.deadline is not None for s in seen)
     assert seen[0].cells == settings.upload_max_cells
+
+
+def test_the_command_names_the_setting_of_the_limit(tmp_path: Path) -> None:
+    """``clientfolio import`` beyond a limit: the message, then the setting that
+    raises it, in the run's language; nothing imported."""
+    from typer.testing import CliRunner
+
+    from clientfolio import cli
+
+    rows = "\n".join(f"C{i % 5},F{i},2025-01-{i % 28 + 1:02d},{i + 1}.50" for i in range(60))
+    (tmp_path / "ventes.csv").write_text("customer_id,invoice_id,date,amount\n" + rows + "\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    env = {"CLIENTFOLIO_UPLOAD_MAX_CELLS": "100", "COLUMNS": "200"}
+    args = ["--lang", "fr", "import", "--db", db, str(tmp_path / "ventes.csv")]
+    result = CliRunner().invoke(cli.app, args, env=env)
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "ventes.csv : plus de 100 cellules" in said
+    assert "La limite est le réglage CLIENTFOLIO_UPLOAD_MAX_CELLS (docs/settings.md)" in said
+    assert counts(Store(db))["invoice_lines"] == 0  # all or nothing

@@ -78,3 +78,24 @@ def test_emit_json_streams_arrays_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch
     assert json.loads(text) == {"as_of": "2025-12-31", "nested": {"rows": expected, "none": []}}
     assert "Société" in text  # not escaped
     assert ("\n  " in text) is terminal  # indented for a terminal only, compact for a pipe
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_emit_json_writes_arrow_tables_as_python_would(monkeypatch: pytest.MonkeyPatch, terminal: bool) -> None:
+    """A table streamed by DuckDB (compact) or row by row (terminal) reads back
+    as the rows themselves: escapes, nulls, dates, exact doubles, empty tables."""
+    import pyarrow as pa
+
+    out = _Output(terminal)
+    monkeypatch.setattr(_common, "stdout", lambda: Console(file=out))
+    rows = [
+        {"customer_id": 'Q"\\é\n\t\x01', "day": dt.date(2025, 1, 2), "share": 0.1, "cents": 2**53 + 1, "vip": True},
+        {"customer_id": None, "day": None, "share": 1 / 3, "cents": None, "vip": None},
+        {"customer_id": "Société", "day": dt.date(1999, 12, 31), "share": 2.5e-300, "cents": -7, "vip": False},
+    ]
+    table = pa.Table.from_pylist(rows * 7)
+    _common.emit_json({"rows": _common.JsonTable(table, size=4), "empty": _common.JsonTable(table.slice(0, 0))})
+
+    expected = [{**row, "day": row["day"] and row["day"].isoformat()} for row in rows * 7]
+    assert json.loads(out.getvalue()) == {"rows": expected, "empty": []}
+    assert "Société" in out.getvalue()

@@ -51,6 +51,7 @@ from sqlalchemy.exc import ArgumentError
 
 from clientfolio.analytics.abc import AbcConfig
 from clientfolio.analytics.analysis import AnalyticsConfig
+from clientfolio.analytics.engines import SparkOptions
 from clientfolio.analytics.matrix import MatrixConfig
 from clientfolio.analytics.measures import MeasuresConfig
 from clientfolio.analytics.rfm import RfmConfig
@@ -137,6 +138,8 @@ SECTIONS: Mapping[str, type[BaseModel]] = MappingProxyType(
         "assessment": AssessmentConfig,  # with its table [assessment.scales]
         "suggestions": SuggestionConfig,
         "swot": SwotConfig,
+        # the Spark engine (--engine spark): where it runs, Spark's own settings
+        "spark": SparkOptions,
     }
 )
 
@@ -265,6 +268,10 @@ class DomainConfig:
             value=self.value,
             prospects=self.prospects,
         )
+
+    @property
+    def spark(self) -> SparkOptions:
+        return self.section("spark", SparkOptions)
 
     def rows(self) -> list[SettingRow]:
         """Every field of every section: value, default, source and help."""

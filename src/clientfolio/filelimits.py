@@ -122,6 +122,18 @@ _TEMPLATES = {
 }
 
 
+SETTINGS = {
+    "expanded": "CLIENTFOLIO_UPLOAD_MAX_EXPANDED_MB",
+    "bytes": "CLIENTFOLIO_UPLOAD_MAX_EXPANDED_MB",
+    "ratio": "CLIENTFOLIO_UPLOAD_MAX_ZIP_RATIO",
+    "rows": "CLIENTFOLIO_UPLOAD_MAX_ROWS",
+    "cells": "CLIENTFOLIO_UPLOAD_MAX_CELLS",
+    "field": "CLIENTFOLIO_UPLOAD_MAX_FIELD_CHARS",
+    "seconds": "CLIENTFOLIO_UPLOAD_SECONDS",
+}
+"""The setting that raises each limit (none for ``method``: a part no XLSX uses)."""
+
+
 class FileLimitExceeded(ClientfolioError):
     """A file passed one of its reading limits: ``limit`` (``expanded``,
     ``bytes``, ``ratio``, ``method``, ``rows``, ``cells``, ``field``,

@@ -115,13 +115,17 @@ def test_the_timeline_and_logging_an_activity(admin: TestClient, app: FastAPI) -
     assert {"invoice", "payment", "visit"} <= kinds
     days = [e["occurred_on"] for e in timeline]
     assert days == sorted(days, reverse=True)
-    visit = next(e for e in timeline if e["note"] == "Showroom visit")
+    visit = next(e for e in timeline if e["note"] == "Showroom visit" and not e["planned"])
     assert visit["occurred_on"] == "2025-06-20" and visit["user"] == "pbernard"
-    assert any(e["note"] == "Planned: Showroom visit" for e in timeline)  # the next activity, planned
+    planned = [e for e in timeline if e["planned"]]  # the next activity, planned on its day
+    assert [(e["kind"], e["note"], e["occurred_on"]) for e in planned] == [
+        ("visit", "Showroom visit", (dt.date.today() + dt.timedelta(days=10)).isoformat())
+    ]
     invoice = next(e for e in timeline if e["kind"] == "invoice")
     assert invoice["amount_cents"] and invoice["label"].startswith("Invoice ")
     html = admin.get(f"/customers/{code}", headers={"Accept-Language": "fr"}).text
     assert "Historique" in html and "Enregistrer l&#39;activité" in html
+    assert '<span class="badge">À faire</span>' in html
     # a rep logs only on their customers
     rep = logged_in(app, "jleroy")
     visible = {r["code"] for r in rep.get("/customers?format=json&per_page=200").json()["items"]}
@@ -178,3 +182,22 @@ def test_the_dashboard_shows_the_first_customers_and_today_all_of_them(admin: Te
     assert 'name="back" value="/today"' in listed
     assert admin.get("/today?page=0").status_code == 422  # pages count from 1
     assert admin.get("/today?page=7&format=json").json()["page"] == 1  # past the last page: the last one
+
+
+def test_a_planned_activity_not_made_is_a_follow_up_overdue_today(admin: TestClient, demo: Store) -> None:
+    from clientfolio.access import SYSTEM
+    from clientfolio.prospects.activity_log import log_activity
+
+    code = "C00004"
+    day = dt.date.today() - dt.timedelta(days=2)
+    log_activity(demo, SYSTEM, kind="visit", occurred_on=day, customer_code=code, user="pbernard", planned=True)
+    follow_ups = admin.get("/today?format=json").json()["today"]["follow_ups"]
+    item = next(i for i in follow_ups if i["code"] == code)
+    assert item["reason"] == "planned" and item["next_step"] == "Plan a visit"
+    french = admin.get("/today?format=json", headers={"Accept-Language": "fr"}).json()["today"]["follow_ups"]
+    item = next(i for i in french if i["code"] == code)
+    assert item["label"] == "Activité prévue non faite"
+    assert item["detail"].startswith("Visite à faire le ")
+    log_activity(demo, SYSTEM, kind="call", occurred_on=dt.date.today(), customer_code=code, user="pbernard")
+    follow_ups = admin.get("/today?format=json").json()["today"]["follow_ups"]
+    assert all(i["code"] != code or i["reason"] != "planned" for i in follow_ups)

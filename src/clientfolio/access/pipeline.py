@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import Select, case, func, insert, null, select, update
+from sqlalchemy.orm import aliased
 
 from clientfolio.access.principal import Principal
 from clientfolio.access.reader import PortfolioReader
@@ -78,13 +79,15 @@ class StageChangeRow:
 
 @dataclass(frozen=True)
 class ActivityRow:
-    """A call, visit, email or meeting about a customer or a prospect, by ``user``."""
+    """A call, visit, email or meeting about a customer or a prospect, by
+    ``user``; ``planned``: scheduled for ``occurred_on``, not made yet."""
 
     kind: str
     occurred_on: dt.date
     customer_code: str | None
     prospect_code: str | None
     user: str | None
+    planned: bool = False
 
 
 class PipelineReader(PortfolioReader):
@@ -150,13 +153,19 @@ class PipelineReader(PortfolioReader):
             return [StageChangeRow(*row) for row in conn.execute(query)]
 
     def activities(
-        self, start: dt.date | None = None, end: dt.date | None = None, *, customer_code: str | None = None
+        self,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        *,
+        customer_code: str | None = None,
+        planned: bool | None = False,
     ) -> list[ActivityRow]:
         """Visible activities dated ``start`` to ``end`` inclusive (open bounds
         when None), by date then record order (only those about customer
-        ``customer_code`` when given)."""
+        ``customer_code`` when given): those made (``planned`` False, the
+        default), those planned (True) or both (None)."""
         query = (
-            select(Activity.kind, Activity.occurred_on, Customer.code, Prospect.code, User.username)
+            select(Activity.kind, Activity.occurred_on, Customer.code, Prospect.code, User.username, Activity.planned)
             .outerjoin(Customer, Customer.id == Activity.customer_id)
             .outerjoin(Prospect, Prospect.id == Activity.prospect_id)
             .outerjoin(User, User.id == Activity.user_id)
@@ -169,6 +178,8 @@ class PipelineReader(PortfolioReader):
             query = query.where(Activity.occurred_on <= end)
         if customer_code is not None:
             query = query.where(Customer.code == customer_code)
+        if planned is not None:
+            query = query.where(Activity.planned.is_(planned))
         with self.connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 
@@ -177,7 +188,7 @@ class PipelineReader(PortfolioReader):
         when never contacted), by customer code."""
         last = (
             select(Activity.customer_id, func.max(Activity.occurred_on).label("last"))
-            .where(Activity.customer_id.is_not(None), Activity.occurred_on <= as_of)
+            .where(Activity.customer_id.is_not(None), Activity.occurred_on <= as_of, Activity.planned.is_(False))
             .group_by(Activity.customer_id)
             .subquery()
         )
@@ -189,6 +200,31 @@ class PipelineReader(PortfolioReader):
         )
         with self.connect() as conn:
             return {code: day for code, day in conn.execute(query)}
+
+    def planned_due(self, today: dt.date) -> list[ActivityRow]:
+        """The planned activities about visible customers whose day has come
+        (dated ``today`` or before) and that no activity made on the same
+        customer has followed (logged after it, or dated on or after its day):
+        the follow-ups overdue, the oldest first."""
+        made = aliased(Activity)
+        followed = (
+            select(made.id)
+            .where(
+                made.customer_id == Activity.customer_id,
+                made.planned.is_(False),
+                (made.id > Activity.id) | (made.occurred_on >= Activity.occurred_on),
+            )
+            .exists()
+        )
+        query = (
+            select(Activity.kind, Activity.occurred_on, Customer.code, null(), User.username, Activity.planned)
+            .join(Customer, Customer.id == Activity.customer_id)
+            .outerjoin(User, User.id == Activity.user_id)
+            .where(self.visible(Customer), Activity.planned.is_(True), Activity.occurred_on <= today, ~followed)
+            .order_by(Activity.occurred_on, Activity.id)
+        )
+        with self.connect() as conn:
+            return [ActivityRow(*row) for row in conn.execute(query)]
 
     def customer_names(self) -> dict[str, str]:
         """Names of the visible customers, by code."""

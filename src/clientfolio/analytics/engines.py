@@ -2,58 +2,141 @@
 SQLite and PostgreSQL (the application store), PySpark (beyond one machine).
 
 Analytics never open connections themselves: the shells open one here and
-hand the functions Ibis tables.
+hand the functions Ibis tables.  Spark runs where ``SparkOptions`` says: in
+the process (``local[2]``), on a cluster's master (``spark://``, ``yarn``,
+``k8s://``), on the session ``spark-submit`` prepared, or on a Spark Connect
+endpoint; its settings are the ``[spark]`` table of the settings file.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+import warnings
 from typing import Any
 
 import ibis
 from ibis.backends import BaseBackend
-from sqlalchemy.engine import make_url
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.errors import ClientfolioError
 
-__all__ = ["ENGINES", "connect", "connect_store"]
+__all__ = ["ENGINES", "SparkOptions", "connect", "connect_store", "spark_session"]
 
 ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 DUCKDB_MEMORY_LIMIT = "1GB"
 """DuckDB's memory for the analysis (it spills to the temporary directory beyond):
 with the Python side, 50M lines run under 2 GB instead of taking 80 % of the machine."""
+LOCAL_MASTER = "local[2]"
 
 
-def connect(engine: str, **options: Any) -> BaseBackend:
-    """An Ibis back-end: ``duckdb`` (in memory, or ``database=``), ``sqlite``
-    (``database=`` path), ``postgres`` (``url=``) or ``spark`` (local session)."""
+class SparkOptions(BaseModel):
+    """Where the Spark engine runs, and Spark's own settings (``--spark-master``,
+    ``--spark-remote``, the ``[spark]`` table of the settings file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    master: str = Field(
+        "",
+        description="Spark master URL: spark://host:7077, yarn, k8s://https://host:6443, local[4] "
+        "(empty: local[2] in the process, or the master spark-submit gave).",
+    )
+    remote: str = Field("", description="Spark Connect endpoint, sc://host:15002, instead of a master (empty: none).")
+    conf: dict[str, str] = Field(
+        default_factory=dict,
+        description='Spark settings given to the session, spark.* keys (spark.executor.memory = "4g", ...).',
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SparkOptions:
+        if self.master and self.remote:
+            raise ValueError("give a Spark master or a Spark Connect endpoint, not both")
+        if self.remote and not self.remote.startswith("sc://"):
+            raise ValueError("a Spark Connect endpoint starts with sc://")
+        wrong = [key for key in self.conf if not key.startswith("spark.")]
+        if wrong:
+            raise ValueError(f"Spark settings start with spark.: {', '.join(wrong)}")
+        return self
+
+
+def connect(
+    engine: str, *, spark: SparkOptions | None = None, database: str | None = None, url: str | None = None
+) -> BaseBackend:
+    """An Ibis back-end: ``duckdb`` (in memory, or ``database``), ``sqlite``
+    (``database`` path), ``postgres`` (``url``) or ``spark`` (where ``spark``
+    says; default: a local session)."""
     if engine == "duckdb":
         return ibis.duckdb.connect(
-            options.get("database", ":memory:"), memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=tempfile.gettempdir()
+            database or ":memory:", memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=tempfile.gettempdir()
         )
     if engine == "sqlite":
-        return ibis.sqlite.connect(options["database"])
+        return ibis.sqlite.connect(database)
     if engine == "postgres":
-        return ibis.postgres.connect(**_pg_options(options["url"]))
+        return ibis.postgres.connect(**_pg_options(str(url)))
     if engine == "spark":
-        from pyspark.sql import SparkSession  # deferred: a JVM starts
-
-        session = (
-            SparkSession.builder.master(options.get("master", "local[2]"))
-            .appName("clientfolio")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", options.get("partitions", 4))
-            .config("spark.ui.enabled", "false")
-            .config(
-                "spark.sql.warehouse.dir", options.get("warehouse") or tempfile.mkdtemp(prefix="clientfolio-spark-")
-            )
-            .getOrCreate()
-        )
+        session = spark_session(spark or SparkOptions())  # first: says what is missing before Ibis loads PySpark
         return ibis.pyspark.connect(session)
     raise ClientfolioError("unknown engine '{engine}'; use one of {engines}", engine=engine, engines=", ".join(ENGINES))
 
 
+def spark_session(options: SparkOptions) -> Any:
+    """The Spark session of ``options``: on the Spark Connect endpoint, else on
+    the master (in the process by default; under ``spark-submit``, the master
+    and settings it gave unless one is named), with ``options.conf``.  A missing
+    PySpark or Java, or a session that cannot start, is a ``ClientfolioError``."""
+    try:
+        from pyspark.sql import SparkSession  # deferred: a JVM starts
+    except ImportError:
+        raise ClientfolioError("the Spark engine needs PySpark: pip install 'clientfolio[spark]'") from None
+    builder = SparkSession.builder.appName("clientfolio").config("spark.sql.session.timeZone", "UTC")
+    if options.remote:
+        builder = builder.remote(options.remote)
+        # Ibis asks Spark to verify each table it uploads; Connect cannot, and warns each time
+        warnings.filterwarnings("ignore", message="'verifySchema' is ignored", category=UserWarning)
+    else:
+        builder = builder.config("spark.ui.showConsoleProgress", "false")  # no progress bars over the output
+        submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM with its settings
+        if not submitted:
+            _check_java()
+        master = options.master or ("" if submitted else LOCAL_MASTER)
+        if master:
+            builder = builder.master(master)
+        if master.startswith("local"):  # one machine: few partitions, no web UI
+            builder = (
+                builder.config("spark.sql.shuffle.partitions", 4)
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="clientfolio-spark-"))
+            )
+    for key, value in options.conf.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except ImportError as exc:  # the Spark Connect client's own packages
+        raise ClientfolioError(
+            "Spark Connect needs its client: pip install 'pyspark[connect]' ({reason})", reason=str(exc)
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - PySpark's own errors (gateway, Connect): said in one line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ClientfolioError("the Spark engine cannot start ({reason})", reason=reason) from None
+    if not options.remote:
+        session.sparkContext.setLogLevel("ERROR")  # Spark's warnings are not the user's
+    return session
+
+
+def _check_java() -> None:
+    """PySpark starts its JVM with ``$JAVA_HOME/bin/java``, else ``java`` on the PATH."""
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if not java or not os.access(java, os.X_OK):
+        raise ClientfolioError(
+            "the Spark engine needs Java 17 or later: apt install default-jre-headless (or set JAVA_HOME)"
+        )
+
+
 def _pg_options(url: str) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url  # the store's engines only: a file's analysis does without
+
     parsed = make_url(url)
     options: dict[str, Any] = {
         "host": parsed.host or parsed.query.get("host") or "localhost",
@@ -68,6 +151,8 @@ def _pg_options(url: str) -> dict[str, Any]:
 
 def connect_store(database_url: str) -> BaseBackend:
     """An Ibis back-end on the application store at ``database_url``."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(database_url)
     if parsed.get_backend_name() == "sqlite":
         return connect("sqlite", database=parsed.database)

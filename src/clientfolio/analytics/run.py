@@ -23,12 +23,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -36,20 +37,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
-from clientfolio.access import PortfolioReader
 from clientfolio.analytics.analysis import (
     Analysis,
     AnalyticsConfig,
     analyze,
     latest_date,
 )
-from clientfolio.analytics.engines import connect, connect_store
+from clientfolio.analytics.engines import SparkOptions, connect, connect_store
 from clientfolio.analytics.rfm import RFM_PROFILES, RfmProfile
-from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, read_transactions
+from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, parse_source, read_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import LANGS, N_, gettext_for
-from clientfolio.store import Store
 from clientfolio.textfiles import FORMULA_TRIGGERS, neutral
+
+if TYPE_CHECKING:  # a file's analysis loads neither the access layer nor the store
+    from clientfolio.access import PortfolioReader
+    from clientfolio.store import Store
 
 __all__ = [
     "ABC_COLUMNS",
@@ -69,24 +72,27 @@ _STORE_ENGINES = {"sqlite": "sqlite", "postgresql": "postgres"}
 @contextmanager
 def open_transactions(
     *,
-    transactions: Path | None = None,
+    transactions: Path | str | None = None,
     store: Store | None = None,
     reader: PortfolioReader | None = None,
     engine: str | None = None,
+    spark: SparkOptions | None = None,
 ) -> Iterator[tuple[BaseBackend, ir.Table]]:
-    """The engine and the transactions table of a file (on ``engine``, DuckDB by
-    default, or Spark) or of the store read by ``reader`` (on the store's own
-    engine by default, or on DuckDB or Spark from a private copy of the lines
-    the reader may see); the engine is closed on exit.  A file's value that
-    DuckDB cannot convert while the table is queried is a ``ClientfolioError``
-    naming the file."""
+    """The engine and the transactions table of files (``transactions``: a path,
+    folder, URI or ``table:NAME``, see ``analytics.transactions.parse_source``;
+    on ``engine``, DuckDB by default, or Spark where ``spark`` says) or of the
+    store read by ``reader`` (on the store's own engine by default, or on DuckDB
+    or Spark from a private copy of the lines the reader may see); the engine
+    is closed on exit.  A file's value that DuckDB cannot convert while the
+    table is queried is a ``ClientfolioError`` naming the file."""
     with ExitStack() as stack:
         if transactions is not None:
             if engine not in (None, "duckdb", "spark"):
                 raise ClientfolioError("files are analysed with --engine duckdb or spark")
-            con = connect(engine or "duckdb")
+            source = parse_source(transactions)  # local files checked before an engine starts
+            con = connect(engine or "duckdb", spark=spark)
             stack.callback(_close, con, engine)
-            table = read_transactions(transactions, con)
+            table = read_transactions(source, con)
         elif store is not None and reader is not None:
             own = _STORE_ENGINES.get(store.dialect)
             if engine in (None, own):
@@ -96,7 +102,7 @@ def open_transactions(
             elif engine in ("duckdb", "spark"):
                 private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="clientfolio-lines-")))
                 path = copy_store_lines(store, reader, private / "transactions.parquet")
-                con = connect(engine)
+                con = connect(engine, spark=spark)
                 stack.callback(_close, con, engine)  # closed before the copy is deleted
                 table = con.read_parquet(str(path)).select(*TRANSACTION_COLUMNS.names)
             else:
@@ -107,20 +113,36 @@ def open_transactions(
                 )
         else:
             raise ClientfolioError("give a transactions file or a store to analyse")
-        if transactions is None:
-            yield con, table
-            return
-        import duckdb
-
         try:
             yield con, table
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-            # the file is read as it is queried: a value the columns cannot take ("2024-13-45" as a
-            # date, say) is found then, and said as the file's problem, as read_transactions does
-            reason = str(exc).strip().splitlines()[0]
-            raise ClientfolioError(
-                "{file}: the engine cannot read it ({reason})", file=transactions.name, reason=reason
-            ) from None
+        except Exception as exc:
+            said = _engine_error(exc, None if transactions is None else source.name)
+            if said is None:
+                raise
+            raise said from None
+
+
+def _engine_error(exc: Exception, file: str | None) -> ClientfolioError | None:
+    """``exc`` raised while the engine ran the queries, said in one line: a
+    value of ``file`` that DuckDB cannot convert (the file is read as it is
+    queried: "2024-13-45" as a date, say, is found then, and said as the file's
+    problem, as ``read_transactions`` does), or Spark's failure (a job
+    aborted, an executor lost, the driver out of memory) instead of a Java
+    stack; None for any other exception."""
+    kind = type(exc)
+    duckdb = sys.modules.get("duckdb")  # loaded when DuckDB ran the queries
+    if (
+        file is not None
+        and duckdb is not None
+        and isinstance(exc, duckdb.ConversionException | duckdb.InvalidInputException)
+    ):
+        reason = str(exc).strip().splitlines()[0]
+        return ClientfolioError("{file}: the engine cannot read it ({reason})", file=file, reason=reason)
+    if kind.__module__.split(".")[0] in ("py4j", "pyspark"):
+        lines = [line.strip(" :\t") for line in str(exc).strip().splitlines()]
+        causes = [line for line in lines[1:] if "Exception" in line or "Error" in line] or lines or [kind.__name__]
+        return ClientfolioError("the Spark engine failed ({reason})", reason=causes[0][:300])
+    return None
 
 
 def copy_store_lines(store: Store, reader: PortfolioReader, path: Path) -> Path:
@@ -144,22 +166,27 @@ def _close(con: BaseBackend, engine: str | None) -> None:
 
 def analyze_source(
     *,
-    transactions: Path | None = None,
+    transactions: Path | str | None = None,
     store: Store | None = None,
     reader: PortfolioReader | None = None,
     engine: str | None = None,
+    spark: SparkOptions | None = None,
     as_of: dt.date | None = None,
     config: AnalyticsConfig | None = None,
 ) -> Analysis:
-    """Analyse a transactions file (on ``engine``, DuckDB by default) or the
-    store read by ``reader`` (on the store's own engine); ``config`` defaults
+    """Analyse transactions files (on ``engine``, DuckDB by default; Spark where
+    ``spark`` says) or the store read by ``reader`` (on the store's own engine,
+    or on ``engine``); ``config`` defaults
     to the effective one (``clientfolio.config``: environment, settings file
     beside the store, defaults)."""
     if config is None:
         from clientfolio.config import load_domain_config
 
         config = load_domain_config(database_url=None if store is None else store.url).analytics
-    with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine) as (_, table):
+    with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark) as (
+        _,
+        table,
+    ):
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to analyse")

@@ -29,8 +29,10 @@ from clientfolio.cli._common import (
     DbOption,
     ErrorBoundary,
     FileHeadersOption,
-    JsonArray,
     JsonOption,
+    JsonTable,
+    SparkMasterOption,
+    SparkRemoteOption,
     actor,
     emit_json,
     fmt,
@@ -38,9 +40,10 @@ from clientfolio.cli._common import (
     parse_day,
     principal_for,
     settings_for,
+    show_error,
+    spark_options,
     stderr,
     stdout,
-    table_chunks,
     tr,
 )
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
@@ -121,7 +124,7 @@ def import_command(
     ] = False,
 ) -> None:
     """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
-    from clientfolio.filelimits import ReadLimits, reading_limits
+    from clientfolio.filelimits import SETTINGS, FileLimitExceeded, ReadLimits, reading_limits
     from clientfolio.ingest import ImportRejected, import_file, load_mapping
     from clientfolio.protect.keys import KeyRing
     from clientfolio.store import Store
@@ -174,6 +177,17 @@ def import_command(
             )
             raise typer.Exit(1) from None
         raise
+    except FileLimitExceeded as exc:
+        if exc.limit not in SETTINGS or as_json:
+            raise
+        show_error(exc)  # then how to read a larger file of one's own
+        stderr().print(
+            tr(
+                "The limit is the setting {setting} (docs/settings.md): raise it to import a larger file.",
+                setting=SETTINGS[exc.limit],
+            )
+        )
+        raise typer.Exit(1) from None
     if as_json:
         emit_json({"imported": not dry_run, **result.as_dict()})
         return
@@ -386,8 +400,12 @@ def _show_summary(result: PortfolioSummary) -> None:
 def analyze(
     db: DbOption = None,
     transactions: Annotated[
-        Path | None,
-        typer.Option(help="CSV or Parquet file: customer_id,invoice_id,date,amount[,product,segment,margin]."),
+        str | None,
+        typer.Option(
+            help="CSV or Parquet transactions: customer_id,invoice_id,date,amount[,product,segment,margin]. "
+            "A file, a folder of files (month=.../ sub-folders too) or a glob; with --engine spark also a URI "
+            "(hdfs://, s3a://, abfss://...) or a catalog table, table:sales.invoices."
+        ),
     ] = None,
     engine: Annotated[
         str | None,
@@ -396,6 +414,8 @@ def analyze(
             "duckdb or spark is analysed from a private copy of its visible lines)."
         ),
     ] = None,
+    spark_master: SparkMasterOption = None,
+    spark_remote: SparkRemoteOption = None,
     as_of: AsOfOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Write measures.json, abc.csv, rfm.csv and segment_product.csv here.")
@@ -404,25 +424,29 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
-    from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.analytics.run import CsvStyle, analyze_source, write_analysis
-    from clientfolio.store import Store
 
     style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the analysis
     day = parse_day(as_of) if as_of else None
     names: dict[str, str] = {}
+    url = settings_for(db).database_url if transactions is None else None
+    spark = spark_options(spark_master, spark_remote, database_url=url) if engine == "spark" else None
     if transactions is not None:
-        result = analyze_source(transactions=transactions, engine=engine or "duckdb", as_of=day)
-    else:
+        result = analyze_source(transactions=transactions, engine=engine or "duckdb", spark=spark, as_of=day)
+    else:  # the access layer and the store are loaded for a store only
+        from clientfolio.access import SYSTEM, PortfolioReader
+        from clientfolio.store import Store
+
         store = Store(settings_for(db).database_url)
-        result = analyze_source(store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, as_of=day)
+        result = analyze_source(
+            store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, spark=spark, as_of=day
+        )
         names = _segment_and_line_names(store)
     if out is not None:
         profiles = None
         if style.lang is not None:  # the profiles' names of the settings the analysis used
             from clientfolio.config import load_domain_config
 
-            url = settings_for(db).database_url if transactions is None else None
             profiles = load_domain_config(database_url=url).analytics.rfm.profiles()
         written = write_analysis(result, out, style=style, profiles=profiles, names=names)
         if not as_json:
@@ -433,8 +457,8 @@ def analyze(
                 "as_of": result.as_of.isoformat(),
                 "measures": result.measures.as_dict(),
                 "abc_summary": result.abc_summary.to_pylist(),
-                "abc": JsonArray(table_chunks(result.abc)),
-                "rfm": JsonArray(table_chunks(result.rfm)),
+                "abc": JsonTable(result.abc),
+                "rfm": JsonTable(result.rfm),
                 "segment_product": result.matrix.as_dict(),
             }
         )

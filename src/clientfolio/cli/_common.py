@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from clientfolio.access import Principal
+    from clientfolio.analytics.engines import SparkOptions
     from clientfolio.settings import Settings
     from clientfolio.store import Store
 
@@ -55,7 +56,10 @@ __all__ = [
     "DbOption",
     "ErrorBoundary",
     "FileHeadersOption",
+    "SparkMasterOption",
+    "SparkRemoteOption",
     "JsonArray",
+    "JsonTable",
     "JsonOption",
     "actor",
     "emit_json",
@@ -65,9 +69,9 @@ __all__ = [
     "fmt",
     "lang",
     "show_error",
+    "spark_options",
     "stderr",
     "stdout",
-    "table_chunks",
     "tr",
 ]
 
@@ -92,6 +96,43 @@ AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Act as this user (its role and scopes apply; default: the local owner, admin)."),
 ]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        envvar="CLIENTFOLIO_SPARK_MASTER",
+        show_envvar=False,
+        help="With --engine spark: the Spark master, spark://host:7077, yarn or k8s://... (default: "
+        "CLIENTFOLIO_SPARK_MASTER, else the [spark] table of the settings file, else local[2], or the master "
+        "of spark-submit).",
+    ),
+]
+SparkRemoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        envvar="CLIENTFOLIO_SPARK_REMOTE",
+        show_envvar=False,
+        help="With --engine spark: a Spark Connect endpoint, sc://host:15002, instead of a master "
+        "(default: CLIENTFOLIO_SPARK_REMOTE, else the settings file's).",
+    ),
+]
+
+
+def spark_options(master: str | None, remote: str | None, *, database_url: str | None = None) -> SparkOptions:
+    """The Spark engine's options of a command: ``--spark-master`` or
+    ``--spark-remote`` (or their variables) over the ``[spark]`` table of the
+    settings file placed by ``database_url`` (``clientfolio.config``)."""
+    from clientfolio.config import load_domain_config
+
+    options = load_domain_config(database_url=database_url).spark
+    if master and remote:
+        raise ClientfolioError("give --spark-master or --spark-remote, not both")
+    if remote and not remote.startswith("sc://"):
+        raise ClientfolioError("--spark-remote: a Spark Connect endpoint starts with sc:// ({value})", value=remote)
+    if master or remote:  # a master named here replaces the file's endpoint, and the reverse
+        options = options.model_copy(update={"master": master or "", "remote": remote or ""})
+    return options
 
 
 # the language chosen for the run by ErrorBoundary.main (``--lang``, else the environment)
@@ -215,11 +256,21 @@ class JsonArray:
     chunks: Iterable[list[Any]]
 
 
+@dataclass(frozen=True)
+class JsonTable:
+    """An Arrow table :func:`emit_json` writes as a JSON array of objects (one
+    per row), streamed: compact output is encoded by DuckDB in batches (fast,
+    no Python object per value), indented output row by row."""
+
+    table: pa.Table
+    size: int = 50_000
+
+
 def emit_json(value: Any) -> None:
     """Write ``value`` as plain JSON on the results' output: no colours,
     compact (indented by two spaces when the output is a terminal), non-ASCII
     characters as they are, values JSON does not know as their ``str``.  A
-    :class:`JsonArray` anywhere in dicts or lists is streamed."""
+    :class:`JsonArray` or :class:`JsonTable` anywhere in dicts or lists is streamed."""
     out = stdout().file
     indent = 2 if out.isatty() else None
     encoder = json.JSONEncoder(
@@ -230,18 +281,43 @@ def emit_json(value: Any) -> None:
     out.flush()
 
 
-def table_chunks(table: pa.Table, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+def _table_rows(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
     """The rows of an Arrow ``table`` as dicts (``Table.to_pylist``), ``size`` at a time."""
     for batch in table.to_batches(max_chunksize=size):
         yield batch.to_pylist()
 
 
+def _table_json(table: pa.Table, size: int) -> Iterator[str]:
+    """The rows of an Arrow ``table`` as compact JSON objects joined by commas,
+    ``size`` rows a piece: DuckDB's ``to_json`` (strings escaped, dates as
+    ISO text, as ``json`` with ``default=str`` gives them)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("rows_", table)
+        reader = con.execute("SELECT to_json(rows_) FROM rows_").to_arrow_reader(size)
+        for batch in reader:
+            yield ",".join(batch.column(0).to_pylist())
+    finally:
+        con.close()
+
+
 def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncoder, step: str, depth: int) -> None:
     """Write ``value`` at nesting ``depth`` (``step``: the encoder's indentation,
-    empty when compact), its :class:`JsonArray` parts chunk by chunk."""
+    empty when compact), its :class:`JsonArray` and :class:`JsonTable` parts chunk by chunk."""
     if not _streams(value):
         write(_indented(encoder.encode(value), step, depth))
         return
+    if isinstance(value, JsonTable):
+        if step:
+            value = JsonArray(_table_rows(value.table, value.size))
+        else:
+            write("[")
+            for i, piece in enumerate(_table_json(value.table, value.size)):
+                write(("," if i else "") + piece)
+            write("]")
+            return
     newline = "\n" + step * (depth + 1) if step else ""
     closing = "\n" + step * depth if step else ""
     if isinstance(value, dict):
@@ -268,8 +344,8 @@ def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncod
 
 
 def _streams(value: Any) -> bool:
-    """Whether ``value`` holds a :class:`JsonArray` (then it is written piece by piece)."""
-    if isinstance(value, JsonArray):
+    """Whether ``value`` holds a :class:`JsonArray` or :class:`JsonTable` (then it is written piece by piece)."""
+    if isinstance(value, JsonArray | JsonTable):
         return True
     if isinstance(value, dict):
         return any(_streams(item) for item in value.values())

@@ -234,7 +234,7 @@ def activity_command(
     months: Annotated[int, typer.Option("--months", min=1, max=24, help="Length of the period, in months.")] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """Sales activity index per rep (quantity x orientation x efficiency), what-if, unfollowed A/VIP customers."""
+    """Sales activity index per rep (quantity x orientation x efficiency), what-if, follow-ups overdue."""
     if ctx.invoked_subcommand is not None:  # ``activity log``: the index is not shown
         return
     from clientfolio.access import SYSTEM, PortfolioReader
@@ -312,7 +312,12 @@ def activity_command(
             f.date(c.last_contact) if c.last_contact else tr("never"),
             f.number(c.days_since),
         )
-    for table in (index, what_if, follow):
+    due = Table(title=tr("Planned activities not made: {count}", count=len(view.due)))
+    for name in (N_("code"), N_("type"), N_("planned on"), N_("rep")):
+        due.add_column(tr(name))
+    for a in view.due:
+        due.add_row(a.customer_code or "", _name(ACTIVITY_NAMES, a.kind), f.date(a.occurred_on), a.user or "")
+    for table in (index, what_if, follow, due):
         stdout().print(table)
 
 
@@ -335,9 +340,18 @@ def activity_log_command(
     day: Annotated[
         str | None,
         typer.Option(
-            "--date", help="Day of the activity, YYYY-MM-DD or DD/MM/YYYY, not in the future (default: today)."
+            "--date",
+            help="Day of the activity, YYYY-MM-DD or DD/MM/YYYY, not in the future unless --planned (default: today).",
         ),
     ] = None,
+    planned: Annotated[
+        bool,
+        typer.Option(
+            "--planned",
+            help="Schedule the activity for --date instead of logging it as made: no contact until made, a "
+            "follow-up overdue once the day has passed.",
+        ),
+    ] = False,
     rep: Annotated[
         str | None, typer.Option("--rep", help="The rep: username or full name of a user (default: the --as user).")
     ] = None,
@@ -378,6 +392,7 @@ def activity_log_command(
         ring=ring,
         chain_key=ring.subkey("audit"),
         actor=actor() if as_user is None else principal.username,
+        planned=planned,
         date_order=settings.date_order,
     )
     if as_json:
@@ -388,7 +403,9 @@ def activity_log_command(
         if logged.customer_code
         else tr("prospect {code}", code=str(logged.prospect_code))
     )
-    head = tr("Logged activity #{id}:", id=str(logged.id))
+    head = (
+        tr("Planned activity #{id}:", id=str(logged.id)) if planned else tr("Logged activity #{id}:", id=str(logged.id))
+    )
     said = tr(
         "{kind} on {day} with {about} by {user}.",
         kind=_name(ACTIVITY_NAMES, logged.kind),

@@ -15,7 +15,18 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.cli._common import FileHeadersOption, emit_json, fmt, lang, parse_day, stdout, tr
+from clientfolio.cli._common import (
+    FileHeadersOption,
+    SparkMasterOption,
+    SparkRemoteOption,
+    emit_json,
+    fmt,
+    lang,
+    parse_day,
+    spark_options,
+    stdout,
+    tr,
+)
 from clientfolio.i18n import N_, gettext_for, localized
 
 if TYPE_CHECKING:  # the value models and the store are imported only when the command runs
@@ -32,11 +43,21 @@ def value_command(
         typer.Option("--db", help="Database URL (default: CLIENTFOLIO_DATABASE_URL, else ./clientfolio.db)."),
     ] = None,
     transactions: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="Value a CSV or Parquet transactions file instead (customer_id,invoice_id,date,amount[,margin])."
+            help="Value CSV or Parquet transactions instead (customer_id,invoice_id,date,amount[,margin]): a file, "
+            "a folder of files or a glob; with --engine spark also a URI (hdfs://, s3a://...) or table:NAME."
         ),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the lines are summed per customer: duckdb|spark for files (default duckdb), or "
+            "sqlite|postgres|duckdb|spark for the store (default its own); one row per customer comes back."
+        ),
+    ] = None,
+    spark_master: SparkMasterOption = None,
+    spark_remote: SparkRemoteOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")
     ] = None,
@@ -70,11 +91,9 @@ def value_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
-    from clientfolio.access import SYSTEM, PortfolioReader
     from clientfolio.analytics.run import CsvStyle
     from clientfolio.config import load_domain_config
     from clientfolio.settings import Settings
-    from clientfolio.store import Store
     from clientfolio.value import value_source, write_value
 
     style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the valuation
@@ -89,13 +108,25 @@ def value_command(
     day = parse_day(as_of) if as_of else None
     names: Names | None = None
     interval = as_json or out is not None or not backtest  # the backtest table alone shows no interval
+    spark = spark_options(spark_master, spark_remote, database_url=settings.database_url) if engine == "spark" else None
     if transactions is not None:
-        result = value_source(transactions=transactions, as_of=day, config=config, interval=interval)
+        result = value_source(
+            transactions=transactions, as_of=day, config=config, interval=interval, engine=engine, spark=spark
+        )
     else:
+        from clientfolio.access import SYSTEM, PortfolioReader  # the store's: not for a file
+        from clientfolio.store import Store
+
         store = Store(settings.database_url)
         with stdout().status(tr("Fitting the value models...")):
             result = value_source(
-                store=store, reader=PortfolioReader(store, SYSTEM), as_of=day, config=config, interval=interval
+                store=store,
+                reader=PortfolioReader(store, SYSTEM),
+                as_of=day,
+                config=config,
+                interval=interval,
+                engine=engine,
+                spark=spark,
             )
         if not as_json or style.lang is not None:
             names = Names.of(store)

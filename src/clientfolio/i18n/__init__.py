@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
@@ -42,11 +43,24 @@ _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 _SEPARATORS = {"fr": ("\u202f", ","), "en": (",", ".")}  # (group, decimal point): CLDR's, as Babel writes them
 _PLACES = [Decimal(1).scaleb(-n) for n in range(10)]  # 1, 0.1, 0.01 ...
 _CATALOGS = Path(__file__).parent
+_LOADED: dict[str, NullTranslations] = {}
+_LOADING = threading.Lock()
 
 
-@cache
 def translations(lang: str) -> NullTranslations:
-    """The merged catalog of ``lang`` (English is the source: no catalog)."""
+    """The merged catalog of ``lang`` (English is the source: no catalog),
+    read once per process: the threads that ask for it meanwhile wait for that
+    one reading."""
+    found = _LOADED.get(lang)
+    if found is None:
+        with _LOADING:
+            found = _LOADED.get(lang)
+            if found is None:
+                found = _LOADED[lang] = _merged(lang)
+    return found
+
+
+def _merged(lang: str) -> NullTranslations:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     parts = [_compiled(path, lang) for path in sorted((_CATALOGS / lang).glob("*.po"))] if lang != "en" else []

@@ -23,7 +23,7 @@ from clientfolio.access.rls import limit_connection
 from clientfolio.access.writes import WriteGuard
 from clientfolio.errors import ClientfolioError
 from clientfolio.ingest.activities import Parties, Users, parse_duration, parse_type
-from clientfolio.ingest.values import DateParser, fits
+from clientfolio.ingest.values import DateParser, FutureDate, fits
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fields import seal_field
 from clientfolio.protect.keys import KeyRing
@@ -45,6 +45,7 @@ class LoggedActivity:
     user: str
     subject: str | None
     duration_minutes: int | None
+    planned: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "occurred_on": self.occurred_on.isoformat()}
@@ -67,6 +68,7 @@ def log_activity(
     actor: str | None = None,
     today: dt.date | None = None,
     allow_future: bool = False,
+    planned: bool = False,
     date_order: str = "dmy",
 ) -> LoggedActivity:
     """Write one activity for ``principal`` and return it.
@@ -78,7 +80,9 @@ def log_activity(
     ``customer_code`` and ``prospect_code``; ``user`` the rep's username or
     full name (default: the principal's own user).  Raises
     ``ClientfolioError`` naming what is wrong.  Audited as ``activity.log`` by
-    ``actor`` (default: the principal's username) when ``chain_key`` is given."""
+    ``actor`` (default: the principal's username) when ``chain_key`` is given.
+    ``planned``: the activity is scheduled for that day, not made (any date;
+    no contact until an activity is logged after it)."""
     problems: list[str] = []
 
     def check(what: str, parse: Any, raw: Any) -> Any:
@@ -88,8 +92,18 @@ def log_activity(
             problems.append(f"{what} {raw!r}: {exc}")
             return None
 
-    dates = DateParser(date_order, None if allow_future else (today or dt.date.today()))
-    day = check("date", dates.past, occurred_on)
+    dates = DateParser(date_order, None if allow_future or planned else (today or dt.date.today()))
+    day = ""  # the ISO date, once read
+    try:
+        day = dates.past(occurred_on)
+    except FutureDate as exc:
+        raise ClientfolioError(
+            "the activity's date {day} is after today ({today}): an activity to come is logged as planned",
+            day=dates(occurred_on),
+            today=exc.params["today"],
+        ) from None
+    except ValueError as exc:
+        problems.append(f"date {occurred_on!r}: {exc}")
     code = check("type", parse_type, kind)
     minutes = None if duration_minutes in (None, "") else check("duration", parse_duration, duration_minutes)
     subject = (subject or "").strip() or None
@@ -127,6 +141,7 @@ def log_activity(
                 user_id=user_id,
                 subject=subject,
                 duration_minutes=minutes,
+                planned=planned,
                 **party,
             )
             .returning(Activity.id)
@@ -138,7 +153,7 @@ def log_activity(
                 .values(outcome=seal_field(ring, "activities", new_id, "outcome", outcome))
             )
         logged = LoggedActivity(
-            new_id, code, dt.date.fromisoformat(day), customer_code, prospect_code, username, subject, minutes
+            new_id, code, dt.date.fromisoformat(day), customer_code, prospect_code, username, subject, minutes, planned
         )
         if chain_key is not None:
             details = {k: v for k, v in logged.as_dict().items() if k != "subject"}

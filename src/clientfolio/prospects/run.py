@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.access import PipelineReader, Principal, ProspectRow
+from clientfolio.access import ActivityRow, PipelineReader, Principal, ProspectRow
 from clientfolio.analytics.abc import abc_classes
 from clientfolio.analytics.analysis import AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
@@ -81,11 +81,13 @@ class ProspectsView:
 
 @dataclass(frozen=True)
 class ActivityView:
-    """The activity index and the follow-up of the important customers."""
+    """The activity index, the follow-up of the important customers and the
+    planned activities overdue (``due``: their day has come, nothing made since)."""
 
     as_of: dt.date
     activity: ActivityReport
     important: list[ImportantCustomer]
+    due: list[ActivityRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +95,15 @@ class ActivityView:
             **self.activity.as_dict(),
             "important_customers": [
                 {**asdict(c), "last_contact": c.last_contact and c.last_contact.isoformat()} for c in self.important
+            ],
+            "planned_overdue": [
+                {
+                    "customer_code": a.customer_code,
+                    "kind": a.kind,
+                    "planned_on": a.occurred_on.isoformat(),
+                    "user": a.user,
+                }
+                for a in self.due
             ],
         }
 
@@ -178,10 +189,12 @@ def activity_view(
     vip: Iterable[str] = (),
     config: ProspectsConfig | None = None,
     analytics: AnalyticsConfig | None = None,
+    today: dt.date | None = None,
 ) -> ActivityView:
     """The activity index per rep and for the team over the ``months`` to
-    ``as_of``, and the follow-up of the A (with the ``analytics`` ABC
-    settings) and ``vip`` customers."""
+    ``as_of``, the follow-up of the A (with the ``analytics`` ABC settings)
+    and ``vip`` customers, and the planned activities overdue on ``today``
+    (default: the current day)."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
@@ -211,4 +224,4 @@ def activity_view(
     followed = follow_up(
         reader.last_contacts(day), important, as_of=day, names=reader.customer_names(), config=config.follow_up
     )
-    return ActivityView(day, report, followed)
+    return ActivityView(day, report, followed, reader.planned_due(today or dt.date.today()))

@@ -324,7 +324,8 @@ class Payment(Base):
 
 
 class Activity(Base):
-    """A sales activity: call, visit, email or meeting, on a customer or a prospect."""
+    """A sales activity: call, visit, email or meeting, on a customer or a prospect;
+    ``planned``: scheduled for ``occurred_on``, not made yet (no contact)."""
 
     __tablename__ = "activities"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,6 +337,7 @@ class Activity(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     outcome: Mapped[str | None] = mapped_column(Text)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    planned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Action(Base):

@@ -21,12 +21,12 @@ from typing import Any
 import ibis.expr.types as ir
 import numpy as np
 
-from clientfolio.analytics.abc import AbcConfig, abc_classes
+from clientfolio.analytics.abc import AbcConfig
 from clientfolio.i18n import render
 from clientfolio.periods import months_before
 from clientfolio.value.bgnbd import expected_purchases
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, model_inputs
-from clientfolio.value.history import customer_history
+from clientfolio.value.history import Summary, customer_summary, read_summary
 
 __all__ = ["GROUP_LABELS", "Backtest", "BacktestGroup", "backtest", "compare_forecast"]
 
@@ -128,35 +128,21 @@ def backtest(
     """
     clv = clv or ClvConfig()
     cutoff = months_before(as_of, months)
-    past = [
-        r
-        for r in customer_history(transactions, as_of=cutoff, window_months=months).to_pyarrow().to_pylist()
-        if r["frequency"] is not None
-    ]
-    fitted = fit_values(model_inputs(past), 1.0, clv, interval=False)
-    now = customer_history(transactions, as_of=as_of, window_months=months).to_pyarrow().to_pylist()
-    return compare_forecast(
-        transactions, past=past, now=now, fitted=fitted, as_of=as_of, months=months, clv=clv, abc=abc
-    )
+    table = customer_summary(transactions, as_of=as_of, before=cutoff, window_months=months, abc=abc or AbcConfig())
+    read = read_summary(table.to_pyarrow(), abc or AbcConfig())
+    fitted = fit_values(model_inputs(read.past), 1.0, clv, interval=False)
+    return compare_forecast(read, fitted=fitted, as_of=as_of, months=months, clv=clv)
 
 
-def compare_forecast(
-    transactions: ir.Table,
-    *,
-    past: list[dict[str, Any]],
-    now: list[dict[str, Any]],
-    fitted: FittedValues,
-    as_of: dt.date,
-    months: int,
-    clv: ClvConfig,
-    abc: AbcConfig | None = None,
-) -> Backtest:
-    """The backtest of models already ``fitted`` on ``past``, the history rows
-    (``value.history``) of the customers who had bought ``months`` before
-    ``as_of``; ``now``: the history rows as of ``as_of`` over ``months`` (their
-    ``revenue_cents`` is the outcome).  The valuation has both and fits the same
-    models for its trajectories: one fit and one history for both."""
+def compare_forecast(read: Summary, *, fitted: FittedValues, as_of: dt.date, months: int, clv: ClvConfig) -> Backtest:
+    """The backtest of models already ``fitted`` on ``read.past``, the
+    histories of the customers who had bought ``months`` before ``as_of``
+    (``value.history.read_summary`` over ``months``: the revenue of its
+    ``now`` histories is the outcome, its ``past_classes`` the ABC classes at
+    the cutoff).  The valuation has both and fits the same models for its
+    trajectories: one fit and one read of the lines for both."""
     cutoff = months_before(as_of, months)
+    past = read.past
     inputs = model_inputs(past)
     unit = clv.time_unit_days
     horizon = (as_of - cutoff).days / unit
@@ -166,13 +152,8 @@ def compare_forecast(
         )
         * fitted.expected_spend_cents
     )
-    later = {r["customer_id"]: r["revenue_cents"] for r in now}
-    actual = np.array([float(later.get(r["customer_id"], 0) or 0) for r in past])
-    classes = {
-        r["customer_id"]: r["class"]
-        for r in abc_classes(transactions, as_of=cutoff, config=abc or AbcConfig()).to_pyarrow().to_pylist()
-    }
-    labels = np.array([classes.get(r["customer_id"], "C") for r in past])
+    actual = read.now.value("revenue_cents")[read.past_rows]
+    labels = read.past_classes[read.past_rows]
 
     def group(name: str, members: np.ndarray[Any, np.dtype[np.bool_]]) -> BacktestGroup:
         return BacktestGroup(name, int(members.sum()), float(forecast[members].sum()), float(actual[members].sum()))

@@ -28,11 +28,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clientfolio.i18n import N_
 
-__all__ = ["CATEGORIES", "CATEGORY_NAMES", "CategoryConfig", "category", "category_name", "pareto_classes"]
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_NAMES",
+    "CategoryConfig",
+    "category",
+    "category_name",
+    "pareto_class_array",
+    "pareto_classes",
+]
 
 CATEGORIES = ("vip", "core", "development", "economy")
 CATEGORY_NAMES: dict[str, str] = {
@@ -90,18 +99,26 @@ class CategoryConfig(BaseModel):
 
 def pareto_classes(ids: Sequence[str], values: Sequence[float], a: float, b: float) -> list[str]:
     """A/B/C of each value by the ABC rule (``analytics.abc``), in the order given."""
-    if not ids:
-        return []
-    amounts = np.asarray(values, dtype=np.float64)
-    order = np.lexsort((np.asarray(ids, dtype=np.str_), -amounts))  # largest first, ties by id
-    positive = np.maximum(amounts[order], 0.0)
+    return [
+        str(c) for c in pareto_class_array(np.asarray(ids, dtype=object), np.asarray(values, dtype=np.float64), a, b)
+    ]
+
+
+def pareto_class_array(
+    ids: npt.NDArray[np.object_], values: npt.NDArray[np.float64], a: float, b: float
+) -> npt.NDArray[np.str_]:
+    """``pareto_classes`` on arrays (``values`` as floats: whole cents are exact)."""
+    if not ids.size:
+        return np.array([], dtype="<U1")
+    order = np.lexsort((ids.astype(np.str_), -values))  # largest first, ties by id
+    positive = np.maximum(values[order], 0.0)
     total = positive.sum()
     ahead = np.concatenate(([0.0], np.cumsum(positive)[:-1]))  # the sum of the larger values, added in turn
     share_before = ahead / total if total > 0 else np.zeros_like(ahead)
     ranked = np.where(positive > 0, np.where(share_before < a, "A", np.where(share_before < b, "B", "C")), "C")
-    out = np.empty(len(ids), dtype=ranked.dtype)
+    out = np.empty(ids.size, dtype="<U1")
     out[order] = ranked
-    return [str(c) for c in out]
+    return out
 
 
 def category(revenue_class: str | None, potential_class: str, config: CategoryConfig) -> str | None:

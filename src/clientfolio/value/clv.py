@@ -25,6 +25,10 @@ default, as in the published CDNOW studies); money in cents.
   portfolio's own history determines the models, cannot go below zero, and is
   widened to hold the point estimate when a skewed resampling distribution
   leaves it outside (``interval_note`` says so).
+- **Sample**: beyond ``fit_sample`` customers who bought, the models (and the
+  bootstrap's refits) are fitted on ``fit_sample`` of them, chosen by a hash
+  of their code (``fit_sample_of``: the same customers from run to run and on
+  every engine), and every customer is valued with them.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
-from clientfolio.value.history import column
+from clientfolio.value.history import Histories
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
 
@@ -50,6 +54,7 @@ __all__ = [
     "FittedValues",
     "ModelInputs",
     "bootstrap_samples",
+    "fit_sample_of",
     "fit_values",
     "margin_rates",
     "model_inputs",
@@ -87,6 +92,13 @@ class ClvConfig(BaseModel):
     min_repeat_buyers: int = Field(
         10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models."
     )
+    fit_sample: int = Field(
+        500_000,
+        ge=0,
+        description="Beyond this many customers who bought, the models are fitted on a sample of this many "
+        "(chosen by a hash of their code: the same from run to run and on every engine), and every customer "
+        "is valued with them (0: fit on all).",
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,7 @@ class FittedValues:
     interval_method: str  # bootstrap or none
     resamples: int  # bootstrap refits that succeeded
     interval_note: str | None = None
+    sample: int | None = None  # customers the models were fitted on, when a sample (``ClvConfig.fit_sample``)
 
     @property
     def purchase_model(self) -> str:
@@ -125,7 +138,8 @@ class FittedValues:
                 self.purchase_model: self.purchases.log_likelihood,
                 "mbgnbd" if self.alternative.params.modified else "bgnbd": self.alternative.log_likelihood,
             }
-        return {"purchases": purchases, "spend": self.spend.as_dict()}
+        fitted = {"purchases": purchases, "spend": self.spend.as_dict()}
+        return fitted if self.sample is None else fitted | {"fit_sample": self.sample}
 
 
 @dataclass(frozen=True)
@@ -139,29 +153,46 @@ class ModelInputs:
     spend: SpendHistories
 
 
-def model_inputs(rows: list[dict[str, Any]]) -> ModelInputs:
-    """The inputs of :func:`fit_values` from ``value.history.customer_history``
-    rows, all of customers who bought (``frequency`` not NULL)."""
-
-    def col(name: str) -> Floats:
-        return column(rows, name)
-
-    frequency = col("frequency")
+def model_inputs(h: Histories) -> ModelInputs:
+    """The inputs of :func:`fit_values` from ``value.history`` histories, all
+    of customers who bought (``frequency`` not NULL)."""
+    frequency = h.value("frequency")
     return ModelInputs(
         frequency,
-        col("recency_days"),
-        col("age_days"),
+        h.value("recency_days"),
+        h.value("age_days"),
         SpendHistories(
             frequency,
-            np.where(frequency > 0, np.nan_to_num(col("monetary_cents")), 0.0),
-            col("first_amount_cents"),
-            col("largest_purchase_cents"),
-            col("log_count"),
-            col("log_sum"),
-            col("log_square_sum"),
-            np.array([r["segment"] or "" for r in rows], dtype=np.str_),
+            np.where(frequency > 0, np.nan_to_num(h.value("monetary_cents")), 0.0),
+            h.value("first_amount_cents"),
+            h.value("largest_purchase_cents"),
+            h.value("log_count"),
+            h.value("log_sum"),
+            h.value("log_square_sum"),
+            np.array([s or "" for s in h.segments], dtype=np.str_),
         ),
     )
+
+
+def fit_sample_of(ids: npt.NDArray[np.object_], size: int) -> npt.NDArray[np.bool_] | None:
+    """The customers (by code, ``ids``) the models are fitted on when there
+    are more than ``size`` (0: all, None returned): the ``size`` ones of
+    smallest 64-bit FNV-1a hash of their code's UTF-8, ties by position, so
+    the sample depends on the codes alone (not on the engine, nor the order)."""
+    if size == 0 or ids.size <= size:
+        return None
+    codes = np.array([str(i).encode() for i in ids], dtype=np.bytes_)
+    width = codes.dtype.itemsize
+    octets = codes.view(np.uint8).reshape(ids.size, width).astype(np.uint64)
+    lengths = np.char.str_len(codes)
+    hashed = np.full(ids.size, 0xCBF29CE484222325, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    for k in range(width):
+        inside = k < lengths
+        hashed[inside] = (hashed[inside] ^ octets[inside, k]) * prime
+    chosen = np.zeros(ids.size, dtype=bool)
+    chosen[np.argsort(hashed, kind="stable")[:size]] = True
+    return chosen
 
 
 def margin_rates(revenue: Floats, margin: Floats, assumed: float) -> tuple[Floats, str]:
@@ -208,18 +239,20 @@ def _bootstrap(
     start: BetaGeoParams,
     spend_model: str,
     config: ClvConfig,
+    fitted_on: npt.NDArray[np.intp],
 ) -> tuple[list[float], int]:
     """Totals over the actual customers with the models refitted on resamples
-    of them (counts as weights); ``value_per_purchase`` is the margin rate.
-    The resamples are drawn in turn (the seed fixes them) and refitted on the
-    machine's cores (the 2F1 and the array work release the GIL), the totals
-    kept in the order of the resamples."""
+    of those ``fitted_on`` (counts as weights); ``value_per_purchase`` is the
+    margin rate.  The resamples are drawn in turn (the seed fixes them) and
+    refitted on the machine's cores (the 2F1 and the array work release the
+    GIL), the totals kept in the order of the resamples."""
     rng = np.random.default_rng(config.bootstrap_seed)
-    n = frequency.size
-    samples = bootstrap_samples(n, config)
+    n = fitted_on.size
+    samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
 
     def total(draw: npt.NDArray[np.int64]) -> float | None:
-        counts = np.bincount(draw, minlength=n).astype(np.float64)
+        counts = np.zeros(frequency.size)
+        counts[fitted_on] = np.bincount(draw, minlength=n)
         try:
             fit = fit_bgnbd(
                 frequency, recency, age, weights=counts, modified=start.modified, start=start, covariance=False
@@ -239,23 +272,36 @@ def _bootstrap(
 
 
 def fit_values(
-    inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, *, interval: bool = True
+    inputs: ModelInputs,
+    margin_rate: Floats | float,
+    config: ClvConfig,
+    *,
+    interval: bool = True,
+    sample: npt.NDArray[np.bool_] | None = None,
 ) -> FittedValues:
     """Fit the purchase and spend models on the customers' histories and value them.
 
     ``inputs``: the customers who made a purchase (:func:`model_inputs`);
     ``margin_rate``: one per customer, or one for all (1: value revenue).  With
     ``interval`` False no bootstrap is run (a valuation only compared, as the
-    trajectories' past one, or backtested).  Raises ClientfolioError when there
-    are too few repeat buyers to fit.
+    trajectories' past one, or backtested).  ``sample``: the customers the
+    models are fitted on (:func:`fit_sample_of`; None: all), every one valued.
+    Raises ClientfolioError when there are too few repeat buyers to fit.
     """
     with threadpool_limits(limits=1, user_api="blas"):  # small problems: BLAS threads only contend
-        return _fit_values(inputs, margin_rate, config, interval)
+        return _fit_values(inputs, margin_rate, config, interval, sample)
 
 
-def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvConfig, interval: bool) -> FittedValues:
+def _fit_values(
+    inputs: ModelInputs,
+    margin_rate: Floats | float,
+    config: ClvConfig,
+    interval: bool,
+    sample: npt.NDArray[np.bool_] | None,
+) -> FittedValues:
     frequency, spend = inputs.frequency, inputs.spend
-    repeat = frequency > 0
+    fitted_on = np.arange(frequency.size) if sample is None else np.flatnonzero(sample)
+    repeat = frequency[fitted_on] > 0
     if int(repeat.sum()) < config.min_repeat_buyers:
         raise ClientfolioError(
             "{repeat} customer(s) made a repeat purchase: at least {needed} are needed to fit the "
@@ -265,8 +311,8 @@ def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvCon
         )
     unit = config.time_unit_days
     recency, age = inputs.recency_days / unit, inputs.age_days / unit
-    fit, alternative = _purchase_model(frequency, recency, age, config)
-    model = fit_spend(spend, config.spend)
+    fit, alternative = _purchase_model(frequency[fitted_on], recency[fitted_on], age[fitted_on], config)
+    model = fit_spend(spend, config.spend, weights=None if sample is None else sample.astype(np.float64))
     margin = np.clip(np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), frequency.shape), 0.0, 1.0)
     per_year = _DAYS_PER_YEAR / unit
     purchases = DiscountedPurchases(
@@ -284,7 +330,9 @@ def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvCon
     high: float | None = None
     method, note, done = "none", None, 0
     if interval and config.bootstrap_samples > 0:
-        totals, samples = _bootstrap(frequency, recency, age, spend, margin, purchases, fit.params, model.name, config)
+        totals, samples = _bootstrap(
+            frequency, recency, age, spend, margin, purchases, fit.params, model.name, config, fitted_on
+        )
         done = len(totals)
         if done >= max(samples // 2, 1):
             tail = (1 - config.interval_level) / 2
@@ -305,4 +353,5 @@ def _fit_values(inputs: ModelInputs, margin_rate: Floats | float, config: ClvCon
         interval_method=method,
         resamples=done,
         interval_note=note,
+        sample=None if sample is None else int(fitted_on.size),
     )

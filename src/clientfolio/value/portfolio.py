@@ -10,33 +10,44 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.access.reader import AccountRow
-from clientfolio.analytics.abc import AbcConfig, abc_classes
+from clientfolio.analytics.abc import AbcConfig
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 from clientfolio.value.backtest import compare_forecast
-from clientfolio.value.categories import CategoryConfig, category, pareto_classes
-from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, margin_rates, model_inputs
+from clientfolio.value.categories import CategoryConfig, pareto_class_array
+from clientfolio.value.clv import ClvConfig, FittedValues, fit_sample_of, fit_values, margin_rates, model_inputs
 from clientfolio.value.equity import Equity, Statement, equity_of
-from clientfolio.value.history import column, customer_history
-from clientfolio.value.potential import Account, PotentialConfig, estimate_potentials, source_counts
+from clientfolio.value.history import Histories, Summary, customer_history, customer_summary, read_summary
+from clientfolio.value.potential import (
+    Accounts,
+    PotentialConfig,
+    Potentials,
+    estimate_potential_columns,
+    source_counts,
+)
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import (
     QuadrantConfig,
     QuadrantThresholds,
+    quadrant_array,
     quadrant_thresholds,
-    quadrants,
     trajectory,
 )
+
+if TYPE_CHECKING:  # the access layer (and the store) only where a store is valued
+    from clientfolio.access.reader import AccountRow
+
+_EPOCH = dt.date(1970, 1, 1)  # ``Histories`` dates are days since then
 
 __all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize", "value_portfolio"]
 
@@ -143,121 +154,213 @@ class PortfolioValue:
 
 
 def _fit(
-    rows: list[dict[str, Any]], config: ClvConfig, *, interval: bool = True, valued: set[str] | None = None
-) -> tuple[FittedValues | None, Statement | None, str, list[int]]:
-    """Fit the models on the customers of ``rows`` who made a purchase (and
-    the interval of their total unless ``interval`` is False).  With
-    ``valued``, the total and its interval are those of these customers only
-    (the others get a margin rate of 0 in the sum, so a lifetime value of 0:
-    the models are fitted on every row, each refit of the bootstrap too)."""
-    buyers = [i for i, r in enumerate(rows) if r["frequency"] is not None]
-    chosen = [rows[i] for i in buyers]
-    revenue = column(chosen, "revenue_cents") + column(chosen, "prev_revenue_cents")
-    now, before = column(chosen, "margin_cents"), column(chosen, "prev_margin_cents")
+    h: Histories, config: ClvConfig, *, interval: bool = True, valued: npt.NDArray[np.bool_] | None = None
+) -> tuple[FittedValues | None, Statement | None, str, npt.NDArray[np.intp]]:
+    """Fit the models on the customers of ``h`` who made a purchase (and the
+    interval of their total unless ``interval`` is False), on a sample of them
+    beyond ``config.fit_sample``; returns the fit, why there is none, the
+    margin basis and the rows of ``h`` fitted (the buyers, in order).  With
+    ``valued`` (a mask of ``h``), the total and its interval are those of
+    these customers only (the others get a margin rate of 0 in the sum, so a
+    lifetime value of 0: the models are fitted on every row, each refit of the
+    bootstrap too)."""
+    buyers = np.flatnonzero(~np.isnan(h.value("frequency")))
+    chosen = h.take(buyers)
+    revenue = chosen.value("revenue_cents") + chosen.value("prev_revenue_cents")
+    now, before = chosen.value("margin_cents"), chosen.value("prev_margin_cents")
     margin = np.where(np.isnan(now) & np.isnan(before), np.nan, np.nan_to_num(now) + np.nan_to_num(before))
     # a customer without revenue in the two windows (as of a date long after its
     # last sale) is costed on its whole history
     idle = ~(revenue > 0)
-    revenue = np.where(idle, column(chosen, "lifetime_revenue_cents"), revenue)
-    margin = np.where(idle, column(chosen, "lifetime_margin_cents"), margin)
+    revenue = np.where(idle, chosen.value("lifetime_revenue_cents"), revenue)
+    margin = np.where(idle, chosen.value("lifetime_margin_cents"), margin)
     rates, basis = margin_rates(revenue, margin, config.assumed_margin_rate)
     if valued is not None:
-        rates = np.where([r["customer_id"] in valued for r in chosen], rates, 0.0)
-    if not chosen:
+        rates = np.where(valued[buyers], rates, 0.0)
+    if not buyers.size:
         return None, Statement.of(N_("no customer has made a purchase")), basis, buyers
+    sample = fit_sample_of(chosen.ids, config.fit_sample)
     try:
-        fitted = fit_values(model_inputs(chosen), rates, config, interval=interval)
+        fitted = fit_values(model_inputs(chosen), rates, config, interval=interval, sample=sample)
     except ClientfolioError as exc:
         return None, Statement(str(exc), exc.template, dict(exc.params)), basis, buyers
     return fitted, None, basis, buyers
 
 
+@dataclass(frozen=True)
+class _Customers:
+    """Every customer (those of the file and those with sales, by code) as
+    columns, with the rows of ``now`` (-1 for a customer without a line)."""
+
+    ids: npt.NDArray[np.object_]
+    rows: npt.NDArray[np.intp]
+    names: list[str | None]
+    segments: npt.NDArray[np.object_]
+    regions: list[str | None]
+    revenue: npt.NDArray[np.int64]
+    potentials: Potentials
+    abc: npt.NDArray[np.str_]
+    potential_classes: npt.NDArray[np.str_]
+    categories: list[str | None]
+
+
 def _classify(
-    rows: list[dict[str, Any]], classes: dict[str, str], accounts: Sequence[AccountRow], config: ValueConfig
-) -> tuple[list[CustomerValue], list[ProspectValue]]:
+    summary: Summary, accounts: Sequence[AccountRow], config: ValueConfig
+) -> tuple[_Customers, list[ProspectValue]]:
     """Potential, crossed ABC and category of every customer (those of the file
     and those with sales) and of the open prospects."""
-    by_id = {r["customer_id"]: r for r in rows}
+    now = summary.now
     known = {a.code: a for a in accounts if a.kind == "customer"}
     prospects = [a for a in accounts if a.kind == "prospect"]
-    ids = sorted(set(by_id) | set(known))
+    if known:
+        ids = np.array(sorted(set(now.ids) | set(known)), dtype=object)
+        position = {code: k for k, code in enumerate(now.ids)}
+        rows = np.array([position.get(code, -1) for code in ids], dtype=np.intp)
+    else:
+        ids, rows = now.ids, np.arange(len(now), dtype=np.intp)
+    revenue = _take(now.value("revenue_cents"), rows, 0).astype(np.int64)
+    files = [known.get(code) for code in ids]
+    segments = _take(now.segments, rows, None)
+    if known:
+        segments = np.array([s if a is None else a.segment for a, s in zip(files, segments, strict=True)], dtype=object)
 
-    def account(code: str) -> Account:
-        a, r = known.get(code), by_id.get(code)
-        return Account(
-            code,
-            "customer",
-            a.segment if a else (r["segment"] if r else None),
-            a.size_band if a else None,
-            r["revenue_cents"] if r else 0,
-            a.potential_cents if a else None,
-            a.wallet_share_pct if a else None,
-            a.sector_growth_pct if a else None,
-            a.supplier_policy if a else None,
-        )
+    def field(name: str) -> list[Any]:
+        return [None if a is None else getattr(a, name) for a in files] + [getattr(p, name) for p in prospects]
 
-    potentials = estimate_potentials(
-        [account(c) for c in ids]
-        + [
-            Account(
-                p.code,
-                "prospect",
-                p.segment,
-                p.size_band,
-                0,
-                p.potential_cents,
-                None,
-                p.sector_growth_pct,
-                p.supplier_policy,
-            )
-            for p in prospects
-        ],
+    def floats(name: str) -> npt.NDArray[np.float64]:
+        return np.array([np.nan if v is None else v for v in field(name)], dtype=np.float64)
+
+    every = np.concatenate([ids, np.array([p.code for p in prospects], dtype=object)])
+    potentials = estimate_potential_columns(
+        Accounts(
+            every,
+            np.array(["customer"] * ids.size + ["prospect"] * len(prospects), dtype=object),
+            np.concatenate([segments, np.array([p.segment for p in prospects], dtype=object)]),
+            np.array(field("size_band"), dtype=object),
+            np.concatenate([revenue, np.zeros(len(prospects), dtype=np.int64)]),
+            floats("potential_cents"),
+            floats("wallet_share_pct"),
+            floats("sector_growth_pct"),
+            np.array(field("supplier_policy"), dtype=object),
+        ),
         config.potential,
     )
-    potential_classes = pareto_classes(
-        [p.account_id for p in potentials],
-        [float(p.potential_cents) for p in potentials],
-        config.categories.a,
-        config.categories.b,
+    classes = pareto_class_array(
+        every, potentials.potential_cents.astype(np.float64), config.categories.a, config.categories.b
     )
-    customers = []
-    for code, pot, pclass in zip(ids, potentials, potential_classes, strict=False):
-        r, a = by_id.get(code), known.get(code)
-        revenue = r["revenue_cents"] if r else 0
-        abc = classes.get(code, "C")
-        customers.append(
-            CustomerValue(
-                customer_id=code,
-                name=a.name if a else None,
-                segment=a.segment if a else (r["segment"] if r else None),
-                region=a.region if a else None,
-                revenue_cents=revenue,
-                margin_cents=r["margin_cents"] if r else None,
-                wallet_cents=pot.wallet_cents,
-                potential_cents=pot.potential_cents,
-                potential_source=pot.source,
-                value_cents=max(revenue, 0) + pot.potential_cents,
-                abc=abc,
-                potential_class=pclass,
-                category=category(abc, pclass, config.categories),
-            )
-        )
+    abc = _take(summary.classes, rows, "C")
+    cells = config.categories.cells
+    n = ids.size
+    customers = _Customers(
+        ids,
+        rows,
+        [None if a is None else a.name for a in files],
+        segments,
+        [None if a is None else a.region for a in files],
+        revenue,
+        Potentials(potentials.wallet_cents[:n], potentials.potential_cents[:n], potentials.source[:n]),
+        abc,
+        classes[:n],
+        [cells[r + p] for r, p in zip(abc, classes[:n], strict=True)],
+    )
     prospect_values = [
-        ProspectValue(p.code, p.name, p.segment, p.region, pot.wallet_cents, pot.potential_cents, pot.source, pclass)
-        for p, pot, pclass in zip(prospects, potentials[len(ids) :], potential_classes[len(ids) :], strict=True)
+        ProspectValue(
+            p.code,
+            p.name,
+            p.segment,
+            p.region,
+            None if np.isnan(wallet) else int(wallet),
+            int(potential),
+            str(source),
+            str(pclass),
+        )
+        for p, wallet, potential, source, pclass in zip(
+            prospects,
+            potentials.wallet_cents[n:],
+            potentials.potential_cents[n:],
+            potentials.source[n:],
+            classes[n:],
+            strict=True,
+        )
     ]
     return customers, prospect_values
 
 
-def _histories(
-    transactions: ir.Table, as_of: dt.date, config: ValueConfig
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    rows = customer_history(transactions, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
-    classes = {
-        r["customer_id"]: r["class"]
-        for r in abc_classes(transactions, as_of=as_of, config=config.abc).to_pyarrow().to_pylist()
-    }
-    return rows, classes
+def _take(values: npt.NDArray[Any], rows: npt.NDArray[np.intp], missing: Any) -> npt.NDArray[Any]:
+    """``values`` at ``rows``, ``missing`` where a row is -1 (no history)."""
+    out = np.full(rows.size, missing, dtype=values.dtype)
+    found = rows >= 0
+    out[found] = values[rows[found]]
+    return out
+
+
+def _read(transactions: ir.Table, as_of: dt.date, config: ValueConfig) -> Summary:
+    """The customers' histories as of ``as_of`` and one window earlier, and
+    their ABC classes at both dates: one query, one row per customer back."""
+    before = months_before(as_of, config.window_months)
+    table = customer_summary(
+        transactions, as_of=as_of, before=before, window_months=config.window_months, abc=config.abc
+    )
+    return read_summary(table.to_pyarrow(), config.abc)
+
+
+def _values(
+    c: _Customers,
+    now: Histories,
+    values: dict[str, npt.NDArray[np.float64]] | None = None,
+    placed: _Placed | None = None,
+) -> list[CustomerValue]:
+    """The customers' lines (``values``: the models' outputs, NaN where none;
+    ``placed``: their quadrants), built from Python lists of the columns."""
+    n = c.ids.size
+    margins = _take(now.value("margin_cents"), c.rows, np.nan)
+
+    def optional(array: npt.NDArray[np.float64] | None) -> list[Any]:
+        if array is None:
+            return [None] * n
+        cells = array.astype(object)  # Python floats
+        cells[np.isnan(array)] = None
+        listed: list[Any] = cells.tolist()
+        return listed
+
+    def whole(array: npt.NDArray[np.float64]) -> list[Any]:
+        cells = np.nan_to_num(array).astype(np.int64).astype(object)  # Python ints
+        cells[np.isnan(array)] = None
+        listed: list[Any] = cells.tolist()
+        return listed
+
+    values = values or {}
+    columns: tuple[list[Any], ...] = (  # in the order of CustomerValue's fields
+        c.ids.tolist(),
+        c.names,
+        c.segments.tolist(),
+        c.regions,
+        c.revenue.tolist(),
+        whole(margins),
+        whole(c.potentials.wallet_cents),
+        c.potentials.potential_cents.tolist(),
+        c.potentials.source.tolist(),
+        (np.maximum(c.revenue, 0) + c.potentials.potential_cents).tolist(),
+        optional(values.get("p_alive")),
+        optional(values.get("expected")),
+        optional(values.get("spend")),
+        optional(values.get("clv")),
+        c.abc.tolist(),
+        c.potential_classes.tolist(),
+        c.categories,
+    )
+    if placed is not None:
+        columns += (
+            placed.quadrant.tolist(),
+            placed.strategy,
+            placed.previous.tolist(),
+            placed.trajectory,
+            [{} for _ in range(n)],  # solvency, set by ``_solvency``
+            placed.note.tolist(),
+            optional(placed.profit),
+            optional(placed.future),
+        )
+    return [CustomerValue(*fields) for fields in zip(*columns, strict=True)]
 
 
 def categorize(
@@ -270,8 +373,8 @@ def categorize(
     """Potential, crossed ABC and category of every customer, without the
     lifetime-value models (fast: what the follow-up of the VIPs needs)."""
     config = config or ValueConfig()
-    rows, classes = _histories(transactions, as_of, config)
-    return _classify(rows, classes, accounts, config)[0]
+    summary = _read(transactions, as_of, config)
+    return _values(_classify(summary, accounts, config)[0], summary.now)
 
 
 def value_portfolio(
@@ -298,141 +401,144 @@ def value_portfolio(
     ``transactions`` (``value_source`` passes the whole portfolio).
     ``interval`` False skips the bootstrap of the total's interval (a caller
     that shows neither the interval nor the equity's method).
+
+    The lines are read once (``value.history.customer_summary``, on the engine
+    of ``transactions``): only one row per customer comes back, and the rest
+    is computed on numpy columns.
     """
     config = config or ValueConfig()
-    rows, classes = _histories(transactions, as_of, config)
-    by_id = {r["customer_id"]: r for r in rows}
-    customers, prospect_values = _classify(rows, classes, accounts or (), config)
-    ids = [c.customer_id for c in customers]
+    summary = _read(transactions, as_of, config)
+    now = summary.now
+    customers, prospect_values = _classify(summary, accounts or (), config)
 
-    fit_rows, valued = rows, None
+    fit_rows, valued = now, None
     if population is not None:
-        fit_rows = (
-            customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow().to_pylist()
+        fit_rows = Histories.of(
+            customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow()
         )
-        valued = set(by_id)
+        valued = np.isin(fit_rows.ids, now.ids)
     fitted, note, basis, buyers = _fit(fit_rows, config.clv, interval=interval, valued=valued)
+    values: dict[str, npt.NDArray[np.float64]] = {}
     if fitted is not None:
-        position = {code: k for k, code in enumerate(ids)}
-        for k, i in enumerate(buyers):
-            if (at := position.get(fit_rows[i]["customer_id"])) is None or fit_rows[i]["customer_id"] not in by_id:
-                continue  # fitted on, not shown
-            c = customers[at]
-            c.p_alive = float(fitted.p_alive[k])
-            c.expected_purchases = float(fitted.expected_purchases[k])
-            c.expected_spend_cents = float(fitted.expected_spend_cents[k])
-            c.clv_cents = float(fitted.clv_cents[k])
-    before = months_before(as_of, config.window_months)
-    past = [
-        r
-        for r in customer_history(transactions, as_of=before, window_months=config.window_months)
-        .to_pyarrow()
-        .to_pylist()
-        if r["first_purchase"] is not None
-    ]
-    past_fit, _, _, _ = _fit(past, config.clv, interval=False)  # for the trajectories and the backtest
-    thresholds = _place_in_quadrants(customers, as_of, by_id, past, past_fit, config)
+        position = {code: k for k, code in enumerate(customers.ids)}
+        at = np.array([position.get(code, -1) for code in fit_rows.ids[buyers]], dtype=np.intp)
+        if valued is not None:
+            at[~valued[buyers]] = -1  # fitted on, not shown
+        shown = at >= 0
+        for name, array in (
+            ("p_alive", fitted.p_alive),
+            ("expected", fitted.expected_purchases),
+            ("spend", fitted.expected_spend_cents),
+            ("clv", fitted.clv_cents),
+        ):
+            values[name] = np.full(customers.ids.size, np.nan)
+            values[name][at[shown]] = array[shown]
+    past_fit, _, _, _ = _fit(summary.past, config.clv, interval=False)  # for the trajectories and the backtest
+    placed = _place_in_quadrants(customers, summary, values.get("clv"), past_fit, as_of, config)
+    lines = _values(customers, now, values, placed)
     sol = None
     if receivables is not None and settlements is not None:
-        sol = _solvency(customers, receivables, settlements, as_of, config.solvency)
+        sol = _solvency(lines, receivables, settlements, as_of, config.solvency)
     tested = None
     if config.backtest and fitted is not None and past_fit is not None:
-        tested = compare_forecast(
-            transactions,
-            past=past,
-            now=rows,
-            fitted=past_fit,
-            as_of=as_of,
-            months=config.window_months,
-            clv=config.clv,
-            abc=config.abc,
-        )
+        tested = compare_forecast(summary, fitted=past_fit, as_of=as_of, months=config.window_months, clv=config.clv)
     return PortfolioValue(
         as_of,
-        customers,
+        lines,
         prospect_values,
-        equity_of(customers, fitted, note, basis, config.clv, tested),
-        _crossed(customers, prospect_values),
+        equity_of(lines, fitted, note, basis, config.clv, tested),
+        _crossed(lines, prospect_values),
         sol,
-        quadrant_thresholds=thresholds.as_dict(),
+        quadrant_thresholds=placed.thresholds.as_dict(),
     )
+
+
+@dataclass(frozen=True)
+class _Axes:
+    """The two axes of the quadrants for one window (see ``_place_in_quadrants``):
+    profitability and potential of each customer (NaN: none), its note, whether
+    it bought in the window, and the two bases."""
+
+    profit: npt.NDArray[np.float64]
+    future: npt.NDArray[np.float64]
+    note: npt.NDArray[np.object_]
+    bought: npt.NDArray[np.bool_]
+    profit_basis: str
+    potential_basis: str
 
 
 def _axes(
-    customers: Sequence[CustomerValue], rows: dict[str, dict[str, Any]], future: dict[str, float] | None, start: dt.date
-) -> tuple[list[float | None], list[float | None], list[str | None], list[bool], str, str]:
-    """The two axes of the quadrants for one window (see ``_place_in_quadrants``):
-    profitability and potential of each customer, its note, whether it bought
-    in the window, and the two bases."""
-    known = [r for r in rows.values() if r["margin_cents"] is not None and r["revenue_cents"] > 0]
-    revenue = sum(r["revenue_cents"] for r in known)
-    rate = sum(r["margin_cents"] for r in known) / revenue if known and revenue > 0 else None
-    profits: list[float | None] = []
-    potentials: list[float | None] = []
-    notes: list[str | None] = []
-    bought: list[bool] = []
-    for c in customers:
-        row = rows.get(c.customer_id)
-        note = None
-        if row is None:
-            profit = None
-        elif rate is None:
-            profit = float(row["revenue_cents"])
-        elif row["margin_cents"] is None:
-            profit, note = row["revenue_cents"] * rate, "margin_estimated"
-        else:
-            profit = float(row["margin_cents"])
-        if profit is not None and profit < 0:
-            note = "negative_margin"
-        active = row is not None and row["last_purchase"] is not None and row["last_purchase"] > start
-        if not active:
-            note = "no_purchase"
-        profits.append(profit)
-        potentials.append(
-            future.get(c.customer_id)
-            if future is not None
-            else c.potential_cents * (1.0 if rate is None else min(max(rate, 0.0), 1.0))
-        )
-        notes.append(note)
-        bought.append(active)
-    potential_basis = "clv" if future is not None else "potential_revenue" if rate is None else "potential_margin"
-    return profits, potentials, notes, bought, "revenue" if rate is None else "margin", potential_basis
+    h: Histories,
+    rows: npt.NDArray[np.intp],
+    potential: npt.NDArray[np.int64],
+    future: npt.NDArray[np.float64] | None,
+    start: dt.date,
+) -> _Axes:
+    """The axes of the customers whose histories are the rows ``rows`` of ``h``
+    (-1: none), with ``potential`` their potential revenue and ``future``
+    their lifetime value (None: not fitted)."""
+    revenue_all, margin_all = h.value("revenue_cents"), h.value("margin_cents")
+    known = ~np.isnan(margin_all) & (revenue_all > 0)
+    revenue_sum = revenue_all[known].sum()
+    rate = float(margin_all[known].sum() / revenue_sum) if known.any() and revenue_sum > 0 else None
+    seen = rows >= 0
+    revenue = _take(revenue_all, rows, np.nan)
+    margin = _take(margin_all, rows, np.nan)
+    note = np.full(rows.size, None, dtype=object)
+    if rate is None:
+        profit = revenue
+    else:
+        estimated = seen & np.isnan(margin)
+        profit = np.where(estimated, revenue * rate, margin)
+        note[estimated] = "margin_estimated"
+    note[profit < 0] = "negative_margin"
+    last = _take(h.value("last_purchase"), rows, np.nan)
+    bought = last > (start - _EPOCH).days
+    note[~bought] = "no_purchase"
+    basis = "clv" if future is not None else "potential_revenue" if rate is None else "potential_margin"
+    if future is None:
+        future = np.asarray(potential * (1.0 if rate is None else min(max(rate, 0.0), 1.0)), dtype=np.float64)
+    return _Axes(profit, future, note, bought, "revenue" if rate is None else "margin", basis)
 
 
-def _quadrants(
-    customers: Sequence[CustomerValue],
-    rows: dict[str, dict[str, Any]],
-    future: dict[str, float] | None,
-    end: dt.date,
-    config: ValueConfig,
-) -> tuple[list[str | None], list[str | None], list[float | None], list[float | None], QuadrantThresholds]:
-    """Quadrant and note of each customer in the window ending ``end``, the
-    axes' values and the thresholds used."""
-    profits, potentials, notes, bought, profit_basis, potential_basis = _axes(
-        customers, rows, future, months_before(end, config.window_months)
-    )
+def _quadrants(axes: _Axes, config: ValueConfig) -> tuple[npt.NDArray[np.object_], QuadrantThresholds]:
+    """Quadrant of each customer on ``axes`` (None: none), and the thresholds used."""
     thresholds = quadrant_thresholds(
-        profits, potentials, config.quadrants, profit_basis=profit_basis, potential_basis=potential_basis
+        axes.profit,
+        axes.future,
+        config.quadrants,
+        profit_basis=axes.profit_basis,
+        potential_basis=axes.potential_basis,
     )
-    placed = quadrants(profits, potentials, thresholds=thresholds)
+    placed = quadrant_array(axes.profit, axes.future, thresholds)
     # no purchase in the window and no future value: no quadrant (nothing to invent)
-    placed = [
-        None if not active and q is not None and q.endswith("_low") else q
-        for q, active in zip(placed, bought, strict=True)
-    ]
-    return placed, notes, profits, potentials, thresholds
+    placed[~axes.bought & np.isin(placed, ["high_low", "low_low"])] = None
+    return placed, thresholds
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Each customer's quadrant, its note, axes, strategy, previous quadrant and trajectory."""
+
+    quadrant: npt.NDArray[np.object_]
+    note: npt.NDArray[np.object_]
+    profit: npt.NDArray[np.float64]
+    future: npt.NDArray[np.float64]
+    strategy: list[str | None]
+    previous: npt.NDArray[np.object_]
+    trajectory: list[str | None]
+    thresholds: QuadrantThresholds
 
 
 def _place_in_quadrants(
-    customers: list[CustomerValue],
-    as_of: dt.date,
-    now: dict[str, dict[str, Any]],
-    past_rows: list[dict[str, Any]],
+    customers: _Customers,
+    summary: Summary,
+    clv: npt.NDArray[np.float64] | None,
     past_fit: FittedValues | None,
+    as_of: dt.date,
     config: ValueConfig,
-) -> QuadrantThresholds:
-    """Quadrant, strategy and trajectory of each customer (``value.strategy``);
-    returns the thresholds of today's quadrants.
+) -> _Placed:
+    """Quadrant, strategy and trajectory of each customer (``value.strategy``).
 
     - **Profitability** = the margin of the window; a customer whose margin is
       negative is low, flagged ``negative_margin``; a customer without margin
@@ -449,41 +555,51 @@ def _place_in_quadrants(
       value is high, else it has none (no strategy, no trajectory): nothing
       to keep or end, it has stopped buying.
     - **Trajectory**: the same rules one window earlier (``past_fit``: the
-      models fitted on ``past_rows``, the history up to then, by
+      models fitted on ``summary.past``, the history up to then, by
       ``value_portfolio``; today's potential without them); a customer without a
       quadrant then but with one now, having bought before, is ``up`` (it came
       back).
     """
-    future_now = (
-        None
-        if all(c.clv_cents is None for c in customers)
-        else {c.customer_id: c.clv_cents for c in customers if c.clv_cents is not None}
-    )
-    current, notes, profits, futures, thresholds = _quadrants(customers, now, future_now, as_of, config)
+    potential = customers.potentials.potential_cents
+    future_now = None if clv is None or np.isnan(clv).all() else clv
+    now = _axes(summary.now, customers.rows, potential, future_now, months_before(as_of, config.window_months))
+    current, thresholds = _quadrants(now, config)
+    # the customers who had bought one window earlier: the rows of ``past``, among the customers
     before = months_before(as_of, config.window_months)
-    past = {r["customer_id"]: r for r in past_rows}
-    future_past: dict[str, float] | None = None
-    if past_fit is not None:  # every past row bought: one CLV each, in order
-        future_past = {code: float(v) for code, v in zip(past, past_fit.clv_cents, strict=True)}
-    known_past = [c for c in customers if c.customer_id in past]
-    previous = dict(
-        zip(
-            [c.customer_id for c in known_past],
-            _quadrants(known_past, past, future_past, before, config)[0],
-            strict=True,
-        )
+    in_past = np.full(len(summary.now), -1, dtype=np.intp)
+    in_past[summary.past_rows] = np.arange(summary.past_rows.size)
+    past_of = _take(in_past, customers.rows, -1)
+    had = past_of >= 0
+    future_past = None if past_fit is None else np.asarray(past_fit.clv_cents, dtype=np.float64)
+    order = past_of[had]  # rows of ``past`` in the customers' order
+    then = _axes(
+        summary.past,
+        order,
+        potential[had],
+        None if future_past is None else future_past[order],
+        months_before(before, config.window_months),
     )
-    for c, quadrant, note, profit, future in zip(customers, current, notes, profits, futures, strict=True):
-        c.quadrant, c.quadrant_note, c.profitability_cents, c.future_cents = quadrant, note, profit, future
-        c.strategy = config.quadrants.strategies.get(quadrant) if quadrant else None
-        c.previous_quadrant = previous.get(c.customer_id)
-        if c.customer_id not in now or quadrant is None:
-            c.trajectory = None
-        elif c.previous_quadrant is None and c.customer_id in past:
-            c.trajectory = "up"
+    previous = np.full(customers.ids.size, None, dtype=object)
+    previous[had] = _quadrants(then, config)[0]
+    strategies = config.quadrants.strategies
+    trajectories: list[str | None] = []
+    for quadrant, earlier, row, back in zip(current, previous, customers.rows, had, strict=True):
+        if row < 0 or quadrant is None:
+            trajectories.append(None)
+        elif earlier is None and back:
+            trajectories.append("up")
         else:
-            c.trajectory = trajectory(c.previous_quadrant, quadrant)
-    return thresholds
+            trajectories.append(trajectory(earlier, quadrant))
+    return _Placed(
+        current,
+        now.note,
+        now.profit,
+        now.future,
+        [strategies.get(q) if q else None for q in current],
+        previous,
+        trajectories,
+        thresholds,
+    )
 
 
 def _solvency(

@@ -45,15 +45,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "SOURCE_LABELS",
     "Account",
+    "Accounts",
     "Potential",
     "PotentialConfig",
+    "Potentials",
+    "estimate_potential_columns",
     "estimate_potentials",
     "source_counts",
     "source_label",
@@ -127,85 +132,139 @@ class Potential:
         return self.source not in ("entered", "no_revenue", "none")
 
 
-def _known_wallet(account: Account) -> tuple[float, str] | None:
-    if account.entered_cents is not None:
-        return float(account.entered_cents), "entered"
-    share = account.wallet_share_pct
-    if share is not None and 0 < share <= 100 and account.revenue_cents > 0:
-        return account.revenue_cents * 100.0 / share, "share"
-    return None
+@dataclass(frozen=True)
+class Accounts:
+    """Accounts as columns (one entry per account, customers and prospects in
+    any order): what ``estimate_potential_columns`` takes.  ``kind``,
+    ``segment``, ``size_band`` and ``supplier_policy`` are object arrays (None
+    when unknown); ``revenue_cents`` int64; ``entered_cents``,
+    ``wallet_share_pct`` and ``sector_growth_pct`` float64, NaN when unknown."""
+
+    ids: npt.NDArray[np.object_]
+    kind: npt.NDArray[np.object_]
+    segment: npt.NDArray[np.object_]
+    size_band: npt.NDArray[np.object_]
+    revenue_cents: npt.NDArray[np.int64]
+    entered_cents: npt.NDArray[np.float64]
+    wallet_share_pct: npt.NDArray[np.float64]
+    sector_growth_pct: npt.NDArray[np.float64]
+    supplier_policy: npt.NDArray[np.object_]
+
+    @classmethod
+    def of(cls, accounts: Sequence[Account]) -> Accounts:
+        def objects(name: str) -> npt.NDArray[np.object_]:
+            return np.array([getattr(a, name) for a in accounts] or [], dtype=object)
+
+        def floats(name: str) -> npt.NDArray[np.float64]:
+            values = [getattr(a, name) for a in accounts]
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        return cls(
+            objects("account_id"),
+            objects("kind"),
+            objects("segment"),
+            objects("size_band"),
+            np.array([a.revenue_cents for a in accounts], dtype=np.int64),
+            floats("entered_cents"),
+            floats("wallet_share_pct"),
+            floats("sector_growth_pct"),
+            objects("supplier_policy"),
+        )
+
+
+@dataclass(frozen=True)
+class Potentials:
+    """``estimate_potential_columns``' result, one entry per account:
+    ``wallet_cents`` (float64 holding whole cents, NaN when none),
+    ``potential_cents`` (int64) and ``source`` (object array of SOURCE_LABELS keys)."""
+
+    wallet_cents: npt.NDArray[np.float64]
+    potential_cents: npt.NDArray[np.int64]
+    source: npt.NDArray[np.object_]
 
 
 def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | None = None) -> list[Potential]:
     """The wallet and potential of every account, in the order given (see the
     module docstring for the rules)."""
+    found = estimate_potential_columns(Accounts.of(accounts), config)
+    return [
+        Potential(
+            a.account_id,
+            a.kind,
+            a.revenue_cents,
+            None if np.isnan(wallet) else int(wallet),
+            int(potential),
+            str(source),
+        )
+        for a, wallet, potential, source in zip(
+            accounts, found.wallet_cents, found.potential_cents, found.source, strict=True
+        )
+    ]
+
+
+def estimate_potential_columns(accounts: Accounts, config: PotentialConfig | None = None) -> Potentials:
+    """``estimate_potentials`` on columns (the valuation's hundreds of
+    thousands of customers): the same rules, by array."""
     config = config or PotentialConfig()
-    wallets: dict[str, dict[tuple[str | None, ...], list[float]]] = {
-        "peers": defaultdict(list),
-        "peers_revenue": defaultdict(list),
-    }
-    for account in accounts:
-        if account.kind != "customer":
-            continue
-        known = _known_wallet(account)
-        for kind, reference in (("peers", known[0] if known else 0.0), ("peers_revenue", account.revenue_cents)):
-            if reference > 0:
-                for key in _group_keys(account):
-                    if key is not None:
-                        wallets[kind][key].append(float(reference))
-
-    quantiles = {
-        kind: {
-            key: float(np.quantile(values, config.peer_quantile))  # once per group
-            for key, values in groups.items()
-            if len(values) >= config.min_peers
-        }
-        for kind, groups in wallets.items()
-    }
-
-    found_for: dict[tuple[str | None, str | None], tuple[float, str] | None] = {}  # by (segment, size band)
-
-    def peers(account: Account) -> tuple[float, str] | None:
-        group = (account.segment, account.size_band)
-        if group not in found_for:
-            found_for[group] = next(
+    a = accounts
+    revenue = a.revenue_cents.astype(np.float64)
+    customer = a.kind == "customer"
+    entered = ~np.isnan(a.entered_cents)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_share = ~entered & (a.wallet_share_pct > 0) & (a.wallet_share_pct <= 100) & (a.revenue_cents > 0)
+        known = np.where(entered, a.entered_cents, np.where(by_share, revenue * 100.0 / a.wallet_share_pct, np.nan))
+    has_known = entered | by_share
+    # the comparable groups of each account: (segment, size band) pairs, then segments
+    pairs: dict[tuple[Any, Any], int] = {}
+    pair_of = np.array(
+        [pairs.setdefault((s, z), len(pairs)) for s, z in zip(a.segment, a.size_band, strict=True)], dtype=np.intp
+    )
+    references = {"peers": np.where(has_known, known, 0.0), "peers_revenue": revenue}
+    quantiles: dict[str, dict[tuple[str | None, ...], float]] = {}
+    for kind, reference in references.items():
+        counted = customer & (reference > 0)
+        groups: dict[tuple[str | None, ...], list[npt.NDArray[np.float64]]] = defaultdict(list)
+        for (segment, size), code in pairs.items():
+            members = counted & (pair_of == code)
+            if not members.any():
+                continue
+            for key in _group_keys(Account("", "customer", segment, size)):
+                if key is not None:
+                    groups[key].append(reference[members])
+        quantiles[kind] = {}
+        for key, parts in groups.items():
+            values = np.concatenate(parts)
+            if values.size >= config.min_peers:
+                quantiles[kind][key] = float(np.quantile(values, config.peer_quantile))  # once per group
+    peer_value = np.full(len(pairs), np.nan)
+    peer_source = np.full(len(pairs), None, dtype=object)
+    for (segment, size), code in pairs.items():
+        keys = _group_keys(Account("", "customer", segment, size))
+        for kind in ("peers", "peers_revenue"):
+            hit = next(
                 (
                     (quantiles[kind][key], f"{kind}:{name}")
-                    for kind in ("peers", "peers_revenue")
-                    for key, name in zip(_group_keys(account), _GROUPS, strict=True)
+                    for key, name in zip(keys, _GROUPS, strict=True)
                     if key is not None and key in quantiles[kind]
                 ),
                 None,
             )
-        return found_for[group]
-
-    out = []
-    for account in accounts:
-        found = _known_wallet(account)
-        lost = found is None and account.kind == "customer" and account.revenue_cents <= 0
-        if found is None and not lost:
-            found = peers(account)
-        if found is None:
-            wallet = None
-            source = "no_revenue" if lost else "none"
-        else:
-            wallet, source = found
-            if source != "entered":
-                wallet *= 1 + (account.sector_growth_pct or 0.0) / 100
-                wallet *= config.policy_caps.get(account.supplier_policy or "single", 1.0)
-        wallet_cents = None if wallet is None else round(wallet)
-        potential = max(0, (wallet_cents or 0) - max(account.revenue_cents, 0))
-        out.append(
-            Potential(
-                account.account_id,
-                account.kind,
-                account.revenue_cents,
-                wallet_cents,
-                potential if wallet_cents is not None else 0,
-                source,
-            )
-        )
-    return out
+            if hit is not None:
+                peer_value[code], peer_source[code] = hit
+                break
+    lost = ~has_known & customer & (a.revenue_cents <= 0)
+    by_peers = ~has_known & ~lost & ~np.isnan(peer_value[pair_of])
+    wallet = np.where(has_known, known, np.where(by_peers, peer_value[pair_of], np.nan))
+    source = np.where(entered, "entered", np.where(by_share, "share", np.where(lost, "no_revenue", "none"))).astype(
+        object
+    )
+    source[by_peers] = peer_source[pair_of][by_peers]
+    estimated = ~entered & ~np.isnan(wallet)
+    caps = np.array([config.policy_caps.get(p or "single", 1.0) for p in a.supplier_policy], dtype=np.float64)
+    adjusted = wallet * (1 + np.nan_to_num(a.sector_growth_pct) / 100) * caps
+    wallet = np.asarray(np.round(np.where(estimated, adjusted, wallet)), dtype=np.float64)
+    potential = np.where(np.isnan(wallet), 0.0, np.maximum(0.0, np.nan_to_num(wallet) - np.maximum(revenue, 0.0)))
+    return Potentials(wallet, potential.astype(np.int64), source)
 
 
 def _group_keys(account: Account) -> list[tuple[str | None, ...] | None]:

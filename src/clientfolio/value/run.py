@@ -21,19 +21,22 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clientfolio.access import PortfolioReader, Scope
 from clientfolio.analytics.analysis import latest_date
 from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
-from clientfolio.store import Store
 from clientfolio.value.categories import CATEGORY_NAMES
 from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
 from clientfolio.value.potential import SOURCE_LABELS
 from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_NAMES, TRAJECTORY_NAMES
+
+if TYPE_CHECKING:  # imported where a store is valued: a file's valuation does without them
+    from clientfolio.access import PortfolioReader
+    from clientfolio.analytics.engines import SparkOptions
+    from clientfolio.store import Store
 
 __all__ = [
     "PROSPECT_COLUMNS",
@@ -124,23 +127,35 @@ def value_source(
     *,
     store: Store | None = None,
     reader: PortfolioReader | None = None,
-    transactions: Path | None = None,
+    transactions: Path | str | None = None,
     as_of: dt.date | None = None,
     config: ValueConfig | None = None,
     interval: bool = True,
+    engine: str | None = None,
+    spark: SparkOptions | None = None,
 ) -> PortfolioValue:
-    """Value the store read by ``reader`` (customers, prospects, payments), or a
-    transactions file on DuckDB (purchases only); ``config`` defaults to the
-    effective one (``clientfolio.config``); ``interval`` False: no bootstrap of
-    the total's interval (see ``value_portfolio``)."""
+    """Value the store read by ``reader`` (customers, prospects, payments), or
+    transactions files (purchases only: a path, folder or URI, see
+    ``analytics.run.open_transactions``); ``config`` defaults to the effective
+    one (``clientfolio.config``); ``interval`` False: no bootstrap of the
+    total's interval (see ``value_portfolio``).
+
+    ``engine`` (DuckDB by default for files, the store's own for a store; or
+    ``spark``, with ``spark``'s ``analytics.engines.SparkOptions``) is where
+    the lines are read and summed per customer: only one row per customer
+    comes back to this process, whatever the number of lines.  A store's
+    invoices and payments (solvency) and, for a scoped reader, the lines the
+    models are fitted on are read on the store's own engine."""
     config = config or _effective(store)
-    with open_transactions(transactions=transactions, store=store, reader=reader) as (con, table):
+    source = open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark)
+    with source as (con, table):
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to value")
         if reader is None or transactions is not None:
             return value_portfolio(table, as_of=day, config=config, interval=interval)
         with ExitStack() as stack:
+            own = con if engine is None else stack.enter_context(open_transactions(store=store, reader=reader))[0]
             population = None
             whole = _fitted_on(reader)
             if whole is not None:  # a scope: the models are fitted on the whole portfolio
@@ -149,8 +164,8 @@ def value_source(
                 table,
                 as_of=day,
                 accounts=reader.accounts(),
-                receivables=reader.receivables(con),
-                settlements=reader.settlements(con),
+                receivables=reader.receivables(own),
+                settlements=reader.settlements(own),
                 config=config,
                 population=population,
                 interval=interval,
@@ -164,6 +179,8 @@ def _fitted_on(reader: PortfolioReader) -> PortfolioReader | None:
     the fitted parameters come from the other customers, never their rows:
     what is shown is the visible customers' values and their total); None
     when ``reader`` sees every customer already."""
+    from clientfolio.access import PortfolioReader, Scope
+
     scope = reader.principal.scope
     if scope.regions is None and scope.segments is None:
         return None

@@ -133,6 +133,19 @@ class SpendHistories:
         names, codes = np.unique(self.segment, return_inverse=True)
         return names, codes
 
+    def take(self, rows: npt.NDArray[np.bool_]) -> SpendHistories:
+        """The customers where ``rows`` is True."""
+        return SpendHistories(
+            self.frequency[rows],
+            self.repeat_mean[rows],
+            self.first[rows],
+            self.largest[rows],
+            self.log_count[rows],
+            self.log_sum[rows],
+            self.log_square_sum[rows],
+            self.segment[rows],
+        )
+
 
 @dataclass(frozen=True)
 class SpendDiagnostic:
@@ -285,7 +298,8 @@ def fit_spend(
     ``model`` None chooses as ``config.model`` says (``auto``: by the
     diagnostics, run only then); a name forces it (the bootstrap keeps the
     model of the point estimate).  ``weights``: counts of each customer (the
-    bootstrap's resamples).  Raises ClientfolioError when no model can be fitted.
+    bootstrap's resamples, or 1 and 0 for a sample: the diagnostics are then
+    run on the customers weighing more than 0).  Raises ClientfolioError when no model can be fitted.
     """
     w = np.ones_like(h.frequency) if weights is None else weights
     repeat = _repeat_sample(h)
@@ -295,7 +309,7 @@ def fit_spend(
     if chosen != "lognormal":
         fit = fit_gamma_gamma(h.frequency[repeat], h.repeat_mean[repeat], weights=w[repeat])
         if chosen is None:
-            diagnostics = spend_diagnostics(h, fit, config)
+            diagnostics = spend_diagnostics(h if weights is None else h.take(w > 0), fit, config)
             chosen = "gamma_gamma" if all(d.passed for d in diagnostics) else "lognormal"
     if chosen == "gamma_gamma" and fit is not None:
         expected = _gamma_gamma(h, fit)

@@ -48,6 +48,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.i18n import N_
@@ -65,6 +67,7 @@ __all__ = [
     "QuadrantPoints",
     "QuadrantThresholds",
     "pareto_cut",
+    "quadrant_array",
     "quadrant_points",
     "quadrant_thresholds",
     "quadrant_name",
@@ -227,24 +230,30 @@ class QuadrantThresholds:
         )
 
 
-def pareto_cut(values: Sequence[float | None], low_share: float) -> float | None:
+def pareto_cut(values: Sequence[float | None] | npt.NDArray[np.float64], low_share: float) -> float | None:
     """The ``pareto`` cut of an axis: the value of the first customer (smallest
     first) whose value takes the running sum beyond ``low_share`` of the
     positive total; None without a positive value.  The values below it
-    (ties at the cut are high) make at most ``low_share`` of the total."""
-    positive = sorted(float(v) for v in values if v is not None and v > 0)
-    budget = low_share * sum(positive)
-    running = 0.0
-    for value in positive:
-        running += value
-        if running > budget:
-            return value
-    return positive[-1] if positive else None
+    (ties at the cut are high) make at most ``low_share`` of the total.
+    ``values``: a sequence (None: no value) or floats (NaN: no value)."""
+    floats = _floats(values)
+    positive = np.sort(floats[floats > 0])
+    if not positive.size:
+        return None
+    running = np.cumsum(positive)  # added in turn, smallest first
+    beyond = np.flatnonzero(running > low_share * running[-1])
+    return float(positive[beyond[0]] if beyond.size else positive[-1])
+
+
+def _floats(values: Sequence[float | None] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    if isinstance(values, np.ndarray):
+        return np.asarray(values, dtype=np.float64)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def quadrant_thresholds(
-    profits: Sequence[float | None],
-    potentials: Sequence[float | None],
+    profits: Sequence[float | None] | npt.NDArray[np.float64],
+    potentials: Sequence[float | None] | npt.NDArray[np.float64],
     config: QuadrantConfig | None = None,
     *,
     profit_basis: str = "margin",
@@ -283,10 +292,25 @@ def quadrants(
     potential), None where both values are missing; cut at ``thresholds``
     (default: ``quadrant_thresholds`` of these values)."""
     t = thresholds or quadrant_thresholds(profits, potentials, config)
-    return [
-        None if p is None and f is None else f"{t.level(p, t.profit_cents)}_{t.level(f, t.potential_cents)}"
-        for p, f in zip(profits, potentials, strict=True)
-    ]
+    return list(quadrant_array(_floats(profits), _floats(potentials), t))
+
+
+def quadrant_array(
+    profits: npt.NDArray[np.float64], potentials: npt.NDArray[np.float64], thresholds: QuadrantThresholds
+) -> npt.NDArray[np.object_]:
+    """``quadrants`` on floats (NaN: no value), cut at ``thresholds``."""
+
+    def high(values: npt.NDArray[np.float64], cut: float | None) -> npt.NDArray[np.bool_]:
+        if cut is None:
+            return np.zeros(values.shape, dtype=bool)
+        return np.asarray((values > 0) & (values >= cut), dtype=np.bool_)
+
+    names = np.array(QUADRANTS + (None,), dtype=object)  # high_high, low_high, high_low, low_low
+    index = (~high(profits, thresholds.profit_cents)).astype(np.intp) + 2 * ~high(
+        potentials, thresholds.potential_cents
+    )
+    index[np.isnan(profits) & np.isnan(potentials)] = len(QUADRANTS)
+    return np.asarray(names[index], dtype=object)
 
 
 class Placed(Protocol):

@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 
 from clientfolio.access import Principal, Scope
 from clientfolio.errors import ClientfolioError, KeyMissing
-from clientfolio.i18n import gettext_for
+from clientfolio.i18n import LANGS, formatter, gettext_for, translations
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.users import list_users, principal_for
 from clientfolio.settings import Settings
@@ -154,12 +154,24 @@ def create_app(
     files = None
     if background_figures and ring is not None and settings.web_figures_dir:
         files = FigureFiles(Path(settings.web_figures_dir), ring.subkey("figures"), the_store.safe_url)
-    figures = FigureCache(settings.web_cache_seconds, background=background_figures, files=files)
+    figures = FigureCache(
+        settings.web_cache_seconds, background=background_figures, files=files, prepare=dashboard.prepare_dashboard
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Start computing the figures of every user's scope (background mode)."""
+        """When serving (background mode), before the first request: read the
+        catalogs and compile the templates (the first pages would otherwise
+        do it all at once, each waiting for the others), then start computing
+        the figures of every user's scope."""
         state: WebState = app.state.web
+        if figures.background:
+            for lang in LANGS:
+                translations(lang)
+                formatter(lang)
+            state.templates.env.auto_reload = False  # no stat of the template files on every page
+            for name in state.templates.env.list_templates(extensions=["html"]):
+                state.templates.env.get_template(name)
         if figures.background and state.ring is not None:
             figures.warm(state.store, _principals(state.store), state.ring)
         yield

@@ -263,8 +263,9 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
     """The customers to act on in what ``figures`` cover: those at risk
     (important customers gone quiet against their own rhythm, ``figures.quiet``;
     customers whose RFM profile fell to declining or inactive; customers whose
-    payments are at risk) and the important customers without contact beyond
-    the follow-up delay, each list by value at stake (yearly revenue, else
+    payments are at risk) and the follow-ups overdue (a planned activity whose
+    day has passed with nothing made since, an important customer without
+    contact beyond the follow-up delay), each list by value at stake (yearly revenue, else
     lifetime value)."""
     _ = gettext_for(lang)
     fmt = formatter(lang)
@@ -309,21 +310,29 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
             at_risk[c.customer_id] = item(
                 c.customer_id, "payment", _("Overdue payments"), _(STATUS_NAMES["risk"]), _("Chase the payment")
             )
-    follow_ups = [
-        item(
-            f.customer_code,
-            "unfollowed",
-            _("Follow-up overdue"),
-            _("Never contacted")
-            if f.last_contact is None
-            else _("Last contact {day}").format(day=fmt.date(f.last_contact)),
-            _("Call them"),
-        )
-        for f in inputs.activity.important
-        if f.unfollowed
-    ]
+    follow_ups: dict[str, TodayItem] = {}
+    for a in inputs.activity.due:  # a planned call or visit whose day has passed, nothing made since
+        if a.customer_code is not None and a.customer_code not in follow_ups:
+            follow_ups[a.customer_code] = item(
+                a.customer_code,
+                "planned",
+                _("Planned activity not made"),
+                _("{kind} planned on {day}").format(kind=_(TERMS.get(a.kind, a.kind)), day=fmt.date(a.occurred_on)),
+                _("Call them") if a.kind in ("call", "email") else _("Plan a visit"),
+            )
+    for f in inputs.activity.important:
+        if f.unfollowed and f.customer_code not in follow_ups:
+            follow_ups[f.customer_code] = item(
+                f.customer_code,
+                "unfollowed",
+                _("Follow-up overdue"),
+                _("Never contacted")
+                if f.last_contact is None
+                else _("Last contact {day}").format(day=fmt.date(f.last_contact)),
+                _("Call them"),
+            )
     by_stake = lambda i: (-(i.value_cents or 0), i.code)  # noqa: E731
-    return TodayLists(sorted(at_risk.values(), key=by_stake), sorted(follow_ups, key=by_stake))
+    return TodayLists(sorted(at_risk.values(), key=by_stake), sorted(follow_ups.values(), key=by_stake))
 
 
 def today_block(

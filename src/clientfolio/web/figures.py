@@ -85,6 +85,7 @@ _VERSIONED = (
 
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -105,20 +106,27 @@ class Figures:
     quarterly: dict[str, dict[str, int]]
     quiet: tuple[QuietCustomer, ...] = ()
     _views: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    _building: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
 
     def view(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
-        """What ``build`` derives from these figures, built once per ``key``
-        (two requests may build it at once: the same result, one kept)."""
-        if key not in self._views:
-            self._views[key] = build()
-        return self._views[key]  # type: ignore[no-any-return]
+        """What ``build`` derives from these figures, built once per ``key``:
+        the requests that ask for it meanwhile wait for that one build (twenty
+        requests building the same dashboard at once would take twenty times
+        as long, each)."""
+        found = self._views.get(key, _MISSING)
+        if found is _MISSING:
+            with self._building:
+                found = self._views.get(key, _MISSING)
+                if found is _MISSING:
+                    found = self._views[key] = build()
+        return found  # type: ignore[no-any-return]
 
     def __getstate__(self) -> dict[str, Any]:
         """What is pickled (``web.figure_files``): the figures, not the views nor the indexes."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_views"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("_views", "_building")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _views={})
+        self.__dict__.update(state, _views={}, _building=threading.RLock())
 
     @cached_property
     def important(self) -> dict[str, tuple[str, ...]]:
@@ -250,7 +258,9 @@ class FigureCache:
 
     With ``files`` (``web.figure_files``), every computation is kept on disk,
     and a scope's first request (or ``warm``) takes the kept figures of the
-    last start as old ones: the first page after a restart is served at once."""
+    last start as old ones: the first page after a restart is served at once.
+    ``prepare`` derives the pages' views of new figures in the background,
+    before they are served (``Figures.view``)."""
 
     def __init__(
         self,
@@ -260,11 +270,13 @@ class FigureCache:
         wait: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         files: FigureFiles | None = None,
+        prepare: Callable[[Store, Principal, Figures], None] | None = None,
     ) -> None:
         self.seconds = seconds
         self.background = background
         self.wait = wait
         self.files = files
+        self.prepare = prepare
         self._started = time.time()  # kept figures written since: this start's (shared by its processes)
         self._clock = clock
         self._opened: set[Scope] = set()
@@ -348,6 +360,8 @@ class FigureCache:
         try:
             with self._computing:  # one at a time: the analytics' engine is shared (and so is the CPU)
                 version, figures = self._compute(store, principal, ring)
+            if figures is not None and self.prepare is not None:  # the pages' views, before a page asks
+                self.prepare(store, principal, figures)
             with self._guard:
                 self._entries[scope] = (version, self._clock(), figures)
             _settle()

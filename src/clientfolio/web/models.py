@@ -219,7 +219,7 @@ class TodayItem(_Model):
 
     code: str
     name: str
-    reason: str  # quiet, profile, payment, unfollowed
+    reason: str  # quiet, profile, payment, planned, unfollowed
     label: str
     detail: str
     value_cents: float | None
@@ -341,6 +341,7 @@ class TimelineEvent(_Model):
     amount_cents: int | None = None
     note: str | None = None
     user: str | None = None
+    planned: bool = False  # an activity scheduled, not made yet
 
 
 class ActionOut(_Model):

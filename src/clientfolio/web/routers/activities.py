@@ -2,9 +2,9 @@
 a call, visit, meeting, e-mail or quote about a customer, with its date
 (default today), a note, and optionally the date of the next activity.
 
-The activities table has no column for a planned next step, so the next
-activity is stored as an activity of the same type dated that day (a planned
-one: ``log_activity`` with ``allow_future``), its note saying it is planned.
+The next activity is stored as a planned activity of the same type dated
+that day (``log_activity`` with ``planned``: no contact until made; the
+timeline marks it planned).
 ``log_activity`` enforces the scope (a rep logs only on their customers, one
 refusal for out of scope and unknown) and audits the write (``activity.log``)."""
 
@@ -66,7 +66,6 @@ def log(
         )
     ]
     if next_on is not None:
-        planned = view._("Planned")
         logged.append(
             log_activity(
                 view.state.store,
@@ -74,10 +73,10 @@ def log(
                 kind=kind,
                 occurred_on=next_on,
                 customer_code=code,
-                subject=f"{planned}: {note.strip()}" if note.strip() else planned,
+                subject=note.strip() or None,
                 ring=ring,
                 chain_key=audit,
-                allow_future=True,
+                planned=True,
             )
         )
     if wants_json(view.request):

@@ -76,8 +76,9 @@ def names_of(state: WebState, principal: Principal, figures: Figures | None) -> 
 
 
 def timeline_of(reader: PortfolioReader, code: str, lang: str) -> list[TimelineEvent]:
-    """Customer ``code``'s invoices, payments and activities in one stream,
-    newest first (nothing when the principal may not see it)."""
+    """Customer ``code``'s invoices, payments and activities (made and
+    planned) in one stream, newest first (nothing when the principal may not
+    see it)."""
     _ = gettext_for(lang)
     events: list[TimelineEvent] = []
     mine = (Customer.code == code, reader.visible(Customer))
@@ -96,7 +97,7 @@ def timeline_of(reader: PortfolioReader, code: str, lang: str) -> list[TimelineE
             .where(*mine)
         ).all()
         activities = conn.execute(
-            select(Activity.id, Activity.kind, Activity.occurred_on, Activity.subject, User.username)
+            select(Activity.id, Activity.kind, Activity.occurred_on, Activity.subject, User.username, Activity.planned)
             .join(Customer, Customer.id == Activity.customer_id)
             .outerjoin(User, User.id == Activity.user_id)
             .where(*mine)
@@ -120,9 +121,11 @@ def timeline_of(reader: PortfolioReader, code: str, lang: str) -> list[TimelineE
                 amount_cents=paid,
             )
         )
-    for _id, kind, day, subject, user in activities:
+    for _id, kind, day, subject, user, planned in activities:
         events.append(
-            TimelineEvent(occurred_on=day, kind=kind, label=_(TERMS.get(kind, kind)), note=subject, user=user)
+            TimelineEvent(
+                occurred_on=day, kind=kind, label=_(TERMS.get(kind, kind)), note=subject, user=user, planned=planned
+            )
         )
     order = {"invoice": 0, "credit_note": 0, "payment": 1}
     events.sort(key=lambda e: (e.occurred_on, order.get(e.kind, 2)), reverse=True)

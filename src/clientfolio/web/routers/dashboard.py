@@ -9,6 +9,7 @@ Today block, paged."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,8 +17,10 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from clientfolio.access import PortfolioReader, Principal
+from clientfolio.i18n import LANGS
 from clientfolio.plan.records import plan_actions
 from clientfolio.protect.keys import KeyRing
+from clientfolio.store import Store
 from clientfolio.web.build import TodayLists, dashboard, today_block, today_lists
 from clientfolio.web.charts import dashboard_charts
 from clientfolio.web.deps import PrincipalDep, RingDep, ViewDep
@@ -26,7 +29,7 @@ from clientfolio.web.models import Dashboard, TodayOut, TodayPage
 from clientfolio.web.render import fragment, page, wants_json
 from clientfolio.web.state import WebState
 
-__all__ = ["TODAY_PAGE", "TODAY_ROWS", "dashboard_of", "router", "today_of"]
+__all__ = ["TODAY_PAGE", "TODAY_ROWS", "dashboard_of", "prepare_dashboard", "router", "today_of"]
 
 TODAY_ROWS = 10
 """Customers of each Today list on the dashboard (the first by value at stake)."""
@@ -52,6 +55,17 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
     )
     today = _today(state, principal, ring, figures, _lists(figures, lang), lang, 0, TODAY_ROWS)
     return data.model_copy(update={"today": today}), figures
+
+
+def prepare_dashboard(store: Store, principal: Principal, figures: Figures) -> None:
+    """Derive the dashboard's figures part and Today lists of new ``figures``
+    in every language (``FigureCache.prepare``: in the background, so that
+    the first dashboards after a computation do not build them)."""
+    names = code_names(store, principal)
+    count = len(figures.inputs.value.customers)
+    for lang in LANGS:
+        figures.view(("dashboard", lang), partial(dashboard, figures, count, lang, names))
+        _lists(figures, lang)
 
 
 def _lists(figures: Figures, lang: str) -> TodayLists:
