@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"wall": float(wall), "user": float(user), "sys": float(system), "peak_mb": int(peak) / 1024}
 
 
+def close(a: object, b: object, tol: float) -> bool:
+    """The same results, floats to ``tol`` relative (a sum of squares, the HHI, is added up in
+    another order; the models' parameters are fitted by an optimiser from sums in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+    return a == b
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=200_000)
@@ -76,11 +89,14 @@ def main() -> None:
         help="the driver's JVM (the command's process): the per-customer results come back to it",
     )
     parser.add_argument("--engines", default="duckdb,spark", help="which runs, in this order")
+    parser.add_argument("--command", default="analyze", choices=["analyze", "value"], help="the command timed")
+    parser.add_argument("--customers", type=int, help="customers of a generated file (default: lines / 20)")
     args = parser.parse_args()
-    data = HERE / "data" / f"transactions_{args.lines}.parquet"
+    name = f"transactions_{args.lines}" + (f"_{args.customers}c" if args.customers else "")
+    data = HERE / "data" / f"{name}.parquet"
     if not data.exists():
         data.parent.mkdir(parents=True, exist_ok=True)
-        print(f"writing {data} ({generate(data, args.lines):.1f} s)", flush=True)
+        print(f"writing {data} ({generate(data, args.lines, customers=args.customers):.1f} s)", flush=True)
     helper = cluster_module()
     work = Path(tempfile.mkdtemp(prefix="clientfolio-spark-bench-"))
     worker_mb = int(args.memory.rstrip("gGmM")) * (1024 if args.memory[-1] in "gG" else 1)
@@ -100,11 +116,15 @@ def main() -> None:
             for name, extra in [(e, spark if e == "spark" else []) for e in args.engines.split(",")]:
                 out = work / f"{name}-{i}"
                 runs[name].append(
-                    timed([str(CLIENTFOLIO), "analyze", "--transactions", str(data), *extra, "--out", str(out)], env)
+                    timed([str(CLIENTFOLIO), args.command, "--transactions", str(data), *extra, "--out", str(out)], env)
                 )
                 print(name, runs[name][-1], flush=True)
-        both = [work / f"{name}-0" / "measures.json" for name in ("duckdb", "spark")]
-        same = all(p.exists() for p in both) and json.loads(both[0].read_text()) == json.loads(both[1].read_text())
+        result = "measures.json" if args.command == "analyze" else "equity.json"
+        tol = 1e-9 if args.command == "analyze" else 1e-6
+        both = [work / f"{engine}-0" / result for engine in ("duckdb", "spark")]
+        same = all(p.exists() for p in both) and close(
+            json.loads(both[0].read_text()), json.loads(both[1].read_text()), tol
+        )
     finally:
         cluster.stop()
     print(f"\n{args.lines:,} lines, {args.workers} workers of 1 core and {args.memory}; medians of {args.repeat}:")
@@ -116,7 +136,7 @@ def main() -> None:
         print(f"{name:8} {m['wall']:8.1f} {m['user']:8.1f} {m['sys']:8.1f} {m['peak_mb']:8.0f}")
     if not all(runs.values()):
         return
-    print("measures.json: " + ("the same on both" if same else "DIFFERENT"))
+    print(f"{result}: " + (f"the same on both (floats to {tol:g})" if same else "DIFFERENT"))
     if not same:
         raise SystemExit(1)
 

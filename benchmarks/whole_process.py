@@ -8,6 +8,8 @@ each, as fresh processes, imports and output included:
 
 analyze         ``clientfolio analyze --transactions F`` (tables to a file)
 analyze --out   ``clientfolio analyze --transactions F --out DIR``
+analyze --json  ``clientfolio analyze --transactions F --json`` (the JSON to a file;
+                its ratio to ``analyze`` is the cost of ``--json``)
 script          ``analyses.sql`` run by the duckdb Python module, the same
                 analyses, small results printed
 script --out    the same, writing its tables to DIR (COPY, CSV and JSON)
@@ -122,6 +124,8 @@ def main() -> None:
         analyze = [str(CLIENTFOLIO), "analyze", "--transactions", str(path)]
         commands["analyze" + suffix] = (analyze, env)
         commands["analyze --out" + suffix] = ([*analyze, "--out", str(work / f"cf{suffix.strip()}")], env)
+        if not suffix:  # the baseline's --json ran out of memory at 10M lines (issue 19)
+            commands["analyze --json"] = ([*analyze, "--json"], env)
     script = [sys.executable, __file__, "--script-child", str(path)]
     commands["script"] = (script, None)
     commands["script --out"] = ([*script, "--out", str(work / "script")], None)
@@ -141,6 +145,8 @@ def main() -> None:
             f"{name:<26} {m['wall']:>7.2f} {m['cpu']:>7.2f} {m['peak_mb']:>9.0f} "
             f"{m['wall'] / reference['wall']:>13.2f}x {m['cpu'] / reference['cpu']:>12.2f}x"
         )
+    json_cost = medians["analyze --json"]["wall"] / medians["analyze"]["wall"]
+    print(f"analyze --json / analyze: {json_cost:.2f}x wall, peak {medians['analyze --json']['peak_mb']:.0f} MiB")
     for suffix in versions:
         differences = agreement(work / f"cf{suffix.strip()}", work / "script")
         verdict = "agree" if not differences else "DIFFER: " + "; ".join(differences)

@@ -418,12 +418,17 @@ def analyze(
     spark_remote: SparkRemoteOption = None,
     as_of: AsOfOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write measures.json, abc.csv, rfm.csv and segment_product.csv here.")
+        str | None,
+        typer.Option(
+            help="Write measures.json, abc.csv, rfm.csv and segment_product.csv into this folder; with "
+            "--engine spark also a URI (hdfs://, s3a://, abfss://, gs://, file://)."
+        ),
     ] = None,
     headers: FileHeadersOption = "codes",
     as_json: JsonOption = False,
 ) -> None:
     """Portfolio analysis: measures, ABC classes, RFM patterns, segment x product matrix."""
+    from clientfolio.analytics.remote_out import check_out, write_out
     from clientfolio.analytics.run import CsvStyle, analyze_source, write_analysis
 
     style = CsvStyle.of(headers, lang())  # a wrong --headers stops the command before the analysis
@@ -431,6 +436,8 @@ def analyze(
     names: dict[str, str] = {}
     url = settings_for(db).database_url if transactions is None else None
     spark = spark_options(spark_master, spark_remote, database_url=url) if engine == "spark" else None
+    if out is not None:
+        check_out(out, spark)  # a URI --out the run cannot write stops it before the analysis
     if transactions is not None:
         result = analyze_source(transactions=transactions, engine=engine or "duckdb", spark=spark, as_of=day)
     else:  # the access layer and the store are loaded for a store only
@@ -448,9 +455,11 @@ def analyze(
             from clientfolio.config import load_domain_config
 
             profiles = load_domain_config(database_url=url).analytics.rfm.profiles()
-        written = write_analysis(result, out, style=style, profiles=profiles, names=names)
+        written = write_out(
+            out, lambda folder: write_analysis(result, folder, style=style, profiles=profiles, names=names), spark
+        )
         if not as_json:
-            stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
+            stdout().print(tr("Written: {paths}", paths=", ".join(written)))
     if as_json:
         emit_json(
             {

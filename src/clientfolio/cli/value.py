@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -61,7 +60,13 @@ def value_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Value as of this date, YYYY-MM-DD (default: the last sale).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write value.csv, prospects.csv and equity.json here.")] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Write value.csv, prospects.csv and equity.json into this folder; with --engine spark also a "
+            "URI (hdfs://, s3a://, abfss://, gs://, file://)."
+        ),
+    ] = None,
     headers: FileHeadersOption = "codes",
     horizon: Annotated[
         float | None,
@@ -91,6 +96,7 @@ def value_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
+    from clientfolio.analytics.remote_out import check_out, write_out
     from clientfolio.analytics.run import CsvStyle
     from clientfolio.config import load_domain_config
     from clientfolio.settings import Settings
@@ -109,6 +115,8 @@ def value_command(
     names: Names | None = None
     interval = as_json or out is not None or not backtest  # the backtest table alone shows no interval
     spark = spark_options(spark_master, spark_remote, database_url=settings.database_url) if engine == "spark" else None
+    if out is not None:
+        check_out(out, spark)  # a URI --out the run cannot write stops it before the valuation
     if transactions is not None:
         result = value_source(
             transactions=transactions, as_of=day, config=config, interval=interval, engine=engine, spark=spark
@@ -131,15 +139,12 @@ def value_command(
         if not as_json or style.lang is not None:
             names = Names.of(store)
     if out is not None:
-        written = write_value(
-            result,
-            out,
-            style=style,
-            segments=None if names is None else names.segments,
-            regions=None if names is None else names.regions,
+        segments, regions = (None, None) if names is None else (names.segments, names.regions)
+        written = write_out(
+            out, lambda folder: write_value(result, folder, style=style, segments=segments, regions=regions), spark
         )
         if not as_json:
-            stdout().print(tr("Written: {paths}", paths=", ".join(str(p) for p in written)))
+            stdout().print(tr("Written: {paths}", paths=", ".join(written)))
     if as_json:
         emit_json(result.as_dict())
     elif backtest:

@@ -17,10 +17,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.access.pipeline import ActivityRow
+if TYPE_CHECKING:  # the settings load this module's rules without the access layer
+    from clientfolio.access.pipeline import ActivityRow
 
 __all__ = [
     "AccountActivity",
