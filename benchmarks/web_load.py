@@ -18,7 +18,10 @@ background), then measures:
   the first dashboard.
 
 ``--think`` makes each user pause between pages (uniformly 0.5 to 1.5 times
-it), as people do; 0 (the default) asks for the next page at once.
+it), as people do, and come in at a random moment of the first ``--think``
+seconds (fifty users do not click in the same millisecond); 0 (the default)
+asks for the next page at once, every user from the start.  The server's and
+the load generator's CPU per request are printed with the latencies.
 """
 
 from __future__ import annotations
@@ -183,6 +186,8 @@ async def run(base: str, users: int, seconds: float, started: float, think: floa
             nonlocal errors
             async with httpx.AsyncClient(base_url=base, timeout=120, cookies=admin.cookies) as client:
                 i = n
+                if think:  # users come in at random moments of the first pause, not all in the same millisecond
+                    await asyncio.sleep(random.uniform(0, think))
                 end = time.perf_counter() + seconds
                 while time.perf_counter() < end:
                     i += 1

@@ -1,9 +1,11 @@
 """Fixtures: a fresh store per test, on SQLite and on PostgreSQL.
 
-Tests taking ``store`` run once per engine.  PostgreSQL tests use a new
-database per test on the local server (``CLIENTFOLIO_TEST_PG_URL``, default
-``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``).  When that server
+Tests taking ``store`` run once per engine.  PostgreSQL tests use a database
+of their own on the local server (``CLIENTFOLIO_TEST_PG_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``), as new: emptied
+after the test before the next one takes it (``pg_pool.py``).  When that server
 is unreachable they are skipped, except when ``CI`` is set: then they fail.
+A migrated store is a copy of one migrated once per session.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,31 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from clientfolio.store import Store
+from tests.pg_pool import Databases
+
+SPARK_CLUSTER = "tests/spark/"
+"""The tests on a Spark cluster: one worker, one cluster started (not one per worker)."""
+IN_PROCESS_SPARK = "spark in the test process"
+"""The other tests that name Spark (``[spark]`` …): one worker, one JVM started in it."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (``scripts/test``) as xdist's, a test file on one worker
+    (its module fixtures built once), but with the Spark tests in the two groups
+    above, whatever their files; the largest groups (in tests) first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SparkTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path, _, name = nodeid.partition("::")
+            if path.startswith(SPARK_CLUSTER):
+                return SPARK_CLUSTER
+            return IN_PROCESS_SPARK if "spark" in name.lower() else path
+
+    return SparkTogether(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,6 +75,16 @@ def _small_bootstrap() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES", BOOTSTRAP_SAMPLES)
         yield
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy the SQLite store ``source`` to ``target``, with its mode (0600): its
+    write-ahead log first written into it (a command run in this process may
+    leave its connections open, the last writes still in ``-wal``)."""
+    with closing(sqlite3.connect(source)) as db:
+        busy, logged, written = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0 and logged == written, f"{source}: the log is not all written ({busy}, {logged}, {written})"
+    shutil.copy(source, target)
 
 
 DemoFile = Callable[..., Path]
@@ -107,19 +145,70 @@ def _pg_admin():  # type: ignore[no-untyped-def]
     return engine
 
 
+@pytest.fixture(scope="session")
+def _pg_databases() -> Iterator[Databases]:
+    """This worker's PostgreSQL databases (``tests/pg_pool.py``), dropped at the end."""
+    _pg_admin().dispose()
+    databases = Databases(PG_ADMIN_URL)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """URL of a new, empty PostgreSQL database, dropped after the test."""
-    admin = _pg_admin()
-    name = f"clientfolio_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+def pg_url(_pg_databases: Databases) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database (one emptied, as new, after the test)."""
+    name = _pg_databases.take(migrated=False)
     try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield _pg_databases.url(name)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _pg_databases.give_back(name, migrated=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Path]:
+    """``_migrated_sqlite()``: an SQLite store migrated once per session, to copy."""
+    path = tmp_path_factory.mktemp("migrated") / "clientfolio.db"
+
+    def migrated() -> Path:
+        if not path.exists():
+            Store(f"sqlite:///{path}").dispose()
+            assert not path.with_name(f"{path.name}-wal").exists()  # all in the one file
+        return path
+
+    return migrated
+
+
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty store, nothing migrated (SQLite file, then a PostgreSQL database)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/clientfolio.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=ENGINES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh, migrated store (SQLite file, then a PostgreSQL database): a copy
+    of a new store migrated once per session, the migrations not run again."""
+    if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("_migrated_sqlite")(), tmp_path / "clientfolio.db")
+        s = Store(f"sqlite:///{tmp_path}/clientfolio.db")
+        try:
+            yield s
+        finally:
+            s.dispose()
+        return
+    databases: Databases = request.getfixturevalue("_pg_databases")
+    name = databases.take(migrated=True)
+    s = Store(databases.url(name))
+    try:
+        yield s
+    finally:
+        s.dispose()
+        databases.give_back(name, migrated=True)
 
 
 @contextmanager
@@ -143,20 +232,3 @@ def ordinary_role(pg_url: str, *, write: bool = False) -> Iterator[str]:
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
         admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/clientfolio.db"
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A fresh, migrated store (SQLite file, then a PostgreSQL database)."""
-    s = Store(store_url)
-    try:
-        yield s
-    finally:
-        s.dispose()

@@ -328,7 +328,7 @@ def test_log_activity(portfolio: Store) -> None:
         ({"customer_code": "C001"}, OUTSIDE_SCOPE),  # IDF
         ({"customer_code": "C003", "user": "jdupont"}, SELF_ONLY),
         ({"customer_code": "C003", "kind": "fax"}, "unknown activity type"),
-        ({"customer_code": "C003", "occurred_on": "2025-07-02"}, "date in the future"),
+        ({"customer_code": "C003", "occurred_on": "2025-07-02"}, r"date 2025-07-02 is after today \(2025-07-01\)"),
         ({"customer_code": "C003", "prospect_code": "P002"}, "give a customer or a prospect"),
         ({}, "give a customer or a prospect"),
     ):

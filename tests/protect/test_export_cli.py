@@ -11,6 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from clientfolio import cli
+from tests.conftest import copy_sqlite
 
 KEY = base64.b64encode(b"c" * 32).decode()
 
@@ -21,11 +22,19 @@ def wide_plain_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "errors", Console(width=300, color_system=None, stderr=True))
 
 
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``clientfolio demo --customers 40 --years 1`` run once for the module (its key: ``KEY``)."""
+    path = tmp_path_factory.mktemp("demo") / "x.db"
+    assert run("demo", "--customers", "40", "--years", "1", "--db", f"sqlite:///{path}").exit_code == 0
+    return path
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/x.db"
-    assert run("demo", "--customers", "40", "--years", "1", "--db", url).exit_code == 0
-    return url
+def db(demo_file: Path, tmp_path: Path) -> str:
+    """This test's own copy of the module's demo."""
+    copy_sqlite(demo_file, tmp_path / "x.db")
+    return f"sqlite:///{tmp_path}/x.db"
 
 
 def run(*args: str, **env: str) -> Result:

@@ -39,6 +39,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.trace import TraceResult, trace_file, verdict_in
 from clientfolio.store import Store
 from clientfolio.store.schema import SIZE_BANDS, Customer, Region, Segment
+from tests.conftest import copy_sqlite
 
 KEY = base64.b64encode(b"c" * 32).decode()
 RING = KeyRing.for_tests(b"k" * 32)
@@ -97,11 +98,19 @@ def run(*args: str, **env: str) -> Result:
     return CliRunner().invoke(cli.app, list(args), env={"CLIENTFOLIO_KEY": KEY, "COLUMNS": "300", **env})
 
 
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``clientfolio demo --customers 40 --years 1`` run once for the module (its key: ``KEY``)."""
+    path = tmp_path_factory.mktemp("demo") / "x.db"
+    assert run("demo", "--customers", "40", "--years", "1", "--db", f"sqlite:///{path}").exit_code == 0
+    return path
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/x.db"
-    assert run("demo", "--customers", "40", "--years", "1", "--db", url).exit_code == 0
-    return url
+def db(demo_file: Path, tmp_path: Path) -> str:
+    """This test's own copy of the module's demo."""
+    copy_sqlite(demo_file, tmp_path / "x.db")
+    return f"sqlite:///{tmp_path}/x.db"
 
 
 def export(db: str, out: Path, *options: str, lang: str, kind: str = "customers") -> Result:

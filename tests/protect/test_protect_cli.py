@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner, Result
 from clientfolio import cli
 from clientfolio.store import Store
 from clientfolio.store.schema import Contact, Customer
+from tests.conftest import copy_sqlite
 
 
 @pytest.fixture(autouse=True)
@@ -28,12 +30,29 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
     return CliRunner().invoke(cli.app, list(args), input=stdin, env=env)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/x.db"
-    made = run("demo", "--customers", "10", "--years", "1", "--db", url)
+def make_demo(folder: Path) -> str:
+    """``clientfolio demo --customers 10 --years 1`` in ``folder``: a new key file (``folder/keys``)."""
+    url = f"sqlite:///{folder}/x.db"
+    key_file = str(folder / "keys" / "clientfolio.key")
+    made = run("demo", "--customers", "10", "--years", "1", "--db", url, env={"CLIENTFOLIO_KEY_FILE": key_file})
     assert made.exit_code == 0, made.output
     return url
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo made once for the module, with its key file."""
+    folder = tmp_path_factory.mktemp("demo")
+    make_demo(folder)
+    return folder
+
+
+@pytest.fixture
+def db(demo_folder: Path, tmp_path: Path) -> str:
+    """This test's own copy of the module's demo and of its key file (the test's ``CLIENTFOLIO_KEY_FILE``)."""
+    copy_sqlite(demo_folder / "x.db", tmp_path / "x.db")
+    shutil.copytree(demo_folder / "keys", tmp_path / "keys")  # with their modes (0700, 0600)
+    return f"sqlite:///{tmp_path}/x.db"
 
 
 def names(url: str) -> list[str]:
@@ -44,7 +63,8 @@ def names(url: str) -> list[str]:
     return found
 
 
-def test_demo_encrypts_with_a_new_key_file(db: str, tmp_path: Path) -> None:
+def test_demo_encrypts_with_a_new_key_file(tmp_path: Path) -> None:
+    db = make_demo(tmp_path)
     key_file = tmp_path / "keys" / "clientfolio.key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     store = Store(db)

@@ -214,7 +214,7 @@ def test_serve_with_two_workers(own: Store, tmp_path: Path) -> None:
             assert logged.status_code in (200, 303)
             while (answer := client.get("/?format=json")).status_code == 503:  # computing, in one of the workers
                 assert time.monotonic() < deadline, "the figures were never computed"
-                time.sleep(0.5)
+                time.sleep(0.1)
             assert answer.status_code == 200 and answer.json()["as_of"] and answer.json()["customers"] > 0
             assert all(client.get("/?format=json").status_code == 200 for _ in range(6))  # whichever worker answers
         assert list((tmp_path / "figures").glob("figures-*.bin"))

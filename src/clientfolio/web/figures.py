@@ -267,7 +267,7 @@ class FigureCache:
         seconds: int,
         *,
         background: bool = False,
-        wait: float = 2.0,
+        wait: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
         files: FigureFiles | None = None,
         prepare: Callable[[Store, Principal, Figures], None] | None = None,

@@ -59,9 +59,10 @@ def dashboard_of(state: WebState, principal: Principal, ring: KeyRing, lang: str
 
 def prepare_dashboard(store: Store, principal: Principal, figures: Figures) -> None:
     """Derive the dashboard's figures part and Today lists of new ``figures``
-    in every language (``FigureCache.prepare``: in the background, so that
-    the first dashboards after a computation do not build them)."""
-    names = code_names(store, principal)
+    in every language, and the customers' names (``FigureCache.prepare``: in
+    the background, so that the first pages after a computation do not build
+    them)."""
+    names = figures.view(("names",), partial(code_names, store, principal))  # the customer pages' too
     count = len(figures.inputs.value.customers)
     for lang in LANGS:
         figures.view(("dashboard", lang), partial(dashboard, figures, count, lang, names))
