@@ -133,6 +133,9 @@ def test_after_a_restart_the_kept_figures_are_served_at_once(
     answer = rep.get("/?format=json")
     assert answer.status_code == 200 and time.perf_counter() - started < 2
     assert answer.json() == expected  # the kept figures of the rep's scope
+    deadline = time.monotonic() + 10  # the recomputation's thread reaches the computation a moment later
+    while gate.calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert gate.calls == 1  # and recomputed once in the background
     gate.opened.set()
     assert cache_of(restarted).idle(30)
