@@ -6,13 +6,10 @@ cannot write stops it before the analysis."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -21,7 +18,9 @@ from clientfolio.analytics.engines import SparkOptions
 from clientfolio.analytics.remote_out import write_out
 from clientfolio.errors import ClientfolioError
 from tests.analytics.conftest import spark_backend  # noqa: F401
-from tests.spark.conftest import BOOTSTRAP, CDNOW
+from tests.spark.conftest import BOOTSTRAP
+from tests.value.cdnow import DATA as CDNOW
+from tests.value.cdnow import write_transactions
 
 ANALYSIS = ["abc.csv", "measures.json", "rfm.csv", "segment_product.csv"]
 VALUATION = ["equity.json", "prospects.csv", "value.csv"]
@@ -30,18 +29,7 @@ VALUATION = ["equity.json", "prospects.csv", "value.csv"]
 @pytest.fixture(scope="module")
 def cdnow_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The CDNOW sample as one transactions file (6,919 purchases of 2,357 customers)."""
-    rows = [line.split() for line in CDNOW.read_text().splitlines() if line.strip()]
-    path = tmp_path_factory.mktemp("cdnow") / "cdnow.parquet"
-    table = pa.table(
-        {
-            "customer_id": [r[0] for r in rows],
-            "invoice_id": [f"F{n}" for n in range(len(rows))],
-            "date": [dt.datetime.strptime(r[2], "%Y%m%d").date() for r in rows],
-            "amount": [float(r[4]) for r in rows],
-        }
-    )
-    pq.write_table(table, path)
-    return path
+    return write_transactions(tmp_path_factory.mktemp("cdnow") / "cdnow.parquet")
 
 
 def run(*args: str, lang: str = "en") -> Any:

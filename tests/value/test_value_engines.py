@@ -9,33 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from clientfolio.value import ValueConfig, value_source
 from clientfolio.value.bgnbd import fit_bgnbd
 from clientfolio.value.clv import ClvConfig, fit_sample_of
 from tests.analytics.conftest import spark_backend  # noqa: F401
-from tests.value.cdnow import CALIBRATION_END
+from tests.value.cdnow import CALIBRATION_END, write_transactions
 from tests.value.cdnow import DATA as CDNOW
 
 
 @pytest.fixture(scope="module")
 def cdnow_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The CDNOW sample as a transactions file (codes as text: the same on every engine)."""
-    rows = [line.split() for line in CDNOW.read_text().splitlines() if line.strip()]
-    path = tmp_path_factory.mktemp("cdnow") / "cdnow.parquet"
-    table = pa.table(
-        {
-            "customer_id": [r[0] for r in rows],
-            "invoice_id": [f"F{n}" for n in range(len(rows))],
-            "date": [dt.date(int(r[2][:4]), int(r[2][4:6]), int(r[2][6:])) for r in rows],
-            "amount": [float(r[4]) for r in rows],
-        }
-    )
-    pq.write_table(table, path)
-    return path
+    return write_transactions(tmp_path_factory.mktemp("cdnow") / "cdnow.parquet")
 
 
 def fnv1a(text: str) -> int:
