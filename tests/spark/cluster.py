@@ -35,6 +35,17 @@ def _free_port() -> int:
         return port
 
 
+def kill_leftovers(pid_dir: Path) -> None:
+    """Kill the daemons whose pid files are left in ``pid_dir`` (a stop that
+    did not end them) and remove the files."""
+    for pid_file in pid_dir.glob("*.pid"):
+        try:
+            os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+        pid_file.unlink(missing_ok=True)
+
+
 @dataclass
 class Cluster:
     """A running cluster: its master ``url`` (spark://...), its web UI ``ui``,
@@ -76,12 +87,7 @@ class Cluster:
                 timeout=60,
                 check=False,
             )
-        for pid_file in Path(self.env["SPARK_PID_DIR"]).glob("*.pid"):
-            try:
-                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-            pid_file.unlink(missing_ok=True)
+        kill_leftovers(Path(self.env["SPARK_PID_DIR"]))
 
     def logs(self) -> str:
         """The daemons' logs (for a failure's message)."""
@@ -161,12 +167,7 @@ class ConnectServer:
     def stop(self) -> None:
         daemon = Path(self.env["SPARK_HOME"]) / "sbin" / "spark-daemon.sh"
         subprocess.run(["bash", str(daemon), "stop", CONNECT, "1"], env=self.env, capture_output=True, check=False)
-        for pid_file in Path(self.env["SPARK_PID_DIR"]).glob("*.pid"):
-            try:
-                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-            pid_file.unlink(missing_ok=True)
+        kill_leftovers(Path(self.env["SPARK_PID_DIR"]))
 
 
 def start_connect_server(root: Path, *, timeout: float = 120) -> ConnectServer:

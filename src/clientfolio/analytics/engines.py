@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.errors import ClientfolioError
 
-__all__ = ["ENGINES", "SparkOptions", "connect", "connect_store", "spark_session"]
+__all__ = ["ENGINES", "SparkOptions", "connect", "connect_store", "spark_failure", "spark_session"]
 
 ENGINES = ("duckdb", "sqlite", "postgres", "spark")
 DUCKDB_MEMORY_LIMIT = "1GB"
@@ -122,6 +122,16 @@ def spark_session(options: SparkOptions) -> Any:
     if not options.remote:
         session.sparkContext.setLogLevel("ERROR")  # Spark's warnings are not the user's
     return session
+
+
+def spark_failure(exc: BaseException) -> str:
+    """The cause of a Spark failure in one line (at most 300 characters): the
+    first line of its message that names an exception or an error (Py4J gives
+    a Java stack: "An error occurred while calling ...", then
+    "org.apache.spark.SparkException: Job aborted ..."), else its first line."""
+    lines = [line.strip(" :\t") for line in str(exc).strip().splitlines() if line.strip()]
+    causes = [line for line in lines if "Exception" in line or "Error" in line] or lines or [type(exc).__name__]
+    return causes[0][:300]
 
 
 def _check_java() -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from clientfolio.analytics.engines import SparkOptions, spark_session
+from clientfolio.analytics.engines import SparkOptions, spark_failure, spark_session
 from clientfolio.errors import ClientfolioError
 
 __all__ = ["check_out", "is_uri", "write_out"]
@@ -83,9 +83,7 @@ def _copy(paths: Sequence[Path], out: str, session: Any) -> list[str]:
         finally:
             fs.close()
     except Exception as exc:  # noqa: BLE001 - Hadoop's errors through py4j: said in one line
-        lines = [line.strip(" :\t") for line in str(exc).strip().splitlines() if line.strip()]
-        causes = [line for line in lines if "Exception" in line or "Error" in line] or lines or [type(exc).__name__]
         raise ClientfolioError(
-            "--out {out}: cannot write the files ({reason})", out=out, reason=causes[0][:300]
+            "--out {out}: cannot write the files ({reason})", out=out, reason=spark_failure(exc)
         ) from None
     return targets

@@ -43,7 +43,7 @@ from clientfolio.analytics.analysis import (
     analyze,
     latest_date,
 )
-from clientfolio.analytics.engines import SparkOptions, connect, connect_store
+from clientfolio.analytics.engines import SparkOptions, connect, connect_store, spark_failure
 from clientfolio.analytics.rfm import RFM_PROFILES, RfmProfile
 from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, parse_source, read_transactions
 from clientfolio.errors import ClientfolioError
@@ -139,9 +139,7 @@ def _engine_error(exc: Exception, file: str | None) -> ClientfolioError | None:
         reason = str(exc).strip().splitlines()[0]
         return ClientfolioError("{file}: the engine cannot read it ({reason})", file=file, reason=reason)
     if kind.__module__.split(".")[0] in ("py4j", "pyspark"):
-        lines = [line.strip(" :\t") for line in str(exc).strip().splitlines()]
-        causes = [line for line in lines[1:] if "Exception" in line or "Error" in line] or lines or [kind.__name__]
-        return ClientfolioError("the Spark engine failed ({reason})", reason=causes[0][:300])
+        return ClientfolioError("the Spark engine failed ({reason})", reason=spark_failure(exc))
     return None
 
 
