@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,14 @@ from typer.testing import CliRunner, Result
 
 from clientfolio import cli
 from clientfolio.analytics.abc import AbcConfig
-from clientfolio.config import SECTIONS, ConfigError, config_file, load_domain_config
+from clientfolio.config import (
+    ANALYTICS_SECTIONS,
+    SECTIONS,
+    VALUE_SECTIONS,
+    ConfigError,
+    config_file,
+    load_domain_config,
+)
 from clientfolio.value.clv import ClvConfig
 
 # value last 12 months: C1 500, C2 300, C3 150, C4 50 (of 1000)
@@ -99,6 +108,38 @@ def test_a_bad_value_names_the_file_table_key_value_and_reason(tmp_path: Path) -
     (tmp_path / "clientfolio.toml").write_text("[abc]\na = 0.9\nb = 0.5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"table abc: the A threshold must not exceed the B threshold"):
         load_domain_config()
+
+
+def test_a_command_checks_the_sections_it_reads_and_loads_no_other_domain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "clientfolio.toml").write_text("[abc]\na = 0.7\n[clv]\nhorizon_years = 0\n", encoding="utf-8")
+    # analyze reads the analyses' tables: the valuation's wrong horizon is for `clientfolio value` to say
+    assert load_domain_config(sections=ANALYTICS_SECTIONS).analytics.abc.a == 0.7
+    assert classes(tmp_path)["C2"] == "A"
+    for sections in (VALUE_SECTIONS, None):
+        with pytest.raises(ConfigError, match=r"table clv, key horizon_years = 0"):
+            load_domain_config(sections=sections)
+    with pytest.raises(LookupError, match="'value' was not loaded"):
+        _ = load_domain_config(sections=ANALYTICS_SECTIONS).value
+    # an unknown table or variable is wrong whatever the command reads
+    (tmp_path / "clientfolio.toml").write_text("[abcd]\na = 0.3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown table 'abcd'"):
+        load_domain_config(sections=ANALYTICS_SECTIONS)
+    (tmp_path / "clientfolio.toml").unlink()
+    monkeypatch.setenv("CLIENTFOLIO_CLV__HORIZON_YEARS", "0")
+    assert load_domain_config(sections=ANALYTICS_SECTIONS).analytics.rfm.quarters == 4
+    with pytest.raises(ConfigError, match=r"CLIENTFOLIO_CLV__HORIZON_YEARS=\"0\" \(table clv"):
+        load_domain_config(sections=VALUE_SECTIONS)
+    # reading the analyses' settings loads neither the valuation, the plan, the prospects nor the store
+    code = (
+        "import sys\nfrom clientfolio.config import ANALYTICS_SECTIONS, load_domain_config\n"
+        "load_domain_config(sections=ANALYTICS_SECTIONS).analytics\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('clientfolio.value', 'clientfolio.plan', "
+        "'clientfolio.prospects.run', 'clientfolio.store', 'sqlalchemy', 'scipy'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,45 +38,35 @@ import re
 import tempfile
 import threading
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from clientfolio.analytics.abc import AbcConfig
-from clientfolio.analytics.analysis import AnalyticsConfig
-from clientfolio.analytics.engines import SparkOptions
-from clientfolio.analytics.matrix import MatrixConfig
-from clientfolio.analytics.measures import MeasuresConfig
-from clientfolio.analytics.rfm import RfmConfig
 from clientfolio.errors import ClientfolioError
-from clientfolio.plan.assessment import AssessmentConfig
-from clientfolio.plan.run import PlanConfig
-from clientfolio.plan.suggestions import SuggestionConfig
-from clientfolio.plan.swot import SwotConfig
-from clientfolio.prospects.activity import ActivityConfig
-from clientfolio.prospects.followup import FollowUpConfig
-from clientfolio.prospects.funnel import FunnelConfig
-from clientfolio.prospects.priority import PriorityConfig
-from clientfolio.prospects.run import ProspectsConfig
 from clientfolio.settings import Settings
-from clientfolio.value.categories import CategoryConfig
-from clientfolio.value.clv import ClvConfig
-from clientfolio.value.portfolio import ValueConfig
-from clientfolio.value.potential import PotentialConfig
-from clientfolio.value.solvency import SolvencyConfig
-from clientfolio.value.strategy import QuadrantConfig
+
+if TYPE_CHECKING:  # the sections' models are imported when a command reads them (``SECTIONS``)
+    from clientfolio.analytics.analysis import AnalyticsConfig
+    from clientfolio.analytics.engines import SparkOptions
+    from clientfolio.plan.run import PlanConfig
+    from clientfolio.prospects.run import ProspectsConfig
+    from clientfolio.value.portfolio import ValueConfig
 
 __all__ = [
     "CONFIG_FILE_NAME",
     "ENV_PREFIX",
+    "ANALYTICS_SECTIONS",
+    "PROSPECTS_SECTIONS",
     "SECTIONS",
+    "VALUE_SECTIONS",
     "ConfigError",
     "ConfigProblem",
     "DomainConfig",
@@ -103,45 +93,91 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
-# ValueConfig's own fields (its nested configs are sections of their own)
-_VALUE_OWN: dict[str, Any] = {
-    name: (f.annotation, f) for name, f in ValueConfig.model_fields.items() if not _is_model(f.annotation)
-}
-ValueOptions: type[BaseModel] = create_model(
-    "ValueOptions",
-    __config__=ConfigDict(frozen=True, extra="forbid"),
-    __doc__="The valuation's own settings (window, backtest).",
-    **_VALUE_OWN,
-)
+def _value_options() -> type[BaseModel]:
+    """The table ``[value]``: ``ValueConfig``'s own fields (its nested configs are sections of their own)."""
+    from clientfolio.value.portfolio import ValueConfig
+
+    own: dict[str, Any] = {
+        name: (f.annotation, f) for name, f in ValueConfig.model_fields.items() if not _is_model(f.annotation)
+    }
+    options: type[BaseModel] = create_model(
+        "ValueOptions",
+        __config__=ConfigDict(frozen=True, extra="forbid"),
+        __doc__="The valuation's own settings (window, backtest).",
+        **own,
+    )
+    return options
+
+
+def _model(where: str) -> Callable[[], type[BaseModel]]:
+    module, name = where.split(":")
+
+    def load() -> type[BaseModel]:
+        model: type[BaseModel] = getattr(import_module(module), name)
+        return model
+
+    return load
+
+
+class _Sections(Mapping[str, type[BaseModel]]):
+    """Each section's model by its name, imported when first asked for: a
+    command loads the modules of the sections it reads, not every domain's
+    (``analyze`` neither the plan nor the store)."""
+
+    def __init__(self, loaders: Mapping[str, Callable[[], type[BaseModel]]]) -> None:
+        self._loaders = loaders
+        self._models: dict[str, type[BaseModel]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseModel]:
+        model = self._models.get(name)
+        if model is None:
+            model = self._models[name] = self._loaders[name]()
+        return model
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
 
 #: Each domain config, by the name of its table (file) and variable prefix (environment).
-SECTIONS: Mapping[str, type[BaseModel]] = MappingProxyType(
+SECTIONS: Mapping[str, type[BaseModel]] = _Sections(
     {
         # analysis (clientfolio analyze, the plan, the report, the web dashboard)
-        "measures": MeasuresConfig,
-        "abc": AbcConfig,  # also the ABC on revenue of the valuation
-        "rfm": RfmConfig,
-        "matrix": MatrixConfig,
+        "measures": _model("clientfolio.analytics.measures:MeasuresConfig"),
+        "abc": _model("clientfolio.analytics.abc:AbcConfig"),  # also the ABC on revenue of the valuation
+        "rfm": _model("clientfolio.analytics.rfm:RfmConfig"),
+        "matrix": _model("clientfolio.analytics.matrix:MatrixConfig"),
         # valuation (clientfolio value)
-        "value": ValueOptions,
-        "potential": PotentialConfig,
-        "categories": CategoryConfig,
-        "quadrants": QuadrantConfig,
-        "clv": ClvConfig,  # with its table [clv.spend]
-        "solvency": SolvencyConfig,
+        "value": _value_options,
+        "potential": _model("clientfolio.value.potential:PotentialConfig"),
+        "categories": _model("clientfolio.value.categories:CategoryConfig"),
+        "quadrants": _model("clientfolio.value.strategy:QuadrantConfig"),
+        "clv": _model("clientfolio.value.clv:ClvConfig"),  # with its table [clv.spend]
+        "solvency": _model("clientfolio.value.solvency:SolvencyConfig"),
         # prospects and activity
-        "priority": PriorityConfig,
-        "funnel": FunnelConfig,
-        "follow_up": FollowUpConfig,
-        "activity": ActivityConfig,
+        "priority": _model("clientfolio.prospects.priority:PriorityConfig"),
+        "funnel": _model("clientfolio.prospects.funnel:FunnelConfig"),
+        "follow_up": _model("clientfolio.prospects.followup:FollowUpConfig"),
+        "activity": _model("clientfolio.prospects.activity:ActivityConfig"),
         # the plan
-        "assessment": AssessmentConfig,  # with its table [assessment.scales]
-        "suggestions": SuggestionConfig,
-        "swot": SwotConfig,
+        "assessment": _model("clientfolio.plan.assessment:AssessmentConfig"),  # with its table [assessment.scales]
+        "suggestions": _model("clientfolio.plan.suggestions:SuggestionConfig"),
+        "swot": _model("clientfolio.plan.swot:SwotConfig"),
         # the Spark engine (--engine spark): where it runs, Spark's own settings
-        "spark": SparkOptions,
+        "spark": _model("clientfolio.analytics.engines:SparkOptions"),
     }
 )
+ANALYTICS_SECTIONS = ("measures", "abc", "rfm", "matrix")
+"""The sections ``DomainConfig.analytics`` reads (``clientfolio analyze``)."""
+VALUE_SECTIONS = ("value", "abc", "potential", "categories", "quadrants", "clv", "solvency")
+"""The sections ``DomainConfig.value`` reads (``clientfolio value``)."""
+PROSPECTS_SECTIONS = ("priority", "funnel", "follow_up", "activity")
+"""The sections ``DomainConfig.prospects`` reads."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -223,12 +259,20 @@ class DomainConfig:
     from_env: Mapping[str, Any] = field(default_factory=dict)
 
     def section(self, name: str, model: type[M]) -> M:
-        value = self.sections[name]
+        value = self.sections.get(name)
+        if value is None:
+            raise LookupError(f"the section {name!r} was not loaded (load_domain_config's sections)")
         assert isinstance(value, model), (name, model)
         return value
 
     @property
     def analytics(self) -> AnalyticsConfig:
+        from clientfolio.analytics.abc import AbcConfig
+        from clientfolio.analytics.analysis import AnalyticsConfig
+        from clientfolio.analytics.matrix import MatrixConfig
+        from clientfolio.analytics.measures import MeasuresConfig
+        from clientfolio.analytics.rfm import RfmConfig
+
         return AnalyticsConfig(
             measures=self.section("measures", MeasuresConfig),
             abc=self.section("abc", AbcConfig),
@@ -238,7 +282,15 @@ class DomainConfig:
 
     @property
     def value(self) -> ValueConfig:
-        own = self.sections["value"]
+        from clientfolio.analytics.abc import AbcConfig
+        from clientfolio.value.categories import CategoryConfig
+        from clientfolio.value.clv import ClvConfig
+        from clientfolio.value.portfolio import ValueConfig
+        from clientfolio.value.potential import PotentialConfig
+        from clientfolio.value.solvency import SolvencyConfig
+        from clientfolio.value.strategy import QuadrantConfig
+
+        own = self.section("value", BaseModel)
         return ValueConfig(
             **{name: getattr(own, name) for name in type(own).model_fields},
             abc=self.section("abc", AbcConfig),
@@ -251,6 +303,12 @@ class DomainConfig:
 
     @property
     def prospects(self) -> ProspectsConfig:
+        from clientfolio.prospects.activity import ActivityConfig
+        from clientfolio.prospects.followup import FollowUpConfig
+        from clientfolio.prospects.funnel import FunnelConfig
+        from clientfolio.prospects.priority import PriorityConfig
+        from clientfolio.prospects.run import ProspectsConfig
+
         return ProspectsConfig(
             priority=self.section("priority", PriorityConfig),
             funnel=self.section("funnel", FunnelConfig),
@@ -260,6 +318,11 @@ class DomainConfig:
 
     @property
     def plan(self) -> PlanConfig:
+        from clientfolio.plan.assessment import AssessmentConfig
+        from clientfolio.plan.run import PlanConfig
+        from clientfolio.plan.suggestions import SuggestionConfig
+        from clientfolio.plan.swot import SwotConfig
+
         return PlanConfig(
             assessment=self.section("assessment", AssessmentConfig),
             suggestions=self.section("suggestions", SuggestionConfig),
@@ -271,13 +334,16 @@ class DomainConfig:
 
     @property
     def spark(self) -> SparkOptions:
+        from clientfolio.analytics.engines import SparkOptions
+
         return self.section("spark", SparkOptions)
 
     def rows(self) -> list[SettingRow]:
-        """Every field of every section: value, default, source and help."""
+        """Every field of every section loaded: value, default, source and help."""
         rows: list[SettingRow] = []
         for name, model in SECTIONS.items():
-            rows.extend(self._rows(name, (), model, self.sections[name], model()))
+            if name in self.sections:
+                rows.extend(self._rows(name, (), model, self.sections[name], model()))
         return rows
 
     def _rows(
@@ -331,6 +397,11 @@ def _lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
     return True
 
 
+_SQLITE_URL = re.compile(r"sqlite(?:\+\w+)?://[^/?]*(?:/(?P<database>[^?]*))?(?:\?.*)?", re.DOTALL)
+"""A SQLite URL as SQLAlchemy reads it (``sqlite:///relative.db``, ``sqlite:////absolute.db``,
+``sqlite+pysqlite:///f.db?mode=ro``), without loading SQLAlchemy for it."""
+
+
 def config_file(settings: Settings | None = None, *, database_url: str | None = None) -> tuple[Path, bool]:
     """The settings file and whether it must exist: ``CLIENTFOLIO_CONFIG`` when
     set (must exist), else ``clientfolio.toml`` beside the SQLite store file,
@@ -340,12 +411,10 @@ def config_file(settings: Settings | None = None, *, database_url: str | None = 
         return Path(settings.config).expanduser(), True
     url = database_url or settings.database_url
     folder = Path.cwd()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        parsed = None
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(str(parsed.database)).expanduser().parent
+    sqlite = _SQLITE_URL.fullmatch(url)
+    database = unquote(sqlite["database"]) if sqlite is not None and sqlite["database"] is not None else None
+    if database not in (None, "", ":memory:"):
+        folder = Path(str(database)).expanduser().parent
         if not folder.is_absolute():
             folder = Path.cwd() / folder
     return folder / CONFIG_FILE_NAME, False
@@ -384,11 +453,16 @@ class _DomainEnvironment(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter=_DELIMITER, extra="ignore")
 
 
-_ENV_FIELDS: dict[str, Any] = {name: (model | None, None) for name, model in SECTIONS.items()}
-_ENV: type[BaseSettings] = create_model("DomainEnvironment", __base__=_DomainEnvironment, **_ENV_FIELDS)
+@cache
+def _environment(names: tuple[str, ...]) -> type[BaseSettings]:
+    """The settings model reading the variables of the sections ``names``."""
+    fields: dict[str, Any] = {name: (SECTIONS[name] | None, None) for name in names}
+    model: type[BaseSettings] = create_model("DomainEnvironment", __base__=_DomainEnvironment, **fields)
+    return model
 
 
-def _read_env() -> dict[str, Any]:
+def _read_env(names: tuple[str, ...]) -> dict[str, Any]:
+    """The variables of the sections ``names`` (a variable of an unknown section is an error)."""
     problems = []
     for name in os.environ:
         upper = name.upper()
@@ -407,10 +481,10 @@ def _read_env() -> dict[str, Any]:
     if problems:
         raise ConfigError(problems)
     try:
-        data = EnvSettingsSource(_ENV)()
+        data = EnvSettingsSource(_environment(names))()
     except Exception as exc:  # pydantic-settings' SettingsError: a JSON value that does not parse
         raise ConfigError([ConfigProblem("environment", None, None, None, str(exc))]) from None
-    return {k: v for k, v in data.items() if k in SECTIONS and v is not None}
+    return {k: v for k, v in data.items() if k in names and v is not None}
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -445,21 +519,30 @@ def _problem(
     return ConfigProblem(str(file), section, ".".join(path), value, reason)
 
 
-def load_domain_config(settings: Settings | None = None, *, database_url: str | None = None) -> DomainConfig:
+def load_domain_config(
+    settings: Settings | None = None, *, database_url: str | None = None, sections: Collection[str] | None = None
+) -> DomainConfig:
     """The effective domain configs: the environment over the settings file
     over the defaults (see the module docstring); ``database_url`` (default:
-    the settings') places the file.  Raises ``ConfigError``."""
+    the settings') places the file.  ``sections`` (default: all) are the ones
+    read and validated (``ANALYTICS_SECTIONS`` ...): a command checks the
+    settings it uses, and loads no other domain's modules; an unknown table
+    or variable is an error whatever they are.  Raises ``ConfigError``."""
     settings = settings or Settings()
+    names = tuple(SECTIONS) if sections is None else tuple(name for name in SECTIONS if name in sections)
     data, path = _read_file(*config_file(settings, database_url=database_url))
-    env = _read_env()
-    return _validate(data, path, env)
+    env = _read_env(names)
+    return _validate(data, path, env, names)
 
 
-def _validate(data: Mapping[str, Any], path: Path | None, env: Mapping[str, Any]) -> DomainConfig:
-    """The sections of ``data`` (the file's tables) under ``env``; ``ConfigError`` naming every problem."""
+def _validate(
+    data: Mapping[str, Any], path: Path | None, env: Mapping[str, Any], names: tuple[str, ...]
+) -> DomainConfig:
+    """The sections ``names`` of ``data`` (the file's tables) under ``env``; ``ConfigError`` naming every problem."""
     problems: list[ConfigProblem] = []
     sections: dict[str, BaseModel] = {}
-    for name, model in SECTIONS.items():
+    for name in names:
+        model = SECTIONS[name]
         given = _merge(data.get(name, {}), env.get(name, {}))
         unknown = list(_unknown_keys(model, given, ()))
         for where, reason in unknown:
@@ -628,18 +711,19 @@ def _change(
     path = _target(where, database_url)
     with _WRITE_LOCK:
         data, read = _read_file(path, False)
-        env = _read_env()
+        names = tuple(SECTIONS)
+        env = _read_env(names)
         source = str(path)
         keys, default = _field_at(section, key, source)
         _env_refusal(env, section, keys)
-        before = _validate(data, read, env)
+        before = _validate(data, read, env, names)
         old, old_source = _effective(before, section, key)
         if text is None:
             new_data = _without(data, (section, *keys))
         else:
             value = _parsed(text, default, source, section, key)
             new_data = _with(data, (section, *keys), value)
-        after = _validate(new_data, path, env)
+        after = _validate(new_data, path, env, names)
         new, new_source = _effective(after, section, key)
         if text is not None:  # the validated value (tuples as lists, 1 as 1.0 for a float ...)
             new_data = _with(data, (section, *keys), new)

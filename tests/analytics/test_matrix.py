@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from clientfolio.analytics.analysis import AnalyticsConfig, analyze
 from clientfolio.analytics.matrix import (
     UNKNOWN,
     MatrixCell,
@@ -116,6 +117,23 @@ def test_seed_segment_product_matrix(load: Load) -> None:
     assert data["total"] == 19_350_000 and data["grid"][1] == [0, 6_700_000, 300_000]
     assert data["white_spaces"][0] == {"segment": S2, "product": P1, "neighbours": [P2, P3], "co_buyers": [1, 2]}
     assert data["winning"][0]["segment_share"] == pytest.approx(20 / 27)
+
+
+def test_the_full_analysis_counts_the_same_co_buyers_in_its_own_pass(load: Load) -> None:
+    # analyze counts the co-purchases in its per-customer pass (the lines of every date up to
+    # as_of, the product lines' spans cut to the period): the same matrix as segment_product's
+    table = load(SEED)
+    alone = segment_product(table, as_of=D(2024, 12, 31))
+    folded = analyze(table, as_of=D(2024, 12, 31)).matrix
+    assert folded == alone
+    assert folded.white_spaces[0] == WhiteSpace(S2, P1, (P2, P3), (1, 2))
+    # seven months, (2024-05-31, 2024-12-31]: C1's purchase of P2 in January is outside, so
+    # neither S3's purchase of P2 nor a co-purchase of P1 and P2 (A1 only, not C1)
+    seven = MatrixConfig(months=7)
+    table = load([*SEED, sale("C1", "F15", D(2024, 1, 15), 1_000, S3, P2)])
+    shorter = analyze(table, as_of=D(2024, 12, 31), config=AnalyticsConfig(matrix=seven)).matrix
+    assert shorter == segment_product(table, as_of=D(2024, 12, 31), config=seven)
+    assert WhiteSpace(S3, P2, (P1,), (1,)) in shorter.white_spaces
 
 
 def test_margin_basis_unknowns_and_period(load: Load) -> None:

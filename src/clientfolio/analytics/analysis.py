@@ -1,7 +1,8 @@
 """The full portfolio analysis: measures, ABC, RFM and the segment x product
 matrix, computed on one transactions table and fetched as small results.
-The measures, ABC and RFM start from one pass over the lines
-(``customer_totals``, cached in the engine); the matrix makes its own.
+The measures, ABC, RFM and the matrix's co-purchases start from one pass
+over the lines (``customer_totals``, cached in the engine); the matrix's
+cells are one query of their own.
 
 ``analyze`` is what the shells call (``clientfolio analyze``, the web app, the
 report); each part is also a pure function of its own module.
@@ -20,11 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.abc import AbcConfig, abc_needs, abc_of_totals, abc_summary
 from clientfolio.analytics.customer_totals import customer_totals, settle_purchases
-from clientfolio.analytics.matrix import (
-    MatrixConfig,
-    SegmentProductMatrix,
-    segment_product,
-)
+from clientfolio.analytics.matrix import MatrixConfig, SegmentProductMatrix, matrix_layout
 from clientfolio.analytics.measures import Measures, MeasuresConfig, measures_needs, measures_of_totals
 from clientfolio.analytics.rfm import RfmConfig, rfm_needs, rfm_of_totals
 
@@ -77,12 +74,15 @@ def analyze(transactions: ir.Table, *, as_of: dt.date, config: AnalyticsConfig |
     """Run every analysis on ``transactions`` (see ``analytics.transactions``)
     as of ``as_of`` and fetch the results."""
     config = config or AnalyticsConfig()
+    # the matrix's cells first: the product lines whose co-buyers its white spaces need
+    layout = matrix_layout(transactions, as_of=as_of, config=config.matrix)
     needs = [
         measures_needs(as_of, config=config.measures),
         abc_needs(as_of, config.abc),
         rfm_needs(as_of, config.rfm),
+        layout.needs(),
     ]
-    # one pass over the lines for the three, cached in the engine (one row per customer)
+    # one pass over the lines for the four, cached in the engine (one row per customer)
     with customer_totals(transactions, as_of=as_of, needs=needs).cache() as cached:
         totals = settle_purchases(transactions, cached, as_of=as_of, needs=needs)
         classes = abc_of_totals(totals, as_of=as_of, config=config.abc).to_pyarrow()
@@ -93,5 +93,5 @@ def analyze(transactions: ir.Table, *, as_of: dt.date, config: AnalyticsConfig |
             # summed from the fetched classes (one row per customer), not by running them again
             abc_summary=abc_summary(ibis.memtable(classes)).to_pyarrow(),
             rfm=rfm_of_totals(totals, as_of=as_of, config=config.rfm).order_by("customer_id").to_pyarrow(),
-            matrix=segment_product(transactions, as_of=as_of, config=config.matrix),
+            matrix=layout.finish(cached),
         )

@@ -44,11 +44,13 @@ Column = Literal["amount_cents", "margin_cents"]
 @dataclass(frozen=True)
 class Span:
     """The net of ``column`` over the lines dated ``after < date <= up_to``
-    (``margin_cents`` counts unknown margins as 0)."""
+    (``margin_cents`` counts unknown margins as 0), of the product line
+    ``product`` only when given (the matrix's co-purchases)."""
 
     after: dt.date
     up_to: dt.date
     column: Column = "amount_cents"
+    product: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     ``needs`` ask for (see ``CustomerNeeds``).
 
     Takes the transactions table (``customer_id, invoice_id, date,
-    amount_cents, margin_cents``; see ``analytics.transactions``).
+    amount_cents, margin_cents``, and ``product`` for a span of a product
+    line; see ``analytics.transactions``).
     """
     spans: dict[str, Span] = {}
     after_dates: set[dt.date] = set()
@@ -88,8 +91,10 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
     pieces = _pieces(spans.values())
     aggregates: dict[str, ir.Scalar] = {"first_line": t.date.min(), "last_line": t.date.max()}
-    for index, (column, after, up_to) in enumerate(pieces):
+    for index, (column, product, after, up_to) in enumerate(pieces):
         inside = (t.date > ibis.literal(after, "date")) & (t.date <= ibis.literal(up_to, "date"))
+        if product is not None:
+            inside = inside & (t.product == product)
         value = t.margin_cents.fill_null(0) if column == "margin_cents" else t.amount_cents
         aggregates[f"_piece{index}"] = ibis.ifelse(inside, value, 0).sum()
     if after_dates:
@@ -106,7 +111,7 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
         parts = [
             per[f"_piece{i}"].cast("int64")
             for i, piece in enumerate(pieces)
-            if piece[0] == span.column and span.after <= piece[1] and piece[2] <= span.up_to
+            if piece[:2] == (span.column, span.product) and span.after <= piece[2] and piece[3] <= span.up_to
         ]
         return reduce(operator.add, parts) if parts else ibis.literal(0, "int64")
 
@@ -193,17 +198,18 @@ def _exact_purchases(lines: ir.Table, after: dt.date) -> ir.Table:
     )
 
 
-def _pieces(spans: Iterable[Span]) -> list[tuple[Column, dt.date, dt.date]]:
-    """The spans cut at every boundary: ``(column, after, up_to)`` pieces that
-    each lie inside at least one span, in date order."""
-    pieces: list[tuple[Column, dt.date, dt.date]] = []
-    by_column: dict[Column, list[Span]] = {}
+def _pieces(spans: Iterable[Span]) -> list[tuple[Column, str | None, dt.date, dt.date]]:
+    """The spans cut at every boundary: ``(column, product, after, up_to)``
+    pieces that each lie inside at least one span of that column and product
+    line, in date order."""
+    pieces: list[tuple[Column, str | None, dt.date, dt.date]] = []
+    by_column: dict[tuple[Column, str | None], list[Span]] = {}
     for span in spans:
         if span.after < span.up_to:
-            by_column.setdefault(span.column, []).append(span)
-    for column, listed in sorted(by_column.items()):
+            by_column.setdefault((span.column, span.product), []).append(span)
+    for (column, product), listed in sorted(by_column.items(), key=lambda item: (item[0][0], item[0][1] or "")):
         bounds = sorted({d for s in listed for d in (s.after, s.up_to)})
         for after, up_to in zip(bounds, bounds[1:], strict=False):
             if any(s.after <= after and up_to <= s.up_to for s in listed):
-                pieces.append((column, after, up_to))
+                pieces.append((column, product, after, up_to))
     return pieces

@@ -49,14 +49,17 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
+from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 from clientfolio.periods import months_before
 
 __all__ = [
     "UNKNOWN",
     "MatrixCell",
     "MatrixConfig",
+    "MatrixLayout",
     "SegmentProductMatrix",
     "WhiteSpace",
+    "matrix_layout",
     "segment_product",
     "segment_product_cells",
 ]
@@ -234,45 +237,86 @@ def segment_product_cells(transactions: ir.Table, *, as_of: dt.date, config: Mat
     )
 
 
-def _co_buyers(
-    transactions: ir.Table, start: dt.date, as_of: dt.date, pairs: list[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    """For each pair of known product lines ``(q, p)``, the number of customers
-    buying both (positive net revenue on each) in the period: one GROUP BY
-    customer over the lines of the product lines involved, then one row of counts."""
-    involved = sorted({name for pair in pairs for name in pair})
-    t = transactions.filter(
-        (transactions.date > ibis.literal(start, "date"))
-        & (transactions.date <= ibis.literal(as_of, "date"))
-        & transactions.product.isin(involved)
-    )
-    column = {name: f"net{i}" for i, name in enumerate(involved)}
-    per = t.group_by("customer_id").aggregate(
-        **{column[name]: ibis.ifelse(t.product == name, t.amount_cents, 0).sum() for name in involved}
-    )
-    counts = per.aggregate(
-        **{
-            f"pair{k}": ibis.ifelse((per[column[q]] > 0) & (per[column[p]] > 0), 1, 0).sum()
-            for k, (q, p) in enumerate(pairs)
-        }
-    )
-    row = counts.to_pyarrow().to_pylist()[0]
-    return {pair: int(row[f"pair{k}"] or 0) for k, pair in enumerate(pairs)}
+@dataclass(frozen=True)
+class MatrixLayout:
+    """The matrix before its co-purchases: the cells fetched and laid out,
+    the winning cells, the white spaces' candidates and the pairs of product
+    lines whose co-buyers they need (``segment_product`` counts them with a
+    pass of its own; ``analyze`` with its per-customer pass, ``needs``)."""
+
+    as_of: dt.date
+    start: dt.date
+    basis: str
+    cells: ir.Table = field(compare=False, repr=False)
+    segments: tuple[str, ...]
+    products: tuple[str, ...]
+    grid: tuple[tuple[int, ...], ...]
+    row_totals: tuple[int, ...]
+    column_totals: tuple[int, ...]
+    winning: tuple[MatrixCell, ...]
+    candidates: tuple[tuple[str, str, tuple[str, ...]], ...]  # (segment, product line, neighbours)
+    pairs: tuple[tuple[str, str], ...]  # (neighbour, product line), sorted
+
+    @property
+    def involved(self) -> tuple[str, ...]:
+        """The product lines of the pairs, sorted."""
+        return tuple(sorted({name for pair in self.pairs for name in pair}))
+
+    def needs(self) -> CustomerNeeds:
+        """Each involved product line's net revenue of the period, per customer
+        (``customer_totals``; columns ``bought_0`` ... in ``involved`` order)."""
+        return CustomerNeeds(
+            spans={
+                f"bought_{i}": Span(self.start, self.as_of, "amount_cents", product=name)
+                for i, name in enumerate(self.involved)
+            }
+        )
+
+    def finish(self, totals: ir.Table | None) -> SegmentProductMatrix:
+        """The matrix, its co-buyers counted on ``totals`` (one row per customer,
+        with the ``needs`` columns; None when there are no pairs): one query
+        when there are pairs."""
+        column = {name: f"bought_{i}" for i, name in enumerate(self.involved)}
+        counts: dict[tuple[str, str], int] = {}
+        if self.pairs:
+            if totals is None:
+                raise ValueError("the co-purchases need the customers' totals")
+            row = (
+                totals.aggregate(
+                    **{
+                        f"pair{k}": ibis.ifelse((totals[column[q]] > 0) & (totals[column[p]] > 0), 1, 0).sum()
+                        for k, (q, p) in enumerate(self.pairs)
+                    }
+                )
+                .to_pyarrow()
+                .to_pylist()[0]
+            )
+            counts = {pair: int(row[f"pair{k}"] or 0) for k, pair in enumerate(self.pairs)}
+        return SegmentProductMatrix(
+            as_of=self.as_of,
+            start=self.start,
+            basis=self.basis,
+            cells=self.cells,
+            segments=self.segments,
+            products=self.products,
+            grid=self.grid,
+            row_totals=self.row_totals,
+            column_totals=self.column_totals,
+            total=sum(self.row_totals),
+            winning=self.winning,
+            white_spaces=tuple(
+                WhiteSpace(s, p, neighbours, tuple(counts.get((q, p), 0) for q in neighbours))
+                for s, p, neighbours in self.candidates
+            ),
+        )
 
 
-def segment_product(
-    transactions: ir.Table, *, as_of: dt.date, config: MatrixConfig | None = None
-) -> SegmentProductMatrix:
-    """The segment x product matrix of the period ending at ``as_of``.
+def matrix_layout(transactions: ir.Table, *, as_of: dt.date, config: MatrixConfig | None = None) -> MatrixLayout:
+    """The cells of ``segment_product_cells`` fetched (one query) and laid out
+    by the rules of the module docstring, the co-purchases still to count.
 
-    Takes the transactions table (``customer_id, date, amount_cents,
-    margin_cents, segment, product``).  Gives a ``SegmentProductMatrix`` whose
-    ``cells`` is the long table of ``segment_product_cells`` (``segment,
-    product, value_cents, revenue_cents``) and whose other fields are fetched:
-    the ordered segments and product lines, the grid with its totals, the
-    winning cells and the white spaces (rules in the module docstring).  Runs
-    one query, and a second one for co-purchases when there are white spaces.
-    """
+    Takes the transactions table (``date, amount_cents, margin_cents,
+    segment, product``)."""
     config = config or MatrixConfig()
     start = months_before(as_of, config.months)
     cells = segment_product_cells(transactions, as_of=as_of, config=config)
@@ -284,7 +328,6 @@ def segment_product(
     grid = tuple(tuple(values.get((s, p), 0) for p in products) for s in segments)
     row_totals = tuple(sum(row) for row in grid)
     column_totals = tuple(sum(column) for column in zip(*grid, strict=True)) if grid else ()
-    total = sum(row_totals)
 
     share = Fraction(str(config.winning_share))
     winning: list[MatrixCell] = []
@@ -309,12 +352,7 @@ def segment_product(
         if not buys(s, p) and any(buys(o, p) for o in known_segments if o != s)
     ]
     candidates = [(s, p, neighbours) for s, p, neighbours in candidates if neighbours]
-    needed = sorted({(q, p) for _, p, neighbours in candidates for q in neighbours})
-    pairs = _co_buyers(transactions, start, as_of, needed) if needed else {}
-    white_spaces = tuple(
-        WhiteSpace(s, p, neighbours, tuple(pairs.get((q, p), 0) for q in neighbours)) for s, p, neighbours in candidates
-    )
-    return SegmentProductMatrix(
+    return MatrixLayout(
         as_of=as_of,
         start=start,
         basis=config.basis,
@@ -324,7 +362,31 @@ def segment_product(
         grid=grid,
         row_totals=row_totals,
         column_totals=column_totals,
-        total=total,
         winning=tuple(winning),
-        white_spaces=white_spaces,
+        candidates=tuple(candidates),
+        pairs=tuple(sorted({(q, p) for _, p, neighbours in candidates for q in neighbours})),
     )
+
+
+def segment_product(
+    transactions: ir.Table, *, as_of: dt.date, config: MatrixConfig | None = None
+) -> SegmentProductMatrix:
+    """The segment x product matrix of the period ending at ``as_of``.
+
+    Takes the transactions table (``customer_id, date, amount_cents,
+    margin_cents, segment, product``).  Gives a ``SegmentProductMatrix`` whose
+    ``cells`` is the long table of ``segment_product_cells`` (``segment,
+    product, value_cents, revenue_cents``) and whose other fields are fetched:
+    the ordered segments and product lines, the grid with its totals, the
+    winning cells and the white spaces (rules in the module docstring).  Runs
+    one query, and, when there are white spaces, a pass per customer over the
+    period's lines of the product lines involved for their co-purchases
+    (``analyze`` folds that pass into its own: ``matrix_layout``).
+    """
+    layout = matrix_layout(transactions, as_of=as_of, config=config)
+    if not layout.pairs:
+        return layout.finish(None)
+    t = transactions.filter(
+        (transactions.date > ibis.literal(layout.start, "date")) & transactions.product.isin(layout.involved)
+    )
+    return layout.finish(customer_totals(t, as_of=as_of, needs=[layout.needs()]))

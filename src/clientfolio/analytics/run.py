@@ -178,9 +178,10 @@ def analyze_source(
     to the effective one (``clientfolio.config``: environment, settings file
     beside the store, defaults)."""
     if config is None:
-        from clientfolio.config import load_domain_config
+        from clientfolio.config import ANALYTICS_SECTIONS, load_domain_config
 
-        config = load_domain_config(database_url=None if store is None else store.url).analytics
+        database_url = None if store is None else store.url
+        config = load_domain_config(database_url=database_url, sections=ANALYTICS_SECTIONS).analytics
     with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark) as (
         _,
         table,

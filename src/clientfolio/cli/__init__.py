@@ -316,9 +316,10 @@ def demo(
 
 def _measures_config(store: Store) -> MeasuresConfig:
     """The measures' rules in effect for ``store`` (clientfolio.toml beside it, CLIENTFOLIO_MEASURES__*)."""
+    from clientfolio.analytics.measures import MeasuresConfig
     from clientfolio.config import load_domain_config
 
-    return load_domain_config(database_url=store.url).analytics.measures
+    return load_domain_config(database_url=store.url, sections=("measures",)).section("measures", MeasuresConfig)
 
 
 @app.command()
@@ -452,9 +453,11 @@ def analyze(
     if out is not None:
         profiles = None
         if style.lang is not None:  # the profiles' names of the settings the analysis used
+            from clientfolio.analytics.rfm import RfmConfig
             from clientfolio.config import load_domain_config
 
-            profiles = load_domain_config(database_url=url).analytics.rfm.profiles()
+            rfm = load_domain_config(database_url=url, sections=("rfm",)).section("rfm", RfmConfig)
+            profiles = rfm.profiles()
         written = write_out(
             out, lambda folder: write_analysis(result, folder, style=style, profiles=profiles, names=names), spark
         )

@@ -125,7 +125,7 @@ def spark_options(master: str | None, remote: str | None, *, database_url: str |
     settings file placed by ``database_url`` (``clientfolio.config``)."""
     from clientfolio.config import load_domain_config
 
-    options = load_domain_config(database_url=database_url).spark
+    options = load_domain_config(database_url=database_url, sections=("spark",)).spark
     if master and remote:
         raise ClientfolioError("give --spark-master or --spark-remote, not both")
     if remote and not remote.startswith("sc://"):

@@ -98,7 +98,7 @@ def value_command(
     """Customer value: potential, crossed ABC, lifetime value, valuation of the customer capital, solvency."""
     from clientfolio.analytics.remote_out import check_out, write_out
     from clientfolio.analytics.run import CsvStyle
-    from clientfolio.config import load_domain_config
+    from clientfolio.config import VALUE_SECTIONS, load_domain_config
     from clientfolio.settings import Settings
     from clientfolio.value import value_source, write_value
 
@@ -109,7 +109,8 @@ def value_command(
         for k, v in (("horizon_years", horizon), ("discount_rate", discount), ("assumed_margin_rate", margin_rate))
         if v is not None
     }
-    config = load_domain_config(settings).value  # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
+    # clientfolio.toml and CLIENTFOLIO_VALUE__*, then the options
+    config = load_domain_config(settings, sections=VALUE_SECTIONS).value
     config = config.model_copy(update={"clv": config.clv.model_copy(update=given)})
     day = parse_day(as_of) if as_of else None
     names: Names | None = None

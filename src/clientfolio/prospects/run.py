@@ -128,9 +128,9 @@ def _configs(
     environment, settings file beside the store, defaults)."""
     if config is not None and analytics is not None:
         return config, analytics
-    from clientfolio.config import load_domain_config
+    from clientfolio.config import ANALYTICS_SECTIONS, PROSPECTS_SECTIONS, load_domain_config
 
-    domain = load_domain_config(database_url=store.url)
+    domain = load_domain_config(database_url=store.url, sections=PROSPECTS_SECTIONS + ANALYTICS_SECTIONS)
     return config or domain.prospects, analytics or domain.analytics
 
 

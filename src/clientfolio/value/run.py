@@ -203,9 +203,9 @@ def vip_customers(
 
 def _effective(store: Store | None) -> ValueConfig:
     """The valuation settings of the environment and of the settings file beside ``store``."""
-    from clientfolio.config import load_domain_config
+    from clientfolio.config import VALUE_SECTIONS, load_domain_config
 
-    return load_domain_config(database_url=None if store is None else store.url).value
+    return load_domain_config(database_url=None if store is None else store.url, sections=VALUE_SECTIONS).value
 
 
 def write_value(
