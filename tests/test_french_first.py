@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from tests.conftest import BOOTSTRAP_SAMPLES
+
 CATALOGS = Path(__file__).parents[1] / "src" / "clientfolio" / "i18n"
 WORD = re.compile(r"[^\W\d_]{4,}")
 FIELD = re.compile(r"\{[^}]*\}|%\([^)]*\)[sd]|%[sd]")
@@ -172,7 +174,9 @@ def _clientfolio() -> str:
 
 def run(cwd: Path, lang_env: dict[str, str], *args: str, stdout_only: bool = False) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "CLIENTFOLIO_"))}
-    env.update(lang_env, COLUMNS="1000", NO_COLOR="1")
+    # the tests' smaller bootstrap of the valuation (tests/conftest.py): the interval's numbers are not
+    # what is checked here, its words are
+    env.update(lang_env, COLUMNS="1000", NO_COLOR="1", CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES=BOOTSTRAP_SAMPLES)
     done = subprocess.run(
         [_clientfolio(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
     )

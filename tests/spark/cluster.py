@@ -170,9 +170,10 @@ class ConnectServer:
         kill_leftovers(Path(self.env["SPARK_PID_DIR"]))
 
 
-def start_connect_server(root: Path, *, timeout: float = 120) -> ConnectServer:
+def start_connect_server(root: Path, *, conf: dict[str, str] | None = None, timeout: float = 120) -> ConnectServer:
     """A Spark Connect server in local mode under ``root`` (``sbin/start-connect-server.sh``
-    of the package); returns once its port answers (``RuntimeError`` after ``timeout`` s)."""
+    of the package), with the Spark settings ``conf``; returns once its port answers
+    (``RuntimeError`` after ``timeout`` s)."""
     import pyspark
 
     home = Path(pyspark.__file__).parent
@@ -188,11 +189,12 @@ def start_connect_server(root: Path, *, timeout: float = 120) -> ConnectServer:
     }
     port = _free_port()
     server = ConnectServer(f"sc://{HOST}:{port}", env)
-    conf = (f"spark.connect.grpc.binding.port={port}", f"spark.connect.grpc.binding.address={HOST}")
+    settings = {"spark.connect.grpc.binding.port": str(port), "spark.connect.grpc.binding.address": HOST}
+    settings |= conf or {}
     try:
         subprocess.run(
             ["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]"]
-            + [arg for setting in conf for arg in ("--conf", setting)],
+            + [arg for key, value in settings.items() for arg in ("--conf", f"{key}={value}")],
             env=env,
             capture_output=True,
             timeout=60,

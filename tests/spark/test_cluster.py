@@ -21,8 +21,12 @@ from tests.spark.conftest import BOOTSTRAP, on_duckdb
 
 pytestmark = pytest.mark.spark
 
-# the [spark] table of the settings file: each executor fits a worker of 1 GB
-SETTINGS = '[spark]\nconf = { "spark.executor.memory" = "512m", "spark.executor.cores" = "1" }\n'
+# the [spark] table of the settings file: each executor fits a worker of 1 GB; a few shuffle partitions
+# for a few thousand rows on two 1-core executors (Spark's 200 make each shuffle 200 tasks)
+SETTINGS = (
+    '[spark]\nconf = { "spark.executor.memory" = "512m", "spark.executor.cores" = "1", '
+    '"spark.sql.shuffle.partitions" = "4" }\n'
+)
 
 
 def driver_env(cluster: Cluster, tmp_path: Path) -> dict[str, str]:

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.spark
 def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
     needs_spark()
     pytest.importorskip("grpc", reason="the Spark Connect client is not installed (pip install 'pyspark[connect]')")
-    server = start_connect_server(tmp_path_factory.mktemp("spark-connect"))
+    # a few shuffle partitions for a few thousand rows on two cores, as the product's local sessions
+    # (Spark's 200 make each shuffle 200 tasks)
+    server = start_connect_server(tmp_path_factory.mktemp("spark-connect"), conf={"spark.sql.shuffle.partitions": "4"})
     try:
         yield server
     finally:
