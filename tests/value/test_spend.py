@@ -14,7 +14,7 @@ from clientfolio.value.gamma_gamma import (
     q_profile_interval,
     simulate_gamma_gamma,
 )
-from clientfolio.value.spend import SpendConfig, SpendHistories, fit_spend, spend_diagnostics
+from clientfolio.value.spend import SpendConfig, SpendHistories, fit_spend, spearman, spend_diagnostics
 from tests.value.cdnow import cdnow_calibration
 
 
@@ -130,6 +130,27 @@ def test_independence_diagnostic() -> None:
     tied = independent * x  # those who buy more often also buy more each time
     checks = {d.name: d for d in spend_diagnostics(_from_summary(x, tied), fit_gamma_gamma(x, tied), SpendConfig())}
     assert not checks["independence"].passed and (checks["independence"].value or 0) > 0.5
+
+
+@pytest.mark.parametrize("n", [3, 7, 200])
+@pytest.mark.parametrize("tied", [False, True])
+def test_spearman_is_scipys(n: int, tied: bool) -> None:
+    # the independence check's correlation and p-value, computed without scipy.stats: the same numbers
+    from scipy import stats
+
+    rng = np.random.default_rng(n)
+    x = rng.integers(1, 5, n).astype(float) if tied else rng.normal(size=n)
+    x[:2] = (1.0, 4.0)  # never constant
+    y = np.round(x + rng.normal(size=n), 0 if tied else 6)
+    y[:2] = (0.0, 9.0)
+    expected = stats.spearmanr(x, y)
+    assert spearman(x, y) == pytest.approx((expected.statistic, expected.pvalue), rel=1e-9, abs=1e-300)
+    assert spearman(x, x) == pytest.approx((1.0, 0.0), abs=1e-12)
+    assert spearman(x, -x) == pytest.approx((-1.0, 0.0), abs=1e-12)
+    # by hand: ranks (1, 2, 3.5, 3.5) and (1, 3, 2, 4), centred (-1.5, -0.5, 1, 1) and (-1.5, 0.5, -0.5, 1.5):
+    # rho = 3 / sqrt(4.5 * 5) = 0.632
+    rho, _ = spearman(np.array([1.0, 2.0, 3.0, 3.0]), np.array([1.0, 3.0, 2.0, 4.0]))
+    assert rho == pytest.approx(3 / math.sqrt(4.5 * 5))
 
 
 def test_lognormal_shrinkage_by_hand() -> None:

@@ -256,7 +256,7 @@ def q_profile_interval(
     likelihood stays within the bound (the data do not limit q on that side:
     for a fit with q near 1, the interval holds 1 and the population mean spend
     is not determined)."""
-    from scipy import optimize, stats  # where used: importing scipy costs about a second
+    from scipy import optimize, special  # where used: importing scipy costs about a second
 
     x, mbar = _spend_inputs(frequency, monetary_value)
     w = np.ones_like(x) if weights is None else float_array("weights", weights)
@@ -267,7 +267,7 @@ def q_profile_interval(
     data = (x, mbar, w, x_values, x_weights)
     total = float(w.sum())
     best = fit.log_likelihood
-    bound = float(stats.chi2.ppf(level, 1)) / 2
+    bound = float(special.chdtri(1, 1 - level)) / 2  # the chi2(1) quantile, without scipy.stats
     start = np.log([fit.params.p, fit.params.v])
 
     def profile(log_q: float) -> float:

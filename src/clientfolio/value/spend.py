@@ -195,8 +195,6 @@ def _repeat_sample(h: SpendHistories) -> npt.NDArray[np.bool_]:
 
 def spend_diagnostics(h: SpendHistories, fit: GammaGammaFit, config: SpendConfig) -> tuple[SpendDiagnostic, ...]:
     """The three checks of the module docstring, on the repeat buyers (unweighted)."""
-    from scipy import stats  # where used: scipy.stats is slow to import
-
     repeat = _repeat_sample(h)
     x, mbar = h.frequency[repeat], h.repeat_mean[repeat]
     low, high = q_profile_interval(fit, x, mbar, level=config.q_level)
@@ -229,8 +227,7 @@ def spend_diagnostics(h: SpendHistories, fit: GammaGammaFit, config: SpendConfig
                 "population_mean", False, None, config.max_population_ratio, "population mean spend infinite (q <= 1)"
             )
         )
-    rho, p_value = stats.spearmanr(x, mbar) if x.size > 2 and np.ptp(x) > 0 else (0.0, 1.0)
-    rho, p_value = float(np.nan_to_num(rho)), float(np.nan_to_num(p_value, nan=1.0))
+    rho, p_value = spearman(x, mbar) if x.size > 2 and np.ptp(x) > 0 and np.ptp(mbar) > 0 else (0.0, 1.0)
     independent = abs(rho) <= config.max_correlation or p_value >= config.correlation_p_value
     checks.append(
         SpendDiagnostic(
@@ -242,6 +239,28 @@ def spend_diagnostics(h: SpendHistories, fit: GammaGammaFit, config: SpendConfig
         )
     )
     return tuple(checks)
+
+
+def spearman(x: Floats, y: Floats) -> tuple[float, float]:
+    """Spearman's rank correlation of ``x`` and ``y`` (tied values share their
+    average rank) and its two-sided p-value by Student's t with n - 2 degrees
+    of freedom: what ``scipy.stats.spearmanr`` gives, without importing
+    ``scipy.stats`` (a second of the valuation's start).  Neither may be constant."""
+    from scipy import special
+
+    n = x.size
+    rho = float(np.corrcoef(_average_ranks(x), _average_ranks(y))[0, 1])
+    if abs(rho) >= 1.0:
+        return float(np.sign(rho)), 0.0
+    t = rho * np.sqrt((n - 2) / ((1.0 - rho) * (1.0 + rho)))
+    return rho, float(2 * special.stdtr(n - 2, -abs(t)))
+
+
+def _average_ranks(values: Floats) -> Floats:
+    """The ranks of ``values`` from 1, ties given the mean of the ranks they span."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return np.asarray(((ends - counts + 1 + ends) / 2)[inverse], dtype=np.float64)
 
 
 def _weighted_median(values: Floats, weights: Floats) -> float:
