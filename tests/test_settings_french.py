@@ -112,3 +112,24 @@ def test_settings_json_keeps_the_english_help() -> None:
     rows = {f"{r['section']}.{r['key']}": r["help"] for r in json.loads(result.stdout)["domain"]}
     assert rows["abc.a"] == "Cumulative share of value made by the A customers (seed: 80 % of revenue)."
     assert rows == {k: v for k, v in every_description().items() if k in rows}
+
+
+@pytest.mark.parametrize(
+    ("toml", "french", "english"),
+    [
+        ("[abc]\na = 0.9\nb = 0.5\n", "table abc : le seuil A ne doit pas dépasser le seuil B", "table abc: the A"),
+        ("[abc]\na = 1.5\n", "table abc, clé a = 1.5 : doit valoir au plus 1", "key a = 1.5: Input should be"),
+        ("[matrix]\nwinning = 0.3\n", "clé inconnue ; clés connues : basis, months", "unknown key; known keys"),
+        ("[abcd]\na = 1\n", "table 'abcd' inconnue ; tables connues : measures", "unknown table 'abcd'"),
+        ('[spark]\nremote = "http://h"\n', "commence par sc:// (http://h)", "starts with sc:// (http://h)"),
+    ],
+)
+def test_a_wrong_setting_is_said_in_french(tmp_path: Path, toml: str, french: str, english: str) -> None:
+    # the rules of the settings' models, pydantic's kinds and the file's own problems, in the reader's language
+    (tmp_path / "t.csv").write_text("customer_id,invoice_id,date,amount\nC1,F1,2024-06-01,500\n", encoding="utf-8")
+    (tmp_path / "clientfolio.toml").write_text(toml, encoding="utf-8")
+    said = run("analyze", "--transactions", "t.csv", "--engine", "spark", "--lang", "fr")
+    assert said.returncode == 1 and french in said.stderr, said.stderr
+    assert english not in said.stderr
+    said = run("analyze", "--transactions", "t.csv", "--engine", "spark", "--lang", "en")
+    assert said.returncode == 1 and english in said.stderr, said.stderr

@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from clientfolio.errors import ClientfolioError
+from clientfolio.i18n import N_, gettext_for, render
 from clientfolio.settings import Settings
 
 if TYPE_CHECKING:  # the sections' models are imported when a command reads them (``SECTIONS``)
@@ -69,6 +70,7 @@ __all__ = [
     "VALUE_SECTIONS",
     "ConfigError",
     "ConfigProblem",
+    "REASONS",
     "DomainConfig",
     "SettingChange",
     "SettingRow",
@@ -182,6 +184,32 @@ PROSPECTS_SECTIONS = ("priority", "funnel", "follow_up", "activity")
 M = TypeVar("M", bound=BaseModel)
 
 
+REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "less_than_equal": N_("must be at most {le}"),
+        "greater_than_equal": N_("must be at least {ge}"),
+        "less_than": N_("must be less than {lt}"),
+        "greater_than": N_("must be greater than {gt}"),
+        "int_parsing": N_("must be a whole number"),
+        "int_from_float": N_("must be a whole number"),
+        "float_parsing": N_("must be a number"),
+        "bool_parsing": N_("must be true or false"),
+        "literal_error": N_("must be one of: {expected}"),
+        "environment": N_(
+            "set by the environment ({variable}), which wins over the file: change or unset the variable"
+        ),
+        "json": N_("give a list or a table as JSON"),
+        "empty": N_("a file cannot hold an empty value: reset the key to go back to its default"),
+    }
+)
+"""The reason of a problem by its kind (pydantic's error type, or the settings
+page's own), in English with the fields of its ``context``: shown translated."""
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 @dataclass(frozen=True)
 class ConfigProblem:
     """One thing wrong: where (file or variable), table, key, value, why."""
@@ -193,18 +221,55 @@ class ConfigProblem:
     reason: str
     kind: str = ""  # pydantic's error type (``less_than_equal`` ...), for a translated reason
     context: Mapping[str, Any] = field(default_factory=dict)  # its values (``{"le": 1}`` ...)
+    template: str = ""  # the reason as a message of the catalogs, when it is one (a RuleError's, the file's)
+    params: Mapping[str, Any] = field(default_factory=dict)  # the template's fields
 
     def __str__(self) -> str:
+        return self._said("en", self.reason)
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang``: its template, else the text of its kind
+        (``REASONS``), translated; pydantic's English text for another kind."""
+        if self.template:
+            return render(lang, self.template, dict(self.params))
+        template = REASONS.get(self.kind)
+        if template is None:
+            return self.reason
+        try:
+            return gettext_for(lang)(template).format(**{k: _number(v) for k, v in self.context.items()})
+        except (KeyError, IndexError):
+            return self.reason
+
+    def in_language(self, lang: str) -> str:
+        """Where and why, in ``lang``: the file or variable, the table, the key,
+        the value, the reason (in English, pydantic's own words for its kinds)."""
+        return str(self) if lang == "en" else self._said(lang, self.reason_in(lang))
+
+    def _said(self, lang: str, reason: str) -> str:
         where = self.source
         if self.table is not None:
-            shown = f"table {self.table}" + (f", key {self.key}" if self.key else "")  # no [...]: Rich markup
+            # no [...]: Rich markup
+            if self.key:
+                shown = render(lang, N_("table {table}, key {key}"), {"table": self.table, "key": self.key})
+            else:
+                shown = render(lang, N_("table {table}"), {"table": self.table})
             if self.source.startswith(ENV_PREFIX) and self.key:
                 where = f"{self.source}={_shown(self.value)} ({shown})"
             elif self.key:
-                where = f"{self.source}: {shown} = {_shown(self.value)}"
+                where = _colon(lang, self.source, f"{shown} = {_shown(self.value)}")
             else:
-                where = f"{self.source}: {shown}"
-        return f"{where}: {self.reason}"
+                where = _colon(lang, self.source, shown)
+        return _colon(lang, where, reason)
+
+
+def _colon(lang: str, where: str, what: str) -> str:
+    """``where: what`` (``where : what`` in French)."""
+    return render(lang, N_("{where}: {reason}"), {"where": where, "reason": what})
+
+
+def _said(source: str, template: str, **params: Any) -> ConfigProblem:
+    """A problem of the file or the environment as a whole, its reason a message of the catalogs."""
+    return ConfigProblem(source, None, None, None, render("en", template, params), template=template, params=params)
 
 
 class ConfigError(ClientfolioError):
@@ -212,8 +277,13 @@ class ConfigError(ClientfolioError):
 
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
-        lines = [str(p) for p in problems]
-        super().__init__(lines[0] if len(lines) == 1 else "the domain settings are wrong:\n  " + "\n  ".join(lines))
+        super().__init__(self.in_language("en"))
+
+    def in_language(self, lang: str) -> str:
+        lines = [p.in_language(lang) for p in self.problems]
+        if len(lines) == 1:
+            return lines[0]
+        return render(lang, N_("the domain settings are wrong:")) + "\n  " + "\n  ".join(lines)
 
 
 def _shown(value: Any) -> str:
@@ -423,25 +493,24 @@ def config_file(settings: Settings | None = None, *, database_url: str | None = 
 def _read_file(path: Path, required: bool) -> tuple[dict[str, Any], Path | None]:
     if not path.is_file():
         if required:
-            raise ConfigError([ConfigProblem(f"CLIENTFOLIO_CONFIG={path}", None, None, None, "no such settings file")])
+            raise ConfigError([_said(f"CLIENTFOLIO_CONFIG={path}", N_("no such settings file"))])
         return {}, None
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([ConfigProblem(str(path), None, None, None, f"not valid TOML: {exc}")]) from None
+        raise ConfigError([_said(str(path), N_("not valid TOML: {reason}"), reason=str(exc))]) from None
     except OSError as exc:
         raise ConfigError([ConfigProblem(str(path), None, None, None, f"cannot be read: {exc}")]) from None
     problems = []
     for name, table in data.items():
         if name not in SECTIONS:
+            known = ", ".join(SECTIONS)
             problems.append(
-                ConfigProblem(
-                    str(path), None, None, None, f"unknown table {name!r}; known tables: {', '.join(SECTIONS)}"
-                )
+                _said(str(path), N_("unknown table {name}; known tables: {known}"), name=repr(name), known=known)
             )
         elif not isinstance(table, dict):
-            problems.append(ConfigProblem(str(path), None, None, None, f"{name!r} must be a table, not a value"))
+            problems.append(_said(str(path), N_("{name} must be a table, not a value"), name=repr(name)))
     if problems:
         raise ConfigError(problems)
     return data, path
@@ -469,15 +538,9 @@ def _read_env(names: tuple[str, ...]) -> dict[str, Any]:
         if upper.startswith(ENV_PREFIX) and _DELIMITER in upper[len(ENV_PREFIX) :]:
             section = upper[len(ENV_PREFIX) :].split(_DELIMITER, 1)[0].lower()
             if section not in SECTIONS:
-                problems.append(
-                    ConfigProblem(
-                        f"{name}",
-                        None,
-                        None,
-                        None,
-                        f"unknown section {section!r}; known sections: {', '.join(SECTIONS)}",
-                    )
-                )
+                known = ", ".join(SECTIONS)
+                said = N_("unknown section {name}; known sections: {known}")
+                problems.append(_said(name, said, name=repr(section), known=known))
     if problems:
         raise ConfigError(problems)
     try:
@@ -500,11 +563,11 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 def _unknown_keys(
     model: type[BaseModel], data: Mapping[str, Any], path: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], str]]:
-    """(path, reason) of each key ``model`` does not know, nested models included."""
+    """(path, the known keys) of each key ``model`` does not know, nested models included."""
     known = model.model_fields
     for key, value in data.items():
         if key not in known:
-            yield (*path, key), f"unknown key; known keys: {', '.join(known)}"
+            yield (*path, key), ", ".join(known)
             continue
         nested = _model_of(known[key].annotation)
         if nested is not None and isinstance(value, Mapping):
@@ -545,8 +608,10 @@ def _validate(
         model = SECTIONS[name]
         given = _merge(data.get(name, {}), env.get(name, {}))
         unknown = list(_unknown_keys(model, given, ()))
-        for where, reason in unknown:
-            problems.append(_problem(name, where, _value_at(given, where), reason, path, env))
+        for where, known in unknown:
+            said = N_("unknown key; known keys: {known}")
+            problem = _problem(name, where, _value_at(given, where), render("en", said, {"known": known}), path, env)
+            problems.append(replace(problem, template=said, params={"known": known}))
         if unknown:
             continue
         try:
@@ -556,12 +621,14 @@ def _validate(
                 loc = tuple(str(part) for part in err["loc"])
                 reason = err["msg"].removeprefix("Value error, ")
                 kind, context = err["type"], dict(err.get("ctx") or {})
+                rule = context.pop("error", None)  # a validator's exception: a RuleError has its template
+                template, params = (rule.template, rule.params) if isinstance(rule, ClientfolioError) else ("", {})
                 if loc:
                     problem = _problem(name, loc, err.get("input"), reason, path, env)
                 else:  # a rule between fields: name the table
                     source = str(path) if path is not None and name in data else f"{ENV_PREFIX}{name.upper()}__*"
                     problem = ConfigProblem(source, name, None, None, reason)
-                problems.append(replace(problem, kind=kind, context=context))
+                problems.append(replace(problem, kind=kind, context=context, template=template, params=params))
     if problems:
         raise ConfigError(problems)
     return DomainConfig(MappingProxyType(sections), path, MappingProxyType(data), MappingProxyType(env))

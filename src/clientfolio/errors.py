@@ -23,6 +23,7 @@ __all__ = [
     "KeyMissing",
     "LoginThrottled",
     "PasswordRejected",
+    "RuleError",
     "StoreError",
 ]
 
@@ -41,6 +42,13 @@ class ClientfolioError(Exception):
         if lang == "en":
             return str(self)
         return render(lang, self.template, self.params) if self.params else gettext_for(lang)(self.template)
+
+
+class RuleError(ClientfolioError, ValueError):
+    """A settings model's rule is broken (raised by its validator): pydantic
+    reports it as a ``ValueError`` of the table or key, and the settings'
+    messages show its template in the reader's language
+    (``clientfolio.config.ConfigProblem.in_language``)."""
 
 
 class StoreError(ClientfolioError):

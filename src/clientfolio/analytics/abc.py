@@ -45,6 +45,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
+from clientfolio.errors import RuleError
 from clientfolio.periods import months_before
 
 __all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_needs", "abc_of_totals", "abc_summary"]
@@ -83,7 +84,7 @@ class AbcConfig(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> AbcConfig:
         if self.a > self.b:
-            raise ValueError("the A threshold must not exceed the B threshold")
+            raise RuleError("the A threshold must not exceed the B threshold")
         return self
 
 

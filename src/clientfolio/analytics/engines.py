@@ -20,7 +20,7 @@ import ibis
 from ibis.backends import BaseBackend
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clientfolio.errors import ClientfolioError
+from clientfolio.errors import ClientfolioError, RuleError
 
 __all__ = ["ENGINES", "SparkOptions", "connect", "connect_store", "spark_failure", "spark_session"]
 
@@ -51,12 +51,12 @@ class SparkOptions(BaseModel):
     @model_validator(mode="after")
     def _coherent(self) -> SparkOptions:
         if self.master and self.remote:
-            raise ValueError("give a Spark master or a Spark Connect endpoint, not both")
+            raise RuleError("give a Spark master or a Spark Connect endpoint, not both")
         if self.remote and not self.remote.startswith("sc://"):
-            raise ValueError("a Spark Connect endpoint starts with sc://")
+            raise RuleError("a Spark Connect endpoint starts with sc:// ({value})", value=self.remote)
         wrong = [key for key in self.conf if not key.startswith("spark.")]
         if wrong:
-            raise ValueError(f"Spark settings start with spark.: {', '.join(wrong)}")
+            raise RuleError("Spark settings start with spark.: {keys}", keys=", ".join(wrong))
         return self
 
 

@@ -67,6 +67,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
+from clientfolio.errors import RuleError
 from clientfolio.i18n import N_, gettext_for
 from clientfolio.periods import months_before
 
@@ -167,8 +168,9 @@ class RfmRule(BaseModel):
     @model_validator(mode="after")
     def _k_matches_condition(self) -> RfmRule:
         if (self.when in _WITH_K) != (self.k is not None):
-            need = "needs" if self.when in _WITH_K else "takes no"
-            raise ValueError(f"rule {self.profile!r}: condition {self.when!r} {need} k")
+            if self.when in _WITH_K:
+                raise RuleError("rule {profile}: condition {when} needs k", profile=self.profile, when=self.when)
+            raise RuleError("rule {profile}: condition {when} takes no k", profile=self.profile, when=self.when)
         return self
 
     def as_profile(self) -> RfmProfile:
@@ -273,12 +275,17 @@ class RfmConfig(BaseModel):
     def _consistent(self) -> RfmConfig:
         keys = [rule.profile for rule in self.rules]
         if len(set(keys)) != len(keys):
-            raise ValueError("each profile has one rule")
+            raise RuleError("each profile has one rule")
         if self.fallback not in keys:
-            raise ValueError(f"fallback {self.fallback!r} is not one of the rules' profiles")
+            raise RuleError("fallback {profile} is not one of the rules' profiles", profile=self.fallback)
         for rule in self.rules:
             if rule.k is not None and rule.k > self.quarters:
-                raise ValueError(f"rule {rule.profile!r}: k={rule.k} > quarters={self.quarters}")
+                raise RuleError(
+                    "rule {profile}: k = {k} is more than the {quarters} quarters",
+                    profile=rule.profile,
+                    k=rule.k,
+                    quarters=self.quarters,
+                )
         return self
 
     def profiles(self) -> dict[str, RfmProfile]:

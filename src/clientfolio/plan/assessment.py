@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
 from clientfolio.plan.facts import Facts
 
@@ -61,7 +62,7 @@ class Scale(BaseModel):
     @model_validator(mode="after")
     def _distinct(self) -> Scale:
         if self.zero_at == self.full_at:
-            raise ValueError("a scale needs two different values")
+            raise RuleError("a scale needs two different values")
         return self
 
     def mark(self, value: float) -> float:
@@ -269,11 +270,11 @@ class AssessmentConfig(BaseModel):
     def _consistent(self) -> AssessmentConfig:
         unknown = set(self.theme_weights) - set(THEMES)
         if unknown:
-            raise ValueError(f"unknown themes in theme_weights: {', '.join(sorted(unknown))}")
+            raise RuleError("unknown themes in theme_weights: {themes}", themes=", ".join(sorted(unknown)))
         if any(w < 0 for w in self.theme_weights.values()):
-            raise ValueError("theme weights are >= 0")
+            raise RuleError("theme weights are >= 0")
         if self.guarantee_from < self.risk_below:
-            raise ValueError("guarantee_from must be >= risk_below")
+            raise RuleError("guarantee_from must be >= risk_below")
         return self
 
 

@@ -46,6 +46,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clientfolio.access.pipeline import ProspectRow, StageChangeRow
+from clientfolio.errors import RuleError
 from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, stage_rank
 from clientfolio.store.schema import PROSPECT_STAGES
 
@@ -87,7 +88,7 @@ class FunnelConfig(BaseModel):
     def _whole_funnel(cls, value: dict[str, int]) -> dict[str, int]:
         counts = [value.get(stage, 0) for stage in FUNNEL_STAGES]
         if set(value) != set(FUNNEL_STAGES) or min(counts) <= 0:
-            raise ValueError(f"give a positive count for each of {', '.join(FUNNEL_STAGES)}")
+            raise RuleError("give a positive count for each of {stages}", stages=", ".join(FUNNEL_STAGES))
         return value
 
 

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clientfolio.errors import RuleError
+
 if TYPE_CHECKING:
     from clientfolio.access.pipeline import ProspectRow
 
@@ -114,7 +116,7 @@ class PriorityConfig(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> PriorityConfig:
         if self.ipa_medium_from > self.ipa_high_from or self.ipo_medium_from > self.ipo_high_from:
-            raise ValueError("a medium level must not start above the high level")
+            raise RuleError("a medium level must not start above the high level")
         return self
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
 
 __all__ = [
@@ -93,7 +94,11 @@ class CategoryConfig(BaseModel):
     def _complete(cls, cells: dict[str, str]) -> dict[str, str]:
         wanted = {r + p for r in "ABC" for p in "ABC"}
         if set(cells) != wanted or not set(cells.values()) <= set(CATEGORIES):
-            raise ValueError(f"cells must map each of {sorted(wanted)} to one of {CATEGORIES}")
+            raise RuleError(
+                "cells must map each of {cells} to one of {categories}",
+                cells=", ".join(sorted(wanted)),
+                categories=", ".join(CATEGORIES),
+            )
         return cells
 
 

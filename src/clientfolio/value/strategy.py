@@ -52,6 +52,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
 
 __all__ = [
@@ -177,9 +178,9 @@ class QuadrantConfig(BaseModel):
     def _thresholds_with_their_rule(self) -> QuadrantConfig:
         given = (self.profit_threshold_cents, self.potential_threshold_cents)
         if self.rule == "fixed" and None in given:
-            raise ValueError("rule 'fixed' needs profit_threshold_cents and potential_threshold_cents")
+            raise RuleError("rule 'fixed' needs profit_threshold_cents and potential_threshold_cents")
         if self.rule == "pareto" and given != (None, None):
-            raise ValueError("thresholds in cents are the 'fixed' rule: set rule='fixed'")
+            raise RuleError("thresholds in cents are the 'fixed' rule: set rule='fixed'")
         return self
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
@@ -26,7 +25,7 @@ from clientfolio.access.writes import require_whole_company
 from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.config import ConfigError, ConfigProblem, config_file, load_domain_config, reset_setting, write_setting
 from clientfolio.errors import ClientfolioError, PasswordRejected
-from clientfolio.i18n import N_
+from clientfolio.i18n import N_, gettext_for
 from clientfolio.protect.alerts import ALERT_NAMES, Alert
 from clientfolio.protect.audit import AuditEvent, AuditReport, list_events, record_event, verify_log
 from clientfolio.protect.backup import backup
@@ -276,44 +275,17 @@ def make_backup(view: ViewDep, principal: Admin, ring: RingDep) -> Response:
 
 # --- the domain settings ------------------------------------------------------------------------------------------
 
-#: pydantic's error types (and the settings' own), as a reason in the page's language
-REASONS: dict[str, str] = {
-    "less_than_equal": "must be at most {le}",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than": "must be less than {lt}",
-    "greater_than": "must be greater than {gt}",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "bool_parsing": "must be true or false",
-    "literal_error": "must be one of: {expected}",
-    "environment": "set by the environment ({variable}), which wins over the file: change or unset the variable",
-    "json": "give a list or a table as JSON",
-    "empty": "a file cannot hold an empty value: reset the key to go back to its default",
-}
 
-
-def _number(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def problem_text(problem: ConfigProblem, gettext: Callable[[str], str]) -> str:
+def problem_text(problem: ConfigProblem, lang: str) -> str:
     """A problem of the settings in the page's language: the table, the key, the value and the reason."""
-    template = REASONS.get(problem.kind)
-    try:
-        reason = (
-            gettext(template).format(**{k: _number(v) for k, v in problem.context.items()})
-            if template
-            else problem.reason
-        )
-    except (KeyError, IndexError):
-        reason = problem.reason
+    gettext = gettext_for(lang)
+    reason = problem.reason_in(lang)
     if problem.table is None:
         return f"{problem.source}: {reason}"
     if problem.key is None:
-        return gettext("Table {table}: {reason}").format(table=problem.table, reason=reason)
+        return str(gettext("Table {table}: {reason}")).format(table=problem.table, reason=reason)
     value = "" if problem.value is None else json.dumps(problem.value, ensure_ascii=False, default=str)
-    return gettext("{table}.{key} = {value}: {reason}").format(
+    return str(gettext("{table}.{key} = {value}: {reason}")).format(
         table=problem.table, key=problem.key, value=value, reason=reason
     )
 
@@ -335,7 +307,7 @@ def settings_of(view: View) -> dict[str, Any]:
         ]
         error = None
     except ConfigError as exc:
-        rows, error = [], "\n".join(problem_text(p, view._) for p in exc.problems)
+        rows, error = [], "\n".join(problem_text(p, view.lang) for p in exc.problems)
     return {"file": str(file), "rows": rows, "error": error}
 
 
@@ -388,7 +360,7 @@ def change_setting(
                 chain_key=ring.subkey("audit"),
             )
     except ConfigError as exc:
-        return _settings_page(view, error="\n".join(problem_text(p, view._) for p in exc.problems))
+        return _settings_page(view, error="\n".join(problem_text(p, view.lang) for p in exc.problems))
     state.figures.clear()  # the next figures are computed with the new setting
     if wants_json(view.request):
         return page(view, "settings.html", {"changed": change.as_dict()})
