@@ -266,7 +266,7 @@ def _raw(profile: str, when: str, k: int | None = None) -> dict[str, Any]:
         ({"rules": [_raw("a", "at_least")], "fallback": "a"}, "needs k"),
         ({"rules": [_raw("a", "gap", 2)], "fallback": "a"}, "takes no k"),
         ({"rules": [_raw("a", "sometimes")], "fallback": "a"}, "literal_error"),
-        ({"rules": [_raw("a", "at_least", 5)], "fallback": "a"}, "k=5 > quarters=4"),
+        ({"rules": [_raw("a", "at_least", 5)], "fallback": "a"}, "k = 5 is more than the 4 quarters"),
         ({"rules": [_raw("a", "gap")], "fallback": "b"}, "fallback 'b'"),
         ({"rules": [_raw("a", "gap"), _raw("a", "fading")], "fallback": "a"}, "one rule"),
     ],

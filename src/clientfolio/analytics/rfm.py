@@ -169,8 +169,12 @@ class RfmRule(BaseModel):
     def _k_matches_condition(self) -> RfmRule:
         if (self.when in _WITH_K) != (self.k is not None):
             if self.when in _WITH_K:
-                raise RuleError("rule {profile}: condition {when} needs k", profile=self.profile, when=self.when)
-            raise RuleError("rule {profile}: condition {when} takes no k", profile=self.profile, when=self.when)
+                raise RuleError(
+                    "rule {profile}: condition {when} needs k", profile=repr(self.profile), when=repr(self.when)
+                )
+            raise RuleError(
+                "rule {profile}: condition {when} takes no k", profile=repr(self.profile), when=repr(self.when)
+            )
         return self
 
     def as_profile(self) -> RfmProfile:
@@ -277,12 +281,12 @@ class RfmConfig(BaseModel):
         if len(set(keys)) != len(keys):
             raise RuleError("each profile has one rule")
         if self.fallback not in keys:
-            raise RuleError("fallback {profile} is not one of the rules' profiles", profile=self.fallback)
+            raise RuleError("fallback {profile} is not one of the rules' profiles", profile=repr(self.fallback))
         for rule in self.rules:
             if rule.k is not None and rule.k > self.quarters:
                 raise RuleError(
                     "rule {profile}: k = {k} is more than the {quarters} quarters",
-                    profile=rule.profile,
+                    profile=repr(rule.profile),
                     k=rule.k,
                     quarters=self.quarters,
                 )
