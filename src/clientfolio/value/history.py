@@ -57,6 +57,14 @@ from clientfolio.value.categories import pareto_class_array
 __all__ = ["Histories", "Summary", "customer_history", "customer_summary", "read_summary"]
 
 
+_MONEY = (
+    "revenue_cents",
+    "margin_cents",
+    "prev_revenue_cents",
+    "prev_margin_cents",
+    "lifetime_revenue_cents",
+    "lifetime_margin_cents",
+)
 _NUMBERS = (
     "frequency",
     "recency_days",
@@ -67,12 +75,7 @@ _NUMBERS = (
     "log_count",
     "log_sum",
     "log_square_sum",
-    "revenue_cents",
-    "margin_cents",
-    "prev_revenue_cents",
-    "prev_margin_cents",
-    "lifetime_revenue_cents",
-    "lifetime_margin_cents",
+    *_MONEY,
 )
 
 
@@ -161,17 +164,7 @@ def _history(per: ir.Table, as_of: dt.date, prefix: str = "") -> dict[str, ir.Va
         "log_count": ibis.ifelse(has, c("log_count"), None).cast("int64"),
         "log_sum": ibis.ifelse(has, c("log_sum").cast("float64") / _FIXED, None),
         "log_square_sum": ibis.ifelse(has, c("log_square_sum").cast("float64") / _FIXED, None),
-        **{
-            name: c(name).cast("int64")
-            for name in (
-                "revenue_cents",
-                "margin_cents",
-                "prev_revenue_cents",
-                "prev_margin_cents",
-                "lifetime_revenue_cents",
-                "lifetime_margin_cents",
-            )
-        },
+        **{name: c(name).cast("int64") for name in _MONEY},
     }
     return {prefix + name: value for name, value in columns.items()}
 
