@@ -41,7 +41,7 @@ Rules (``as_of`` is the analysis date):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -239,21 +239,12 @@ def segment_product_cells(transactions: ir.Table, *, as_of: dt.date, config: Mat
 
 @dataclass(frozen=True)
 class MatrixLayout:
-    """The matrix before its co-purchases: the cells fetched and laid out,
-    the winning cells, the white spaces' candidates and the pairs of product
-    lines whose co-buyers they need (``segment_product`` counts them with a
+    """The matrix before its co-purchases: ``matrix`` has everything but its
+    white spaces, of which ``candidates`` are known and ``pairs`` of product
+    lines need their co-buyers counted (``segment_product`` counts them with a
     pass of its own; ``analyze`` with its per-customer pass, ``needs``)."""
 
-    as_of: dt.date
-    start: dt.date
-    basis: str
-    cells: ir.Table = field(compare=False, repr=False)
-    segments: tuple[str, ...]
-    products: tuple[str, ...]
-    grid: tuple[tuple[int, ...], ...]
-    row_totals: tuple[int, ...]
-    column_totals: tuple[int, ...]
-    winning: tuple[MatrixCell, ...]
+    matrix: SegmentProductMatrix  # white_spaces empty
     candidates: tuple[tuple[str, str, tuple[str, ...]], ...]  # (segment, product line, neighbours)
     pairs: tuple[tuple[str, str], ...]  # (neighbour, product line), sorted
 
@@ -267,7 +258,7 @@ class MatrixLayout:
         (``customer_totals``; columns ``bought_0`` ... in ``involved`` order)."""
         return CustomerNeeds(
             spans={
-                f"bought_{i}": Span(self.start, self.as_of, "amount_cents", product=name)
+                f"bought_{i}": Span(self.matrix.start, self.matrix.as_of, "amount_cents", product=name)
                 for i, name in enumerate(self.involved)
             }
         )
@@ -292,18 +283,8 @@ class MatrixLayout:
                 .to_pylist()[0]
             )
             counts = {pair: int(row[f"pair{k}"] or 0) for k, pair in enumerate(self.pairs)}
-        return SegmentProductMatrix(
-            as_of=self.as_of,
-            start=self.start,
-            basis=self.basis,
-            cells=self.cells,
-            segments=self.segments,
-            products=self.products,
-            grid=self.grid,
-            row_totals=self.row_totals,
-            column_totals=self.column_totals,
-            total=sum(self.row_totals),
-            winning=self.winning,
+        return replace(
+            self.matrix,
             white_spaces=tuple(
                 WhiteSpace(s, p, neighbours, tuple(counts.get((q, p), 0) for q in neighbours))
                 for s, p, neighbours in self.candidates
@@ -352,7 +333,7 @@ def matrix_layout(transactions: ir.Table, *, as_of: dt.date, config: MatrixConfi
         if not buys(s, p) and any(buys(o, p) for o in known_segments if o != s)
     ]
     candidates = [(s, p, neighbours) for s, p, neighbours in candidates if neighbours]
-    return MatrixLayout(
+    matrix = SegmentProductMatrix(
         as_of=as_of,
         start=start,
         basis=config.basis,
@@ -362,7 +343,12 @@ def matrix_layout(transactions: ir.Table, *, as_of: dt.date, config: MatrixConfi
         grid=grid,
         row_totals=row_totals,
         column_totals=column_totals,
+        total=sum(row_totals),
         winning=tuple(winning),
+        white_spaces=(),
+    )
+    return MatrixLayout(
+        matrix=matrix,
         candidates=tuple(candidates),
         pairs=tuple(sorted({(q, p) for _, p, neighbours in candidates for q in neighbours})),
     )
@@ -387,6 +373,6 @@ def segment_product(
     if not layout.pairs:
         return layout.finish(None)
     t = transactions.filter(
-        (transactions.date > ibis.literal(layout.start, "date")) & transactions.product.isin(layout.involved)
+        (transactions.date > ibis.literal(layout.matrix.start, "date")) & transactions.product.isin(layout.involved)
     )
     return layout.finish(customer_totals(t, as_of=as_of, needs=[layout.needs()]))
