@@ -225,7 +225,7 @@ class ConfigProblem:
     params: Mapping[str, Any] = field(default_factory=dict)  # the template's fields
 
     def __str__(self) -> str:
-        return self._said("en", self.reason)
+        return self._where_and_why("en", self.reason)
 
     def reason_in(self, lang: str) -> str:
         """The reason in ``lang``: its template, else the text of its kind
@@ -243,9 +243,9 @@ class ConfigProblem:
     def in_language(self, lang: str) -> str:
         """Where and why, in ``lang``: the file or variable, the table, the key,
         the value, the reason (in English, pydantic's own words for its kinds)."""
-        return str(self) if lang == "en" else self._said(lang, self.reason_in(lang))
+        return str(self) if lang == "en" else self._where_and_why(lang, self.reason_in(lang))
 
-    def _said(self, lang: str, reason: str) -> str:
+    def _where_and_why(self, lang: str, reason: str) -> str:
         where = self.source
         if self.table is not None:
             # no [...]: Rich markup
@@ -267,7 +267,7 @@ def _colon(lang: str, where: str, what: str) -> str:
     return render(lang, N_("{where}: {reason}"), {"where": where, "reason": what})
 
 
-def _said(source: str, template: str, **params: Any) -> ConfigProblem:
+def _whole(source: str, template: str, **params: Any) -> ConfigProblem:
     """A problem of the file or the environment as a whole, its reason a message of the catalogs."""
     return ConfigProblem(source, None, None, None, render("en", template, params), template=template, params=params)
 
@@ -493,13 +493,13 @@ def config_file(settings: Settings | None = None, *, database_url: str | None = 
 def _read_file(path: Path, required: bool) -> tuple[dict[str, Any], Path | None]:
     if not path.is_file():
         if required:
-            raise ConfigError([_said(f"CLIENTFOLIO_CONFIG={path}", N_("no such settings file"))])
+            raise ConfigError([_whole(f"CLIENTFOLIO_CONFIG={path}", N_("no such settings file"))])
         return {}, None
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_said(str(path), N_("not valid TOML: {reason}"), reason=str(exc))]) from None
+        raise ConfigError([_whole(str(path), N_("not valid TOML: {reason}"), reason=str(exc))]) from None
     except OSError as exc:
         raise ConfigError([ConfigProblem(str(path), None, None, None, f"cannot be read: {exc}")]) from None
     problems = []
@@ -507,10 +507,10 @@ def _read_file(path: Path, required: bool) -> tuple[dict[str, Any], Path | None]
         if name not in SECTIONS:
             known = ", ".join(SECTIONS)
             problems.append(
-                _said(str(path), N_("unknown table {name}; known tables: {known}"), name=repr(name), known=known)
+                _whole(str(path), N_("unknown table {name}; known tables: {known}"), name=repr(name), known=known)
             )
         elif not isinstance(table, dict):
-            problems.append(_said(str(path), N_("{name} must be a table, not a value"), name=repr(name)))
+            problems.append(_whole(str(path), N_("{name} must be a table, not a value"), name=repr(name)))
     if problems:
         raise ConfigError(problems)
     return data, path
@@ -540,7 +540,7 @@ def _read_env(names: tuple[str, ...]) -> dict[str, Any]:
             if section not in SECTIONS:
                 known = ", ".join(SECTIONS)
                 said = N_("unknown section {name}; known sections: {known}")
-                problems.append(_said(name, said, name=repr(section), known=known))
+                problems.append(_whole(name, said, name=repr(section), known=known))
     if problems:
         raise ConfigError(problems)
     try:
