@@ -101,7 +101,8 @@ def test_an_unmarked_copy_of_the_same_customers_is_no_match(leaks: Store, tmp_pa
 
 def test_a_trap_record_alone_names_its_export(leaks: Store, tmp_path: Path) -> None:
     trap = list_exports(leaks)[2].traps[0]
-    rows = [["x", "y"], [trap.name.upper(), "1"], ["Garage Petit SARL", "2"]]
+    # a company name no trap can take (trap names end with a legal form): "Garage Petit SARL" was one, once
+    rows = [["x", "y"], [trap.name.upper(), "1"], ["Garage du Vieux Port", "2"]]
     named = trace_file(leaks, write_csv(tmp_path / "named.csv", rows), SECRETS, threshold=1e-9, verify_keys=VERIFY)
     assert named.attributed is None  # a name alone could be a real company's: reported, not enough
     assert [(h.code, h.matched) for c in named.candidates for h in c.traps] == [(trap.code, ("name",))]
@@ -221,7 +222,7 @@ def test_merged_columns_and_a_trap_name_alone_are_traced(leaks: Store, tmp_path:
     result = _traced(leaks, write_csv(tmp_path / "merged.csv", [["who", "sector"], *merged]))
     assert result.attributed is not None and result.attributed.export.recipient == "B"
     traps = list_exports(leaks)[1].traps
-    names_only = [["x"], *([t.name.replace(" ", "  ").lower()] for t in traps[:2]), ["Garage Petit SARL"]]
+    names_only = [["x"], *([t.name.replace(" ", "  ").lower()] for t in traps[:2]), ["Garage du Vieux Port"]]
     found = _traced(leaks, write_csv(tmp_path / "names.csv", names_only))
     assert found.evidence == "trap" and found.attributed is not None and found.attributed.export.recipient == "B"
 
