@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from clientfolio.store import Store
 from tests.pg_pool import Databases
+from tests.spark.cluster import QUICK_JVM, write_spark_defaults
 
 SPARK_CLUSTER = "tests/spark/"
 """The tests on a Spark cluster: one worker, one cluster started (not one per worker)."""
@@ -74,6 +75,18 @@ def _small_bootstrap() -> Iterator[None]:
     report, the web app) resample the customers ``BOOTSTRAP_SAMPLES`` times."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES", BOOTSTRAP_SAMPLES)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_jvms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Spark's JVMs in the tests (this process's, the commands' and the Connect
+    server's) run with ``QUICK_JVM`` through a ``spark-defaults.conf`` of their
+    own (``SPARK_CONF_DIR``): half the CPU for the tests' small inputs."""
+    conf_dir = tmp_path_factory.mktemp("spark-conf")
+    write_spark_defaults(conf_dir, QUICK_JVM)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPARK_CONF_DIR", str(conf_dir))
         yield
 
 

@@ -21,11 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cluster", "ConnectServer", "start_cluster", "start_connect_server"]
+__all__ = ["QUICK_JVM", "Cluster", "ConnectServer", "start_cluster", "start_connect_server", "write_spark_defaults"]
 
 MASTER = "org.apache.spark.deploy.master.Master"
 WORKER = "org.apache.spark.deploy.worker.Worker"
 HOST = "127.0.0.1"
+
+
+QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+"""Java options for the tests' short-lived JVMs: compiled by C1 only and collected by one
+thread, they start and run a few thousand rows on half the CPU (the benchmarks keep Java's
+defaults, made for long jobs)."""
+
+
+def write_spark_defaults(conf_dir: Path, java_options: str) -> None:
+    """``conf_dir/spark-defaults.conf`` giving the drivers and executors
+    ``java_options`` (read by every ``spark-submit`` whose ``SPARK_CONF_DIR`` it is)."""
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"spark.{role}.extraJavaOptions {java_options}\n" for role in ("driver", "executor")]
+    (conf_dir / "spark-defaults.conf").write_text("".join(lines), encoding="utf-8")
 
 
 def _free_port() -> int:
@@ -94,10 +108,13 @@ class Cluster:
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted((self.root / "logs").glob("*")))
 
 
-def start_cluster(root: Path, *, workers: int = 2, memory: str = "1g", timeout: float = 90) -> Cluster:
+def start_cluster(
+    root: Path, *, workers: int = 2, memory: str = "1g", timeout: float = 90, java_options: str = ""
+) -> Cluster:
     """Start a master and ``workers`` workers (1 core, ``memory`` each) under
     ``root``; returns once the master counts them alive (``RuntimeError`` after
-    ``timeout`` seconds, the cluster stopped)."""
+    ``timeout`` seconds, the cluster stopped).  ``java_options`` go to the
+    daemons, and to the drivers and executors run with the cluster's environment."""
     import pyspark
 
     home = Path(pyspark.__file__).parent
@@ -115,6 +132,9 @@ def start_cluster(root: Path, *, workers: int = 2, memory: str = "1g", timeout: 
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
     }
+    if java_options:
+        env["SPARK_DAEMON_JAVA_OPTS"] = java_options
+        write_spark_defaults(root / "conf", java_options)
     port, ui_port = _free_port(), _free_port()
     cluster = Cluster(f"spark://{HOST}:{port}", f"http://{HOST}:{ui_port}", env, root, workers)
     daemon = home / "sbin" / "spark-daemon.sh"
@@ -128,8 +148,29 @@ def start_cluster(root: Path, *, workers: int = 2, memory: str = "1g", timeout: 
             stderr=subprocess.DEVNULL,
         )
 
-    try:  # all at once: the workers retry until the master is up
-        launched = [launch(MASTER, 1, "--host", HOST, "--port", str(port), "--webui-port", str(ui_port))]
+    deadline = time.monotonic() + timeout
+
+    def wait_for(ready: Any, what: str) -> None:
+        while not ready():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Spark cluster did not start in {timeout} s ({what}):\n{cluster.logs()}")
+            time.sleep(0.2)
+
+    def master_listens() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex((HOST, port)) == 0
+
+    def workers_alive() -> bool:
+        try:
+            return cluster.alive_workers() >= workers
+        except OSError:  # the master's UI is not up yet
+            return False
+
+    try:  # the master first: a worker that finds no master retries only after several seconds
+        if launch(MASTER, 1, "--host", HOST, "--port", str(port), "--webui-port", str(ui_port)).wait(60) != 0:
+            raise RuntimeError(f"spark-daemon.sh could not start the master:\n{cluster.logs()}")
+        wait_for(master_listens, "the master")
+        launched = []
         for i in range(1, workers + 1):
             work = root / f"work{i}"
             work.mkdir(exist_ok=True)
@@ -138,17 +179,9 @@ def start_cluster(root: Path, *, workers: int = 2, memory: str = "1g", timeout: 
                 launch(WORKER, i, *args, "--cores", "1", "--memory", memory, "--work-dir", str(work), cluster.url)
             )
         if any(p.wait(timeout=60) != 0 for p in launched):
-            raise RuntimeError(f"spark-daemon.sh could not start the cluster:\n{cluster.logs()}")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if cluster.alive_workers() >= workers:
-                    return cluster
-            except OSError:  # the master's UI is not up yet
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the Spark cluster did not start in {timeout} s:\n{cluster.logs()}")
-            time.sleep(0.5)
+            raise RuntimeError(f"spark-daemon.sh could not start the workers:\n{cluster.logs()}")
+        wait_for(workers_alive, "the workers")
+        return cluster
     except BaseException:
         cluster.stop()
         raise
@@ -170,10 +203,12 @@ class ConnectServer:
         kill_leftovers(Path(self.env["SPARK_PID_DIR"]))
 
 
-def start_connect_server(root: Path, *, conf: dict[str, str] | None = None, timeout: float = 120) -> ConnectServer:
+def start_connect_server(
+    root: Path, *, conf: dict[str, str] | None = None, timeout: float = 120, java_options: str = ""
+) -> ConnectServer:
     """A Spark Connect server in local mode under ``root`` (``sbin/start-connect-server.sh``
-    of the package), with the Spark settings ``conf``; returns once its port answers
-    (``RuntimeError`` after ``timeout`` s)."""
+    of the package), with the Spark settings ``conf`` and its JVM's ``java_options``;
+    returns once its port answers (``RuntimeError`` after ``timeout`` s)."""
     import pyspark
 
     home = Path(pyspark.__file__).parent
@@ -191,6 +226,8 @@ def start_connect_server(root: Path, *, conf: dict[str, str] | None = None, time
     server = ConnectServer(f"sc://{HOST}:{port}", env)
     settings = {"spark.connect.grpc.binding.port": str(port), "spark.connect.grpc.binding.address": HOST}
     settings |= conf or {}
+    if java_options:
+        settings["spark.driver.extraJavaOptions"] = java_options
     try:
         subprocess.run(
             ["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]"]

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clientfolio import cli
-from tests.spark.cluster import Cluster, start_cluster
+from tests.spark.cluster import QUICK_JVM, Cluster, start_cluster
 
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow_sample.txt"
 BOOTSTRAP = {"CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES": "20"}  # the interval's refits, fewer: not what is compared
@@ -50,7 +50,7 @@ def needs_spark() -> None:
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     needs_spark()
-    running = start_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, memory="1g")
+    running = start_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, memory="1g", java_options=QUICK_JVM)
     try:
         yield running
     finally:
