@@ -360,3 +360,11 @@ def test_every_command_has_help_and_is_documented() -> None:
                 assert f"`{opt}" in sections[name], f"{name}: {opt} is not documented in docs/cli.md"
         help_run = run(*path, "--help")
         assert help_run.exit_code == 0 and first_line in " ".join(help_run.stdout.split())
+
+
+def test_version_is_the_installed_packages() -> None:
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"clientfolio {version('clientfolio')}\n"
+    assert run("--version", "value").stdout == result.stdout  # eager: the command after it is not run

@@ -82,8 +82,21 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the customer store (migrations).", no_args_is_help=True)
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        from clientfolio import __version__
+
+        typer.echo(f"clientfolio {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _consoles(ctx: typer.Context) -> None:
+def _consoles(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
     if not isinstance(ctx.obj, Consoles):
         ctx.obj = Consoles(out=console, err=errors)
 
