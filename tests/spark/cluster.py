@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def start_cluster(
 
     deadline = time.monotonic() + timeout
 
-    def wait_for(ready: Any, what: str) -> None:
+    def wait_for(ready: Callable[[], bool], what: str) -> None:
         while not ready():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Spark cluster did not start in {timeout} s ({what}):\n{cluster.logs()}")
