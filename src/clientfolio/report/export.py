@@ -38,10 +38,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
 from clientfolio.protect.users import require
 from clientfolio.report.annual import gather_review
-from clientfolio.report.html import write_html
-from clientfolio.report.pdf import write_pdf
 from clientfolio.report.sections import build_report
-from clientfolio.report.xlsx import write_xlsx
 from clientfolio.store import Store
 
 __all__ = ["REPORT_FORMATS", "ReportResult", "write_report"]
@@ -124,11 +121,18 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:
+        # each format's writer imported when asked for (fpdf2, openpyxl)
         if fmt == "pdf":
+            from clientfolio.report.pdf import write_pdf
+
             write_pdf(report, temp, export_uid=uid, made_at=now)
         elif fmt == "xlsx":
+            from clientfolio.report.xlsx import write_xlsx
+
             write_xlsx(report, temp, export_uid=uid)
         else:
+            from clientfolio.report.html import write_html
+
             write_html(report, temp, export_uid=uid)
         digest = file_sha256(temp)
         signed = sign_manifest(
