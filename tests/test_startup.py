@@ -63,3 +63,10 @@ def test_the_report_loads_the_writer_of_its_format_only() -> None:
     """fpdf2 for a PDF, openpyxl for a workbook: neither for the HTML review (0.5 s of the command)."""
     loaded = loaded_after("import clientfolio.report.export")
     assert not [m for m in loaded if m.split(".")[0] in ("fpdf", "openpyxl")]
+
+
+def test_the_plan_records_load_no_engine() -> None:
+    """``plan list``, ``plan add`` and ``plan update`` read and write rows: the
+    analyses' types they name are imported for the type checker only."""
+    loaded = loaded_after("import clientfolio.plan.records")
+    assert not [m for m in loaded if m.split(".")[0] in ("ibis", "duckdb", "scipy", "pandas", "pyarrow", "fpdf")]

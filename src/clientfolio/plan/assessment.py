@@ -23,13 +23,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
-from clientfolio.plan.facts import Facts
+
+if TYPE_CHECKING:
+    from clientfolio.plan.facts import Facts
 
 __all__ = [
     "INDICATORS",

@@ -32,7 +32,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, not_, or_, select, true, update
 
@@ -41,14 +41,11 @@ from clientfolio.access.writes import OUTSIDE_SCOPE, require_whole_company, whol
 from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.plan.actions import ACTION_KINDS, PlanAction, PlanHeader, horizon
-from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.messages import dump_params, load_params, shown
 from clientfolio.plan.questionnaire import Answer
 from clientfolio.plan.swot import COMPANY_FIGURE_KEYS, QUADRANTS, SwotSuggestion
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.fields import open_field, seal_field
-from clientfolio.protect.keys import KeyRing
-from clientfolio.store import Store
 from clientfolio.store.schema import (
     Action,
     AssessmentAnswer,
@@ -59,6 +56,11 @@ from clientfolio.store.schema import (
     SwotItem,
     User,
 )
+
+if TYPE_CHECKING:
+    from clientfolio.plan.assessment import Assessment
+    from clientfolio.protect.keys import KeyRing
+    from clientfolio.store import Store
 
 __all__ = [
     "StoredAssessment",

@@ -39,20 +39,22 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics.matrix import WhiteSpace
-from clientfolio.analytics.measures import Concentration
 from clientfolio.analytics.rfm import RFM_PROFILES
 from clientfolio.i18n import N_, euros
 from clientfolio.plan.actions import PlanAction, add_months, horizon
 from clientfolio.plan.facts import CustomerLines
-from clientfolio.prospects.followup import ImportantCustomer
-from clientfolio.prospects.run import PlacedProspect
 from clientfolio.prospects.stages import STAGE_NAMES
-from clientfolio.value.portfolio import CustomerValue
+
+if TYPE_CHECKING:
+    from clientfolio.analytics.matrix import WhiteSpace
+    from clientfolio.analytics.measures import Concentration
+    from clientfolio.prospects.followup import ImportantCustomer
+    from clientfolio.prospects.run import PlacedProspect
+    from clientfolio.value.portfolio import CustomerValue
 
 __all__ = [
     "CATEGORY_TYPOLOGIES",

@@ -28,16 +28,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics.matrix import MatrixCell, WhiteSpace
-from clientfolio.analytics.measures import Concentration, Projection
 from clientfolio.i18n import N_, euros
-from clientfolio.plan.assessment import Assessment, Indicator
-from clientfolio.prospects.run import PlacedProspect
-from clientfolio.value.portfolio import CustomerValue
+
+if TYPE_CHECKING:
+    from clientfolio.analytics.matrix import MatrixCell, WhiteSpace
+    from clientfolio.analytics.measures import Concentration, Projection
+    from clientfolio.plan.assessment import Assessment, Indicator
+    from clientfolio.prospects.run import PlacedProspect
+    from clientfolio.value.portfolio import CustomerValue
 
 __all__ = [
     "COMPANY_FIGURE_KEYS",
