@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from clientfolio.store import Store
+from clientfolio.store import Store, head_of_files
 from clientfolio.store.schema import Base
 
 
@@ -45,3 +49,31 @@ def test_sqlite_store_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    assert head_of_files() == Store.head_revision() is not None
+    (tmp_path / "a.py").write_text('revision = "a"\ndown_revision = None\n', encoding="utf-8")
+    (tmp_path / "b.py").write_text('revision = "b"\ndown_revision = "a"\n', encoding="utf-8")
+    assert head_of_files(tmp_path) == "b"
+    (tmp_path / "c.py").write_text('revision = "c"\ndown_revision = "a"\n', encoding="utf-8")
+    assert head_of_files(tmp_path) is None  # two heads: Alembic decides
+    (tmp_path / "c.py").write_text('revision = "c"\ndown_revision = ("a", "b")\n', encoding="utf-8")
+    assert head_of_files(tmp_path) is None  # a merge: not read here
+
+
+def test_a_store_behind_is_upgraded_and_one_at_the_head_opens_without_alembic(store_url: str) -> None:
+    behind = Store(store_url, upgrade=False)
+    behind.upgrade("0014")
+    assert behind.current_revision() == "0014"
+    behind.dispose()
+    reopened = Store(store_url)
+    assert reopened.current_revision() == Store.head_revision()
+    reopened.dispose()
+    probe = (
+        "import sys\nfrom clientfolio.store import Store\n"
+        f"Store({store_url!r}).dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[]"
