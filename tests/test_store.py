@@ -54,7 +54,7 @@ def test_sqlite_store_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def
 def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
     assert head_of_files() == Store.head_revision() is not None
     (tmp_path / "a.py").write_text('revision = "a"\ndown_revision = None\n', encoding="utf-8")
-    (tmp_path / "b.py").write_text('revision = "b"\ndown_revision = "a"\n', encoding="utf-8")
+    (tmp_path / "b.py").write_text("revision: str = 'b'\ndown_revision: str | None = 'a'\n", encoding="utf-8")
     assert head_of_files(tmp_path) == "b"
     (tmp_path / "c.py").write_text('revision = "c"\ndown_revision = "a"\n', encoding="utf-8")
     assert head_of_files(tmp_path) is None  # two heads: Alembic decides

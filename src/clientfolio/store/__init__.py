@@ -26,12 +26,15 @@ if TYPE_CHECKING:
 __all__ = ["MIGRATIONS", "IdBlock", "Store", "bulk_insert", "head_of_files"]
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION_LINE = re.compile(r'^(revision|down_revision)\s*=\s*(?:"(\w+)"|(None))\s*$', re.MULTILINE)
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=\n]+)?=\s*(?:[\"'](\w+)[\"']|(None))\s*$", re.MULTILINE
+)
 
 
 def head_of_files(folder: Path = MIGRATIONS) -> str | None:
     """The one head revision of the migration files in ``folder``, read as text
-    (``revision = "0015"``, ``down_revision = "0014"``); None when a file says
+    (``revision = "0015"``, ``down_revision = "0014"``, as ``script.py.mako``
+    writes them, quotes and annotation either way); None when a file says
     it otherwise (a merge, a branch) or there are none: then Alembic decides.
     Alembic's own answer (``Store.head_revision``) loads Alembic and every
     migration, a tenth of a second that each command would pay."""
