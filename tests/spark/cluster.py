@@ -204,12 +204,10 @@ class ConnectServer:
         kill_leftovers(Path(self.env["SPARK_PID_DIR"]))
 
 
-def start_connect_server(
-    root: Path, *, conf: dict[str, str] | None = None, timeout: float = 120, java_options: str = ""
-) -> ConnectServer:
+def start_connect_server(root: Path, *, conf: dict[str, str] | None = None, timeout: float = 120) -> ConnectServer:
     """A Spark Connect server in local mode under ``root`` (``sbin/start-connect-server.sh``
-    of the package), with the Spark settings ``conf`` and its JVM's ``java_options``;
-    returns once its port answers (``RuntimeError`` after ``timeout`` s)."""
+    of the package), with the Spark settings ``conf``; returns once its port answers
+    (``RuntimeError`` after ``timeout`` s)."""
     import pyspark
 
     home = Path(pyspark.__file__).parent
@@ -227,8 +225,6 @@ def start_connect_server(
     server = ConnectServer(f"sc://{HOST}:{port}", env)
     settings = {"spark.connect.grpc.binding.port": str(port), "spark.connect.grpc.binding.address": HOST}
     settings |= conf or {}
-    if java_options:
-        settings["spark.driver.extraJavaOptions"] = java_options
     try:
         subprocess.run(
             ["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]"]

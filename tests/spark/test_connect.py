@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.spark.cluster import QUICK_JVM, ConnectServer, start_connect_server
+from tests.spark.cluster import ConnectServer, start_connect_server
 from tests.spark.conftest import BOOTSTRAP, needs_spark, on_duckdb
 
 pytestmark = pytest.mark.spark
@@ -25,9 +25,8 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connect
     pytest.importorskip("grpc", reason="the Spark Connect client is not installed (pip install 'pyspark[connect]')")
     # a few shuffle partitions for a few thousand rows on two cores, as the product's local sessions
     # (Spark's 200 make each shuffle 200 tasks)
-    server = start_connect_server(
-        tmp_path_factory.mktemp("spark-connect"), conf={"spark.sql.shuffle.partitions": "4"}, java_options=QUICK_JVM
-    )
+    # its JVM's options come from the tests' spark-defaults.conf (SPARK_CONF_DIR, tests/conftest.py)
+    server = start_connect_server(tmp_path_factory.mktemp("spark-connect"), conf={"spark.sql.shuffle.partitions": "4"})
     try:
         yield server
     finally:

@@ -6,6 +6,7 @@ hands out connections.  It knows nothing of the domain.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,15 +24,13 @@ from clientfolio.store.engine import make_engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["MIGRATIONS", "IdBlock", "Store", "bulk_insert", "head_of_files"]
+__all__ = ["IdBlock", "Store", "bulk_insert", "head_of_files"]
 
-MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION_LINE = re.compile(
-    r"^(revision|down_revision)\s*(?::[^=\n]+)?=\s*(?:[\"'](\w+)[\"']|(None))\s*$", re.MULTILINE
-)
+_MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]+)?=\s*(?:[\"'](\w+)[\"']|None)\s*$", re.MULTILINE)
 
 
-def head_of_files(folder: Path = MIGRATIONS) -> str | None:
+def head_of_files(folder: Path = _MIGRATIONS) -> str | None:
     """The one head revision of the migration files in ``folder``, read as text
     (``revision = "0015"``, ``down_revision = "0014"``, as ``script.py.mako``
     writes them, quotes and annotation either way); None when a file says
@@ -49,6 +48,12 @@ def head_of_files(folder: Path = MIGRATIONS) -> str | None:
             parents.add(found["down_revision"])
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else None
+
+
+@functools.cache
+def _package_head() -> str | None:
+    """``head_of_files()`` of the package's migrations, read once per process."""
+    return head_of_files()
 
 
 def _alembic_config() -> Config:
@@ -90,7 +95,7 @@ class Store:
             ) from exc
 
     def _at_head(self) -> bool:
-        head = head_of_files()
+        head = _package_head()
         if head is None:
             return False
         try:
