@@ -4,10 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from clientfolio.errors import StoreError
 from clientfolio.store import Store, head_of_files
 from clientfolio.store.schema import Base
 
@@ -77,3 +79,15 @@ def test_a_store_behind_is_upgraded_and_one_at_the_head_opens_without_alembic(st
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_store_of_a_newer_version_or_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    newer = Store(f"sqlite:///{tmp_path}/newer.db")
+    with newer.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    newer.dispose()
+    with pytest.raises(StoreError, match="schema revision 9999, which this version of Clientfolio does not know"):
+        Store(f"sqlite:///{tmp_path}/newer.db")
+    (tmp_path / "notes.db").write_text("not a database\n" * 100, encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot open the store at .*notes.db: file is not a database"):
+        Store(f"sqlite:///{tmp_path}/notes.db")

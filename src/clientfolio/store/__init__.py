@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from clientfolio.errors import StoreError
@@ -80,30 +80,39 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to ``revision`` (nothing to load
         when the store is at the head already: the usual open)."""
-        if revision == "head" and self._at_head():
+        head = _package_head() if revision == "head" else None
+        if head is not None and self._stored_revisions() == [head]:
             return
         from alembic import command
+        from alembic.util import CommandError
 
         config = _alembic_config()
         try:
             with self.engine.begin() as conn:
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # no server, no access, or a file that is not a database
             raise StoreError(
                 "cannot open the store at {url}: {detail}", url=self.safe_url, detail=str(exc.orig)
             ) from exc
+        except CommandError:
+            if revision != "head":
+                raise
+            raise StoreError(
+                "the store at {url} is at schema revision {revision}, which this version of Clientfolio "
+                "does not know: was it made by a newer version?",
+                url=self.safe_url,
+                revision=", ".join(self._stored_revisions() or ["?"]),
+            ) from None
 
-    def _at_head(self) -> bool:
-        head = _package_head()
-        if head is None:
-            return False
+    def _stored_revisions(self) -> list[str] | None:
+        """The revisions ``alembic_version`` holds, None when it cannot be read
+        (a new store, or no store: Alembic's path says which)."""
         try:
             with self.engine.connect() as conn:
-                found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        except DBAPIError:  # no such table (a new store), or no store: Alembic's path says which
-            return False
-        return found == [head]
+                return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        except DBAPIError:
+            return None
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
