@@ -42,10 +42,16 @@ def test_the_help_in_french_loads_no_heavy_library() -> None:
     assert loaded_after(run_help) == []
 
 
-def test_the_settings_load_no_scipy() -> None:
-    """``clientfolio.config`` imports the value models' modules (through the
-    plan); scipy is imported only when a model is fitted."""
-    assert not [m for m in loaded_after("import clientfolio.config") if m.split(".")[0] == "scipy"]
+def test_the_settings_command_loads_no_engine() -> None:
+    """``clientfolio settings`` reads every domain's rules (``config.SECTIONS``),
+    which live beside their analyses: those import their engines (Ibis, the
+    store, scipy) only when they compute."""
+    run_settings = (
+        "import sys\nfrom clientfolio.cli import main\nsys.argv = ['clientfolio', 'settings', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from clientfolio.config import SECTIONS\nassert all(SECTIONS[name] for name in SECTIONS)"
+    )
+    assert loaded_after(run_settings) == []
 
 
 def test_the_lazy_exports_are_the_real_objects() -> None:

@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # the sections' models are imported when a command reads them
     from clientfolio.analytics.engines import SparkOptions
     from clientfolio.plan.run import PlanConfig
     from clientfolio.prospects.run import ProspectsConfig
-    from clientfolio.value.portfolio import ValueConfig
+    from clientfolio.value.rules import ValueConfig
 
 __all__ = [
     "CONFIG_FILE_NAME",
@@ -97,7 +97,7 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 def _value_options() -> type[BaseModel]:
     """The table ``[value]``: ``ValueConfig``'s own fields (its nested configs are sections of their own)."""
-    from clientfolio.value.portfolio import ValueConfig
+    from clientfolio.value.rules import ValueConfig
 
     own: dict[str, Any] = {
         name: (f.annotation, f) for name, f in ValueConfig.model_fields.items() if not _is_model(f.annotation)
@@ -355,8 +355,8 @@ class DomainConfig:
         from clientfolio.analytics.abc import AbcConfig
         from clientfolio.value.categories import CategoryConfig
         from clientfolio.value.clv import ClvConfig
-        from clientfolio.value.portfolio import ValueConfig
         from clientfolio.value.potential import PotentialConfig
+        from clientfolio.value.rules import ValueConfig
         from clientfolio.value.solvency import SolvencyConfig
         from clientfolio.value.strategy import QuadrantConfig
 

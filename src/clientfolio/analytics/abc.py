@@ -38,15 +38,16 @@ Rules (``as_of`` is the analysis date):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 from clientfolio.errors import RuleError
 from clientfolio.periods import months_before
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = ["ABC_CLASSES", "AbcConfig", "abc_classes", "abc_needs", "abc_of_totals", "abc_summary"]
 
@@ -123,6 +124,8 @@ def abc_of_totals(
 ) -> ir.Table:
     """``abc_classes`` computed from customer totals that include ``abc_needs``
     (``analyze`` computes them once for the measures, ABC and RFM)."""
+    import ibis
+
     start = months_before(as_of, config.months)
     per = totals.filter(totals.last_line > ibis.literal(start, "date")).select(
         "customer_id", value_cents=totals.abc_value
@@ -164,6 +167,8 @@ def abc_summary(classes: ir.Table) -> ir.Table:
     zero and negative values) and ``value_share`` (sum of the class's shares, so
     of the positive value; the three add up to 1 when any value is positive).
     """
+    import ibis
+
     everyone = classes.count().nullif(0)
     parts = []
     for name in ABC_CLASSES:

@@ -31,10 +31,11 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
 
 __all__ = ["CustomerNeeds", "Span", "customer_totals", "settle_purchases"]
 
@@ -77,6 +78,8 @@ def customer_totals(transactions: ir.Table, *, as_of: dt.date, needs: Iterable[C
     amount_cents, margin_cents``, and ``product`` for a span of a product
     line; see ``analytics.transactions``).
     """
+    import ibis
+
     spans: dict[str, Span] = {}
     after_dates: set[dt.date] = set()
     for need in needs:
@@ -151,6 +154,8 @@ def settle_purchases(
     joined to ``totals``.  Gives ``totals`` itself when no line is zero or
     negative, or when the ``needs`` ask for no purchases.
     """
+    import ibis
+
     after_dates = {n.purchases_after for n in needs if n.purchases_after is not None}
     if not after_dates:
         return totals
@@ -177,6 +182,8 @@ def _exact_purchases(lines: ir.Table, after: dt.date) -> ir.Table:
     ``exact_customer, exact_first, exact_last`` (first and last positive line of
     an invoice netting above zero) and ``exact_purchases`` (such invoices with a
     positive line after ``after``)."""
+    import ibis
+
     sold = lines.amount_cents > 0
     invoices = lines.group_by(["customer_id", "invoice_id"]).aggregate(
         net=lines.amount_cents.sum(),

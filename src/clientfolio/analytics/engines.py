@@ -14,13 +14,14 @@ import os
 import shutil
 import tempfile
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-from ibis.backends import BaseBackend
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.errors import ClientfolioError, RuleError
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
 
 __all__ = ["ENGINES", "SparkOptions", "connect", "connect_store", "spark_failure", "spark_session"]
 
@@ -66,6 +67,8 @@ def connect(
     """An Ibis back-end: ``duckdb`` (in memory, or ``database``), ``sqlite``
     (``database`` path), ``postgres`` (``url``) or ``spark`` (where ``spark``
     says; default: a local session)."""
+    import ibis
+
     if engine == "duckdb":
         return ibis.duckdb.connect(
             database or ":memory:", memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=tempfile.gettempdir()

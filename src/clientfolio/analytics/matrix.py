@@ -43,14 +43,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 from clientfolio.periods import months_before
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = [
     "UNKNOWN",
@@ -200,6 +201,8 @@ class SegmentProductMatrix:
 
 
 def _label(column: ir.StringValue) -> ir.StringValue:
+    import ibis
+
     return ibis.ifelse(column.isnull() | (column.strip() == ""), UNKNOWN, column)
 
 
@@ -219,6 +222,8 @@ def segment_product_cells(transactions: ir.Table, *, as_of: dt.date, config: Mat
         value_cents    int64   net revenue or margin (config.basis)
         revenue_cents  int64   net revenue (decides "bought")
     """
+    import ibis
+
     config = config or MatrixConfig()
     start = months_before(as_of, config.months)
     t = transactions.filter(
@@ -267,6 +272,8 @@ class MatrixLayout:
         """The matrix, its co-buyers counted on ``totals`` (one row per customer,
         with the ``needs`` columns; None when there are no pairs): one query
         when there are pairs."""
+        import ibis
+
         column = {name: f"bought_{i}" for i, name in enumerate(self.involved)}
         counts: dict[tuple[str, str], int] = {}
         if self.pairs:
@@ -369,6 +376,8 @@ def segment_product(
     period's lines of the product lines involved for their co-purchases
     (``analyze`` folds that pass into its own: ``matrix_layout``).
     """
+    import ibis
+
     layout = matrix_layout(transactions, as_of=as_of, config=config)
     if not layout.pairs:
         return layout.finish(None)

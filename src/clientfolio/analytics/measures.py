@@ -90,14 +90,15 @@ import datetime as dt
 import math
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
 from clientfolio.periods import months_before
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = [
     "PERIOD_MONTHS",
@@ -282,6 +283,8 @@ def _months(period: Period) -> int:
 def _totals(per: ir.Table, b: _Bounds, top_customers: int) -> ir.Table:
     """One row of integer totals (see ``measures``), computed in the engine from
     the customer totals (``first_line``, ``rev_n``, ``rev_p``, ``win_n``, ``win_p``)."""
+    import ibis
+
     # Ranks 1.. by revenue of N descending (the active customers come first);
     # the count of active customers on every row, for the top 20 % cut.
     per = per.mutate(

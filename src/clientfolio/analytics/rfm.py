@@ -60,16 +60,17 @@ from collections.abc import Mapping
 from functools import reduce
 from itertools import pairwise
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals, settle_purchases
 from clientfolio.errors import RuleError
 from clientfolio.i18n import N_, gettext_for
 from clientfolio.periods import months_before
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = [
     "RFM_PROFILES",
@@ -313,6 +314,8 @@ def quarter_bounds(as_of: dt.date, quarters: int) -> list[tuple[dt.date, dt.date
 
 
 def _condition(rule: RfmRule, bought: list[ir.BooleanValue], first: ir.DateValue, as_of: dt.date) -> ir.BooleanValue:
+    import ibis
+
     n = len(bought)
 
     def count(flags: list[ir.BooleanValue]) -> ir.IntegerValue:
@@ -380,6 +383,8 @@ def rfm_of_totals(totals: ir.Table, *, as_of: dt.date, config: RfmConfig | None 
     """``rfm`` computed from customer totals that include ``rfm_needs``, their
     purchases settled (``analyze`` computes them once for the measures, ABC
     and RFM)."""
+    import ibis
+
     config = config or RfmConfig()
     n = config.quarters
     amount_names = [f"amount_q{k + 1}" for k in range(n)]

@@ -22,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from clientfolio.cli._common import (
     AsOfOption,
@@ -531,8 +532,8 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     table = Table(title=tr("Settings (set them as environment variables)"))
     for name in (N_("variable"), N_("value"), N_("help")):
         table.add_column(tr(name), overflow="fold")
-    for variable, value, help_ in rows:
-        table.add_row(variable, value, _(help_))
+    for variable, value, help_ in rows:  # Text: plain text, never read as Rich markup
+        table.add_row(Text(variable), Text(value), Text(_(help_)))
     stdout().print(table)
     read = (
         tr("defaults only: no settings file found") if domain.file is None else tr("file {path}", path=str(domain.file))
@@ -542,11 +543,16 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         detail.add_column(tr(name), overflow="fold")
     for item in domain.rows():
         detail.add_row(
-            item.section,
-            item.key,
-            json.dumps(item.value, ensure_ascii=False, default=str),
-            _(SOURCE_NAMES.get(item.source, item.source)),
-            _(item.help) if item.help else "",  # the English description is the msgid (i18n/fr/settings.po)
+            *map(
+                Text,
+                (
+                    item.section,
+                    item.key,
+                    json.dumps(item.value, ensure_ascii=False, default=str),
+                    _(SOURCE_NAMES.get(item.source, item.source)),
+                    _(item.help) if item.help else "",  # the English description is the msgid (i18n/fr/settings.po)
+                ),
+            )
         )
     stdout().print(detail)
 

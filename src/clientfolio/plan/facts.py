@@ -39,15 +39,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from clientfolio.analytics.matrix import UNKNOWN, SegmentProductMatrix
 from clientfolio.analytics.measures import Measures
 from clientfolio.periods import months_before
 from clientfolio.prospects.followup import ImportantCustomer
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = [
     "CustomerLines",
@@ -102,6 +102,8 @@ def customer_lines(transactions: ir.Table, *, as_of: dt.date, months: int = 12) 
     unknown), ``now_cents`` and ``before_cents`` (int64, net of credit notes),
     one row per customer and product line with a line in either span.
     """
+    import ibis
+
     start, earlier = months_before(as_of, months), months_before(as_of, 2 * months)
     t = transactions.filter(
         (transactions.date > ibis.literal(earlier, "date")) & (transactions.date <= ibis.literal(as_of, "date"))

@@ -29,12 +29,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.access.pipeline import ActivityRow, StageChangeRow
 from clientfolio.prospects.stages import stage_rank
+
+if TYPE_CHECKING:  # the access layer only where activities are read
+    from clientfolio.access.pipeline import ActivityRow, StageChangeRow
 
 __all__ = ["ActivityConfig", "ActivityReport", "ActivityScore", "Lever", "activity_index", "score", "what_if"]
 

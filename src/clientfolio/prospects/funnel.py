@@ -41,14 +41,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from statistics import fmean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from clientfolio.access.pipeline import ProspectRow, StageChangeRow
 from clientfolio.errors import RuleError
 from clientfolio.prospects.stages import FUNNEL_STAGES, OPEN_STAGES, stage_rank
-from clientfolio.store.schema import PROSPECT_STAGES
+
+if TYPE_CHECKING:  # the access layer and the store only where prospects are read
+    from clientfolio.access.pipeline import ProspectRow, StageChangeRow
 
 __all__ = [
     "Backward",
@@ -214,6 +215,8 @@ def _stage_times(all_stays: list[Stay], as_of: dt.date) -> list[StageTime]:
 
 
 def _groups(prospects: list[ProspectRow], key: Callable[[ProspectRow], str | None]) -> list[FunnelGroup]:
+    from clientfolio.store.schema import PROSPECT_STAGES
+
     by: dict[str | None, Counter[str]] = defaultdict(Counter)
     for p in prospects:
         by[key(p)][p.stage] += 1
@@ -236,6 +239,8 @@ def _groups(prospects: list[ProspectRow], key: Callable[[ProspectRow], str | Non
 def funnel(prospects: Iterable[ProspectRow], changes: Iterable[StageChangeRow], *, as_of: dt.date) -> Funnel:
     """The funnel on ``as_of`` of ``prospects`` and their stage history
     ``changes`` (see the module docstring)."""
+    from clientfolio.store.schema import PROSPECT_STAGES
+
     prospects, changes = list(prospects), list(changes)
     timelines = _timelines(prospects, changes)
     furthest = Counter(max([0, *(stage_rank(s) for s, _ in t)]) for t in timelines.values())

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
         Equity,
         PortfolioValue,
         ProspectValue,
-        ValueConfig,
         categorize,
         value_portfolio,
     )
+    from clientfolio.value.rules import ValueConfig
     from clientfolio.value.run import value_source, vip_customers, write_value
 
 __all__ = [
@@ -42,10 +42,10 @@ __getattr__ = lazy_exports(
             "Equity",
             "PortfolioValue",
             "ProspectValue",
-            "ValueConfig",
             "categorize",
             "value_portfolio",
         ),
+        "clientfolio.value.rules": ("ValueConfig",),
         "clientfolio.value.run": (
             "value_source",
             "vip_customers",

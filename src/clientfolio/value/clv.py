@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,9 +45,11 @@ from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
-from clientfolio.value.history import Histories
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
+
+if TYPE_CHECKING:
+    from clientfolio.value.history import Histories
 
 __all__ = [
     "ClvConfig",

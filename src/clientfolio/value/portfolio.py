@@ -16,28 +16,25 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.analytics.abc import AbcConfig
 from clientfolio.analytics.engines import connect
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 from clientfolio.value.backtest import compare_forecast
-from clientfolio.value.categories import CategoryConfig, pareto_class_array
+from clientfolio.value.categories import pareto_class_array
 from clientfolio.value.clv import ClvConfig, FittedValues, fit_sample_of, fit_values, margin_rates, model_inputs
 from clientfolio.value.equity import Equity, Statement, equity_of
 from clientfolio.value.history import Histories, Summary, customer_history, customer_summary, read_summary
 from clientfolio.value.potential import (
     Accounts,
-    PotentialConfig,
     Potentials,
     estimate_potential_columns,
     source_counts,
 )
+from clientfolio.value.rules import ValueConfig
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import (
-    QuadrantConfig,
     QuadrantThresholds,
     quadrant_array,
     quadrant_thresholds,
@@ -49,26 +46,7 @@ if TYPE_CHECKING:  # the access layer (and the store) only where a store is valu
 
 _EPOCH = dt.date(1970, 1, 1)  # ``Histories`` dates are days since then
 
-__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "ValueConfig", "categorize", "value_portfolio"]
-
-
-class ValueConfig(BaseModel):
-    """Every rule of the valuation, with its documented default."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    window_months: int = Field(12, ge=1, le=60, description="Months of the current revenue and margin.")
-    abc: AbcConfig = Field(default_factory=AbcConfig, description="ABC classes on revenue.")
-    potential: PotentialConfig = Field(default_factory=PotentialConfig, description="Potential estimates.")
-    categories: CategoryConfig = Field(default_factory=CategoryConfig, description="Crossed ABC categories.")
-    quadrants: QuadrantConfig = Field(default_factory=QuadrantConfig, description="Strategy quadrants.")
-    clv: ClvConfig = Field(default_factory=ClvConfig, description="Lifetime value and valuation.")
-    solvency: SolvencyConfig = Field(default_factory=SolvencyConfig, description="Payment behaviour.")
-    backtest: bool = Field(
-        True,
-        description="Backtest the lifetime-value models with the valuation: fitted one window earlier, "
-        "their forecast of the last window against what happened.",
-    )
+__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "categorize", "value_portfolio"]
 
 
 @dataclass

@@ -28,8 +28,9 @@ from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.value.categories import CATEGORY_NAMES
-from clientfolio.value.portfolio import PortfolioValue, ValueConfig, categorize, value_portfolio
+from clientfolio.value.portfolio import PortfolioValue, categorize, value_portfolio
 from clientfolio.value.potential import SOURCE_LABELS
+from clientfolio.value.rules import ValueConfig
 from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_NAMES, TRAJECTORY_NAMES
 

@@ -49,14 +49,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.i18n import N_
 from clientfolio.periods import months_before
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 __all__ = ["STATUS_NAMES", "PortfolioSolvency", "SolvencyConfig", "invoice_delays", "portfolio_solvency", "solvency"]
 
@@ -144,6 +145,8 @@ def invoice_delays(
     ``days_late, open_cents, overdue_cents`` (int64) and ``incident,
     in_window`` (0/1 int64).
     """
+    import ibis
+
     day = ibis.literal(as_of, "date")
     start, _ = _window(as_of, config)
     r = receivables
@@ -204,6 +207,8 @@ def solvency(
     ``dso_days`` (float64, NULL when no revenue in the window) and ``status``
     (ok | watch | risk), ordered by ``customer_id``.
     """
+    import ibis
+
     _, days = _window(as_of, config)
     d = invoice_delays(receivables, settlements, as_of=as_of, config=config)
     d = d.filter((d.in_window == 1) | d.settled_on.isnull())
@@ -247,6 +252,8 @@ def portfolio_solvency(
     taken).  ``has_payment_data`` is False when ``settlements`` has no row at
     all: then every invoice looks unpaid and the caller should say "no payment
     data" rather than report the delays.  Runs two queries."""
+    import ibis
+
     start, days = _window(as_of, config)
     c = solvency(receivables, settlements, as_of=as_of, config=config)
 
