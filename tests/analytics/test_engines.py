@@ -255,3 +255,20 @@ def test_codes_of_a_csv_keep_their_leading_zeros(engine: str, request: pytest.Fi
         ("00042", "000123", dt.date(2025, 1, 2), 1050, 225),
         ("00007", "000124", dt.date(2025, 1, 3), 400, None),
     ]
+
+
+def test_duckdb_prints_no_progress_bar_into_the_output() -> None:
+    """DuckDB prints a progress bar on standard output for a query over 2 s
+    (its default, in a command): at 10M lines on a busy machine it landed in
+    ``clientfolio analyze``'s output (and would make a ``--json`` document invalid)."""
+    from clientfolio.analytics.engines import duckdb_connection
+
+    setting = "SELECT current_setting('enable_progress_bar')"
+    analysis = connect("duckdb")
+    bulk = duckdb_connection()
+    try:
+        assert analysis.raw_sql(setting).fetchone() == (False,)
+        assert bulk.execute(setting).fetchone() == (False,)
+    finally:
+        analysis.disconnect()
+        bulk.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from clientfolio.analytics.analysis import AnalyticsConfig, analyze
+from clientfolio.analytics.analysis import AnalyticsConfig, analyze, overview
 from clientfolio.analytics.matrix import (
     UNKNOWN,
     MatrixCell,
@@ -129,6 +130,23 @@ def test_the_full_analysis_counts_the_same_co_buyers_in_its_own_pass(load: Load)
     shorter = analyze(table, as_of=D(2024, 12, 31), config=AnalyticsConfig(matrix=seven)).matrix
     assert shorter == segment_product(table, as_of=D(2024, 12, 31), config=seven)
     assert WhiteSpace(S3, P2, (P1,), (1,)) in shorter.white_spaces
+
+
+def test_the_overview_counts_in_the_engine_what_the_analysis_fetches(load: Load) -> None:
+    """``overview`` (what ``clientfolio analyze`` shows on the terminal) sums the
+    ABC classes and counts the RFM profiles in the engine: the same figures as
+    ``analyze``, which fetches the per-customer rows and sums them."""
+    table = load(SEED)
+    full = analyze(table, as_of=D(2024, 12, 31))
+    brief = overview(table, as_of=D(2024, 12, 31))
+    assert brief.measures == full.measures
+    assert brief.matrix == full.matrix
+    assert brief.abc_summary.to_pylist() == full.abc_summary.to_pylist()
+    counted = Counter(full.rfm.column("profile").to_pylist())
+    assert brief.rfm_profiles == full.rfm_profiles == counted
+    assert sum(counted.values()) == full.rfm.num_rows > 1
+    shown = list(brief.rfm_profiles.values())
+    assert shown == sorted(shown, reverse=True)  # the most common first
 
 
 def test_margin_basis_unknowns_and_period(load: Load) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -40,10 +40,12 @@ from ibis.backends import BaseBackend
 from clientfolio.analytics.analysis import (
     Analysis,
     AnalyticsConfig,
+    Overview,
     analyze,
     latest_date,
+    overview,
 )
-from clientfolio.analytics.engines import SparkOptions, connect, connect_store, spark_failure
+from clientfolio.analytics.engines import SparkOptions, connect, connect_store, duckdb_connection, spark_failure
 from clientfolio.analytics.rfm import RFM_PROFILES, RfmProfile
 from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, parse_source, read_transactions
 from clientfolio.errors import ClientfolioError
@@ -162,6 +164,7 @@ def _close(con: BaseBackend, engine: str | None) -> None:
         con.disconnect()
 
 
+@overload
 def analyze_source(
     *,
     transactions: Path | str | None = None,
@@ -171,12 +174,41 @@ def analyze_source(
     spark: SparkOptions | None = None,
     as_of: dt.date | None = None,
     config: AnalyticsConfig | None = None,
-) -> Analysis:
+    per_customer: Literal[True] = True,
+) -> Analysis: ...
+
+
+@overload
+def analyze_source(
+    *,
+    transactions: Path | str | None = None,
+    store: Store | None = None,
+    reader: PortfolioReader | None = None,
+    engine: str | None = None,
+    spark: SparkOptions | None = None,
+    as_of: dt.date | None = None,
+    config: AnalyticsConfig | None = None,
+    per_customer: Literal[False],
+) -> Overview: ...
+
+
+def analyze_source(
+    *,
+    transactions: Path | str | None = None,
+    store: Store | None = None,
+    reader: PortfolioReader | None = None,
+    engine: str | None = None,
+    spark: SparkOptions | None = None,
+    as_of: dt.date | None = None,
+    config: AnalyticsConfig | None = None,
+    per_customer: bool = True,
+) -> Overview:
     """Analyse transactions files (on ``engine``, DuckDB by default; Spark where
     ``spark`` says) or the store read by ``reader`` (on the store's own engine,
     or on ``engine``); ``config`` defaults
     to the effective one (``clientfolio.config``: environment, settings file
-    beside the store, defaults)."""
+    beside the store, defaults).  The ``Analysis`` with its per-customer rows,
+    or without them (``per_customer`` False) its ``Overview``."""
     if config is None:
         from clientfolio.config import ANALYTICS_SECTIONS, load_domain_config
 
@@ -189,7 +221,8 @@ def analyze_source(
         day = as_of or latest_date(table)
         if day is None:
             raise ClientfolioError("no sales to analyse")
-        return analyze(table, as_of=day, config=config)
+        run = analyze if per_customer else overview
+        return run(table, as_of=day, config=config)
 
 
 def csv_euros(cents: Any, decimal: str = ".") -> str:
@@ -293,11 +326,9 @@ class CsvStyle:
         """Write ``header`` and the columns ``kinds`` names of ``table``, each
         formatted as ``write``'s rows would be (``CellKind``), by DuckDB in
         bulk: no Python object per cell."""
-        import duckdb  # deferred: the engine of files, loaded with the analysis
-
         delimiter = ";" if self.french else ","
         cells = ", ".join(self._cell(f'"{name}"', kind, delimiter) for name, kind in kinds.items())
-        con = duckdb.connect()
+        con = duckdb_connection()
         try:
             con.register("cells", table)
             lines = con.sql(f"SELECT concat_ws('{delimiter}', {cells}) FROM cells").fetch_arrow_table().column(0)

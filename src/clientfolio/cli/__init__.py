@@ -453,17 +453,35 @@ def analyze(
     spark = spark_options(spark_master, spark_remote, database_url=url) if engine == "spark" else None
     if out is not None:
         check_out(out, spark)  # a URI --out the run cannot write stops it before the analysis
-    if transactions is not None:
-        result = analyze_source(transactions=transactions, engine=engine or "duckdb", spark=spark, as_of=day)
-    else:  # the access layer and the store are loaded for a store only
+    store: Store | None = None
+    reader: PortfolioReader | None = None
+    if transactions is None:  # the access layer and the store are loaded for a store only
         from clientfolio.access import SYSTEM, PortfolioReader
         from clientfolio.store import Store
 
         store = Store(settings_for(db).database_url)
-        result = analyze_source(
-            store=store, reader=PortfolioReader(store, SYSTEM), engine=engine, spark=spark, as_of=day
-        )
+        reader = PortfolioReader(store, SYSTEM)
         names = _segment_and_line_names(store)
+    elif engine is None:
+        engine = "duckdb"
+    if out is None and not as_json:  # the tables on the terminal: no per-customer row is fetched
+        from clientfolio.cli.render import analysis_tables
+
+        shown = analyze_source(
+            transactions=transactions,
+            store=store,
+            reader=reader,
+            engine=engine,
+            spark=spark,
+            as_of=day,
+            per_customer=False,
+        )
+        for renderable in analysis_tables(shown, names):
+            stdout().print(renderable)
+        return
+    result = analyze_source(
+        transactions=transactions, store=store, reader=reader, engine=engine, spark=spark, as_of=day
+    )
     if out is not None:
         profiles = None
         if style.lang is not None:  # the profiles' names of the settings the analysis used
@@ -488,11 +506,6 @@ def analyze(
                 "segment_product": result.matrix.as_dict(),
             }
         )
-    elif out is None:
-        from clientfolio.cli.render import analysis_tables
-
-        for renderable in analysis_tables(result, names):
-            stdout().print(renderable)
 
 
 def _segment_and_line_names(store: Store) -> dict[str, str]:

@@ -291,9 +291,9 @@ def _table_json(table: pa.Table, size: int) -> Iterator[str]:
     """The rows of an Arrow ``table`` as compact JSON objects joined by commas,
     ``size`` rows a piece: DuckDB's ``to_json`` (strings escaped, dates as
     ISO text, as ``json`` with ``default=str`` gives them)."""
-    import duckdb
+    from clientfolio.analytics.engines import duckdb_connection
 
-    con = duckdb.connect()
+    con = duckdb_connection()
     try:
         con.register("rows_", table)
         reader = con.execute("SELECT to_json(rows_) FROM rows_").to_arrow_reader(size)

@@ -5,7 +5,6 @@ numbers, amounts, shares and dates in that language's conventions."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ from clientfolio.cli._common import fmt, lang, tr
 from clientfolio.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # the analytics engine is imported only by the commands using it
-    from clientfolio.analytics.analysis import Analysis
+    from clientfolio.analytics.analysis import Overview
 
 __all__ = ["MEASURE_NAMES", "analysis_tables"]
 
@@ -122,7 +121,7 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]
             yield name, value
 
 
-def analysis_tables(analysis: Analysis, names: Mapping[str, str] | None = None) -> list[RenderableType]:
+def analysis_tables(analysis: Overview, names: Mapping[str, str] | None = None) -> list[RenderableType]:
     """The measures, ABC summary, RFM profiles and segment x product grid
     (segments and product lines by their ``names``, by code, when given)."""
     names = names or {}
@@ -141,11 +140,10 @@ def analysis_tables(analysis: Analysis, names: Mapping[str, str] | None = None) 
     for row in summary:
         abc.add_row(*(_value(k, v) for k, v in row.items()))
 
-    profiles = Counter(analysis.rfm.column("profile").to_pylist())
     rfm = Table(title=tr("RFM purchase profiles"))
     rfm.add_column(tr("profile"))
     rfm.add_column(tr("customers"), justify="right")
-    for profile, count in profiles.most_common():
+    for profile, count in analysis.rfm_profiles.items():  # the most common first
         rfm.add_row(_(PROFILE_NAMES.get(str(profile), str(profile))), f.number(count))
 
     rows = analysis.matrix.as_rows()

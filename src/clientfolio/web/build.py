@@ -148,7 +148,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNam
         AbcRow(abc=r["class"], **{k: r[k] for k in ("customers", "customer_share", "value_cents", "value_share")})
         for r in a.abc_summary.to_pylist()
     ]
-    profiles = Counter(r["profile"] for r in a.rfm.to_pylist())
+    profiles = a.rfm_profiles
     quadrants = Counter(c.quadrant for c in v.customers if c.quadrant)
     # every quadrant's strategy, those without customers too (no raw quadrant code shown)
     strategies = inputs.config.value.quadrants.strategies | {c.quadrant: c.strategy for c in v.customers if c.quadrant}
@@ -204,7 +204,7 @@ def dashboard(figures: Figures | None, customers: int, lang: str, names: CodeNam
                 profile=key,
                 label=_profile_label(lang, key) or key,
                 action=_profile_action(lang, key) or "",
-                customers=profiles[key],
+                customers=profiles.get(key, 0),
             )
             for key, profile in RFM_PROFILES.items()
         ],
