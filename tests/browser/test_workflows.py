@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS, Site, log_in
+from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS, Site, log_in, screenshot
 from tests.browser.staff import HOME, SCOPED, UNRESTRICTED
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,7 @@ def test_make_an_export_and_trace_it(
         expect(match).to_contain_text("Cabinet Expertise Comptable Martin")
         expect(match).to_contain_text(uid.group(1))
         expect(tab.locator("dl.facts")).to_contain_text(SCOPED["admin"])
-        tab.screenshot(path=SCREENSHOTS / "test_make_an_export_and_trace_it-traced.png", full_page=True)
+        screenshot(tab, SCREENSHOTS / "test_make_an_export_and_trace_it-traced.png")
     finally:
         auditor.close()
 
