@@ -29,16 +29,23 @@ from tests.pg_pool import Databases
 from tests.spark.cluster import QUICK_JVM, write_spark_defaults
 
 SPARK_CLUSTER = "tests/spark/"
-"""The tests on a Spark cluster: one worker, one cluster started (not one per worker)."""
+"""The tests on a Spark cluster (``tests/spark``'s ``cluster`` fixture): one worker, one
+cluster started (not one per worker)."""
 IN_PROCESS_SPARK = "spark in the test process"
-"""The other tests that name Spark (``[spark]`` …): one worker, one JVM started in it."""
+"""The other tests that name Spark (``[spark]`` …), and ``IN_PROCESS_FILES``: one worker,
+one JVM started in it."""
+IN_PROCESS_FILES = ("tests/spark/test_remote_out.py",)
+"""The files of ``tests/spark`` on Spark in the test process (``spark_backend``), not on the cluster."""
+OWN_SPARK_FILES = ("tests/spark/test_connect.py",)
+"""The files of ``tests/spark`` starting a Spark of their own (a Connect server, a module
+fixture): a file as any other, on the worker that takes it."""
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` (``scripts/test``) as xdist's, a test file on one worker
     (its module fixtures built once), but with the Spark tests in the two groups
-    above, whatever their files; the largest groups (in tests) first."""
+    above, whatever their files (but ``OWN_SPARK_FILES``); the largest groups (in tests) first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -46,6 +53,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class SparkTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path, _, name = nodeid.partition("::")
+            if path in OWN_SPARK_FILES:
+                return path
+            if path in IN_PROCESS_FILES:
+                return IN_PROCESS_SPARK
             if path.startswith(SPARK_CLUSTER):
                 return SPARK_CLUSTER
             return IN_PROCESS_SPARK if "spark" in name.lower() else path

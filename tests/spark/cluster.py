@@ -4,7 +4,7 @@ A master and workers started with ``sbin/spark-daemon.sh`` of the pip package
 (the script ``start-master.sh`` and ``start-worker.sh`` call in a Spark
 distribution; the package ships it, not them), ``SPARK_HOME`` the package's
 folder, logs and pid files under a temporary folder; nothing is downloaded.
-The cluster test (``tests/spark``) and ``benchmarks/spark_cluster.py`` use it.
+The cluster tests (``tests/spark/test_cluster.py``) and ``benchmarks/spark_cluster.py`` use it.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ WORKER = "org.apache.spark.deploy.worker.Worker"
 HOST = "127.0.0.1"
 
 
-QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote"
 """Java options for the tests' short-lived JVMs: compiled by C1 only and collected by one
-thread, they start and run a few thousand rows on half the CPU (the benchmarks keep Java's
+thread, they start and run a few thousand rows on half the CPU; the classes of Spark's jars
+loaded without the bytecode verifier (as the JDK's own): about a tenth less CPU for the
+JVMs of the cluster test, whose time is mostly loading classes (the benchmarks keep Java's
 defaults, made for long jobs)."""
 
 
@@ -110,9 +112,15 @@ class Cluster:
 
 
 def start_cluster(
-    root: Path, *, workers: int = 2, memory: str = "1g", timeout: float = 90, java_options: str = ""
+    root: Path,
+    *,
+    workers: int = 2,
+    cores: int = 1,
+    memory: str = "1g",
+    timeout: float = 90,
+    java_options: str = "",
 ) -> Cluster:
-    """Start a master and ``workers`` workers (1 core, ``memory`` each) under
+    """Start a master and ``workers`` workers (``cores`` cores and ``memory`` each) under
     ``root``; returns once the master counts them alive (``RuntimeError`` after
     ``timeout`` seconds, the cluster stopped).  ``java_options`` go to the
     daemons, and to the drivers and executors run with the cluster's environment."""
@@ -177,7 +185,9 @@ def start_cluster(
             work.mkdir(exist_ok=True)
             args = ("--host", HOST, "--port", str(_free_port()), "--webui-port", str(_free_port()))
             launched.append(
-                launch(WORKER, i, *args, "--cores", "1", "--memory", memory, "--work-dir", str(work), cluster.url)
+                launch(
+                    WORKER, i, *args, "--cores", str(cores), "--memory", memory, "--work-dir", str(work), cluster.url
+                )
             )
         if any(p.wait(timeout=60) != 0 for p in launched):
             raise RuntimeError(f"spark-daemon.sh could not start the workers:\n{cluster.logs()}")
@@ -242,7 +252,7 @@ def start_connect_server(root: Path, *, conf: dict[str, str] | None = None, time
             if time.monotonic() > deadline:
                 logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in (root / "logs").glob("*"))
                 raise RuntimeError(f"the Spark Connect server did not start in {timeout} s:\n{logs}")
-            time.sleep(0.5)
+            time.sleep(0.1)
     except BaseException:
         server.stop()
         raise

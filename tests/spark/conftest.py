@@ -1,5 +1,6 @@
-"""A Spark standalone cluster for the session (``cluster.py``: a master and two
-workers on localhost) and the CDNOW sample as a partitioned Parquet dataset.
+"""A Spark standalone cluster for the session (``cluster.py``: a master and a
+worker of two cores on localhost) and the CDNOW sample as a partitioned Parquet
+dataset; ``started`` runs a command as a process while the test works.
 
 Skipped when PySpark or Java is missing, except when ``CI`` is set (then it
 fails).  The cluster is stopped, and what is left of it killed, at the end.
@@ -11,7 +12,9 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,29 @@ def on_duckdb(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
+@contextmanager
+def started(command: list[str], env: dict[str, str], folder: Path) -> Iterator[Callable[[], Any]]:
+    """``command`` started as a process, to run while the test computes DuckDB's
+    answer (its output in files under ``folder``: no pipe to fill meanwhile); the
+    function given waits for it (300 s at most), checks that it succeeded and
+    returns the JSON it printed.  The process is killed if the test leaves before."""
+    out, err = folder / "stdout.json", folder / "stderr.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
+
+    def result() -> Any:
+        process.wait(timeout=300)
+        assert process.returncode == 0, err.read_text(errors="replace")[-3000:]
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    try:
+        yield result
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def needs_spark() -> None:
     try:
         import pyspark  # noqa: F401
@@ -50,7 +76,11 @@ def needs_spark() -> None:
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     needs_spark()
-    running = start_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, memory="1g", java_options=QUICK_JVM)
+    # one worker of two cores: its one executor per application (spark.executor.cores = 2, test_cluster.py)
+    # loads Spark's classes and warms up once, not twice as two workers of one core and their two executors
+    running = start_cluster(
+        tmp_path_factory.mktemp("spark-cluster"), workers=1, cores=2, memory="1g", java_options=QUICK_JVM
+    )
     try:
         yield running
     finally:

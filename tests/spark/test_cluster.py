@@ -1,14 +1,12 @@
 """``clientfolio analyze`` and ``clientfolio value`` on a real Spark cluster
-(a standalone master and two workers on localhost, ``conftest.py``), each as a
-child process as a user runs it, on a partitioned Parquet dataset: the same
-results as DuckDB's in this process, and the work done by the cluster's
-executors (the master lists the application)."""
+(a standalone master and a worker of two cores on localhost, ``conftest.py``),
+each as a child process as a user runs it, on a partitioned Parquet dataset: the
+same results as DuckDB's in this process (computed while the child runs), and the
+work done by the cluster's executor (the master lists the application)."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,15 +15,16 @@ import pytest
 
 from clientfolio import spark_submit as submit_module
 from tests.spark.cluster import Cluster
-from tests.spark.conftest import BOOTSTRAP, on_duckdb
+from tests.spark.conftest import BOOTSTRAP, on_duckdb, started
 
 pytestmark = pytest.mark.spark
 
-# the [spark] table of the settings file: each executor fits a worker of 1 GB; a few shuffle partitions
-# for a few thousand rows on two 1-core executors (Spark's 200 make each shuffle 200 tasks)
+# the [spark] table of the settings file: one executor of the worker's two cores, in its 1 GB; a few
+# shuffle partitions for a few thousand rows on two cores (Spark's 200 make each shuffle 200 tasks); no
+# web UI for the driver (its Jetty started for nobody)
 SETTINGS = (
-    '[spark]\nconf = { "spark.executor.memory" = "512m", "spark.executor.cores" = "1", '
-    '"spark.sql.shuffle.partitions" = "4" }\n'
+    '[spark]\nconf = { "spark.executor.memory" = "512m", "spark.executor.cores" = "2", '
+    '"spark.sql.shuffle.partitions" = "4", "spark.ui.enabled" = "false" }\n'
 )
 
 
@@ -33,21 +32,6 @@ def driver_env(cluster: Cluster, tmp_path: Path) -> dict[str, str]:
     settings = tmp_path / "clientfolio.toml"
     settings.write_text(SETTINGS, encoding="utf-8")
     return {**cluster.driver_env(), "CLIENTFOLIO_CONFIG": str(settings), "CLIENTFOLIO_LANG": "en"} | BOOTSTRAP
-
-
-def on_cluster(cluster: Cluster, tmp_path: Path, *args: str) -> Any:
-    """The JSON of ``clientfolio ARGS --engine spark --spark-master URL --json`` run as a process."""
-    done = subprocess.run(
-        [sys.executable, "-m", "clientfolio.spark_submit", *args, "--engine", "spark"]
-        + ["--spark-master", cluster.url, "--json"],
-        env=driver_env(cluster, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
 
 
 def ran_on(cluster: Cluster, before: int) -> list[dict[str, Any]]:
@@ -64,8 +48,11 @@ def numbers(value: Any, path: str = "") -> dict[str, float]:
 
 def test_value_on_the_cluster_is_duckdbs(cluster: Cluster, cdnow_dataset: Path, tmp_path: Path) -> None:
     before = len(cluster.applications())
-    spark = on_cluster(cluster, tmp_path, "value", "--transactions", str(cdnow_dataset))
-    duckdb = on_duckdb("value", "--transactions", str(cdnow_dataset))
+    command = [sys.executable, "-m", "clientfolio.spark_submit", "value", "--transactions", str(cdnow_dataset)]
+    command += ["--engine", "spark", "--spark-master", cluster.url, "--json"]
+    with started(command, driver_env(cluster, tmp_path), tmp_path) as on_cluster:
+        duckdb = on_duckdb("value", "--transactions", str(cdnow_dataset))
+        spark = on_cluster()
     fitted, expected = numbers(spark["equity"]["parameters"]), numbers(duckdb["equity"]["parameters"])
     assert fitted.keys() == expected.keys() and ".purchases.r" in fitted and ".spend.parameters.q" in fitted
     for name, value in expected.items():
@@ -84,19 +71,12 @@ def test_analyze_submitted_to_the_cluster_is_duckdbs(cluster: Cluster, cdnow_dat
     before = len(cluster.applications())
     submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
     env = {**driver_env(cluster, tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(
-        ["bash", str(submit), "--master", cluster.url, "--conf", "spark.executor.cores=1", "--name", "submitted"]
-        + [str(submit_module.__file__), "analyze", "--transactions", str(cdnow_dataset), "--engine", "spark"]
-        + ["--as-of", "1998-06-30", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    spark = json.loads(done.stdout)
-    duckdb = on_duckdb("analyze", "--transactions", str(cdnow_dataset))  # as of the last sale: 1998-06-30
+    command = ["bash", str(submit), "--master", cluster.url, "--conf", "spark.executor.cores=2", "--name", "submitted"]
+    command += [str(submit_module.__file__), "analyze", "--transactions", str(cdnow_dataset), "--engine", "spark"]
+    command += ["--as-of", "1998-06-30", "--json"]
+    with started(command, env, tmp_path) as on_cluster:
+        duckdb = on_duckdb("analyze", "--transactions", str(cdnow_dataset))  # as of the last sale: 1998-06-30
+        spark = on_cluster()
     assert spark == duckdb
     assert spark["measures"]["current"]["active_customers"] == 812  # customers who bought from 1997-07 to 1998-06
     assert len(spark["abc"]) == 812 and len(spark["rfm"]) == 2357  # the last 12 months' customers; all of them

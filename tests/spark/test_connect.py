@@ -5,8 +5,6 @@ so this test is skipped without it, CI included."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.spark.cluster import ConnectServer, start_connect_server
-from tests.spark.conftest import BOOTSTRAP, needs_spark, on_duckdb
+from tests.spark.conftest import BOOTSTRAP, needs_spark, on_duckdb, started
 
 pytestmark = pytest.mark.spark
 
@@ -23,25 +21,24 @@ pytestmark = pytest.mark.spark
 def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
     needs_spark()
     pytest.importorskip("grpc", reason="the Spark Connect client is not installed (pip install 'pyspark[connect]')")
-    # a few shuffle partitions for a few thousand rows on two cores, as the product's local sessions
-    # (Spark's 200 make each shuffle 200 tasks)
+    # a few shuffle partitions for a few thousand rows on two cores, and no web UI, as the product's local
+    # sessions (Spark's 200 make each shuffle 200 tasks)
     # its JVM's options come from the tests' spark-defaults.conf (SPARK_CONF_DIR, tests/conftest.py)
-    server = start_connect_server(tmp_path_factory.mktemp("spark-connect"), conf={"spark.sql.shuffle.partitions": "4"})
+    conf = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"}
+    server = start_connect_server(tmp_path_factory.mktemp("spark-connect"), conf=conf)
     try:
         yield server
     finally:
         server.stop()
 
 
-def test_analyze_on_spark_connect_is_duckdbs(connect_server: ConnectServer, cdnow_dataset: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-W", "error::UserWarning", "-m", "clientfolio.spark_submit", "analyze"]
-        + ["--transactions", str(cdnow_dataset), "--engine", "spark", "--spark-remote", connect_server.url, "--json"],
-        env={**connect_server.env, "CLIENTFOLIO_LANG": "en"} | BOOTSTRAP,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout) == on_duckdb("analyze", "--transactions", str(cdnow_dataset))
+def test_analyze_on_spark_connect_is_duckdbs(
+    connect_server: ConnectServer, cdnow_dataset: Path, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-W", "error::UserWarning", "-m", "clientfolio.spark_submit", "analyze"]
+    command += ["--transactions", str(cdnow_dataset), "--engine", "spark"]
+    command += ["--spark-remote", connect_server.url, "--json"]
+    env = {**connect_server.env, "CLIENTFOLIO_LANG": "en"} | BOOTSTRAP
+    with started(command, env, tmp_path) as on_connect:
+        duckdb = on_duckdb("analyze", "--transactions", str(cdnow_dataset))
+        assert on_connect() == duckdb

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from clientfolio.demo import generate_demo
+from clientfolio.protect import passwords
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.users import set_password
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web import create_app
+from tests.browser.staff import staffed_store
+from tests.conftest import PG_ADMIN_URL, _pg_admin, copy_sqlite
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx at import
     warnings.simplefilter("ignore")
@@ -27,8 +35,40 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx at i
 RING = KeyRing.for_tests(b"w" * 32)
 PASSWORD = "correct horse battery staple"
 USERS = ("pbernard", "jleroy", "cmorel", "sgirard")
+TOKEN_PAGE = "/security/awareness"
+"""A page every role may read that computes no figures, for a CSRF token when
+the test needs nothing else from the page: the token is the session's, the same
+in the header of every page."""
 IDLE_LOCK = '<script src="http://testserver/static/idle.js" data-idle-minutes="30" defer>'
 """The one script of a logged-in page: our own idle lock (``static/idle.js``), no outside asset."""
+
+
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16)
+"""argon2id at its smallest cost: the web tests hash and check hundreds of
+passwords (every login), which is not what they test; the production
+parameters and the rehash are tested in ``tests/protect``."""
+
+
+@contextmanager
+def quick_hashes() -> Iterator[None]:
+    """Passwords hashed with ``QUICK_HASHER`` meanwhile; the production hasher
+    back afterwards (and the cached hash of the unknown-user check made again
+    with it)."""
+    passwords._dummy_hash.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(passwords, "HASHER", QUICK_HASHER)
+            yield
+    finally:
+        passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_password_hashes() -> Iterator[None]:
+    """Every web test module's passwords hashed with ``QUICK_HASHER`` (the
+    session's stores below are built with it too)."""
+    with quick_hashes():
+        yield
 
 
 def fill_demo(store: Store) -> Store:
@@ -44,11 +84,108 @@ def make_app(store: Store, tmp: Path, **settings: object) -> FastAPI:
     return create_app(config, store=store, ring=RING)
 
 
+@pytest.fixture(scope="session")
+def filled_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding ``fill_demo``'s portfolio, built once per session
+    (per worker): copy it (``demo_store``), never open it."""
+    path = tmp_path_factory.mktemp("filled") / "demo.db"
+    with quick_hashes():  # a session fixture: set up before the module's autouse one
+        fill_demo(Store(f"sqlite:///{path}")).dispose()
+    return path
+
+
+def demo_store(filled_demo: Path, folder: Path) -> Store:
+    """A store of its own in ``folder`` holding ``fill_demo``'s portfolio (a
+    copy of ``filled_demo``: neither migrated nor generated again)."""
+    copy_sqlite(filled_demo, folder / "demo.db")
+    return Store(f"sqlite:///{folder}/demo.db")
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = fill_demo(Store(f"sqlite:///{tmp_path_factory.mktemp('web')}/demo.db"))
+def demo(filled_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = demo_store(filled_demo, tmp_path_factory.mktemp("web"))
     yield store
     store.dispose()
+
+
+STAFFED_CUSTOMERS = 40
+"""The customers of the staffed portfolio of the access matrix and its neighbours."""
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+class StaffedTemplates:
+    """``tests.browser.staff.staffed_store`` (``STAFFED_CUSTOMERS``) built once
+    per session (per worker) on each engine, then copied for each module that
+    changes it: a SQLite file copied, a PostgreSQL database created from it as
+    a template (``CREATE DATABASE ... TEMPLATE``: neither migrated nor
+    generated again)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file: Path | None = None
+        self.database: str | None = None
+
+    @contextmanager
+    def copy(self, engine: str, folder: Path) -> Iterator[Store]:
+        """A store of its own holding the staffed portfolio: a file in
+        ``folder``, or a new database of the local server dropped on exit."""
+        if engine == "sqlite":
+            if self.file is None:
+                path = self.folder / "staffed.db"
+                with quick_hashes():
+                    staffed_store(f"sqlite:///{path}", customers=STAFFED_CUSTOMERS).dispose()
+                self.file = path
+            copy_sqlite(self.file, folder / "demo.db")
+            store = Store(f"sqlite:///{folder}/demo.db")
+            try:
+                yield store
+            finally:
+                store.dispose()
+            return
+        admin, name = _pg_admin(), f"clientfolio_matrix_{uuid.uuid4().hex[:12]}"
+        try:
+            if self.database is None:
+                template = f"clientfolio_staffed_{uuid.uuid4().hex[:12]}"
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{template}"'))
+                try:
+                    with quick_hashes():
+                        staffed_store(_pg_url(template), customers=STAFFED_CUSTOMERS).dispose()  # no connection left
+                except BaseException:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+                    raise
+                self.database = template
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.database}"'))
+            store = Store(_pg_url(name))
+            try:
+                yield store
+            finally:
+                store.dispose()
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    def close(self) -> None:
+        if self.database is not None:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+            finally:
+                admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def staffed_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffedTemplates]:
+    templates = StaffedTemplates(tmp_path_factory.mktemp("staffed"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -28,7 +27,6 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from markupsafe import escape
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 
 from clientfolio.access import SYSTEM
 from clientfolio.protect.audit import AuditEvent, list_events
@@ -36,8 +34,8 @@ from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import Prospect
 from clientfolio.web import create_app
-from tests.browser.staff import PASSWORD, RING, SCOPED, UNRESTRICTED, Outsider, outsider, staffed_store
-from tests.conftest import PG_ADMIN_URL, _pg_admin
+from tests.browser.staff import PASSWORD, RING, SCOPED, UNRESTRICTED, Outsider, outsider
+from tests.web.conftest import StaffedTemplates
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx at import
     warnings.simplefilter("ignore")
@@ -82,26 +80,13 @@ def endpoints(app: FastAPI, record: Outsider) -> Iterator[Endpoint]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def staffed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The staffed demo portfolio on SQLite, then on a new PostgreSQL database."""
-    if request.param == "sqlite":
-        store = staffed_store(f"sqlite:///{tmp_path_factory.mktemp('matrix')}/demo.db", customers=40)
+def staffed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, staffed_templates: StaffedTemplates
+) -> Iterator[Store]:
+    """The staffed demo portfolio (``STAFFED_CUSTOMERS``) on SQLite, then on a new
+    PostgreSQL database: this module's own copy of the session's."""
+    with staffed_templates.copy(request.param, tmp_path_factory.mktemp("matrix")) as store:
         yield store
-        store.dispose()
-        return
-    admin, name = _pg_admin(), f"clientfolio_matrix_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        store = staffed_store(
-            make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), customers=40
-        )
-        yield store
-        store.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -364,13 +349,14 @@ def test_no_scoped_user_writes_outside_its_scope(
     assert token, "no CSRF token on the dashboard"
     attempts = write_attempts(record, company_item)
     problems: list[str] = []
+    after = digest(staffed)
     for endpoint in endpoints(matrix_app, record):
         if endpoint.method != "POST" or endpoint.template in SESSION_ROUTES:
             continue
         attempt = attempts[endpoint.template]
         data = {**attempt.get("data", {}), "csrf_token": token.group(1)}  # type: ignore[dict-item]
         for accept in ("text/html", "application/json"):
-            before = digest(staffed)
+            before = after  # the rows after the last attempt: the test writes nothing in between
             answer = client.post(
                 endpoint.url,
                 data=data,

@@ -17,8 +17,7 @@ from fastapi import FastAPI
 
 from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.i18n import gettext_for
-from clientfolio.store import Store
-from tests.web.conftest import csrf_of, fill_demo, logged_in, make_app
+from tests.web.conftest import csrf_of, demo_store, logged_in, make_app
 
 SOURCES = Path(__file__).parents[2] / "src" / "clientfolio"
 WRITERS = {"record_event"}
@@ -92,11 +91,11 @@ def prose(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def alerted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def alerted(filled_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """An app whose store holds an export that raised an alert (more than one row)
     and a customer file read."""
     tmp = tmp_path_factory.mktemp("admin")
-    store = fill_demo(Store(f"sqlite:///{tmp}/demo.db"))
+    store = demo_store(filled_demo, tmp)
     app = make_app(store, tmp, export_alert_rows=1)
     manager = logged_in(app, "cmorel")
     token = csrf_of(manager.get("/export").text)

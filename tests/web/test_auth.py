@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from clientfolio.protect.audit import list_events
 from clientfolio.store import Store
 from clientfolio.web.app import ROUTERS
-from tests.web.conftest import PASSWORD, RING, client_of, csrf_of, logged_in, login, make_app
+from tests.web.conftest import PASSWORD, RING, TOKEN_PAGE, client_of, csrf_of, logged_in, login, make_app
 
 MONEY_FR = re.compile(r"\d{1,3}(?:\u202f\d{3})+\u00a0€")
 
@@ -98,7 +98,7 @@ def test_every_post_needs_its_csrf_token(app: FastAPI) -> None:
 def test_logout_and_logout_everywhere(app: FastAPI) -> None:
     first, second = logged_in(app, "sgirard"), logged_in(app, "sgirard")
     token = first.cookies["clientfolio_session"]
-    out = first.post("/logout", data={"csrf_token": csrf_of(first.get("/customers").text)}, follow_redirects=False)
+    out = first.post("/logout", data={"csrf_token": csrf_of(first.get(TOKEN_PAGE).text)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert first.get("/", follow_redirects=False).status_code == 303
     reused = client_of(app, cookies={"clientfolio_session": token})
@@ -106,7 +106,7 @@ def test_logout_and_logout_everywhere(app: FastAPI) -> None:
     assert second.get("/api/v1/me").status_code == 200
     third = logged_in(app, "sgirard")
     everywhere = third.post(
-        "/logout-everywhere", data={"csrf_token": csrf_of(third.get("/customers").text)}, follow_redirects=False
+        "/logout-everywhere", data={"csrf_token": csrf_of(third.get(TOKEN_PAGE).text)}, follow_redirects=False
     )
     assert everywhere.status_code == 303
     assert second.get("/api/v1/me").status_code == 401 and third.get("/api/v1/me").status_code == 401

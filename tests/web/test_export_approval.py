@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 from clientfolio.protect.exports import list_approvals
-from clientfolio.store import Store
-from tests.web.conftest import PASSWORD, csrf_of, fill_demo, logged_in, make_app
+from tests.web.conftest import PASSWORD, csrf_of, demo_store, logged_in, make_app
 
 
-def test_an_admin_approves_with_its_own_password(tmp_path: Path) -> None:
-    store = fill_demo(Store(f"sqlite:///{tmp_path}/demo.db"))
+def test_an_admin_approves_with_its_own_password(filled_demo: Path, tmp_path: Path) -> None:
+    store = demo_store(filled_demo, tmp_path)
     app = make_app(store, tmp_path, export_hard_limit_rows=5)
     manager = logged_in(app, "cmorel")
     refused = manager.post(

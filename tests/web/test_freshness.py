@@ -23,14 +23,14 @@ from clientfolio.store import Store
 from clientfolio.web import create_app, figures
 from clientfolio.web.routers import prospects
 from clientfolio.web.state import WebState
-from tests.web.conftest import RING, client_of, fill_demo, logged_in
+from tests.web.conftest import RING, client_of, demo_store, logged_in
 from tests.web.pages_fixtures import TestClient, token
 
 
 @pytest.fixture(scope="module")
-def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def own(filled_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A demo store of this module's own: the tests below change it."""
-    store = fill_demo(Store(f"sqlite:///{tmp_path_factory.mktemp('fresh')}/demo.db"))
+    store = demo_store(filled_demo, tmp_path_factory.mktemp("fresh"))
     yield store
     store.dispose()
 
@@ -104,29 +104,37 @@ def test_the_first_page_says_computing_then_an_edit_does_not_block(
     assert version == figures.data_version(own)  # refreshed for the new data
 
 
-def test_start_up_computes_every_scope(own: Store, tmp_path: Path) -> None:
-    app = background_app(own, tmp_path)
-    cache = cache_of(app)
+@pytest.fixture(scope="module")
+def warm_start(own: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, Path]]:
+    """A background app on ``own`` and its folder, once its lifespan has computed
+    (and kept) the figures of every scope: the start-up test looks at it, the
+    restart test restarts it (one start-up's computations for the two)."""
+    tmp = tmp_path_factory.mktemp("started")
+    app = background_app(own, tmp)
     with client_of(app):  # the lifespan: the computation starts
-        assert cache.idle(60)
-        scopes = set(cache._entries)
-        assert len(scopes) >= 2  # the whole company and the scoped reps
-        rep = logged_in(app, "jleroy")
-        assert rep.get("/").status_code == 200
+        assert cache_of(app).idle(60)
+        yield app, tmp
+
+
+def test_start_up_computes_every_scope(warm_start: tuple[FastAPI, Path]) -> None:
+    app, _ = warm_start
+    cache = cache_of(app)
+    scopes = set(cache._entries)
+    assert len(scopes) >= 2  # the whole company and the scoped reps
+    rep = logged_in(app, "jleroy")
+    assert rep.get("/").status_code == 200
 
 
 def test_after_a_restart_the_kept_figures_are_served_at_once(
-    own: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own: Store, warm_start: tuple[FastAPI, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = background_app(own, tmp_path)
-    with client_of(first):
-        assert cache_of(first).idle(60)
-    kept = sorted((tmp_path / "figures").glob("figures-*.bin"))
+    first, folder = warm_start
+    kept = sorted((folder / "figures").glob("figures-*.bin"))
     assert len(kept) >= 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in kept)
     expected = logged_in(first, "jleroy").get("/?format=json").json()
 
     gate = Gate(monkeypatch)  # the new process computes slowly: its first page must not wait
-    restarted = background_app(own, tmp_path)
+    restarted = background_app(own, folder)
     cache_of(restarted).wait = 0.1
     rep = logged_in(restarted, "jleroy")
     started = time.perf_counter()

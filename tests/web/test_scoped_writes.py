@@ -14,6 +14,7 @@ from sqlalchemy import select
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Plan, Region, SwotItem
 from tests.browser.staff import SCOPED, UNRESTRICTED, Outsider
+from tests.web.conftest import TOKEN_PAGE
 from tests.web.test_access_matrix import matrix_app, record, session_of, staffed  # noqa: F401 - fixtures
 
 WRITERS = ["admin", "manager", "sales"]
@@ -55,7 +56,7 @@ def test_import_cannot_take_another_regions_customer(
 @pytest.mark.parametrize("role", WRITERS)
 def test_a_scoped_user_cannot_change_company_items(role: str, matrix_app: FastAPI, staffed: Store) -> None:
     client = session_of(matrix_app, SCOPED[role])
-    token = token_of(client, "/plan")
+    token = token_of(client, TOKEN_PAGE)
     with staffed.engine.connect() as conn:
         before = conn.execute(select(Plan.budget_year, Plan.company, Plan.vision)).all()
         items = conn.execute(select(SwotItem.id, SwotItem.text)).all()
@@ -77,7 +78,7 @@ def test_a_scoped_user_cannot_change_company_items(role: str, matrix_app: FastAP
 def test_the_refusal_is_in_french(matrix_app: FastAPI) -> None:
     client = session_of(matrix_app, SCOPED["sales"])
     client.headers["Accept-Language"] = "fr"
-    token = token_of(client, "/plan")
+    token = token_of(client, TOKEN_PAGE)
     answer = client.post(
         "/plan/header", data={"year": 2025, "company": "Pris", "csrf_token": token}, follow_redirects=False
     )
@@ -87,7 +88,7 @@ def test_the_refusal_is_in_french(matrix_app: FastAPI) -> None:
 
 def test_an_unrestricted_manager_may_change_the_header(matrix_app: FastAPI) -> None:
     client = session_of(matrix_app, UNRESTRICTED)
-    token = token_of(client, "/plan")
+    token = token_of(client, TOKEN_PAGE)
     answer = client.post(
         "/plan/header", data={"year": 2031, "company": "Clientfolio", "csrf_token": token}, follow_redirects=False
     )

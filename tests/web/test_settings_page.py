@@ -21,7 +21,7 @@ from clientfolio.analytics.abc import AbcConfig
 from clientfolio.config import ConfigError, dumps_toml, load_domain_config, reset_setting, write_setting
 from clientfolio.protect.audit import list_events
 from clientfolio.store import Store
-from tests.web.conftest import csrf_of, logged_in
+from tests.web.conftest import TOKEN_PAGE, csrf_of, logged_in
 
 
 def config_path(store: Store) -> Path:
@@ -136,7 +136,7 @@ def test_other_roles_are_refused(app: FastAPI, clean: Path) -> None:
     for username in ("jleroy", "cmorel"):
         user = logged_in(app, username)
         assert user.get("/admin/settings").status_code == 403
-        token = csrf_of(user.get("/").text)
+        token = csrf_of(user.get(TOKEN_PAGE).text)
         refused = user.post("/admin/settings", data={"csrf_token": token, "section": "abc", "key": "a", "value": "0.7"})
         assert refused.status_code == 403
     assert not clean.exists()
