@@ -1,5 +1,8 @@
 """Fixtures of the web tests: a small demo portfolio, users with passwords,
-the app built on it, and a way to log in.  Everything runs in-process."""
+the app built on it, and a way to log in.  Everything runs in-process.  The
+stores are built once per session (per worker) and copied for each module
+(``filled_demo``, ``staffed_templates``); the passwords are hashed at argon2's
+smallest cost (``QUICK_HASHER``)."""
 
 from __future__ import annotations
 
