@@ -14,7 +14,7 @@ script          ``analyses.sql`` run by the duckdb Python module, the same
                 analyses, small results printed
 script --out    the same, writing its tables to DIR (COPY, CSV and JSON)
 
-``--baseline SRC`` also times the two commands with the package at ``SRC``
+``--baseline SRC`` also times the three commands with the package at ``SRC``
 first on ``PYTHONPATH`` (a copy of an earlier ``src/``, e.g. ``git archive
 HEAD src | tar -x -C /tmp/before``): before and after side by side, on a
 shared machine.  The table gives the medians of wall time, CPU time (user +
@@ -124,8 +124,7 @@ def main() -> None:
         analyze = [str(CLIENTFOLIO), "analyze", "--transactions", str(path)]
         commands["analyze" + suffix] = (analyze, env)
         commands["analyze --out" + suffix] = ([*analyze, "--out", str(work / f"cf{suffix.strip()}")], env)
-        if not suffix:  # the baseline's --json ran out of memory at 10M lines (issue 19)
-            commands["analyze --json"] = ([*analyze, "--json"], env)
+        commands["analyze --json" + suffix] = ([*analyze, "--json"], env)
     script = [sys.executable, __file__, "--script-child", str(path)]
     commands["script"] = (script, None)
     commands["script --out"] = ([*script, "--out", str(work / "script")], None)
@@ -145,8 +144,12 @@ def main() -> None:
             f"{name:<26} {m['wall']:>7.2f} {m['cpu']:>7.2f} {m['peak_mb']:>9.0f} "
             f"{m['wall'] / reference['wall']:>13.2f}x {m['cpu'] / reference['cpu']:>12.2f}x"
         )
-    json_cost = medians["analyze --json"]["wall"] / medians["analyze"]["wall"]
-    print(f"analyze --json / analyze: {json_cost:.2f}x wall, peak {medians['analyze --json']['peak_mb']:.0f} MiB")
+    for suffix in versions:
+        as_json, plain = medians["analyze --json" + suffix], medians["analyze" + suffix]
+        print(
+            f"analyze --json / analyze{suffix}: {as_json['wall'] / plain['wall']:.2f}x wall, "
+            f"{as_json['cpu'] / plain['cpu']:.2f}x CPU, peak {as_json['peak_mb']:.0f} MiB"
+        )
     for suffix in versions:
         differences = agreement(work / f"cf{suffix.strip()}", work / "script")
         verdict = "agree" if not differences else "DIFFER: " + "; ".join(differences)

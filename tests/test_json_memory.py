@@ -99,3 +99,24 @@ def test_emit_json_writes_arrow_tables_as_python_would(monkeypatch: pytest.Monke
     expected = [{**row, "day": row["day"] and row["day"].isoformat()} for row in rows * 7]
     assert json.loads(out.getvalue()) == {"rows": expected, "empty": []}
     assert "Société" in out.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_emit_json_writes_duckdbs_bytes_in_order_and_in_the_outputs_encoding(
+    monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """On a real output (text over a binary buffer), the rows DuckDB encoded go to
+    the buffer as bytes between the text written before and after them when the
+    output is UTF-8, and through the text layer (re-encoded) when it is not."""
+    import pyarrow as pa
+
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding=encoding)
+    monkeypatch.setattr(_common, "stdout", lambda: Console(file=out))
+    rows = [{"customer_id": f"Société {i}", "cents": i} for i in range(10)]
+    table = pa.Table.from_pylist(rows)
+    _common.emit_json({"before": "é", "rows": _common.JsonTable(table, size=3), "after": ["à", 1]})
+
+    text = raw.getvalue().decode(encoding)
+    assert json.loads(text) == {"before": "é", "rows": rows, "after": ["à", 1]}
+    assert text.endswith("}\n")

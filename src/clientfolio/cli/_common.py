@@ -276,9 +276,28 @@ def emit_json(value: Any) -> None:
     encoder = json.JSONEncoder(
         ensure_ascii=False, indent=indent, separators=(",", ": ") if indent else (",", ":"), default=str
     )
-    _write_json(value, out.write, encoder, " " * (indent or 0), 0)
+    _write_json(value, _JsonOutput(out), encoder, " " * (indent or 0), 0)
     out.write("\n")
     out.flush()
+
+
+class _JsonOutput:
+    """The results' output of :func:`emit_json`: text, and the UTF-8 text DuckDB
+    encoded (a compact :class:`JsonTable`), written as bytes to the output's binary
+    buffer when it has one in UTF-8 (not decoded into Python strings, then encoded again)."""
+
+    def __init__(self, out: Any) -> None:
+        self.text: Callable[[str], Any] = out.write
+        self._out = out
+        utf8 = str(getattr(out, "encoding", "")).lower().replace("-", "") == "utf8"
+        self._raw = getattr(out, "buffer", None) if utf8 else None
+
+    def utf8(self, data: memoryview) -> None:
+        if self._raw is None:
+            self.text(bytes(data).decode("utf-8"))
+            return
+        self._out.flush()  # the text written before goes first
+        self._raw.write(data)
 
 
 def _table_rows(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
@@ -287,10 +306,13 @@ def _table_rows(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
         yield batch.to_pylist()
 
 
-def _table_json(table: pa.Table, size: int) -> Iterator[str]:
+def _table_json(table: pa.Table, size: int) -> Iterator[memoryview]:
     """The rows of an Arrow ``table`` as compact JSON objects joined by commas,
-    ``size`` rows a piece: DuckDB's ``to_json`` (strings escaped, dates as
-    ISO text, as ``json`` with ``default=str`` gives them)."""
+    UTF-8, ``size`` rows a piece: DuckDB's ``to_json`` (strings escaped, dates as
+    ISO text, as ``json`` with ``default=str`` gives them), joined by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from clientfolio.analytics.engines import duckdb_connection
 
     con = duckdb_connection()
@@ -298,14 +320,19 @@ def _table_json(table: pa.Table, size: int) -> Iterator[str]:
         con.register("rows_", table)
         reader = con.execute("SELECT to_json(rows_) FROM rows_").to_arrow_reader(size)
         for batch in reader:
-            yield ",".join(batch.column(0).to_pylist())
+            rows = batch.column(0)
+            if not len(rows):
+                continue
+            piece = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows), ",")
+            yield memoryview(piece[0].as_buffer())
     finally:
         con.close()
 
 
-def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncoder, step: str, depth: int) -> None:
+def _write_json(value: Any, out: _JsonOutput, encoder: json.JSONEncoder, step: str, depth: int) -> None:
     """Write ``value`` at nesting ``depth`` (``step``: the encoder's indentation,
     empty when compact), its :class:`JsonArray` and :class:`JsonTable` parts chunk by chunk."""
+    write = out.text
     if not _streams(value):
         write(_indented(encoder.encode(value), step, depth))
         return
@@ -315,7 +342,9 @@ def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncod
         else:
             write("[")
             for i, piece in enumerate(_table_json(value.table, value.size)):
-                write(("," if i else "") + piece)
+                if i:
+                    write(",")
+                out.utf8(piece)
             write("]")
             return
     newline = "\n" + step * (depth + 1) if step else ""
@@ -324,7 +353,7 @@ def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncod
         write("{")
         for i, (key, item) in enumerate(value.items()):
             write(("," if i else "") + newline + encoder.encode(str(key)) + encoder.key_separator)
-            _write_json(item, write, encoder, step, depth + 1)
+            _write_json(item, out, encoder, step, depth + 1)
         write(closing + "}")
         return
     write("[")
@@ -332,7 +361,7 @@ def _write_json(value: Any, write: Callable[[str], Any], encoder: json.JSONEncod
     if not isinstance(value, JsonArray):  # a list holding a streamed part
         for item in value:
             write(("," if written else "") + newline)
-            _write_json(item, write, encoder, step, depth + 1)
+            _write_json(item, out, encoder, step, depth + 1)
             written = True
     else:
         for chunk in value.chunks:
