@@ -25,7 +25,7 @@ from clientfolio.config import (
     config_file,
     load_domain_config,
 )
-from clientfolio.value.clv import ClvConfig
+from clientfolio.value.rules import ClvConfig
 
 # value last 12 months: C1 500, C2 300, C3 150, C4 50 (of 1000)
 TRANSACTIONS = (

@@ -10,7 +10,19 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("ibis", "duckdb", "scipy", "pandas", "pyarrow", "fpdf", "fastapi", "openpyxl", "sqlalchemy", "cryptography")
+HEAVY = (
+    "ibis",
+    "duckdb",
+    "scipy",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "fpdf",
+    "fastapi",
+    "openpyxl",
+    "sqlalchemy",
+    "cryptography",
+)
 
 
 def loaded_after(code: str) -> list[str]:
@@ -45,7 +57,7 @@ def test_the_help_in_french_loads_no_heavy_library() -> None:
 def test_the_settings_command_loads_no_engine() -> None:
     """``clientfolio settings`` reads every domain's rules (``config.SECTIONS``),
     which live beside their analyses: those import their engines (Ibis, the
-    store, scipy) only when they compute."""
+    store, scipy, numpy) only when they compute."""
     run_settings = (
         "import sys\nfrom clientfolio.cli import main\nsys.argv = ['clientfolio', 'settings', '--json']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"

@@ -159,7 +159,7 @@ SECTIONS: Mapping[str, type[BaseModel]] = _Sections(
         "potential": _model("clientfolio.value.potential:PotentialConfig"),
         "categories": _model("clientfolio.value.categories:CategoryConfig"),
         "quadrants": _model("clientfolio.value.strategy:QuadrantConfig"),
-        "clv": _model("clientfolio.value.clv:ClvConfig"),  # with its table [clv.spend]
+        "clv": _model("clientfolio.value.rules:ClvConfig"),  # with its table [clv.spend]
         "solvency": _model("clientfolio.value.solvency:SolvencyConfig"),
         # prospects and activity
         "priority": _model("clientfolio.prospects.priority:PriorityConfig"),
@@ -354,9 +354,8 @@ class DomainConfig:
     def value(self) -> ValueConfig:
         from clientfolio.analytics.abc import AbcConfig
         from clientfolio.value.categories import CategoryConfig
-        from clientfolio.value.clv import ClvConfig
         from clientfolio.value.potential import PotentialConfig
-        from clientfolio.value.rules import ValueConfig
+        from clientfolio.value.rules import ClvConfig, ValueConfig
         from clientfolio.value.solvency import SolvencyConfig
         from clientfolio.value.strategy import QuadrantConfig
 

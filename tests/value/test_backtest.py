@@ -14,7 +14,7 @@ import pytest
 from clientfolio.analytics.engines import connect
 from clientfolio.analytics.transactions import standardize
 from clientfolio.value.backtest import backtest
-from clientfolio.value.clv import ClvConfig
+from clientfolio.value.rules import ClvConfig
 from tests.value.cdnow import DATA as CDNOW
 
 AS_OF = dt.date(2025, 12, 31)

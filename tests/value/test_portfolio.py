@@ -20,7 +20,7 @@ from clientfolio.analytics.engines import connect
 from clientfolio.analytics.transactions import standardize
 from clientfolio.store import Store
 from clientfolio.value import ValueConfig, value_portfolio, value_source, write_value
-from clientfolio.value.clv import ClvConfig
+from clientfolio.value.rules import ClvConfig
 from clientfolio.value.run import VALUE_COLUMNS
 from clientfolio.value.strategy import QuadrantConfig
 from tests.value.cdnow import DATA as CDNOW

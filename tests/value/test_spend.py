@@ -14,7 +14,8 @@ from clientfolio.value.gamma_gamma import (
     q_profile_interval,
     simulate_gamma_gamma,
 )
-from clientfolio.value.spend import SpendConfig, SpendHistories, fit_spend, spearman, spend_diagnostics
+from clientfolio.value.rules import SpendConfig
+from clientfolio.value.spend import SpendHistories, fit_spend, spearman, spend_diagnostics
 from tests.value.cdnow import cdnow_calibration
 
 

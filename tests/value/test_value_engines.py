@@ -13,7 +13,8 @@ import pytest
 
 from clientfolio.value import ValueConfig, value_source
 from clientfolio.value.bgnbd import fit_bgnbd
-from clientfolio.value.clv import ClvConfig, fit_sample_of
+from clientfolio.value.clv import fit_sample_of
+from clientfolio.value.rules import ClvConfig
 from tests.analytics.conftest import spark_backend  # noqa: F401
 from tests.value.cdnow import CALIBRATION_END, write_transactions
 from tests.value.cdnow import DATA as CDNOW

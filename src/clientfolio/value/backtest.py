@@ -25,8 +25,9 @@ from clientfolio.analytics.abc import AbcConfig
 from clientfolio.i18n import render
 from clientfolio.periods import months_before
 from clientfolio.value.bgnbd import expected_purchases
-from clientfolio.value.clv import ClvConfig, FittedValues, fit_values, model_inputs
+from clientfolio.value.clv import FittedValues, fit_values, model_inputs
 from clientfolio.value.history import Summary, customer_summary, read_summary
+from clientfolio.value.rules import ClvConfig
 
 __all__ = ["GROUP_LABELS", "Backtest", "BacktestGroup", "backtest", "compare_forecast"]
 

@@ -26,13 +26,16 @@ now, little room; *potentiel de développement*: small now, much room; *gestion
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
+
+if TYPE_CHECKING:  # numpy where the classes are computed: the rules are read without it (``clientfolio settings``)
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "CATEGORIES",
@@ -104,6 +107,8 @@ class CategoryConfig(BaseModel):
 
 def pareto_classes(ids: Sequence[str], values: Sequence[float], a: float, b: float) -> list[str]:
     """A/B/C of each value by the ABC rule (``analytics.abc``), in the order given."""
+    import numpy as np
+
     return [
         str(c) for c in pareto_class_array(np.asarray(ids, dtype=object), np.asarray(values, dtype=np.float64), a, b)
     ]
@@ -113,6 +118,8 @@ def pareto_class_array(
     ids: npt.NDArray[np.object_], values: npt.NDArray[np.float64], a: float, b: float
 ) -> npt.NDArray[np.str_]:
     """``pareto_classes`` on arrays (``values`` as floats: whole cents are exact)."""
+    import numpy as np
+
     if not ids.size:
         return np.array([], dtype="<U1")
     order = np.lexsort((ids.astype(np.str_), -values))  # largest first, ties by id

@@ -36,23 +36,22 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.lifetime import DiscountedPurchases
-from clientfolio.value.spend import SpendConfig, SpendHistories, SpendModel, fit_spend
+from clientfolio.value.rules import ClvConfig
+from clientfolio.value.spend import SpendHistories, SpendModel, fit_spend
 
 if TYPE_CHECKING:
     from clientfolio.value.history import Histories
 
 __all__ = [
-    "ClvConfig",
     "FittedValues",
     "ModelInputs",
     "bootstrap_samples",
@@ -64,43 +63,6 @@ __all__ = [
 
 Floats = npt.NDArray[np.float64]
 _DAYS_PER_YEAR = 365.25
-
-
-class ClvConfig(BaseModel):
-    """Horizon, discounting, units, models and interval of the lifetime value."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    horizon_years: float = Field(3.0, gt=0, le=20, description="Years of future margin counted.")
-    discount_rate: float = Field(0.10, ge=0, lt=1, description="Yearly discount rate of future margin.")
-    time_unit_days: int = Field(7, ge=1, le=31, description="Time unit of the models, in days.")
-    steps_per_year: int = Field(12, ge=1, le=52, description="Discounting steps per year (12: monthly).")
-    assumed_margin_rate: float = Field(
-        0.30, ge=0, le=1, description="Gross margin rate used when no invoice carries a margin (state yours)."
-    )
-    purchase_model: Literal["auto", "bgnbd", "mbgnbd"] = Field(
-        "auto", description="auto: the better fit of BG/NBD and MBG/NBD on the purchases; or force one."
-    )
-    spend: SpendConfig = Field(default_factory=SpendConfig, description="The spend model and its diagnostics.")
-    interval_level: float = Field(0.90, gt=0, lt=1, description="Confidence level of the valuation's interval.")
-    bootstrap_samples: int = Field(
-        100,
-        ge=0,
-        le=2000,
-        description="Resamples of the customers for the interval (fewer beyond 20,000 customers, at least 20; "
-        "0: no interval).",
-    )
-    bootstrap_seed: int = Field(0, description="Seed of the bootstrap (same data, same interval).")
-    min_repeat_buyers: int = Field(
-        10, ge=1, description="Fewest customers with a repeat purchase needed to fit the models."
-    )
-    fit_sample: int = Field(
-        500_000,
-        ge=0,
-        description="Beyond this many customers who bought, the models are fitted on a sample of this many "
-        "(chosen by a hash of their code: the same from run to run and on every engine), and every customer "
-        "is valued with them (0: fit on all).",
-    )
 
 
 @dataclass(frozen=True)

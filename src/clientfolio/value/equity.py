@@ -12,8 +12,9 @@ from typing import Any, Protocol
 
 from clientfolio.i18n import N_, localized, render
 from clientfolio.value.backtest import Backtest
-from clientfolio.value.clv import ClvConfig, FittedValues, bootstrap_samples
+from clientfolio.value.clv import FittedValues, bootstrap_samples
 from clientfolio.value.lifetime import discount_factor
+from clientfolio.value.rules import ClvConfig
 
 __all__ = ["MARGIN_BASES", "MODEL_NAMES", "Equity", "Statement", "equity_of", "no_churn_ceiling"]
 

@@ -23,7 +23,7 @@ from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 from clientfolio.value.backtest import compare_forecast
 from clientfolio.value.categories import pareto_class_array
-from clientfolio.value.clv import ClvConfig, FittedValues, fit_sample_of, fit_values, margin_rates, model_inputs
+from clientfolio.value.clv import FittedValues, fit_sample_of, fit_values, margin_rates, model_inputs
 from clientfolio.value.equity import Equity, Statement, equity_of
 from clientfolio.value.history import Histories, Summary, customer_history, customer_summary, read_summary
 from clientfolio.value.potential import (
@@ -32,7 +32,7 @@ from clientfolio.value.potential import (
     estimate_potential_columns,
     source_counts,
 )
-from clientfolio.value.rules import ValueConfig
+from clientfolio.value.rules import ClvConfig, ValueConfig
 from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
 from clientfolio.value.strategy import (
     QuadrantThresholds,

@@ -45,11 +45,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # numpy where the potentials are computed: the rules are read without it (``clientfolio settings``)
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "SOURCE_LABELS",
@@ -152,6 +154,8 @@ class Accounts:
 
     @classmethod
     def of(cls, accounts: Sequence[Account]) -> Accounts:
+        import numpy as np
+
         def objects(name: str) -> npt.NDArray[np.object_]:
             return np.array([getattr(a, name) for a in accounts] or [], dtype=object)
 
@@ -186,6 +190,8 @@ class Potentials:
 def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | None = None) -> list[Potential]:
     """The wallet and potential of every account, in the order given (see the
     module docstring for the rules)."""
+    import numpy as np
+
     found = estimate_potential_columns(Accounts.of(accounts), config)
     return [
         Potential(
@@ -205,6 +211,8 @@ def estimate_potentials(accounts: Sequence[Account], config: PotentialConfig | N
 def estimate_potential_columns(accounts: Accounts, config: PotentialConfig | None = None) -> Potentials:
     """``estimate_potentials`` on columns (the valuation's hundreds of
     thousands of customers): the same rules, by array."""
+    import numpy as np
+
     config = config or PotentialConfig()
     a = accounts
     revenue = a.revenue_cents.astype(np.float64)

@@ -38,11 +38,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.gamma_gamma import (
@@ -51,51 +50,13 @@ from clientfolio.value.gamma_gamma import (
     fit_gamma_gamma,
     q_profile_interval,
 )
+from clientfolio.value.rules import SpendConfig
 
-__all__ = ["SpendConfig", "SpendDiagnostic", "SpendHistories", "SpendModel", "fit_spend", "spend_diagnostics"]
+__all__ = ["SpendDiagnostic", "SpendHistories", "SpendModel", "fit_spend", "spend_diagnostics"]
 
 Floats = npt.NDArray[np.float64]
 
 _MIN_TAU2 = 1e-4  # floor of the between-customer variance (log scale)
-
-
-class SpendConfig(BaseModel):
-    """Which spend model values a purchase, and the diagnostics that choose it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model: Literal["auto", "gamma_gamma", "lognormal"] = Field(
-        "auto",
-        description="auto: Gamma-Gamma when its diagnostics pass, else the log-normal shrinkage; "
-        "or force one of the two.",
-    )
-    q_level: float = Field(
-        0.95, gt=0, lt=1, description="Level of the profile-likelihood interval of q that must lie above 1."
-    )
-    max_population_ratio: float = Field(
-        3.0,
-        gt=1,
-        description="Largest ratio of the Gamma-Gamma population mean spend to the mean of the "
-        "repeat buyers' own mean spends.",
-    )
-    max_correlation: float = Field(
-        0.3,
-        gt=0,
-        le=1,
-        description="Largest |Spearman correlation| between purchases and mean spend "
-        "(the Gamma-Gamma model assumes none).",
-    )
-    correlation_p_value: float = Field(
-        0.05, gt=0, lt=1, description="A correlation beyond the limit fails only when significant at this level."
-    )
-    cap_multiple: float = Field(
-        2.0, ge=1, description="No customer's expected spend exceeds this multiple of its largest purchase."
-    )
-    min_segment_customers: int = Field(
-        5,
-        ge=1,
-        description="Fewest customers for a segment's own median in the log-normal shrinkage (else the portfolio's).",
-    )
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clientfolio.errors import RuleError
 from clientfolio.i18n import N_
+
+if TYPE_CHECKING:  # numpy where the cuts are computed: the rules are read without it (``clientfolio settings``)
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "AXIS_LABELS",
@@ -237,6 +239,8 @@ def pareto_cut(values: Sequence[float | None] | npt.NDArray[np.float64], low_sha
     positive total; None without a positive value.  The values below it
     (ties at the cut are high) make at most ``low_share`` of the total.
     ``values``: a sequence (None: no value) or floats (NaN: no value)."""
+    import numpy as np
+
     floats = _floats(values)
     positive = np.sort(floats[floats > 0])
     if not positive.size:
@@ -247,6 +251,8 @@ def pareto_cut(values: Sequence[float | None] | npt.NDArray[np.float64], low_sha
 
 
 def _floats(values: Sequence[float | None] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    import numpy as np
+
     if isinstance(values, np.ndarray):
         return np.asarray(values, dtype=np.float64)
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -300,6 +306,7 @@ def quadrant_array(
     profits: npt.NDArray[np.float64], potentials: npt.NDArray[np.float64], thresholds: QuadrantThresholds
 ) -> npt.NDArray[np.object_]:
     """``quadrants`` on floats (NaN: no value), cut at ``thresholds``."""
+    import numpy as np
 
     def high(values: npt.NDArray[np.float64], cut: float | None) -> npt.NDArray[np.bool_]:
         if cut is None:
