@@ -84,17 +84,18 @@ def serve_command(
 
     import uvicorn
 
-    from clientfolio.web import create_app
-
     settings = settings_for(db)
     url = f"http://{host}:{port}"
     stdout().print(
         tr("Clientfolio on {url} (Ctrl+C to stop); the API's schema is at {url}/api/v1/openapi.json", url=url)
     )
     if workers == 1:
+        from clientfolio.web import create_app
+
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
         return
-    os.environ["CLIENTFOLIO_DATABASE_URL"] = settings.database_url  # the worker processes read their settings there
+    # the worker processes read their settings there and build the app themselves (this one only watches them)
+    os.environ["CLIENTFOLIO_DATABASE_URL"] = settings.database_url
     uvicorn.run(
         "clientfolio.web:create_app",
         factory=True,
