@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from clientfolio.access import PortfolioReader, Principal
+from clientfolio.access import Principal
 from clientfolio.plan.actions import PlanHeader, Tracking, track
 from clientfolio.plan.assessment import Assessment
 from clientfolio.plan.records import StoredSwotItem, plan_header, stored_answers, swot_items
@@ -92,7 +92,8 @@ def gather_review(
         track(inputs.actions, inputs.as_of),
         config,
         _full_name(store, principal.username),
-        *_names(store, principal),
+        inputs.segment_names,
+        inputs.line_names,
     )
 
 
@@ -101,9 +102,3 @@ def _full_name(store: Store, username: str) -> str:
     user of the store, such as the local owner's)."""
     user = get_user(store, username)
     return "" if user is None else user.display_name or username
-
-
-def _names(store: Store, principal: Principal) -> tuple[dict[str, str], dict[str, str]]:
-    """The names of the segments and of the product lines, by code."""
-    names = PortfolioReader(store, principal).reference_names()
-    return names["segment"], names["product_line"]
