@@ -158,3 +158,29 @@ def test_analyze_errors_are_clear(tmp_path: Path) -> None:
         result = run(command, "--transactions", str(bad))
         assert result.exit_code == 1 and "bad-date.csv: the engine cannot read it (" in result.stderr, command
         assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_lines_without_segment_or_product_are_named_in_the_users_language(tmp_path: Path) -> None:
+    """A file without segments or product lines (as CDNOW's): the matrix's row and
+    column of those lines read "(non renseigné)" in French, on the terminal and in
+    the labelled CSV, and keep their code in the CSV for machines."""
+    source = tmp_path / "t.csv"
+    source.write_text("customer_id,invoice_id,date,amount\nC1,F1,2024-03-01,600.00\n", encoding="utf-8")
+    shown = run("analyze", "--transactions", str(source), "--lang", "fr")
+    assert shown.exit_code == 0, shown.output
+    assert "(non renseigné)" in shown.output and "(unknown)" not in shown.output
+    english = run("analyze", "--transactions", str(source))
+    assert "(not given)" in english.output and "(unknown)" not in english.output
+
+    labelled, coded = tmp_path / "labels", tmp_path / "codes"
+    french_run = run(
+        "analyze", "--transactions", str(source), "--lang", "fr", "--out", str(labelled), "--headers", "labels"
+    )
+    assert french_run.exit_code == 0, french_run.output
+    assert run("analyze", "--transactions", str(source), "--out", str(coded)).exit_code == 0
+    french = (labelled / "segment_product.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert french[:2] == ["Segment;(non renseigné);Total", "(non renseigné);600,00;600,00"]
+    assert (coded / "segment_product.csv").read_text(encoding="utf-8").splitlines()[:2] == [
+        "segment,(unknown),total",
+        "(unknown),600.00,600.00",
+    ]

@@ -42,3 +42,20 @@ def test_the_review_says_how_far_to_trust_the_valuation(demo: Store) -> None:  #
     assert eq.backtest_statement.in_language("fr") in fr and eq.backtest_statement.text in en
     assert "Contrôle a posteriori : les modèles mis à l'épreuve de la dernière année" in fr
     assert "Clients d'un seul achat" in fr and "One-time buyers" in en and "one_time" not in fr
+
+
+def test_the_lines_without_a_segment_or_product_line_are_named_in_french(demo: Store) -> None:  # noqa: F811
+    """The matrix's row and column of the lines with no segment or product line
+    (``analytics.matrix.UNKNOWN``) read as a name in the review's language, never as the code."""
+    from dataclasses import replace
+
+    from clientfolio.analytics.matrix import UNKNOWN
+
+    data = gather_review(demo, MANAGER, ring=RING)
+    mx = data.inputs.analysis.matrix
+    unnamed = replace(mx, segments=(*mx.segments[:-1], UNKNOWN), products=(*mx.products[:-1], UNKNOWN))
+    data = replace(data, inputs=replace(data.inputs, analysis=replace(data.inputs.analysis, matrix=unnamed)))
+    fr = html.unescape(render_html(build_report(data, "fr")))
+    en = html.unescape(render_html(build_report(data, "en")))
+    assert fr.count("(non renseigné)") >= 2 and en.count("(not given)") >= 2
+    assert UNKNOWN not in fr and UNKNOWN not in en

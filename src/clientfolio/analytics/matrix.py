@@ -41,6 +41,7 @@ Rules (``as_of`` is the analysis date):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.analytics.customer_totals import CustomerNeeds, Span, customer_totals
+from clientfolio.i18n import N_
 from clientfolio.periods import months_before
 
 if TYPE_CHECKING:
@@ -61,12 +63,26 @@ __all__ = [
     "SegmentProductMatrix",
     "WhiteSpace",
     "matrix_layout",
+    "matrix_name",
     "segment_product",
     "segment_product_cells",
 ]
 
 UNKNOWN = "(unknown)"
-"""Row or column of the lines without segment or product line."""
+"""Row or column of the lines without segment or product line (a code: shown
+by ``matrix_name``, in the reader's language)."""
+
+UNKNOWN_NAME = N_("(not given)")
+"""The English name of ``UNKNOWN``, a message of the catalogs (French in ``i18n/fr/library.po``)."""
+
+
+def matrix_name(code: str, names: Mapping[str, str], gettext: Callable[[str], str]) -> str:
+    """The name shown for the segment or product line ``code`` of the matrix:
+    its name in ``names`` (as the store holds it), ``UNKNOWN``'s translated by
+    ``gettext``, else the code itself."""
+    if code == UNKNOWN:
+        return gettext(UNKNOWN_NAME)
+    return names.get(code, code)
 
 
 class MatrixConfig(BaseModel):

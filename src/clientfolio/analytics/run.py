@@ -46,6 +46,7 @@ from clientfolio.analytics.analysis import (
     overview,
 )
 from clientfolio.analytics.engines import SparkOptions, connect, connect_store, duckdb_connection, spark_failure
+from clientfolio.analytics.matrix import UNKNOWN, UNKNOWN_NAME
 from clientfolio.analytics.rfm import RFM_PROFILES, RfmProfile
 from clientfolio.analytics.transactions import TRANSACTION_COLUMNS, parse_source, read_transactions
 from clientfolio.errors import ClientfolioError
@@ -419,17 +420,14 @@ def write_analysis(
         },
     )
     grid = analysis.matrix.as_rows()
-    total = grid[-1]["segment"]  # the totals row's label
+    named = {str(grid[-1]["segment"]): N_("Total"), UNKNOWN: UNKNOWN_NAME}  # the totals row, the lines without one
 
     def segment(code: str) -> str:
-        return style.name(code, {total: N_("Total")}) if code == total else style.stored(code, names)
+        return style.name(code, named) if code in named else style.stored(code, names)
 
     style.write(
         paths[3],
-        [
-            style.name(c, SEGMENT_PRODUCT_COLUMNS) if c in ("segment", "total") else style.stored(c, names)
-            for c in grid[0]
-        ],
+        [style.name(c, SEGMENT_PRODUCT_COLUMNS) if c in ("segment", "total") else segment(c) for c in grid[0]],
         ([style.euros(v) if isinstance(v, int) else style.text(segment(str(v))) for v in row.values()] for row in grid),
     )
     return paths

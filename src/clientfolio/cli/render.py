@@ -124,6 +124,8 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]
 def analysis_tables(analysis: Overview, names: Mapping[str, str] | None = None) -> list[RenderableType]:
     """The measures, ABC summary, RFM profiles and segment x product grid
     (segments and product lines by their ``names``, by code, when given)."""
+    from clientfolio.analytics.matrix import matrix_name
+
     names = names or {}
     _ = gettext_for(lang())
     f = fmt()
@@ -149,7 +151,7 @@ def analysis_tables(analysis: Overview, names: Mapping[str, str] | None = None) 
     rows = analysis.matrix.as_rows()
     grid = Table(title=tr("Segment x product line"))
     for column in rows[0] if rows else ():
-        shown = _label(column) if column in ("segment", "total") else names.get(column, column)
+        shown = _label(column) if column in ("segment", "total") else matrix_name(column, names, _)
         grid.add_column(shown, justify="right")
     for row in rows:
         grid.add_row(
@@ -158,7 +160,7 @@ def analysis_tables(analysis: Overview, names: Mapping[str, str] | None = None) 
                 if isinstance(v, int)
                 else _(MEASURE_NAMES["Total"])
                 if v == "Total"
-                else names.get(str(v), str(v))
+                else matrix_name(str(v), names, _)
                 for v in row.values()
             )
         )

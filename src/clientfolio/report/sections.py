@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from clientfolio.analytics.matrix import matrix_name
 from clientfolio.i18n import localized
 from clientfolio.plan.assessment import READINGS, THEME_INFO
 from clientfolio.plan.messages import shown
@@ -384,10 +385,10 @@ def _matrix(data: ReviewData, lang: str) -> Section:
     grid = [[float(v) for v in row] for row in mx.grid]
 
     def seg(code: str) -> str:
-        return data.segment_names.get(code, code)
+        return matrix_name(code, data.segment_names, _)
 
     def line(code: str) -> str:
-        return data.product_names.get(code, code)
+        return matrix_name(code, data.product_names, _)
 
     heat = charts.heatmap(
         [seg(s) for s in mx.segments],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from clientfolio.analytics.matrix import matrix_name
 from clientfolio.i18n import Formatter
 from clientfolio.report.charts import (
     bar_chart,
@@ -109,9 +110,10 @@ def dashboard_charts(
         empty=empty,
     )
     if d.matrix is not None:
+        m = d.matrix
         charts["matrix"] = heatmap(
-            d.matrix.segment_names or d.matrix.segments,
-            d.matrix.product_names or d.matrix.products,
+            [matrix_name(c, dict(zip(m.segments, m.segment_names, strict=False)), _) for c in m.segments],
+            [matrix_name(c, dict(zip(m.products, m.product_names, strict=False)), _) for c in m.products],
             d.matrix.grid,
             title=_("Segment x product line matrix: revenue of the last twelve months"),
             fmt=euros,
