@@ -113,4 +113,4 @@ def report_command(
     stdout().print(f"[green]{written}[/]")
     for alert in result.alerts:
         shown = alert.in_language(lang) if hasattr(alert, "in_language") else alert.message
-        stdout().print(f"[yellow]{tr('Alert')}:[/] {shown}")
+        stdout().print(f"[yellow]{tr('Alert:')}[/] {shown}")
