@@ -370,3 +370,18 @@ def test_every_english_page_shows_no_french(
 ) -> None:
     found = leaks(pages[("en", path)], FRENCH_WORDS, _names(walked), codes=False)
     assert not found, f"{path}: {len(found)} French words:\n" + "\n".join(found[:40])
+
+
+TIGHT_COLON = re.compile(r"[^\W\d_]:(?=\s)")
+"""A word followed by a colon without the space French typography puts before it ("Alerte:").
+Not checked yet: the HTML review, whose charts' text for screen readers (``report.charts``,
+language-free) joins its labels and values with ": "."""
+
+
+@pytest.mark.parametrize("name", ["demo", "value", "suggest", "plan list", "report", "report.pdf"])
+def test_the_french_path_puts_a_space_before_its_colons(walked: dict[str, object], name: str) -> None:
+    text = str(walked[name])
+    for noun in sorted(_names(walked), key=len, reverse=True):
+        text = text.replace(noun, " ")
+    found = [text[max(0, m.start() - 40) : m.end() + 20].replace("\n", " ") for m in TIGHT_COLON.finditer(text)]
+    assert not found, f"{name}: {len(found)} colons without their space:\n" + "\n".join(found[:20])

@@ -597,7 +597,10 @@ def _swot(data: ReviewData, lang: str, namer: Namer) -> Section:
     return Section(
         "swot",
         _("SWOT"),
-        tuple(f"{_(QUADRANT_NAMES[q])}: {_(RECOMMENDATIONS[q].verb)}" for q in SWOT_QUADRANTS),
+        tuple(
+            _("{label}: {value}").format(label=_(QUADRANT_NAMES[q]), value=_(RECOMMENDATIONS[q].verb))
+            for q in SWOT_QUADRANTS
+        ),
         (),
         (
             table(
@@ -614,7 +617,7 @@ def _plan(data: ReviewData, lang: str, namer: Namer) -> Section:
     _, f = translator(lang)
     h, t = data.header, data.tracking
     notes = tuple(
-        f"{label}: {value}"
+        _("{label}: {value}").format(label=label, value=value)
         for label, value in (
             (_("Strategic business area"), h.business_area),
             (_("Vision"), h.vision),
