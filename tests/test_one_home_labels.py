@@ -76,7 +76,7 @@ def test_the_report_names_stages_and_quadrants_from_the_one_dicts(review: Review
     if lang == "en":  # the old English report had its own names ("Cold", "Won")
         assert "Cold" not in shown and "Won" not in shown
     swot = sections["swot"]
-    assert [note.split(":")[0] for note in swot.notes] == [_(QUADRANT_NAMES[q]) for q in QUADRANTS]
+    assert [note.split(":")[0].strip() for note in swot.notes] == [_(QUADRANT_NAMES[q]) for q in QUADRANTS]
     quadrants = {row[0] for t in swot.tables for row in t.rows}
     assert quadrants and quadrants <= {_(n) for n in QUADRANT_NAMES.values()}
 
