@@ -62,19 +62,22 @@ def test_bombs_do_not_stop_the_other_users(demo: Store, tmp_path: Path) -> None:
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with serving(app) as url, bearer(url, "pbernard") as other, bearer(url, "pbernard") as attacker:
         assert other.get("/customers").status_code == 200  # the figures computed before the clock starts
-        quiet = []  # the other client's latency before the attack, on this machine as loaded now
-        for page in range(10):
+
+        def visit(times: list[float]) -> None:
+            """One page of the customers, its latency added to ``times``."""
             started = time.perf_counter()
-            assert other.get("/customers", params={"page": 1 + page % 2}).status_code == 200
-            quiet.append(time.perf_counter() - started)
+            assert other.get("/customers", params={"page": 1 + len(times) % 2}).status_code == 200
+            times.append(time.perf_counter() - started)
+
+        quiet: list[float] = []  # the other client's latency before the attack, on this machine as loaded now
+        for _ in range(10):
+            visit(quiet)
         latencies: list[float] = []
         done = threading.Event()
 
         def browse() -> None:
             while not done.is_set() or len(latencies) < 20:
-                started = time.perf_counter()
-                assert other.get("/customers", params={"page": 1 + len(latencies) % 2}).status_code == 200
-                latencies.append(time.perf_counter() - started)
+                visit(latencies)
                 time.sleep(0.02)
 
         answers: dict[str, httpx.Response] = {}

@@ -14,7 +14,7 @@ titled sections of tables and charts in French or English, and the renderers
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from clientfolio.access import Principal
 from clientfolio.plan.actions import PlanHeader, Tracking, track
@@ -38,8 +38,7 @@ class ReviewData:
     actions; ``kept_swot`` the SWOT items the team kept, ``swot`` the
     suggested ones not yet decided; ``username`` who the review is made for
     (its scope applied to every figure), ``full_name`` their name (the
-    username when the user has none); ``segment_names`` and
-    ``product_names``: the names of the segments and product lines by code."""
+    username when the user has none)."""
 
     as_of: dt.date
     username: str
@@ -52,8 +51,16 @@ class ReviewData:
     tracking: Tracking
     config: PlanConfig
     full_name: str = ""
-    segment_names: dict[str, str] = field(default_factory=dict)
-    product_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def segment_names(self) -> dict[str, str]:
+        """The names of the segments by code (those the inputs were gathered with)."""
+        return self.inputs.segment_names
+
+    @property
+    def product_names(self) -> dict[str, str]:
+        """The names of the product lines by code."""
+        return self.inputs.line_names
 
 
 def gather_review(
@@ -92,8 +99,6 @@ def gather_review(
         track(inputs.actions, inputs.as_of),
         config,
         _full_name(store, principal.username),
-        inputs.segment_names,
-        inputs.line_names,
     )
 
 

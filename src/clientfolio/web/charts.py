@@ -111,9 +111,11 @@ def dashboard_charts(
     )
     if d.matrix is not None:
         m = d.matrix
+        segments = dict(zip(m.segments, m.segment_names, strict=False))  # no names: the codes
+        products = dict(zip(m.products, m.product_names, strict=False))
         charts["matrix"] = heatmap(
-            [matrix_name(c, dict(zip(m.segments, m.segment_names, strict=False)), _) for c in m.segments],
-            [matrix_name(c, dict(zip(m.products, m.product_names, strict=False)), _) for c in m.products],
+            [matrix_name(c, segments, _) for c in m.segments],
+            [matrix_name(c, products, _) for c in m.products],
             d.matrix.grid,
             title=_("Segment x product line matrix: revenue of the last twelve months"),
             fmt=euros,
