@@ -33,7 +33,7 @@ from clientfolio.value.potential import (
     source_counts,
 )
 from clientfolio.value.rules import ClvConfig, ValueConfig
-from clientfolio.value.solvency import SolvencyConfig, portfolio_solvency, solvency
+from clientfolio.value.solvency import SolvencyConfig, solvency, solvency_totals
 from clientfolio.value.strategy import (
     QuadrantThresholds,
     quadrant_array,
@@ -588,14 +588,15 @@ def _solvency(
     in-memory DuckDB: the scoped store queries nest too deep for SQLite's parser."""
     con = connect("duckdb")
     try:
-        docs = con.create_table("receivables", ibis.memtable(receivables.to_pyarrow()))
-        paid = con.create_table("settlements", ibis.memtable(settlements.to_pyarrow()))
-        per = {r["customer_id"]: r for r in solvency(docs, paid, as_of=as_of, config=config).to_pyarrow().to_pylist()}
-        for c in customers:
-            c.solvency = {k: v for k, v in per.get(c.customer_id, {}).items() if k != "customer_id"}
-        return portfolio_solvency(docs, paid, as_of=as_of, config=config).as_dict()
+        docs, paid = receivables.to_pyarrow(), settlements.to_pyarrow()
+        query = solvency(ibis.memtable(docs), ibis.memtable(paid), as_of=as_of, config=config)
+        rows = con.to_pyarrow(query)
     finally:
         con.disconnect()
+    per = {r.pop("customer_id"): r for r in rows.to_pylist()}
+    for c in customers:
+        c.solvency = per.get(c.customer_id, {})
+    return solvency_totals(rows, as_of=as_of, has_payment_data=paid.num_rows > 0, config=config).as_dict()
 
 
 def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> list[dict[str, Any]]:

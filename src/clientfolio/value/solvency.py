@@ -4,7 +4,8 @@
 (``PortfolioReader.receivables``) and their payments
 (``PortfolioReader.settlements``) and gives one row per customer; the same
 query runs on DuckDB, SQLite, PostgreSQL and Spark.  ``portfolio_solvency``
-adds the customers up into a small frozen ``PortfolioSolvency``.
+(``solvency_totals`` on rows already fetched) adds the customers up into a
+small frozen ``PortfolioSolvency``.
 
 Rules (``as_of`` is the analysis date; money in integer cents):
 
@@ -58,8 +59,17 @@ from clientfolio.periods import months_before
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pyarrow as pa
 
-__all__ = ["STATUS_NAMES", "PortfolioSolvency", "SolvencyConfig", "invoice_delays", "portfolio_solvency", "solvency"]
+__all__ = [
+    "STATUS_NAMES",
+    "PortfolioSolvency",
+    "SolvencyConfig",
+    "invoice_delays",
+    "portfolio_solvency",
+    "solvency",
+    "solvency_totals",
+]
 
 STATUS_NAMES = {"ok": N_("No incident"), "watch": N_("To watch"), "risk": N_("At risk")}
 """The English name of each solvency status, translated where shown."""
@@ -248,48 +258,55 @@ def portfolio_solvency(
     as_of: dt.date,
     config: SolvencyConfig = SolvencyConfig(),  # noqa: B008 - frozen, never mutated
 ) -> PortfolioSolvency:
-    """The portfolio's figures, from the rows of ``solvency`` (same columns
+    """The portfolio's figures, from the rows of ``solvency`` (same tables
     taken).  ``has_payment_data`` is False when ``settlements`` has no row at
     all: then every invoice looks unpaid and the caller should say "no payment
-    data" rather than report the delays.  Runs two queries."""
-    import ibis
+    data" rather than report the delays.  Runs two queries (the customers' rows,
+    the payments' count); ``solvency_totals`` adds the rows up."""
+    per_customer = solvency(receivables, settlements, as_of=as_of, config=config).to_pyarrow()
+    payments = int(settlements.count().to_pyarrow().as_py())
+    return solvency_totals(per_customer, as_of=as_of, has_payment_data=payments > 0, config=config)
+
+
+def solvency_totals(
+    per_customer: pa.Table,
+    *,
+    as_of: dt.date,
+    has_payment_data: bool,
+    config: SolvencyConfig = SolvencyConfig(),  # noqa: B008 - frozen, never mutated
+) -> PortfolioSolvency:
+    """The portfolio's figures from ``per_customer``, the rows of ``solvency``
+    fetched (a pyarrow table with its columns): one row per customer, added up here
+    (the caller who needs the rows as well runs the query once)."""
+    import pyarrow.compute as pc
 
     start, days = _window(as_of, config)
-    c = solvency(receivables, settlements, as_of=as_of, config=config)
 
-    def count(condition: ir.BooleanValue) -> ir.IntegerScalar:
-        return ibis.ifelse(condition, 1, 0).sum().cast("int64")
+    def total(name: str) -> int:
+        return int(pc.sum(per_customer[name]).as_py() or 0)
 
-    totals = c.aggregate(
-        customers=c.count().cast("int64"),
-        with_incidents=count(c.incidents > 0),
-        at_risk=count(c.status == "risk"),
-        to_watch=count(c.status == "watch"),
-        revenue=c.revenue_cents.sum().cast("int64"),
-        incident_revenue=c.incident_revenue_cents.sum().cast("int64"),
-        open_total=c.open_cents.sum().cast("int64"),
-        overdue=c.overdue_cents.sum().cast("int64"),
+    def count(mask: pa.ChunkedArray) -> int:
+        return int(pc.sum(mask).as_py() or 0)
+
+    revenue, incident_revenue, open_total = (
+        total("revenue_cents"),
+        total("incident_revenue_cents"),
+        total("open_cents"),
     )
-    row: dict[str, Any] = totals.to_pyarrow().to_pylist()[0]
-    payments = int(settlements.count().to_pyarrow().as_py())
-
-    def get(name: str) -> int:
-        return int(row[name] or 0)
-
-    revenue = get("revenue")
+    status = per_customer["status"]
     return PortfolioSolvency(
         as_of=as_of,
         window_start=start + dt.timedelta(days=1),
         window_days=days,
-        has_payment_data=payments > 0,
-        customers=get("customers"),
-        customers_with_incidents=get("with_incidents"),
-        customers_at_risk=get("at_risk"),
-        customers_to_watch=get("to_watch"),
+        has_payment_data=has_payment_data,
+        customers=per_customer.num_rows,
+        customers_with_incidents=count(pc.greater(per_customer["incidents"], 0)),
+        customers_at_risk=count(pc.equal(status, "risk")),
+        customers_to_watch=count(pc.equal(status, "watch")),
         revenue_cents=revenue,
-        incident_revenue_cents=get("incident_revenue"),
-        incident_revenue_share=get("incident_revenue") / revenue if revenue else None,
-        open_cents=get("open_total"),
-        overdue_cents=get("overdue"),
-        dso_days=get("open_total") * days / revenue if revenue else None,
+        incident_revenue_cents=incident_revenue,
+        incident_revenue_share=incident_revenue / revenue if revenue else None,
+        open_cents=open_total,
+        overdue_cents=total("overdue_cents"),
+        dso_days=open_total * days / revenue if revenue else None,
     )
