@@ -265,8 +265,10 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
     customers whose RFM profile fell to declining or inactive; customers whose
     payments are at risk) and the follow-ups overdue (a planned activity whose
     day has passed with nothing made since, an important customer without
-    contact beyond the follow-up delay), each list by value at stake (yearly revenue, else
-    lifetime value)."""
+    contact beyond the follow-up delay), each list by value at stake: the customer's lifetime
+    value, its part of the customer capital shown above the lists (the same basis, so that the
+    stake of the customers at risk reads as a share of it), then its yearly revenue (the order
+    where no lifetime value was modelled)."""
     _ = gettext_for(lang)
     fmt = formatter(lang)
     inputs = figures.inputs
@@ -274,9 +276,7 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
 
     def stake(code: str) -> float | None:
         c = values.get(code)
-        if c is None:
-            return None
-        return c.revenue_cents or c.clv_cents
+        return None if c is None else c.clv_cents
 
     def item(code: str, reason: str, label: str, detail: str, step: str) -> TodayItem:
         name = inputs.names.get(code) or (values[code].name if code in values else None) or code
@@ -331,7 +331,11 @@ def today_lists(figures: Figures, lang: str) -> TodayLists:
                 else _("Last contact {day}").format(day=fmt.date(f.last_contact)),
                 _("Call them"),
             )
-    by_stake = lambda i: (-(i.value_cents or 0), i.code)  # noqa: E731
+
+    def by_stake(i: TodayItem) -> tuple[float, int, str]:
+        c = values.get(i.code)
+        return -(i.value_cents or 0), -(c.revenue_cents if c else 0), i.code
+
     return TodayLists(sorted(at_risk.values(), key=by_stake), sorted(follow_ups.values(), key=by_stake))
 
 

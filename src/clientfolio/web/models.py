@@ -215,7 +215,8 @@ class AssessmentOut(_Model):
 
 class TodayItem(_Model):
     """A customer to act on today: why (``reason`` code and its ``label``), the
-    value at stake (yearly revenue, else lifetime value) and the next step."""
+    value at stake (its lifetime value, its part of the customer capital; None where no
+    lifetime value was modelled) and the next step."""
 
     code: str
     name: str
