@@ -31,6 +31,8 @@ import math
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
+from clientfolio.i18n import N_, render
+
 __all__ = [
     "FONT",
     "bar_chart",
@@ -124,8 +126,13 @@ def _empty(title: str, empty: str, kind: str) -> str:
     return _svg(160, title, empty, body, kind=kind)
 
 
-def _describe(labels: Sequence[str], values: Sequence[str]) -> str:
-    return "; ".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
+def _pair(lang: str, label: str, value: str) -> str:
+    """``label: value`` in ``lang`` (French puts a space before the colon)."""
+    return render(lang, N_("{label}: {value}"), {"label": label, "value": value})
+
+
+def _describe(labels: Sequence[str], values: Sequence[str], lang: str) -> str:
+    return "; ".join(_pair(lang, label, value) for label, value in zip(labels, values, strict=True))
 
 
 def _percent(value: float) -> str:
@@ -147,6 +154,7 @@ def bar_chart(
     title: str,
     fmt: Fmt,
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
 ) -> str:
     """Horizontal bars, one per label, each with its formatted value; a zero
@@ -168,13 +176,13 @@ def bar_chart(
         colour = PALETTE[0] if value >= 0 else PALETTE[4]
         body.append(
             f'<rect class="bar" x="{_n(x)}" y="{_n(y + 4)}" width="{_n(length)}" height="{row - 8}" '
-            f'fill="{colour}" data-value="{value!r}"><title>{_e(label)}: {_e(fmt(value))}</title></rect>'
+            f'fill="{colour}" data-value="{value!r}"><title>{_e(_pair(lang, label, fmt(value)))}</title></rect>'
         )
         body.append(_text(left - 8, y + row / 2 + 5, _clip(label, 28), anchor="end", cls="bar-label"))
         # a negative bar's value is written right of the zero line, clear of the labels
         tip = x + length + 6 if value >= 0 else zero + 6
         body.append(_text(tip, y + row / 2 + 5, fmt(value), cls="bar-value"))
-    text = desc or _describe(labels, [fmt(v) for v in values])
+    text = desc or _describe(labels, [fmt(v) for v in values], lang)
     return _svg(top + row * len(values) + 16, title, text, body, kind="bar")
 
 
@@ -189,6 +197,7 @@ def line_chart(
     title: str,
     fmt: Fmt,
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
 ) -> str:
     """One line per series over ``x_labels``, each with its own colour, dash
@@ -225,7 +234,7 @@ def line_chart(
             f'points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in points)}"/>'
         )
         body += [
-            _marker(n, x, y, colour, f"{name}, {xl}: {fmt(v)}")
+            _marker(n, x, y, colour, _pair(lang, f"{name}, {xl}", fmt(v)))
             for (x, y), xl, v in zip(points, x_labels, values, strict=True)
         ]
         last_x, last_y = points[-1]
@@ -237,7 +246,7 @@ def line_chart(
             _marker(n, lx + 14, ly - 4, colour, name),
             _text(lx + 34, ly, name, size=12),
         ]
-        lines.append(f"{name}: " + ", ".join(f"{xl} {fmt(v)}" for xl, v in zip(x_labels, values, strict=True)))
+        lines.append(_pair(lang, name, ", ".join(f"{xl} {fmt(v)}" for xl, v in zip(x_labels, values, strict=True))))
     return _svg(height, title, desc or "; ".join(lines), body, kind="line")
 
 
@@ -268,6 +277,7 @@ def heatmap(
     title: str,
     fmt: Fmt,
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
 ) -> str:
     """A table of cells shaded from white (lowest) to dark blue (highest),
@@ -312,7 +322,7 @@ def heatmap(
                     fill="#ffffff" if level >= _SHADE_SPLIT else INK,
                 )
             )
-            cells.append(f"{label} × {column_labels[j]}: {fmt(v)}")
+            cells.append(_pair(lang, f"{label} × {column_labels[j]}", fmt(v)))
     return _svg(top + row * len(row_labels) + 12, title, desc or "; ".join(cells), body, kind="heatmap")
 
 
@@ -343,6 +353,7 @@ def pareto_chart(
     x_label: str = "Share of customers",
     y_label: str = "Share of revenue",
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
 ) -> str:
     """The concentration curve: customers sorted by revenue, largest first,
@@ -403,7 +414,7 @@ def pareto_chart(
     )
     body.append(_line(left, top + plot_h, left + plot_w, top, stroke=GRID, dash="1 4"))
     text = desc or "; ".join(
-        f"{name}: {fmt((end - start) / count)} / {fmt(cumulative_shares[end - 1])}"
+        _pair(lang, name, f"{fmt((end - start) / count)} / {fmt(cumulative_shares[end - 1])}")
         for name, start, end in zip("ABC", bounds, bounds[1:], strict=False)
         if end > start
     )
@@ -426,6 +437,7 @@ def quadrant_chart(
     quadrant_labels: tuple[str, str, str, str],
     title: str,
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
     labelled: int = 12,
     log: bool = False,
@@ -460,6 +472,7 @@ def quadrant_chart(
         quadrant_labels=quadrant_labels,
         title=title,
         desc=desc,
+        lang=lang,
         labelled=labelled,
         ticks=(unit, fmt or _compact) if log else None,
     )
@@ -475,6 +488,7 @@ def _quadrant(
     quadrant_labels: tuple[str, str, str, str],
     title: str,
     desc: str | None,
+    lang: str,
     labelled: int,
     ticks: tuple[float, Fmt] | None,
 ) -> str:
@@ -532,7 +546,7 @@ def _quadrant(
     counts = [0, 0, 0, 0]
     for _, x, y in points:
         counts[(0 if y >= y_threshold else 2) + (1 if x >= x_threshold else 0)] += 1
-    text = desc or "; ".join(f"{label}: {n}" for label, n in zip(quadrant_labels, counts, strict=True))
+    text = desc or _describe(quadrant_labels, [str(n) for n in counts], lang)
     return _svg(height, title, text, body, kind="quadrant")
 
 
@@ -584,6 +598,7 @@ def funnel_chart(
     rate_fmt: Fmt = _percent,
     rate_label: str = "",
     desc: str | None = None,
+    lang: str = "en",
     empty: str = "No data",
 ) -> str:
     """Centred bars, widest first, one per stage, with the count and the
@@ -609,9 +624,8 @@ def funnel_chart(
         if i and counts[i - 1]:
             rate = f"{rate_label} {rate_fmt(count / counts[i - 1])}".strip()
             body.append(_text(WIDTH - 12, y + row / 2 + 5, rate, size=12, anchor="end", cls="rate"))
-    return _svg(
-        top + row * len(stages) + 12, title, desc or _describe(stages, [fmt(c) for c in counts]), body, kind="funnel"
-    )
+    text = desc or _describe(stages, [fmt(c) for c in counts], lang)
+    return _svg(top + row * len(stages) + 12, title, text, body, kind="funnel")
 
 
 def gauge(

@@ -114,6 +114,7 @@ def _measures(data: ReviewData, lang: str) -> Section:
         title=_("Churn projection"),
         fmt=lambda v: f.percent(v),
         empty=_("No data"),
+        lang=lang,
     )
     notes = (
         (_("Dependency alert: one customer makes more than the alert share of revenue."),) if c.dependency_alert else ()
@@ -156,6 +157,7 @@ def _abc(data: ReviewData, lang: str, namer: Namer) -> Section:
         x_label=_("Share of customers"),
         y_label=_("Cumulative share of revenue"),
         empty=_("No data"),
+        lang=lang,
     )
     return Section(
         "abc",
@@ -216,6 +218,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
         title=_("Crossed ABC: customers by revenue class and potential class"),
         fmt=lambda x: f.number(x),
         empty=_("No data"),
+        lang=lang,
     )
     q = quadrant_points(v.customers, v.quadrant_thresholds)  # the thresholds the quadrants were assigned with
     strategy = {k: _(name) for k, name in STRATEGY_NAMES.items()}
@@ -230,6 +233,7 @@ def _value(data: ReviewData, lang: str, namer: Namer) -> Section:
         empty=_("No data"),
         log=True,
         log_note=_("log scale"),
+        lang=lang,
     )
     top = sorted(customers, key=lambda c: -c.value_cents)[:TOP]
     told = tuple(s.in_language(lang) for s in eq.statements())
@@ -362,6 +366,7 @@ def _rfm(data: ReviewData, lang: str) -> Section:
         title=_("Customers by purchase profile"),
         fmt=lambda x: f.number(x),
         empty=_("No data"),
+        lang=lang,
     )
     return Section(
         "rfm",
@@ -397,6 +402,7 @@ def _matrix(data: ReviewData, lang: str) -> Section:
         title=_("Revenue by segment and product line"),
         fmt=money_axis(f),
         empty=_("No data"),
+        lang=lang,
     )
     rows = [(seg(s), *row, total) for s, row, total in zip(mx.segments, mx.grid, mx.row_totals, strict=True)]
     rows.append((_("Total"), *mx.column_totals, mx.total))
@@ -441,6 +447,7 @@ def _prospects(data: ReviewData, lang: str, namer: Namer) -> Section:
         fmt=lambda x: f.number(x),
         rate_fmt=lambda x: f.percent(x),
         empty=_("No data"),
+        lang=lang,
     )
     levels = ("high", "medium", "low")
     placed = {(str(pot), str(acc)): n for (pot, acc), n in pv.matrix.items()}
@@ -490,6 +497,7 @@ def _activity(data: ReviewData, lang: str, namer: Namer) -> Section:
         title=_("Activity index by sales rep"),
         fmt=lambda x: f.number(x, 1),
         empty=_("No data"),
+        lang=lang,
     )
     unfollowed = [c for c in act.important if c.unfollowed]
     return Section(
@@ -550,6 +558,7 @@ def _assessment(data: ReviewData, lang: str) -> Section:
         title=_("Mark by theme, out of 20"),
         fmt=lambda x: f.number(x, 1),
         empty=_("No data"),
+        lang=lang,
     )
     indicators = [i for t in a.themes for i in t.indicators]
     return Section(

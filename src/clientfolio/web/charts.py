@@ -52,6 +52,7 @@ def dashboard_charts(
         title=_("Revenue by twelve-month period"),
         fmt=euros,
         empty=empty,
+        lang=lang,
     )
     charts["customers_trend"] = line_chart(
         ends,
@@ -63,6 +64,7 @@ def dashboard_charts(
         title=_("Customers by twelve-month period"),
         fmt=count,
         empty=empty,
+        lang=lang,
     )
     quarters = [fmt.period(q.quarter) for q in d.quarters]
     charts["quarter_revenue"] = line_chart(
@@ -71,6 +73,7 @@ def dashboard_charts(
         title=_("Revenue per quarter, last eight quarters"),
         fmt=euros,
         empty=empty,
+        lang=lang,
     )
     charts["quarter_customers"] = line_chart(
         quarters,
@@ -78,6 +81,7 @@ def dashboard_charts(
         title=_("Active customers per quarter, last eight quarters"),
         fmt=count,
         empty=empty,
+        lang=lang,
     )
     a, b = pareto_cuts(d)
     charts["pareto"] = pareto_chart(
@@ -89,6 +93,7 @@ def dashboard_charts(
         x_label=_("Share of customers"),
         y_label=_("Share of revenue"),
         empty=empty,
+        lang=lang,
     )
     rows = ["A", "B", "C", "P"]
     charts["crossed"] = heatmap(
@@ -101,6 +106,7 @@ def dashboard_charts(
         title=_("Crossed ABC matrix: revenue (rows) x potential (columns), customers"),
         fmt=count,
         empty=empty,
+        lang=lang,
     )
     charts["rfm"] = bar_chart(
         [p.label for p in d.rfm],
@@ -108,6 +114,7 @@ def dashboard_charts(
         title=_("RFM profiles: customers"),
         fmt=count,
         empty=empty,
+        lang=lang,
     )
     if d.matrix is not None:
         m = d.matrix
@@ -120,6 +127,7 @@ def dashboard_charts(
             title=_("Segment x product line matrix: revenue of the last twelve months"),
             fmt=euros,
             empty=empty,
+            lang=lang,
         )
     v = figures.inputs.value
     q = quadrant_points(v.customers, v.quadrant_thresholds)  # the assignment's thresholds, one home
@@ -135,6 +143,7 @@ def dashboard_charts(
         empty=empty,
         log=True,
         log_note=_("log scale"),
+        lang=lang,
     )
     charts["funnel"] = funnel_chart(
         [s.label for s in d.funnel],
@@ -144,6 +153,7 @@ def dashboard_charts(
         rate_fmt=share,
         rate_label=_("conversion") + " ",
         empty=empty,
+        lang=lang,
     )
     return charts
 
@@ -171,4 +181,5 @@ def customer_chart(d: CustomerDetail, _: Callable[[str], str], fmt: Formatter) -
         title=_("Revenue per quarter"),
         fmt=lambda cents: fmt.money(cents, decimals=False),
         empty=_("No sale."),
+        lang=fmt.lang,
     )

@@ -226,6 +226,7 @@ def prospects_page(
                 rate_fmt=view.fmt.percent,
                 rate_label=view._("conversion") + " ",
                 empty=view._("No data"),
+                lang=view.fmt.lang,
             ),
         }
     return page(view, "prospects.html", data, html=html)
