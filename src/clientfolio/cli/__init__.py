@@ -9,6 +9,7 @@ turns domain errors into messages and exit code 1); they are registered here.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -542,32 +543,34 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
         return
     _ = gettext_for(lang())
-    table = Table(title=tr("Settings (set them as environment variables)"))
-    for name in (N_("variable"), N_("value"), N_("help")):
-        table.add_column(tr(name), overflow="fold")
+    console = stdout()
+    lines = [Text(tr("Settings (set them as environment variables)"), style="bold"), Text()]
     for variable, value, help_ in rows:  # Text: plain text, never read as Rich markup
-        table.add_row(Text(variable), Text(value), Text(_(help_)))
-    stdout().print(table)
+        lines += [Text.assemble((variable, "bold"), f" = {value}"), *_indented(_(help_), 4, console.width)]
     read = (
         tr("defaults only: no settings file found") if domain.file is None else tr("file {path}", path=str(domain.file))
     )
-    detail = Table(title=tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read))
-    for name in (N_("table"), N_("key"), N_("value"), N_("source"), N_("help")):
-        detail.add_column(tr(name), overflow="fold")
+    lines += [Text(), Text(tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read))]
+    lines[-1].stylize("bold")
+    section = None
     for item in domain.rows():
-        detail.add_row(
-            *map(
-                Text,
-                (
-                    item.section,
-                    item.key,
-                    json.dumps(item.value, ensure_ascii=False, default=str),
-                    _(SOURCE_NAMES.get(item.source, item.source)),
-                    _(item.help) if item.help else "",  # the English description is the msgid (i18n/fr/settings.po)
-                ),
-            )
-        )
-    stdout().print(detail)
+        if item.section != section:
+            section = item.section
+            lines += [Text(), Text(f"[{section}]", style="bold")]
+        value = json.dumps(item.value, ensure_ascii=False, default=str)
+        source = _(SOURCE_NAMES.get(item.source, item.source))
+        lines.append(Text.assemble(("  " + item.key, "bold"), f" = {value}  ", (f"{source} · {item.variable}", "dim")))
+        # the English description is the msgid (i18n/fr/settings.po)
+        lines += _indented(_(item.help) if item.help else "", 6, console.width)
+    console.print(Text("\n").join(lines), soft_wrap=True)  # wrapped here: one print, no table to lay out
+
+
+def _indented(text: str, indent: int, width: int) -> list[Text]:
+    """``text`` wrapped to ``width`` columns, each line indented by ``indent`` spaces."""
+    margin = " " * indent
+    return [
+        Text(line) for line in textwrap.wrap(text, max(20, width - 1), initial_indent=margin, subsequent_indent=margin)
+    ]
 
 
 @db_app.command("upgrade")
