@@ -66,6 +66,20 @@ def test_the_settings_command_loads_no_engine() -> None:
     assert loaded_after(run_settings) == []
 
 
+def test_a_command_loads_the_help_formatting_only_to_show_help() -> None:
+    """typer's help and error formatting (``typer.rich_utils``, with Rich's markdown) is 50 ms of every
+    command's start: it runs when help or an error is shown, with the run's words (tests/test_cli_language.py)."""
+    probe = (
+        "import contextlib, io, sys\nfrom clientfolio.cli import main\nsys.argv = ['clientfolio', {args}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n    try:\n        main()\n"
+        "    except SystemExit:\n        pass\n"
+        "print('markdown_it' in sys.modules, 'Commandes' in out.getvalue())"
+    )
+    for args, shown in (("'settings'", "False False"), ("'--lang', 'fr', '--help'", "True True")):
+        done = subprocess.run([sys.executable, "-c", probe.format(args=args)], capture_output=True, text=True)
+        assert done.stdout.split() == shown.split(), (args, done.stderr)
+
+
 def test_the_lazy_exports_are_the_real_objects() -> None:
     import clientfolio
     import clientfolio.protect.backup

@@ -15,13 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
@@ -139,6 +132,8 @@ def import_command(
     ] = False,
 ) -> None:
     """Import invoices, customers, products, prospects, activities or an FEC: all or nothing."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from clientfolio.filelimits import SETTINGS, FileLimitExceeded, ReadLimits, reading_limits
     from clientfolio.ingest import ImportRejected, import_file, load_mapping
     from clientfolio.protect.keys import KeyRing

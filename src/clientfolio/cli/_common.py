@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import getpass
+import importlib.util
 import json
 import os
 import re
@@ -29,13 +30,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer import _click, rich_utils
+from typer import _click
 from typer.core import TyperGroup
 
 from clientfolio.errors import ClientfolioError
@@ -485,12 +487,30 @@ class _Context(typer.Context):
     formatter_class = _Formatter
 
 
+def _typer_rich_utils() -> ModuleType:
+    """typer's help and error formatting (``typer.rich_utils``: Rich's markdown, 50 ms to import),
+    loaded when typer first uses it, not by every command: the words set on it before then stay
+    (importlib's ``LazyLoader`` applies them again once the module has run)."""
+    name = "typer.rich_utils"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.loader is not None
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+        typer.rich_utils = module  # type: ignore[attr-defined]  # as an import would
+    return module
+
+
 def localize_commands(root: Any, language: str) -> None:
     """Give every command of the tree under ``root`` the ``--lang`` option, and
     its help texts (commands, options, arguments, the help option, typer's own
     words) in ``language``; the English texts of the code are the messages of
     the catalog (``i18n/fr/cli.po``).  Idempotent: the English is kept aside."""
     _ = gettext_for(language)
+    rich_utils = _typer_rich_utils()
     for name, english in _RICH_WORDS.items():
         setattr(rich_utils, name, _(english))
     for command in _commands(root):

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from clientfolio.cli._common import DbOption, actor, fmt, settings_for, stderr, stdout, tr
 from clientfolio.errors import ClientfolioError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from clientfolio.protect.backup import BackupManifest
     from clientfolio.protect.keys import KeyRing
 
@@ -28,6 +29,8 @@ keys_app = typer.Typer(help="The master keys: where they are, and their rotation
 
 
 def _bar(description: str) -> Progress:
+    """A progress bar on the error console (gone when done)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
         TextColumn(f"[bold]{description}"),
