@@ -26,7 +26,7 @@ def test_swot_items_suggested_from_the_analyses() -> None:
         SwotInputs(
             concentration=concentration(largest=0.25, alert=True, largest_id="C1"),
             projection=Projection(0.15, (0.85,), 4.3, 12.0),
-            solvency={"customers_with_incidents": 3, "incident_revenue_share": 0.12},
+            solvency={"has_payment_data": True, "customers_with_incidents": 3, "incident_revenue_share": 0.12},
             white_spaces=[WhiteSpace("S2", "P2", ("P1", "P3"), (1, 0))],
             winning=[MatrixCell("S1", "P1", 100, 0.8, 0.5)],
             prospects=[prospect("P1", 1, 50_000), prospect("P2", 1, 25_000), prospect("P3", 2, 99_000)],
@@ -83,10 +83,13 @@ def test_no_threat_below_the_thresholds() -> None:
         SwotInputs(
             concentration=concentration(largest=0.08, alert=False),
             projection=Projection(0.05, (0.95,), 13.5, 5.0),
-            solvency={"customers_with_incidents": 0},
+            solvency={"has_payment_data": True, "customers_with_incidents": 0},
         )
     )
     assert found == []
+    # no payment imported: every invoice looks unpaid, which is no incident (value.portfolio's solvency)
+    unpaid = {"has_payment_data": False, "customers_with_incidents": 3, "incident_revenue_share": 0.5}
+    assert suggest_swot(SwotInputs(concentration=concentration(largest=0.08, alert=False), solvency=unpaid)) == []
 
 
 def test_customer_lines_now_and_the_year_before() -> None:

@@ -120,3 +120,21 @@ def test_solvency_on_the_store(store: Store) -> None:
         assert (rows["C2"]["avg_days_late"], rows["C2"]["max_days_late"], rows["C2"]["status"]) == (12.0, 19, "watch")
     finally:
         con.disconnect()
+
+
+def test_without_any_payment_no_customer_is_said_late(store: Store) -> None:
+    # a file of invoices only (CDNOW, most accounting exports): every invoice would look unpaid, 2,191 of CDNOW's
+    # 2,357 customers "at risk" on the dashboard and a SWOT threat; the valuation says "no payment data" instead
+    from sqlalchemy import delete
+
+    from clientfolio.value.run import value_source
+
+    _fill(store)
+    with store.session() as s:
+        s.execute(delete(Payment))
+        s.commit()
+    reader = PortfolioReader(store, SYSTEM)
+    valued = value_source(store=store, reader=reader, as_of=D(2024, 6, 30))
+    assert valued.solvency is not None and valued.solvency["has_payment_data"] is False
+    assert valued.solvency["customers_with_incidents"] == 2  # every invoice unpaid and late: kept, not to be read
+    assert [c.solvency for c in valued.customers] == [{}, {}]  # no status: the dashboard lists nobody as late

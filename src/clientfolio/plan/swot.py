@@ -222,7 +222,7 @@ def _threats(i: SwotInputs, config: SwotConfig) -> list[SwotSuggestion]:
             )
         )
     s = i.solvency or {}
-    if s.get("customers_with_incidents"):
+    if s.get("has_payment_data") and s.get("customers_with_incidents"):
         out.append(
             SwotSuggestion(
                 "threat:solvency",

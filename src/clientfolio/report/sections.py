@@ -329,9 +329,10 @@ def _backtest(backtest: dict[str, Any] | None, lang: str) -> tuple[Table, ...]:
 
 def _solvency(solvency: dict[str, Any] | None, lang: str) -> Table:
     _, _f = translator(lang)
-    s = solvency or {}
+    paid = bool(solvency and solvency.get("has_payment_data"))
+    s = solvency if solvency and paid else {}  # no payment at all: no delay to measure
     return table(
-        _("Solvency"),
+        _("Solvency") if paid else _("Solvency (no payment imported: the delays cannot be measured)"),
         [(_("Measure"), "text"), (_("Value"), "row")],
         [
             (_("Customers with payment incidents"), (s.get("customers_with_incidents"), "int")),

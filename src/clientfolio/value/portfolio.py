@@ -585,7 +585,10 @@ def _solvency(
 ) -> dict[str, Any]:
     """Solvency per customer and for the portfolio.  The invoices and payments
     (one row per document, not per line) are fetched once and computed on an
-    in-memory DuckDB: the scoped store queries nest too deep for SQLite's parser."""
+    in-memory DuckDB: the scoped store queries nest too deep for SQLite's parser.
+    Without any payment (a file of invoices only), the customers get no solvency
+    (their delays would be those of invoices never paid) and the portfolio's
+    ``has_payment_data`` is False: its readers say "no payment data"."""
     con = connect("duckdb")
     try:
         docs, paid = receivables.to_pyarrow(), settlements.to_pyarrow()
@@ -593,10 +596,12 @@ def _solvency(
         rows = con.to_pyarrow(query)
     finally:
         con.disconnect()
-    per = {r.pop("customer_id"): r for r in rows.to_pylist()}
-    for c in customers:
-        c.solvency = per.get(c.customer_id, {})
-    return solvency_totals(rows, as_of=as_of, has_payment_data=paid.num_rows > 0, config=config).as_dict()
+    paid_any = paid.num_rows > 0
+    if paid_any:  # without any payment every invoice looks unpaid: no customer is said late
+        per = {r.pop("customer_id"): r for r in rows.to_pylist()}
+        for c in customers:
+            c.solvency = per.get(c.customer_id, {})
+    return solvency_totals(rows, as_of=as_of, has_payment_data=paid_any, config=config).as_dict()
 
 
 def _crossed(customers: list[CustomerValue], prospects: list[ProspectValue]) -> list[dict[str, Any]]:
