@@ -43,6 +43,20 @@ def test_value_command_on_the_demo(
     assert longer["equity"]["total_cents"] > equity["total_cents"]
 
 
+def test_the_most_valuable_customers_fit_an_80_column_terminal(
+    monkeypatch: pytest.MonkeyPatch, demo_copy: Callable[..., str]
+) -> None:
+    # ten columns in 80 fold into slivers ("Clie…", "Chif…"): the essential six there, all ten when wide
+    db = demo_copy(**DEMO)
+    runner = CliRunner()
+    for width, shown, hidden in ((80, "Lifetime", "Trajectory"), (200, "Trajectory", None)):
+        monkeypatch.setattr(cli, "console", Console(width=width, color_system=None))
+        output = runner.invoke(cli.app, ["value", "--db", db]).stdout
+        top = output.split("The 15 most valuable customers")[1].split("└")[0]
+        assert shown in top and "…" not in top, top
+        assert hidden is None or hidden not in top
+
+
 def test_value_command_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.app, ["value", "--transactions", str(tmp_path / "none.csv")])
     assert result.exit_code == 1 and "no such file" in result.output

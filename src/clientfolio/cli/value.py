@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the value models and the store are imported only when the c
     from clientfolio.store import Store
     from clientfolio.value import PortfolioValue
     from clientfolio.value.equity import Equity
+    from clientfolio.value.portfolio import CustomerValue
 
 __all__ = ["Names", "backtest_table", "capital_lines", "value_command", "value_tables"]
 
@@ -196,6 +197,10 @@ def capital_lines(equity: Equity) -> list[str]:
     return [f"[bold]{escape(head)}[/]", *(escape(s.in_language(here)) for s in equity.statements())]
 
 
+_WIDE = 100
+"""Terminal columns from which the table of the most valuable customers shows all its ten columns."""
+
+
 def value_tables(result: PortfolioValue, names: Names | None = None) -> list[RenderableType]:
     """Rich renderings of a valuation in the run's language: headline,
     breakdowns, crossed ABC, top customers (``names``: the names of the codes)."""
@@ -241,33 +246,25 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
     out.append(crossed)
     out.append(_potential_sources(result))
     out.append(_strategies(result))
+    columns: list[tuple[str, Callable[[CustomerValue], str], bool]] = [  # header, cell, shown when narrow
+        ("Customer", lambda c: escape(names.customers.get(c.customer_id, c.customer_id)), True),
+        ("Revenue", lambda c: f.money(c.revenue_cents, decimals=False), True),
+        ("Potential", lambda c: f.money(c.potential_cents, decimals=False), False),
+        ("Value", lambda c: f.money(c.value_cents, decimals=False), True),
+        ("P(alive)", lambda c: f.percent(c.p_alive), False),
+        ("Lifetime value", lambda c: "-" if c.clv_cents is None else f.money(round(c.clv_cents), decimals=False), True),
+        ("Class", lambda c: f"{c.abc}/{c.potential_class}'", True),
+        ("Category", lambda c: "-" if c.category is None else _(category_name(c.category)), True),
+        ("Strategy", lambda c: "-" if c.strategy is None else escape(_(strategy_name(c.strategy))), False),
+        ("Trajectory", lambda c: "-" if c.trajectory is None else _(trajectory_name(c.trajectory)), False),
+    ]
+    if stdout().width < _WIDE:  # ten columns fold into unreadable slivers: the essential ones (--out has all)
+        columns = [column for column in columns if column[2]]
     top = Table(title=tr("The 15 most valuable customers"))
-    for column in (
-        "Customer",
-        "Revenue",
-        "Potential",
-        "Value",
-        "P(alive)",
-        "Lifetime value",
-        "Class",
-        "Category",
-        "Strategy",
-        "Trajectory",
-    ):
-        top.add_column(_(column))
+    for header, _cell, _essential in columns:
+        top.add_column(_(header), overflow="fold")  # a long name is folded, never cut
     for c in sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]:
-        top.add_row(
-            escape(names.customers.get(c.customer_id, c.customer_id)),
-            f.money(c.revenue_cents, decimals=False),
-            f.money(c.potential_cents, decimals=False),
-            f.money(c.value_cents, decimals=False),
-            f.percent(c.p_alive),
-            f.money(None if c.clv_cents is None else round(c.clv_cents), decimals=False),
-            f"{c.abc}/{c.potential_class}'",
-            "-" if c.category is None else _(category_name(c.category)),
-            "-" if c.strategy is None else escape(_(strategy_name(c.strategy))),
-            "-" if c.trajectory is None else _(trajectory_name(c.trajectory)),
-        )
+        top.add_row(*(cell(c) for _header, cell, _essential in columns))
     out.append(top)
     moves = Counter(c.trajectory for c in result.customers if c.trajectory)
     shown = ", ".join(f"{_(trajectory_name(k))} {f.number(moves[k])}" for k in _in_order(moves, TRAJECTORY_NAMES))
