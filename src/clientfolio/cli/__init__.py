@@ -545,8 +545,8 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     read = (
         tr("defaults only: no settings file found") if domain.file is None else tr("file {path}", path=str(domain.file))
     )
-    lines += [Text(), Text(tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read))]
-    lines[-1].stylize("bold")
+    title = tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read)
+    lines += [Text(), Text(title, style="bold")]
     section = None
     for item in domain.rows():
         if item.section != section:
