@@ -372,3 +372,14 @@ def test_version_is_the_installed_packages() -> None:
     result = run("--version")
     assert result.exit_code == 0 and result.stdout == f"clientfolio {version('clientfolio')}\n"
     assert run("--version", "value").stdout == result.stdout  # eager: the command after it is not run
+
+
+def test_a_table_keeps_its_essential_columns_in_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clientfolio.cli._common import Column, column_table
+
+    columns = [Column("name", lambda row: row), Column("detail", lambda row: row * 2, wide_only=True)]
+    for width, headers in (("80", ["name"]), ("120", ["name", "detail"])):
+        monkeypatch.setenv("COLUMNS", width)
+        table = column_table("t", columns, ["Lambert-Bertrand"])
+        assert [c.header for c in table.columns] == headers
+        assert {c.overflow for c in table.columns} == {"fold"}  # a long name folded, never cut ("Lambert-Bert…")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsOfOption",
     "AsOption",
+    "Column",
     "Consoles",
     "DbOption",
     "ErrorBoundary",
@@ -64,6 +65,7 @@ __all__ = [
     "JsonTable",
     "JsonOption",
     "actor",
+    "column_table",
     "emit_json",
     "parse_day",
     "principal_for",
@@ -169,6 +171,35 @@ def _consoles() -> Consoles:
 def stdout() -> Console:
     """The console of the results (standard output)."""
     return _consoles().out
+
+
+T = TypeVar("T")
+WIDE = 100
+"""Terminal columns from which a table shows its ``Column.wide_only`` columns too."""
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """A column of :func:`column_table`: its header, its cell for a row, and whether it is
+    left out of a narrow terminal (where many columns fold into slivers: "Typolo/gie")."""
+
+    header: str
+    cell: Callable[[T], str]
+    justify: Literal["left", "right"] = "left"
+    wide_only: bool = False
+
+
+def column_table(title: str, columns: Sequence[Column[T]], rows: Iterable[T]) -> Table:
+    """A table of ``rows`` on the results' console: the ``wide_only`` columns only from
+    ``WIDE`` terminal columns (the files of ``--out`` and ``--json`` have them all), each
+    cell folded, never cut (a long name)."""
+    shown = [c for c in columns if not c.wide_only or stdout().width >= WIDE]
+    table = Table(title=title)
+    for column in shown:
+        table.add_column(column.header, justify=column.justify, overflow="fold")
+    for row in rows:
+        table.add_row(*(column.cell(row) for column in shown))
+    return table
 
 
 def stderr() -> Console:

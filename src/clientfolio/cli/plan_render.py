@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from clientfolio.cli._common import fmt, lang, tr
+from clientfolio.cli._common import Column, column_table, fmt, lang, tr
 from clientfolio.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by the commands
@@ -266,32 +266,20 @@ def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_o
     from clientfolio.plan.messages import shown
 
     here, f = lang(), fmt()
-    table = Table(title=tr("Suggested actions as of {day}: {count}", day=_date(as_of), count=len(found)))
-    for name, justify in (
-        ("n", "right"),
-        (_("Kind"), "left"),
-        (_("Action"), "left"),
-        (_("Typology"), "left"),
-        (_("Reason"), "left"),
-        (_("Priority"), "right"),
-        (_("End date"), "left"),
-        (_("Expected revenue"), "right"),
-        (_("In the plan"), "left"),
-    ):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for n, s in enumerate(found, start=1):
-        table.add_row(
-            str(n),
-            _(SUGGESTION_KIND_NAMES.get(s.kind, s.kind)),
-            escape(shown(here, s.title, s.title_msg, s.params)),
-            escape(_(s.typology)),
-            escape(shown(here, s.reason, s.reason_msg, s.params)),
-            f.number(s.priority),
-            _date(s.due_on),
-            f.money(s.expected_cents, decimals=False),
-            _("yes") if s.key in planned else "",
-        )
-    return table
+    numbered = list(enumerate(found, start=1))
+    columns: list[Column[tuple[int, Suggestion]]] = [
+        Column("n", lambda r: str(r[0]), "right"),
+        Column(_("Kind"), lambda r: _(SUGGESTION_KIND_NAMES.get(r[1].kind, r[1].kind)), wide_only=True),
+        Column(_("Action"), lambda r: escape(shown(here, r[1].title, r[1].title_msg, r[1].params))),
+        Column(_("Typology"), lambda r: escape(_(r[1].typology)), wide_only=True),
+        Column(_("Reason"), lambda r: escape(shown(here, r[1].reason, r[1].reason_msg, r[1].params))),
+        Column(_("Priority"), lambda r: f.number(r[1].priority), "right"),
+        Column(_("End date"), lambda r: _date(r[1].due_on), wide_only=True),
+        Column(_("Expected revenue"), lambda r: f.money(r[1].expected_cents, decimals=False), "right"),
+        Column(_("In the plan"), lambda r: _("yes") if r[1].key in planned else ""),
+    ]
+    title = tr("Suggested actions as of {day}: {count}", day=_date(as_of), count=len(found))
+    return column_table(title, columns, numbered)
 
 
 def swot_tables(found: Sequence[SwotSuggestion], kept: Sequence[StoredSwotItem]) -> list[RenderableType]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,9 +15,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from clientfolio.cli._common import (
+    Column,
     FileHeadersOption,
     SparkMasterOption,
     SparkRemoteOption,
+    column_table,
     emit_json,
     fmt,
     lang,
@@ -197,10 +199,6 @@ def capital_lines(equity: Equity) -> list[str]:
     return [f"[bold]{escape(head)}[/]", *(escape(s.in_language(here)) for s in equity.statements())]
 
 
-_WIDE = 100
-"""Terminal columns from which the table of the most valuable customers shows all its ten columns."""
-
-
 def value_tables(result: PortfolioValue, names: Names | None = None) -> list[RenderableType]:
     """Rich renderings of a valuation in the run's language: headline,
     breakdowns, crossed ABC, top customers (``names``: the names of the codes)."""
@@ -246,25 +244,28 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
     out.append(crossed)
     out.append(_potential_sources(result))
     out.append(_strategies(result))
-    columns: list[tuple[str, Callable[[CustomerValue], str], bool]] = [  # header, cell, shown when narrow
-        ("Customer", lambda c: escape(names.customers.get(c.customer_id, c.customer_id)), True),
-        ("Revenue", lambda c: f.money(c.revenue_cents, decimals=False), True),
-        ("Potential", lambda c: f.money(c.potential_cents, decimals=False), False),
-        ("Value", lambda c: f.money(c.value_cents, decimals=False), True),
-        ("P(alive)", lambda c: f.percent(c.p_alive), False),
-        ("Lifetime value", lambda c: "-" if c.clv_cents is None else f.money(round(c.clv_cents), decimals=False), True),
-        ("Class", lambda c: f"{c.abc}/{c.potential_class}'", True),
-        ("Category", lambda c: "-" if c.category is None else _(category_name(c.category)), True),
-        ("Strategy", lambda c: "-" if c.strategy is None else escape(_(strategy_name(c.strategy))), False),
-        ("Trajectory", lambda c: "-" if c.trajectory is None else _(trajectory_name(c.trajectory)), False),
+
+    def money(cents: float | None) -> str:
+        return f.money(cents, decimals=False)
+
+    columns: list[Column[CustomerValue]] = [
+        Column(_("Customer"), lambda c: escape(names.customers.get(c.customer_id, c.customer_id))),
+        Column(_("Revenue"), lambda c: money(c.revenue_cents), "right"),
+        Column(_("Potential"), lambda c: money(c.potential_cents), "right", wide_only=True),
+        Column(_("Value"), lambda c: money(c.value_cents), "right"),
+        Column(_("P(alive)"), lambda c: f.percent(c.p_alive), "right", wide_only=True),
+        Column(_("Lifetime value"), lambda c: "-" if c.clv_cents is None else money(round(c.clv_cents)), "right"),
+        Column(_("Class"), lambda c: f"{c.abc}/{c.potential_class}'"),
+        Column(_("Category"), lambda c: "-" if c.category is None else _(category_name(c.category))),
+        Column(
+            _("Strategy"), lambda c: "-" if c.strategy is None else escape(_(strategy_name(c.strategy))), wide_only=True
+        ),
+        Column(
+            _("Trajectory"), lambda c: "-" if c.trajectory is None else _(trajectory_name(c.trajectory)), wide_only=True
+        ),
     ]
-    if stdout().width < _WIDE:  # ten columns fold into unreadable slivers: the essential ones (--out has all)
-        columns = [column for column in columns if column[2]]
-    top = Table(title=tr("The 15 most valuable customers"))
-    for header, _cell, _essential in columns:
-        top.add_column(_(header), overflow="fold")  # a long name is folded, never cut
-    for c in sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]:
-        top.add_row(*(cell(c) for _header, cell, _essential in columns))
+    largest = sorted(result.customers, key=lambda c: (-c.value_cents, c.customer_id))[:15]
+    top = column_table(tr("The 15 most valuable customers"), columns, largest)
     out.append(top)
     moves = Counter(c.trajectory for c in result.customers if c.trajectory)
     shown = ", ".join(f"{_(trajectory_name(k))} {f.number(moves[k])}" for k in _in_order(moves, TRAJECTORY_NAMES))
