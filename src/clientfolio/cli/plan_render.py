@@ -183,48 +183,38 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
     out: list[RenderableType] = [Panel(head, title=_("Commercial action plan (PAC)"))]
     status = {s.id: s for s in tracking.actions}
     shown = [a.localized(lang()) for a in actions]
-    columns = (
-        ("#", "right"),
-        (_("Customer"), "left"),
-        (_("Action"), "left"),
-        (_("Action type"), "left"),
-        (_("Priority"), "right"),
-        (_("Owner"), "left"),
-        (_("End date"), "right"),
-        (_("Time horizon"), "left"),
-        (_("Progress"), "right"),
-        (_("Budget planned"), "right"),
-        (_("Spent"), "right"),
-        (_("Current revenue"), "right"),
-        (_("Target revenue"), "right"),
-        (_("Results"), "right"),
-        (_("Achievement"), "right"),
-    )
+
+    def end(a: PlanAction) -> str:
+        if a.due_on is None:
+            return "-"
+        return _date(a.due_on) + (f" {_('overdue')}" if status[a.id].overdue else "")
+
+    def money(cents: float | None) -> str:
+        return f.money(cents, decimals=False)
+
+    columns: list[Column[PlanAction]] = [  # the plan's own: narrow, the action, who, when, how far
+        Column("#", lambda a: str(a.id), "right"),
+        Column(_("Customer"), lambda a: escape(a.customer_name or a.customer_code or a.prospect_code or "-")),
+        Column(_("Action"), lambda a: escape(a.title)),
+        Column(_("Action type"), lambda a: _(KIND_NAMES[a.kind]) if a.kind in KIND_NAMES else a.kind, wide_only=True),
+        Column(_("Priority"), lambda a: "-" if a.priority is None else f.number(a.priority), "right"),
+        Column(_("Owner"), lambda a: a.owner or "-", wide_only=True),
+        Column(_("End date"), end, "right"),
+        Column(
+            _("Time horizon"),
+            lambda a: _(HORIZON_NAMES[a.horizon]) if a.horizon in HORIZON_NAMES else "-",
+            wide_only=True,
+        ),
+        Column(_("Progress"), lambda a: f.percent(a.progress / 100), "right"),
+        Column(_("Budget planned"), lambda a: money(a.budget_cents), "right", wide_only=True),
+        Column(_("Spent"), lambda a: money(a.spent_cents), "right", wide_only=True),
+        Column(_("Current revenue"), lambda a: money(a.current_revenue_cents), "right", wide_only=True),
+        Column(_("Target revenue"), lambda a: money(a.target_revenue_cents), "right", wide_only=True),
+        Column(_("Results"), lambda a: money(a.result_revenue_cents), "right", wide_only=True),
+        Column(_("Achievement"), lambda a: f.percent(status[a.id].achievement), "right", wide_only=True),
+    ]
     for number, (typology, group) in enumerate(by_typology(shown), start=1):
-        table = Table(title=tr("Typology {n}: {name}", n=str(number), name=_(typology)))
-        for name, justify in columns:
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
-        for a in group:
-            s = status[a.id]
-            end = "-" if a.due_on is None else _date(a.due_on) + (f" {_('overdue')}" if s.overdue else "")
-            table.add_row(
-                str(a.id),
-                escape(a.customer_name or a.customer_code or a.prospect_code or "-"),
-                escape(a.title),
-                _(KIND_NAMES[a.kind]) if a.kind in KIND_NAMES else a.kind,
-                "-" if a.priority is None else f.number(a.priority),
-                a.owner or "-",
-                end,
-                _(HORIZON_NAMES[a.horizon]) if a.horizon in HORIZON_NAMES else "-",
-                f.percent(a.progress / 100),
-                f.money(a.budget_cents, decimals=False),
-                f.money(a.spent_cents, decimals=False),
-                f.money(a.current_revenue_cents, decimals=False),
-                f.money(a.target_revenue_cents, decimals=False),
-                f.money(a.result_revenue_cents, decimals=False),
-                f.percent(s.achievement),
-            )
-        out.append(table)
+        out.append(column_table(tr("Typology {n}: {name}", n=str(number), name=_(typology)), columns, group))
     t = tracking
     out.append(
         Panel(
