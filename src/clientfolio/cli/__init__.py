@@ -541,7 +541,7 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     console = stdout()
     lines = [Text(tr("Settings (set them as environment variables)"), style="bold"), Text()]
     for variable, value, help_ in rows:  # Text: plain text, never read as Rich markup
-        lines += [Text.assemble((variable, "bold"), f" = {value}"), *_indented(_(help_), 4, console.width)]
+        lines += [Text.assemble((variable, "bold"), f" = {value}"), *_wrapped(_(help_), 4, console.width)]
     read = (
         tr("defaults only: no settings file found") if domain.file is None else tr("file {path}", path=str(domain.file))
     )
@@ -556,11 +556,11 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         source = _(SOURCE_NAMES.get(item.source, item.source))
         lines.append(Text.assemble(("  " + item.key, "bold"), f" = {value}  ", (f"{source} · {item.variable}", "dim")))
         # the English description is the msgid (i18n/fr/settings.po)
-        lines += _indented(_(item.help) if item.help else "", 6, console.width)
+        lines += _wrapped(_(item.help) if item.help else "", 6, console.width)
     console.print(Text("\n").join(lines), soft_wrap=True)  # wrapped here: one print, no table to lay out
 
 
-def _indented(text: str, indent: int, width: int) -> list[Text]:
+def _wrapped(text: str, indent: int, width: int) -> list[Text]:
     """``text`` wrapped to ``width`` columns, each line indented by ``indent`` spaces."""
     margin = " " * indent
     return [

@@ -193,7 +193,8 @@ def column_table(title: str, columns: Sequence[Column[T]], rows: Iterable[T]) ->
     """A table of ``rows`` on the results' console: the ``wide_only`` columns only from
     ``WIDE`` terminal columns (the files of ``--out`` and ``--json`` have them all), each
     cell folded, never cut (a long name)."""
-    shown = [c for c in columns if not c.wide_only or stdout().width >= WIDE]
+    wide = stdout().width >= WIDE
+    shown = [c for c in columns if wide or not c.wide_only]
     table = Table(title=title)
     for column in shown:
         table.add_column(column.header, justify=column.justify, overflow="fold")
