@@ -133,3 +133,18 @@ def test_a_wrong_setting_is_said_in_french(tmp_path: Path, toml: str, french: st
     assert english not in said.stderr
     said = run("analyze", "--transactions", "t.csv", "--engine", "spark", "--lang", "en")
     assert said.returncode == 1 and english in said.stderr, said.stderr
+
+
+def test_a_wrong_variable_is_said_in_the_readers_language_not_as_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pydantic's ValidationError reached the terminal as a traceback, from every command
+    monkeypatch.setenv("CLIENTFOLIO_DATE_ORDER", "xyz")
+    said = run("settings", "--lang", "fr")
+    assert said.returncode == 1 and "Traceback" not in said.stderr, said.stderr
+    assert 'CLIENTFOLIO_DATE_ORDER="xyz" : doit être l\'une des valeurs' in said.stderr
+    said = run("settings", "--lang", "en")
+    assert 'CLIENTFOLIO_DATE_ORDER="xyz": must be one of' in said.stderr
+    monkeypatch.delenv("CLIENTFOLIO_DATE_ORDER")
+    monkeypatch.setenv("CLIENTFOLIO_IMPORT_CHUNK_ROWS", "1\x1b[2J")  # an escape sequence is shown, not run
+    said = run("settings", "--lang", "en")
+    assert said.returncode == 1 and "\x1b" not in said.stderr
+    assert 'CLIENTFOLIO_IMPORT_CHUNK_ROWS="1\\u001b[2J": must be a whole number' in said.stderr

@@ -50,8 +50,8 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
-from clientfolio.errors import ClientfolioError
-from clientfolio.i18n import N_, gettext_for, render
+from clientfolio.errors import REASONS, ClientfolioError, reason_in
+from clientfolio.i18n import N_, render
 from clientfolio.settings import Settings
 
 if TYPE_CHECKING:  # the sections' models are imported when a command reads them (``SECTIONS``)
@@ -184,32 +184,6 @@ PROSPECTS_SECTIONS = ("priority", "funnel", "follow_up", "activity")
 M = TypeVar("M", bound=BaseModel)
 
 
-REASONS: Mapping[str, str] = MappingProxyType(
-    {
-        "less_than_equal": N_("must be at most {le}"),
-        "greater_than_equal": N_("must be at least {ge}"),
-        "less_than": N_("must be less than {lt}"),
-        "greater_than": N_("must be greater than {gt}"),
-        "int_parsing": N_("must be a whole number"),
-        "int_from_float": N_("must be a whole number"),
-        "float_parsing": N_("must be a number"),
-        "bool_parsing": N_("must be true or false"),
-        "literal_error": N_("must be one of: {expected}"),
-        "environment": N_(
-            "set by the environment ({variable}), which wins over the file: change or unset the variable"
-        ),
-        "json": N_("give a list or a table as JSON"),
-        "empty": N_("a file cannot hold an empty value: reset the key to go back to its default"),
-    }
-)
-"""The reason of a problem by its kind (pydantic's error type, or the settings
-page's own), in English with the fields of its ``context``: shown translated."""
-
-
-def _number(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 @dataclass(frozen=True)
 class ConfigProblem:
     """One thing wrong: where (file or variable), table, key, value, why."""
@@ -232,13 +206,7 @@ class ConfigProblem:
         (``REASONS``), translated; pydantic's English text for another kind."""
         if self.template:
             return render(lang, self.template, dict(self.params))
-        template = REASONS.get(self.kind)
-        if template is None:
-            return self.reason
-        try:
-            return gettext_for(lang)(template).format(**{k: _number(v) for k, v in self.context.items()})
-        except (KeyError, IndexError):
-            return self.reason
+        return reason_in(lang, self.kind, self.context, self.reason)
 
     def in_language(self, lang: str) -> str:
         """Where and why, in ``lang``: the file or variable, the table, the key,

@@ -9,9 +9,11 @@ amounts, shares, dates and ``_msg`` fields shown in that language)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from clientfolio.i18n import gettext_for, render
+from clientfolio.i18n import N_, gettext_for, render
 
 __all__ = [
     "AccessDenied",
@@ -23,9 +25,48 @@ __all__ = [
     "KeyMissing",
     "LoginThrottled",
     "PasswordRejected",
+    "REASONS",
     "RuleError",
     "StoreError",
+    "reason_in",
 ]
+
+
+REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "less_than_equal": N_("must be at most {le}"),
+        "greater_than_equal": N_("must be at least {ge}"),
+        "less_than": N_("must be less than {lt}"),
+        "greater_than": N_("must be greater than {gt}"),
+        "int_parsing": N_("must be a whole number"),
+        "int_from_float": N_("must be a whole number"),
+        "float_parsing": N_("must be a number"),
+        "bool_parsing": N_("must be true or false"),
+        "literal_error": N_("must be one of: {expected}"),
+        "environment": N_(
+            "set by the environment ({variable}), which wins over the file: change or unset the variable"
+        ),
+        "json": N_("give a list or a table as JSON"),
+        "empty": N_("a file cannot hold an empty value: reset the key to go back to its default"),
+    }
+)
+"""The reason of a settings problem by its kind (pydantic's error type, or the
+settings page's own), in English with the fields of its ``context``: shown
+translated (``reason_in``) by the domain settings (``clientfolio.config``) and
+the environment's (``clientfolio.settings``)."""
+
+
+def reason_in(lang: str, kind: str, context: Mapping[str, Any], fallback: str) -> str:
+    """The reason of ``REASONS`` for ``kind`` in ``lang``, filled from ``context``
+    (a whole float shown whole); ``fallback`` (pydantic's English) for another kind."""
+    template = REASONS.get(kind)
+    if template is None:
+        return fallback
+    try:
+        whole = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in context.items()}
+        return gettext_for(lang)(template).format(**whole)
+    except (KeyError, IndexError):
+        return fallback
 
 
 class ClientfolioError(Exception):

@@ -7,18 +7,50 @@ through an environment variable ``CLIENTFOLIO_<NAME>``.
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+from clientfolio.errors import ClientfolioError, reason_in
+from clientfolio.i18n import N_, render
+
+__all__ = ["Settings", "SettingsError"]
+
+_WRONG = N_("{variable}={value}: {reason}")
+
+
+class SettingsError(ClientfolioError):
+    """A ``CLIENTFOLIO_<NAME>`` variable is wrong: the variable, its value and why,
+    in the reader's language (the kinds of ``errors.REASONS``); nothing is run."""
+
+    def __init__(self, variable: str, value: str, kind: str, context: Mapping[str, Any], reason: str) -> None:
+        self.kind, self.context, self.reason = kind, context, reason
+        super().__init__(_WRONG, variable=variable, value=value, reason=reason_in("en", kind, context, reason))
+
+    def in_language(self, lang: str) -> str:
+        params = {**self.params, "reason": reason_in(lang, self.kind, self.context, self.reason)}
+        return render(lang, _WRONG, params)
 
 
 class Settings(BaseSettings):
     """Application settings (environment prefix ``CLIENTFOLIO_``)."""
 
     model_config = SettingsConfigDict(env_prefix="CLIENTFOLIO_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        """The settings of the environment (and ``values``); a wrong one raises
+        ``SettingsError`` naming its variable, not pydantic's traceback."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            variable = "CLIENTFOLIO_" + str(problem["loc"][0]).upper()
+            context = problem.get("ctx") or {}
+            value = json.dumps(problem["input"], ensure_ascii=False, default=str)  # quoted, control characters escaped
+            raise SettingsError(variable, value, problem["type"], context, problem["msg"]) from None
 
     database_url: str = Field(
         "sqlite:///./clientfolio.db",
