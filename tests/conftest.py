@@ -92,8 +92,8 @@ def _small_bootstrap() -> Iterator[None]:
 @pytest.fixture(scope="session", autouse=True)
 def _quick_jvms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Spark's JVMs in the tests (this process's, the commands' and the Connect
-    server's) run with ``QUICK_JVM`` through a ``spark-defaults.conf`` of their
-    own (``SPARK_CONF_DIR``): half the CPU for the tests' small inputs."""
+    server's) run with ``QUICK_JVM`` and ``QUICK_SQL`` through a ``spark-defaults.conf``
+    of their own (``SPARK_CONF_DIR``): less than half the CPU for the tests' small inputs."""
     conf_dir = tmp_path_factory.mktemp("spark-conf")
     write_spark_defaults(conf_dir, QUICK_JVM)
     with pytest.MonkeyPatch.context() as mp:
