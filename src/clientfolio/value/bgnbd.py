@@ -46,7 +46,7 @@ import numpy.typing as npt
 # scipy is imported in the functions that use it (here and in the other models): it takes about a second
 # to import, and the settings and the plan import these modules without fitting anything
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite
+from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite, one_blas_thread
 
 __all__ = [
     "BetaGeoFit",
@@ -232,6 +232,7 @@ def _log_likelihood(log_params: FloatArray, h: _Histories) -> tuple[float, Float
     return float(ll), np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])  # chain rule to log-parameters
 
 
+@one_blas_thread
 def fit_bgnbd(
     frequency: ArrayLike,
     recency: ArrayLike,

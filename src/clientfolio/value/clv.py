@@ -40,11 +40,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
 
 from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.lifetime import DiscountedPurchases
+from clientfolio.value.mle import one_blas_thread
 from clientfolio.value.rules import ClvConfig
 from clientfolio.value.spend import SpendHistories, SpendModel, fit_spend
 
@@ -235,6 +235,7 @@ def _bootstrap(
     return totals, samples
 
 
+@one_blas_thread  # the bootstrap's threads too: the limit is the libraries', not the thread's
 def fit_values(
     inputs: ModelInputs,
     margin_rate: Floats | float,
@@ -252,8 +253,7 @@ def fit_values(
     models are fitted on (:func:`fit_sample_of`; None: all), every one valued.
     Raises ClientfolioError when there are too few repeat buyers to fit.
     """
-    with threadpool_limits(limits=1, user_api="blas"):  # small problems: BLAS threads only contend
-        return _fit_values(inputs, margin_rate, config, interval, sample)
+    return _fit_values(inputs, margin_rate, config, interval, sample)
 
 
 def _fit_values(

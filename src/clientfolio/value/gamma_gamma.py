@@ -16,12 +16,13 @@ assumed independent of the purchase process.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite
+from clientfolio.value.mle import fit_message, float_array, hessian, inverse_if_positive_definite, one_blas_thread
 
 __all__ = [
     "MIN_REPEAT_BUYERS",
@@ -98,37 +99,64 @@ def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[Floa
     return x, mbar
 
 
-def _log_likelihood(
-    log_params: FloatArray, x: FloatArray, mbar: FloatArray, w: FloatArray, x_values: FloatArray, x_weights: FloatArray
-) -> tuple[float, FloatArray]:
+class _SpendData(NamedTuple):
+    """The repeat buyers' data as the likelihood reads it: what does not depend
+    on the parameters computed once, not at each of the optimiser's steps."""
+
+    x_values: FloatArray  # the distinct x
+    x_weights: FloatArray  # the total weight of each
+    x_mbar: FloatArray  # per customer, x mbar
+    w: FloatArray  # per customer, the weight
+    wx: FloatArray  # per customer, w x
+    wx_log_mbar: float  # sum of w x ln mbar
+    w_log_mbar: float  # sum of w ln mbar
+    scratch: tuple[FloatArray, FloatArray]  # two arrays of one value per customer, written over at each step
+
+
+def _spend_data(x: FloatArray, mbar: FloatArray, w: FloatArray) -> _SpendData:
+    x_values, x_inverse = np.unique(x, return_inverse=True)
+    x_weights = np.bincount(x_inverse, weights=w, minlength=x_values.size).astype(np.float64)
+    log_mbar = np.log(mbar)
+    wx = w * x
+    scratch = (np.empty_like(x), np.empty_like(x))
+    return _SpendData(x_values, x_weights, x * mbar, w, wx, float(wx @ log_mbar), float(w @ log_mbar), scratch)
+
+
+def _log_likelihood(log_params: FloatArray, d: _SpendData) -> tuple[float, FloatArray]:
     """Weighted log density of the customers' mbar and its gradient wrt the
     log-parameters; per customer,
 
     ln G(px+q) - ln G(px) - ln G(q) + q ln v + px ln x + (px-1) ln mbar - (px+q) ln(v + x mbar),
 
-    the terms in x alone computed once per distinct x (``x_values``, total weights ``x_weights``).
+    the terms in x alone computed once per distinct x, those in mbar alone once
+    (``_SpendData``): per step, one logarithm and one division per customer,
+    written into the same two arrays (new ones of 100,000 values cost more to
+    allocate, page by page, than the logarithms).
     """
     from scipy import special
 
     p, q, v = np.exp(log_params)
-    pu = p * x_values
+    pu = p * d.x_values
     dig = special.digamma(pu + q)
-    ll = x_weights @ (
-        special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v) + pu * np.log(x_values)
+    ll = d.x_weights @ (
+        special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v) + pu * np.log(d.x_values)
     )
-    g_p = x_weights @ (x_values * (dig - special.digamma(pu) + np.log(x_values)))
-    g_q = x_weights @ (dig - special.digamma(q) + np.log(v))
-    g_v = x_weights.sum() * q / v
-    log_mbar = np.log(mbar)
-    spread = v + x * mbar
-    log_spread = np.log(spread)
-    ll += w @ ((p * x - 1) * log_mbar - (p * x + q) * log_spread)
-    g_p += (w * x) @ (log_mbar - log_spread)
-    g_q -= w @ log_spread
-    g_v -= w @ ((p * x + q) / spread)
+    g_p = d.x_weights @ (d.x_values * (dig - special.digamma(pu) + np.log(d.x_values)))
+    g_q = d.x_weights @ (dig - special.digamma(q) + np.log(v))
+    g_v = d.x_weights.sum() * q / v
+    spread, work = d.scratch
+    np.add(d.x_mbar, v, out=spread)
+    log_spread = np.log(spread, out=work)
+    wx_log_spread, w_log_spread = float(d.wx @ log_spread), float(d.w @ log_spread)
+    inverse = np.divide(1.0, spread, out=work)
+    ll += p * d.wx_log_mbar - d.w_log_mbar - p * wx_log_spread - q * w_log_spread
+    g_p += d.wx_log_mbar - wx_log_spread
+    g_q -= w_log_spread
+    g_v -= p * float(d.wx @ inverse) + q * float(d.w @ inverse)
     return float(ll), np.array([g_p * p, g_q * q, g_v * v])
 
 
+@one_blas_thread
 def fit_gamma_gamma(
     frequency: ArrayLike, monetary_value: ArrayLike, *, weights: ArrayLike | None = None
 ) -> GammaGammaFit:
@@ -157,12 +185,10 @@ def fit_gamma_gamma(
             needed=MIN_REPEAT_BUYERS,
         )
     total = float(w.sum())
-    x_values, x_inverse = np.unique(x, return_inverse=True)
-    x_weights = np.bincount(x_inverse, weights=w, minlength=x_values.size).astype(np.float64)
-    data = (x, mbar, w, x_values, x_weights)
+    data = _spend_data(x, mbar, w)
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        ll, grad = _log_likelihood(log_params, *data)
+        ll, grad = _log_likelihood(log_params, data)
         return -ll / total, -grad / total
 
     mean_spend = float(mbar @ w) / total
@@ -177,7 +203,7 @@ def fit_gamma_gamma(
     )
     log_params = np.asarray(result.x, dtype=np.float64)
     at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
-    hess = hessian(lambda point: -_log_likelihood(point, *data)[1], log_params)
+    hess = hessian(lambda point: -_log_likelihood(point, data)[1], log_params)
     covariance = inverse_if_positive_definite(hess)
     p, q, v = (float(value) for value in np.exp(log_params))
     return GammaGammaFit(
@@ -240,6 +266,7 @@ def expected_spend(
     return np.asarray((params.v * params.p + params.p * x_seen * mean) / denominator, dtype=np.float64)
 
 
+@one_blas_thread
 def q_profile_interval(
     fit: GammaGammaFit,
     frequency: ArrayLike,
@@ -262,27 +289,27 @@ def q_profile_interval(
     w = np.ones_like(x) if weights is None else float_array("weights", weights)
     keep = (x > 0) & (w > 0)
     x, mbar, w = x[keep], mbar[keep], w[keep]
-    x_values, x_inverse = np.unique(x, return_inverse=True)
-    x_weights = np.bincount(x_inverse, weights=w, minlength=x_values.size).astype(np.float64)
-    data = (x, mbar, w, x_values, x_weights)
+    data = _spend_data(x, mbar, w)
     total = float(w.sum())
     best = fit.log_likelihood
     bound = float(special.chdtri(1, 1 - level)) / 2  # the chi2(1) quantile, without scipy.stats
-    start = np.log([fit.params.p, fit.params.v])
+    solved = {float(np.log(fit.params.q)): np.log([fit.params.p, fit.params.v])}  # log q -> its best log (p, v)
 
     def profile(log_q: float) -> float:
         def objective(pv: FloatArray) -> tuple[float, FloatArray]:
-            ll, grad = _log_likelihood(np.array([pv[0], log_q, pv[1]]), *data)
+            ll, grad = _log_likelihood(np.array([pv[0], log_q, pv[1]]), data)
             return -ll / total, -grad[[0, 2]] / total
 
+        nearest = min(solved, key=lambda known: abs(known - log_q))  # a warm start: a few steps, not a dozen
         result = optimize.minimize(
             objective,
-            start,
+            solved[nearest],
             jac=True,
             method="L-BFGS-B",
             bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
             options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 1000},
         )
+        solved[log_q] = result.x
         return best - (-float(result.fun) * total) - bound  # < 0 inside the interval
 
     centre = float(np.log(fit.params.q))
@@ -294,7 +321,8 @@ def q_profile_interval(
             if abs(outside) >= _LOG_BOUND:
                 break
             if profile(outside) > 0:
-                return float(np.exp(optimize.brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-6)))
+                # q to 1e-4 of itself: the interval is shown with three figures
+                return float(np.exp(optimize.brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-4)))
             inside = outside
         return 0.0 if direction < 0 else float("inf")
 
