@@ -155,3 +155,15 @@ def test_an_empty_store(tmp_path: Path) -> None:
     assert prospects["prospects"] == [] and prospects["backward"] is None
     activity = json.loads(run("activity", "--db", db, "--as-of", "2025-06-30", "--json").stdout)
     assert activity["reps"] == [] and activity["team"]["index"] == 0
+
+
+def test_an_80_column_terminal_cuts_no_word(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The funnel by source has 9 columns: in 80 columns its tables drop their rules
+    (``cli._common.fitting``) and fold a long word rather than cut it to "Prosp…"."""
+    monkeypatch.setattr(cli, "console", Console(width=80, color_system=None))
+    result = run("prospects", "--db", demo_db, "--as-of", AS_OF.isoformat(), "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout and max(len(line) for line in lines) <= 80
+    assert any(line.startswith("Prospect froid ") for line in lines)  # a stage named whole on its row
+    assert "┏" in result.stdout  # the priority matrix fits in 80 columns: it keeps its rules

@@ -30,6 +30,7 @@ from clientfolio.cli._common import (
     SparkRemoteOption,
     actor,
     emit_json,
+    fitting,
     fmt,
     lang,
     parse_day,
@@ -93,7 +94,7 @@ def _consoles(
     ] = False,
 ) -> None:
     if not isinstance(ctx.obj, Consoles):
-        ctx.obj = Consoles(out=console, err=errors)
+        ctx.obj = Consoles(out=fitting(console), err=fitting(errors))
 
 
 @app.command("import")

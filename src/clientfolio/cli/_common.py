@@ -25,6 +25,7 @@ import json
 import os
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, ConsoleRenderable, RenderHook
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 from typer import _click
 from typer.core import TyperGroup
@@ -148,13 +151,45 @@ def _run_language() -> str:
     return chosen if chosen is not None else language_from_environment(os.environ)
 
 
+class _FitTables(RenderHook):
+    """The tables printed on a console fit its width: a word too long for its
+    column is folded onto the next line, never cut ("Prosp…" for three stages
+    of the funnel); a table wider than the console loses its rules and the
+    padding of its cells (a space between columns) before its columns narrow."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        for renderable in renderables:
+            if isinstance(renderable, Table):
+                for column in renderable.columns:
+                    column.overflow = "fold"
+                unbounded = self.console.options.update(max_width=10_000)  # as wide as its texts ask
+                if Measurement.get(self.console, unbounded, renderable).maximum > self.console.width:
+                    renderable.box, renderable.padding = box.SIMPLE_HEAD, (0, 0)
+                    renderable.show_edge = renderable.pad_edge = False
+        return renderables
+
+
+_FITTED: weakref.WeakSet[Console] = weakref.WeakSet()
+
+
+def fitting(console: Console) -> Console:
+    """``console``, its tables fitted to its width (``_FitTables``, once per console)."""
+    if console not in _FITTED:
+        console.push_render_hook(_FitTables(console))
+        _FITTED.add(console)
+    return console
+
+
 @dataclass(frozen=True)
 class Consoles:
     """The standard output and the error output of one run (``ctx.obj``), and
     the language of its texts (``fr`` or ``en``)."""
 
-    out: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    out: Console = field(default_factory=lambda: fitting(Console()))
+    err: Console = field(default_factory=lambda: fitting(Console(stderr=True)))
     lang: str = field(default_factory=_run_language)
 
 
