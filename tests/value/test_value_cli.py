@@ -83,3 +83,22 @@ def test_value_backtest_command(monkeypatch: pytest.MonkeyPatch, demo_copy: Call
     headline = runner.invoke(cli.app, ["value", "--db", db])
     assert said in " ".join(headline.stdout.split())
     assert "The value of a purchase" in " ".join(headline.stdout.split())
+
+
+def test_a_french_amount_is_never_cut_across_two_lines(
+    monkeypatch: pytest.MonkeyPatch, demo_copy: Callable[..., str]
+) -> None:
+    """French amounts hold no-break spaces ("3 721 686 €"), which Rich would still break
+    at the end of a line: the valuation's panel is wrapped at ASCII spaces only
+    (``cli._common.unbroken``), at any terminal width."""
+    from clientfolio.i18n import formatter
+
+    db = demo_copy(**DEMO)
+    equity = json.loads(CliRunner().invoke(cli.app, ["value", "--db", db, "--json"]).stdout)["equity"]
+    money = formatter("fr").money
+    amounts = [money(equity[key], decimals=False) for key in ("total_cents", "low_cents", "high_cents")]
+    assert all("\u202f" in a for a in amounts)  # thousands: the test means something
+    for width in (60, 67, 73, 80, 88, 100):
+        monkeypatch.setattr(cli, "console", Console(width=width, color_system=None))
+        shown = CliRunner().invoke(cli.app, ["value", "--db", db, "--lang", "fr"]).stdout
+        assert all(a in shown for a in amounts), (width, amounts, shown[:600])

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
@@ -181,6 +182,17 @@ def fitting(console: Console) -> Console:
         console.push_render_hook(_FitTables(console))
         _FITTED.add(console)
     return console
+
+
+def unbroken(text: str, indent: int = 0) -> str:
+    """``text`` wrapped at the width of the results' console less ``indent`` columns
+    (a panel's borders and padding), its lines kept: at ASCII spaces only, so that an
+    amount in French ("4 454 354 €", no-break spaces) stays on one line; Rich would
+    break it at any Unicode space ("4" at a line's end, "454 354 €" below)."""
+    width = max(20, stdout().width - indent)
+    return "\n".join(
+        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) for line in text.split("\n")
+    )
 
 
 @dataclass(frozen=True)
