@@ -383,3 +383,23 @@ def test_a_table_keeps_its_essential_columns_in_a_narrow_terminal(monkeypatch: p
         table = column_table("t", columns, ["Lambert-Bertrand"])
         assert [c.header for c in table.columns] == headers
         assert {c.overflow for c in table.columns} == {"fold"}  # a long name folded, never cut ("Lambert-Bert…")
+
+
+def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
+    """A French amount's no-break spaces are not line breaks, in a text printed alone or in
+    a panel (``cli._common.fitting``): Rich alone breaks at any Unicode space."""
+    import io
+
+    from rich.panel import Panel
+
+    from clientfolio.cli._common import fitting
+
+    amount = "4\u202f454\u202f354\u00a0€"
+    line = " ".join(["les modèles prévoyaient", amount, "de CA"] * 6)
+    for width in range(30, 90, 7):
+        for printed in (f"[bold]Capital[/] {line}", Panel(f"[bold]Capital[/] {line}")):
+            out = io.StringIO()
+            fitting(Console(width=width, file=out, color_system=None)).print(printed)
+            text = out.getvalue()
+            assert text.count(amount) == 6 and "[bold]" not in text, (width, text)
+            assert max(len(row) for row in text.splitlines()) <= width

@@ -41,7 +41,6 @@ from clientfolio.cli._common import (
     stderr,
     stdout,
     tr,
-    unbroken,
 )
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
 from clientfolio.cli.gdpr import gdpr_app
@@ -367,18 +366,16 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
         stdout().print(head)
         return
     stdout().print(
-        unbroken(
-            head
-            + tr(
-                ": the gross margin expected from today's customers over {years} years, discounted at "
-                "{rate_share} (`clientfolio value` for the method and the details).",
-                years=fmt().number(equity.horizon_years, 0 if equity.horizon_years == int(equity.horizon_years) else 1),
-                rate_share=equity.discount_rate,
-            )
+        head
+        + tr(
+            ": the gross margin expected from today's customers over {years} years, discounted at "
+            "{rate_share} (`clientfolio value` for the method and the details).",
+            years=fmt().number(equity.horizon_years, 0 if equity.horizon_years == int(equity.horizon_years) else 1),
+            rate_share=equity.discount_rate,
         )
     )
     for statement in statements:
-        stdout().print(unbroken(statement))
+        stdout().print(statement)
 
 
 def _show_summary(result: PortfolioSummary) -> None:

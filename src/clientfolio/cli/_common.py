@@ -40,7 +40,10 @@ from rich import box
 from rich.console import Console, ConsoleRenderable, RenderHook
 from rich.markup import escape
 from rich.measure import Measurement
+from rich.padding import Padding
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 from typer import _click
 from typer.core import TyperGroup
 
@@ -152,47 +155,70 @@ def _run_language() -> str:
     return chosen if chosen is not None else language_from_environment(os.environ)
 
 
-class _FitTables(RenderHook):
-    """The tables printed on a console fit its width: a word too long for its
-    column is folded onto the next line, never cut ("Prosp…" for three stages
-    of the funnel); a table wider than the console loses its rules and the
-    padding of its cells (a space between columns) before its columns narrow."""
+class _FitToWidth(RenderHook):
+    """What is printed on a console fits its width.
+
+    - A table: a word too long for its column is folded onto the next line, never
+      cut ("Prosp…" for three stages of the funnel); a table wider than the console
+      loses its rules and the padding of its cells (a space between columns) before
+      its columns narrow.
+    - A text, alone or in a panel: wrapped at ASCII spaces only, so that an amount
+      in French ("4 454 354 €", no-break spaces) stays on one line, where Rich would
+      break it at any Unicode space ("4" at a line's end, "454 354 €" below)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
 
     def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        width = self.console.width
+        fitted: list[ConsoleRenderable] = []
         for renderable in renderables:
             if isinstance(renderable, Table):
                 for column in renderable.columns:
                     column.overflow = "fold"
                 unbounded = self.console.options.update(max_width=10_000)  # as wide as its texts ask
-                if Measurement.get(self.console, unbounded, renderable).maximum > self.console.width:
+                if Measurement.get(self.console, unbounded, renderable).maximum > width:
                     renderable.box, renderable.padding = box.SIMPLE_HEAD, (0, 0)
                     renderable.show_edge = renderable.pad_edge = False
-        return renderables
+            elif isinstance(renderable, Panel) and isinstance(renderable.renderable, str | Text):
+                _, right, _, left = Padding.unpack(renderable.padding)
+                inside = (renderable.width or width) - 2 - left - right  # less its borders and padding
+                text = renderable.renderable
+                text = self.console.render_str(text) if isinstance(text, str) else text  # as the panel would
+                renderable.renderable = _unbroken(text, inside)
+            elif isinstance(renderable, Text):  # a str printed: Rich made it a Text (markup read)
+                renderable = _unbroken(renderable, width)
+            fitted.append(renderable)
+        return fitted
+
+
+def _unbroken(text: Text, width: int) -> Text:
+    """``text`` with its lines longer than ``width`` wrapped at ASCII spaces only
+    (not at a no-break space; a long word left whole), its styles kept."""
+    width = max(20, width)
+    lines = []
+    for line in text.split("\n", allow_blank=True):
+        plain, cuts, at = line.plain, [], 0
+        if len(plain) > width:
+            for piece in textwrap.wrap(plain, width, break_long_words=False, break_on_hyphens=False, expand_tabs=False):
+                at = plain.index(piece, at)
+                cuts.append(at)
+                at += len(piece)
+        for part in line.divide(cuts[1:]):
+            part.rstrip()
+            lines.append(part)
+    return Text("\n").join(lines)
 
 
 _FITTED: weakref.WeakSet[Console] = weakref.WeakSet()
 
 
 def fitting(console: Console) -> Console:
-    """``console``, its tables fitted to its width (``_FitTables``, once per console)."""
+    """``console``, what it prints fitted to its width (``_FitToWidth``, once per console)."""
     if console not in _FITTED:
-        console.push_render_hook(_FitTables(console))
+        console.push_render_hook(_FitToWidth(console))
         _FITTED.add(console)
     return console
-
-
-def unbroken(text: str, indent: int = 0) -> str:
-    """``text`` wrapped at the width of the results' console less ``indent`` columns
-    (a panel's borders and padding), its lines kept: at ASCII spaces only, so that an
-    amount in French ("4 454 354 €", no-break spaces) stays on one line; Rich would
-    break it at any Unicode space ("4" at a line's end, "454 354 €" below)."""
-    width = max(20, stdout().width - indent)
-    return "\n".join(
-        textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) for line in text.split("\n")
-    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from clientfolio.cli._common import (
     spark_options,
     stdout,
     tr,
-    unbroken,
 )
 from clientfolio.i18n import N_, gettext_for, localized
 
@@ -220,8 +219,7 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
         )
         method = localized(here, e.method, e.method_msg, e.method_params)
         lines = [lines[0], escape(basis), escape(method), *lines[1:]]
-    text = unbroken("\n".join(lines), indent=4)  # the panel's borders and padding
-    out: list[RenderableType] = [Panel(text, title=escape(tr("Valuation as of {day}", day=result.as_of)))]
+    out: list[RenderableType] = [Panel("\n".join(lines), title=escape(tr("Valuation as of {day}", day=result.as_of)))]
     if e.by:
         table = Table(title=tr("Lifetime value by class, category, segment and region"))
         table.add_column(_("Breakdown"))
