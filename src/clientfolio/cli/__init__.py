@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -558,7 +558,9 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         lines.append(Text.assemble(("  " + item.key, "bold"), f" = {value}  ", (f"{source} · {item.variable}", "dim")))
         # the English description is the msgid (i18n/fr/settings.po)
         lines += _wrapped(_(item.help) if item.help else "", 6, console.width)
-    console.print(Text("\n").join(lines), soft_wrap=True)  # wrapped here: one print, no table to lay out
+    # wrapped here, one line per setting (greppable): a group, which the consoles' wrapping of texts
+    # (``fitting``) leaves alone; one print, no table to lay out
+    console.print(Group(Text("\n").join(lines)), soft_wrap=True)
 
 
 def _wrapped(text: str, indent: int, width: int) -> list[Text]:

@@ -186,7 +186,7 @@ class _FitToWidth(RenderHook):
                 text = renderable.renderable
                 text = self.console.render_str(text) if isinstance(text, str) else text  # as the panel would
                 renderable.renderable = _unbroken(text, inside)
-            elif isinstance(renderable, Text):  # a str printed: Rich made it a Text (markup read)
+            elif isinstance(renderable, Text):  # a str printed (its markup read)
                 renderable = _unbroken(renderable, width)
             fitted.append(renderable)
         return fitted
