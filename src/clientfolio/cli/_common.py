@@ -366,11 +366,14 @@ class JsonArray:
 @dataclass(frozen=True)
 class JsonTable:
     """An Arrow table :func:`emit_json` writes as a JSON array of objects (one
-    per row), streamed: compact output is encoded by DuckDB in batches (fast,
-    no Python object per value), indented output row by row."""
+    per row), streamed: compact output is encoded by DuckDB in batches of
+    ``size`` rows (fast, no Python object per value), indented output row by row.
+    A batch of 10,000 rows is about 2 MB of JSON: memory the allocator keeps and
+    reuses (batches of 50,000 were mapped afresh each time: at 10M lines, 0.4 s
+    of page faults of 0.47 s of encoding and writing)."""
 
     table: pa.Table
-    size: int = 50_000
+    size: int = 10_000
 
 
 def emit_json(value: Any) -> None:
