@@ -387,12 +387,12 @@ def test_a_table_keeps_its_essential_columns_in_a_narrow_terminal(monkeypatch: p
 
 def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
     """A French amount's no-break spaces are not line breaks, in a text printed alone or in
-    a panel (``cli._common.fitting``): Rich alone breaks at any Unicode space."""
+    a panel (``cli._fitting.fitting``): Rich alone breaks at any Unicode space."""
     import io
 
     from rich.panel import Panel
 
-    from clientfolio.cli._common import fitting
+    from clientfolio.cli._fitting import fitting
 
     amount = "4\u202f454\u202f354\u00a0€"
     line = " ".join(["les modèles prévoyaient", amount, "de CA"] * 6)
@@ -403,3 +403,38 @@ def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
             text = out.getvalue()
             assert text.count(amount) == 6 and "[bold]" not in text, (width, text)
             assert max(len(row) for row in text.splitlines()) <= width
+
+
+def test_a_table_too_wide_keeps_its_words_and_amounts_whole() -> None:
+    """A table wider than the terminal is laid out at ASCII spaces (``cli._fitting``):
+    Rich alone narrows its widest columns mid-word ("renouvelle/ment") and breaks
+    an amount at its no-break spaces ("457 952" above "€"). Down to the width where
+    the longest words no longer fit side by side, every word and amount is on one
+    line, the table within the width, its rows in order and styles kept."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from clientfolio.cli._fitting import fitting
+
+    headers = ["12 mois au", "clients actifs", "renouvellement nouveaux/perdus", "CA HT", "premier levier"]
+    rows = [
+        ["4 déc. 2023 (partielle)", "214", "-", "3\u202f444\u202f791\u00a0€", "[bold]orientation[/] +84"],
+        ["4 déc. 2024", "27", "0,93", "1\u202f279\u202f568\u00a0€", "[bold]orientation[/] +47"],
+    ]
+    texts = [*headers, *(Text.from_markup(cell).plain for row in rows for cell in row)]
+    words = {word for text in texts for word in text.split(" ")}
+    narrowest = 11 + 7 + 15 + 11 + 11 + 4  # the longest word of each column, a space between columns
+    for width in range(narrowest, 100):
+        table = Table(*headers, title="Portefeuille")
+        for row in rows:
+            table.add_row(*row)
+        out = io.StringIO()
+        fitting(Console(width=width, file=out, color_system="standard", force_terminal=True)).print(table)
+        plain = Text.from_ansi(out.getvalue()).plain
+        lines = plain.splitlines()
+        assert max(len(line) for line in lines) <= width, (width, plain)
+        found = {word for line in lines for word in line.split(" ")}  # a word or an amount cut shows as two
+        assert words <= found, (width, sorted(words - found), plain)
+        assert plain.index("214") < plain.index("27") and "\x1b[1m" in out.getvalue()  # rows in order, bold kept

@@ -159,7 +159,7 @@ def test_an_empty_store(tmp_path: Path) -> None:
 
 def test_an_80_column_terminal_cuts_no_word(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The funnel by source has 9 columns: in 80 columns its tables drop their rules
-    (``cli._common.fitting``) and fold a long word rather than cut it to "Prosp…"."""
+    (``cli._fitting.fitting``) and fold a long word rather than cut it to "Prosp…"."""
     monkeypatch.setattr(cli, "console", Console(width=80, color_system=None))
     result = run("prospects", "--db", demo_db, "--as-of", AS_OF.isoformat(), "--lang", "fr")
     assert result.exit_code == 0, result.output

@@ -90,7 +90,7 @@ def test_a_french_amount_is_never_cut_across_two_lines(
 ) -> None:
     """French amounts hold no-break spaces ("3 721 686 €"), which Rich would still break
     at the end of a line: the valuation's panel is wrapped at ASCII spaces only
-    (``cli._common.fitting``), at any terminal width."""
+    (``cli._fitting.fitting``), at any terminal width."""
     from clientfolio.i18n import formatter
 
     db = demo_copy(**DEMO)

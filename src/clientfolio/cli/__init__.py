@@ -30,7 +30,6 @@ from clientfolio.cli._common import (
     SparkRemoteOption,
     actor,
     emit_json,
-    fitting,
     fmt,
     lang,
     parse_day,
@@ -42,6 +41,7 @@ from clientfolio.cli._common import (
     stdout,
     tr,
 )
+from clientfolio.cli._fitting import fitting
 from clientfolio.cli.exports import export_command, exports_app, trace_command, verify_command
 from clientfolio.cli.gdpr import gdpr_app
 from clientfolio.cli.plan import assess_command, plan_app

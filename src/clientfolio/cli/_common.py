@@ -25,8 +25,6 @@ import json
 import os
 import re
 import sys
-import textwrap
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -36,17 +34,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import typer
-from rich import box
-from rich.console import Console, ConsoleRenderable, RenderHook
+from rich.console import Console
 from rich.markup import escape
-from rich.measure import Measurement
-from rich.padding import Padding
-from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 from typer import _click
 from typer.core import TyperGroup
 
+from clientfolio.cli._fitting import fitting
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import LANGS, N_, Formatter, formatter, gettext_for, language_from_environment, localized, render
 
@@ -153,72 +147,6 @@ _LANG: ContextVar[str | None] = ContextVar("clientfolio_cli_lang", default=None)
 def _run_language() -> str:
     chosen = _LANG.get()
     return chosen if chosen is not None else language_from_environment(os.environ)
-
-
-class _FitToWidth(RenderHook):
-    """What is printed on a console fits its width.
-
-    - A table: a word too long for its column is folded onto the next line, never
-      cut ("Prosp…" for three stages of the funnel); a table wider than the console
-      loses its rules and the padding of its cells (a space between columns) before
-      its columns narrow.
-    - A text, alone or in a panel: wrapped at ASCII spaces only, so that an amount
-      in French ("4 454 354 €", no-break spaces) stays on one line, where Rich would
-      break it at any Unicode space ("4" at a line's end, "454 354 €" below)."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
-        width = self.console.width
-        fitted: list[ConsoleRenderable] = []
-        for renderable in renderables:
-            if isinstance(renderable, Table):
-                for column in renderable.columns:
-                    column.overflow = "fold"
-                unbounded = self.console.options.update(max_width=10_000)  # as wide as its texts ask
-                if Measurement.get(self.console, unbounded, renderable).maximum > width:
-                    renderable.box, renderable.padding = box.SIMPLE_HEAD, (0, 0)
-                    renderable.show_edge = renderable.pad_edge = False
-            elif isinstance(renderable, Panel) and isinstance(renderable.renderable, str | Text):
-                _, right, _, left = Padding.unpack(renderable.padding)
-                inside = (renderable.width or width) - 2 - left - right  # less its borders and padding
-                text = renderable.renderable
-                text = self.console.render_str(text) if isinstance(text, str) else text  # as the panel would
-                renderable.renderable = _unbroken(text, inside)
-            elif isinstance(renderable, Text):  # a str printed (its markup read)
-                renderable = _unbroken(renderable, width)
-            fitted.append(renderable)
-        return fitted
-
-
-def _unbroken(text: Text, width: int) -> Text:
-    """``text`` with its lines longer than ``width`` wrapped at ASCII spaces only
-    (not at a no-break space; a long word left whole), its styles kept."""
-    width = max(20, width)
-    lines = []
-    for line in text.split("\n", allow_blank=True):
-        plain, cuts, at = line.plain, [], 0
-        if len(plain) > width:
-            for piece in textwrap.wrap(plain, width, break_long_words=False, break_on_hyphens=False, expand_tabs=False):
-                at = plain.index(piece, at)
-                cuts.append(at)
-                at += len(piece)
-        for part in line.divide(cuts[1:]):
-            part.rstrip()
-            lines.append(part)
-    return Text("\n").join(lines)
-
-
-_FITTED: weakref.WeakSet[Console] = weakref.WeakSet()
-
-
-def fitting(console: Console) -> Console:
-    """``console``, what it prints fitted to its width (``_FitToWidth``, once per console)."""
-    if console not in _FITTED:
-        console.push_render_hook(_FitToWidth(console))
-        _FITTED.add(console)
-    return console
 
 
 @dataclass(frozen=True)

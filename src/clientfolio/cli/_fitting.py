@@ -1,0 +1,180 @@
+"""What the CLI prints fits the terminal, words and French amounts whole.
+
+Rich breaks a line at any Unicode space, the no-break spaces of French amounts
+included ("4" at a line's end, "454 354 €" below), and narrows a table too wide
+for the terminal by cutting its widest columns, mid-word ("renouvelle/ment",
+"orientatio/n"). :func:`fitting` puts a render hook on a console that lays out
+what it prints at ASCII spaces only.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import weakref
+from collections.abc import Sequence
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleRenderable, RenderableType, RenderHook
+from rich.measure import Measurement
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["fitting"]
+
+_LAYOUT_ROWS = 200
+"""The rows a table too wide is laid out on (its first ones): the widths of a long listing are set in
+milliseconds, the rows after wrapped at the same widths."""
+
+
+class _FitToWidth(RenderHook):
+    """What is printed on a console fits its width.
+
+    - A table: a word too long for its column is folded onto the next line, never
+      cut ("Prosp…" for three stages of the funnel); a table wider than the console
+      loses its rules and the padding of its cells (a space between columns), then,
+      when it is still too wide, its columns are given widths that keep every word
+      and every amount whole (:func:`_whole_word_widths`), where there is room for
+      them; only where there is not does Rich fold them.
+    - A text, alone or in a panel: wrapped at ASCII spaces only, so that an amount
+      in French ("4 454 354 €", no-break spaces) stays on one line."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        width = self.console.width
+        fitted: list[ConsoleRenderable] = []
+        for renderable in renderables:
+            if isinstance(renderable, Table):
+                for column in renderable.columns:
+                    column.overflow = "fold"
+                unbounded = self.console.options.update(max_width=10_000)  # as wide as its texts ask
+                if Measurement.get(self.console, unbounded, renderable).maximum > width:
+                    renderable.box, renderable.padding = box.SIMPLE_HEAD, (0, 0)
+                    renderable.show_edge = renderable.pad_edge = False
+                    if Measurement.get(self.console, unbounded, renderable).maximum > width:
+                        self._lay_out(renderable, width)
+            elif isinstance(renderable, Panel) and isinstance(renderable.renderable, str | Text):
+                _, right, _, left = Padding.unpack(renderable.padding)
+                inside = (renderable.width or width) - 2 - left - right  # less its borders and padding
+                text = renderable.renderable
+                text = self.console.render_str(text) if isinstance(text, str) else text  # as the panel would
+                renderable.renderable = _unbroken(text, max(20, inside))
+            elif isinstance(renderable, Text):  # a str printed (its markup read)
+                renderable = _unbroken(renderable, max(20, width))
+            fitted.append(renderable)
+        return fitted
+
+    def _lay_out(self, table: Table, width: int) -> None:
+        """Give the columns of ``table`` (compacted, still wider than ``width``)
+        widths that keep its words whole, and wrap its texts at ASCII spaces to
+        them; leave it to Rich when a text is not plain or the words do not fit."""
+        texts: list[list[Text]] = []
+        for column in table.columns:
+            cells: list[RenderableType] = [column.header, *column.cells] if table.show_header else [*column.cells]
+            if table.show_footer:
+                cells.append(column.footer)
+            column_texts = [self._text(table, cell) for cell in cells if isinstance(cell, str | Text)]
+            if column.width is not None or len(column_texts) < len(cells):
+                return
+            texts.append(column_texts)
+        plain = [[text.plain for text in column[:_LAYOUT_ROWS]] for column in texts]
+        widths = _whole_word_widths(plain, width - table._extra_width)
+        if widths is None:
+            return
+        for column, column_texts, column_width in zip(table.columns, texts, widths, strict=True):
+            column.width = column_width
+            wrapped = [_unbroken(text, column_width) for text in column_texts]
+            if table.show_footer:
+                column.footer = wrapped.pop()
+            if table.show_header:
+                column.header = wrapped.pop(0)
+            rows: list[RenderableType] = [*wrapped]
+            column._cells = rows
+
+    def _text(self, table: Table, cell: str | Text) -> Text:
+        """``cell`` as the table would render it (a str's markup read, not highlighted)."""
+        return self.console.render_str(cell, highlight=table.highlight) if isinstance(cell, str) else cell
+
+
+def _whole_word_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | None:
+    """Widths for ``columns`` (the texts of each column, header first) that sum
+    to at most ``room`` and are each at least the column's longest word (split at
+    ASCII spaces and line ends: an amount with no-break spaces is one word); the
+    room left over goes, a column at a time, where it saves the most lines per
+    column of width.
+    None when even the longest words do not fit in ``room``."""
+    words = [[[[cell_len(w) for w in line.split(" ")] for line in text.split("\n")] for text in col] for col in columns]
+    widths = [max((length for text in column for line in text for length in line), default=1) for column in words]
+    longest = [max((_line_len(line) for text in column for line in text), default=1) for column in words]
+    spare = room - sum(widths)
+    if spare < 0:
+        return None
+    while spare > 0:
+        best: tuple[float, int, int] | None = None  # (lines saved per column, column, wider width)
+        for i, column in enumerate(words):
+            lines = _lines(column, widths[i])
+            for wider in range(widths[i] + 1, min(longest[i], widths[i] + spare) + 1):
+                saved = lines - _lines(column, wider)
+                if saved > 0 and (best is None or saved / (wider - widths[i]) > best[0]):
+                    best = (saved / (wider - widths[i]), i, wider)
+        if best is None:
+            break
+        _, i, wider = best
+        spare -= wider - widths[i]
+        widths[i] = wider
+    return widths
+
+
+def _line_len(line: list[int]) -> int:
+    """The width of a line of words of these widths, one space between them."""
+    return sum(line) + len(line) - 1
+
+
+def _lines(column: list[list[list[int]]], width: int) -> int:
+    """How many lines the texts of a column take at ``width``, wrapped at their spaces."""
+    count = 0
+    for text in column:
+        for line in text:
+            used = -1
+            count += 1
+            for length in line:
+                if used >= 0 and used + 1 + length > width:
+                    count += 1
+                    used = length
+                else:
+                    used += 1 + length
+    return count
+
+
+def _unbroken(text: Text, width: int) -> Text:
+    """``text`` with its lines longer than ``width`` wrapped at ASCII spaces only
+    (not at a no-break space; a long word left whole), its styles kept."""
+    lines = []
+    for line in text.split("\n", allow_blank=True):
+        plain, cuts, at = line.plain, [], 0
+        if len(plain) > width:
+            for piece in textwrap.wrap(plain, width, break_long_words=False, break_on_hyphens=False, expand_tabs=False):
+                at = plain.index(piece, at)
+                cuts.append(at)
+                at += len(piece)
+        for part in line.divide(cuts[1:]):
+            part.rstrip()
+            lines.append(part)
+    joined = Text("\n").join(lines)
+    joined.justify, joined.overflow, joined.no_wrap = text.justify, text.overflow, text.no_wrap
+    return joined
+
+
+_FITTED: weakref.WeakSet[Console] = weakref.WeakSet()
+
+
+def fitting(console: Console) -> Console:
+    """``console``, what it prints fitted to its width (``_FitToWidth``, once per console)."""
+    if console not in _FITTED:
+        console.push_render_hook(_FitToWidth(console))
+        _FITTED.add(console)
+    return console
