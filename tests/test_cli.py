@@ -407,10 +407,11 @@ def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
 
 def test_a_table_too_wide_keeps_its_words_and_amounts_whole() -> None:
     """A table wider than the terminal is laid out at ASCII spaces (``cli._fitting``):
-    Rich alone narrows its widest columns mid-word ("renouvelle/ment") and breaks
-    an amount at its no-break spaces ("457 952" above "€"). Down to the width where
-    the longest words no longer fit side by side, every word and amount is on one
-    line, the table within the width, its rows in order and styles kept."""
+    Rich alone narrows its widest columns mid-word ("renouvelle/ment"), breaks an
+    amount at its no-break spaces ("457 952" above "€"), or "20" above "% premiers".
+    Down to the width where the longest words no longer fit side by side, every word
+    and amount is on one line, the table within the width, its rows in order and
+    styles kept."""
     import io
 
     from rich.table import Table
@@ -418,14 +419,21 @@ def test_a_table_too_wide_keeps_its_words_and_amounts_whole() -> None:
 
     from clientfolio.cli._fitting import fitting
 
-    headers = ["12 mois au", "clients actifs", "renouvellement nouveaux/perdus", "CA HT", "premier levier"]
+    headers = [
+        "12 mois au",
+        "clients actifs",
+        "renouvellement nouveaux/perdus",
+        "CA HT",
+        "premier levier",
+        "part des 20 % premiers",
+    ]
     rows = [
-        ["4 déc. 2023 (partielle)", "214", "-", "3\u202f444\u202f791\u00a0€", "[bold]orientation[/] +84"],
-        ["4 déc. 2024", "27", "0,93", "1\u202f279\u202f568\u00a0€", "[bold]orientation[/] +47"],
+        ["4 déc. 2023 (partielle)", "214", "-", "3\u202f444\u202f791\u00a0€", "[bold]orientation[/] +84", "75 %"],
+        ["4 déc. 2024", "27", "0,93", "1\u202f279\u202f568\u00a0€", "[bold]orientation[/] +47", "81 %"],
     ]
     texts = [*headers, *(Text.from_markup(cell).plain for row in rows for cell in row)]
     words = {word for text in texts for word in text.split(" ")}
-    narrowest = 11 + 7 + 15 + 11 + 11 + 4  # the longest word of each column, a space between columns
+    narrowest = 11 + 7 + 15 + 11 + 11 + 8 + 5  # the longest word of each column, a space between columns
     for width in range(narrowest, 100):
         table = Table(*headers, title="Portefeuille")
         for row in rows:
@@ -437,4 +445,5 @@ def test_a_table_too_wide_keeps_its_words_and_amounts_whole() -> None:
         assert max(len(line) for line in lines) <= width, (width, plain)
         found = {word for line in lines for word in line.split(" ")}  # a word or an amount cut shows as two
         assert words <= found, (width, sorted(words - found), plain)
+        assert "20 %" in plain, (width, plain)  # no line starts with French's "%" (nor ":", "?" ...)
         assert plain.index("214") < plain.index("27") and "\x1b[1m" in out.getvalue()  # rows in order, bold kept

@@ -9,6 +9,7 @@ what it prints at ASCII spaces only.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import weakref
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ from rich.table import Table
 from rich.text import Text
 
 __all__ = ["fitting"]
+
+_GLUED = re.compile(r" (?=[:;!?%»])|(?<=«) ")
+"""The ASCII spaces no line breaks at: French's before a two-part punctuation mark or a
+percent sign, and after an opening guillemet (no line starts with ":" or "%")."""
 
 _LAYOUT_ROWS = 200
 """The rows a table too wide is laid out on (its first ones): the widths of a long listing are set in
@@ -103,11 +108,15 @@ class _FitToWidth(RenderHook):
 def _whole_word_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | None:
     """Widths for ``columns`` (the texts of each column, header first) that sum
     to at most ``room`` and are each at least the column's longest word (split at
-    ASCII spaces and line ends: an amount with no-break spaces is one word); the
+    ASCII spaces, but those of ``_GLUED``, and line ends: an amount with no-break
+    spaces is one word, "20 %" another); the
     room left over goes, a column at a time, where it saves the most lines per
     column of width.
     None when even the longest words do not fit in ``room``."""
-    words = [[[[cell_len(w) for w in line.split(" ")] for line in text.split("\n")] for text in col] for col in columns]
+    words = [
+        [[[cell_len(w) for w in _glued(line).split(" ")] for line in text.split("\n")] for text in col]
+        for col in columns
+    ]
     widths = [max((length for text in column for line in text for length in line), default=1) for column in words]
     longest = [max((_line_len(line) for text in column for line in text), default=1) for column in words]
     spare = room - sum(widths)
@@ -150,12 +159,18 @@ def _lines(column: list[list[list[int]]], width: int) -> int:
     return count
 
 
+def _glued(plain: str) -> str:
+    """``plain`` with the spaces of ``_GLUED`` made no-break (as long: positions kept)."""
+    return _GLUED.sub("\u00a0", plain)
+
+
 def _unbroken(text: Text, width: int) -> Text:
     """``text`` with its lines longer than ``width`` wrapped at ASCII spaces only
-    (not at a no-break space; a long word left whole), its styles kept."""
+    (not at a no-break space, nor before French's ":" or "%": ``_GLUED``; a long
+    word left whole), its styles kept."""
     lines = []
     for line in text.split("\n", allow_blank=True):
-        plain, cuts, at = line.plain, [], 0
+        plain, cuts, at = _glued(line.plain), [], 0
         if len(plain) > width:
             for piece in textwrap.wrap(plain, width, break_long_words=False, break_on_hyphens=False, expand_tabs=False):
                 at = plain.index(piece, at)
