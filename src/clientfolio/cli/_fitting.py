@@ -87,7 +87,7 @@ class _FitToWidth(RenderHook):
                 return
             texts.append(column_texts)
         plain = [[text.plain for text in column[:_LAYOUT_ROWS]] for column in texts]
-        widths = _whole_word_widths(plain, width - table._extra_width)
+        widths = _whole_word_widths(plain, width - table._extra_width, headed=table.show_header)
         if widths is None:
             return
         for column, column_texts, column_width in zip(table.columns, texts, widths, strict=True):
@@ -105,23 +105,27 @@ class _FitToWidth(RenderHook):
         return self.console.render_str(cell, highlight=table.highlight) if isinstance(cell, str) else cell
 
 
-def _whole_word_widths(columns: Sequence[Sequence[str]], room: int) -> list[int] | None:
+def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: bool) -> list[int] | None:
     """Widths for ``columns`` (the texts of each column, header first) that sum
     to at most ``room`` and are each at least the column's longest word (split at
     ASCII spaces, but those of ``_GLUED``, and line ends: an amount with no-break
     spaces is one word, "20 %" another); the
     room left over goes, a column at a time, where it saves the most lines per
-    column of width.
-    None when even the longest words do not fit in ``room``."""
+    column of width. When the words of the headers (``headed``: the first text of
+    each column) do not fit, those of the rows do: a header's long word is folded,
+    the figures below it stay whole. None when even these do not fit in ``room``."""
     words = [
         [[[cell_len(w) for w in _glued(line).split(" ")] for line in text.split("\n")] for text in col]
         for col in columns
     ]
-    widths = [max((length for text in column for line in text for length in line), default=1) for column in words]
+    for first in (0, 1) if headed else (0,):  # the headers' words, then (when they do not fit) the rows' only
+        widths = [max((n for text in column[first:] for line in text for n in line), default=1) for column in words]
+        if sum(widths) <= room:
+            break
+    else:
+        return None
     longest = [max((_line_len(line) for text in column for line in text), default=1) for column in words]
     spare = room - sum(widths)
-    if spare < 0:
-        return None
     while spare > 0:
         best: tuple[float, int, int] | None = None  # (lines saved per column, column, wider width)
         for i, column in enumerate(words):
@@ -144,7 +148,8 @@ def _line_len(line: list[int]) -> int:
 
 
 def _lines(column: list[list[list[int]]], width: int) -> int:
-    """How many lines the texts of a column take at ``width``, wrapped at their spaces."""
+    """How many lines the texts of a column take at ``width``, wrapped at their
+    spaces, a word longer than ``width`` folded on lines of its own."""
     count = 0
     for text in column:
         for line in text:
@@ -153,7 +158,10 @@ def _lines(column: list[list[list[int]]], width: int) -> int:
             for length in line:
                 if used >= 0 and used + 1 + length > width:
                     count += 1
-                    used = length
+                    used = -1
+                if length > width:  # folded: whole lines, then the rest
+                    count += (length - 1) // width
+                    used = (length - 1) % width + 1
                 else:
                     used += 1 + length
     return count
