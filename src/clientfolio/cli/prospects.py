@@ -153,7 +153,10 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     for potential in LEVELS:
         matrix.add_row(
             f"{POTENTIAL_SIGNS[potential]} {_name(LEVEL_NAMES, potential)}",
-            *(f"P{PRIORITY[potential, access]}: {view.matrix[potential, access]}" for access in LEVELS),
+            *(
+                tr("P{priority}: {count}", priority=PRIORITY[potential, access], count=view.matrix[potential, access])
+                for access in LEVELS
+            ),
         )
 
     f = view.funnel
