@@ -281,7 +281,7 @@ def problem_text(problem: ConfigProblem, lang: str) -> str:
     gettext = gettext_for(lang)
     reason = problem.reason_in(lang)
     if problem.table is None:
-        return f"{problem.source}: {reason}"
+        return str(gettext("{source}: {reason}")).format(source=problem.source, reason=reason)
     if problem.key is None:
         return str(gettext("Table {table}: {reason}")).format(table=problem.table, reason=reason)
     value = "" if problem.value is None else json.dumps(problem.value, ensure_ascii=False, default=str)
