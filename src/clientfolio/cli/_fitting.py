@@ -29,9 +29,10 @@ _GLUED = re.compile(r" (?=[:;!?%»])|(?<=«) ")
 """The ASCII spaces no line breaks at: French's before a two-part punctuation mark or a
 percent sign, and after an opening guillemet (no line starts with ":" or "%")."""
 
-_LAYOUT_ROWS = 200
+_LAYOUT_ROWS = 50
 """The rows a table too wide is laid out on (its first ones): the widths of a long listing are set in
-milliseconds, the rows after wrapped at the same widths."""
+a few milliseconds (0.1 s at most, 10 columns of long texts on a terminal of 200), the rows after it
+wrapped at the same widths."""
 
 
 class _FitToWidth(RenderHook):
@@ -109,11 +110,11 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
     """Widths for ``columns`` (the texts of each column, header first) that sum
     to at most ``room`` and are each at least the column's longest word (split at
     ASCII spaces, but those of ``_GLUED``, and line ends: an amount with no-break
-    spaces is one word, "20 %" another); the
-    room left over goes, a column at a time, where it saves the most lines per
-    column of width. When the words of the headers (``headed``: the first text of
-    each column) do not fit, those of the rows do: a header's long word is folded,
-    the figures below it stay whole. None when even these do not fit in ``room``."""
+    spaces is one word, "20 %" another); the room left over goes, a column at a
+    time, where it saves the most lines per column of width.  When the words of
+    the headers (``headed``: the first text of each column) do not fit, those of
+    the rows do: a header's long word is folded, the figures below it stay whole.
+    None when even these do not fit in ``room``."""
     words = [
         [[[cell_len(w) for w in _glued(line).split(" ")] for line in text.split("\n")] for text in col]
         for col in columns
@@ -125,13 +126,19 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
     else:
         return None
     longest = [max((_line_len(line) for text in column for line in text), default=1) for column in words]
+    counted: dict[tuple[int, int], int] = {}
+
+    def lines(i: int, width: int) -> int:
+        if (i, width) not in counted:
+            counted[i, width] = _lines(words[i], width)
+        return counted[i, width]
+
     spare = room - sum(widths)
     while spare > 0:
         best: tuple[float, int, int] | None = None  # (lines saved per column, column, wider width)
-        for i, column in enumerate(words):
-            lines = _lines(column, widths[i])
+        for i in range(len(words)):
             for wider in range(widths[i] + 1, min(longest[i], widths[i] + spare) + 1):
-                saved = lines - _lines(column, wider)
+                saved = lines(i, widths[i]) - lines(i, wider)
                 if saved > 0 and (best is None or saved / (wider - widths[i]) > best[0]):
                     best = (saved / (wider - widths[i]), i, wider)
         if best is None:
