@@ -188,29 +188,18 @@ def pg_url(_pg_databases: Databases) -> Iterator[str]:
         _pg_databases.give_back(name, migrated=False)
 
 
-@pytest.fixture(scope="session")
-def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Path]:
-    """``_migrated_sqlite()``: an SQLite store migrated once per session, to copy."""
-    path = tmp_path_factory.mktemp("migrated") / "clientfolio.db"
-
-    def migrated() -> Path:
-        if not path.exists():
-            Store(f"sqlite:///{path}").dispose()
-            assert not path.with_name(f"{path.name}-wal").exists()  # all in the one file
-        return path
-
-    return migrated
-
-
 @pytest.fixture(scope="session", autouse=True)
-def _new_sqlite_stores_copied(_migrated_sqlite: Callable[[], Path]) -> Iterator[None]:
+def _new_sqlite_stores_copied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A new SQLite store the tests open in this process (``Store(url)`` on a file
-    not there yet, or empty) is a copy of ``_migrated_sqlite``, not migrated again:
-    Alembic takes 0.1 s of CPU a store, and the tests make hundreds.  The migrations
-    still run: once per session for the copy, and in full wherever a test asks for a
-    revision or opens a store behind the head (``tests/test_store.py``), and in the
-    commands the tests run as child processes."""
-    upgrade, template = Store.upgrade, _migrated_sqlite()  # the copy migrated before the patch
+    not there yet, or empty) is a copy of one migrated once per session, not migrated
+    again: Alembic takes 0.1 s of CPU a store, and the tests make hundreds.  The
+    migrations still run: once per session for the copy, and in full wherever a test
+    asks for a revision or opens a store behind the head (``tests/test_store.py``),
+    and in the commands the tests run as child processes."""
+    template = tmp_path_factory.mktemp("migrated") / "clientfolio.db"
+    Store(f"sqlite:///{template}").dispose()  # migrated before the patch
+    assert not template.with_name(f"{template.name}-wal").exists()  # all in the one file
+    upgrade = Store.upgrade
 
     def copied_then_upgraded(self: Store, revision: str = "head") -> None:
         url = make_url(self.url)
@@ -248,9 +237,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=ENGINES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh, migrated store (SQLite file, then a PostgreSQL database): a copy
-    of a new store migrated once per session, the migrations not run again."""
+    of a new store migrated once per session, the migrations not run again (the
+    SQLite file copied as every new one is, ``_new_sqlite_stores_copied``)."""
     if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("_migrated_sqlite")(), tmp_path / "clientfolio.db")
         s = Store(f"sqlite:///{tmp_path}/clientfolio.db")
         try:
             yield s
