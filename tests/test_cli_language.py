@@ -138,6 +138,8 @@ def test_the_french_help_of_every_command_has_no_english_help() -> None:
         assert not leaks, (path, leaks)
         assert "Utilisation :" in shown and "--lang" in shown, path
         assert "Langue des textes" in shown or path == ("report",), path  # report's own --lang
+        typer_words = re.findall(r"<(?:str|bool|int|float|path|list\[str\])(?: range)?>", shown)
+        assert not typer_words and "<oui/non>" in shown, (path, typer_words)  # the type column in French too
 
 
 def test_the_english_help_is_unchanged_and_names_lang() -> None:
@@ -150,6 +152,7 @@ def test_the_english_help_is_unchanged_and_names_lang() -> None:
         assert "Language of the texts: fr or en" in shown
         assert _words(helps[path][0]).split(".")[0] in shown
         assert "Utilisation" not in shown and "Afficher cette aide" not in shown
+        assert "<bool>" in shown and "<oui/non>" not in shown  # typer's own type words
 
 
 def test_click_errors_in_french() -> None:

@@ -512,6 +512,20 @@ _RICH_WORDS = {
 }
 
 
+_TYPE_WORDS = (
+    N_("str"),
+    N_("bool"),
+    N_("int"),
+    N_("int range"),
+    N_("float"),
+    N_("float range"),
+    N_("path"),
+    N_("list[str]"),
+)
+"""The kinds of value typer names in the help's type column (``<str>``), as typer
+writes them: the messages of the catalog, shown in the run's language."""
+
+
 class _Formatter(_click.formatting.HelpFormatter):
     """Click's help formatter, its "Usage: " in the run's language."""
 
@@ -553,13 +567,20 @@ def localize_commands(root: Any, language: str) -> None:
         command.context_class = _Context
         if not any("--lang" in getattr(param, "opts", ()) for param in command.params):  # report has its own
             command.params.append(_lang_option())
-        help_option = command.get_help_option(_click.Context(command))
+        context = _click.Context(command)
+        help_option = command.get_help_option(context)
         for item in (command, *command.params, *([help_option] if help_option is not None else [])):
             for attr in ("help", "short_help"):
                 text = getattr(item, attr, None)
                 if text:
                     english = item.__dict__.setdefault(f"_english_{attr}", text)
                     setattr(item, attr, _(english))
+            if hasattr(item, "display_type_rich"):  # typer's parameters: the type column of the help
+                shown = type(item).display_type_rich(item, context)  # "<str>", "<int range>", "<fr|en>"
+                word = shown[1:-1] if shown else ""
+                if word in _TYPE_WORDS:
+                    label = f"<{_(word)}>"
+                    setattr(item, "display_type_rich", lambda ctx, label=label: label)  # noqa: B010
         if isinstance(command, TyperGroup):
             english = command.__dict__.setdefault("_english_metavar", command.subcommand_metavar)
             command.subcommand_metavar = _(english)
