@@ -166,3 +166,24 @@ def test_expected_spend_is_continuous_in_q_across_one(p: float) -> None:
     np.testing.assert_allclose(above, below, rtol=0.01)
     near = expected_spend(GammaGammaParams(p=p, q=1.0089, v=1500.0), x, mbar, first_value=first)
     np.testing.assert_allclose(near, below, rtol=0.05)
+
+
+def test_a_line_search_stopped_at_the_maximum_is_converged() -> None:
+    """L-BFGS-B's "ABNORMAL" end (its line search could not decrease further)
+    is a maximum when the gradient is already nil, as where the rounding of the
+    sums stops the search (the simulated fit above, on AMD EPYC); not when the
+    gradient is still large."""
+    from scipy.optimize import OptimizeResult
+
+    from clientfolio.value.mle import STATIONARY, optimiser_settled
+
+    stopped = "ABNORMAL: "
+    assert optimiser_settled(OptimizeResult(success=False, message=stopped, jac=np.array([6e-8, -5e-8, 5e-8])))[0]
+    settled, message = optimiser_settled(
+        OptimizeResult(success=False, message=stopped, jac=np.array([0, 10 * STATIONARY]))
+    )
+    assert not settled and message == stopped
+    assert not optimiser_settled(
+        OptimizeResult(success=False, message="STOP: TOTAL NO. OF ITERATIONS", jac=np.zeros(3))
+    )[0]
+    assert optimiser_settled(OptimizeResult(success=True, message="CONVERGENCE", jac=np.ones(3)))[0]
