@@ -14,12 +14,12 @@ titled sections of tables and charts in French or English, and the renderers
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clientfolio.access import Principal
 from clientfolio.plan.actions import PlanHeader, Tracking, track
 from clientfolio.plan.assessment import Assessment
-from clientfolio.plan.records import StoredSwotItem, plan_header, stored_answers, swot_items
+from clientfolio.plan.records import StoredSwotItem, plan_actions, plan_header, stored_answers, swot_items
 from clientfolio.plan.run import PlanConfig, PlanInputs, assessment_of, gather, suggestions_of, swot_of
 from clientfolio.plan.suggestions import Suggestion
 from clientfolio.plan.swot import SwotSuggestion
@@ -70,16 +70,23 @@ def gather_review(
     as_of: dt.date | None = None,
     ring: KeyRing | None = None,
     config: PlanConfig | None = None,
+    inputs: PlanInputs | None = None,
 ) -> ReviewData:
     """Run every analysis of the review once, on what ``principal`` may read,
     at ``as_of`` (default: the date of the last sale visible to it); plan
-    comments are opened with ``ring`` when given.  Raises ``ClientfolioError``
-    when there is nothing to analyse."""
+    comments are opened with ``ring`` when given.  ``inputs``: the analyses
+    already gathered for ``principal``'s scope from the current data (the
+    web's fresh figures), reused (their plan actions read again) when
+    gathered with the same ``config`` and at ``as_of`` (when given).  Raises
+    ``ClientfolioError`` when there is nothing to analyse."""
     if config is None:
         from clientfolio.config import load_domain_config  # the settings file beside the store
 
         config = load_domain_config(database_url=store.url).plan
-    inputs = gather(store, principal, as_of=as_of, config=config, ring=ring)
+    if inputs is None or inputs.config != config or as_of not in (None, inputs.as_of):
+        inputs = gather(store, principal, as_of=as_of, config=config, ring=ring)
+    else:  # the actions as they are now: their progress and comments are edited in place
+        inputs = replace(inputs, actions=plan_actions(store, principal, inputs.year, ring=ring))
     assessment = assessment_of(inputs, stored_answers(store, inputs.as_of), config)
     kept = swot_items(store, principal, inputs.year)
     decided = {item.key for item in kept if item.key}

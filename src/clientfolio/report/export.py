@@ -29,7 +29,7 @@ from pathlib import Path
 from clientfolio.access import Principal
 from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.i18n import N_
-from clientfolio.plan.run import PlanConfig
+from clientfolio.plan.run import PlanConfig, PlanInputs
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.exports import ExportKeys, ExportRequest, export_history, register_export
@@ -78,13 +78,16 @@ def write_report(
     ring: KeyRing | None = None,
     config: PlanConfig | None = None,
     now: dt.datetime | None = None,
+    inputs: PlanInputs | None = None,
 ) -> ReportResult:
     """Write the annual review of what ``principal`` may read at ``out`` as
     ``fmt`` (``pdf``, ``xlsx``, ``html``) in ``lang`` (``fr``, ``en``), as of
     ``as_of`` (default: the last sale), for ``recipient`` and ``purpose``;
-    registered, signed and audited with ``keys``.  Raises ``ClientfolioError``
-    for an unknown format or language, an existing ``out`` or nothing to
-    analyse, ``AccessDenied`` when the principal may not export."""
+    registered, signed and audited with ``keys``.  ``inputs``: the analyses
+    already gathered for the principal's scope from the current data
+    (``gather_review``).  Raises ``ClientfolioError`` for an unknown format or
+    language, an existing ``out`` or nothing to analyse, ``AccessDenied`` when
+    the principal may not export."""
     if fmt not in REPORT_FORMATS:
         raise ClientfolioError(
             "unknown report format '{format}'; use one of {formats}", format=fmt, formats=", ".join(REPORT_FORMATS)
@@ -112,7 +115,7 @@ def write_report(
                 at=now,
             )
         raise
-    data = gather_review(store, principal, as_of=as_of, ring=ring, config=config)
+    data = gather_review(store, principal, as_of=as_of, ring=ring, config=config, inputs=inputs)
     uid = f"R{now:%Y%m%d}-{secrets.token_hex(6)}"
     key = export_key(keys.fingerprint, uid)
     report = build_report(data, lang, mark=lambda text: mark_text(key, text))

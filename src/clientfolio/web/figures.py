@@ -308,6 +308,15 @@ class FigureCache:
             self._entries[scope] = (version, self._clock(), figures)
             return figures
 
+    def fresh(self, store: Store, principal: Principal) -> Figures | None:
+        """The figures of ``principal``'s scope when they are those of the data as
+        it is now and not old (never computed here, never stale): what a page
+        that must show the current data, the annual review, may reuse."""
+        version = data_version(store)
+        with self._guard:
+            entry = self._entries.get(principal.scope)
+        return entry[2] if entry is not None and self._fresh(entry, version) else None
+
     def _get_background(self, store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:
         scope = principal.scope
         version = data_version(store)

@@ -56,11 +56,14 @@ def report(
     purpose: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """Write the review of what the user may read and send it as a download
-    (without a recipient or a purpose: the defaults, in the review's language)."""
+    (without a recipient or a purpose: the defaults, in the review's language);
+    from the analyses of the dashboard's figures when they are of the data as
+    it is now, run again otherwise."""
     state = view.state
     _ = gettext_for(lang)
     recipient = _(DEFAULT_RECIPIENT) if recipient is None else recipient
     purpose = _(DEFAULT_PURPOSE) if purpose is None else purpose
+    figures = state.figures.fresh(state.store, principal)  # the dashboard's analyses, when still current
     with scratch() as folder:
         result = write_report(
             state.store,
@@ -73,6 +76,7 @@ def report(
             recipient=recipient,
             purpose=purpose,
             ring=ring,
+            inputs=None if figures is None else figures.inputs,
         )
         response = download(
             result.path, f"review-{result.export_uid}-{lang}.{format}", MEDIA_TYPES[format], folder=folder
