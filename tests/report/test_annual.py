@@ -15,6 +15,7 @@ from clientfolio.access import PortfolioReader, Principal, Scope
 from clientfolio.demo import generate_demo
 from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.i18n import formatter
+from clientfolio.plan.run import PlanInputs
 from clientfolio.protect.alerts import ExportRules
 from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.protect.exports import ExportKeys, list_exports
@@ -54,16 +55,22 @@ def demo(store: Store) -> Store:
     return store
 
 
-def _write(store: Store, out: Path, fmt: str, lang: str, principal: Principal = MANAGER) -> object:
-    return write_report(store, principal, out, fmt=fmt, lang=lang, keys=KEYS, rules=ExportRules(), ring=RING, now=NOON)
+def _write(
+    store: Store, out: Path, fmt: str, lang: str, principal: Principal = MANAGER, inputs: PlanInputs | None = None
+) -> object:
+    return write_report(
+        store, principal, out, fmt=fmt, lang=lang, keys=KEYS, rules=ExportRules(), ring=RING, now=NOON, inputs=inputs
+    )
 
 
 def test_each_format_is_written_registered_signed_and_audited(demo: Store, tmp_path: Path) -> None:
+    """The three formats written from one gathering of the analyses (as the web
+    app writes the review from its figures)."""
     data = gather_review(demo, MANAGER, ring=RING)
     equity = data.inputs.value.equity.total_cents
     assert equity is not None and equity > 0
 
-    html = _write(demo, tmp_path / "revue.html", "html", "fr")
+    html = _write(demo, tmp_path / "revue.html", "html", "fr", inputs=data.inputs)
     text = (tmp_path / "revue.html").read_text(encoding="utf-8")
     assert "Revue annuelle du portefeuille client" in text and "Valeur du capital client" in text
     assert formatter("fr").money(equity) in text
@@ -75,11 +82,11 @@ def test_each_format_is_written_registered_signed_and_audited(demo: Store, tmp_p
         and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
 
-    pdf = _write(demo, tmp_path / "review.pdf", "pdf", "en")
+    pdf = _write(demo, tmp_path / "review.pdf", "pdf", "en", inputs=data.inputs)
     body = (tmp_path / "review.pdf").read_bytes()
     assert body.startswith(b"%PDF") and body.count(b"/Type /Page\n") >= 11
 
-    _write(demo, tmp_path / "review.xlsx", "xlsx", "en")
+    _write(demo, tmp_path / "review.xlsx", "xlsx", "en", inputs=data.inputs)
     book = load_workbook(tmp_path / "review.xlsx")
     assert book.sheetnames[0] == "Summary" and len(book.sheetnames) == 11
     summary = book["Summary"]
