@@ -1,7 +1,7 @@
 """Helpers shared by the maximum-likelihood fits of the value models (BG/NBD,
 MBG/NBD, Gamma-Gamma): input arrays, the Hessian by central differences of an
-analytic gradient, the covariance when it exists, the fit's message, and one
-BLAS thread while a fit runs."""
+analytic gradient, the covariance when it exists, whether the optimiser ended
+at the maximum, the fit's message, and one BLAS thread while a fit runs."""
 
 from __future__ import annotations
 
