@@ -175,15 +175,14 @@ def test_a_line_search_stopped_at_the_maximum_is_converged() -> None:
     gradient is still large."""
     from scipy.optimize import OptimizeResult
 
-    from clientfolio.value.mle import STATIONARY, optimiser_settled
+    from clientfolio.value.mle import STATIONARY, fit_end
+
+    def settled(result: OptimizeResult) -> tuple[bool, str]:
+        return fit_end(result, at_bound=False, singular=False)
 
     stopped = "ABNORMAL: "
-    assert optimiser_settled(OptimizeResult(success=False, message=stopped, jac=np.array([6e-8, -5e-8, 5e-8])))[0]
-    settled, message = optimiser_settled(
-        OptimizeResult(success=False, message=stopped, jac=np.array([0, 10 * STATIONARY]))
-    )
-    assert not settled and message == stopped
-    assert not optimiser_settled(
-        OptimizeResult(success=False, message="STOP: TOTAL NO. OF ITERATIONS", jac=np.zeros(3))
-    )[0]
-    assert optimiser_settled(OptimizeResult(success=True, message="CONVERGENCE", jac=np.ones(3)))[0]
+    assert settled(OptimizeResult(success=False, message=stopped, jac=np.array([6e-8, -5e-8, 5e-8])))[0]
+    converged, message = settled(OptimizeResult(success=False, message=stopped, jac=np.array([0, 10 * STATIONARY])))
+    assert not converged and message == stopped
+    assert not settled(OptimizeResult(success=False, message="STOP: TOTAL NO. OF ITERATIONS", jac=np.zeros(3)))[0]
+    assert settled(OptimizeResult(success=True, message="CONVERGENCE", jac=np.ones(3)))[0]

@@ -46,14 +46,7 @@ import numpy.typing as npt
 # scipy is imported in the functions that use it (here and in the other models): it takes about a second
 # to import, and the settings and the plan import these modules without fitting anything
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.mle import (
-    fit_message,
-    float_array,
-    hessian,
-    inverse_if_positive_definite,
-    one_blas_thread,
-    optimiser_settled,
-)
+from clientfolio.value.mle import fit_end, float_array, hessian, inverse_if_positive_definite, one_blas_thread
 
 __all__ = [
     "BetaGeoFit",
@@ -316,15 +309,15 @@ def fit_bgnbd(
     inverse = None
     if covariance:
         inverse = inverse_if_positive_definite(hessian(lambda point: -_log_likelihood(point, histories)[1], log_params))
-    settled, optimiser = optimiser_settled(result)
+    converged, message = fit_end(result, at_bound=at_bound, singular=covariance and inverse is None)
     r, alpha, a, b = (float(v) for v in np.exp(log_params))
     return BetaGeoFit(
         params=BetaGeoParams(r, alpha, a, b, modified=modified),
         log_likelihood=-float(result.fun) * total,
         n_customers=total,
         log_covariance=inverse,
-        converged=settled and not at_bound,
-        message=fit_message(optimiser, at_bound, covariance and inverse is None),
+        converged=converged,
+        message=message,
     )
 
 

@@ -22,14 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clientfolio.errors import ClientfolioError
-from clientfolio.value.mle import (
-    fit_message,
-    float_array,
-    hessian,
-    inverse_if_positive_definite,
-    one_blas_thread,
-    optimiser_settled,
-)
+from clientfolio.value.mle import fit_end, float_array, hessian, inverse_if_positive_definite, one_blas_thread
 
 __all__ = [
     "MIN_REPEAT_BUYERS",
@@ -212,15 +205,15 @@ def fit_gamma_gamma(
     at_bound = bool(np.any(np.abs(log_params) >= _LOG_BOUND - 1e-6))
     hess = hessian(lambda point: -_log_likelihood(point, data)[1], log_params)
     covariance = inverse_if_positive_definite(hess)
-    settled, optimiser = optimiser_settled(result)
+    converged, message = fit_end(result, at_bound=at_bound, singular=covariance is None)
     p, q, v = (float(value) for value in np.exp(log_params))
     return GammaGammaFit(
         params=GammaGammaParams(p, q, v),
         log_likelihood=-float(result.fun) * total,
         n_customers=total,
         log_covariance=covariance,
-        converged=settled and not at_bound,
-        message=fit_message(optimiser, at_bound, covariance is None),
+        converged=converged,
+        message=message,
     )
 
 

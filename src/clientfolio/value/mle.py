@@ -1,7 +1,7 @@
 """Helpers shared by the maximum-likelihood fits of the value models (BG/NBD,
 MBG/NBD, Gamma-Gamma): input arrays, the Hessian by central differences of an
-analytic gradient, the covariance when it exists, whether the optimiser ended
-at the maximum, the fit's message, and one BLAS thread while a fit runs."""
+analytic gradient, the covariance when it exists, whether a fit converged and its
+message, and one BLAS thread while a fit runs."""
 
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STATIONARY",
-    "fit_message",
+    "fit_end",
     "float_array",
     "hessian",
     "inverse_if_positive_definite",
     "one_blas_thread",
-    "optimiser_settled",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,25 +98,27 @@ STATIONARY = 1e-6
 a fit whose line search stopped is taken as at its maximum."""
 
 
-def optimiser_settled(result: OptimizeResult) -> tuple[bool, str]:
-    """Whether L-BFGS-B's ``result`` (minimising minus the mean log-likelihood) ended at a
-    maximum, and its message.  Its own convergence test, or a line search that could not
-    decrease further ("ABNORMAL") where the gradient is already below ``STATIONARY``: at
-    the maximum, the rounding of the sums stops the search before the tolerances (seen
-    on AMD EPYC, where numpy adds in another order: 6e-8 per customer left)."""
-    if result.success:
-        return True, str(result.message)
-    gradient = float(np.max(np.abs(result.jac)))
-    if str(result.message).startswith("ABNORMAL") and gradient <= STATIONARY:
-        return True, f"line search stopped at the precision of the arithmetic, gradient {gradient:.1e}"
-    return False, str(result.message)
+def fit_end(result: OptimizeResult, *, at_bound: bool, singular: bool) -> tuple[bool, str]:
+    """Whether a fit whose optimiser ended with ``result`` (L-BFGS-B minimising minus
+    the mean log-likelihood, or the Newton steps) converged, and its message: the
+    optimiser's, then notes on a bound reached and a singular Hessian.
 
-
-def fit_message(optimiser: str, at_bound: bool, singular: bool) -> str:
-    """The optimiser's message followed by notes on a bound reached and a singular Hessian."""
+    Converged: the optimiser's own test, or a line search that could not decrease
+    further ("ABNORMAL") where the gradient is already below ``STATIONARY`` (at the
+    maximum, the rounding of the sums stops the search before the tolerances: seen on
+    AMD EPYC, where numpy adds in another order, 6e-8 per customer left); and no
+    parameter at its bound."""
+    settled, optimiser = bool(result.success), str(result.message)
+    if not settled and optimiser.startswith("ABNORMAL"):
+        gradient = float(np.max(np.abs(result.jac)))
+        if gradient <= STATIONARY:
+            settled, optimiser = (
+                True,
+                f"line search stopped at the precision of the arithmetic, gradient {gradient:.1e}",
+            )
     notes = [optimiser]
     if at_bound:
         notes.append("a parameter reached its bound")
     if singular:
         notes.append("Hessian not positive definite: the data do not determine the parameters, no covariance")
-    return "; ".join(notes)
+    return settled and not at_bound, "; ".join(notes)
