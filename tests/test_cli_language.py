@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from typer.core import TyperArgument
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from clientfolio import cli
-from clientfolio.cli._common import language_in, localize_commands, translate_click_message
+from clientfolio.cli._common import ARGUMENT_NAMES, language_in, localize_commands, translate_click_message
 from clientfolio.i18n import gettext_for, language_from_environment
 
 # the locale variables cleared for each run, so that only what a test gives counts
@@ -140,6 +141,31 @@ def test_the_french_help_of_every_command_has_no_english_help() -> None:
         assert "Langue des textes" in shown or path == ("report",), path  # report's own --lang
         typer_words = re.findall(r"<(?:str|bool|int|float|path|list\[str\])(?: range)?>", shown)
         assert not typer_words and "<oui/non>" in shown, (path, typer_words)  # the type column in French too
+
+
+def test_the_arguments_are_named_in_the_runs_language() -> None:
+    """An argument's name (its parameter's) shows in its command's help, its usage line
+    and click's errors: in French in a French run, as the code names it in English."""
+    _ = gettext_for("fr")
+    arguments = {
+        path: [p.name for p in command.params if isinstance(p, TyperArgument)]
+        for path, command in _tree(get_command(cli.app))
+    }
+    named = {name for names in arguments.values() for name in names}
+    assert named == set(ARGUMENT_NAMES), named ^ set(ARGUMENT_NAMES)  # a new argument gets its French there
+    assert all(_(name) != name for name in named), [name for name in named if _(name) == name]
+    for path, names in arguments.items():
+        if not names:
+            continue
+        french, english = run(*path, "--help", "--lang", "fr").stdout, run(*path, "--help", "--lang", "en").stdout
+        for name in names:
+            assert re.search(rf"Utilisation : .*{{{re.escape(_(name))}}}", french), (path, french)
+            assert re.search(rf"│ \*\s+{re.escape(_(name))}\s", french), (path, french)  # the arguments' table
+            assert f"{{{name}}}" not in french and not re.search(rf"│ \*\s+{name}\s", french), (path, name)
+            assert re.search(rf"Usage: .*{{{name}}}", english) and re.search(rf"│ \*\s+{name}\s", english), path
+    missing = run("user", "add", "--lang", "fr")
+    assert missing.exit_code == 2 and "Argument 'identifiant' manquant." in missing.output, missing.output
+    assert "Missing argument 'username'." in run("user", "add", "--lang", "en").output
 
 
 def test_the_english_help_is_unchanged_and_names_lang() -> None:

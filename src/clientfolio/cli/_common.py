@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from typer import _click
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from clientfolio.cli._fitting import fitting
 from clientfolio.errors import ClientfolioError
@@ -525,6 +525,11 @@ _TYPE_WORDS = (
 """The kinds of value typer names in the help's type column (``<str>``), as typer
 writes them: the messages of the catalog, shown in the run's language."""
 
+ARGUMENT_NAMES = (N_("username"), N_("file"), N_("kind"), N_("email"), N_("action_id"), N_("request_id"))
+"""The names of the commands' arguments (their parameters' names): messages of the
+catalog, shown in the run's language in the help's table, its usage line
+(``{username}``) and click's errors ("Missing argument 'username'.")."""
+
 
 class _Formatter(_click.formatting.HelpFormatter):
     """Click's help formatter, its "Usage: " in the run's language."""
@@ -570,6 +575,8 @@ def localize_commands(root: Any, language: str) -> None:
         context = _click.Context(command)
         help_option = command.get_help_option(context)
         for item in (command, *command.params, *([help_option] if help_option is not None else [])):
+            if isinstance(item, TyperArgument):  # its name: typer shows the metavar when there is one
+                item.metavar = _(item.__dict__.setdefault("_english_metavar", item.metavar or item.name))
             for attr in ("help", "short_help"):
                 text = getattr(item, attr, None)
                 if text:
