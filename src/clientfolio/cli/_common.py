@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from clientfolio.store import Store
 
 __all__ = [
+    "ARGUMENT_NAMES",
     "AsOfOption",
     "AsOption",
     "Column",
