@@ -164,9 +164,9 @@ def settle_purchases(
     if credited.count().to_pyarrow().as_py() == 0:
         return totals
     t = transactions.filter(transactions.date <= ibis.literal(as_of, "date"))
-    exact = ibis.memtable(
-        _exact_purchases(t.semi_join(credited, t.customer_id == credited.credited), after).to_pyarrow()
-    )
+    # ``isin``, not a semi-join: SQLite runs the semi-join's EXISTS once per line, scanning the credited
+    # customers each time (a 20,000-customer store: 213 s), and the IN list once (0.45 s)
+    exact = ibis.memtable(_exact_purchases(t.filter(t.customer_id.isin(credited.credited)), after).to_pyarrow())
     joined = totals.left_join(exact, totals.customer_id == exact.exact_customer)
     recounted = joined.exact_customer.notnull()
     return joined.select(
