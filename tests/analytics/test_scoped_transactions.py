@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clientfolio.access import SYSTEM, PortfolioReader, Principal, Scope
+from clientfolio.access import SYSTEM, PipelineReader, PortfolioReader, Principal, Scope
 from clientfolio.analytics.engines import connect_store
 from clientfolio.demo import generate_demo
 from clientfolio.store import Store
@@ -50,3 +50,27 @@ def test_a_scoped_store_analysed_on_duckdb_matches_its_own_engine(store: Store) 
         assert on_duckdb == own
         assert 0 < len(own["abc"]) <= len(everyone.abc)
         assert own["measures"] != everyone.as_dict()["measures"]
+
+
+def test_the_readers_aggregates_are_those_of_its_own_rows(store: Store) -> None:
+    """The latest sale and activity dates and the revenue per customer over a
+    span, computed by the database, are those of the rows the reader sees."""
+    generate_demo(store, customers=40, years=2, seed=3, as_of=dt.date(2025, 6, 30))
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 3, 31)
+    for scope in (Scope(), Scope(regions=frozenset({"IDF"})), Scope(product_lines=frozenset({"SRV"}))):
+        reader = PipelineReader(store, Principal("rep", "sales", scope))
+        rows = reader.revenue_by_customer_date()
+        revenue: dict[str, int] = {}
+        for code, day, cents in rows:
+            if start <= day <= end:
+                revenue[code] = revenue.get(code, 0) + cents
+        assert reader.revenue_by_customer(start, end) == revenue and revenue
+        assert reader.latest_sale_date() == max(day for _, day, _ in rows)
+        made = reader.activities()
+        assert made and reader.latest_activity_date() == max(a.occurred_on for a in made)
+    nobody = PipelineReader(store, Principal("rep", "sales", Scope(regions=frozenset({"nowhere"}))))
+    assert (nobody.latest_sale_date(), nobody.latest_activity_date(), nobody.revenue_by_customer(start, end)) == (
+        None,
+        None,
+        {},
+    )

@@ -183,6 +183,15 @@ class PipelineReader(PortfolioReader):
         with self.connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 
+    def latest_activity_date(self) -> dt.date | None:
+        """The date of the latest visible activity made (not planned), None when there is none."""
+        query = select(func.max(Activity.occurred_on)).where(
+            self.visible_about(Activity.customer_id, Activity.prospect_id), Activity.planned.is_(False)
+        )
+        with self.connect() as conn:
+            day: dt.date | None = conn.scalar(query)
+            return day
+
     def last_contacts(self, as_of: dt.date) -> dict[str, dt.date | None]:
         """Every visible customer's latest activity on or before ``as_of`` (None
         when never contacted), by customer code."""

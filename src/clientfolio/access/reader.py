@@ -323,6 +323,26 @@ class PortfolioReader:
         with self.connect() as conn:
             return [(code, day, int(total)) for code, day, total in conn.execute(query)]
 
+    def latest_sale_date(self) -> dt.date | None:
+        """The date of the latest visible sale (None when there is none): one
+        aggregate, not every (customer, date) fetched."""
+        sub = self._sales_query().subquery()
+        with self.connect() as conn:
+            day: dt.date | None = conn.scalar(select(func.max(sub.c.issued_on)))
+            return day
+
+    def revenue_by_customer(self, start: dt.date, end: dt.date) -> dict[str, int]:
+        """Revenue in cents of the visible sales dated ``start`` to ``end``
+        inclusive, by customer code (the customers with a sale in the span)."""
+        sub = self._sales_query().subquery()
+        query = (
+            select(sub.c.code, func.sum(sub.c.amount_cents))
+            .where(sub.c.issued_on >= start, sub.c.issued_on <= end)
+            .group_by(sub.c.code)
+        )
+        with self.connect() as conn:
+            return {code: int(total) for code, total in conn.execute(query)}
+
     def _visible_customers(self, con: BaseBackend) -> ir.Table:
         """The customers table of ``con`` filtered by the principal's regions and
         segments; on PostgreSQL the back-end's session is also bound to the scope

@@ -110,8 +110,7 @@ class ActivityView:
 
 def _latest(reader: PipelineReader) -> dt.date:
     """The day of the latest sale or activity, else today."""
-    days = [day for _, day, _ in reader.revenue_by_customer_date()]
-    days += [a.occurred_on for a in reader.activities()]
+    days = [day for day in (reader.latest_sale_date(), reader.latest_activity_date()) if day is not None]
     return max(days, default=dt.date.today())
 
 
@@ -205,10 +204,7 @@ def activity_view(
     finally:
         con.disconnect()
     important = important_customers((r["customer_id"] for r in classes if r["class"] == "A"), vip)
-    revenue: dict[str, int] = {}
-    for code, sold_on, cents in reader.revenue_by_customer_date():
-        if start <= sold_on <= day:
-            revenue[code] = revenue.get(code, 0) + cents
+    revenue = reader.revenue_by_customer(start, day)
     priority = {p.code for p, pl in _placed(reader.prospects(), day, config.priority) if pl.priority <= 2}
     report = activity_index(
         reader.activities(start, day),
