@@ -37,10 +37,10 @@ HERE = Path(__file__).parent
 CLIENTFOLIO = Path(sys.executable).with_name("clientfolio")
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak memory (MiB) of ``command`` as a child process."""
+def timed(command: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak memory (MiB) of ``command`` as a child process (in ``cwd``)."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
