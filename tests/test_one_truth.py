@@ -205,3 +205,13 @@ def test_system_and_admin_review_agree(demo: Store, review: ReviewData, tmp_path
     owner = gather_review(demo, SYSTEM, ring=RING)
     assert owner.inputs.value.quadrant_thresholds == review.inputs.value.quadrant_thresholds
     assert owner.inputs.value.equity.total_cents == review.inputs.value.equity.total_cents
+
+
+def test_the_prospects_page_and_the_review_agree(demo: Store, review: ReviewData) -> None:
+    """The review's prospects take the churn projection of its analysis (no
+    second pass over the sales): the same view as ``/prospects`` computes alone."""
+    from clientfolio.prospects.run import prospects_view
+
+    alone = prospects_view(demo, principal_for(demo, ADMIN), as_of=review.as_of)
+    assert alone == review.inputs.prospects
+    assert alone.backward is not None and alone.prospects

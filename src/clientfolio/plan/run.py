@@ -108,7 +108,14 @@ def gather(
     day = analysis.as_of
     value = value_source(store=store, reader=reader, as_of=day, config=config.value, interval=interval)
     vip = [c.customer_id for c in value.customers if c.category == "vip"]
-    prospects = prospects_view(store, principal, as_of=day, config=config.prospects, analytics=config.analytics)
+    prospects = prospects_view(
+        store,
+        principal,
+        as_of=day,
+        config=config.prospects,
+        analytics=config.analytics,
+        projection=analysis.measures.projection,
+    )
     activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics)
     con = connect_store(store.url)
     try:
