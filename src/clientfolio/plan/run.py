@@ -114,7 +114,7 @@ def gather(
         as_of=day,
         config=config.prospects,
         analytics=config.analytics,
-        projection=analysis.measures.projection,
+        known=analysis.measures,
     )
     activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics)
     con = connect_store(store.url)

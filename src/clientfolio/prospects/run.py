@@ -19,7 +19,7 @@ from clientfolio.access import ActivityRow, PipelineReader, Principal, ProspectR
 from clientfolio.analytics.abc import abc_classes
 from clientfolio.analytics.analysis import AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
-from clientfolio.analytics.measures import Projection, measures
+from clientfolio.analytics.measures import Measures, measures
 from clientfolio.periods import months_before
 from clientfolio.prospects.activity import ActivityConfig, ActivityReport, activity_index
 from clientfolio.prospects.followup import FollowUpConfig, ImportantCustomer, follow_up, important_customers
@@ -140,19 +140,22 @@ def prospects_view(
     as_of: dt.date | None = None,
     config: ProspectsConfig | None = None,
     analytics: AnalyticsConfig | None = None,
-    projection: Projection | None = None,
+    known: Measures | None = None,
 ) -> ProspectsView:
     """The matrix, funnel and backward funnel of the prospects ``principal``
-    sees (the churn projection with the ``analytics`` measures settings;
-    ``projection``: the one of the year to ``as_of`` when already computed,
-    as the plan's analysis has it, rather than a pass over the sales again)."""
+    sees (the churn projection with the ``analytics`` measures settings).
+    ``known``: the year's measures already computed for ``principal`` (the
+    review's analysis, the dashboard's current figures); their churn projection
+    is taken when they are as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
     prospects = reader.prospects()
     open_ones = _placed((p for p in prospects if p.stage in OPEN_STAGES), day, config.priority)
     result = funnel(prospects, reader.stage_changes(), as_of=day)
-    if projection is None:
+    if known is not None and known.as_of == day and known.period == "year":
+        projection = known.projection
+    else:
         con = connect_store(store.url)
         try:
             projection = measures(reader.transactions(con), as_of=day, config=analytics.measures).projection
