@@ -144,9 +144,9 @@ def prospects_view(
 ) -> ProspectsView:
     """The matrix, funnel and backward funnel of the prospects ``principal``
     sees (the churn projection with the ``analytics`` measures settings).
-    ``known``: the year's measures already computed for ``principal`` (the
-    review's analysis, the dashboard's current figures); their churn projection
-    is taken when they are as of the view's day, rather than a pass over the sales."""
+    ``known``: the year's measures already computed for ``principal`` with the
+    same settings (the review's analysis); their churn projection is taken when
+    they are as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
