@@ -261,8 +261,8 @@ def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
         }
 
     lin, lg = cx(linear), cx(log)
-    # linear: the small ones are within a pixel or two of each other; log: far apart
-    assert abs(lin["S1"] - lin["S2"]) < 2
+    # linear: the small ones within a pixel or two, those on one pixel one circle naming them; log: far apart
+    assert sorted(lin) == ["Big", "S1", "S2, Zero, Neg"] and abs(lin["S1"] - lin["S2, Zero, Neg"]) < 2
     assert lg["S1"] - lg["S2"] > 50
     # on the log scale, equal ratios are equal distances: 1e6/1e3 is three times 1e3/1e2... minus the +1
     left, big, s1, s2, zero = 60, lg["Big"], lg["S1"], lg["S2"], lg["Zero"]
@@ -278,3 +278,24 @@ def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
     assert [e.text for e in by_class(linear, "axis-label")] == ["Marge", "CLV"]
     assert {"0", "1k", "1M", "-100"} <= {e.text for e in by_class(log, "tick-x")}
     assert not by_class(linear, "tick-x")
+
+
+def test_quadrant_chart_draws_one_circle_per_pixel_naming_its_points() -> None:
+    """Thousands of customers: a point that falls on the pixel of another is not
+    drawn again; the circle's tooltip names the first five, then ``+N``; the
+    quadrant counts still count every point."""
+    many = [(f"C{i:02}", 100.0 + i * 1e-6, 100.0) for i in range(8)] + [("Far", 1_000.0, 10.0)]
+    root = parse(
+        quadrant_chart(
+            many,
+            x_threshold=500.0,
+            y_threshold=50.0,
+            x_label="Marge",
+            y_label="CLV",
+            quadrant_labels=("TL", "TR", "BL", "BR"),
+            title="Q",
+        )
+    )
+    names = sorted(c.find("s:title", NS).text or "" for c in by_class(root, "point"))  # type: ignore[union-attr]
+    assert names == ["C00, C01, C02, C03, C04 +3", "Far"]
+    assert root.find("s:desc", NS).text == "TL: 8; TR: 0; BL: 0; BR: 1"  # type: ignore[union-attr]

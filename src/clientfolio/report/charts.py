@@ -478,6 +478,10 @@ def quadrant_chart(
     )
 
 
+_NAMED = 5
+"""The names a point's tooltip gives when it stands for several (then ``+N`` for the others)."""
+
+
 def _quadrant(
     points: Sequence[tuple[str, float, float]],
     *,
@@ -533,16 +537,21 @@ def _quadrant(
     if ticks is not None:
         body += _log_ticks(ticks, (x_low, x_high), (y_low, y_high), xy, left, top + plot_h)
     far = sorted(points, key=lambda p: -math.hypot((p[1] - x_low) / x_span, (p[2] - y_low) / y_span))[:labelled]
-    named = {id(p) for p in far}
-    for point in points:
-        name, x, y = point
+    # One circle per pixel: with thousands of customers most points fall on others (20,000 customers:
+    # 14,000 points on 5,700 pixels, a dashboard of 1.9 MB); the circle's tooltip names those it stands for.
+    pixels: dict[tuple[int, int], tuple[float, float, list[str]]] = {}
+    for name, x, y in points:
         px, py = xy(x, y)
+        pixels.setdefault((round(px), round(py)), (px, py, []))[2].append(name)
+    for px, py, names in pixels.values():
+        shown = ", ".join(names[:_NAMED]) + (f" +{len(names) - _NAMED}" if len(names) > _NAMED else "")
         body.append(
             f'<circle class="point" cx="{_n(px)}" cy="{_n(py)}" r="4" fill="{PALETTE[0]}" '
-            f'fill-opacity="0.75"><title>{_e(name)}</title></circle>'
+            f'fill-opacity="0.75"><title>{_e(shown)}</title></circle>'
         )
-        if id(point) in named:
-            body.append(_text(px + 6, py - 6, _clip(name, 24), size=11))
+    for name, x, y in far:
+        px, py = xy(x, y)
+        body.append(_text(px + 6, py - 6, _clip(name, 24), size=11))
     counts = [0, 0, 0, 0]
     for _, x, y in points:
         counts[(0 if y >= y_threshold else 2) + (1 if x >= x_threshold else 0)] += 1
