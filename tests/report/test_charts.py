@@ -299,3 +299,19 @@ def test_quadrant_chart_draws_one_circle_per_pixel_naming_its_points() -> None:
     names = sorted(c.find("s:title", NS).text or "" for c in by_class(root, "point"))  # type: ignore[union-attr]
     assert names == ["C00, C01, C02, C03, C04 +3", "Far"]
     assert root.find("s:desc", NS).text == "TL: 8; TR: 0; BL: 0; BR: 1"  # type: ignore[union-attr]
+
+
+def test_pareto_curve_of_many_customers_keeps_a_vertex_per_half_pixel() -> None:
+    """20,000 customers: the curve keeps the vertices half a pixel apart at
+    least (the first and the last always), not one per customer."""
+    count = 20_000
+    shares = [1 - (1 - (i + 1) / count) ** 3 for i in range(count)]
+    curve = by_class(parse(pareto_chart(shares, a=0.8, b=0.95, title="C", x_label="x", y_label="y")), "curve")[0]
+    points = [tuple(map(float, p.split(","))) for p in curve.get("points", "").split()]
+    assert 300 < len(points) < 2_000
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    assert (xs[0], ys[0]) == (min(xs), max(ys)) and (xs[-1], ys[-1]) == (max(xs), min(ys))  # origin to the end
+    steps = [max(abs(b[0] - a[0]), abs(b[1] - a[1])) for a, b in zip(points[:-2], points[1:-1], strict=True)]
+    assert min(steps) >= 0.4  # half a pixel, written to a tenth
+    few = [0.5, 0.8, 0.9, 1.0]  # far apart: every vertex kept
+    assert len(by_class(parse(pareto_chart(few, a=0.8, b=0.95, title="C")), "curve")[0].get("points", "").split()) == 5
