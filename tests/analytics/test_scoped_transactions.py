@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from clientfolio.access import SYSTEM, PipelineReader, PortfolioReader, Principal, Scope
 from clientfolio.analytics.engines import connect_store
 from clientfolio.demo import generate_demo
@@ -74,3 +76,18 @@ def test_the_readers_aggregates_are_those_of_its_own_rows(store: Store) -> None:
         None,
         {},
     )
+
+
+@pytest.mark.postgres
+def test_the_analyses_plan_their_postgresql_queries_for_every_row(pg_url: str) -> None:
+    """Ibis reads a result through a cursor, which PostgreSQL plans for its
+    first tenth by default (nested loops that, on the statistics of a store not
+    yet analysed after an import, took 300 s for the plan's revenue by customer
+    and product line at 20,000 customers, against 1 s hashed); the analyses read
+    every row and say so."""
+    Store(pg_url).dispose()  # migrated
+    con = connect_store(pg_url)
+    try:
+        assert con.raw_sql("SHOW cursor_tuple_fraction").fetchone()[0] == "1"
+    finally:
+        con.disconnect()
