@@ -234,6 +234,15 @@ def test_symlog_is_symmetric_and_monotonic() -> None:
         )
 
 
+PLAIN_QUADRANT: dict[str, object] = {
+    "x_label": "Marge",
+    "y_label": "CLV",
+    "quadrant_labels": ("TL", "TR", "BL", "BR"),
+    "title": "Q",
+}
+"""The labels of a quadrant chart whose points, not its words, a test checks."""
+
+
 def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
     # one customer 1000 times larger than the others
     points = [
@@ -243,14 +252,7 @@ def test_quadrant_chart_log_scale_spreads_the_small_customers() -> None:
         ("Zero", 0.0, 0.0),
         ("Neg", -100.0, 10.0),
     ]
-    common = {
-        "x_threshold": 500.0,
-        "y_threshold": 500.0,
-        "x_label": "Marge",
-        "y_label": "CLV",
-        "quadrant_labels": ("TL", "TR", "BL", "BR"),
-        "title": "Q",
-    }
+    common = {"x_threshold": 500.0, "y_threshold": 500.0, **PLAIN_QUADRANT}
     linear = parse(quadrant_chart(points, **common))  # type: ignore[arg-type]
     log = parse(quadrant_chart(points, log=True, log_note="échelle log", **common))  # type: ignore[arg-type]
 
@@ -285,17 +287,7 @@ def test_quadrant_chart_draws_one_circle_per_pixel_naming_its_points() -> None:
     drawn again; the circle's tooltip names the first five, then ``+N``; the
     quadrant counts still count every point."""
     many = [(f"C{i:02}", 100.0 + i * 1e-6, 100.0) for i in range(8)] + [("Far", 1_000.0, 10.0)]
-    root = parse(
-        quadrant_chart(
-            many,
-            x_threshold=500.0,
-            y_threshold=50.0,
-            x_label="Marge",
-            y_label="CLV",
-            quadrant_labels=("TL", "TR", "BL", "BR"),
-            title="Q",
-        )
-    )
+    root = parse(quadrant_chart(many, x_threshold=500.0, y_threshold=50.0, **PLAIN_QUADRANT))  # type: ignore[arg-type]
     names = sorted(c.find("s:title", NS).text or "" for c in by_class(root, "point"))  # type: ignore[union-attr]
     assert names == ["C00, C01, C02, C03, C04 +3", "Far"]
     assert root.find("s:desc", NS).text == "TL: 8; TR: 0; BL: 0; BR: 1"  # type: ignore[union-attr]
