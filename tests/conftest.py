@@ -102,6 +102,28 @@ def _quick_jvms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_click_command_per_app() -> Iterator[None]:
+    """typer's ``CliRunner.invoke`` builds the app's click command anew at every call:
+    the signatures and type hints of every command read again, 0.1 s of CPU each time,
+    for tests that invoke it a thousand times.  Built once per app here, as ``clientfolio``
+    builds it once per process; each run still chooses its language and translates the
+    help (``ErrorBoundary.main``), and the commands look their consoles up when they run."""
+    import typer.main
+    import typer.testing
+
+    built: dict[int, tuple[Any, Any]] = {}
+
+    def command_of(app: Any) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, typer.main.get_command(app))  # the app kept: its id is not reused
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", command_of)
+        yield
+
+
 def copy_sqlite(source: Path, target: Path) -> None:
     """Copy the SQLite store ``source`` to ``target``, with its mode (0600): its
     write-ahead log first written into it (a command run in this process may
