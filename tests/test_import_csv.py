@@ -612,3 +612,35 @@ def test_batches_are_all_or_nothing_too(store: Store, tmp_path: Path) -> None:
             300,
             sum(i * 100 + 25 for i in range(300)),
         )
+
+
+def _analyzed(store: Store) -> dict[str, tuple[int, float]]:
+    """PostgreSQL: (ANALYZE runs, the planner's row estimate) of the imported tables."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.relname, s.analyze_count, c.reltuples FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('customers', 'invoices', 'invoice_lines')"
+            )
+        )
+        return {name: (int(runs), float(estimate)) for name, runs, estimate in rows}
+
+
+def test_an_import_leaves_the_planner_the_statistics_of_its_rows(store: Store, tmp_path: Path) -> None:
+    """On PostgreSQL the tables written are analysed at once: the next commands' plans
+    count the rows just imported (not the -1, "never analysed", of a new table), autovacuum
+    or not.  A dry run, rolled back, leaves them; SQLite has no statistics to gather."""
+    path = write(tmp_path, "factures.csv", FRENCH, "cp1252")
+    if store.dialect != "postgresql":
+        import_file(store, path)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() == 0
+        return
+    before = _analyzed(store)
+    import_file(store, path, dry_run=True)
+    assert _analyzed(store) == before
+    import_file(store, path)
+    after = _analyzed(store)
+    for table, rows in {"customers": 2, "invoices": 2, "invoice_lines": 3}.items():
+        assert after[table][0] == before[table][0] + 1, table
+        assert after[table][1] == rows, table

@@ -550,6 +550,7 @@ def generate_demo(
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
                     )
                 )
+    store.refresh_statistics()
     count = {table.name: len(rows) for table, _, rows in tables}
     return DemoSummary(
         customers=count["customers"],

@@ -337,4 +337,6 @@ def _import_table(
         except BaseException:
             transaction.rollback()
             raise
+    if not dry_run:
+        store.refresh_statistics()  # the next commands' plans count the rows just written
     return result

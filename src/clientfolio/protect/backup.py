@@ -498,6 +498,7 @@ def restore(
                 details={"created_at": manifest.created_at, "rows": manifest.rows, "replaced_rows": replaced},
                 chain_key=ring.subkey("audit"),
             )
+        store.refresh_statistics()
     finally:
         store.dispose()
     return RestoreReport(manifest=manifest, replaced_rows=replaced)
