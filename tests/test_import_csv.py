@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.ingest import ImportRejected, RowError, import_file, load_mapping
@@ -644,3 +645,25 @@ def test_an_import_leaves_the_planner_the_statistics_of_its_rows(store: Store, t
     for table, rows in {"customers": 2, "invoices": 2, "invoice_lines": 3}.items():
         assert after[table][0] == before[table][0] + 1, table
         assert after[table][1] == rows, table
+
+
+@pytest.mark.postgres
+def test_statistics_that_cannot_be_gathered_do_not_fail_the_import(
+    pg_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A table held by another session's VACUUM or ANALYZE (a lock that conflicts with
+    ANALYZE, not with the import's inserts): the import is committed and says so; the
+    statistics are given up after ``ANALYZE_LOCK_WAIT``, in the log."""
+    store = Store(pg_url)
+    vacuuming = create_engine(pg_url)
+    try:
+        with vacuuming.connect() as other:
+            other.execute(text("LOCK TABLE invoice_lines IN SHARE UPDATE EXCLUSIVE MODE"))
+            with caplog.at_level(logging.INFO, logger="clientfolio.store"):
+                result = import_file(store, write(tmp_path, "factures.csv", FRENCH, "cp1252"))
+            other.rollback()
+        assert result.import_id is not None and counts(store)["invoice_lines"] == 3
+        assert "statistics" in caplog.text and "lock timeout" in caplog.text
+    finally:
+        vacuuming.dispose()
+        store.dispose()

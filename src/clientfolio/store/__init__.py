@@ -7,6 +7,7 @@ hands out connections.  It knows nothing of the domain.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 __all__ = ["IdBlock", "Store", "bulk_insert", "head_of_files"]
+
+_log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]+)?=\s*(?:[\"'](\w+)[\"']|None)\s*$", re.MULTILINE)
@@ -62,6 +65,11 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", "clientfolio.store:migrations")
     return config
+
+
+ANALYZE_LOCK_WAIT = "2s"
+"""How long ``Store.refresh_statistics`` waits for a table another session is
+vacuuming or analysing before it gives up (the next autovacuum gathers them)."""
 
 
 class Store:
@@ -148,15 +156,22 @@ class Store:
         hundred rows and may choose a nested loop over the customers: a command
         of seconds ran for minutes.  ANALYZE reads a sample (30,000 rows a
         table, whatever its size); a role that does not own the tables is told
-        so in a notice and nothing changes.  SQLite: nothing (its planner reads
-        the indexes, not statistics)."""
+        so in a notice and nothing changes.  Best effort: what was written is
+        committed already, so a failure (a table locked by a long VACUUM for
+        more than ``ANALYZE_LOCK_WAIT``, a lost connection) is logged (info:
+        nothing for the user to do, autovacuum gathers them later), not raised.
+        SQLite: nothing (its planner reads the indexes, not statistics)."""
         if self.dialect != "postgresql":
             return
         from clientfolio.store.schema import Base
 
         names = ", ".join(self.engine.dialect.identifier_preparer.quote(t.name) for t in Base.metadata.sorted_tables)
-        with self.engine.begin() as conn:
-            conn.execute(text(f"ANALYZE {names}"))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_WAIT}'"))
+                conn.execute(text(f"ANALYZE {names}"))
+        except DBAPIError as exc:
+            _log.info("the planner's statistics of %s were not gathered: %s", self.safe_url, exc.orig)
 
     def dispose(self) -> None:
         self.engine.dispose()
