@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from clientfolio.demo import generate_demo
 from clientfolio.errors import BackupRefused
@@ -42,6 +42,15 @@ def assert_restored(restored: dict[str, list[Any]], original: dict[str, list[Any
     assert restored == original
     assert log[-1][3] == "backup.restore"
     assert [row[:6] for row in log[:-1]] == [row[:6] for row in was if row[3] != "backup"]
+
+
+def analyze_runs(store: Store) -> int:
+    """PostgreSQL: how many times ``customers`` was analysed (ANALYZE, not autovacuum's); 0 on SQLite."""
+    if store.dialect != "postgresql":
+        return 0
+    with store.engine.connect() as conn:
+        query = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'customers'"
+        return int(conn.execute(text(query)).scalar_one())
 
 
 @pytest.fixture
@@ -81,7 +90,10 @@ def test_backup_then_restore_gives_back_every_row(filled: Store, tmp_path: Path)
     with pytest.raises(BackupRefused, match="rows: confirm to replace them"):
         restore(filled.url, RING, archive)
     assert snapshot(filled) != before
+    analysed = analyze_runs(filled)
     report = restore(filled.url, RING, archive, force=True)
+    if filled.dialect == "postgresql":  # the planner's statistics gathered again after the bulk write
+        assert analyze_runs(filled) == analysed + 1
     # one deleted, one added, and the backup's own audit entry (written once the archive was complete)
     assert report.replaced_rows == sum(len(rows) for rows in before.values()) + 1
     assert_restored(snapshot(filled), before)  # every table, row for row
