@@ -10,6 +10,7 @@ A migrated store is a copy of one migrated once per session.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import os
@@ -124,15 +125,8 @@ def _one_click_command_per_app() -> Iterator[None]:
     import typer.main
     import typer.testing
 
-    built: dict[int, tuple[Any, Any]] = {}
-
-    def command_of(app: Any) -> Any:
-        if id(app) not in built:
-            built[id(app)] = (app, typer.main.get_command(app))  # the app kept: its id is not reused
-        return built[id(app)][1]
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(typer.testing, "_get_command", command_of)
+        mp.setattr(typer.testing, "_get_command", functools.cache(typer.main.get_command))  # by app identity
         yield
 
 
@@ -289,6 +283,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     finally:
         s.dispose()
         databases.give_back(name, migrated=True)
+
+
+def planner_statistics(store: Store, tables: tuple[str, ...]) -> dict[str, tuple[int, float]]:
+    """PostgreSQL: each of ``tables``'s manual ANALYZE runs (not autovacuum's) and the
+    planner's row estimate (-1: never analysed)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT s.relname, s.analyze_count, c.reltuples FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = ANY(:tables)"
+            ),
+            {"tables": list(tables)},
+        )
+        return {name: (int(runs), float(estimate)) for name, runs, estimate in rows}
 
 
 @contextmanager

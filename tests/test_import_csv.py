@@ -16,6 +16,7 @@ from clientfolio.ingest import ImportRejected, RowError, import_file, load_mappi
 from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.store.schema import Invoice, InvoiceLine
+from tests.conftest import planner_statistics
 
 D = dt.date
 TABLES = ("customers", "products", "product_lines", "invoices", "invoice_lines", "payments", "imports")
@@ -615,16 +616,7 @@ def test_batches_are_all_or_nothing_too(store: Store, tmp_path: Path) -> None:
         )
 
 
-def _analyzed(store: Store) -> dict[str, tuple[int, float]]:
-    """PostgreSQL: (ANALYZE runs, the planner's row estimate) of the imported tables."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT s.relname, s.analyze_count, c.reltuples FROM pg_stat_user_tables s "
-                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('customers', 'invoices', 'invoice_lines')"
-            )
-        )
-        return {name: (int(runs), float(estimate)) for name, runs, estimate in rows}
+IMPORTED = ("customers", "invoices", "invoice_lines")
 
 
 def test_an_import_leaves_the_planner_the_statistics_of_its_rows(store: Store, tmp_path: Path) -> None:
@@ -637,11 +629,11 @@ def test_an_import_leaves_the_planner_the_statistics_of_its_rows(store: Store, t
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() == 0
         return
-    before = _analyzed(store)
+    before = planner_statistics(store, IMPORTED)
     import_file(store, path, dry_run=True)
-    assert _analyzed(store) == before
+    assert planner_statistics(store, IMPORTED) == before
     import_file(store, path)
-    after = _analyzed(store)
+    after = planner_statistics(store, IMPORTED)
     for table, rows in {"customers": 2, "invoices": 2, "invoice_lines": 3}.items():
         assert after[table][0] == before[table][0] + 1, table
         assert after[table][1] == rows, table

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 
 from clientfolio.demo import generate_demo
 from clientfolio.errors import BackupRefused
@@ -20,6 +20,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.rotation import key_status, rotate_keys
 from clientfolio.store import Store
 from clientfolio.store.schema import Action, Base, Customer, ImportBatch, Region
+from tests.conftest import planner_statistics
 
 RING = KeyRing.for_tests(b"k" * 32)
 
@@ -42,15 +43,6 @@ def assert_restored(restored: dict[str, list[Any]], original: dict[str, list[Any
     assert restored == original
     assert log[-1][3] == "backup.restore"
     assert [row[:6] for row in log[:-1]] == [row[:6] for row in was if row[3] != "backup"]
-
-
-def analyze_runs(store: Store) -> int:
-    """PostgreSQL: how many times ``customers`` was analysed (ANALYZE, not autovacuum's); 0 on SQLite."""
-    if store.dialect != "postgresql":
-        return 0
-    with store.engine.connect() as conn:
-        query = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'customers'"
-        return int(conn.execute(text(query)).scalar_one())
 
 
 @pytest.fixture
@@ -90,10 +82,11 @@ def test_backup_then_restore_gives_back_every_row(filled: Store, tmp_path: Path)
     with pytest.raises(BackupRefused, match="rows: confirm to replace them"):
         restore(filled.url, RING, archive)
     assert snapshot(filled) != before
-    analysed = analyze_runs(filled)
+    on_postgresql = filled.dialect == "postgresql"
+    analysed = planner_statistics(filled, ("customers",)) if on_postgresql else {}
     report = restore(filled.url, RING, archive, force=True)
-    if filled.dialect == "postgresql":  # the planner's statistics gathered again after the bulk write
-        assert analyze_runs(filled) == analysed + 1
+    if on_postgresql:  # the planner's statistics gathered again after the bulk write
+        assert planner_statistics(filled, ("customers",))["customers"][0] == analysed["customers"][0] + 1
     # one deleted, one added, and the backup's own audit entry (written once the archive was complete)
     assert report.replaced_rows == sum(len(rows) for rows in before.values()) + 1
     assert_restored(snapshot(filled), before)  # every table, row for row
