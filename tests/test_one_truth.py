@@ -215,3 +215,18 @@ def test_the_prospects_page_and_the_review_agree(demo: Store, review: ReviewData
     alone = prospects_view(demo, principal_for(demo, ADMIN), as_of=review.as_of)
     assert alone == review.inputs.prospects
     assert alone.backward is not None and alone.prospects
+
+
+@pytest.mark.parametrize("username", [ADMIN, REP])
+def test_the_activity_view_and_the_review_agree(demo: Store, review: ReviewData, username: str) -> None:
+    """The review's follow-up of the A customers takes the ABC classes of its
+    analysis (no second pass over the sales): the same view as computed alone,
+    for a user who sees everything and for a rep of one region."""
+    from clientfolio.prospects.run import activity_view
+
+    principal = principal_for(demo, username)
+    gathered = review if username == ADMIN else gather_review(demo, principal, ring=RING)
+    vip = [c.customer_id for c in gathered.inputs.value.customers if c.category == "vip"]
+    alone = activity_view(demo, principal, as_of=gathered.as_of, vip=vip)
+    assert alone == gathered.inputs.activity
+    assert any("A" in c.reasons for c in alone.important)

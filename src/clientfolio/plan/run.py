@@ -116,7 +116,9 @@ def gather(
         analytics=config.analytics,
         known=analysis.measures,
     )
-    activity = activity_view(store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics)
+    activity = activity_view(
+        store, principal, as_of=day, vip=vip, config=config.prospects, analytics=config.analytics, known=analysis
+    )
     con = connect_store(store.url)
     try:
         rows = customer_lines(reader.transactions(con), as_of=day, months=config.value.window_months)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clientfolio.access import ActivityRow, PipelineReader, Principal, ProspectRow
 from clientfolio.analytics.abc import abc_classes
-from clientfolio.analytics.analysis import AnalyticsConfig
+from clientfolio.analytics.analysis import Analysis, AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
 from clientfolio.analytics.measures import Measures, measures
 from clientfolio.periods import months_before
@@ -196,20 +196,26 @@ def activity_view(
     config: ProspectsConfig | None = None,
     analytics: AnalyticsConfig | None = None,
     today: dt.date | None = None,
+    known: Analysis | None = None,
 ) -> ActivityView:
     """The activity index per rep and for the team over the ``months`` to
     ``as_of``, the follow-up of the A (with the ``analytics`` ABC settings)
     and ``vip`` customers, and the planned activities overdue on ``today``
-    (default: the current day)."""
+    (default: the current day).  ``known``: the analysis already run for
+    ``principal`` with the same settings (the review's); its ABC classes are
+    taken when it is as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     day = as_of or _latest(reader)
     start = months_before(day, months) + dt.timedelta(days=1)
-    con = connect_store(store.url)
-    try:
-        classes = abc_classes(reader.transactions(con), as_of=day, config=analytics.abc).to_pyarrow().to_pylist()
-    finally:
-        con.disconnect()
+    if known is not None and known.as_of == day:
+        classes = known.abc.select(["customer_id", "class"]).to_pylist()
+    else:
+        con = connect_store(store.url)
+        try:
+            classes = abc_classes(reader.transactions(con), as_of=day, config=analytics.abc).to_pyarrow().to_pylist()
+        finally:
+            con.disconnect()
     important = important_customers((r["customer_id"] for r in classes if r["class"] == "A"), vip)
     revenue = reader.revenue_by_customer(start, day)
     priority = {p.code for p, pl in _placed(reader.prospects(), day, config.priority) if pl.priority <= 2}
