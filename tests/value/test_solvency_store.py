@@ -62,6 +62,7 @@ def _fill(store: Store) -> None:
             ("F3", D(2024, 4, 10), None),
             ("F4", D(2024, 5, 2), 1_000),
             ("F4", D(2024, 5, 20), 1_000),
+            ("F5", D(2024, 5, 15), None),  # an invoice without lines: its payment is no settlement either
         ]:
             s.add(Payment(invoice_id=docs[number].id, paid_on=day, amount_cents=paid))
         s.commit()

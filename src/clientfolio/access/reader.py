@@ -410,15 +410,9 @@ class PortfolioReader:
         its lines, with their whole amount (payments settle whole invoices).
         Documents without lines are left out."""
         lines, invoices = con.table("invoice_lines"), con.table("invoices")
-        scope = self.principal.scope
         visible = self._visible_customers(con)
-        if scope.product_lines is not None:
-            product_lines = con.table("product_lines")
-            codes = product_lines.filter(product_lines.code.isin(sorted(scope.product_lines))).id
-            products = con.table("products")
-            products = products.filter(products.product_line_id.isin(codes))
-            in_lines = lines.filter(lines.product_id.isin(products.id))
-            invoices = invoices.filter(invoices.id.isin(in_lines.invoice_id))
+        if self.principal.scope.product_lines is not None:
+            invoices = invoices.filter(invoices.id.isin(self._lines_in_scope(con).invoice_id))
         totals = lines.group_by(document_id=lines.invoice_id).aggregate(total=lines.amount_cents.sum())
         docs = invoices.join(visible, invoices.customer_id == visible.id).join(
             totals, invoices.id == totals.document_id
@@ -435,12 +429,30 @@ class PortfolioReader:
     def settlements(self, con: BaseBackend) -> ir.Table:
         """The payments of the invoices ``receivables`` shows, as an Ibis
         expression on ``con``: ``invoice_id`` (number), ``paid_on`` and
-        ``amount_cents`` (int64; NULL = settled in full)."""
+        ``amount_cents`` (int64; NULL = settled in full).  Those invoices are
+        selected as ``receivables`` selects them (a visible customer's, with a
+        line, one in the principal's product lines when it is scoped on them),
+        without summing their lines again (that sum, nested here, took half of
+        the query on SQLite: 20,000 customers, a rep of two regions, 3.1-3.8 s
+        before, 1.1-1.2 s without it)."""
         payments, invoices = con.table("payments"), con.table("invoices")
-        shown = invoices.filter(invoices.number.isin(self.receivables(con).invoice_id))
+        shown = invoices.filter(
+            invoices.customer_id.isin(self._visible_customers(con).id),
+            invoices.id.isin(self._lines_in_scope(con).invoice_id),
+        )
         paid = payments.join(shown, payments.invoice_id == shown.id)
         return paid.select(
             invoice_id=shown.number,
             paid_on=payments.paid_on.cast("date"),
             amount_cents=payments.amount_cents.cast("int64"),
         )
+
+    def _lines_in_scope(self, con: BaseBackend) -> ir.Table:
+        """The invoice lines of ``con`` in the principal's product lines (all of
+        them when it is not scoped on product lines)."""
+        lines = con.table("invoice_lines")
+        if self.principal.scope.product_lines is None:
+            return lines
+        product_lines, products = con.table("product_lines"), con.table("products")
+        codes = product_lines.filter(product_lines.code.isin(sorted(self.principal.scope.product_lines))).id
+        return lines.filter(lines.product_id.isin(products.filter(products.product_line_id.isin(codes)).id))
