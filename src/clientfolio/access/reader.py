@@ -433,8 +433,8 @@ class PortfolioReader:
         selected as ``receivables`` selects them (a visible customer's, with a
         line, one in the principal's product lines when it is scoped on them),
         without summing their lines again (that sum, nested here, took half of
-        the query on SQLite: 20,000 customers, a rep of two regions, 3.1-3.8 s
-        before, 1.1-1.2 s without it)."""
+        a rep's query on SQLite: 0.65-0.75 s before, 0.31-0.39 s without it, at
+        20,000 customers)."""
         payments, invoices = con.table("payments"), con.table("invoices")
         shown = invoices.filter(
             invoices.customer_id.isin(self._visible_customers(con).id),
