@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.mle import one_blas_thread
+from clientfolio.value.refits import REFITS, refit_key
 from clientfolio.value.rules import ClvConfig
 from clientfolio.value.spend import SpendHistories, SpendModel, fit_spend
 
@@ -209,12 +210,19 @@ def _bootstrap(
     of those ``fitted_on`` (counts as weights); ``value_per_purchase`` is the
     margin rate.  The resamples are drawn in turn (the seed fixes them) and
     refitted on the machine's cores (the 2F1 and the array work release the
-    GIL), the totals kept in the order of the resamples."""
+    GIL), the totals kept in the order of the resamples.  Each resample's
+    value per customer is kept in ``refits.REFITS`` for the next valuation of
+    the same portfolio (another scope's margins: the same refits)."""
+    samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
+    spent = [getattr(spend, f.name) for f in fields(spend)]
+    key = refit_key([frequency, recency, age, fitted_on, *spent], start, spend_model, config)
+    kept = REFITS.get(key)
+    if kept is not None:
+        return [float(v @ value_per_purchase) for v in kept if v is not None], samples
     rng = np.random.default_rng(config.bootstrap_seed)
     n = fitted_on.size
-    samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
 
-    def total(draw: npt.NDArray[np.int64]) -> float | None:
+    def value(draw: npt.NDArray[np.int64]) -> Floats | None:
         counts = np.zeros(frequency.size)
         counts[fitted_on] = np.bincount(draw, minlength=n)
         try:
@@ -224,14 +232,24 @@ def _bootstrap(
             model = fit_spend(spend, config.spend, weights=counts, model=spend_model)
         except ClientfolioError:
             return None
-        return float(purchases(fit.params) @ (model.expected * value_per_purchase))
+        values: Floats = purchases(fit.params) * model.expected
+        return values
 
+    keep = REFITS.fits(samples * frequency.size)
     workers = max(1, min(samples, os.cpu_count() or 1, 4))  # each refit holds some arrays of the customers' size
+    values: list[Floats | None] = []
     totals: list[float] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done in range(0, samples, workers):  # a few resamples at a time: memory stays flat
+        for done in range(0, samples, workers):  # a few resamples at a time: memory stays flat unless kept
             draws = [rng.integers(0, n, n) for _ in range(min(workers, samples - done))]
-            totals += [t for t in pool.map(total, draws) if t is not None]
+            for v in pool.map(value, draws):
+                if v is not None:
+                    totals.append(float(v @ value_per_purchase))
+                    v.flags.writeable = False
+                if keep:
+                    values.append(v)
+    if keep:
+        REFITS.put(key, values)
     return totals, samples
 
 

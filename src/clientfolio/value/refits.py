@@ -1,0 +1,100 @@
+"""The bootstrap's refits, kept for the next valuation of the same portfolio.
+
+The interval of a valuation refits the models on resamples of the customers
+who bought (``clv._bootstrap``), and each refit values every customer.  Who
+looks does not change those refits: a sales rep's valuation is fitted on the
+whole portfolio's histories (``value.run``) and only sums its own customers.
+The web app values every need-to-know scope after each import, so it refitted
+the same resamples once per scope (at 20,000 customers, 15 CPU-seconds each).
+
+``REFITS`` keeps, per portfolio (``refit_key``: a digest of the models' inputs,
+the point fit the refits start from and the settings), each resample's value
+per customer before margin; the next scope sums them with its own margins
+(those of its customers, 0 for the others).  The same numbers as a new
+bootstrap, bit for bit: a cached total and a computed one are the same sum.
+Bounded: ``MAX_FLOATS`` numbers in all (8-byte floats), the least recently
+used portfolio dropped first; a portfolio whose refits alone exceed it is not
+kept (beyond 20,000 customers the resamples are fewer, ``bootstrap_samples``:
+up to 2,000,000 numbers, 16 MB, for 100,000 customers)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+
+__all__ = ["MAX_FLOATS", "REFITS", "Refits", "refit_key"]
+
+MAX_FLOATS = 4_000_000
+"""The numbers ``REFITS`` keeps in all: 32 MB."""
+
+Values = Sequence[npt.NDArray[np.float64] | None]
+"""Each resample's value per customer before margin, in the resamples' order
+(None: a refit that failed)."""
+
+
+def refit_key(arrays: Sequence[npt.NDArray[np.generic]], *settings: object) -> str:
+    """A digest of ``arrays`` (their types, shapes and bytes) and ``settings``
+    (pydantic models by their JSON, anything else by its ``repr``)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    for item in settings:
+        text = item.model_dump_json() if isinstance(item, BaseModel) else repr(item)
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+class Refits:
+    """A bounded store of bootstrap refits by ``refit_key``, safe across threads."""
+
+    def __init__(self, max_floats: int = MAX_FLOATS) -> None:
+        self.max_floats = max_floats
+        self._kept: OrderedDict[str, tuple[Values, int]] = OrderedDict()
+        self._floats = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Values | None:
+        """The refits kept under ``key`` (now the most recently used), or None."""
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None:
+                return None
+            self._kept.move_to_end(key)
+            return entry[0]
+
+    def fits(self, floats: int) -> bool:
+        """Whether refits of ``floats`` numbers in all may be kept."""
+        return floats <= self.max_floats
+
+    def put(self, key: str, values: Values) -> None:
+        """Keep ``values`` under ``key``, dropping the least recently used to stay within bounds."""
+        floats = sum(v.size for v in values if v is not None)
+        if not self.fits(floats):
+            return
+        with self._lock:
+            if key in self._kept:
+                return
+            while self._kept and self._floats + floats > self.max_floats:
+                self._floats -= self._kept.popitem(last=False)[1][1]
+            self._kept[key] = (tuple(values), floats)
+            self._floats += floats
+
+    def clear(self) -> None:
+        """Forget every kept refit."""
+        with self._lock:
+            self._kept.clear()
+            self._floats = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+REFITS = Refits()
+"""The process's refits (the web app's scopes, a CLI command's valuations)."""

@@ -1,0 +1,122 @@
+"""The bootstrap's refits kept for the next valuation of the same portfolio
+(``value.refits``): a sales rep's valuation after the owner's reuses the
+portfolio's refits and finds the numbers it finds alone; new data or other
+settings refit; the store of refits stays within its bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from clientfolio.access import SYSTEM, PortfolioReader, Principal
+from clientfolio.protect.users import principal_for
+from clientfolio.store import Store
+from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Product
+from clientfolio.value import PortfolioValue, ValueConfig, value_source
+from clientfolio.value import clv as clv_module
+from clientfolio.value.refits import REFITS, Refits, refit_key
+
+CONFIG = ValueConfig.model_validate({"clv": {"bootstrap_samples": 12}})
+
+
+@pytest.fixture
+def demo(demo_copy: Callable[..., str]) -> Iterator[Store]:
+    store = Store(demo_copy())
+    REFITS.clear()
+    yield store
+    REFITS.clear()
+    store.dispose()
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The purchase model's fits, counted: ``[n]``."""
+    count = [0]
+    real = clv_module.fit_bgnbd
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clv_module, "fit_bgnbd", counted)
+    return count
+
+
+def valued(store: Store, who: Principal, config: ValueConfig = CONFIG) -> PortfolioValue:
+    return value_source(store=store, reader=PortfolioReader(store, who), config=config)
+
+
+def interval(value: PortfolioValue) -> tuple[Any, ...]:
+    e = value.equity
+    return e.total_cents, e.low_cents, e.high_cents, e.interval_method
+
+
+def test_a_reps_valuation_after_the_owners_reuses_its_refits(demo: Store, fits: list[int]) -> None:
+    rep = principal_for(demo, "jleroy")
+    alone = valued(demo, rep)
+    refitted = fits[0]  # the point fits and the twelve refits
+    assert refitted >= 12 and alone.equity.interval_method == "bootstrap"
+    REFITS.clear()
+    whole = valued(demo, SYSTEM)
+    assert fits[0] == 2 * refitted  # the same fits for the whole portfolio
+    again = valued(demo, rep)
+    assert fits[0] == 2 * refitted + (refitted - 12)  # the point fits only
+    # the same numbers as alone, to the last bit; the rep's total is its customers' share
+    assert interval(again) == interval(alone)
+    assert again.equity.low_cents is not None and whole.equity.low_cents is not None
+    assert again.equity.total_cents < whole.equity.total_cents
+    assert again.equity.low_cents < whole.equity.low_cents
+
+
+def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
+    first = valued(demo, SYSTEM)
+    refitted = fits[0]
+    valued(demo, SYSTEM)
+    assert fits[0] == refitted + (refitted - 12)
+    # another seed: other resamples, another interval
+    seeded = CONFIG.model_copy(update={"clv": CONFIG.clv.model_copy(update={"bootstrap_seed": 7})})
+    other = valued(demo, SYSTEM, seeded)
+    assert fits[0] == 3 * refitted - 12
+    assert interval(other) != interval(first)
+    # a new sale changes a customer's history
+    with demo.session() as s:
+        customer = s.scalars(select(Customer).order_by(Customer.code)).first()
+        product = s.scalars(select(Product).order_by(Product.code)).first()
+        assert customer is not None and product is not None
+        last = s.scalar(select(func.max(Invoice.issued_on)))
+        assert isinstance(last, dt.date)
+        invoice = Invoice(number="REFIT-1", customer_id=customer.id, issued_on=last, kind="invoice")
+        s.add(invoice)
+        s.flush()
+        s.add(InvoiceLine(invoice_id=invoice.id, line_no=1, product_id=product.id, amount_cents=123_456))
+        s.commit()
+    before = fits[0]
+    valued(demo, SYSTEM)
+    assert fits[0] == before + refitted
+
+
+def test_the_kept_refits_stay_within_bounds() -> None:
+    refits = Refits(max_floats=10)
+    six = [np.ones(3), None, np.ones(3)]
+    refits.put("a", six)
+    refits.put("b", [np.ones(4)])
+    assert len(refits) == 2
+    assert refits.get("a") is not None  # now the most recently used
+    refits.put("c", [np.ones(4)])  # 14 numbers: "b" goes
+    assert refits.get("b") is None and refits.get("a") is not None and refits.get("c") is not None
+    refits.put("d", [np.ones(11)])  # larger than the whole store: not kept
+    assert refits.get("d") is None and len(refits) == 2
+
+
+def test_the_key_holds_every_input() -> None:
+    a, b = np.arange(4.0), np.arange(4.0)
+    assert refit_key([a], CONFIG) == refit_key([b], CONFIG)
+    assert refit_key([a], CONFIG) != refit_key([a.astype(np.float32)], CONFIG)
+    assert refit_key([a], CONFIG) != refit_key([a[:3]], CONFIG)
+    assert refit_key([a], CONFIG) != refit_key([a], CONFIG.model_copy(update={"window_months": 6}))
+    assert refit_key([a, b], "x") != refit_key([np.concatenate([a, b])], "x")
