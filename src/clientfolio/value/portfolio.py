@@ -394,7 +394,8 @@ def value_portfolio(
         fit_rows = Histories.of(
             customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow()
         )
-        valued = np.isin(fit_rows.ids, now.ids)
+        shown_codes = set(now.ids.tolist())  # a set: numpy's isin sorts object arrays by Python comparisons
+        valued = np.fromiter((code in shown_codes for code in fit_rows.ids.tolist()), bool, len(fit_rows))
     fitted, note, basis, buyers = _fit(fit_rows, config.clv, interval=interval, valued=valued)
     values: dict[str, npt.NDArray[np.float64]] = {}
     if fitted is not None:
