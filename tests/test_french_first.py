@@ -308,6 +308,7 @@ PAGES = (
     "/customers",
     "/customers/{code}",
     "/prospects",
+    "/today",
     "/plan",
     "/swot",
     "/assessment",
