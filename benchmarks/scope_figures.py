@@ -1,6 +1,7 @@
 """The figures of every need-to-know scope of a store, computed one after the
 other in one process, as the web app computes them at start-up and after an
-import (``web.figures.FigureCache.warm``: ``plan.run.gather`` per scope).
+import (``web.figures.FigureCache``: ``compute_figures``, that is
+``plan.run.gather`` and the self-assessment, per scope).
 
     python benchmarks/scope_figures.py [--customers 20000] [--baseline SRC]
 
@@ -31,22 +32,22 @@ CLIENTFOLIO = Path(sys.executable).with_name("clientfolio")
 CHILD = """
 import json, sys, time
 from sqlalchemy import select
-from clientfolio.plan.run import gather
 from clientfolio.protect.users import principal_for
 from clientfolio.store import Store
 from clientfolio.store.schema import User
+from clientfolio.web.figures import FigureCache
 
 store = Store(sys.argv[1])
 with store.engine.connect() as conn:
     users = [name for (name,) in conn.execute(select(User.username).order_by(User.id))]
-seen, rows = set(), []
+cache, seen, rows = FigureCache(600), set(), []
 for name in users:
     principal = principal_for(store, name)
     if principal.scope in seen:
         continue
     seen.add(principal.scope)
     cpu, wall = time.process_time(), time.perf_counter()
-    equity = gather(store, principal).value.equity
+    equity = cache.get(store, principal, None).inputs.value.equity
     rows.append([name, time.process_time() - cpu, time.perf_counter() - wall,
                  [equity.total_cents, equity.low_cents, equity.high_cents]])
 print(json.dumps(rows))

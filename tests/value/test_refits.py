@@ -1,7 +1,8 @@
 """The bootstrap's refits kept for the next valuation of the same portfolio
 (``value.refits``): a sales rep's valuation after the owner's reuses the
 portfolio's refits and finds the numbers it finds alone; new data or other
-settings refit; the store of refits stays within its bounds."""
+settings refit; the store of refits stays within its bounds; the web app's
+figures of every scope share one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Product
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
 from clientfolio.value import clv as clv_module
-from clientfolio.value.refits import REFITS, Refits, refit_key
+from clientfolio.value.refits import Refits, refit_key
+from clientfolio.web.figures import FigureCache, compute_figures
+from tests.browser.staff import RING
 
 CONFIG = ValueConfig.model_validate({"clv": {"bootstrap_samples": 12}})
 
@@ -27,9 +30,7 @@ CONFIG = ValueConfig.model_validate({"clv": {"bootstrap_samples": 12}})
 @pytest.fixture
 def demo(demo_copy: Callable[..., str]) -> Iterator[Store]:
     store = Store(demo_copy())
-    REFITS.clear()
     yield store
-    REFITS.clear()
     store.dispose()
 
 
@@ -47,8 +48,8 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return count
 
 
-def valued(store: Store, who: Principal, config: ValueConfig = CONFIG) -> PortfolioValue:
-    return value_source(store=store, reader=PortfolioReader(store, who), config=config)
+def valued(store: Store, who: Principal, refits: Refits | None, config: ValueConfig = CONFIG) -> PortfolioValue:
+    return value_source(store=store, reader=PortfolioReader(store, who), config=config, refits=refits)
 
 
 def interval(value: PortfolioValue) -> tuple[Any, ...]:
@@ -57,14 +58,13 @@ def interval(value: PortfolioValue) -> tuple[Any, ...]:
 
 
 def test_a_reps_valuation_after_the_owners_reuses_its_refits(demo: Store, fits: list[int]) -> None:
-    rep = principal_for(demo, "jleroy")
-    alone = valued(demo, rep)
+    rep, refits = principal_for(demo, "jleroy"), Refits()
+    alone = valued(demo, rep, None)
     refitted = fits[0]  # the point fits and the twelve refits
     assert refitted >= 12 and alone.equity.interval_method == "bootstrap"
-    REFITS.clear()
-    whole = valued(demo, SYSTEM)
+    whole = valued(demo, SYSTEM, refits)
     assert fits[0] == 2 * refitted  # the same fits for the whole portfolio
-    again = valued(demo, rep)
+    again = valued(demo, rep, refits)
     assert fits[0] == 2 * refitted + (refitted - 12)  # the point fits only
     # the same numbers as alone, to the last bit; the rep's total is its customers' share
     assert interval(again) == interval(alone)
@@ -74,14 +74,17 @@ def test_a_reps_valuation_after_the_owners_reuses_its_refits(demo: Store, fits: 
 
 
 def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
-    first = valued(demo, SYSTEM)
+    refits = Refits()
+    first = valued(demo, SYSTEM, refits)
     refitted = fits[0]
-    valued(demo, SYSTEM)
+    valued(demo, SYSTEM, refits)
     assert fits[0] == refitted + (refitted - 12)
+    valued(demo, SYSTEM, None)  # none given: nothing kept nor found
+    assert fits[0] == 2 * refitted + (refitted - 12) and len(refits) == 1
     # another seed: other resamples, another interval
     seeded = CONFIG.model_copy(update={"clv": CONFIG.clv.model_copy(update={"bootstrap_seed": 7})})
-    other = valued(demo, SYSTEM, seeded)
-    assert fits[0] == 3 * refitted - 12
+    other = valued(demo, SYSTEM, refits, seeded)
+    assert fits[0] == 4 * refitted - 12
     assert interval(other) != interval(first)
     # a new sale changes a customer's history
     with demo.session() as s:
@@ -96,8 +99,8 @@ def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
         s.add(InvoiceLine(invoice_id=invoice.id, line_no=1, product_id=product.id, amount_cents=123_456))
         s.commit()
     before = fits[0]
-    valued(demo, SYSTEM)
-    assert fits[0] == before + refitted
+    valued(demo, SYSTEM, refits)
+    assert fits[0] == before + refitted and len(refits) == 3
 
 
 def test_the_kept_refits_stay_within_bounds() -> None:
@@ -120,3 +123,16 @@ def test_the_key_holds_every_input() -> None:
     assert refit_key([a], CONFIG) != refit_key([a[:3]], CONFIG)
     assert refit_key([a], CONFIG) != refit_key([a], CONFIG.model_copy(update={"window_months": 6}))
     assert refit_key([a, b], "x") != refit_key([np.concatenate([a, b])], "x")
+
+
+def test_the_figures_of_every_scope_share_one_bootstrap(demo: Store, fits: list[int]) -> None:
+    cache = FigureCache(600)
+    rep = principal_for(demo, "jleroy")
+    whole = cache.get(demo, principal_for(demo, "pbernard"), RING)
+    refitted = fits[0]
+    figures = cache.get(demo, rep, RING)
+    assert whole is not None and figures is not None and len(cache.refits) == 1
+    shared = fits[0] - refitted
+    alone = compute_figures(demo, rep, RING)  # no refits given: its own bootstrap
+    assert alone is not None and fits[0] - refitted - shared > shared
+    assert interval(figures.inputs.value) == interval(alone.inputs.value)

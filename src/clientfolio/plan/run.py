@@ -33,6 +33,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.store import Store
 from clientfolio.store.schema import User
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
+from clientfolio.value.refits import Refits
 
 __all__ = ["PlanConfig", "PlanInputs", "assessment_of", "gather", "suggestions_of", "swot_of"]
 
@@ -91,6 +92,7 @@ def gather(
     config: PlanConfig | None = None,
     ring: KeyRing | None = None,
     interval: bool = True,
+    refits: Refits | None = None,
 ) -> PlanInputs:
     """Run the analyses the plan needs on what ``principal`` sees, at
     ``as_of`` (default: the date of the last sale), and read the plan of
@@ -98,7 +100,9 @@ def gather(
     ``config`` defaults to the effective one (``clientfolio.config``:
     environment, settings file beside the store, defaults); ``interval``
     False values the capital without the bootstrap of its interval (the
-    assessment, the suggestions and the SWOT do not show it)."""
+    assessment, the suggestions and the SWOT do not show it); ``refits``
+    keeps its refits for the next scope (``value.refits``: the web app's
+    figures of every scope)."""
     if config is None:
         from clientfolio.config import load_domain_config
 
@@ -106,7 +110,7 @@ def gather(
     reader = PortfolioReader(store, principal)
     analysis = analyze_source(store=store, reader=reader, as_of=as_of, config=config.analytics)
     day = analysis.as_of
-    value = value_source(store=store, reader=reader, as_of=day, config=config.value, interval=interval)
+    value = value_source(store=store, reader=reader, as_of=day, config=config.value, interval=interval, refits=refits)
     vip = [c.customer_id for c in value.customers if c.category == "vip"]
     prospects = prospects_view(
         store,

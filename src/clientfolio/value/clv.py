@@ -45,7 +45,7 @@ from clientfolio.errors import ClientfolioError
 from clientfolio.value.bgnbd import BetaGeoFit, BetaGeoParams, expected_purchases, fit_bgnbd, p_alive
 from clientfolio.value.lifetime import DiscountedPurchases
 from clientfolio.value.mle import one_blas_thread
-from clientfolio.value.refits import REFITS, refit_key
+from clientfolio.value.refits import Refits, refit_key
 from clientfolio.value.rules import ClvConfig
 from clientfolio.value.spend import SpendHistories, SpendModel, fit_spend
 
@@ -205,18 +205,19 @@ def _bootstrap(
     spend_model: str,
     config: ClvConfig,
     fitted_on: npt.NDArray[np.intp],
+    refits: Refits | None,
 ) -> tuple[list[float], int]:
     """Totals over the actual customers with the models refitted on resamples
     of those ``fitted_on`` (counts as weights); ``value_per_purchase`` is the
     margin rate.  The resamples are drawn in turn (the seed fixes them) and
     refitted on the machine's cores (the 2F1 and the array work release the
-    GIL), the totals kept in the order of the resamples.  Each resample's
-    value per customer is kept in ``refits.REFITS`` for the next valuation of
-    the same portfolio (another scope's margins: the same refits)."""
+    GIL), the totals kept in the order of the resamples.  With ``refits``,
+    each resample's value per customer is kept there for the next valuation
+    of the same portfolio (another scope's margins: the same refits)."""
     samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
     spent = [getattr(spend, f.name) for f in fields(spend)]
     key = refit_key([frequency, recency, age, fitted_on, *spent], start, spend_model, config)
-    kept = REFITS.get(key)
+    kept = None if refits is None else refits.get(key)
     if kept is not None:
         return [float(v @ value_per_purchase) for v in kept if v is not None], samples
     rng = np.random.default_rng(config.bootstrap_seed)
@@ -235,7 +236,7 @@ def _bootstrap(
         values: Floats = purchases(fit.params) * model.expected
         return values
 
-    keep = REFITS.fits(samples * frequency.size)
+    keep = refits is not None and refits.fits(samples * frequency.size)
     workers = max(1, min(samples, os.cpu_count() or 1, 4))  # each refit holds some arrays of the customers' size
     values: list[Floats | None] = []
     totals: list[float] = []
@@ -248,8 +249,8 @@ def _bootstrap(
                     v.flags.writeable = False
                 if keep:
                     values.append(v)
-    if keep:
-        REFITS.put(key, values)
+    if refits is not None and keep:
+        refits.put(key, values)
     return totals, samples
 
 
@@ -261,6 +262,7 @@ def fit_values(
     *,
     interval: bool = True,
     sample: npt.NDArray[np.bool_] | None = None,
+    refits: Refits | None = None,
 ) -> FittedValues:
     """Fit the purchase and spend models on the customers' histories and value them.
 
@@ -269,9 +271,10 @@ def fit_values(
     ``interval`` False no bootstrap is run (a valuation only compared, as the
     trajectories' past one, or backtested).  ``sample``: the customers the
     models are fitted on (:func:`fit_sample_of`; None: all), every one valued.
-    Raises ClientfolioError when there are too few repeat buyers to fit.
+    ``refits``: where the bootstrap's refits are kept and found again
+    (``value.refits``; None: not kept).  Raises ClientfolioError when there are too few repeat buyers to fit.
     """
-    return _fit_values(inputs, margin_rate, config, interval, sample)
+    return _fit_values(inputs, margin_rate, config, interval, sample, refits)
 
 
 def _fit_values(
@@ -280,6 +283,7 @@ def _fit_values(
     config: ClvConfig,
     interval: bool,
     sample: npt.NDArray[np.bool_] | None,
+    refits: Refits | None,
 ) -> FittedValues:
     frequency, spend = inputs.frequency, inputs.spend
     fitted_on = np.arange(frequency.size) if sample is None else np.flatnonzero(sample)
@@ -313,7 +317,7 @@ def _fit_values(
     method, note, done = "none", None, 0
     if interval and config.bootstrap_samples > 0:
         totals, samples = _bootstrap(
-            frequency, recency, age, spend, margin, purchases, fit.params, model.name, config, fitted_on
+            frequency, recency, age, spend, margin, purchases, fit.params, model.name, config, fitted_on, refits
         )
         done = len(totals)
         if done >= max(samples // 2, 1):

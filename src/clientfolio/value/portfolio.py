@@ -32,6 +32,7 @@ from clientfolio.value.potential import (
     estimate_potential_columns,
     source_counts,
 )
+from clientfolio.value.refits import Refits
 from clientfolio.value.rules import ClvConfig, ValueConfig
 from clientfolio.value.solvency import SolvencyConfig, solvency, solvency_totals
 from clientfolio.value.strategy import (
@@ -132,7 +133,12 @@ class PortfolioValue:
 
 
 def _fit(
-    h: Histories, config: ClvConfig, *, interval: bool = True, valued: npt.NDArray[np.bool_] | None = None
+    h: Histories,
+    config: ClvConfig,
+    *,
+    interval: bool = True,
+    valued: npt.NDArray[np.bool_] | None = None,
+    refits: Refits | None = None,
 ) -> tuple[FittedValues | None, Statement | None, str, npt.NDArray[np.intp]]:
     """Fit the models on the customers of ``h`` who made a purchase (and the
     interval of their total unless ``interval`` is False), on a sample of them
@@ -159,7 +165,7 @@ def _fit(
         return None, Statement.of(N_("no customer has made a purchase")), basis, buyers
     sample = fit_sample_of(chosen.ids, config.fit_sample)
     try:
-        fitted = fit_values(model_inputs(chosen), rates, config, interval=interval, sample=sample)
+        fitted = fit_values(model_inputs(chosen), rates, config, interval=interval, sample=sample, refits=refits)
     except ClientfolioError as exc:
         return None, Statement(str(exc), exc.template, dict(exc.params)), basis, buyers
     return fitted, None, basis, buyers
@@ -365,6 +371,7 @@ def value_portfolio(
     config: ValueConfig | None = None,
     population: ir.Table | None = None,
     interval: bool = True,
+    refits: Refits | None = None,
 ) -> PortfolioValue:
     """Value every customer and the portfolio as of ``as_of``.
 
@@ -378,7 +385,8 @@ def value_portfolio(
     valuation's total and interval are those of the customers of
     ``transactions`` (``value_source`` passes the whole portfolio).
     ``interval`` False skips the bootstrap of the total's interval (a caller
-    that shows neither the interval nor the equity's method).
+    that shows neither the interval nor the equity's method); ``refits`` keeps
+    its refits for the next scope of the same portfolio (``value.refits``).
 
     The lines are read once (``value.history.customer_summary``, on the engine
     of ``transactions``): only one row per customer comes back, and the rest
@@ -396,7 +404,7 @@ def value_portfolio(
         )
         shown_codes = set(now.ids.tolist())  # a set: numpy's isin sorts object arrays by Python comparisons
         valued = np.fromiter((code in shown_codes for code in fit_rows.ids.tolist()), bool, len(fit_rows))
-    fitted, note, basis, buyers = _fit(fit_rows, config.clv, interval=interval, valued=valued)
+    fitted, note, basis, buyers = _fit(fit_rows, config.clv, interval=interval, valued=valued, refits=refits)
     values: dict[str, npt.NDArray[np.float64]] = {}
     if fitted is not None:
         position = {code: k for k, code in enumerate(customers.ids)}

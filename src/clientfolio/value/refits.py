@@ -7,10 +7,13 @@ whole portfolio's histories (``value.run``) and only sums its own customers.
 The web app values every need-to-know scope after each import, so it refitted
 the same resamples once per scope (at 20,000 customers, 15 CPU-seconds each).
 
-``REFITS`` keeps, per portfolio (``refit_key``: a digest of the models' inputs,
-the point fit the refits start from and the settings), each resample's value
-per customer before margin; the next scope sums them with its own margins
-(those of its customers, 0 for the others).  The same numbers as a new
+A ``Refits`` (the web app's ``FigureCache`` holds one, and passes it down
+``gather`` -> ``value_source`` -> ``value_portfolio`` -> ``fit_values``) keeps,
+per portfolio (``refit_key``: a digest of the models' inputs, the point fit
+the refits start from and the settings), each resample's value per customer
+before margin; the next scope sums them with its own margins (those of its
+customers, 0 for the others).  A command that values once passes none and
+keeps nothing.  The same numbers as a new
 bootstrap, bit for bit: a cached total and a computed one are the same sum.
 Bounded: ``MAX_FLOATS`` numbers in all (8-byte floats), the least recently
 used portfolio dropped first; a portfolio whose refits alone exceed it is not
@@ -28,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-__all__ = ["MAX_FLOATS", "REFITS", "Refits", "refit_key"]
+__all__ = ["MAX_FLOATS", "Refits", "refit_key"]
 
 MAX_FLOATS = 4_000_000
-"""The numbers ``REFITS`` keeps in all: 32 MB."""
+"""The numbers a ``Refits`` keeps in all by default: 32 MB."""
 
 Values = Sequence[npt.NDArray[np.float64] | None]
 """Each resample's value per customer before margin, in the resamples' order
@@ -94,7 +97,3 @@ class Refits:
 
     def __len__(self) -> int:
         return len(self._kept)
-
-
-REFITS = Refits()
-"""The process's refits (the web app's scopes, a CLI command's valuations)."""

@@ -30,6 +30,7 @@ from clientfolio.i18n import N_
 from clientfolio.value.categories import CATEGORY_NAMES
 from clientfolio.value.portfolio import PortfolioValue, categorize, value_portfolio
 from clientfolio.value.potential import SOURCE_LABELS
+from clientfolio.value.refits import Refits
 from clientfolio.value.rules import ValueConfig
 from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_NAMES, TRAJECTORY_NAMES
@@ -134,12 +135,14 @@ def value_source(
     interval: bool = True,
     engine: str | None = None,
     spark: SparkOptions | None = None,
+    refits: Refits | None = None,
 ) -> PortfolioValue:
     """Value the store read by ``reader`` (customers, prospects, payments), or
     transactions files (purchases only: a path, folder or URI, see
     ``analytics.run.open_transactions``); ``config`` defaults to the effective
     one (``clientfolio.config``); ``interval`` False: no bootstrap of the
-    total's interval (see ``value_portfolio``).
+    total's interval (see ``value_portfolio``); ``refits``: the bootstrap's
+    refits kept for the next scope of the same portfolio (``value.refits``).
 
     ``engine`` (DuckDB by default for files, the store's own for a store; or
     ``spark``, with ``spark``'s ``analytics.engines.SparkOptions``) is where
@@ -170,6 +173,7 @@ def value_source(
                 config=config,
                 population=population,
                 interval=interval,
+                refits=refits,
             )
 
 

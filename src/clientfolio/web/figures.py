@@ -51,6 +51,7 @@ from clientfolio.store.schema import (
     StageChange,
 )
 from clientfolio.value.portfolio import CustomerValue
+from clientfolio.value.refits import Refits
 from clientfolio.web.figure_files import FigureFiles
 
 __all__ = [
@@ -191,12 +192,15 @@ def quarter_trend(figures: Figures, count: int = 8) -> list[tuple[str, int, int]
     return rows
 
 
-def compute_figures(store: Store, principal: Principal, ring: KeyRing | None) -> Figures | None:
-    """The figures of what ``principal`` sees; None when it sees no sale."""
+def compute_figures(
+    store: Store, principal: Principal, ring: KeyRing | None, refits: Refits | None = None
+) -> Figures | None:
+    """The figures of what ``principal`` sees; None when it sees no sale
+    (``refits``: the valuation's refits shared by the scopes, ``value.refits``)."""
     rows = PortfolioReader(store, principal).revenue_by_customer_date()
     if not rows:
         return None
-    inputs = gather(store, principal, ring=ring)
+    inputs = gather(store, principal, ring=ring, refits=refits)
     assessment = assessment_of(inputs, stored_answers(store, inputs.as_of))
     quarterly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, day, cents in rows:
@@ -260,7 +264,8 @@ class FigureCache:
     and a scope's first request (or ``warm``) takes the kept figures of the
     last start as old ones: the first page after a restart is served at once.
     ``prepare`` derives the pages' views of new figures in the background,
-    before they are served (``Figures.view``)."""
+    before they are served (``Figures.view``).  The scopes' valuations share
+    their bootstrap's refits (``refits``: one per portfolio, not per scope)."""
 
     def __init__(
         self,
@@ -277,6 +282,7 @@ class FigureCache:
         self.wait = wait
         self.files = files
         self.prepare = prepare
+        self.refits = Refits()
         self._started = time.time()  # kept figures written since: this start's (shared by its processes)
         self._clock = clock
         self._opened: set[Scope] = set()
@@ -304,7 +310,7 @@ class FigureCache:
             entry = self._entries.get(scope)
             if self._fresh(entry, version):
                 return entry[2] if entry else None
-            figures = compute_figures(store, principal, ring)
+            figures = compute_figures(store, principal, ring, self.refits)
             self._entries[scope] = (version, self._clock(), figures)
             return figures
 
@@ -387,13 +393,13 @@ class FigureCache:
         and kept, or those another process of the app has just kept for it."""
         if self.files is None:
             version = data_version(store)
-            return version, compute_figures(store, principal, ring)
+            return version, compute_figures(store, principal, ring, self.refits)
         with self.files.computing(principal.scope):
             version = data_version(store)
             kept = self.files.load(principal.scope, since=max(self._started, time.time() - self.seconds))
             if kept is not None and kept[0] == version:
                 return kept
-            figures = compute_figures(store, principal, ring)
+            figures = compute_figures(store, principal, ring, self.refits)
             self.files.save(principal.scope, version, figures)
             return version, figures
 
