@@ -215,11 +215,13 @@ def _bootstrap(
     each resample's value per customer is kept there for the next valuation
     of the same portfolio (another scope's margins: the same refits)."""
     samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
-    spent = [getattr(spend, f.name) for f in fields(spend)]
-    key = refit_key([frequency, recency, age, fitted_on, *spent], start, spend_model, config)
-    kept = None if refits is None else refits.get(key)
-    if kept is not None:
-        return [float(v @ value_per_purchase) for v in kept if v is not None], samples
+    key = ""
+    if refits is not None:
+        spent = [getattr(spend, f.name) for f in fields(spend)]
+        key = refit_key([frequency, recency, age, fitted_on, *spent], start, spend_model, config)
+        kept = refits.get(key)
+        if kept is not None:
+            return [float(v @ value_per_purchase) for v in kept if v is not None], samples
     rng = np.random.default_rng(config.bootstrap_seed)
     n = fitted_on.size
 
