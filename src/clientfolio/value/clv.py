@@ -235,8 +235,8 @@ def _bootstrap(
             model = fit_spend(spend, config.spend, weights=counts, model=spend_model)
         except ClientfolioError:
             return None
-        values: Floats = purchases(fit.params) * model.expected
-        return values
+        worth: Floats = purchases(fit.params) * model.expected
+        return worth
 
     keep = refits is not None and refits.fits(samples * frequency.size)
     workers = max(1, min(samples, os.cpu_count() or 1, 4))  # each refit holds some arrays of the customers' size
@@ -251,7 +251,7 @@ def _bootstrap(
                     v.flags.writeable = False
                 if keep:
                     values.append(v)
-    if refits is not None and keep:
+    if keep and refits is not None:
         refits.put(key, values)
     return totals, samples
 
@@ -274,7 +274,8 @@ def fit_values(
     trajectories' past one, or backtested).  ``sample``: the customers the
     models are fitted on (:func:`fit_sample_of`; None: all), every one valued.
     ``refits``: where the bootstrap's refits are kept and found again
-    (``value.refits``; None: not kept).  Raises ClientfolioError when there are too few repeat buyers to fit.
+    (``value.refits``; None: not kept).  Raises ClientfolioError when there
+    are too few repeat buyers to fit.
     """
     return _fit_values(inputs, margin_rate, config, interval, sample, refits)
 
