@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
-from clientfolio.access.principal import Principal
+from clientfolio.access.principal import Principal, Scope
 from clientfolio.access.rls import limit_backend, limit_connection
 from clientfolio.audit_log import record_customer_read
 from clientfolio.crypto import email_index, open_field
@@ -322,6 +322,19 @@ class PortfolioReader:
         )
         with self.connect() as conn:
             return [(code, day, int(total)) for code, day, total in conn.execute(query)]
+
+    def every_customer(self) -> PortfolioReader | None:
+        """The reader of every customer on the product lines the principal may
+        see (its regions and segments lifted), None when this reader sees every
+        customer already.  Two things only are taken from it, never a row: the
+        lifetime-value models' parameters, fitted on the whole portfolio so that
+        a customer's value does not change with who looks (``value.run``), and
+        the day a scoped principal's figures are as of (``analytics.run.
+        scoped_day``): the company's, not its region's last sale."""
+        scope = self.principal.scope
+        if scope.regions is None and scope.segments is None:
+            return None
+        return PortfolioReader(self.store, replace(self.principal, scope=Scope(product_lines=scope.product_lines)))
 
     def latest_sale_date(self) -> dt.date | None:
         """The date of the latest visible sale (None when there is none): one

@@ -19,12 +19,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clientfolio.analytics.analysis import latest_date
-from clientfolio.analytics.run import CsvStyle, open_transactions
+from clientfolio.analytics.run import CsvStyle, open_transactions, scoped_day
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.value.categories import CATEGORY_NAMES
@@ -151,6 +150,8 @@ def value_source(
     invoices and payments (solvency) and, for a scoped reader, the lines the
     models are fitted on are read on the store's own engine."""
     config = config or _effective(store)
+    if as_of is None and store is not None and reader is not None and transactions is None:
+        as_of = scoped_day(store, reader)
     source = open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark)
     with source as (con, table):
         day = as_of or latest_date(table)
@@ -161,7 +162,7 @@ def value_source(
         with ExitStack() as stack:
             own = con if engine is None else stack.enter_context(open_transactions(store=store, reader=reader))[0]
             population = None
-            whole = _fitted_on(reader)
+            whole = reader.every_customer()
             if whole is not None:  # a scope: the models are fitted on the whole portfolio
                 population = stack.enter_context(open_transactions(store=store, reader=whole))[1]
             return value_portfolio(
@@ -177,27 +178,13 @@ def value_source(
             )
 
 
-def _fitted_on(reader: PortfolioReader) -> PortfolioReader | None:
-    """The reader of the lines the lifetime-value models are fitted on for
-    ``reader``: every customer's, on the product lines its principal may see,
-    so that a customer's lifetime value does not change with who looks (only
-    the fitted parameters come from the other customers, never their rows:
-    what is shown is the visible customers' values and their total); None
-    when ``reader`` sees every customer already."""
-    from clientfolio.access import PortfolioReader, Scope
-
-    scope = reader.principal.scope
-    if scope.regions is None and scope.segments is None:
-        return None
-    return PortfolioReader(reader.store, replace(reader.principal, scope=Scope(product_lines=scope.product_lines)))
-
-
 def vip_customers(
     store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None, config: ValueConfig | None = None
 ) -> set[str]:
     """Codes of the VIP customers (crossed ABC) the reader may see, as of
-    ``as_of`` (default: the last sale); no lifetime-value model is fitted."""
+    ``as_of`` (default: the last sale, ``scoped_day``); no lifetime-value model is fitted."""
     config = config or _effective(store)
+    as_of = as_of or scoped_day(store, reader)
     with open_transactions(store=store, reader=reader) as (_, table):
         day = as_of or latest_date(table)
         if day is None:
