@@ -1,4 +1,4 @@
-"""A sales rep's figures are of the company's day (``analytics.run.scoped_day``),
+"""A sales rep's figures are of the company's day (``PortfolioReader.scoped_day``),
 not of its own region's last sale: the same as-of date as the company's, and
 the same lifetime value of each of its customers as the company sees."""
 
@@ -10,8 +10,9 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from clientfolio.access import SYSTEM, PortfolioReader
-from clientfolio.analytics.run import analyze_source, scoped_day
+from clientfolio.analytics.run import analyze_source
 from clientfolio.plan.run import gather
+from clientfolio.prospects.run import prospects_view
 from clientfolio.protect.users import principal_for
 from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Product, Region
@@ -38,12 +39,13 @@ def test_a_reps_figures_are_of_the_companys_day(demo_copy: Callable[..., str]) -
         s.commit()
     later = last + dt.timedelta(days=3)
     assert PortfolioReader(store, rep).latest_sale_date() == last
-    assert scoped_day(store, PortfolioReader(store, rep)) == later
-    assert scoped_day(store, PortfolioReader(store, SYSTEM)) is None  # its own last sale is the day
+    assert PortfolioReader(store, rep).scoped_day() == later
+    assert PortfolioReader(store, SYSTEM).scoped_day() is None  # its own last sale is the day
     assert analyze_source(store=store, reader=PortfolioReader(store, rep)).as_of == later
 
     company, mine = gather(store, SYSTEM, interval=False), gather(store, rep, interval=False)
     assert company.as_of == mine.as_of == later
+    assert prospects_view(store, rep).as_of == later  # the rep's prospects page too
     seen = {c.customer_id: c for c in company.value.customers}
     assert mine.value.customers
     for customer in mine.value.customers:

@@ -329,12 +329,23 @@ class PortfolioReader:
         customer already.  Two things only are taken from it, never a row: the
         lifetime-value models' parameters, fitted on the whole portfolio so that
         a customer's value does not change with who looks (``value.run``), and
-        the day a scoped principal's figures are as of (``analytics.run.
-        scoped_day``): the company's, not its region's last sale."""
+        the day a scoped principal's figures are as of (``scoped_day``)."""
         scope = self.principal.scope
         if scope.regions is None and scope.segments is None:
             return None
         return PortfolioReader(self.store, replace(self.principal, scope=Scope(product_lines=scope.product_lines)))
+
+    def scoped_day(self) -> dt.date | None:
+        """The day the figures of a scoped principal (a sales rep of some
+        regions or segments) are as of by default: the last sale on the product
+        lines it may see, whoever the customer (``every_customer``), so that
+        its figures, and its customers' lifetime values, are of the company's
+        day and not of its own region's last sale (a region without a sale for
+        a month would look a month younger); only that date crosses the scope.
+        None for a principal that sees every customer (its own last sale is
+        that day)."""
+        whole = self.every_customer()
+        return None if whole is None else whole.latest_sale_date()
 
     def latest_sale_date(self) -> dt.date | None:
         """The date of the latest visible sale (None when there is none): one

@@ -66,7 +66,6 @@ __all__ = [
     "copy_store_lines",
     "csv_euros",
     "open_transactions",
-    "scoped_day",
     "write_analysis",
 ]
 
@@ -147,25 +146,6 @@ def _engine_error(exc: Exception, file: str | None) -> ClientfolioError | None:
     return None
 
 
-def scoped_day(store: Store, reader: PortfolioReader) -> dt.date | None:
-    """The day the figures of a scoped principal (a sales rep of some regions
-    or segments) are as of by default: the last sale on the product lines it
-    may see, whoever the customer (``PortfolioReader.every_customer``), so
-    that its figures, and its customers' lifetime values, are of the
-    company's day and not of its own region's last sale (a region without a
-    sale for a month looks a month younger otherwise); only that date
-    crosses the scope.  None for a principal that sees every customer (its
-    own last sale is that day) or without any sale."""
-    whole = reader.every_customer()
-    if whole is None:
-        return None
-    con = connect_store(store.url)
-    try:
-        return latest_date(whole.transactions(con))
-    finally:
-        con.disconnect()
-
-
 def copy_store_lines(store: Store, reader: PortfolioReader, path: Path) -> Path:
     """Write the invoice lines ``reader`` may see (the transactions table, read
     through the access layer) to the Parquet file ``path``, in batches."""
@@ -230,14 +210,15 @@ def analyze_source(
     to the effective one (``clientfolio.config``: environment, settings file
     beside the store, defaults).  The ``Analysis`` with its per-customer rows,
     or without them (``per_customer`` False) its ``Overview``; as of ``as_of``,
-    by default the last sale (of the company for a scoped reader: ``scoped_day``)."""
+    by default the last sale (the company's for a scoped reader:
+    ``PortfolioReader.scoped_day``)."""
     if config is None:
         from clientfolio.config import ANALYTICS_SECTIONS, load_domain_config
 
         database_url = None if store is None else store.url
         config = load_domain_config(database_url=database_url, sections=ANALYTICS_SECTIONS).analytics
     if as_of is None and store is not None and reader is not None and transactions is None:
-        as_of = scoped_day(store, reader)
+        as_of = reader.scoped_day()
     with open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark) as (
         _,
         table,

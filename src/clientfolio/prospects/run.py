@@ -109,8 +109,10 @@ class ActivityView:
 
 
 def _latest(reader: PipelineReader) -> dt.date:
-    """The day of the latest sale or activity, else today."""
-    days = [day for day in (reader.latest_sale_date(), reader.latest_activity_date()) if day is not None]
+    """The day of the latest sale (the company's for a scoped principal, as
+    its other figures: ``PortfolioReader.scoped_day``) or activity, else today."""
+    sale = reader.scoped_day() or reader.latest_sale_date()
+    days = [day for day in (sale, reader.latest_activity_date()) if day is not None]
     return max(days, default=dt.date.today())
 
 

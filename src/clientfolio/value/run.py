@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clientfolio.analytics.analysis import latest_date
-from clientfolio.analytics.run import CsvStyle, open_transactions, scoped_day
+from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.value.categories import CATEGORY_NAMES
@@ -151,7 +151,7 @@ def value_source(
     models are fitted on are read on the store's own engine."""
     config = config or _effective(store)
     if as_of is None and store is not None and reader is not None and transactions is None:
-        as_of = scoped_day(store, reader)
+        as_of = reader.scoped_day()
     source = open_transactions(transactions=transactions, store=store, reader=reader, engine=engine, spark=spark)
     with source as (con, table):
         day = as_of or latest_date(table)
@@ -182,9 +182,9 @@ def vip_customers(
     store: Store, reader: PortfolioReader, *, as_of: dt.date | None = None, config: ValueConfig | None = None
 ) -> set[str]:
     """Codes of the VIP customers (crossed ABC) the reader may see, as of
-    ``as_of`` (default: the last sale, ``scoped_day``); no lifetime-value model is fitted."""
+    ``as_of`` (default: the last sale, ``PortfolioReader.scoped_day``); no lifetime-value model is fitted."""
     config = config or _effective(store)
-    as_of = as_of or scoped_day(store, reader)
+    as_of = as_of or reader.scoped_day()
     with open_transactions(store=store, reader=reader) as (_, table):
         day = as_of or latest_date(table)
         if day is None:
