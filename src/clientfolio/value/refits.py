@@ -88,11 +88,5 @@ class Refits:
             self._kept[key] = (tuple(values), floats)
             self._floats += floats
 
-    def clear(self) -> None:
-        """Forget every kept refit."""
-        with self._lock:
-            self._kept.clear()
-            self._floats = 0
-
     def __len__(self) -> int:
         return len(self._kept)
