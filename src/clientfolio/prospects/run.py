@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clientfolio.access import ActivityRow, PipelineReader, Principal, ProspectRow
+from clientfolio.access import ActivityRow, PipelineReader, Principal, ProspectRow, StageChangeRow
 from clientfolio.analytics.abc import abc_classes
 from clientfolio.analytics.analysis import Analysis, AnalyticsConfig
 from clientfolio.analytics.engines import connect_store
@@ -108,11 +108,13 @@ class ActivityView:
         }
 
 
-def _latest(reader: PipelineReader) -> dt.date:
+def _latest(reader: PipelineReader, changes: Iterable[StageChangeRow]) -> dt.date:
     """The day of the latest sale (the company's for a scoped principal, as
-    its other figures: ``PortfolioReader.scoped_day``) or activity, else today."""
+    its other figures: ``PortfolioReader.scoped_day``), activity or stage change
+    (``changes``: a prospect won today counts today), else today."""
     sale = reader.scoped_day() or reader.latest_sale_date()
-    days = [day for day in (sale, reader.latest_activity_date()) if day is not None]
+    moved = max((c.changed_on for c in changes), default=None)
+    days = [day for day in (sale, reader.latest_activity_date(), moved) if day is not None]
     return max(days, default=dt.date.today())
 
 
@@ -151,10 +153,11 @@ def prospects_view(
     they are as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
-    day = as_of or _latest(reader)
+    changes = reader.stage_changes()
+    day = as_of or _latest(reader, changes)
     prospects = reader.prospects()
     open_ones = _placed((p for p in prospects if p.stage in OPEN_STAGES), day, config.priority)
-    result = funnel(prospects, reader.stage_changes(), as_of=day)
+    result = funnel(prospects, changes, as_of=day)
     if known is not None and known.as_of == day and known.period == "year":
         projection = known.projection
     else:
@@ -208,7 +211,8 @@ def activity_view(
     taken when it is as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
-    day = as_of or _latest(reader)
+    changes = reader.stage_changes()
+    day = as_of or _latest(reader, changes)
     start = months_before(day, months) + dt.timedelta(days=1)
     if known is not None and known.as_of == day:
         classes = known.abc.select(["customer_id", "class"]).to_pylist()
@@ -223,7 +227,7 @@ def activity_view(
     priority = {p.code for p, pl in _placed(reader.prospects(), day, config.priority) if pl.priority <= 2}
     report = activity_index(
         reader.activities(start, day),
-        reader.stage_changes(),
+        changes,
         revenue,
         start=start,
         end=day,
