@@ -385,6 +385,32 @@ def test_a_table_keeps_its_essential_columns_in_a_narrow_terminal(monkeypatch: p
         assert {c.overflow for c in table.columns} == {"fold"}  # a long name folded, never cut ("Lambert-Bert…")
 
 
+def test_a_table_too_wide_gives_its_room_where_the_table_gets_shorter() -> None:
+    """The room left once every word fits goes where it makes the table shorter: a
+    row is as tall as its tallest cell, so widening one of two long texts of the same
+    rows saves nothing, and a header stacked a word a line ("Dans / le / plan", over
+    an empty column) is unstacked first (``plan suggest`` at 80 columns)."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from clientfolio.cli._fitting import fitting
+
+    action = "Assurer le suivi de Centre dentaire des Trois Rivières SAS"
+    reason = "Client A, dernier contact le 18 août 2026 (il y a 108 jours) ; 703 159 € par an en jeu"
+    table = Table("n", "Action", "Motif", "Priorité", "CA attendu", "Dans le plan", title="Actions suggérées")
+    for n in range(1, 31):
+        table.add_row(str(n), action, reason, "1", "72\u202f627\u00a0€", "")
+    out = io.StringIO()
+    fitting(Console(width=80, file=out, color_system=None)).print(table)
+    lines = Text.from_ansi(out.getvalue()).plain.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    head = lines[1 : next(i for i, line in enumerate(lines) if set(line.strip()) <= set("─━ "))]
+    assert len(head) <= 2, "\n".join(lines[:6])  # the header on two lines at most
+    assert "plan" in " ".join(head)
+
+
 def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
     """A French amount's no-break spaces are not line breaks, in a text printed alone or in
     a panel (``cli._fitting.fitting``): Rich alone breaks at any Unicode space."""

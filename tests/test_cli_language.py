@@ -143,6 +143,25 @@ def test_the_french_help_of_every_command_has_no_english_help() -> None:
         assert not typer_words and "<oui/non>" in shown, (path, typer_words)  # the type column in French too
 
 
+# A line of a help panel starting with what French glues to the word before it
+# (":" "; " "!" "?" "%" "»", "€"), or ending with "«" or with a number whose next
+# group (or unit) starts the next line ("12" / "345 €")
+_BROKEN_AT_START = re.compile(r"^│ *(?:[:;!?%»€]|\d{3}\b)", re.MULTILINE)
+_BROKEN_AT_END = re.compile(r"«\s*│$", re.MULTILINE)
+
+
+def test_the_french_help_keeps_its_glued_spaces_at_80_columns() -> None:
+    """Rich wraps at any Unicode space, the no-break ones included: the French help
+    on an 80-column terminal must not start a line with ":" nor cut "12 345 €"."""
+    for path in _english_helps():
+        result = CliRunner().invoke(cli.app, [*path, "--help", "--lang", "fr"], env={**_CLEAN, "COLUMNS": "80"})
+        assert result.exit_code == 0, (path, result.output)
+        lines = [line.rstrip() for line in result.stdout.splitlines()]
+        assert max(len(line) for line in lines) <= 80, path
+        broken = _BROKEN_AT_START.findall(result.stdout) + _BROKEN_AT_END.findall(result.stdout)
+        assert not broken, (path, [line for line in lines if _BROKEN_AT_START.match(line) or "«" in line[-3:]])
+
+
 def test_the_arguments_are_named_in_the_runs_language() -> None:
     """An argument's name (its parameter's) shows in its command's help, its usage line
     and click's errors: in French in a French run, as the code names it in English."""

@@ -40,7 +40,7 @@ from rich.table import Table
 from typer import _click
 from typer.core import TyperArgument, TyperGroup
 
-from clientfolio.cli._fitting import fitting
+from clientfolio.cli._fitting import fitting, glued, keep_no_break_spaces
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import LANGS, N_, Formatter, formatter, gettext_for, language_from_environment, localized, render
 
@@ -582,7 +582,8 @@ def localize_commands(root: Any, language: str) -> None:
                 text = getattr(item, attr, None)
                 if text:
                     english = item.__dict__.setdefault(f"_english_{attr}", text)
-                    setattr(item, attr, _(english))
+                    translated = _(english)  # French's spaces before ":" or "%" no-break ("défaut : …")
+                    setattr(item, attr, translated if language == "en" else glued(translated))
             if hasattr(item, "display_type_rich"):  # typer's parameters: the type column of the help
                 shown = type(item).display_type_rich(item, context)  # "<str>", "<int range>", "<fr|en>"
                 word = shown[1:-1] if shown else ""
@@ -667,6 +668,7 @@ class ErrorBoundary(TyperGroup):
         if argv and not _without_lang(argv):  # ``clientfolio --lang fr``: the help, as ``clientfolio``
             args = [*argv, "--help"]
         token = _LANG.set(language)
+        keep_no_break_spaces()
         try:
             localize_commands(self, language)
             return super().main(args, *more, **extra)

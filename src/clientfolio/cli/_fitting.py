@@ -1,10 +1,12 @@
 """What the CLI prints fits the terminal, words and French amounts whole.
 
 Rich breaks a line at any Unicode space, the no-break spaces of French amounts
-included ("4" at a line's end, "454 354 €" below), and narrows a table too wide
-for the terminal by cutting its widest columns, mid-word ("renouvelle/ment",
-"orientatio/n"). :func:`fitting` puts a render hook on a console that lays out
-what it prints at ASCII spaces only.
+included ("4" at a line's end, "454 354 €" below; Textualize/rich#4196), and narrows
+a table too wide for the terminal by cutting its widest columns, mid-word
+("renouvelle/ment", "orientatio/n"). :func:`fitting` puts a render hook on a console
+that lays out what it prints at ASCII spaces only; :func:`keep_no_break_spaces` makes
+Rich's own wrapping (typer's help, the cells of a table that fits) keep them too, and
+:func:`glued` gives French's spaces before ":" or "%" their no-break space.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["fitting"]
+__all__ = ["fitting", "glued", "keep_no_break_spaces"]
 
 _GLUED = re.compile(r" (?=[:;!?%»])|(?<=«) ")
 """The ASCII spaces no line breaks at: French's before a two-part punctuation mark or a
@@ -33,6 +35,11 @@ _LAYOUT_ROWS = 50
 """The rows a table too wide is laid out on (its first ones): the widths of a long listing are set in
 a few milliseconds (0.1 s at most, 10 columns of long texts on a terminal of 200), the rows after it
 wrapped at the same widths."""
+
+
+_HEADER_LINES = 2
+"""The lines a column's header is given first, when the table has room for them all
+("Dans le" / "plan", not "Dans" / "le" / "plan")."""
 
 
 class _FitToWidth(RenderHook):
@@ -107,16 +114,17 @@ class _FitToWidth(RenderHook):
 
 
 def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: bool) -> list[int] | None:
-    """Widths for ``columns`` (the texts of each column, header first) that sum
-    to at most ``room`` and are each at least the column's longest word (split at
-    ASCII spaces, but those of ``_GLUED``, and line ends: an amount with no-break
-    spaces is one word, "20 %" another); the room left over goes, a column at a
-    time, where it saves the most lines per column of width.  When the words of
-    the headers (``headed``: the first text of each column) do not fit, those of
-    the rows do: a header's long word is folded, the figures below it stay whole.
+    """Widths for ``columns`` (the texts of each column, header first, the same rows
+    in each) that sum to at most ``room`` and are each at least the column's longest
+    word (split at ASCII spaces, but those of ``_GLUED``, and line ends: an amount with
+    no-break spaces is one word, "20 %" another); the room left over goes, a column at
+    a time, where it makes the table the shortest per column of width (a row is as tall
+    as its tallest cell), else where it saves the column the most lines.  When the
+    words of the headers (``headed``: the first text of each column) do not fit, those
+    of the rows do: a header's long word is folded, the figures below it stay whole.
     None when even these do not fit in ``room``."""
     words = [
-        [[[cell_len(w) for w in _glued(line).split(" ")] for line in text.split("\n")] for text in col]
+        [[[cell_len(w) for w in glued(line).split(" ")] for line in text.split("\n")] for text in col]
         for col in columns
     ]
     for first in (0, 1) if headed else (0,):  # the headers' words, then (when they do not fit) the rows' only
@@ -126,27 +134,48 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
     else:
         return None
     longest = [max((_line_len(line) for text in column for line in text), default=1) for column in words]
-    counted: dict[tuple[int, int], int] = {}
+    if headed and first == 0:  # a header on two lines at most, the cheapest first, where there is room
+        two = [_narrowest(column[0], widths[i], longest[i], _HEADER_LINES) for i, column in enumerate(words)]
+        for i in sorted(range(len(words)), key=lambda i: two[i] - widths[i]):
+            if sum(widths) + two[i] - widths[i] <= room:
+                widths[i] = two[i]
+    counted: dict[tuple[int, int], list[int]] = {}
 
-    def lines(i: int, width: int) -> int:
+    def lines(i: int, width: int) -> list[int]:
+        """The lines of each text of column ``i`` at ``width``."""
         if (i, width) not in counted:
-            counted[i, width] = _lines(words[i], width)
+            counted[i, width] = [_lines(text, width) for text in words[i]]
         return counted[i, width]
 
     spare = room - sum(widths)
     while spare > 0:
-        best: tuple[float, int, int] | None = None  # (lines saved per column, column, wider width)
+        now = [lines(i, widths[i]) for i in range(len(words))]
+        tallest = [max(row) for row in zip(*now, strict=True)]
+        best: tuple[float, float, int, int] | None = None  # (table lines saved, column lines saved: per width; ...)
         for i in range(len(words)):
+            others = [max((now[j][r] for j in range(len(words)) if j != i), default=0) for r in range(len(tallest))]
+            total = sum(now[i])
             for wider in range(widths[i] + 1, min(longest[i], widths[i] + spare) + 1):
-                saved = lines(i, widths[i]) - lines(i, wider)
-                if saved > 0 and (best is None or saved / (wider - widths[i]) > best[0]):
-                    best = (saved / (wider - widths[i]), i, wider)
+                there = lines(i, wider)
+                if sum(there) == total:
+                    continue  # no line saved at this width: a wider one may
+                total = sum(there)
+                cost = wider - widths[i]
+                table = sum(tallest) - sum(max(o, n) for o, n in zip(others, there, strict=True))
+                gain = (table / cost, (sum(now[i]) - total) / cost, i, wider)
+                if best is None or gain[:2] > best[:2]:
+                    best = gain
         if best is None:
             break
-        _, i, wider = best
+        _, _, i, wider = best
         spare -= wider - widths[i]
         widths[i] = wider
     return widths
+
+
+def _narrowest(text: list[list[int]], start: int, stop: int, lines: int) -> int:
+    """The narrowest width from ``start`` to ``stop`` at which ``text`` takes ``lines`` lines at most."""
+    return next((width for width in range(start, stop) if _lines(text, width) <= lines), max(start, stop))
 
 
 def _line_len(line: list[int]) -> int:
@@ -154,29 +183,42 @@ def _line_len(line: list[int]) -> int:
     return sum(line) + len(line) - 1
 
 
-def _lines(column: list[list[list[int]]], width: int) -> int:
-    """How many lines the texts of a column take at ``width``, wrapped at their
-    spaces, a word longer than ``width`` folded on lines of its own."""
+def _lines(text: list[list[int]], width: int) -> int:
+    """How many lines a text (its lines' word widths) takes at ``width``, wrapped at
+    its spaces, a word longer than ``width`` folded on lines of its own."""
     count = 0
-    for text in column:
-        for line in text:
-            used = -1
-            count += 1
-            for length in line:
-                if used >= 0 and used + 1 + length > width:
-                    count += 1
-                    used = -1
-                if length > width:  # folded: whole lines, then the rest
-                    count += (length - 1) // width
-                    used = (length - 1) % width + 1
-                else:
-                    used += 1 + length
+    for line in text:
+        used = -1
+        count += 1
+        for length in line:
+            if used >= 0 and used + 1 + length > width:
+                count += 1
+                used = -1
+            if length > width:  # folded: whole lines, then the rest
+                count += (length - 1) // width
+                used = (length - 1) % width + 1
+            else:
+                used += 1 + length
     return count
 
 
-def _glued(plain: str) -> str:
+def glued(plain: str) -> str:
     """``plain`` with the spaces of ``_GLUED`` made no-break (as long: positions kept)."""
     return _GLUED.sub("\u00a0", plain)
+
+
+_NO_BREAK = "\u00a0\u2007\u202f"
+_RICH_WORD = re.compile(rf"[^\S{_NO_BREAK}]*[\S{_NO_BREAK}]+[^\S{_NO_BREAK}]*")
+"""Rich's word (``rich._wrap.re_word``, ``\\s*\\S+\\s*``) with the no-break spaces (no-break,
+figure and narrow no-break) inside words rather than between them."""
+
+
+def keep_no_break_spaces() -> None:
+    """Make Rich wrap lines at breaking spaces only, for the rest of this process (the
+    command's run): its word pattern is a module attribute read at each wrap."""
+    import rich._wrap
+
+    rich._wrap.re_word = _RICH_WORD
 
 
 def _unbroken(text: Text, width: int) -> Text:
@@ -185,7 +227,7 @@ def _unbroken(text: Text, width: int) -> Text:
     word left whole), its styles kept."""
     lines = []
     for line in text.split("\n", allow_blank=True):
-        plain, cuts, at = _glued(line.plain), [], 0
+        plain, cuts, at = glued(line.plain), [], 0
         if len(plain) > width:
             for piece in textwrap.wrap(plain, width, break_long_words=False, break_on_hyphens=False, expand_tabs=False):
                 at = plain.index(piece, at)
