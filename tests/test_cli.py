@@ -411,6 +411,19 @@ def test_a_table_too_wide_gives_its_room_where_the_table_gets_shorter() -> None:
     assert "plan" in " ".join(head)
 
 
+def test_a_header_is_given_two_lines_before_the_rows_get_the_room() -> None:
+    """A header stacked a word a line over an empty column ("Dans / le / plan") gets
+    the room for two lines first, even where the same room would save more lines
+    of a long text beside it."""
+    from clientfolio.cli._fitting import _whole_word_widths
+
+    reasons = [f"Client A, dernier contact il y a {n} jours ; {n} € par an en jeu" for n in range(100, 130)]
+    columns = [["Dans le plan", *[""] * 30], ["Motif", *reasons]]
+    widths = _whole_word_widths(columns, 4 + 7 + 20, headed=True)
+    assert widths is not None and widths[0] >= len("Dans le") and sum(widths) <= 31
+    assert _whole_word_widths(columns, 4 + 7, headed=True) == [4, 7]  # no room: the longest words
+
+
 def test_printed_text_is_wrapped_at_ascii_spaces_only() -> None:
     """A French amount's no-break spaces are not line breaks, in a text printed alone or in
     a panel (``cli._fitting.fitting``): Rich alone breaks at any Unicode space."""
