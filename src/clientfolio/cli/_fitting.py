@@ -139,30 +139,34 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
         for i in sorted(range(len(words)), key=lambda i: two[i] - widths[i]):
             if sum(widths) + two[i] - widths[i] <= room:
                 widths[i] = two[i]
-    counted: dict[tuple[int, int], list[int]] = {}
+    counted: dict[tuple[int, int], tuple[list[int], int]] = {}
 
-    def lines(i: int, width: int) -> list[int]:
-        """The lines of each text of column ``i`` at ``width``."""
+    def lines(i: int, width: int) -> tuple[list[int], int]:
+        """The lines of each text of column ``i`` at ``width``, and their sum."""
         if (i, width) not in counted:
-            counted[i, width] = [_lines(text, width) for text in words[i]]
+            each = [_lines(text, width) for text in words[i]]
+            counted[i, width] = (each, sum(each))
         return counted[i, width]
 
     spare = room - sum(widths)
     while spare > 0:
-        now = [lines(i, widths[i]) for i in range(len(words))]
-        tallest = [max(row) for row in zip(*now, strict=True)]
+        now = [lines(i, width) for i, width in enumerate(widths)]
+        # per row, the column that alone makes it as tall as it is, and the height without it
+        alone: list[list[tuple[int, int, int]]] = [[] for _ in widths]
+        for r, heights in enumerate(zip(*(each for each, _ in now), strict=True)):
+            ranked = sorted(range(len(heights)), key=heights.__getitem__, reverse=True)
+            if len(ranked) == 1 or heights[ranked[0]] > heights[ranked[1]]:
+                alone[ranked[0]].append((r, heights[ranked[0]], heights[ranked[1]] if len(ranked) > 1 else 0))
         best: tuple[float, float, int, int] | None = None  # (table lines saved, column lines saved: per width; ...)
-        for i in range(len(words)):
-            others = [max((now[j][r] for j in range(len(words)) if j != i), default=0) for r in range(len(tallest))]
-            total = sum(now[i])
+        for i, (_, total) in enumerate(now):
+            last = total
             for wider in range(widths[i] + 1, min(longest[i], widths[i] + spare) + 1):
-                there = lines(i, wider)
-                if sum(there) == total:
+                there, fewer = lines(i, wider)
+                if fewer == last:
                     continue  # no line saved at this width: a wider one may
-                total = sum(there)
-                cost = wider - widths[i]
-                table = sum(tallest) - sum(max(o, n) for o, n in zip(others, there, strict=True))
-                gain = (table / cost, (sum(now[i]) - total) / cost, i, wider)
+                last, cost = fewer, wider - widths[i]
+                table = sum(height - max(without, there[r]) for r, height, without in alone[i])
+                gain = (table / cost, (total - fewer) / cost, i, wider)
                 if best is None or gain[:2] > best[:2]:
                     best = gain
         if best is None:
