@@ -279,13 +279,14 @@ class PortfolioReader:
         the blind index without decrypting the other rows."""
         return self._contact_rows(ring, Contact.email_index == email_index(ring, email))
 
-    def accounts(self, code: str | None = None) -> list[AccountRow]:
-        """Visible customers, then visible open prospects (not won nor lost),
-        each by code, with the fields the value estimates take (only those
-        whose code is ``code`` when given)."""
+    def accounts(self, code: str | None = None, *, prospects: bool = True) -> list[AccountRow]:
+        """Visible customers, then visible open prospects (not won nor lost;
+        none when ``prospects`` is False), each by code, with the fields the
+        value estimates take (only those whose code is ``code`` when given)."""
         rows: list[AccountRow] = []
+        kinds = ((Customer, "customer"), (Prospect, "prospect")) if prospects else ((Customer, "customer"),)
         with self.connect() as conn:
-            for model, kind in ((Customer, "customer"), (Prospect, "prospect")):
+            for model, kind in kinds:
                 growth, policy = model.sector_growth_pct, model.supplier_policy
                 share = Customer.wallet_share_pct if model is Customer else null()
                 query = (

@@ -55,7 +55,7 @@ def list_of(state: WebState, principal: Principal, ring: KeyRing, query: ListQue
     """The page of the customer list that ``query`` asks for, of what ``principal`` sees."""
     figures = state.figures.get(state.store, principal, ring)
     names = names_of(state, principal, figures)
-    rows = customer_rows(PortfolioReader(state.store, principal).accounts(), figures, lang, names)
+    rows = customer_rows(PortfolioReader(state.store, principal).accounts(prospects=False), figures, lang, names)
     return customer_list(
         rows,
         q=query.q,
@@ -139,7 +139,7 @@ def customer_page_of(state: WebState, principal: Principal, ring: KeyRing, code:
     customer = reader.customer(code, chain_key=ring.subkey("audit"), ring=ring)
     if customer is None:
         raise HTTPException(404, "No such customer.")
-    account = next((a for a in reader.accounts(code) if a.kind == "customer"), None)
+    account = next(iter(reader.accounts(code, prospects=False)), None)
     figures = state.figures.get(state.store, principal, ring)
     year = figures.inputs.as_of.year if figures is not None else dt.date.today().year
     detail = customer_detail(
