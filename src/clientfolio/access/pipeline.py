@@ -183,11 +183,14 @@ class PipelineReader(PortfolioReader):
         with self.connect() as conn:
             return [ActivityRow(*row) for row in conn.execute(query)]
 
-    def latest_activity_date(self) -> dt.date | None:
-        """The date of the latest visible activity made (not planned), None when there is none."""
+    def latest_activity_date(self, until: dt.date | None = None) -> dt.date | None:
+        """The date of the latest visible activity made (not planned; on or before
+        ``until`` when given), None when there is none."""
         query = select(func.max(Activity.occurred_on)).where(
             self.visible_about(Activity.customer_id, Activity.prospect_id), Activity.planned.is_(False)
         )
+        if until is not None:
+            query = query.where(Activity.occurred_on <= until)
         with self.connect() as conn:
             day: dt.date | None = conn.scalar(query)
             return day

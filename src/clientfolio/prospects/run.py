@@ -111,11 +111,14 @@ class ActivityView:
 def _latest(reader: PipelineReader, changes: Iterable[StageChangeRow]) -> dt.date:
     """The day of the latest sale (the company's for a scoped principal, as
     its other figures: ``PortfolioReader.scoped_day``), activity or stage change
-    (``changes``: a prospect won today counts today), else today."""
+    (``changes``: a prospect won today counts today), else today.  Activities
+    and stage changes dated after today (a typo in a file: a prospect "created"
+    in 2062) do not date the pages."""
+    today = dt.date.today()
     sale = reader.scoped_day() or reader.latest_sale_date()
-    moved = max((c.changed_on for c in changes), default=None)
-    days = [day for day in (sale, reader.latest_activity_date(), moved) if day is not None]
-    return max(days, default=dt.date.today())
+    moved = max((c.changed_on for c in changes if c.changed_on <= today), default=None)
+    days = [day for day in (sale, reader.latest_activity_date(until=today), moved) if day is not None]
+    return max(days, default=today)
 
 
 def _placed(
