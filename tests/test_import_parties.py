@@ -182,6 +182,11 @@ def test_customers_file_twice(store: Store, tmp_path: Path) -> None:
         ("dormant", "Statut", "expected one of active, inactive, lost"),
         ("quinze", "Potentiel", "not a number (decimal separator is ',')"),
         ("31/04/2020", "Client depuis", "no such date"),
+        (  # a customer "since" 2062: a typo, refused as an invoice of 2062 is
+            "01/01/2062",
+            "Client depuis",
+            f"date in the future (after {dt.date.today()}): check the file, or import it with --allow-future",
+        ),
     ],
 )
 def test_customer_bad_cells(store: Store, tmp_path: Path, cell: str, column: str, reason: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -40,6 +41,8 @@ __all__ = [
 
 LANGS = ("fr", "en")
 _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""A parameter that is a day written as ISO text (an import's limit, a parsed date)."""
 _SEPARATORS = {"fr": ("\u202f", ","), "en": (",", ".")}  # (group, decimal point): CLDR's, as Babel writes them
 _PLACES = [Decimal(1).scaleb(-n) for n in range(10)]  # 1, 0.1, 0.01 ...
 _CATALOGS = Path(__file__).parent
@@ -220,7 +223,8 @@ def render(
     decimal when not a whole percentage); a name ending in ``_msg`` is an
     English message itself translated; a date is shown by ``date`` (long form);
     other ints and floats are shown by
-    ``number`` (floats with one decimal), strings as they are.
+    ``number`` (floats with one decimal), strings as they are, but an ISO day
+    (``2026-12-07``), shown as a date but in English.
     """
     f = formatter(lang)
     _ = gettext_for(lang)
@@ -234,6 +238,8 @@ def render(
             shown[name] = f.percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-9 else 1)
         elif name.endswith("_msg"):
             shown[name] = _(str(value))
+        elif isinstance(value, str) and lang != "en" and _ISO_DAY.fullmatch(value):
+            shown[name] = f.date(dt.date.fromisoformat(value), long=True)  # a day the code passed as ISO text
         elif isinstance(value, bool | str):
             shown[name] = str(value)
         elif isinstance(value, int):

@@ -209,8 +209,8 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
     def money(raw: Any) -> Any:
         return parse_amount_cents(raw, decimal)
 
-    def day(raw: Any) -> Any:
-        return dt.date.fromisoformat(dates(raw))
+    def past_day(raw: Any) -> Any:  # a creation or purchase date, as an invoice's: not after the import's day
+        return dt.date.fromisoformat(dates.past(raw))
 
     company: dict[str, tuple[str, Parser]] = {
         "name": ("name", _plain),
@@ -222,7 +222,7 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
         "potential": ("potential_cents", money),
         "sector_growth": ("sector_growth_pct", _growth),
         "supplier_policy": ("supplier_policy", _POLICY),
-        "created_on": ("created_on", day),
+        "created_on": ("created_on", past_day),
         "region": ("region_id", str),
         "segment": ("segment_id", str),
     }
@@ -251,7 +251,7 @@ def _specs(dates: DateParser, decimal: str) -> dict[str, _Spec]:
                 "accessibility_score": ("accessibility_score", _score),
                 "potential_score": ("potential_score", _score),
                 "has_project": ("has_project", parse_bool),
-                "last_similar_purchase": ("last_similar_purchase_on", day),
+                "last_similar_purchase": ("last_similar_purchase_on", past_day),
                 "contact_knowledge": ("contact_knowledge", _score),
                 "receptivity": ("receptivity", _score),
                 "timing": ("timing", _score),
