@@ -70,5 +70,6 @@ def test_an_activity_logged_late_about_an_earlier_day_also_follows_it(pipeline: 
 def test_only_a_planned_activity_may_be_in_the_future(pipeline: Store) -> None:
     with pytest.raises(ClientfolioError, match=r"date 2025-06-20 is after today \(2025-06-10\).*planned") as refused:
         made(pipeline, "CN", dt.date(2025, 6, 20))
-    assert refused.value.in_language("fr").startswith("la date de l'activité, 20 juin 2025, est après aujourd'hui (10 juin 2025)")
+    french = refused.value.in_language("fr")
+    assert french.startswith("la date de l'activité, 20 juin 2025, est après aujourd'hui (10 juin 2025)")
     plan(pipeline, "CN", dt.date(2025, 6, 20))
