@@ -120,7 +120,8 @@ def import_command(
     allow_future: Annotated[
         bool,
         typer.Option(
-            "--allow-future", help="Keep invoice, payment, entry and activity dates after today (refused by default)."
+            "--allow-future",
+            help="Keep invoice, payment, entry, activity and creation dates after today (refused by default).",
         ),
     ] = False,
     discounts_as_products: Annotated[
