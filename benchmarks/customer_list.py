@@ -14,16 +14,9 @@ sorted by code and by lifetime value in turn, as the owner, and the page's first
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-from scope_figures import demo_store
-
-HERE = Path(__file__).parent
+from scope_figures import arguments, demo_store, in_each_package
 
 CHILD = """
 import json, statistics, sys, time
@@ -48,20 +41,12 @@ print(json.dumps([statistics.median(times[1:]), page.total, pages[:2]]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--baseline", type=Path, help="an earlier src/ to time beside the current one")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     store = demo_store(args.customers)
-    packages = {"current": HERE.parent / "src"} | ({"baseline": args.baseline} if args.baseline else {})
     print(f"the customer list of a {args.customers:,}-customer demo store, one request (the owner)")
     print("| package | median s | customers | first codes of page 3 (by code; by -clv) |\n|---|---:|---:|---|")
-    for name, src in packages.items():
-        env = os.environ | {"PYTHONPATH": str(src.resolve()), "CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES": "10"}
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, f"sqlite:///{store}"], env=env, check=True, capture_output=True, text=True
-        )
-        median, total, pages = json.loads(done.stdout)
+    for name, output in in_each_package(CHILD, store, args.baseline, CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES="10"):
+        median, total, pages = json.loads(output)
         print(f"| {name} | {median:.3f} | {total:,} | {pages[0]}; {pages[1]} |")
 
 

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -66,21 +67,36 @@ def demo_store(customers: int) -> Path:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(doc: str | None) -> argparse.Namespace:
+    """``--customers N`` (20,000 by default) and ``--baseline SRC``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--baseline", type=Path, help="an earlier src/ to time beside the current one")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def in_each_package(child: str, store: Path, baseline: Path | None, **env: str) -> Iterator[tuple[str, str]]:
+    """``(package, output)`` of the Python code ``child`` run on ``store`` (its first argument)
+    in a child process for the current ``src/``, then for ``baseline``, with ``env`` added."""
+    packages = {"current": HERE.parent / "src"} | ({"baseline": baseline} if baseline else {})
+    for name, src in packages.items():
+        done = subprocess.run(
+            [sys.executable, "-c", child, f"sqlite:///{store}"],
+            env=os.environ | {"PYTHONPATH": str(src.resolve())} | env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        yield name, done.stdout
+
+
+def main() -> None:
+    args = arguments(__doc__)
     store = demo_store(args.customers)
-    packages = {"current": HERE.parent / "src"} | ({"baseline": args.baseline} if args.baseline else {})
     print(f"the figures of every scope of a {args.customers:,}-customer demo store, one process")
     print("| package | scope (first user) | CPU s | wall s | total, interval (EUR) |\n|---|---|---|---|---|")
-    for name, src in packages.items():
-        env = os.environ | {"PYTHONPATH": str(src.resolve())}
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, f"sqlite:///{store}"], env=env, check=True, capture_output=True, text=True
-        )
-        rows = json.loads(done.stdout)
+    for name, output in in_each_package(CHILD, store, args.baseline):
+        rows = json.loads(output)
         for user, cpu, wall, (total, low, high) in rows:
             money = f"{total / 100:,.0f} [{low / 100:,.0f}; {high / 100:,.0f}]"
             print(f"| {name} | {user} | {cpu:.1f} | {wall:.1f} | {money} |")
