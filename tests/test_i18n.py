@@ -69,3 +69,14 @@ def test_numbers_and_percentages_are_written_as_babel_writes_them(value: float, 
     )
     percent = f"#,##0{places}\u00a0%" if lang == "fr" else f"#,##0{places}%"
     assert Formatter(lang).percent(value, digits) == format_percent(value, format=percent, locale=locale)
+
+
+def test_a_day_given_as_iso_text_is_a_date_in_french() -> None:
+    """A message's parameter holding an ISO day (an import's limit, a parsed date) is shown
+    as a date to a French reader, never as ``2026-12-07``; text that only looks like one stays."""
+    from clientfolio.i18n import render
+
+    template = "date in the future (after {today}): check the file, or import it with --allow-future"
+    assert render("fr", template, {"today": "2026-12-07"}).startswith("date dans le futur (après le 7 décembre 2026)")
+    assert render("en", template, {"today": "2026-12-07"}).startswith("date in the future (after 2026-12-07)")
+    assert render("fr", "{value}", {"value": "2026-02-30"}) == "2026-02-30"  # no such day: as written

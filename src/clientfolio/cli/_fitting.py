@@ -117,9 +117,11 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
     """Widths for ``columns`` (the texts of each column, header first, the same rows
     in each) that sum to at most ``room`` and are each at least the column's longest
     word (split at ASCII spaces, but those of ``_GLUED``, and line ends: an amount with
-    no-break spaces is one word, "20 %" another); the room left over goes, a column at
-    a time, where it makes the table the shortest per column of width (a row is as tall
-    as its tallest cell), else where it saves the column the most lines.  When the
+    no-break spaces is one word, "20 %" another); each header then gets two lines at
+    most (``_HEADER_LINES``), the cheapest first, where there is room; the room left
+    over goes, a column at a time, where it makes the table the shortest per column of
+    width (a row is as tall as its tallest cell), else where it saves the column the
+    most lines.  When the
     words of the headers (``headed``: the first text of each column) do not fit, those
     of the rows do: a header's long word is folded, the figures below it stay whole.
     None when even these do not fit in ``room``."""

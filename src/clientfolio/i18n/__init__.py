@@ -223,8 +223,8 @@ def render(
     decimal when not a whole percentage); a name ending in ``_msg`` is an
     English message itself translated; a date is shown by ``date`` (long form);
     other ints and floats are shown by
-    ``number`` (floats with one decimal), strings as they are, but an ISO day
-    (``2026-12-07``), shown as a date but in English.
+    ``number`` (floats with one decimal), strings as they are (but a valid ISO
+    day, ``2026-12-07``, shown by ``date`` in every language but English).
     """
     f = formatter(lang)
     _ = gettext_for(lang)
@@ -238,8 +238,8 @@ def render(
             shown[name] = f.percent(value, 0 if abs(value * 100 - round(value * 100)) < 1e-9 else 1)
         elif name.endswith("_msg"):
             shown[name] = _(str(value))
-        elif isinstance(value, str) and lang != "en" and _ISO_DAY.fullmatch(value):
-            shown[name] = f.date(dt.date.fromisoformat(value), long=True)  # a day the code passed as ISO text
+        elif isinstance(value, str) and lang != "en" and (day := _iso_day(value)) is not None:
+            shown[name] = f.date(day, long=True)  # a day the code passed as ISO text
         elif isinstance(value, bool | str):
             shown[name] = str(value)
         elif isinstance(value, int):
@@ -247,6 +247,16 @@ def render(
         else:
             shown[name] = f.number(value, 1)
     return _(template).format(**shown)
+
+
+def _iso_day(text: str) -> dt.date | None:
+    """``text`` as a day when it is a valid ISO day (``2026-12-07``), else None (``2026-02-30``)."""
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def localized(
