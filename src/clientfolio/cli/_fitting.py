@@ -121,10 +121,9 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
     most (``_HEADER_LINES``), the cheapest first, where there is room; the room left
     over goes, a column at a time, where it makes the table the shortest per column of
     width (a row is as tall as its tallest cell), else where it saves the column the
-    most lines.  When the
-    words of the headers (``headed``: the first text of each column) do not fit, those
-    of the rows do: a header's long word is folded, the figures below it stay whole.
-    None when even these do not fit in ``room``."""
+    most lines.  When the words of the headers (``headed``: the first text of each
+    column) do not fit, those of the rows do: a header's long word is folded, the
+    figures below it stay whole.  None when even these do not fit in ``room``."""
     words = [
         [[[cell_len(w) for w in glued(line).split(" ")] for line in text.split("\n")] for text in col]
         for col in columns

@@ -238,7 +238,7 @@ def _bootstrap(
         worth: Floats = purchases(fit.params) * model.expected
         return worth
 
-    keep = refits is not None and refits.fits(samples * frequency.size)
+    keeper = refits if refits is not None and refits.fits(samples * frequency.size) else None
     workers = max(1, min(samples, os.cpu_count() or 1, 4))  # each refit holds some arrays of the customers' size
     values: list[Floats | None] = []
     totals: list[float] = []
@@ -249,10 +249,10 @@ def _bootstrap(
                 if v is not None:
                     totals.append(float(v @ value_per_purchase))
                     v.flags.writeable = False
-                if keep:
+                if keeper is not None:
                     values.append(v)
-    if keep and refits is not None:
-        refits.put(key, values)
+    if keeper is not None:
+        keeper.put(key, values)
     return totals, samples
 
 

@@ -14,10 +14,11 @@ the refits start from and the settings), each resample's value per customer
 before margin; the next scope sums them with its own margins (those of its
 customers, 0 for the others).  A command that values once passes none and
 keeps nothing.  The same numbers as a new bootstrap, bit for bit: a kept
-total and a computed one are the same sum.  Bounded: ``MAX_FLOATS`` numbers in all (8-byte floats), the least recently
-used portfolio dropped first; a portfolio whose refits alone exceed it is not
-kept (beyond 20,000 customers the resamples are fewer, ``bootstrap_samples``:
-up to 2,000,000 numbers, 16 MB, for 100,000 customers)."""
+total and a computed one are the same sum.  Bounded: ``MAX_FLOATS`` numbers
+in all (8-byte floats), the least recently used portfolio dropped first; a
+portfolio whose refits alone exceed it is not kept (beyond 20,000 customers
+the resamples are fewer, ``bootstrap_samples``: up to 2,000,000 numbers, 16 MB,
+for 100,000 customers)."""
 
 from __future__ import annotations
 
