@@ -108,13 +108,12 @@ class ActivityView:
         }
 
 
-def _latest(reader: PipelineReader, changes: Iterable[StageChangeRow]) -> dt.date:
+def _latest(reader: PipelineReader, changes: Iterable[StageChangeRow], today: dt.date) -> dt.date:
     """The day of the latest sale (the company's for a scoped principal, as
     its other figures: ``PortfolioReader.scoped_day``), activity or stage change
-    (``changes``: a prospect won today counts today), else today.  Activities
-    and stage changes dated after today (a typo in a file: a prospect "created"
-    in 2062) do not date the pages."""
-    today = dt.date.today()
+    (``changes``: a prospect won today counts today), else ``today``.  Activities
+    and stage changes dated after ``today`` (a typo in a file: a prospect
+    "created" in 2062) do not date the pages."""
     sale = reader.scoped_day() or reader.latest_sale_date()
     moved = max((c.changed_on for c in changes if c.changed_on <= today), default=None)
     days = [day for day in (sale, reader.latest_activity_date(until=today), moved) if day is not None]
@@ -157,7 +156,7 @@ def prospects_view(
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     changes = reader.stage_changes()
-    day = as_of or _latest(reader, changes)
+    day = as_of or _latest(reader, changes, dt.date.today())
     prospects = reader.prospects()
     open_ones = _placed((p for p in prospects if p.stage in OPEN_STAGES), day, config.priority)
     result = funnel(prospects, changes, as_of=day)
@@ -209,13 +208,14 @@ def activity_view(
     """The activity index per rep and for the team over the ``months`` to
     ``as_of``, the follow-up of the A (with the ``analytics`` ABC settings)
     and ``vip`` customers, and the planned activities overdue on ``today``
-    (default: the current day).  ``known``: the analysis already run for
+    (default: the current day; no activity or move after it dates the view).  ``known``: the analysis already run for
     ``principal`` with the same settings (the review's); its ABC classes are
     taken when it is as of the view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
+    today = today or dt.date.today()
     changes = reader.stage_changes()
-    day = as_of or _latest(reader, changes)
+    day = as_of or _latest(reader, changes, today)
     start = months_before(day, months) + dt.timedelta(days=1)
     if known is not None and known.as_of == day:
         classes = known.abc.select(["customer_id", "class"]).to_pylist()
@@ -242,4 +242,4 @@ def activity_view(
     followed = follow_up(
         reader.last_contacts(day), important, as_of=day, names=reader.customer_names(), config=config.follow_up
     )
-    return ActivityView(day, report, followed, reader.planned_due(today or dt.date.today()))
+    return ActivityView(day, report, followed, reader.planned_due(today))
