@@ -208,9 +208,10 @@ def activity_view(
     """The activity index per rep and for the team over the ``months`` to
     ``as_of``, the follow-up of the A (with the ``analytics`` ABC settings)
     and ``vip`` customers, and the planned activities overdue on ``today``
-    (default: the current day; no activity or move after it dates the view).  ``known``: the analysis already run for
-    ``principal`` with the same settings (the review's); its ABC classes are
-    taken when it is as of the view's day, rather than a pass over the sales."""
+    (default: the current day; no activity or move after it dates the view).
+    ``known``: the analysis already run for ``principal`` with the same
+    settings (the review's); its ABC classes are taken when it is as of the
+    view's day, rather than a pass over the sales."""
     config, analytics = _configs(store, config, analytics)
     reader = PipelineReader(store, principal)
     today = today or dt.date.today()
