@@ -99,10 +99,14 @@ def test_settings_in_french_show_the_french_help_and_no_english() -> None:
     assert "Valeur notée 0/20 (et tout ce qui est pire)." in result.stdout
     for where, text in every_description().items():
         assert text not in result.stdout, where
+    # the RFM rules' default names and actions, in French; their codes as they are
+    assert '"label": "à fidéliser ou en perte de vitesse", "action": "Agir vite :' in result.stdout
+    assert '"profile": "declining", "when": "fading"' in result.stdout and "Win back" not in result.stdout
 
     english = run("settings", "--lang", "en")
     assert english.returncode == 0, english.stderr
     assert "Cumulative share of value made by the A customers (seed: 80 % of revenue)." in english.stdout
+    assert '"label": "to retain or losing speed", "action": "Act fast:' in english.stdout
     assert "Part cumulée" not in english.stdout
 
 

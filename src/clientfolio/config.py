@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from clientfolio.errors import REASONS, ClientfolioError, reason_in
-from clientfolio.i18n import N_, render
+from clientfolio.i18n import N_, gettext_for, render
 from clientfolio.settings import Settings
 
 if TYPE_CHECKING:  # the sections' models are imported when a command reads them (``SECTIONS``)
@@ -375,22 +375,30 @@ class DomainConfig:
 
         return self.section("spark", SparkOptions)
 
-    def rows(self) -> list[SettingRow]:
-        """Every field of every section loaded: value, default, source and help."""
+    def rows(self, lang: str | None = None) -> list[SettingRow]:
+        """Every field of every section loaded: value, default, source and help;
+        with ``lang``, the texts of the catalogs in values (``TRANSLATED``) in that language."""
+        gettext = None if lang is None else gettext_for(lang)
         rows: list[SettingRow] = []
         for name, model in SECTIONS.items():
             if name in self.sections:
-                rows.extend(self._rows(name, (), model, self.sections[name], model()))
+                rows.extend(self._rows(name, (), model, self.sections[name], model(), gettext))
         return rows
 
     def _rows(
-        self, section: str, path: tuple[str, ...], model: type[BaseModel], current: BaseModel, default: BaseModel
+        self,
+        section: str,
+        path: tuple[str, ...],
+        model: type[BaseModel],
+        current: BaseModel,
+        default: BaseModel,
+        gettext: Callable[[str], str] | None,
     ) -> Iterator[SettingRow]:
         for key, info in model.model_fields.items():
             here = (*path, key)
             value, value_default = getattr(current, key), getattr(default, key)
             if _is_model(info.annotation) and isinstance(value, BaseModel) and isinstance(value_default, BaseModel):
-                yield from self._rows(section, here, type(value), value, value_default)
+                yield from self._rows(section, here, type(value), value, value_default, gettext)
                 continue
             if _lookup(self.from_env, (section, *here)):
                 source = "env"
@@ -402,21 +410,77 @@ class DomainConfig:
                 section,
                 ".".join(here),
                 _variable(section, here),
-                _plain(value),
-                _plain(value_default),
+                _plain(value, gettext),
+                _plain(value_default, gettext),
                 source,
                 info.description or "",
             )
 
 
-def _plain(value: Any) -> Any:
-    """The value as JSON data (tuples as lists, models as tables)."""
+TRANSLATED: Mapping[str, Any] = MappingProxyType({"translated": True})
+"""The ``json_schema_extra`` of a text field whose defaults are messages of the catalogs (the RFM
+rules' ``label`` and ``action``): listed in the reader's language (``DomainConfig.rows(lang)``), and
+written back as listed (``write_setting(..., lang=)``) kept as the message, translated for every reader."""
+
+
+def _translated(info: Any) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, Mapping) and extra.get("translated") is True
+
+
+def _plain(value: Any, gettext: Callable[[str], str] | None = None) -> Any:
+    """The value as JSON data (tuples as lists, models as tables); with
+    ``gettext``, the ``TRANSLATED`` fields' texts translated."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        data = value.model_dump(mode="json")
+        if gettext is not None:
+            for name, info in type(value).model_fields.items():
+                here = getattr(value, name)
+                if isinstance(here, str) and _translated(info):
+                    data[name] = gettext(here)
+                elif isinstance(here, BaseModel | tuple | list | dict):
+                    data[name] = _plain(here, gettext)
+        return data
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [_plain(v, gettext) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, gettext) for k, v in value.items()}
+    return value
+
+
+def _messages(default: Any, gettext: Callable[[str], str]) -> tuple[set[str], dict[str, str]]:
+    """The names of the ``TRANSLATED`` fields in ``default`` (models, lists of
+    models) and their messages by their translations."""
+    names: set[str] = set()
+    by_text: dict[str, str] = {}
+    if isinstance(default, BaseModel):
+        for name, info in type(default).model_fields.items():
+            here = getattr(default, name)
+            if isinstance(here, str) and _translated(info):
+                names.add(name)
+                by_text[gettext(here)] = here
+            else:
+                more, texts = _messages(here, gettext)
+                names |= more
+                by_text.update(texts)
+    elif isinstance(default, tuple | list):
+        for item in default:
+            more, texts = _messages(item, gettext)
+            names |= more
+            by_text.update(texts)
+    return names, by_text
+
+
+def _as_messages(value: Any, names: set[str], by_text: Mapping[str, str]) -> Any:
+    """``value`` (JSON data) with the texts of the fields ``names`` that translate a
+    message replaced by the message."""
+    if isinstance(value, dict):
+        return {
+            k: by_text.get(v, v) if k in names and isinstance(v, str) else _as_messages(v, names, by_text)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_as_messages(v, names, by_text) for v in value]
     return value
 
 
@@ -645,7 +709,7 @@ def _target(where: Path | Settings | None, database_url: str | None) -> Path:
 
 
 def _field_at(section: str, key: str, source: str) -> tuple[tuple[str, ...], Any]:
-    """The path of ``section``'s dotted ``key`` and its default; ``ConfigError``
+    """The path of ``section``'s dotted ``key`` and its default (as in the model); ``ConfigError``
     for an unknown table or key, or a key naming a whole nested table."""
     model = SECTIONS.get(section)
     if model is None:
@@ -664,7 +728,7 @@ def _field_at(section: str, key: str, source: str) -> tuple[tuple[str, ...], Any
         if nested is None:
             if depth != len(path) - 1:
                 raise ConfigError([ConfigProblem(source, section, key, None, f"{part!r} is a value, not a table")])
-            return path, _plain(default)
+            return path, default
         current = nested
     reason = f"a table: give one of its keys ({', '.join(f'{key}.{k}' for k in current.model_fields)})"
     raise ConfigError([ConfigProblem(source, section, key, None, reason)])
@@ -741,6 +805,7 @@ def _change(
     section: str,
     key: str,
     text: str | None,
+    lang: str | None = None,
 ) -> SettingChange:
     path = _target(where, database_url)
     with _WRITE_LOCK:
@@ -755,7 +820,9 @@ def _change(
         if text is None:
             new_data = _without(data, (section, *keys))
         else:
-            value = _parsed(text, default, source, section, key)
+            value = _parsed(text, _plain(default), source, section, key)
+            if lang is not None:  # the catalogs' texts as listed in ``lang`` kept as their messages
+                value = _as_messages(value, *_messages(default, gettext_for(lang)))
             new_data = _with(data, (section, *keys), value)
         after = _validate(new_data, path, env, names)
         new, new_source = _effective(after, section, key)
@@ -770,16 +837,24 @@ def _change(
 
 
 def write_setting(
-    where: Path | Settings | None, section: str, key: str, value_text: str, *, database_url: str | None = None
+    where: Path | Settings | None,
+    section: str,
+    key: str,
+    value_text: str,
+    *,
+    database_url: str | None = None,
+    lang: str | None = None,
 ) -> SettingChange:
     """Set ``section``'s ``key`` (dotted for a nested table: ``spend.model``)
     to ``value_text`` in the settings file (``where``: the file, or the
     settings that place it as ``load_domain_config`` does; created when
-    absent).  The value is validated with every other setting first: an
-    unknown key, a bad value, or a key set by the environment (which would
-    win) raises ``ConfigError`` and writes nothing.  The file is rewritten
+    absent).  ``lang``: the value as listed in that language (``rows(lang)``),
+    its translations of the catalogs' texts written as the messages.  The
+    value is validated with every other setting first: an unknown key, a bad
+    value, or a key set by the environment (which would win) raises
+    ``ConfigError`` and writes nothing.  The file is rewritten
     whole (its comments are lost), atomically, mode 0600."""
-    return _change(where, database_url, section, key, value_text)
+    return _change(where, database_url, section, key, value_text, lang)
 
 
 def reset_setting(

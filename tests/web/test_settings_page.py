@@ -71,6 +71,7 @@ def test_an_admin_changes_a_setting_and_the_next_figures_use_it(app: FastAPI, de
         "source": "default",
         "help": "",
         "text": "0.8",
+        "default_text": "0.8",
     }
     before = {r["abc"]: r["customers"] for r in admin.get("/api/v1/dashboard").json()["abc"]}
 
@@ -130,6 +131,42 @@ def test_the_help_is_in_the_page_language_and_english_in_json(app: FastAPI, clea
     english = html.unescape(logged_in(app, "pbernard").get("/admin/settings").text)
     assert "Cumulative share of value made by the A customers (seed: 80 % of revenue)." in english
     assert "Part cumulée" not in english
+
+
+def test_the_rules_texts_are_in_the_page_language_and_stay_messages_when_saved(
+    app: FastAPI, demo: Store, clean: Path
+) -> None:
+    """The RFM rules' default labels and actions (messages of the catalogs) read in French on the
+    French page, value and default, in a box of one rule per line; saved from that page with one
+    rule changed, the untouched texts are written as the messages (still English to an English
+    reader), the French text a user wrote as written."""
+    french = logged_in(app, "pbernard", headers={"Accept-Language": "fr"})
+    page = html.unescape(french.get("/admin/settings").text)
+    cell = page[page.index('<tr id="rfm.rules">') :]
+    cell = cell[: cell.index("</tr>")]
+    assert "Reconquérir : relance personnalisée" in cell and '"label": "à fidéliser ou en perte de vitesse"' in cell
+    assert "Win back" not in cell and '"label": "cyclical"' not in cell
+    shown = cell[cell.index('aria-label="rfm.rules"') :]
+    text = shown[shown.index(">") + 1 : shown.index("</textarea>")]
+    assert text.count("\n") == 7  # [, six rules, ]
+    assert '"profile": "inactive"' in text and '"when": "no_quarter"' in text  # codes stay codes
+    lines = text.split("\n")
+    lines[4] = lines[4].replace('"k": 3', '"k": 2').replace("Fidéliser :", "Fidéliser sans tarder :")
+    assert post(french, section="rfm", key="rules", value="\n".join(lines)).status_code == 303
+
+    written = tomllib.loads(clean.read_text(encoding="utf-8"))["rfm"]["rules"]
+    assert [r["label"] for r in written] == [
+        "inactive",
+        "new",
+        "very regular",
+        "regular",
+        "to retain or losing speed",
+        "cyclical",
+    ]
+    assert written[3]["k"] == 2 and written[3]["action"].startswith("Fidéliser sans tarder :")
+    assert written[0]["action"].startswith("Win back: personal follow-up call")
+    english = html.unescape(logged_in(app, "pbernard").get("/admin/settings").text)
+    assert '"label": "very regular"' in english and "Fidéliser sans tarder :" in english
 
 
 def test_other_roles_are_refused(app: FastAPI, clean: Path) -> None:

@@ -146,10 +146,12 @@ class RfmRule(BaseModel):
     )
     label: str = Field(
         description="Profile name: the default profiles' English names are translated; your own text is "
-        "shown as written."
+        "shown as written.",
+        json_schema_extra={"translated": True},  # clientfolio.config.TRANSLATED
     )
     action: str = Field(
-        description="Recommended action: the default profiles' are translated; your own text is shown as written."
+        description="Recommended action: the default profiles' are translated; your own text is shown as written.",
+        json_schema_extra={"translated": True},  # clientfolio.config.TRANSLATED
     )
 
     @model_validator(mode="before")

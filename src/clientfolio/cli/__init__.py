@@ -550,7 +550,7 @@ def settings_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     title = tr("Domain settings ({read}; CLIENTFOLIO_<TABLE>__<KEY> wins over the file)", read=read)
     lines += [Text(), Text(title, style="bold")]
     section = None
-    for item in domain.rows():
+    for item in domain.rows(lang()):  # the catalogs' texts in values (the RFM rules') in the user's language
         if item.section != section:
             section = item.section
             lines += [Text(), Text(f"[{section}]", style="bold")]

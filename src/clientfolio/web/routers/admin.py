@@ -291,19 +291,31 @@ def problem_text(problem: ConfigProblem, lang: str) -> str:
 
 
 def _text(value: Any) -> str:
-    """A value as the form takes it: text as is, the rest as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A value as the form takes it: text as is, a list or a table as JSON
+    (a list of tables one per line), the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return "[\n" + ",\n".join(json.dumps(v, ensure_ascii=False) for v in value) + "\n]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def settings_of(view: View) -> dict[str, Any]:
     """The settings page's data: the file (where a change is written) and
-    every key with its value, default, source (default, file, env) and help."""
+    every key with its value, default, source (default, file, env) and help;
+    ``text`` and ``default_text``, the value and the default as the page
+    shows them (the catalogs' texts in its language: ``DomainConfig.rows``)."""
     state = view.state
     file = config_file(state.settings, database_url=state.store.url)[0]
     try:
+        domain = load_domain_config(state.settings, database_url=state.store.url)
         rows = [
-            {**row.as_dict(), "text": _text(row.value)}
-            for row in load_domain_config(state.settings, database_url=state.store.url).rows()
+            {
+                **row.as_dict(),
+                "text": _text(shown.value),
+                "default_text": json.dumps(shown.default) if isinstance(shown.default, str) else _text(shown.default),
+            }
+            for row, shown in zip(domain.rows(), domain.rows(view.lang), strict=True)
         ]
         error = None
     except ConfigError as exc:
@@ -344,7 +356,9 @@ def change_setting(
             if reset:
                 change = reset_setting(state.settings, section, key, database_url=state.store.url)
             else:
-                change = write_setting(state.settings, section, key, value, database_url=state.store.url)
+                change = write_setting(
+                    state.settings, section, key, value, database_url=state.store.url, lang=view.lang
+                )
             record_event(
                 conn,
                 actor=principal.username,
