@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -173,6 +174,13 @@ def test_cdnow_end_to_end_reproduces_the_published_fit(tmp_path: Path) -> None:
     assert e.low_cents is not None and e.high_cents is not None and e.total_cents is not None
     assert 0 < e.low_cents < e.total_cents < e.high_cents
     assert sum(e.by["abc"].values()) == pytest.approx(e.total_cents)
+    # each group's valued customers beside its value: the many C customers' small values add up
+    valued = [c for c in result.customers if c.clv_cents is not None]
+    for name in ("abc", "category", "segment", "region"):
+        assert sum(e.by_customers[name].values()) == e.customers_valued == len(valued)
+        assert set(e.by_customers[name]) == set(e.by[name])
+    assert e.by_customers["abc"] == dict(sorted(Counter(c.abc for c in valued).items()))
+    assert e.by_customers["segment"] == {"-": 2357}
     written = write_value(result, tmp_path / "out")
     header = written[0].read_text(encoding="utf-8").splitlines()[0].split(",")
     assert tuple(header) == VALUE_COLUMNS

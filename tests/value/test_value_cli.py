@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def test_value_command_on_the_demo(
     assert sum(float(r["clv"] or 0) for r in table) * 100 == pytest.approx(equity["total_cents"], rel=1e-6)
     shown = runner.invoke(cli.app, ["value", "--db", db])
     assert shown.exit_code == 0 and "Customer capital:" in shown.stdout and "Crossed ABC" in shown.stdout
+    by_class = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json"]).stdout)["equity"]
+    for letter in "ABC":  # each class's customers, value and value per customer on its row
+        n, cents = by_class["by_customers"]["abc"][letter], by_class["by"]["abc"][letter]
+        money = [f"€{round(x / 100):,}" for x in (cents, cents / n)]
+        assert re.search(rf"Class {letter} +│ +{n} │ +{money[0]} │ +{money[1]} │", shown.stdout), letter
     solvency = json.loads(runner.invoke(cli.app, ["value", "--db", db, "--json"]).stdout)["solvency"]
     assert (
         f"{solvency['customers_with_incidents']} of {solvency['customers']} customers with payment incidents"

@@ -224,11 +224,19 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
         table = Table(title=tr("Lifetime value by class, category, segment and region"))
         table.add_column(_("Breakdown"))
         table.add_column(_("Group"))
+        table.add_column(_("Customers"), justify="right")
         table.add_column(_("Lifetime value"), justify="right")
+        table.add_column(_("Per customer"), justify="right")
         for name, sums in e.by.items():
+            counts = e.by_customers.get(name, {})
             for group, cents in sorted(sums.items(), key=lambda item: (_rank(name, item[0]), item[0])):
+                n = counts.get(group, 0)
                 table.add_row(
-                    _(_BREAKDOWNS.get(name, name)), _group(name, group, names), f.money(round(cents), decimals=False)
+                    _(_BREAKDOWNS.get(name, name)),
+                    _group(name, group, names),
+                    f.number(n),
+                    f.money(round(cents), decimals=False),
+                    f.money(round(cents / n), decimals=False) if n else "-",
                 )
         out.append(table)
     crossed = Table(title=tr("Crossed ABC: revenue class (rows) x potential class (columns), customers / potential"))
@@ -295,7 +303,7 @@ def _class(letter: str) -> str:
 def _group(breakdown: str, group: str, names: Names) -> str:
     """A group of a breakdown by its name: the class, the category's name, the segment's or region's name."""
     if group == "-":
-        return "-"
+        return gettext_for(lang())("Not given")
     if breakdown == "abc":
         return _class(group)
     if breakdown == "category":

@@ -51,7 +51,7 @@ class Equity:
     method: str
     note: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
-    by: dict[str, dict[str, float]] = field(default_factory=dict)
+    by: dict[str, dict[str, float]] = field(default_factory=dict)  # lifetime values summed by class, category ...
     interval_method: str | None = None  # bootstrap or none
     method_msg: str = ""  # ``method``'s message template, for ``clientfolio.i18n.render``
     method_params: dict[str, Any] = field(default_factory=dict)
@@ -64,6 +64,7 @@ class Equity:
     backtest_statement: Statement | None = None
     note_msg: str = ""  # ``note``'s message template, for ``clientfolio.i18n.render``
     note_params: dict[str, Any] = field(default_factory=dict)
+    by_customers: dict[str, dict[str, int]] = field(default_factory=dict)  # the customers of each group of ``by``
 
     def note_in(self, lang: str) -> str | None:
         """Why the capital is not valued (``note``) in ``lang``; None when it is."""
@@ -154,15 +155,21 @@ def _spend_statement(fitted: FittedValues) -> Statement:
     return Statement.of(_SPEND["spread" if failed & {"q_above_one", "population_mean"} else "independence"])
 
 
-def _breakdowns(customers: Sequence[_Valued]) -> dict[str, dict[str, float]]:
+def _breakdowns(customers: Sequence[_Valued]) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
+    """The lifetime values of the valued customers summed, and the customers counted, by class,
+    category, segment and region (``-``: none given)."""
     by: dict[str, dict[str, float]] = {}
+    counts: dict[str, dict[str, int]] = {}
     for name in ("abc", "category", "segment", "region"):
         sums: dict[str, float] = defaultdict(float)
+        valued: dict[str, int] = defaultdict(int)
         for c in customers:
             if c.clv_cents is not None:
-                sums[str(getattr(c, name) or "-")] += c.clv_cents
-        by[name] = dict(sorted(sums.items()))
-    return by
+                group = str(getattr(c, name) or "-")
+                sums[group] += c.clv_cents
+                valued[group] += 1
+        by[name], counts[name] = dict(sorted(sums.items())), dict(sorted(valued.items()))
+    return by, counts
 
 
 def _whole(x: float) -> int | float:
@@ -211,6 +218,7 @@ def equity_of(
     }
     method = Statement.of(_METHOD + " " + _INTERVALS[fitted.interval_method], params)
     ceiling = no_churn_ceiling(customers, basis, config.assumed_margin_rate, config)
+    by, by_customers = _breakdowns(customers)
     cautions = []
     if point > ceiling:
         cautions.append(Statement.of(_ABOVE_CEILING, {"ceiling_cents": ceiling, "horizon": params["horizon"]}))
@@ -228,7 +236,7 @@ def equity_of(
         method.text,
         None if note is None else note.text,
         fitted.parameters(),
-        _breakdowns(customers),
+        by,
         fitted.interval_method,
         method.msg,
         method.params,
@@ -240,4 +248,5 @@ def equity_of(
         tested,
         told,
         **why,
+        by_customers=by_customers,
     )
