@@ -659,3 +659,27 @@ def test_statistics_that_cannot_be_gathered_do_not_fail_the_import(
     finally:
         vacuuming.dispose()
         store.dispose()
+
+
+def test_an_exports_total_rows_are_set_aside_not_imported(store: Store, tmp_path: Path) -> None:
+    """Accounting exports end with a totals row, some with subtotals: a row with no customer and
+    no date whose text says total ("Sous-total", "TOTAL GÉNÉRAL") is set aside with its amount, not
+    reported as three empty cells; a row that says total but has a date is still an error."""
+    path = write(
+        tmp_path,
+        "export.csv",
+        "Code client;Raison sociale;N° facture;Date;Montant HT\n"
+        "C001;Total Énergies;FA-1;15/01/2024;100,00\n"
+        "C002;Garage Leroy;FA-2;16/01/2024;50,50\n"
+        ";;Sous-total janvier;;150,50\n"
+        "C001;Total Énergies;FA-3;03/02/2024;20,00\n"
+        ";;;;\n"
+        ";TOTAL GÉNÉRAL;;;170,50\n",
+    )
+    result = import_file(store, path)
+    assert result.created["invoices"] == 3 and sum(s[7] for s in sales(store)) == 17_050
+    assert [(a.reason, a.rows, a.amount_cents) for a in result.set_aside] == [
+        ("total rows (no customer and no date; a cell says total)", 2, 32_100)
+    ]
+    dated = write(tmp_path, "dated.csv", "Code client;N° facture;Date;Montant HT\n;Total;31/01/2024;170,50\n")
+    assert [(e.line, e.column, e.reason) for e in rejected(store, dated)] == [(2, "Code client", "empty customer code")]

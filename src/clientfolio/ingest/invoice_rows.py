@@ -68,6 +68,11 @@ _FAST_KIND = {
 }
 _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large"
 
+TOTAL_ROWS = "total rows (no customer and no date; a cell says total)"
+"""The reason of the rows set aside as an export's totals (``ImportResult.set_aside``)."""
+_TOTAL = re.compile(r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)\b", re.IGNORECASE)
+"""A cell of a totals row: "Total", "TOTAL GÉNÉRAL", "Sous-total", "Totaux", "Grand total", "Subtotal"."""
+
 Amounts = tuple["int | None", "int | None", "int | None"]
 """Of one row: amount tax included, paid amount, balance (cents; ``None``: empty)."""
 
@@ -217,6 +222,20 @@ class _Rows:
             margin,
         )
 
+    def _totals(self, row: list[Any]) -> bool:
+        """Whether a row without customer nor date is an export's totals (a text cell
+        saying total): then set aside with its amount (0 when unreadable), not an error."""
+        if not any(isinstance(v, str) and _TOTAL.match(v) for v in row):
+            return False
+        i = self.col["amount"]
+        raw = row[i] if 0 <= i < len(row) else ""
+        try:
+            cents = parse_amount_cents(raw.strip() if isinstance(raw, str) else raw, self.decimal)
+        except ValueError:
+            cents = 0
+        self.writer.result.put_aside(TOTAL_ROWS, 1, cents)
+        return True
+
     def full(self, line: int, row: list[Any]) -> Parsed | None:
         """Every supported format; reports each bad cell and returns ``None``."""
         c, errors, writer = self.col, self.errors, self.writer
@@ -236,6 +255,8 @@ class _Rows:
                 return True
             return False
 
+        if cell("customer_code") == "" and cell("invoice_date") == "" and self._totals(row):
+            return None
         bad = errors.total
         number = str(cell("invoice_number"))
         if not number:
