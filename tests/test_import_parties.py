@@ -207,6 +207,41 @@ def test_customer_code_twice_and_empty_cells(store: Store, tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        '"Display Name","Email","Phone","City","Zip","Salesperson","Reference","Company Type"',  # Odoo's contacts
+        "Account Name,Account Number,Billing City,Billing Zip/Postal Code,Phone",  # Salesforce's accounts
+        "Record ID,Name,City,Postal Code,Phone Number",  # HubSpot's companies
+    ],
+)
+def test_customers_exported_from_a_crm(store: Store, tmp_path: Path, head: str) -> None:
+    """A CRM's export of its companies, headers as the CRM writes them: the code and the name found."""
+    columns = [c.strip('"') for c in head.split(",")]
+    code = next(c for c in columns if c in {"Reference", "Account Number", "Record ID"})
+    name = next(c for c in columns if c in {"Display Name", "Account Name", "Name"})
+    cells = [{code: "C7", name: "Boulangerie Martin"}.get(c, "") for c in columns]
+    result = import_file(store, write(tmp_path, "crm.csv", head + "\n" + ",".join(cells) + "\n"), kind="customers")
+    assert result.created.get("customers") == 1 and result.columns["customer_code"] == code
+    assert [(c.code, c.name) for c in PortfolioReader(store, SYSTEM).customers()] == [("C7", "Boulangerie Martin")]
+
+
+def test_a_missing_column_is_shown_by_the_fields_name_in_the_readers_language(store: Store, tmp_path: Path) -> None:
+    """No header to point at: the error's column is the field's code (the JSON), shown to a reader
+    by the field's name in their language, a product's ``name`` as its label, not a company name."""
+    path = write(tmp_path, "c.csv", "Ville;Téléphone\nParis;01 23 45 67 89\n")
+    errors = rejected(store, path, "customers")
+    assert [(e.line, e.column, e.column_in("fr"), e.column_in("en")) for e in errors] == [
+        (1, "customer_code", "Code client", "Customer code"),
+        (1, "name", "Raison sociale", "Company name"),
+    ]
+    assert "colonne « Raison sociale »" in errors[1].in_language("fr")
+    products = rejected(store, write(tmp_path, "p.csv", "Code article;Prix\nA1;12\n"), "products")
+    assert [(e.column, e.column_in("fr")) for e in products] == [("name", "Désignation")]
+    header = rejected(store, write(tmp_path, "d.csv", "Code client;Raison sociale\n;Un\n"), "customers")
+    assert [(e.column, e.column_in("fr")) for e in header] == [("Code client", "Code client")]  # as the file has it
+
+
 def test_products_with_families(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -52,7 +52,7 @@ from clientfolio.cli.users import audit_app, user_app
 from clientfolio.cli.value import capital_lines, value_command
 from clientfolio.cli.web import demo_users, open_hint, serve_command
 from clientfolio.i18n import N_, gettext_for
-from clientfolio.ingest.columns import FIELD_NAMES, KINDS
+from clientfolio.ingest.columns import KINDS, field_name
 
 if TYPE_CHECKING:
     from clientfolio.access import PortfolioReader
@@ -247,7 +247,7 @@ def _show_import(result: ImportResult) -> None:
         table.add_column(tr("field"))
         table.add_column(tr("column in the file"))
         for name, header in result.columns.items():
-            table.add_row(_(FIELD_NAMES.get(name, name)), header)
+            table.add_row(_(field_name(name, result.kind)), header)
         stdout().print(table)
     counts = Table(
         title=tr("{kind}: {rows} rows read", kind=_table_name(result.kind), rows=result.rows_read), show_edge=False

@@ -274,7 +274,9 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
             table.add_column(tr(name), overflow="fold")
         for problem in exc.errors[:200]:
             reason = localized(language, problem.reason, problem.template, problem.params)
-            table.add_row(problem.file, str(problem.line or ""), problem.column, problem.value[:40], reason)
+            table.add_row(
+                problem.file, str(problem.line or ""), problem.column_in(language), problem.value[:40], reason
+            )
         errors.print(table)
         if exc.total > 200:
             errors.print(tr("... and {count} more (use --json for the full list)", count=exc.total - 200))

@@ -33,6 +33,7 @@ __all__ = [
     "ColumnMatch",
     "Field",
     "Mapping",
+    "field_name",
     "known_headers",
     "load_mapping",
     "match_columns",
@@ -101,6 +102,15 @@ FIELD_NAMES: dict[str, str] = {
 }
 """The English name of each field of the import files (a message of the
 catalogs, French in ``i18n/fr/ingest.po``): shown in place of the field's code."""
+
+
+def field_name(name: str, kind: str | None = None) -> str:
+    """The English name of the field ``name`` of ``kind``'s files (``FIELD_NAMES``:
+    a product's ``name`` is its label, a company's its name); ``name`` itself when
+    it is no field (a header of the file)."""
+    if kind == "products" and name == "name":
+        return FIELD_NAMES["product_name"]
+    return FIELD_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -491,6 +501,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "customer",
             "client",
             "tiers",
+            "reference client",
+            "ref client",
+            "reference",  # Odoo's contacts
+            "account number",  # Salesforce's accounts
+            "record id",  # HubSpot's companies
             required=True,
         ),
         _f(
@@ -510,6 +525,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "intitule",
             "nom de l entreprise",
             "entreprise",
+            "display name",  # Odoo's contacts
+            "account name",  # Salesforce's accounts
             required=True,
         ),
         _f("siret", "SIRET (14 digits)", "n siret", "numero siret"),
@@ -800,6 +817,7 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
                     "missing required column ({field_msg}); looked for: {synonyms}",
                     field_msg=f.help,
                     synonyms=", ".join(f.synonyms[:6]),
+                    kind=kind,  # the column is the field's code: named for the reader by ``field_name``
                 )
             )
     if errors:

@@ -45,6 +45,16 @@ class RowError:
         """The row error whose reason is ``template`` filled with ``params``."""
         return cls(file, line, column, value, template.format(**params), template, params)
 
+    def column_in(self, lang: str) -> str:
+        """The column as a reader is shown it: the file's header as written, or
+        the name of a field in ``lang`` where there is no header to show (a
+        required column missing: ``column`` is the field, ``customer_code``)."""
+        from clientfolio.i18n import gettext_for
+        from clientfolio.ingest.columns import field_name
+
+        kind = self.params.get("kind")
+        return gettext_for(lang)(field_name(self.column, kind if isinstance(kind, str) else None))
+
     def in_language(self, lang: str) -> str:
         """The error as ``str()`` tells it, in ``lang``: where, the column, the
         value and the reason."""
@@ -54,7 +64,7 @@ class RowError:
         value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
         parts = [where]
         if self.column:
-            parts.append(render(lang, "column {column}", {"column": f"« {self.column} »"}))
+            parts.append(render(lang, "column {column}", {"column": f"« {self.column_in(lang)} »"}))
         if self.value:
             parts.append(render(lang, "value {value}", {"value": f"« {value} »"}))
         reason = localized(lang, self.reason, self.template, self.params)

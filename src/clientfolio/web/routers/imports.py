@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import localized
 from clientfolio.ingest import KINDS, ImportRejected, guess_kind, import_file
-from clientfolio.ingest.columns import FIELD_NAMES, match_columns
+from clientfolio.ingest.columns import field_name, match_columns
 from clientfolio.ingest.sources import open_table
 from clientfolio.protect.audit import record_event
 from clientfolio.web.deps import CsrfChecked, RingDep, ViewDep
@@ -101,7 +101,7 @@ async def upload(
             data["errors"] = [
                 {
                     **e.__dict__,
-                    "column": view._(FIELD_NAMES[e.column]) if e.column in FIELD_NAMES else e.column,
+                    "column": e.column_in(view.lang),
                     "reason": localized(view.lang, e.reason, e.template, e.params),
                 }
                 for e in exc.errors
@@ -125,5 +125,5 @@ async def upload(
             ]
             data["kind"] = result.kind
             data["columns"] = result.columns
-    fields = {name: view._(FIELD_NAMES.get(name, name)) for name in data.get("columns") or {}}
+    fields = {name: view._(field_name(name, data.get("kind"))) for name in data.get("columns") or {}}
     return page(view, "import.html", data, status_code=200 if data["errors"] is None else 422, html={"fields": fields})
