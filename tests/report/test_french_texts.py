@@ -59,3 +59,22 @@ def test_the_lines_without_a_segment_or_product_line_are_named_in_french(demo: S
     en = html.unescape(render_html(build_report(data, "en")))
     assert fr.count("(non renseigné)") >= 2 and en.count("(not given)") >= 2
     assert UNKNOWN not in fr and UNKNOWN not in en
+
+
+def test_why_a_customer_is_important_is_said_in_the_reviews_language(demo: Store) -> None:  # noqa: F811
+    """The follow-up table says why each customer is important by name ("Classe A", "VIP"), not as
+    the bare code "A"."""
+    data = gather_review(demo, MANAGER, ring=RING)
+    reasons = {
+        lang: [
+            row[1]
+            for section in build_report(data, lang).sections
+            for t in section.tables
+            if t.caption in ("Important customers without recent follow-up", "Clients importants sans suivi récent")
+            for row in t.rows
+        ]
+        for lang in ("fr", "en")
+    }
+    assert reasons["fr"] and len(reasons["fr"]) == len(reasons["en"])
+    assert set(reasons["fr"]) <= {"Classe A", "VIP", "Classe A, VIP"} and "Classe A" in reasons["fr"]
+    assert set(reasons["en"]) <= {"Class A", "VIP", "Class A, VIP"}

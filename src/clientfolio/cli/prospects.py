@@ -241,6 +241,7 @@ def activity_command(
     if ctx.invoked_subcommand is not None:  # ``activity log``: the index is not shown
         return
     from clientfolio.access import SYSTEM, PortfolioReader
+    from clientfolio.prospects.followup import reason_names
     from clientfolio.prospects.run import activity_view
     from clientfolio.store import Store
     from clientfolio.value import vip_customers
@@ -311,7 +312,7 @@ def activity_command(
         follow.add_row(
             c.customer_code,
             c.name or "",
-            "+".join(c.reasons),
+            "+".join(letters(n) for n in reason_names(c.reasons)),
             f.date(c.last_contact) if c.last_contact else tr("never"),
             f.number(c.days_since),
         )

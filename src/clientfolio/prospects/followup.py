@@ -17,6 +17,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,12 +26,14 @@ if TYPE_CHECKING:  # the settings load this module's rules without the access la
     from clientfolio.access.pipeline import ActivityRow
 
 __all__ = [
+    "REASON_NAMES",
     "AccountActivity",
     "FollowUpConfig",
     "ImportantCustomer",
     "account_activity",
     "follow_up",
     "important_customers",
+    "reason_names",
 ]
 
 
@@ -95,6 +98,16 @@ def account_activity(activities: Iterable[ActivityRow]) -> list[AccountActivity]
     rows.sort(key=lambda r: r.customer_code or r.prospect_code or "")
     rows.sort(key=lambda r: r.last_on, reverse=True)
     return rows
+
+
+REASON_NAMES = MappingProxyType({"A": "Class A", "VIP": "VIP"})
+"""The English name of each reason a customer is important (``important_customers``), the
+one every display shows, translated there by the i18n catalogs ("Classe A")."""
+
+
+def reason_names(reasons: Iterable[str]) -> list[str]:
+    """The English names of ``reasons`` (a code unknown here as it is)."""
+    return [REASON_NAMES.get(r, r) for r in reasons]
 
 
 def important_customers(a_customers: Iterable[str], vip: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:

@@ -21,6 +21,7 @@ from clientfolio.plan.assessment import READINGS, THEME_INFO
 from clientfolio.plan.messages import shown
 from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 from clientfolio.plan.swot import QUADRANTS as SWOT_QUADRANTS
+from clientfolio.prospects.followup import reason_names
 from clientfolio.prospects.stages import FUNNEL_STAGES, STAGE_NAMES
 from clientfolio.report import charts
 from clientfolio.report.annual import ReviewData
@@ -535,7 +536,12 @@ def _activity(data: ReviewData, lang: str, namer: Namer) -> Section:
                 _("Important customers without recent follow-up"),
                 [(_("Customer"), "text"), (_("Why"), "text"), (_("Last contact"), "date"), (_("Days since"), "int")],
                 [
-                    (namer.customer(c.customer_code, c.name), ", ".join(c.reasons), c.last_contact, c.days_since)
+                    (
+                        namer.customer(c.customer_code, c.name),
+                        ", ".join(_(n) for n in reason_names(c.reasons)),
+                        c.last_contact,
+                        c.days_since,
+                    )
                     for c in unfollowed[:TOP]
                 ],
             ),
