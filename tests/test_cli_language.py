@@ -117,6 +117,9 @@ def test_a_bad_language_is_a_clear_error() -> None:
     assert "Valeur invalide pour '--lang'" in french.output
     env = run("summary", CLIENTFOLIO_LANG="de")
     assert env.exit_code == 2 and "CLIENTFOLIO_LANG='de'" in env.output
+    review = run("report", "--lang", "de", LANG="fr_FR.UTF-8")  # the review's own language, checked as well
+    assert review.exit_code == 2 and "Valeur invalide pour '--lang' : 'de'" in review.output
+    assert isinstance(review.exception, SystemExit)  # click's usage error, not a ValueError
 
 
 # --- the help ----------------------------------------------------------------

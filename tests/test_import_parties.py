@@ -240,6 +240,8 @@ def test_a_missing_column_is_shown_by_the_fields_name_in_the_readers_language(st
     assert [(e.column, e.column_in("fr")) for e in products] == [("name", "Désignation")]
     header = rejected(store, write(tmp_path, "d.csv", "Code client;Raison sociale\n;Un\n"), "customers")
     assert [(e.column, e.column_in("fr")) for e in header] == [("Code client", "Code client")]  # as the file has it
+    whole = RowError("x.csv", 0, "", "factures", "unknown file kind")  # no column: none shown
+    assert whole.column_in("fr") == "" and "colonne" not in whole.in_language("fr")
 
 
 def test_products_with_families(store: Store, tmp_path: Path) -> None:

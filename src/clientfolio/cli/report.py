@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from clientfolio.cli._common import emit_json, parse_day, settings_for, stdout, tr
+from clientfolio.cli._common import Language, emit_json, parse_day, settings_for, stdout, tr
 from clientfolio.cli._common import lang as run_lang
 from clientfolio.i18n import render
 
@@ -25,8 +25,9 @@ __all__ = ["report_command"]
 
 def report_command(
     fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html (one self-contained file).")] = "pdf",
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Language of the review: fr or en (default: the run's language).")
+    review_lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Language of the review: fr or en (default: the run's language)."),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Review as of this date, YYYY-MM-DD (default: the last sale).")
@@ -67,7 +68,7 @@ def report_command(
     from clientfolio.report.export import DEFAULT_PURPOSE, DEFAULT_RECIPIENT, write_report
     from clientfolio.store import Store
 
-    lang = lang or run_lang()
+    lang = review_lang.value if review_lang is not None else run_lang()
     recipient = render(lang, DEFAULT_RECIPIENT) if recipient is None else recipient
     purpose = render(lang, DEFAULT_PURPOSE) if purpose is None else purpose
     settings = settings_for(db)

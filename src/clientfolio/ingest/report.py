@@ -49,6 +49,8 @@ class RowError:
         """The column as a reader is shown it: the file's header as written, or
         the name of a field in ``lang`` where there is no header to show (a
         required column missing: ``column`` is the field, ``customer_code``)."""
+        if not self.column:  # the whole file, or a row, at fault
+            return ""
         from clientfolio.i18n import gettext_for
         from clientfolio.ingest.columns import field_name
 
