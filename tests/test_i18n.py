@@ -80,3 +80,10 @@ def test_a_day_given_as_iso_text_is_a_date_in_french() -> None:
     assert render("fr", template, {"today": "2026-12-07"}).startswith("date dans le futur (après le 7 décembre 2026)")
     assert render("en", template, {"today": "2026-12-07"}).startswith("date in the future (after 2026-12-07)")
     assert render("fr", "{value}", {"value": "2026-02-30"}) == "2026-02-30"  # no such day: as written
+
+
+def test_an_empty_text_translates_to_itself_not_to_the_catalogs_header() -> None:
+    """gettext answers "" with the catalog's header (``Project-Id-Version`` ...): an empty cell,
+    column or help shown through ``_`` would print it."""
+    assert gettext_for("fr")("") == "" and gettext_for("en")("") == ""
+    assert gettext_for("fr")("Customers") == "Clients"

@@ -71,6 +71,9 @@ def _merged(lang: str) -> NullTranslations:
         return NullTranslations()
     for part in parts[1:]:
         parts[0].merge(part)
+    # gettext keeps the catalogs' header as the translation of "": an empty text (a cell, a
+    # column, a help left blank) would show it
+    parts[0]._catalog.pop("", None)  # noqa: SLF001 - the stdlib's GNUTranslations catalog
     return parts[0]
 
 
