@@ -284,3 +284,19 @@ def test_an_error_in_french(demo_db: str) -> None:
     assert "Erreur : --as-of : 'notadate' n'est pas une date AAAA-MM-JJ" in french.output
     english = run("analyze", "--db", demo_db, "--as-of", "notadate")
     assert "Error: --as-of: 'notadate' is not a date YYYY-MM-DD" in english.output
+
+
+def test_a_file_the_system_refuses_is_said_with_its_path_not_a_traceback(tmp_path: Path) -> None:
+    """A path of the command line the system refuses (a file where a folder is to be written, a
+    folder where a file is read, a name too long): the path and the reason in the run's language."""
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    cases = [
+        (("analyze", "--transactions", str(tmp_path / ("x" * 300))), "nom de fichier trop long", "file name too long"),
+        (("verify", "--manifest", str(tmp_path), str(taken)), "c'est un dossier, pas un fichier", "a folder, not a"),
+    ]
+    for args, french, english in cases:
+        said = run(*args, "--lang", "fr")
+        assert said.exit_code == 1 and isinstance(said.exception, SystemExit), said.output
+        assert "Erreur :" in said.output and french in said.output and "Traceback" not in said.output
+        assert english in run(*args, "--lang", "en").output

@@ -93,6 +93,9 @@ def test_plan_suggests_every_kind_and_accepts_them(db: str, tmp_path: Path) -> N
     assert exported.exit_code == 0, exported.output
     pac = load_workbook(out)["PAC"]
     assert pac["A1"].value == "COMPANY ACTION PLAN: Demo SA" and pac.max_row == 3 + n + 1 + 1
+    again = run("plan", "export", "--db", db, "--year", "2025", "--out", str(out))  # never over a file
+    assert again.exit_code == 1 and "exists: an export never overwrites a file" in again.output
+    assert load_workbook(out)["PAC"]["A1"].value == "COMPANY ACTION PLAN: Demo SA"
 
 
 def test_assess_with_the_team_answers_and_history(db: str, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from clientfolio.demo import generate_demo
-from clientfolio.errors import BackupRefused
+from clientfolio.errors import BackupRefused, ClientfolioError
 from clientfolio.protect.audit import list_events, verify_chain
 from clientfolio.protect.backup import backup, restore, verify_backup
 from clientfolio.protect.keys import KeyRing
@@ -189,3 +189,18 @@ def test_an_older_backup_opens_with_the_retired_key(filled: Store, tmp_path: Pat
     dropped = rotate_keys(filled, rotated, forget=True).ring  # a store under key 3, keys 1 and 2 gone
     with pytest.raises(BackupRefused, match="made with key 1"):
         verify_backup(dropped, tmp_path / "old.cfbackup")
+
+
+def test_a_backup_replaces_an_earlier_backup_never_another_file(filled: Store, tmp_path: Path) -> None:
+    """``--out`` naming a file that is not a backup (a typo, ``/etc/passwd``) is refused and the
+    file left as it was; an earlier backup of the same name is replaced (a nightly backup)."""
+    other = tmp_path / "notes.txt"
+    other.write_text("mes notes")
+    with pytest.raises(ClientfolioError, match="exists and is not a backup"):
+        backup(filled, RING, other)
+    assert other.read_text() == "mes notes"
+    archive = tmp_path / "nightly.cfbackup"
+    first = backup(filled, RING, archive)
+    second = backup(filled, RING, archive)
+    assert second.rows == first.rows + 1  # the audit entry of the first backup
+    assert verify_backup(archive, RING).rows == second.rows

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import errno
 import getpass
 import importlib.util
 import json
@@ -284,6 +285,30 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
     else:
         # a [table] in a message stays visible
         errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(exc.in_language(language))}")
+
+
+_OS_REASONS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.EISDIR: N_("a folder, not a file"),
+    errno.ENOTDIR: N_("a file where a folder is expected"),
+    errno.EEXIST: N_("already exists"),
+    errno.ENAMETOOLONG: N_("file name too long"),
+    errno.ENOSPC: N_("no space left on the disk"),
+    errno.EROFS: N_("read-only file system"),
+}
+"""The reasons of the system's file errors, in the run's language (the system says them in English)."""
+
+
+def show_os_error(exc: OSError, errors: Console | None = None) -> None:
+    """Print a file error (a path given on the command line that cannot be read or
+    written) as the file and the reason, in the run's language, not a traceback."""
+    reason = tr(_OS_REASONS[exc.errno]) if exc.errno in _OS_REASONS else (exc.strerror or str(exc))
+    path = str(exc.filename) if exc.filename is not None else ""
+    shown = path if len(path) <= 80 else path[:77] + "..."
+    text = tr("{path}: {reason}", path=shown, reason=reason) if path else reason
+    (errors or stderr()).print(f"[bold red]{escape(tr('Error:'))}[/] {escape(text)}")
 
 
 @dataclass(frozen=True)
@@ -691,6 +716,11 @@ class ErrorBoundary(TyperGroup):
             return super().invoke(ctx)
         except ClientfolioError as exc:
             show_error(exc)
+            raise typer.Exit(1) from None
+        except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
+            raise
+        except OSError as exc:  # a file of the command line: its path and why, not a traceback
+            show_os_error(exc)
             raise typer.Exit(1) from None
         except _click.exceptions.ClickException as exc:
             _translated(exc, lang())

@@ -349,7 +349,7 @@ def swot_command(
 
 @plan_app.command("export")
 def export_command(
-    out: Annotated[Path, typer.Option("--out", help="The XLSX file to write.")],
+    out: Annotated[Path, typer.Option("--out", help="The XLSX file to write, not existing yet.")],
     db: DbOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Track the plan as of this date, YYYY-MM-DD (default: today).")

@@ -224,7 +224,7 @@ def write_plan_xlsx(
     *,
     lang: str = "fr",
 ) -> Path:
-    """Write the plan to ``path`` (sheets ``PAC``, ``Suivi`` and ``EMOFF``);
+    """Write the plan to ``path``, a new file (sheets ``PAC``, ``Suivi`` and ``EMOFF``);
     ``swot`` is the accepted items' texts by quadrant, as shown in ``lang``.
     Every title, label and action's text is shown in ``lang`` (in French:
     the seed's layout and titles).
@@ -238,7 +238,10 @@ def write_plan_xlsx(
     _tracking(wb.create_sheet(_("Tracking")), tracking, lang)
     _swot(wb.create_sheet(_("SWOT matrix")), swot or {}, lang)
     try:
-        wb.save(path)
+        with path.open("xb") as file:  # created here, never over an existing file
+            wb.save(file)
+    except FileExistsError:
+        raise ClientfolioError("{path} exists: an export never overwrites a file", path=str(path)) from None
     except OSError as exc:
         raise ClientfolioError("cannot write {path}: {why}", path=str(path), why=str(exc.strerror)) from None
     return path

@@ -55,7 +55,7 @@ from sqlalchemy import Connection, Table, delete, func, select, text
 
 from clientfolio.access.principal import SYSTEM
 from clientfolio.access.rls import limit_connection
-from clientfolio.errors import BackupRefused, KeyMissing
+from clientfolio.errors import BackupRefused, ClientfolioError, KeyMissing
 from clientfolio.i18n import N_
 from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
@@ -215,8 +215,15 @@ def backup(
     actor: str = "system",
 ) -> BackupManifest:
     """Write a consistent, encrypted archive of every table of ``store`` to ``dest``
-    (mode 0600; replaced only once complete) and return its manifest.  The
+    (mode 0600; replaced only once complete, and only when it is an earlier
+    backup: any other file there is refused) and return its manifest.  The
     backup (a copy of everything) is written to the audit log as ``backup``."""
+    if dest.is_file():
+        with dest.open("rb") as existing:
+            if existing.read(len(MAGIC)) != MAGIC:
+                raise ClientfolioError(
+                    "{path} exists and is not a backup: a backup only replaces an earlier backup", path=str(dest)
+                )
     header = json.dumps(
         {
             "format": _FORMAT,
