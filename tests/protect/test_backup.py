@@ -203,4 +203,4 @@ def test_a_backup_replaces_an_earlier_backup_never_another_file(filled: Store, t
     first = backup(filled, RING, archive)
     second = backup(filled, RING, archive)
     assert second.rows == first.rows + 1  # the audit entry of the first backup
-    assert verify_backup(archive, RING).rows == second.rows
+    assert verify_backup(RING, archive).rows == second.rows
