@@ -150,6 +150,15 @@ def test_siret() -> None:
         ("20241231", "dmy", "2024-12-31"),
         (dt.datetime(2024, 3, 5, 14, 0), "dmy", "2024-03-05"),
         (dt.date(2024, 3, 5), "mdy", "2024-03-05"),
+        # a month's name, as French exports and a French Excel write them, and English ones
+        ("15 janvier 2024", "dmy", "2024-01-15"),
+        ("lundi 1er avril 2024", "dmy", "2024-04-01"),
+        ("15-janv.-24", "dmy", "2024-01-15"),
+        ("15 FÉVR. 2024", "dmy", "2024-02-15"),
+        ("15 août 2024", "mdy", "2024-08-15"),  # the name tells the month whatever the order
+        ("15 Dec 2024", "dmy", "2024-12-15"),
+        ("January 15, 2024", "dmy", "2024-01-15"),
+        ("45306", "dmy", "2024-01-15"),  # a spreadsheet's date cell saved as its serial number
     ],
 )
 def test_dates(raw: object, order: str, iso: str) -> None:
@@ -168,6 +177,9 @@ def test_dates(raw: object, order: str, iso: str) -> None:
         ("hier", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
         ("", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
         ("2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
+        ("31 juin 2024", "no such date"),
+        ("15 brumaire 2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
+        ("12345", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),  # a serial number before 1954: not a date
     ],
 )
 def test_bad_dates(raw: str, reason: str) -> None:

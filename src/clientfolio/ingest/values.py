@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from clientfolio.identifiers import luhn_valid
@@ -145,6 +146,45 @@ def parse_siret(raw: Any) -> str:
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SEPARATED = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T].*)?")
+_MONTHS = {
+    **dict.fromkeys(("janvier", "janv", "jan", "january"), 1),
+    **dict.fromkeys(("fevrier", "fevr", "fev", "february", "feb"), 2),
+    **dict.fromkeys(("mars", "mar", "march"), 3),
+    **dict.fromkeys(("avril", "avr", "april", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juin", "june", "jun"), 6),
+    **dict.fromkeys(("juillet", "juil", "july", "jul"), 7),
+    **dict.fromkeys(("aout", "august", "aug"), 8),
+    **dict.fromkeys(("septembre", "sept", "sep", "september"), 9),
+    **dict.fromkeys(("octobre", "oct", "october"), 10),
+    **dict.fromkeys(("novembre", "nov", "november"), 11),
+    **dict.fromkeys(("decembre", "dec", "december"), 12),
+}
+"""Month names and abbreviations, French and English (accents and case ignored)."""
+_WEEKDAY = r"(?:(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DAY_MONTH_YEAR = re.compile(_WEEKDAY + r"(\d{1,2})(?:er)?[\s\-/.]+([a-z]+)\.?[\s\-/.,]+(\d{4}|\d{2})")
+"""``15 janvier 2024``, ``lundi 1er avril 2024``, ``15-janv.-24`` (French Excel), ``15 Jan 2024``."""
+_MONTH_DAY_YEAR = re.compile(_WEEKDAY + r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")
+"""``January 15, 2024``, ``Jan 15 2024``."""
+_SERIAL = re.compile(r"\d{5}")
+_SERIAL_EPOCH = dt.date(1899, 12, 30)
+"""Day 0 of spreadsheet serial dates (a date cell saved as a number: ``45306`` is 15 January 2024)."""
+
+
+def _textual(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date written with its month's name, else None."""
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    if m := _DAY_MONTH_YEAR.fullmatch(plain):
+        day, name, year = m.groups()
+    elif m := _MONTH_DAY_YEAR.fullmatch(plain):
+        name, day, year = m.groups()
+    else:
+        return None
+    month = _MONTHS.get(name)
+    if month is None:
+        return None
+    y = int(year)
+    return (y + (2000 if y < 70 else 1900) if len(year) == 2 else y), month, int(day)
 
 
 class FutureDate(ValueError):
@@ -162,7 +202,9 @@ class FutureDate(ValueError):
 
 class DateParser:
     """Dates as ISO strings (``YYYY-MM-DD``), from dd/mm/yyyy, dd-mm-yy, ISO,
-    YYYYMMDD (FEC) or spreadsheet date cells.  ``order`` reads the ambiguous
+    YYYYMMDD (FEC), spreadsheet date cells (or their serial numbers saved as text,
+    ``45306``) or a month's name in French or English (``15 janvier 2024``,
+    ``15-janv.-24``, ``January 15, 2024``).  ``order`` reads the ambiguous
     separated form: ``dmy`` (French), ``mdy`` or ``ymd``.  Results are cached:
     an invoice file holds few distinct dates.
 
@@ -220,6 +262,10 @@ class DateParser:
                 short_year = len(c) == 2
             if short_year:
                 y += 2000 if y < 70 else 1900
+        elif found := _textual(text):
+            y, mo, d = found
+        elif _SERIAL.fullmatch(text) and 20_000 <= int(text) <= 80_000:  # 1954 to 2119
+            return (_SERIAL_EPOCH + dt.timedelta(days=int(text))).isoformat()
         else:
             raise ValueError("not a date (expected dd/mm/yyyy or yyyy-mm-dd)")
         if not 1900 <= y <= 2200:
