@@ -252,6 +252,55 @@ def test_match_columns_first_synonym_wins_and_lists_unused() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (  # Xero's sales invoices: camel case, required fields starred
+            "*ContactName,EmailAddress,*InvoiceNumber,*InvoiceDate,*DueDate,Description,*Quantity,*UnitAmount,LineAmount",
+            {
+                "invoice_number": "*InvoiceNumber",
+                "invoice_date": "*InvoiceDate",
+                "customer_name": "*ContactName",
+                "amount": "LineAmount",
+                "due_date": "*DueDate",
+            },
+        ),
+        (  # QuickBooks Online's invoice import layout
+            "Invoice No,Customer,Invoice Date,Due Date,Terms,Memo,ItemDescription,ItemQuantity,ItemRate,ItemAmount",
+            {
+                "invoice_number": "Invoice No",
+                "invoice_date": "Invoice Date",
+                "customer_code": "Customer",
+                "amount": "ItemAmount",
+            },
+        ),
+        (  # Sage 50's sales lines: the account number is the code, its title the name
+            "Date,Pièce,N° compte tiers,Intitulé tiers,Référence article,Désignation,Quantité,Montant HT,Montant TTC",
+            {
+                "invoice_number": "Pièce",
+                "customer_code": "N° compte tiers",
+                "customer_name": "Intitulé tiers",
+                "amount": "Montant HT",
+                "amount_incl_tax": "Montant TTC",
+            },
+        ),
+        (  # EBP's documents
+            "Document - N°,Date,Code client,Nom client,Total HT,Total TTC,Échéance",
+            {
+                "invoice_number": "Document - N°",
+                "customer_code": "Code client",
+                "amount": "Total HT",
+                "due_date": "Échéance",
+            },
+        ),
+    ],
+)
+def test_the_headers_of_accounting_and_invoicing_software_are_found(header: str, expected: dict[str, str]) -> None:
+    columns = header.split(",")
+    found = {f: columns[i] for f, i in match_columns("f.csv", columns, "invoices").indexes.items()}
+    assert found.items() >= expected.items()
+
+
 def test_match_columns_mapping_overrides_and_nulls() -> None:
     header = ["Facture", "Date", "Client", "Montant HT", "Net"]
     mapping = Mapping(columns={"amount": "net", "customer_name": None, "customer_code": "CLIENT"})

@@ -110,11 +110,11 @@ def guess_kind(table: Table) -> str:
     except ImportRejected:
         acts = None
     if acts is not None and "rep" in acts.indexes:
-        from clientfolio.ingest.columns import normalize
+        from clientfolio.ingest.columns import header_forms, normalize
 
         money = ("amount", "amount_incl_tax", "paid_amount", "balance")
         amount = {normalize(s) for f in FIELDS["invoices"] if f.name in money for s in f.synonyms}
-        if not amount & {normalize(str(h)) for h in table.header}:
+        if not amount & {form for h in table.header for form in header_forms(str(h))}:
             return "activities"
     for kind in ("invoices", "prospects", "customers", "products"):
         try:

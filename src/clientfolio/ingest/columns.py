@@ -217,6 +217,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "invoice n",
             "invoice ref",
             "document",
+            "document n",  # EBP's "Document - N°"
+            "n document",
+            "numero document",
             "numero",
             "num",
             "no",
@@ -266,6 +269,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "customer no",
             "customer number",
             "account",
+            "n compte tiers",  # Sage's "N° compte tiers"
+            "numero compte tiers",
+            "n compte client",
             "client",
             "customer",
             "tiers",
@@ -289,6 +295,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "intitule",
             "denomination",
             "entreprise",
+            "contact name",  # Xero's ContactName
             "nom",
             "client",
             "customer",
@@ -358,6 +365,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "net amount",
             "net total",
             "net",
+            "line amount",  # Xero's LineAmount (amounts tax exclusive)
+            "item amount",  # QuickBooks' ItemAmount
+            "montant ligne ht",
             "revenue",
             "sales",
             "chiffre d affaires",
@@ -680,6 +690,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 KINDS = (*FIELDS, "fec")
 
 
+def header_forms(header: str) -> tuple[str, ...]:
+    """``header`` normalized, then with its words glued in camel case apart when it has
+    some (Xero's ``InvoiceNumber``, QuickBooks' ``ItemAmount``: ``invoice number``)."""
+    plain = normalize(header)
+    apart = normalize(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header))
+    return (plain,) if apart == plain else (plain, apart)
+
+
 def normalize(header: str) -> str:
     """Lower case, no accents, "N°" as "n", punctuation as spaces."""
     text = header.lower().replace("n°", "n ").replace("nº", "n ")  # before "°" is dropped as non-ASCII
@@ -772,7 +790,8 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
     fields = FIELDS[kind]
     by_norm: dict[str, int] = {}
     for i, h in enumerate(header):
-        by_norm.setdefault(normalize(h), i)
+        for form in header_forms(h):
+            by_norm.setdefault(form, i)
     taken: dict[str, int] = {}
     errors: list[RowError] = []
     names = {f.name for f in fields}

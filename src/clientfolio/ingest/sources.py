@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from clientfolio.filelimits import FileLimitExceeded, ReadLimits, RowGuard, active_limits, open_workbook
-from clientfolio.ingest.columns import known_headers, normalize
+from clientfolio.ingest.columns import header_forms, known_headers, normalize
 from clientfolio.ingest.fec import FEC_COLUMNS
 from clientfolio.ingest.report import ImportRejected, RowError
 from clientfolio.textfiles import detect_encoding
@@ -155,7 +155,7 @@ def _known() -> frozenset[str]:
 def _score(header: Sequence[str]) -> int:
     """How many cells of ``header`` are known headers."""
     known = _known()
-    return sum(1 for h in header if h and normalize(h) in known)
+    return sum(1 for h in header if h and any(form in known for form in header_forms(h)))
 
 
 def _joined(upper: str, lower: str) -> str:
