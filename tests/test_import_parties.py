@@ -242,6 +242,8 @@ def test_a_missing_column_is_shown_by_the_fields_name_in_the_readers_language(st
     assert [(e.column, e.column_in("fr")) for e in header] == [("Code client", "Code client")]  # as the file has it
     whole = RowError("x.csv", 0, "", "factures", "unknown file kind")  # no column: none shown
     assert whole.column_in("fr") == "" and "colonne" not in whole.in_language("fr")
+    english_header = RowError("x.csv", 2, "Customers", "", "empty code")  # a header is shown as the file has it
+    assert english_header.column_in("fr") == "Customers"
 
 
 def test_products_with_families(store: Store, tmp_path: Path) -> None:

@@ -377,7 +377,7 @@ class DomainConfig:
 
     def rows(self, lang: str | None = None) -> list[SettingRow]:
         """Every field of every section loaded: value, default, source and help;
-        with ``lang``, the texts of the catalogs in values (``TRANSLATED``) in that language."""
+        with ``lang``, the texts of the catalogs in values (``_translated``) in that language."""
         gettext = None if lang is None else gettext_for(lang)
         rows: list[SettingRow] = []
         for name, model in SECTIONS.items():
@@ -417,20 +417,18 @@ class DomainConfig:
             )
 
 
-TRANSLATED: Mapping[str, Any] = MappingProxyType({"translated": True})
-"""The ``json_schema_extra`` of a text field whose defaults are messages of the catalogs (the RFM
-rules' ``label`` and ``action``): listed in the reader's language (``DomainConfig.rows(lang)``), and
-written back as listed (``write_setting(..., lang=)``) kept as the message, translated for every reader."""
-
-
 def _translated(info: Any) -> bool:
+    """Whether a field is a text whose defaults are messages of the catalogs (the RFM rules'
+    ``label`` and ``action``, ``json_schema_extra={"translated": True}``): listed in the reader's
+    language (``DomainConfig.rows(lang)``), and written back as listed (``write_setting(...,
+    lang=)``) kept as the message, translated for every reader."""
     extra = info.json_schema_extra
     return isinstance(extra, Mapping) and extra.get("translated") is True
 
 
 def _plain(value: Any, gettext: Callable[[str], str] | None = None) -> Any:
     """The value as JSON data (tuples as lists, models as tables); with
-    ``gettext``, the ``TRANSLATED`` fields' texts translated."""
+    ``gettext``, the texts of the ``_translated`` fields translated."""
     if isinstance(value, BaseModel):
         data = value.model_dump(mode="json")
         if gettext is not None:
@@ -449,7 +447,7 @@ def _plain(value: Any, gettext: Callable[[str], str] | None = None) -> Any:
 
 
 def _messages(default: Any, gettext: Callable[[str], str]) -> tuple[set[str], dict[str, str]]:
-    """The names of the ``TRANSLATED`` fields in ``default`` (models, lists of
+    """The names of the ``_translated`` fields in ``default`` (models, lists of
     models) and their messages by their translations."""
     names: set[str] = set()
     by_text: dict[str, str] = {}

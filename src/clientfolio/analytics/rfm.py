@@ -147,11 +147,11 @@ class RfmRule(BaseModel):
     label: str = Field(
         description="Profile name: the default profiles' English names are translated; your own text is "
         "shown as written.",
-        json_schema_extra={"translated": True},  # clientfolio.config.TRANSLATED
+        json_schema_extra={"translated": True},  # shown in the reader's language (clientfolio.config)
     )
     action: str = Field(
         description="Recommended action: the default profiles' are translated; your own text is shown as written.",
-        json_schema_extra={"translated": True},  # clientfolio.config.TRANSLATED
+        json_schema_extra={"translated": True},  # shown in the reader's language (clientfolio.config)
     )
 
     @model_validator(mode="before")

@@ -49,11 +49,11 @@ class RowError:
         """The column as a reader is shown it: the file's header as written, or
         the name of a field in ``lang`` where there is no header to show (a
         required column missing: ``column`` is the field, ``customer_code``)."""
-        if not self.column:  # the whole file, or a row, at fault
-            return ""
         from clientfolio.i18n import gettext_for
-        from clientfolio.ingest.columns import field_name
+        from clientfolio.ingest.columns import FIELD_NAMES, field_name
 
+        if self.column not in FIELD_NAMES:  # a header of the file (or none: the whole file, a row)
+            return self.column
         kind = self.params.get("kind")
         return gettext_for(lang)(field_name(self.column, kind if isinstance(kind, str) else None))
 
