@@ -265,6 +265,10 @@ def test_french_analyze_names_its_measures(demo_db: str) -> None:
     assert "Indicateurs du portefeuille au" in out and "taux d'attrition" in out and "alerte de dépendance" in out
     for raw in ("current.active_customers", "churn_rate", "True", "False", "declining", "very_regular"):
         assert raw not in out
+    # customers are counted whole, as many as the churn loses a year (c x active, a float)
+    needed = json.loads(run("analyze", "--db", demo_db, "--json").stdout)["measures"]["projection"]
+    held = re.search(r"nouveaux clients par an pour se maintenir\s*│\s*([\d\u202f ]+)\s*│", out)
+    assert held and int(re.sub(r"\D", "", held.group(1))) == round(needed["new_per_year_to_hold"])
     english = run("analyze", "--db", demo_db, "--lang", "en").stdout
     assert "Portfolio measures as of" in english and "churn rate" in english
     assert "taux" not in english and "clients" not in english

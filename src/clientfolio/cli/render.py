@@ -83,13 +83,18 @@ PROFILE_NAMES = {
 }
 
 
+_WHOLE = frozenset({"new_per_year_to_hold"})
+"""Measures that count customers, shown as whole customers (531, not 531.31)."""
+
+
 def _value(key: str, value: Any) -> str:
     f = fmt()
     if isinstance(value, bool):
         return tr("yes") if value else tr("no")
     if isinstance(value, float):
         percent = any(word in key for word in ("share", "rate", "churn")) or key in ("gini", "hhi")
-        return f.percent(value, 1) if percent else f.number(value, 2)
+        whole = key in _WHOLE  # a count of customers, computed as an expectation
+        return f.percent(value, 1) if percent else f.number(value, 0 if whole else 2)
     if isinstance(value, int) and key.endswith("_cents"):
         return f.money(value, decimals=False)
     if isinstance(value, int):

@@ -106,7 +106,7 @@ def _measures(data: ReviewData, lang: str) -> Section:
         Figure(_("Gini index"), c.gini, "num"),
         Figure(_("Revenue change"), m.evolution.revenue_change_rate, "pct"),
         Figure(_("Years to lose half the customers without prospecting"), proj.years_to_half, "num"),
-        Figure(_("New customers a year to hold the portfolio"), proj.new_per_year_to_hold, "num"),
+        Figure(_("New customers a year to hold the portfolio"), proj.new_per_year_to_hold, "int"),  # whole customers
     )
     years = [str(k) for k in range(len(proj.remaining_share) + 1)]
     chart = charts.line_chart(
