@@ -143,8 +143,8 @@ def test_bad_cells_are_reported_at_their_sheet_row(store: Store, tmp_path: Path)
 
 def test_sheet_chosen_by_mapping(store: Store, tmp_path: Path) -> None:
     path = workbook(tmp_path / "book.xlsx", ROWS[:2], sheets=("Notes", "Ventes"), data_sheet="Ventes")
-    with pytest.raises(ImportRejected) as info:  # the first sheet holds a note, not a table
-        import_file(store, path, kind="invoices")
+    with pytest.raises(ImportRejected) as info:  # the mapping names the sheet: the note is read
+        import_file(store, path, kind="invoices", mapping=Mapping(sheet="Notes"))
     assert [(e.line, e.column) for e in info.value.errors] == [
         (1, "invoice_number"),
         (1, "invoice_date"),
@@ -156,6 +156,18 @@ def test_sheet_chosen_by_mapping(store: Store, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as info:
         import_file(store, path, mapping=Mapping(sheet="Achats"))
     assert info.value.errors == [RowError("book.xlsx", 0, "", "Achats", "no such sheet; sheets: ['Notes', 'Ventes']")]
+
+
+def test_the_sheet_holding_the_table_is_found_and_named_in_errors(store: Store, tmp_path: Path) -> None:
+    """A workbook opening on a note or a summary, its sales on a later sheet: that sheet is read
+    (the one whose first rows hold the most known headers), and a bad row names it."""
+    path = workbook(tmp_path / "book.xlsx", ROWS[:2], sheets=("Notes", "Ventes"), data_sheet="Ventes")
+    assert import_file(store, path).kind == "invoices"
+    assert sales(store) == [("FA-1", D(2024, 5, 2), "invoice", 1, "C001", "P-10", "Vis inox", 100.0, 1999)]
+    bad = [HEADER, ["FA-9", D(2024, 5, 2), "C001", "Étoile SARL", "P-10", "Vis inox", 1, "douze", None, None]]
+    with pytest.raises(ImportRejected) as info:
+        import_file(store, workbook(tmp_path / "bad.xlsx", bad, sheets=("Notes", "Ventes")), kind="invoices")
+    assert [(e.file, e.line, e.value) for e in info.value.errors] == [("bad.xlsx (Ventes)", 4, "douze")]
 
 
 def test_customers_workbook_with_date_and_number_cells(store: Store, tmp_path: Path) -> None:

@@ -258,7 +258,7 @@ def _import_table(
         return result
     dates = DateParser(mapping.date_order or settings.date_order, options.latest)
     decimal = mapping.decimal or ("." if table.delimiter == "," else ",")
-    errors = ErrorSink(path.name, settings.max_reported_errors)
+    errors = ErrorSink(table.name, settings.max_reported_errors)  # the file, and the sheet read when not the first
 
     def tick(_rows: int) -> None:
         if progress:
@@ -288,7 +288,7 @@ def _import_table(
                 )
                 writer.finish()
             else:
-                match = match_columns(path.name, table.header, kind, mapping, line=table.header_line)
+                match = match_columns(table.name, table.header, kind, mapping, line=table.header_line)
                 result.columns = match.shown()
                 errors.headers = result.columns
                 if kind == "invoices":

@@ -221,6 +221,20 @@ def find_header(rows: Sequence[Sequence[str]], forced: int | None = None) -> tup
     return best
 
 
+def _best_sheet(book: Any, name: str, limits: ReadLimits) -> Any:
+    """The sheet whose first rows hold the most known headers (the first sheet on a tie):
+    a workbook often opens on a summary, its data on a later sheet."""
+    best, best_score = book.worksheets[0], 0
+    if len(book.worksheets) == 1:
+        return best
+    for sheet in book.worksheets:
+        rows = RowGuard(name, limits).rows_of(sheet.iter_rows(values_only=True, max_row=4 * HEADER_SEARCH))
+        score = max((_score(_texts(values)) for values in rows), default=0)
+        if score > best_score:
+            best, best_score = sheet, score
+    return best
+
+
 def _texts(values: Iterable[Any]) -> list[str]:
     return ["" if v is None else str(v).strip().lstrip("\ufeff") for v in values]
 
@@ -530,7 +544,13 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
                 )
             ]
         )
-    sheet = book[options.sheet] if options.sheet else book.worksheets[0]
+    try:
+        sheet = book[options.sheet] if options.sheet else _best_sheet(book, name, limits)
+    except FileLimitExceeded:
+        close()
+        raise
+    if sheet is not book.worksheets[0] and not options.sheet:
+        name = f"{name} ({sheet.title})"  # the rows told are that sheet's
     cells = RowGuard(name, limits).rows_of(sheet.iter_rows(values_only=True))  # padding counted too
     forced = options.header_row
     looked: list[tuple[int, Sequence[Any]]] = []  # the first rows, among which the header is
