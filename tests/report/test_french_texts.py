@@ -64,10 +64,17 @@ def test_the_lines_without_a_segment_or_product_line_are_named_in_french(demo: S
 def test_why_a_customer_is_important_is_said_in_the_reviews_language(demo: Store) -> None:  # noqa: F811
     """The follow-up table says why each customer is important by name ("Classe A", "VIP"), not as
     the bare code "A"."""
+    from dataclasses import replace
+
     data = gather_review(demo, MANAGER, ring=RING)
-    reasons = {
+    important = data.inputs.activity.important
+    first = next(c for c in important if c.unfollowed)  # made never contacted
+    never = replace(first, last_contact=None, days_since=None)
+    followed = [never if c is first else c for c in important]
+    data = replace(data, inputs=replace(data.inputs, activity=replace(data.inputs.activity, important=followed)))
+    rows = {
         lang: [
-            row[1]
+            row
             for section in build_report(data, lang).sections
             for t in section.tables
             if t.caption in ("Important customers without recent follow-up", "Clients importants sans suivi récent")
@@ -75,6 +82,10 @@ def test_why_a_customer_is_important_is_said_in_the_reviews_language(demo: Store
         ]
         for lang in ("fr", "en")
     }
+    reasons = {lang: [row[1] for row in found] for lang, found in rows.items()}
     assert reasons["fr"] and len(reasons["fr"]) == len(reasons["en"])
     assert set(reasons["fr"]) <= {"Classe A", "VIP", "Classe A, VIP"} and "Classe A" in reasons["fr"]
     assert set(reasons["en"]) <= {"Class A", "VIP", "Class A, VIP"}
+    # a customer never contacted is said so, not left as a dash
+    assert ("jamais", "text") in [row[2] for row in rows["fr"]] and ("never", "text") in [row[2] for row in rows["en"]]
+    assert all(row[2][1] == "date" for row in rows["fr"] if row[2] != ("jamais", "text"))

@@ -106,7 +106,11 @@ def _measures(data: ReviewData, lang: str) -> Section:
         Figure(_("Gini index"), c.gini, "num"),
         Figure(_("Revenue change"), m.evolution.revenue_change_rate, "pct"),
         Figure(_("Years to lose half the customers without prospecting"), proj.years_to_half, "num"),
-        Figure(_("New customers a year to hold the portfolio"), proj.new_per_year_to_hold, "int"),  # whole customers
+        Figure(  # whole customers
+            _("New customers a year to hold the portfolio"),
+            None if proj.new_per_year_to_hold is None else round(proj.new_per_year_to_hold),
+            "int",
+        ),
     )
     years = [str(k) for k in range(len(proj.remaining_share) + 1)]
     chart = charts.line_chart(
@@ -534,12 +538,12 @@ def _activity(data: ReviewData, lang: str, namer: Namer) -> Section:
             ),
             table(
                 _("Important customers without recent follow-up"),
-                [(_("Customer"), "text"), (_("Why"), "text"), (_("Last contact"), "date"), (_("Days since"), "int")],
+                [(_("Customer"), "text"), (_("Why"), "text"), (_("Last contact"), "row"), (_("Days since"), "int")],
                 [
                     (
                         namer.customer(c.customer_code, c.name),
                         ", ".join(_(n) for n in reason_names(c.reasons)),
-                        c.last_contact,
+                        (c.last_contact, "date") if c.last_contact else (_("never"), "text"),
                         c.days_since,
                     )
                     for c in unfollowed[:TOP]
