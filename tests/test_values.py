@@ -178,6 +178,8 @@ def test_dates(raw: object, order: str, iso: str) -> None:
         ("", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
         ("2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
         ("31 juin 2024", "no such date"),
+        ("mardi 15 janvier 2024", "the weekday written is not the date's"),  # a Monday: a typo somewhere
+        ("Friday, January 15, 2024", "the weekday written is not the date's"),
         ("15 brumaire 2024", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),
         ("12345", "not a date (expected dd/mm/yyyy or yyyy-mm-dd)"),  # a serial number before 1954: not a date
     ],

@@ -161,7 +161,16 @@ _MONTHS = {
     **dict.fromkeys(("decembre", "dec", "december"), 12),
 }
 """Month names and abbreviations, French and English (accents and case ignored)."""
-_WEEKDAY = r"(?:(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_WEEKDAY = r"(?:(lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_WEEKDAYS = {
+    **dict.fromkeys(("lun", "mon"), 0),
+    **dict.fromkeys(("mar", "tue"), 1),
+    **dict.fromkeys(("mer", "wed"), 2),
+    **dict.fromkeys(("jeu", "thu"), 3),
+    **dict.fromkeys(("ven", "fri"), 4),
+    **dict.fromkeys(("sam", "sat"), 5),
+    **dict.fromkeys(("dim", "sun"), 6),
+}
 _DAY_MONTH_YEAR = re.compile(_WEEKDAY + r"(\d{1,2})(?:er)?[\s\-/.]+([a-z]+)\.?[\s\-/.,]+(\d{4}|\d{2})")
 """``15 janvier 2024``, ``lundi 1er avril 2024``, ``15-janv.-24`` (French Excel), ``15 Jan 2024``."""
 _MONTH_DAY_YEAR = re.compile(_WEEKDAY + r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")
@@ -172,19 +181,27 @@ _SERIAL_EPOCH = dt.date(1899, 12, 30)
 
 
 def _textual(text: str) -> tuple[int, int, int] | None:
-    """(year, month, day) of a date written with its month's name, else None."""
+    """(year, month, day) of a date written with its month's name, else None;
+    ``ValueError`` when a weekday is written and the date falls on another (a typo)."""
     plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
     if m := _DAY_MONTH_YEAR.fullmatch(plain):
-        day, name, year = m.groups()
+        weekday, day, name, year = m.groups()
     elif m := _MONTH_DAY_YEAR.fullmatch(plain):
-        name, day, year = m.groups()
+        weekday, name, day, year = m.groups()
     else:
         return None
     month = _MONTHS.get(name)
     if month is None:
         return None
-    y = int(year)
-    return (y + (2000 if y < 70 else 1900) if len(year) == 2 else y), month, int(day)
+    y = int(year) + ((2000 if int(year) < 70 else 1900) if len(year) == 2 else 0)
+    if weekday is not None:
+        try:
+            falls = dt.date(y, month, int(day)).weekday()
+        except ValueError:
+            raise ValueError("no such date") from None
+        if falls != _WEEKDAYS[weekday]:
+            raise ValueError("the weekday written is not the date's")
+    return y, month, int(day)
 
 
 class FutureDate(ValueError):
