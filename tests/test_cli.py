@@ -106,6 +106,7 @@ def test_import_json(tmp_path: Path, db: str) -> None:
         "already_imported": False,
         "import_id": 1,
         "set_aside": [],
+        "sheet": None,
     }
     bad = run("import", write(tmp_path, "g.csv", BAD), "--json", "--db", db)
     assert bad.exit_code == 1

@@ -162,7 +162,8 @@ def test_the_sheet_holding_the_table_is_found_and_named_in_errors(store: Store, 
     """A workbook opening on a note or a summary, its sales on a later sheet: that sheet is read
     (the one whose first rows hold the most known headers), and a bad row names it."""
     path = workbook(tmp_path / "book.xlsx", ROWS[:2], sheets=("Notes", "Ventes"), data_sheet="Ventes")
-    assert import_file(store, path).kind == "invoices"
+    result = import_file(store, path)
+    assert (result.kind, result.sheet) == ("invoices", "Ventes")  # said: the user sees which sheet was read
     assert sales(store) == [("FA-1", D(2024, 5, 2), "invoice", 1, "C001", "P-10", "Vis inox", 100.0, 1999)]
     bad = [HEADER, ["FA-9", D(2024, 5, 2), "C001", "Étoile SARL", "P-10", "Vis inox", 1, "douze", None, None]]
     with pytest.raises(ImportRejected) as info:

@@ -242,6 +242,8 @@ def _show_import(result: ImportResult) -> None:
         )
         stdout().print(f"[yellow]{shown}")
         return
+    if result.sheet:
+        stdout().print(tr("Sheet read: {sheet}", sheet=result.sheet))
     if result.columns:
         table = Table(title=tr("Columns matched"), show_edge=False)
         table.add_column(tr("field"))

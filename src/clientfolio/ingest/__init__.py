@@ -242,7 +242,7 @@ def _import_table(
     kind = kind or guess_kind(table)
     if kind in ("products", "fec") and not whole_company(principal):
         raise ImportRejected([RowError(path.name, 0, "", kind, COMPANY_ONLY)])
-    result = ImportResult(file=path.name, kind=kind, dry_run=dry_run)
+    result = ImportResult(file=path.name, kind=kind, dry_run=dry_run, sheet=table.sheet)
     sha = _sha256(path)
     with store.engine.connect() as conn:
         limit_connection(conn, principal.scope)

@@ -128,6 +128,7 @@ class ImportResult:
     already_imported: bool = False
     import_id: int | None = None
     set_aside: list[SetAside] = field(default_factory=list)
+    sheet: str | None = None  # the sheet read, in a workbook of several (the one holding the table)
 
     def put_aside(self, reason: str, rows: int = 1, amount_cents: int = 0) -> None:
         """Count ``rows`` set aside for ``reason`` (added to the same reason's count)."""
@@ -155,4 +156,5 @@ class ImportResult:
             "already_imported": self.already_imported,
             "import_id": self.import_id,
             "set_aside": [item.as_dict() for item in self.set_aside],
+            "sheet": self.sheet,
         }

@@ -99,6 +99,7 @@ class Table:
     _position: Any = field(default=None, repr=False)
     _close: Any = field(default=None, repr=False)
     header_line: int = 1  # the line (CSV) or sheet row (XLSX) of the header (its lower row when on two)
+    sheet: str | None = None  # the sheet read, in a workbook of several
 
     def close(self) -> None:
         """Release the file (also when its rows were never read)."""
@@ -604,4 +605,5 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
     total_rows = max(sheet.max_row or 1, 1)
     table = Table(name, header, rows(), size, "xlsx", "", lambda: size * done["rows"] // total_rows, close)
     table.header_line = looked[index][0]
+    table.sheet = sheet.title if len(book.worksheets) > 1 else None
     return table
