@@ -683,3 +683,12 @@ def test_an_exports_total_rows_are_set_aside_not_imported(store: Store, tmp_path
     ]
     dated = write(tmp_path, "dated.csv", "Code client;N° facture;Date;Montant HT\n;Total;31/01/2024;170,50\n")
     assert [(e.line, e.column, e.reason) for e in rejected(store, dated)] == [(2, "Code client", "empty customer code")]
+    # "TOTAL" in the customer's column is a totals row too; a customer whose name begins with it is not
+    first_column = write(
+        tmp_path,
+        "first.csv",
+        "Client;N° facture;Date;Montant HT\nTotal Énergies;FA-9;04/02/2024;10,00\nTOTAL :;;;10,00\n",
+    )
+    assert import_file(store, first_column).set_aside[0].rows == 1
+    named = write(tmp_path, "named.csv", "Client;N° facture;Date;Montant HT\nTotal Énergies;;;10,00\n")
+    assert {e.column for e in rejected(store, named)} == {"N° facture", "Date"}

@@ -68,10 +68,15 @@ _FAST_KIND = {
 }
 _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large"
 
-TOTAL_ROWS = "total rows (no customer and no date; a cell says total)"
+TOTAL_ROWS = "total rows (no customer and no date; a cell says total)"  # or "Total" as the customer
 """The reason of the rows set aside as an export's totals (``ImportResult.set_aside``)."""
 _TOTAL = re.compile(r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)\b", re.IGNORECASE)
 """A cell of a totals row: "Total", "TOTAL GÉNÉRAL", "Sous-total", "Totaux", "Grand total", "Subtotal"."""
+_TOTAL_ONLY = re.compile(
+    r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)(?:\s+g[ée]n[ée]ral)?\s*:?\s*", re.IGNORECASE
+)
+"""A customer cell holding the word total alone ("TOTAL", "Total général :"), not a name that
+begins with it ("Total Énergies")."""
 
 Amounts = tuple["int | None", "int | None", "int | None"]
 """Of one row: amount tax included, paid amount, balance (cents; ``None``: empty)."""
@@ -223,8 +228,9 @@ class _Rows:
         )
 
     def _totals(self, row: list[Any]) -> bool:
-        """Whether a row without customer nor date is an export's totals (a text cell
-        saying total): then set aside with its amount (0 when unreadable), not an error."""
+        """Whether a row without date, customer nor invoice (or the word total in their
+        place) is an export's totals (a text cell saying total): then set aside with its
+        amount (0 when unreadable), not an error."""
         if not any(isinstance(v, str) and _TOTAL.match(v) for v in row):
             return False
         i = self.col["amount"]
@@ -255,7 +261,13 @@ class _Rows:
                 return True
             return False
 
-        if cell("customer_code") == "" and cell("invoice_date") == "" and self._totals(row):
+        code, number = str(cell("customer_code")), str(cell("invoice_number"))
+        if (
+            cell("invoice_date") == ""
+            and (not code or _TOTAL_ONLY.fullmatch(code))  # "TOTAL" alone, not "Total Énergies"
+            and (not number or _TOTAL.match(number))  # "Sous-total janvier" where the numbers are
+            and self._totals(row)
+        ):
             return None
         bad = errors.total
         number = str(cell("invoice_number"))
