@@ -298,9 +298,11 @@ def test_a_file_the_system_refuses_is_said_with_its_path_not_a_traceback(tmp_pat
     cases = [
         (("analyze", "--transactions", str(tmp_path / ("x" * 300))), "nom de fichier trop long", "file name too long"),
         (("verify", "--manifest", str(tmp_path), str(taken)), "c'est un dossier, pas un fichier", "a folder, not a"),
+        (("import", str(tmp_path / "absent.csv")), "fichier ou dossier introuvable", "no such file or folder"),
+        (("restore", str(tmp_path / "absent.cfbackup"), "--yes"), "fichier ou dossier introuvable", "no such file"),
     ]
     for args, french, english in cases:
         said = run(*args, "--lang", "fr")
         assert said.exit_code == 1 and isinstance(said.exception, SystemExit), said.output
-        assert "Erreur :" in said.output and french in said.output and "Traceback" not in said.output
+        assert french in said.output and "Traceback" not in said.output and "No such file" not in said.output
         assert english in run(*args, "--lang", "en").output

@@ -9,6 +9,7 @@ amounts, shares, dates and ``_msg`` fields shown in that language)."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -28,8 +29,32 @@ __all__ = [
     "REASONS",
     "RuleError",
     "StoreError",
+    "os_reason",
     "reason_in",
 ]
+
+
+_OS_REASONS: Mapping[int, str] = MappingProxyType(
+    {
+        errno.ENOENT: N_("no such file or folder"),
+        errno.EACCES: N_("permission denied"),
+        errno.EPERM: N_("operation not permitted"),
+        errno.EISDIR: N_("a folder, not a file"),
+        errno.ENOTDIR: N_("a file where a folder is expected"),
+        errno.EEXIST: N_("already exists"),
+        errno.ENAMETOOLONG: N_("file name too long"),
+        errno.ENOSPC: N_("no space left on the disk"),
+        errno.EROFS: N_("read-only file system"),
+    }
+)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file, as an English message of the catalogs (pass it as a
+    ``*_msg`` parameter: translated where shown); the system's own words when not known."""
+    if exc.errno is not None and exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return exc.strerror or str(exc)
 
 
 REASONS: Mapping[str, str] = MappingProxyType(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import errno
 import getpass
 import importlib.util
 import json
@@ -42,7 +41,7 @@ from typer import _click
 from typer.core import TyperArgument, TyperGroup
 
 from clientfolio.cli._fitting import fitting, glued, keep_no_break_spaces
-from clientfolio.errors import ClientfolioError
+from clientfolio.errors import ClientfolioError, os_reason
 from clientfolio.i18n import LANGS, N_, Formatter, formatter, gettext_for, language_from_environment, localized, render
 
 if TYPE_CHECKING:
@@ -287,24 +286,10 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
         errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(exc.in_language(language))}")
 
 
-_OS_REASONS = {
-    errno.ENOENT: N_("no such file or folder"),
-    errno.EACCES: N_("permission denied"),
-    errno.EPERM: N_("operation not permitted"),
-    errno.EISDIR: N_("a folder, not a file"),
-    errno.ENOTDIR: N_("a file where a folder is expected"),
-    errno.EEXIST: N_("already exists"),
-    errno.ENAMETOOLONG: N_("file name too long"),
-    errno.ENOSPC: N_("no space left on the disk"),
-    errno.EROFS: N_("read-only file system"),
-}
-"""The reasons of the system's file errors, in the run's language (the system says them in English)."""
-
-
 def show_os_error(exc: OSError, errors: Console | None = None) -> None:
     """Print a file error (a path given on the command line that cannot be read or
     written) as the file and the reason, in the run's language, not a traceback."""
-    reason = tr(_OS_REASONS[exc.errno]) if exc.errno in _OS_REASONS else (exc.strerror or str(exc))
+    reason = tr(os_reason(exc))
     path = str(exc.filename) if exc.filename is not None else ""
     shown = path if len(path) <= 80 else path[:77] + "..."
     text = tr("{path}: {reason}", path=shown, reason=reason) if path else reason

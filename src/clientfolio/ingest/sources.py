@@ -39,6 +39,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
+from clientfolio.errors import os_reason
 from clientfolio.filelimits import FileLimitExceeded, ReadLimits, RowGuard, active_limits, open_workbook
 from clientfolio.ingest.columns import header_forms, known_headers, normalize
 from clientfolio.ingest.fec import FEC_COLUMNS
@@ -125,7 +126,7 @@ def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
             head = probe.read(_SAMPLE)
     except OSError as exc:
         raise ImportRejected(
-            [RowError.because(name, 0, "", "", "cannot read file: {error}", error=str(exc.strerror))]
+            [RowError.because(name, 0, "", "", "cannot read file: {error_msg}", error_msg=os_reason(exc))]
         ) from None
     if not head.strip():
         raise ImportRejected([RowError(name, 0, "", "", "the file is empty")])
@@ -519,7 +520,7 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
         handle = path.open("rb")  # a file object: openpyxl would refuse a path not named .xlsx
     except OSError as exc:
         raise ImportRejected(
-            [RowError.because(name, 0, "", "", "cannot read file: {error}", error=str(exc.strerror))]
+            [RowError.because(name, 0, "", "", "cannot read file: {error_msg}", error_msg=os_reason(exc))]
         ) from None
     try:
         book = open_workbook(handle, path, name, limits)  # the ZIP's declared sizes checked first

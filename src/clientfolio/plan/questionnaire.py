@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clientfolio.errors import ClientfolioError
+from clientfolio.errors import ClientfolioError, os_reason
 from clientfolio.plan.assessment import THEMES
 
 __all__ = ["Answer", "answers_from", "load_answers", "merge_answers", "team_marks"]
@@ -79,7 +79,7 @@ def load_answers(path: Path) -> list[Answer]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ClientfolioError("cannot read {path}: {why}", path=str(path), why=str(exc.strerror)) from None
+        raise ClientfolioError("cannot read {path}: {why_msg}", path=str(path), why_msg=os_reason(exc)) from None
     try:
         data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from clientfolio.errors import ClientfolioError
+from clientfolio.errors import ClientfolioError, os_reason
 from clientfolio.i18n import N_, gettext_for, render
 from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking, by_typology
 from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
@@ -243,5 +243,5 @@ def write_plan_xlsx(
     except FileExistsError:
         raise ClientfolioError("{path} exists: an export never overwrites a file", path=str(path)) from None
     except OSError as exc:
-        raise ClientfolioError("cannot write {path}: {why}", path=str(path), why=str(exc.strerror)) from None
+        raise ClientfolioError("cannot write {path}: {why_msg}", path=str(path), why_msg=os_reason(exc)) from None
     return path

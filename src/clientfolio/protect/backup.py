@@ -55,7 +55,7 @@ from sqlalchemy import Connection, Table, delete, func, select, text
 
 from clientfolio.access.principal import SYSTEM
 from clientfolio.access.rls import limit_connection
-from clientfolio.errors import BackupRefused, ClientfolioError, KeyMissing
+from clientfolio.errors import BackupRefused, ClientfolioError, KeyMissing, os_reason
 from clientfolio.i18n import N_
 from clientfolio.protect.audit import record_event, reseal_chain_in, sealing_key
 from clientfolio.protect.keys import KeyRing
@@ -380,7 +380,9 @@ def _events(ring: KeyRing, source: Path) -> Iterator[Event]:
     try:
         f = source.open("rb")
     except OSError as exc:
-        raise BackupRefused("cannot read {source}: {detail}", source=str(source), detail=str(exc.strerror)) from None
+        raise BackupRefused(
+            "cannot read {source}: {detail_msg}", source=str(source), detail_msg=os_reason(exc)
+        ) from None
     with f:
         reader = _Reader(f, ring, source)
         sums: dict[str, tuple[int, str]] = {}

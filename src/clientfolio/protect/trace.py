@@ -40,7 +40,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from clientfolio.errors import ClientfolioError
+from clientfolio.errors import ClientfolioError, os_reason
 from clientfolio.filelimits import FileLimitExceeded, RowGuard, active_limits, open_workbook
 from clientfolio.i18n import N_, Params, render
 from clientfolio.protect.exports import ExportRecord, list_exports
@@ -158,7 +158,7 @@ def read_table(path: Path) -> list[list[str]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ClientfolioError("cannot read {path}: {why}", path=str(path), why=str(exc.strerror)) from None
+        raise ClientfolioError("cannot read {path}: {why_msg}", path=str(path), why_msg=os_reason(exc)) from None
     if raw[:4] == b"PK\x03\x04":
         try:
             with path.open("rb") as handle:
