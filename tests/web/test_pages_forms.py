@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -321,3 +322,26 @@ def test_an_fec_import_speaks_french_and_tells_what_was_set_aside(app: FastAPI, 
     assert tab.status_code == 200 and "Mis de côté" in tab.text
     assert "ventes au comptant (sans compte client)" in tab.text and "Lignes de facture" in tab.text
     assert "invoice_lines" not in tab.text
+
+
+def test_a_workbook_is_read_on_its_data_sheet_and_the_page_says_which(app: FastAPI, demo: Store) -> None:
+    """A workbook opening on a summary: the dry run reads the sheet holding the table and says it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Synthèse"
+    summary.append(["Synthèse des ventes"])
+    sales = book.create_sheet("Factures")
+    sales.append(["N° facture", "Date", "Code client", "Raison sociale", "Montant HT"])
+    sales.append(["FX-1", dt.date(2025, 3, 3), "C00001", "Client un", 120.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    french = logged_in(app, "pbernard", headers={"Accept-Language": "fr"})
+    page = french.post(
+        "/import",
+        data={"csrf_token": token(french), "dry_run": "1"},
+        files={"file": ("ventes.xlsx", buffer.getvalue())},
+    )
+    assert page.status_code == 200 and re.search(r"Feuille lue\s*:\s*Factures", page.text)
