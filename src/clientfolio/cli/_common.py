@@ -282,8 +282,12 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
         if exc.total > 200:
             errors.print(tr("... and {count} more (use --json for the full list)", count=exc.total - 200))
     else:
-        # a [table] in a message stays visible
-        errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(exc.in_language(language))}")
+        _say_error(exc.in_language(language), errors)
+
+
+def _say_error(text: str, errors: Console) -> None:
+    """``Error: text`` on ``errors``, in the run's language (a [table] in the text stays visible)."""
+    errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(text)}")
 
 
 def show_os_error(exc: OSError, errors: Console | None = None) -> None:
@@ -292,8 +296,7 @@ def show_os_error(exc: OSError, errors: Console | None = None) -> None:
     reason = tr(os_reason(exc))
     path = str(exc.filename) if exc.filename is not None else ""
     shown = path if len(path) <= 80 else path[:77] + "..."
-    text = tr("{path}: {reason}", path=shown, reason=reason) if path else reason
-    (errors or stderr()).print(f"[bold red]{escape(tr('Error:'))}[/] {escape(text)}")
+    _say_error(tr("{path}: {reason}", path=shown, reason=reason) if path else reason, errors or stderr())
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,10 @@ _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large
 
 TOTAL_ROWS = "total rows (no customer and no date; a cell says total)"  # or "Total" as the customer
 """The reason of the rows set aside as an export's totals (``ImportResult.set_aside``)."""
-_TOTAL = re.compile(r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)\b", re.IGNORECASE)
+_TOTAL_WORD = r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)"
+_TOTAL = re.compile(_TOTAL_WORD + r"\b", re.IGNORECASE)
 """A cell of a totals row: "Total", "TOTAL GÉNÉRAL", "Sous-total", "Totaux", "Grand total", "Subtotal"."""
-_TOTAL_ONLY = re.compile(
-    r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)(?:\s+g[ée]n[ée]ral)?\s*:?\s*", re.IGNORECASE
-)
+_TOTAL_ONLY = re.compile(_TOTAL_WORD + r"(?:\s+g[ée]n[ée]ral)?\s*:?\s*", re.IGNORECASE)
 """A customer cell holding the word total alone ("TOTAL", "Total général :"), not a name that
 begins with it ("Total Énergies")."""
 
@@ -270,12 +269,10 @@ class _Rows:
         ):
             return None
         bad = errors.total
-        number = str(cell("invoice_number"))
         if not number:
             errors.add(line, "invoice_number", "", "empty invoice number")
         else:
             too_long("invoice_number", number, "invoices", "number")
-        code = str(cell("customer_code"))
         customer_id = self.customer_id(code) if code else None
         if not code:
             errors.add(line, "customer_code", "", "empty customer code")
