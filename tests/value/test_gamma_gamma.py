@@ -125,6 +125,18 @@ def test_weights_equal_repeated_rows() -> None:
     np.testing.assert_allclose(weighted.params.as_array(), repeated.params.as_array(), rtol=1e-6)
 
 
+def test_a_repeat_buyer_whose_repeats_came_to_nothing_keeps_the_population_share() -> None:
+    """mbar <= 0 for x > 0 (free goods, credit notes: the full CDNOW file has such buyers) is left out
+    of the fit, whose likelihood takes ln mbar, but a prediction values it with mbar = 0:
+    v p / (p x + q - 1), by hand 15.44 x 6.25 / (6.25 x 3 + 3.74 - 1) = 96.5 / 21.49 = 4.4905 dollars."""
+    got = expected_spend(PUBLISHED, [3, 3, 3], [0.0, -5.0, 10.0])
+    assert got[0] == pytest.approx(15.44 * 6.25 / (6.25 * 3 + 3.74 - 1)) == pytest.approx(4.49046, rel=1e-5)
+    assert got[1] == got[0]  # a negative mean counts as nothing, not less than nothing
+    assert got[2] == pytest.approx((15.44 * 6.25 + 6.25 * 3 * 10.0) / (6.25 * 3 + 3.74 - 1))
+    first = expected_spend(PUBLISHED, [3], [0.0], first_value=[12.0])
+    assert first[0] == pytest.approx(got[0])
+
+
 def test_errors() -> None:
     with pytest.raises(ClientfolioError, match="q <= 1"):
         expected_spend(GammaGammaParams(p=2.0, q=0.9, v=10.0), [1], [10])

@@ -186,6 +186,31 @@ def test_cdnow_end_to_end_reproduces_the_published_fit(tmp_path: Path) -> None:
     assert tuple(header) == VALUE_COLUMNS
 
 
+def test_a_repeat_buyer_who_only_rebought_for_nothing_does_not_stop_the_valuation(tmp_path: Path) -> None:
+    """The full CDNOW file holds repeat buyers whose repeat purchases are all at 0 dollars: the
+    portfolio is valued (they are left out of the spend fit, valued with the population's share)."""
+    path = tmp_path / "cdnow.csv"
+    free: set[str] = set()
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["customer_id", "invoice_id", "date", "amount"])
+        seen: set[str] = set()
+        for n, line in enumerate(CDNOW.read_text().split("\n")):
+            if line.strip():
+                customer, _, day, _, amount = line.split()
+                if customer in seen and (customer in free or len(free) < 3) and day <= "19970930":
+                    free.add(customer)
+                    amount = "0"  # its repeat purchases given away
+                seen.add(customer)
+                writer.writerow([customer, n, f"{day[:4]}-{day[4:6]}-{day[6:]}", amount])
+    config = ValueConfig(clv=ClvConfig(purchase_model="bgnbd", bootstrap_samples=10))
+    result = value_source(transactions=path, as_of=dt.date(1997, 9, 30), config=config)
+    e = result.equity
+    assert e.total_cents is not None and e.low_cents is not None and 0 < e.low_cents < e.total_cents, e.note
+    valued = {c.customer_id: c.clv_cents for c in result.customers}
+    assert len(free) == 3 and all(valued[c] is not None and valued[c] > 0 for c in free)
+
+
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_template: Callable[..., Path]) -> Store:
     path = tmp_path_factory.mktemp("demo") / "demo.db"

@@ -83,7 +83,11 @@ class GammaGammaFit:
         return GammaGammaParams(*(float(v) for v in se))
 
 
-def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def _spend_inputs(
+    frequency: ArrayLike, monetary_value: ArrayLike, *, fitting: bool = True
+) -> tuple[FloatArray, FloatArray]:
+    """x and mbar checked; ``fitting``: the likelihood takes ln mbar, so a repeat buyer's
+    mbar must be > 0 (a prediction takes any mbar, ``expected_spend``)."""
     x = float_array("frequency", frequency)
     mbar = float_array("monetary_value", monetary_value)
     if x.shape != mbar.shape:
@@ -94,7 +98,7 @@ def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[Floa
         )
     if np.any(x < 0) or np.any(x != np.floor(x)):
         raise ClientfolioError("frequency must be whole numbers >= 0")
-    if np.any((x > 0) & (mbar <= 0)):
+    if fitting and np.any((x > 0) & (mbar <= 0)):
         raise ClientfolioError("monetary_value must be > 0 for customers with repeat purchases")
     return x, mbar
 
@@ -233,10 +237,14 @@ def expected_spend(
     formula with x = 1, mbar = first value) instead of taking the population
     mean: the value is then finite and continuous in q on both sides of 1,
     where the population mean becomes infinite (spend with a heavy tail, common
-    in B2B).  Raises ClientfolioError when q <= 1 and ``first_value`` is not
-    given, or when p x + q - 1 <= 0.
+    in B2B).  A repeat buyer whose repeat purchases came to nothing (mbar <= 0:
+    free goods, credit notes; left out of the fit, whose likelihood takes ln mbar)
+    counts mbar = 0: the population's share of the formula only.  Raises
+    ClientfolioError when q <= 1 and ``first_value`` is not given, or when
+    p x + q - 1 <= 0.
     """
-    x, mbar = _spend_inputs(frequency, monetary_value)
+    x, mbar = _spend_inputs(frequency, monetary_value, fitting=False)
+    mbar = np.maximum(mbar, 0.0)
     if first_value is None:
         if params.q <= 1:
             raise ClientfolioError(
