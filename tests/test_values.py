@@ -267,6 +267,18 @@ def test_match_columns_first_synonym_wins_and_lists_unused() -> None:
                 "due_date": "*DueDate",
             },
         ),
+        (  # Xero's full layout: the item is InventoryItemCode; Reference is the buyer's order number
+            "*ContactName,*InvoiceNumber,Reference,*InvoiceDate,*DueDate,InventoryItemCode,*Description,LineAmount",
+            {"product_code": "InventoryItemCode", "product_name": "*Description"},
+        ),
+        (  # Sage 50's stock code beside a reference and an article's name
+            "Date,Pièce,Client,Référence,Article,Stock Code,Montant HT",
+            {"product_code": "Stock Code"},
+        ),
+        (  # a French file's product code beside the article's name
+            "Facture,Date,Client,Article,Code produit,Montant HT",
+            {"product_code": "Code produit"},
+        ),
         (  # QuickBooks Online's invoice import layout
             "Invoice No,Customer,Invoice Date,Due Date,Terms,Memo,ItemDescription,ItemQuantity,ItemRate,ItemAmount",
             {

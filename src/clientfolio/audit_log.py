@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, false, insert, select, text, update
 
 from clientfolio.clock import now_utc, utc
+from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.store.schema import AuditEntry
 
@@ -37,6 +38,7 @@ __all__ = [
     "lock_chain",
     "record_customer_read",
     "record_event",
+    "refusal",
     "seal_entry",
 ]
 
@@ -162,6 +164,23 @@ def record_event(
         )
     )
     return seq
+
+
+def refusal(exc: Exception) -> dict[str, Any]:
+    """The ``reason`` of a refusal for an entry's details: the English message,
+    with its template and parameters (``reason_msg``, ``reason_params``) when it
+    is a message of the catalogs, so that the log is read in the reader's
+    language (``web.audit_text``).  Parameters that are not JSON values are kept
+    as their text."""
+    reason: dict[str, Any] = {"reason": str(exc)}
+    if isinstance(exc, ClientfolioError) and exc.template:
+        reason["reason_msg"] = exc.template
+        if exc.params:
+            reason["reason_params"] = {
+                name: value if value is None or isinstance(value, str | int | float | bool) else str(value)
+                for name, value in exc.params.items()
+            }
+    return reason
 
 
 def record_customer_read(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import getpass
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,14 @@ def test_user_round_trip_and_its_audit(db: str) -> None:
     ]
     assert {e["actor"] for e in events} == {f"cli:{getpass.getuser()}"}
     assert [e["seq"] for e in json.loads(run("audit", "list", "--limit", "2", "--json", "--db", db).stdout)] == [6, 5]
-    assert "user.disable" in run("audit", "list", "--db", db).stdout
+    listed_en = run("audit", "list", "--db", db).stdout
+    assert "User disabled" in listed_en and "user.disable" not in listed_en
+    # the details read in the run's language: the names of the keys and of the codes, no JSON
+    listed_fr = re.sub(r"[ \n│]+", " ", run("audit", "list", "--lang", "fr", "--db", db).stdout)
+    assert "Utilisateur désactivé" in listed_fr and "Périmètre du besoin d'en connaître modifié" in listed_fr, listed_fr
+    assert "actif\xa0: oui" in listed_fr and "rôle\xa0: commercial" in listed_fr, listed_fr
+    assert "régions\xa0: ARA, IDF" in listed_fr, listed_fr
+    assert "is_active" not in listed_fr and '"role"' not in listed_fr and "sales" not in listed_fr
 
 
 def test_user_add_refusals(db: str) -> None:

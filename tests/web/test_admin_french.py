@@ -1,7 +1,8 @@
 """The administration page in French (issue 17): the audit log's actions by
 their names (the code as a tooltip), its timestamps in the page's format, the
-export alerts in the page's language; every action the code writes has a name
-and every name its French.  The JSON keeps the codes."""
+export alerts in the page's language, the entries' details read in French
+(``web.audit_text``, not the record's JSON); every action the code writes has
+a name and every name its French.  The JSON keeps the codes and the records."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from fastapi import FastAPI
 
 from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.i18n import gettext_for
-from tests.web.conftest import csrf_of, demo_store, logged_in, make_app
+from clientfolio.protect import set_scopes
+from tests.test_french_first import ENGLISH_WORDS, leaks
+from tests.web.conftest import RING, TOKEN_PAGE, client_of, csrf_of, demo_store, logged_in, login, make_app
 
 SOURCES = Path(__file__).parents[2] / "src" / "clientfolio"
 WRITERS = {"record_event"}
@@ -137,3 +140,55 @@ def test_the_json_keeps_the_codes(alerted: FastAPI) -> None:
     assert not {name for name in ACTION_NAMES.values()} & actions
     (alert,) = [a for e in data["alerts"] for a in e["alerts"] if a["kind"] == "rows"][:1]
     assert alert["kind"] == "rows" and "above the alert threshold" in alert["message"]
+
+
+@pytest.fixture(scope="module")
+def refused(filled_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """An app whose audit log holds what an attacker and a rep leave: a wrong
+    password, a sales rep refused the administration, a scope given, an export."""
+    tmp = tmp_path_factory.mktemp("refused")
+    store = demo_store(filled_demo, tmp)
+    app = make_app(store, tmp)
+    assert login(client_of(app), "pbernard", "not the password").status_code != 303
+    rep = logged_in(app, "jleroy")
+    assert rep.post("/admin/backup", data={"csrf_token": csrf_of(rep.get(TOKEN_PAGE).text)}).status_code == 403
+    set_scopes(store, "jleroy", regions=["ARA", "IDF"], actor="pbernard", chain_key=RING.subkey("audit"))
+    manager = logged_in(app, "cmorel")
+    token = csrf_of(manager.get("/export").text)
+    done = manager.post(
+        "/export", data={"recipient": "Agence X", "purpose": "relance", "format": "csv", "csrf_token": token}
+    )
+    assert done.status_code == 200, done.text[:500]
+    yield app
+    store.dispose()
+
+
+def _audit_section(page: str) -> str:
+    """The audit log's section as prose (its non-breaking spaces as spaces)."""
+    return prose(page[page.index('id="audit"') : page.index('id="backups"')])
+
+
+def test_the_entries_details_are_read_in_french(refused: FastAPI) -> None:
+    page = logged_in(refused, "pbernard", headers={"Accept-Language": "fr"}).get("/admin").text
+    audit = _audit_section(page)
+    # the refusals' reasons in French: a login's code, a library message rendered again from its template
+    assert "Échec de connexion" in audit and "motif : mot de passe erroné" in audit, audit
+    assert "motif : jleroy (commercial) ne peut pas administrer" in audit, audit
+    # keys by their names, codes by theirs, numbers and days in French
+    assert "après : (régions : ARA, IDF)" in audit, audit
+    assert "finalité : relance" in audit and "destinataire : Agence X" in audit, audit
+    assert "type : clients" in audit and "enregistrements pièges : 3" in audit, audit
+    for raw in ("bad password", "may not", '"reason"', "{", "sessions_ended", "recipient", "purpose"):
+        assert raw not in audit, raw
+    found = leaks(audit, ENGLISH_WORDS, {"Agence X", "Clientfolio"}, codes=True)
+    assert not found, found
+
+
+def test_the_details_json_keeps_the_record(refused: FastAPI) -> None:
+    data = logged_in(refused, "pbernard", headers={"Accept-Language": "fr"}).get("/admin?format=json").json()
+    (failure,) = [e for e in data["audit"]["events"] if e["action"] == "login.failure"][:1]
+    assert failure["details"]["reason"] == "bad password"
+    (denied,) = [e for e in data["audit"]["events"] if e["action"] == "web.refused"][:1]
+    assert denied["details"]["reason"] == "jleroy (sales) may not administer"
+    assert denied["details"]["reason_msg"] == "{user} ({role_msg}) may not {permission_msg}"
+    assert denied["details"]["reason_params"]["role_msg"] == "sales"

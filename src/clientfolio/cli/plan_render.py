@@ -14,6 +14,7 @@ from rich.table import Table
 
 from clientfolio.cli._common import Column, column_table, fmt, lang, tr
 from clientfolio.i18n import N_, gettext_for
+from clientfolio.plan.suggestions import SUGGESTION_KIND_NAMES
 
 if TYPE_CHECKING:  # the plan package brings the analytics engine: imported by the commands
     from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking
@@ -29,14 +30,6 @@ HORIZON_NAMES = {
     "short": N_("Short term (0-6 months)"),
     "medium": N_("Medium term (6-24 months)"),
     "long": N_("Long term (over 24 months)"),
-}
-SUGGESTION_KIND_NAMES = {
-    "follow_up": N_("Follow-up"),
-    "prospect": N_("Prospecting"),
-    "win_back": N_("Win back"),
-    "cross_sell": N_("Cross-selling"),
-    "dependency": N_("Dependency"),
-    "negative_margin": N_("Negative margin"),
 }
 
 

@@ -8,7 +8,6 @@ not itself logged in.  Its changes are audited with the actor
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
@@ -283,6 +282,7 @@ def audit_list(
 ) -> None:
     """List the last entries of the audit log, newest first (not verified: see audit verify)."""
     from clientfolio.protect.audit import list_events
+    from clientfolio.web.audit_text import action_text, details_text
 
     store, _ = _open(db, key=False)
     events = list_events(store, limit=limit)
@@ -297,8 +297,8 @@ def audit_list(
             str(e.seq),
             f"{fmt().date(e.at.date())} {e.at:%H:%M:%S}",
             e.actor,
-            e.action,
+            action_text(e.action, lang()),
             e.target or "",
-            json.dumps(e.details, ensure_ascii=False, default=str),
+            details_text(e.action, e.details, lang()),
         )
     stdout().print(table)

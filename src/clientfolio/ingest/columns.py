@@ -306,15 +306,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "product_code",
             "product code",
             "code article",
-            "article",
             "ref article",
-            "reference",
             "code produit",
+            "item code",
+            "inventory item code",  # Xero's InventoryItemCode (its Reference is the buyer's order)
+            "stock code",  # Sage 50
+            "sku",
+            "article",
+            "reference",
             "produit",
             "product",
-            "sku",
             "item",
-            "item code",
         ),
         _f(
             "product_name",
@@ -568,6 +570,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "code produit",
             "sku",
             "item code",
+            "inventory item code",
+            "stock code",
             required=True,
         ),
         _f(

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from clientfolio.store import Store
 
 __all__ = [
+    "COMMENT_CHANGED",
     "StoredAssessment",
     "StoredSwotItem",
     "add_actions",
@@ -79,6 +80,9 @@ __all__ = [
     "swot_items",
     "update_action",
 ]
+
+COMMENT_CHANGED = N_("(changed)")
+"""What the audit log records of an action's comment: never its text (it is sealed), only that it changed."""
 
 
 @dataclass(frozen=True)
@@ -369,7 +373,7 @@ def add_actions(
                     "customer_code": a.customer_code,
                     "prospect_code": a.prospect_code,
                     "owner": a.owner,
-                    "comments": None if a.comments is None else "(changed)",
+                    "comments": None if a.comments is None else COMMENT_CHANGED,
                 }
                 record_event(
                     conn,
@@ -449,7 +453,7 @@ def update_action(
                 after["horizon"] = values["horizon"]
             before = {k: getattr(found, k) for k in after}
             if "comments" in changes:
-                before["comments"] = after["comments"] = "(changed)"
+                before["comments"] = after["comments"] = COMMENT_CHANGED
             record_event(
                 conn,
                 actor=actor or principal.username,
@@ -472,15 +476,15 @@ def remove_actions(
 ) -> list[int]:
     """Remove the actions ``ids`` of the plan of ``year`` that ``principal``
     sees (an "Accept all" undone); returns the ids removed.  Each removal is
-    audited as ``plan.action.undo`` with what it was (title, suggestion,
-    customer or prospect)."""
+    audited as ``plan.action.undo`` with what it was (title, with its template
+    and parameters, suggestion, customer or prospect)."""
     wanted = set(ids)
     present = {a.id: a for a in plan_actions(store, principal, year, ring=ring) if a.id in wanted}
     with PortfolioReader(store, principal).begin() as conn:
         if present:
             conn.execute(delete(Action).where(Action.id.in_(present)))
         for action_id, action in present.items():
-            shown = ("title", "suggestion_key", "customer_code", "prospect_code")
+            shown = ("title", "title_msg", "params", "suggestion_key", "customer_code", "prospect_code")
             record_event(
                 conn,
                 actor=principal.username,

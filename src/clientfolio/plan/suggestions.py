@@ -64,6 +64,7 @@ __all__ = [
     "TEMPLATES",
     "TITLE_TEMPLATES",
     "SUGGESTION_KINDS",
+    "SUGGESTION_KIND_NAMES",
     "Suggestion",
     "SuggestionConfig",
     "SuggestionInputs",
@@ -72,6 +73,15 @@ __all__ = [
 ]
 
 SUGGESTION_KINDS = ("follow_up", "prospect", "win_back", "cross_sell", "dependency", "negative_margin")
+SUGGESTION_KIND_NAMES = {
+    "follow_up": N_("Follow-up"),
+    "prospect": N_("Prospecting"),
+    "win_back": N_("Win back"),
+    "cross_sell": N_("Cross-selling"),
+    "dependency": N_("Dependency"),
+    "negative_margin": N_("Negative margin"),
+}
+"""The English name of each kind of suggestion, translated where shown."""
 CATEGORY_TYPOLOGIES = {
     "vip": N_("VIP customers"),
     "core": N_("Core business customers"),

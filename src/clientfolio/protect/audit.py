@@ -49,6 +49,7 @@ from clientfolio.audit_log import (
     lock_chain,
     record_customer_read,
     record_event,
+    refusal,
     seal_entry,
 )
 from clientfolio.clock import utc
@@ -68,6 +69,7 @@ __all__ = [
     "list_events",
     "record_customer_read",
     "record_event",
+    "refusal",
     "reseal_chain",
     "reseal_chain_in",
     "sealing_key",

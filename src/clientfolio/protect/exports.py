@@ -72,6 +72,7 @@ from clientfolio.i18n import LANGS, N_, gettext_for
 from clientfolio.periods import months_before
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
 from clientfolio.protect.audit import record_event
+from clientfolio.protect.audit import refusal as refusal_details
 from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.manifest import Manifest, SignedManifest, file_sha256, manifest_path, sign_manifest
 from clientfolio.protect.traps import TrapRecord, fictitious_contacts, insert_traps, make_traps
@@ -474,7 +475,7 @@ def _refuse(
     principal: Principal,
     request: ExportRequest,
     rows: int | None,
-    reason: str,
+    reason: ClientfolioError,
     keys: ExportKeys,
     now: dt.datetime,
     *,
@@ -519,7 +520,7 @@ def _refuse(
                 "purpose": request.purpose,
                 "rows": rows,
                 "format": request.format,
-                "reason": reason,
+                **refusal_details(reason),
                 "request": request_id,
             },
             chain_key=keys.audit,
@@ -582,7 +583,7 @@ def make_export(
     try:
         _require_export(principal)
     except AccessDenied as exc:
-        _refuse(store, principal, request, None, str(exc), keys, now)
+        _refuse(store, principal, request, None, exc, keys, now)
         raise
     if request.kind == "mailing":
         rows = mailing_rows(store, principal, keys.ring)
@@ -592,7 +593,9 @@ def make_export(
     if rules.needs_approval(len(rows)):
         approval_id = _approved_request(store, principal.username, request, len(rows))
         if approval_id is None:
-            reason = f"{len(rows):,} rows: above the hard limit of {rules.hard_limit_rows:,}"
+            reason = ClientfolioError(
+                "{rows} rows: above the hard limit of {limit}", rows=len(rows), limit=rules.hard_limit_rows
+            )
             request_id = _refuse(store, principal, request, len(rows), reason, keys, now, approval=True)
             assert request_id is not None
             raise ExportRefused(
@@ -812,7 +815,7 @@ def approve_export(
                 actor=admin.username,
                 action="export.approval.refused",
                 target=str(request_id),
-                details={"requester": row.username, "reason": str(refusal)},
+                details={"requester": row.username, **refusal_details(refusal)},
                 chain_key=chain_key,
                 at=now,
             )

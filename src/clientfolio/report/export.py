@@ -31,7 +31,7 @@ from clientfolio.errors import AccessDenied, ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.plan.run import PlanConfig, PlanInputs
 from clientfolio.protect.alerts import Alert, ExportRules, export_alerts
-from clientfolio.protect.audit import record_event
+from clientfolio.protect.audit import record_event, refusal
 from clientfolio.protect.exports import ExportKeys, ExportRequest, export_history, register_export
 from clientfolio.protect.fingerprint import export_key, mark_text
 from clientfolio.protect.keys import KeyRing
@@ -110,7 +110,7 @@ def write_report(
                 actor=principal.username,
                 action="report.refused",
                 target="report",
-                details={"recipient": request.recipient, "purpose": request.purpose, "format": fmt, "reason": str(exc)},
+                details={"recipient": request.recipient, "purpose": request.purpose, "format": fmt, **refusal(exc)},
                 chain_key=keys.audit,
                 at=now,
             )

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException
 from clientfolio.errors import AccessDenied, AuthenticationFailed, ClientfolioError, KeyMissing
 from clientfolio.filelimits import FileLimitExceeded
 from clientfolio.i18n import gettext_for
-from clientfolio.protect.audit import record_event
+from clientfolio.protect.audit import record_event, refusal
 from clientfolio.protect.users import ROLE_PERMISSIONS
 from clientfolio.web.build import TERMS
 from clientfolio.web.deps import (
@@ -173,7 +173,7 @@ def _audit_refusal(request: Request, exc: Exception) -> None:
             actor="anonymous" if session is None else session.user.username,
             action="web.refused",
             target=f"{request.method} {request.url.path}",
-            details={"reason": str(exc)},
+            details=refusal(exc),
             chain_key=state.ring.subkey("audit"),
         )
 

@@ -22,7 +22,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from clientfolio.access import Principal, Scope
 from clientfolio.access.writes import require_whole_company
-from clientfolio.audit_log import ACTION_NAMES
 from clientfolio.config import ConfigError, ConfigProblem, config_file, load_domain_config, reset_setting, write_setting
 from clientfolio.errors import ClientfolioError, PasswordRejected
 from clientfolio.i18n import N_, gettext_for
@@ -34,6 +33,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.passwords import reasons_in
 from clientfolio.protect.users import UserRecord, account_refusal, create_user, disable_user, list_users, set_scopes
 from clientfolio.store.schema import ROLES
+from clientfolio.web.audit_text import action_text, detail_pairs
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Admin, download, scratch
 from clientfolio.web.render import page, wants_json
@@ -120,12 +120,15 @@ def _admin_page(
 
 
 def _shown(view: View, data: dict[str, Any]) -> dict[str, Any]:
-    """The page's names of the codes (actions, actors, alert kinds), its
-    timestamps and the export alerts, in the page's language (the JSON keeps
-    the codes and the English alerts)."""
+    """The page's names of the codes (actions, actors, alert kinds), the audit
+    entries' details, its timestamps and the export alerts, in the page's
+    language (the JSON keeps the codes, the records and the English alerts)."""
 
     def action_name(code: str) -> str:
-        return view._(ACTION_NAMES[code]) if code in ACTION_NAMES else code
+        return action_text(code, view.lang)
+
+    def details_shown(event: dict[str, Any]) -> list[tuple[str, str]]:
+        return detail_pairs(event["action"], event["details"], view.lang)
 
     def actor_name(actor: str) -> str:
         return view._(ACTOR_NAMES[actor]) if actor in ACTOR_NAMES else actor
@@ -144,7 +147,13 @@ def _shown(view: View, data: dict[str, Any]) -> dict[str, Any]:
         ]
         for e in data["alerts"]
     }
-    return {"action_name": action_name, "actor_name": actor_name, "at": at, "alert_texts": alerts}
+    return {
+        "action_name": action_name,
+        "actor_name": actor_name,
+        "details_shown": details_shown,
+        "at": at,
+        "alert_texts": alerts,
+    }
 
 
 def _done(view: View, answer: dict[str, Any]) -> Response:
