@@ -564,9 +564,9 @@ def test_rows_with_too_many_or_too_few_fields(store: Store, tmp_path: Path) -> N
     assert file_error(store, tmp_path, (HEAD + ok + "F2;01/01/2024;C1;Un;1;surplus\n").encode()) == RowError(
         "x.csv", 3, "", "", "6 fields where the header has 5 (delimiter ';')"
     )
-    assert file_error(store, tmp_path, (HEAD + ok + ok + "F2;01/01/2024;C1\n").encode()) == RowError(
-        "x.csv", 4, "", "", "3 fields where the header has 5 (delimiter ';')"
-    )
+    short = file_error(store, tmp_path, (HEAD + ok + ok + "F2;01/01/2024;C1\n").encode())
+    assert short == RowError("x.csv", 4, "", "", "3 fields where the header has 5 (delimiter ';')")
+    assert short.in_language("fr") == "x.csv:4 : 3 champs alors que l'en-tête en a 5 (séparateur ';')"
     import_file(store, write(tmp_path, "y.csv", HEAD + "F1;01/01/2024;C1;Un;1;;\n\nF2;01/01/2024;C1;Un;2\n"))
     assert [(s[0], s[7]) for s in sales(store)] == [("F1", 100), ("F2", 200)]
 
@@ -692,3 +692,66 @@ def test_an_exports_total_rows_are_set_aside_not_imported(store: Store, tmp_path
     assert import_file(store, first_column).set_aside[0].rows == 1
     named = write(tmp_path, "named.csv", "Client;N° facture;Date;Montant HT\nTotal Énergies;;;10,00\n")
     assert {e.column for e in rejected(store, named)} == {"N° facture", "Date"}
+
+
+QUICKBOOKS_BY_CUSTOMER = """Sales by Customer Detail
+Boulangerie Demo SARL
+"January 1 - December 31, 2024"
+
+,Date,Transaction Type,Num,Product/Service,Memo/Description,Qty,Sales Price,Amount,Balance
+Boulangerie Martin,,,,,,,,,
+,01/15/2024,Invoice,1001,Coffee beans,Café en grains,10,18.50,185.00,185.00
+,01/20/2024,Invoice,1003,Filters,Filtres papier,5,4.00,20.00,205.00
+Total for Boulangerie Martin,,,,,,,,$205.00,
+Hotel du Parc,,,,,,,,,
+,01/20/2024,Invoice,1002,Coffee beans,,30,18.50,555.00,555.00
+,02/02/2024,Credit Memo,CM-7,Coffee beans,Returned,-2,18.50,-37.00,518.00
+Total for Hotel du Parc,,,,,,,,$518.00,
+TOTAL,,,,,,,,$723.00,
+
+
+
+"Accrual Basis Monday, March 4, 2024 10:12 AM GMT-08:00"
+"""
+"""QuickBooks Online's "Sales by Customer Detail" report exported as CSV, written by hand to its layout:
+the customer on a row of its own above its lines, a total row below them, a title above the header and
+a footer without a delimiter; US dates; "Balance" is the group's running total."""
+
+
+def test_a_report_grouped_by_customer_is_read_with_each_line_its_customer(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "sales-by-customer.csv", QUICKBOOKS_BY_CUSTOMER)
+    # US dates are not guessed: the first one that does not exist as day/month/year says how to read them
+    errors = rejected(store, path)
+    assert (errors[0].line, errors[0].column, errors[0].value) == (7, "Date", "01/15/2024")
+    assert (
+        errors[0]
+        .in_language("fr")
+        .endswith(
+            ": cette date n'existe pas en jour/mois/année ; en mois/jour/année, c'est le 15 janvier 2024 : si le "
+            'fichier écrit ses dates ainsi, indiquez date_order = "mdy" (fichier de correspondance, ou '
+            "CLIENTFOLIO_DATE_ORDER)"
+        )
+    )
+    result = import_file(store, path, settings=Settings(date_order="mdy"))
+    assert result.kind == "invoices"  # guessed, though no header names the customer
+    assert result.columns["customer_name"] == "Client" and "balance" not in result.columns
+    assert [(s[0], s[1], s[2], s[4], s[5], s[7]) for s in sales(store)] == [
+        ("1001", dt.date(2024, 1, 15), "invoice", "BOULANGERIE-MARTIN", "Coffee beans", 18_500),
+        ("1002", dt.date(2024, 1, 20), "invoice", "HOTEL-DU-PARC", "Coffee beans", 55_500),
+        ("1003", dt.date(2024, 1, 20), "invoice", "BOULANGERIE-MARTIN", "Filters", 2_000),
+        ("CM-7", dt.date(2024, 2, 2), "credit_note", "HOTEL-DU-PARC", "Coffee beans", -3_700),
+    ]
+    assert [(a.reason, a.rows) for a in result.set_aside] == [
+        ("total rows (no customer and no date; a cell says total)", 3)
+    ]
+    # the running balance is not taken for what is still owed: no invoice-level amounts, no payments
+    assert result.created.get("payments", 0) == 0 and counts(store)["payments"] == 0
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM invoices WHERE gross_cents IS NOT NULL")).scalar_one() == 0
+
+
+def test_a_line_before_any_customer_of_a_grouped_report_is_refused(store: Store, tmp_path: Path) -> None:
+    data = ",Date,Num,Amount\n,15/01/2024,1001,185.00\nBoulangerie Martin,,,\n,20/01/2024,1003,20.00\n"
+    errors = rejected(store, write(tmp_path, "grouped.csv", data))
+    assert [(e.line, e.column, e.reason) for e in errors] == [(2, "Client", "empty customer code")]
+    assert counts(store) == EMPTY

@@ -170,7 +170,11 @@ def test_dates(raw: object, order: str, iso: str) -> None:
     [
         ("32/01/2024", "no such date"),
         ("29/02/2023", "no such date"),
-        ("01/13/2024", "no such date"),
+        (  # a US date: said how it reads the other way, and how to read it so
+            "01/13/2024",
+            "no such date as day/month/year; as month/day/year it is 2024-01-13: if the file writes its dates so, "
+            'set date_order = "mdy" (mapping file, or CLIENTFOLIO_DATE_ORDER)',
+        ),
         ("2024-13-01", "no such date"),
         ("20241301", "no such date"),
         ("01/01/1850", "year out of range"),
@@ -274,6 +278,17 @@ def test_match_columns_first_synonym_wins_and_lists_unused() -> None:
         (  # Sage 50's stock code beside a reference and an article's name
             "Date,Pièce,Client,Référence,Article,Stock Code,Montant HT",
             {"product_code": "Stock Code"},
+        ),
+        (  # Odoo's invoice list exported in French (account.move): partner, untaxed total, amount due
+            "Numéro,Partenaire,Date de facturation,Date d'échéance,Hors taxes,Taxes,Total,Montant dû,Statut",
+            {
+                "invoice_number": "Numéro",
+                "customer_name": "Partenaire",
+                "invoice_date": "Date de facturation",
+                "due_date": "Date d'échéance",
+                "amount": "Hors taxes",
+                "balance": "Montant dû",
+            },
         ),
         (  # a French file's product code beside the article's name
             "Facture,Date,Client,Article,Code produit,Montant HT",

@@ -102,6 +102,7 @@ def guess_kind(table: Table) -> str:
     """The kind of a file from its header (FEC, invoices, prospects, customers, products,
     activities: a date, a type and a rep column, and no amount)."""
     from clientfolio.ingest.fec import is_fec_header
+    from clientfolio.ingest.grouped import grouped_by_customer
 
     if is_fec_header(table.header):
         return "fec"
@@ -117,8 +118,11 @@ def guess_kind(table: Table) -> str:
         if not amount & {form for h in table.header for form in header_forms(str(h))}:
             return "activities"
     for kind in ("invoices", "prospects", "customers", "products"):
+        header = table.header
+        if kind == "invoices" and (grouped := grouped_by_customer(table)) is not None:
+            header = grouped.header  # the customer on a row of its own above its lines
         try:
-            match = match_columns(table.name, table.header, kind)
+            match = match_columns(table.name, header, kind)
         except ImportRejected:
             continue
         if kind != "prospects":
@@ -232,6 +236,7 @@ def _import_table(
     from clientfolio.access.writes import COMPANY_ONLY, WriteGuard, whole_company
     from clientfolio.ingest.bulk_rows import bulk_start, read_invoice_table
     from clientfolio.ingest.fec import load_fec
+    from clientfolio.ingest.grouped import grouped_by_customer
     from clientfolio.ingest.invoice_rows import read_invoice_rows
     from clientfolio.ingest.invoices import InvoiceWriter
     from clientfolio.ingest.lookups import ErrorSink
@@ -240,6 +245,8 @@ def _import_table(
     from clientfolio.store.schema import ImportBatch
 
     kind = kind or guess_kind(table)
+    if kind == "invoices" and (grouped := grouped_by_customer(table)) is not None:
+        table = grouped
     if kind in ("products", "fec") and not whole_company(principal):
         raise ImportRejected([RowError(path.name, 0, "", kind, COMPANY_ONLY)])
     result = ImportResult(file=path.name, kind=kind, dry_run=dry_run, sheet=table.sheet)

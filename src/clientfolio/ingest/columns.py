@@ -296,6 +296,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "denomination",
             "entreprise",
             "contact name",  # Xero's ContactName
+            "partenaire",  # Odoo's invoices (partner_id)
+            "partner",
             "nom",
             "client",
             "customer",
@@ -317,6 +319,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "produit",
             "product",
             "item",
+            "product service",  # QuickBooks' Product/Service
         ),
         _f(
             "product_name",
@@ -327,6 +330,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "libelle produit",
             "description",
             "item name",
+            "memo description",  # QuickBooks' Memo/Description
         ),
         _f(
             "product_line",
@@ -370,6 +374,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             "line amount",  # Xero's LineAmount (amounts tax exclusive)
             "item amount",  # QuickBooks' ItemAmount
             "montant ligne ht",
+            "hors taxes",  # Odoo's invoice list (amount_untaxed_signed)
+            "tax excluded",
+            "untaxed amount",
             "revenue",
             "sales",
             "chiffre d affaires",

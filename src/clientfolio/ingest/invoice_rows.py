@@ -32,7 +32,7 @@ from clientfolio.ingest.values import (
 )
 from clientfolio.store.schema import column_length
 
-__all__ = ["CREDIT_NOTE_NUMBER", "read_invoice_rows"]
+__all__ = ["CREDIT_NOTE_NUMBER", "TOTAL_CELL", "read_invoice_rows"]
 
 INVOICE_AMOUNTS = ("amount_incl_tax", "paid_amount", "balance")
 """Invoice-level amounts: tax included, paid, still due (the first non-empty cell
@@ -71,7 +71,7 @@ _MAX_CENTS = 10**15  # as values.parse_amount_cents: beyond is "amount too large
 TOTAL_ROWS = "total rows (no customer and no date; a cell says total)"  # or "Total" as the customer
 """The reason of the rows set aside as an export's totals (``ImportResult.set_aside``)."""
 _TOTAL_WORD = r"\s*(?:sous[- ]?|sub[- ]?|grand[- ])?tota(?:l|ux|ls)"
-_TOTAL = re.compile(_TOTAL_WORD + r"\b", re.IGNORECASE)
+TOTAL_CELL = re.compile(_TOTAL_WORD + r"\b", re.IGNORECASE)
 """A cell of a totals row: "Total", "TOTAL GÉNÉRAL", "Sous-total", "Totaux", "Grand total", "Subtotal"."""
 _TOTAL_ONLY = re.compile(_TOTAL_WORD + r"(?:\s+g[ée]n[ée]ral)?\s*:?\s*", re.IGNORECASE)
 """A customer cell holding the word total alone ("TOTAL", "Total général :"), not a name that
@@ -230,7 +230,7 @@ class _Rows:
         """Whether a row without date, customer nor invoice (or the word total in their
         place) is an export's totals (a text cell saying total): then set aside with its
         amount (0 when unreadable), not an error."""
-        if not any(isinstance(v, str) and _TOTAL.match(v) for v in row):
+        if not any(isinstance(v, str) and TOTAL_CELL.match(v) for v in row):
             return False
         i = self.col["amount"]
         raw = row[i] if 0 <= i < len(row) else ""
@@ -264,7 +264,7 @@ class _Rows:
         if (
             cell("invoice_date") == ""
             and (not code or _TOTAL_ONLY.fullmatch(code))  # "TOTAL" alone, not "Total Énergies"
-            and (not number or _TOTAL.match(number))  # "Sous-total janvier" where the numbers are
+            and (not number or TOTAL_CELL.match(number))  # "Sous-total janvier" where the numbers are
             and self._totals(row)
         ):
             return None

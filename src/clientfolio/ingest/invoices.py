@@ -103,8 +103,14 @@ def _fast_switching(on: bool) -> None:
                 sys.setswitchinterval(_switching_imports[1])
 
 
-_INVOICE_WORDS = {"", "f", "fa", "fac", "facture", "invoice", "inv", "i"}
-_CREDIT_WORDS = {"a", "av", "avoir", "avoir client", "credit", "credit note", "cn", "c", "creditnote"}
+_INVOICE_WORDS = {
+    *("", "f", "fa", "fac", "facture", "facture client", "invoice", "inv", "i", "sales invoice"),
+    *("sales receipt", "accrec"),  # QuickBooks' cash sale, Xero's sales invoice type
+}
+_CREDIT_WORDS = {
+    *("a", "av", "avoir", "avoir client", "credit", "credit note", "cn", "c", "creditnote", "sales credit note"),
+    *("credit memo", "refund receipt", "accreccredit"),  # QuickBooks' credit note and refund, Xero's credit note
+}
 
 
 def parse_kind(raw: Any) -> str:

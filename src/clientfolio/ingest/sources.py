@@ -479,13 +479,29 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
     after = [(end, cells) for _, end, cells in looked[index + 1 :]]
 
     def shaped(line: int, row: list[str]) -> list[str] | None:
-        """``row`` as wide as the header; None when blank."""
+        """``row`` as wide as the header; None when blank.  A line without a
+        delimiter (a report's group title, note or footer) is its first cell."""
         if not "".join(row).strip():
             return None  # blank, or only delimiters (";;;;" as spreadsheets export)
         if len(row) > width and not "".join(row[width:]).strip():
             return row[:width]
+        if len(row) == 1 < width:
+            return [*row, *[""] * (width - 1)]
         if len(row) != width:
-            raise table.fail(line, f"{len(row)} fields where the header has {width} (delimiter {delimiter!r})")
+            raise ImportRejected(
+                [
+                    RowError.because(
+                        name,
+                        line,
+                        "",
+                        "",
+                        "{fields} fields where the header has {width} (delimiter {delimiter})",
+                        fields=len(row),
+                        width=width,
+                        delimiter=repr(delimiter),
+                    )
+                ]
+            )
         return row
 
     def rows() -> Iterator[tuple[int, list[Any]]]:

@@ -12,7 +12,9 @@ import re
 import unicodedata
 from typing import Any
 
+from clientfolio.i18n import N_
 from clientfolio.identifiers import luhn_valid
+from clientfolio.ingest.report import Reason
 from clientfolio.store.schema import column_length
 
 __all__ = [
@@ -217,6 +219,10 @@ class FutureDate(ValueError):
         super().__init__(self.TEMPLATE.format(**self.params))
 
 
+_ORDER_NAMES = {"dmy": N_("day/month/year"), "mdy": N_("month/day/year")}
+"""How ``DateParser.order`` writes a separated date (messages of the catalogs)."""
+
+
 class DateParser:
     """Dates as ISO strings (``YYYY-MM-DD``), from dd/mm/yyyy, dd-mm-yy, ISO,
     YYYYMMDD (FEC), spreadsheet date cells (or their serial numbers saved as text,
@@ -290,4 +296,25 @@ class DateParser:
         try:
             return dt.date(y, mo, d).isoformat()
         except ValueError:
-            raise ValueError("no such date") from None
+            raise self._swapped(text, y, mo, d) from None
+
+    def _swapped(self, text: str, y: int, mo: int, d: int) -> ValueError:
+        """Why a date does not exist: when the file writes month before day (or
+        day before month) where ``order`` says otherwise, the date it would be
+        and the setting that reads it so."""
+        other = {"dmy": "mdy", "mdy": "dmy"}.get(self.order)
+        separated = _SEPARATED.fullmatch(text)
+        if other is None or separated is None or len(separated.group(1)) == 4:  # not 2024/15/01
+            return ValueError("no such date")
+        try:
+            day = dt.date(y, d, mo)
+        except ValueError:
+            return ValueError("no such date")
+        return Reason(
+            "no such date as {order_msg}; as {other_msg} it is {day}: if the file writes its dates so, "
+            "set date_order = {other} (mapping file, or CLIENTFOLIO_DATE_ORDER)",
+            order_msg=_ORDER_NAMES[self.order],
+            other_msg=_ORDER_NAMES[other],
+            day=day.isoformat(),
+            other=f'"{other}"',
+        )
