@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, Group
-from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from clientfolio.cli._common import (
     AsOfOption,
     Consoles,
+    DataTable,
     DbOption,
     ErrorBoundary,
     FileHeadersOption,
@@ -240,18 +241,18 @@ def _show_import(result: ImportResult) -> None:
             file=str(result.file),
             import_id=str(result.import_id),
         )
-        stdout().print(f"[yellow]{shown}")
+        stdout().print(f"[yellow]{escape(shown)}")
         return
     if result.sheet:
         stdout().print(tr("Sheet read: {sheet}", sheet=result.sheet))
     if result.columns:
-        table = Table(title=tr("Columns matched"), show_edge=False)
+        table = DataTable(title=tr("Columns matched"), show_edge=False)
         table.add_column(tr("field"))
         table.add_column(tr("column in the file"))
         for name, header in result.columns.items():
             table.add_row(_(field_name(name, result.kind)), header)
         stdout().print(table)
-    counts = Table(
+    counts = DataTable(
         title=tr("{kind}: {rows} rows read", kind=_table_name(result.kind), rows=result.rows_read), show_edge=False
     )
     for name in (N_("table"), N_("created"), N_("updated"), N_("unchanged")):
@@ -264,7 +265,7 @@ def _show_import(result: ImportResult) -> None:
         )
     stdout().print(counts)
     if result.set_aside:
-        aside = Table(title=tr("Set aside (not imported, on purpose)"), show_edge=False)
+        aside = DataTable(title=tr("Set aside (not imported, on purpose)"), show_edge=False)
         for name in (N_("why"), N_("rows"), N_("amount")):
             aside.add_column(tr(name), justify="left" if name == "why" else "right")
         for item in result.set_aside:
@@ -302,7 +303,7 @@ def demo(
         held = tr(
             "{url} already holds a portfolio: showing it (give --db to build the demo elsewhere).", url=store.safe_url
         )
-        stdout().print(f"[yellow]{held}")
+        stdout().print(f"[yellow]{escape(held)}")
     else:
         ring = KeyRing.load(settings, create=True)
         with stdout().status(tr("Building the demo portfolio...")):
@@ -318,7 +319,7 @@ def demo(
             activities=made.activities,
             users=made.users,
         )
-        stdout().print(f"[green]{created}[/] {counts}")
+        stdout().print(f"[green]{escape(created)}[/] {escape(counts)}")
         demo_users(store, ring)
     if fec:
         written_to, lines = write_fec(store, fec)
@@ -383,7 +384,9 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
 
 def _show_summary(result: PortfolioSummary) -> None:
     f = fmt()
-    table = Table(title=tr("Portfolio: {count} customers with sales, by twelve-month period", count=result.customers))
+    table = DataTable(
+        title=tr("Portfolio: {count} customers with sales, by twelve-month period", count=result.customers)
+    )
     for name in (
         N_("12 months to"),
         N_("active customers"),

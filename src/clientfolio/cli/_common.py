@@ -37,6 +37,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer import _click
 from typer.core import TyperArgument, TyperGroup
 
@@ -58,6 +59,7 @@ __all__ = [
     "AsOption",
     "Column",
     "Consoles",
+    "DataTable",
     "DbOption",
     "ErrorBoundary",
     "FileHeadersOption",
@@ -192,13 +194,22 @@ class Column(Generic[T]):
     wide_only: bool = False
 
 
-def column_table(title: str, columns: Sequence[Column[T]], rows: Iterable[T]) -> Table:
+class DataTable(Table):
+    """A table of data: a cell given as text is shown as written, never read as Rich
+    markup (a customer named "[/b] SAS" would otherwise break the command or restyle
+    its output); a cell that is styled on purpose is given as ``Text``."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **options)
+
+
+def column_table(title: str, columns: Sequence[Column[T]], rows: Iterable[T]) -> DataTable:
     """A table of ``rows`` on the results' console: the ``wide_only`` columns only from
     ``WIDE`` terminal columns (the files of ``--out`` and ``--json`` have them all), each
     cell folded, never cut (a long name)."""
     wide = stdout().width >= WIDE
     shown = [c for c in columns if wide or not c.wide_only]
-    table = Table(title=title)
+    table = DataTable(title=title)
     for column in shown:
         table.add_column(column.header, justify=column.justify, overflow="fold")
     for row in rows:
@@ -270,7 +281,7 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
     errors = errors or stderr()
     language = lang()
     if isinstance(exc, ImportRejected):
-        table = Table(title=tr("Nothing imported: {count} problem(s)", count=exc.total), title_style="bold red")
+        table = DataTable(title=tr("Nothing imported: {count} problem(s)", count=exc.total), title_style="bold red")
         for name in (N_("file"), N_("line"), N_("column"), N_("value"), N_("reason")):
             table.add_column(tr(name), overflow="fold")
         for problem in exc.errors[:200]:

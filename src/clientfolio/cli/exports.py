@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from clientfolio.cli._common import (
     AsOption,
+    DataTable,
     DbOption,
     JsonOption,
     actor,
@@ -96,7 +97,7 @@ def export_command(
             rules=ExportRules.from_settings(settings),
         )
     except ExportRefused as exc:
-        stderr().print(f"[bold red]{tr('Export refused:')}[/] {exc.in_language(lang())}")
+        stderr().print(f"[bold red]{escape(tr('Export refused:'))}[/] {escape(exc.in_language(lang()))}")
         stderr().print(
             tr(
                 "An admin approves it with `clientfolio exports approve {request} --as ADMIN`.",
@@ -136,7 +137,7 @@ def export_command(
 
     for alert in result.alerts:
         shown = tr("Alert ({kind_msg}):", kind_msg=ALERT_NAMES.get(alert.kind, alert.kind))
-        stdout().print(f"[yellow]{shown}[/] {alert.in_language(lang())}", highlight=False)
+        stdout().print(f"[yellow]{escape(shown)}[/] {escape(alert.in_language(lang()))}", highlight=False)
 
 
 def _trace_dict(result: TraceResult) -> dict[str, Any]:
@@ -257,7 +258,7 @@ _TRACE_COLUMNS = (
 
 
 def _show_trace(console: Any, result: TraceResult) -> None:
-    table = Table(
+    table = DataTable(
         title=tr(
             "{rows} rows read, {texts} markable texts: the likeliest exports",
             rows=result.rows,
@@ -290,7 +291,7 @@ def _show_trace(console: Any, result: TraceResult) -> None:
             else ""
         )
         head, colon, rest = text.partition(":")  # "No match ..." has no colon in French
-        console.print(f"[{style}]{head}{colon}[/]{rest}" if style else text, highlight=False)
+        console.print(f"[{style}]{escape(head)}{colon}[/]{escape(rest)}" if style else escape(text), highlight=False)
     found = result.attributed
     if found is not None and found.traps:
         by = {"name": tr(N_("by name")), "siren": tr(N_("by SIREN"))}
@@ -348,7 +349,7 @@ def verify_command(
             day=fmt().date(made),
             time=made.strftime("%H:%M"),
         )
-        stdout().print(f"[green]{tr('Valid:')}[/] {valid}", highlight=False)
+        stdout().print(f"[green]{escape(tr('Valid:'))}[/] {escape(valid)}", highlight=False)
     else:
         problems = [
             tr(p)
@@ -359,7 +360,7 @@ def verify_command(
             if bad
         ]
         invalid = tr("{problems} (manifest of export {uid}).", problems="; ".join(problems), uid=m.export_uid)
-        stdout().print(f"[bold red]{tr('Invalid:')}[/] {invalid}", highlight=False)
+        stdout().print(f"[bold red]{escape(tr('Invalid:'))}[/] {escape(invalid)}", highlight=False)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -408,7 +409,7 @@ def list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     from clientfolio.protect.exports import KIND_NAMES
 
     _ = gettext_for(lang())
-    table = Table(title=tr("{count} registered exports", count=len(exports)))
+    table = DataTable(title=tr("{count} registered exports", count=len(exports)))
     for name in (
         N_("export id"),
         N_("made on"),
@@ -483,4 +484,4 @@ def approve_command(
         rows=approval.row_count,
         recipient=approval.recipient,
     )
-    stdout().print(f"[green]{approved}[/]: {once}", highlight=False)
+    stdout().print(f"[green]{escape(approved)}[/]: {escape(once)}", highlight=False)

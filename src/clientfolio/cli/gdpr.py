@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from clientfolio.cli._common import (
     AsOption,
+    DataTable,
     DbOption,
     JsonOption,
     actor,
@@ -80,7 +80,7 @@ def gdpr_record(as_json: JsonOption = False, as_user: AsOption = None, db: DbOpt
     if as_json:
         emit_json(record.as_dict())
         return
-    data = Table(title=tr("Personal data held"), show_edge=False)
+    data = DataTable(title=tr("Personal data held"), show_edge=False)
     for heading in (tr("table"), tr("fields"), tr("rows")):
         data.add_column(heading)
     for category in record.categories:
@@ -89,7 +89,7 @@ def gdpr_record(as_json: JsonOption = False, as_user: AsOption = None, db: DbOpt
     stdout().print(tr("Purposes:"))
     for purpose in record.purposes:
         stdout().print(f"- {tr(purpose)}", highlight=False)
-    recipients = Table(title=tr("Recipients (the export registry)"), show_edge=False)
+    recipients = DataTable(title=tr("Recipients (the export registry)"), show_edge=False)
     for heading in (tr("recipient"), tr("kinds"), tr("exports"), tr("last")):
         recipients.add_column(heading)
     for r in record.recipients:
@@ -203,7 +203,7 @@ def gdpr_retention(
     if as_json and not purge_now:
         emit_json([i.as_dict() for i in due])
         return
-    table = Table(title=tr("Past their retention on {day}", day=fmt().date(today)), show_edge=False)
+    table = DataTable(title=tr("Past their retention on {day}", day=fmt().date(today)), show_edge=False)
     for heading in (tr("account"), tr("kind"), tr("last contact"), tr("contact persons")):
         table.add_column(heading)
     for item in due:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
+from rich.text import Text
 
-from clientfolio.cli._common import Column, column_table, fmt, lang, tr
+from clientfolio.cli._common import Column, DataTable, column_table, fmt, lang, tr
 from clientfolio.i18n import N_, gettext_for
 from clientfolio.plan.suggestions import SUGGESTION_KIND_NAMES
 
@@ -62,7 +62,7 @@ def assessment_tables(a: Assessment) -> list[RenderableType]:
     """The indicators by theme, the marks and gaps, the reading, strengths and weaknesses."""
     from clientfolio.plan.assessment import READINGS, THEME_INFO
 
-    table = Table(title=tr("Self-assessment of the customer capital as of {day}", day=a.as_of))
+    table = DataTable(title=tr("Self-assessment of the customer capital as of {day}", day=a.as_of))
     for name in (
         _("Theme / indicator"),
         _("Value"),
@@ -77,17 +77,17 @@ def assessment_tables(a: Assessment) -> list[RenderableType]:
     for t in a.themes:
         team = "-" if t.team_mark is None else f"{_mark(t.team_mark)} ({t.respondents})"
         table.add_row(
-            f"[bold]{escape(_(THEME_INFO[t.theme].label))}[/]",
+            Text(_(THEME_INFO[t.theme].label), style="bold"),
             "",
             "",
             "",
-            f"[bold]{_mark(t.fact_mark)}[/]",
+            Text(_mark(t.fact_mark), style="bold"),
             team,
             "-" if t.gap is None else ("+" if t.gap > 0 else "") + fmt().number(t.gap, 1),
         )
         for i in t.indicators:
             table.add_row(
-                f"  {escape(_(i.label))}",
+                f"  {_(i.label)}",
                 _value(i.value, i.unit),
                 _value(i.zero_at, i.unit),
                 _value(i.full_at, i.unit),
@@ -130,11 +130,11 @@ def assessment_tables(a: Assessment) -> list[RenderableType]:
     ]
 
 
-def history_table(rows: Sequence[StoredAssessment]) -> Table:
+def history_table(rows: Sequence[StoredAssessment]) -> DataTable:
     """The stored assessments, oldest first, with the progress of each."""
     from clientfolio.plan.assessment import THEME_INFO, THEMES
 
-    table = Table(title=tr("Assessments: {count}", count=len(rows)))
+    table = DataTable(title=tr("Assessments: {count}", count=len(rows)))
     for name in (
         _("Date"),
         _("Facts /20"),
@@ -187,8 +187,8 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
 
     columns: list[Column[PlanAction]] = [  # the plan's own: narrow, the action, who, when, how far
         Column("#", lambda a: str(a.id), "right"),
-        Column(_("Customer"), lambda a: escape(a.customer_name or a.customer_code or a.prospect_code or "-")),
-        Column(_("Action"), lambda a: escape(a.title)),
+        Column(_("Customer"), lambda a: a.customer_name or a.customer_code or a.prospect_code or "-"),
+        Column(_("Action"), lambda a: a.title),
         Column(_("Action type"), lambda a: _(KIND_NAMES[a.kind]) if a.kind in KIND_NAMES else a.kind, wide_only=True),
         Column(_("Priority"), lambda a: "-" if a.priority is None else f.number(a.priority), "right"),
         Column(_("Owner"), lambda a: a.owner or "-", wide_only=True),
@@ -244,7 +244,7 @@ def plan_tables(header: PlanHeader, actions: Sequence[PlanAction], tracking: Tra
     return out
 
 
-def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_of: dt.date) -> Table:
+def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_of: dt.date) -> DataTable:
     """The suggested actions, numbered for --accept, in the run's language."""
     from clientfolio.plan.messages import shown
 
@@ -253,9 +253,9 @@ def suggestion_table(found: Sequence[Suggestion], planned: set[str | None], as_o
     columns: list[Column[tuple[int, Suggestion]]] = [
         Column("n", lambda r: str(r[0]), "right"),
         Column(_("Kind"), lambda r: _(SUGGESTION_KIND_NAMES.get(r[1].kind, r[1].kind)), wide_only=True),
-        Column(_("Action"), lambda r: escape(shown(here, r[1].title, r[1].title_msg, r[1].params))),
-        Column(_("Typology"), lambda r: escape(_(r[1].typology)), wide_only=True),
-        Column(_("Reason"), lambda r: escape(shown(here, r[1].reason, r[1].reason_msg, r[1].params))),
+        Column(_("Action"), lambda r: shown(here, r[1].title, r[1].title_msg, r[1].params)),
+        Column(_("Typology"), lambda r: _(r[1].typology), wide_only=True),
+        Column(_("Reason"), lambda r: shown(here, r[1].reason, r[1].reason_msg, r[1].params)),
         Column(_("Priority"), lambda r: f.number(r[1].priority), "right"),
         Column(_("End date"), lambda r: _date(r[1].due_on), wide_only=True),
         Column(_("Expected revenue"), lambda r: f.money(r[1].expected_cents, decimals=False), "right"),
@@ -271,25 +271,25 @@ def swot_tables(found: Sequence[SwotSuggestion], kept: Sequence[StoredSwotItem])
     from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 
     here = lang()
-    matrix = Table(title=_("SWOT (EMOFF): kept items"), show_lines=True)
+    matrix = DataTable(title=_("SWOT (EMOFF): kept items"), show_lines=True)
     matrix.add_column("")
     matrix.add_column(_("negative"), overflow="fold")
     matrix.add_column(_("positive"), overflow="fold")
 
-    def cell(quadrant: str) -> str:
+    def cell(quadrant: str) -> Text:
         r = RECOMMENDATIONS[quadrant]
         items = "\n".join(
             f"#{i.id} {escape(i.localized(here).text)}" for i in kept if i.quadrant == quadrant and i.accepted
         )
-        return (
+        return Text.from_markup(
             f"[bold]{escape(_labelled(_(QUADRANT_NAMES[quadrant]), _(r.verb)))}[/]\n{escape(_(r.text))}\n{items or '-'}"
         )
 
     matrix.add_row(_("external"), cell("threats"), cell("opportunities"))
     matrix.add_row(_("internal"), cell("weaknesses"), cell("strengths"))
-    table = Table(title=tr("Suggested items: {count} (keep with --accept, refuse with --reject)", count=len(found)))
+    table = DataTable(title=tr("Suggested items: {count} (keep with --accept, refuse with --reject)", count=len(found)))
     for name, justify in (("n", "right"), (_("Quadrant"), "left"), (_("Item"), "left")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for n, s in enumerate(found, start=1):
-        table.add_row(str(n), _(QUADRANT_NAMES[s.quadrant]), escape(shown(here, s.text, s.text_msg, s.params)))
+        table.add_row(str(n), _(QUADRANT_NAMES[s.quadrant]), shown(here, s.text, s.text_msg, s.params))
     return [matrix, table]

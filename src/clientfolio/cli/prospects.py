@@ -12,9 +12,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from clientfolio.cli._common import (
+    DataTable,
     DbOption,
     JsonOption,
     actor,
@@ -110,7 +111,7 @@ def prospects_command(
             emit_json({"as_of": view.as_of.isoformat(), "priority": priority, "prospects": listed})
             return
         f = fmt()
-        table = Table(
+        table = DataTable(
             title=tr(
                 "Priority {priority} prospects as of {day}: {count}",
                 priority=str(priority),
@@ -142,11 +143,11 @@ def prospects_command(
     stdout().print(tr("{count} priority 1 prospects: `clientfolio prospects --priority 1` lists them.", count=first))
 
 
-def _prospect_tables(view: ProspectsView) -> list[Table]:
+def _prospect_tables(view: ProspectsView) -> list[DataTable]:
     from clientfolio.prospects.priority import LEVELS, POTENTIAL_SIGNS, PRIORITY
 
     f_ = fmt()
-    matrix = Table(title=tr("Priority matrix IPA / IPO, open prospects as of {day}", day=f_.date(view.as_of)))
+    matrix = DataTable(title=tr("Priority matrix IPA / IPO, open prospects as of {day}", day=f_.date(view.as_of)))
     matrix.add_column(tr("potential \\ accessibility"))
     for access in LEVELS:
         matrix.add_column(_name(LEVEL_NAMES, access), justify="right")
@@ -161,7 +162,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
 
     f = view.funnel
     times = {t.stage: t for t in f.stage_times}
-    funnel = Table(title=tr("Funnel"))
+    funnel = DataTable(title=tr("Funnel"))
     for name in (
         N_("stage"),
         N_("now"),
@@ -185,7 +186,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
     tables = [matrix, funnel]
     if view.backward is not None:
         b = view.backward
-        back = Table(
+        back = DataTable(
             title=tr(
                 "To win {target} new customers a year (churn projection: {projected})",
                 target=b.target,
@@ -204,7 +205,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
                 f_.number(need.missing),
             )
         tables.append(back)
-    lost = Table(title=tr("Lost reasons"))
+    lost = DataTable(title=tr("Lost reasons"))
     lost.add_column(tr("reason"))
     lost.add_column(tr("prospects"), justify="right")
     for reason, count in f.lost_reasons.items():
@@ -214,7 +215,7 @@ def _prospect_tables(view: ProspectsView) -> list[Table]:
         (N_("Funnel by source"), N_("source"), SOURCE_NAMES, f.by_source),
         (N_("Funnel by owner"), N_("owner"), {}, f.by_owner),
     ):
-        table = Table(title=tr(title))
+        table = DataTable(title=tr(title))
         table.add_column(tr(key))
         for stage in (*FUNNEL_STAGES, "lost"):
             table.add_column(_stage(stage), justify="right")
@@ -263,7 +264,7 @@ def activity_command(
             "E efficiency (moves forward and revenue per activity), each 0-10."
         )
     )
-    index = Table(
+    index = DataTable(
         title=tr(
             "Sales activity index, {start} to {end} ({months} months)",
             start=f.date(report.start),
@@ -288,7 +289,7 @@ def activity_command(
             f.number(s.index),
             f"{_name(FACTOR_NAMES, lever.factor)} +{f.number(lever.gain)}",
         )
-    what_if = Table(title=tr("What if the team raised one factor"))
+    what_if = DataTable(title=tr("What if the team raised one factor"))
     for name in (N_("factor"), N_("now"), N_("raised to"), N_("index"), N_("gain"), N_("gain %")):
         what_if.add_column(tr(name), justify="left" if name == "factor" else "right")
     for lever in report.team.levers:
@@ -301,7 +302,7 @@ def activity_command(
             _percent(lever.gain_rate),
         )
     unfollowed = [c for c in view.important if c.unfollowed]
-    follow = Table(
+    follow = DataTable(
         title=tr(
             "A / VIP customers without contact: {count} of {total}", count=len(unfollowed), total=len(view.important)
         )
@@ -316,7 +317,7 @@ def activity_command(
             f.date(c.last_contact) if c.last_contact else tr("never"),
             f.number(c.days_since),
         )
-    due = Table(title=tr("Planned activities not made: {count}", count=len(view.due)))
+    due = DataTable(title=tr("Planned activities not made: {count}", count=len(view.due)))
     for name in (N_("code"), N_("type"), N_("planned on"), N_("rep")):
         due.add_column(tr(name))
     for a in view.due:
@@ -417,4 +418,4 @@ def activity_log_command(
         about=about,
         user=logged.user,
     )
-    stdout().print(f"[green]{head}[/] {said}")
+    stdout().print(f"[green]{escape(head)}[/] {escape(said)}")

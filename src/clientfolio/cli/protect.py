@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from clientfolio.cli._common import DbOption, actor, fmt, settings_for, stderr, stdout, tr
+from clientfolio.cli._common import DataTable, DbOption, actor, fmt, settings_for, stderr, stdout, tr
 from clientfolio.errors import ClientfolioError
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def keys_status(db: DbOption = None) -> None:
                 retired=", ".join(map(str, sorted(ring.retired))) or tr("none"),
             )
         )
-    table = Table(title=tr("Sensitive values in the store"), show_edge=False)
+    table = DataTable(title=tr("Sensitive values in the store"), show_edge=False)
     table.add_column(tr("stored"))
     table.add_column(tr("values"), justify="right")
     for key_id, count in counts.by_key.items():
@@ -221,7 +221,7 @@ def backup_command(
         )
     written = tr("Backup written to {path}", path=str(dest))
     stdout().print(
-        f"[green]{written}[/] "
+        f"[green]{escape(written)}[/] "
         + tr(
             "({size} bytes): {rows} rows in {tables} tables, schema revision {revision}, key {key} "
             "(fingerprint {fingerprint}). Keep the key apart from the backup.",
@@ -237,7 +237,7 @@ def backup_command(
 
 def _show(manifest: BackupManifest) -> None:
 
-    table = Table(
+    table = DataTable(
         title=tr(
             "Backup of {created} (Clientfolio {version}, {dialect}, revision {revision}): verified",
             created=str(manifest.created_at),
@@ -287,10 +287,12 @@ def restore_command(
     restored = tr("Restored")
     stdout().print(
         f"[green]{restored}[/] "
-        + tr(
-            "{rows} rows from {path} ({replaced} rows replaced).",
-            rows=report.manifest.rows,
-            path=str(file),
-            replaced=report.replaced_rows,
+        + escape(
+            tr(
+                "{rows} rows from {path} ({replaced} rows replaced).",
+                rows=report.manifest.rows,
+                path=str(file),
+                replaced=report.replaced_rows,
+            )
         )
     )

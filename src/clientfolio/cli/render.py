@@ -9,9 +9,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
-from rich.table import Table
 
-from clientfolio.cli._common import fmt, lang, tr
+from clientfolio.cli._common import DataTable, fmt, lang, tr
 from clientfolio.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # the analytics engine is imported only by the commands using it
@@ -134,27 +133,27 @@ def analysis_tables(analysis: Overview, names: Mapping[str, str] | None = None) 
     names = names or {}
     _ = gettext_for(lang())
     f = fmt()
-    measures = Table(title=tr("Portfolio measures as of {day}", day=f.date(analysis.as_of)), show_header=False)
+    measures = DataTable(title=tr("Portfolio measures as of {day}", day=f.date(analysis.as_of)), show_header=False)
     measures.add_column(tr("measure"))
     measures.add_column(tr("value"), justify="right")
     for key, value in _flatten(analysis.measures.as_dict()):
         measures.add_row(_label(key), _value(key.rsplit(".", 1)[-1], value))
 
-    abc = Table(title=tr("ABC classes"))
+    abc = DataTable(title=tr("ABC classes"))
     summary = analysis.abc_summary.to_pylist()
     for column in summary[0] if summary else ():
         abc.add_column(_label(column), justify="right")
     for row in summary:
         abc.add_row(*(_value(k, v) for k, v in row.items()))
 
-    rfm = Table(title=tr("RFM purchase profiles"))
+    rfm = DataTable(title=tr("RFM purchase profiles"))
     rfm.add_column(tr("profile"))
     rfm.add_column(tr("customers"), justify="right")
     for profile, count in analysis.rfm_profiles.items():  # the most common first
         rfm.add_row(_(PROFILE_NAMES.get(str(profile), str(profile))), f.number(count))
 
     rows = analysis.matrix.as_rows()
-    grid = Table(title=tr("Segment x product line"))
+    grid = DataTable(title=tr("Segment x product line"))
     for column in rows[0] if rows else ():
         shown = _label(column) if column in ("segment", "total") else matrix_name(column, names, _)
         grid.add_column(shown, justify="right")

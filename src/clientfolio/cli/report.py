@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from clientfolio.cli._common import Language, emit_json, parse_day, settings_for, stdout, tr
 from clientfolio.cli._common import lang as run_lang
@@ -111,7 +112,7 @@ def report_command(
         customers=result.customers,
         manifest=str(result.manifest_path),
     )
-    stdout().print(f"[green]{written}[/]")
+    stdout().print(f"[green]{escape(written)}[/]")
     for alert in result.alerts:
         shown = alert.in_language(lang) if hasattr(alert, "in_language") else alert.message
-        stdout().print(f"[yellow]{tr('Alert:')}[/] {shown}")
+        stdout().print(f"[yellow]{escape(tr('Alert:'))}[/] {escape(shown)}")

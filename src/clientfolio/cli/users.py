@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from clientfolio.cli._common import (
+    DataTable,
     DbOption,
     JsonOption,
     actor,
@@ -130,7 +131,7 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         emit_json(rows)
         return
     _ = gettext_for(lang())
-    table = Table(title=tr("{count} user(s)", count=len(rows)))
+    table = DataTable(title=tr("{count} user(s)", count=len(rows)))
     for column in (N_("user"), N_("name"), N_("role"), N_("status"), N_("expires"), N_("2FA"), N_("scopes")):
         table.add_column(tr(column), overflow="fold")
     for u, row in zip(users, rows, strict=True):
@@ -248,7 +249,7 @@ def audit_verify(
         broken = tr(
             "Audit log broken at entry #{seq} ({reason}):", seq=str(report.first_bad_seq), reason=_(str(report.reason))
         )
-        stderr().print(f"[bold red]{broken}[/] {report.detail_in(lang())}.")
+        stderr().print(f"[bold red]{escape(broken)}[/] {escape(report.detail_in(lang()))}.")
         if report.head_seq:
             stderr().print(tr("Sound up to entry #{seq}.", seq=str(report.head_seq)))
     if report.interrupted_rotation and not as_json:
@@ -289,7 +290,7 @@ def audit_list(
     if as_json:
         emit_json([{**e.__dict__, "at": e.at.isoformat()} for e in events])
         return
-    table = Table(title=tr("Audit log: last {count} entries", count=len(events)))
+    table = DataTable(title=tr("Audit log: last {count} entries", count=len(events)))
     for column in ("#", N_("at (UTC)"), N_("actor"), N_("action"), N_("target"), N_("details")):
         table.add_column(tr(column), overflow="fold")
     for e in events:

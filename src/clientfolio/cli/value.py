@@ -12,10 +12,10 @@ import typer
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 
 from clientfolio.cli._common import (
     Column,
+    DataTable,
     FileHeadersOption,
     SparkMasterOption,
     SparkRemoteOption,
@@ -221,7 +221,7 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
         lines = [lines[0], escape(basis), escape(method), *lines[1:]]
     out: list[RenderableType] = [Panel("\n".join(lines), title=escape(tr("Valuation as of {day}", day=result.as_of)))]
     if e.by:
-        table = Table(title=tr("Lifetime value by class, category, segment and region"))
+        table = DataTable(title=tr("Lifetime value by class, category, segment and region"))
         table.add_column(_("Breakdown"))
         table.add_column(_("Group"))
         table.add_column(_("Customers"), justify="right")
@@ -239,7 +239,9 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
                     f.money(round(cents / n), decimals=False) if n else "-",
                 )
         out.append(table)
-    crossed = Table(title=tr("Crossed ABC: revenue class (rows) x potential class (columns), customers / potential"))
+    crossed = DataTable(
+        title=tr("Crossed ABC: revenue class (rows) x potential class (columns), customers / potential")
+    )
     crossed.add_column("")
     for p in "ABC":
         crossed.add_column(f"{p}'", justify="right")
@@ -257,7 +259,7 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
         return f.money(cents, decimals=False)
 
     columns: list[Column[CustomerValue]] = [
-        Column(_("Customer"), lambda c: escape(names.customers.get(c.customer_id, c.customer_id))),
+        Column(_("Customer"), lambda c: names.customers.get(c.customer_id, c.customer_id)),
         Column(_("Revenue"), lambda c: money(c.revenue_cents), "right"),
         Column(_("Potential"), lambda c: money(c.potential_cents), "right", wide_only=True),
         Column(_("Value"), lambda c: money(c.value_cents), "right"),
@@ -265,9 +267,7 @@ def value_tables(result: PortfolioValue, names: Names | None = None) -> list[Ren
         Column(_("Lifetime value"), lambda c: "-" if c.clv_cents is None else money(round(c.clv_cents)), "right"),
         Column(_("Class"), lambda c: f"{c.abc}/{c.potential_class}'"),
         Column(_("Category"), lambda c: "-" if c.category is None else _(category_name(c.category))),
-        Column(
-            _("Strategy"), lambda c: "-" if c.strategy is None else escape(_(strategy_name(c.strategy))), wide_only=True
-        ),
+        Column(_("Strategy"), lambda c: "-" if c.strategy is None else _(strategy_name(c.strategy)), wide_only=True),
         Column(
             _("Trajectory"), lambda c: "-" if c.trajectory is None else _(trajectory_name(c.trajectory)), wide_only=True
         ),
@@ -311,7 +311,7 @@ def _group(breakdown: str, group: str, names: Names) -> str:
 
         return gettext_for(lang())(category_name(group))
     known = names.segments if breakdown == "segment" else names.regions if breakdown == "region" else {}
-    return escape(known.get(group, group))
+    return known.get(group, group)
 
 
 def _in_order(counts: Mapping[str, int], order: Mapping[str, str]) -> list[str]:
@@ -411,7 +411,7 @@ def backtest_table(result: PortfolioValue) -> RenderableType:
         reason = e.note_in(here) or tr("the history before the backtest's cutoff is too short to fit the models")
         return escape(tr("No backtest: {reason}.", reason=reason))
     b = e.backtest
-    table = Table(
+    table = DataTable(
         title=escape(
             tr(
                 "Backtest: the models fitted on the history up to {fitted_on} ({purchase_model}; spend: "

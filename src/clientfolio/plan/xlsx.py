@@ -31,7 +31,7 @@ from clientfolio.i18n import N_, gettext_for, render
 from clientfolio.plan.actions import PlanAction, PlanHeader, Tracking, by_typology
 from clientfolio.plan.swot import QUADRANT_NAMES, RECOMMENDATIONS
 
-__all__ = ["PAC_COLUMNS", "write_plan_xlsx"]
+__all__ = ["PAC_COLUMNS", "texts_only", "write_plan_xlsx"]
 
 PAC_COLUMNS = (
     N_("Typology"),
@@ -237,6 +237,7 @@ def write_plan_xlsx(
     _ = gettext_for(lang)
     _tracking(wb.create_sheet(_("Tracking")), tracking, lang)
     _swot(wb.create_sheet(_("SWOT matrix")), swot or {}, lang)
+    texts_only(wb)
     try:
         with path.open("xb") as file:  # created here, never over an existing file
             wb.save(file)
@@ -245,3 +246,14 @@ def write_plan_xlsx(
     except OSError as exc:
         raise ClientfolioError("cannot write {path}: {why_msg}", path=str(path), why_msg=os_reason(exc)) from None
     return path
+
+
+def texts_only(book: Workbook) -> None:
+    """No cell of ``book`` is a formula: a text that begins with ``=`` (a customer
+    named ``=HYPERLINK(...)``, a comment) is kept as text, which a spreadsheet shows
+    and never runs (openpyxl takes such a string for a formula)."""
+    for sheet in book.worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from clientfolio.plan.xlsx import texts_only
 from clientfolio.report.layout import Figure, Report, Table
 
 __all__ = ["write_xlsx"]
@@ -122,6 +123,7 @@ def write_xlsx(report: Report, path: Path, *, export_uid: str | None = None) -> 
                 for cell in cells:
                     if cell.number_format == FORMATS["date"]:
                         cell.number_format = DAY_FORMATS[report.lang]
+    texts_only(book)  # a name that begins with "=" is shown, never run
     book.properties.title = report.title
     book.properties.creator = "clientfolio"
     book.save(path)
