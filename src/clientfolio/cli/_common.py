@@ -59,6 +59,7 @@ __all__ = [
     "AsOption",
     "Column",
     "Consoles",
+    "DataConsole",
     "DataTable",
     "DbOption",
     "ErrorBoundary",
@@ -153,13 +154,25 @@ def _run_language() -> str:
     return chosen if chosen is not None else language_from_environment(os.environ)
 
 
+class DataConsole(Console):
+    """A console on which a text printed is shown as written, never read as Rich
+    markup (it may hold data: a file, a recipient, a customer named "[/b] …"),
+    unless the call says ``markup=True``: a line styled on purpose, its data escaped
+    (``rich.markup.escape``)."""
+
+    def print(self, *objects: Any, markup: bool | None = None, **options: Any) -> None:
+        if not markup:
+            objects = tuple(Text(o) if isinstance(o, str) else o for o in objects)
+        super().print(*objects, markup=markup, **options)
+
+
 @dataclass(frozen=True)
 class Consoles:
     """The standard output and the error output of one run (``ctx.obj``), and
     the language of its texts (``fr`` or ``en``)."""
 
-    out: Console = field(default_factory=lambda: fitting(Console()))
-    err: Console = field(default_factory=lambda: fitting(Console(stderr=True)))
+    out: Console = field(default_factory=lambda: fitting(DataConsole()))
+    err: Console = field(default_factory=lambda: fitting(DataConsole(stderr=True)))
     lang: str = field(default_factory=_run_language)
 
 
@@ -195,9 +208,16 @@ class Column(Generic[T]):
 
 
 class DataTable(Table):
-    """A table of data: a cell given as text is shown as written, never read as Rich
-    markup (a customer named "[/b] SAS" would otherwise break the command or restyle
-    its output); a cell that is styled on purpose is given as ``Text``."""
+    """A table of data: its title, headers and cells given as text are shown as
+    written, never read as Rich markup (a customer, a product line or a segment
+    named "[/b] SAS" would otherwise break the command or restyle its output); a
+    cell that is styled on purpose is given as ``Text``."""
+
+    def __init__(self, *headers: Any, title: Any = None, **options: Any) -> None:
+        super().__init__(*headers, title=Text(title) if isinstance(title, str) else title, **options)
+
+    def add_column(self, header: Any = "", *args: Any, **options: Any) -> None:
+        super().add_column(Text(header) if isinstance(header, str) else header, *args, **options)
 
     def add_row(self, *renderables: Any, **options: Any) -> None:
         super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **options)
@@ -298,7 +318,7 @@ def show_error(exc: ClientfolioError, errors: Console | None = None) -> None:
 
 def _say_error(text: str, errors: Console) -> None:
     """``Error: text`` on ``errors``, in the run's language (a [table] in the text stays visible)."""
-    errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(text)}")
+    errors.print(f"[bold red]{escape(tr('Error:'))}[/] {escape(text)}", markup=True)
 
 
 def show_os_error(exc: OSError, errors: Console | None = None) -> None:

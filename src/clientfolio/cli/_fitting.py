@@ -129,7 +129,10 @@ def _whole_word_widths(columns: Sequence[Sequence[str]], room: int, *, headed: b
         for col in columns
     ]
     for first in (0, 1) if headed else (0,):  # the headers' words, then (when they do not fit) the rows' only
-        widths = [max((n for text in column[first:] for line in text for n in line), default=1) for column in words]
+        # at least 1: a column whose rows are all empty, its header's words left out, still takes a character
+        widths = [
+            max((n for text in column[first:] for line in text for n in line), default=1) or 1 for column in words
+        ]
         if sum(widths) <= room:
             break
     else:

@@ -97,7 +97,7 @@ def export_command(
             rules=ExportRules.from_settings(settings),
         )
     except ExportRefused as exc:
-        stderr().print(f"[bold red]{escape(tr('Export refused:'))}[/] {escape(exc.in_language(lang()))}")
+        stderr().print(f"[bold red]{escape(tr('Export refused:'))}[/] {escape(exc.in_language(lang()))}", markup=True)
         stderr().print(
             tr(
                 "An admin approves it with `clientfolio exports approve {request} --as ADMIN`.",
@@ -137,7 +137,7 @@ def export_command(
 
     for alert in result.alerts:
         shown = tr("Alert ({kind_msg}):", kind_msg=ALERT_NAMES.get(alert.kind, alert.kind))
-        stdout().print(f"[yellow]{escape(shown)}[/] {escape(alert.in_language(lang()))}", highlight=False)
+        stdout().print(f"[yellow]{escape(shown)}[/] {escape(alert.in_language(lang()))}", highlight=False, markup=True)
 
 
 def _trace_dict(result: TraceResult) -> dict[str, Any]:
@@ -291,7 +291,9 @@ def _show_trace(console: Any, result: TraceResult) -> None:
             else ""
         )
         head, colon, rest = text.partition(":")  # "No match ..." has no colon in French
-        console.print(f"[{style}]{escape(head)}{colon}[/]{escape(rest)}" if style else escape(text), highlight=False)
+        console.print(
+            f"[{style}]{escape(head)}{colon}[/]{escape(rest)}" if style else escape(text), highlight=False, markup=True
+        )
     found = result.attributed
     if found is not None and found.traps:
         by = {"name": tr(N_("by name")), "siren": tr(N_("by SIREN"))}
@@ -349,7 +351,7 @@ def verify_command(
             day=fmt().date(made),
             time=made.strftime("%H:%M"),
         )
-        stdout().print(f"[green]{escape(tr('Valid:'))}[/] {escape(valid)}", highlight=False)
+        stdout().print(f"[green]{escape(tr('Valid:'))}[/] {escape(valid)}", highlight=False, markup=True)
     else:
         problems = [
             tr(p)
@@ -360,7 +362,7 @@ def verify_command(
             if bad
         ]
         invalid = tr("{problems} (manifest of export {uid}).", problems="; ".join(problems), uid=m.export_uid)
-        stdout().print(f"[bold red]{escape(tr('Invalid:'))}[/] {escape(invalid)}", highlight=False)
+        stdout().print(f"[bold red]{escape(tr('Invalid:'))}[/] {escape(invalid)}", highlight=False, markup=True)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -484,4 +486,4 @@ def approve_command(
         rows=approval.row_count,
         recipient=approval.recipient,
     )
-    stdout().print(f"[green]{escape(approved)}[/]: {escape(once)}", highlight=False)
+    stdout().print(f"[green]{escape(approved)}[/]: {escape(once)}", highlight=False, markup=True)

@@ -289,7 +289,7 @@ def swot_tables(found: Sequence[SwotSuggestion], kept: Sequence[StoredSwotItem])
     matrix.add_row(_("internal"), cell("weaknesses"), cell("strengths"))
     table = DataTable(title=tr("Suggested items: {count} (keep with --accept, refuse with --reject)", count=len(found)))
     for name, justify in (("n", "right"), (_("Quadrant"), "left"), (_("Item"), "left")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, overflow="fold")
     for n, s in enumerate(found, start=1):
         table.add_row(str(n), _(QUADRANT_NAMES[s.quadrant]), shown(here, s.text, s.text_msg, s.params))
     return [matrix, table]

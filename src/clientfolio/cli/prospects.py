@@ -418,4 +418,4 @@ def activity_log_command(
         about=about,
         user=logged.user,
     )
-    stdout().print(f"[green]{escape(head)}[/] {escape(said)}")
+    stdout().print(f"[green]{escape(head)}[/] {escape(said)}", markup=True)

@@ -43,17 +43,18 @@ def _bar(description: str) -> Progress:
 
 
 def _source(ring: KeyRing) -> str:
+    """Where the key is, as Rich markup (its path escaped, a loose mode in red)."""
     from clientfolio.protect.keys import KEY_ENV
 
     if ring.path is None:
-        return tr("environment variable {name}", name=KEY_ENV)
+        return escape(tr("environment variable {name}", name=KEY_ENV))
     mode = stat.S_IMODE(os.stat(ring.path).st_mode)
     loose = (
         ""
         if mode & 0o077 == 0
         else f" [bold red]{tr('(mode {mode}: readable by others, chmod 600)', mode=f'{mode:o}')}[/]"
     )
-    return tr("key file {path}", path=str(ring.path)) + loose
+    return escape(tr("key file {path}", path=str(ring.path))) + loose
 
 
 @keys_app.command("status")
@@ -72,7 +73,7 @@ def keys_status(db: DbOption = None) -> None:
         ring, missing = None, exc
     counts = key_status(Store(settings.database_url))
     if ring is not None:
-        stdout().print(tr("Key: {source}", source=_source(ring)))
+        stdout().print(tr("Key: {source}", source=_source(ring)), markup=True)  # the source's data escaped
         stdout().print(
             tr(
                 "Current key: {key} (fingerprint {fingerprint}); active: {active}; retired (old backups only): "
@@ -104,9 +105,11 @@ def keys_status(db: DbOption = None) -> None:
             key=str(ring.current),
             active=", ".join(map(str, sorted(ring.keys))),
         )
-        stdout().print(f"[yellow]{interrupted}")
+        stdout().print(f"[yellow]{interrupted}", markup=True)
     if counts.plain:
-        stdout().print(f"[yellow]{tr('Some values are not encrypted yet: run `clientfolio keys rotate`.')}")
+        stdout().print(
+            f"[yellow]{tr('Some values are not encrypted yet: run `clientfolio keys rotate`.')}", markup=True
+        )
     if missing is not None and counts.encrypted:
         raise missing
 
@@ -170,7 +173,8 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
     if report.resumed:
         resumed = tr("A key rotation to key {key} had been interrupted: completed.", key=str(report.new_key_id))
         stdout().print(
-            f"[yellow]{resumed}[/] " + ("" if recover else tr("Run `clientfolio keys rotate` again for a new key."))
+            f"[yellow]{resumed}[/] " + ("" if recover else tr("Run `clientfolio keys rotate` again for a new key.")),
+            markup=True,
         )
     rotated = tr("Rotated:")
     stdout().print(
@@ -184,7 +188,8 @@ def _rotate(db: str | None, forget: bool, *, recover: bool) -> None:
             rows=report.rows,
             plain=report.plain_values,
             indexes=report.indexes,
-        )
+        ),
+        markup=True,
     )
     old = ", ".join(map(str, report.old_key_ids))
     if forget:
@@ -231,7 +236,8 @@ def backup_command(
             revision=str(manifest.schema_revision),
             key=str(manifest.key_id),
             fingerprint=ring.fingerprint(),
-        )
+        ),
+        markup=True,
     )
 
 
@@ -294,5 +300,6 @@ def restore_command(
                 path=str(file),
                 replaced=report.replaced_rows,
             )
-        )
+        ),
+        markup=True,
     )

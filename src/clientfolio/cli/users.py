@@ -95,7 +95,7 @@ def user_add(
     secret = set_totp(store, username, True, actor=actor(), chain_key=key) if totp else None
     login = username.strip().lower()
     created = tr("User {user} ({role_msg}) created", user=login, role_msg=role)
-    stdout().print(f"[green]{created}[/] " + tr("(id {id}).", id=str(user_id)))
+    stdout().print(f"[green]{created}[/] " + tr("(id {id}).", id=str(user_id)), markup=True)
     if secret:
         stdout().print(tr("TOTP secret (shown once): {secret}", secret=secret))
         stdout().print(tr("Authenticator URI: {uri}", uri=provisioning_uri(secret, login)))
@@ -238,7 +238,9 @@ def audit_verify(
     if as_json:
         emit_json(report.as_dict())
     elif report.ok:
-        stdout().print(f"[green]{tr('Audit log intact:')}[/] " + tr("{count} entries.", count=report.entries))
+        stdout().print(
+            f"[green]{tr('Audit log intact:')}[/] " + tr("{count} entries.", count=report.entries), markup=True
+        )
         if report.head_seq:
             noted = f"{report.head_seq}:{report.head_hash}"
             stdout().print(tr("Head: {head}", head=noted))
@@ -249,7 +251,7 @@ def audit_verify(
         broken = tr(
             "Audit log broken at entry #{seq} ({reason}):", seq=str(report.first_bad_seq), reason=_(str(report.reason))
         )
-        stderr().print(f"[bold red]{escape(broken)}[/] {escape(report.detail_in(lang()))}.")
+        stderr().print(f"[bold red]{escape(broken)}[/] {escape(report.detail_in(lang()))}.", markup=True)
         if report.head_seq:
             stderr().print(tr("Sound up to entry #{seq}.", seq=str(report.head_seq)))
     if report.interrupted_rotation and not as_json:
@@ -267,7 +269,8 @@ def audit_verify(
                     "(not tampering): the key file holds several active keys. "
                     "Run `clientfolio keys recover` to complete it."
                 )
-            )
+            ),
+            markup=True,
         )
     if not report.ok:
         raise typer.Exit(1)

@@ -187,7 +187,7 @@ def capital_lines(equity: Equity) -> list[str]:
     summary print these."""
     here = lang()
     if equity.total_cents is None:
-        return [tr("Customer capital: not valued ({reason}).", reason=equity.note_in(here) or "-")]
+        return [escape(tr("Customer capital: not valued ({reason}).", reason=equity.note_in(here) or "-"))]
     head = tr("Customer capital: {total_cents}", total_cents=round(equity.total_cents))
     if equity.low_cents is not None and equity.high_cents is not None:
         head += " " + tr(

@@ -59,7 +59,7 @@ def demo_users(store: Store, ring: KeyRing) -> None:
     )
     stdout().print(tr("Demo users: {users}", users=users))
     shown = f"[bold]{password}[/]"
-    stdout().print(tr("Their password (shown only this once): {password}", password=shown))
+    stdout().print(tr("Their password (shown only this once): {password}", password=shown), markup=True)
 
 
 def serve_command(
