@@ -34,11 +34,21 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(cli.app, list(args), env=env)
 
 
+def imported(tmp_path: Path, name: str, text: str) -> str:
+    """The URL of a new store holding the sales file ``name`` of ``text``, imported."""
+    url = f"sqlite:///{tmp_path}/m.db"
+    sales = tmp_path / name
+    sales.write_text(text, encoding="utf-8")
+    done = run("import", str(sales), "--db", url)
+    assert done.exit_code == 0, done.output
+    return url
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/m.db"
-    sales = tmp_path / "[red]ventes.csv"
-    sales.write_text(
+    url = imported(
+        tmp_path,
+        "[red]ventes.csv",
         "code client;raison sociale;numéro de facture;date;montant HT\n"
         f"C1;{EVIL};F1;15/01/2024;1000,00\n"
         f"C2;{LINKED};F2;16/01/2024;50,00\n"
@@ -46,11 +56,9 @@ def db(tmp_path: Path) -> str:
         f'C3;"{FORMULA.replace(chr(34), chr(34) * 2)}";F4;15/05/2024;900,00\n'
         f"C3;;F5;15/06/2023;900,00\n"
         f"C4;{TAG};F6;15/06/2023;40,00\n",
-        encoding="utf-8",
     )
-    imported = run("import", str(sales), "--db", url)
-    assert imported.exit_code == 0, imported.output
-    assert "[red]ventes.csv" in run("import", str(sales), "--db", url).output  # already imported: named as written
+    again = run("import", str(tmp_path / "[red]ventes.csv"), "--db", url)
+    assert "[red]ventes.csv" in again.output  # already imported: the file named as written
     return url
 
 
@@ -89,15 +97,13 @@ def test_the_workbooks_hold_no_formula_and_the_html_no_tag(db: str, tmp_path: Pa
 
 
 def test_a_product_line_or_a_segment_with_brackets_heads_a_column_as_written(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/g.db"
-    sales = tmp_path / "ventes.csv"
-    sales.write_text(
+    url = imported(
+        tmp_path,
+        "ventes.csv",
         "code client;raison sociale;numéro de facture;date;code article;désignation;gamme;montant HT\n"
         f"C1;Client SA;F1;15/01/2024;P1;Vis;{EVIL} Gamme;100,00\n"
         f"C2;Autre SA;F2;15/05/2024;P1;Vis;{EVIL} Gamme;80,00\n",
-        encoding="utf-8",
     )
-    assert run("import", str(sales), "--db", url).exit_code == 0
     result = run("analyze", "--db", url)
     assert result.exit_code == 0, result.output
     assert f"{EVIL} Gamme" in result.output  # the segment x product line grid's column
