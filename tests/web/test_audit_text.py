@@ -5,7 +5,7 @@ what this version does not know is shown as it is."""
 
 from __future__ import annotations
 
-from clientfolio.web.audit_text import action_text, detail_pairs, details_text
+from clientfolio.web.audit_text import action_text, detail_pairs, details_text, target_text
 
 
 def test_a_plan_action_is_read_from_its_templates() -> None:
@@ -70,3 +70,15 @@ def test_what_this_version_does_not_know_shows_as_it_is() -> None:
     assert action_text("export.refused", "fr") == "Export refusé"
     assert detail_pairs("future.action", {"novel_key": [1, True, None]}, "fr") == [("novel_key", "1, oui, —")]
     assert detail_pairs("user.password", None, "fr") == []
+
+
+def test_a_scope_without_restriction_reads_all_and_a_day_as_a_target_is_a_date() -> None:
+    scoped = {"before": {}, "after": {"region": ["IDF"]}}
+    assert details_text("user.scope", scoped, "fr") == "avant\xa0: tous ; après\xa0: (régions\xa0: IDF)"
+    created = {"after": {"role": "sales", "scopes": {}, "is_active": True}}
+    assert details_text("user.create", created, "fr") == (
+        "après\xa0: (rôle\xa0: commercial ; périmètre\xa0: tous ; actif\xa0: oui)"
+    )
+    assert details_text("plan.header", {"before": {}}, "fr") == "avant\xa0: —"  # not a scope: nothing
+    assert (target_text("2026-12-04", "fr"), target_text("2026-12-04", "en")) == ("4 déc. 2026", "4 Dec 2026")
+    assert target_text("GET /admin", "fr") == "GET /admin" and target_text(None, "fr") == ""

@@ -286,7 +286,7 @@ def audit_list(
 ) -> None:
     """List the last entries of the audit log, newest first (not verified: see audit verify)."""
     from clientfolio.protect.audit import list_events
-    from clientfolio.web.audit_text import action_text, details_text
+    from clientfolio.web.audit_text import action_text, details_text, target_text
 
     store, _ = _open(db, key=False)
     events = list_events(store, limit=limit)
@@ -302,7 +302,7 @@ def audit_list(
             f"{fmt().date(e.at.date())} {e.at:%H:%M:%S}",
             e.actor,
             action_text(e.action, lang()),
-            e.target or "",
+            target_text(e.target, lang()),
             details_text(e.action, e.details, lang()),
         )
     stdout().print(table)

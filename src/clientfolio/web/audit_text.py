@@ -29,7 +29,7 @@ from clientfolio.prospects.stages import STAGE_NAMES
 from clientfolio.protect.alerts import ALERT_NAMES
 from clientfolio.report.export import DEFAULT_PURPOSE, DEFAULT_RECIPIENT
 
-__all__ = ["DETAIL_NAMES", "action_text", "detail_pairs", "details_text"]
+__all__ = ["DETAIL_NAMES", "action_text", "detail_pairs", "details_text", "target_text"]
 
 DETAIL_NAMES: Mapping[str, str] = {
     "accepted": N_("accepted"),
@@ -236,6 +236,15 @@ def action_text(action: str, lang: str) -> str:
     return gettext_for(lang)(ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
+def target_text(target: str | None, lang: str) -> str:
+    """An entry's target as shown in ``lang``: a day (an assessment's) in the reader's
+    format, anything else (a user, a file, ``GET /admin``) as written."""
+    if not target:
+        return ""
+    day = _moment(target)
+    return formatter(lang).date(day) if type(day) is dt.date else target
+
+
 def detail_pairs(action: str, details: Mapping[str, Any] | None, lang: str) -> list[tuple[str, str]]:
     """An entry's details as (name, value) pairs shown in ``lang``, in the record's order."""
     reading = _Reading(action, lang)
@@ -253,6 +262,7 @@ class _Reading:
 
     def __init__(self, action: str, lang: str) -> None:
         self.stages = action.startswith("prospect.stage")
+        self.scopes = action == "user.scope"  # its before and after are scopes
         self.lang = lang
         self._: Callable[[str], str] = gettext_for(lang)
         self.fmt = formatter(lang)
@@ -297,6 +307,8 @@ class _Reading:
             return self._("yes") if value else self._("no")
         if isinstance(value, dict):
             inner = self.pairs(value)
+            if not inner and (key == "scopes" or self.scopes):
+                return self._("all")  # a need-to-know scope without restriction
             return "(" + " ; ".join(f"{n}{self.colon}{v}" for n, v in inner) + ")" if inner else "—"
         if isinstance(value, list):
             return ", ".join(self.value(key, item) for item in value) if value else "—"

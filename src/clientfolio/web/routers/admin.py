@@ -33,7 +33,7 @@ from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.passwords import reasons_in
 from clientfolio.protect.users import UserRecord, account_refusal, create_user, disable_user, list_users, set_scopes
 from clientfolio.store.schema import ROLES
-from clientfolio.web.audit_text import action_text, detail_pairs
+from clientfolio.web.audit_text import action_text, detail_pairs, target_text
 from clientfolio.web.deps import CsrfChecked, RingDep, View, ViewDep
 from clientfolio.web.pages import Admin, download, scratch
 from clientfolio.web.render import page, wants_json
@@ -130,6 +130,9 @@ def _shown(view: View, data: dict[str, Any]) -> dict[str, Any]:
     def details_shown(event: dict[str, Any]) -> list[tuple[str, str]]:
         return detail_pairs(event["action"], event["details"], view.lang)
 
+    def target_shown(target: str | None) -> str:
+        return target_text(target, view.lang)
+
     def actor_name(actor: str) -> str:
         return view._(ACTOR_NAMES[actor]) if actor in ACTOR_NAMES else actor
 
@@ -151,6 +154,7 @@ def _shown(view: View, data: dict[str, Any]) -> dict[str, Any]:
         "action_name": action_name,
         "actor_name": actor_name,
         "details_shown": details_shown,
+        "target_shown": target_shown,
         "at": at,
         "alert_texts": alerts,
     }
