@@ -755,3 +755,33 @@ def test_a_line_before_any_customer_of_a_grouped_report_is_refused(store: Store,
     errors = rejected(store, write(tmp_path, "grouped.csv", data))
     assert [(e.line, e.column, e.reason) for e in errors] == [(2, "Client", "empty customer code")]
     assert counts(store) == EMPTY
+
+
+ODOO_INVOICES = (
+    "Numéro,Partenaire,Date de facturation,Date d'échéance,Hors taxes,Taxes,Total,Montant dû,Statut\n"
+    'FAC/2024/00001,Boulangerie Martin,15/01/2024,14/02/2024,"1 850,00 €","370,00 €","2 220,00 €","0,00 €",Payé\n'
+    'FAC/2024/00002,Hôtel du Parc,20/01/2024,19/02/2024,"555,00 €","111,00 €","666,00 €","666,00 €",Non payées\n'
+    'RFAC/2024/00001,Hôtel du Parc,02/02/2024,02/02/2024,"-37,00 €","-7,40 €","-44,40 €","0,00 €",Payé\n'
+)
+"""Odoo's invoice list exported in French (account.move), written by hand to its layout: the still-due
+amount without a payment date."""
+
+
+def test_odoos_invoice_list_says_how_to_leave_its_amount_due_out(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "factures_odoo.csv", ODOO_INVOICES)
+    errors = rejected(store, path)
+    # the still-due amount (not the paid one it implies), and what to do without payment dates
+    assert [(e.line, e.column, e.value) for e in errors] == [
+        (2, "Montant dû", "0.00"),
+        (3, "Montant dû", "666.00"),  # tax included, against the untaxed total: refused all the same
+        (4, "Montant dû", "0.00"),
+    ]
+    assert errors[0].reason.endswith("without one, leave the paid and still-due columns out (a mapping file)")
+    mapping = write(tmp_path, "odoo.toml", '[columns]\nbalance = ""\n')
+    result = import_file(store, path, mapping=load_mapping(mapping))
+    assert result.kind == "invoices" and "balance" not in result.columns
+    assert [(s[0], s[2], s[4], s[7]) for s in sales(store)] == [
+        ("FAC/2024/00001", "invoice", "BOULANGERIE-MARTIN", 185_000),
+        ("FAC/2024/00002", "invoice", "HOTEL-DU-PARC", 55_500),
+        ("RFAC/2024/00001", "credit_note", "HOTEL-DU-PARC", -3_700),
+    ]

@@ -229,7 +229,8 @@ def test_paid_amount_needs_its_date(store: Store, tmp_path: Path, path_kind: str
             2,
             "Montant réglé",
             "50,00",
-            "a paid amount needs its payment date (a paid date column): the day the invoice was paid",
+            "a paid amount needs its payment date (a paid date column): the day the invoice was paid; "
+            "without one, leave the paid and still-due columns out (a mapping file)",
         ),
         (3, "Montant réglé", "abc", "not a number (decimal separator is ',')"),
     ]

@@ -12,6 +12,7 @@ A mapping file (TOML or JSON) may hold::
     [columns]                # field = header in the file
     invoice_number = "N° pièce"
     amount = "Total HT"
+    balance = ""             # "" (or null in JSON): a column found by its header, left out
 """
 
 from __future__ import annotations
@@ -819,7 +820,7 @@ def match_columns(file: str, header: list[str], kind: str, mapping: Mapping = Ma
                     fields=", ".join(sorted(names)),
                 )
             )
-        elif wanted is not None:
+        elif wanted not in (None, ""):  # none (JSON null) or "" (TOML): the field has no column
             if (index := by_norm.get(normalize(wanted))) is None:
                 errors.append(RowError(file, line, name, wanted, "mapped column not in the header"))
             else:

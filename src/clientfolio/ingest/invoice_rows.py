@@ -523,13 +523,15 @@ class _Runs:
         if paid == 0:
             return None, rows
         if paid_on is None:
-            field = "paid_amount" if self.state.col["paid_amount"] >= 0 else "balance"
-            shown = f"{paid / 100:.2f}".replace(".", self.state.decimal)
+            given = "paid_amount" if self.state.col["paid_amount"] >= 0 else "balance"
+            cents = paid if given == "paid_amount" or balance is None else abs(balance)  # the cell's amount
+            shown = f"{cents / 100:.2f}".replace(".", self.state.decimal)
             self.errors.add(
                 first_line,
-                field,
+                given,
                 shown,
-                "a paid amount needs its payment date (a paid date column): the day the invoice was paid",
+                "a paid amount needs its payment date (a paid date column): the day the invoice was paid; "
+                "without one, leave the paid and still-due columns out (a mapping file)",
             )
             return None, rows
         self.paid_numbers.add(number)
