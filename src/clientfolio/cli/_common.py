@@ -208,13 +208,14 @@ class Column(Generic[T]):
 
 
 class DataTable(Table):
-    """A table of data: its title, headers and cells given as text are shown as
-    written, never read as Rich markup (a customer, a product line or a segment
-    named "[/b] SAS" would otherwise break the command or restyle its output); a
-    cell that is styled on purpose is given as ``Text``."""
+    """A table of data: its title, caption, headers and cells given as text are
+    shown as written, never read as Rich markup (a customer, a product line or a
+    segment named "[/b] SAS" would otherwise break the command or restyle its
+    output); a cell that is styled on purpose is given as ``Text``."""
 
-    def __init__(self, *headers: Any, title: Any = None, **options: Any) -> None:
-        super().__init__(*headers, title=Text(title) if isinstance(title, str) else title, **options)
+    def __init__(self, *headers: Any, title: Any = None, caption: Any = None, **options: Any) -> None:
+        title, caption = (Text(t) if isinstance(t, str) else t for t in (title, caption))
+        super().__init__(*headers, title=title, caption=caption, **options)
 
     def add_column(self, header: Any = "", *args: Any, **options: Any) -> None:
         super().add_column(Text(header) if isinstance(header, str) else header, *args, **options)

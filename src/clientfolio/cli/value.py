@@ -381,19 +381,17 @@ def _strategies(result: PortfolioValue) -> str:
         else str(t.get("rule", "-"))
     )
     shown = ", ".join(f"{_(strategy_name(k))} {f.number(counts[k])}" for k in _in_order(counts, STRATEGY_NAMES))
-    return escape(
-        tr(
-            "Strategies: {strategies}; no quadrant (no purchase in the window, no future value): {idle}. "
-            "High ({rule}): profitability ({profit_basis_msg}) from {profit}, potential ({potential_basis_msg}) "
-            "from {potential}.",
-            strategies=shown or "-",
-            idle=idle,
-            rule=rule,
-            profit_basis_msg=BASIS_NAMES.get(str(t.get("profit_basis")), str(t.get("profit_basis"))),
-            potential_basis_msg=BASIS_NAMES.get(str(t.get("potential_basis")), str(t.get("potential_basis"))),
-            profit=cut(t.get("profit_cents")),
-            potential=cut(t.get("potential_cents")),
-        )
+    return tr(
+        "Strategies: {strategies}; no quadrant (no purchase in the window, no future value): {idle}. "
+        "High ({rule}): profitability ({profit_basis_msg}) from {profit}, potential ({potential_basis_msg}) "
+        "from {potential}.",
+        strategies=shown or "-",
+        idle=idle,
+        rule=rule,
+        profit_basis_msg=BASIS_NAMES.get(str(t.get("profit_basis")), str(t.get("profit_basis"))),
+        potential_basis_msg=BASIS_NAMES.get(str(t.get("potential_basis")), str(t.get("potential_basis"))),
+        profit=cut(t.get("profit_cents")),
+        potential=cut(t.get("potential_cents")),
     )
 
 
@@ -409,21 +407,19 @@ def backtest_table(result: PortfolioValue) -> RenderableType:
     e = result.equity
     if e.backtest is None or e.backtest_statement is None:
         reason = e.note_in(here) or tr("the history before the backtest's cutoff is too short to fit the models")
-        return escape(tr("No backtest: {reason}.", reason=reason))
+        return tr("No backtest: {reason}.", reason=reason)
     b = e.backtest
     table = DataTable(
-        title=escape(
-            tr(
-                "Backtest: the models fitted on the history up to {fitted_on} ({purchase_model}; spend: "
-                "{spend_model_msg}), their forecast of the {months} months to {as_of}",
-                fitted_on=dt.date.fromisoformat(str(b["fitted_on"])),
-                purchase_model=MODEL_NAMES.get(b["purchase_model"], b["purchase_model"]),
-                spend_model_msg=MODEL_NAMES.get(b["spend_model"], b["spend_model"]),
-                months=b["months"],
-                as_of=dt.date.fromisoformat(str(b["as_of"])),
-            )
+        title=tr(
+            "Backtest: the models fitted on the history up to {fitted_on} ({purchase_model}; spend: "
+            "{spend_model_msg}), their forecast of the {months} months to {as_of}",
+            fitted_on=dt.date.fromisoformat(str(b["fitted_on"])),
+            purchase_model=MODEL_NAMES.get(b["purchase_model"], b["purchase_model"]),
+            spend_model_msg=MODEL_NAMES.get(b["spend_model"], b["spend_model"]),
+            months=b["months"],
+            as_of=dt.date.fromisoformat(str(b["as_of"])),
         ),
-        caption=escape(e.backtest_statement.in_language(here)),
+        caption=e.backtest_statement.in_language(here),
     )
     table.add_column(_("Customers of the cutoff date"))
     for column in ("Count", "Forecast", "Bought", "Gap"):
