@@ -242,7 +242,7 @@ def _show_import(result: ImportResult) -> None:
             file=str(result.file),
             import_id=str(result.import_id),
         )
-        stdout().print(f"[yellow]{escape(shown)}", markup=True)
+        stdout().print(shown, style="yellow")
         return
     if result.sheet:
         stdout().print(tr("Sheet read: {sheet}", sheet=result.sheet))
@@ -277,9 +277,9 @@ def _show_import(result: ImportResult) -> None:
             )
         stdout().print(aside)
     if result.dry_run:
-        stdout().print(f"[yellow]{tr('Dry run: nothing written.')}", markup=True)
+        stdout().print(tr("Dry run: nothing written."), style="yellow")
     else:
-        stdout().print(f"[green]{tr('Imported (import #{import_id}).', import_id=str(result.import_id))}", markup=True)
+        stdout().print(tr("Imported (import #{import_id}).", import_id=str(result.import_id)), style="green")
 
 
 @app.command()
@@ -304,7 +304,7 @@ def demo(
         held = tr(
             "{url} already holds a portfolio: showing it (give --db to build the demo elsewhere).", url=store.safe_url
         )
-        stdout().print(f"[yellow]{escape(held)}", markup=True)
+        stdout().print(held, style="yellow")
     else:
         ring = KeyRing.load(settings, create=True)
         with stdout().status(tr("Building the demo portfolio...")):

@@ -105,11 +105,9 @@ def keys_status(db: DbOption = None) -> None:
             key=str(ring.current),
             active=", ".join(map(str, sorted(ring.keys))),
         )
-        stdout().print(f"[yellow]{interrupted}", markup=True)
+        stdout().print(interrupted, style="yellow")
     if counts.plain:
-        stdout().print(
-            f"[yellow]{tr('Some values are not encrypted yet: run `clientfolio keys rotate`.')}", markup=True
-        )
+        stdout().print(tr("Some values are not encrypted yet: run `clientfolio keys rotate`."), style="yellow")
     if missing is not None and counts.encrypted:
         raise missing
 

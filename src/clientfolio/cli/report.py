@@ -112,7 +112,7 @@ def report_command(
         customers=result.customers,
         manifest=str(result.manifest_path),
     )
-    stdout().print(f"[green]{escape(written)}[/]", markup=True)
+    stdout().print(written, style="green")
     for alert in result.alerts:
         shown = alert.in_language(lang) if hasattr(alert, "in_language") else alert.message
         stdout().print(f"[yellow]{escape(tr('Alert:'))}[/] {escape(shown)}", markup=True)

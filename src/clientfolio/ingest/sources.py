@@ -111,8 +111,10 @@ class Table:
         """Bytes consumed so far (for a progress bar out of ``size``)."""
         return int(self._position()) if self._position else self.size
 
-    def fail(self, line: int, reason: str, column: str = "", value: str = "") -> ImportRejected:
-        return ImportRejected([RowError(self.name, line, column, value, reason)])
+    def fail(self, line: int, reason: str, column: str = "", value: str = "", **params: str | int) -> ImportRejected:
+        """The file's rejection at ``line``: ``reason``, a template filled with ``params`` when given."""
+        error = RowError.because(self.name, line, column, value, reason, **params) if params else None
+        return ImportRejected([error or RowError(self.name, line, column, value, reason)])
 
 
 def open_table(path: Path, options: SourceOptions = SourceOptions()) -> Table:
@@ -488,19 +490,12 @@ def _open_csv(path: Path, head: bytes, size: int, options: SourceOptions, limits
         if len(row) == 1 < width:
             return [*row, *[""] * (width - 1)]
         if len(row) != width:
-            raise ImportRejected(
-                [
-                    RowError.because(
-                        name,
-                        line,
-                        "",
-                        "",
-                        "{fields} fields where the header has {width} (delimiter {delimiter})",
-                        fields=len(row),
-                        width=width,
-                        delimiter=repr(delimiter),
-                    )
-                ]
+            raise table.fail(
+                line,
+                "{fields} fields where the header has {width} (delimiter {delimiter})",
+                fields=len(row),
+                width=width,
+                delimiter=repr(delimiter),
             )
         return row
 

@@ -253,8 +253,8 @@ def detail_pairs(action: str, details: Mapping[str, Any] | None, lang: str) -> l
 
 def details_text(action: str, details: Mapping[str, Any] | None, lang: str) -> str:
     """An entry's details on one line: ``name : value ; ...`` in ``lang``."""
-    colon = "\u00a0: " if lang == "fr" else ": "
-    return " ; ".join(f"{name}{colon}{value}" for name, value in detail_pairs(action, details, lang))
+    reading = _Reading(action, lang)
+    return " ; ".join(f"{name}{reading.colon}{value}" for name, value in reading.pairs(details or {}))
 
 
 class _Reading:
