@@ -85,20 +85,26 @@ def connect(
     says; default: a local session)."""
     import ibis
 
+    from clientfolio.analytics.compiled_sql import remember_compiled
+
     if engine == "duckdb":
         backend = ibis.duckdb.connect(
             database or ":memory:", memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory=tempfile.gettempdir()
         )
         backend.raw_sql(QUIET_DUCKDB)
+        remember_compiled(backend)
         return backend
     if engine == "sqlite":
-        return ibis.sqlite.connect(database)
+        backend = ibis.sqlite.connect(database)
+        remember_compiled(backend)
+        return backend
     if engine == "postgres":
         backend = ibis.postgres.connect(**_pg_options(str(url)))
         # Ibis reads a result through a cursor, which PostgreSQL plans for its first tenth (nested loops);
         # the analyses read every row: with the statistics not yet gathered after an import, the plan
         # of the first rows took 300 s on a 20,000-customer store where the one of all rows hashes in 1 s
         backend.raw_sql("SET cursor_tuple_fraction = 1.0")
+        remember_compiled(backend)
         return backend
     if engine == "spark":
         session = spark_session(spark or SparkOptions())  # first: says what is missing before Ibis loads PySpark
