@@ -41,18 +41,42 @@ IN_PROCESS_FILES = ("tests/spark/test_remote_out.py",)
 OWN_SPARK_FILES = ("tests/spark/test_connect.py",)
 """The files of ``tests/spark`` starting a Spark of their own (a Connect server, a module
 fixture): a file as any other, on the worker that takes it."""
+LONG_FIRST = (
+    SPARK_CLUSTER,
+    IN_PROCESS_SPARK,
+    "tests/browser/test_responsive.py",
+    "tests/spark/test_connect.py",
+    "tests/test_french_first.py",
+    "tests/web/test_access_matrix.py",
+    "tests/web/test_freshness.py",
+    "tests/browser/test_workflows.py",
+)
+"""The groups of tests that take longest (30 to 90 s each on this machine's two cores:
+Spark's JVMs, a browser's walks, the French path's processes), given to the workers
+first, in this order, so that the short files fill the end of the run: in xdist's order
+(the most tests first) the cluster's few tests came last and ran alone for the last 40 s."""
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` (``scripts/test``) as xdist's, a test file on one worker
     (its module fixtures built once), but with the Spark tests in the two groups
-    above, whatever their files (but ``OWN_SPARK_FILES``); the largest groups (in tests) first."""
+    above, whatever their files (but ``OWN_SPARK_FILES``); ``LONG_FIRST`` first, then the
+    largest groups (in tests)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class SparkTogether(LoadScopeScheduling):
+        def _assign_work_unit(self, node: Any) -> None:
+            if not getattr(self, "_long_first", False):  # the first assignment: the queue is complete
+                self._long_first = True
+                rank = {scope: i for i, scope in enumerate(LONG_FIRST)}
+                queue = sorted(self.workqueue.items(), key=lambda item: rank.get(item[0], len(rank)))  # stable
+                self.workqueue.clear()
+                self.workqueue.update(queue)
+            super()._assign_work_unit(node)
+
         def _split_scope(self, nodeid: str) -> str:
             path, _, name = nodeid.partition("::")
             if path in OWN_SPARK_FILES:
