@@ -13,7 +13,9 @@ from sqlalchemy import text
 
 from clientfolio.access import SYSTEM, PortfolioReader
 from clientfolio.ingest import ImportRejected, Mapping, RowError, import_file
+from clientfolio.ingest.formulas import UNCOMPUTED
 from clientfolio.store import Store
+from tests.xlsx_bombs import CALC_ON_LOAD, Formula, plain_rows, write_xlsx
 
 D = dt.date
 HEADER = [
@@ -217,3 +219,26 @@ def test_old_xls_and_broken_xlsx(store: Store, tmp_path: Path) -> None:
     assert (error.file, error.line) == ("broken.xlsx", 0)
     assert error.reason.startswith("not a readable XLSX file: ")
     assert count(store, "imports") == 0
+
+
+def test_formulas_never_computed_are_refused_with_the_way_out(store: Store, tmp_path: Path) -> None:
+    """A workbook written as xlsxwriter writes it (an amount as a formula, 0 kept
+    beside it, the spreadsheet asked to compute on opening): read as it is, the
+    invoice would be of 0 €; it is refused at the formula, in the reader's
+    language.  The same file saved by a spreadsheet (its computed values kept,
+    no such request) imports them."""
+    header = ["N° facture", "Date facture", "Code client", "Raison sociale", "Quantité", "Prix", "Montant HT"]
+    lines = [["FA-1", "02/05/2024", "C001", "Un", 2, 60, 120], ["FA-2", "03/05/2024", "C002", "Deux", 3, 10, 0]]
+    lines[1][6] = Formula("E3*F3")
+    written = write_xlsx(tmp_path / "ventes.xlsx", plain_rows([header, *lines]), calculation=CALC_ON_LOAD)
+    with pytest.raises(ImportRejected) as info:
+        import_file(store, written)
+    assert info.value.errors == [RowError("ventes.xlsx", 3, "Montant HT", "=E3*F3", UNCOMPUTED)]
+    french = info.value.errors[0].in_language("fr")
+    assert "une formule dont la valeur n'a jamais été calculée" in french and "LibreOffice" in french, french
+    assert count(store, "imports") == count(store, "invoices") == 0
+
+    lines[1][6] = Formula("E3*F3", cached=30)
+    saved = write_xlsx(tmp_path / "enregistre.xlsx", plain_rows([header, *lines]))
+    import_file(store, saved)
+    assert sorted(line[-1] for line in sales(store)) == [3000, 12000]

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["bomb_rows", "far_row", "plain_rows", "random_rows", "write_xlsx"]
+__all__ = ["CALC_ON_LOAD", "Formula", "bomb_rows", "far_row", "plain_rows", "random_rows", "write_xlsx"]
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -34,8 +34,10 @@ _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Feuil1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    '<sheets><sheet name="Feuil1" sheetId="1" r:id="rId1"/></sheets>{calculation}</workbook>'
 )
+CALC_ON_LOAD = '<calcPr calcId="124519" fullCalcOnLoad="1"/>'
+"""What xlsxwriter and openpyxl write: the spreadsheet is asked to compute the formulas on opening."""
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -49,7 +51,21 @@ _SHEET_HEAD = (
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
+class Formula(str):
+    """A formula cell (its text without ``=``) and the value kept beside it
+    (``0``, as xlsxwriter writes it, unless a spreadsheet computed another)."""
+
+    cached: int
+
+    def __new__(cls, text: str, cached: int = 0) -> Formula:
+        cell = super().__new__(cls, text)
+        cell.cached = cached
+        return cell
+
+
 def _cell(value: str | int) -> str:
+    if isinstance(value, Formula):
+        return f"<c><f>{value}</f><v>{value.cached}</v></c>"
     if isinstance(value, int):
         return f"<c><v>{value}</v></c>"
     return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
@@ -92,15 +108,21 @@ def random_rows(megabytes: float) -> Iterator[bytes]:
 
 
 def write_xlsx(
-    path: Path, rows: Iterable[bytes], *, dimension: str | None = None, method: int = zipfile.ZIP_DEFLATED
+    path: Path,
+    rows: Iterable[bytes],
+    *,
+    dimension: str | None = None,
+    method: int = zipfile.ZIP_DEFLATED,
+    calculation: str = "",
 ) -> Path:
     """An XLSX file of one sheet holding ``rows`` (XML of ``<row>``
     elements), its ``<dimension ref=...>`` when given, streamed into the ZIP
-    (``method``: how the sheet is compressed)."""
+    (``method``: how the sheet is compressed), and the workbook's
+    ``calculation`` properties (``CALC_ON_LOAD``; none by default)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
         z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(calculation=calculation))
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", (2025, 1, 1, 0, 0, 0))
         info.compress_type = method

@@ -43,6 +43,7 @@ from clientfolio.errors import os_reason
 from clientfolio.filelimits import FileLimitExceeded, ReadLimits, RowGuard, active_limits, open_workbook
 from clientfolio.ingest.columns import header_forms, known_headers, normalize
 from clientfolio.ingest.fec import FEC_COLUMNS
+from clientfolio.ingest.formulas import UNCOMPUTED, uncomputed_formula
 from clientfolio.ingest.report import ImportRejected, RowError
 from clientfolio.textfiles import detect_encoding
 
@@ -597,6 +598,14 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
     index, header = found
     while header and not header[-1]:
         header.pop()
+    formula = uncomputed_formula(book, sheet, path)
+    if formula is not None:
+        from openpyxl.utils import get_column_letter
+
+        close()
+        line, column, text = formula
+        where = header[column - 1] if column <= len(header) and header[column - 1] else get_column_letter(column)
+        raise ImportRejected([RowError.because(name, line, where, text, UNCOMPUTED)])
     width = len(header)
     start = looked[-1][0] if looked else 0
     after = looked[index + 1 :]
