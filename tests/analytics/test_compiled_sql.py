@@ -39,17 +39,23 @@ def no_compiling(backend: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_same_shape_gets_ibis_sql_with_its_own_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first query of a shape is compiled as it is; the next on the same
+    tables gets its SQL; the first on other tables compiles the shape once
+    (its tables by their places), and the next ones on other tables again get
+    that SQL with their own tables in it."""
     first, second = connect("duckdb"), connect("duckdb")
     plain = ibis.duckdb.connect()  # Ibis as it is
-    a, b = sales([("A", 5.0), ("B", 30.0), ("B", 1.0)]), sales([("C", 50.0), ("D", 2.0)])
+    a, b, c = sales([("A", 5.0), ("B", 30.0), ("B", 1.0)]), sales([("C", 50.0), ("D", 2.0)]), sales([("E", 11.0)])
     assert first.compile(big_buyers(a, 10.0)) == plain.compile(big_buyers(a, 10.0))
     assert first.to_pyarrow(big_buyers(a, 10.0)).to_pylist() == [{"customer_id": "B", "total": 31.0}]
-    expected = plain.compile(big_buyers(b, 10.0))
-    no_compiling(second, monkeypatch)
-    sql = second.compile(big_buyers(b, 10.0))
-    assert sql == expected
-    assert b.op().name in sql and a.op().name not in sql
     assert second.to_pyarrow(big_buyers(b, 10.0)).to_pylist() == [{"customer_id": "C", "total": 50.0}]
+    expected = plain.compile(big_buyers(c, 10.0))
+    no_compiling(second, monkeypatch)
+    sql = second.compile(big_buyers(c, 10.0))
+    assert sql == expected
+    assert c.op().name in sql and a.op().name not in sql and b.op().name not in sql
+    assert second.to_pyarrow(big_buyers(c, 10.0)).to_pylist() == [{"customer_id": "E", "total": 11.0}]
+    assert first.to_pyarrow(big_buyers(a, 10.0)).to_pylist() == [{"customer_id": "B", "total": 31.0}]
 
 
 def test_two_tables_of_one_schema_keep_their_places() -> None:
