@@ -23,7 +23,7 @@ from clientfolio.settings import Settings
 from clientfolio.store import Store
 from clientfolio.web.uploads import UploadsBusy, UploadWorkers
 from tests.test_import_csv import counts
-from tests.xlsx_bombs import bomb_rows, far_row, plain_rows, random_rows, write_xlsx
+from tests.xlsx_bombs import CALC_ON_LOAD, Formula, bomb_rows, far_row, plain_rows, random_rows, write_xlsx
 
 MB = 1024 * 1024
 
@@ -223,3 +223,15 @@ def test_the_command_names_the_setting_of_the_limit(tmp_path: Path) -> None:
     assert "ventes.csv : plus de 100 cellules" in said
     assert "La limite est le réglage CLIENTFOLIO_UPLOAD_MAX_CELLS (docs/settings.md)" in said
     assert counts(Store(db))["invoice_lines"] == 0  # all or nothing
+
+
+def test_a_padded_sheet_with_a_formula_far_below_is_refused_at_the_limit(tmp_path: Path) -> None:
+    """The search for a formula never computed reads within the same limits as the import."""
+    padded = write_xlsx(
+        tmp_path / "formule.xlsx",
+        [*plain_rows([["code client", "montant"], ["C1", 1]]), far_row(100_000, ["C2", Formula("B1*2")])],
+        calculation=CALC_ON_LOAD,
+    )
+    refused(padded, ReadLimits(rows=1000), "rows")
+    with pytest.raises(ImportRejected, match="never computed"):
+        read_all(padded)

@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from clientfolio.filelimits import RowGuard
+
 __all__ = ["UNCOMPUTED", "uncomputed_formula"]
 
 UNCOMPUTED = (
@@ -28,10 +30,12 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CHUNK = 1 << 20
 
 
-def uncomputed_formula(book: Any, sheet: Any, path: Path) -> tuple[int, int, str] | None:
+def uncomputed_formula(book: Any, sheet: Any, path: Path, guard: RowGuard) -> tuple[int, int, str] | None:
     """The first formula of ``sheet`` (row, column from 1, its text) when
     ``book`` (opened read-only from ``path``) asks to be recalculated on
-    opening; None when it does not, or when the sheet holds no formula."""
+    opening; None when it does not, or when the sheet holds no formula.  The
+    rows read to find it are counted by ``guard`` (the reading limits: a sheet
+    padded to a million rows is refused as when imported)."""
     calculation = getattr(book, "calculation", None)
     if calculation is None or not calculation.fullCalcOnLoad:
         return None
@@ -42,7 +46,7 @@ def uncomputed_formula(book: Any, sheet: Any, path: Path) -> tuple[int, int, str
     with path.open("rb") as handle:
         formulas = load_workbook(handle, read_only=True, data_only=False)
         try:
-            for row in formulas[sheet.title].iter_rows():
+            for row in guard.rows_of(formulas[sheet.title].iter_rows()):
                 for cell in row:
                     if getattr(cell, "data_type", None) == "f":
                         return cell.row, cell.column, str(cell.value)

@@ -598,7 +598,11 @@ def _open_xlsx(path: Path, size: int, options: SourceOptions, limits: ReadLimits
     index, header = found
     while header and not header[-1]:
         header.pop()
-    formula = uncomputed_formula(book, sheet, path)
+    try:
+        formula = uncomputed_formula(book, sheet, path, RowGuard(name, limits))
+    except FileLimitExceeded:
+        close()
+        raise
     if formula is not None:
         from openpyxl.utils import get_column_letter
 
