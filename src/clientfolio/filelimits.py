@@ -277,14 +277,15 @@ class _GuardedArchive:
         return getattr(self._archive, attr)
 
 
-def open_workbook(handle: IO[bytes], path: Path, name: str, limits: ReadLimits) -> Any:
-    """openpyxl's read-only, values-only workbook of the XLSX file at
-    ``path`` (open as ``handle``), after ``check_zip``, every part read
-    within the limits.  openpyxl's own errors propagate (the caller words them)."""
+def open_workbook(handle: IO[bytes], path: Path, name: str, limits: ReadLimits, *, formulas: bool = False) -> Any:
+    """openpyxl's read-only workbook of the XLSX file at ``path`` (open as
+    ``handle``), after ``check_zip``, every part read within the limits: its
+    cells' values (the values kept beside formulas), or with ``formulas`` the
+    formulas themselves.  openpyxl's own errors propagate (the caller words them)."""
     from openpyxl.reader.excel import ExcelReader  # deferred: only XLSX files need it
 
     check_zip(path, name, limits)
-    reader = ExcelReader(handle, read_only=True, data_only=True)
+    reader = ExcelReader(handle, read_only=True, data_only=not formulas)
     reader.archive = _GuardedArchive(reader.archive, name, limits)
     reader.read()
     return reader.wb

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from clientfolio.filelimits import RowGuard
+from clientfolio.filelimits import RowGuard, open_workbook
 
 __all__ = ["UNCOMPUTED", "uncomputed_formula"]
 
@@ -34,17 +34,16 @@ def uncomputed_formula(book: Any, sheet: Any, path: Path, guard: RowGuard) -> tu
     """The first formula of ``sheet`` (row, column from 1, its text) when
     ``book`` (opened read-only from ``path``) asks to be recalculated on
     opening; None when it does not, or when the sheet holds no formula.  The
-    rows read to find it are counted by ``guard`` (the reading limits: a sheet
+    workbook is read again within the same limits as for the import: its parts
+    (``filelimits.open_workbook``) and, counted by ``guard``, its rows (a sheet
     padded to a million rows is refused as when imported)."""
     calculation = getattr(book, "calculation", None)
     if calculation is None or not calculation.fullCalcOnLoad:
         return None
     if not _holds_formula(book, sheet):
         return None
-    from openpyxl import load_workbook
-
     with path.open("rb") as handle:
-        formulas = load_workbook(handle, read_only=True, data_only=False)
+        formulas = open_workbook(handle, path, guard.name, guard.limits, formulas=True)
         try:
             for row in guard.rows_of(formulas[sheet.title].iter_rows()):
                 for cell in row:
