@@ -51,13 +51,12 @@ def remember_compiled(backend: SQLBackend) -> None:
         names = tuple(table.name for table in tables)
         key = (backend.name, shape, limit)
         try:
-            hash(key)
+            with _lock:
+                kept = _kept.get(key)
+                if kept is not None:
+                    _kept.move_to_end(key)
         except TypeError:  # a value Ibis holds that cannot be a key: compiled as before
             return str(compile_anew(expr, limit=limit))
-        with _lock:
-            kept = _kept.get(key)
-            if kept is not None:
-                _kept.move_to_end(key)
         if kept is None:  # the first of its shape: compiled as it is (a command run once pays nothing more)
             sql = str(compile_anew(expr, limit=limit))
             _keep(key, (names, sql))
