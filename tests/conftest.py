@@ -41,15 +41,17 @@ IN_PROCESS_FILES = ("tests/spark/test_remote_out.py",)
 OWN_SPARK_FILES = ("tests/spark/test_connect.py",)
 """The files of ``tests/spark`` starting a Spark of their own (a Connect server, a module
 fixture): a file as any other, on the worker that takes it."""
+BROWSER = "tests/browser/"
+"""The browser tests, whatever their file: one worker, one Chromium and one served app
+(``tests/browser/conftest.py``'s session fixtures) instead of one per worker that takes a file."""
 LONG_FIRST = (
     SPARK_CLUSTER,
     IN_PROCESS_SPARK,
-    "tests/browser/test_responsive.py",
+    BROWSER,
     "tests/spark/test_connect.py",
     "tests/test_french_first.py",
     "tests/web/test_access_matrix.py",
     "tests/web/test_freshness.py",
-    "tests/browser/test_workflows.py",
 )
 """The groups of tests that take longest (30 to 90 s each on this machine's two cores:
 Spark's JVMs, a browser's walks, the French path's processes), given to the workers
@@ -61,8 +63,8 @@ first, in this order, so that the short files fill the end of the run: in xdist'
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` (``scripts/test``) as xdist's, a test file on one worker
     (its module fixtures built once), but with the Spark tests in the two groups
-    above, whatever their files (but ``OWN_SPARK_FILES``); ``LONG_FIRST`` first, then the
-    largest groups (in tests)."""
+    above (but ``OWN_SPARK_FILES``) and the browser tests in one, whatever their
+    files; ``LONG_FIRST`` first, then the largest groups (in tests)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -85,6 +87,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
                 return IN_PROCESS_SPARK
             if path.startswith(SPARK_CLUSTER):
                 return SPARK_CLUSTER
+            if path.startswith(BROWSER):
+                return BROWSER
             return IN_PROCESS_SPARK if "spark" in name.lower() else path
 
     return SparkTogether(config, log)
