@@ -65,9 +65,13 @@ def test_a_reps_valuation_after_the_owners_reuses_its_refits(demo: Store, fits: 
     whole = valued(demo, SYSTEM, refits)
     assert fits[0] == 2 * refitted  # the same fits for the whole portfolio
     again = valued(demo, rep, refits)
-    assert fits[0] == 2 * refitted + (refitted - 12)  # the point fits only
+    # neither the portfolio's point fits nor its refits again: only the fits of the rep's own
+    # customers' past (the trajectories), both purchase models, kept from now on
+    assert fits[0] == 2 * refitted + 2
+    assert valued(demo, rep, refits) == again and fits[0] == 2 * refitted + 2
     # the same numbers as alone, to the last bit; the rep's total is its customers' share
     assert interval(again) == interval(alone)
+    assert again.customers == alone.customers and again.prospects == alone.prospects
     assert again.equity.low_cents is not None and whole.equity.low_cents is not None
     assert again.equity.total_cents < whole.equity.total_cents
     assert again.equity.low_cents < whole.equity.low_cents
@@ -78,13 +82,13 @@ def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
     first = valued(demo, SYSTEM, refits)
     refitted = fits[0]
     valued(demo, SYSTEM, refits)
-    assert fits[0] == refitted + (refitted - 12)
+    assert fits[0] == refitted
     valued(demo, SYSTEM, None)  # none given: nothing kept nor found
-    assert fits[0] == 2 * refitted + (refitted - 12) and len(refits) == 1
-    # another seed: other resamples, another interval
+    assert fits[0] == 2 * refitted and len(refits) == 3  # the refits and the point fits (now and past)
+    # another seed: other resamples, another interval (and the point fits again: other settings)
     seeded = CONFIG.model_copy(update={"clv": CONFIG.clv.model_copy(update={"bootstrap_seed": 7})})
     other = valued(demo, SYSTEM, refits, seeded)
-    assert fits[0] == 4 * refitted - 12
+    assert fits[0] == 3 * refitted
     assert interval(other) != interval(first)
     # a new sale changes a customer's history
     with demo.session() as s:
@@ -100,7 +104,8 @@ def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
         s.commit()
     before = fits[0]
     valued(demo, SYSTEM, refits)
-    assert fits[0] == before + refitted and len(refits) == 3
+    # the refits and the point fit again; the past's, a window before the sale, found
+    assert fits[0] == before + refitted - 2 and len(refits) == 8
 
 
 def test_the_kept_refits_stay_within_bounds() -> None:
@@ -131,8 +136,10 @@ def test_the_figures_of_every_scope_share_one_bootstrap(demo: Store, fits: list[
     whole = cache.get(demo, principal_for(demo, "pbernard"), RING)
     refitted = fits[0]
     figures = cache.get(demo, rep, RING)
-    assert whole is not None and figures is not None and len(cache.refits) == 1
+    # one bootstrap's refits and one point fit for both scopes, and the past fit of each scope's own customers
+    assert whole is not None and figures is not None and len(cache.refits) == 4
     shared = fits[0] - refitted
+    assert shared == 2  # the rep's past fit (both purchase models) only
     alone = compute_figures(demo, rep, RING)  # no refits given: its own bootstrap
     assert alone is not None and fits[0] - refitted - shared > shared
     assert interval(figures.inputs.value) == interval(alone.inputs.value)

@@ -256,6 +256,73 @@ def _bootstrap(
     return totals, samples
 
 
+@dataclass(frozen=True)
+class _PointFit:
+    """The models fitted on a portfolio's histories and what follows from them
+    alone, before any margin: the same for every need-to-know scope of the
+    portfolio (a scope only changes the margins, 0 for the customers it does
+    not see), so kept in ``Refits`` beside the bootstrap's refits."""
+
+    purchases: BetaGeoFit
+    alternative: BetaGeoFit | None
+    spend: SpendModel
+    discounted: DiscountedPurchases
+    worth: Floats  # discounted purchases over the horizon x expected spend, per customer
+    p_alive: Floats
+    expected_purchases: Floats
+
+
+_POINT_FLOATS = 12
+"""The numbers a ``_PointFit`` holds per customer, about (its arrays and those of ``discounted``)."""
+
+
+def _point_fit(
+    frequency: Floats,
+    recency: Floats,
+    age: Floats,
+    spend: SpendHistories,
+    fitted_on: npt.NDArray[np.intp],
+    sample: npt.NDArray[np.bool_] | None,
+    config: ClvConfig,
+    refits: Refits | None,
+) -> _PointFit:
+    """The point fits of ``fit_values`` (found in ``refits`` when the same
+    histories and settings were fitted before, kept there otherwise)."""
+    key = ""
+    if refits is not None:
+        spent = [getattr(spend, f.name) for f in fields(spend)]
+        key = refit_key([frequency, recency, age, fitted_on, *spent], "point fit", sample is None, config)
+        kept = refits.get_point(key)
+        if isinstance(kept, _PointFit):
+            return kept
+    fit, alternative = _purchase_model(frequency[fitted_on], recency[fitted_on], age[fitted_on], config)
+    model = fit_spend(spend, config.spend, weights=None if sample is None else sample.astype(np.float64))
+    per_year = _DAYS_PER_YEAR / config.time_unit_days
+    discounted = DiscountedPurchases(
+        frequency,
+        recency,
+        age,
+        horizon_periods=config.horizon_years * per_year,
+        periods_per_year=per_year,
+        discount_rate=config.discount_rate,
+        steps_per_year=config.steps_per_year,
+    )
+    found = _PointFit(
+        fit,
+        alternative,
+        model,
+        discounted,
+        discounted(fit.params) * model.expected,
+        p_alive(fit.params, frequency, recency, age),
+        expected_purchases(fit.params, per_year, frequency, recency, age),
+    )
+    if refits is not None:
+        for shared in (found.worth, found.p_alive, found.expected_purchases, model.expected):
+            shared.flags.writeable = False  # read by every scope
+        refits.put_point(key, found, _POINT_FLOATS * frequency.size)
+    return found
+
+
 @one_blas_thread  # the bootstrap's threads too: the limit is the libraries', not the thread's
 def fit_values(
     inputs: ModelInputs,
@@ -300,20 +367,10 @@ def _fit_values(
         )
     unit = config.time_unit_days
     recency, age = inputs.recency_days / unit, inputs.age_days / unit
-    fit, alternative = _purchase_model(frequency[fitted_on], recency[fitted_on], age[fitted_on], config)
-    model = fit_spend(spend, config.spend, weights=None if sample is None else sample.astype(np.float64))
+    models = _point_fit(frequency, recency, age, spend, fitted_on, sample, config, refits)
+    fit, model, purchases = models.purchases, models.spend, models.discounted
     margin = np.clip(np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), frequency.shape), 0.0, 1.0)
-    per_year = _DAYS_PER_YEAR / unit
-    purchases = DiscountedPurchases(
-        frequency,
-        recency,
-        age,
-        horizon_periods=config.horizon_years * per_year,
-        periods_per_year=per_year,
-        discount_rate=config.discount_rate,
-        steps_per_year=config.steps_per_year,
-    )
-    clv = purchases(fit.params) * model.expected * margin
+    clv = models.worth * margin
     point = float(clv.sum())
     low: float | None = None
     high: float | None = None
@@ -331,12 +388,12 @@ def _fit_values(
                 note = "widened to hold the point estimate"
                 low, high = min(low, point), max(high, point)
     return FittedValues(
-        p_alive=p_alive(fit.params, frequency, recency, age),
-        expected_purchases=expected_purchases(fit.params, per_year, frequency, recency, age),
+        p_alive=models.p_alive,
+        expected_purchases=models.expected_purchases,
         expected_spend_cents=model.expected,
         clv_cents=clv,
         purchases=fit,
-        alternative=alternative,
+        alternative=models.alternative,
         spend=model,
         interval=(low, point, high),
         interval_method=method,

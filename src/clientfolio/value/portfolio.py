@@ -420,7 +420,8 @@ def value_portfolio(
         ):
             values[name] = np.full(customers.ids.size, np.nan)
             values[name][at[shown]] = array[shown]
-    past_fit, _, _, _ = _fit(summary.past, config.clv, interval=False)  # for the trajectories and the backtest
+    # for the trajectories and the backtest: the scope's own customers (kept in ``refits`` for its next figures)
+    past_fit, _, _, _ = _fit(summary.past, config.clv, interval=False, refits=refits)
     placed = _place_in_quadrants(customers, summary, values.get("clv"), past_fit, as_of, config)
     lines = _values(customers, now, values, placed)
     sol = None

@@ -11,8 +11,11 @@ A ``Refits`` (the web app's ``FigureCache`` holds one, and passes it down
 ``gather`` -> ``value_source`` -> ``value_portfolio`` -> ``fit_values``) keeps,
 per portfolio (``refit_key``: a digest of the models' inputs, the point fit
 the refits start from and the settings), each resample's value per customer
-before margin; the next scope sums them with its own margins (those of its
-customers, 0 for the others).  A command that values once passes none and
+before margin, and the point fit itself (the models and, per customer, the
+discounted purchases times the expected spend, the probability of being alive
+and the expected purchases: ``clv._PointFit``); the next scope multiplies them
+by its own margins (those of its customers, 0 for the others), neither fitting
+nor refitting.  A command that values once passes none and
 keeps nothing.  The same numbers as a new bootstrap, bit for bit: a kept
 total and a computed one are the same sum.  Bounded: ``MAX_FLOATS`` numbers
 in all (8-byte floats), the least recently used portfolio dropped first; a
@@ -59,18 +62,18 @@ class Refits:
 
     def __init__(self, max_floats: int = MAX_FLOATS) -> None:
         self.max_floats = max_floats
-        self._kept: OrderedDict[str, tuple[Values, int]] = OrderedDict()
+        self._kept: OrderedDict[str, tuple[object, int]] = OrderedDict()  # refits or a point fit
         self._floats = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Values | None:
         """The refits kept under ``key`` (now the most recently used), or None."""
-        with self._lock:
-            entry = self._kept.get(key)
-            if entry is None:
-                return None
-            self._kept.move_to_end(key)
-            return entry[0]
+        kept = self._take(key)
+        return kept if isinstance(kept, tuple) else None
+
+    def get_point(self, key: str) -> object | None:
+        """The point fit kept under ``key`` by ``put_point`` (now the most recently used), or None."""
+        return self._take(key)
 
     def fits(self, floats: int) -> bool:
         """Whether refits of ``floats`` numbers in all may be kept."""
@@ -78,7 +81,22 @@ class Refits:
 
     def put(self, key: str, values: Values) -> None:
         """Keep ``values`` under ``key``, dropping the least recently used to stay within bounds."""
-        floats = sum(v.size for v in values if v is not None)
+        self._keep(key, tuple(values), sum(v.size for v in values if v is not None))
+
+    def put_point(self, key: str, fit: object, floats: int) -> None:
+        """Keep ``fit``, a point fit of the models holding about ``floats`` numbers
+        (``value.clv``: the models and what follows from them before margin), under ``key``."""
+        self._keep(key, fit, floats)
+
+    def _take(self, key: str) -> object | None:
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None:
+                return None
+            self._kept.move_to_end(key)
+            return entry[0]
+
+    def _keep(self, key: str, kept: object, floats: int) -> None:
         if not self.fits(floats):
             return
         with self._lock:
@@ -86,7 +104,7 @@ class Refits:
                 return
             while self._kept and self._floats + floats > self.max_floats:
                 self._floats -= self._kept.popitem(last=False)[1][1]
-            self._kept[key] = (tuple(values), floats)
+            self._kept[key] = (kept, floats)
             self._floats += floats
 
     def __len__(self) -> int:
