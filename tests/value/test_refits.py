@@ -20,6 +20,7 @@ from clientfolio.store import Store
 from clientfolio.store.schema import Customer, Invoice, InvoiceLine, Product
 from clientfolio.value import PortfolioValue, ValueConfig, value_source
 from clientfolio.value import clv as clv_module
+from clientfolio.value import run as value_run
 from clientfolio.value.refits import Refits, refit_key
 from clientfolio.web.figures import FigureCache, compute_figures
 from tests.browser.staff import RING
@@ -57,6 +58,21 @@ def interval(value: PortfolioValue) -> tuple[Any, ...]:
     return e.total_cents, e.low_cents, e.high_cents, e.interval_method
 
 
+def add_sale(store: Store) -> None:
+    """A sale to the first customer on the day of the last one."""
+    with store.session() as s:
+        customer = s.scalars(select(Customer).order_by(Customer.code)).first()
+        product = s.scalars(select(Product).order_by(Product.code)).first()
+        assert customer is not None and product is not None
+        last = s.scalar(select(func.max(Invoice.issued_on)))
+        assert isinstance(last, dt.date)
+        invoice = Invoice(number="REFIT-1", customer_id=customer.id, issued_on=last, kind="invoice")
+        s.add(invoice)
+        s.flush()
+        s.add(InvoiceLine(invoice_id=invoice.id, line_no=1, product_id=product.id, amount_cents=123_456))
+        s.commit()
+
+
 def test_a_reps_valuation_after_the_owners_reuses_its_refits(demo: Store, fits: list[int]) -> None:
     rep, refits = principal_for(demo, "jleroy"), Refits()
     alone = valued(demo, rep, None)
@@ -90,18 +106,7 @@ def test_new_data_or_other_settings_refit(demo: Store, fits: list[int]) -> None:
     other = valued(demo, SYSTEM, refits, seeded)
     assert fits[0] == 3 * refitted
     assert interval(other) != interval(first)
-    # a new sale changes a customer's history
-    with demo.session() as s:
-        customer = s.scalars(select(Customer).order_by(Customer.code)).first()
-        product = s.scalars(select(Product).order_by(Product.code)).first()
-        assert customer is not None and product is not None
-        last = s.scalar(select(func.max(Invoice.issued_on)))
-        assert isinstance(last, dt.date)
-        invoice = Invoice(number="REFIT-1", customer_id=customer.id, issued_on=last, kind="invoice")
-        s.add(invoice)
-        s.flush()
-        s.add(InvoiceLine(invoice_id=invoice.id, line_no=1, product_id=product.id, amount_cents=123_456))
-        s.commit()
+    add_sale(demo)  # a new sale changes a customer's history
     before = fits[0]
     valued(demo, SYSTEM, refits)
     # the refits and the point fit again; the past's, a window before the sale, found
@@ -136,10 +141,40 @@ def test_the_figures_of_every_scope_share_one_bootstrap(demo: Store, fits: list[
     whole = cache.get(demo, principal_for(demo, "pbernard"), RING)
     refitted = fits[0]
     figures = cache.get(demo, rep, RING)
-    # one bootstrap's refits and one point fit for both scopes, and the past fit of each scope's own customers
-    assert whole is not None and figures is not None and len(cache.refits) == 4
+    # one bootstrap's refits and one point fit for both scopes, the past fit of each scope's own
+    # customers, and the whole portfolio's histories the rep's models are fitted on
+    assert whole is not None and figures is not None and len(cache.refits) == 5
     shared = fits[0] - refitted
     assert shared == 2  # the rep's past fit (both purchase models) only
     alone = compute_figures(demo, rep, RING)  # no refits given: its own bootstrap
     assert alone is not None and fits[0] - refitted - shared > shared
     assert interval(figures.inputs.value) == interval(alone.inputs.value)
+
+
+def test_the_scopes_read_the_whole_portfolios_histories_once_per_data(
+    demo: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reps' figures fit their models on the whole portfolio's histories, read
+    once for both; after a new sale, read again."""
+    reads = [0]
+    real = value_run.population_histories
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(value_run, "population_histories", counted)
+    cache = FigureCache(600)
+    first, second = principal_for(demo, "jleroy"), principal_for(demo, "sgirard")
+    assert first.scope != second.scope
+    assert cache.get(demo, first, RING) is not None
+    figures = cache.get(demo, second, RING)
+    assert figures is not None and reads[0] == 1
+    monkeypatch.setattr(value_run, "population_histories", real)
+    alone = compute_figures(demo, second, RING)  # its own reading, its own fits
+    assert alone is not None
+    assert figures.inputs.value.customers == alone.inputs.value.customers
+    assert interval(figures.inputs.value) == interval(alone.inputs.value)
+    monkeypatch.setattr(value_run, "population_histories", counted)
+    add_sale(demo)
+    assert cache.get(demo, first, RING) is not None and reads[0] == 2

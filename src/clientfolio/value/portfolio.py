@@ -47,7 +47,15 @@ if TYPE_CHECKING:  # the access layer (and the store) only where a store is valu
 
 _EPOCH = dt.date(1970, 1, 1)  # ``Histories`` dates are days since then
 
-__all__ = ["CustomerValue", "Equity", "PortfolioValue", "ProspectValue", "categorize", "value_portfolio"]
+__all__ = [
+    "CustomerValue",
+    "Equity",
+    "PortfolioValue",
+    "ProspectValue",
+    "categorize",
+    "population_histories",
+    "value_portfolio",
+]
 
 
 @dataclass
@@ -361,6 +369,13 @@ def categorize(
     return _values(_classify(summary, accounts, config)[0], summary.now)
 
 
+def population_histories(transactions: ir.Table, *, as_of: dt.date, window_months: int) -> Histories:
+    """The histories (``value.history.customer_history``) of the customers of
+    ``transactions`` as of ``as_of``, read: what ``value_portfolio`` fits the
+    models on when given a ``population``."""
+    return Histories.of(customer_history(transactions, as_of=as_of, window_months=window_months).to_pyarrow())
+
+
 def value_portfolio(
     transactions: ir.Table,
     *,
@@ -369,7 +384,7 @@ def value_portfolio(
     receivables: ir.Table | None = None,
     settlements: ir.Table | None = None,
     config: ValueConfig | None = None,
-    population: ir.Table | None = None,
+    population: ir.Table | Histories | None = None,
     interval: bool = True,
     refits: Refits | None = None,
 ) -> PortfolioValue:
@@ -383,7 +398,8 @@ def value_portfolio(
     when ``transactions`` is a part of them (a scope of the portfolio): a
     customer's lifetime value is then the same whoever looks, and the
     valuation's total and interval are those of the customers of
-    ``transactions`` (``value_source`` passes the whole portfolio).
+    ``transactions`` (``value_source`` passes the whole portfolio, or its
+    histories as ``population_histories`` reads them).
     ``interval`` False skips the bootstrap of the total's interval (a caller
     that shows neither the interval nor the equity's method); ``refits`` keeps
     its refits for the next scope of the same portfolio (``value.refits``).
@@ -399,8 +415,10 @@ def value_portfolio(
 
     fit_rows, valued = now, None
     if population is not None:
-        fit_rows = Histories.of(
-            customer_history(population, as_of=as_of, window_months=config.window_months).to_pyarrow()
+        fit_rows = (
+            population
+            if isinstance(population, Histories)
+            else population_histories(population, as_of=as_of, window_months=config.window_months)
         )
         shown_codes = set(now.ids.tolist())  # a set: numpy's isin sorts object arrays by Python comparisons
         valued = np.fromiter((code in shown_codes for code in fit_rows.ids.tolist()), bool, len(fit_rows))

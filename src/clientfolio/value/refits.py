@@ -25,10 +25,12 @@ for 100,000 customers)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,8 @@ __all__ = ["MAX_FLOATS", "Refits", "refit_key"]
 
 MAX_FLOATS = 4_000_000
 """The numbers a ``Refits`` keeps in all by default: 32 MB."""
+
+T = TypeVar("T")
 
 Values = Sequence[npt.NDArray[np.float64] | None]
 """Each resample's value per customer before margin, in the resamples' order
@@ -57,14 +61,52 @@ def refit_key(arrays: Sequence[npt.NDArray[np.generic]], *settings: object) -> s
     return digest.hexdigest()
 
 
+class _Kept:
+    """The least recently used entries of a ``Refits`` and of its views, with the numbers they hold."""
+
+    def __init__(self, max_floats: int) -> None:
+        self.max_floats = max_floats
+        self.entries: OrderedDict[str, tuple[object, int]] = OrderedDict()  # refits, a point fit, histories
+        self.floats = 0
+        self.lock = threading.Lock()
+
+
 class Refits:
-    """A bounded store of bootstrap refits by ``refit_key``, safe across threads."""
+    """A bounded store of bootstrap refits by ``refit_key``, safe across threads.
+
+    ``of_data(version)`` is a view of the same store for one version of the data
+    (the web app's ``FigureCache`` passes one per computation): what is read from
+    the store for every scope alike (``read_once``: the whole portfolio's
+    histories the models are fitted on) is then kept under that version too."""
 
     def __init__(self, max_floats: int = MAX_FLOATS) -> None:
-        self.max_floats = max_floats
-        self._kept: OrderedDict[str, tuple[object, int]] = OrderedDict()  # refits or a point fit
-        self._floats = 0
-        self._lock = threading.Lock()
+        self._kept = _Kept(max_floats)
+        self.data: Hashable | None = None
+        """The version of the data this view reads for (``of_data``); None: nothing read is kept."""
+
+    @property
+    def max_floats(self) -> int:
+        return self._kept.max_floats
+
+    def of_data(self, version: Hashable) -> Refits:
+        """This store, for reads of the data as of ``version`` (a value that changes with the data)."""
+        view = copy.copy(self)
+        view.data = version
+        return view
+
+    def read_once(self, key: Hashable, read: Callable[[], T], floats: Callable[[T], int]) -> T:
+        """``read()``, kept under ``key`` and this view's data version for the
+        next scope (of ``floats(result)`` numbers); read each time without a
+        version."""
+        if self.data is None:
+            return read()
+        full = refit_key([], "read", self.data, key)
+        kept = self._take(full)
+        if kept is not None:
+            return kept  # type: ignore[return-value]  # what ``read`` returned under this key
+        found = read()
+        self._keep(full, found, floats(found))
+        return found
 
     def get(self, key: str) -> Values | None:
         """The refits kept under ``key`` (now the most recently used), or None."""
@@ -89,23 +131,25 @@ class Refits:
         self._keep(key, fit, floats)
 
     def _take(self, key: str) -> object | None:
-        with self._lock:
-            entry = self._kept.get(key)
+        kept = self._kept
+        with kept.lock:
+            entry = kept.entries.get(key)
             if entry is None:
                 return None
-            self._kept.move_to_end(key)
+            kept.entries.move_to_end(key)
             return entry[0]
 
-    def _keep(self, key: str, kept: object, floats: int) -> None:
+    def _keep(self, key: str, value: object, floats: int) -> None:
         if not self.fits(floats):
             return
-        with self._lock:
-            if key in self._kept:
+        kept = self._kept
+        with kept.lock:
+            if key in kept.entries:
                 return
-            while self._kept and self._floats + floats > self.max_floats:
-                self._floats -= self._kept.popitem(last=False)[1][1]
-            self._kept[key] = (kept, floats)
-            self._floats += floats
+            while kept.entries and kept.floats + floats > kept.max_floats:
+                kept.floats -= kept.entries.popitem(last=False)[1][1]
+            kept.entries[key] = (value, floats)
+            kept.floats += floats
 
     def __len__(self) -> int:
-        return len(self._kept)
+        return len(self._kept.entries)

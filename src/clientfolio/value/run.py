@@ -27,7 +27,8 @@ from clientfolio.analytics.run import CsvStyle, open_transactions
 from clientfolio.errors import ClientfolioError
 from clientfolio.i18n import N_
 from clientfolio.value.categories import CATEGORY_NAMES
-from clientfolio.value.portfolio import PortfolioValue, categorize, value_portfolio
+from clientfolio.value.history import Histories
+from clientfolio.value.portfolio import PortfolioValue, categorize, population_histories, value_portfolio
 from clientfolio.value.potential import SOURCE_LABELS
 from clientfolio.value.refits import Refits
 from clientfolio.value.rules import ValueConfig
@@ -35,6 +36,8 @@ from clientfolio.value.solvency import STATUS_NAMES
 from clientfolio.value.strategy import QUADRANT_NAMES, QUADRANT_NOTES, STRATEGY_NAMES, TRAJECTORY_NAMES
 
 if TYPE_CHECKING:  # imported where a store is valued: a file's valuation does without them
+    import ibis.expr.types as ir
+
     from clientfolio.access import PortfolioReader
     from clientfolio.analytics.engines import SparkOptions
     from clientfolio.store import Store
@@ -161,10 +164,10 @@ def value_source(
             return value_portfolio(table, as_of=day, config=config, interval=interval)
         with ExitStack() as stack:
             own = con if engine is None else stack.enter_context(open_transactions(store=store, reader=reader))[0]
-            population = None
+            population: ir.Table | Histories | None = None
             whole = reader.every_customer()
             if whole is not None:  # a scope: the models are fitted on the whole portfolio
-                population = stack.enter_context(open_transactions(store=store, reader=whole))[1]
+                population = _population(whole, day, config.window_months, refits, stack)
             return value_portfolio(
                 table,
                 as_of=day,
@@ -176,6 +179,26 @@ def value_source(
                 interval=interval,
                 refits=refits,
             )
+
+
+def _population(
+    whole: PortfolioReader, day: dt.date, window_months: int, refits: Refits | None, stack: ExitStack
+) -> ir.Table | Histories:
+    """The whole portfolio a scope's models are fitted on: its transactions
+    table, or, where ``refits`` is a view of one version of the data (the web
+    app's figures of every scope), its histories read once for every scope."""
+    if refits is None or refits.data is None:
+        return stack.enter_context(open_transactions(store=whole.store, reader=whole))[1]
+
+    def read() -> Histories:
+        with open_transactions(store=whole.store, reader=whole) as (_, table):
+            histories = population_histories(table, as_of=day, window_months=window_months)
+        for array in (histories.ids, histories.segments, *histories.values.values()):
+            array.flags.writeable = False  # read by every scope
+        return histories
+
+    key = ("population", whole.store.url, whole.principal.scope, day, window_months)
+    return refits.read_once(key, read, lambda h: len(h) * (len(h.values) + 2))
 
 
 def vip_customers(

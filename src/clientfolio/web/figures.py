@@ -265,7 +265,9 @@ class FigureCache:
     last start as old ones: the first page after a restart is served at once.
     ``prepare`` derives the pages' views of new figures in the background,
     before they are served (``Figures.view``).  The scopes' valuations share
-    their bootstrap's refits (``refits``: one per portfolio, not per scope)."""
+    their bootstrap's refits and point fits (``refits``: one per portfolio, not
+    per scope), and the whole portfolio's histories read once per data version
+    (``Refits.of_data``)."""
 
     def __init__(
         self,
@@ -310,7 +312,7 @@ class FigureCache:
             entry = self._entries.get(scope)
             if self._fresh(entry, version):
                 return entry[2] if entry else None
-            figures = compute_figures(store, principal, ring, self.refits)
+            figures = compute_figures(store, principal, ring, self.refits.of_data(version))
             self._entries[scope] = (version, self._clock(), figures)
             return figures
 
@@ -393,13 +395,13 @@ class FigureCache:
         and kept, or those another process of the app has just kept for it."""
         if self.files is None:
             version = data_version(store)
-            return version, compute_figures(store, principal, ring, self.refits)
+            return version, compute_figures(store, principal, ring, self.refits.of_data(version))
         with self.files.computing(principal.scope):
             version = data_version(store)
             kept = self.files.load(principal.scope, since=max(self._started, time.time() - self.seconds))
             if kept is not None and kept[0] == version:
                 return kept
-            figures = compute_figures(store, principal, ring, self.refits)
+            figures = compute_figures(store, principal, ring, self.refits.of_data(version))
             self.files.save(principal.scope, version, figures)
             return version, figures
 
