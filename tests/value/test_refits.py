@@ -124,6 +124,20 @@ def test_the_kept_refits_stay_within_bounds() -> None:
     assert refits.get("b") is None and refits.get("a") is not None and refits.get("c") is not None
     refits.put("d", [np.ones(11)])  # larger than the whole store: not kept
     assert refits.get("d") is None and len(refits) == 2
+    # a point fit, or a read, is kept only in the room left: never at the expense of refits
+    refits.put_point("p", "a point fit", 1)  # "a" and "c" hold the 10 numbers
+    assert refits.get_point("p") is None and len(refits) == 2
+    refits.put("e", [np.ones(2)])  # refits drop the least recently used: "a"
+    refits.put_point("q", "a point fit", 4)  # 10 numbers in all
+    assert refits.get("a") is None and refits.get_point("q") == "a point fit" and len(refits) == 3
+    view = refits.of_data(1)
+    assert view.read_once("r", lambda: "read", lambda _: 1) == "read" and len(refits) == 3  # no room: not kept
+    refits.put("f", [np.ones(3)])  # drops "c", the least recently used
+    assert refits.get("c") is None and refits.get_point("q") is not None
+    assert view.read_once("r", lambda: "read again", lambda _: 1) == "read again"
+    assert view.read_once("r", lambda: "not read", lambda _: 1) == "read again"  # kept this time
+    assert refits.of_data(2).read_once("r", lambda: "other data", lambda _: 1) == "other data"
+    assert Refits().read_once("r", lambda: "no version", lambda _: 1) == "no version"
 
 
 def test_the_key_holds_every_input() -> None:

@@ -96,8 +96,8 @@ class Refits:
 
     def read_once(self, key: Hashable, read: Callable[[], T], floats: Callable[[T], int]) -> T:
         """``read()``, kept under ``key`` and this view's data version for the
-        next scope (of ``floats(result)`` numbers); read each time without a
-        version."""
+        next scope (of ``floats(result)`` numbers, when there is room for them,
+        as ``put_point``); read each time without a version."""
         if self.data is None:
             return read()
         full = refit_key([], "read", self.data, key)
@@ -105,7 +105,7 @@ class Refits:
         if kept is not None:
             return kept  # type: ignore[return-value]  # what ``read`` returned under this key
         found = read()
-        self._keep(full, found, floats(found))
+        self._keep(full, found, floats(found), evict=False)
         return found
 
     def get(self, key: str) -> Values | None:
@@ -123,12 +123,15 @@ class Refits:
 
     def put(self, key: str, values: Values) -> None:
         """Keep ``values`` under ``key``, dropping the least recently used to stay within bounds."""
-        self._keep(key, tuple(values), sum(v.size for v in values if v is not None))
+        self._keep(key, tuple(values), sum(v.size for v in values if v is not None), evict=True)
 
     def put_point(self, key: str, fit: object, floats: int) -> None:
         """Keep ``fit``, a point fit of the models holding about ``floats`` numbers
-        (``value.clv``: the models and what follows from them before margin), under ``key``."""
-        self._keep(key, fit, floats)
+        (``value.clv``: the models and what follows from them before margin), under
+        ``key`` when there is room for it: a point fit or a read never drops another
+        entry (the refits they would drop cost a whole bootstrap to make again; beyond
+        100,000 customers the refits alone may fill the store)."""
+        self._keep(key, fit, floats, evict=False)
 
     def _take(self, key: str) -> object | None:
         kept = self._kept
@@ -139,12 +142,12 @@ class Refits:
             kept.entries.move_to_end(key)
             return entry[0]
 
-    def _keep(self, key: str, value: object, floats: int) -> None:
+    def _keep(self, key: str, value: object, floats: int, *, evict: bool) -> None:
         if not self.fits(floats):
             return
         kept = self._kept
         with kept.lock:
-            if key in kept.entries:
+            if key in kept.entries or (not evict and kept.floats + floats > kept.max_floats):
                 return
             while kept.entries and kept.floats + floats > kept.max_floats:
                 kept.floats -= kept.entries.popitem(last=False)[1][1]
