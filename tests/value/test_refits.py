@@ -35,18 +35,23 @@ def demo(demo_copy: Callable[..., str]) -> Iterator[Store]:
     store.dispose()
 
 
-@pytest.fixture
-def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The purchase model's fits, counted: ``[n]``."""
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """The calls of ``module.name`` from now on, counted: ``[n]``."""
     count = [0]
-    real = clv_module.fit_bgnbd
+    real = getattr(module, name)
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         count[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(clv_module, "fit_bgnbd", counted)
+    monkeypatch.setattr(module, name, counting)
     return count
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The purchase model's fits, counted: ``[n]``."""
+    return counted(monkeypatch, clv_module, "fit_bgnbd")
 
 
 def valued(store: Store, who: Principal, refits: Refits | None, config: ValueConfig = CONFIG) -> PortfolioValue:
@@ -170,25 +175,16 @@ def test_the_scopes_read_the_whole_portfolios_histories_once_per_data(
 ) -> None:
     """Two reps' figures fit their models on the whole portfolio's histories, read
     once for both; after a new sale, read again."""
-    reads = [0]
-    real = value_run.population_histories
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        reads[0] += 1
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(value_run, "population_histories", counted)
+    reads = counted(monkeypatch, value_run, "population_histories")
     cache = FigureCache(600)
     first, second = principal_for(demo, "jleroy"), principal_for(demo, "sgirard")
     assert first.scope != second.scope
     assert cache.get(demo, first, RING) is not None
     figures = cache.get(demo, second, RING)
     assert figures is not None and reads[0] == 1
-    monkeypatch.setattr(value_run, "population_histories", real)
-    alone = compute_figures(demo, second, RING)  # its own reading, its own fits
+    alone = compute_figures(demo, second, RING)  # its own reading (of the table), its own fits
     assert alone is not None
     assert figures.inputs.value.customers == alone.inputs.value.customers
-    assert interval(figures.inputs.value) == interval(alone.inputs.value)
-    monkeypatch.setattr(value_run, "population_histories", counted)
+    assert interval(figures.inputs.value) == interval(alone.inputs.value) and reads[0] == 1
     add_sale(demo)
     assert cache.get(demo, first, RING) is not None and reads[0] == 2
