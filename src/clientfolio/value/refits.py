@@ -18,8 +18,8 @@ by its own margins (those of its customers, 0 for the others), neither fitting
 nor refitting.  A command that values once passes none and
 keeps nothing.  The same numbers as a new bootstrap, bit for bit: a kept
 total and a computed one are the same sum.  Bounded: ``MAX_FLOATS`` numbers
-in all (8-byte floats), the least recently used entry dropped first to keep
-refits, point fits and reads kept only in the room left; a
+in all (8-byte floats): refits drop the least recently used entries to find
+room, point fits and reads are kept only in the room left; a
 portfolio whose refits alone exceed it is not kept (beyond 20,000 customers
 the resamples are fewer, ``bootstrap_samples``: up to 2,000,000 numbers, 16 MB,
 for 100,000 customers)."""
