@@ -32,6 +32,7 @@ def test_the_suggested_actions_are_in_french(app: FastAPI) -> None:
     assert follow["title"].startswith("Follow up ") and "a year at stake" in follow["reason"]
     follow_fr = next(s for s in french if s["key"] == follow["key"])
     assert follow_fr["title"].startswith("Assurer le suivi de ") and "par an en jeu" in follow_fr["reason"]
+    assert (follow["kind_label"], follow_fr["kind_label"]) == ("Follow-up", "Suivi")  # the page's JSON names it too
     page = _page(fr, "/plan")
     assert "Assurer le suivi de " in page and "Prospect de priorité 1 (IPA " in page
     assert "Follow up " not in page and "Priority-1 prospect" not in page

@@ -25,7 +25,6 @@ from fastapi.templating import Jinja2Templates
 from clientfolio.access import Principal, Scope
 from clientfolio.errors import ClientfolioError, KeyMissing
 from clientfolio.i18n import LANGS, formatter, gettext_for, translations
-from clientfolio.plan.suggestions import SUGGESTION_KIND_NAMES
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.users import list_users, principal_for
 from clientfolio.settings import Settings
@@ -187,7 +186,6 @@ def create_app(
     )
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.autoescape = True
-    templates.env.globals["suggestion_kinds"] = SUGGESTION_KIND_NAMES  # English names, translated where shown
     app.state.web = WebState(
         settings,
         the_store,

@@ -33,7 +33,7 @@ from clientfolio.plan.records import (
     update_action,
 )
 from clientfolio.plan.run import suggestions_of
-from clientfolio.plan.suggestions import Suggestion, as_action
+from clientfolio.plan.suggestions import SUGGESTION_KIND_NAMES, Suggestion, as_action
 from clientfolio.plan.xlsx import write_plan_xlsx
 from clientfolio.protect.audit import record_event
 from clientfolio.protect.keys import KeyRing
@@ -92,9 +92,7 @@ def plan_of(view: View, principal: Principal, ring: KeyRing, year: int | None, a
         "tracking": tracking.as_dict(),
         "suggestions": [
             {
-                **s.as_dict(),
-                "title": shown(view.lang, s.title, s.title_msg, s.params),
-                "reason": shown(view.lang, s.reason, s.reason_msg, s.params),
+                **_suggestion_row(view, s),
                 "steps": shown(view.lang, s.steps, s.steps_msg, s.params),
                 "in_plan": s.key in planned,
             }
@@ -114,8 +112,10 @@ def plan_page(
 
 
 def _suggestion_row(view: View, s: Suggestion) -> dict[str, Any]:
+    """A suggestion as the plan's pages show it: its kind, title and reason in the reader's language."""
     return {
         **s.as_dict(),
+        "kind_label": view._(SUGGESTION_KIND_NAMES.get(s.kind, s.kind)),
         "title": shown(view.lang, s.title, s.title_msg, s.params),
         "reason": shown(view.lang, s.reason, s.reason_msg, s.params),
     }
