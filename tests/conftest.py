@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clientfolio.protect import passwords
 from clientfolio.store import Store
 from tests.pg_pool import Databases
 from tests.spark.cluster import QUICK_JVM, write_spark_defaults
@@ -117,6 +119,43 @@ def _small_bootstrap() -> Iterator[None]:
     report, the web app) resample the customers ``BOOTSTRAP_SAMPLES`` times."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLIENTFOLIO_CLV__BOOTSTRAP_SAMPLES", BOOTSTRAP_SAMPLES)
+        yield
+
+
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16)
+"""argon2id at its smallest cost: the tests hash and check hundreds of passwords (every user
+made, every login: 20 CPU-s with the production parameters), which is not what they test.
+The production parameters, the rehash and the unknown user's equal cost are tested with
+``owasp_hashes``; the commands the tests start as processes keep them."""
+OWASP_HASHER = passwords.HASHER
+"""The production hasher (``passwords.HASHER`` at import, before any patch)."""
+
+
+@contextmanager
+def hashes_by(hasher: PasswordHasher) -> Iterator[None]:
+    """Passwords hashed and checked by ``hasher`` meanwhile, and the unknown user's
+    throw-away hash made again by it (then again by the one found on leaving)."""
+    passwords._dummy_hash.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(passwords, "HASHER", hasher)
+            yield
+    finally:
+        passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes() -> Iterator[None]:
+    """Every test's passwords hashed with ``QUICK_HASHER`` (autouse and of the session:
+    set up before the session's stores that hold users)."""
+    with hashes_by(QUICK_HASHER):
+        yield
+
+
+@pytest.fixture
+def owasp_hashes() -> Iterator[None]:
+    """The production parameters (``OWASP_HASHER``) for the test that checks them."""
+    with hashes_by(OWASP_HASHER):
         yield
 
 

@@ -127,6 +127,7 @@ def test_login_success_and_failure_are_audited_with_one_answer(store: Store) -> 
     assert verify_chain(store, KEY).ok
 
 
+@pytest.mark.usefixtures("owasp_hashes")
 def test_unknown_users_cost_one_password_verification_too(
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
@@ -230,6 +231,7 @@ def test_totp_second_factor(store: Store) -> None:
     login(store, at=T0 + dt.timedelta(minutes=2))
 
 
+@pytest.mark.usefixtures("owasp_hashes")
 def test_login_rehashes_a_hash_made_with_older_parameters(store: Store) -> None:
     add(store)
     weaker = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PW)

@@ -2,7 +2,7 @@
 the app built on it, and a way to log in.  Everything runs in-process.  The
 stores are built once per session (per worker) and copied for each module
 (``filled_demo``, ``staffed_templates``); the passwords are hashed at argon2's
-smallest cost (``QUICK_HASHER``)."""
+smallest cost, as in every test (``tests/conftest.py``, ``QUICK_HASHER``)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from clientfolio.demo import generate_demo
-from clientfolio.protect import passwords
 from clientfolio.protect.keys import KeyRing
 from clientfolio.protect.users import set_password
 from clientfolio.settings import Settings
@@ -46,34 +44,6 @@ IDLE_LOCK = '<script src="http://testserver/static/idle.js" data-idle-minutes="3
 """The one script of a logged-in page: our own idle lock (``static/idle.js``), no outside asset."""
 
 
-QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16)
-"""argon2id at its smallest cost: the web tests hash and check hundreds of
-passwords (every login), which is not what they test; the production
-parameters and the rehash are tested in ``tests/protect``."""
-
-
-@contextmanager
-def quick_hashes() -> Iterator[None]:
-    """Passwords hashed with ``QUICK_HASHER`` meanwhile; the production hasher
-    back afterwards (and the cached hash of the unknown-user check made again
-    with it)."""
-    passwords._dummy_hash.cache_clear()
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(passwords, "HASHER", QUICK_HASHER)
-            yield
-    finally:
-        passwords._dummy_hash.cache_clear()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _quick_password_hashes() -> Iterator[None]:
-    """Every web test module's passwords hashed with ``QUICK_HASHER`` (the
-    session's stores below are built with it too)."""
-    with quick_hashes():
-        yield
-
-
 def fill_demo(store: Store) -> Store:
     """``store`` filled with the small demo portfolio, its users given ``PASSWORD``."""
     generate_demo(store, customers=40, years=2, seed=3, as_of=dt.date(2025, 6, 30), ring=RING)
@@ -92,8 +62,7 @@ def filled_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file holding ``fill_demo``'s portfolio, built once per session
     (per worker): copy it (``demo_store``), never open it."""
     path = tmp_path_factory.mktemp("filled") / "demo.db"
-    with quick_hashes():  # a session fixture: set up before the module's autouse one
-        fill_demo(Store(f"sqlite:///{path}")).dispose()
+    fill_demo(Store(f"sqlite:///{path}")).dispose()
     return path
 
 
@@ -138,8 +107,7 @@ class StaffedTemplates:
         if engine == "sqlite":
             if self.file is None:
                 path = self.folder / "staffed.db"
-                with quick_hashes():
-                    staffed_store(f"sqlite:///{path}", customers=STAFFED_CUSTOMERS).dispose()
+                staffed_store(f"sqlite:///{path}", customers=STAFFED_CUSTOMERS).dispose()
                 self.file = path
             copy_sqlite(self.file, folder / "demo.db")
             store = Store(f"sqlite:///{folder}/demo.db")
@@ -155,8 +123,7 @@ class StaffedTemplates:
                 with admin.connect() as conn:
                     conn.execute(text(f'CREATE DATABASE "{template}"'))
                 try:
-                    with quick_hashes():
-                        staffed_store(_pg_url(template), customers=STAFFED_CUSTOMERS).dispose()  # no connection left
+                    staffed_store(_pg_url(template), customers=STAFFED_CUSTOMERS).dispose()  # no connection left
                 except BaseException:
                     with admin.connect() as conn:
                         conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
