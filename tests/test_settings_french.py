@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 import os
 import string
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from click.testing import Result
 from pydantic import BaseModel
+from rich.console import Console
+from typer.testing import CliRunner
 
 from clientfolio import cli
 from clientfolio.config import SECTIONS, load_domain_config
@@ -47,12 +48,15 @@ def fields(text: str) -> set[str]:
 
 @pytest.fixture(autouse=True)
 def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No settings of the developer's environment; a wide terminal (no wrapped help)."""
+    """No settings of the developer's environment; a wide terminal (no wrapped help),
+    without colours."""
     for name in list(os.environ):
         if name.upper().startswith("CLIENTFOLIO_") or name in ("LC_ALL", "LC_MESSAGES", "LANG"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "4000")
+    monkeypatch.setattr(cli, "console", Console(width=400, color_system=None))
+    monkeypatch.setattr(cli, "errors", Console(width=400, color_system=None, stderr=True))
 
 
 def test_every_description_has_its_french_with_the_same_fields() -> None:
@@ -82,18 +86,18 @@ def test_the_domain_terms_of_the_french() -> None:
     assert "taux d'attrition" in _(help_of["swot.half_life_alert_years"])
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command as a user runs it, in a child process on a wide terminal
-    (no help text wrapped, whatever the terminal the tests run in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTY_", "FORCE_", "CLIENTFOLIO_LANG"))}
-    env.update(TERM="xterm", COLUMNS="400", LINES="100")
-    code = "import sys; sys.argv[0] = 'clientfolio'; from clientfolio.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False)
+def run(*args: str) -> Result:
+    """The command run in this process on a wide terminal (no help text wrapped),
+    its outputs apart (``stdout``, ``stderr``), the language only from ``--lang``; an
+    exception that escaped the command (a traceback for a user) fails the test."""
+    result = CliRunner().invoke(cli.app, list(args), env={"CLIENTFOLIO_LANG": "", "TERM": "xterm"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result
 
 
 def test_settings_in_french_show_the_french_help_and_no_english() -> None:
     result = run("settings", "--lang", "fr")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "Part cumulée de la valeur faite par les clients A (source : 80 % du chiffre d'affaires)." in result.stdout
     assert "Taux d'actualisation annuel de la marge future." in result.stdout
     assert "Valeur notée 0/20 (et tout ce qui est pire)." in result.stdout
@@ -104,7 +108,7 @@ def test_settings_in_french_show_the_french_help_and_no_english() -> None:
     assert '"profile": "declining", "when": "fading"' in result.stdout and "Win back" not in result.stdout
 
     english = run("settings", "--lang", "en")
-    assert english.returncode == 0, english.stderr
+    assert english.exit_code == 0, english.stderr
     assert "Cumulative share of value made by the A customers (seed: 80 % of revenue)." in english.stdout
     assert '"label": "to retain or losing speed", "action": "Act fast:' in english.stdout
     assert "Part cumulée" not in english.stdout
@@ -112,7 +116,7 @@ def test_settings_in_french_show_the_french_help_and_no_english() -> None:
 
 def test_settings_json_keeps_the_english_help() -> None:
     result = run("settings", "--json", "--lang", "fr")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = {f"{r['section']}.{r['key']}": r["help"] for r in json.loads(result.stdout)["domain"]}
     assert rows["abc.a"] == "Cumulative share of value made by the A customers (seed: 80 % of revenue)."
     assert rows == {k: v for k, v in every_description().items() if k in rows}
@@ -133,22 +137,22 @@ def test_a_wrong_setting_is_said_in_french(tmp_path: Path, toml: str, french: st
     (tmp_path / "t.csv").write_text("customer_id,invoice_id,date,amount\nC1,F1,2024-06-01,500\n", encoding="utf-8")
     (tmp_path / "clientfolio.toml").write_text(toml, encoding="utf-8")
     said = run("analyze", "--transactions", "t.csv", "--engine", "spark", "--lang", "fr")
-    assert said.returncode == 1 and french in said.stderr, said.stderr
+    assert said.exit_code == 1 and french in said.stderr, said.stderr
     assert english not in said.stderr
     said = run("analyze", "--transactions", "t.csv", "--engine", "spark", "--lang", "en")
-    assert said.returncode == 1 and english in said.stderr, said.stderr
+    assert said.exit_code == 1 and english in said.stderr, said.stderr
 
 
 def test_a_wrong_variable_is_said_in_the_readers_language_not_as_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     # pydantic's ValidationError reached the terminal as a traceback, from every command
     monkeypatch.setenv("CLIENTFOLIO_DATE_ORDER", "xyz")
     said = run("settings", "--lang", "fr")
-    assert said.returncode == 1 and "Traceback" not in said.stderr, said.stderr
+    assert said.exit_code == 1 and "Traceback" not in said.stderr, said.stderr
     assert 'CLIENTFOLIO_DATE_ORDER="xyz" : doit être l\'une des valeurs' in said.stderr
     said = run("settings", "--lang", "en")
     assert 'CLIENTFOLIO_DATE_ORDER="xyz": must be one of' in said.stderr
     monkeypatch.delenv("CLIENTFOLIO_DATE_ORDER")
     monkeypatch.setenv("CLIENTFOLIO_IMPORT_CHUNK_ROWS", "1\x1b[2J")  # an escape sequence is shown, not run
     said = run("settings", "--lang", "en")
-    assert said.returncode == 1 and "\x1b" not in said.stderr
+    assert said.exit_code == 1 and "\x1b" not in said.stderr
     assert 'CLIENTFOLIO_IMPORT_CHUNK_ROWS="1\\u001b[2J": must be a whole number' in said.stderr
