@@ -124,7 +124,8 @@ def _small_bootstrap() -> Iterator[None]:
 
 QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16)
 """argon2id at its smallest cost: the tests hash and check hundreds of passwords (every user
-made, every login: 20 CPU-s with the production parameters), which is not what they test.
+made, every login: about 11 CPU-s of the suite with the production parameters outside the web
+tests, which had their own quick hasher), which is not what they test.
 The production parameters, the rehash and the unknown user's equal cost are tested with
 ``owasp_hashes``; the commands the tests start as processes keep them."""
 OWASP_HASHER = passwords.HASHER
