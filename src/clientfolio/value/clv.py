@@ -206,6 +206,7 @@ def _bootstrap(
     config: ClvConfig,
     fitted_on: npt.NDArray[np.intp],
     refits: Refits | None,
+    inputs_key: str,
 ) -> tuple[list[float], int]:
     """Totals over the actual customers with the models refitted on resamples
     of those ``fitted_on`` (counts as weights); ``value_per_purchase`` is the
@@ -213,12 +214,12 @@ def _bootstrap(
     refitted on the machine's cores (the 2F1 and the array work release the
     GIL), the totals kept in the order of the resamples.  With ``refits``,
     each resample's value per customer is kept there for the next valuation
-    of the same portfolio (another scope's margins: the same refits)."""
+    of the same portfolio (another scope's margins: the same refits), under
+    ``inputs_key`` (``_inputs_key``) and the fit and settings they start from."""
     samples = bootstrap_samples(frequency.size, config)  # each refit values every customer
     key = ""
     if refits is not None:
-        spent = [getattr(spend, f.name) for f in fields(spend)]
-        key = refit_key([frequency, recency, age, fitted_on, *spent], start, spend_model, config)
+        key = refit_key([], inputs_key, start, spend_model, config)
         kept = refits.get(key)
         if kept is not None:
             return [float(v @ value_per_purchase) for v in kept if v is not None], samples
@@ -272,6 +273,14 @@ class _PointFit:
     expected_purchases: Floats
 
 
+def _inputs_key(
+    frequency: Floats, recency: Floats, age: Floats, spend: SpendHistories, fitted_on: npt.NDArray[np.intp]
+) -> str:
+    """A digest of the models' inputs (``refit_key``): the part of the point fit's and the
+    bootstrap's keys in ``Refits`` that holds the customers' arrays, hashed once for both."""
+    return refit_key([frequency, recency, age, fitted_on, *(getattr(spend, f.name) for f in fields(spend))])
+
+
 _POINT_FLOATS = 12
 """The numbers a ``_PointFit`` holds per customer, about (its arrays and those of ``discounted``)."""
 
@@ -285,13 +294,13 @@ def _point_fit(
     sample: npt.NDArray[np.bool_] | None,
     config: ClvConfig,
     refits: Refits | None,
+    inputs_key: str,
 ) -> _PointFit:
     """The point fits of ``fit_values`` (found in ``refits`` when the same
-    histories and settings were fitted before, kept there otherwise)."""
+    histories, ``inputs_key``, and settings were fitted before, kept there otherwise)."""
     key = ""
     if refits is not None:
-        spent = [getattr(spend, f.name) for f in fields(spend)]
-        key = refit_key([frequency, recency, age, fitted_on, *spent], "point fit", sample is None, config)
+        key = refit_key([], inputs_key, "point fit", sample is None, config)
         kept = refits.get_point(key)
         if isinstance(kept, _PointFit):
             return kept
@@ -367,7 +376,8 @@ def _fit_values(
         )
     unit = config.time_unit_days
     recency, age = inputs.recency_days / unit, inputs.age_days / unit
-    models = _point_fit(frequency, recency, age, spend, fitted_on, sample, config, refits)
+    inputs_key = "" if refits is None else _inputs_key(frequency, recency, age, spend, fitted_on)
+    models = _point_fit(frequency, recency, age, spend, fitted_on, sample, config, refits, inputs_key)
     fit, model, purchases = models.purchases, models.spend, models.discounted
     margin = np.clip(np.broadcast_to(np.asarray(margin_rate, dtype=np.float64), frequency.shape), 0.0, 1.0)
     clv = models.worth * margin
@@ -377,7 +387,18 @@ def _fit_values(
     method, note, done = "none", None, 0
     if interval and config.bootstrap_samples > 0:
         totals, samples = _bootstrap(
-            frequency, recency, age, spend, margin, purchases, fit.params, model.name, config, fitted_on, refits
+            frequency,
+            recency,
+            age,
+            spend,
+            margin,
+            purchases,
+            fit.params,
+            model.name,
+            config,
+            fitted_on,
+            refits,
+            inputs_key,
         )
         done = len(totals)
         if done >= max(samples // 2, 1):
